@@ -1,0 +1,78 @@
+package org.hftfw.conntrack;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.Objects;
+
+/**
+ * One direction of a connection as conntrack sees it (CTA_TUPLE_ORIG or CTA_TUPLE_REPLY).
+ * Port protocols (TCP, UDP, SCTP, DCCP, UDP-Lite) use {@code sport}/{@code dport}; ICMP and ICMPv6 use
+ * {@code icmpType}/{@code icmpCode}/{@code icmpId}; unused fields are 0. Ports and ids are host-order
+ * unsigned 16-bit values.
+ */
+public record Tuple(InetAddress src, InetAddress dst, int l4proto, int sport, int dport,
+                    int icmpType, int icmpCode, int icmpId) {
+
+    public Tuple {
+        Objects.requireNonNull(src, "src");
+        Objects.requireNonNull(dst, "dst");
+        if ((src instanceof Inet4Address) != (dst instanceof Inet4Address)) {
+            throw new IllegalArgumentException("src and dst must be of the same address family: " + src + " " + dst);
+        }
+        checkRange("l4proto", l4proto, 255);
+        checkRange("sport", sport, 0xffff);
+        checkRange("dport", dport, 0xffff);
+        checkRange("icmpType", icmpType, 255);
+        checkRange("icmpCode", icmpCode, 255);
+        checkRange("icmpId", icmpId, 0xffff);
+    }
+
+    private static void checkRange(String name, int v, int max) {
+        if (v < 0 || v > max) {
+            throw new IllegalArgumentException(name + " out of range: " + v);
+        }
+    }
+
+    /** A tuple of a port protocol (TCP, UDP, SCTP, DCCP, UDP-Lite). */
+    public static Tuple ports(InetAddress src, InetAddress dst, int l4proto, int sport, int dport) {
+        return new Tuple(src, dst, l4proto, sport, dport, 0, 0, 0);
+    }
+
+    /** An ICMP or ICMPv6 tuple. */
+    public static Tuple icmp(InetAddress src, InetAddress dst, int l4proto, int type, int code, int id) {
+        return new Tuple(src, dst, l4proto, 0, 0, type, code, id);
+    }
+
+    public boolean isIpv4() {
+        return src instanceof Inet4Address;
+    }
+
+    /** The L3 family as the kernel numbers it: AF_INET 2 or AF_INET6 10. */
+    public int family() {
+        return isIpv4() ? 2 : 10;
+    }
+
+    /**
+     * The tuple with source and destination swapped, i.e. the reply tuple of an un-NATed flow. ICMP echo
+     * request/reply, timestamp, info and address-mask types are mapped to their counterpart as the kernel does.
+     */
+    public Tuple inverted() {
+        if (IpProto.isIcmp(l4proto)) {
+            return icmp(dst, src, l4proto, IcmpTypes.invert(l4proto, icmpType), icmpCode, icmpId);
+        }
+        return new Tuple(dst, src, l4proto, dport, sport, 0, 0, 0);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(IpProto.name(l4proto)).append(' ').append("src=").append(src.getHostAddress())
+                .append(" dst=").append(dst.getHostAddress());
+        if (IpProto.isIcmp(l4proto)) {
+            sb.append(" type=").append(icmpType).append(" code=").append(icmpCode).append(" id=").append(icmpId);
+        } else if (IpProto.hasPorts(l4proto)) {
+            sb.append(" sport=").append(sport).append(" dport=").append(dport);
+        }
+        return sb.toString();
+    }
+}

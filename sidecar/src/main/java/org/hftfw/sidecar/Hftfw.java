@@ -1,0 +1,40 @@
+package org.hftfw.sidecar;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code hftfw} command line. Each capability is a subcommand; subcommand classes live beside the
+ * module wiring they drive and are registered here.
+ */
+@Command(name = "hftfw",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        description = {
+            "hFT-FW: keeps a Linux stateful firewall cluster's connections alive through failures.",
+            "Predicts hardware faults and migrates the whole conntrack table before they hit; between faults it",
+            "replicates only stable conntrack states to the backup over conntrackd's FT-FW protocol."},
+        subcommands = {
+            CommandLine.HelpCommand.class,
+        })
+public final class Hftfw implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns the exit code (no System.exit, for tests). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Hftfw());
+        cl.setExecutionExceptionHandler(new Failures());
+        return cl.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}
