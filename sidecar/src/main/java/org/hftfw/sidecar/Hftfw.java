@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             "replicates only stable conntrack states to the backup over conntrackd's FT-FW protocol."},
         subcommands = {
             CommandLine.HelpCommand.class,
+            LabCommand.class,
         })
 public final class Hftfw implements Runnable {
 
@@ -30,6 +31,7 @@ public final class Hftfw implements Runnable {
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Hftfw());
         cl.setExecutionExceptionHandler(new Failures());
+        cl.setUsageHelpWidth(110);
         return cl.execute(args);
     }
 

@@ -230,7 +230,7 @@ public final class TraceLab {
         return line.substring(i + key.length(), j < 0 ? line.length() : j);
     }
 
-    static String describe(Result r) {
+    public static String describe(Result r) {
         return String.format(Locale.ROOT, "events: %d NEW, %d UPDATE, %d DESTROY -> %s%n"
                         + "RTT seen by the firewall (SYN_RECV->ESTABLISHED) over %d flows: mean %.1f ms, p50 %.1f, "
                         + "p95 %.1f (configured mean %.1f ms)%n%s",

@@ -1,0 +1,88 @@
+package org.hftfw.sidecar.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReloadableConfigTest {
+    record Lazy(double barrier, long latencyMillis) {
+        Lazy {
+            if (barrier < 0 || barrier > 1) {
+                throw new IllegalArgumentException("lazy.barrier must be in [0, 1], got " + barrier);
+            }
+        }
+    }
+
+    static final Config DEFAULTS = ConfigFactory.parseString("lazy { barrier = 0.125, latency = 100ms }");
+
+    static Lazy map(Config c) {
+        return new Lazy(c.getDouble("lazy.barrier"), c.getDuration("lazy.latency").toMillis());
+    }
+
+    @Test
+    void loadsOverDefaultsAndReloadsGoodValues(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("hftfw.conf");
+        Files.writeString(f, "lazy.barrier = 0.25\n");
+        try (ReloadableConfig<Lazy> rc = ReloadableConfig.load(f, DEFAULTS, ReloadableConfigTest::map)) {
+            assertEquals(new Lazy(0.25, 100), rc.get());
+            List<Lazy> seen = new ArrayList<>();
+            rc.onChange(seen::add);
+            Files.writeString(f, "lazy { barrier = 0.05, latency = 250ms }\n");
+            assertTrue(rc.reload());
+            assertEquals(List.of(new Lazy(0.05, 250)), seen);
+        }
+    }
+
+    @Test
+    void badReloadKeepsTheOldValuesAndSaysWhy(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("hftfw.conf");
+        Files.writeString(f, "lazy.barrier = 0.25\n");
+        try (ReloadableConfig<Lazy> rc = ReloadableConfig.load(f, DEFAULTS, ReloadableConfigTest::map)) {
+            Files.writeString(f, "lazy.barrier = 1.5\n");
+            assertFalse(rc.reload());
+            assertEquals(0.25, rc.get().barrier());
+            assertTrue(rc.lastError().contains("lazy.barrier must be in [0, 1]"), rc.lastError());
+            assertTrue(rc.lastError().contains(f.toString()), "names the file: " + rc.lastError());
+
+            Files.writeString(f, "lazy { barrier = \n");                  // syntax error
+            assertFalse(rc.reload());
+            assertEquals(0.25, rc.get().barrier());
+            Files.writeString(f, "lazy.latency = fast\n");                // wrong type
+            assertFalse(rc.reload());
+            assertTrue(rc.lastError().contains("latency"), rc.lastError());
+            assertEquals(3, rc.rejected());
+        }
+    }
+
+    @Test
+    void firstLoadMustBeValid(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("hftfw.conf");
+        Files.writeString(f, "lazy.barrier = -1\n");
+        assertThrows(InvalidConfigException.class, () -> ReloadableConfig.load(f, DEFAULTS, ReloadableConfigTest::map));
+        assertThrows(InvalidConfigException.class,
+                () -> ReloadableConfig.load(dir.resolve("missing.conf"), DEFAULTS, ReloadableConfigTest::map));
+    }
+
+    @Test
+    void fileChangeTriggersReload(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("hftfw.conf");
+        Files.writeString(f, "lazy.barrier = 0.25\n");
+        try (ReloadableConfig<Lazy> rc = ReloadableConfig.load(f, DEFAULTS, ReloadableConfigTest::map).reloadOnChange()) {
+            java.util.concurrent.CompletableFuture<Lazy> changed = new java.util.concurrent.CompletableFuture<>();
+            rc.onChange(changed::complete);
+            Files.writeString(f, "lazy.barrier = 0.5\n");
+            // the watch service reports asynchronously; bounded wait, not a timing assertion
+            assertEquals(0.5, changed.get(30, java.util.concurrent.TimeUnit.SECONDS).barrier());
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package org.hftfw.sidecar.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class MetricsServerTest {
+
+    @Test
+    void servesPrometheusTextOnLoopback() throws Exception {
+        AtomicLong sent = new AtomicLong(41);
+        Map<String, Integer> perState = new LinkedHashMap<>();
+        perState.put("ESTABLISHED", 3);
+        perState.put("SYN_\"RECV\"", 1);
+        MetricsRegistry reg = new MetricsRegistry()
+                .counter("hftfw_sync_messages_sent_total", "FT-FW messages sent", sent::get)
+                .gauge("hftfw_lazy_saved_ratio", "share of replication messages saved", () -> 0.4375)
+                .gauges("hftfw_lazy_held", "held back updates per state", "state", () -> perState);
+        sent.incrementAndGet();
+        try (MetricsServer server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), reg)) {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + server.address().getPort() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
+            String body = r.body();
+            assertTrue(body.contains("# TYPE hftfw_sync_messages_sent_total counter\nhftfw_sync_messages_sent_total 42\n"), body);
+            assertTrue(body.contains("hftfw_lazy_saved_ratio 0.437500\n"), body);
+            assertTrue(body.contains("hftfw_lazy_held{state=\"ESTABLISHED\"} 3\n"), body);
+            assertTrue(body.contains("hftfw_lazy_held{state=\"SYN_\\\"RECV\\\"\"} 1\n"), body);
+        }
+    }
+
+    @Test
+    void aFailingSourceDoesNotBreakTheScrape() {
+        MetricsRegistry reg = new MetricsRegistry()
+                .gauge("a_ok", "fine", () -> 1)
+                .gauge("b_broken", "throws", () -> { throw new IllegalStateException("gone"); });
+        String s = reg.scrape();
+        assertTrue(s.contains("a_ok 1\n"));
+        assertTrue(s.contains("# b_broken unavailable: IllegalStateException"));
+    }
+
+    @Test
+    void rejectsBadNamesAndDuplicates() {
+        MetricsRegistry reg = new MetricsRegistry().gauge("x", "x", () -> 0);
+        assertThrows(IllegalArgumentException.class, () -> reg.gauge("x", "again", () -> 0));
+        assertThrows(IllegalArgumentException.class, () -> reg.gauge("bad-name", "dash", () -> 0));
+        assertEquals("NaN", MetricsRegistry.format(Double.NaN));
+        assertEquals("+Inf", MetricsRegistry.format(Double.POSITIVE_INFINITY));
+    }
+}
