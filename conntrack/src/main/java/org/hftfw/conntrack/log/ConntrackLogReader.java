@@ -119,6 +119,11 @@ public final class ConntrackLogReader implements Closeable, Iterable<ConntrackEv
         };
     }
 
+    /** ENOBUFS warnings seen so far (cheaper than {@link #report()} for a per-event check). */
+    long overrunWarnings() {
+        return report.overrunWarnings;
+    }
+
     /** Lines read so far. */
     public long lineNumber() {
         return report.lines;
