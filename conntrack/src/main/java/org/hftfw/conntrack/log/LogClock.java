@@ -1,0 +1,24 @@
+package org.hftfw.conntrack.log;
+
+/**
+ * The log's time during a replay: {@link ReplaySource} sets it to each event's time before applying it, so a
+ * table created with {@code InMemoryConntrackTable.create(logClock::nanos, logClock::epochMicros)} stamps its
+ * events and counts its timeouts in recorded time.
+ */
+public final class LogClock {
+    private volatile long nanos;
+    private volatile long epochMicros;
+
+    public long nanos() {
+        return nanos;
+    }
+
+    public long epochMicros() {
+        return epochMicros;
+    }
+
+    void set(long nanos, long epochMicros) {
+        this.nanos = nanos;
+        this.epochMicros = epochMicros;
+    }
+}

@@ -1,0 +1,53 @@
+package org.hftfw.conntrack.memory;
+
+import org.hftfw.conntrack.ConntrackEvent;
+import org.hftfw.conntrack.ConntrackEventListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers every event to the listener at once, on the mutating thread, while the table lock is held: events
+ * arrive in mutation order and before the mutating call returns. A listener that throws is logged and counted
+ * as an error; the mutation itself stands.
+ */
+final class SynchronousSubscription implements TableSubscription {
+    private static final Logger LOG = LoggerFactory.getLogger(SynchronousSubscription.class);
+
+    private final ConntrackEventListener listener;
+    private final TableCounters counters;
+    private final Runnable onClose;
+    private volatile boolean closed;
+
+    SynchronousSubscription(ConntrackEventListener listener, TableCounters counters, Runnable onClose) {
+        this.listener = listener;
+        this.counters = counters;
+        this.onClose = onClose;
+    }
+
+    @Override
+    public void offer(ConntrackEvent event) {
+        if (closed) {
+            return;
+        }
+        try {
+            listener.onEvent(event);
+            counters.events.increment();
+        } catch (RuntimeException e) {
+            counters.errors.increment();
+            LOG.warn("conntrack event listener failed on {} event", event.type(), e);
+        }
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            onClose.run();
+        }
+    }
+}
