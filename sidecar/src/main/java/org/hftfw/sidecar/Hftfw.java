@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             "replicates only stable conntrack states to the backup over conntrackd's FT-FW protocol."},
         subcommands = {
             CommandLine.HelpCommand.class,
+            DemoCommand.class,
             LabCommand.class,
         })
 public final class Hftfw implements Runnable {
