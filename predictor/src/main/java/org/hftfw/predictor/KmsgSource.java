@@ -141,12 +141,14 @@ final class KmsgSource implements FaultSource {
         Map<LogEventClass, Long> live;
         Map<LogEventClass, Long> history;
         long lost;
+        long records;
         long malformed;
         String lastMalformed;
         synchronized (s) {
             live = s.live();
             history = s.history();
             lost = s.lost();
+            records = s.records();
             malformed = s.malformed();
             lastMalformed = s.lastMalformed();
         }
@@ -154,7 +156,7 @@ final class KmsgSource implements FaultSource {
             long h = history.getOrDefault(e, 0L);
             c.add(Metric.LOG_EVENTS, e.name(), live.getOrDefault(e, 0L), h > 0 ? h + " before start-up" : "");
         }
-        c.add(Metric.LOG_RECORDS_LOST, "kmsg", lost);
+        c.add(Metric.LOG_RECORDS_LOST, "kmsg", lost, "of " + records + " records read");
         if (malformed > 0) {
             c.problem(malformed + " malformed record(s), last: " + lastMalformed);
         }
