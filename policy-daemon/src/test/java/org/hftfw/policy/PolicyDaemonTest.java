@@ -128,7 +128,7 @@ class PolicyDaemonTest {
         d.manual("recover", "DIMM replaced");
         assertEquals("HEALTHY", d.state());
         at(d, 60, alert(60, "edac:MEM_UE:mc0", Severity.CRITICAL));
-        assertEquals("HEALTHY", d.state(), "within the 30 min cooldown");
+        assertEquals("SUSPECT", d.state(), "within the 30 min cooldown: suspect, but no migration order");
         assertEquals(List.of("migrateNow", "demote"), actions.calls);
         d.manual("migrate-now", "operator insists");
         assertEquals(List.of("migrateNow", "demote", "migrateNow"), actions.calls);
