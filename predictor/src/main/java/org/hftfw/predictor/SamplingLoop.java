@@ -80,9 +80,13 @@ public final class SamplingLoop implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         if (scheduled != null) {
-            scheduled.close();
+            try {
+                scheduled.close();
+            } catch (Exception e) {
+                LOG.warn("cancelling the sampling schedule failed", e);
+            }
         }
         for (FaultSource s : sources) {
             s.close();
