@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             DemoCommand.class,
+            HealthCommand.class,
+            FaultCommand.class,
             LabCommand.class,
         })
 public final class Hftfw implements Runnable {
