@@ -31,8 +31,14 @@ import org.slf4j.LoggerFactory;
  * <li><b>Alive.</b> After {@code aliveInterval} of transmit silence: send the pending ACK if a window is open,
  *   otherwise an 8-byte ALIVE, so the peer detects loss of our last messages quickly.</li>
  * <li><b>Hello.</b> Every message carries HELLO until the peer answers with HELLO_BACK; a received HELLO is answered
- *   once with HELLO_BACK, resets the receive window, bypasses the sequence check, and flushes our resend queue (the
- *   restarted peer knows nothing of it and will ask for a RESYNC).</li>
+ *   once with HELLO_BACK. The first HELLO of a series (or one whose seq went backwards) marks a restarted peer: it
+ *   resets the receive window and bypasses the sequence check. conntrackd then flushes its whole resend queue, which
+ *   also discards what the restarted peer is about to NACK; instead, the peer's first ACK/NACK tells where its
+ *   knowledge starts, and our unacknowledged flows before that point are resent (control messages dropped).
+ *   Two more refinements over conntrackd, which treats every HELLO as a restart: later HELLO
+ *   messages of the same series go through the normal gap check, so losses during the handshake are NACKed; and
+ *   data we sent with HELLO that is still unacknowledged two alive intervals after our HELLO was answered is sent
+ *   once more, since the receiver could not NACK it. Both only add messages a conntrackd peer accepts.</li>
  * <li><b>Resync.</b> A RESYNC request is answered by bulk-sending the whole table from the bulk source.</li>
  * </ul>
  */
@@ -58,6 +64,7 @@ final class FtfwEngine {
         FtfwMessage.DataType type;
         ConntrackEntry entry;
         FlowExtras extras;
+        boolean sentWithHello;
 
         FlowNode(FlowId id) {
             this.id = id;
@@ -103,6 +110,8 @@ final class FtfwEngine {
     private int ackFrom;
     private boolean ackFromSet;
 
+    private boolean peerSaysHello;
+    private boolean peerRestarted;
     private boolean xmitScheduled;
     private long lastTxNanos;
     private boolean closed;
@@ -120,7 +129,7 @@ final class FtfwEngine {
     private long nacksTx;
     private long acksTx;
     private long resyncsRx;
-    private long helloFlushes;
+    private long peerRestarts;
     private long rsOverflow;
     private long txOverflow;
     private long superseded;
@@ -234,7 +243,9 @@ final class FtfwEngine {
             n.seq = seq;
             switch (n) {
                 case FlowNode f -> {
-                    FtfwEncoder.writeData(scratch, f.type, helloFlags(), seq, f.entry, f.extras, encoding);
+                    int flags = helloFlags();
+                    f.sentWithHello = (flags & Nethdr.F_HELLO) != 0;
+                    FtfwEncoder.writeData(scratch, f.type, flags, seq, f.entry, f.extras, encoding);
                     dataTx++;
                     storeForResend(f);
                 }
@@ -315,22 +326,31 @@ final class FtfwEngine {
     void onMessage(FtfwMessage m) {
         msgsRx++;
         int seq = m.seq();
-        boolean helloRx = m.hello();
         if (m.helloBack() && hello == Hello.SAY) {
             hello = Hello.DONE;
+            sched.schedule(this::resendSentWithHello, 2 * aliveNanos);
         }
-        if (helloRx) {
+        Track t = track(seq);
+        boolean restart = false;
+        if (m.hello()) {
             sayHelloBack = true;
+            requestXmit();
+            restart = !peerSaysHello || t == Track.BEFORE || t == Track.UNSET;
+            peerSaysHello = true;
+        } else {
+            peerSaysHello = false;
+        }
+        if (restart) {
             if (ackFromSet && Nethdr.before(seq, ackFrom)) {
                 window = cfg.ackWindow() - 1;
                 ackFrom = seq;
             }
-            flushResendQueue();
-            requestXmit();
+            peerRestarted = true;
+            peerRestarts++;
             digest(m);
             windowStep(seq);
         } else {
-            switch (track(seq)) {
+            switch (t) {
                 case BEFORE -> {
                     beforeDrops++;
                     return;
@@ -378,8 +398,16 @@ final class FtfwEngine {
             }
             case FtfwMessage.Expectation e -> expectations++;
             case FtfwMessage.BadPayload b -> { }
-            case FtfwMessage.Ack a -> ackRange(a.from(), a.to());
+            case FtfwMessage.Ack a -> {
+                if (peerRestarted) {
+                    recoverAfterPeerRestart(a.from());
+                }
+                ackRange(a.from(), a.to());
+            }
             case FtfwMessage.Nack n -> {
+                if (peerRestarted) {
+                    recoverAfterPeerRestart(n.from());
+                }
                 nacksRx++;
                 nackRange(n.from(), n.to());
             }
@@ -432,14 +460,51 @@ final class FtfwEngine {
         }
     }
 
-    private void flushResendQueue() {
-        if (rs.isEmpty()) {
+    /**
+     * Two alive intervals after the peer confirmed our HELLO, data sent with HELLO that is still not acknowledged
+     * is sent again: a receiver does not check the sequence of a restarting sender, so it could not NACK it.
+     */
+    private void resendSentWithHello() {
+        if (closed) {
             return;
         }
-        helloFlushes++;
-        NodeQueue.Node n;
-        while ((n = rs.poll()) != null) {
-            dropNode(n);
+        NodeQueue.Node n = rs.head();
+        boolean any = false;
+        while (n != null) {
+            NodeQueue.Node next = n.next;
+            if (n instanceof FlowNode f && f.sentWithHello) {
+                rs.remove(f);
+                tx.add(f);
+                resent++;
+                any = true;
+            }
+            n = next;
+        }
+        if (any) {
+            requestXmit();
+        }
+    }
+
+    /**
+     * First ACK/NACK of a restarted peer: it starts at the first of our messages the peer received after its
+     * restart. Flows sent before that are resent; control messages before it are dropped.
+     */
+    private void recoverAfterPeerRestart(int from) {
+        peerRestarted = false;
+        NodeQueue.Node n = rs.head();
+        boolean any = false;
+        while (n != null && Nethdr.before(n.seq, from)) {
+            NodeQueue.Node next = n.next;
+            rs.remove(n);
+            if (n instanceof FlowNode f) {
+                tx.add(f);
+                resent++;
+                any = true;
+            }
+            n = next;
+        }
+        if (any) {
+            requestXmit();
         }
     }
 
@@ -462,7 +527,7 @@ final class FtfwEngine {
 
     FtfwStats stats() {
         return new FtfwStats(msgsTx, packer.bytes(), packer.datagrams(), msgsRx, bytesRx, datagramsRx, dataTx, dataRx,
-                lost, beforeDrops, resent, nacksRx, nacksTx, acksTx, resyncsRx, helloFlushes, rs.size(), tx.size(),
+                lost, beforeDrops, resent, nacksRx, nacksTx, acksTx, resyncsRx, peerRestarts, rs.size(), tx.size(),
                 rsOverflow, txOverflow, superseded, expectations, helperOmitted, drops.snapshot());
     }
 }

@@ -21,7 +21,7 @@ import java.util.Map;
  * @param nacksTx         NACKs sent
  * @param acksTx          ACKs sent
  * @param resyncsRx       RESYNC requests answered with a bulk send
- * @param helloFlushes    resend-queue flushes caused by a peer's HELLO
+ * @param peerRestarts    restarts of the peer seen (a new HELLO series)
  * @param rsQueueLen      resend queue length now
  * @param txQueueLen      transmit queue length now
  * @param rsQueueOverflow entries dropped because the resend queue was full
@@ -33,7 +33,7 @@ import java.util.Map;
  */
 public record FtfwStats(long msgsTx, long bytesTx, long datagramsTx, long msgsRx, long bytesRx, long datagramsRx,
                         long dataTx, long dataRx, long lost, long before, long resent, long nacksRx, long nacksTx,
-                        long acksTx, long resyncsRx, long helloFlushes, int rsQueueLen, int txQueueLen,
+                        long acksTx, long resyncsRx, long peerRestarts, int rsQueueLen, int txQueueLen,
                         long rsQueueOverflow, long txQueueOverflow, long superseded, long expectationsIgnored,
                         long helperOmitted, Map<DropReason, Long> malformed) {
 
@@ -51,10 +51,10 @@ public record FtfwStats(long msgsTx, long bytesTx, long datagramsTx, long msgsRx
                 %12d data sent         %12d data received
                 %12d lost              %12d before         %10d resent
                 %12d ACK sent  %8d NACK sent  %8d NACK received  %8d resync requests
-                resend queue: %d (overflow %d)  transmit queue: %d (overflow %d)  superseded %d  hello flushes %d
+                resend queue: %d (overflow %d)  transmit queue: %d (overflow %d)  superseded %d  peer restarts %d
                 malformed: %s""",
                 msgsTx, bytesTx, datagramsTx, msgsRx, bytesRx, datagramsRx, dataTx, dataRx, lost, before, resent,
                 acksTx, nacksTx, nacksRx, resyncsRx, rsQueueLen, rsQueueOverflow, txQueueLen, txQueueOverflow,
-                superseded, helloFlushes, malformed.isEmpty() ? "none" : malformed.toString());
+                superseded, peerRestarts, malformed.isEmpty() ? "none" : malformed.toString());
     }
 }
