@@ -1,0 +1,67 @@
+package org.hftfw.ftfw;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Counts dropped input per {@link DropReason} and logs at most one line per reason per interval (with the number
+ * suppressed since the last line), so a flood of bad datagrams costs a counter increment, not a log storm.
+ * Written by the event loop, read by any thread.
+ */
+final class DropCounters {
+    private static final Logger LOG = LoggerFactory.getLogger(DropCounters.class);
+    private static final DropReason[] REASONS = DropReason.values();
+
+    private final AtomicLongArray counts = new AtomicLongArray(REASONS.length);
+    private final long[] lastLogNanos = new long[REASONS.length];
+    private final long[] suppressed = new long[REASONS.length];
+    private final LongSupplier nanoClock;
+    private final long logIntervalNanos;
+
+    DropCounters(LongSupplier nanoClock, long logIntervalNanos) {
+        this.nanoClock = nanoClock;
+        this.logIntervalNanos = logIntervalNanos;
+        java.util.Arrays.fill(lastLogNanos, Long.MIN_VALUE);
+    }
+
+    void drop(DropReason reason, String detail) {
+        int i = reason.ordinal();
+        counts.incrementAndGet(i);
+        long now = nanoClock.getAsLong();
+        if (lastLogNanos[i] == Long.MIN_VALUE || now - lastLogNanos[i] >= logIntervalNanos) {
+            LOG.warn("dropped FT-FW input: {} ({}){}", reason, detail,
+                    suppressed[i] > 0 ? ", " + suppressed[i] + " more since last report" : "");
+            lastLogNanos[i] = now;
+            suppressed[i] = 0;
+        } else {
+            suppressed[i]++;
+        }
+    }
+
+    long get(DropReason reason) {
+        return counts.get(reason.ordinal());
+    }
+
+    long total() {
+        long t = 0;
+        for (int i = 0; i < REASONS.length; i++) {
+            t += counts.get(i);
+        }
+        return t;
+    }
+
+    Map<DropReason, Long> snapshot() {
+        Map<DropReason, Long> m = new EnumMap<>(DropReason.class);
+        for (DropReason r : REASONS) {
+            long v = counts.get(r.ordinal());
+            if (v != 0) {
+                m.put(r, v);
+            }
+        }
+        return m;
+    }
+}

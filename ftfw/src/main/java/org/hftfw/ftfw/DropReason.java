@@ -1,0 +1,42 @@
+package org.hftfw.ftfw;
+
+/**
+ * Why a received datagram (or the rest of it) or one message was dropped. The names follow the error counters of
+ * conntrackd ({@code msg_rcv_*} in src/sync-mode.c) and refine "malformed payload" by the {@code msg2ct} rule that
+ * failed. {@link #scope} says what was lost: the rest of the datagram, one message unseen by sequence tracking, or
+ * one message whose sequence number still counts (conntrackd tracks and ACKs it before parsing the payload).
+ */
+public enum DropReason {
+    /** Fewer bytes left than a header (8, or 16 for ACK/NACK/RESYNC). */
+    TRUNCATED(Scope.REST_OF_DATAGRAM),
+    /** {@code len} is 0, exceeds the bytes left, or is shorter than the header. */
+    BAD_SIZE(Scope.REST_OF_DATAGRAM),
+    /** Version nibble other than 1. */
+    BAD_VERSION(Scope.MESSAGE),
+    /** MSG_BAD: a type/flag combination that is neither data nor ACK/NACK/RESYNC/ALIVE, or a range with to before from. */
+    BAD_HEADER(Scope.MESSAGE),
+    /** An attribute's nta_len runs past the message. */
+    ATTR_OVERRUN(Scope.PAYLOAD),
+    /** An attribute's nta_len is below 4. */
+    ATTR_TOO_SHORT(Scope.PAYLOAD),
+    /** An attribute id at or above NTA_MAX (33), or NTA_EXP_MAX (21) for expectations. */
+    ATTR_UNKNOWN(Scope.PAYLOAD),
+    /** A fixed attribute with the wrong nta_len, or a variable one above its maximum. */
+    ATTR_BAD_LENGTH(Scope.PAYLOAD),
+    /** No IPV4/IPV6, L4PROTO, PORT (TCP/UDP/SCTP/DCCP) or ICMP type/code/id: the flow cannot be identified. */
+    MISSING_IDENTITY(Scope.PAYLOAD),
+    /**
+     * Attributes that contradict each other or cannot be used: a NAT address of the other family, a master address
+     * without protocol, a helper name without its terminating NUL.
+     */
+    INCONSISTENT(Scope.PAYLOAD);
+
+    /** What a drop of this kind loses. */
+    public enum Scope { REST_OF_DATAGRAM, MESSAGE, PAYLOAD }
+
+    public final Scope scope;
+
+    DropReason(Scope scope) {
+        this.scope = scope;
+    }
+}

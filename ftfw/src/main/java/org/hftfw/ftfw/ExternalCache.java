@@ -1,0 +1,163 @@
+package org.hftfw.ftfw;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.ConntrackTable;
+import org.hftfw.conntrack.IpProto;
+import org.hftfw.conntrack.Status;
+import org.hftfw.conntrack.Tuple;
+
+/**
+ * The backup's copy of the peer's flows (conntrackd's external cache, src/external_cache.c, src/cache-ct.c).
+ *
+ * <p>Design note. NEW replaces any entry with the same original tuple and zone, UPD updates or creates it (an
+ * upsert), DEL removes it; there is no expiry, entries stay until a DEL or {@link #flush} (FT-FW mode). Each entry
+ * remembers when it was last updated. {@link #commit} injects the cache into a conntrack table like
+ * {@code conntrackd -c} ({@code cache_ct_commit}, {@code nl_create_conntrack}): master flows before related ones,
+ * in batches through {@code createAll(batch, replaceExisting = true)}; the timeout is the received one minus the
+ * seconds elapsed since the update, or 60 s when that is not positive (conntrackd would send no timeout at 0 and
+ * have the kernel refuse the entry); {@code IPS_EXPECTED} is cleared; TCP entries get {@code BE_LIBERAL} in both
+ * directions unless TCP window tracking is on. Writes come from the channel's event loop; reads from any thread.
+ */
+public final class ExternalCache implements FtfwEngine.Receiver {
+    /** conntrackd's fallback commit timeout. */
+    static final long FALLBACK_TIMEOUT = 60;
+
+    private record Cached(ConntrackEntry entry, FlowExtras extras, long updatedNanos) {}
+
+    private final ConcurrentHashMap<FlowId, Cached> map = new ConcurrentHashMap<>();
+    private final LongSupplier nanoClock;
+    private final boolean tcpWindowTracking;
+    private final int commitBatch;
+    private final AtomicLong news = new AtomicLong();
+    private final AtomicLong updates = new AtomicLong();
+    private final AtomicLong deletes = new AtomicLong();
+    private final AtomicLong deletesUnknown = new AtomicLong();
+    private final AtomicLong commits = new AtomicLong();
+
+    ExternalCache(LongSupplier nanoClock) {
+        this(nanoClock, false, 8192);
+    }
+
+    ExternalCache(LongSupplier nanoClock, boolean tcpWindowTracking, int commitBatch) {
+        this.nanoClock = nanoClock;
+        this.tcpWindowTracking = tcpWindowTracking;
+        this.commitBatch = commitBatch;
+    }
+
+    @Override
+    public void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras) {
+        apply(type, entry, extras);
+    }
+
+    void apply(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras) {
+        FlowId id = FlowId.of(entry);
+        switch (type) {
+            case NEW -> {
+                news.incrementAndGet();
+                map.put(id, new Cached(entry, extras, nanoClock.getAsLong()));
+            }
+            case UPD -> {
+                updates.incrementAndGet();
+                map.put(id, new Cached(entry, extras, nanoClock.getAsLong()));
+            }
+            case DEL -> {
+                deletes.incrementAndGet();
+                if (map.remove(id) == null) {
+                    deletesUnknown.incrementAndGet();
+                }
+            }
+        }
+    }
+
+    /** Number of cached flows. */
+    public int size() {
+        return map.size();
+    }
+
+    /** The cached flows as received (timeouts as sent by the peer). */
+    public List<ConntrackEntry> entries() {
+        List<ConntrackEntry> out = new ArrayList<>(map.size());
+        for (Cached c : map.values()) {
+            out.add(c.entry());
+        }
+        return out;
+    }
+
+    /** The cached flow with this original tuple and zone. */
+    public Optional<ConntrackEntry> get(Tuple original, int zone) {
+        Cached c = map.get(new FlowId(original, zone));
+        return c == null ? Optional.empty() : Optional.of(c.entry());
+    }
+
+    /** Empties the cache ({@code conntrackd -f external}). */
+    public void flush() {
+        map.clear();
+    }
+
+    /**
+     * Injects every cached flow into {@code table} ({@code conntrackd -c}); the cache is kept. Returns the summed
+     * result of the batches.
+     */
+    public ConntrackTable.BatchResult commit(ConntrackTable table) {
+        commits.incrementAndGet();
+        long now = nanoClock.getAsLong();
+        List<ConntrackEntry> masters = new ArrayList<>();
+        List<ConntrackEntry> related = new ArrayList<>();
+        for (Cached c : map.values()) {
+            (c.extras().master() == null ? masters : related).add(forCommit(c, now));
+        }
+        int requested = 0;
+        int created = 0;
+        int updated = 0;
+        int failed = 0;
+        List<String> errors = new ArrayList<>();
+        for (List<ConntrackEntry> group : List.of(masters, related)) {
+            for (int i = 0; i < group.size(); i += commitBatch) {
+                Collection<ConntrackEntry> batch = group.subList(i, Math.min(group.size(), i + commitBatch));
+                ConntrackTable.BatchResult r = table.createAll(batch, true);
+                requested += r.requested();
+                created += r.created();
+                updated += r.updated();
+                failed += r.failed();
+                for (String e : r.firstErrors()) {
+                    if (errors.size() < 10) {
+                        errors.add(e);
+                    }
+                }
+            }
+        }
+        return new ConntrackTable.BatchResult(requested, created, updated, failed, List.copyOf(errors));
+    }
+
+    private ConntrackEntry forCommit(Cached c, long now) {
+        ConntrackEntry e = c.entry();
+        long elapsed = Math.max(0, (now - c.updatedNanos()) / 1_000_000_000L);
+        long timeout = e.timeout() - elapsed;
+        if (e.timeout() < 0 || timeout <= 0) {
+            timeout = FALLBACK_TIMEOUT;
+        }
+        ConntrackEntry.Builder b = e.toBuilder().timeout(timeout).status(e.status() & ~Status.EXPECTED);
+        if (e.l4proto() == IpProto.TCP && !tcpWindowTracking) {
+            ConntrackEntry.TcpInfo t = e.tcp();
+            int lib = ConntrackEntry.TcpInfo.FLAG_BE_LIBERAL;
+            b.tcp(t == null ? new ConntrackEntry.TcpInfo(0, 0, lib, lib)
+                    : new ConntrackEntry.TcpInfo(t.wscaleOriginal(), t.wscaleReply(), t.flagsOriginal() | lib,
+                            t.flagsReply() | lib));
+        }
+        return b.build();
+    }
+
+    /** Cache counters. */
+    public record Stats(int size, long news, long updates, long deletes, long deletesUnknown, long commits) {}
+
+    public Stats stats() {
+        return new Stats(map.size(), news.get(), updates.get(), deletes.get(), deletesUnknown.get(), commits.get());
+    }
+}

@@ -1,0 +1,94 @@
+package org.hftfw.ftfw;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.IpProto;
+import org.hftfw.conntrack.Status;
+import org.hftfw.conntrack.Tuple;
+
+/**
+ * Channel throughput on loopback: a primary publishes N TCP entries to a backup; prints messages/s until the
+ * backup's cache holds all of them and the primary has every ACK, and bytes per message. The baseline in the same
+ * run is the codec alone (encode + decode of the same entries, no sockets), which bounds what the channel can do.
+ * Usage: {@code FtfwBenchmark [entries] [rounds]} (defaults 100000, 3).
+ */
+public final class FtfwBenchmark {
+    private FtfwBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        List<ConntrackEntry> entries = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Tuple t = Tuple.ports(InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i}),
+                    InetAddress.getByAddress(new byte[] {10, (byte) 200, 0, 1}), IpProto.TCP, 1024 + i % 60000, 80);
+            entries.add(ConntrackEntry.builder(t).protoState(3)
+                    .status(Status.SEEN_REPLY | Status.ASSURED | Status.CONFIRMED).timeout(600).build());
+        }
+        System.out.printf("FT-FW channel benchmark: %d TCP v4 entries per round, %d rounds, Java %s%n", n, rounds,
+                Runtime.version());
+        for (int r = 1; r <= rounds; r++) {
+            codecBaseline(entries, r);
+            channel(entries, r);
+        }
+    }
+
+    private static void codecBaseline(List<ConntrackEntry> entries, int round) {
+        ByteBuf buf = Unpooled.buffer(4096);
+        FtfwDecoder dec = new FtfwDecoder(new DropCounters(System::nanoTime, 1_000_000_000L));
+        long bytes = 0;
+        int[] decoded = {0};
+        long t0 = System.nanoTime();
+        int seq = 0;
+        for (ConntrackEntry e : entries) {
+            buf.clear();
+            bytes += FtfwEncoder.writeData(buf, FtfwMessage.DataType.NEW, 0, seq++, e, FlowExtras.NONE,
+                    FtfwEncoder.Options.DEFAULT);
+            dec.decodeDatagram(buf, m -> decoded[0]++);
+        }
+        long ns = System.nanoTime() - t0;
+        System.out.printf("round %d baseline codec only : %,12.0f msg/s  %5.1f B/msg  (%d decoded)%n", round,
+                entries.size() * 1e9 / ns, (double) bytes / entries.size(), decoded[0]);
+    }
+
+    private static void channel(List<ConntrackEntry> entries, int round) throws Exception {
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        int pa;
+        int pb;
+        try (java.net.DatagramSocket s1 = new java.net.DatagramSocket(0, lo);
+             java.net.DatagramSocket s2 = new java.net.DatagramSocket(0, lo)) {
+            pa = s1.getLocalPort();
+            pb = s2.getLocalPort();
+        }
+        FtfwConfig ca = FtfwConfig.builder(new InetSocketAddress(lo, pa), new InetSocketAddress(lo, pb))
+                .socketBuffer(16 << 20).build();
+        FtfwConfig cb = FtfwConfig.builder(new InetSocketAddress(lo, pb), new InetSocketAddress(lo, pa))
+                .socketBuffer(16 << 20).build();
+        try (FtfwChannel b = FtfwChannel.builder(cb).start();
+             FtfwChannel a = FtfwChannel.builder(ca).resyncSource(() -> entries).start()) {
+            long t0 = System.nanoTime();
+            a.sendBulk();
+            long deadline = t0 + 60_000_000_000L;
+            while (b.externalCache().size() < entries.size() && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            long tCache = System.nanoTime() - t0;
+            while (a.pendingFlows() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            long tAcked = System.nanoTime() - t0;
+            FtfwStats s = a.stats();
+            System.out.printf("round %d channel (loopback)  : %,12.0f msg/s  %5.1f B/msg  %5.1f msg/datagram; "
+                            + "all cached %d ms, all ACKed %d ms; lost %d, resent %d%n", round,
+                    entries.size() * 1e9 / tCache, (double) s.bytesTx() / s.msgsTx(),
+                    (double) s.msgsTx() / s.datagramsTx(), tCache / 1_000_000, tAcked / 1_000_000,
+                    b.stats().lost(), s.resent());
+        }
+    }
+}

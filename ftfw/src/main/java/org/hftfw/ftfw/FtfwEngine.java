@@ -1,0 +1,533 @@
+package org.hftfw.ftfw;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The FT-FW reliable replication protocol, free of sockets: datagrams in through {@link #receive}, datagrams out
+ * through a {@link DatagramPacker.Sink}, time and timers through a {@link Scheduler}. Single-threaded.
+ *
+ * <p>Design note (thesis "FT-FW replication protocol"; conntrackd src/sync-ftfw.c, src/network.c, src/queue.c).
+ * <ul>
+ * <li><b>Sender.</b> One sequence counter, seeded with the wall clock in seconds like {@code time(NULL)}, numbers
+ *   every message sent: data, ACK, NACK, RESYNC, ALIVE, and each retransmission (always a fresh seq). Each flow has
+ *   at most one node, either in the transmit queue or in the resend queue, holding only the latest state: a newer
+ *   update of a flow still waiting for its ACK replaces that state and moves the node back to the transmit queue
+ *   (the thesis' point: never deliver a superseded state before the current one). Data and ACK/NACK/RESYNC nodes
+ *   wait in the resend queue until ACKed; an ACK {@code [from,to]} frees them, a NACK moves them back to the
+ *   transmit queue; ALIVE is never stored. Both queues are bounded: when full, the oldest node is dropped and
+ *   counted. Messages are packed into datagrams of at most MTU-28 bytes.</li>
+ * <li><b>Receiver.</b> {@code exp = last + 1}. In sync: accept, and ACK {@code [ackFrom, seq]} every window
+ *   (default 300) messages. After a gap: accept (no hold-back), ACK what was received before the gap, NACK
+ *   {@code [exp, seq-1]}, open a new window. Before: drop silently. A message with a bad payload still counts
+ *   (conntrackd parses after tracking), a bad header does not.</li>
+ * <li><b>Alive.</b> After {@code aliveInterval} of transmit silence: send the pending ACK if a window is open,
+ *   otherwise an 8-byte ALIVE, so the peer detects loss of our last messages quickly.</li>
+ * <li><b>Hello.</b> Every message carries HELLO until the peer answers with HELLO_BACK; a received HELLO is answered
+ *   once with HELLO_BACK. The first HELLO of a series (or one whose seq went backwards) marks a restarted peer: it
+ *   resets the receive window and bypasses the sequence check. conntrackd then flushes its whole resend queue, which
+ *   also discards what the restarted peer is about to NACK; instead, the peer's first ACK/NACK tells where its
+ *   knowledge starts, and our unacknowledged flows before that point are resent (control messages dropped).
+ *   Two more refinements over conntrackd, which treats every HELLO as a restart: later HELLO
+ *   messages of the same series go through the normal gap check, so losses during the handshake are NACKed; and
+ *   data we sent with HELLO that is still unacknowledged two alive intervals after our HELLO was answered is sent
+ *   once more, since the receiver could not NACK it. Both only add messages a conntrackd peer accepts.</li>
+ * <li><b>Resync.</b> A RESYNC request is answered by bulk-sending the whole table from the bulk source.</li>
+ * </ul>
+ */
+final class FtfwEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(FtfwEngine.class);
+
+    /** Receives the peer's applied data messages. */
+    interface Receiver {
+        void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras);
+    }
+
+    /** Streams our whole table for a bulk send. */
+    interface BulkSource {
+        void forEach(Consumer<ConntrackEntry> sink);
+    }
+
+    private enum Hello { INIT, SAY, DONE }
+
+    private enum Track { UNSET, IN_SYNC, AFTER, BEFORE }
+
+    private static final class FlowNode extends NodeQueue.Node {
+        final FlowId id;
+        FtfwMessage.DataType type;
+        ConntrackEntry entry;
+        FlowExtras extras;
+        boolean sentWithHello;
+
+        FlowNode(FlowId id) {
+            this.id = id;
+        }
+    }
+
+    private static final class CtlNode extends NodeQueue.Node {
+        final int flags;
+        final int from;
+        final int to;
+
+        CtlNode(int flags, int from, int to) {
+            this.flags = flags;
+            this.from = from;
+            this.to = to;
+        }
+    }
+
+    private static final class AliveNode extends NodeQueue.Node {}
+
+    private final FtfwConfig cfg;
+    private final Scheduler sched;
+    private final Receiver receiver;
+    private final BulkSource bulk;
+    private final DatagramPacker packer;
+    private final FtfwDecoder decoder;
+    private final DropCounters drops;
+    private final FtfwEncoder.Options encoding;
+    private final ByteBuf scratch;
+    private final long aliveNanos;
+
+    private final NodeQueue tx = new NodeQueue();
+    private final NodeQueue rs = new NodeQueue();
+    private final Map<FlowId, FlowNode> flows = new HashMap<>();
+
+    private int nextSeq;
+    private Hello hello = Hello.INIT;
+    private boolean sayHelloBack;
+
+    private boolean seqSet;
+    private int lastSeq;
+    private int window;
+    private int ackFrom;
+    private boolean ackFromSet;
+
+    private boolean peerSaysHello;
+    private boolean peerRestarted;
+    private boolean xmitScheduled;
+    private long lastTxNanos;
+    private boolean closed;
+
+    private long msgsTx;
+    private long msgsRx;
+    private long bytesRx;
+    private long datagramsRx;
+    private long dataTx;
+    private long dataRx;
+    private long lost;
+    private long beforeDrops;
+    private long resent;
+    private long nacksRx;
+    private long nacksTx;
+    private long acksTx;
+    private long resyncsRx;
+    private long peerRestarts;
+    private long rsOverflow;
+    private long txOverflow;
+    private long superseded;
+    private long expectations;
+    private long helperOmitted;
+
+    FtfwEngine(FtfwConfig cfg, Scheduler sched, LongSupplier wallSeconds, ByteBufAllocator alloc,
+               DatagramPacker.Sink sink, Receiver receiver, BulkSource bulk) {
+        this.cfg = cfg;
+        this.sched = sched;
+        this.receiver = receiver;
+        this.bulk = bulk;
+        this.packer = new DatagramPacker(alloc, cfg.datagramSize(), sink);
+        this.drops = new DropCounters(sched::nanoTime, 10_000_000_000L);
+        this.decoder = new FtfwDecoder(drops);
+        this.encoding = new FtfwEncoder.Options(cfg.omitTimeout(), cfg.tcpWindowTracking());
+        this.scratch = alloc.heapBuffer(4096);
+        this.aliveNanos = cfg.aliveInterval().toNanos();
+        this.nextSeq = (int) wallSeconds.getAsLong();
+        this.window = cfg.ackWindow();
+        this.lastTxNanos = sched.nanoTime();
+        sched.schedule(this::aliveTimer, aliveNanos);
+    }
+
+    // ------------------------------------------------------------------ sender side
+
+    /** Queues the latest state of a local flow; a queued older state of the same flow is replaced. */
+    void publish(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras) {
+        if (closed) {
+            return;
+        }
+        FlowId id = FlowId.of(entry);
+        FlowNode n = flows.get(id);
+        if (n == null) {
+            if (tx.size() >= cfg.txQueueSize()) {
+                dropNode(tx.poll());
+                txOverflow++;
+            }
+            n = new FlowNode(id);
+            flows.put(id, n);
+            tx.add(n);
+        } else {
+            superseded++;
+            if (n.queue == rs) {
+                rs.remove(n);
+                tx.add(n);
+            }
+        }
+        n.type = type;
+        n.entry = entry;
+        n.extras = extras;
+        if (FtfwEncoder.helperTooLong(entry)) {
+            helperOmitted++;
+        }
+        requestXmit();
+    }
+
+    /** Asks the peer for a bulk send of its table ({@code conntrackd -n}). */
+    void requestResync() {
+        queueCtl(Nethdr.F_RESYNC, 0, 0);
+    }
+
+    /** Sends our whole table ({@code conntrackd -B}). */
+    void sendBulk() {
+        bulk.forEach(e -> publish(FtfwMessage.DataType.UPD, e, FlowExtras.NONE));
+    }
+
+    private void queueCtl(int flags, int from, int to) {
+        if (flags == Nethdr.F_ACK) {
+            acksTx++;
+        } else if (flags == Nethdr.F_NACK) {
+            nacksTx++;
+        }
+        tx.add(new CtlNode(flags, from, to));
+        requestXmit();
+    }
+
+    private void requestXmit() {
+        if (!xmitScheduled && !closed) {
+            xmitScheduled = true;
+            sched.schedule(this::xmit, 0);
+        }
+    }
+
+    private int helloFlags() {
+        int f = 0;
+        if (hello == Hello.INIT) {
+            hello = Hello.SAY;
+        }
+        if (hello == Hello.SAY) {
+            f |= Nethdr.F_HELLO;
+        }
+        if (sayHelloBack) {
+            f |= Nethdr.F_HELLO_BACK;
+            sayHelloBack = false;
+        }
+        return f;
+    }
+
+    /** One transmit run: up to {@code maxBurst} messages from the transmit queue, then a flush. */
+    void xmit() {
+        xmitScheduled = false;
+        if (closed) {
+            return;
+        }
+        int budget = cfg.maxBurst();
+        NodeQueue.Node n;
+        while (budget-- > 0 && (n = tx.poll()) != null) {
+            scratch.clear();
+            int seq = nextSeq++;
+            n.seq = seq;
+            switch (n) {
+                case FlowNode f -> {
+                    int flags = helloFlags();
+                    f.sentWithHello = (flags & Nethdr.F_HELLO) != 0;
+                    FtfwEncoder.writeData(scratch, f.type, flags, seq, f.entry, f.extras, encoding);
+                    dataTx++;
+                    storeForResend(f);
+                }
+                case CtlNode c -> {
+                    FtfwEncoder.writeRange(scratch, c.flags | helloFlags(), seq, c.from, c.to);
+                    storeForResend(c);
+                }
+                case AliveNode a -> FtfwEncoder.writeAlive(scratch, helloFlags(), seq);
+                default -> throw new IllegalStateException("unknown node " + n);
+            }
+            msgsTx++;
+            packer.add(scratch);
+        }
+        packer.flush();
+        lastTxNanos = sched.nanoTime();
+        if (!tx.isEmpty()) {
+            requestXmit();
+        }
+    }
+
+    private void storeForResend(NodeQueue.Node n) {
+        if (rs.size() >= cfg.resendQueueSize()) {
+            dropNode(rs.poll());
+            rsOverflow++;
+        }
+        rs.add(n);
+    }
+
+    private void dropNode(NodeQueue.Node n) {
+        if (n instanceof FlowNode f) {
+            flows.remove(f.id);
+        }
+    }
+
+    private void aliveTimer() {
+        if (closed) {
+            return;
+        }
+        long now = sched.nanoTime();
+        long idle = now - lastTxNanos;
+        if (idle >= aliveNanos) {
+            if (ackFromSet && seqSet) {
+                queueCtl(Nethdr.F_ACK, ackFrom, lastSeq);
+                ackFromSet = false;
+            } else {
+                tx.add(new AliveNode());
+            }
+            xmit();
+            sched.schedule(this::aliveTimer, aliveNanos);
+        } else {
+            sched.schedule(this::aliveTimer, aliveNanos - idle);
+        }
+    }
+
+    // ------------------------------------------------------------------ receiver side
+
+    /** Processes one received datagram (not released). */
+    void receive(ByteBuf datagram) {
+        if (closed) {
+            return;
+        }
+        datagramsRx++;
+        bytesRx += datagram.readableBytes();
+        decoder.decodeDatagram(datagram, this::onMessage);
+    }
+
+    private Track track(int seq) {
+        if (!seqSet) {
+            return Track.UNSET;
+        }
+        int exp = lastSeq + 1;
+        if (seq == exp) {
+            return Track.IN_SYNC;
+        }
+        return Nethdr.after(seq, exp) ? Track.AFTER : Track.BEFORE;
+    }
+
+    void onMessage(FtfwMessage m) {
+        msgsRx++;
+        int seq = m.seq();
+        if (m.helloBack() && hello == Hello.SAY) {
+            hello = Hello.DONE;
+            sched.schedule(this::resendSentWithHello, 2 * aliveNanos);
+        }
+        Track t = track(seq);
+        boolean restart = false;
+        if (m.hello()) {
+            sayHelloBack = true;
+            requestXmit();
+            restart = !peerSaysHello || t == Track.BEFORE || t == Track.UNSET;
+            peerSaysHello = true;
+        } else {
+            peerSaysHello = false;
+        }
+        if (restart) {
+            if (ackFromSet && Nethdr.before(seq, ackFrom)) {
+                window = cfg.ackWindow() - 1;
+                ackFrom = seq;
+            }
+            peerRestarted = true;
+            peerRestarts++;
+            digest(m);
+            windowStep(seq);
+        } else {
+            switch (t) {
+                case BEFORE -> {
+                    beforeDrops++;
+                    return;
+                }
+                case AFTER -> {
+                    int exp = lastSeq + 1;
+                    digest(m);
+                    lost += Integer.toUnsignedLong(seq - exp);
+                    if (ackFromSet) {
+                        queueCtl(Nethdr.F_ACK, ackFrom, exp - 1);
+                        ackFromSet = false;
+                    }
+                    queueCtl(Nethdr.F_NACK, exp, seq - 1);
+                    window = cfg.ackWindow() - 1;
+                    ackFrom = seq;
+                    ackFromSet = true;
+                }
+                case UNSET, IN_SYNC -> {
+                    digest(m);
+                    windowStep(seq);
+                }
+            }
+        }
+        lastSeq = seq;
+        seqSet = true;
+    }
+
+    private void windowStep(int seq) {
+        if (!ackFromSet) {
+            ackFromSet = true;
+            ackFrom = seq;
+        }
+        if (--window <= 0) {
+            queueCtl(Nethdr.F_ACK, ackFrom, seq);
+            window = cfg.ackWindow();
+            ackFromSet = false;
+        }
+    }
+
+    private void digest(FtfwMessage m) {
+        switch (m) {
+            case FtfwMessage.Data d -> {
+                dataRx++;
+                receiver.onData(d.type(), d.entry(), d.extras());
+            }
+            case FtfwMessage.Expectation e -> expectations++;
+            case FtfwMessage.BadPayload b -> { }
+            case FtfwMessage.Ack a -> {
+                if (peerRestarted) {
+                    recoverAfterPeerRestart(a.from());
+                }
+                ackRange(a.from(), a.to());
+            }
+            case FtfwMessage.Nack n -> {
+                if (peerRestarted) {
+                    recoverAfterPeerRestart(n.from());
+                }
+                nacksRx++;
+                nackRange(n.from(), n.to());
+            }
+            case FtfwMessage.Resync r -> {
+                resyncsRx++;
+                LOG.info("resync requested by the peer, bulk-sending our table");
+                sendBulk();
+            }
+            case FtfwMessage.Alive a -> { }
+        }
+    }
+
+    private void ackRange(int from, int to) {
+        NodeQueue.Node n = rs.head();
+        while (n != null) {
+            NodeQueue.Node next = n.next;
+            if (Nethdr.before(n.seq, from)) {
+                n = next;
+                continue;
+            }
+            if (Nethdr.after(n.seq, to)) {
+                break;
+            }
+            rs.remove(n);
+            dropNode(n);
+            n = next;
+        }
+    }
+
+    private void nackRange(int from, int to) {
+        NodeQueue.Node n = rs.head();
+        boolean any = false;
+        while (n != null) {
+            NodeQueue.Node next = n.next;
+            if (Nethdr.before(n.seq, from)) {
+                n = next;
+                continue;
+            }
+            if (Nethdr.after(n.seq, to)) {
+                break;
+            }
+            rs.remove(n);
+            tx.add(n);
+            resent++;
+            any = true;
+            n = next;
+        }
+        if (any) {
+            requestXmit();
+        }
+    }
+
+    /**
+     * Two alive intervals after the peer confirmed our HELLO, data sent with HELLO that is still not acknowledged
+     * is sent again: a receiver does not check the sequence of a restarting sender, so it could not NACK it.
+     */
+    private void resendSentWithHello() {
+        if (closed) {
+            return;
+        }
+        NodeQueue.Node n = rs.head();
+        boolean any = false;
+        while (n != null) {
+            NodeQueue.Node next = n.next;
+            if (n instanceof FlowNode f && f.sentWithHello) {
+                rs.remove(f);
+                tx.add(f);
+                resent++;
+                any = true;
+            }
+            n = next;
+        }
+        if (any) {
+            requestXmit();
+        }
+    }
+
+    /**
+     * First ACK/NACK of a restarted peer: it starts at the first of our messages the peer received after its
+     * restart. Flows sent before that are resent; control messages before it are dropped.
+     */
+    private void recoverAfterPeerRestart(int from) {
+        peerRestarted = false;
+        NodeQueue.Node n = rs.head();
+        boolean any = false;
+        while (n != null && Nethdr.before(n.seq, from)) {
+            NodeQueue.Node next = n.next;
+            rs.remove(n);
+            if (n instanceof FlowNode f) {
+                tx.add(f);
+                resent++;
+                any = true;
+            }
+            n = next;
+        }
+        if (any) {
+            requestXmit();
+        }
+    }
+
+    void close() {
+        closed = true;
+        scratch.release();
+    }
+
+    int nextSeq() {
+        return nextSeq;
+    }
+
+    boolean helloDone() {
+        return hello == Hello.DONE;
+    }
+
+    int pendingFlows() {
+        return flows.size();
+    }
+
+    FtfwStats stats() {
+        return new FtfwStats(msgsTx, packer.bytes(), packer.datagrams(), msgsRx, bytesRx, datagramsRx, dataTx, dataRx,
+                lost, beforeDrops, resent, nacksRx, nacksTx, acksTx, resyncsRx, peerRestarts, rs.size(), tx.size(),
+                rsOverflow, txOverflow, superseded, expectations, helperOmitted, drops.snapshot());
+    }
+}

@@ -1,0 +1,60 @@
+package org.hftfw.ftfw;
+
+import java.util.Map;
+
+/**
+ * Counters of one FT-FW channel, in the spirit of {@code conntrackd -s} / {@code -s network} / {@code -s rsqueue}.
+ *
+ * @param msgsTx          messages sent (data, ACK, NACK, RESYNC, ALIVE; retransmissions included)
+ * @param bytesTx         payload bytes sent
+ * @param datagramsTx     datagrams sent
+ * @param msgsRx          messages received with a valid header
+ * @param bytesRx         payload bytes received
+ * @param datagramsRx     datagrams received
+ * @param dataTx          data messages sent (NEW/UPD/DEL)
+ * @param dataRx          data messages received and applied
+ * @param lost            messages the peer sent that never arrived, summed over detected gaps
+ *                        (conntrackd's "lost" overcounts by 2 per gap; this does not)
+ * @param before          stale or replayed messages dropped (SEQ_BEFORE)
+ * @param resent          messages resent after a NACK
+ * @param nacksRx         NACKs received
+ * @param nacksTx         NACKs sent
+ * @param acksTx          ACKs sent
+ * @param resyncsRx       RESYNC requests answered with a bulk send
+ * @param peerRestarts    restarts of the peer seen (a new HELLO series)
+ * @param rsQueueLen      resend queue length now
+ * @param txQueueLen      transmit queue length now
+ * @param rsQueueOverflow entries dropped because the resend queue was full
+ * @param txQueueOverflow entries dropped because the transmit queue was full
+ * @param superseded      local updates that replaced a not-yet-acknowledged state of the same flow
+ * @param expectationsIgnored expectation messages received (validated, not applied)
+ * @param helperOmitted   helper names not sent because conntrackd would reject them (over 11 characters)
+ * @param malformed       dropped input per reason
+ */
+public record FtfwStats(long msgsTx, long bytesTx, long datagramsTx, long msgsRx, long bytesRx, long datagramsRx,
+                        long dataTx, long dataRx, long lost, long before, long resent, long nacksRx, long nacksTx,
+                        long acksTx, long resyncsRx, long peerRestarts, int rsQueueLen, int txQueueLen,
+                        long rsQueueOverflow, long txQueueOverflow, long superseded, long expectationsIgnored,
+                        long helperOmitted, Map<DropReason, Long> malformed) {
+
+    /** Total of {@link #malformed}. */
+    public long malformedTotal() {
+        return malformed.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** A multi-line report like {@code conntrackd -s}. */
+    public String format() {
+        return String.format("""
+                message tracking:
+                %12d messages sent     %12d bytes sent     %10d datagrams
+                %12d messages received %12d bytes received %10d datagrams
+                %12d data sent         %12d data received
+                %12d lost              %12d before         %10d resent
+                %12d ACK sent  %8d NACK sent  %8d NACK received  %8d resync requests
+                resend queue: %d (overflow %d)  transmit queue: %d (overflow %d)  superseded %d  peer restarts %d
+                malformed: %s""",
+                msgsTx, bytesTx, datagramsTx, msgsRx, bytesRx, datagramsRx, dataTx, dataRx, lost, before, resent,
+                acksTx, nacksTx, nacksRx, resyncsRx, rsQueueLen, rsQueueOverflow, txQueueLen, txQueueOverflow,
+                superseded, peerRestarts, malformed.isEmpty() ? "none" : malformed.toString());
+    }
+}

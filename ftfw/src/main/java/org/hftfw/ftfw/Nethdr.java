@@ -1,0 +1,63 @@
+package org.hftfw.ftfw;
+
+/**
+ * The FT-FW message header of conntrackd ({@code struct nethdr} / {@code struct nethdr_ack}, include/network.h).
+ * All fields are big-endian. Byte 0 is {@code version << 4 | type}; the plain header is 8 bytes and ACK, NACK and
+ * RESYNC carry a 16-byte header with an inclusive {@code [from, to]} range. Sequence numbers are unsigned 32-bit
+ * values kept in an {@code int}; compare them only with {@link #before}/{@link #after} (the kernel's TCP rule,
+ * valid while two values are within 2^31 of each other).
+ *
+ * @param version protocol version, 1 for conntrackd 1.4.x
+ * @param type    message type ({@link #T_CT_NEW} .. {@link #T_CTL})
+ * @param flags   {@code NET_F_*} bits
+ * @param len     length of the whole message including header and attribute padding
+ * @param seq     sender sequence number
+ */
+record Nethdr(int version, int type, int flags, int len, int seq) {
+
+    static final int VERSION = 1;
+    static final int SIZE = 8;
+    static final int ACK_SIZE = 16;
+
+    static final int T_CT_NEW = 0;
+    static final int T_CT_UPD = 1;
+    static final int T_CT_DEL = 2;
+    static final int T_EXP_NEW = 3;
+    static final int T_EXP_UPD = 4;
+    static final int T_EXP_DEL = 5;
+    static final int T_STATE_MAX = T_EXP_DEL;
+    static final int T_CTL = 10;
+
+    static final int F_UNUSED = 0x01;
+    static final int F_RESYNC = 0x02;
+    static final int F_NACK = 0x04;
+    static final int F_ACK = 0x08;
+    static final int F_ALIVE = 0x10;
+    static final int F_HELLO = 0x20;
+    static final int F_HELLO_BACK = 0x40;
+    static final int F_HELLO_MASK = F_HELLO | F_HELLO_BACK;
+
+    /** {@code IS_DATA}: a state type with no flags but the hello bits. */
+    static boolean isData(int type, int flags) {
+        return type <= T_STATE_MAX && (flags & ~F_HELLO_MASK) == 0;
+    }
+
+    /** True when the message carries the 16-byte header ({@code IS_ACK || IS_NACK || IS_RESYNC}). */
+    static boolean hasRange(int type, int flags) {
+        return type == T_CTL && (flags & (F_ACK | F_NACK | F_RESYNC)) != 0;
+    }
+
+    /** {@code before(a, b)}: a precedes b modulo 2^32. */
+    static boolean before(int a, int b) {
+        return a - b < 0;
+    }
+
+    static boolean after(int a, int b) {
+        return before(b, a);
+    }
+
+    /** Pads a length to the next multiple of 4 ({@code NTA_ALIGN}). */
+    static int align4(int len) {
+        return (len + 3) & ~3;
+    }
+}

@@ -1,0 +1,76 @@
+package org.hftfw.ftfw;
+
+/**
+ * An intrusive doubly linked FIFO (conntrackd src/queue.c): a node knows the queue it is in, so moving a flow
+ * between the transmit and the resend queue, or removing it, is O(1), and a node is never in two queues.
+ */
+final class NodeQueue {
+
+    /** A queued item; {@link #seq} is the sequence number it was last sent with. */
+    abstract static class Node {
+        Node prev;
+        Node next;
+        NodeQueue queue;
+        int seq;
+    }
+
+    private Node head;
+    private Node tail;
+    private int size;
+
+    void add(Node n) {
+        if (n.queue != null) {
+            throw new IllegalStateException("node already queued");
+        }
+        n.queue = this;
+        n.prev = tail;
+        n.next = null;
+        if (tail == null) {
+            head = n;
+        } else {
+            tail.next = n;
+        }
+        tail = n;
+        size++;
+    }
+
+    void remove(Node n) {
+        if (n.queue != this) {
+            throw new IllegalStateException("node not in this queue");
+        }
+        if (n.prev == null) {
+            head = n.next;
+        } else {
+            n.prev.next = n.next;
+        }
+        if (n.next == null) {
+            tail = n.prev;
+        } else {
+            n.next.prev = n.prev;
+        }
+        n.prev = null;
+        n.next = null;
+        n.queue = null;
+        size--;
+    }
+
+    Node poll() {
+        Node n = head;
+        if (n != null) {
+            remove(n);
+        }
+        return n;
+    }
+
+    Node head() {
+        return head;
+    }
+
+    int size() {
+        return size;
+    }
+
+    boolean isEmpty() {
+        return size == 0;
+    }
+}

@@ -1,0 +1,171 @@
+package org.hftfw.ftfw;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.IpProto;
+import org.hftfw.conntrack.Status;
+import org.hftfw.conntrack.Tuple;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Our channel against a stock conntrackd 1.4.x over a veth sync link between two namespaces of our own. */
+@Tag("lab")
+class ConntrackdInteropLabTest {
+    private static final Logger LOG = LoggerFactory.getLogger(ConntrackdInteropLabTest.class);
+
+    @BeforeAll
+    static void capable() {
+        Lab.assumeCapable();
+    }
+
+    private static boolean await(BooleanSupplier done, long millis) throws InterruptedException {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        while (System.nanoTime() < end) {
+            if (done.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return done.getAsBoolean();
+    }
+
+    private static FtfwChannel channelIn(Lab lab, String ns, String self, String peer) throws Exception {
+        FtfwConfig cfg = FtfwConfig.of(new InetSocketAddress(lab.ip(self), 3780), new InetSocketAddress(lab.ip(peer), 3780));
+        return Lab.inNetns(ns, () -> FtfwChannel.builder(cfg).start());
+    }
+
+    private static ConntrackEntry flow(int i, int dport, int state, long mark) throws Exception {
+        Tuple t = Tuple.ports(InetAddress.getByName("10.234." + (i >> 8 & 0xff) + "." + (i & 0xff)),
+                InetAddress.getByName("10.235.0.1"), IpProto.TCP, 10000 + (i % 50000), dport);
+        return ConntrackEntry.builder(t).protoState(state).status(Status.SEEN_REPLY | Status.ASSURED | Status.CONFIRMED)
+                .timeout(600).mark(mark).build();
+    }
+
+    private static int count(String text, String needle) {
+        int n = 0;
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    /** (a) our primary streams 10 000 entries and live updates; the stock backup's {@code conntrackd -e} has them. */
+    @Test
+    void ourPrimaryToStockConntrackdBackup() throws Exception {
+        try (Lab lab = Lab.create()) {
+            Path conf = lab.conntrackdConf(lab.b, "2", "1");
+            lab.startConntrackd(lab.b, conf);
+            try (FtfwChannel primary = channelIn(lab, lab.a, "1", "2")) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < 10_000; i++) {
+                    primary.publish(EventType.NEW, flow(i, 80, 1, 0));
+                }
+                for (int i = 0; i < 2_000; i++) {
+                    primary.publish(EventType.UPDATE, flow(i, 80, 3, 7));
+                }
+                for (int i = 9_500; i < 10_000; i++) {
+                    primary.publish(EventType.DESTROY, flow(i, 80, 3, 0));
+                }
+                String[] cache = new String[1];
+                boolean ok = await(() -> {
+                    try {
+                        cache[0] = lab.in(lab.b, "conntrackd", "-C", conf.toString(), "-e");
+                        return count(cache[0], "\n") == 9_500 && count(cache[0], "mark=7") == 2_000;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }, 30_000);
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(ok, "conntrackd -e shows " + count(cache[0], "\n") + " entries, "
+                        + count(cache[0], "mark=7") + " updated; " + primary.stats().format());
+                assertEquals(2_000, count(cache[0], "ESTABLISHED"), "updated flows are ESTABLISHED");
+                assertTrue(cache[0].contains("src=10.234.0.5 dst=10.235.0.1 sport=10005 dport=80"));
+                assertTrue(await(() -> primary.pendingFlows() == 0, 10_000), "conntrackd acknowledged everything");
+                assertEquals(0, primary.stats().malformedTotal());
+                LOG.info("(a) 10000 NEW + 2000 UPD + 500 DEL in conntrackd -e after {} ms; {}", ms, primary.stats().format());
+            }
+        }
+    }
+
+    /** (b) a stock conntrackd primary replicates kernel entries; our backup caches and commits them. */
+    @Test
+    void stockConntrackdPrimaryToOurBackupWithLoss() throws Exception {
+        try (Lab lab = Lab.create(); FtfwChannel backup = channelIn(lab, lab.b, "2", "1")) {
+            Path conf = lab.conntrackdConf(lab.a, "1", "2");
+            lab.startConntrackd(lab.a, conf);
+            int n = 3000;
+            lab.in(lab.a, "conntrack", "-R", writeLoadFile(lab, "base", 0, n, 80).toString());
+            assertTrue(await(() -> backup.externalCache().size() == n, 20_000),
+                    "cache has " + backup.externalCache().size() + "; " + backup.stats().format());
+            ConntrackEntry one = backup.externalCache().get(flow(5, 80, 3, 0).original(), 0).orElseThrow();
+            assertEquals(3, one.protoState());
+            assertEquals(600, one.timeout(), 10);
+
+            for (int loss : new int[] {10, 30}) {
+                lab.in(lab.b, "nft", "add", "table", "inet", "hff");
+                lab.in(lab.b, "nft", "add", "chain", "inet", "hff", "in", "{ type filter hook input priority 0; }");
+                lab.in(lab.b, "nft", "add", "rule", "inet", "hff", "in", "udp", "dport", "3780", "numgen", "random",
+                        "mod", "100", "<", String.valueOf(loss), "drop");
+                int base = loss * 1000;
+                lab.in(lab.a, "conntrack", "-R", writeLoadFile(lab, "loss" + loss, base, 2000, 81).toString());
+                StringBuilder upd = new StringBuilder();
+                for (int i = 0; i < 300; i++) {
+                    upd.append("conntrack -U -s 10.234.").append(i >> 8 & 0xff).append('.').append(i & 0xff)
+                            .append(" -d 10.235.0.1 -p tcp --sport ").append(10000 + i).append(" --dport 80 -m ")
+                            .append(loss).append(" >/dev/null 2>&1\n");
+                }
+                Path script = lab.dir.resolve("upd" + loss + ".sh");
+                Files.writeString(script, upd);
+                lab.in(lab.a, "sh", script.toString());
+                lab.in(lab.a, "conntrack", "-D", "-p", "tcp", "--dport", "81", "-s", "10.234." + (base >> 8 & 0xff) + ".0/24");
+                Thread.sleep(1000);
+                lab.in(lab.b, "nft", "delete", "table", "inet", "hff");
+                long t0 = System.nanoTime();
+                // the reference is what the primary replicates: conntrackd's internal cache (it equals the kernel
+                // table unless conntrackd itself missed a kernel event, which -s would show as a netlink overrun)
+                String table = lab.in(lab.a, "conntrackd", "-C", conf.toString(), "-i");
+                int expected = count(table, "ESTABLISHED src=");
+                int marked = count(table, "mark=" + loss + " ");
+                int kernel = count(lab.in(lab.a, "conntrack", "-L"), "ESTABLISHED src=");
+                boolean ok = await(() -> backup.externalCache().size() == expected
+                        && backup.externalCache().entries().stream().filter(e -> e.mark() == loss).count() == marked,
+                        30_000);
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                FtfwStats s = backup.stats();
+                assertTrue(ok, "loss " + loss + "%: cache " + backup.externalCache().size() + " of " + expected
+                        + " (kernel " + kernel + "); " + s.format() + "\n"
+                        + lab.in(lab.a, "conntrackd", "-C", conf.toString(), "-s"));
+                assertTrue(s.lost() > 0, "the loss was real");
+                LOG.info("(b) {}% loss: converged {} ms after the loss stopped; {} entries (kernel {}); {}", loss, ms,
+                        expected, kernel, s.format());
+            }
+            FakeTable committed = new FakeTable();
+            var r = backup.externalCache().commit(committed);
+            assertEquals(backup.externalCache().size(), r.created());
+            assertEquals(0, r.failed());
+        }
+    }
+
+    private static Path writeLoadFile(Lab lab, String name, int from, int count, int dport) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = from; i < from + count; i++) {
+            sb.append("-A -t 600 -u SEEN_REPLY,ASSURED -s 10.234.").append(i >> 8 & 0xff).append('.').append(i & 0xff)
+                    .append(" -d 10.235.0.1 -p tcp --sport ").append(10000 + (i % 50000)).append(" --dport ").append(dport)
+                    .append(" --state ESTABLISHED\n");
+        }
+        Path p = lab.dir.resolve(name + ".save");
+        Files.writeString(p, sb);
+        return p;
+    }
+}

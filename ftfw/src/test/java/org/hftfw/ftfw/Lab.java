@@ -1,0 +1,227 @@
+package org.hftfw.ftfw;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Lab helpers: network namespaces of our own (prefix {@code hff-}), commands run inside them, and sockets created
+ * inside them from this JVM (a helper thread enters the namespace with setns(2) through the FFM API; a socket stays
+ * in the namespace it was created in). Everything created is removed by {@link #close}.
+ */
+final class Lab implements AutoCloseable {
+    private static final int CLONE_NEWNET = 0x40000000;
+
+    final String a;
+    final String b;
+    final Path dir;
+    final int subnet;
+    private final List<Process> procs = new ArrayList<>();
+
+    private Lab() throws IOException {
+        String suffix = Long.toHexString(System.nanoTime() & 0xffffffL);
+        a = "hff-a-" + suffix;
+        b = "hff-b-" + suffix;
+        subnet = 2 + (int) (System.nanoTime() % 200);
+        dir = Files.createTempDirectory("hff-lab");
+    }
+
+    /** Skips unless root with ip, conntrack and conntrackd present. */
+    static void assumeCapable() {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "lab tests need root");
+        for (String bin : new String[] {"/usr/sbin/ip", "/usr/sbin/conntrack", "/usr/sbin/conntrackd", "/usr/sbin/nft"}) {
+            Assumptions.assumeTrue(Files.isExecutable(Path.of(bin)), bin + " is missing");
+        }
+        Assumptions.assumeTrue(Files.exists(Path.of("/proc/net/nf_conntrack")) || Files.exists(Path.of("/proc/sys/net/netfilter")),
+                "the kernel has no conntrack");
+    }
+
+    /** Two namespaces joined by a veth {@code sync} link, 10.233.N.1 (a) and 10.233.N.2 (b). */
+    static Lab create() throws IOException, InterruptedException {
+        Lab lab = new Lab();
+        try {
+            lab.sh("ip", "netns", "add", lab.a);
+            lab.sh("ip", "netns", "add", lab.b);
+            lab.sh("ip", "link", "add", "sync", "netns", lab.a, "type", "veth", "peer", "name", "sync", "netns", lab.b);
+            for (String[] x : new String[][] {{lab.a, "1"}, {lab.b, "2"}}) {
+                lab.sh("ip", "-n", x[0], "link", "set", "lo", "up");
+                lab.sh("ip", "-n", x[0], "addr", "add", lab.ip(x[1]) + "/24", "dev", "sync");
+                lab.sh("ip", "-n", x[0], "link", "set", "sync", "up");
+            }
+        } catch (IOException | RuntimeException e) {
+            lab.close();
+            throw e;
+        }
+        return lab;
+    }
+
+    String ip(String host) {
+        return "10.233." + subnet + "." + host;
+    }
+
+    /** Runs a command to completion (bounded), returns stdout; throws on a non-zero exit. */
+    String sh(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> {
+            try {
+                return p.getInputStream().readAllBytes();
+            } catch (IOException e) {
+                return new byte[0];
+            }
+        });
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("timeout: " + String.join(" ", cmd));
+        }
+        String s = new String(out.join(), StandardCharsets.UTF_8);
+        if (p.exitValue() != 0) {
+            throw new IOException("exit " + p.exitValue() + ": " + String.join(" ", cmd) + "\n" + s);
+        }
+        return s;
+    }
+
+    String in(String ns, String... cmd) throws IOException, InterruptedException {
+        String[] full = new String[cmd.length + 4];
+        full[0] = "ip";
+        full[1] = "netns";
+        full[2] = "exec";
+        full[3] = ns;
+        System.arraycopy(cmd, 0, full, 4, cmd.length);
+        return sh(full);
+    }
+
+    /** Writes a conntrackd FTFW config for a daemon in {@code ns} at host {@code self} syncing with {@code peer}. */
+    Path conntrackdConf(String ns, String self, String peer) throws IOException {
+        Path conf = dir.resolve(ns + ".conf");
+        Files.writeString(conf, """
+                Sync {
+                	Mode FTFW {
+                		DisableExternalCache Off
+                	}
+                	UDP {
+                		IPv4_address %s
+                		IPv4_Destination_Address %s
+                		Port 3780
+                		Interface sync
+                		SndSocketBuffer 4194304
+                		RcvSocketBuffer 4194304
+                		Checksum on
+                	}
+                }
+                General {
+                	HashSize 32768
+                	HashLimit 262144
+                	LogFile %s/%s.log
+                	Syslog off
+                	LockFile %s/%s.lock
+                	UNIX { Path %s/%s.ctl }
+                	NetlinkBufferSize 2097152
+                	NetlinkBufferSizeMaxGrowth 8388608
+                	Filter From Userspace {
+                		Address Ignore {
+                			IPv4_address 127.0.0.1
+                			IPv4_address 10.233.%d.0/24
+                		}
+                	}
+                }
+                """.formatted(ip(self), ip(peer), dir, ns, dir, ns, dir, ns, subnet));
+        return conf;
+    }
+
+    /** Starts a stock conntrackd in {@code ns} and waits until it answers on its UNIX socket. */
+    void startConntrackd(String ns, Path conf) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("ip", "netns", "exec", ns, "conntrackd", "-C", conf.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve(ns + ".out").toFile()).start();
+        procs.add(p);
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < end) {
+            try {
+                in(ns, "conntrackd", "-C", conf.toString(), "-s");
+                return;
+            } catch (IOException e) {
+                Thread.sleep(100);
+            }
+        }
+        throw new IOException("conntrackd did not start in " + ns + ": " + Files.readString(dir.resolve(ns + ".out")));
+    }
+
+    /** Runs {@code task} on a thread that has entered namespace {@code ns} (sockets it opens live there). */
+    static <T> T inNetns(String ns, Callable<T> task) throws Exception {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                enter(ns);
+                f.complete(task.call());
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        }, "netns-" + ns);
+        t.start();
+        return f.get(30, TimeUnit.SECONDS);
+    }
+
+    private static void enter(String ns) throws Throwable {
+        Linker linker = Linker.nativeLinker();
+        var libc = linker.defaultLookup();
+        MethodHandle open = linker.downcallHandle(libc.find("open").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+                Linker.Option.firstVariadicArg(2));
+        MethodHandle setns = linker.downcallHandle(libc.find("setns").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+        MethodHandle close = linker.downcallHandle(libc.find("close").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment path = arena.allocateFrom("/var/run/netns/" + ns);
+            int fd = (int) open.invokeExact(path, 0);
+            if (fd < 0) {
+                throw new IOException("cannot open netns " + ns);
+            }
+            int rc = (int) setns.invokeExact(fd, CLONE_NEWNET);
+            int ignored = (int) close.invokeExact(fd);
+            if (rc != 0) {
+                throw new IOException("setns(" + ns + ") failed");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Process p : procs) {
+            p.toHandle().descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+            try {
+                if (!p.waitFor(3, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (String ns : new String[] {a, b}) {
+            try {
+                sh("ip", "netns", "del", ns);
+            } catch (IOException | InterruptedException e) {
+                // namespace may not exist if creation failed half-way
+            }
+        }
+        try (var files = Files.list(dir)) {
+            files.forEach(f -> f.toFile().delete());
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // best effort: a temp directory
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package org.hftfw.ftfw;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import org.hftfw.conntrack.ConntrackEntry;
+
+/**
+ * Two protocol engines joined by a simulated lossy link on virtual time. Side A is the primary: {@link #truth}
+ * holds its table (the latest published state of every live flow); side B keeps an external cache.
+ */
+final class SimLink {
+    /** Decides the fate of the n-th datagram on one direction. */
+    interface Policy {
+        /** Delay in ns, or -1 to drop. */
+        long fate(long n, Random rnd);
+    }
+
+    static final long MS = 1_000_000L;
+    static final long SEC = 1_000_000_000L;
+    static final Policy PERFECT = (n, r) -> 200_000L;
+
+    final VirtualScheduler clock = new VirtualScheduler();
+    final Random rnd;
+    final ByteBufAllocator alloc = UnpooledByteBufAllocator.DEFAULT;
+    final Map<FlowId, ConntrackEntry> truth = new HashMap<>();
+    final FtfwConfig cfg;
+    FtfwEngine a;
+    FtfwEngine b;
+    ExternalCache cacheA;
+    ExternalCache cacheB;
+    Policy aToB = PERFECT;
+    Policy bToA = PERFECT;
+    boolean duplicate;
+    long sentAtoB;
+    long sentBtoA;
+    long dropped;
+
+    SimLink(FtfwConfig cfg, long seed, long seqA, long seqB) {
+        this.cfg = cfg;
+        this.rnd = new Random(seed);
+        cacheA = new ExternalCache(clock::nanoTime);
+        cacheB = new ExternalCache(clock::nanoTime);
+        a = newA(seqA);
+        b = newB(seqB);
+    }
+
+    static FtfwConfig config() {
+        return FtfwConfig.of(new java.net.InetSocketAddress("127.0.0.1", 1), new java.net.InetSocketAddress("127.0.0.1", 2));
+    }
+
+    FtfwEngine newA(long seq) {
+        return new FtfwEngine(cfg, clock, () -> seq, alloc, d -> deliver(d, true), cacheA,
+                sink -> truth.values().forEach(sink));
+    }
+
+    FtfwEngine newB(long seq) {
+        return new FtfwEngine(cfg, clock, () -> seq, alloc, d -> deliver(d, false), cacheB, sink -> { });
+    }
+
+    /** Replaces B by a fresh engine (a restarted backup): new cache contents are kept unless told otherwise. */
+    void restartB(long seq, boolean flushCache) {
+        b.close();
+        if (flushCache) {
+            cacheB.flush();
+        }
+        b = newB(seq);
+    }
+
+    private void deliver(ByteBuf d, boolean fromA) {
+        long n = fromA ? sentAtoB++ : sentBtoA++;
+        long delay = (fromA ? aToB : bToA).fate(n, rnd);
+        if (delay < 0) {
+            dropped++;
+            d.release();
+            return;
+        }
+        ByteBuf copy = duplicate ? d.copy() : null;
+        clock.schedule(() -> {
+            (fromA ? b : a).receive(d);
+            d.release();
+        }, delay);
+        if (copy != null) {
+            clock.schedule(() -> {
+                (fromA ? b : a).receive(copy);
+                copy.release();
+            }, delay + 50_000L);
+        }
+    }
+
+    void publish(FtfwMessage.DataType type, ConntrackEntry e) {
+        if (type == FtfwMessage.DataType.DEL) {
+            truth.remove(FlowId.of(e));
+        } else {
+            truth.put(FlowId.of(e), e);
+        }
+        a.publish(type, e, FlowExtras.NONE);
+    }
+
+    /** True when B's cache holds exactly A's table. */
+    boolean converged() {
+        if (cacheB.size() != truth.size()) {
+            return false;
+        }
+        for (ConntrackEntry e : truth.values()) {
+            if (!cacheB.get(e.original(), e.zone()).map(e::equals).orElse(false)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
