@@ -7,6 +7,7 @@ import org.hftfw.conntrack.Tuple;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -424,7 +425,8 @@ final class CtDecoder {
 
     private static InetAddress address(byte[] raw) {
         try {
-            return InetAddress.getByAddress(raw);
+            // Inet6Address keeps IPv4-mapped addresses as IPv6 (InetAddress.getByAddress would turn them into IPv4)
+            return raw.length == 16 ? Inet6Address.getByAddress(null, raw, -1) : InetAddress.getByAddress(raw);
         } catch (UnknownHostException e) {
             throw new MalformedException("bad address length " + raw.length);
         }
