@@ -21,14 +21,16 @@ import java.util.function.LongSupplier;
  *
  * <p>Event kinds follow ctnetlink_conntrack_event: IPCTNL_MSG_CT_NEW with NLM_F_CREATE is NEW, without it UPDATE,
  * IPCTNL_MSG_CT_DELETE is DESTROY. A recv that fails with ENOBUFS means the kernel dropped events for this socket
- * (its queue was full): the overrun is counted, the listener is told ({@code onOverrun}), the whole table is dumped
- * on a separate request socket and handed over ({@code onResync}) - losses are never silent. The socket keeps
+ * (its queue was full): the overrun is counted, the queue is emptied (so that the kernel can report the next loss),
+ * the listener is told ({@code onOverrun}), the whole table is dumped on a separate request socket and handed over
+ * ({@code onResync}) - losses are never silent. The socket keeps
  * ENOBUFS reporting (NETLINK_NO_ENOBUFS is deliberately not set). Each received datagram is stamped with the
  * injected monotonic clock and the wall clock in microseconds at receipt.
  */
 final class EventPump implements EventSubscription {
     private static final Logger LOG = LoggerFactory.getLogger(EventPump.class);
     static final int POLL_MILLIS = 200;
+    private static final long DRAIN_NANOS = 1_000_000_000L;
     private static final int TYPE_NEW = Cta.msgType(Cta.IPCTNL_MSG_CT_NEW);
     private static final int TYPE_DELETE = Cta.msgType(Cta.IPCTNL_MSG_CT_DELETE);
 
@@ -129,7 +131,9 @@ final class EventPump implements EventSubscription {
 
     private void overrun() {
         long n = stats.overruns.incrementAndGet();
-        LOG.warn("conntrack event socket overrun (ENOBUFS): events were lost; resyncing from a full dump");
+        long discarded = drainQueue();
+        LOG.warn("conntrack event socket overrun (ENOBUFS): events were lost; {} queued events superseded by a resync dump",
+                discarded);
         safely(() -> listener.onOverrun(n));
         List<ConntrackEntry> table = new ArrayList<>();
         RuntimeException last = null;
@@ -149,6 +153,31 @@ final class EventPump implements EventSubscription {
         if (last != null) {
             throw last;
         }
+    }
+
+    /**
+     * Empties the socket queue before the resync dump. The kernel reports ENOBUFS once per congestion episode and
+     * clears its congested state only when the queue is empty (netlink_rcv_wake); events dropped while it stays
+     * congested would go unreported. The queued events are older than the dump that follows, which supersedes them.
+     * Bounded to {@link #DRAIN_NANOS} of the injected clock.
+     */
+    private long drainQueue() {
+        long discarded = 0;
+        long deadline = monotonicNanos.getAsLong() + DRAIN_NANOS;
+        while (!stopping) {
+            long r = socket.recv(rx, true);
+            if (r == NetlinkSocket.TIMED_OUT) {
+                break;
+            }
+            if (r > 0) {
+                discarded++;
+            }
+            if (monotonicNanos.getAsLong() > deadline) {
+                LOG.warn("event queue still not empty after draining {} datagrams; resyncing anyway", discarded);
+                break;
+            }
+        }
+        return discarded;
     }
 
     private void safely(Runnable r) {

@@ -31,7 +31,9 @@
  *
  * <p><b>Events.</b> Each subscription has its own socket, bound to NFNLGRP_CONNTRACK_NEW/UPDATE/DESTROY with a
  * 16 MiB SO_RCVBUFFORCE buffer, and a daemon delivery thread. ENOBUFS is counted and reported with
- * {@code onOverrun}. A full dump is then taken on a separate socket and delivered with {@code onResync}.
+ * {@code onOverrun}. The queue is then emptied: the kernel reports ENOBUFS only once per congestion episode and
+ * clears the episode only when the queue is empty, so later drops would otherwise go unreported. A lab test found
+ * this. A full dump is then taken on a separate socket and delivered with {@code onResync}.
  * NETLINK_NO_ENOBUFS is never set, because it would hide losses. NETLINK_BROADCAST_ERROR is optional
  * ({@code reliableDestroy}). With it set, the kernel keeps an entry whose DESTROY could not be queued and delivers
  * it again later. conntrackd calls this "NetlinkEventsReliable". It is off by default, as in conntrackd.
