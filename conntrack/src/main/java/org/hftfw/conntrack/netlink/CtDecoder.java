@@ -1,0 +1,434 @@
+package org.hftfw.conntrack.netlink;
+
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.ConntrackException.MalformedException;
+import org.hftfw.conntrack.Counters;
+import org.hftfw.conntrack.Tuple;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Decodes one ctnetlink conntrack message (dump reply or event) into a {@link ConntrackEntry}, mirroring the
+ * attribute layout the kernel writes in ctnetlink_fill_info / ctnetlink_conntrack_event
+ * (net/netfilter/nf_conntrack_netlink.c) and the way libnetfilter_conntrack's parse_mnl.c reads it.
+ *
+ * <p>Validation policy:
+ * <ul>
+ *   <li>Structural damage - an attribute header that does not fit, an {@code nla_len} below 4 or past the end of
+ *       its container, a fixed-size attribute of the wrong length (u8, be16, be32, be64, IPv4/IPv6 address, TCP
+ *       flag pair), a tuple without addresses or protocol number, mixed address families - throws
+ *       {@link MalformedException} naming the attribute path. The caller counts it and goes on with the next
+ *       message: one message's damage never stops the stream.</li>
+ *   <li>Attribute types this decoder does not know (a newer kernel) are skipped and counted in
+ *       {@link #unknownAttributes()}: netlink is designed for that forward compatibility, and rejecting the
+ *       entry would lose state the sidecar needs. Known attributes the data model does not carry (NAT ranges,
+ *       sequence adjustment, labels, secctx, synproxy, master tuple, directional tuple zones, SCTP vtags, DCCP
+ *       role) are skipped without counting.</li>
+ *   <li>Absent optional attributes keep the model's "unknown" values: timeout -1, protocol state -1, counters
+ *       null, use 0, id 0 - so a formatter can print exactly what the kernel sent.</li>
+ * </ul>
+ * Not thread-safe: one decoder per reading thread.
+ */
+final class CtDecoder {
+    private static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
+
+    private final AtomicLong unknownAttributes;
+
+    // scratch state of the message being decoded
+    private Tuple orig;
+    private Tuple reply;
+    private long status;
+    private long timeout;
+    private long mark;
+    private int zone;
+    private long id;
+    private int use;
+    private int protoState;
+    private Counters origCounters;
+    private Counters replyCounters;
+    private long start;
+    private long stop;
+    private String helper;
+    private int tcpWsOrig;
+    private int tcpWsReply;
+    private int tcpFlagsOrig;
+    private int tcpFlagsReply;
+    private boolean tcpInfo;
+
+    CtDecoder() {
+        this(new AtomicLong());
+    }
+
+    /** @param unknownAttributes counter of skipped unknown attribute types (shared by a table's decoders) */
+    CtDecoder(AtomicLong unknownAttributes) {
+        this.unknownAttributes = unknownAttributes;
+    }
+
+    /** Attribute types skipped because they were unknown. */
+    long unknownAttributes() {
+        return unknownAttributes.get();
+    }
+
+    /**
+     * Decodes the attributes of a ctnetlink message.
+     *
+     * @param seg     the datagram
+     * @param msgOff  offset of the nlmsghdr
+     * @param msgLen  nlmsg_len (already checked to lie inside the datagram)
+     */
+    ConntrackEntry decode(MemorySegment seg, int msgOff, int msgLen) {
+        if (msgLen < Nl.NLMSG_HDRLEN + Nl.NFGENMSG_LEN) {
+            throw new MalformedException("ctnetlink message of " + msgLen + " bytes has no room for the nfgenmsg header");
+        }
+        reset();
+        int end = msgOff + msgLen;
+        int pos = msgOff + Nl.NLMSG_HDRLEN + Nl.NFGENMSG_LEN;
+        while (pos < end) {
+            int len = attrLen(seg, pos, end, "");
+            int type = seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK;
+            top(seg, type, pos + Nl.NLA_HDRLEN, len - Nl.NLA_HDRLEN);
+            pos = next(pos, len, end);
+        }
+        if (orig == null) {
+            throw new MalformedException("ctnetlink message without CTA_TUPLE_ORIG");
+        }
+        if (reply != null && reply.l4proto() != orig.l4proto()) {
+            throw new MalformedException("CTA_TUPLE_REPLY protocol " + reply.l4proto() + " differs from CTA_TUPLE_ORIG "
+                    + orig.l4proto());
+        }
+        if (reply != null && reply.isIpv4() != orig.isIpv4()) {
+            throw new MalformedException("CTA_TUPLE_REPLY and CTA_TUPLE_ORIG have different address families");
+        }
+        ConntrackEntry.Builder b = ConntrackEntry.builder(orig).reply(reply).protoState(protoState).status(status)
+                .timeout(timeout).mark(mark).zone(zone).id(id).use(use).counters(origCounters, replyCounters)
+                .timestamps(start, stop).helper(helper);
+        if (tcpInfo) {
+            b.tcp(new ConntrackEntry.TcpInfo(tcpWsOrig, tcpWsReply, tcpFlagsOrig, tcpFlagsReply));
+        }
+        return b.build();
+    }
+
+    private void reset() {
+        orig = null;
+        reply = null;
+        status = 0;
+        timeout = -1;
+        mark = 0;
+        zone = 0;
+        id = 0;
+        use = 0;
+        protoState = -1;
+        origCounters = null;
+        replyCounters = null;
+        start = 0;
+        stop = 0;
+        helper = null;
+        tcpInfo = false;
+        tcpWsOrig = tcpWsReply = tcpFlagsOrig = tcpFlagsReply = 0;
+    }
+
+    private void top(MemorySegment seg, int type, int p, int l) {
+        switch (type) {
+            case Cta.TUPLE_ORIG -> orig = tuple(seg, p, l, "CTA_TUPLE_ORIG");
+            case Cta.TUPLE_REPLY -> reply = tuple(seg, p, l, "CTA_TUPLE_REPLY");
+            case Cta.STATUS -> status = be32(seg, p, l, "CTA_STATUS");
+            case Cta.PROTOINFO -> protoinfo(seg, p, l);
+            case Cta.HELP -> help(seg, p, l);
+            case Cta.TIMEOUT -> timeout = be32(seg, p, l, "CTA_TIMEOUT");
+            case Cta.MARK -> mark = be32(seg, p, l, "CTA_MARK");
+            case Cta.COUNTERS_ORIG -> origCounters = counters(seg, p, l, "CTA_COUNTERS_ORIG");
+            case Cta.COUNTERS_REPLY -> replyCounters = counters(seg, p, l, "CTA_COUNTERS_REPLY");
+            case Cta.USE -> use = (int) be32(seg, p, l, "CTA_USE");
+            case Cta.ID -> id = be32(seg, p, l, "CTA_ID");
+            case Cta.ZONE -> zone = be16(seg, p, l, "CTA_ZONE");
+            case Cta.TIMESTAMP -> timestamp(seg, p, l);
+            case Cta.SECMARK -> be32(seg, p, l, "CTA_SECMARK");
+            case Cta.NAT_SRC, Cta.NAT_DST, Cta.TUPLE_MASTER, Cta.SEQ_ADJ_ORIG, Cta.SEQ_ADJ_REPLY, Cta.SECCTX,
+                 Cta.LABELS, Cta.SYNPROXY, Cta.MARK_MASK, Cta.LABELS_MASK, Cta.FILTER, Cta.STATUS_MASK -> { }
+            default -> unknownAttributes.incrementAndGet();
+        }
+    }
+
+    private Tuple tuple(MemorySegment seg, int p, int l, String path) {
+        int end = p + l;
+        int pos = p;
+        byte[] src = null;
+        byte[] dst = null;
+        int proto = -1;
+        int sport = 0;
+        int dport = 0;
+        int icmpType = 0;
+        int icmpCode = 0;
+        int icmpId = 0;
+        while (pos < end) {
+            int len = attrLen(seg, pos, end, path);
+            int type = seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK;
+            int ap = pos + Nl.NLA_HDRLEN;
+            int al = len - Nl.NLA_HDRLEN;
+            switch (type) {
+                case Cta.TUPLE_IP -> {
+                    int ipEnd = ap + al;
+                    int ipPos = ap;
+                    String ipPath = path + "/CTA_TUPLE_IP";
+                    while (ipPos < ipEnd) {
+                        int ilen = attrLen(seg, ipPos, ipEnd, ipPath);
+                        int itype = seg.get(NlWriter.H16, ipPos + 2) & Nl.NLA_TYPE_MASK;
+                        int ip = ipPos + Nl.NLA_HDRLEN;
+                        int il = ilen - Nl.NLA_HDRLEN;
+                        switch (itype) {
+                            case Cta.IP_V4_SRC -> src = bytes(seg, ip, il, 4, ipPath + "/CTA_IP_V4_SRC");
+                            case Cta.IP_V4_DST -> dst = bytes(seg, ip, il, 4, ipPath + "/CTA_IP_V4_DST");
+                            case Cta.IP_V6_SRC -> src = bytes(seg, ip, il, 16, ipPath + "/CTA_IP_V6_SRC");
+                            case Cta.IP_V6_DST -> dst = bytes(seg, ip, il, 16, ipPath + "/CTA_IP_V6_DST");
+                            default -> unknownAttributes.incrementAndGet();
+                        }
+                        ipPos = next(ipPos, ilen, ipEnd);
+                    }
+                }
+                case Cta.TUPLE_PROTO -> {
+                    int prEnd = ap + al;
+                    int prPos = ap;
+                    String prPath = path + "/CTA_TUPLE_PROTO";
+                    while (prPos < prEnd) {
+                        int plen = attrLen(seg, prPos, prEnd, prPath);
+                        int ptype = seg.get(NlWriter.H16, prPos + 2) & Nl.NLA_TYPE_MASK;
+                        int pp = prPos + Nl.NLA_HDRLEN;
+                        int pl = plen - Nl.NLA_HDRLEN;
+                        switch (ptype) {
+                            case Cta.PROTO_NUM -> proto = u8(seg, pp, pl, prPath + "/CTA_PROTO_NUM");
+                            case Cta.PROTO_SRC_PORT -> sport = be16(seg, pp, pl, prPath + "/CTA_PROTO_SRC_PORT");
+                            case Cta.PROTO_DST_PORT -> dport = be16(seg, pp, pl, prPath + "/CTA_PROTO_DST_PORT");
+                            case Cta.PROTO_ICMP_ID, Cta.PROTO_ICMPV6_ID -> icmpId = be16(seg, pp, pl, prPath + "/CTA_PROTO_ICMP_ID");
+                            case Cta.PROTO_ICMP_TYPE, Cta.PROTO_ICMPV6_TYPE -> icmpType = u8(seg, pp, pl, prPath + "/CTA_PROTO_ICMP_TYPE");
+                            case Cta.PROTO_ICMP_CODE, Cta.PROTO_ICMPV6_CODE -> icmpCode = u8(seg, pp, pl, prPath + "/CTA_PROTO_ICMP_CODE");
+                            default -> unknownAttributes.incrementAndGet();
+                        }
+                        prPos = next(prPos, plen, prEnd);
+                    }
+                }
+                case Cta.TUPLE_ZONE -> be16(seg, ap, al, path + "/CTA_TUPLE_ZONE");
+                default -> unknownAttributes.incrementAndGet();
+            }
+            pos = next(pos, len, end);
+        }
+        if (src == null || dst == null) {
+            throw new MalformedException(path + ": tuple without source or destination address");
+        }
+        if (src.length != dst.length) {
+            throw new MalformedException(path + ": source and destination of different address families");
+        }
+        if (proto < 0) {
+            throw new MalformedException(path + ": tuple without CTA_PROTO_NUM");
+        }
+        return new Tuple(address(src), address(dst), proto, sport, dport, icmpType, icmpCode, icmpId);
+    }
+
+    private void protoinfo(MemorySegment seg, int p, int l) {
+        int end = p + l;
+        int pos = p;
+        while (pos < end) {
+            int len = attrLen(seg, pos, end, "CTA_PROTOINFO");
+            int type = seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK;
+            int ap = pos + Nl.NLA_HDRLEN;
+            int aEnd = ap + len - Nl.NLA_HDRLEN;
+            switch (type) {
+                case Cta.PROTOINFO_TCP -> {
+                    String path = "CTA_PROTOINFO/CTA_PROTOINFO_TCP";
+                    for (int q = ap; q < aEnd; ) {
+                        int ql = attrLen(seg, q, aEnd, path);
+                        int qt = seg.get(NlWriter.H16, q + 2) & Nl.NLA_TYPE_MASK;
+                        int qp = q + Nl.NLA_HDRLEN;
+                        int qlen = ql - Nl.NLA_HDRLEN;
+                        switch (qt) {
+                            case Cta.TCP_STATE -> protoState = u8(seg, qp, qlen, path + "/STATE");
+                            case Cta.TCP_WSCALE_ORIGINAL -> {
+                                tcpWsOrig = u8(seg, qp, qlen, path + "/WSCALE_ORIGINAL");
+                                tcpInfo = true;
+                            }
+                            case Cta.TCP_WSCALE_REPLY -> {
+                                tcpWsReply = u8(seg, qp, qlen, path + "/WSCALE_REPLY");
+                                tcpInfo = true;
+                            }
+                            case Cta.TCP_FLAGS_ORIGINAL -> {
+                                tcpFlagsOrig = bytes(seg, qp, qlen, 2, path + "/FLAGS_ORIGINAL")[0] & 0xff;
+                                tcpInfo = true;
+                            }
+                            case Cta.TCP_FLAGS_REPLY -> {
+                                tcpFlagsReply = bytes(seg, qp, qlen, 2, path + "/FLAGS_REPLY")[0] & 0xff;
+                                tcpInfo = true;
+                            }
+                            default -> unknownAttributes.incrementAndGet();
+                        }
+                        q = next(q, ql, aEnd);
+                    }
+                }
+                case Cta.PROTOINFO_SCTP -> {
+                    String path = "CTA_PROTOINFO/CTA_PROTOINFO_SCTP";
+                    for (int q = ap; q < aEnd; ) {
+                        int ql = attrLen(seg, q, aEnd, path);
+                        int qt = seg.get(NlWriter.H16, q + 2) & Nl.NLA_TYPE_MASK;
+                        int qp = q + Nl.NLA_HDRLEN;
+                        int qlen = ql - Nl.NLA_HDRLEN;
+                        switch (qt) {
+                            case Cta.SCTP_STATE -> protoState = u8(seg, qp, qlen, path + "/STATE");
+                            case Cta.SCTP_VTAG_ORIGINAL, Cta.SCTP_VTAG_REPLY -> be32(seg, qp, qlen, path + "/VTAG");
+                            default -> unknownAttributes.incrementAndGet();
+                        }
+                        q = next(q, ql, aEnd);
+                    }
+                }
+                case Cta.PROTOINFO_DCCP -> {
+                    String path = "CTA_PROTOINFO/CTA_PROTOINFO_DCCP";
+                    for (int q = ap; q < aEnd; ) {
+                        int ql = attrLen(seg, q, aEnd, path);
+                        int qt = seg.get(NlWriter.H16, q + 2) & Nl.NLA_TYPE_MASK;
+                        int qp = q + Nl.NLA_HDRLEN;
+                        int qlen = ql - Nl.NLA_HDRLEN;
+                        switch (qt) {
+                            case Cta.DCCP_STATE -> protoState = u8(seg, qp, qlen, path + "/STATE");
+                            case Cta.DCCP_ROLE -> u8(seg, qp, qlen, path + "/ROLE");
+                            case Cta.DCCP_HANDSHAKE_SEQ -> be64(seg, qp, qlen, path + "/HANDSHAKE_SEQ");
+                            case Cta.DCCP_PAD -> { }
+                            default -> unknownAttributes.incrementAndGet();
+                        }
+                        q = next(q, ql, aEnd);
+                    }
+                }
+                default -> unknownAttributes.incrementAndGet();
+            }
+            pos = next(pos, len, end);
+        }
+    }
+
+    private void help(MemorySegment seg, int p, int l) {
+        int end = p + l;
+        for (int pos = p; pos < end; ) {
+            int len = attrLen(seg, pos, end, "CTA_HELP");
+            int type = seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK;
+            switch (type) {
+                case Cta.HELP_NAME -> helper = string(seg, pos + Nl.NLA_HDRLEN, len - Nl.NLA_HDRLEN);
+                case Cta.HELP_INFO -> { }
+                default -> unknownAttributes.incrementAndGet();
+            }
+            pos = next(pos, len, end);
+        }
+    }
+
+    private Counters counters(MemorySegment seg, int p, int l, String path) {
+        int end = p + l;
+        long packets = 0;
+        long bytes = 0;
+        for (int pos = p; pos < end; ) {
+            int len = attrLen(seg, pos, end, path);
+            int type = seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK;
+            int ap = pos + Nl.NLA_HDRLEN;
+            int al = len - Nl.NLA_HDRLEN;
+            switch (type) {
+                case Cta.COUNTERS_PACKETS -> packets = be64(seg, ap, al, path + "/CTA_COUNTERS_PACKETS");
+                case Cta.COUNTERS_BYTES -> bytes = be64(seg, ap, al, path + "/CTA_COUNTERS_BYTES");
+                case Cta.COUNTERS32_PACKETS -> packets = be32(seg, ap, al, path + "/CTA_COUNTERS32_PACKETS");
+                case Cta.COUNTERS32_BYTES -> bytes = be32(seg, ap, al, path + "/CTA_COUNTERS32_BYTES");
+                case Cta.COUNTERS_PAD -> { }
+                default -> unknownAttributes.incrementAndGet();
+            }
+            pos = next(pos, len, end);
+        }
+        return new Counters(packets, bytes);
+    }
+
+    private void timestamp(MemorySegment seg, int p, int l) {
+        int end = p + l;
+        for (int pos = p; pos < end; ) {
+            int len = attrLen(seg, pos, end, "CTA_TIMESTAMP");
+            int type = seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK;
+            int ap = pos + Nl.NLA_HDRLEN;
+            int al = len - Nl.NLA_HDRLEN;
+            switch (type) {
+                case Cta.TIMESTAMP_START -> start = be64(seg, ap, al, "CTA_TIMESTAMP/START");
+                case Cta.TIMESTAMP_STOP -> stop = be64(seg, ap, al, "CTA_TIMESTAMP/STOP");
+                case Cta.TIMESTAMP_PAD -> { }
+                default -> unknownAttributes.incrementAndGet();
+            }
+            pos = next(pos, len, end);
+        }
+    }
+
+    /** Validates the attribute header at {@code pos}; returns nla_len. */
+    private static int attrLen(MemorySegment seg, int pos, int end, String path) {
+        if (end - pos < Nl.NLA_HDRLEN) {
+            throw new MalformedException(where(path) + "truncated attribute header: " + (end - pos) + " bytes left");
+        }
+        int len = seg.get(NlWriter.H16, pos) & 0xffff;
+        if (len < Nl.NLA_HDRLEN) {
+            throw new MalformedException(where(path) + "attribute type " + (seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK)
+                    + " has nla_len " + len + " < 4");
+        }
+        if (len > end - pos) {
+            throw new MalformedException(where(path) + "attribute type " + (seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK)
+                    + " overruns its container: nla_len " + len + ", " + (end - pos) + " bytes left");
+        }
+        return len;
+    }
+
+    private static String where(String path) {
+        return path.isEmpty() ? "" : path + ": ";
+    }
+
+    private static int next(int pos, int len, int end) {
+        return Math.min(end, pos + Nl.align(len));
+    }
+
+    private static void fixed(int actual, int expected, String path) {
+        if (actual != expected) {
+            throw new MalformedException(path + ": payload of " + actual + " bytes, expected " + expected);
+        }
+    }
+
+    private static int u8(MemorySegment seg, int p, int l, String path) {
+        fixed(l, 1, path);
+        return seg.get(U8, p) & 0xff;
+    }
+
+    private static int be16(MemorySegment seg, int p, int l, String path) {
+        fixed(l, 2, path);
+        return seg.get(NlWriter.BE16, p) & 0xffff;
+    }
+
+    private static long be32(MemorySegment seg, int p, int l, String path) {
+        fixed(l, 4, path);
+        return seg.get(NlWriter.BE32, p) & 0xffffffffL;
+    }
+
+    private static long be64(MemorySegment seg, int p, int l, String path) {
+        fixed(l, 8, path);
+        return seg.get(NlWriter.BE64, p);
+    }
+
+    private static byte[] bytes(MemorySegment seg, int p, int l, int expected, String path) {
+        fixed(l, expected, path);
+        return seg.asSlice(p, l).toArray(U8);
+    }
+
+    private static String string(MemorySegment seg, int p, int l) {
+        int n = 0;
+        while (n < l && seg.get(U8, p + n) != 0) {
+            n++;
+        }
+        return new String(seg.asSlice(p, n).toArray(U8), StandardCharsets.UTF_8);
+    }
+
+    private static InetAddress address(byte[] raw) {
+        try {
+            // Inet6Address keeps IPv4-mapped addresses as IPv6 (InetAddress.getByAddress would turn them into IPv4)
+            return raw.length == 16 ? Inet6Address.getByAddress(null, raw, -1) : InetAddress.getByAddress(raw);
+        } catch (UnknownHostException e) {
+            throw new MalformedException("bad address length " + raw.length);
+        }
+    }
+}

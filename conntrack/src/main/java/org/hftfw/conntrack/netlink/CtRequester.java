@@ -1,0 +1,436 @@
+package org.hftfw.conntrack.netlink;
+
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.ConntrackException;
+import org.hftfw.conntrack.ConntrackException.MalformedException;
+import org.hftfw.conntrack.ConntrackTable.BatchResult;
+import org.hftfw.conntrack.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Request/response traffic on one ctnetlink socket: dump, get, create, update, delete, flush and the batched
+ * create. Not thread-safe; the owning table serialises callers.
+ *
+ * <p>Batching: {@link #createAll} packs up to {@code maxBatchMessages} requests into one {@code sendto} datagram;
+ * the kernel's netlink_rcv_skb processes them in order and answers every failed request with an NLMSG_ERROR
+ * (carrying its sequence number), and a request flagged NLM_F_ACK with an ACK. By default only the last request of
+ * a batch asks for an ACK, so a successful batch costs one reply; with {@code ackEveryMessage} each request is
+ * acknowledged and the replies are read back in bulk (the benchmark measures both).
+ */
+final class CtRequester implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CtRequester.class);
+    private static final int MAX_REPORTED_ERRORS = 10;
+
+    private final NetlinkSocket socket;
+    private final MemorySegment rx;
+    private final NlWriter tx;
+    private final CtDecoder decoder;
+    private final TableStats stats;
+    private final int maxBatchMessages;
+    private final boolean ackEveryMessage;
+    private int seq = (int) (System.nanoTime() & 0x3fffffff);
+
+    CtRequester(NetlinkSocket socket, TableStats stats, int batchBytes, int maxBatchMessages, boolean ackEveryMessage) {
+        this.socket = socket;
+        this.stats = stats;
+        this.rx = socket.allocate(256 * 1024);
+        this.tx = new NlWriter(socket.allocate(Math.max(batchBytes, 4 * CtEncoder.MAX_MESSAGE_BYTES)));
+        this.decoder = new CtDecoder(stats.unknownAttributes);
+        this.maxBatchMessages = maxBatchMessages;
+        this.ackEveryMessage = ackEveryMessage;
+    }
+
+    int portId() {
+        return socket.portId();
+    }
+
+    private int nextSeq() {
+        seq = (seq + 1) & 0x7fffffff;
+        if (seq == 0) {
+            seq = 1;
+        }
+        return seq;
+    }
+
+    /** Probes permission and availability with a GET_STATS request. */
+    void probe() {
+        tx.reset();
+        int s = nextSeq();
+        CtEncoder.stats(tx, s);
+        try {
+            roundTrip(s, "opening ctnetlink", null);
+        } catch (ConntrackException e) {
+            switch (e.errno()) {
+                case ConntrackException.EPERM -> throw new ConntrackException.PermissionDeniedException(
+                        "ctnetlink: operation not permitted: needs CAP_NET_ADMIN in this network namespace (EPERM)");
+                case ConntrackException.EINVAL, ConntrackException.EOPNOTSUPP, ConntrackException.EPROTONOSUPPORT,
+                     ConntrackException.ENOENT -> throw new ConntrackException.ConntrackUnavailableException(e.errno(),
+                        "ctnetlink is not available: load nf_conntrack and nf_conntrack_netlink ("
+                                + Libc.errnoName(e.errno()) + ")");
+                default -> throw e;
+            }
+        }
+    }
+
+    long dump(Consumer<ConntrackEntry> sink) {
+        tx.reset();
+        int s = nextSeq();
+        CtEncoder.dump(tx, s);
+        socket.send(tx.segment(), tx.position());
+        long[] delivered = {0};
+        boolean[] done = {false};
+        try {
+            while (!done[0]) {
+                int n = receive("dump");
+                walk(n, (seg, off, len, type, flags, mseq) -> {
+                    if (mseq != s) {
+                        return true;
+                    }
+                    switch (type) {
+                        case Nl.NLMSG_DONE -> {
+                            done[0] = true;
+                            return false;
+                        }
+                        case Nl.NLMSG_ERROR -> {
+                            int err = Datagrams.errorCode(seg, off, len);
+                            if (err != 0) {
+                                done[0] = true;
+                                stats.errors.incrementAndGet();
+                                throw ConntrackException.of(err, "dump");
+                            }
+                            return true;
+                        }
+                        default -> {
+                            if (type == Cta.msgType(Cta.IPCTNL_MSG_CT_NEW)) {
+                                ConntrackEntry e = decodeCounted(seg, off, len);
+                                if (e != null) {
+                                    delivered[0]++;
+                                    sink.accept(e);
+                                }
+                            }
+                            return true;
+                        }
+                    }
+                });
+            }
+        } catch (RuntimeException e) {
+            if (!done[0]) {
+                drain(s);
+            }
+            throw e;
+        }
+        return delivered[0];
+    }
+
+    Optional<ConntrackEntry> get(Tuple original, int zone) {
+        tx.reset();
+        int s = nextSeq();
+        CtEncoder.get(tx, original, zone, s);
+        ConntrackEntry[] found = {null};
+        try {
+            roundTrip(s, "get " + original, (seg, off, len) -> found[0] = decodeCounted(seg, off, len));
+        } catch (ConntrackException.NoSuchEntryException e) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(found[0]);
+    }
+
+    void create(ConntrackEntry e) {
+        tx.reset();
+        int s = nextSeq();
+        try {
+            CtEncoder.create(tx, e, s, true);
+        } catch (IllegalArgumentException bad) {
+            throw new ConntrackException(ConntrackException.EINVAL, bad.getMessage());
+        }
+        roundTrip(s, "create " + e.original(), null);
+    }
+
+    void update(ConntrackEntry e) {
+        tx.reset();
+        int s = nextSeq();
+        try {
+            CtEncoder.update(tx, e, s, true);
+        } catch (IllegalArgumentException bad) {
+            throw new ConntrackException(ConntrackException.EINVAL, bad.getMessage());
+        }
+        roundTrip(s, "update " + e.original(), null);
+    }
+
+    void delete(Tuple original, int zone) {
+        tx.reset();
+        int s = nextSeq();
+        CtEncoder.delete(tx, original, zone, s);
+        roundTrip(s, "delete " + original, null);
+    }
+
+    void flush() {
+        tx.reset();
+        int s = nextSeq();
+        CtEncoder.flush(tx, s);
+        roundTrip(s, "flush", null);
+    }
+
+    BatchResult createAll(Collection<ConntrackEntry> entries, boolean replaceExisting) {
+        List<ConntrackEntry> all = new ArrayList<>(entries);
+        Outcome out = new Outcome();
+        List<ConntrackEntry> existing = new ArrayList<>();
+        batches(all, true, (e, errno) -> {
+            if (errno == 0) {
+                out.created++;
+            } else if (errno == ConntrackException.EEXIST && replaceExisting) {
+                existing.add(e);
+            } else {
+                out.fail(e, errno, "create");
+            }
+        });
+        if (!existing.isEmpty()) {
+            batches(existing, false, (e, errno) -> {
+                if (errno == 0) {
+                    out.updated++;
+                } else {
+                    out.fail(e, errno, "update");
+                }
+            });
+        }
+        if (out.failed > 0) {
+            stats.errors.addAndGet(out.failed);
+        }
+        return new BatchResult(all.size(), out.created, out.updated, out.failed, List.copyOf(out.firstErrors));
+    }
+
+    private static final class Outcome {
+        int created;
+        int updated;
+        int failed;
+        final List<String> firstErrors = new ArrayList<>();
+
+        void fail(ConntrackEntry e, int errno, String op) {
+            failed++;
+            if (firstErrors.size() < MAX_REPORTED_ERRORS) {
+                firstErrors.add(op + " " + e.original() + ": " + (errno < 0 ? "reply lost" : ConntrackException.describe(errno)));
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface ResultSink {
+        /** errno 0 on success; -1 when the reply was lost (socket overrun or timeout). */
+        void result(ConntrackEntry e, int errno);
+    }
+
+    private void batches(List<ConntrackEntry> list, boolean create, ResultSink sink) {
+        int i = 0;
+        List<ConntrackEntry> sent = new ArrayList<>();
+        while (i < list.size()) {
+            tx.reset();
+            sent.clear();
+            int base = 0;
+            int lastOff = -1;
+            while (i < list.size() && sent.size() < maxBatchMessages && tx.remaining() > CtEncoder.MAX_MESSAGE_BYTES) {
+                ConntrackEntry e = list.get(i);
+                String invalid = create ? CtEncoder.invalidForCreate(e) : CtEncoder.invalidForUpdate(e);
+                if (invalid != null) {
+                    i++;
+                    LOG.debug("not sent: {}", invalid);
+                    sink.result(e, ConntrackException.EINVAL);
+                    continue;
+                }
+                int s = nextSeq();
+                if (sent.isEmpty()) {
+                    base = s;
+                } else if (s != base + sent.size()) {
+                    break; // the sequence number wrapped: this entry starts the next batch
+                }
+                lastOff = tx.position();
+                if (create) {
+                    CtEncoder.create(tx, e, s, ackEveryMessage);
+                } else {
+                    CtEncoder.update(tx, e, s, ackEveryMessage);
+                }
+                sent.add(e);
+                i++;
+            }
+            if (sent.isEmpty()) {
+                continue;
+            }
+            if (!ackEveryMessage) {
+                int flagsAt = lastOff + 6;
+                short f = tx.segment().get(NlWriter.H16, flagsAt);
+                tx.segment().set(NlWriter.H16, flagsAt, (short) (f | Nl.NLM_F_ACK));
+            }
+            int[] result = sendBatch(base, sent.size());
+            for (int k = 0; k < sent.size(); k++) {
+                sink.result(sent.get(k), result[k]);
+            }
+        }
+    }
+
+    /** Sends the encoded batch and reads replies until the last request is answered. */
+    private int[] sendBatch(int base, int count) {
+        int[] result = new int[count];
+        Arrays.fill(result, Integer.MIN_VALUE);
+        socket.send(tx.segment(), tx.position());
+        int last = base + count - 1;
+        int[] pending = {ackEveryMessage ? count : 1};
+        boolean lost = false;
+        while (pending[0] > 0) {
+            int n;
+            long r = socket.recv(rx, false);
+            if (r == NetlinkSocket.OVERRUN) {
+                // replies were dropped: what is still unknown cannot be confirmed
+                LOG.warn("ctnetlink request socket overrun during a batch of {} requests: replies lost", count);
+                lost = true;
+                continue;
+            }
+            if (r == NetlinkSocket.TIMED_OUT) {
+                lost = true;
+                break;
+            }
+            n = (int) Math.min(r, rx.byteSize());
+            walkLenient(n, (seg, off, len, type, flags, mseq) -> {
+                if (type != Nl.NLMSG_ERROR) {
+                    return true;
+                }
+                int idx = mseq - base;
+                if (idx < 0 || idx >= count) {
+                    return true;
+                }
+                int err = Datagrams.errorCode(seg, off, len);
+                if (result[idx] == Integer.MIN_VALUE) {
+                    result[idx] = err;
+                    if (ackEveryMessage || mseq == last) {
+                        pending[0]--;
+                    }
+                }
+                return true;
+            });
+        }
+        for (int k = 0; k < count; k++) {
+            if (result[k] == Integer.MIN_VALUE) {
+                // no error reply: success, unless replies were lost (then it cannot be confirmed)
+                result[k] = lost ? -1 : 0;
+            }
+        }
+        return result;
+    }
+
+    @FunctionalInterface
+    private interface DataSink {
+        void data(MemorySegment seg, int off, int len);
+    }
+
+    /** Sends the request in {@code tx} and waits for its ACK or error; data replies go to {@code data}. */
+    private void roundTrip(int s, String op, DataSink data) {
+        socket.send(tx.segment(), tx.position());
+        boolean[] done = {false};
+        while (!done[0]) {
+            int n = receive(op);
+            walk(n, (seg, off, len, type, flags, mseq) -> {
+                if (mseq != s) {
+                    return true;
+                }
+                if (type == Nl.NLMSG_ERROR) {
+                    done[0] = true;
+                    int err = Datagrams.errorCode(seg, off, len);
+                    if (err != 0) {
+                        if (err != ConntrackException.ENOENT || !op.startsWith("get")) {
+                            stats.errors.incrementAndGet();
+                        }
+                        throw ConntrackException.of(err, op);
+                    }
+                    return false;
+                }
+                if (type == Nl.NLMSG_DONE) {
+                    done[0] = true;
+                    return false;
+                }
+                if (data != null && type == Cta.msgType(Cta.IPCTNL_MSG_CT_NEW)) {
+                    data.data(seg, off, len);
+                }
+                return true;
+            });
+        }
+    }
+
+    private int receive(String op) {
+        long r = socket.recv(rx, false);
+        if (r == NetlinkSocket.TIMED_OUT) {
+            stats.errors.incrementAndGet();
+            throw new ConntrackException(0, op + ": no reply from the kernel (timed out)");
+        }
+        if (r == NetlinkSocket.OVERRUN) {
+            stats.errors.incrementAndGet();
+            throw ConntrackException.of(ConntrackException.ENOBUFS, op);
+        }
+        if (r > rx.byteSize()) {
+            stats.malformed.incrementAndGet();
+            throw new MalformedException(op + ": datagram of " + r + " bytes truncated to " + rx.byteSize());
+        }
+        return (int) r;
+    }
+
+    private void walk(int n, Datagrams.Visitor v) {
+        try {
+            Datagrams.forEach(rx, n, v);
+        } catch (MalformedException e) {
+            stats.malformed.incrementAndGet();
+            throw e;
+        }
+    }
+
+    private void walkLenient(int n, Datagrams.Visitor v) {
+        try {
+            Datagrams.forEach(rx, n, v);
+        } catch (MalformedException e) {
+            stats.malformed.incrementAndGet();
+            LOG.warn("dropped the rest of a malformed reply datagram: {}", e.getMessage());
+        }
+    }
+
+    private ConntrackEntry decodeCounted(MemorySegment seg, int off, int len) {
+        try {
+            return decoder.decode(seg, off, len);
+        } catch (MalformedException e) {
+            stats.malformed.incrementAndGet();
+            LOG.warn("skipped a malformed ctnetlink message: {}", e.getMessage());
+            return null;
+        }
+    }
+
+    /** Reads and discards the rest of an aborted dump so the socket can serve the next request. */
+    private void drain(int s) {
+        try {
+            boolean[] done = {false};
+            while (!done[0]) {
+                long r = socket.recv(rx, false);
+                if (r < 0) {
+                    return;
+                }
+                Datagrams.forEach(rx, (int) Math.min(r, rx.byteSize()), (seg, off, len, type, flags, mseq) -> {
+                    if (mseq == s && (type == Nl.NLMSG_DONE || type == Nl.NLMSG_ERROR)) {
+                        done[0] = true;
+                        return false;
+                    }
+                    return true;
+                });
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("draining an aborted dump failed", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        socket.close();
+    }
+}

@@ -1,0 +1,113 @@
+package org.hftfw.conntrack.netlink;
+
+import org.hftfw.conntrack.ConntrackTable;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.function.LongSupplier;
+
+/**
+ * Entry point: opens the kernel's conntrack table through ctnetlink ({@link KernelConntrackTable}).
+ *
+ * <pre>{@code
+ * try (ConntrackTable ct = Ctnetlink.open()) {
+ *     ct.dump(e -> System.out.println(ConntrackText.entry(e)));
+ * }
+ * }</pre>
+ */
+public final class Ctnetlink {
+    private Ctnetlink() {}
+
+    /** Opens the table of the calling thread's network namespace with default {@link Options}. */
+    public static KernelConntrackTable open() {
+        return open(Options.defaults());
+    }
+
+    /**
+     * Opens the table. Throws {@link org.hftfw.conntrack.ConntrackException.PermissionDeniedException} without
+     * CAP_NET_ADMIN and {@link org.hftfw.conntrack.ConntrackException.ConntrackUnavailableException} when the
+     * kernel has no conntrack/ctnetlink.
+     */
+    public static KernelConntrackTable open(Options options) {
+        return KernelConntrackTable.open(options);
+    }
+
+    /**
+     * Runs {@code action} on a short-lived thread inside the network namespace {@code netnsFile} (e.g.
+     * {@code /var/run/netns/NAME}); needs CAP_SYS_ADMIN. Sockets created by the action stay in that namespace.
+     */
+    public static <T> T callInNetns(Path netnsFile, Callable<T> action) {
+        return Netns.call(netnsFile, action);
+    }
+
+    /**
+     * Options of a {@link KernelConntrackTable}.
+     *
+     * @param requestBufferBytes receive buffer of the request socket (error replies of a batch queue there)
+     * @param eventBufferBytes   receive buffer of each event socket (SO_RCVBUFFORCE; the kernel doubles it)
+     * @param batchBytes         size of one batched {@code sendto} datagram in {@link ConntrackTable#createAll}
+     * @param maxBatchMessages   most requests in one batch (bounds the error replies queued at once)
+     * @param ackEveryMessage    ask an ACK for every request of a batch instead of only the last one
+     * @param reliableDestroy    set NETLINK_BROADCAST_ERROR on event sockets: the kernel then keeps an entry whose
+     *                           DESTROY event could not be queued and redelivers it (see package notes)
+     * @param netns              network namespace file to open all sockets in, or null for the caller's
+     * @param monotonicNanos     clock for {@code ConntrackEvent.monotonicNanos}
+     * @param epochMicros        wall clock for {@code ConntrackEvent.epochMicros}
+     * @param replyTimeoutMillis how long a request waits for the kernel's reply
+     */
+    public record Options(int requestBufferBytes, int eventBufferBytes, int batchBytes, int maxBatchMessages,
+                          boolean ackEveryMessage, boolean reliableDestroy, Path netns,
+                          LongSupplier monotonicNanos, LongSupplier epochMicros, int replyTimeoutMillis) {
+
+        public Options {
+            Objects.requireNonNull(monotonicNanos, "monotonicNanos");
+            Objects.requireNonNull(epochMicros, "epochMicros");
+            if (batchBytes < 4096 || maxBatchMessages < 1 || eventBufferBytes < 4096 || requestBufferBytes < 4096) {
+                throw new IllegalArgumentException("buffer sizes must be at least 4096 bytes and a batch at least 1 message");
+            }
+        }
+
+        public static Options defaults() {
+            return new Options(4 << 20, 16 << 20, 128 << 10, 512, false, false, null,
+                    System::nanoTime, Options::wallMicros, 5000);
+        }
+
+        private static long wallMicros() {
+            Instant now = Instant.now();
+            return ChronoUnit.MICROS.between(Instant.EPOCH, now);
+        }
+
+        public Options withEventBufferBytes(int bytes) {
+            return new Options(requestBufferBytes, bytes, batchBytes, maxBatchMessages, ackEveryMessage,
+                    reliableDestroy, netns, monotonicNanos, epochMicros, replyTimeoutMillis);
+        }
+
+        public Options withRequestBufferBytes(int bytes) {
+            return new Options(bytes, eventBufferBytes, batchBytes, maxBatchMessages, ackEveryMessage,
+                    reliableDestroy, netns, monotonicNanos, epochMicros, replyTimeoutMillis);
+        }
+
+        public Options withBatch(int bytes, int messages, boolean ackEvery) {
+            return new Options(requestBufferBytes, eventBufferBytes, bytes, messages, ackEvery,
+                    reliableDestroy, netns, monotonicNanos, epochMicros, replyTimeoutMillis);
+        }
+
+        public Options withReliableDestroy(boolean reliable) {
+            return new Options(requestBufferBytes, eventBufferBytes, batchBytes, maxBatchMessages, ackEveryMessage,
+                    reliable, netns, monotonicNanos, epochMicros, replyTimeoutMillis);
+        }
+
+        public Options withNetns(Path netnsFile) {
+            return new Options(requestBufferBytes, eventBufferBytes, batchBytes, maxBatchMessages, ackEveryMessage,
+                    reliableDestroy, netnsFile, monotonicNanos, epochMicros, replyTimeoutMillis);
+        }
+
+        public Options withClocks(LongSupplier monotonic, LongSupplier wallMicros) {
+            return new Options(requestBufferBytes, eventBufferBytes, batchBytes, maxBatchMessages, ackEveryMessage,
+                    reliableDestroy, netns, monotonic, wallMicros, replyTimeoutMillis);
+        }
+    }
+}

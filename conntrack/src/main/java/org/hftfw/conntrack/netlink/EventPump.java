@@ -1,0 +1,204 @@
+package org.hftfw.conntrack.netlink;
+
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.ConntrackEvent;
+import org.hftfw.conntrack.ConntrackEventListener;
+import org.hftfw.conntrack.ConntrackException;
+import org.hftfw.conntrack.ConntrackException.MalformedException;
+import org.hftfw.conntrack.ConntrackTable.EventSubscription;
+import org.hftfw.conntrack.EventType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * One event subscription: a daemon thread reading the event socket and delivering to the listener in kernel order.
+ *
+ * <p>Event kinds follow ctnetlink_conntrack_event: IPCTNL_MSG_CT_NEW with NLM_F_CREATE is NEW, without it UPDATE,
+ * IPCTNL_MSG_CT_DELETE is DESTROY. A recv that fails with ENOBUFS means the kernel dropped events for this socket
+ * (its queue was full): the overrun is counted, the queue is emptied (so that the kernel can report the next loss),
+ * the listener is told ({@code onOverrun}), the whole table is dumped on a separate request socket and handed over
+ * ({@code onResync}) - losses are never silent. The socket keeps
+ * ENOBUFS reporting (NETLINK_NO_ENOBUFS is deliberately not set). Each received datagram is stamped with the
+ * injected monotonic clock and the wall clock in microseconds at receipt.
+ */
+final class EventPump implements EventSubscription {
+    private static final Logger LOG = LoggerFactory.getLogger(EventPump.class);
+    static final int POLL_MILLIS = 200;
+    private static final long DRAIN_NANOS = 1_000_000_000L;
+    private static final int TYPE_NEW = Cta.msgType(Cta.IPCTNL_MSG_CT_NEW);
+    private static final int TYPE_DELETE = Cta.msgType(Cta.IPCTNL_MSG_CT_DELETE);
+
+    private final NetlinkSocket socket;
+    private final CtRequester resync;
+    private final ConntrackEventListener listener;
+    private final TableStats stats;
+    private final LongSupplier monotonicNanos;
+    private final LongSupplier epochMicros;
+    private final Consumer<EventPump> onClosed;
+    private final CtDecoder decoder;
+    private final MemorySegment rx;
+    private final Thread thread;
+    private volatile boolean stopping;
+
+    EventPump(NetlinkSocket socket, CtRequester resync, ConntrackEventListener listener, TableStats stats,
+              LongSupplier monotonicNanos, LongSupplier epochMicros, Consumer<EventPump> onClosed) {
+        this.socket = socket;
+        this.resync = resync;
+        this.listener = listener;
+        this.stats = stats;
+        this.monotonicNanos = monotonicNanos;
+        this.epochMicros = epochMicros;
+        this.onClosed = onClosed;
+        this.decoder = new CtDecoder(stats.unknownAttributes);
+        this.rx = socket.allocate(64 * 1024);
+        this.thread = Thread.ofPlatform().daemon(true).name("ctnetlink-events-" + Integer.toUnsignedString(socket.portId()))
+                .unstarted(this::run);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    private void run() {
+        try {
+            while (!stopping) {
+                long r = socket.recv(rx, false);
+                if (r == NetlinkSocket.TIMED_OUT) {
+                    continue;
+                }
+                if (r == NetlinkSocket.OVERRUN) {
+                    overrun();
+                    continue;
+                }
+                long mono = monotonicNanos.getAsLong();
+                long wall = epochMicros.getAsLong();
+                if (r > rx.byteSize()) {
+                    stats.malformed.incrementAndGet();
+                    LOG.warn("dropped a truncated event datagram of {} bytes", r);
+                    continue;
+                }
+                deliver((int) r, mono, wall);
+            }
+        } catch (RuntimeException e) {
+            if (!stopping) {
+                ConntrackException ce = e instanceof ConntrackException c ? c
+                        : new ConntrackException("conntrack event subscription failed", e);
+                LOG.error("conntrack event subscription stopped: {}", ce.getMessage());
+                safely(() -> listener.onError(ce));
+            }
+        } finally {
+            socket.close();
+            resync.close();
+            onClosed.accept(this);
+        }
+    }
+
+    private void deliver(int n, long mono, long wall) {
+        try {
+            Datagrams.forEach(rx, n, (seg, off, len, type, flags, seq) -> {
+                EventType kind;
+                if (type == TYPE_NEW) {
+                    kind = (flags & Nl.NLM_F_CREATE) != 0 ? EventType.NEW : EventType.UPDATE;
+                } else if (type == TYPE_DELETE) {
+                    kind = EventType.DESTROY;
+                } else {
+                    return true;
+                }
+                ConntrackEntry e;
+                try {
+                    e = decoder.decode(seg, off, len);
+                } catch (MalformedException bad) {
+                    stats.malformed.incrementAndGet();
+                    LOG.warn("skipped a malformed conntrack event: {}", bad.getMessage());
+                    return true;
+                }
+                stats.events.incrementAndGet();
+                ConntrackEvent ev = new ConntrackEvent(kind, e, mono, wall);
+                safely(() -> listener.onEvent(ev));
+                return true;
+            });
+        } catch (MalformedException bad) {
+            stats.malformed.incrementAndGet();
+            LOG.warn("dropped the rest of a malformed event datagram: {}", bad.getMessage());
+        }
+    }
+
+    private void overrun() {
+        long n = stats.overruns.incrementAndGet();
+        long discarded = drainQueue();
+        LOG.warn("conntrack event socket overrun (ENOBUFS): events were lost; {} queued events superseded by a resync dump",
+                discarded);
+        safely(() -> listener.onOverrun(n));
+        List<ConntrackEntry> table = new ArrayList<>();
+        RuntimeException last = null;
+        for (int attempt = 0; attempt < 2 && !stopping; attempt++) {
+            try {
+                table.clear();
+                resync.dump(table::add);
+                stats.resyncs.incrementAndGet();
+                List<ConntrackEntry> snapshot = List.copyOf(table);
+                safely(() -> listener.onResync(snapshot));
+                return;
+            } catch (RuntimeException e) {
+                last = e;
+                LOG.warn("resync dump failed: {}", e.getMessage());
+            }
+        }
+        if (last != null) {
+            throw last;
+        }
+    }
+
+    /**
+     * Empties the socket queue before the resync dump. The kernel reports ENOBUFS once per congestion episode and
+     * clears its congested state only when the queue is empty (netlink_rcv_wake); events dropped while it stays
+     * congested would go unreported. The queued events are older than the dump that follows, which supersedes them.
+     * Bounded to {@link #DRAIN_NANOS} of the injected clock.
+     */
+    private long drainQueue() {
+        long discarded = 0;
+        long deadline = monotonicNanos.getAsLong() + DRAIN_NANOS;
+        while (!stopping) {
+            long r = socket.recv(rx, true);
+            if (r == NetlinkSocket.TIMED_OUT) {
+                break;
+            }
+            if (r > 0) {
+                discarded++;
+            }
+            if (monotonicNanos.getAsLong() > deadline) {
+                LOG.warn("event queue still not empty after draining {} datagrams; resyncing anyway", discarded);
+                break;
+            }
+        }
+        return discarded;
+    }
+
+    private void safely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            stats.listenerFailures.incrementAndGet();
+            LOG.warn("conntrack event listener threw", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        stopping = true;
+        if (Thread.currentThread() == thread) {
+            return;
+        }
+        try {
+            thread.join(10L * POLL_MILLIS + 5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package org.hftfw.conntrack.netlink;
+
+import org.hftfw.conntrack.ConntrackException;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * One raw {@code NETLINK_NETFILTER} socket, opened in the network namespace of the calling thread (a socket keeps
+ * the namespace it was created in). Blocking I/O through {@link Libc}; the errno capture segment belongs to the
+ * socket, so a socket must be used by one thread at a time (the owner of the table, or the event thread).
+ */
+final class NetlinkSocket implements AutoCloseable {
+    /** Result of {@link #recv} when SO_RCVTIMEO expired (EAGAIN). */
+    static final long TIMED_OUT = -Libc.EAGAIN;
+    /** Result of {@link #recv} when the kernel dropped messages for this socket (ENOBUFS). */
+    static final long OVERRUN = -ConntrackException.ENOBUFS;
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment capture = Libc.newCapture(arena);
+    private final int fd;
+    private final int portId;
+    private final int receiveBufferBytes;
+    private volatile boolean closed;
+
+    private NetlinkSocket(int fd, int portId, int receiveBufferBytes) {
+        this.fd = fd;
+        this.portId = portId;
+        this.receiveBufferBytes = receiveBufferBytes;
+    }
+
+    /**
+     * Opens and binds a socket.
+     *
+     * @param groups      multicast group bitmask to bind to (0 for a request socket)
+     * @param rcvBuf      requested receive buffer (SO_RCVBUFFORCE, falling back to SO_RCVBUF), 0 to keep the default
+     * @param sndBuf      requested send buffer, 0 to keep the default
+     * @param rcvTimeoutMillis receive timeout, 0 for none
+     * @param broadcastError set NETLINK_BROADCAST_ERROR (reliable DESTROY delivery, see package notes)
+     */
+    static NetlinkSocket open(int groups, int rcvBuf, int sndBuf, int rcvTimeoutMillis, boolean broadcastError) {
+        Arena tmp = Arena.ofConfined();
+        try (tmp) {
+            MemorySegment cap = Libc.newCapture(tmp);
+            int fd = Libc.socket(cap, Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, Libc.NETLINK_NETFILTER);
+            if (fd < 0) {
+                int errno = Libc.errno(cap);
+                if (errno == ConntrackException.EPROTONOSUPPORT || errno == ConntrackException.EAFNOSUPPORT) {
+                    throw new ConntrackException.ConntrackUnavailableException(errno,
+                            "cannot open a NETLINK_NETFILTER socket: nfnetlink is not available in this kernel ("
+                                    + Libc.errnoName(errno) + ")");
+                }
+                throw ConntrackException.of(errno, "socket(AF_NETLINK, NETLINK_NETFILTER)");
+            }
+            try {
+                if (sndBuf > 0) {
+                    setBuffer(tmp, cap, fd, Libc.SO_SNDBUFFORCE, Libc.SO_SNDBUF, sndBuf);
+                }
+                if (rcvBuf > 0) {
+                    setBuffer(tmp, cap, fd, Libc.SO_RCVBUFFORCE, Libc.SO_RCVBUF, rcvBuf);
+                }
+                if (rcvTimeoutMillis > 0) {
+                    MemorySegment tv = tmp.allocate(16, 8);
+                    tv.set(ValueLayout.JAVA_LONG, 0, rcvTimeoutMillis / 1000);
+                    tv.set(ValueLayout.JAVA_LONG, 8, (rcvTimeoutMillis % 1000) * 1000L);
+                    check(cap, Libc.setsockopt(cap, fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, tv, 16), "setsockopt(SO_RCVTIMEO)");
+                }
+                // error replies carry only the header of the failed request, not its payload (smaller acks)
+                setInt(tmp, cap, fd, Libc.SOL_NETLINK, Libc.NETLINK_CAP_ACK, 1);
+                if (broadcastError) {
+                    check(cap, setInt(tmp, cap, fd, Libc.SOL_NETLINK, Libc.NETLINK_BROADCAST_ERROR, 1),
+                            "setsockopt(NETLINK_BROADCAST_ERROR)");
+                }
+                MemorySegment addr = tmp.allocate(12, 4);
+                addr.set(ValueLayout.JAVA_SHORT, 0, (short) Libc.AF_NETLINK);
+                addr.set(ValueLayout.JAVA_INT, 4, 0);
+                addr.set(ValueLayout.JAVA_INT, 8, groups);
+                if (Libc.bind(cap, fd, addr, 12) < 0) {
+                    int errno = Libc.errno(cap);
+                    if (errno == ConntrackException.EPERM || errno == 13) {
+                        throw new ConntrackException.PermissionDeniedException(
+                                "cannot subscribe to conntrack events: needs CAP_NET_ADMIN (" + Libc.errnoName(errno) + ")");
+                    }
+                    throw ConntrackException.of(errno, "bind(netlink groups " + groups + ")");
+                }
+                MemorySegment len = tmp.allocate(ValueLayout.JAVA_INT);
+                len.set(ValueLayout.JAVA_INT, 0, 12);
+                check(cap, Libc.getsockname(cap, fd, addr, len), "getsockname");
+                int portId = addr.get(ValueLayout.JAVA_INT, 4);
+                int actualRcv = getInt(tmp, cap, fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF);
+                return new NetlinkSocket(fd, portId, actualRcv);
+            } catch (RuntimeException e) {
+                Libc.close(cap, fd);
+                throw e;
+            }
+        }
+    }
+
+    private static void setBuffer(Arena tmp, MemorySegment cap, int fd, int force, int plain, int bytes) {
+        if (setInt(tmp, cap, fd, Libc.SOL_SOCKET, force, bytes) < 0) {
+            // without CAP_NET_ADMIN the FORCE variant fails: the plain one is capped at net.core.[rw]mem_max
+            check(cap, setInt(tmp, cap, fd, Libc.SOL_SOCKET, plain, bytes), "setsockopt(buffer size)");
+        }
+    }
+
+    private static int setInt(Arena tmp, MemorySegment cap, int fd, int level, int name, int value) {
+        MemorySegment v = tmp.allocate(ValueLayout.JAVA_INT);
+        v.set(ValueLayout.JAVA_INT, 0, value);
+        return Libc.setsockopt(cap, fd, level, name, v, 4);
+    }
+
+    private static int getInt(Arena tmp, MemorySegment cap, int fd, int level, int name) {
+        MemorySegment v = tmp.allocate(ValueLayout.JAVA_INT);
+        MemorySegment len = tmp.allocate(ValueLayout.JAVA_INT);
+        len.set(ValueLayout.JAVA_INT, 0, 4);
+        check(cap, Libc.getsockopt(cap, fd, level, name, v, len), "getsockopt");
+        return v.get(ValueLayout.JAVA_INT, 0);
+    }
+
+    private static void check(MemorySegment cap, int rc, String what) {
+        if (rc < 0) {
+            throw ConntrackException.of(Libc.errno(cap), what);
+        }
+    }
+
+    int portId() {
+        return portId;
+    }
+
+    /** The receive buffer the kernel granted (SO_RCVBUF as read back; the kernel doubles the request). */
+    int receiveBufferBytes() {
+        return receiveBufferBytes;
+    }
+
+    /** Allocates a buffer that lives as long as this socket. */
+    MemorySegment allocate(long bytes) {
+        return arena.allocate(bytes, 8);
+    }
+
+    /** Sends one datagram (any number of netlink messages) to the kernel. */
+    void send(MemorySegment buf, long len) {
+        while (true) {
+            long n = Libc.sendto(capture, fd, buf, len, 0);
+            if (n >= 0) {
+                if (n != len) {
+                    throw new ConntrackException(0, "short netlink send: " + n + " of " + len + " bytes");
+                }
+                return;
+            }
+            int errno = Libc.errno(capture);
+            if (errno != Libc.EINTR) {
+                throw ConntrackException.of(errno, "sendto(netlink)");
+            }
+        }
+    }
+
+    /**
+     * Receives one datagram into {@code buf}. Returns its length (which may exceed {@code buf}'s size if it was
+     * truncated: MSG_TRUNC), {@link #TIMED_OUT} or {@link #OVERRUN}; other errors throw.
+     */
+    long recv(MemorySegment buf, boolean dontWait) {
+        while (true) {
+            long n = Libc.recvfrom(capture, fd, buf, buf.byteSize(), Libc.MSG_TRUNC | (dontWait ? Libc.MSG_DONTWAIT : 0));
+            if (n >= 0) {
+                return n;
+            }
+            int errno = Libc.errno(capture);
+            switch (errno) {
+                case Libc.EINTR -> { }
+                case Libc.EAGAIN -> { return TIMED_OUT; }
+                case ConntrackException.ENOBUFS -> { return OVERRUN; }
+                default -> throw ConntrackException.of(errno, "recvfrom(netlink)");
+            }
+        }
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Libc.close(capture, fd);
+        arena.close();
+    }
+}
