@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             DemoCommand.class,
+            ConntrackCommand.class,
             HealthCommand.class,
             FaultCommand.class,
             LabCommand.class,
