@@ -120,6 +120,15 @@ abstract sealed class KeyStats permits KeyStats.V4, KeyStats.V6 {
         int objectBytes() {
             return 40;
         }
+
+        @Override
+        public String toString() {
+            int s = (int) (addrs >>> 32);
+            int d = (int) addrs;
+            return "[" + (s >>> 24) + "." + (s >>> 16 & 0xff) + "." + (s >>> 8 & 0xff) + "." + (s & 0xff) + ", "
+                    + (d >>> 24) + "." + (d >>> 16 & 0xff) + "." + (d >>> 8 & 0xff) + "." + (d & 0xff) + ", "
+                    + org.hftfw.conntrack.IpProto.name(l4proto()) + "/" + dport() + "]";
+        }
     }
 
     /** An IPv6 tuple: each address as two longs. */
@@ -156,6 +165,12 @@ abstract sealed class KeyStats permits KeyStats.V4, KeyStats.V6 {
         @Override
         int objectBytes() {
             return 64;
+        }
+
+        @Override
+        public String toString() {
+            return String.format("[%016x%016x, %016x%016x, %s/%d]", src0, src1, dst0, dst1,
+                    org.hftfw.conntrack.IpProto.name(l4proto()), dport());
         }
     }
 }

@@ -192,11 +192,13 @@ public record LazyConfig(double barrier, Duration latency, Mode mode, int maxFai
                 p.add(k + ": cannot use '" + v + "': " + ex.getMessage());
             }
         }
+        LazyConfig c = new LazyConfig(barrier, latency, mode, maxFail, minObs, maxKeys, keyIdle, maxFlows, flowIdle,
+                learning);
+        p.addAll(c.problems());
         if (!p.isEmpty()) {
             throw new InvalidConfigException(p);
         }
-        return new LazyConfig(barrier, latency, mode, maxFail, minObs, maxKeys, keyIdle, maxFlows, flowIdle,
-                learning).validated();
+        return c;
     }
 
     /** "100ms", "2s", "5m", "1h", "5d", "250us" or ISO-8601 "PT0.1S". */

@@ -313,6 +313,15 @@ public final class LazyReplicator implements ConntrackEventListener {
         return metrics.snapshot(kb.size(), kb.evictions(), perTuple, flows.estimatedSize());
     }
 
+    /** The knowledge-base tuple of a flow's original tuple, or null (tests and diagnostics). */
+    KeyStats knowledgeOf(Tuple original) {
+        return kb.find(KnowledgeBase.probe(original));
+    }
+
+    FallbackModel fallbackModel() {
+        return fallback;
+    }
+
     /** What has been learned so far, for {@link ModelFile#save} or to start another replicator. */
     public LearnedModel snapshot() {
         kb.cleanUp();

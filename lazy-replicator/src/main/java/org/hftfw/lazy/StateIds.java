@@ -82,6 +82,29 @@ final class StateIds {
         return id >= 0 && id < COUNT ? NAMES[id] : "UNKNOWN";
     }
 
+    /** The state id that a tuple of protocol {@code l4proto} counts in {@code slot}; -1 if none. */
+    static int fromSlot(int l4proto, int slot) {
+        if (slot < 0 || slot >= KeyStats.SLOTS) {
+            return -1;
+        }
+        return switch (l4proto) {
+            case IpProto.TCP -> TCP + slot + 1;
+            case IpProto.SCTP -> SCTP + slot + 1;
+            case IpProto.DCCP -> slot < 7 ? DCCP + slot + 1 : -1;
+            default -> {
+                int g = switch (l4proto) {
+                    case IpProto.UDP -> 0;
+                    case IpProto.UDPLITE -> 1;
+                    case IpProto.ICMP -> 2;
+                    case IpProto.ICMPV6 -> 3;
+                    case IpProto.GRE -> 4;
+                    default -> 5;
+                };
+                yield slot < 3 ? STATELESS + 3 * g + slot : -1;
+            }
+        };
+    }
+
     /** The per-tuple counter slot 0..7 of a state, or -1 for states without one. */
     static int slot(int id) {
         return SLOTS[id];
