@@ -33,6 +33,8 @@ final class FlowRecord {
     int backupAtStart = -1;
     /** When the current state was sent, or -1. */
     long sentAt = -1;
+    /** Time of the flow's last event (idle expiry). */
+    long lastSeen;
     /** Removed from the flow table by eviction or expiry: deadlines for it are ignored. */
     boolean gone;
 

@@ -1,8 +1,5 @@
 package org.hftfw.lazy;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.RemovalCause;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;
@@ -47,8 +44,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threading and time.</b> Single-threaded: every method must be called from one thread (the sidecar's
  * replication stage). Time is the event's {@code monotonicNanos} for events, and the injected clock (same time base)
- * for {@link #tick()}; it never goes backwards. The knowledge base and the live-flow table are bounded Caffeine
- * caches reading this time.
+ * for {@link #tick()}; it never goes backwards. The knowledge base is a bounded Caffeine
+ * cache reading this time; the live-flow table is a bounded LRU map ({@link FlowTable}).
  */
 public final class LazyReplicator implements ConntrackEventListener {
     private static final Logger log = LoggerFactory.getLogger(LazyReplicator.class);
@@ -60,7 +57,7 @@ public final class LazyReplicator implements ConntrackEventListener {
     private long now;
     private final KnowledgeBase kb;
     private final FallbackModel fallback;
-    private final Cache<FlowId, FlowRecord> flows;
+    private final FlowTable flows;
     private final DeadlineQueue deadlines = new DeadlineQueue();
     private final MetricsRecorder metrics = new MetricsRecorder();
 
@@ -81,18 +78,7 @@ public final class LazyReplicator implements ConntrackEventListener {
         this.clock = Objects.requireNonNull(nanoClock, "nanoClock");
         this.now = nanoClock.getAsLong();
         this.kb = new KnowledgeBase(config.maxKeys(), config.keyIdleExpiry(), () -> now);
-        this.flows = Caffeine.newBuilder()
-                .maximumSize(config.maxFlows())
-                .expireAfterAccess(config.flowIdleExpiry())
-                .ticker(() -> now)
-                .executor(Runnable::run)
-                .removalListener((FlowId id, FlowRecord f, RemovalCause cause) -> {
-                    if (cause.wasEvicted() && f != null) {
-                        f.gone = true;
-                        metrics.flowEvictions++;
-                    }
-                })
-                .build();
+        this.flows = new FlowTable(config.maxFlows(), config.flowIdleExpiry().toNanos());
         initial.loadInto(kb);
         this.fallback = initial.fallback();
         if (!initial.isEmpty()) {
@@ -111,18 +97,22 @@ public final class LazyReplicator implements ConntrackEventListener {
             onDestroy(id, e);
             return;
         }
-        FlowRecord f = flows.getIfPresent(id);
+        FlowRecord f = flows.get(id, now);
         long prevLifetime = -1;
         if (f == null) {
             f = new FlowRecord();
-            flows.put(id, f);
+            flows.put(id, f, now);
         } else {
             if (e.type() != EventType.NEW) {
                 prevLifetime = now - f.start;
             }
             endState(f, now);
         }
-        f.key = kb.lookup(entry.original());
+        if (f.key == null || e.type() == EventType.NEW) {
+            // one knowledge-base access per flow: later events of the flow reuse the tuple (its idle expiry then
+            // counts from the flow's start; a tuple evicted meanwhile only loses that flow's observations)
+            f.key = kb.lookup(entry.original());
+        }
         startState(f, e, prevLifetime);
     }
 
@@ -160,18 +150,19 @@ public final class LazyReplicator implements ConntrackEventListener {
         if (nanos > now) {
             now = nanos;
         }
+        flows.expire(now);
     }
 
     private void onDestroy(FlowId id, ConntrackEvent e) {
         metrics.destroys++;
-        FlowRecord f = flows.getIfPresent(id);
+        FlowRecord f = flows.get(id, now);
         boolean send;
         if (f == null) {
             send = true;
         } else {
             endState(f, now);
             f.gone = true;
-            flows.invalidate(id);
+            flows.remove(id);
             send = f.backupStateId >= 0;
         }
         if (send) {
@@ -288,8 +279,7 @@ public final class LazyReplicator implements ConntrackEventListener {
             throw new InvalidConfigException(problems);
         }
         kb.resize(newConfig.maxKeys(), newConfig.keyIdleExpiry());
-        flows.policy().eviction().ifPresent(ev -> ev.setMaximum(newConfig.maxFlows()));
-        flows.policy().expireAfterAccess().ifPresent(ex -> ex.setExpiresAfter(newConfig.flowIdleExpiry()));
+        flows.resize(newConfig.maxFlows(), newConfig.flowIdleExpiry().toNanos());
         LazyConfig old = config;
         config = newConfig;
         boundary = newConfig.boundaryNanos();
@@ -308,9 +298,9 @@ public final class LazyReplicator implements ConntrackEventListener {
     /** Live metrics (runs pending cache maintenance first so sizes are exact). */
     public ReplicatorMetrics metrics() {
         kb.cleanUp();
-        flows.cleanUp();
         double perTuple = kb.size() == 0 ? 0.0 : 40 + KnowledgeBase.CAFFEINE_ENTRY_BYTES;
-        return metrics.snapshot(kb.size(), kb.evictions(), perTuple, flows.estimatedSize());
+        metrics.flowEvictions = flows.evictions();
+        return metrics.snapshot(kb.size(), kb.evictions(), perTuple, flows.size());
     }
 
     /** The knowledge-base tuple of a flow's original tuple, or null (tests and diagnostics). */
