@@ -6,8 +6,8 @@ set -e
 cd "$(dirname "$0")/.."
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 export MAVEN_OPTS="${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}"
-mvn -q -o -pl lazy-replicator -am test-compile
-mvn -q -o -pl lazy-replicator dependency:build-classpath -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test
+mvn -q -o -pl lazy-replicator -am test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.cp \
+    -Dmdep.includeScope=test
 CP="lazy-replicator/target/classes:lazy-replicator/target/test-classes:$(cat lazy-replicator/target/bench.cp)"
 J="$JAVA_HOME/bin/java"
 "$J" -Xmx2g -XX:+UseParallelGC -cp "$CP" org.hftfw.lazy.ClassifyLearnBench "${1:-1000000}" "${2:-20000}"

@@ -85,9 +85,16 @@ final class KnowledgeBase {
         return cache.policy().eviction().orElseThrow().getMaximum();
     }
 
-    /** Runs pending maintenance (evictions, expiry) so that {@link #size} is exact. */
+    /**
+     * Runs pending maintenance (evictions, expiry) so that {@link #size} is exact. Caffeine 3.3 expires a bounded
+     * number of entries per maintenance cycle (about 1000 per queue), so this repeats until nothing changes.
+     */
     void cleanUp() {
-        cache.cleanUp();
+        long before;
+        do {
+            before = cache.estimatedSize();
+            cache.cleanUp();
+        } while (cache.estimatedSize() < before);
     }
 
     long size() {

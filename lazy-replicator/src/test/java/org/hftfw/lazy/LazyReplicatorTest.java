@@ -280,10 +280,26 @@ class LazyReplicatorTest {
     @Test
     void idleTuplesExpire() {
         LazyReplicator r = replicator(LazyConfig.defaults().withKeyIdleExpiry(java.time.Duration.ofSeconds(1)));
-        r.onEvent(tcp(EventType.NEW, Ev.tcp("10.0.0.1", "10.0.0.2", 40000, 80), TcpState.SYN_SENT, 0));
-        assertEquals(1, r.metrics().knowledgeBaseSize());
+        for (int i = 0; i < 3000; i++) {
+            r.onEvent(tcp(EventType.NEW, Ev.tcp("10.0.0.1", "10.3." + (i / 250) + "." + (i % 250), 40000, 80),
+                    TcpState.SYN_SENT, 0));
+        }
+        assertEquals(3000, r.metrics().knowledgeBaseSize());
         r.advanceTo(2000 * MS);
-        assertEquals(0, r.metrics().knowledgeBaseSize());
+        assertEquals(0, r.metrics().knowledgeBaseSize(), "more than one Caffeine maintenance cycle's worth");
+        assertEquals(0, r.snapshot().keyCount());
+    }
+
+    @Test
+    void idleFlowsExpireAndTheirDestroyIsTreatedAsUnknown() {
+        LazyReplicator r = replicator(LazyConfig.defaults().withFlowIdleExpiry(java.time.Duration.ofSeconds(10)));
+        Tuple t = Ev.tcp("10.0.0.1", "10.0.0.2", 40000, 80);
+        r.onEvent(tcp(EventType.NEW, t, TcpState.SYN_SENT, 0));
+        r.advanceTo(9_999 * MS);
+        assertEquals(1, r.metrics().liveFlows());
+        r.advanceTo(10_000 * MS);
+        assertEquals(0, r.metrics().liveFlows());
+        assertEquals(1, r.metrics().flowEvictions());
     }
 
     @Test
