@@ -298,7 +298,7 @@ public final class LazyReplicator implements ConntrackEventListener {
     /** Live metrics (runs pending cache maintenance first so sizes are exact). */
     public ReplicatorMetrics metrics() {
         kb.cleanUp();
-        double perTuple = kb.size() == 0 ? 0.0 : 40 + KnowledgeBase.CAFFEINE_ENTRY_BYTES;
+        double perTuple = kb.size() == 0 ? 0.0 : 40 + KnowledgeBase.CACHE_BYTES_PER_ENTRY;
         metrics.flowEvictions = flows.evictions();
         return metrics.snapshot(kb.size(), kb.evictions(), perTuple, flows.size());
     }

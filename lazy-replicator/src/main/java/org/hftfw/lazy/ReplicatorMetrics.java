@@ -21,7 +21,8 @@ import java.util.Map;
  * @param noKnowledge         state changes replicated because nothing was known
  * @param knowledgeBaseSize   tuples in the knowledge base
  * @param knowledgeBaseEvictions tuples evicted by the size bound or idle expiry
- * @param bytesPerTupleEstimate estimated memory per tuple (object layout + Caffeine's documented per-entry cost)
+ * @param bytesPerTupleEstimate estimated memory per IPv4 tuple (object layout + cache node, table and sketch
+ *                            share; IPv6 tuples take 24 B more)
  * @param liveFlows           flows tracked
  * @param flowEvictions       flows dropped from the flow table by its bound or idle expiry
  * @param stableNanos         Σ time ended states spent ≥ B old
