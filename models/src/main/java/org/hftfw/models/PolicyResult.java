@@ -40,6 +40,24 @@ public record PolicyResult(String policy, String mode, double barrier, String pa
                 exposureFromEvent, lostAtFailover, stableNanos, exposedNanos, lostNanos);
     }
 
+    /** Column names matching {@link #csv()}. */
+    public static String csvHeader() {
+        return "policy,mode,barrier,parameters,replicate_all,state_changes,sent,saved,saved_vs_oracle,labelled,stable,"
+                + "wrong,wrong_never_sent,wrong_sent_late,wrong_sent_late_rate,exposure,exposure_from_event,"
+                + "lost_at_failover,stable_ns,exposed_ns,lost_ns";
+    }
+
+    /** One CSV row (parameters quoted). */
+    public String csv() {
+        return String.join(",", policy, mode, Double.isNaN(barrier) ? "" : Double.toString(barrier),
+                "\"" + parameters.replace("\"", "\"\"") + "\"", Long.toString(replicateAll), Long.toString(stateChanges),
+                Long.toString(sent), Double.toString(saved), Double.toString(savedVsOracle), Long.toString(labelled),
+                Long.toString(stable), Double.toString(wrong), Long.toString(wrongNeverSent),
+                Long.toString(wrongSentLate), Double.toString(wrongSentLateRate), Double.toString(exposure),
+                Double.toString(exposureFromEvent), Double.toString(lostAtFailover), Long.toString(stableNanos),
+                Long.toString(exposedNanos), Long.toString(lostNanos));
+    }
+
     /** One line for logs and reports. */
     public String summary() {
         return String.format(java.util.Locale.ROOT,

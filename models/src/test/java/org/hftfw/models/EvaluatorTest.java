@@ -87,6 +87,8 @@ class EvaluatorTest {
         assertEquals(0.0, all.saved());
         assertEquals(0.0, all.wrong());
         assertEquals(0.0, all.exposure());
+        assertEquals(PolicyResult.csvHeader().split(",").length, all.csv().split(",").length);
+        assertTrue(all.summary().startsWith("replicate-all"));
     }
 
     @Test
