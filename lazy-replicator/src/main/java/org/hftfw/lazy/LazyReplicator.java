@@ -1,0 +1,320 @@
+package org.hftfw.lazy;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.ConntrackEvent;
+import org.hftfw.conntrack.ConntrackEventListener;
+import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.IpProto;
+import org.hftfw.conntrack.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bayes-based lazy replication (hFT-FW paper, Sect. VI "Reactive: Bayes-based lazy replication"; state
+ * classification from Sect. III, Definition 12): replicate a flow's state change only when it is likely to be
+ * stable.
+ *
+ * <p><b>Learning.</b> For every live flow the replicator remembers the current state and when it began. When the
+ * state is superseded (next event, DESTROY, or a NEW on the same tuple) its lifetime is known: lifetime &lt; B = 2·l
+ * ⇒ transitional (TS), else stable (SS). A state still alive at B is labelled SS right then, without waiting for its
+ * end: every state change enters a FIFO deadline queue (one deadline, start + B, so FIFO order is deadline order),
+ * swept before each event and on {@link #tick()}. Each label updates the tuple's counters for that state,
+ * P(TS | state, Qr) = v/t, in the knowledge base keyed on Qr = [src, dst, l4proto, dport] ({@link KnowledgeBase}),
+ * and the naive Bayes fallback ({@link FallbackModel}).
+ *
+ * <p><b>Classification</b> of a new state change: P(SS) = 1 − v/t from the tuple's own counters when that state has
+ * at least {@code minObservations} observations; otherwise from the fallback model when it has at least that many
+ * observations of the state (over all tuples); otherwise nothing is known and the change is replicated (safe).
+ * P(SS) ≤ barrier ⇒ TS (the paper's rule: "Naive Bayes must return ≤ barrier to classify sk as TS"), so barrier 0
+ * holds back only states never seen stable, and barrier 1 holds back everything that has any knowledge.
+ *
+ * <p><b>TS handling</b> ({@link Mode}): DROP discards it (the seed); DEFER holds it and sends it at start + B if the
+ * flow is still in that state. Only the latest state of a flow is ever held or sent. A TS prediction that turns out
+ * SS is a wrong prediction; after {@code maxFailingPredictions} consecutive wrong ones for a tuple (a correct TS
+ * prediction ends the streak) the tuple is reset (paper, end of Sect. VI-B: latency may change).
+ *
+ * <p><b>DESTROY</b> follows the rule used for the oracle in the metrics definitions: a DESTROY is itself final (the
+ * flow's absence never gets superseded, so it is "stable" by construction) and is sent exactly when the backup
+ * holds the flow, i.e. when some state message was sent for it; a DESTROY of a flow we never saw (e.g. older than
+ * the replicator) is sent, since the backup may hold it from a migration or an earlier run. A held update is
+ * discarded by the DESTROY.
+ *
+ * <p><b>Threading and time.</b> Single-threaded: every method must be called from one thread (the sidecar's
+ * replication stage). Time is the event's {@code monotonicNanos} for events, and the injected clock (same time base)
+ * for {@link #tick()}; it never goes backwards. The knowledge base is a bounded Caffeine
+ * cache reading this time; the live-flow table is a bounded LRU map ({@link FlowTable}).
+ */
+public final class LazyReplicator implements ConntrackEventListener {
+    private static final Logger log = LoggerFactory.getLogger(LazyReplicator.class);
+
+    private volatile LazyConfig config;
+    private long boundary;
+    private final ReplicationSink sink;
+    private final LongSupplier clock;
+    private long now;
+    private final KnowledgeBase kb;
+    private final FallbackModel fallback;
+    private final FlowTable flows;
+    private final DeadlineQueue deadlines = new DeadlineQueue();
+    private final MetricsRecorder metrics = new MetricsRecorder();
+
+    /** A replicator with no knowledge (replicates everything until it has learned). */
+    public LazyReplicator(LazyConfig config, ReplicationSink sink, LongSupplier nanoClock) {
+        this(config, sink, nanoClock, LearnedModel.empty());
+    }
+
+    /**
+     * A replicator starting from {@code initial} knowledge.
+     *
+     * @throws InvalidConfigException if {@code config} has problems
+     */
+    public LazyReplicator(LazyConfig config, ReplicationSink sink, LongSupplier nanoClock, LearnedModel initial) {
+        this.config = Objects.requireNonNull(config, "config").validated();
+        this.boundary = config.boundaryNanos();
+        this.sink = Objects.requireNonNull(sink, "sink");
+        this.clock = Objects.requireNonNull(nanoClock, "nanoClock");
+        this.now = nanoClock.getAsLong();
+        this.kb = new KnowledgeBase(config.maxKeys(), config.keyIdleExpiry(), () -> now);
+        this.flows = new FlowTable(config.maxFlows(), config.flowIdleExpiry().toNanos());
+        initial.loadInto(kb);
+        this.fallback = initial.fallback();
+        if (!initial.isEmpty()) {
+            log.info("lazy replicator starting from {}", initial);
+        }
+    }
+
+    /** Handles one conntrack event (in event-time order). */
+    @Override
+    public void onEvent(ConntrackEvent e) {
+        advanceTo(e.monotonicNanos());
+        metrics.events++;
+        ConntrackEntry entry = e.entry();
+        FlowId id = new FlowId(entry.original(), entry.zone());
+        if (e.type() == EventType.DESTROY) {
+            onDestroy(id, e);
+            return;
+        }
+        FlowRecord f = flows.get(id, now);
+        long prevLifetime = -1;
+        if (f == null) {
+            f = new FlowRecord();
+            flows.put(id, f, now);
+        } else {
+            if (e.type() != EventType.NEW) {
+                prevLifetime = now - f.start;
+            }
+            endState(f, now);
+        }
+        if (f.key == null || e.type() == EventType.NEW) {
+            // one knowledge-base access per flow: later events of the flow reuse the tuple (its idle expiry then
+            // counts from the flow's start; a tuple evicted meanwhile only loses that flow's observations)
+            f.key = kb.lookup(entry.original());
+        }
+        startState(f, e, prevLifetime);
+    }
+
+    /** Sweeps the deadlines that are due by the injected clock's time (sends deferred updates). */
+    public void tick() {
+        advanceTo(clock.getAsLong());
+    }
+
+    /**
+     * Moves time to {@code nanos} (never backwards): every state alive at its B deadline by then is labelled SS, and
+     * in DEFER mode its held update is sent, stamped with the deadline.
+     */
+    public void advanceTo(long nanos) {
+        while (!deadlines.isEmpty()) {
+            long due = deadlines.headStart() + boundary;
+            if (due > nanos) {
+                break;
+            }
+            if (due > now) {
+                now = due;
+            }
+            FlowRecord f = deadlines.headFlow();
+            int seq = deadlines.headSeq();
+            deadlines.pop();
+            if (!f.gone && f.seq == seq && !f.labelled) {
+                label(f, true);
+                if (f.held != null) {
+                    ConntrackEvent h = f.held;
+                    f.held = null;
+                    send(f, h);
+                    metrics.count(MetricsRecorder.DEFERRED_SENT, f.stateId, f.portClass);
+                }
+            }
+        }
+        if (nanos > now) {
+            now = nanos;
+        }
+        flows.expire(now);
+    }
+
+    private void onDestroy(FlowId id, ConntrackEvent e) {
+        metrics.destroys++;
+        FlowRecord f = flows.get(id, now);
+        boolean send;
+        if (f == null) {
+            send = true;
+        } else {
+            endState(f, now);
+            f.gone = true;
+            flows.remove(id);
+            send = f.backupStateId >= 0;
+        }
+        if (send) {
+            sink.send(e, now);
+            metrics.destroysSent++;
+        }
+    }
+
+    private void endState(FlowRecord f, long end) {
+        if (f.stateId < 0) {
+            return;
+        }
+        if (!f.labelled) {
+            label(f, end - f.start >= boundary);
+        }
+        metrics.stateEnded(f, end, boundary);
+        f.held = null;
+    }
+
+    private void startState(FlowRecord f, ConntrackEvent e, long prevLifetime) {
+        ConntrackEntry entry = e.entry();
+        Tuple o = entry.original();
+        int stateId = StateIds.of(entry);
+        int port = IpProto.isIcmp(o.l4proto()) ? o.icmpType() : o.dport();
+        f.stateId = stateId;
+        f.slot = StateIds.slot(stateId);
+        f.portClass = FeatureEncoder.portClass(o.l4proto(), port);
+        f.code = FeatureEncoder.code(stateId, f.portClass, FeatureEncoder.lifetimeBucket(prevLifetime, boundary));
+        f.start = now;
+        f.seq++;
+        f.labelled = false;
+        f.held = null;
+        f.sentAt = -1;
+        f.backupAtStart = f.backupStateId;
+        f.decision = FlowRecord.NONE;
+        metrics.count(MetricsRecorder.CHANGES, stateId, f.portClass);
+
+        LazyConfig c = config;
+        double pss;
+        byte source;
+        if (f.slot >= 0 && f.key.observed(f.slot) >= c.minObservations()) {
+            int t = f.key.observed(f.slot);
+            pss = (double) (t - f.key.observedTs(f.slot)) / t;
+            source = FlowRecord.TS_KEY;
+        } else if (fallback.stateObservations(stateId) >= c.minObservations()) {
+            pss = fallback.probabilityStable(f.code);
+            source = FlowRecord.TS_FALLBACK;
+            metrics.count(MetricsRecorder.FALLBACK, stateId, f.portClass);
+        } else {
+            pss = 1.0;
+            source = FlowRecord.NONE;
+            metrics.count(MetricsRecorder.NO_KNOWLEDGE, stateId, f.portClass);
+        }
+        if (source != FlowRecord.NONE && pss <= c.barrier()) {
+            f.decision = source;
+            if (c.mode() == Mode.DEFER) {
+                f.held = e;
+            }
+        } else {
+            f.decision = FlowRecord.SENT_SS;
+            send(f, e);
+        }
+        deadlines.add(f, f.start, f.seq);
+    }
+
+    private void send(FlowRecord f, ConntrackEvent e) {
+        sink.send(e, now);
+        f.backupStateId = f.stateId;
+        f.sentAt = now;
+        metrics.count(MetricsRecorder.SENT, f.stateId, f.portClass);
+    }
+
+    private void label(FlowRecord f, boolean stable) {
+        f.labelled = true;
+        metrics.count(MetricsRecorder.LABELLED, f.stateId, f.portClass);
+        boolean wrong = stable && f.heldBack();
+        if (wrong) {
+            metrics.count(MetricsRecorder.WRONG, f.stateId, f.portClass);
+        }
+        LazyConfig c = config;
+        if (!c.learning()) {
+            return;
+        }
+        KeyStats k = f.key;
+        if (f.heldBack()) {
+            if (wrong) {
+                k.streak(k.streak() + 1);
+                if (c.maxFailingPredictions() > 0 && k.streak() >= c.maxFailingPredictions()) {
+                    k.reset();
+                    metrics.resets++;
+                    log.debug("reset tuple {} after {} consecutive wrong predictions", k, c.maxFailingPredictions());
+                }
+            } else {
+                k.streak(0);
+            }
+        }
+        if (f.slot >= 0) {
+            k.observe(f.slot, !stable);
+        }
+        fallback.observe(f.code, !stable);
+    }
+
+    /**
+     * Applies a new configuration at run time. Invalid input is refused with {@link InvalidConfigException} and the
+     * current configuration stays in force. The knowledge base and flow table bounds are resized in place (a smaller
+     * bound evicts); a new latency applies to deadlines from now on; updates already held stay held until their
+     * deadline.
+     */
+    public void reconfigure(LazyConfig newConfig) {
+        Objects.requireNonNull(newConfig, "newConfig");
+        List<String> problems = newConfig.problems();
+        if (!problems.isEmpty()) {
+            log.warn("configuration refused, keeping the current one: {}", problems);
+            throw new InvalidConfigException(problems);
+        }
+        kb.resize(newConfig.maxKeys(), newConfig.keyIdleExpiry());
+        flows.resize(newConfig.maxFlows(), newConfig.flowIdleExpiry().toNanos());
+        LazyConfig old = config;
+        config = newConfig;
+        boundary = newConfig.boundaryNanos();
+        log.info("lazy replicator reconfigured: {} -> {}", old, newConfig);
+    }
+
+    public LazyConfig config() {
+        return config;
+    }
+
+    /** The replicator's current time on the event clock. */
+    public long nowNanos() {
+        return now;
+    }
+
+    /** Live metrics (runs pending cache maintenance first so sizes are exact). */
+    public ReplicatorMetrics metrics() {
+        kb.cleanUp();
+        double perTuple = kb.size() == 0 ? 0.0 : 40 + KnowledgeBase.CACHE_BYTES_PER_ENTRY;
+        metrics.flowEvictions = flows.evictions();
+        return metrics.snapshot(kb.size(), kb.evictions(), perTuple, flows.size());
+    }
+
+    /** The knowledge-base tuple of a flow's original tuple, or null (tests and diagnostics). */
+    KeyStats knowledgeOf(Tuple original) {
+        return kb.find(KnowledgeBase.probe(original));
+    }
+
+    FallbackModel fallbackModel() {
+        return fallback;
+    }
+
+    /** What has been learned so far, for {@link ModelFile#save} or to start another replicator. */
+    public LearnedModel snapshot() {
+        kb.cleanUp();
+        return LearnedModel.of(kb.entries(), fallback, boundary);
+    }
+}

@@ -1,0 +1,158 @@
+package org.hftfw.lazy;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * An immutable snapshot of what a {@link LazyReplicator} has learned: every knowledge-base tuple with its packed
+ * per-state counters, and the naive Bayes fallback's class and feature counts. Taken with
+ * {@link LazyReplicator#snapshot()}, given to a new replicator as its starting knowledge, stored with
+ * {@link ModelFile}. {@link #empty()} is "no model": every state change is replicated until something is learned.
+ */
+public final class LearnedModel {
+    final long boundaryNanos;
+    final long[] v4Addrs;
+    final int[] v4Meta;
+    final long[] v4Counters;
+    final long[] v6Addrs;
+    final int[] v6Meta;
+    final long[] v6Counters;
+    final long[] classCounts;
+    final long[][] wordCounts;
+
+    LearnedModel(long boundaryNanos, long[] v4Addrs, int[] v4Meta, long[] v4Counters, long[] v6Addrs, int[] v6Meta,
+                 long[] v6Counters, long[] classCounts, long[][] wordCounts) {
+        if (v4Meta.length != v4Addrs.length || v4Counters.length != 2 * v4Meta.length
+                || v6Addrs.length != 4 * v6Meta.length || v6Counters.length != 2 * v6Meta.length
+                || classCounts.length != 2 || wordCounts.length != 2
+                || wordCounts[0].length != FeatureEncoder.P || wordCounts[1].length != FeatureEncoder.P) {
+            throw new IllegalArgumentException("inconsistent model arrays");
+        }
+        this.boundaryNanos = boundaryNanos;
+        this.v4Addrs = v4Addrs;
+        this.v4Meta = v4Meta;
+        this.v4Counters = v4Counters;
+        this.v6Addrs = v6Addrs;
+        this.v6Meta = v6Meta;
+        this.v6Counters = v6Counters;
+        this.classCounts = classCounts;
+        this.wordCounts = wordCounts;
+    }
+
+    /** No knowledge at all: the replicator starts by replicating everything. */
+    public static LearnedModel empty() {
+        return new LearnedModel(0, new long[0], new int[0], new long[0], new long[0], new int[0], new long[0],
+                new long[2], new long[2][FeatureEncoder.P]);
+    }
+
+    static LearnedModel of(List<KeyStats> keys, FallbackModel fallback, long boundaryNanos) {
+        int n4 = 0;
+        for (KeyStats k : keys) {
+            if (k instanceof KeyStats.V4) {
+                n4++;
+            }
+        }
+        int n6 = keys.size() - n4;
+        long[] a4 = new long[n4];
+        int[] m4 = new int[n4];
+        long[] c4 = new long[2 * n4];
+        long[] a6 = new long[4 * n6];
+        int[] m6 = new int[n6];
+        long[] c6 = new long[2 * n6];
+        int i4 = 0;
+        int i6 = 0;
+        for (KeyStats k : keys) {
+            switch (k) {
+                case KeyStats.V4 v -> {
+                    a4[i4] = v.addrs;
+                    m4[i4] = v.keyMeta();
+                    c4[2 * i4] = v.c0;
+                    c4[2 * i4 + 1] = v.c1;
+                    i4++;
+                }
+                case KeyStats.V6 v -> {
+                    a6[4 * i6] = v.src0;
+                    a6[4 * i6 + 1] = v.src1;
+                    a6[4 * i6 + 2] = v.dst0;
+                    a6[4 * i6 + 3] = v.dst1;
+                    m6[i6] = v.keyMeta();
+                    c6[2 * i6] = v.c0;
+                    c6[2 * i6 + 1] = v.c1;
+                    i6++;
+                }
+            }
+        }
+        return new LearnedModel(boundaryNanos, a4, m4, c4, a6, m6, c6, fallback.classCounts(),
+                fallback.wordCounts());
+    }
+
+    /** Puts the tuples into {@code kb} (a bounded base keeps what its bound allows). */
+    void loadInto(KnowledgeBase kb) {
+        for (int i = 0; i < v4Meta.length; i++) {
+            KeyStats k = new KeyStats.V4(v4Addrs[i], v4Meta[i] >>> 24, (v4Meta[i] >>> 8) & 0xffff);
+            k.c0 = v4Counters[2 * i];
+            k.c1 = v4Counters[2 * i + 1];
+            kb.put(k);
+        }
+        for (int i = 0; i < v6Meta.length; i++) {
+            KeyStats k = new KeyStats.V6(v6Addrs[4 * i], v6Addrs[4 * i + 1], v6Addrs[4 * i + 2],
+                    v6Addrs[4 * i + 3], v6Meta[i] >>> 24, (v6Meta[i] >>> 8) & 0xffff);
+            k.c0 = v6Counters[2 * i];
+            k.c1 = v6Counters[2 * i + 1];
+            kb.put(k);
+        }
+    }
+
+    FallbackModel fallback() {
+        return new FallbackModel(classCounts, wordCounts);
+    }
+
+    /** Number of knowledge-base tuples (IPv4 + IPv6). */
+    public int keyCount() {
+        return v4Meta.length + v6Meta.length;
+    }
+
+    public int ipv4KeyCount() {
+        return v4Meta.length;
+    }
+
+    public int ipv6KeyCount() {
+        return v6Meta.length;
+    }
+
+    /** Labelled observations in the naive Bayes fallback. */
+    public long fallbackObservations() {
+        return classCounts[0] + classCounts[1];
+    }
+
+    /** The TS/SS boundary B the model was trained with (0 for the empty model). */
+    public Duration trainedBoundary() {
+        return Duration.ofNanos(boundaryNanos);
+    }
+
+    public boolean isEmpty() {
+        return keyCount() == 0 && fallbackObservations() == 0;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LearnedModel m && m.boundaryNanos == boundaryNanos && Arrays.equals(m.v4Addrs, v4Addrs)
+                && Arrays.equals(m.v4Meta, v4Meta) && Arrays.equals(m.v4Counters, v4Counters)
+                && Arrays.equals(m.v6Addrs, v6Addrs) && Arrays.equals(m.v6Meta, v6Meta)
+                && Arrays.equals(m.v6Counters, v6Counters) && Arrays.equals(m.classCounts, classCounts)
+                && Arrays.deepEquals(m.wordCounts, wordCounts);
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(boundaryNanos) * 31 + Arrays.hashCode(v4Addrs) * 17 + Arrays.hashCode(v4Counters)
+                + Arrays.hashCode(v6Addrs) + Arrays.deepHashCode(wordCounts);
+    }
+
+    @Override
+    public String toString() {
+        return "LearnedModel[" + v4Meta.length + " IPv4 + " + v6Meta.length + " IPv6 tuples, "
+                + fallbackObservations() + " fallback observations, B=" + trainedBoundary() + "]";
+    }
+}

@@ -1,0 +1,315 @@
+package org.hftfw.lazy;
+
+import java.io.IOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.zip.CRC32C;
+import org.hftfw.conntrack.IpProto;
+
+/**
+ * The model file: a {@link LearnedModel} in a versioned, checksummed binary format of plain counts (no Java
+ * serialization, so a file outlives library upgrades: the Smile model is rebuilt from the counts on load).
+ *
+ * <pre>
+ * offset  size  field (big-endian)
+ *  0       8    magic "HFTFWMDL"
+ *  8       2    format version (1)
+ * 10       2    feature schema ({@link FeatureEncoder#SCHEMA})
+ * 12       2    number of state ids ({@link StateIds#COUNT})
+ * 14       2    p, features per observation vector ({@link FeatureEncoder#P})
+ * 16       8    total file length in bytes
+ * 24       8    B, the TS/SS boundary the model was trained with, ns
+ * 32       8    written at, ms since the epoch (informational)
+ * 40      16    fallback class counts TS, SS
+ * 56    16·p    fallback feature counts, class TS then SS
+ *  …       4    n4, then n4 × { addrs i64 (src≪32 | dst), meta i32 (l4proto≪24 | dport≪8), counters 2 × i64 }
+ *  …       4    n6, then n6 × { src i64 i64, dst i64 i64, meta i32, counters 2 × i64 }
+ * end−4    4    CRC32C of every byte before it
+ * </pre>
+ * Counters are 8 slots of (t:8, v:8) as in {@link KeyStats}. A file with another magic, version, layout, length or
+ * checksum is refused with a typed {@link ModelFileException}.
+ */
+public final class ModelFile {
+    static final byte[] MAGIC = "HFTFWMDL".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    static final int VERSION = 1;
+    static final int HEADER = 40;
+    private static final long MAX_BYTES = Integer.MAX_VALUE - 64;
+
+    private ModelFile() {}
+
+    /** Writes {@code model} to {@code path} atomically (temporary file, then rename). */
+    public static void save(LearnedModel model, Path path) throws IOException {
+        byte[] bytes = encode(model, System.currentTimeMillis());
+        Path dir = path.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(dir, path.getFileName().toString(), ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Reads a model file; {@link ModelFileException} (typed) when it is not a valid, compatible model. */
+    public static LearnedModel load(Path path) throws IOException {
+        long size = Files.size(path);
+        if (size > MAX_BYTES) {
+            throw new ModelFileException(ModelFileException.Reason.MALFORMED,
+                    path + ": " + size + " bytes is larger than any model file can be");
+        }
+        try {
+            return decode(Files.readAllBytes(path));
+        } catch (ModelFileException e) {
+            throw new ModelFileException(e.reason(), path + ": " + e.getMessage());
+        }
+    }
+
+    static byte[] encode(LearnedModel m, long writtenAtMillis) {
+        int n4 = m.v4Meta.length;
+        int n6 = m.v6Meta.length;
+        long len = HEADER + 16 + 16L * FeatureEncoder.P + 4 + 28L * n4 + 4 + 52L * n6 + 4;
+        if (len > MAX_BYTES) {
+            throw new IllegalArgumentException("model too large for one file: " + len + " bytes");
+        }
+        ByteBuffer b = ByteBuffer.allocate((int) len);
+        b.put(MAGIC).putShort((short) VERSION).putShort((short) FeatureEncoder.SCHEMA)
+                .putShort((short) StateIds.COUNT).putShort((short) FeatureEncoder.P)
+                .putLong(len).putLong(m.boundaryNanos).putLong(writtenAtMillis);
+        b.putLong(m.classCounts[0]).putLong(m.classCounts[1]);
+        for (long[] row : m.wordCounts) {
+            for (long w : row) {
+                b.putLong(w);
+            }
+        }
+        b.putInt(n4);
+        for (int i = 0; i < n4; i++) {
+            b.putLong(m.v4Addrs[i]).putInt(m.v4Meta[i]).putLong(m.v4Counters[2 * i]).putLong(m.v4Counters[2 * i + 1]);
+        }
+        b.putInt(n6);
+        for (int i = 0; i < n6; i++) {
+            for (int j = 0; j < 4; j++) {
+                b.putLong(m.v6Addrs[4 * i + j]);
+            }
+            b.putInt(m.v6Meta[i]).putLong(m.v6Counters[2 * i]).putLong(m.v6Counters[2 * i + 1]);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 0, b.position());
+        b.putInt((int) crc.getValue());
+        return b.array();
+    }
+
+    static LearnedModel decode(byte[] bytes) throws ModelFileException {
+        if (bytes.length < MAGIC.length || !java.util.Arrays.equals(bytes, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+            throw new ModelFileException(ModelFileException.Reason.NOT_A_MODEL,
+                    "not an hFT-FW model file (no HFTFWMDL magic)");
+        }
+        if (bytes.length < HEADER + 4) {
+            throw new ModelFileException(ModelFileException.Reason.TRUNCATED,
+                    "truncated: " + bytes.length + " bytes, shorter than the header");
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        b.position(MAGIC.length);
+        int version = b.getShort() & 0xffff;
+        if (version != VERSION) {
+            throw new ModelFileException(ModelFileException.Reason.UNSUPPORTED_VERSION,
+                    "model file format version " + version + " is not supported (this build reads version "
+                            + VERSION + ")");
+        }
+        int schema = b.getShort() & 0xffff;
+        int states = b.getShort() & 0xffff;
+        int p = b.getShort() & 0xffff;
+        long declared = b.getLong();
+        if (declared != bytes.length) {
+            throw new ModelFileException(declared > bytes.length ? ModelFileException.Reason.TRUNCATED
+                    : ModelFileException.Reason.MALFORMED,
+                    (declared > bytes.length ? "truncated: " : "trailing data: ") + bytes.length
+                            + " bytes, header says " + declared);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, bytes.length - 4);
+        int stored = ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt();
+        if (stored != (int) crc.getValue()) {
+            throw new ModelFileException(ModelFileException.Reason.CORRUPT, String.format(Locale.ROOT,
+                    "corrupt: checksum %08x does not match the content (%08x)", stored, (int) crc.getValue()));
+        }
+        if (schema != FeatureEncoder.SCHEMA || states != StateIds.COUNT || p != FeatureEncoder.P) {
+            throw new ModelFileException(ModelFileException.Reason.INCOMPATIBLE, "incompatible: written with "
+                    + "feature schema " + schema + " (" + states + " states, " + p + " features), this build uses "
+                    + FeatureEncoder.SCHEMA + " (" + StateIds.COUNT + " states, " + FeatureEncoder.P + " features)");
+        }
+        try {
+            long boundary = b.getLong();
+            b.getLong();
+            long[] classCounts = {b.getLong(), b.getLong()};
+            long[][] words = new long[2][p];
+            for (long[] row : words) {
+                for (int i = 0; i < p; i++) {
+                    row[i] = b.getLong();
+                }
+            }
+            checkCounts(boundary, classCounts, words);
+            int n4 = b.getInt();
+            if (n4 < 0 || (long) n4 * 28 > b.remaining()) {
+                throw malformed("IPv4 tuple count " + n4 + " does not fit the file");
+            }
+            long[] a4 = new long[n4];
+            int[] m4 = new int[n4];
+            long[] c4 = new long[2 * n4];
+            for (int i = 0; i < n4; i++) {
+                a4[i] = b.getLong();
+                m4[i] = checkMeta(b.getInt());
+                c4[2 * i] = checkCounters(b.getLong());
+                c4[2 * i + 1] = checkCounters(b.getLong());
+            }
+            int n6 = b.getInt();
+            if (n6 < 0 || (long) n6 * 52 != b.remaining() - 4) {
+                throw malformed("IPv6 tuple count " + n6 + " does not match the file length");
+            }
+            long[] a6 = new long[4 * n6];
+            int[] m6 = new int[n6];
+            long[] c6 = new long[2 * n6];
+            for (int i = 0; i < n6; i++) {
+                for (int j = 0; j < 4; j++) {
+                    a6[4 * i + j] = b.getLong();
+                }
+                m6[i] = checkMeta(b.getInt());
+                c6[2 * i] = checkCounters(b.getLong());
+                c6[2 * i + 1] = checkCounters(b.getLong());
+            }
+            return new LearnedModel(boundary, a4, m4, c4, a6, m6, c6, classCounts, words);
+        } catch (BufferUnderflowException e) {
+            throw malformed("sections run past the end of the file");
+        }
+    }
+
+    private static void checkCounts(long boundary, long[] classCounts, long[][] words) throws ModelFileException {
+        if (boundary < 0) {
+            throw malformed("negative boundary " + boundary);
+        }
+        for (int c = 0; c < 2; c++) {
+            if (classCounts[c] < 0) {
+                throw malformed("negative class count");
+            }
+            long stateSum = 0;
+            for (int i = 0; i < words[c].length; i++) {
+                if (words[c][i] < 0) {
+                    throw malformed("negative feature count");
+                }
+                if (i < StateIds.COUNT) {
+                    stateSum += words[c][i];
+                }
+            }
+            if (stateSum != classCounts[c]) {
+                throw malformed("fallback state counts (" + stateSum + ") disagree with the class count ("
+                        + classCounts[c] + ")");
+            }
+        }
+    }
+
+    private static int checkMeta(int meta) throws ModelFileException {
+        if ((meta & 0xff) != 0) {
+            throw malformed("tuple metadata has stray bits");
+        }
+        return meta;
+    }
+
+    private static long checkCounters(long w) throws ModelFileException {
+        for (int s = 0; s < 4; s++) {
+            int t = (int) (w >>> (s * 16 + 8)) & 0xff;
+            int v = (int) (w >>> (s * 16)) & 0xff;
+            if (v > t) {
+                throw malformed("a counter has more TS observations (" + v + ") than observations (" + t + ")");
+            }
+        }
+        return w;
+    }
+
+    private static ModelFileException malformed(String what) {
+        return new ModelFileException(ModelFileException.Reason.MALFORMED, "malformed: " + what);
+    }
+
+    /** A text summary of a model file (header, sizes, per-state statistics, busiest tuples). */
+    public static String inspect(Path path) throws IOException {
+        byte[] bytes = Files.readAllBytes(path);
+        LearnedModel m = decode(bytes);
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        long written = b.getLong(32);
+        return "model file " + path + " (" + bytes.length + " bytes, format " + VERSION + ", feature schema "
+                + FeatureEncoder.SCHEMA + ", written " + Instant.ofEpochMilli(written) + ")\n" + describe(m);
+    }
+
+    /** A text summary of a model. */
+    public static String describe(LearnedModel m) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "trained with B = %.1f ms%n", m.boundaryNanos / 1e6));
+        sb.append(String.format(Locale.ROOT, "knowledge base: %d tuples (%d IPv4, %d IPv6)%n", m.keyCount(),
+                m.ipv4KeyCount(), m.ipv6KeyCount()));
+        long[] t = new long[StateIds.COUNT];
+        long[] v = new long[StateIds.COUNT];
+        record Busy(String key, long observations) {}
+        List<Busy> busy = new ArrayList<>();
+        for (int i = 0; i < m.v4Meta.length; i++) {
+            int proto = m.v4Meta[i] >>> 24;
+            long obs = addSlots(proto, m.v4Counters[2 * i], m.v4Counters[2 * i + 1], t, v);
+            long a = m.v4Addrs[i];
+            busy.add(new Busy(String.format(Locale.ROOT, "[%s, %s, %s/%d]", v4((int) (a >>> 32)), v4((int) a),
+                    IpProto.name(proto), (m.v4Meta[i] >>> 8) & 0xffff), obs));
+        }
+        for (int i = 0; i < m.v6Meta.length; i++) {
+            int proto = m.v6Meta[i] >>> 24;
+            long obs = addSlots(proto, m.v6Counters[2 * i], m.v6Counters[2 * i + 1], t, v);
+            busy.add(new Busy(String.format(Locale.ROOT, "[%016x%016x, %016x%016x, %s/%d]", m.v6Addrs[4 * i],
+                    m.v6Addrs[4 * i + 1], m.v6Addrs[4 * i + 2], m.v6Addrs[4 * i + 3], IpProto.name(proto),
+                    (m.v6Meta[i] >>> 8) & 0xffff), obs));
+        }
+        sb.append(String.format(Locale.ROOT, "fallback naive Bayes: %d observations (%d TS, %d SS)%n",
+                m.fallbackObservations(), m.classCounts[0], m.classCounts[1]));
+        sb.append(String.format(Locale.ROOT, "%-24s %12s %8s %14s %8s%n", "state", "kb obs", "kb P(SS)",
+                "fallback obs", "P(SS)"));
+        for (int s = 0; s < StateIds.COUNT; s++) {
+            long fo = m.wordCounts[0][s] + m.wordCounts[1][s];
+            if (t[s] == 0 && fo == 0) {
+                continue;
+            }
+            sb.append(String.format(Locale.ROOT, "%-24s %12d %8s %14d %8s%n", StateIds.name(s), t[s],
+                    t[s] == 0 ? "-" : String.format(Locale.ROOT, "%.3f", (double) (t[s] - v[s]) / t[s]), fo,
+                    fo == 0 ? "-" : String.format(Locale.ROOT, "%.3f", (double) m.wordCounts[1][s] / fo)));
+        }
+        busy.sort(Comparator.comparingLong(Busy::observations).reversed());
+        if (!busy.isEmpty()) {
+            sb.append("busiest tuples (observations kept):\n");
+            for (Busy x : busy.subList(0, Math.min(10, busy.size()))) {
+                sb.append("  ").append(x.key()).append(' ').append(x.observations()).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static long addSlots(int proto, long c0, long c1, long[] t, long[] v) {
+        long total = 0;
+        for (int slot = 0; slot < KeyStats.SLOTS; slot++) {
+            long w = slot < 4 ? c0 : c1;
+            int ts = (int) (w >>> ((slot & 3) * 16 + 8)) & 0xff;
+            int vs = (int) (w >>> ((slot & 3) * 16)) & 0xff;
+            int id = StateIds.fromSlot(proto, slot);
+            if (id >= 0 && ts > 0) {
+                t[id] += ts;
+                v[id] += vs;
+            }
+            total += ts;
+        }
+        return total;
+    }
+
+    private static String v4(int a) {
+        return (a >>> 24) + "." + ((a >>> 16) & 0xff) + "." + ((a >>> 8) & 0xff) + "." + (a & 0xff);
+    }
+}

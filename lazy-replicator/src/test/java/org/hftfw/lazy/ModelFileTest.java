@@ -1,0 +1,128 @@
+package org.hftfw.lazy;
+
+import static org.hftfw.lazy.Ev.httpFlow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelFileTest {
+    @TempDir
+    Path dir;
+
+    private static LearnedModel trained() {
+        LazyReplicator r = new LazyReplicator(LazyConfig.defaults(), (e, t) -> { }, () -> 0);
+        long t = 0;
+        for (int i = 0; i < 20; i++) {
+            String dst = i % 2 == 0 ? "10.0.0.2" : "fd00::2";
+            String src = i % 2 == 0 ? "10.0.0.1" : "fd00::1";
+            httpFlow(Ev.tcp(src, dst, 40000 + i, i % 3 == 0 ? 22 : 80), t, 10, 500, 1000).forEach(r::onEvent);
+            t += 2000;
+        }
+        return r.snapshot();
+    }
+
+    @Test
+    void roundTripKeepsEverything() throws IOException {
+        LearnedModel m = trained();
+        assertEquals(4, m.keyCount());
+        assertEquals(2, m.ipv6KeyCount());
+        Path f = dir.resolve("model.hfm");
+        ModelFile.save(m, f);
+        LearnedModel back = ModelFile.load(f);
+        assertEquals(m, back);
+        assertEquals(120, back.fallbackObservations());
+        String text = ModelFile.inspect(f);
+        assertTrue(text.contains("4 tuples (2 IPv4, 2 IPv6)"), text);
+        assertTrue(text.contains("ESTABLISHED"), text);
+        assertTrue(text.contains("[10.0.0.1, 10.0.0.2, tcp/80]"), text);
+    }
+
+    @Test
+    void loadedModelDecidesLikeTheOriginal() throws IOException {
+        LearnedModel m = trained();
+        Path f = dir.resolve("model.hfm");
+        ModelFile.save(m, f);
+        Ev.Sink a = new Ev.Sink();
+        Ev.Sink b = new Ev.Sink();
+        LazyReplicator ra = new LazyReplicator(LazyConfig.defaults(), a, () -> 0, m);
+        LazyReplicator rb = new LazyReplicator(LazyConfig.defaults(), b, () -> 0, ModelFile.load(f));
+        var flow = httpFlow(Ev.tcp("10.0.0.7", "10.0.0.2", 1, 80), 100_000, 10, 500, 1000);
+        flow.forEach(ra::onEvent);
+        flow.forEach(rb::onEvent);
+        assertEquals(a.states(), b.states());
+        assertEquals(java.util.List.of("ESTABLISHED", "TIME_WAIT", "DESTROY"), a.states());
+    }
+
+    private ModelFileException refused(byte[] bytes) throws IOException {
+        Path f = dir.resolve("bad.hfm");
+        Files.write(f, bytes);
+        return assertThrows(ModelFileException.class, () -> ModelFile.load(f));
+    }
+
+    @Test
+    void flippedByteIsRefusedAsCorrupt() throws IOException {
+        byte[] bytes = ModelFile.encode(trained(), 0);
+        for (int pos : new int[] {40, 100, bytes.length / 2, bytes.length - 10, bytes.length - 1}) {
+            byte[] copy = bytes.clone();
+            copy[pos] ^= 0x10;
+            ModelFileException e = refused(copy);
+            assertEquals(ModelFileException.Reason.CORRUPT, e.reason(), "byte " + pos);
+            assertTrue(e.getMessage().contains("checksum"), e.getMessage());
+        }
+    }
+
+    @Test
+    void truncatedFileIsRefused() throws IOException {
+        byte[] bytes = ModelFile.encode(trained(), 0);
+        for (int len : new int[] {bytes.length - 1, bytes.length / 2, 30}) {
+            assertEquals(ModelFileException.Reason.TRUNCATED, refused(Arrays.copyOf(bytes, len)).reason());
+        }
+        assertEquals(ModelFileException.Reason.NOT_A_MODEL, refused(new byte[0]).reason());
+    }
+
+    @Test
+    void wrongVersionMagicOrLayoutIsRefused() throws IOException {
+        byte[] bytes = ModelFile.encode(trained(), 0);
+        byte[] v2 = bytes.clone();
+        v2[9] = 2;
+        ModelFileException e = refused(v2);
+        assertEquals(ModelFileException.Reason.UNSUPPORTED_VERSION, e.reason());
+        assertTrue(e.getMessage().contains("version 2 is not supported"), e.getMessage());
+
+        byte[] magic = bytes.clone();
+        magic[0] = 'X';
+        assertEquals(ModelFileException.Reason.NOT_A_MODEL, refused(magic).reason());
+
+        byte[] schema = bytes.clone();
+        schema[11] = 99;
+        resign(schema);
+        assertEquals(ModelFileException.Reason.INCOMPATIBLE, refused(schema).reason());
+
+        byte[] inconsistent = bytes.clone();
+        ByteBuffer.wrap(inconsistent).putLong(40, 12345);
+        resign(inconsistent);
+        assertEquals(ModelFileException.Reason.MALFORMED, refused(inconsistent).reason());
+    }
+
+    @Test
+    void emptyModelRoundTrips() throws IOException {
+        Path f = dir.resolve("empty.hfm");
+        ModelFile.save(LearnedModel.empty(), f);
+        assertTrue(ModelFile.load(f).isEmpty());
+    }
+
+    private static void resign(byte[] b) {
+        CRC32C crc = new CRC32C();
+        crc.update(b, 0, b.length - 4);
+        ByteBuffer.wrap(b).putInt(b.length - 4, (int) crc.getValue());
+    }
+}
