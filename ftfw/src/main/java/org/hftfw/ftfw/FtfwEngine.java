@@ -236,6 +236,7 @@ final class FtfwEngine {
             return;
         }
         int budget = cfg.maxBurst();
+        long sentBefore = msgsTx;
         NodeQueue.Node n;
         while (budget-- > 0 && (n = tx.poll()) != null) {
             scratch.clear();
@@ -260,7 +261,12 @@ final class FtfwEngine {
             packer.add(scratch);
         }
         packer.flush();
-        lastTxNanos = sched.nanoTime();
+        if (msgsTx != sentBefore) {
+            // only a real transmission restarts the alive timer: an empty run (e.g. one woken to piggyback a
+            // HELLO_BACK that had nothing to ride on) must not, or a peer that sends an ALIVE every second keeps
+            // this side from ever sending its ACK and HELLO_BACK
+            lastTxNanos = sched.nanoTime();
+        }
         if (!tx.isEmpty()) {
             requestXmit();
         }

@@ -28,6 +28,11 @@ public final class Hftfw implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // the demo narrates what happens itself; its components' logs would say it twice (--verbose shows them)
+        if (System.getProperty("hftfw.log.level") == null && args.length > 0 && args[0].equals("demo")
+                && !java.util.Arrays.asList(args).contains("--verbose")) {
+            System.setProperty("hftfw.log.level", "OFF");
+        }
         System.exit(run(args));
     }
 

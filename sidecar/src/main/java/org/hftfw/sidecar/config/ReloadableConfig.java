@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class ReloadableConfig<T> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReloadableConfig.class);
 
+    static final long SETTLE_MILLIS = 250;
+
     private final Path file;
     private final Config defaults;
     private final Function<Config, T> mapper;
@@ -149,7 +151,16 @@ public final class ReloadableConfig<T> implements AutoCloseable {
         return this;
     }
 
-    /** Reloads when the file is written (watching its directory, so editors that replace the file work). */
+    private boolean ours(WatchKey key) {
+        boolean mine = key.pollEvents().stream().anyMatch(e -> file.getFileName().equals(e.context()));
+        key.reset();
+        return mine;
+    }
+
+    /**
+     * Reloads when the file is written (watching its directory, so editors that replace the file work), once
+     * writes have settled for {@value #SETTLE_MILLIS} ms.
+     */
     public ReloadableConfig<T> reloadOnChange() throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         watcher = FileSystems.getDefault().newWatchService();
@@ -157,11 +168,12 @@ public final class ReloadableConfig<T> implements AutoCloseable {
         watchThread = Thread.ofPlatform().daemon().name("config-watch").start(() -> {
             try {
                 while (true) {
-                    WatchKey key = watcher.take();
-                    boolean ours = key.pollEvents().stream()
-                            .anyMatch(e -> file.getFileName().equals(e.context()));
-                    key.reset();
-                    if (ours) {
+                    if (ours(watcher.take())) {
+                        // an editor writing in place shows a truncated file first: wait until writes settle
+                        WatchKey more;
+                        while ((more = watcher.poll(SETTLE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) != null) {
+                            ours(more);
+                        }
                         reload();
                     }
                 }

@@ -78,11 +78,13 @@ class ReloadableConfigTest {
         Path f = dir.resolve("hftfw.conf");
         Files.writeString(f, "lazy.barrier = 0.25\n");
         try (ReloadableConfig<Lazy> rc = ReloadableConfig.load(f, DEFAULTS, ReloadableConfigTest::map).reloadOnChange()) {
-            java.util.concurrent.CompletableFuture<Lazy> changed = new java.util.concurrent.CompletableFuture<>();
-            rc.onChange(changed::complete);
+            java.util.concurrent.BlockingQueue<Lazy> changes = new java.util.concurrent.LinkedBlockingQueue<>();
+            rc.onChange(changes::add);
             Files.writeString(f, "lazy.barrier = 0.5\n");
             // the watch service reports asynchronously; bounded wait, not a timing assertion
-            assertEquals(0.5, changed.get(30, java.util.concurrent.TimeUnit.SECONDS).barrier());
+            Lazy first = changes.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(new Lazy(0.5, 100), first, "the settled file, not the truncated one in between");
+            assertEquals(0.5, rc.get().barrier());
         }
     }
 }
