@@ -427,42 +427,33 @@ final class FtfwEngine {
     }
 
     private void ackRange(int from, int to) {
-        NodeQueue.Node n = rs.head();
-        while (n != null) {
-            NodeQueue.Node next = n.next;
-            if (Nethdr.before(n.seq, from)) {
-                n = next;
-                continue;
-            }
-            if (Nethdr.after(n.seq, to)) {
-                break;
-            }
-            rs.remove(n);
-            dropNode(n);
-            n = next;
-        }
+        removeRange(from, to, this::dropNode);
     }
 
     private void nackRange(int from, int to) {
+        long before = resent;
+        removeRange(from, to, n -> {
+            tx.add(n);
+            resent++;
+        });
+        if (resent != before) {
+            requestXmit();
+        }
+    }
+
+    /** Takes the resend-queue nodes sent in [from, to] (wraparound-safe) out of the queue and hands them over. */
+    private void removeRange(int from, int to, java.util.function.Consumer<NodeQueue.Node> then) {
         NodeQueue.Node n = rs.head();
-        boolean any = false;
         while (n != null) {
             NodeQueue.Node next = n.next;
-            if (Nethdr.before(n.seq, from)) {
-                n = next;
-                continue;
-            }
             if (Nethdr.after(n.seq, to)) {
                 break;
             }
-            rs.remove(n);
-            tx.add(n);
-            resent++;
-            any = true;
+            if (!Nethdr.before(n.seq, from)) {
+                rs.remove(n);
+                then.accept(n);
+            }
             n = next;
-        }
-        if (any) {
-            requestXmit();
         }
     }
 
