@@ -19,17 +19,22 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             ConntrackCommand.class,
             HealthCommand.class,
+            PolicyCommand.class,
             FaultCommand.class,
             LabCommand.class,
         })
 public final class Hftfw implements Runnable {
 
+    /** Commands that print their own account of what happens. */
+    private static final java.util.Set<String> NARRATING = java.util.Set.of("demo", "policy");
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        // the demo narrates what happens itself; its components' logs would say it twice (--verbose shows them)
-        if (System.getProperty("hftfw.log.level") == null && args.length > 0 && args[0].equals("demo")
+        // offline commands narrate what happens themselves; their components' logs would say it twice
+        // (--verbose shows them)
+        if (System.getProperty("hftfw.log.level") == null && args.length > 0 && NARRATING.contains(args[0])
                 && !java.util.Arrays.asList(args).contains("--verbose")) {
             System.setProperty("hftfw.log.level", "OFF");
         }
