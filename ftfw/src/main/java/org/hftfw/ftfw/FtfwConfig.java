@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * Configuration of an FT-FW channel. Defaults follow conntrackd ({@code src/read_config_yy.y} {@code init_config},
  * src/sync-ftfw.c): ACK window 300, resend queue 131072, alive interval 1 s, MTU 1500 (datagrams of at most
- * MTU - 28 bytes, as the UDP channel's buffer).
+ * MTU - 28 bytes, as the UDP channel's buffer). One addition: an ACK {@code ackDelay} (20 ms) after data arrived if
+ * the window has not filled by then.
  *
  * @param bind              local address and port to receive on ({@code IPv4_address} + {@code Port})
  * @param peer              where to send ({@code IPv4_Destination_Address} + {@code Port})
@@ -25,11 +26,15 @@ import java.util.Objects;
  * @param udpChecksum       conntrackd's {@code Checksum}; only {@code true} is supported: turning the UDP checksum
  *                          off needs SO_NO_CHECK, which the JDK and Netty do not expose, and the kernel's checksum
  *                          is cheap (offloaded on real NICs, skipped on veth)
+ * @param ackDelay          also ACK what was received once this long has passed without the window filling (zero:
+ *                          only on the window and the alive timer, as conntrackd does). An extra ACK is always valid
+ *                          FT-FW; it lets a sender learn within milliseconds, not a second, that the tail of a bulk
+ *                          send arrived, which is what a migration waits for
  */
 public record FtfwConfig(InetSocketAddress bind, InetSocketAddress peer, int mtu, int ackWindow,
                          Duration aliveInterval, int resendQueueSize, int txQueueSize, int maxBurst,
                          boolean tcpWindowTracking, boolean omitTimeout, int commitBatch, int socketBuffer,
-                         Transport transport, boolean udpChecksum) {
+                         Transport transport, boolean udpChecksum, Duration ackDelay) {
 
     /** Netty transport choice; AUTO uses epoll when available. */
     public enum Transport { AUTO, NIO, EPOLL }
@@ -39,6 +44,8 @@ public record FtfwConfig(InetSocketAddress bind, InetSocketAddress peer, int mtu
         Objects.requireNonNull(peer, "peer");
         Objects.requireNonNull(aliveInterval, "aliveInterval");
         Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(ackDelay, "ackDelay");
+        check(!ackDelay.isNegative(), "ackDelay must be >= 0");
         check(mtu >= 128 && mtu <= 65535, "mtu must be in 128..65535: " + mtu);
         check(ackWindow >= 1, "ackWindow must be >= 1: " + ackWindow);
         check(!aliveInterval.isNegative() && !aliveInterval.isZero(), "aliveInterval must be > 0");
@@ -85,6 +92,7 @@ public record FtfwConfig(InetSocketAddress bind, InetSocketAddress peer, int mtu
         private int commitBatch = 8192;
         private int socketBuffer = 4 << 20;
         private Transport transport = Transport.AUTO;
+        private Duration ackDelay = Duration.ofMillis(20);
 
         Builder(InetSocketAddress bind, InetSocketAddress peer) {
             this.bind = bind;
@@ -102,10 +110,11 @@ public record FtfwConfig(InetSocketAddress bind, InetSocketAddress peer, int mtu
         public Builder commitBatch(int v) { commitBatch = v; return this; }
         public Builder socketBuffer(int v) { socketBuffer = v; return this; }
         public Builder transport(Transport v) { transport = v; return this; }
+        public Builder ackDelay(Duration v) { ackDelay = v; return this; }
 
         public FtfwConfig build() {
             return new FtfwConfig(bind, peer, mtu, ackWindow, aliveInterval, resendQueueSize, txQueueSize, maxBurst,
-                    tcpWindowTracking, omitTimeout, commitBatch, socketBuffer, transport, true);
+                    tcpWindowTracking, omitTimeout, commitBatch, socketBuffer, transport, true, ackDelay);
         }
     }
 }

@@ -112,8 +112,12 @@ final class FtfwEngine {
 
     private boolean peerSaysHello;
     private boolean peerRestarted;
+    /** Our next sequence number when the peer's (re)start HELLO arrived: what we sent from then on it can know. */
+    private int seqAtPeerHello;
     private boolean xmitScheduled;
     private long lastTxNanos;
+    private final long ackDelayNanos;
+    private boolean ackDelayScheduled;
     private boolean closed;
 
     private long msgsTx;
@@ -148,6 +152,7 @@ final class FtfwEngine {
         this.encoding = new FtfwEncoder.Options(cfg.omitTimeout(), cfg.tcpWindowTracking());
         this.scratch = alloc.heapBuffer(4096);
         this.aliveNanos = cfg.aliveInterval().toNanos();
+        this.ackDelayNanos = cfg.ackDelay().toNanos();
         this.nextSeq = (int) wallSeconds.getAsLong();
         this.window = cfg.ackWindow();
         this.lastTxNanos = sched.nanoTime();
@@ -352,6 +357,7 @@ final class FtfwEngine {
                 ackFrom = seq;
             }
             peerRestarted = true;
+            seqAtPeerHello = nextSeq;
             peerRestarts++;
             digest(m);
             windowStep(seq);
@@ -382,6 +388,23 @@ final class FtfwEngine {
         }
         lastSeq = seq;
         seqSet = true;
+        // only data arms the early ACK: ACKs are themselves acknowledged (on the window or the alive timer, as
+        // conntrackd does), and an early ACK of an ACK would make the two ends ping-pong forever
+        if (m instanceof FtfwMessage.Data && ackFromSet && !ackDelayScheduled && ackDelayNanos > 0) {
+            ackDelayScheduled = true;
+            sched.schedule(this::delayedAck, ackDelayNanos);
+        }
+    }
+
+    /** The early ACK of {@link FtfwConfig#ackDelay()}: acknowledges what arrived since the last ACK. */
+    private void delayedAck() {
+        ackDelayScheduled = false;
+        if (closed || !ackFromSet || !seqSet) {
+            return;
+        }
+        queueCtl(Nethdr.F_ACK, ackFrom, lastSeq);
+        ackFromSet = false;
+        window = cfg.ackWindow();
     }
 
     private void windowStep(int seq) {
@@ -484,13 +507,16 @@ final class FtfwEngine {
 
     /**
      * First ACK/NACK of a restarted peer: it starts at the first of our messages the peer received after its
-     * restart. Flows sent before that are resent; control messages before it are dropped.
+     * restart. Flows sent before that, and before its HELLO reached us, are resent; control messages of that
+     * time are dropped (they acknowledged a sequence the peer has forgotten). Messages we sent after its HELLO
+     * arrived are left alone: a lost one among them is recovered by the normal NACK path — dropping it here lost
+     * an ACK for good when the peer's first ACKs were lost, and the flows it covered stayed unacknowledged.
      */
     private void recoverAfterPeerRestart(int from) {
         peerRestarted = false;
         NodeQueue.Node n = rs.head();
         boolean any = false;
-        while (n != null && Nethdr.before(n.seq, from)) {
+        while (n != null && Nethdr.before(n.seq, from) && Nethdr.before(n.seq, seqAtPeerHello)) {
             NodeQueue.Node next = n.next;
             rs.remove(n);
             if (n instanceof FlowNode f) {

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             ConntrackCommand.class,
             HealthCommand.class,
+            MigrateCommand.class,
             PolicyCommand.class,
             FaultCommand.class,
             LabCommand.class,
