@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             HealthCommand.class,
             FaultCommand.class,
             LabCommand.class,
+            org.hftfw.sidecar.sync.SyncCommand.class, org.hftfw.sidecar.sync.CommitCommand.class,
         })
 public final class Hftfw implements Runnable {
 
