@@ -265,6 +265,16 @@ final class Publisher implements ConntrackEventListener {
         }
     }
 
+    /** The lazy replicator's settings in force, or null when every change is replicated. */
+    LazyConfig lazyConfig() {
+        lock.lock();
+        try {
+            return lazy == null ? null : lazy.config();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** What the lazy replicator has learned, or null (to save the model file). */
     org.hftfw.lazy.LearnedModel lazySnapshot() {
         lock.lock();

@@ -158,7 +158,8 @@ final class SyncDaemon implements AutoCloseable {
         LOG.info("hftfw sync {} running: FT-FW {} -> {} (mtu {}), lazy {}, filter ignores {}, protocols {}",
                 role.label(), ftfwConfig.bind(), ftfwConfig.peer(), mtu,
                 role.publishes() && s.lazy().enabled() ? s.lazy().config() : "off",
-                filter.ignoreList(), s.filter().protocols().isEmpty() ? "all" : s.filter().protocols());
+                filter.ignoreList(), s.filter().protocols().isEmpty() ? "all"
+                        : s.filter().protocols().stream().map(org.hftfw.conntrack.IpProto::name).sorted().toList());
     }
 
     private void tickSafely() {
@@ -208,12 +209,30 @@ final class SyncDaemon implements AutoCloseable {
         return List.copyOf(ignore);
     }
 
+    /**
+     * Every address of the calling thread's network namespace. IPv4 comes from the JDK (an ioctl on a socket opened
+     * here); IPv6 is read from /proc/thread-self/net/if_inet6, because the JDK reads /proc/net/if_inet6, which
+     * shows the process's namespace, not the thread's.
+     */
     private static List<InetAddress> localAddresses() throws IOException {
         List<InetAddress> out = new ArrayList<>();
         for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
             for (InetAddress a : Collections.list(ni.getInetAddresses())) {
-                if (!a.isLinkLocalAddress()) {
-                    out.add(InetAddress.getByAddress(a.getAddress()));
+                if (a instanceof java.net.Inet4Address) {
+                    out.add(a);
+                }
+            }
+        }
+        Path v6 = Path.of("/proc/thread-self/net/if_inet6");
+        if (Files.isReadable(v6)) {
+            for (String line : Files.readAllLines(v6)) {
+                String hex = line.trim().split("\\s+")[0];
+                if (hex.length() == 32) {
+                    byte[] b = java.util.HexFormat.of().parseHex(hex);
+                    InetAddress a = InetAddress.getByAddress(b);
+                    if (!a.isLinkLocalAddress()) {
+                        out.add(a);
+                    }
                 }
             }
         }
