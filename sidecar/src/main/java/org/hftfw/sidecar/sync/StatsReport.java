@@ -9,6 +9,17 @@ import org.hftfw.lazy.ReplicatorMetrics;
 final class StatsReport {
     private StatsReport() {}
 
+    /** A lazy configuration in the config file's words. */
+    static String describe(org.hftfw.lazy.LazyConfig c) {
+        if (c == null) {
+            return "off";
+        }
+        return String.format(Locale.ROOT, "%s mode, barrier %s, latency %d ms (B = %d ms), min-observations %d, "
+                + "max-failing-predictions %d%s", c.mode().name().toLowerCase(Locale.ROOT), c.barrier(),
+                c.latency().toMillis(), 2 * c.latency().toMillis(), c.minObservations(), c.maxFailingPredictions(),
+                c.learning() ? "" : ", learning off");
+    }
+
     static String format(SyncDaemon d) {
         StringBuilder sb = new StringBuilder(2048);
         sb.append(String.format(Locale.ROOT, "hftfw sync %s, up %d s, FT-FW %s -> %s (mtu %d)%n", d.role().label(),
@@ -34,7 +45,7 @@ final class StatsReport {
                 sb.append(String.format(Locale.ROOT, "lazy replicator: %s, model %s%n%12d events %10d sent %8.1f%% "
                         + "saved %8d wrong (%.2f%%) %8d deferred then sent %6d resets%n%12d tuples known %8d live "
                         + "flows %8d fallback decisions %8d without knowledge; exposure %.4f, lost at failover %.4f%n",
-                        d.settings().lazy().config(), d.modelStatus(), m.events(), m.sent(), 100 * m.saved(),
+                        describe(d.publisher().lazyConfig()), d.modelStatus(), m.events(), m.sent(), 100 * m.saved(),
                         m.wrong(), 100 * m.wrongRate(), m.deferredThenSent(), m.resets(), m.knowledgeBaseSize(),
                         m.liveFlows(), m.fallbackDecisions(), m.noKnowledge(), m.exposure(), m.lostAtFailover()));
             }

@@ -157,7 +157,7 @@ final class SyncDaemon implements AutoCloseable {
         config.onChange(this::applyReload);
         LOG.info("hftfw sync {} running: FT-FW {} -> {} (mtu {}), lazy {}, filter ignores {}, protocols {}",
                 role.label(), ftfwConfig.bind(), ftfwConfig.peer(), mtu,
-                role.publishes() && s.lazy().enabled() ? s.lazy().config() : "off",
+                StatsReport.describe(role.publishes() && s.lazy().enabled() ? s.lazy().config() : null),
                 filter.ignoreList(), s.filter().protocols().isEmpty() ? "all"
                         : s.filter().protocols().stream().map(org.hftfw.conntrack.IpProto::name).sorted().toList());
     }
@@ -290,7 +290,7 @@ final class SyncDaemon implements AutoCloseable {
         }
         if (!active || !Objects.equals(l.modelFile(), now.modelFile())) {
             publisher.useLazy(newLazy(l));
-            LOG.info("lazy replication (re)started by reload: {}", l.config());
+            LOG.info("lazy replication (re)started by reload: {}", StatsReport.describe(l.config()));
             return;
         }
         try {
