@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             PolicyCommand.class,
             FaultCommand.class,
             LabCommand.class,
+            org.hftfw.sidecar.sync.SyncCommand.class, org.hftfw.sidecar.sync.CommitCommand.class,
         })
 public final class Hftfw implements Runnable {
 

@@ -1,0 +1,53 @@
+package org.hftfw.sidecar.sync;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Sends one command to a running sync daemon over its control socket. */
+final class ControlClient {
+    private ControlClient() {}
+
+    /** The daemon is not running (no socket, or nobody listens on it). */
+    static final class NotRunningException extends IOException {
+        NotRunningException(String message) {
+            super(message);
+        }
+    }
+
+    static ControlProtocol.Reply send(Path socket, String command) throws IOException {
+        if (!Files.exists(socket)) {
+            throw new NotRunningException("the sync daemon is not running (no control socket at " + socket
+                    + "; start it with 'hftfw sync primary|backup|both --config FILE')");
+        }
+        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            try {
+                c.connect(UnixDomainSocketAddress.of(socket));
+            } catch (IOException e) {
+                throw new NotRunningException("the sync daemon is not running (nobody answers on control socket "
+                        + socket + ": " + e.getMessage() + ")");
+            }
+            ByteBuffer b = ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8));
+            while (b.hasRemaining()) {
+                c.write(b);
+            }
+            c.shutdownOutput();
+            return ControlProtocol.Reply.decode(ControlProtocol.readAll(c));
+        }
+    }
+
+    /** True when a daemon accepts connections on {@code socket}. */
+    static boolean answers(Path socket) {
+        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            c.connect(UnixDomainSocketAddress.of(socket));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package org.hftfw.sidecar.sync;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The control socket's text protocol. Request: one command word and its arguments on one line ({@code commit},
+ * {@code stats}, {@code flush}, {@code resync}, {@code bulk}). Reply: {@code OK} or {@code ERROR} on the first line,
+ * then free text up to the end of the stream.
+ */
+final class ControlProtocol {
+    static final int MAX_REQUEST = 256;
+    static final int MAX_REPLY = 4 << 20;
+
+    private ControlProtocol() {}
+
+    /** A reply: success flag and text. */
+    record Reply(boolean ok, String text) {
+        static Reply ok(String text) {
+            return new Reply(true, text);
+        }
+
+        static Reply error(String text) {
+            return new Reply(false, text);
+        }
+
+        String encode() {
+            return (ok ? "OK" : "ERROR") + "\n" + text + (text.endsWith("\n") || text.isEmpty() ? "" : "\n");
+        }
+
+        static Reply decode(String s) {
+            int nl = s.indexOf('\n');
+            String head = nl < 0 ? s : s.substring(0, nl);
+            String body = nl < 0 ? "" : s.substring(nl + 1);
+            return switch (head) {
+                case "OK" -> ok(body);
+                case "ERROR" -> error(body);
+                default -> error("the daemon sent a malformed reply: " + head);
+            };
+        }
+    }
+
+    /** Reads one request line; null when it is too long, not UTF-8 text, or the peer closed before a newline. */
+    static String readRequest(SocketChannel c) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(MAX_REQUEST + 1);
+        while (b.hasRemaining()) {
+            int n = c.read(b);
+            if (n < 0) {
+                break;
+            }
+            int nl = indexOfNewline(b);
+            if (nl >= 0) {
+                String line = new String(b.array(), 0, nl, StandardCharsets.UTF_8).strip();
+                return line.isEmpty() || line.chars().anyMatch(ch -> ch < 0x20 && ch != '\t') ? null : line;
+            }
+        }
+        return null;
+    }
+
+    private static int indexOfNewline(ByteBuffer b) {
+        for (int i = 0; i < b.position(); i++) {
+            if (b.get(i) == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    static String readAll(SocketChannel c) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+        while (c.read(b) >= 0) {
+            out.write(b.array(), 0, b.position());
+            b.clear();
+            if (out.size() > MAX_REPLY) {
+                throw new IOException("reply larger than " + MAX_REPLY + " bytes");
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+}

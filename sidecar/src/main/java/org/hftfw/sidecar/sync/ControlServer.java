@@ -1,0 +1,162 @@
+package org.hftfw.sidecar.sync;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's control socket: a UNIX stream socket at a path (conntrackd's {@code UNIX { Path }}), mode 0600. One
+ * request per connection: a command line of at most {@link ControlProtocol#MAX_REQUEST} bytes, read within 5 s,
+ * answered by a status line ({@code OK} or {@code ERROR}) and a text body, then the server closes. Requests are
+ * handled one at a time, so a commit and a flush never interleave. A stale socket file (no daemon answers on it) is replaced; a
+ * live one means another daemon runs, and starting fails.
+ */
+final class ControlServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
+
+    private static final long READ_DEADLINE_MILLIS = 5000;
+
+    private final Path path;
+    private final ServerSocketChannel server;
+    private final Function<String, ControlProtocol.Reply> handler;
+    private final Thread thread;
+    private final AtomicLong served = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+    private volatile boolean closed;
+
+    private ControlServer(Path path, ServerSocketChannel server, Function<String, ControlProtocol.Reply> handler) {
+        this.path = path;
+        this.server = server;
+        this.handler = handler;
+        this.thread = Thread.ofPlatform().daemon(true).name("hftfw-control").unstarted(this::serve);
+    }
+
+    static ControlServer start(Path path, Function<String, ControlProtocol.Reply> handler) throws IOException {
+        if (Files.exists(path)) {
+            if (ControlClient.answers(path)) {
+                throw new IOException("another hftfw sync daemon is already running on control socket " + path);
+            }
+            LOG.info("removing stale control socket {}", path);
+            Files.delete(path);
+        }
+        Path dir = path.toAbsolutePath().getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            s.bind(UnixDomainSocketAddress.of(path), 16);
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw new IOException("cannot listen on control socket " + path + ": " + e.getMessage(), e);
+        }
+        ControlServer cs = new ControlServer(path, s, handler);
+        cs.thread.start();
+        LOG.info("control socket listening on {}", path);
+        return cs;
+    }
+
+    Path path() {
+        return path;
+    }
+
+    long served() {
+        return served.get();
+    }
+
+    long rejected() {
+        return rejected.get();
+    }
+
+    private void serve() {
+        while (!closed) {
+            try {
+                SocketChannel c = server.accept();
+                Thread.ofVirtual().name("hftfw-control-client").start(() -> serveClient(c));
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.warn("control socket: {}", e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Reads the request under a deadline (a client that never sends is cut off), then answers it. */
+    private void serveClient(SocketChannel channel) {
+        try (SocketChannel c = channel) {
+            Thread watchdog = Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(READ_DEADLINE_MILLIS);
+                    c.close();
+                } catch (InterruptedException | IOException e) {
+                    // request read in time, or closing anyway
+                }
+            });
+            String request;
+            try {
+                request = ControlProtocol.readRequest(c);
+            } finally {
+                watchdog.interrupt();
+            }
+            handle(c, request);
+        } catch (IOException e) {
+            if (!closed) {
+                LOG.debug("control client: {}", e.getMessage());
+            }
+        }
+    }
+
+    /** One request at a time: a commit and a flush never interleave. */
+    private synchronized void handle(SocketChannel c, String request) throws IOException {
+        ControlProtocol.Reply reply;
+        if (request == null) {
+            rejected.incrementAndGet();
+            reply = ControlProtocol.Reply.error("malformed request (one command line of at most "
+                    + ControlProtocol.MAX_REQUEST + " bytes expected)");
+        } else {
+            try {
+                reply = handler.apply(request);
+                served.incrementAndGet();
+            } catch (RuntimeException e) {
+                LOG.warn("control command '{}' failed", request, e);
+                reply = ControlProtocol.Reply.error(request + " failed: " + e.getMessage());
+            }
+        }
+        ByteBuffer b = ByteBuffer.wrap(reply.encode().getBytes(StandardCharsets.UTF_8));
+        while (b.hasRemaining()) {
+            c.write(b);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            server.close();
+        } catch (IOException e) {
+            // closing
+        }
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            LOG.warn("cannot remove control socket {}: {}", path, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,301 @@
+package org.hftfw.sidecar.sync;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.ConntrackEvent;
+import org.hftfw.conntrack.ConntrackEventListener;
+import org.hftfw.conntrack.ConntrackException;
+import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.Tuple;
+import org.hftfw.lazy.LazyConfig;
+import org.hftfw.lazy.LazyReplicator;
+import org.hftfw.lazy.ReplicatorMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The primary's replication stage: kernel events in, FT-FW messages out.
+ *
+ * <p>Design note. Follows conntrackd's event path (conntrack-tools src/run.c {@code event_handler}, src/sync-mode.c):
+ * an event passes the {@link FlowFilter}, then goes either straight to the channel (replicate every change, as
+ * conntrackd does) or through the Bayes {@link LazyReplicator} (hFT-FW paper, Sect. VI), whose sink publishes what it
+ * decides to send. The stage keeps the set of flows it has put on the sync link (conntrackd's internal cache, here
+ * only the last state sent), which gives three guarantees the lazy replicator alone does not:
+ * <ul>
+ *   <li>A DESTROY of a flow the backup holds is always sent, even when the replicator thinks the backup never got
+ *       the flow (it was bulk-sent by a resync it did not see).</li>
+ *   <li>On an event overrun (netlink ENOBUFS, {@code onOverrun}/{@code onResync}) the re-read table is the truth:
+ *       flows the backup holds that are gone get a DESTROY, every live flow is bulk-sent (replicate-all for the
+ *       resync: the lazy replicator has no resync hook), and a deferred send older than the resync is discarded
+ *       (the resync already carried a newer state).</li>
+ *   <li>A bulk send ({@code -B}, a peer's RESYNC) refreshes the set from the kernel table.</li>
+ * </ul>
+ * Events arrive on the table's delivery thread, {@link #tick()} on a timer thread, bulk snapshots on the channel's
+ * event loop: one lock serialises them (the lazy replicator is single-threaded). Time is the injected clock, on the
+ * same base as the events' {@code monotonicNanos}.
+ */
+final class Publisher implements ConntrackEventListener {
+    private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
+
+    private record FlowId(Tuple original, int zone) {
+        static FlowId of(ConntrackEntry e) {
+            return new FlowId(e.original(), e.zone());
+        }
+    }
+
+    /** Counters of the stage. */
+    record Stats(long events, long filtered, long published, long destroysForced, long overruns, long resyncs,
+                 long resyncDestroys, long resyncUpdates, long staleDeferredDropped, long bulkSnapshots,
+                 int backupHolds, boolean lazyActive) {}
+
+    private final FlowFilter filter;
+    private final Outbound out;
+    private final LongSupplier clock;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<FlowId, ConntrackEntry> held = new HashMap<>();
+    private LazyReplicator lazy;
+    private long resyncAtNanos = Long.MIN_VALUE;
+    private long events;
+    private long filtered;
+    private long published;
+    private long destroysForced;
+    private long overruns;
+    private long resyncs;
+    private long resyncDestroys;
+    private long resyncUpdates;
+    private long staleDeferredDropped;
+    private long bulkSnapshots;
+
+    Publisher(FlowFilter filter, Outbound out, LongSupplier clock) {
+        this.filter = filter;
+        this.out = out;
+        this.clock = clock;
+    }
+
+    /**
+     * Replicates through a lazy replicator from now on (null: every change). The replicator must have been built
+     * with {@link #lazySink()} as its sink.
+     */
+    void useLazy(LazyReplicator replicator) {
+        lock.lock();
+        try {
+            lazy = replicator;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The sink to build a lazy replicator with: its decisions are published by this stage. */
+    org.hftfw.lazy.ReplicationSink lazySink() {
+        return (event, atNanos) -> {
+            if (event.monotonicNanos() < resyncAtNanos) {
+                staleDeferredDropped++;
+                return;
+            }
+            send(event.type(), event.entry());
+        };
+    }
+
+    @Override
+    public void onEvent(ConntrackEvent e) {
+        if (!filter.accepts(e.entry())) {
+            lock.lock();
+            try {
+                filtered++;
+            } finally {
+                lock.unlock();
+            }
+            return;
+        }
+        lock.lock();
+        try {
+            events++;
+            if (lazy == null) {
+                send(e.type(), e.entry());
+                return;
+            }
+            lazy.onEvent(e);
+            if (e.type() == EventType.DESTROY && held.containsKey(FlowId.of(e.entry()))) {
+                destroysForced++;
+                send(EventType.DESTROY, e.entry());
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void send(EventType type, ConntrackEntry entry) {
+        FlowId id = FlowId.of(entry);
+        if (type == EventType.DESTROY) {
+            held.remove(id);
+        } else {
+            held.put(id, entry);
+        }
+        published++;
+        out.publish(type, entry);
+    }
+
+    /** Sweeps the lazy replicator's deadlines (deferred sends go out); called from a timer. */
+    void tick() {
+        lock.lock();
+        try {
+            if (lazy != null) {
+                lazy.tick();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void onOverrun(long overrunsSoFar) {
+        lock.lock();
+        try {
+            overruns++;
+        } finally {
+            lock.unlock();
+        }
+        LOG.warn("kernel event overrun #{}: events were lost; the replicated state will be reconciled with the "
+                + "resync dump that follows", overrunsSoFar);
+    }
+
+    /** Reconciles after an overrun: the re-read table is the truth, sent in bulk. */
+    @Override
+    public void onResync(List<ConntrackEntry> table) {
+        lock.lock();
+        try {
+            resyncs++;
+            resyncAtNanos = clock.getAsLong();
+            Map<FlowId, ConntrackEntry> now = new HashMap<>();
+            for (ConntrackEntry e : table) {
+                if (filter.accepts(e)) {
+                    now.put(FlowId.of(e), e);
+                }
+            }
+            List<ConntrackEntry> gone = new ArrayList<>();
+            for (Map.Entry<FlowId, ConntrackEntry> h : held.entrySet()) {
+                if (!now.containsKey(h.getKey())) {
+                    gone.add(h.getValue());
+                }
+            }
+            for (ConntrackEntry e : gone) {
+                send(EventType.DESTROY, e);
+            }
+            for (ConntrackEntry e : now.values()) {
+                send(EventType.UPDATE, e);
+            }
+            resyncDestroys += gone.size();
+            resyncUpdates += now.size();
+            LOG.info("resync after overrun: {} flows bulk-sent, {} gone flows destroyed on the peer", now.size(),
+                    gone.size());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void onError(ConntrackException error) {
+        LOG.error("kernel event subscription failed, the primary no longer replicates: {}", error.getMessage());
+    }
+
+    /**
+     * The filtered table for a bulk send (the channel's resync source); the flows become "held by the backup".
+     * Called on the channel's event loop.
+     */
+    Collection<ConntrackEntry> bulkSnapshot(Collection<ConntrackEntry> kernelTable) {
+        List<ConntrackEntry> accepted = new ArrayList<>(kernelTable.size());
+        for (ConntrackEntry e : kernelTable) {
+            if (filter.accepts(e)) {
+                accepted.add(e);
+            }
+        }
+        lock.lock();
+        try {
+            bulkSnapshots++;
+            Set<FlowId> seen = new HashSet<>();
+            for (ConntrackEntry e : accepted) {
+                FlowId id = FlowId.of(e);
+                seen.add(id);
+                held.put(id, e);
+            }
+            held.keySet().retainAll(seen);
+        } finally {
+            lock.unlock();
+        }
+        return accepted;
+    }
+
+    /** Forgets what the backup holds ({@code hftfw sync flush}). */
+    void flush() {
+        lock.lock();
+        try {
+            held.clear();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Applies a new lazy configuration; throws the replicator's InvalidConfigException and keeps the old one. */
+    void reconfigureLazy(LazyConfig config) {
+        lock.lock();
+        try {
+            if (lazy != null) {
+                lazy.reconfigure(config);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The lazy replicator's metrics, or null when every change is replicated. */
+    ReplicatorMetrics lazyMetrics() {
+        lock.lock();
+        try {
+            return lazy == null ? null : lazy.metrics();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The lazy replicator's settings in force, or null when every change is replicated. */
+    LazyConfig lazyConfig() {
+        lock.lock();
+        try {
+            return lazy == null ? null : lazy.config();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What the lazy replicator has learned, or null (to save the model file). */
+    org.hftfw.lazy.LearnedModel lazySnapshot() {
+        lock.lock();
+        try {
+            return lazy == null ? null : lazy.snapshot();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    Stats stats() {
+        lock.lock();
+        try {
+            return new Stats(events, filtered, published, destroysForced, overruns, resyncs, resyncDestroys,
+                    resyncUpdates, staleDeferredDropped, bulkSnapshots, held.size(), lazy != null);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    FlowFilter filter() {
+        return filter;
+    }
+}

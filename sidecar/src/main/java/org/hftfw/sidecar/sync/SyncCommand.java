@@ -1,0 +1,211 @@
+package org.hftfw.sidecar.sync;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.hftfw.conntrack.ConntrackException;
+import org.hftfw.sidecar.config.InvalidConfigException;
+import org.hftfw.sidecar.config.ReloadableConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code hftfw sync …}: the replication daemon (primary, backup, or both, like a conntrackd node in FTFW mode) and
+ * the commands that talk to it over its control socket ({@code stats}, {@code flush}, {@code resync},
+ * {@code bulk}); {@code hftfw commit} is {@link CommitCommand}.
+ */
+@Command(name = "sync", mixinStandardHelpOptions = true,
+        description = "Replicate the conntrack table to a peer over conntrackd's FT-FW protocol (a stock conntrackd "
+                + "can be the peer), and control the running daemon.",
+        subcommands = {SyncCommand.Primary.class, SyncCommand.Backup.class, SyncCommand.Both.class,
+            SyncCommand.Stats.class, SyncCommand.Flush.class, SyncCommand.Resync.class, SyncCommand.Bulk.class})
+public final class SyncCommand {
+    static final String DEFAULT_CONFIG = "/etc/hftfw/hftfw.conf";
+
+    /** Loads and validates a config file (relative paths inside it are taken from its directory). */
+    static ReloadableConfig<SyncSettings> load(Path file) {
+        Path base = file.toAbsolutePath().getParent();
+        return ReloadableConfig.load(file, SyncSettings.defaults(), c -> SyncSettings.from(c, base));
+    }
+
+    /** Runs the daemon until SIGTERM/SIGINT (or {@code --run-for}). */
+    abstract static class Daemon implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = {"-C", "--config"}, paramLabel = "FILE", defaultValue = DEFAULT_CONFIG,
+                description = "HOCON config file (default: ${DEFAULT-VALUE}); see conf/hftfw.conf")
+        Path config;
+
+        @Option(names = "--netns", paramLabel = "NAME",
+                description = "open the kernel table and the sync socket in network namespace NAME (labs, tests)")
+        String netns;
+
+        @Option(names = "--run-for", paramLabel = "SECONDS", defaultValue = "0",
+                description = "stop after SECONDS (0: run until SIGTERM/SIGINT)")
+        long runFor;
+
+        abstract SyncDaemon.Role role();
+
+        @Override
+        public Integer call() throws InterruptedException {
+            PrintWriter err = spec.commandLine().getErr();
+            Path ns = null;
+            if (netns != null) {
+                ns = Path.of("/var/run/netns", netns);
+                if (!Files.exists(ns)) {
+                    err.println("hftfw: no network namespace named '" + netns + "' (" + ns + ")");
+                    return 1;
+                }
+            }
+            ReloadableConfig<SyncSettings> rc;
+            try {
+                rc = load(config);
+            } catch (InvalidConfigException e) {
+                err.println("hftfw: " + e.getMessage());
+                return 1;
+            }
+            SyncDaemon d;
+            try {
+                rc.reloadOnSighup().reloadOnChange();
+                d = SyncDaemon.start(role(), rc, ns, System::nanoTime);
+            } catch (IOException | IllegalStateException | ConntrackException e) {
+                rc.close();
+                err.println("hftfw: cannot start the sync daemon: " + e.getMessage());
+                return 1;
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            Thread hook = Thread.ofPlatform().unstarted(() -> {
+                d.close();
+                rc.close();
+                stopped.countDown();
+            });
+            Runtime.getRuntime().addShutdownHook(hook);
+            err.printf("hftfw: sync %s running (control socket %s); stop with SIGTERM%n", role().label(),
+                    d.control().path());
+            err.flush();
+            if (runFor > 0) {
+                if (!stopped.await(runFor, TimeUnit.SECONDS)) {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                    hook.run();
+                }
+            } else {
+                stopped.await();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "primary", mixinStandardHelpOptions = true,
+            description = "Replicate this node's conntrack table to the peer (and cache what the peer sends).")
+    static final class Primary extends Daemon {
+        @Override
+        SyncDaemon.Role role() {
+            return SyncDaemon.Role.PRIMARY;
+        }
+    }
+
+    @Command(name = "backup", mixinStandardHelpOptions = true,
+            description = "Cache the peer's replicated states, to be committed with 'hftfw commit' on takeover.")
+    static final class Backup extends Daemon {
+        @Override
+        SyncDaemon.Role role() {
+            return SyncDaemon.Role.BACKUP;
+        }
+    }
+
+    @Command(name = "both", mixinStandardHelpOptions = true,
+            description = "Publish this node's table and cache the peer's, as a conntrackd node does.")
+    static final class Both extends Daemon {
+        @Override
+        SyncDaemon.Role role() {
+            return SyncDaemon.Role.BOTH;
+        }
+    }
+
+    /** A command sent to the running daemon. */
+    abstract static class Client implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = {"-C", "--config"}, paramLabel = "FILE", defaultValue = DEFAULT_CONFIG,
+                description = "the daemon's config file, to find its control socket (default: ${DEFAULT-VALUE})")
+        Path config;
+
+        @Option(names = "--socket", paramLabel = "PATH", description = "the control socket (overrides --config)")
+        Path socket;
+
+        abstract String command();
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            Path s = socket;
+            if (s == null) {
+                try (ReloadableConfig<SyncSettings> rc = load(config)) {
+                    s = rc.get().control().socket();
+                } catch (InvalidConfigException e) {
+                    err.println("hftfw: " + e.getMessage());
+                    return 1;
+                }
+            }
+            ControlProtocol.Reply reply;
+            try {
+                reply = ControlClient.send(s, command());
+            } catch (IOException e) {
+                err.println("hftfw: " + e.getMessage());
+                return 1;
+            }
+            if (reply.ok()) {
+                out.print(reply.text());
+                out.flush();
+                return 0;
+            }
+            err.print("hftfw: " + reply.text());
+            err.flush();
+            return 1;
+        }
+    }
+
+    @Command(name = "stats", mixinStandardHelpOptions = true,
+            description = "FT-FW, caches, lazy replicator and event source counters (like 'conntrackd -s').")
+    static final class Stats extends Client {
+        @Override
+        String command() {
+            return "stats";
+        }
+    }
+
+    @Command(name = "flush", mixinStandardHelpOptions = true,
+            description = "Empty the external and internal caches (like 'conntrackd -f').")
+    static final class Flush extends Client {
+        @Override
+        String command() {
+            return "flush";
+        }
+    }
+
+    @Command(name = "resync", mixinStandardHelpOptions = true,
+            description = "Ask the peer to resend its whole table (like 'conntrackd -n').")
+    static final class Resync extends Client {
+        @Override
+        String command() {
+            return "resync";
+        }
+    }
+
+    @Command(name = "bulk", mixinStandardHelpOptions = true,
+            description = "Send the whole kernel table to the peer (like 'conntrackd -B').")
+    static final class Bulk extends Client {
+        @Override
+        String command() {
+            return "bulk";
+        }
+    }
+}

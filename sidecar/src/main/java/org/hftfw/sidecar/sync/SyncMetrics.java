@@ -1,0 +1,119 @@
+package org.hftfw.sidecar.sync;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+import org.hftfw.conntrack.ConntrackTable;
+import org.hftfw.ftfw.ExternalCache;
+import org.hftfw.ftfw.FtfwStats;
+import org.hftfw.lazy.ClassMetrics;
+import org.hftfw.lazy.ReplicatorMetrics;
+import org.hftfw.sidecar.metrics.MetricsRegistry;
+
+/**
+ * The sync daemon's Prometheus metrics: FT-FW channel, external cache, replication stage, lazy replicator and event
+ * source counters, read from their owners at scrape time. A snapshot read from the channel's event loop is shared by
+ * the metrics of one scrape (it is reused for 100 ms).
+ */
+final class SyncMetrics {
+    private SyncMetrics() {}
+
+    /** A value recomputed at most every {@code maxAgeNanos}. */
+    private static final class Memo<T> implements Supplier<T> {
+        private final Supplier<T> source;
+        private T value;
+        private long at = Long.MIN_VALUE;
+
+        Memo(Supplier<T> source) {
+            this.source = source;
+        }
+
+        @Override
+        public synchronized T get() {
+            long now = System.nanoTime();
+            if (value == null || now - at > 100_000_000L) {
+                value = source.get();
+                at = now;
+            }
+            return value;
+        }
+    }
+
+    static void register(MetricsRegistry r, SyncDaemon d) {
+        Memo<FtfwStats> ftfw = new Memo<>(() -> d.channel().stats());
+        counter(r, ftfw, "hftfw_ftfw_messages_sent_total", "FT-FW messages sent (data and control, resends included)", FtfwStats::msgsTx);
+        counter(r, ftfw, "hftfw_ftfw_bytes_sent_total", "FT-FW payload bytes sent", FtfwStats::bytesTx);
+        counter(r, ftfw, "hftfw_ftfw_datagrams_sent_total", "FT-FW datagrams sent", FtfwStats::datagramsTx);
+        counter(r, ftfw, "hftfw_ftfw_data_sent_total", "FT-FW data messages (NEW/UPD/DEL) sent", FtfwStats::dataTx);
+        counter(r, ftfw, "hftfw_ftfw_messages_received_total", "FT-FW messages received", FtfwStats::msgsRx);
+        counter(r, ftfw, "hftfw_ftfw_bytes_received_total", "FT-FW payload bytes received", FtfwStats::bytesRx);
+        counter(r, ftfw, "hftfw_ftfw_data_received_total", "FT-FW data messages received and applied", FtfwStats::dataRx);
+        counter(r, ftfw, "hftfw_ftfw_lost_total", "messages the peer sent that never arrived", FtfwStats::lost);
+        counter(r, ftfw, "hftfw_ftfw_resent_total", "messages resent after a NACK", FtfwStats::resent);
+        counter(r, ftfw, "hftfw_ftfw_acks_sent_total", "ACKs sent", FtfwStats::acksTx);
+        counter(r, ftfw, "hftfw_ftfw_nacks_sent_total", "NACKs sent", FtfwStats::nacksTx);
+        counter(r, ftfw, "hftfw_ftfw_nacks_received_total", "NACKs received", FtfwStats::nacksRx);
+        counter(r, ftfw, "hftfw_ftfw_resyncs_answered_total", "peer RESYNC requests answered with a bulk send", FtfwStats::resyncsRx);
+        counter(r, ftfw, "hftfw_ftfw_malformed_total", "malformed input dropped", FtfwStats::malformedTotal);
+        counter(r, ftfw, "hftfw_ftfw_queue_overflows_total", "queue entries dropped because a queue was full",
+                s -> s.rsQueueOverflow() + s.txQueueOverflow());
+        r.gauge("hftfw_ftfw_resend_queue_length", "resend queue length", () -> ftfw.get().rsQueueLen());
+        r.gauge("hftfw_ftfw_transmit_queue_length", "transmit queue length", () -> ftfw.get().txQueueLen());
+
+        Supplier<ExternalCache.Stats> cache = () -> d.channel().externalCache().stats();
+        r.gauge("hftfw_external_cache_flows", "flows in the external cache", () -> cache.get().size());
+        r.counter("hftfw_external_cache_commits_total", "commits of the external cache", () -> cache.get().commits());
+        r.counter("hftfw_external_cache_updates_total", "NEW and UPD messages applied to the external cache",
+                () -> cache.get().news() + cache.get().updates());
+        r.counter("hftfw_external_cache_destroys_total", "DEL messages applied to the external cache",
+                () -> cache.get().deletes());
+
+        Supplier<ConntrackTable.SourceStats> ev = () -> d.table().stats();
+        r.counter("hftfw_events_total", "kernel conntrack events received", () -> ev.get().events());
+        r.counter("hftfw_events_overruns_total", "event socket overruns (ENOBUFS)", () -> ev.get().overruns());
+        r.counter("hftfw_events_resyncs_total", "resync dumps after overruns", () -> ev.get().resyncs());
+        r.counter("hftfw_events_malformed_total", "malformed kernel messages skipped", () -> ev.get().malformed());
+
+        if (d.role().publishes()) {
+            Supplier<Publisher.Stats> p = () -> d.publisher().stats();
+            r.counter("hftfw_replication_events_total", "events that passed the filter", () -> p.get().events());
+            r.counter("hftfw_replication_filtered_total", "events ignored by the filter", () -> p.get().filtered());
+            r.counter("hftfw_replication_published_total", "changes handed to the FT-FW channel", () -> p.get().published());
+            r.gauge("hftfw_replication_backup_flows", "flows the backup holds (last state sent)", () -> p.get().backupHolds());
+            r.gauge("hftfw_lazy_enabled", "1 when the lazy replicator decides what is sent", () -> p.get().lazyActive() ? 1 : 0);
+            Memo<Map<String, Number>> lazy = new Memo<>(() -> lazyValues(d.publisher().lazyMetrics()));
+            r.gauges("hftfw_lazy", "lazy replicator metrics (0 when off)", "metric", lazy::get);
+        }
+        r.counter("hftfw_config_reloads_total", "configuration reloads applied", () -> d.config().reloads());
+        r.counter("hftfw_config_rejected_total", "configuration reloads rejected", () -> d.config().rejected());
+    }
+
+    private static void counter(MetricsRegistry r, Supplier<FtfwStats> s, String name, String help,
+                                ToDoubleFunction<FtfwStats> f) {
+        r.counter(name, help, () -> f.applyAsDouble(s.get()));
+    }
+
+    private static Map<String, Number> lazyValues(ReplicatorMetrics m) {
+        Map<String, Number> v = new TreeMap<>();
+        if (m == null) {
+            return v;
+        }
+        v.put("events", m.events());
+        v.put("sent", m.sent());
+        v.put("saved", m.saved());
+        v.put("labelled", m.labelled());
+        v.put("wrong", m.wrong());
+        v.put("wrong_rate", m.wrongRate());
+        v.put("deferred_then_sent", m.deferredThenSent());
+        v.put("resets", m.resets());
+        v.put("knowledge_base_tuples", m.knowledgeBaseSize());
+        v.put("live_flows", m.liveFlows());
+        v.put("exposure", m.exposure());
+        v.put("lost_at_failover", m.lostAtFailover());
+        Function<ClassMetrics, Long> sent = ClassMetrics::sent;
+        m.perState().forEach((state, cm) -> v.put("sent_" + state, sent.apply(cm)));
+        return v;
+    }
+}

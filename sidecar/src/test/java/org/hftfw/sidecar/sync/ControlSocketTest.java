@@ -1,0 +1,99 @@
+package org.hftfw.sidecar.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.hftfw.sidecar.Hftfw;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ControlSocketTest {
+
+    private static ControlProtocol.Reply echo(String request) {
+        return request.equals("fail") ? ControlProtocol.Reply.error("it failed") : ControlProtocol.Reply.ok("did " + request);
+    }
+
+    @Test
+    void requestAndReplyOverARealUnixSocket(@TempDir Path dir) throws Exception {
+        Path sock = dir.resolve("run/sync.ctl");
+        try (ControlServer s = ControlServer.start(sock, ControlSocketTest::echo)) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)));
+            assertEquals(ControlProtocol.Reply.ok("did stats\n"), ControlClient.send(sock, "stats"));
+            assertEquals(ControlProtocol.Reply.error("it failed\n"), ControlClient.send(sock, "fail"));
+            assertEquals(2, s.served());
+        }
+        assertFalse(Files.exists(sock), "the socket file is removed on close");
+    }
+
+    @Test
+    void malformedRequestsGetAnErrorAndAreCounted(@TempDir Path dir) throws Exception {
+        Path sock = dir.resolve("sync.ctl");
+        try (ControlServer s = ControlServer.start(sock, ControlSocketTest::echo);
+             SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            c.connect(UnixDomainSocketAddress.of(sock));
+            c.write(ByteBuffer.wrap("x".repeat(ControlProtocol.MAX_REQUEST + 1).getBytes(StandardCharsets.UTF_8)));
+            c.shutdownOutput();
+            ControlProtocol.Reply r = ControlProtocol.Reply.decode(ControlProtocol.readAll(c));
+            assertFalse(r.ok());
+            assertTrue(r.text().contains("malformed request"), r.text());
+            assertEquals(1, s.rejected());
+        }
+    }
+
+    @Test
+    void staleSocketIsReplacedButALiveDaemonIsNot(@TempDir Path dir) throws Exception {
+        Path sock = dir.resolve("sync.ctl");
+        ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        dead.bind(UnixDomainSocketAddress.of(sock));
+        dead.close();                                   // leaves the file behind, as a killed daemon does
+        assertTrue(Files.exists(sock));
+        try (ControlServer s = ControlServer.start(sock, ControlSocketTest::echo)) {
+            assertTrue(ControlClient.send(sock, "ping").ok());
+            java.io.IOException e = assertThrows(java.io.IOException.class,
+                    () -> ControlServer.start(sock, ControlSocketTest::echo));
+            assertTrue(e.getMessage().contains("already running"), e.getMessage());
+        }
+    }
+
+    @Test
+    void cliSaysInOneLineThatTheDaemonIsNotRunning(@TempDir Path dir) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new Hftfw()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
+        int rc = cl.execute("commit", "--socket", dir.resolve("none.ctl").toString());
+        assertEquals(1, rc);
+        String msg = err.toString().strip();
+        assertFalse(msg.contains("\n"), "one line: " + msg);
+        assertTrue(msg.startsWith("hftfw: the sync daemon is not running"), msg);
+        assertEquals("", out.toString());
+
+        err.getBuffer().setLength(0);
+        assertEquals(1, cl.execute("sync", "stats", "--config", dir.resolve("missing.conf").toString()));
+        assertTrue(err.toString().contains("cannot read the config file"), err.toString());
+    }
+
+    @Test
+    void cliPrintsTheDaemonsReply(@TempDir Path dir) throws Exception {
+        Path sock = dir.resolve("sync.ctl");
+        try (ControlServer s = ControlServer.start(sock, ControlSocketTest::echo)) {
+            StringWriter out = new StringWriter();
+            CommandLine cl = new CommandLine(new Hftfw()).setOut(new PrintWriter(out)).setErr(new PrintWriter(new StringWriter()));
+            assertEquals(0, cl.execute("sync", "resync", "--socket", sock.toString()));
+            assertEquals("did resync\n", out.toString());
+        }
+    }
+}

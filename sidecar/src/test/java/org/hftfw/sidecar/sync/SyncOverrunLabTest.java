@@ -1,0 +1,75 @@
+package org.hftfw.sidecar.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Event overruns for real: a primary with a tiny event buffer (events.buffer = 4 KiB) while thousands of entries are
+ * loaded into and then deleted from fw's kernel table in bulk. The kernel drops events (ENOBUFS); the primary must
+ * reconcile from the resync dump so that the backup's external cache ends up equal to the primary's table: every
+ * live flow present, every deleted one gone.
+ */
+@Tag("lab")
+class SyncOverrunLabTest {
+    private static final Logger LOG = LoggerFactory.getLogger(SyncOverrunLabTest.class);
+
+    @BeforeAll
+    static void capable() {
+        SyncLab.assumeCapable();
+    }
+
+    private static Path loadFile(SyncLab l, int count, int dport) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            sb.append("-A -t 600 -u SEEN_REPLY,ASSURED -s 10.234.").append(i >> 8 & 0xff).append('.').append(i & 0xff)
+                    .append(" -d 10.235.0.1 -p tcp --sport ").append(10000 + i).append(" --dport ").append(dport)
+                    .append(" --state ESTABLISHED\n");
+        }
+        Path p = l.dir.resolve("load-" + dport + ".save");
+        Files.writeString(p, sb);
+        return p;
+    }
+
+    private static Set<String> tuples(Iterable<ConntrackEntry> entries) {
+        Set<String> out = new TreeSet<>();
+        for (ConntrackEntry e : entries) {
+            if (e.original().src().getHostAddress().startsWith("10.234.")) {
+                out.add(e.original().toString());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void overrunIsReconciledFromTheResyncDump() throws Exception {
+        try (SyncLab l = new SyncLab()) {
+            SyncDaemon backup = l.startHftfw(l.bk, SyncDaemon.Role.BACKUP,
+                    l.hftfwConf("bk", SyncLab.BK_SYNC, SyncLab.FW_SYNC, ""));
+            SyncDaemon primary = l.startHftfw(l.topo.fw, SyncDaemon.Role.PRIMARY,
+                    l.hftfwConf("fw", SyncLab.FW_SYNC, SyncLab.BK_SYNC, "events.buffer = 4096"));
+            l.topo.fw.exec("conntrack", "-R", loadFile(l, 4000, 80).toString()).check();
+            l.topo.fw.exec("conntrack", "-R", loadFile(l, 4000, 81).toString()).check();
+            l.topo.fw.exec("conntrack", "-D", "-p", "tcp", "--dport", "81").check();
+
+            Set<String> truth = tuples(primary.table().list());
+            assertEquals(4000, truth.size());
+            SyncLab.await("the backup's cache equals the primary's table", 30_000,
+                    () -> tuples(backup.channel().externalCache().entries()).equals(truth));
+            Publisher.Stats s = primary.publisher().stats();
+            assertTrue(primary.table().stats().overruns() > 0 && s.resyncs() > 0,
+                    "the 4 KiB event buffer overflowed and was reconciled: " + s + " " + primary.table().stats());
+            LOG.info("overrun test: {} overruns, {} resyncs; {} ", primary.table().stats().overruns(), s.resyncs(), s);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package org.hftfw.sidecar.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.hftfw.lazy.LazyConfig;
+import org.hftfw.lazy.Mode;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Configuration reload of a running primary (in a namespace of its own: it opens the kernel table): the lazy
+ * section is applied through {@code LazyReplicator.reconfigure}, a bad file keeps the old values, a bad model file
+ * is logged and the replicator starts with no knowledge (replicates everything), and a model is saved on exit.
+ */
+@Tag("lab")
+class SyncReloadLabTest {
+    @BeforeAll
+    static void capable() {
+        SyncLab.assumeCapable();
+    }
+
+    @Test
+    void lazySettingsReloadAndBadInputKeepsTheOldValues() throws Exception {
+        try (SyncLab l = new SyncLab()) {
+            Path model = l.dir.resolve("model.bin");
+            Files.writeString(model, "this is not a model file");
+            Path conf = l.hftfwConf("fw", SyncLab.FW_SYNC, SyncLab.BK_SYNC,
+                    "lazy { enabled = true, model-file = \"model.bin\", save-on-exit = true }");
+            SyncDaemon d = l.startHftfw(l.topo.fw, SyncDaemon.Role.PRIMARY, conf);
+            assertTrue(d.modelStatus().startsWith("rejected"), d.modelStatus());
+            assertEquals(LazyConfig.defaults(), d.publisher().lazyConfig(), "started anyway, with no knowledge");
+            assertEquals(0, d.publisher().lazyMetrics().knowledgeBaseSize());
+
+            String base = Files.readString(conf);
+            Files.writeString(conf, base + "lazy { barrier = 0.5, latency = 50ms, mode = defer }\n");
+            assertTrue(d.config().reload());
+            assertEquals(LazyConfig.defaults().withBarrier(0.5).withLatency(Duration.ofMillis(50)).withMode(Mode.DEFER),
+                    d.publisher().lazyConfig(), "applied through reconfigure");
+
+            Files.writeString(conf, base + "lazy { barrier = 7 }\n");
+            assertFalse(d.config().reload());
+            assertTrue(d.config().lastError().contains("lazy.barrier"), d.config().lastError());
+            assertEquals(0.5, d.publisher().lazyConfig().barrier(), "the old values stay in force");
+
+            Files.writeString(conf, base + "lazy.enabled = false\n");
+            assertTrue(d.config().reload());
+            assertNull(d.publisher().lazyConfig(), "every change is replicated again");
+            Files.writeString(conf, base);
+            assertTrue(d.config().reload());
+            assertTrue(d.publisher().stats().lazyActive());
+
+            d.close();
+            assertTrue(org.hftfw.lazy.ModelFile.load(model).isEmpty(), "saved on exit: a valid (empty) model now");
+        }
+    }
+}

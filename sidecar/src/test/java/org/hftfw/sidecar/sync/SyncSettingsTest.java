@@ -1,0 +1,100 @@
+package org.hftfw.sidecar.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import org.hftfw.conntrack.IpProto;
+import org.hftfw.lazy.LazyConfig;
+import org.hftfw.lazy.Mode;
+import org.hftfw.sidecar.config.InvalidConfigException;
+import org.hftfw.sidecar.config.ReloadableConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SyncSettingsTest {
+    private static final String MIN = "sync { local-address = \"10.0.0.1\", peer-address = \"10.0.0.2\" }\n";
+
+    private static SyncSettings parse(String text) {
+        return ReloadableConfig.parseString(text, SyncSettings.defaults(), c -> SyncSettings.from(c, Path.of("/etc/hftfw")));
+    }
+
+    private static String problems(String text) {
+        return assertThrows(InvalidConfigException.class, () -> parse(text)).getMessage();
+    }
+
+    @Test
+    void theSampleFileParsesAndItsValuesAreTheDefaults() throws Exception {
+        Path sample = Path.of("..", "conf", "hftfw.conf");
+        assertTrue(Files.exists(sample), "conf/hftfw.conf ships with the project");
+        try (ReloadableConfig<SyncSettings> rc = SyncCommand.load(sample)) {
+            SyncSettings s = rc.get();
+            SyncSettings d = parse("sync { local-address = \"192.168.100.1\", peer-address = \"192.168.100.2\" }");
+            assertEquals(d, s, "every value in the sample is the built-in default");
+            assertEquals(3780, s.link().local().getPort());
+            assertEquals(1500, s.link().mtu());
+            assertEquals(300, s.link().ackWindow());
+            assertEquals(4 << 20, s.link().socketBuffer());
+            assertEquals(16 << 20, s.events().bufferBytes());
+            assertFalse(s.lazy().enabled());
+            assertEquals(LazyConfig.defaults(), s.lazy().config());
+            assertNull(s.lazy().modelFile());
+            assertEquals(Path.of("/run/hftfw/sync.ctl"), s.control().socket());
+            assertTrue(s.filter().protocols().containsAll(Set.of(IpProto.TCP, IpProto.UDP)));
+        }
+    }
+
+    @Test
+    void lazySectionMapsOntoLazyConfigAndModelPathIsRelativeToTheFile() {
+        SyncSettings s = parse(MIN + """
+                lazy { enabled = true, barrier = 0.5, latency = 250ms, mode = defer, min-observations = 3,
+                       model-file = "model.bin", save-on-exit = true, tick = 5ms }
+                sync.mtu = auto
+                sync.interface = sync0
+                """);
+        assertTrue(s.lazy().enabled());
+        assertEquals(LazyConfig.defaults().withBarrier(0.5).withLatency(Duration.ofMillis(250)).withMode(Mode.DEFER)
+                .withMinObservations(3), s.lazy().config());
+        assertEquals(Path.of("/etc/hftfw/model.bin"), s.lazy().modelFile());
+        assertEquals(Duration.ofMillis(5), s.lazy().tick());
+        assertEquals(0, s.link().mtu(), "auto: read from the interface at start");
+    }
+
+    @Test
+    void everyProblemIsReportedWithItsKey() {
+        String p = problems("""
+                sync { local-address = "not-an-ip", port = 0, ack-window = 0 }
+                lazy { barrier = 1.5, mode = sometimes, latency = -1s }
+                filter { protocols = [tcp, carrier-pigeon], ignore-addresses = ["10.0.0.0/33"] }
+                metrics.address = "localhost"
+                """);
+        for (String key : new String[] {"sync.local-address", "sync.peer-address is required", "sync.port",
+            "sync.ack-window", "lazy.barrier", "lazy.mode", "lazy.latency", "filter.protocols: unknown protocol "
+                + "'carrier-pigeon'", "filter.ignore-addresses", "metrics.address"}) {
+            assertTrue(p.contains(key), "mentions " + key + ": " + p);
+        }
+        assertTrue(problems(MIN + "sync.alive-interval = often").contains("sync.alive-interval"));
+        assertTrue(problems(MIN + "sync.mtu = auto").contains("sync.mtu = auto needs sync.interface"));
+        assertTrue(problems(MIN + "lazy.save-on-exit = true").contains("lazy.model-file"));
+        assertTrue(problems(MIN + "sync.peer-address = \"::1\"").contains("same family"));
+    }
+
+    @Test
+    void cidrMatching() {
+        Cidr c = Cidr.parse("10.230.0.0/15");
+        assertTrue(c.contains(java.net.InetAddress.ofLiteral("10.231.255.1")));
+        assertFalse(c.contains(java.net.InetAddress.ofLiteral("10.232.0.1")));
+        assertFalse(c.contains(java.net.InetAddress.ofLiteral("fd00::1")));
+        assertTrue(Cidr.parse("fd00:230::/32").contains(java.net.InetAddress.ofLiteral("fd00:230:1::10")));
+        assertTrue(Cidr.parse("10.0.0.1").contains(java.net.InetAddress.ofLiteral("10.0.0.1")));
+        assertTrue(Cidr.parse("0.0.0.0/0").contains(java.net.InetAddress.ofLiteral("192.0.2.1")));
+        assertThrows(IllegalArgumentException.class, () -> Cidr.parse("10.0.0.0/x"));
+        assertThrows(IllegalArgumentException.class, () -> Cidr.parse("example.org"));
+    }
+}
