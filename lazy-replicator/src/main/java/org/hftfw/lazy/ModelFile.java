@@ -74,6 +74,23 @@ public final class ModelFile {
         }
     }
 
+    /** Reads a model from its bytes (e.g. a class-path resource); {@code name} appears in error messages. */
+    public static LearnedModel read(byte[] bytes, String name) throws ModelFileException {
+        try {
+            return decode(bytes);
+        } catch (ModelFileException e) {
+            throw new ModelFileException(e.reason(), name + ": " + e.getMessage());
+        }
+    }
+
+    /** A text summary of a model file's bytes. */
+    public static String inspect(byte[] bytes, String name) throws ModelFileException {
+        LearnedModel m = read(bytes, name);
+        long written = ByteBuffer.wrap(bytes).getLong(32);
+        return "model file " + name + " (" + bytes.length + " bytes, format " + VERSION + ", feature schema "
+                + FeatureEncoder.SCHEMA + ", written " + Instant.ofEpochMilli(written) + ")\n" + describe(m);
+    }
+
     static byte[] encode(LearnedModel m, long writtenAtMillis) {
         int n4 = m.v4Meta.length;
         int n6 = m.v6Meta.length;
@@ -276,12 +293,12 @@ public final class ModelFile {
 
     /** A text summary of a model file (header, sizes, per-state statistics, busiest tuples). */
     public static String inspect(Path path) throws IOException {
-        byte[] bytes = Files.readAllBytes(path);
-        LearnedModel m = decode(bytes);
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        long written = b.getLong(32);
-        return "model file " + path + " (" + bytes.length + " bytes, format " + VERSION + ", feature schema "
-                + FeatureEncoder.SCHEMA + ", written " + Instant.ofEpochMilli(written) + ")\n" + describe(m);
+        long size = Files.size(path);
+        if (size > MAX_BYTES) {
+            throw new ModelFileException(ModelFileException.Reason.MALFORMED,
+                    path + ": " + size + " bytes is larger than any model file can be");
+        }
+        return inspect(Files.readAllBytes(path), path.toString());
     }
 
     /** A text summary of a model. */

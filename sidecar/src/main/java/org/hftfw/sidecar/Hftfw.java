@@ -21,6 +21,9 @@ import picocli.CommandLine.Command;
             HealthCommand.class,
             FaultCommand.class,
             LabCommand.class,
+            org.hftfw.sidecar.models.TrainCommand.class,
+            org.hftfw.sidecar.models.EvaluateCommand.class,
+            org.hftfw.sidecar.models.ModelCommand.class,
         })
 public final class Hftfw implements Runnable {
 

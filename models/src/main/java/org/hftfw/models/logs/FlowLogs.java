@@ -90,19 +90,27 @@ public final class FlowLogs {
 
     /** Reads one log in full. */
     public static Loaded read(Path file, Progress progress) throws IOException {
+        List<ConntrackEvent> events = new ArrayList<>();
+        Loaded l = scan(file, progress, events::add);
+        return new Loaded(file, l.format(), l.gzip(), events, l.report(), l.notes());
+    }
+
+    /** Streams one log into {@code sink} (nothing is kept: the returned {@link Loaded} has no events). */
+    public static Loaded scan(Path file, Progress progress, java.util.function.Consumer<ConntrackEvent> sink)
+            throws IOException {
         long total = Files.size(file);
         long[] bytes = new long[1];
         Opened o = open(file, bytes);
-        List<ConntrackEvent> events = new ArrayList<>();
+        long n = 0;
         try (FlowLogReader r = o.reader()) {
             for (ConntrackEvent e = r.next(); e != null; e = r.next()) {
-                events.add(e);
-                if ((events.size() & 0xffff) == 0) {
-                    progress.update(file, bytes[0], total, events.size());
+                sink.accept(e);
+                if ((++n & 0xffff) == 0) {
+                    progress.update(file, bytes[0], total, n);
                 }
             }
-            progress.update(file, total, total, events.size());
-            return new Loaded(file, o.format(), o.gzip(), events, r.report(), r.notes());
+            progress.update(file, total, total, n);
+            return new Loaded(file, o.format(), o.gzip(), List.of(), r.report(), r.notes());
         }
     }
 
