@@ -83,11 +83,11 @@ public final class BarrierPlot {
         for (int i = 0; i <= ticks; i++) {
             double v = x0 + (x1 - x0) * i / ticks;
             c.line(px.applyAsDouble(v), T + ph, px.applyAsDouble(v), T + ph + 5, "#000000", 1, false, false);
-            c.text(px.applyAsDouble(v), T + ph + 20, String.format(Locale.ROOT, "%.3g", v), 12, "middle", "#000000");
+            c.text(px.applyAsDouble(v), T + ph + 20, String.format(Locale.ROOT, "%.3f", v), 12, "middle", "#000000");
         }
         c.line(L, T, L, T + ph, "#000000", 1, false, false);
         c.line(L, T + ph, L + pw, T + ph, "#000000", 1, false, false);
-        c.text(L + pw / 2.0, H - 18, String.format(Locale.ROOT, "Bayes barrier [%.3g:%.3g]", x0, x1), 13, "middle",
+        c.text(L + pw / 2.0, H - 18, String.format(Locale.ROOT, "Bayes barrier [%.3f:%.3f]", x0, x1), 13, "middle",
                 "#000000");
         c.text(18, T + ph / 2.0, "rate [0:1]", 13, "vertical", "#000000");
 
