@@ -26,8 +26,11 @@ import org.slf4j.LoggerFactory;
  * and the naive Bayes fallback ({@link FallbackModel}).
  *
  * <p><b>Classification</b> of a new state change: P(SS) = 1 − v/t from the tuple's own counters when that state has
- * at least {@code minObservations} observations; otherwise from the fallback model when it has at least that many
- * observations of the state (over all tuples); otherwise nothing is known and the change is replicated (safe).
+ * at least {@code minObservations} observations; otherwise, when the flow's RTT is known (its own handshake, or its
+ * source address's last one, {@link HostLatency}), from the latency-scaled lifetime model ({@link
+ * LatencyScaledModel}) if it has that many observations of the (state, port class); otherwise from the naive Bayes
+ * fallback when it has that many observations of the state (over all tuples); otherwise nothing is known and the
+ * change is replicated (safe).
  * P(SS) ≤ barrier ⇒ TS (the paper's rule: "Naive Bayes must return ≤ barrier to classify sk as TS"), so barrier 0
  * holds back only states never seen stable, and barrier 1 holds back everything that has any knowledge.
  *
