@@ -39,9 +39,9 @@ public final class TraceLab {
         }
     }
 
-    /** What was recorded. */
+    /** What was recorded; {@code namespaceTag} prefixes the names of the namespaces the run created (and removed). */
     public record Result(Path eventLog, long newEvents, long updateEvents, long destroyEvents,
-                         List<String> clientSummary, RttCheck rtt) {}
+                         List<String> clientSummary, RttCheck rtt, String namespaceTag) {}
 
     /** RTT the firewall observed (SYN_RECV → ESTABLISHED) against the one configured, over all flows. */
     public record RttCheck(int flows, double configuredMeanMillis, double observedMeanMillis,
@@ -96,7 +96,7 @@ public final class TraceLab {
             }
             List<String> summary = Files.readAllLines(spec.outDir().resolve("client.out"));
             Files.writeString(spec.outDir().resolve("rtt.txt"), rttTable(latency));
-            return summarize(log, summary, latency);
+            return summarize(log, summary, latency, tag);
         }
     }
 
@@ -183,7 +183,8 @@ public final class TraceLab {
         return sb.toString();
     }
 
-    private static Result summarize(Path log, List<String> clientSummary, LatencyProfile latency) throws IOException {
+    private static Result summarize(Path log, List<String> clientSummary, LatencyProfile latency, String tag)
+            throws IOException {
         long nw = 0, up = 0, de = 0;
         java.util.Map<String, Double> synRecv = new java.util.HashMap<>();
         List<Double> observed = new ArrayList<>();
@@ -209,7 +210,7 @@ public final class TraceLab {
         double mean = observed.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         double configured = java.util.Arrays.stream(latency.rttMillis()).average().orElse(0);
         return new Result(log, nw, up, de, clientSummary, new RttCheck(observed.size(), configured, mean,
-                percentile(observed, 0.5), percentile(observed, 0.95)));
+                percentile(observed, 0.5), percentile(observed, 0.95)), tag);
     }
 
     private static double percentile(List<Double> sorted, double q) {
