@@ -53,8 +53,9 @@ final class FallbackModel {
         int c = transitional ? TS : SS;
         classCounts[c]++;
         wordCounts[c][FeatureEncoder.stateFeature(code)]++;
-        wordCounts[c][FeatureEncoder.portFeature(code)]++;
-        wordCounts[c][FeatureEncoder.lifetimeFeature(code)]++;
+        wordCounts[c][FeatureEncoder.statePortFeature(code)]++;
+        wordCounts[c][FeatureEncoder.stateLifetimeFeature(code)]++;
+        wordCounts[c][FeatureEncoder.stateRttFeature(code)]++;
         pending++;
     }
 
@@ -78,13 +79,13 @@ final class FallbackModel {
         if (cachedVersion[code] == version) {
             return cachedPss[code];
         }
-        x[FeatureEncoder.stateFeature(code)] = 1;
-        x[FeatureEncoder.portFeature(code)] = 1;
-        x[FeatureEncoder.lifetimeFeature(code)] = 1;
+        x[FeatureEncoder.statePortFeature(code)] = 1;
+        x[FeatureEncoder.stateLifetimeFeature(code)] = 1;
+        x[FeatureEncoder.stateRttFeature(code)] = 1;
         model.predict(x, posterior);
-        x[FeatureEncoder.stateFeature(code)] = 0;
-        x[FeatureEncoder.portFeature(code)] = 0;
-        x[FeatureEncoder.lifetimeFeature(code)] = 0;
+        x[FeatureEncoder.statePortFeature(code)] = 0;
+        x[FeatureEncoder.stateLifetimeFeature(code)] = 0;
+        x[FeatureEncoder.stateRttFeature(code)] = 0;
         double pss = posterior[SS];
         cachedPss[code] = pss;
         cachedVersion[code] = version;

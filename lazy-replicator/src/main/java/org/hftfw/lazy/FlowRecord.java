@@ -14,6 +14,8 @@ final class FlowRecord {
     static final byte TS_KEY = 2;
     /** Classified TS by the naive Bayes fallback. */
     static final byte TS_FALLBACK = 3;
+    /** Classified TS by the latency-scaled lifetime model. */
+    static final byte TS_LATENCY = 4;
 
     KeyStats key;
     int stateId = -1;
@@ -33,12 +35,18 @@ final class FlowRecord {
     int backupAtStart = -1;
     /** When the current state was sent, or -1. */
     long sentAt = -1;
+    /** When the flow's NEW was seen (or its first event). */
+    long flowStart;
+    /** The flow's handshake RTT (NEW → first reply-confirmed state), −1 until measured. */
+    long rtt = -1;
+    /** The RTT known when the current state was classified (the flow's own or its source's), −1 if none. */
+    long decisionRtt = -1;
     /** Time of the flow's last event (idle expiry). */
     long lastSeen;
     /** Removed from the flow table by eviction or expiry: deadlines for it are ignored. */
     boolean gone;
 
     boolean heldBack() {
-        return decision == TS_KEY || decision == TS_FALLBACK;
+        return decision == TS_KEY || decision == TS_FALLBACK || decision == TS_LATENCY;
     }
 }

@@ -26,8 +26,11 @@ import org.slf4j.LoggerFactory;
  * and the naive Bayes fallback ({@link FallbackModel}).
  *
  * <p><b>Classification</b> of a new state change: P(SS) = 1 − v/t from the tuple's own counters when that state has
- * at least {@code minObservations} observations; otherwise from the fallback model when it has at least that many
- * observations of the state (over all tuples); otherwise nothing is known and the change is replicated (safe).
+ * at least {@code minObservations} observations; otherwise, when the flow's RTT is known (its own handshake, or its
+ * source address's last one, {@link HostLatency}), from the latency-scaled lifetime model ({@link
+ * LatencyScaledModel}) if it has that many observations of the (state, port class); otherwise from the naive Bayes
+ * fallback when it has that many observations of the state (over all tuples); otherwise nothing is known and the
+ * change is replicated (safe).
  * P(SS) ≤ barrier ⇒ TS (the paper's rule: "Naive Bayes must return ≤ barrier to classify sk as TS"), so barrier 0
  * holds back only states never seen stable, and barrier 1 holds back everything that has any knowledge.
  *
@@ -57,7 +60,9 @@ public final class LazyReplicator implements ConntrackEventListener {
     private long now;
     private final KnowledgeBase kb;
     private final FallbackModel fallback;
+    private final LatencyScaledModel latency;
     private final FlowTable flows;
+    private final HostLatency hosts;
     private final DeadlineQueue deadlines = new DeadlineQueue();
     private final MetricsRecorder metrics = new MetricsRecorder();
 
@@ -79,8 +84,10 @@ public final class LazyReplicator implements ConntrackEventListener {
         this.now = nanoClock.getAsLong();
         this.kb = new KnowledgeBase(config.maxKeys(), config.keyIdleExpiry(), () -> now);
         this.flows = new FlowTable(config.maxFlows(), config.flowIdleExpiry().toNanos());
+        this.hosts = new HostLatency(config.maxKeys());
         initial.loadInto(kb);
         this.fallback = initial.fallback();
+        this.latency = initial.latencyModel();
         if (!initial.isEmpty()) {
             log.info("lazy replicator starting from {}", initial);
         }
@@ -101,12 +108,17 @@ public final class LazyReplicator implements ConntrackEventListener {
         long prevLifetime = -1;
         if (f == null) {
             f = new FlowRecord();
+            f.flowStart = now;
             flows.put(id, f, now);
         } else {
             if (e.type() != EventType.NEW) {
                 prevLifetime = now - f.start;
             }
             endState(f, now);
+        }
+        if (e.type() == EventType.NEW) {
+            f.flowStart = now;
+            f.rtt = -1;
         }
         if (f.key == null || e.type() == EventType.NEW) {
             // one knowledge-base access per flow: later events of the flow reuse the tuple (its idle expiry then
@@ -178,6 +190,9 @@ public final class LazyReplicator implements ConntrackEventListener {
         if (!f.labelled) {
             label(f, end - f.start >= boundary);
         }
+        if (config.learning()) {
+            latency.observe(f.stateId, f.portClass, end - f.start, f.decisionRtt);
+        }
         metrics.stateEnded(f, end, boundary);
         f.held = null;
     }
@@ -190,7 +205,16 @@ public final class LazyReplicator implements ConntrackEventListener {
         f.stateId = stateId;
         f.slot = StateIds.slot(stateId);
         f.portClass = FeatureEncoder.portClass(o.l4proto(), port);
-        f.code = FeatureEncoder.code(stateId, f.portClass, FeatureEncoder.lifetimeBucket(prevLifetime, boundary));
+        if (f.rtt < 0 && e.type() != EventType.NEW && replyConfirmed(entry)) {
+            f.rtt = now - f.flowStart;
+            if (o.l4proto() == IpProto.TCP) {
+                hosts.record(o.src(), f.rtt);   // a full round trip; a UDP reply only times the server side
+            }
+        }
+        long rtt = f.rtt >= 0 ? f.rtt : hosts.get(o.src());
+        f.decisionRtt = rtt;
+        f.code = FeatureEncoder.code(stateId, f.portClass, FeatureEncoder.lifetimeBucket(prevLifetime, boundary),
+                FeatureEncoder.rttBucket(rtt, boundary));
         f.start = now;
         f.seq++;
         f.labelled = false;
@@ -207,6 +231,10 @@ public final class LazyReplicator implements ConntrackEventListener {
             int t = f.key.observed(f.slot);
             pss = (double) (t - f.key.observedTs(f.slot)) / t;
             source = FlowRecord.TS_KEY;
+        } else if (rtt > 0 && latency.observations(stateId, f.portClass) >= c.minObservations()
+                && !Double.isNaN(pss = latency.probabilityStable(stateId, f.portClass, rtt, boundary))) {
+            source = FlowRecord.TS_LATENCY;
+            metrics.count(MetricsRecorder.FALLBACK, stateId, f.portClass);
         } else if (fallback.stateObservations(stateId) >= c.minObservations()) {
             pss = fallback.probabilityStable(f.code);
             source = FlowRecord.TS_FALLBACK;
@@ -226,6 +254,15 @@ public final class LazyReplicator implements ConntrackEventListener {
             send(f, e);
         }
         deadlines.add(f, f.start, f.seq);
+    }
+
+    /**
+     * The flow has seen both directions' handshake: TCP reached ESTABLISHED (SYN_RECV already has SEEN_REPLY but
+     * only after the server side's half of the handshake), any other protocol has SEEN_REPLY.
+     */
+    private static boolean replyConfirmed(ConntrackEntry e) {
+        return e.l4proto() == IpProto.TCP ? e.tcpState() == org.hftfw.conntrack.TcpState.ESTABLISHED
+                : e.hasStatus(org.hftfw.conntrack.Status.SEEN_REPLY);
     }
 
     private void send(FlowRecord f, ConntrackEvent e) {
@@ -280,6 +317,7 @@ public final class LazyReplicator implements ConntrackEventListener {
         }
         kb.resize(newConfig.maxKeys(), newConfig.keyIdleExpiry());
         flows.resize(newConfig.maxFlows(), newConfig.flowIdleExpiry().toNanos());
+        hosts.resize(newConfig.maxKeys());
         LazyConfig old = config;
         config = newConfig;
         boundary = newConfig.boundaryNanos();
@@ -315,6 +353,6 @@ public final class LazyReplicator implements ConntrackEventListener {
     /** What has been learned so far, for {@link ModelFile#save} or to start another replicator. */
     public LearnedModel snapshot() {
         kb.cleanUp();
-        return LearnedModel.of(kb.entries(), fallback, boundary);
+        return LearnedModel.of(kb.entries(), fallback, latency, boundary);
     }
 }

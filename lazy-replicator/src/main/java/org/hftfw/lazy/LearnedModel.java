@@ -20,13 +20,16 @@ public final class LearnedModel {
     final long[] v6Counters;
     final long[] classCounts;
     final long[][] wordCounts;
+    /** Latency-scaled lifetime histograms, [context][bin], null rows for contexts never observed. */
+    final long[][] latencyCounts;
 
     LearnedModel(long boundaryNanos, long[] v4Addrs, int[] v4Meta, long[] v4Counters, long[] v6Addrs, int[] v6Meta,
-                 long[] v6Counters, long[] classCounts, long[][] wordCounts) {
+                 long[] v6Counters, long[] classCounts, long[][] wordCounts, long[][] latencyCounts) {
         if (v4Meta.length != v4Addrs.length || v4Counters.length != 2 * v4Meta.length
                 || v6Addrs.length != 4 * v6Meta.length || v6Counters.length != 2 * v6Meta.length
                 || classCounts.length != 2 || wordCounts.length != 2
-                || wordCounts[0].length != FeatureEncoder.P || wordCounts[1].length != FeatureEncoder.P) {
+                || wordCounts[0].length != FeatureEncoder.P || wordCounts[1].length != FeatureEncoder.P
+                || latencyCounts.length != LatencyScaledModel.CONTEXTS) {
             throw new IllegalArgumentException("inconsistent model arrays");
         }
         this.boundaryNanos = boundaryNanos;
@@ -38,15 +41,17 @@ public final class LearnedModel {
         this.v6Counters = v6Counters;
         this.classCounts = classCounts;
         this.wordCounts = wordCounts;
+        this.latencyCounts = latencyCounts;
     }
 
     /** No knowledge at all: the replicator starts by replicating everything. */
     public static LearnedModel empty() {
         return new LearnedModel(0, new long[0], new int[0], new long[0], new long[0], new int[0], new long[0],
-                new long[2], new long[2][FeatureEncoder.P]);
+                new long[2], new long[2][FeatureEncoder.P], new long[LatencyScaledModel.CONTEXTS][]);
     }
 
-    static LearnedModel of(List<KeyStats> keys, FallbackModel fallback, long boundaryNanos) {
+    static LearnedModel of(List<KeyStats> keys, FallbackModel fallback, LatencyScaledModel latency,
+                           long boundaryNanos) {
         int n4 = 0;
         for (KeyStats k : keys) {
             if (k instanceof KeyStats.V4) {
@@ -84,7 +89,18 @@ public final class LearnedModel {
             }
         }
         return new LearnedModel(boundaryNanos, a4, m4, c4, a6, m6, c6, fallback.classCounts(),
-                fallback.wordCounts());
+                fallback.wordCounts(), latency.counts());
+    }
+
+    /**
+     * This model without its knowledge-base tuples: only the naive Bayes fallback. Per-tuple counters describe the
+     * hosts of the network the model was trained on (their latencies); on another network they are stale and
+     * mislead until reset, while the fallback's features (state, port class, previous lifetime, RTT) carry over.
+     */
+    public LearnedModel withoutKeys() {
+        return new LearnedModel(boundaryNanos, new long[0], new int[0], new long[0], new long[0], new int[0],
+                new long[0], classCounts.clone(), new long[][] {wordCounts[0].clone(), wordCounts[1].clone()},
+                new LatencyScaledModel(latencyCounts).counts());
     }
 
     /** Puts the tuples into {@code kb} (a bounded base keeps what its bound allows). */
@@ -106,6 +122,23 @@ public final class LearnedModel {
 
     FallbackModel fallback() {
         return new FallbackModel(classCounts, wordCounts);
+    }
+
+    LatencyScaledModel latencyModel() {
+        return new LatencyScaledModel(latencyCounts);
+    }
+
+    /** Lifetime observations in the latency-scaled model. */
+    public long latencyObservations() {
+        long t = 0;
+        for (long[] row : latencyCounts) {
+            if (row != null) {
+                for (long v : row) {
+                    t += v;
+                }
+            }
+        }
+        return t;
     }
 
     /** Number of knowledge-base tuples (IPv4 + IPv6). */
@@ -132,7 +165,7 @@ public final class LearnedModel {
     }
 
     public boolean isEmpty() {
-        return keyCount() == 0 && fallbackObservations() == 0;
+        return keyCount() == 0 && fallbackObservations() == 0 && latencyObservations() == 0;
     }
 
     @Override
@@ -141,7 +174,7 @@ public final class LearnedModel {
                 && Arrays.equals(m.v4Meta, v4Meta) && Arrays.equals(m.v4Counters, v4Counters)
                 && Arrays.equals(m.v6Addrs, v6Addrs) && Arrays.equals(m.v6Meta, v6Meta)
                 && Arrays.equals(m.v6Counters, v6Counters) && Arrays.equals(m.classCounts, classCounts)
-                && Arrays.deepEquals(m.wordCounts, wordCounts);
+                && Arrays.deepEquals(m.wordCounts, wordCounts) && Arrays.deepEquals(m.latencyCounts, latencyCounts);
     }
 
     @Override
@@ -153,6 +186,7 @@ public final class LearnedModel {
     @Override
     public String toString() {
         return "LearnedModel[" + v4Meta.length + " IPv4 + " + v6Meta.length + " IPv6 tuples, "
-                + fallbackObservations() + " fallback observations, B=" + trainedBoundary() + "]";
+                + fallbackObservations() + " fallback observations, " + latencyObservations()
+                + " latency-scaled lifetimes, B=" + trainedBoundary() + "]";
     }
 }

@@ -21,7 +21,7 @@ import org.hftfw.conntrack.IpProto;
  * <pre>
  * offset  size  field (big-endian)
  *  0       8    magic "HFTFWMDL"
- *  8       2    format version (1)
+ *  8       2    format version (2)
  * 10       2    feature schema ({@link FeatureEncoder#SCHEMA})
  * 12       2    number of state ids ({@link StateIds#COUNT})
  * 14       2    p, features per observation vector ({@link FeatureEncoder#P})
@@ -30,6 +30,8 @@ import org.hftfw.conntrack.IpProto;
  * 32       8    written at, ms since the epoch (informational)
  * 40      16    fallback class counts TS, SS
  * 56    16·p    fallback feature counts, class TS then SS
+ *  …       4    m, then m × { context i32 (state id × 8 + port class), {@link LatencyScaledModel#BINS} × i64 }:
+ *               the latency-scaled lifetime histograms that have observations
  *  …       4    n4, then n4 × { addrs i64 (src≪32 | dst), meta i32 (l4proto≪24 | dport≪8), counters 2 × i64 }
  *  …       4    n6, then n6 × { src i64 i64, dst i64 i64, meta i32, counters 2 × i64 }
  * end−4    4    CRC32C of every byte before it
@@ -39,7 +41,7 @@ import org.hftfw.conntrack.IpProto;
  */
 public final class ModelFile {
     static final byte[] MAGIC = "HFTFWMDL".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final int HEADER = 40;
     private static final long MAX_BYTES = Integer.MAX_VALUE - 64;
 
@@ -72,10 +74,34 @@ public final class ModelFile {
         }
     }
 
+    /** Reads a model from its bytes (e.g. a class-path resource); {@code name} appears in error messages. */
+    public static LearnedModel read(byte[] bytes, String name) throws ModelFileException {
+        try {
+            return decode(bytes);
+        } catch (ModelFileException e) {
+            throw new ModelFileException(e.reason(), name + ": " + e.getMessage());
+        }
+    }
+
+    /** A text summary of a model file's bytes. */
+    public static String inspect(byte[] bytes, String name) throws ModelFileException {
+        LearnedModel m = read(bytes, name);
+        long written = ByteBuffer.wrap(bytes).getLong(32);
+        return "model file " + name + " (" + bytes.length + " bytes, format " + VERSION + ", feature schema "
+                + FeatureEncoder.SCHEMA + ", written " + Instant.ofEpochMilli(written) + ")\n" + describe(m);
+    }
+
     static byte[] encode(LearnedModel m, long writtenAtMillis) {
         int n4 = m.v4Meta.length;
         int n6 = m.v6Meta.length;
-        long len = HEADER + 16 + 16L * FeatureEncoder.P + 4 + 28L * n4 + 4 + 52L * n6 + 4;
+        int nl = 0;
+        for (long[] row : m.latencyCounts) {
+            if (row != null) {
+                nl++;
+            }
+        }
+        long len = HEADER + 16 + 16L * FeatureEncoder.P + 4 + (4 + 8L * LatencyScaledModel.BINS) * nl + 4 + 28L * n4
+                + 4 + 52L * n6 + 4;
         if (len > MAX_BYTES) {
             throw new IllegalArgumentException("model too large for one file: " + len + " bytes");
         }
@@ -87,6 +113,15 @@ public final class ModelFile {
         for (long[] row : m.wordCounts) {
             for (long w : row) {
                 b.putLong(w);
+            }
+        }
+        b.putInt(nl);
+        for (int c = 0; c < m.latencyCounts.length; c++) {
+            if (m.latencyCounts[c] != null) {
+                b.putInt(c);
+                for (long v : m.latencyCounts[c]) {
+                    b.putLong(v);
+                }
             }
         }
         b.putInt(n4);
@@ -156,6 +191,26 @@ public final class ModelFile {
                 }
             }
             checkCounts(boundary, classCounts, words);
+            int nl = b.getInt();
+            if (nl < 0 || nl > LatencyScaledModel.CONTEXTS
+                    || (long) nl * (4 + 8L * LatencyScaledModel.BINS) > b.remaining()) {
+                throw malformed("latency-scaled context count " + nl + " does not fit the file");
+            }
+            long[][] latency = new long[LatencyScaledModel.CONTEXTS][];
+            for (int i = 0; i < nl; i++) {
+                int c = b.getInt();
+                if (c < 0 || c >= LatencyScaledModel.CONTEXTS || latency[c] != null) {
+                    throw malformed("latency-scaled context " + c + " is out of range or repeated");
+                }
+                latency[c] = new long[LatencyScaledModel.BINS];
+                for (int j = 0; j < LatencyScaledModel.BINS; j++) {
+                    long v = b.getLong();
+                    if (v < 0) {
+                        throw malformed("negative latency-scaled count");
+                    }
+                    latency[c][j] = v;
+                }
+            }
             int n4 = b.getInt();
             if (n4 < 0 || (long) n4 * 28 > b.remaining()) {
                 throw malformed("IPv4 tuple count " + n4 + " does not fit the file");
@@ -184,7 +239,7 @@ public final class ModelFile {
                 c6[2 * i] = checkCounters(b.getLong());
                 c6[2 * i + 1] = checkCounters(b.getLong());
             }
-            return new LearnedModel(boundary, a4, m4, c4, a6, m6, c6, classCounts, words);
+            return new LearnedModel(boundary, a4, m4, c4, a6, m6, c6, classCounts, words, latency);
         } catch (BufferUnderflowException e) {
             throw malformed("sections run past the end of the file");
         }
@@ -238,12 +293,12 @@ public final class ModelFile {
 
     /** A text summary of a model file (header, sizes, per-state statistics, busiest tuples). */
     public static String inspect(Path path) throws IOException {
-        byte[] bytes = Files.readAllBytes(path);
-        LearnedModel m = decode(bytes);
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        long written = b.getLong(32);
-        return "model file " + path + " (" + bytes.length + " bytes, format " + VERSION + ", feature schema "
-                + FeatureEncoder.SCHEMA + ", written " + Instant.ofEpochMilli(written) + ")\n" + describe(m);
+        long size = Files.size(path);
+        if (size > MAX_BYTES) {
+            throw new ModelFileException(ModelFileException.Reason.MALFORMED,
+                    path + ": " + size + " bytes is larger than any model file can be");
+        }
+        return inspect(Files.readAllBytes(path), path.toString());
     }
 
     /** A text summary of a model. */
@@ -272,16 +327,41 @@ public final class ModelFile {
         }
         sb.append(String.format(Locale.ROOT, "fallback naive Bayes: %d observations (%d TS, %d SS)%n",
                 m.fallbackObservations(), m.classCounts[0], m.classCounts[1]));
-        sb.append(String.format(Locale.ROOT, "%-24s %12s %8s %14s %8s%n", "state", "kb obs", "kb P(SS)",
-                "fallback obs", "P(SS)"));
+        sb.append(String.format(Locale.ROOT, "latency-scaled lifetimes: %d observations in %d (state, port class) "
+                + "histograms%n", m.latencyObservations(),
+                java.util.Arrays.stream(m.latencyCounts).filter(java.util.Objects::nonNull).count()));
+        sb.append(String.format(Locale.ROOT, "%-24s %12s %8s %14s %8s %12s %14s%n", "state", "kb obs", "kb P(SS)",
+                "fallback obs", "P(SS)", "lifetime obs", "median life/RTT"));
         for (int s = 0; s < StateIds.COUNT; s++) {
             long fo = m.wordCounts[0][s] + m.wordCounts[1][s];
             if (t[s] == 0 && fo == 0) {
                 continue;
             }
-            sb.append(String.format(Locale.ROOT, "%-24s %12d %8s %14d %8s%n", StateIds.name(s), t[s],
+            long[] hist = new long[LatencyScaledModel.BINS];
+            long lo = 0;
+            for (int pc = 0; pc < FeatureEncoder.PORT_CLASSES; pc++) {
+                long[] row = m.latencyCounts[LatencyScaledModel.context(s, pc)];
+                if (row != null) {
+                    for (int j = 0; j < row.length; j++) {
+                        hist[j] += row[j];
+                        lo += row[j];
+                    }
+                }
+            }
+            String median = "-";
+            long acc = 0;
+            for (int j = 0; j < hist.length && lo > 0; j++) {
+                acc += hist[j];
+                if (2 * acc >= lo) {
+                    median = String.format(Locale.ROOT, "%.3g", Math.pow(2, LatencyScaledModel.MIN_LOG2
+                            + (j + 0.5) / LatencyScaledModel.BINS_PER_OCTAVE));
+                    break;
+                }
+            }
+            sb.append(String.format(Locale.ROOT, "%-24s %12d %8s %14d %8s %12d %14s%n", StateIds.name(s), t[s],
                     t[s] == 0 ? "-" : String.format(Locale.ROOT, "%.3f", (double) (t[s] - v[s]) / t[s]), fo,
-                    fo == 0 ? "-" : String.format(Locale.ROOT, "%.3f", (double) m.wordCounts[1][s] / fo)));
+                    fo == 0 ? "-" : String.format(Locale.ROOT, "%.3f", (double) m.wordCounts[1][s] / fo), lo,
+                    median));
         }
         busy.sort(Comparator.comparingLong(Busy::observations).reversed());
         if (!busy.isEmpty()) {

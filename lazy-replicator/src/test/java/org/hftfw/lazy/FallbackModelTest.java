@@ -11,15 +11,15 @@ class FallbackModelTest {
 
     @Test
     void noObservationsMeansNoModel() {
-        assertTrue(Double.isNaN(new FallbackModel().probabilityStable(FeatureEncoder.code(SYN_SENT, 0, 0))));
+        assertTrue(Double.isNaN(new FallbackModel().probabilityStable(FeatureEncoder.code(SYN_SENT, 0, 0, 0))));
     }
 
     /** The Smile posterior equals multinomial naive Bayes computed by hand (Laplace, smoothed priors). */
     @Test
     void posteriorMatchesHandComputedMultinomialNaiveBayes() {
         FallbackModel m = new FallbackModel();
-        int ts = FeatureEncoder.code(SYN_SENT, 0, 0);
-        int ss = FeatureEncoder.code(ESTABLISHED, 0, 1);
+        int ts = FeatureEncoder.code(SYN_SENT, 0, 0, 0);
+        int ss = FeatureEncoder.code(ESTABLISHED, 0, 1, 0);
         for (int i = 0; i < 6; i++) {
             m.observe(ts, true);
         }
@@ -27,17 +27,18 @@ class FallbackModelTest {
             m.observe(ss, false);
         }
         m.observe(ts, false);
-        // class TS: 6 obs, 18 words; class SS: 4 obs, 12 words; p features
+        // class TS: 6 obs, 24 words (4 groups counted); SS: 4 obs, 16 words; predictions use the three
+        // conjunctions state×port, state×previous-lifetime, state×RTT (+1 Laplace smoothing each)
         int p = FeatureEncoder.P;
         double priorTs = 7.0 / 12;
         double priorSs = 5.0 / 12;
-        double lTs = priorTs * Math.pow(7.0 / (18 + p), 3);
-        // SS class: SYN_SENT 1, web 4, bucket 0 once (+1 smoothing each)
-        double lSs = priorSs * (2.0 / (12 + p)) * (5.0 / (12 + p)) * (2.0 / (12 + p));
+        // SYN_SENT×web, SYN_SENT×first, SYN_SENT×unknown-RTT: TS 6 each, SS 1 each
+        double lTs = priorTs * Math.pow(7.0 / (24 + p), 3);
+        double lSs = priorSs * Math.pow(2.0 / (16 + p), 3);
         assertEquals(lSs / (lTs + lSs), m.probabilityStable(ts), 1e-9);
-        double lTs2 = priorTs * Math.pow(1.0 / (18 + p), 2) * (7.0 / (18 + p));
-        // ESTABLISHED/web/bucket 1: TS has 0 ESTABLISHED, 7 web, 0 bucket-1; SS has 3, 4, 3 (+1 smoothing)
-        double lSs2 = priorSs * (4.0 / (12 + p)) * (5.0 / (12 + p)) * (4.0 / (12 + p));
+        // ESTABLISHED×web, ESTABLISHED×bucket 1, ESTABLISHED×unknown-RTT: TS 0 each, SS 3 each
+        double lTs2 = priorTs * Math.pow(1.0 / (24 + p), 3);
+        double lSs2 = priorSs * Math.pow(4.0 / (16 + p), 3);
         assertEquals(lSs2 / (lTs2 + lSs2), m.probabilityStable(ss), 1e-9);
         assertEquals(7, m.stateObservations(SYN_SENT));
         assertEquals(3, m.stateObservations(ESTABLISHED));
@@ -46,7 +47,7 @@ class FallbackModelTest {
     @Test
     void matureModelRebuildsInBatches() {
         FallbackModel m = new FallbackModel();
-        int code = FeatureEncoder.code(SYN_SENT, 0, 0);
+        int code = FeatureEncoder.code(SYN_SENT, 0, 0, 0);
         for (int i = 0; i < FallbackModel.MATURE; i++) {
             m.observe(code, true);
         }
@@ -66,7 +67,7 @@ class FallbackModelTest {
     void restoredCountsGiveTheSamePosterior() {
         FallbackModel m = new FallbackModel();
         for (int i = 0; i < 50; i++) {
-            m.observe(FeatureEncoder.code(SYN_SENT, i % 8, i % 5), i % 7 != 0);
+            m.observe(FeatureEncoder.code(SYN_SENT, i % 8, i % 5, i % 8), i % 7 != 0);
         }
         FallbackModel copy = new FallbackModel(m.classCounts(), m.wordCounts());
         for (int c = 0; c < FeatureEncoder.CODES; c += 37) {

@@ -92,11 +92,11 @@ class ModelFileTest {
     @Test
     void wrongVersionMagicOrLayoutIsRefused() throws IOException {
         byte[] bytes = ModelFile.encode(trained(), 0);
-        byte[] v2 = bytes.clone();
-        v2[9] = 2;
-        ModelFileException e = refused(v2);
+        byte[] v1 = bytes.clone();
+        v1[9] = 1;
+        ModelFileException e = refused(v1);
         assertEquals(ModelFileException.Reason.UNSUPPORTED_VERSION, e.reason());
-        assertTrue(e.getMessage().contains("version 2 is not supported"), e.getMessage());
+        assertTrue(e.getMessage().contains("version 1 is not supported"), e.getMessage());
 
         byte[] magic = bytes.clone();
         magic[0] = 'X';

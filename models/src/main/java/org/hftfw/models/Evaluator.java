@@ -45,6 +45,8 @@ public final class Evaluator {
             case Policy.ReplicateAll p -> Scorer.score(t, Schedules.replicateAll(t), p.name(), "-", Double.NaN, "");
             case Policy.Oracle p -> Scorer.score(t, Schedules.oracle(t), p.name(), "-", Double.NaN,
                     "B=" + ms(t.boundary));
+            case Policy.DeferAll p -> Scorer.score(t, Schedules.deferAll(t), p.name(), "-", Double.NaN,
+                    "hold every change B=" + ms(t.boundary));
             case Policy.StateFilter p -> Scorer.score(t, Schedules.stateFilter(t, p), p.name(), "-", Double.NaN,
                     "accept TCP " + new java.util.TreeSet<>(p.acceptTcp()) + ", non-TCP "
                             + (p.replicateNonTcp() ? "replicated" : "not replicated"));

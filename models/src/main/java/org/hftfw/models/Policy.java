@@ -89,6 +89,18 @@ public sealed interface Policy {
     }
 
     /**
+     * Holds every state change for B and sends it then if the flow is still in that state (a DESTROY only for flows
+     * the backup holds): the lazy replicator in DEFER mode with every change classified TS. It sends exactly the
+     * oracle's messages at zero exposure, each stable state B late; Bayes in DEFER mode improves on it only by
+     * sending the states it predicts stable at once (less exposure counted from the event time).
+     */
+    record DeferAll() implements Policy {
+        public String name() {
+            return "defer-all";
+        }
+    }
+
+    /**
      * The lazy replicator ({@link org.hftfw.lazy.LazyReplicator}) run on the trace, starting from {@code initial}
      * ({@link LearnedModel#empty()} = online learning from nothing, as the seed evaluated it).
      */

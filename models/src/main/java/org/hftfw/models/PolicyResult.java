@@ -26,25 +26,69 @@ package org.hftfw.models;
  * @param stableNanos       denominator of exposure
  * @param exposedNanos      numerator of exposure
  * @param lostNanos         numerator of lostAtFailover
+ * @param tsHeld            TS state changes never sent (correctly held back)
+ * @param good              good prediction rate (the seed's): SS sent on time + TS held back, ÷ labelled
+ * @param ssLifeNanos       denominator of exposureFromEvent (Σ lifetime of SS states)
+ * @param exposedFromEventNanos numerator of exposureFromEvent
  */
 public record PolicyResult(String policy, String mode, double barrier, String parameters, long replicateAll,
                            long stateChanges, long sent, double saved, double savedVsOracle, long labelled,
                            long stable, double wrong, long wrongNeverSent, long wrongSentLate,
                            double wrongSentLateRate, double exposure, double exposureFromEvent,
-                           double lostAtFailover, long stableNanos, long exposedNanos, long lostNanos) {
+                           double lostAtFailover, long stableNanos, long exposedNanos, long lostNanos,
+                           long tsHeld, double good, long ssLifeNanos, long exposedFromEventNanos) {
 
     PolicyResult withSavedVsOracle(double oracleSaved) {
         double r = oracleSaved > 0 ? saved / oracleSaved : Double.NaN;
         return new PolicyResult(policy, mode, barrier, parameters, replicateAll, stateChanges, sent, saved, r,
                 labelled, stable, wrong, wrongNeverSent, wrongSentLate, wrongSentLateRate, exposure,
-                exposureFromEvent, lostAtFailover, stableNanos, exposedNanos, lostNanos);
+                exposureFromEvent, lostAtFailover, stableNanos, exposedNanos, lostNanos, tsHeld, good, ssLifeNanos,
+                exposedFromEventNanos);
+    }
+
+    /**
+     * The results of one policy on several logs as if they were one: counts and times summed, rates recomputed
+     * ({@code savedVsOracle} against {@code oracleSaved}, the oracle's summed savings).
+     */
+    public static PolicyResult sum(java.util.List<PolicyResult> parts, double oracleSaved) {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("nothing to sum");
+        }
+        PolicyResult f = parts.getFirst();
+        long all = 0, changes = 0, sent = 0, labelled = 0, stable = 0, never = 0, late = 0, stableNs = 0,
+                exposedNs = 0, lostNs = 0, held = 0, ssLife = 0, fromEvent = 0;
+        for (PolicyResult p : parts) {
+            all += p.replicateAll;
+            changes += p.stateChanges;
+            sent += p.sent;
+            labelled += p.labelled;
+            stable += p.stable;
+            never += p.wrongNeverSent;
+            late += p.wrongSentLate;
+            stableNs += p.stableNanos;
+            exposedNs += p.exposedNanos;
+            lostNs += p.lostNanos;
+            held += p.tsHeld;
+            ssLife += p.ssLifeNanos;
+            fromEvent += p.exposedFromEventNanos;
+        }
+        String params = parts.size() == 1 ? f.parameters : f.parameters + " (" + parts.size() + " logs)";
+        return new PolicyResult(f.policy, f.mode, f.barrier, params, all, changes, sent,
+                all == 0 ? 0.0 : 1.0 - (double) sent / all, Double.NaN, labelled, stable, ratio(never + late, labelled),
+                never, late, ratio(late, labelled), ratio(exposedNs, stableNs), ratio(fromEvent, ssLife),
+                ratio(lostNs, stableNs), stableNs, exposedNs, lostNs, held,
+                ratio(stable - never - late + held, labelled), ssLife, fromEvent).withSavedVsOracle(oracleSaved);
+    }
+
+    private static double ratio(long a, long b) {
+        return b == 0 ? 0.0 : (double) a / b;
     }
 
     /** Column names matching {@link #csv()}. */
     public static String csvHeader() {
         return "policy,mode,barrier,parameters,replicate_all,state_changes,sent,saved,saved_vs_oracle,labelled,stable,"
                 + "wrong,wrong_never_sent,wrong_sent_late,wrong_sent_late_rate,exposure,exposure_from_event,"
-                + "lost_at_failover,stable_ns,exposed_ns,lost_ns";
+                + "lost_at_failover,stable_ns,exposed_ns,lost_ns,ts_held,good,ss_life_ns,exposed_from_event_ns";
     }
 
     /** One CSV row (parameters quoted). */
@@ -55,7 +99,8 @@ public record PolicyResult(String policy, String mode, double barrier, String pa
                 Long.toString(stable), Double.toString(wrong), Long.toString(wrongNeverSent),
                 Long.toString(wrongSentLate), Double.toString(wrongSentLateRate), Double.toString(exposure),
                 Double.toString(exposureFromEvent), Double.toString(lostAtFailover), Long.toString(stableNanos),
-                Long.toString(exposedNanos), Long.toString(lostNanos));
+                Long.toString(exposedNanos), Long.toString(lostNanos), Long.toString(tsHeld), Double.toString(good),
+                Long.toString(ssLifeNanos), Long.toString(exposedFromEventNanos));
     }
 
     /** One line for logs and reports. */

@@ -32,6 +32,22 @@ final class Schedules {
         return s;
     }
 
+    static long[] deferAll(Trace t) {
+        long[] s = never(t);
+        boolean[] holds = new boolean[t.flows];
+        for (int i = 0; i < t.n; i++) {
+            if (t.destroy[i]) {
+                if (holds[t.flow[i]]) {
+                    s[i] = t.time[i];
+                }
+            } else if (t.label[i] == Trace.SS) {
+                s[i] = t.time[i] + t.boundary;
+                holds[t.flow[i]] = true;
+            }
+        }
+        return s;
+    }
+
     static long[] stateFilter(Trace t, Policy.StateFilter p) {
         long[] s = never(t);
         boolean[] holds = new boolean[t.flows];

@@ -33,6 +33,7 @@ final class Scorer {
         long lost = 0;
         long ssLife = 0;
         long exposedFromEvent = 0;
+        long tsHeld = 0;
         for (int i = 0; i < t.n; i++) {
             long st = sendTime[i];
             if (st >= 0) {
@@ -47,6 +48,9 @@ final class Scorer {
             byte label = t.label[i];
             if (label != Trace.UNKNOWN) {
                 labelled++;
+            }
+            if (label == Trace.TS && st < 0) {
+                tsHeld++;
             }
             if (label == Trace.SS) {
                 stable++;
@@ -77,7 +81,8 @@ final class Scorer {
         return new PolicyResult(policy, mode, barrier, parameters, events, changes, sent,
                 events == 0 ? 0.0 : 1.0 - (double) sent / events, Double.NaN, labelled, stable,
                 ratio(never + late, labelled), never, late, ratio(late, labelled), ratio(exposed, stableNanos),
-                ratio(exposedFromEvent, ssLife), ratio(lost, stableNanos), stableNanos, exposed, lost);
+                ratio(exposedFromEvent, ssLife), ratio(lost, stableNanos), stableNanos, exposed, lost, tsHeld,
+                ratio(stable - never - late + tsHeld, labelled), ssLife, exposedFromEvent);
     }
 
     private static double ratio(long a, long b) {

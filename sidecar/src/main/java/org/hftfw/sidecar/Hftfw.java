@@ -24,6 +24,9 @@ import picocli.CommandLine.Command;
             FaultCommand.class,
             LabCommand.class,
             org.hftfw.sidecar.sync.SyncCommand.class, org.hftfw.sidecar.sync.CommitCommand.class,
+            org.hftfw.sidecar.models.TrainCommand.class,
+            org.hftfw.sidecar.models.EvaluateCommand.class,
+            org.hftfw.sidecar.models.ModelCommand.class,
         })
 public final class Hftfw implements Runnable {
 

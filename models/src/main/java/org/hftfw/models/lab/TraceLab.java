@@ -39,9 +39,9 @@ public final class TraceLab {
         }
     }
 
-    /** What was recorded. */
+    /** What was recorded; {@code namespaceTag} prefixes the names of the namespaces the run created (and removed). */
     public record Result(Path eventLog, long newEvents, long updateEvents, long destroyEvents,
-                         List<String> clientSummary, RttCheck rtt, String namespacePrefix) {}
+                         List<String> clientSummary, RttCheck rtt, String namespaceTag) {}
 
     /** RTT the firewall observed (SYN_RECV → ESTABLISHED) against the one configured, over all flows. */
     public record RttCheck(int flows, double configuredMeanMillis, double observedMeanMillis,

@@ -46,7 +46,9 @@ class TraceLabIT {
         assertTrue(Files.readString(dir.resolve("events.log")).lines().allMatch(l -> l.startsWith("[")),
                 "every line is a timestamped conntrack event");
         String ns = Netns.run(List.of("ip", "netns", "list"));
-        assertTrue(!ns.contains(r.namespacePrefix()), "namespaces " + r.namespacePrefix() + "* removed: " + ns);
+        // only this run's namespaces: other lab runs may be going on in parallel
+        assertTrue(ns.lines().noneMatch(l -> l.startsWith(r.namespaceTag())),
+                "namespaces " + r.namespaceTag() + "* removed: " + ns);
         assertEquals(0, Files.readString(dir.resolve("client.out")).lines()
                 .filter(l -> l.startsWith("http") || l.startsWith("dns"))
                 .mapToInt(l -> Integer.parseInt(l.substring(l.indexOf("failed=") + 7))).sum(), "no failed HTTP/DNS flow");

@@ -1,0 +1,162 @@
+package org.hftfw.sidecar.models;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.hftfw.conntrack.ConntrackEvent;
+import org.hftfw.lazy.LazyConfig;
+import org.hftfw.lazy.LearnedModel;
+import org.hftfw.lazy.Mode;
+import org.hftfw.lazy.ModelFile;
+import org.hftfw.lazy.ModelFileException;
+import org.hftfw.models.BarrierPlot;
+import org.hftfw.models.DefaultModel;
+import org.hftfw.models.Evaluation;
+import org.hftfw.models.logs.FlowLogs;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code hftfw evaluate}: Bayes lazy replication against the baselines on recorded flow logs. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = {"Scores Bayes lazy replication on flow logs (per barrier and mode: saved messages, good and wrong",
+            "prediction rates, exposure) beside the baselines replicate-all, FT-FW queue collapsing, conntrackd's",
+            "State Accept filter (with and without UDP), PollSecs, defer-all and the oracle. Rates are fractions",
+            "in --json, percentages in the table."})
+public final class EvaluateCommand implements Callable<Integer> {
+    @Option(names = "--model", defaultValue = "default",
+            description = "model file to start from, 'default' (shipped) or 'none' (start empty and learn online, "
+                    + "as the seed did) (default: ${DEFAULT-VALUE})")
+    String model;
+
+    static final class Barriers {
+        @Option(names = "--barrier", description = "one barrier in [0, 1] (default 0.125)")
+        Double barrier;
+        @Option(names = "--sweep", paramLabel = "FROM:TO:STEP", description = "barriers FROM, FROM+STEP, … TO")
+        String sweep;
+    }
+
+    @ArgGroup(exclusive = true)
+    Barriers barriers;
+    @Option(names = "--mode", defaultValue = "both", description = "drop, defer or both (default: ${DEFAULT-VALUE})")
+    String mode;
+    @Option(names = "--latency", defaultValue = "100ms", description = "network latency l, B = 2·l (default: ${DEFAULT-VALUE})")
+    String latency;
+    @Option(names = "--poll-secs", defaultValue = "15", description = "PollSecs of the polling baseline (default: ${DEFAULT-VALUE})")
+    double pollSecs;
+    @Option(names = "--ftfw-delay", defaultValue = "1ms",
+            description = "FT-FW transmit-queue delay of the queue-collapsing baseline (default: ${DEFAULT-VALUE})")
+    String ftfwDelay;
+    @Option(names = "--ignore-keys", description = "use only the model's fallback parts, not its knowledge-base tuples")
+    boolean ignoreKeys;
+    @Option(names = "--frozen", description = "no learning during the evaluation (the model as it is)")
+    boolean frozen;
+    @Option(names = "--json", description = "print JSON instead of the table")
+    boolean json;
+    @Option(names = "--plot", paramLabel = "FILE", description = "also draw the barrier plot (.png, or .svg)")
+    Path plot;
+    @Parameters(arity = "1..*", paramLabel = "LOG", description = "flow logs (.gz accepted)")
+    List<Path> logs;
+
+    @Override
+    public Integer call() {
+        try {
+            Logs.checkReadable(logs);
+            Duration l = Logs.latency(latency);
+            LazyConfig base = LazyConfig.defaults().withLatency(l).withLearning(!frozen);
+            double[] bs = barrierList();
+            List<Mode> modes = switch (mode.toLowerCase(Locale.ROOT)) {
+                case "drop" -> List.of(Mode.DROP);
+                case "defer" -> List.of(Mode.DEFER);
+                case "both" -> List.of(Mode.DROP, Mode.DEFER);
+                default -> throw new Logs.CliError("--mode must be drop, defer or both, got '" + mode + "'");
+            };
+            if (!(pollSecs > 0)) {
+                throw new Logs.CliError("--poll-secs must be > 0");
+            }
+            Duration delay;
+            try {
+                delay = LazyConfig.parse(java.util.Map.of("latency", ftfwDelay)).latency();
+            } catch (RuntimeException e) {
+                throw new Logs.CliError("--ftfw-delay: " + e.getMessage());
+            }
+            LearnedModel initial = initialModel();
+            if (ignoreKeys) {
+                initial = initial.withoutKeys();
+            }
+            if (!initial.isEmpty() && !initial.trainedBoundary().equals(Duration.ofNanos(base.boundaryNanos()))) {
+                System.err.printf("hftfw: warning: the model was trained with B = %s, evaluating with B = %s%n",
+                        initial.trainedBoundary(), Duration.ofNanos(base.boundaryNanos()));
+            }
+            CliProgress progress = new CliProgress(System.err);
+            List<List<ConntrackEvent>> events = new ArrayList<>();
+            for (Path p : logs) {
+                FlowLogs.Loaded loaded = FlowLogs.read(p, progress);
+                Logs.report(loaded, System.err);
+                events.add(loaded.events());
+            }
+            long t0 = System.nanoTime();
+            Evaluation.Report r = Evaluation.run(events, new Evaluation.Spec(base, initial, bs, modes,
+                    Duration.ofMillis(Math.round(pollSecs * 1000)), delay));
+            System.err.printf(Locale.ROOT, "hftfw: evaluated %d events × %d Bayes runs + baselines in %.2f s "
+                    + "(model: %s)%n", r.events(), bs.length * modes.size(), (System.nanoTime() - t0) / 1e9,
+                    model.equals("none") ? "none, online learning" : model + ", " + initial);
+            System.out.print(json ? Evaluation.json(r) : Evaluation.table(r));
+            if (plot != null) {
+                String title = String.format(Locale.ROOT, "Bayes lazy replication, B = %d ms: %s",
+                        base.boundaryNanos() / 1_000_000, String.join(", ", logs.stream()
+                                .map(p -> p.getFileName().toString()).toList()));
+                BarrierPlot.write(r, title.length() > 90 ? title.substring(0, 87) + "..." : title, plot);
+                System.err.println("hftfw: plot written to " + plot);
+            }
+            return 0;
+        } catch (Logs.CliError e) {
+            return Logs.fail(System.err, e.getMessage());
+        } catch (ModelFileException e) {
+            return Logs.fail(System.err, "model refused: " + e.getMessage());
+        } catch (IOException e) {
+            return Logs.fail(System.err, e.getMessage());
+        }
+    }
+
+    private double[] barrierList() {
+        if (barriers == null || (barriers.barrier == null && barriers.sweep == null)) {
+            return new double[] {0.125};
+        }
+        if (barriers.barrier != null) {
+            if (!(barriers.barrier >= 0 && barriers.barrier <= 1)) {
+                throw new Logs.CliError("--barrier must be in [0, 1], got " + barriers.barrier);
+            }
+            return new double[] {barriers.barrier};
+        }
+        String[] f = barriers.sweep.split(":");
+        try {
+            if (f.length != 3) {
+                throw new IllegalArgumentException("expected FROM:TO:STEP");
+            }
+            return Evaluation.sweep(Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]));
+        } catch (IllegalArgumentException e) {
+            throw new Logs.CliError("--sweep '" + barriers.sweep + "': " + e.getMessage());
+        }
+    }
+
+    private LearnedModel initialModel() throws IOException {
+        return switch (model) {
+            case "none" -> LearnedModel.empty();
+            case "default" -> Files.exists(Path.of(model)) ? ModelFile.load(Path.of(model)) : DefaultModel.load();
+            default -> {
+                Path p = Path.of(model);
+                if (!Files.isRegularFile(p)) {
+                    throw new Logs.CliError("--model " + model + ": no such file");
+                }
+                yield ModelFile.load(p);
+            }
+        };
+    }
+}
