@@ -35,6 +35,7 @@ import org.hftfw.lazy.LazyReplicator;
 import org.hftfw.lazy.Mode;
 import org.hftfw.lazy.ReplicatorMetrics;
 import org.hftfw.migrator.MigrationOrders;
+import org.hftfw.models.DefaultModel;
 import org.hftfw.migrator.StateMigrator;
 import org.hftfw.policy.MigrationActions;
 import org.hftfw.policy.PolicyConfig;
@@ -99,6 +100,7 @@ final class Demo {
 
         LogClock logClock = new LogClock();
         InMemoryConntrackTable primary = InMemoryConntrackTable.create(logClock::nanos, logClock::epochMicros);
+        Primary node = new Primary(primary);
         InMemoryConntrackTable backup = InMemoryConntrackTable.create(System::nanoTime,
                 () -> System.currentTimeMillis() * 1000);
         InetSocketAddress pAddr = freeLoopbackPort();
@@ -110,10 +112,11 @@ final class Demo {
             LazyReplicator lazy = o.lazy()
                     ? new LazyReplicator(LazyConfig.defaults().withBarrier(o.barrier()).withMode(o.mode()),
                             (e, at) -> { published.incrementAndGet(); toBackup.publish(e.type(), e.entry()); },
-                            logClock::nanos)
+                            logClock::nanos, DefaultModel.load())
                     : null;
             say(lazy == null ? "replication: every state change (conntrackd's FT-FW default)"
-                    : "replication: Bayes lazy replication, barrier %s, mode %s, learning online from an empty knowledge base",
+                    : "replication: Bayes lazy replication, barrier %s, mode %s, starting from the shipped model "
+                            + "(trained on other recorded traces) and learning online",
                     fmt(o.barrier()), o.mode().name().toLowerCase(Locale.ROOT));
 
             // the proactive chain: fake sysfs -> predictor -> policy daemon -> state migrator
@@ -131,13 +134,13 @@ final class Demo {
 
                 @Override
                 public void demoteSelf() {
-                    primaryAtHandover.set(primary.list());
+                    primaryAtHandover.set(node.die());
                     demoted.countDown();
                 }
             };
             StateMigrator migrator = new StateMigrator(primary, new ChannelLink(toBackup),
                     MigrationOrders.commitOnly(handover), StateMigrator.Config.defaults(), System::nanoTime,
-                    StateMigrator.Pause.sleeping());
+                    StateMigrator.Pause.sleeping()).quiesce(node.quiesce());
             AtomicReference<PolicyDaemon> policyRef = new AtomicReference<>();
             MigrationOrders orders = new MigrationOrders(migrator, handover, ev -> policyRef.get().event(ev),
                     migration::set);
@@ -177,17 +180,16 @@ final class Demo {
             int[] faultStep = {0};
             long[] kernelEvents = {0};
             ConntrackLogReader replayReader = ConntrackLogReader.of(o.log().open(), o.logName());
-            ReplaySource replay = ReplaySource.from(replayReader).into(primary).logClock(logClock).to(e -> {
-                if (demoted.getCount() == 0) {
-                    throw new Stop();                               // the primary is gone: stop its traffic
-                }
-                kernelEvents[0]++;
-                if (lazy != null && !eager.get()) {
-                    lazy.onEvent(e);
-                } else {
-                    published.incrementAndGet();
-                    toBackup.publish(e.type(), e.entry());
-                }
+            ReplaySource replay = ReplaySource.from(replayReader).logClock(logClock).to(e -> {
+                node.handle(e, ev -> {
+                    kernelEvents[0]++;
+                    if (lazy != null && !eager.get()) {
+                        lazy.onEvent(ev);
+                    } else {
+                        published.incrementAndGet();
+                        toBackup.publish(ev.type(), ev.entry());
+                    }
+                });
                 long t = e.monotonicNanos();
                 if (t >= nextSample[0]) {
                     nextSample[0] = t + 1_000_000_000L;
@@ -226,6 +228,7 @@ final class Demo {
                 say("  backup pre-commit (before the primary is demoted): %d created, %d updated, %d failed",
                         committed.get().created(), committed.get().updated(), committed.get().failed());
                 say("  policy: %s; the primary is demoted and stops", policy.state());
+                toBackup.stats();                                   // the channel has taken every publish so far
                 for (int i = 0; i < 300 && toBackup.pendingFlows() > 0; i++) {
                     Thread.sleep(10);                               // what was in flight when it stopped
                 }
@@ -289,6 +292,86 @@ final class Demo {
         @Override
         public long unacknowledged() {
             return channel.pendingFlows();
+        }
+    }
+
+    /**
+     * The primary replica: applies its traffic's conntrack changes to its table and replicates them, atomically
+     * with respect to its death (the demotion), so that the table seen at the demotion is exactly what the backup
+     * had to hold.
+     */
+    private static final class Primary {
+        private final ConntrackTable table;
+        private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        private boolean dead;
+
+        Primary(ConntrackTable table) {
+            this.table = table;
+        }
+
+        /** Applies one recorded change to the table, then replicates it; refuses once the primary is dead. */
+        void handle(ConntrackEvent e, java.util.function.Consumer<ConntrackEvent> replicate) {
+            lock.lock();
+            try {
+                if (dead) {
+                    throw new Stop();
+                }
+                apply(e.entry(), e.type());
+                replicate.accept(e);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void apply(ConntrackEntry entry, org.hftfw.conntrack.EventType type) {
+            try {
+                switch (type) {
+                    case NEW -> {
+                        table.get(entry.original(), entry.zone()).ifPresent(old -> table.delete(old.original(), old.zone()));
+                        table.create(entry);
+                    }
+                    case UPDATE -> {
+                        if (table.get(entry.original(), entry.zone()).isPresent()) {
+                            table.update(entry);
+                        } else {
+                            table.create(entry.timeout() >= 0 ? entry : entry.toBuilder().timeout(120).build());
+                        }
+                    }
+                    case DESTROY -> {
+                        if (table.get(entry.original(), entry.zone()).isPresent()) {
+                            table.delete(entry.original(), entry.zone());
+                        }
+                    }
+                }
+            } catch (org.hftfw.conntrack.ConntrackException refused) {
+                // a log is not a perfect history (it may start mid-flow): the change is skipped, as a kernel would
+            }
+        }
+
+        /** Holds the primary's changes still while {@code step} runs: the migrator's dump and bulk send. */
+        StateMigrator.Quiesce quiesce() {
+            return new StateMigrator.Quiesce() {
+                @Override
+                public <T> T whileQuiet(java.util.concurrent.Callable<T> step) throws Exception {
+                    lock.lock();
+                    try {
+                        return step.call();
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            };
+        }
+
+        /** The demotion: from now on the primary changes nothing; returns its last table. */
+        List<ConntrackEntry> die() {
+            lock.lock();
+            try {
+                dead = true;
+                return table.list();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 

@@ -65,6 +65,29 @@ public final class StateMigrator {
         }
     }
 
+    /**
+     * Runs the dump-and-send step while the local table's change stream is held still. A live change published
+     * while the migrator sends an older snapshot of the same flow could otherwise be overwritten on the link by
+     * that snapshot (the FT-FW queue keeps only the latest state per flow, whichever was published last). The
+     * caller that publishes live changes supplies this: e.g. run the step under the lock its event path holds, or
+     * on its event thread after draining the event socket (events generated during the dump are newer than what
+     * the dump read, so they may follow it; events generated before it must not).
+     */
+    @FunctionalInterface
+    public interface Quiesce {
+        <T> T whileQuiet(java.util.concurrent.Callable<T> step) throws Exception;
+
+        /** No coordination: for tables nobody else publishes from. */
+        static Quiesce none() {
+            return new Quiesce() {
+                @Override
+                public <T> T whileQuiet(java.util.concurrent.Callable<T> step) throws Exception {
+                    return step.call();
+                }
+            };
+        }
+    }
+
     /** Tunables. */
     public record Config(Duration ackTimeout, Duration pollInterval, int progressEvery) {
         public Config {
@@ -115,6 +138,7 @@ public final class StateMigrator {
     private final Handover handover;
     private final LongSupplier nanoClock;
     private final Pause pause;
+    private volatile Quiesce quiesce = Quiesce.none();
     private volatile Config config;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicInteger refused = new AtomicInteger();
@@ -129,6 +153,12 @@ public final class StateMigrator {
         this.config = Objects.requireNonNull(config);
         this.nanoClock = Objects.requireNonNull(nanoClock);
         this.pause = Objects.requireNonNull(pause);
+    }
+
+    /** Sets how the dump-and-send step is kept consistent with live replication (see {@link Quiesce}). */
+    public StateMigrator quiesce(Quiesce q) {
+        this.quiesce = Objects.requireNonNull(q);
+        return this;
     }
 
     public void reconfigure(Config next) {
@@ -163,26 +193,33 @@ public final class StateMigrator {
         Config cfg = config;
         LOG.info("migrating the whole conntrack table to the backup: {} ({})", reason, urgency);
         long t0 = nanoClock.getAsLong();
-        java.util.List<ConntrackEntry> table;
+        long[] t1 = {t0};
+        int[] sentCount = {0};
         try {
-            table = local.list();
-        } catch (RuntimeException e) {
-            long dump = nanoClock.getAsLong() - t0;
-            return new Report(reason, urgency, 0, dump, 0, 0, 0, false, false, "dump failed: " + e.getMessage());
-        }
-        long t1 = nanoClock.getAsLong();
-        int total = table.size();
-        progress.update("send", 0, total);
-        int sent = 0;
-        for (ConntrackEntry e : table) {
-            link.send(e);
-            if (++sent % cfg.progressEvery() == 0) {
+            quiesce.whileQuiet(() -> {
+                java.util.List<ConntrackEntry> table = local.list();
+                t1[0] = nanoClock.getAsLong();
+                int total = table.size();
+                progress.update("send", 0, total);
+                for (ConntrackEntry e : table) {
+                    link.send(e);
+                    if (++sentCount[0] % cfg.progressEvery() == 0) {
+                        link.flush();
+                        progress.update("send", sentCount[0], total);
+                    }
+                }
                 link.flush();
-                progress.update("send", sent, total);
-            }
+                progress.update("send", sentCount[0], total);
+                return null;
+            });
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            long now = nanoClock.getAsLong();
+            return new Report(reason, urgency, sentCount[0], t1[0] - t0, now - t1[0], 0, 0, false, false,
+                    "dump/send failed: " + e.getMessage());
         }
-        link.flush();
-        progress.update("send", sent, total);
+        int total = sentCount[0];
         long t2 = nanoClock.getAsLong();
         long deadline = t2 + cfg.ackTimeout().toNanos();
         long lastReport = t2;
@@ -198,7 +235,7 @@ public final class StateMigrator {
         long t3 = nanoClock.getAsLong();
         progress.update("acknowledged", (int) Math.max(0, total - Math.max(0, pending)), total);
         if (!allAcked && urgency == Urgency.PLANNED) {
-            return new Report(reason, urgency, total, t1 - t0, t2 - t1, t3 - t2, 0, false, false,
+            return new Report(reason, urgency, total, t1[0] - t0, t2 - t1[0], t3 - t2, 0, false, false,
                     pending + " messages unacknowledged after " + cfg.ackTimeout().toMillis()
                             + " ms: staying primary (planned migration)");
         }
@@ -211,11 +248,11 @@ public final class StateMigrator {
             throw e;
         } catch (Exception e) {
             long t4 = nanoClock.getAsLong();
-            return new Report(reason, urgency, total, t1 - t0, t2 - t1, t3 - t2, t4 - t3, allAcked, false,
+            return new Report(reason, urgency, total, t1[0] - t0, t2 - t1[0], t3 - t2, t4 - t3, allAcked, false,
                     "handover failed: " + e.getMessage());
         }
         long t4 = nanoClock.getAsLong();
-        return new Report(reason, urgency, total, t1 - t0, t2 - t1, t3 - t2, t4 - t3, allAcked, true, failure);
+        return new Report(reason, urgency, total, t1[0] - t0, t2 - t1[0], t3 - t2, t4 - t3, allAcked, true, failure);
     }
 
     public boolean isRunning() {

@@ -146,6 +146,25 @@ class StateMigratorTest {
     }
 
     @Test
+    void dumpAndSendRunWhileTheLiveStreamIsHeldStill() throws Exception {
+        FakeLink link = new FakeLink();
+        List<String> order = new ArrayList<>();
+        StateMigrator m = migrator(tableWith(3), link, recordingHandover, Duration.ofSeconds(1));
+        m.quiesce(new StateMigrator.Quiesce() {
+            @Override
+            public <T> T whileQuiet(java.util.concurrent.Callable<T> step) throws Exception {
+                order.add("hold");
+                T r = step.call();
+                order.add("sent " + link.sent.size() + ", release");
+                return r;
+            }
+        });
+        StateMigrator.Report r = m.migrate("manual", StateMigrator.Urgency.PLANNED, (s, d, n) -> { });
+        assertTrue(r.handedOver());
+        assertEquals(List.of("hold", "sent 3, release"), order, "the whole table was queued before live changes resumed");
+    }
+
+    @Test
     void configIsValidated() {
         assertThrows(IllegalArgumentException.class, () -> new StateMigrator.Config(Duration.ZERO, Duration.ofMillis(1), 1));
         assertThrows(IllegalArgumentException.class, () -> new StateMigrator.Config(Duration.ofSeconds(1), Duration.ofMillis(1), 0));
