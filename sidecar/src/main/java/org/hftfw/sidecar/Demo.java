@@ -138,7 +138,7 @@ final class Demo {
                     demoted.countDown();
                 }
             };
-            StateMigrator migrator = new StateMigrator(primary, new ChannelLink(toBackup),
+            StateMigrator migrator = new StateMigrator(primary, new org.hftfw.migrator.FtfwBulkLink(toBackup),
                     MigrationOrders.commitOnly(handover), StateMigrator.Config.defaults(), System::nanoTime,
                     StateMigrator.Pause.sleeping()).quiesce(node.quiesce());
             AtomicReference<PolicyDaemon> policyRef = new AtomicReference<>();
@@ -275,24 +275,6 @@ final class Demo {
                 .sorted(Comparator.comparing(e -> e.original().toString())).limit(5)
                 .forEach(e -> out.println("  differs: " + org.hftfw.conntrack.ConntrackText.entry(e)));
         return held == primaryTable.size();
-    }
-
-    /** The migrator's bulk path over the FT-FW channel ({@code conntrackd -B}: states go out as updates). */
-    private record ChannelLink(FtfwChannel channel) implements StateMigrator.BulkLink {
-        @Override
-        public void send(ConntrackEntry entry) {
-            channel.publish(org.hftfw.conntrack.EventType.UPDATE, entry);
-        }
-
-        @Override
-        public void flush() {
-            // the channel's event loop sends as soon as it runs
-        }
-
-        @Override
-        public long unacknowledged() {
-            return channel.pendingFlows();
-        }
     }
 
     /**

@@ -95,7 +95,7 @@ public final class MigrationBench {
                         public void demoteSelf() {
                         }
                     };
-                    StateMigrator m = new StateMigrator(ka, new ChannelLink(chA), commit,
+                    StateMigrator m = new StateMigrator(ka, new FtfwBulkLink(chA), commit,
                             new StateMigrator.Config(Duration.ofSeconds(60), Duration.ofMillis(1), 5_000),
                             System::nanoTime, StateMigrator.Pause.sleeping());
                     StateMigrator.Report rep = m.migrate("bench", StateMigrator.Urgency.PLANNED, (s, d, t) -> { });
@@ -333,23 +333,6 @@ public final class MigrationBench {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }
-    }
-
-    /** The migrator's bulk path over an FT-FW channel. */
-    private record ChannelLink(FtfwChannel channel) implements StateMigrator.BulkLink {
-        @Override
-        public void send(ConntrackEntry entry) {
-            channel.publish(org.hftfw.conntrack.EventType.UPDATE, entry);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public long unacknowledged() {
-            return channel.pendingFlows();
         }
     }
 }
