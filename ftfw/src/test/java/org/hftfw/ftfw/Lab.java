@@ -1,12 +1,6 @@
 package org.hftfw.ftfw;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +17,6 @@ import org.junit.jupiter.api.Assumptions;
  * in the namespace it was created in). Everything created is removed by {@link #close}.
  */
 final class Lab implements AutoCloseable {
-    private static final int CLONE_NEWNET = 0x40000000;
 
     final String a;
     final String b;
@@ -159,42 +152,8 @@ final class Lab implements AutoCloseable {
     }
 
     /** Runs {@code task} on a thread that has entered namespace {@code ns} (sockets it opens live there). */
-    static <T> T inNetns(String ns, Callable<T> task) throws Exception {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                enter(ns);
-                f.complete(task.call());
-            } catch (Throwable e) {
-                f.completeExceptionally(e);
-            }
-        }, "netns-" + ns);
-        t.start();
-        return f.get(30, TimeUnit.SECONDS);
-    }
-
-    private static void enter(String ns) throws Throwable {
-        Linker linker = Linker.nativeLinker();
-        var libc = linker.defaultLookup();
-        MethodHandle open = linker.downcallHandle(libc.find("open").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
-                Linker.Option.firstVariadicArg(2));
-        MethodHandle setns = linker.downcallHandle(libc.find("setns").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-        MethodHandle close = linker.downcallHandle(libc.find("close").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment path = arena.allocateFrom("/var/run/netns/" + ns);
-            int fd = (int) open.invokeExact(path, 0);
-            if (fd < 0) {
-                throw new IOException("cannot open netns " + ns);
-            }
-            int rc = (int) setns.invokeExact(fd, CLONE_NEWNET);
-            int ignored = (int) close.invokeExact(fd);
-            if (rc != 0) {
-                throw new IOException("setns(" + ns + ") failed");
-            }
-        }
+    static <T> T inNetns(String ns, Callable<T> task) {
+        return org.hftfw.conntrack.netlink.Ctnetlink.callInNetns(Path.of("/var/run/netns", ns), task);
     }
 
     @Override
