@@ -1,6 +1,5 @@
 package org.hftfw.sidecar.sync;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -77,7 +76,6 @@ final class ProactivePath implements AutoCloseable {
     private final Object switchLock = new Object();
     private Decision lastSeen;
     private volatile boolean replicatingAll;
-    private volatile boolean firstRoundLogged;
     private volatile Migration pending;
     private volatile Migration last;
     private volatile Demotion lastDemotion;
@@ -105,7 +103,10 @@ final class ProactivePath implements AutoCloseable {
         this.sampling = new SamplingLoop(sources, predictor, clock::getAsLong, this::onRound);
     }
 
-    /** Starts the sources (each one's availability is logged) and the sampling schedule. */
+    /**
+     * Starts the sources and the sampling schedule. Each source's availability is logged once here by the sampling
+     * loop ({@code fault source kmsg: UNAVAILABLE(reason)}); later changes come as INFO alerts of the predictor.
+     */
     void start(Scheduler scheduler) {
         LOG.info("proactive path: predictor over {} ({} sources, every {}), policy {}{}, commit hook {}, demote hook {}",
                 settings.roots().isHost() ? "the host" : settings.roots().sysfs(),
@@ -126,28 +127,8 @@ final class ProactivePath implements AutoCloseable {
 
     /** One sampling round: alerts to the policy (logged with their evidence by the predictor). */
     private void onRound(long now, List<Alert> alerts) {
-        if (!firstRoundLogged) {
-            firstRoundLogged = true;
-            logSources();
-        }
         policy.onAlerts(now, alerts);
         noteDecisions();
-    }
-
-    private void logSources() {
-        List<String> none = new ArrayList<>();
-        Map<String, SourceSample> latest = sampling.latest();
-        latest.forEach((name, s) -> {
-            if (!s.availability().givesSignal()) {
-                none.add(name + " (" + s.availability().label() + ")");
-            }
-        });
-        if (none.isEmpty()) {
-            LOG.info("fault sources: all {} give a signal", latest.size());
-        } else {
-            LOG.warn("fault sources: {} of {} give a signal; no signal (not the same as healthy) from: {}",
-                    latest.size() - none.size(), latest.size(), String.join(", ", none.stream().sorted().toList()));
-        }
     }
 
     /** Counts the decisions taken since the last call; ends replicate-all when the policy is back where it starts. */

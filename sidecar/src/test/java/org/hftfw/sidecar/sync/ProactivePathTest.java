@@ -133,6 +133,25 @@ class ProactivePathTest {
 
     @Test
     void anUncorrectedMemoryErrorMigratesTheWholeTableCommitsAndThenDemotes() throws Exception {
+        try (LogCapture log = new LogCapture()) {
+            migrationOnAnUncorrectedMemoryError();
+            List<String> lines = log.lines();
+            for (String src : new String[] {"kmsg", "rasdaemon", "mcelog"}) {
+                assertEquals(1, log.count("fault source " + src + ": UNAVAILABLE("),
+                        src + " is logged once as UNAVAILABLE with its reason: " + lines);
+            }
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("ERROR alert CRITICAL edac:MEM_UE:")
+                    && l.contains("uncorrected memory error [")), "the alert with its evidence: " + lines);
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("INFO policy: HEALTHY -> MIGRATING MIGRATE_NOW: 1 "
+                    + "CRITICAL+ signal alert(s) within 1m [CRITICAL edac:MEM_UE")), "the decision with its evidence");
+            assertTrue(lines.stream().anyMatch(l -> l.contains("migration handed over: 300 entries, Tprop")), lines.toString());
+            assertTrue(lines.stream().anyMatch(l -> l.contains("policy: MIGRATING -> HANDED_OVER DEMOTE: event: "
+                    + "migration-done")), lines.toString());
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("INFO demoted (")), lines.toString());
+        }
+    }
+
+    private void migrationOnAnUncorrectedMemoryError() throws Exception {
         List<ConntrackEntry> table = table(300);
         start("", table);
         tick(0);
@@ -183,7 +202,11 @@ class ProactivePathTest {
         start("policy.dry-run = true", table(50));
         tick(0);
         injector.inject(FaultKind.EDAC_UE, 1, "mc0");
-        tick(60);
+        try (LogCapture log = new LogCapture()) {
+            tick(60);
+            assertEquals(1, log.count("WARN policy DRY-RUN: HEALTHY -> MIGRATING: would call MIGRATE_NOW(1 CRITICAL+ "
+                    + "signal alert(s) within 1m [CRITICAL edac:MEM_UE"), log.lines().toString());
+        }
         assertEquals(PolicyConfig.MIGRATING, path.policy().state(), "the machine advances in dry-run");
         Decision d = path.policy().decisions().getFirst();
         assertEquals(Action.MIGRATE_NOW, d.action());
