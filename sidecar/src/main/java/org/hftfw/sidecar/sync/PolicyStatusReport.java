@@ -92,7 +92,7 @@ final class PolicyStatusReport {
         return s < 120 ? String.format(Locale.ROOT, "%.1f s", s) : String.format(Locale.ROOT, "%.0f min", s / 60);
     }
 
-    private static String duration(java.time.Duration d) {
+    static String duration(java.time.Duration d) {
         return d.toString().substring(2).toLowerCase(Locale.ROOT);
     }
 }

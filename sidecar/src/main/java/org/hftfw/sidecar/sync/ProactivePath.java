@@ -110,7 +110,8 @@ final class ProactivePath implements AutoCloseable {
     void start(Scheduler scheduler) {
         LOG.info("proactive path: predictor over {} ({} sources, every {}), policy {}{}, commit hook {}, demote hook {}",
                 settings.roots().isHost() ? "the host" : settings.roots().sysfs(),
-                settings.allSources() ? "all" : "sysfs", settings.interval(), settings.policy().initial(),
+                settings.allSources() ? "all" : "sysfs", PolicyStatusReport.duration(settings.interval()),
+                settings.policy().initial(),
                 settings.policy().dryRun() ? " DRY-RUN (decisions are only logged)" : "",
                 describe(settings.migration().commitCommand()), describe(settings.migration().demoteCommand()));
         if (settings.migration().commitCommand().isEmpty() && !settings.policy().dryRun()) {
