@@ -264,6 +264,8 @@ class ProactiveLabTest {
                 n + " entries; Tprop", "demotions: 1 done"}) {
                 assertTrue(status.contains(s), s + " in:\n" + status);
             }
+            String stats = cli("sync", "stats", "--socket", primary.control().path().toString());
+            assertTrue(stats.contains("proactive path: policy HANDED_OVER, 2 decisions, 1 migrations handed over"), stats);
             String metrics = scrape(primary);
             for (String s : new String[] {"hftfw_migrations_total{outcome=\"handed_over\"} 1",
                 "hftfw_policy_state{state=\"HANDED_OVER\"} 1", "hftfw_predictor_alerts_total{severity=\"critical\"} 1",
