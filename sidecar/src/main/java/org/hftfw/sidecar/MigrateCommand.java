@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 
 /** {@code hftfw migrate …}: the proactive path's state migration. */
 @Command(name = "migrate", mixinStandardHelpOptions = true, description = "Whole-table state migration.",
-        subcommands = MigrateCommand.Bench.class)
+        subcommands = {MigrateCommand.Bench.class, org.hftfw.sidecar.sync.ProactiveCommands.Now.class})
 final class MigrateCommand {
 
     @Command(name = "bench", mixinStandardHelpOptions = true,

@@ -15,9 +15,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code hftfw policy …}: offline checks of the fault predictor and policy daemon. */
-@Command(name = "policy", mixinStandardHelpOptions = true, description = "Offline checks of the predictor and policy.",
-        subcommands = PolicyCommand.Replay.class)
+/**
+ * {@code hftfw policy …}: offline checks of the fault predictor and policy daemon; {@code status} and {@code manual}
+ * talk to the running daemon.
+ */
+@Command(name = "policy", mixinStandardHelpOptions = true,
+        description = "Offline checks of the predictor and policy; the running daemon's policy (status, manual).",
+        subcommands = {PolicyCommand.Replay.class, org.hftfw.sidecar.sync.ProactiveCommands.Status.class,
+            org.hftfw.sidecar.sync.ProactiveCommands.Manual.class})
 final class PolicyCommand {
 
     @Command(name = "replay", mixinStandardHelpOptions = true,

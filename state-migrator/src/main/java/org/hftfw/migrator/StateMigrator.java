@@ -1,10 +1,12 @@
 package org.hftfw.migrator;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackTable;
 import org.slf4j.Logger;
@@ -133,7 +135,7 @@ public final class StateMigrator {
         void update(String step, int done, int total);
     }
 
-    private final ConntrackTable local;
+    private final Supplier<? extends List<ConntrackEntry>> dump;
     private final BulkLink link;
     private final Handover handover;
     private final LongSupplier nanoClock;
@@ -147,7 +149,16 @@ public final class StateMigrator {
 
     public StateMigrator(ConntrackTable local, BulkLink link, Handover handover, Config config, LongSupplier nanoClock,
                          Pause pause) {
-        this.local = Objects.requireNonNull(local);
+        this(Objects.requireNonNull(local)::list, link, handover, config, nanoClock, pause);
+    }
+
+    /**
+     * A migrator whose table comes from {@code dump} instead of a whole kernel table, e.g. the replication daemon's
+     * filtered dump (conntrackd's {@code -B} sends its internal cache, i.e. the filtered table, too).
+     */
+    public StateMigrator(Supplier<? extends List<ConntrackEntry>> dump, BulkLink link, Handover handover, Config config,
+                         LongSupplier nanoClock, Pause pause) {
+        this.dump = Objects.requireNonNull(dump);
         this.link = Objects.requireNonNull(link);
         this.handover = Objects.requireNonNull(handover);
         this.config = Objects.requireNonNull(config);
@@ -197,7 +208,7 @@ public final class StateMigrator {
         int[] sentCount = {0};
         try {
             quiesce.whileQuiet(() -> {
-                java.util.List<ConntrackEntry> table = local.list();
+                List<ConntrackEntry> table = dump.get();
                 t1[0] = nanoClock.getAsLong();
                 int total = table.size();
                 progress.update("send", 0, total);

@@ -137,6 +137,13 @@ class FirewallTrafficLabTest {
         return m;
     }
 
+    /** Streams over a synchronized list need its lock: the event thread appends while we look. */
+    private static boolean seen(List<ConntrackEvent> events, java.util.function.Predicate<ConntrackEvent> p) {
+        synchronized (events) {
+            return events.stream().anyMatch(p);
+        }
+    }
+
     @Test
     void eventStreamPrintsExactlyAsConntrackEvents() throws Exception {
         fw.flush();
@@ -152,7 +159,7 @@ class FirewallTrafficLabTest {
             while (!ready && System.nanoTime() < deadline) {
                 fw.create(start);
                 Thread.sleep(100);
-                ready = Files.readString(out).contains("sport=1 dport=1") && ours.stream().anyMatch(isCanary(start));
+                ready = Files.readString(out).contains("sport=1 dport=1") && seen(ours, isCanary(start));
                 fw.delete(start.original(), 0);
             }
             assertTrue(ready, "conntrack -E did not start");
@@ -171,7 +178,7 @@ class FirewallTrafficLabTest {
             fw.create(end);
             deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (System.nanoTime() < deadline
-                    && !(Files.readString(out).contains("sport=2 dport=2") && ours.stream().anyMatch(isCanary(end)))) {
+                    && !(Files.readString(out).contains("sport=2 dport=2") && seen(ours, isCanary(end)))) {
                 Thread.sleep(50);
             }
             tool.destroy();

@@ -38,6 +38,15 @@ public final class MetricsRegistry {
         return add(name, new Metric("gauge", help, null, Objects.requireNonNull(values), label));
     }
 
+    /** A family of counters keyed by one label, e.g. alerts per severity: {@code label="severity"}. */
+    public MetricsRegistry counters(String name, String help, String label,
+                                    Supplier<Map<String, ? extends Number>> values) {
+        if (!NAME.matcher(label).matches()) {
+            throw new IllegalArgumentException("bad label name: " + label);
+        }
+        return add(name, new Metric("counter", help, null, Objects.requireNonNull(values), label));
+    }
+
     private MetricsRegistry add(String name, Metric m) {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("bad metric name: " + name);

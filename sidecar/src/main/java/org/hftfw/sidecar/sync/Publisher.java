@@ -54,7 +54,7 @@ final class Publisher implements ConntrackEventListener {
     /** Counters of the stage. */
     record Stats(long events, long filtered, long published, long destroysForced, long overruns, long resyncs,
                  long resyncDestroys, long resyncUpdates, long staleDeferredDropped, long bulkSnapshots,
-                 int backupHolds, boolean lazyActive) {}
+                 int backupHolds, boolean lazyActive, boolean replicateAll) {}
 
     private final FlowFilter filter;
     private final Outbound out;
@@ -62,6 +62,7 @@ final class Publisher implements ConntrackEventListener {
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<FlowId, ConntrackEntry> held = new HashMap<>();
     private LazyReplicator lazy;
+    private boolean replicateAll;
     private long resyncAtNanos = Long.MIN_VALUE;
     private long events;
     private long filtered;
@@ -93,9 +94,33 @@ final class Publisher implements ConntrackEventListener {
         }
     }
 
+    /**
+     * Holds live replication still while a migration dumps the table and queues it (see
+     * {@link org.hftfw.migrator.StateMigrator.Quiesce}): no live change is published between the dump and the
+     * queueing of its snapshot, so a snapshot never overwrites a newer change on the link. Events keep queueing in
+     * the kernel's event socket meanwhile. Not covered: an event the kernel generated before the dump but that
+     * reaches us after it carries an older state than the dump read; the next change of that flow repairs it.
+     */
+    org.hftfw.migrator.StateMigrator.Quiesce quiesce() {
+        return new org.hftfw.migrator.StateMigrator.Quiesce() {
+            @Override
+            public <T> T whileQuiet(java.util.concurrent.Callable<T> step) throws Exception {
+                lock.lock();
+                try {
+                    return step.call();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        };
+    }
+
     /** The sink to build a lazy replicator with: its decisions are published by this stage. */
     org.hftfw.lazy.ReplicationSink lazySink() {
         return (event, atNanos) -> {
+            if (replicateAll) {
+                return;                                     // already sent directly (replicate-all while migrating)
+            }
             if (event.monotonicNanos() < resyncAtNanos) {
                 staleDeferredDropped++;
                 return;
@@ -122,6 +147,11 @@ final class Publisher implements ConntrackEventListener {
                 send(e.type(), e.entry());
                 return;
             }
+            if (replicateAll) {
+                lazy.onEvent(e);                            // keeps learning; its sends are suppressed
+                send(e.type(), e.entry());
+                return;
+            }
             lazy.onEvent(e);
             if (e.type() == EventType.DESTROY && held.containsKey(FlowId.of(e.entry()))) {
                 destroysForced++;
@@ -141,6 +171,25 @@ final class Publisher implements ConntrackEventListener {
         }
         published++;
         out.publish(type, entry);
+    }
+
+    /**
+     * Replicates every change (true) or lets the lazy replicator decide again (false). The proactive path switches
+     * this on when a migration is ordered: the failure is expected, so nothing may be held back until the handover.
+     * While it is on, every accepted change is sent directly; the lazy replicator still sees the events (it keeps
+     * learning) but what it would send is suppressed, and a deferred send older than either switch is dropped (a
+     * newer state has been sent directly).
+     */
+    void replicateAll(boolean on) {
+        lock.lock();
+        try {
+            if (replicateAll != on) {
+                replicateAll = on;
+                resyncAtNanos = Math.max(resyncAtNanos, clock.getAsLong());
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Sweeps the lazy replicator's deadlines (deferred sends go out); called from a timer. */
@@ -289,7 +338,7 @@ final class Publisher implements ConntrackEventListener {
         lock.lock();
         try {
             return new Stats(events, filtered, published, destroysForced, overruns, resyncs, resyncDestroys,
-                    resyncUpdates, staleDeferredDropped, bulkSnapshots, held.size(), lazy != null);
+                    resyncUpdates, staleDeferredDropped, bulkSnapshots, held.size(), lazy != null, replicateAll);
         } finally {
             lock.unlock();
         }

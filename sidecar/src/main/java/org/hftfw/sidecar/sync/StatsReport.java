@@ -63,6 +63,13 @@ final class StatsReport {
                     lc.result().requested(), lc.millis(), lc.result().created(), lc.result().updated(),
                     lc.result().failed()));
         }
+        ProactivePath pp = d.proactive();
+        if (pp != null) {
+            sb.append(String.format(Locale.ROOT, "proactive path: policy %s%s, %d decisions, %d migrations handed over, "
+                    + "%d failed%s ('hftfw policy status' for details)%n", pp.policy().state(),
+                    pp.settings().policy().dryRun() ? " (dry-run)" : "", pp.decisionsTotal(), pp.migrator().completed(),
+                    pp.migrator().failed(), pp.replicatingAll() ? "; replicating every change" : ""));
+        }
         sb.append(String.format(Locale.ROOT, "config: %d reloads, %d rejected%s%n", d.config().reloads(),
                 d.config().rejected(), d.config().lastError() == null ? "" : " (last: " + d.config().lastError() + ")"));
         return sb.toString();

@@ -27,6 +27,9 @@ import org.hftfw.lazy.InvalidConfigException;
 import org.hftfw.lazy.LazyReplicator;
 import org.hftfw.lazy.LearnedModel;
 import org.hftfw.lazy.ModelFile;
+import org.hftfw.migrator.CommandHandover;
+import org.hftfw.migrator.StateMigrator;
+import org.hftfw.predictor.Scheduler;
 import org.hftfw.sidecar.config.ReloadableConfig;
 import org.hftfw.sidecar.metrics.MetricsRegistry;
 import org.hftfw.sidecar.metrics.MetricsServer;
@@ -75,6 +78,7 @@ final class SyncDaemon implements AutoCloseable {
     private Publisher publisher;
     private ConntrackTable.EventSubscription subscription;
     private ScheduledExecutorService timer;
+    private ProactivePath proactive;
     private ControlServer control;
     private MetricsServer metricsServer;
     private final MetricsRegistry metrics = new MetricsRegistry();
@@ -143,6 +147,14 @@ final class SyncDaemon implements AutoCloseable {
             timer.scheduleAtFixedRate(this::tickSafely, tick, tick, TimeUnit.NANOSECONDS);
             subscription = table.subscribe(publisher);
         }
+        if (s.proactive().enabled()) {
+            if (role.publishes()) {
+                startProactive(s.proactive());
+            } else {
+                LOG.warn("predictor.enabled is ignored on a backup: it has no table to migrate (run as primary or "
+                        + "both)");
+            }
+        }
 
         control = ControlServer.start(s.control().socket(), this::handle);
         resources.add(control);
@@ -160,6 +172,17 @@ final class SyncDaemon implements AutoCloseable {
                 StatsReport.describe(role.publishes() && s.lazy().enabled() ? s.lazy().config() : null),
                 filter.ignoreList(), s.filter().protocols().isEmpty() ? "all"
                         : s.filter().protocols().stream().map(org.hftfw.conntrack.IpProto::name).sorted().toList());
+    }
+
+    /** The proactive path over this daemon's kernel table (filtered, as a bulk send) and FT-FW channel. */
+    private void startProactive(ProactiveSettings p) {
+        ProactiveSettings.Migration m = p.migration();
+        proactive = new ProactivePath(p, () -> new ArrayList<>(publisher.bulkSnapshot(table.list())),
+                new org.hftfw.migrator.FtfwBulkLink(channel), new CommandHandover(m.commitCommand(), m.demoteCommand(),
+                        m.commandTimeout()), publisher::replicateAll, clock, StateMigrator.Pause.sleeping())
+                .quiesce(publisher.quiesce());
+        resources.add(proactive);
+        proactive.start(Scheduler.daemon("hftfw-predictor"));
     }
 
     private void tickSafely() {
@@ -271,9 +294,9 @@ final class SyncDaemon implements AutoCloseable {
         SyncSettings.Lazy now = appliedLazy;
         if (!next.link().equals(started.link()) || !next.events().equals(started.events())
                 || !next.filter().equals(started.filter()) || !next.control().equals(started.control())
-                || !next.metrics().equals(started.metrics())) {
-            LOG.warn("configuration reloaded: changes outside 'lazy' (sync link, events, filter, control, metrics) "
-                    + "take effect at the next restart");
+                || !next.metrics().equals(started.metrics()) || !next.proactive().equals(started.proactive())) {
+            LOG.warn("configuration reloaded: changes outside 'lazy' (sync link, events, filter, control, metrics, "
+                    + "predictor, policy, migration) take effect at the next restart");
         }
         if (!role.publishes()) {
             return;
@@ -303,6 +326,11 @@ final class SyncDaemon implements AutoCloseable {
 
     /** Serves one control-socket command. */
     ControlProtocol.Reply handle(String request) {
+        String[] words = request.trim().split("\\s+", 3);
+        String first = words[0].toLowerCase(Locale.ROOT);
+        if (first.equals("policy") || first.equals("migrate")) {
+            return proactiveCommand(words);
+        }
         String cmd = request.trim().toLowerCase(Locale.ROOT);
         return switch (cmd) {
             case "commit" -> commit();
@@ -326,8 +354,43 @@ final class SyncDaemon implements AutoCloseable {
                 channel.sendBulk();
                 yield ControlProtocol.Reply.ok("bulk send of the kernel table to " + ftfwConfig.peer() + " started");
             }
-            default -> ControlProtocol.Reply.error("unknown command '" + request + "' (commit, stats, flush, resync, bulk)");
+            default -> ControlProtocol.Reply.error("unknown command '" + request + "' (commit, stats, flush, resync, "
+                    + "bulk, policy status, policy manual COMMAND [WHY], migrate now [WHY])");
         };
+    }
+
+    /** {@code policy status}, {@code policy manual COMMAND [WHY]}, {@code migrate now [WHY]}. */
+    private ControlProtocol.Reply proactiveCommand(String[] words) {
+        if (proactive == null) {
+            return ControlProtocol.Reply.error("the proactive path is not running here (it needs predictor.enabled = "
+                    + "true and the role primary or both; this daemon is " + role.label()
+                    + (started.proactive().enabled() ? "" : ", predictor.enabled = false") + ")");
+        }
+        String sub = words.length > 1 ? words[1].toLowerCase(Locale.ROOT) : "";
+        String rest = words.length > 2 ? words[2] : "";
+        if (words[0].equalsIgnoreCase("policy") && sub.equals("status")) {
+            return ControlProtocol.Reply.ok(PolicyStatusReport.format(proactive));
+        }
+        String command;
+        String why;
+        if (words[0].equalsIgnoreCase("migrate") && sub.equals("now")) {
+            command = "migrate-now";
+            why = rest;
+        } else if (words[0].equalsIgnoreCase("policy") && sub.equals("manual") && !rest.isBlank()) {
+            String[] cw = rest.split("\\s+", 2);
+            command = cw[0];
+            why = cw.length > 1 ? cw[1] : "";
+        } else {
+            return ControlProtocol.Reply.error("unknown command '" + String.join(" ", words)
+                    + "' (policy status, policy manual COMMAND [WHY], migrate now [WHY])");
+        }
+        try {
+            org.hftfw.policy.Decision d = proactive.manual(command, why);
+            boolean dry = started.proactive().policy().dryRun() && d.action() != org.hftfw.policy.Action.NONE;
+            return ControlProtocol.Reply.ok(d + (dry ? "\n(dry-run: nothing was done)" : "") + "\n");
+        } catch (IllegalStateException e) {
+            return ControlProtocol.Reply.error(e.getMessage());
+        }
     }
 
     private ControlProtocol.Reply commit() {
@@ -375,6 +438,11 @@ final class SyncDaemon implements AutoCloseable {
 
     ControlServer control() {
         return control;
+    }
+
+    /** The proactive path, or null when it does not run here. */
+    ProactivePath proactive() {
+        return proactive;
     }
 
     MetricsRegistry metrics() {

@@ -1,5 +1,6 @@
 package org.hftfw.sidecar.sync;
 
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
@@ -10,6 +11,7 @@ import org.hftfw.ftfw.ExternalCache;
 import org.hftfw.ftfw.FtfwStats;
 import org.hftfw.lazy.ClassMetrics;
 import org.hftfw.lazy.ReplicatorMetrics;
+import org.hftfw.predictor.Severity;
 import org.hftfw.sidecar.metrics.MetricsRegistry;
 
 /**
@@ -82,12 +84,67 @@ final class SyncMetrics {
             r.counter("hftfw_replication_filtered_total", "events ignored by the filter", () -> p.get().filtered());
             r.counter("hftfw_replication_published_total", "changes handed to the FT-FW channel", () -> p.get().published());
             r.gauge("hftfw_replication_backup_flows", "flows the backup holds (last state sent)", () -> p.get().backupHolds());
+            r.gauge("hftfw_replication_replicate_all", "1 while every change is replicated because a migration was "
+                    + "ordered", () -> p.get().replicateAll() ? 1 : 0);
             r.gauge("hftfw_lazy_enabled", "1 when the lazy replicator decides what is sent", () -> p.get().lazyActive() ? 1 : 0);
             Memo<Map<String, Number>> lazy = new Memo<>(() -> lazyValues(d.publisher().lazyMetrics()));
             r.gauges("hftfw_lazy", "lazy replicator metrics (0 when off)", "metric", lazy::get);
         }
+        if (d.proactive() != null) {
+            proactive(r, d.proactive());
+        }
         r.counter("hftfw_config_reloads_total", "configuration reloads applied", () -> d.config().reloads());
         r.counter("hftfw_config_rejected_total", "configuration reloads rejected", () -> d.config().rejected());
+    }
+
+    /** Alerts, policy state and decisions, migrations with their Tprop, demotions. */
+    private static void proactive(MetricsRegistry r, ProactivePath p) {
+        r.counters("hftfw_predictor_alerts_total", "alerts raised by the fault predictor", "severity", () -> {
+            Map<String, Number> v = new TreeMap<>();
+            for (Severity s : Severity.values()) {
+                v.put(s.name().toLowerCase(Locale.ROOT), p.predictor().counters().count(s));
+            }
+            return v;
+        });
+        r.gauges("hftfw_predictor_source_signal", "1 when a fault source gives a signal (available or degraded), 0 "
+                + "when it is unavailable", "source", () -> {
+                    Map<String, Number> v = new TreeMap<>();
+                    p.sources().forEach((name, s) -> v.put(name, s.availability().givesSignal() ? 1 : 0));
+                    return v;
+                });
+        r.gauges("hftfw_policy_state", "1 for the policy daemon's current state", "state", () -> {
+            Map<String, Number> v = new TreeMap<>();
+            String now = p.policy().state();
+            for (String s : p.policy().config().states()) {
+                v.put(s, s.equals(now) ? 1 : 0);
+            }
+            return v;
+        });
+        r.counter("hftfw_policy_decisions_total", "transitions taken by the policy daemon", p::decisionsTotal);
+        r.gauge("hftfw_policy_dry_run", "1 when the policy only logs its decisions", () -> p.settings().policy().dryRun() ? 1 : 0);
+        r.gauge("hftfw_policy_noisy_signals", "signals currently damped as noisy", () -> p.policy().noisySignals().size());
+        r.counters("hftfw_migrations_total", "state migrations by outcome", "outcome", () -> Map.of(
+                "handed_over", p.migrator().completed(), "failed", p.migrator().failed(),
+                "refused", p.migrator().refused()));
+        r.gauge("hftfw_migration_running", "1 while a migration runs", () -> p.migrator().isRunning() ? 1 : 0);
+        r.gauges("hftfw_migration_last_seconds", "the last migration: Tprop and its steps (decision, dump, send, ack, "
+                + "commit)", "step", () -> {
+                    Map<String, Number> v = new TreeMap<>();
+                    ProactivePath.Migration m = p.lastMigration();
+                    if (m != null) {
+                        v.put("tprop", m.tpropNanos() / 1e9);
+                        v.put("decision", m.decisionNanos() / 1e9);
+                        v.put("dump", m.report().dumpNanos() / 1e9);
+                        v.put("send", m.report().sendNanos() / 1e9);
+                        v.put("ack", m.report().ackNanos() / 1e9);
+                        v.put("commit", m.report().handoverNanos() / 1e9);
+                    }
+                    return v;
+                });
+        r.gauge("hftfw_migration_last_entries", "entries sent by the last migration",
+                () -> p.lastMigration() == null ? 0 : p.lastMigration().report().entries());
+        r.counters("hftfw_demotions_total", "demotion hooks run, by outcome", "outcome",
+                () -> Map.of("done", p.demotionsOk(), "failed", p.demotionsFailed()));
     }
 
     private static void counter(MetricsRegistry r, Supplier<FtfwStats> s, String name, String help,

@@ -31,8 +31,10 @@ import org.hftfw.sidecar.config.InvalidConfigException;
  * @param filter   which flows are replicated (conntrackd's {@code Filter})
  * @param control  the control socket (conntrackd's {@code UNIX { Path }})
  * @param metrics  the Prometheus endpoint
+ * @param proactive the proactive path: fault predictor, policy daemon, state migrator and its hooks
  */
-record SyncSettings(Link link, Events events, Lazy lazy, Filter filter, Control control, Metrics metrics) {
+record SyncSettings(Link link, Events events, Lazy lazy, Filter filter, Control control, Metrics metrics,
+                    ProactiveSettings proactive) {
 
     /**
      * @param local             our address on the sync link ({@code IPv4_address}) and the port we receive on
@@ -126,7 +128,7 @@ record SyncSettings(Link link, Events events, Lazy lazy, Filter filter, Control 
             }
             control.socket = "/run/hftfw/sync.ctl"
             metrics { enabled = true, address = "127.0.0.1:9477" }
-            """;
+            """ + ProactiveSettings.DEFAULTS;
 
     static Config defaults() {
         return ConfigFactory.parseString(DEFAULTS);
@@ -136,7 +138,7 @@ record SyncSettings(Link link, Events events, Lazy lazy, Filter filter, Control 
     static SyncSettings from(Config c, Path baseDir) {
         Reader r = new Reader(c, baseDir);
         SyncSettings s = new SyncSettings(r.link(), r.events(), r.lazy(), r.filter(),
-                new Control(r.path("control.socket", false)), r.metrics());
+                new Control(r.path("control.socket", false)), r.metrics(), ProactiveSettings.read(r));
         if (!r.problems.isEmpty()) {
             throw new InvalidConfigException(String.join("; ", r.problems));
         }
@@ -144,8 +146,8 @@ record SyncSettings(Link link, Events events, Lazy lazy, Filter filter, Control 
     }
 
     /** Reads keys one by one, collecting every problem instead of stopping at the first. */
-    private static final class Reader {
-        private final Config c;
+    static final class Reader {
+        final Config c;
         private final Path baseDir;
         final List<String> problems = new ArrayList<>();
 
@@ -154,7 +156,7 @@ record SyncSettings(Link link, Events events, Lazy lazy, Filter filter, Control 
             this.baseDir = baseDir;
         }
 
-        private <T> T get(String key, Supplier<T> read, T fallback) {
+        <T> T get(String key, Supplier<T> read, T fallback) {
             try {
                 return read.get();
             } catch (ConfigException.Missing e) {

@@ -143,4 +143,38 @@ class PublisherTest {
         assertTrue(sent.stream().noneMatch(s -> s.entry().tcpState() == TcpState.SYN_SENT), sent.toString());
         assertEquals(1, p.stats().staleDeferredDropped());
     }
+
+    @Test
+    void whileAMigrationIsOrderedEveryChangeIsReplicatedAndOldDeferredSendsAreDropped() {
+        LazyReplicator lazy = new LazyReplicator(LazyConfig.defaults().withMode(Mode.DEFER), p.lazySink(), () -> now);
+        p.useLazy(lazy);
+        for (int i = 0; i < 10; i++) {
+            shortConnection(i);
+        }
+        ConntrackEntry held = tcp("10.1.0.1", 9100, TcpState.SYN_SENT);
+        p.onEvent(ev(EventType.NEW, held));              // deferred: SYN_SENT is known to be transitional
+        sent.clear();
+        now += 1_000_000L;
+        p.replicateAll(true);
+        assertTrue(p.stats().replicateAll());
+        ConntrackEntry e = tcp("10.1.0.1", 9200, TcpState.SYN_SENT);
+        p.onEvent(ev(EventType.NEW, e));
+        for (TcpState st : new TcpState[] {TcpState.SYN_RECV, TcpState.ESTABLISHED, TcpState.FIN_WAIT}) {
+            now += 1_000_000L;
+            p.onEvent(ev(EventType.UPDATE, e.toBuilder().tcpState(st).build()));
+        }
+        assertEquals(List.of(TcpState.SYN_SENT, TcpState.SYN_RECV, TcpState.ESTABLISHED, TcpState.FIN_WAIT),
+                sent.stream().map(x -> x.entry().tcpState()).toList(), "nothing is held back while migrating");
+        now += Duration.ofSeconds(1).toNanos();
+        p.tick();                                        // the lazy replicator's own sends stay suppressed
+        assertEquals(4, sent.size(), sent.toString());
+        p.replicateAll(false);
+        sent.clear();
+        now += Duration.ofSeconds(1).toNanos();
+        p.tick();
+        assertTrue(sent.stream().noneMatch(x -> x.entry().equals(held)), "a deferral older than the switch: " + sent);
+        shortConnection(99);
+        assertEquals(List.of(TcpState.TIME_WAIT), sent.stream().map(x -> x.entry().tcpState()).toList(),
+                "lazy again after the handover");
+    }
 }

@@ -97,4 +97,53 @@ class SyncSettingsTest {
         assertThrows(IllegalArgumentException.class, () -> Cidr.parse("10.0.0.0/x"));
         assertThrows(IllegalArgumentException.class, () -> Cidr.parse("example.org"));
     }
+
+    @Test
+    void proactiveSectionsMapOntoPredictorPolicyAndMigration() {
+        SyncSettings s = parse(MIN + """
+                predictor { enabled = true, fake-tree = "drill", sources = sysfs, interval = 250ms, ce-warning = 3,
+                            ce-critical = 30, temp-margin = 2.5, realert = 1m }
+                policy { dry-run = true, noisy-signal.alerts = 4 }
+                migration { commit-command = ["hftfw", "commit", "--socket", "/run/hftfw/bk.ctl"],
+                            demote-command = ["sh", "-c", "echo 1 > /run/hftfw/drain"], command-timeout = 3s,
+                            ack-timeout = 20s }
+                """);
+        ProactiveSettings p = s.proactive();
+        assertTrue(p.enabled());
+        assertEquals(org.hftfw.predictor.SourceRoots.under(Path.of("/etc/hftfw/drill")), p.roots());
+        assertFalse(p.allSources());
+        assertEquals(Duration.ofMillis(250), p.interval());
+        assertEquals(org.hftfw.predictor.PredictorConfig.defaults().toBuilder().ceWarning(3).ceCritical(30)
+                .tempMarginC(2.5).realert(Duration.ofMinutes(1)).build(), p.predictor());
+        assertTrue(p.policy().dryRun());
+        assertEquals(4, p.policy().noisyAlerts());
+        assertEquals(org.hftfw.policy.PolicyConfig.defaultTransitions(), p.policy().transitions());
+        assertEquals(java.util.List.of("hftfw", "commit", "--socket", "/run/hftfw/bk.ctl"),
+                p.migration().commitCommand());
+        assertEquals(Duration.ofSeconds(3), p.migration().commandTimeout());
+        assertEquals(Duration.ofSeconds(20), p.migration().migrator().ackTimeout());
+
+        SyncSettings d = parse(MIN);
+        assertFalse(d.proactive().enabled());
+        assertTrue(d.proactive().roots().isHost());
+        assertEquals(org.hftfw.policy.PolicyConfig.defaults(), d.proactive().policy());
+        assertTrue(d.proactive().migration().commitCommand().isEmpty());
+    }
+
+    @Test
+    void proactiveProblemsNameTheirKeys() {
+        String p = problems(MIN + """
+                predictor { sources = some, interval = 0s, ce-warning = 10, ce-critical = 5, temp-slope = -1,
+                            fake-tree = "x", sysfs-root = "/elsewhere" }
+                policy { dry-run = maybe, colour = blue }
+                migration { commit-command = [""], command-timeout = never }
+                """);
+        for (String key : new String[] {"predictor.sources", "predictor.interval", "predictor.ce-critical",
+            "predictor.temp-slope", "predictor.fake-tree", "policy config", "migration.commit-command",
+            "migration.command-timeout"}) {
+            assertTrue(p.contains(key), "mentions " + key + ": " + p);
+        }
+        assertTrue(problems(MIN + "policy { transitions = [ { from = HEALTHY, to = NOWHERE, on { manual = go } } ] }")
+                .contains("unknown state 'NOWHERE'"));
+    }
 }

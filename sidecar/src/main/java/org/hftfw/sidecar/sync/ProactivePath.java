@@ -1,0 +1,306 @@
+package org.hftfw.sidecar.sync;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.migrator.MigrationOrders;
+import org.hftfw.migrator.StateMigrator;
+import org.hftfw.policy.Decision;
+import org.hftfw.policy.MigrationActions;
+import org.hftfw.policy.PolicyDaemon;
+import org.hftfw.policy.Reason;
+import org.hftfw.predictor.Alert;
+import org.hftfw.predictor.FaultSource;
+import org.hftfw.predictor.FaultSources;
+import org.hftfw.predictor.Predictor;
+import org.hftfw.predictor.SamplingLoop;
+import org.hftfw.predictor.Scheduler;
+import org.hftfw.predictor.SourceSample;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proactive path inside the running replication daemon: fault predictor → policy daemon → state migrator →
+ * handover hooks (hFT-FW paper §V, "Proactive: migration on errors"; the same chain as {@code hftfw demo}, here over
+ * the daemon's own kernel table and FT-FW channel).
+ *
+ * <p>Design note. A {@link SamplingLoop} reads the fault sources every {@code predictor.interval} and hands each
+ * round's alerts (also an empty round: quiet periods and timeouts advance) to the {@link PolicyDaemon}. Its orders
+ * arrive here: MIGRATE and MIGRATE_NOW first switch the replication stage to replicate-all (the failure is now
+ * expected, so the lazy replicator must not hold any state back until the handover), then go to
+ * {@link MigrationOrders}, which runs the {@link StateMigrator} on its own thread: dump the (filtered) table, send it
+ * through the FT-FW channel's bulk path, wait for the ACKs, run the commit hook (the backup installs the table in its
+ * kernel). The outcome goes back to the policy as {@code migration-done}/{@code migration-failed}; the default
+ * policy then orders DEMOTE, whose hook (e.g. a keepalived track file) runs on a handover thread — so the backup has
+ * committed before this node gives up the VIPs, which closes keepalived's notify race (keepalived #2254, shared
+ * testbed "keepalived"). Replicate-all ends when the demotion hook has run, when a planned migration gave up and
+ * this node stays primary, or when the policy is back in its initial state. Tprop is the decision time (from the
+ * sample whose alerts triggered the order to the order) plus the migration's own time (dump, send, ACKs, commit).
+ * Time comes from the injected clock and scheduler.
+ */
+final class ProactivePath implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProactivePath.class);
+    private static final int RECENT_DECISIONS = 10;
+
+    /** One migration as the operator sees it: why, when ordered, how long the decision took, the migrator's report. */
+    record Migration(String reason, long orderedAtNanos, long decisionNanos, StateMigrator.Report report) {
+        long tpropNanos() {
+            return decisionNanos + report.totalNanos();
+        }
+    }
+
+    /** The last demotion: when, and the hook's failure (null when it succeeded). */
+    record Demotion(long atNanos, String reason, String failure) {}
+
+    private final ProactiveSettings settings;
+    private final LongSupplier clock;
+    private final Consumer<Boolean> replicateAll;
+    private final StateMigrator.Handover handover;
+    private final Predictor predictor;
+    private final SamplingLoop sampling;
+    private final StateMigrator migrator;
+    private final MigrationOrders orders;
+    private final PolicyDaemon policy;
+    private final ExecutorService handoverThread = Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().daemon(true).name("hftfw-handover").unstarted(r));
+    private final AtomicLong decisionsTotal = new AtomicLong();
+    private final AtomicLong demotionsOk = new AtomicLong();
+    private final AtomicLong demotionsFailed = new AtomicLong();
+    private final Object switchLock = new Object();
+    private Decision lastSeen;
+    private volatile boolean replicatingAll;
+    private volatile Migration pending;
+    private volatile Migration last;
+    private volatile Demotion lastDemotion;
+
+    /**
+     * @param dump         the table to migrate (the daemon's filtered kernel dump)
+     * @param link         the FT-FW channel's bulk path
+     * @param handover     commit on the backup, demote this node (normally {@code CommandHandover} from the config)
+     * @param replicateAll switches the replication stage to replicate-all (true) and back
+     */
+    ProactivePath(ProactiveSettings settings, Supplier<? extends List<ConntrackEntry>> dump,
+                  StateMigrator.BulkLink link, StateMigrator.Handover handover, Consumer<Boolean> replicateAll,
+                  LongSupplier clock, StateMigrator.Pause pause) {
+        this.settings = Objects.requireNonNull(settings);
+        this.clock = Objects.requireNonNull(clock);
+        this.replicateAll = Objects.requireNonNull(replicateAll);
+        this.handover = Objects.requireNonNull(handover);
+        this.predictor = new Predictor(settings.predictor());
+        List<FaultSource> sources = settings.allSources() ? FaultSources.standard(settings.roots())
+                : FaultSources.sysfsOnly(settings.roots());
+        this.migrator = new StateMigrator(dump, link, MigrationOrders.commitOnly(handover),
+                settings.migration().migrator(), clock, pause);
+        this.orders = new MigrationOrders(migrator, handover, this::onMigrationEvent, this::onReport);
+        this.policy = new PolicyDaemon(settings.policy(), new Actions(), clock::getAsLong);
+        this.sampling = new SamplingLoop(sources, predictor, clock::getAsLong, this::onRound);
+    }
+
+    /** Keeps the migration's dump-and-send consistent with live replication (see {@code StateMigrator.Quiesce}). */
+    ProactivePath quiesce(StateMigrator.Quiesce q) {
+        migrator.quiesce(q);
+        return this;
+    }
+
+    /**
+     * Starts the sources and the sampling schedule. Each source's availability is logged once here by the sampling
+     * loop ({@code fault source kmsg: UNAVAILABLE(reason)}); later changes come as INFO alerts of the predictor.
+     */
+    void start(Scheduler scheduler) {
+        LOG.info("proactive path: predictor over {} ({} sources, every {}), policy {}{}, commit hook {}, demote hook {}",
+                settings.roots().isHost() ? "the host" : settings.roots().sysfs(),
+                settings.allSources() ? "all" : "sysfs", PolicyStatusReport.duration(settings.interval()),
+                settings.policy().initial(),
+                settings.policy().dryRun() ? " DRY-RUN (decisions are only logged)" : "",
+                describe(settings.migration().commitCommand()), describe(settings.migration().demoteCommand()));
+        if (settings.migration().commitCommand().isEmpty() && !settings.policy().dryRun()) {
+            LOG.warn("migration.commit-command is empty: a migration sends the table but nothing makes the backup "
+                    + "commit it before this node is demoted (keepalived's notify must then run 'hftfw commit', "
+                    + "after the VIPs moved: keepalived #2254)");
+        }
+        sampling.start(scheduler, settings.interval());
+    }
+
+    private static String describe(List<String> cmd) {
+        return cmd.isEmpty() ? "none" : cmd.toString();
+    }
+
+    /** One sampling round: alerts to the policy (logged with their evidence by the predictor). */
+    private void onRound(long now, List<Alert> alerts) {
+        policy.onAlerts(now, alerts);
+        noteDecisions();
+    }
+
+    /** Counts the decisions taken since the last call; ends replicate-all when the policy is back where it starts. */
+    private synchronized void noteDecisions() {
+        List<Decision> all = policy.decisions();
+        int fresh = 0;
+        for (int i = all.size() - 1; i >= 0 && all.get(i) != lastSeen; i--) {
+            fresh++;
+        }
+        if (!all.isEmpty()) {
+            lastSeen = all.getLast();
+        }
+        decisionsTotal.addAndGet(fresh);
+        if (fresh > 0 && replicatingAll && policy.state().equals(policy.config().initial()) && !migrator.isRunning()) {
+            setReplicateAll(false, "the policy is back in " + policy.state());
+        }
+    }
+
+    private void setReplicateAll(boolean on, String why) {
+        synchronized (switchLock) {
+            if (replicatingAll != on) {
+                replicatingAll = on;
+                replicateAll.accept(on);
+                LOG.info(on ? "replication: every change is replicated from now on ({})"
+                        : "replication: back to the configured mode ({})", why);
+            }
+        }
+    }
+
+    /** The policy's orders. Runs under the policy daemon's lock: nothing here blocks. */
+    private final class Actions implements MigrationActions {
+        @Override
+        public void migrate(Reason r) {
+            order(r);
+            orders.migrate(r);
+        }
+
+        @Override
+        public void migrateNow(Reason r) {
+            order(r);
+            orders.migrateNow(r);
+        }
+
+        @Override
+        public void demote(Reason r) {
+            handoverThread.execute(() -> demoteNow(r));
+        }
+
+        private void order(Reason r) {
+            long now = clock.getAsLong();
+            long evidenceAt = r.alerts().stream().mapToLong(Alert::timeNanos).max().orElse(now);
+            pending = new Migration(r.summary(), now, Math.max(0, now - evidenceAt), null);
+            setReplicateAll(true, "migration ordered: " + r.summary());
+        }
+    }
+
+    private void demoteNow(Reason r) {
+        long t0 = clock.getAsLong();
+        try {
+            handover.demoteSelf();
+            demotionsOk.incrementAndGet();
+            lastDemotion = new Demotion(t0, r.summary(), null);
+            LOG.info("demoted ({}): demote hook {} done in {} ms", r.summary(),
+                    describe(settings.migration().demoteCommand()), (clock.getAsLong() - t0) / 1_000_000);
+            setReplicateAll(false, "handed over");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            demotionsFailed.incrementAndGet();
+            lastDemotion = new Demotion(t0, r.summary(), e.getMessage());
+            LOG.error("demotion failed ({}): {}", r.summary(), e.getMessage());
+        }
+    }
+
+    private void onReport(StateMigrator.Report report) {
+        Migration p = pending;
+        long now = clock.getAsLong();
+        Migration m = p == null ? new Migration(report.reason(), now, 0, report)
+                : new Migration(p.reason(), p.orderedAtNanos(), p.decisionNanos(), report);
+        last = m;
+        LOG.info("migration {}: {} entries, Tprop {} ms (decision {} ms + dump {} + send {} + ACKs {} + commit {} ms)",
+                report.handedOver() ? "handed over" : "FAILED", report.entries(), ms(m.tpropNanos()),
+                ms(m.decisionNanos()), ms(report.dumpNanos()), ms(report.sendNanos()), ms(report.ackNanos()),
+                ms(report.handoverNanos()));
+        if (!report.handedOver() && report.urgency() == StateMigrator.Urgency.PLANNED) {
+            setReplicateAll(false, "planned migration gave up, staying primary");
+        }
+    }
+
+    private static String ms(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e6);
+    }
+
+    private void onMigrationEvent(String event) {
+        policy.event(event);
+        noteDecisions();
+    }
+
+    /**
+     * An operator command for the policy ({@code migrate-now}, {@code migrate}, {@code demote}, {@code recover}, or
+     * any manual trigger of the configured machine); throws IllegalStateException when the state does not allow it.
+     */
+    Decision manual(String command, String why) {
+        Decision d = policy.manual(command, why);
+        noteDecisions();
+        return d;
+    }
+
+    PolicyDaemon policy() {
+        return policy;
+    }
+
+    Predictor predictor() {
+        return predictor;
+    }
+
+    StateMigrator migrator() {
+        return migrator;
+    }
+
+    ProactiveSettings settings() {
+        return settings;
+    }
+
+    Map<String, SourceSample> sources() {
+        return sampling.latest();
+    }
+
+    boolean replicatingAll() {
+        return replicatingAll;
+    }
+
+    Migration lastMigration() {
+        return last;
+    }
+
+    Demotion lastDemotion() {
+        return lastDemotion;
+    }
+
+    long decisionsTotal() {
+        return decisionsTotal.get();
+    }
+
+    long demotionsOk() {
+        return demotionsOk.get();
+    }
+
+    long demotionsFailed() {
+        return demotionsFailed.get();
+    }
+
+    List<Decision> recentDecisions() {
+        List<Decision> all = policy.decisions();
+        return all.subList(Math.max(0, all.size() - RECENT_DECISIONS), all.size());
+    }
+
+    long nowNanos() {
+        return clock.getAsLong();
+    }
+
+    @Override
+    public void close() {
+        sampling.close();
+        orders.close();
+        handoverThread.shutdownNow();
+    }
+}
