@@ -98,40 +98,7 @@ final class Lab implements AutoCloseable {
 
     /** Writes a conntrackd FTFW config for a daemon in {@code ns} at host {@code self} syncing with {@code peer}. */
     Path conntrackdConf(String ns, String self, String peer) throws IOException {
-        Path conf = dir.resolve(ns + ".conf");
-        Files.writeString(conf, """
-                Sync {
-                	Mode FTFW {
-                		DisableExternalCache Off
-                	}
-                	UDP {
-                		IPv4_address %s
-                		IPv4_Destination_Address %s
-                		Port 3780
-                		Interface sync
-                		SndSocketBuffer 4194304
-                		RcvSocketBuffer 4194304
-                		Checksum on
-                	}
-                }
-                General {
-                	HashSize 32768
-                	HashLimit 262144
-                	LogFile %s/%s.log
-                	Syslog off
-                	LockFile %s/%s.lock
-                	UNIX { Path %s/%s.ctl }
-                	NetlinkBufferSize 2097152
-                	NetlinkBufferSizeMaxGrowth 8388608
-                	Filter From Userspace {
-                		Address Ignore {
-                			IPv4_address 127.0.0.1
-                			IPv4_address 10.233.%d.0/24
-                		}
-                	}
-                }
-                """.formatted(ip(self), ip(peer), dir, ns, dir, ns, dir, ns, subnet));
-        return conf;
+        return ConntrackdConf.lab(dir, ns, ip(self), ip(peer), List.of("127.0.0.1", "10.233." + subnet + ".0/24")).write();
     }
 
     /** Starts a stock conntrackd in {@code ns} and waits until it answers on its UNIX socket. */

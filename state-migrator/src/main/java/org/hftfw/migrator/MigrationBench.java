@@ -200,40 +200,8 @@ public final class MigrationBench {
     }
 
     private Path conntrackdConf(String ns, String self, String peer) throws IOException {
-        Path conf = dir.resolve(ns + ".conf");
-        Files.writeString(conf, """
-                Sync {
-                	Mode FTFW {
-                		DisableExternalCache Off
-                	}
-                	UDP {
-                		IPv4_address %s
-                		IPv4_Destination_Address %s
-                		Port 3780
-                		Interface sync
-                		SndSocketBuffer 4194304
-                		RcvSocketBuffer 4194304
-                		Checksum on
-                	}
-                }
-                General {
-                	HashSize 32768
-                	HashLimit 262144
-                	LogFile %s/%s.log
-                	Syslog off
-                	LockFile %s/%s.lock
-                	UNIX { Path %s/%s.ctl }
-                	NetlinkBufferSize 8388608
-                	NetlinkBufferSizeMaxGrowth 16777216
-                	Filter From Userspace {
-                		Address Ignore {
-                			IPv4_address 127.0.0.1
-                			IPv4_address 10.234.9.0/24
-                		}
-                	}
-                }
-                """.formatted(self, peer, dir, ns, dir, ns, dir, ns));
-        return conf;
+        return org.hftfw.ftfw.ConntrackdConf.lab(dir, ns, self, peer, List.of("127.0.0.1", "10.234.9.0/24"))
+                .withNetlinkBuffer(8 << 20).write();
     }
 
     private void startConntrackd(String ns, Path conf) throws IOException, InterruptedException {

@@ -87,44 +87,9 @@ final class SyncLab implements AutoCloseable {
 
     /** A stock conntrackd FTFW config in {@code dir}, filtering the sync link and the firewall's own addresses. */
     Path conntrackdConf(String name, String self, String peer) throws IOException {
-        Path f = dir.resolve(name + "-conntrackd.conf");
-        Files.writeString(f, """
-                Sync {
-                	Mode FTFW {
-                		DisableExternalCache Off
-                	}
-                	UDP {
-                		IPv4_address %s
-                		IPv4_Destination_Address %s
-                		Port 3780
-                		Interface sync
-                		SndSocketBuffer 4194304
-                		RcvSocketBuffer 4194304
-                		Checksum on
-                	}
-                }
-                General {
-                	HashSize 32768
-                	HashLimit 262144
-                	LogFile %s/%s.log
-                	Syslog off
-                	LockFile %s/%s.lock
-                	UNIX { Path %s/%s.ctl }
-                	NetlinkBufferSize 2097152
-                	NetlinkBufferSizeMaxGrowth 8388608
-                	Filter From Userspace {
-                		Protocol Accept { TCP UDP }
-                		Address Ignore {
-                			IPv4_address 127.0.0.1
-                			IPv4_address 10.236.0.0/24
-                			IPv4_address 10.230.1.1
-                			IPv4_address 10.230.2.1
-                			IPv6_address ::1
-                		}
-                	}
-                }
-                """.formatted(self, peer, dir, name, dir, name, dir, name));
-        return f;
+        return org.hftfw.ftfw.ConntrackdConf.lab(dir, name + "-conntrackd", self, peer,
+                        List.of("127.0.0.1", "10.236.0.0/24", "10.230.1.1", "10.230.2.1", "::1"))
+                .withProtocols(List.of("TCP", "UDP")).write();
     }
 
     /** Starts conntrackd in {@code ns} (console mode, killed by PID with the lab) and waits until it answers. */
