@@ -89,26 +89,7 @@ class ProactiveLabTest {
 
         SyncDaemon start(NetnsLab.Netns ns, SyncDaemon.Role role, String name, String self, String peer, String extra)
                 throws Exception {
-            Path conf = dir.resolve(name + ".conf");
-            Files.writeString(conf, """
-                    sync { local-address = "%s", peer-address = "%s", alive-interval = 200ms }
-                    control.socket = "%s"
-                    metrics.address = "127.0.0.1:0"
-                    %s
-                    """.formatted(self, peer, dir.resolve(name + ".ctl"), extra));
-            var rc = SyncCommand.load(conf);
-            SyncDaemon d;
-            try {
-                d = SyncDaemon.start(role, rc, ns.path(), System::nanoTime);
-            } catch (Exception e) {
-                rc.close();
-                throw e;
-            }
-            daemons.add(() -> {
-                d.close();
-                rc.close();
-            });
-            return d;
+            return SyncLab.startDaemon(ns, role, SyncLab.writeHftfwConf(dir, name, self, peer, extra), daemons);
         }
 
         SyncDaemon backup() throws Exception {

@@ -58,6 +58,10 @@ final class SyncLab implements AutoCloseable {
 
     /** Writes an hFT-FW config for a daemon whose sync address is {@code self}; {@code extra} is appended. */
     Path hftfwConf(String name, String self, String peer, String extra) throws IOException {
+        return writeHftfwConf(dir, name, self, peer, extra);
+    }
+
+    static Path writeHftfwConf(Path dir, String name, String self, String peer, String extra) throws IOException {
         Path f = dir.resolve(name + ".conf");
         Files.writeString(f, """
                 sync { local-address = "%s", peer-address = "%s", alive-interval = 200ms }
@@ -70,6 +74,12 @@ final class SyncLab implements AutoCloseable {
 
     /** Starts an in-process hFT-FW sync daemon in {@code ns}; closed with the lab. */
     SyncDaemon startHftfw(NetnsLab.Netns ns, SyncDaemon.Role role, Path conf) throws Exception {
+        return startDaemon(ns, role, conf, daemons);
+    }
+
+    /** Starts an in-process hFT-FW sync daemon in {@code ns} and registers its closing in {@code closers}. */
+    static SyncDaemon startDaemon(NetnsLab.Netns ns, SyncDaemon.Role role, Path conf, List<AutoCloseable> closers)
+            throws Exception {
         var rc = SyncCommand.load(conf);
         SyncDaemon d;
         try {
@@ -78,7 +88,7 @@ final class SyncLab implements AutoCloseable {
             rc.close();
             throw e;
         }
-        daemons.add(() -> {
+        closers.add(() -> {
             d.close();
             rc.close();
         });
