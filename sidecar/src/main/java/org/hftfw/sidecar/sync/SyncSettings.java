@@ -49,16 +49,18 @@ record SyncSettings(Link link, Events events, Lazy lazy, Filter filter, Control 
      * @param socketBuffer      UDP socket buffers ({@code SndSocketBuffer}/{@code RcvSocketBuffer})
      * @param tcpWindowTracking {@code TCPWindowTracking}
      * @param commitBatch       entries per batched create when committing
+     * @param ackDelay          early ACK of received data when the window has not filled (0: conntrackd's behaviour)
      */
     record Link(InetSocketAddress local, InetSocketAddress peer, String iface, int mtu, int ackWindow,
                 Duration aliveInterval, int resendQueueSize, int txQueueSize, int maxBurst, int socketBuffer,
-                boolean tcpWindowTracking, int commitBatch) {
+                boolean tcpWindowTracking, int commitBatch, Duration ackDelay) {
 
         /** The FT-FW channel configuration, with the MTU resolved. */
         FtfwConfig ftfw(int resolvedMtu) {
             return FtfwConfig.builder(local, peer).mtu(resolvedMtu).ackWindow(ackWindow).aliveInterval(aliveInterval)
                     .resendQueueSize(resendQueueSize).txQueueSize(txQueueSize).maxBurst(maxBurst)
-                    .socketBuffer(socketBuffer).tcpWindowTracking(tcpWindowTracking).commitBatch(commitBatch).build();
+                    .socketBuffer(socketBuffer).tcpWindowTracking(tcpWindowTracking).commitBatch(commitBatch)
+                    .ackDelay(ackDelay).build();
         }
     }
 
@@ -96,6 +98,7 @@ record SyncSettings(Link link, Events events, Lazy lazy, Filter filter, Control 
               mtu = 1500
               ack-window = 300
               alive-interval = 1s
+              ack-delay = 20ms
               resend-queue-size = 131072
               tx-queue-size = 1048576
               max-burst = 4096
@@ -205,6 +208,15 @@ record SyncSettings(Link link, Events events, Lazy lazy, Filter filter, Control 
             return d;
         }
 
+        Duration nonNegative(String key) {
+            Duration d = get(key, () -> c.getDuration(key), Duration.ZERO);
+            if (d.isNegative()) {
+                problems.add(key + " must not be negative, got " + c.getValue(key).unwrapped());
+                return Duration.ZERO;
+            }
+            return d;
+        }
+
         boolean bool(String key) {
             return get(key, () -> c.getBoolean(key), false);
         }
@@ -261,7 +273,8 @@ record SyncSettings(Link link, Events events, Lazy lazy, Filter filter, Control 
             return new Link(l, p, iface, mtu, intIn("sync.ack-window", 1, 1 << 20), positive("sync.alive-interval"),
                     intIn("sync.resend-queue-size", 1, 1 << 26), intIn("sync.tx-queue-size", 1, 1 << 26),
                     intIn("sync.max-burst", 1, 1 << 20), bytes("sync.socket-buffer", 4096, 1 << 30),
-                    bool("sync.tcp-window-tracking"), intIn("sync.commit-batch", 1, 1 << 20));
+                    bool("sync.tcp-window-tracking"), intIn("sync.commit-batch", 1, 1 << 20),
+                    nonNegative("sync.ack-delay"));
         }
 
         Events events() {
