@@ -13,3 +13,6 @@ J="$JAVA_HOME/bin/java"
 "$J" -Xmx2g -XX:+UseParallelGC -cp "$CP" org.hftfw.lazy.ClassifyLearnBench "${1:-1000000}" "${2:-20000}"
 "$J" -Xmx2g -XX:+UseSerialGC -cp "$CP" org.hftfw.lazy.KnowledgeBaseMemoryBench 1000000
 "$J" -Xmx2g -XX:+UseSerialGC -XX:+UseCompactObjectHeaders -cp "$CP" org.hftfw.lazy.KnowledgeBaseMemoryBench 1000000
+for v in initialCapacity maximumWeight recordStats noExpiry; do
+    "$J" -Xmx2g -XX:+UseSerialGC -cp "$CP" org.hftfw.lazy.KnowledgeBaseMemoryBench 1000000 "$v" | tail -1
+done

@@ -1,15 +1,20 @@
 package org.hftfw.lazy;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * Benchmark (not a test): retained heap per knowledge-base tuple at 1 000 000 IPv4 tuples, measured as the growth of
  * used heap (after repeated System.gc()) while the structure is reachable, divided by the tuple count. Printed beside
  * two baselines in the same run: the same tuple objects in a ConcurrentHashMap (no bound, no expiry) and the seed's
  * 80 B/tuple (C implementation, paper Sect. VII). Run with -XX:+UseSerialGC for stable figures, and once more with
- * -XX:+UseCompactObjectHeaders ({@code lazy-replicator/bench.sh} does both).
+ * -XX:+UseCompactObjectHeaders ({@code lazy-replicator/bench.sh} does both). With a second argument
+ * ({@code initialCapacity}, {@code maximumWeight}, {@code recordStats}, {@code noExpiry}) it measures instead the same
+ * tuples in a Caffeine cache configured otherwise, to show what each knob costs or saves.
  */
 public final class KnowledgeBaseMemoryBench {
     private KnowledgeBaseMemoryBench() {}
@@ -18,6 +23,10 @@ public final class KnowledgeBaseMemoryBench {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         System.out.printf(Locale.ROOT, "tuples: %d; JVM flags: %s%n", n,
                 java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        if (args.length > 1) {
+            variant(args[1], n);
+            return;
+        }
 
         long before = used();
         ConcurrentHashMap<KeyStats, KeyStats> chm = new ConcurrentHashMap<>();
@@ -43,6 +52,43 @@ public final class KnowledgeBaseMemoryBench {
         System.out.printf(Locale.ROOT, "  of which the tuple object: %d B (shallow, 12-byte headers)%n",
                 new KeyStats.V4(0, 6, 80).objectBytes());
         if (kb.size() != n) {
+            throw new IllegalStateException("unexpected evictions");
+        }
+    }
+
+    /**
+     * One other Caffeine configuration holding the same tuples, measured alone in a fresh JVM (measured one after
+     * another in one JVM, the figures drifted by several bytes per tuple).
+     */
+    private static void variant(String name, int n) {
+        switch (name) {
+            case "initialCapacity" -> variant("variant: KnowledgeBase's cache + initialCapacity(n)", n, () -> Caffeine
+                    .newBuilder().initialCapacity(n).maximumSize(n).expireAfterAccess(Duration.ofHours(1))
+                    .executor(Runnable::run).build());
+            case "maximumWeight" -> variant("variant: maximumWeight(n) with weigher = 1 instead of maximumSize(n)", n,
+                    () -> Caffeine.newBuilder().maximumWeight(n).weigher((KeyStats k, KeyStats v) -> 1)
+                            .expireAfterAccess(Duration.ofHours(1)).executor(Runnable::run).build());
+            case "recordStats" -> variant("variant: KnowledgeBase's cache + recordStats()", n, () -> Caffeine
+                    .newBuilder().maximumSize(n).expireAfterAccess(Duration.ofHours(1)).recordStats()
+                    .executor(Runnable::run).build());
+            case "noExpiry" -> variant("variant: maximumSize(n) without expireAfterAccess (no idle expiry)", n,
+                    () -> Caffeine.newBuilder().maximumSize(n).executor(Runnable::run).build());
+            default -> throw new IllegalArgumentException(
+                    "variant must be initialCapacity, maximumWeight, recordStats or noExpiry: " + name);
+        }
+    }
+
+    private static void variant(String what, int n, Supplier<Cache<KeyStats, KeyStats>> factory) {
+        long before = used();
+        Cache<KeyStats, KeyStats> c = factory.get();
+        for (int i = 0; i < n; i++) {
+            KeyStats k = tuple(i);
+            c.put(k, k);
+        }
+        c.cleanUp();
+        long bytes = used() - before;
+        System.out.printf(Locale.ROOT, "%-56s %6.1f B/tuple (%d)%n", what, (double) bytes / n, c.estimatedSize());
+        if (c.estimatedSize() != n) {
             throw new IllegalStateException("unexpected evictions");
         }
     }

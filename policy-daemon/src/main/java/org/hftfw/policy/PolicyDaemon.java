@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.hftfw.predictor.Alert;
 import org.hftfw.predictor.AlertListener;
+import org.hftfw.predictor.DeferredLog;
 import org.hftfw.predictor.Severity;
 import org.hftfw.predictor.Ticker;
 import org.slf4j.Logger;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * After a migration order, automatic migration orders wait {@code migrationCooldown}; operator commands are not held
  * back. In dry-run mode the machine advances and every decision is logged, but no action is called. Time comes only
  * from the callers ({@code onAlerts(now, ...)}) or the injected {@link Ticker}. Work per batch is linear in the
- * alerts kept (bounded by the longest window), with no I/O besides logging.
+ * alerts kept (bounded by the longest window), with no I/O: an order is given before it is logged, and decision
+ * lines are written by {@link DeferredLog}'s thread.
  */
 public final class PolicyDaemon implements AlertListener {
 
@@ -178,7 +180,8 @@ public final class PolicyDaemon implements AlertListener {
         Severity sev = a.severity();
         if (times.size() >= config.noisyAlerts()) {
             if (noisy.add(a.signal())) {
-                LOG.warn("policy: signal {} raised {} alerts within {}: noisy, its alerts now count as WARNING at most",
+                DeferredLog.shared().warn(LOG,
+                        "policy: signal {} raised {} alerts within {}: noisy, its alerts now count as WARNING at most",
                         a.signal(), times.size(), config.noisyWindow());
             }
             if (sev == Severity.CRITICAL) {
@@ -288,13 +291,15 @@ public final class PolicyDaemon implements AlertListener {
         }
         if (config.dryRun()) {
             if (t.action() != Action.NONE) {
-                LOG.warn("policy DRY-RUN: {} -> {}: would call {}({})", from, t.to(), t.action(), reason);
+                DeferredLog.shared().warn(LOG, "policy DRY-RUN: {} -> {}: would call {}({})", from, t.to(), t.action(), reason);
             } else {
-                LOG.info("policy DRY-RUN: {} -> {}: {}", from, t.to(), reason);
+                DeferredLog.shared().info(LOG, "policy DRY-RUN: {} -> {}: {}", from, t.to(), reason);
             }
         } else {
-            LOG.info("policy: {} -> {}{}: {}", from, t.to(), t.action() == Action.NONE ? "" : " " + t.action(), reason);
+            // the order goes out first; the line saying so is written afterwards, off this thread
             executed = execute(t.action(), reason);
+            DeferredLog.shared().info(LOG, "policy: {} -> {}{}: {}", from, t.to(), t.action() == Action.NONE ? ""
+                    : " " + t.action(), reason);
         }
         Decision d = new Decision(now, from, t.to(), t.action(), reason, executed);
         decisions.addLast(d);
@@ -316,7 +321,7 @@ public final class PolicyDaemon implements AlertListener {
             }
             return true;
         } catch (RuntimeException e) {
-            LOG.error("policy: action {} failed", action, e);
+            DeferredLog.shared().error(LOG, "policy: action {} failed", action, e);
             return false;
         }
     }

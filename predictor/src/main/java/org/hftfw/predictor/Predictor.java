@@ -70,7 +70,7 @@ public final class Predictor {
         final Map<String, Condition> conditions = new HashMap<>(4);
     }
 
-    /** Evaluates one sample and returns the alerts it raises (also logged and counted). */
+    /** Evaluates one sample and returns the alerts it raises (also counted, and logged through {@link DeferredLog}). */
     public List<Alert> observe(SourceSample sample) {
         List<Alert> out = new ArrayList<>(0);
         long t = sample.timeNanos();
@@ -96,10 +96,11 @@ public final class Predictor {
         }
         for (Alert a : out) {
             counters.count(a);
+            // written by DeferredLog's thread: the caller goes on to the policy decision without waiting for the log
             switch (a.severity()) {
-                case CRITICAL -> LOG.error("alert {}", a);
-                case WARNING -> LOG.warn("alert {}", a);
-                case INFO -> LOG.info("alert {}", a);
+                case CRITICAL -> DeferredLog.shared().error(LOG, "alert {}", a);
+                case WARNING -> DeferredLog.shared().warn(LOG, "alert {}", a);
+                case INFO -> DeferredLog.shared().info(LOG, "alert {}", a);
             }
         }
         return out;

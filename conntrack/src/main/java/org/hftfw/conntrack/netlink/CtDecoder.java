@@ -61,6 +61,12 @@ final class CtDecoder {
     private int tcpFlagsReply;
     private boolean tcpInfo;
 
+    // scratch address buffers: InetAddress.getByAddress copies them, so they are reused for every tuple
+    private final byte[] v4src = new byte[4];
+    private final byte[] v4dst = new byte[4];
+    private final byte[] v6src = new byte[16];
+    private final byte[] v6dst = new byte[16];
+
     CtDecoder() {
         this(new AtomicLong());
     }
@@ -175,17 +181,16 @@ final class CtDecoder {
                 case Cta.TUPLE_IP -> {
                     int ipEnd = ap + al;
                     int ipPos = ap;
-                    String ipPath = path + "/CTA_TUPLE_IP";
                     while (ipPos < ipEnd) {
-                        int ilen = attrLen(seg, ipPos, ipEnd, ipPath);
+                        int ilen = attrLen(seg, ipPos, ipEnd, path, "/CTA_TUPLE_IP");
                         int itype = seg.get(NlWriter.H16, ipPos + 2) & Nl.NLA_TYPE_MASK;
                         int ip = ipPos + Nl.NLA_HDRLEN;
                         int il = ilen - Nl.NLA_HDRLEN;
                         switch (itype) {
-                            case Cta.IP_V4_SRC -> src = bytes(seg, ip, il, 4, ipPath + "/CTA_IP_V4_SRC");
-                            case Cta.IP_V4_DST -> dst = bytes(seg, ip, il, 4, ipPath + "/CTA_IP_V4_DST");
-                            case Cta.IP_V6_SRC -> src = bytes(seg, ip, il, 16, ipPath + "/CTA_IP_V6_SRC");
-                            case Cta.IP_V6_DST -> dst = bytes(seg, ip, il, 16, ipPath + "/CTA_IP_V6_DST");
+                            case Cta.IP_V4_SRC -> src = bytes(seg, ip, il, v4src, path, "/CTA_TUPLE_IP/CTA_IP_V4_SRC");
+                            case Cta.IP_V4_DST -> dst = bytes(seg, ip, il, v4dst, path, "/CTA_TUPLE_IP/CTA_IP_V4_DST");
+                            case Cta.IP_V6_SRC -> src = bytes(seg, ip, il, v6src, path, "/CTA_TUPLE_IP/CTA_IP_V6_SRC");
+                            case Cta.IP_V6_DST -> dst = bytes(seg, ip, il, v6dst, path, "/CTA_TUPLE_IP/CTA_IP_V6_DST");
                             default -> unknownAttributes.incrementAndGet();
                         }
                         ipPos = next(ipPos, ilen, ipEnd);
@@ -194,25 +199,24 @@ final class CtDecoder {
                 case Cta.TUPLE_PROTO -> {
                     int prEnd = ap + al;
                     int prPos = ap;
-                    String prPath = path + "/CTA_TUPLE_PROTO";
                     while (prPos < prEnd) {
-                        int plen = attrLen(seg, prPos, prEnd, prPath);
+                        int plen = attrLen(seg, prPos, prEnd, path, "/CTA_TUPLE_PROTO");
                         int ptype = seg.get(NlWriter.H16, prPos + 2) & Nl.NLA_TYPE_MASK;
                         int pp = prPos + Nl.NLA_HDRLEN;
                         int pl = plen - Nl.NLA_HDRLEN;
                         switch (ptype) {
-                            case Cta.PROTO_NUM -> proto = u8(seg, pp, pl, prPath + "/CTA_PROTO_NUM");
-                            case Cta.PROTO_SRC_PORT -> sport = be16(seg, pp, pl, prPath + "/CTA_PROTO_SRC_PORT");
-                            case Cta.PROTO_DST_PORT -> dport = be16(seg, pp, pl, prPath + "/CTA_PROTO_DST_PORT");
-                            case Cta.PROTO_ICMP_ID, Cta.PROTO_ICMPV6_ID -> icmpId = be16(seg, pp, pl, prPath + "/CTA_PROTO_ICMP_ID");
-                            case Cta.PROTO_ICMP_TYPE, Cta.PROTO_ICMPV6_TYPE -> icmpType = u8(seg, pp, pl, prPath + "/CTA_PROTO_ICMP_TYPE");
-                            case Cta.PROTO_ICMP_CODE, Cta.PROTO_ICMPV6_CODE -> icmpCode = u8(seg, pp, pl, prPath + "/CTA_PROTO_ICMP_CODE");
+                            case Cta.PROTO_NUM -> proto = u8(seg, pp, pl, path, "/CTA_TUPLE_PROTO/CTA_PROTO_NUM");
+                            case Cta.PROTO_SRC_PORT -> sport = be16(seg, pp, pl, path, "/CTA_TUPLE_PROTO/CTA_PROTO_SRC_PORT");
+                            case Cta.PROTO_DST_PORT -> dport = be16(seg, pp, pl, path, "/CTA_TUPLE_PROTO/CTA_PROTO_DST_PORT");
+                            case Cta.PROTO_ICMP_ID, Cta.PROTO_ICMPV6_ID -> icmpId = be16(seg, pp, pl, path, "/CTA_TUPLE_PROTO/CTA_PROTO_ICMP_ID");
+                            case Cta.PROTO_ICMP_TYPE, Cta.PROTO_ICMPV6_TYPE -> icmpType = u8(seg, pp, pl, path, "/CTA_TUPLE_PROTO/CTA_PROTO_ICMP_TYPE");
+                            case Cta.PROTO_ICMP_CODE, Cta.PROTO_ICMPV6_CODE -> icmpCode = u8(seg, pp, pl, path, "/CTA_TUPLE_PROTO/CTA_PROTO_ICMP_CODE");
                             default -> unknownAttributes.incrementAndGet();
                         }
                         prPos = next(prPos, plen, prEnd);
                     }
                 }
-                case Cta.TUPLE_ZONE -> be16(seg, ap, al, path + "/CTA_TUPLE_ZONE");
+                case Cta.TUPLE_ZONE -> be16(seg, ap, al, path, "/CTA_TUPLE_ZONE");
                 default -> unknownAttributes.incrementAndGet();
             }
             pos = next(pos, len, end);
@@ -246,21 +250,21 @@ final class CtDecoder {
                         int qp = q + Nl.NLA_HDRLEN;
                         int qlen = ql - Nl.NLA_HDRLEN;
                         switch (qt) {
-                            case Cta.TCP_STATE -> protoState = u8(seg, qp, qlen, path + "/STATE");
+                            case Cta.TCP_STATE -> protoState = u8(seg, qp, qlen, path, "/STATE");
                             case Cta.TCP_WSCALE_ORIGINAL -> {
-                                tcpWsOrig = u8(seg, qp, qlen, path + "/WSCALE_ORIGINAL");
+                                tcpWsOrig = u8(seg, qp, qlen, path, "/WSCALE_ORIGINAL");
                                 tcpInfo = true;
                             }
                             case Cta.TCP_WSCALE_REPLY -> {
-                                tcpWsReply = u8(seg, qp, qlen, path + "/WSCALE_REPLY");
+                                tcpWsReply = u8(seg, qp, qlen, path, "/WSCALE_REPLY");
                                 tcpInfo = true;
                             }
                             case Cta.TCP_FLAGS_ORIGINAL -> {
-                                tcpFlagsOrig = bytes(seg, qp, qlen, 2, path + "/FLAGS_ORIGINAL")[0] & 0xff;
+                                tcpFlagsOrig = flagPair(seg, qp, qlen, path, "/FLAGS_ORIGINAL");
                                 tcpInfo = true;
                             }
                             case Cta.TCP_FLAGS_REPLY -> {
-                                tcpFlagsReply = bytes(seg, qp, qlen, 2, path + "/FLAGS_REPLY")[0] & 0xff;
+                                tcpFlagsReply = flagPair(seg, qp, qlen, path, "/FLAGS_REPLY");
                                 tcpInfo = true;
                             }
                             default -> unknownAttributes.incrementAndGet();
@@ -276,8 +280,8 @@ final class CtDecoder {
                         int qp = q + Nl.NLA_HDRLEN;
                         int qlen = ql - Nl.NLA_HDRLEN;
                         switch (qt) {
-                            case Cta.SCTP_STATE -> protoState = u8(seg, qp, qlen, path + "/STATE");
-                            case Cta.SCTP_VTAG_ORIGINAL, Cta.SCTP_VTAG_REPLY -> be32(seg, qp, qlen, path + "/VTAG");
+                            case Cta.SCTP_STATE -> protoState = u8(seg, qp, qlen, path, "/STATE");
+                            case Cta.SCTP_VTAG_ORIGINAL, Cta.SCTP_VTAG_REPLY -> be32(seg, qp, qlen, path, "/VTAG");
                             default -> unknownAttributes.incrementAndGet();
                         }
                         q = next(q, ql, aEnd);
@@ -291,9 +295,9 @@ final class CtDecoder {
                         int qp = q + Nl.NLA_HDRLEN;
                         int qlen = ql - Nl.NLA_HDRLEN;
                         switch (qt) {
-                            case Cta.DCCP_STATE -> protoState = u8(seg, qp, qlen, path + "/STATE");
-                            case Cta.DCCP_ROLE -> u8(seg, qp, qlen, path + "/ROLE");
-                            case Cta.DCCP_HANDSHAKE_SEQ -> be64(seg, qp, qlen, path + "/HANDSHAKE_SEQ");
+                            case Cta.DCCP_STATE -> protoState = u8(seg, qp, qlen, path, "/STATE");
+                            case Cta.DCCP_ROLE -> u8(seg, qp, qlen, path, "/ROLE");
+                            case Cta.DCCP_HANDSHAKE_SEQ -> be64(seg, qp, qlen, path, "/HANDSHAKE_SEQ");
                             case Cta.DCCP_PAD -> { }
                             default -> unknownAttributes.incrementAndGet();
                         }
@@ -330,10 +334,10 @@ final class CtDecoder {
             int ap = pos + Nl.NLA_HDRLEN;
             int al = len - Nl.NLA_HDRLEN;
             switch (type) {
-                case Cta.COUNTERS_PACKETS -> packets = be64(seg, ap, al, path + "/CTA_COUNTERS_PACKETS");
-                case Cta.COUNTERS_BYTES -> bytes = be64(seg, ap, al, path + "/CTA_COUNTERS_BYTES");
-                case Cta.COUNTERS32_PACKETS -> packets = be32(seg, ap, al, path + "/CTA_COUNTERS32_PACKETS");
-                case Cta.COUNTERS32_BYTES -> bytes = be32(seg, ap, al, path + "/CTA_COUNTERS32_BYTES");
+                case Cta.COUNTERS_PACKETS -> packets = be64(seg, ap, al, path, "/CTA_COUNTERS_PACKETS");
+                case Cta.COUNTERS_BYTES -> bytes = be64(seg, ap, al, path, "/CTA_COUNTERS_BYTES");
+                case Cta.COUNTERS32_PACKETS -> packets = be32(seg, ap, al, path, "/CTA_COUNTERS32_PACKETS");
+                case Cta.COUNTERS32_BYTES -> bytes = be32(seg, ap, al, path, "/CTA_COUNTERS32_BYTES");
                 case Cta.COUNTERS_PAD -> { }
                 default -> unknownAttributes.incrementAndGet();
             }
@@ -361,16 +365,24 @@ final class CtDecoder {
 
     /** Validates the attribute header at {@code pos}; returns nla_len. */
     private static int attrLen(MemorySegment seg, int pos, int end, String path) {
+        return attrLen(seg, pos, end, path, "");
+    }
+
+    /**
+     * Validates the attribute header at {@code pos} inside the container at path {@code path + sub}; returns nla_len.
+     * The path is given in two parts and only joined when a message is built, so that valid input costs no string.
+     */
+    private static int attrLen(MemorySegment seg, int pos, int end, String path, String sub) {
         if (end - pos < Nl.NLA_HDRLEN) {
-            throw new MalformedException(where(path) + "truncated attribute header: " + (end - pos) + " bytes left");
+            throw new MalformedException(where(path + sub) + "truncated attribute header: " + (end - pos) + " bytes left");
         }
         int len = seg.get(NlWriter.H16, pos) & 0xffff;
         if (len < Nl.NLA_HDRLEN) {
-            throw new MalformedException(where(path) + "attribute type " + (seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK)
+            throw new MalformedException(where(path + sub) + "attribute type " + (seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK)
                     + " has nla_len " + len + " < 4");
         }
         if (len > end - pos) {
-            throw new MalformedException(where(path) + "attribute type " + (seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK)
+            throw new MalformedException(where(path + sub) + "attribute type " + (seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK)
                     + " overruns its container: nla_len " + len + ", " + (end - pos) + " bytes left");
         }
         return len;
@@ -384,35 +396,68 @@ final class CtDecoder {
         return Math.min(end, pos + Nl.align(len));
     }
 
-    private static void fixed(int actual, int expected, String path) {
+    private static void fixed(int actual, int expected, String path, String leaf) {
         if (actual != expected) {
-            throw new MalformedException(path + ": payload of " + actual + " bytes, expected " + expected);
+            throw new MalformedException(path + leaf + ": payload of " + actual + " bytes, expected " + expected);
         }
     }
 
     private static int u8(MemorySegment seg, int p, int l, String path) {
-        fixed(l, 1, path);
+        return u8(seg, p, l, path, "");
+    }
+
+    private static int u8(MemorySegment seg, int p, int l, String path, String leaf) {
+        fixed(l, 1, path, leaf);
         return seg.get(U8, p) & 0xff;
     }
 
     private static int be16(MemorySegment seg, int p, int l, String path) {
-        fixed(l, 2, path);
+        return be16(seg, p, l, path, "");
+    }
+
+    private static int be16(MemorySegment seg, int p, int l, String path, String leaf) {
+        fixed(l, 2, path, leaf);
         return seg.get(NlWriter.BE16, p) & 0xffff;
     }
 
     private static long be32(MemorySegment seg, int p, int l, String path) {
-        fixed(l, 4, path);
+        return be32(seg, p, l, path, "");
+    }
+
+    private static long be32(MemorySegment seg, int p, int l, String path, String leaf) {
+        fixed(l, 4, path, leaf);
         return seg.get(NlWriter.BE32, p) & 0xffffffffL;
     }
 
     private static long be64(MemorySegment seg, int p, int l, String path) {
-        fixed(l, 8, path);
+        return be64(seg, p, l, path, "");
+    }
+
+    private static long be64(MemorySegment seg, int p, int l, String path, String leaf) {
+        fixed(l, 8, path, leaf);
         return seg.get(NlWriter.BE64, p);
     }
 
-    private static byte[] bytes(MemorySegment seg, int p, int l, int expected, String path) {
-        fixed(l, expected, path);
-        return seg.asSlice(p, l).toArray(U8);
+    /** Copies a fixed-size payload into {@code into} (whose length is the expected size) and returns it. */
+    private static byte[] bytes(MemorySegment seg, int p, int l, byte[] into, String path, String leaf) {
+        fixed(l, into.length, path, leaf);
+        if (into.length == 4) {
+            // one 32-bit load: a bulk copy costs more than the four bytes it moves
+            int v = seg.get(NlWriter.BE32, p);
+            into[0] = (byte) (v >>> 24);
+            into[1] = (byte) (v >>> 16);
+            into[2] = (byte) (v >>> 8);
+            into[3] = (byte) v;
+        } else {
+            MemorySegment.copy(seg, U8, p, into, 0, into.length);
+        }
+        return into;
+    }
+
+    /** The flags byte of a TCP {flags, mask} pair (struct nf_ct_tcp_flags). */
+    private static int flagPair(MemorySegment seg, int p, int l, String path, String leaf) {
+        fixed(l, 2, path, leaf);
+        return seg.get(U8, p) & 0xff;
     }
 
     private static String string(MemorySegment seg, int p, int l) {

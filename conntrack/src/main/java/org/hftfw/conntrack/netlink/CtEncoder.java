@@ -130,8 +130,8 @@ final class CtEncoder {
         int outer = w.beginNested(type);
         int ip = w.beginNested(Cta.TUPLE_IP);
         if (t.isIpv4()) {
-            w.putBytes(Cta.IP_V4_SRC, t.src().getAddress());
-            w.putBytes(Cta.IP_V4_DST, t.dst().getAddress());
+            w.putBe32(Cta.IP_V4_SRC, v4(t.src().getAddress()));
+            w.putBe32(Cta.IP_V4_DST, v4(t.dst().getAddress()));
         } else {
             w.putBytes(Cta.IP_V6_SRC, t.src().getAddress());
             w.putBytes(Cta.IP_V6_DST, t.dst().getAddress());
@@ -160,6 +160,11 @@ final class CtEncoder {
         w.endNested(outer);
     }
 
+    /** The IPv4 address as a big-endian int (the array stays local, so the JIT can drop the copy). */
+    private static int v4(byte[] a) {
+        return (a[0] & 0xff) << 24 | (a[1] & 0xff) << 16 | (a[2] & 0xff) << 8 | (a[3] & 0xff);
+    }
+
     private static void zone(NlWriter w, int zone) {
         if (zone != 0) {
             w.putBe16(Cta.ZONE, zone);
@@ -180,8 +185,8 @@ final class CtEncoder {
                     w.putU8(Cta.TCP_STATE, state);
                 }
                 if (tcp != null) {
-                    w.putBytes(Cta.TCP_FLAGS_ORIGINAL, tcpFlags(tcp.flagsOriginal()));
-                    w.putBytes(Cta.TCP_FLAGS_REPLY, tcpFlags(tcp.flagsReply()));
+                    w.putBe16(Cta.TCP_FLAGS_ORIGINAL, tcpFlags(tcp.flagsOriginal()));
+                    w.putBe16(Cta.TCP_FLAGS_REPLY, tcpFlags(tcp.flagsReply()));
                     w.putU8(Cta.TCP_WSCALE_ORIGINAL, tcp.wscaleOriginal());
                     w.putU8(Cta.TCP_WSCALE_REPLY, tcp.wscaleReply());
                 }
@@ -202,7 +207,8 @@ final class CtEncoder {
         }
     }
 
-    private static byte[] tcpFlags(int flags) {
-        return new byte[] {(byte) (flags & Cta.TCP_SETTABLE_FLAGS), (byte) Cta.TCP_SETTABLE_FLAGS};
+    /** struct nf_ct_tcp_flags {u8 flags; u8 mask;} as one big-endian 16-bit value: flags first, then the mask. */
+    private static int tcpFlags(int flags) {
+        return (flags & Cta.TCP_SETTABLE_FLAGS) << 8 | Cta.TCP_SETTABLE_FLAGS;
     }
 }

@@ -18,35 +18,104 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Benchmark of the ctnetlink path against the stock {@code conntrack} tool doing the same work in the same run,
+ * Benchmark of the ctnetlink path against the ceiling of this machine and against the stock {@code conntrack} tool,
  * in a network namespace it creates and deletes ({@code hnl-bench-<random>}); needs root, iproute2 and conntrack.
- * Measures: dump rate ({@code conntrack -L > /dev/null}), batched injection of 25 000 and 100 000 established TCP
- * entries without and with an event listener in the namespace ({@code conntrack -R file}, the entries of the
- * testbed's measure.sh), and event ingest during a bounded storm of 2 x N events (create N, flush N) beside
- * {@code conntrack -E -o timestamp}, counting losses. Usage: {@code NetlinkBench [N]} (default 100000).
+ *
+ * <p>Rates are measured in R rounds (default 3) and printed as median [min-max]. Each round measures, interleaved so
+ * that machine noise hits all alike: batched injection of 25 000 and N established TCP entries by {@link RawCeiling}
+ * (pre-encoded requests, no objects: what the kernel allows here and now), by {@link KernelConntrackTable#createAll}
+ * and by {@code conntrack -R file} (the entries of the testbed's measure.sh); then dumping the N entries by
+ * {@link RawCeiling} (no decoding), by {@link KernelConntrackTable#dump} (decoding into ConntrackEntry records),
+ * decoding plus ConntrackText lines, and {@code conntrack -L > /dev/null}. "vs ceiling" is the median of the
+ * per-round ratios ours / ceiling. A batch-size sweep then compares the ceiling and ours at 128..4096 requests per
+ * datagram. Unless {@code --core} is given, it also measures injection with an event listener on, the two batch
+ * ACK modes, and event ingest during a bounded storm of 2 x N events beside {@code conntrack -E}, counting losses.
+ *
+ * <p>Usage: {@code NetlinkBench [N] [--rounds R] [--core] [--no-tool]} (default N = 100000).
  */
 public final class NetlinkBench {
     private static final long WAIT_SECONDS = 120;
+    private static final int SMALL = 25_000;
+    private static final int RAW_BUFFER = 4 << 20;
 
     private final String ns = "hnl-bench-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
     private final Path netnsFile = Path.of("/var/run/netns", ns);
     private final Path dir;
     private final List<String[]> rows = new ArrayList<>();
+    private final Map<String, Series> series = new LinkedHashMap<>();
+    private final int rounds;
+    private final boolean core;
+    private final boolean tool;
 
-    private NetlinkBench() throws IOException {
+    /** Rates of one measurement over the rounds, and optionally its ratios to the ceiling of the same round. */
+    private static final class Series {
+        final List<Double> rates = new ArrayList<>();
+        final List<Double> ratios = new ArrayList<>();
+        final List<Double> userNs = new ArrayList<>();
+        final List<Double> sysNs = new ArrayList<>();
+        String notes = "";
+
+        Series add(int n, Timed m) {
+            return add(n, m.nanos(), m.cpu());
+        }
+
+        /** Adds one round: {@code n} entries in {@code nanos} wall time, with the thread CPU times of {@code cpu}. */
+        Series add(int n, long nanos, Cpu cpu) {
+            rates.add(rate(n, nanos));
+            userNs.add((double) cpu.user / n);
+            sysNs.add((double) cpu.sys / n);
+            return this;
+        }
+    }
+
+    /** CPU time of the measuring thread over one measured region, split into user and system (kernel) time. */
+    private static final class Cpu {
+        private static final java.lang.management.ThreadMXBean MX = java.lang.management.ManagementFactory.getThreadMXBean();
+        private final long cpu0 = MX.getCurrentThreadCpuTime();
+        private final long user0 = MX.getCurrentThreadUserTime();
+        long user;
+        long sys;
+
+        Cpu stop() {
+            user = MX.getCurrentThreadUserTime() - user0;
+            sys = MX.getCurrentThreadCpuTime() - cpu0 - user;
+            return this;
+        }
+    }
+
+    private NetlinkBench(int rounds, boolean core, boolean tool) throws IOException {
+        this.rounds = rounds;
+        this.core = core;
+        this.tool = tool;
         dir = Files.createTempDirectory("hnl-bench");
     }
 
     public static void main(String[] args) throws Exception {
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
-        NetlinkBench b = new NetlinkBench();
+        int n = 100_000;
+        int rounds = 3;
+        boolean core = false;
+        boolean tool = true;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--core" -> core = true;
+                case "--no-tool" -> tool = false;
+                default -> n = Integer.parseInt(args[i]);
+            }
+        }
+        if (n < 1 || rounds < 1) {
+            throw new IllegalArgumentException("N and --rounds must be positive");
+        }
+        NetlinkBench b = new NetlinkBench(rounds, core, tool);
         try {
             b.run(n);
         } finally {
@@ -57,91 +126,246 @@ public final class NetlinkBench {
     private void run(int n) throws Exception {
         sh("ip", "netns", "add", ns);
         Ctnetlink.Options options = Ctnetlink.Options.defaults().withNetns(netnsFile);
-        try (KernelConntrackTable t = Ctnetlink.open(options)) {
-            warmUp(t);
-            for (int size : new int[] {25_000, n}) {
-                List<ConntrackEntry> entries = entries(size);
-                Path save = writeRestoreFile(entries);
-                inject(t, entries, save, false);
-                inject(t, entries, save, true);
+        List<ConntrackEntry> small = entries(SMALL);
+        List<ConntrackEntry> big = entries(n);
+        Path saveSmall = writeRestoreFile(small);
+        Path saveBig = writeRestoreFile(big);
+        try (KernelConntrackTable t = Ctnetlink.open(options);
+             RawCeiling rawSmall = RawCeiling.open(options, small, RAW_BUFFER);
+             RawCeiling rawBig = RawCeiling.open(options, big, RAW_BUFFER)) {
+            warmUp(t, rawSmall);
+            int batch = options.maxBatchMessages();
+            int batchBytes = options.batchBytes();
+            for (int r = 0; r < rounds; r++) {
+                inject(t, rawSmall, small, saveSmall, batch, batchBytes, r);
+                inject(t, rawBig, big, saveBig, batch, batchBytes, r);
+                dump(t, rawBig, n, r);
             }
-            List<ConntrackEntry> entries = entries(n);
-            t.flush();
-            BatchResult r = t.createAll(entries);
-            check(r.created() == n, "setup inject created " + r.created());
-            dump(t, n);
-            ackModes(entries);
-            t.flush();
-            storm(t, entries);
+            javaCost(big, rawBig);
+            sweep(big, rawBig);
+            if (!core) {
+                for (List<ConntrackEntry> entries : List.of(small, big)) {
+                    injectWithListener(t, entries, entries == small ? saveSmall : saveBig);
+                }
+                ackModes(big);
+                t.flush();
+                storm(t, big);
+            }
         }
         print(n);
     }
 
     /** JIT warm-up of the encode/decode paths (not measured). */
-    private static void warmUp(KernelConntrackTable t) {
-        List<ConntrackEntry> w = entries(25_000);
+    private static void warmUp(KernelConntrackTable t, RawCeiling raw) {
+        List<ConntrackEntry> w = entries(SMALL);
         for (int i = 0; i < 3; i++) {
             t.flush();
             t.createAll(w);
             t.dump(e -> ConntrackText.entry(e));
+            t.flush();
+            raw.inject(512, 128 << 10);
+            raw.dump();
         }
         t.flush();
     }
 
-    private void inject(KernelConntrackTable t, List<ConntrackEntry> entries, Path save, boolean listener) throws Exception {
+    private Series series(String name) {
+        return series.computeIfAbsent(name, k -> new Series());
+    }
+
+    /** One measured region: wall time and the measuring thread's CPU time. */
+    private record Timed(long nanos, Cpu cpu) {}
+
+    @FunctionalInterface
+    private interface Work {
+        void run() throws Exception;
+    }
+
+    private static Timed time(Work w) throws Exception {
+        Cpu c = new Cpu();
+        long t0 = System.nanoTime();
+        w.run();
+        long el = System.nanoTime() - t0;
+        return new Timed(el, c.stop());
+    }
+
+    /**
+     * Empties the table and lets the kernel settle (entries are freed after an RCU grace period), so that the work
+     * of one measurement does not spill into the next.
+     */
+    private static void flush(KernelConntrackTable t) throws InterruptedException {
+        t.flush();
+        Thread.sleep(100);
+    }
+
+    /**
+     * Runs the ceiling and ours back to back, in alternating order (the ceiling first in even rounds), so that
+     * neither always inherits the other's after-effects; returns {ceiling, ours}.
+     */
+    private static Timed[] pair(int round, Work before, Work ceiling, Work ours) throws Exception {
+        Timed[] out = new Timed[2];
+        for (int k = 0; k < 2; k++) {
+            boolean ceilingNow = (k == 0) == (round % 2 == 0);
+            before.run();
+            if (ceilingNow) {
+                out[0] = time(ceiling);
+            } else {
+                out[1] = time(ours);
+            }
+        }
+        return out;
+    }
+
+    private void inject(KernelConntrackTable t, RawCeiling raw, List<ConntrackEntry> entries, Path save, int batch,
+                        int batchBytes, int round) throws Exception {
+        int n = entries.size();
+        Timed[] m = pair(round, () -> flush(t), () -> {
+            long failed = raw.inject(batch, batchBytes);
+            check(failed == 0, "raw inject: " + failed + " refused");
+        }, () -> {
+            BatchResult r = t.createAll(entries);
+            check(r.created() == n, "createAll created " + r.created() + " of " + n + ": " + r.firstErrors());
+        });
+        String what = "inject " + n;
+        series(what + ": ceiling (raw writer)").add(n, m[0]).notes = batch + " requests or " + (batchBytes >> 10)
+                + " KiB per sendto, ACK on the last";
+        series(what + ": hFT-FW createAll").add(n, m[1]).ratios.add((double) m[0].nanos() / m[1].nanos());
+        if (tool) {
+            flush(t);
+            long t2 = System.nanoTime();
+            sh("ip", "netns", "exec", ns, "conntrack", "-R", save.toString());
+            long toolNanos = System.nanoTime() - t2;
+            Series ts = series(what + ": conntrack -R file");
+            ts.rates.add(rate(n, toolNanos));
+            ts.ratios.add((double) m[0].nanos() / toolNanos);
+            check(t.dump(e -> { }) == n, "conntrack -R did not restore " + n + " entries");
+        }
+    }
+
+    private void dump(KernelConntrackTable t, RawCeiling raw, int n, int round) throws Exception {
+        Timed[] m = pair(round, () -> { }, () -> {
+            long c = raw.dump();
+            check(c == n, "raw dump returned " + c);
+        }, () -> {
+            long c = t.dump(e -> { });
+            check(c == n, "dump returned " + c);
+        });
+        StringBuilder sink = new StringBuilder(1 << 20);
+        Timed formatted = time(() -> t.dump(e -> {
+            sink.append(ConntrackText.entry(e)).append('\n');
+            if (sink.length() > (1 << 20)) {
+                sink.setLength(0);
+            }
+        }));
+        String what = "dump " + n;
+        series(what + ": ceiling (raw reader)").add(n, m[0]).notes = "64 KiB recv buffer, headers walked, nothing decoded";
+        Series s = series(what + ": hFT-FW dump").add(n, m[1]);
+        s.ratios.add((double) m[0].nanos() / m[1].nanos());
+        s.notes = "decoded into ConntrackEntry records";
+        series(what + ": hFT-FW dump + ConntrackText").add(n, formatted).ratios.add((double) m[0].nanos() / formatted.nanos());
+        if (tool) {
+            long t3 = System.nanoTime();
+            sh("sh", "-c", "ip netns exec " + ns + " conntrack -L > /dev/null 2>&1");
+            long toolNanos = System.nanoTime() - t3;
+            Series ts = series(what + ": conntrack -L > /dev/null");
+            ts.rates.add(rate(n, toolNanos));
+            ts.ratios.add((double) m[0].nanos() / toolNanos);
+        }
+    }
+
+    /**
+     * The Java side alone, without the kernel: encoding the N create requests (CtEncoder into a 128 KiB batch buffer,
+     * as createAll does) and decoding a captured dump of the N entries (CtDecoder, as dump does), in ns per entry,
+     * best of R x 5 passes. The table holds the N entries when this runs.
+     */
+    private void javaCost(List<ConntrackEntry> entries, RawCeiling raw) {
+        int n = entries.size();
+        List<java.lang.foreign.MemorySegment> datagrams = raw.captureDump();
+        NlWriter w = new NlWriter(java.lang.foreign.Arena.ofAuto().allocate(128 << 10, 8));
+        CtDecoder decoder = new CtDecoder();
+        long[] sink = {0};
+        long bestEncode = Long.MAX_VALUE;
+        long bestDecode = Long.MAX_VALUE;
+        for (int pass = 0; pass < rounds * 5; pass++) {
+            long t0 = System.nanoTime();
+            int seq = 1;
+            for (ConntrackEntry e : entries) {
+                if (w.remaining() <= CtEncoder.MAX_MESSAGE_BYTES) {
+                    sink[0] += w.position();
+                    w.reset();
+                }
+                CtEncoder.create(w, e, seq++, false);
+            }
+            bestEncode = Math.min(bestEncode, System.nanoTime() - t0);
+            long decoded = 0;
+            long t1 = System.nanoTime();
+            for (java.lang.foreign.MemorySegment d : datagrams) {
+                int[] count = {0};
+                Datagrams.forEach(d, (int) d.byteSize(), (seg, off, len, type, flags, mseq) -> {
+                    if (type == Cta.msgType(Cta.IPCTNL_MSG_CT_NEW)) {
+                        sink[0] += decoder.decode(seg, off, len).timeout();
+                        count[0]++;
+                    }
+                    return true;
+                });
+                decoded += count[0];
+            }
+            bestDecode = Math.min(bestDecode, System.nanoTime() - t1);
+            check(decoded == n, "decoded " + decoded + " of " + n);
+        }
+        Series enc = series("Java only: encode " + n + " create requests");
+        enc.rates.add(rate(n, bestEncode));
+        enc.notes = String.format(Locale.ROOT, "%.0f ns/entry (best of %d passes, no kernel)", (double) bestEncode / n, rounds * 5);
+        Series dec = series("Java only: decode a captured dump of " + n);
+        dec.rates.add(rate(n, bestDecode));
+        dec.notes = String.format(Locale.ROOT, "%.0f ns/entry (best of %d passes, no kernel; sink %d)", (double) bestDecode / n,
+                rounds * 5, sink[0] & 1);
+    }
+
+    /** Requests per datagram: the ceiling and ours at the same batch sizes (bytes bounded by the send buffer). */
+    private void sweep(List<ConntrackEntry> entries, RawCeiling raw) throws Exception {
+        int n = entries.size();
+        for (int batch : new int[] {128, 512, 1024, 2048, 4096}) {
+            int bytes = Math.max(4096, batch * CtEncoder.MAX_MESSAGE_BYTES);
+            Ctnetlink.Options o = Ctnetlink.Options.defaults().withNetns(netnsFile).withBatch(bytes, batch, false);
+            try (KernelConntrackTable t = Ctnetlink.open(o)) {
+                for (int r = 0; r < rounds; r++) {
+                    Timed[] m = pair(r, () -> flush(t), () -> {
+                        long failed = raw.inject(batch, bytes);
+                        check(failed == 0, "raw inject refused " + failed);
+                    }, () -> {
+                        BatchResult res = t.createAll(entries);
+                        check(res.created() == n, "created " + res.created());
+                    });
+                    String what = "inject " + n + ", " + batch + " per sendto";
+                    series(what + ": ceiling").add(n, m[0]);
+                    series(what + ": hFT-FW").add(n, m[1]).ratios.add((double) m[0].nanos() / m[1].nanos());
+                }
+                t.flush();
+            }
+        }
+    }
+
+    private void injectWithListener(KernelConntrackTable t, List<ConntrackEntry> entries, Path save) throws Exception {
         int n = entries.size();
         AtomicLong events = new AtomicLong();
         AtomicLong overruns = new AtomicLong();
-        EventSubscription sub = listener ? t.subscribe(counting(events, overruns)) : null;
-        try {
+        try (EventSubscription sub = t.subscribe(counting(events, overruns))) {
             t.flush();
             long t0 = System.nanoTime();
             BatchResult r = t.createAll(entries);
             long ours = System.nanoTime() - t0;
             check(r.created() == n, "createAll created " + r.created() + " of " + n + ": " + r.firstErrors());
-            t.flush();
-            long t1 = System.nanoTime();
-            sh("ip", "netns", "exec", ns, "conntrack", "-R", save.toString());
-            long tool = System.nanoTime() - t1;
-            long count = t.dump(e -> { });
-            check(count == n, "conntrack -R left " + count + " entries");
-            String what = "inject " + n + (listener ? " (event listener on)" : "");
-            rows.add(new String[] {what, rate(n, ours), rate(n, tool), "conntrack -R file",
-                listener ? "listener kept up: " + events.get() + " events (create, flush, restore), " + overruns.get()
-                    + " overruns" : ""});
-        } finally {
-            if (sub != null) {
-                sub.close();
+            String toolRate = "";
+            if (tool) {
+                t.flush();
+                long t1 = System.nanoTime();
+                sh("ip", "netns", "exec", ns, "conntrack", "-R", save.toString());
+                toolRate = rateText(n, System.nanoTime() - t1);
             }
+            rows.add(new String[] {"inject " + n + " (event listener on)", rateText(n, ours), toolRate,
+                "conntrack -R file", "listener kept up: " + events.get() + " events so far, " + overruns.get() + " overruns"});
         }
-    }
-
-    private void dump(KernelConntrackTable t, int n) throws Exception {
-        long best = Long.MAX_VALUE;
-        long bestTool = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            long t0 = System.nanoTime();
-            long c = t.dump(e -> { });
-            best = Math.min(best, System.nanoTime() - t0);
-            check(c == n, "dump returned " + c);
-            long t1 = System.nanoTime();
-            sh("sh", "-c", "ip netns exec " + ns + " conntrack -L > /dev/null 2>&1");
-            bestTool = Math.min(bestTool, System.nanoTime() - t1);
-        }
-        long formatted = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            StringBuilder sink = new StringBuilder(1 << 20);
-            long t0 = System.nanoTime();
-            t.dump(e -> {
-                sink.append(ConntrackText.entry(e)).append('\n');
-                if (sink.length() > (1 << 20)) {
-                    sink.setLength(0);
-                }
-            });
-            formatted = Math.min(formatted, System.nanoTime() - t0);
-        }
-        rows.add(new String[] {"dump " + n, rate(n, best), rate(n, bestTool), "conntrack -L > /dev/null",
-            "best of 3; decoding + ConntrackText lines: " + rate(n, formatted)});
     }
 
     private void ackModes(List<ConntrackEntry> entries) {
@@ -159,7 +383,7 @@ public final class NetlinkBench {
                 long el2 = System.nanoTime() - t1;
                 check(again.failed() == n, "duplicates failed " + again.failed());
                 rows.add(new String[] {"inject " + n + (every ? ", ACK every request" : ", ACK last of batch"),
-                    rate(n, el), "", "", "all-EEXIST batch (error replies read back in bulk): " + rate(n, el2)});
+                    rateText(n, el), "", "", "all-EEXIST batch (error replies read back in bulk): " + rateText(n, el2)});
             }
         }
     }
@@ -315,8 +539,17 @@ public final class NetlinkBench {
         }
     }
 
-    private static String rate(int n, long nanos) {
-        return String.format(Locale.ROOT, "%,.0f /s (%.0f ms)", n / (nanos / 1e9), nanos / 1e6);
+    private static double rate(int n, long nanos) {
+        return n / (nanos / 1e9);
+    }
+
+    private static String rateText(int n, long nanos) {
+        return String.format(Locale.ROOT, "%,.0f /s (%.0f ms)", rate(n, nanos), nanos / 1e6);
+    }
+
+    private static double median(List<Double> v) {
+        double[] s = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     private static void check(boolean ok, String what) {
@@ -337,12 +570,25 @@ public final class NetlinkBench {
     }
 
     private void print(int n) {
-        System.out.printf(Locale.ROOT, "%nNetlinkBench (n=%d, namespace %s, %d CPUs, %s)%n", n, ns,
+        System.out.printf(Locale.ROOT, "%nNetlinkBench (n=%d, %d rounds, namespace %s, %d CPUs, %s)%n", n, rounds, ns,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.version"));
-        System.out.printf(Locale.ROOT, "%-48s %-28s %-28s %-30s %s%n", "measurement", "hFT-FW ctnetlink (FFM)",
-                "conntrack tool", "tool command", "notes");
-        for (String[] r : rows) {
-            System.out.printf(Locale.ROOT, "%-48s %-28s %-28s %-30s %s%n", (Object[]) r);
+        System.out.printf(Locale.ROOT, "%-56s %12s %25s %10s %16s  %s%n", "measurement", "median /s", "[min - max] /s",
+                "vs ceiling", "ns/entry usr+sys", "notes");
+        for (Map.Entry<String, Series> e : series.entrySet()) {
+            Series s = e.getValue();
+            double lo = s.rates.stream().mapToDouble(Double::doubleValue).min().orElse(0);
+            double hi = s.rates.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+            String ratio = s.ratios.isEmpty() ? "" : String.format(Locale.ROOT, "%.2f", median(s.ratios));
+            String cpu = s.userNs.isEmpty() ? "" : String.format(Locale.ROOT, "%.0f+%.0f", median(s.userNs), median(s.sysNs));
+            System.out.printf(Locale.ROOT, "%-56s %,12.0f %25s %10s %16s  %s%n", e.getKey(), median(s.rates),
+                    String.format(Locale.ROOT, "[%,.0f - %,.0f]", lo, hi), ratio, cpu, s.notes);
+        }
+        if (!rows.isEmpty()) {
+            System.out.printf(Locale.ROOT, "%n%-48s %-28s %-28s %-30s %s%n", "measurement (single run)",
+                    "hFT-FW ctnetlink (FFM)", "conntrack tool", "tool command", "notes");
+            for (String[] r : rows) {
+                System.out.printf(Locale.ROOT, "%-48s %-28s %-28s %-30s %s%n", (Object[]) r);
+            }
         }
     }
 
