@@ -84,6 +84,11 @@ public final class DeferredLog {
         }
     }
 
+    /** Writes every line queued so far before returning (e.g. before a shutdown, or a test reading the log). */
+    public void flush() {
+        drain();
+    }
+
     /** Lines the callers had to write themselves because the queue was full. */
     public long inlineWrites() {
         return inline.get();

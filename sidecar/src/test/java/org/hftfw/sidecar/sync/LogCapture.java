@@ -16,8 +16,9 @@ final class LogCapture implements AutoCloseable {
         root.addAppender(appender);
     }
 
-    /** Every line so far, as {@code LEVEL message}. */
+    /** Every line so far, as {@code LEVEL message} (lines deferred off the deciding thread included). */
     List<String> lines() {
+        org.hftfw.predictor.DeferredLog.shared().flush();
         synchronized (appender.list) {
             return appender.list.stream().map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList();
         }
