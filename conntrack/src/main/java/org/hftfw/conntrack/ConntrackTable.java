@@ -66,6 +66,17 @@ public interface ConntrackTable extends AutoCloseable {
     interface EventSubscription extends AutoCloseable {
         @Override
         void close();
+
+        /**
+         * Delivers every event already queued for this subscription, then runs {@code step} while no further event
+         * is delivered (they wait in the queue), then resumes. A table snapshot taken in {@code step} is then newer
+         * than every event delivered before it and older than (or as new as) every event delivered after it, which
+         * is what a migration needs to send a snapshot without a live change overtaking it or being overtaken.
+         * The default, for sources that deliver synchronously, just runs the step.
+         */
+        default <T> T whileQuiet(java.util.concurrent.Callable<T> step) throws Exception {
+            return step.call();
+        }
     }
 
     /** Outcome of a batched create. */

@@ -44,7 +44,20 @@ final class EventPump implements EventSubscription {
     private final CtDecoder decoder;
     private final MemorySegment rx;
     private final Thread thread;
+    private final java.util.concurrent.ConcurrentLinkedQueue<QuietStep<?>> quietSteps =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile boolean stopping;
+
+    /** A step to run on the pump thread once the queue is drained. */
+    private record QuietStep<T>(java.util.concurrent.Callable<T> step, java.util.concurrent.CompletableFuture<T> done) {
+        void run() {
+            try {
+                done.complete(step.call());
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
+            }
+        }
+    }
 
     EventPump(NetlinkSocket socket, CtRequester resync, ConntrackEventListener listener, TableStats stats,
               LongSupplier monotonicNanos, LongSupplier epochMicros, Consumer<EventPump> onClosed) {
@@ -68,6 +81,7 @@ final class EventPump implements EventSubscription {
     private void run() {
         try {
             while (!stopping) {
+                runQuietSteps();
                 long r = socket.recv(rx, false);
                 if (r == NetlinkSocket.TIMED_OUT) {
                     continue;
@@ -93,9 +107,58 @@ final class EventPump implements EventSubscription {
                 safely(() -> listener.onError(ce));
             }
         } finally {
+            for (QuietStep<?> q; (q = quietSteps.poll()) != null; ) {
+                q.done().completeExceptionally(new IllegalStateException("event subscription closed"));
+            }
             socket.close();
             resync.close();
             onClosed.accept(this);
+        }
+    }
+
+    /**
+     * {@inheritDoc} Runs on the pump thread: the events queued in the socket when the request is taken up are
+     * delivered first (non-blocking reads until the queue is empty), then the step runs; events the kernel
+     * generates meanwhile wait in the socket. The request is taken up within one receive timeout
+     * ({@value #POLL_MILLIS} ms).
+     */
+    @Override
+    public <T> T whileQuiet(java.util.concurrent.Callable<T> step) throws Exception {
+        if (Thread.currentThread() == thread) {
+            return step.call();
+        }
+        var done = new java.util.concurrent.CompletableFuture<T>();
+        quietSteps.add(new QuietStep<>(step, done));
+        try {
+            return done.get(10L * POLL_MILLIS + 60_000, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        }
+    }
+
+    private void runQuietSteps() {
+        QuietStep<?> q = quietSteps.poll();
+        if (q == null) {
+            return;
+        }
+        long deadline = monotonicNanos.getAsLong() + DRAIN_NANOS;
+        while (!stopping && monotonicNanos.getAsLong() < deadline) {
+            long r = socket.recv(rx, true);
+            if (r == NetlinkSocket.TIMED_OUT) {
+                break;
+            }
+            if (r == NetlinkSocket.OVERRUN) {
+                overrun();
+                continue;
+            }
+            if (r > rx.byteSize()) {
+                stats.malformed.incrementAndGet();
+                continue;
+            }
+            deliver((int) r, monotonicNanos.getAsLong(), epochMicros.getAsLong());
+        }
+        for (; q != null; q = quietSteps.poll()) {
+            q.run();
         }
     }
 

@@ -98,8 +98,9 @@ final class Publisher implements ConntrackEventListener {
      * Holds live replication still while a migration dumps the table and queues it (see
      * {@link org.hftfw.migrator.StateMigrator.Quiesce}): no live change is published between the dump and the
      * queueing of its snapshot, so a snapshot never overwrites a newer change on the link. Events keep queueing in
-     * the kernel's event socket meanwhile. Not covered: an event the kernel generated before the dump but that
-     * reaches us after it carries an older state than the dump read; the next change of that flow repairs it.
+     * the kernel's event socket meanwhile. The daemon combines it with the event subscription's
+     * {@code whileQuiet}, which first delivers the events the kernel queued before the dump, so none of them can
+     * carry an older state than the dump read after it.
      */
     org.hftfw.migrator.StateMigrator.Quiesce quiesce() {
         return new org.hftfw.migrator.StateMigrator.Quiesce() {

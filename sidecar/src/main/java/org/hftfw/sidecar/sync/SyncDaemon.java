@@ -180,7 +180,14 @@ final class SyncDaemon implements AutoCloseable {
         proactive = new ProactivePath(p, () -> new ArrayList<>(publisher.bulkSnapshot(table.list())),
                 new org.hftfw.migrator.FtfwBulkLink(channel), new CommandHandover(m.commitCommand(), m.demoteCommand(),
                         m.commandTimeout()), publisher::replicateAll, clock, StateMigrator.Pause.sleeping())
-                .quiesce(publisher.quiesce());
+                .quiesce(new StateMigrator.Quiesce() {
+                    // deliver what the kernel already queued, then hold the event thread and the publisher (deferred
+                    // sends, bulk commands) still while the migrator dumps and queues the table
+                    @Override
+                    public <T> T whileQuiet(java.util.concurrent.Callable<T> step) throws Exception {
+                        return subscription.whileQuiet(() -> publisher.quiesce().whileQuiet(step));
+                    }
+                });
         resources.add(proactive);
         proactive.start(Scheduler.daemon("hftfw-predictor"));
     }
