@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Classification</b> of a new state change: P(SS) = 1 − v/t from the tuple's own counters when that state has
  * at least {@code minObservations} observations; otherwise, when the flow's RTT is known (its own handshake, or its
  * source address's last one, {@link HostLatency}), from the latency-scaled lifetime model ({@link
- * LatencyScaledModel}) if it has that many observations of the (state, port class); otherwise from the naive Bayes
+ * LatencyScaledModel}) if it has that many observations of the (state, port class, previous lifetime ÷ RTT bucket),
+ * or of the (state, port class) over all buckets; otherwise from the naive Bayes
  * fallback when it has that many observations of the state (over all tuples); otherwise nothing is known and the
  * change is replicated (safe).
  * P(SS) ≤ barrier ⇒ TS (the paper's rule: "Naive Bayes must return ≤ barrier to classify sk as TS"), so barrier 0
@@ -191,7 +192,7 @@ public final class LazyReplicator implements ConntrackEventListener {
             label(f, end - f.start >= boundary);
         }
         if (config.learning()) {
-            latency.observe(f.stateId, f.portClass, end - f.start, f.decisionRtt);
+            latency.observe(f.stateId, f.portClass, f.prevBucket, end - f.start, f.decisionRtt);
         }
         metrics.stateEnded(f, end, boundary);
         f.held = null;
@@ -213,6 +214,7 @@ public final class LazyReplicator implements ConntrackEventListener {
         }
         long rtt = f.rtt >= 0 ? f.rtt : hosts.get(o.src());
         f.decisionRtt = rtt;
+        f.prevBucket = LatencyScaledModel.prevBucket(prevLifetime, rtt);
         f.code = FeatureEncoder.code(stateId, f.portClass, FeatureEncoder.lifetimeBucket(prevLifetime, boundary),
                 FeatureEncoder.rttBucket(rtt, boundary));
         f.start = now;
@@ -231,8 +233,7 @@ public final class LazyReplicator implements ConntrackEventListener {
             int t = f.key.observed(f.slot);
             pss = (double) (t - f.key.observedTs(f.slot)) / t;
             source = FlowRecord.TS_KEY;
-        } else if (rtt > 0 && latency.observations(stateId, f.portClass) >= c.minObservations()
-                && !Double.isNaN(pss = latency.probabilityStable(stateId, f.portClass, rtt, boundary))) {
+        } else if (rtt > 0 && !Double.isNaN(pss = latencyProbability(f, rtt, c.minObservations()))) {
             source = FlowRecord.TS_LATENCY;
             metrics.count(MetricsRecorder.FALLBACK, stateId, f.portClass);
         } else if (fallback.stateObservations(stateId) >= c.minObservations()) {
@@ -254,6 +255,20 @@ public final class LazyReplicator implements ConntrackEventListener {
             send(f, e);
         }
         deadlines.add(f, f.start, f.seq);
+    }
+
+    /**
+     * P(SS) from the latency-scaled model: the (state, port class, previous-lifetime bucket) histogram when it has
+     * {@code min} observations, else the (state, port class) one over all buckets when that has; NaN otherwise.
+     */
+    private double latencyProbability(FlowRecord f, long rtt, int min) {
+        if (latency.observations(f.stateId, f.portClass, f.prevBucket) >= min) {
+            return latency.probabilityStable(f.stateId, f.portClass, f.prevBucket, rtt, boundary);
+        }
+        if (latency.observations(f.stateId, f.portClass) >= min) {
+            return latency.probabilityStablePooled(f.stateId, f.portClass, rtt, boundary);
+        }
+        return Double.NaN;
     }
 
     /**

@@ -30,8 +30,9 @@ import org.hftfw.conntrack.IpProto;
  * 32       8    written at, ms since the epoch (informational)
  * 40      16    fallback class counts TS, SS
  * 56    16·p    fallback feature counts, class TS then SS
- *  …       4    m, then m × { context i32 (state id × 8 + port class), {@link LatencyScaledModel#BINS} × i64 }:
- *               the latency-scaled lifetime histograms that have observations
+ *  …       4    m, then m × { context i32 ((state id × 8 + port class) × {@link LatencyScaledModel#PREV_BUCKETS}
+ *               + previous-lifetime bucket), {@link LatencyScaledModel#BINS} × i64 }: the latency-scaled lifetime
+ *               histograms that have observations
  *  …       4    n4, then n4 × { addrs i64 (src≪32 | dst), meta i32 (l4proto≪24 | dport≪8), counters 2 × i64 }
  *  …       4    n6, then n6 × { src i64 i64, dst i64 i64, meta i32, counters 2 × i64 }
  * end−4    4    CRC32C of every byte before it
@@ -327,8 +328,8 @@ public final class ModelFile {
         }
         sb.append(String.format(Locale.ROOT, "fallback naive Bayes: %d observations (%d TS, %d SS)%n",
                 m.fallbackObservations(), m.classCounts[0], m.classCounts[1]));
-        sb.append(String.format(Locale.ROOT, "latency-scaled lifetimes: %d observations in %d (state, port class) "
-                + "histograms%n", m.latencyObservations(),
+        sb.append(String.format(Locale.ROOT, "latency-scaled lifetimes: %d observations in %d (state, port class, "
+                + "previous lifetime) histograms%n", m.latencyObservations(),
                 java.util.Arrays.stream(m.latencyCounts).filter(java.util.Objects::nonNull).count()));
         sb.append(String.format(Locale.ROOT, "%-24s %12s %8s %14s %8s %12s %14s%n", "state", "kb obs", "kb P(SS)",
                 "fallback obs", "P(SS)", "lifetime obs", "median life/RTT"));
@@ -340,11 +341,13 @@ public final class ModelFile {
             long[] hist = new long[LatencyScaledModel.BINS];
             long lo = 0;
             for (int pc = 0; pc < FeatureEncoder.PORT_CLASSES; pc++) {
-                long[] row = m.latencyCounts[LatencyScaledModel.context(s, pc)];
-                if (row != null) {
-                    for (int j = 0; j < row.length; j++) {
-                        hist[j] += row[j];
-                        lo += row[j];
+                for (int pb = 0; pb < LatencyScaledModel.PREV_BUCKETS; pb++) {
+                    long[] row = m.latencyCounts[LatencyScaledModel.context(s, pc, pb)];
+                    if (row != null) {
+                        for (int j = 0; j < row.length; j++) {
+                            hist[j] += row[j];
+                            lo += row[j];
+                        }
                     }
                 }
             }
