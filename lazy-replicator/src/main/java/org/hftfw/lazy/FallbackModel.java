@@ -14,8 +14,9 @@ import smile.util.IntSet;
  * Laplace smoothing, label 0 = TS, 1 = SS) is rebuilt from the counts with fixed priors (Laplace-smoothed class
  * frequencies) and one aggregated {@code update} per class. That is one O(k·p) pass, the same cost as a single
  * online update (which recomputes the whole k×p table, Smile gotcha 2), and it is done lazily: before a prediction
- * when observations are pending, and once the model holds {@link #MATURE} observations only every
- * {@link #REBUILD_BATCH} new ones. Posteriors are cached per feature code until the next rebuild. Not thread-safe
+ * when observations are pending, and once the model holds {@link #MATURE} observations only when the new ones
+ * reach {@link #REBUILD_BATCH} and 1/{@link #STALE_SHARE} of those it was built from (so a mature model is at most
+ * about 6 % stale, and the rebuild cost per observation falls as the model grows). Posteriors are cached per feature code until the next rebuild. Not thread-safe
  * (Smile gotcha 4); the replicator is single-threaded.
  */
 final class FallbackModel {
@@ -23,6 +24,7 @@ final class FallbackModel {
     static final int SS = 1;
     static final long MATURE = 4096;
     static final int REBUILD_BATCH = 64;
+    static final int STALE_SHARE = 16;
 
     private final long[] classCounts = new long[2];
     private final long[][] wordCounts = new long[2][FeatureEncoder.P];
@@ -73,7 +75,9 @@ final class FallbackModel {
         if (observations() == 0) {
             return Double.NaN;
         }
-        if (pending > 0 && (model == null || observations() < MATURE || pending >= REBUILD_BATCH)) {
+        long n = observations();
+        if (pending > 0 && (model == null || n < MATURE
+                || pending >= Math.max(REBUILD_BATCH, (n - pending) / STALE_SHARE))) {
             rebuild();
         }
         if (cachedVersion[code] == version) {

@@ -29,7 +29,7 @@ package org.hftfw.lazy;
  */
 final class FeatureEncoder {
     /** Version of the feature layout; stored in model files, bumped on any change. */
-    static final int SCHEMA = 2;
+    static final int SCHEMA = 3;
 
     static final int PORT_CLASSES = 8;
     static final int LIFETIME_BUCKETS = 5;

@@ -41,6 +41,8 @@ final class FlowRecord {
     long rtt = -1;
     /** The RTT known when the current state was classified (the flow's own or its source's), −1 if none. */
     long decisionRtt = -1;
+    /** {@link LatencyScaledModel#prevBucket} of the current state: the previous state's lifetime in RTTs. */
+    int prevBucket;
     /** Time of the flow's last event (idle expiry). */
     long lastSeen;
     /** Removed from the flow table by eviction or expiry: deadlines for it are ignored. */

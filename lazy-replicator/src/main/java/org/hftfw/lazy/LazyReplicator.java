@@ -25,12 +25,23 @@ import org.slf4j.LoggerFactory;
  * P(TS | state, Qr) = v/t, in the knowledge base keyed on Qr = [src, dst, l4proto, dport] ({@link KnowledgeBase}),
  * and the naive Bayes fallback ({@link FallbackModel}).
  *
- * <p><b>Classification</b> of a new state change: P(SS) = 1 − v/t from the tuple's own counters when that state has
- * at least {@code minObservations} observations; otherwise, when the flow's RTT is known (its own handshake, or its
- * source address's last one, {@link HostLatency}), from the latency-scaled lifetime model ({@link
- * LatencyScaledModel}) if it has that many observations of the (state, port class); otherwise from the naive Bayes
- * fallback when it has that many observations of the state (over all tuples); otherwise nothing is known and the
- * change is replicated (safe).
+ * <p><b>Classification</b> of a new state change, the most specific source first:
+ * <ol>
+ *   <li>when the flow's RTT is known (its own handshake, or its source address's last one, {@link HostLatency}):
+ *       the latency-scaled lifetime model ({@link LatencyScaledModel}) if it has at least {@code minObservations}
+ *       observations of the (state, port class, previous lifetime ÷ RTT bucket), or of the (state, port class) over
+ *       all buckets. It conditions on this flow's RTT and pace, which the tuple's counters only average over (with
+ *       per-client RTTs of 20–500 ms a tuple's CLOSE_WAIT is stable after an instant FIN_WAIT and transitional after
+ *       a long one). The tuple's own counters keep a veto: when the state has {@code minObservations} observations
+ *       for the tuple and was stable in at least half of them, P(SS) is raised to ½ (a server that behaves unlike
+ *       its port class);</li>
+ *   <li>else P(SS) = 1 − v/t from the tuple's own counters when that state has {@code minObservations}
+ *       observations (the paper's classifier);</li>
+ *   <li>else the naive Bayes fallback when it has that many observations of the state (over all tuples);</li>
+ *   <li>else nothing is known and the change is replicated (safe).</li>
+ * </ol>
+ * (Measured on held-out recordings, docs/evaluation.md: with the tuple counters first, tuples with 5 observations
+ * held back stable HTTP ESTABLISHED states and sent transitional CLOSE_WAITs.)
  * P(SS) ≤ barrier ⇒ TS (the paper's rule: "Naive Bayes must return ≤ barrier to classify sk as TS"), so barrier 0
  * holds back only states never seen stable, and barrier 1 holds back everything that has any knowledge.
  *
@@ -191,7 +202,7 @@ public final class LazyReplicator implements ConntrackEventListener {
             label(f, end - f.start >= boundary);
         }
         if (config.learning()) {
-            latency.observe(f.stateId, f.portClass, end - f.start, f.decisionRtt);
+            latency.observe(f.stateId, f.portClass, f.prevBucket, end - f.start, f.decisionRtt);
         }
         metrics.stateEnded(f, end, boundary);
         f.held = null;
@@ -213,6 +224,7 @@ public final class LazyReplicator implements ConntrackEventListener {
         }
         long rtt = f.rtt >= 0 ? f.rtt : hosts.get(o.src());
         f.decisionRtt = rtt;
+        f.prevBucket = LatencyScaledModel.prevBucket(prevLifetime, rtt);
         f.code = FeatureEncoder.code(stateId, f.portClass, FeatureEncoder.lifetimeBucket(prevLifetime, boundary),
                 FeatureEncoder.rttBucket(rtt, boundary));
         f.start = now;
@@ -227,14 +239,17 @@ public final class LazyReplicator implements ConntrackEventListener {
         LazyConfig c = config;
         double pss;
         byte source;
-        if (f.slot >= 0 && f.key.observed(f.slot) >= c.minObservations()) {
+        if (rtt > 0 && !Double.isNaN(pss = latencyProbability(f, rtt, c.minObservations()))) {
+            source = FlowRecord.TS_LATENCY;
+            metrics.count(MetricsRecorder.FALLBACK, stateId, f.portClass);
+            if (f.slot >= 0 && f.key.observed(f.slot) >= c.minObservations()
+                    && 2 * f.key.observedTs(f.slot) <= f.key.observed(f.slot)) {
+                pss = Math.max(pss, 0.5);   // the tuple's own history: stable at least half of the time
+            }
+        } else if (f.slot >= 0 && f.key.observed(f.slot) >= c.minObservations()) {
             int t = f.key.observed(f.slot);
             pss = (double) (t - f.key.observedTs(f.slot)) / t;
             source = FlowRecord.TS_KEY;
-        } else if (rtt > 0 && latency.observations(stateId, f.portClass) >= c.minObservations()
-                && !Double.isNaN(pss = latency.probabilityStable(stateId, f.portClass, rtt, boundary))) {
-            source = FlowRecord.TS_LATENCY;
-            metrics.count(MetricsRecorder.FALLBACK, stateId, f.portClass);
         } else if (fallback.stateObservations(stateId) >= c.minObservations()) {
             pss = fallback.probabilityStable(f.code);
             source = FlowRecord.TS_FALLBACK;
@@ -254,6 +269,20 @@ public final class LazyReplicator implements ConntrackEventListener {
             send(f, e);
         }
         deadlines.add(f, f.start, f.seq);
+    }
+
+    /**
+     * P(SS) from the latency-scaled model: the (state, port class, previous-lifetime bucket) histogram when it has
+     * {@code min} observations, else the (state, port class) one over all buckets when that has; NaN otherwise.
+     */
+    private double latencyProbability(FlowRecord f, long rtt, int min) {
+        if (latency.observations(f.stateId, f.portClass, f.prevBucket) >= min) {
+            return latency.probabilityStable(f.stateId, f.portClass, f.prevBucket, rtt, boundary);
+        }
+        if (latency.observations(f.stateId, f.portClass) >= min) {
+            return latency.probabilityStablePooled(f.stateId, f.portClass, rtt, boundary);
+        }
+        return Double.NaN;
     }
 
     /**

@@ -21,7 +21,7 @@ import org.hftfw.conntrack.IpProto;
  * <pre>
  * offset  size  field (big-endian)
  *  0       8    magic "HFTFWMDL"
- *  8       2    format version (2)
+ *  8       2    format version (3)
  * 10       2    feature schema ({@link FeatureEncoder#SCHEMA})
  * 12       2    number of state ids ({@link StateIds#COUNT})
  * 14       2    p, features per observation vector ({@link FeatureEncoder#P})
@@ -30,8 +30,9 @@ import org.hftfw.conntrack.IpProto;
  * 32       8    written at, ms since the epoch (informational)
  * 40      16    fallback class counts TS, SS
  * 56    16·p    fallback feature counts, class TS then SS
- *  …       4    m, then m × { context i32 (state id × 8 + port class), {@link LatencyScaledModel#BINS} × i64 }:
- *               the latency-scaled lifetime histograms that have observations
+ *  …       4    m, then m × { context i32 ((state id × 8 + port class) × {@link LatencyScaledModel#PREV_BUCKETS}
+ *               + previous-lifetime bucket), k u16, k × { bin u16, count i64 } }: the latency-scaled lifetime
+ *               histograms that have observations, their non-zero bins in increasing order
  *  …       4    n4, then n4 × { addrs i64 (src≪32 | dst), meta i32 (l4proto≪24 | dport≪8), counters 2 × i64 }
  *  …       4    n6, then n6 × { src i64 i64, dst i64 i64, meta i32, counters 2 × i64 }
  * end−4    4    CRC32C of every byte before it
@@ -41,7 +42,7 @@ import org.hftfw.conntrack.IpProto;
  */
 public final class ModelFile {
     static final byte[] MAGIC = "HFTFWMDL".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    static final int VERSION = 2;
+    static final int VERSION = 3;
     static final int HEADER = 40;
     private static final long MAX_BYTES = Integer.MAX_VALUE - 64;
 
@@ -95,12 +96,16 @@ public final class ModelFile {
         int n4 = m.v4Meta.length;
         int n6 = m.v6Meta.length;
         int nl = 0;
+        long nonZero = 0;
         for (long[] row : m.latencyCounts) {
             if (row != null) {
                 nl++;
+                for (long v : row) {
+                    nonZero += v != 0 ? 1 : 0;
+                }
             }
         }
-        long len = HEADER + 16 + 16L * FeatureEncoder.P + 4 + (4 + 8L * LatencyScaledModel.BINS) * nl + 4 + 28L * n4
+        long len = HEADER + 16 + 16L * FeatureEncoder.P + 4 + 6L * nl + 10L * nonZero + 4 + 28L * n4
                 + 4 + 52L * n6 + 4;
         if (len > MAX_BYTES) {
             throw new IllegalArgumentException("model too large for one file: " + len + " bytes");
@@ -117,10 +122,17 @@ public final class ModelFile {
         }
         b.putInt(nl);
         for (int c = 0; c < m.latencyCounts.length; c++) {
-            if (m.latencyCounts[c] != null) {
-                b.putInt(c);
-                for (long v : m.latencyCounts[c]) {
-                    b.putLong(v);
+            long[] row = m.latencyCounts[c];
+            if (row != null) {
+                int k = 0;
+                for (long v : row) {
+                    k += v != 0 ? 1 : 0;
+                }
+                b.putInt(c).putShort((short) k);
+                for (int j = 0; j < row.length; j++) {
+                    if (row[j] != 0) {
+                        b.putShort((short) j).putLong(row[j]);
+                    }
                 }
             }
         }
@@ -192,8 +204,7 @@ public final class ModelFile {
             }
             checkCounts(boundary, classCounts, words);
             int nl = b.getInt();
-            if (nl < 0 || nl > LatencyScaledModel.CONTEXTS
-                    || (long) nl * (4 + 8L * LatencyScaledModel.BINS) > b.remaining()) {
+            if (nl < 0 || nl > LatencyScaledModel.CONTEXTS || (long) nl * 6 > b.remaining()) {
                 throw malformed("latency-scaled context count " + nl + " does not fit the file");
             }
             long[][] latency = new long[LatencyScaledModel.CONTEXTS][];
@@ -202,13 +213,23 @@ public final class ModelFile {
                 if (c < 0 || c >= LatencyScaledModel.CONTEXTS || latency[c] != null) {
                     throw malformed("latency-scaled context " + c + " is out of range or repeated");
                 }
+                int k = b.getShort() & 0xffff;
+                if (k > LatencyScaledModel.BINS || (long) k * 10 > b.remaining()) {
+                    throw malformed("latency-scaled context " + c + " has " + k + " bins, more than fit");
+                }
                 latency[c] = new long[LatencyScaledModel.BINS];
-                for (int j = 0; j < LatencyScaledModel.BINS; j++) {
+                int last = -1;
+                for (int j = 0; j < k; j++) {
+                    int bin = b.getShort() & 0xffff;
                     long v = b.getLong();
-                    if (v < 0) {
-                        throw malformed("negative latency-scaled count");
+                    if (bin <= last || bin >= LatencyScaledModel.BINS) {
+                        throw malformed("latency-scaled bin " + bin + " is out of range or out of order");
                     }
-                    latency[c][j] = v;
+                    if (v <= 0) {
+                        throw malformed("latency-scaled count " + v + " is not positive");
+                    }
+                    latency[c][bin] = v;
+                    last = bin;
                 }
             }
             int n4 = b.getInt();
@@ -327,8 +348,8 @@ public final class ModelFile {
         }
         sb.append(String.format(Locale.ROOT, "fallback naive Bayes: %d observations (%d TS, %d SS)%n",
                 m.fallbackObservations(), m.classCounts[0], m.classCounts[1]));
-        sb.append(String.format(Locale.ROOT, "latency-scaled lifetimes: %d observations in %d (state, port class) "
-                + "histograms%n", m.latencyObservations(),
+        sb.append(String.format(Locale.ROOT, "latency-scaled lifetimes: %d observations in %d (state, port class, "
+                + "previous lifetime) histograms%n", m.latencyObservations(),
                 java.util.Arrays.stream(m.latencyCounts).filter(java.util.Objects::nonNull).count()));
         sb.append(String.format(Locale.ROOT, "%-24s %12s %8s %14s %8s %12s %14s%n", "state", "kb obs", "kb P(SS)",
                 "fallback obs", "P(SS)", "lifetime obs", "median life/RTT"));
@@ -340,11 +361,13 @@ public final class ModelFile {
             long[] hist = new long[LatencyScaledModel.BINS];
             long lo = 0;
             for (int pc = 0; pc < FeatureEncoder.PORT_CLASSES; pc++) {
-                long[] row = m.latencyCounts[LatencyScaledModel.context(s, pc)];
-                if (row != null) {
-                    for (int j = 0; j < row.length; j++) {
-                        hist[j] += row[j];
-                        lo += row[j];
+                for (int pb = 0; pb < LatencyScaledModel.PREV_BUCKETS; pb++) {
+                    long[] row = m.latencyCounts[LatencyScaledModel.context(s, pc, pb)];
+                    if (row != null) {
+                        for (int j = 0; j < row.length; j++) {
+                            hist[j] += row[j];
+                            lo += row[j];
+                        }
                     }
                 }
             }

@@ -45,22 +45,28 @@ class FallbackModelTest {
     }
 
     @Test
-    void matureModelRebuildsInBatches() {
+    void matureModelRebuildsInBatchesGrowingWithIt() {
         FallbackModel m = new FallbackModel();
         int code = FeatureEncoder.code(SYN_SENT, 0, 0, 0);
         for (int i = 0; i < FallbackModel.MATURE; i++) {
             m.observe(code, true);
         }
-        m.probabilityStable(code);
-        long rebuilds = m.rebuilds();
-        for (int i = 0; i < FallbackModel.REBUILD_BATCH - 1; i++) {
+        for (int round = 0; round < 3; round++) {
+            m.probabilityStable(code);
+            long rebuilds = m.rebuilds();
+            long batch = Math.max(FallbackModel.REBUILD_BATCH, m.observations() / FallbackModel.STALE_SHARE);
+            for (int i = 0; i < batch - 1; i++) {
+                m.observe(code, true);
+                m.probabilityStable(code);
+            }
+            assertEquals(rebuilds, m.rebuilds(), "pending observations below the batch size wait");
             m.observe(code, true);
             m.probabilityStable(code);
+            assertEquals(rebuilds + 1, m.rebuilds(), "a batch of " + batch + " rebuilds once");
+            for (int i = 0; i < 20 * batch; i++) {
+                m.observe(code, true);   // grow the model: the next batch is larger
+            }
         }
-        assertEquals(rebuilds, m.rebuilds(), "pending observations below the batch size wait");
-        m.observe(code, true);
-        m.probabilityStable(code);
-        assertEquals(rebuilds + 1, m.rebuilds());
     }
 
     @Test

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 class LatencyScaledModelTest {
     private static final int SYN_RECV = StateIds.TCP + 2;
+    private static final int CLOSE_WAIT = StateIds.TCP + 5;
     private static final int TIME_WAIT = StateIds.TCP + 7;
     private static final long MS = 1_000_000L;
     private static final long B = 200 * MS;
@@ -16,34 +17,78 @@ class LatencyScaledModelTest {
     void aStateLastingOneRoundTripIsPredictedAtAnyLatency() {
         LatencyScaledModel m = new LatencyScaledModel();
         for (long rtt : new long[] {40, 300, 40, 300, 40, 300, 40, 300}) {
-            m.observe(SYN_RECV, 0, rtt * MS * 105 / 100, rtt * MS);
+            m.observe(SYN_RECV, 0, 0, rtt * MS * 105 / 100, rtt * MS);
         }
         assertEquals(8, m.observations(SYN_RECV, 0));
-        assertTrue(m.probabilityStable(SYN_RECV, 0, 120 * MS, B) < 0.1, "120 ms RTT: SYN_RECV outlives B rarely");
-        assertTrue(m.probabilityStable(SYN_RECV, 0, 260 * MS, B) > 0.9, "260 ms RTT: it outlives B");
-        assertTrue(Double.isNaN(m.probabilityStable(SYN_RECV, 1, 120 * MS, B)), "another port class: no data");
-        assertTrue(Double.isNaN(m.probabilityStable(SYN_RECV, 0, -1, B)), "no RTT: no answer");
+        assertEquals(8, m.observations(SYN_RECV, 0, 0));
+        assertTrue(m.probabilityStable(SYN_RECV, 0, 0, 120 * MS, B) < 0.1, "120 ms RTT: SYN_RECV outlives B rarely");
+        assertTrue(m.probabilityStable(SYN_RECV, 0, 0, 260 * MS, B) > 0.9, "260 ms RTT: it outlives B");
+        assertTrue(Double.isNaN(m.probabilityStable(SYN_RECV, 1, 0, 120 * MS, B)), "another port class: no data");
+        assertTrue(Double.isNaN(m.probabilityStable(SYN_RECV, 0, 0, -1, B)), "no RTT: no answer");
+    }
+
+    /**
+     * CLOSE_WAIT after an HTTP server's close lasts the rest of one RTT after FIN_WAIT: over all previous lifetimes
+     * it is a coin toss at a 400 ms RTT, knowing the previous lifetime (in RTTs) it is not.
+     */
+    @Test
+    void thePreviousStatesLifetimeInRoundTripsSeparatesTheRestOfARoundTrip() {
+        LatencyScaledModel m = new LatencyScaledModel();
+        long[] rtts = {50, 120, 250, 400, 450};
+        for (int i = 0; i < 200; i++) {
+            long rtt = rtts[i % rtts.length] * MS;
+            long finWait = i % 2 == 0 ? rtt / 100 : rtt * 95 / 100;   // instant, or nearly the whole round trip
+            m.observe(CLOSE_WAIT, 0, LatencyScaledModel.prevBucket(finWait, rtt), rtt - finWait, rtt);
+        }
+        long rtt = 420 * MS;
+        double pooled = m.probabilityStablePooled(CLOSE_WAIT, 0, rtt, B);
+        assertTrue(pooled > 0.3 && pooled < 0.7, "over all previous lifetimes: " + pooled);
+        int afterLong = LatencyScaledModel.prevBucket(rtt * 9 / 10, rtt);
+        int afterInstant = LatencyScaledModel.prevBucket(rtt / 80, rtt);
+        assertTrue(m.probabilityStable(CLOSE_WAIT, 0, afterLong, rtt, B) < 0.05, "after a long FIN_WAIT: TS");
+        assertTrue(m.probabilityStable(CLOSE_WAIT, 0, afterInstant, rtt, B) > 0.95, "after an instant one: SS");
+    }
+
+    @Test
+    void previousLifetimeBuckets() {
+        assertEquals(0, LatencyScaledModel.prevBucket(-1, 100), "first state of the flow");
+        assertEquals(0, LatencyScaledModel.prevBucket(50, -1), "no RTT");
+        assertEquals(1, LatencyScaledModel.prevBucket(5, 100));
+        assertEquals(2, LatencyScaledModel.prevBucket(100, 1600), "RTT/16 starts bucket 2");
+        assertEquals(10, LatencyScaledModel.prevBucket(100, 100), "one RTT");
+        assertEquals(11, LatencyScaledModel.prevBucket(142, 100));
+        assertEquals(13, LatencyScaledModel.prevBucket(1_000_000, 100), "far beyond: the last bucket");
+        for (long p = 0; p < 5000; p += 7) {
+            int b = LatencyScaledModel.prevBucket(p, 100);
+            assertTrue(b >= 1 && b < LatencyScaledModel.PREV_BUCKETS);
+            assertTrue(b >= LatencyScaledModel.prevBucket(Math.max(0, p - 7), 100), "monotonic");
+        }
     }
 
     /** Beyond the histogram's range the answer is "not known", never a confident TS. */
     @Test
     void ratiosBeyondTheRangeGiveNoAnswer() {
         LatencyScaledModel m = new LatencyScaledModel();
-        m.observe(TIME_WAIT, 0, 120_000 * MS, 10_000);     // 120 s at a 10 µs RTT: ratio far above 2^16
-        assertTrue(Double.isNaN(m.probabilityStable(TIME_WAIT, 0, 1_000, B)));
+        m.observe(TIME_WAIT, 0, 0, 120_000 * MS, 10_000);     // 120 s at a 10 µs RTT: ratio far above 2^16
+        assertTrue(Double.isNaN(m.probabilityStable(TIME_WAIT, 0, 0, 1_000, B)));
+        assertTrue(Double.isNaN(m.probabilityStablePooled(TIME_WAIT, 0, 1_000, B)));
     }
 
     @Test
     void savedCountsRestoreTheSameAnswers() {
         LatencyScaledModel m = new LatencyScaledModel();
         for (int i = 1; i < 50; i++) {
-            m.observe(SYN_RECV, i % 8, i * 7 * MS, (i % 9 + 1) * 20 * MS);
+            m.observe(SYN_RECV, i % 8, i % LatencyScaledModel.PREV_BUCKETS, i * 7 * MS, (i % 9 + 1) * 20 * MS);
         }
         LatencyScaledModel copy = new LatencyScaledModel(m.counts());
         for (int pc = 0; pc < 8; pc++) {
             for (long rtt = 10; rtt < 600; rtt += 37) {
-                assertEquals(m.probabilityStable(SYN_RECV, pc, rtt * MS, B),
-                        copy.probabilityStable(SYN_RECV, pc, rtt * MS, B), 0.0);
+                assertEquals(m.probabilityStablePooled(SYN_RECV, pc, rtt * MS, B),
+                        copy.probabilityStablePooled(SYN_RECV, pc, rtt * MS, B), 0.0);
+                for (int pb = 0; pb < LatencyScaledModel.PREV_BUCKETS; pb++) {
+                    assertEquals(m.probabilityStable(SYN_RECV, pc, pb, rtt * MS, B),
+                            copy.probabilityStable(SYN_RECV, pc, pb, rtt * MS, B), 0.0);
+                }
             }
         }
         assertEquals(m.total(), copy.total());

@@ -131,18 +131,82 @@ class LazyReplicatorTest {
         assertTrue(sendsFirst(LearnedModel.empty(), 1.0, TcpState.SYN_SENT), "no model: replicate");
     }
 
+    /**
+     * The paper's reset, where the tuple's own counters decide: a UDP query's UNREPLIED state (no RTT is known for
+     * it before the reply) learned from 20 queries answered in 10 ms, then the server slows down to 300 ms.
+     */
     @Test
     void keyIsResetAfterConsecutiveWrongPredictions() {
         LazyReplicator r = replicator(LazyConfig.defaults().withMaxFailingPredictions(3));
-        long t = train(r, 5);
-        // latency rises: every state now lives 300 ms > B
-        feed(r, httpFlow(Ev.tcp("10.0.0.1", "10.0.0.2", 41000, 80), t, 300, 500, 1000));
+        long t = 0;
+        for (int i = 0; i < 23; i++) {
+            long reply = i < 20 ? 10 : 300;   // held while P(SS) = k / (20 + k) ≤ 0.125: k = 0, 1, 2
+            Tuple u = Tuple.ports(Ev.ip("10.0.0.1"), Ev.ip("10.0.0.53"), org.hftfw.conntrack.IpProto.UDP,
+                    50000 + i, 53);
+            r.onEvent(Ev.udp(EventType.NEW, u, 0, t));
+            r.onEvent(Ev.udp(EventType.UPDATE, u, org.hftfw.conntrack.Status.SEEN_REPLY, t + reply));
+            r.onEvent(Ev.udp(EventType.DESTROY, u, org.hftfw.conntrack.Status.SEEN_REPLY, t + 1000));
+            t += 2000;
+        }
         ReplicatorMetrics m = r.metrics();
         assertEquals(1, m.resets());
-        assertTrue(m.wrong() >= 3, "wrong predictions: " + m.wrong());
-        KeyStats k = r.knowledgeOf(Ev.tcp("10.0.0.1", "10.0.0.2", 1, 80));
-        int synSent = StateIds.slot(StateIds.TCP + TcpState.SYN_SENT.ordinal());
-        assertEquals(0, k.observed(synSent), "the reset forgot what was learned at the old latency");
+        assertEquals(3, m.wrong(), "three UNREPLIED held back and stable, then the reset");
+        KeyStats k = r.knowledgeOf(Tuple.ports(Ev.ip("10.0.0.1"), Ev.ip("10.0.0.53"),
+                org.hftfw.conntrack.IpProto.UDP, 1, 53));
+        assertEquals(1, k.observed(0), "the reset forgot the 20 + 2 observations at the old latency; only the one "
+                + "that triggered it is kept");
+    }
+
+    /**
+     * TCP flows whose latency rises: the latency-scaled model follows the flow's measured RTT, so only the states
+     * classified before the new RTT is measured (SYN_SENT, SYN_RECV at the source's old RTT) can be wrong.
+     */
+    @Test
+    void aLatencyRiseIsFollowedByTheMeasuredRoundTrip() {
+        LazyReplicator r = replicator(LazyConfig.defaults().withMaxFailingPredictions(3));
+        long t = train(r, 5);
+        sink.clear();
+        feed(r, httpFlow(Ev.tcp("10.0.0.1", "10.0.0.2", 41000, 80), t, 300, 500, 1000));
+        assertEquals(2, r.metrics().wrong(), "SYN_SENT and SYN_RECV, classified at the old 10 ms RTT");
+        assertEquals(List.of("ESTABLISHED", "FIN_WAIT", "LAST_ACK", "TIME_WAIT", "DESTROY"), sink.states(),
+                "at the measured 600 ms handshake every later state is predicted stable");
+    }
+
+    /**
+     * The tuple's own counters veto a TS prediction of the latency-scaled model when the state was stable in at least
+     * half of the tuple's own observations (a server that behaves unlike its port class).
+     */
+    @Test
+    void aTuplesOwnStableHistoryVetoesALatencyScaledTsPrediction() {
+        LazyReplicator r = replicator(LazyConfig.defaults());
+        long t = 0;
+        // port class "web" learns FIN_WAIT lasting 1 RTT at 10 ms (TS) from many clients ...
+        for (int i = 0; i < 20; i++) {
+            feed(r, httpFlow(Ev.tcp("10.0.1." + (i + 1), "10.0.0.2", 40000, 80), t, 10, 500, 1000));
+            t += 2000;
+        }
+        // ... while one server's FIN_WAIT lingers 400 ms for every client (its own counters: stable)
+        for (int i = 0; i < 5; i++) {
+            Tuple a = Ev.tcp("10.0.2.1", "10.0.0.3", 40000 + i, 80);
+            feed(r, List.of(tcp(EventType.NEW, a, TcpState.SYN_SENT, t), tcp(EventType.UPDATE, a, TcpState.SYN_RECV, t + 10),
+                    tcp(EventType.UPDATE, a, TcpState.ESTABLISHED, t + 20),
+                    tcp(EventType.UPDATE, a, TcpState.FIN_WAIT, t + 520),
+                    tcp(EventType.UPDATE, a, TcpState.LAST_ACK, t + 920),
+                    tcp(EventType.DESTROY, a, TcpState.LAST_ACK, t + 930)));
+            t += 2000;
+        }
+        sink.clear();
+        Tuple a = Ev.tcp("10.0.2.1", "10.0.0.3", 41000, 80);
+        feed(r, List.of(tcp(EventType.NEW, a, TcpState.SYN_SENT, t), tcp(EventType.UPDATE, a, TcpState.SYN_RECV, t + 10),
+                tcp(EventType.UPDATE, a, TcpState.ESTABLISHED, t + 20),
+                tcp(EventType.UPDATE, a, TcpState.FIN_WAIT, t + 520)));
+        assertTrue(sink.states().contains("FIN_WAIT"), "the tuple's own history says stable: " + sink.states());
+        Tuple b = Ev.tcp("10.0.1.1", "10.0.0.2", 41000, 80);
+        sink.clear();
+        feed(r, List.of(tcp(EventType.NEW, b, TcpState.SYN_SENT, t), tcp(EventType.UPDATE, b, TcpState.SYN_RECV, t + 10),
+                tcp(EventType.UPDATE, b, TcpState.ESTABLISHED, t + 20),
+                tcp(EventType.UPDATE, b, TcpState.FIN_WAIT, t + 520)));
+        assertFalse(sink.states().contains("FIN_WAIT"), "another tuple: TS as its port class: " + sink.states());
     }
 
     @Test

@@ -113,6 +113,36 @@ class ModelFileTest {
         assertEquals(ModelFileException.Reason.MALFORMED, refused(inconsistent).reason());
     }
 
+    /** The latency-scaled histograms are stored sparsely: bins out of order, repeated or with a zero count are refused. */
+    @Test
+    void malformedLatencySectionIsRefused() throws IOException {
+        LatencyScaledModel l = new LatencyScaledModel();
+        l.observe(StateIds.TCP + 2, 0, 0, 50_000_000, 100_000_000);
+        l.observe(StateIds.TCP + 2, 0, 0, 300_000_000, 100_000_000);
+        LearnedModel m = LearnedModel.of(java.util.List.of(), new FallbackModel(), l, 200_000_000);
+        assertEquals(m, ModelFile.decode(ModelFile.encode(m, 0)), "round trip of the sparse histogram");
+        byte[] bytes = ModelFile.encode(m, 0);
+        int section = ModelFile.HEADER + 16 + 16 * FeatureEncoder.P;     // m, then the first context
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        int k = b.getShort(section + 8) & 0xffff;
+        assertEquals(2, k, "the histogram's non-zero bins");
+        int firstBin = section + 10;
+        byte[] order = bytes.clone();
+        ByteBuffer.wrap(order).putShort(firstBin + 10, ByteBuffer.wrap(order).getShort(firstBin));
+        resign(order);
+        ModelFileException e = refused(order);
+        assertEquals(ModelFileException.Reason.MALFORMED, e.reason());
+        assertTrue(e.getMessage().contains("out of order"), e.getMessage());
+        byte[] zero = bytes.clone();
+        ByteBuffer.wrap(zero).putLong(firstBin + 2, 0);
+        resign(zero);
+        assertTrue(refused(zero).getMessage().contains("not positive"));
+        byte[] range = bytes.clone();
+        ByteBuffer.wrap(range).putInt(section + 4, LatencyScaledModel.CONTEXTS);
+        resign(range);
+        assertTrue(refused(range).getMessage().contains("out of range"));
+    }
+
     @Test
     void emptyModelRoundTrips() throws IOException {
         Path f = dir.resolve("empty.hfm");

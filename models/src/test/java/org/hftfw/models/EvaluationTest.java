@@ -104,29 +104,37 @@ class EvaluationTest {
 
     /**
      * The seed's floor (paper, Sect. VII: saved ≈ 40-50 %, wrong ≤ 2 % at barrier 0.125) with the shipped default
-     * model, in DROP mode (the seed's behaviour), on recordings the model was not trained on. It holds in full on the
-     * homogeneous trace. On the heterogeneous one it does NOT hold at 0.125: this classifier is more cautious there
-     * (wrong ≈ 0.2 %, saved ≈ 39 %, see docs/evaluation.md); what is asserted is the part that holds (wrong ≤ 2 % at
-     * 0.125) and that the seed's operating point is reached at a barrier ≤ 0.25.
+     * model, in DROP mode (the seed's behaviour), on recordings the model was not trained on, with homogeneous and
+     * with heterogeneous (20-500 ms per client) latency.
      */
     @Test
     void seedFloorOnHeldOutRealTracesWithTheDefaultModel() throws IOException {
         LearnedModel m = DefaultModel.load();
-        PolicyResult hom = dropAt(m, HOM, 0.125);
+        PolicyResult hom = at(m, HOM, 0.125, Mode.DROP);
         assertTrue(hom.saved() >= 0.40 && hom.wrong() <= 0.02, "homogeneous: " + hom.summary());
-        PolicyResult het = dropAt(m, HET, 0.125);
-        assertTrue(het.wrong() <= 0.02, "heterogeneous: " + het.summary());
-        boolean reached = false;
-        for (double b : Evaluation.sweep(0.125, 0.25, 0.025)) {
-            PolicyResult r = dropAt(m, HET, b);
-            reached |= r.saved() >= 0.40 && r.wrong() <= 0.02;
-        }
-        assertTrue(reached, "heterogeneous: no barrier ≤ 0.25 gives saved ≥ 40 % with wrong ≤ 2 %");
+        PolicyResult het = at(m, HET, 0.125, Mode.DROP);
+        assertTrue(het.saved() >= 0.40 && het.wrong() <= 0.02, "heterogeneous: " + het.summary());
     }
 
-    private static PolicyResult dropAt(LearnedModel m, Path log, double barrier) throws IOException {
+    /**
+     * The stretch goal's first half on the heterogeneous held-out trace: DEFER mode reaches 90 % of the oracle's
+     * savings with exposure ≤ 0.5 % at a barrier ≤ 0.25 (not at 0.125: HTTP ESTABLISHED is unpredictable there, see
+     * docs/evaluation.md), and a stable state sent late stays rare (≤ 0.5 % of the labelled changes).
+     */
+    @Test
+    void deferReachesNinetyPercentOfTheOracleOnHeterogeneousLatency() throws IOException {
+        LearnedModel m = DefaultModel.load();
+        boolean reached = false;
+        for (double b : Evaluation.sweep(0.125, 0.25, 0.025)) {
+            PolicyResult r = at(m, HET, b, Mode.DEFER);
+            reached |= r.savedVsOracle() >= 0.90 && r.exposure() <= 0.005 && r.wrongSentLateRate() <= 0.005;
+        }
+        assertTrue(reached, "heterogeneous: no barrier ≤ 0.25 gives DEFER ≥ 90 % of the oracle");
+    }
+
+    private static PolicyResult at(LearnedModel m, Path log, double barrier, Mode mode) throws IOException {
         return Evaluation.run(List.of(events(log)), new Evaluation.Spec(LazyConfig.defaults(), m,
-                new double[] {barrier}, List.of(Mode.DROP), Duration.ofSeconds(15), Duration.ofMillis(1)))
+                new double[] {barrier}, List.of(mode), Duration.ofSeconds(15), Duration.ofMillis(1)))
                 .bayes().getFirst().result();
     }
 
