@@ -22,8 +22,25 @@ import picocli.CommandLine.Parameters;
 @Command(name = "policy", mixinStandardHelpOptions = true,
         description = "Offline checks of the predictor and policy; the running daemon's policy (status, manual).",
         subcommands = {PolicyCommand.Replay.class, org.hftfw.sidecar.sync.ProactiveCommands.Status.class,
-            org.hftfw.sidecar.sync.ProactiveCommands.Manual.class})
+            org.hftfw.sidecar.sync.ProactiveCommands.Manual.class, PolicyCommand.Bench.class})
 final class PolicyCommand {
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "Fault sample -> decision latency of the predictor + default policy (p50/p99/p999), beside a "
+                    + "no-op pass-through baseline and a no-logging floor in the same run.")
+    static final class Bench implements Callable<Integer> {
+        @Option(names = "--samples", defaultValue = "200000", description = "samples (default: ${DEFAULT-VALUE})")
+        int samples;
+
+        @Override
+        public Integer call() {
+            if (samples < 1000) {
+                throw new Failures.UserError("--samples must be at least 1000");
+            }
+            org.hftfw.policy.DecisionLatencyBenchmark.main(new String[] {Integer.toString(samples)});
+            return 0;
+        }
+    }
 
     @Command(name = "replay", mixinStandardHelpOptions = true,
             description = {"Replay recorded error histories (CSV of counter samples with the known failure times; "

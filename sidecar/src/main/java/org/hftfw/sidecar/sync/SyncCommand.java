@@ -23,8 +23,26 @@ import picocli.CommandLine.Option;
         description = "Replicate the conntrack table to a peer over conntrackd's FT-FW protocol (a stock conntrackd "
                 + "can be the peer), and control the running daemon.",
         subcommands = {SyncCommand.Primary.class, SyncCommand.Backup.class, SyncCommand.Both.class,
-            SyncCommand.Stats.class, SyncCommand.Flush.class, SyncCommand.Resync.class, SyncCommand.Bulk.class})
+            SyncCommand.Stats.class, SyncCommand.Flush.class, SyncCommand.Resync.class, SyncCommand.Bulk.class,
+            SyncCommand.Bench.class})
 public final class SyncCommand {
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "FT-FW channel throughput on loopback (messages/s, bytes/message, messages/datagram) beside "
+                    + "the codec alone in the same run.")
+    static final class Bench implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Option(names = "--entries", defaultValue = "100000",
+                description = "flows per round (default: ${DEFAULT-VALUE})")
+        int entries;
+        @picocli.CommandLine.Option(names = "--rounds", defaultValue = "3", description = "rounds (default: ${DEFAULT-VALUE})")
+        int rounds;
+
+        @Override
+        public Integer call() throws Exception {
+            org.hftfw.ftfw.FtfwBenchmark.main(new String[] {Integer.toString(entries), Integer.toString(rounds)});
+            return 0;
+        }
+    }
     static final String DEFAULT_CONFIG = "/etc/hftfw/hftfw.conf";
 
     /** Loads and validates a config file (relative paths inside it are taken from its directory). */
