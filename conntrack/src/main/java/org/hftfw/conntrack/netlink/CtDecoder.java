@@ -233,137 +233,147 @@ final class CtDecoder {
         return new Tuple(address(src), address(dst), proto, sport, dport, icmpType, icmpCode, icmpId);
     }
 
-    private void protoinfo(MemorySegment seg, int p, int l) {
-        int end = p + l;
-        int pos = p;
-        while (pos < end) {
-            int len = attrLen(seg, pos, end, "CTA_PROTOINFO");
-            int type = seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK;
-            int ap = pos + Nl.NLA_HDRLEN;
-            int aEnd = ap + len - Nl.NLA_HDRLEN;
-            switch (type) {
-                case Cta.PROTOINFO_TCP -> {
-                    String path = "CTA_PROTOINFO/CTA_PROTOINFO_TCP";
-                    for (int q = ap; q < aEnd; ) {
-                        int ql = attrLen(seg, q, aEnd, path);
-                        int qt = seg.get(NlWriter.H16, q + 2) & Nl.NLA_TYPE_MASK;
-                        int qp = q + Nl.NLA_HDRLEN;
-                        int qlen = ql - Nl.NLA_HDRLEN;
-                        switch (qt) {
-                            case Cta.TCP_STATE -> protoState = u8(seg, qp, qlen, path, "/STATE");
-                            case Cta.TCP_WSCALE_ORIGINAL -> {
-                                tcpWsOrig = u8(seg, qp, qlen, path, "/WSCALE_ORIGINAL");
-                                tcpInfo = true;
-                            }
-                            case Cta.TCP_WSCALE_REPLY -> {
-                                tcpWsReply = u8(seg, qp, qlen, path, "/WSCALE_REPLY");
-                                tcpInfo = true;
-                            }
-                            case Cta.TCP_FLAGS_ORIGINAL -> {
-                                tcpFlagsOrig = flagPair(seg, qp, qlen, path, "/FLAGS_ORIGINAL");
-                                tcpInfo = true;
-                            }
-                            case Cta.TCP_FLAGS_REPLY -> {
-                                tcpFlagsReply = flagPair(seg, qp, qlen, path, "/FLAGS_REPLY");
-                                tcpInfo = true;
-                            }
-                            default -> unknownAttributes.incrementAndGet();
-                        }
-                        q = next(q, ql, aEnd);
-                    }
-                }
-                case Cta.PROTOINFO_SCTP -> {
-                    String path = "CTA_PROTOINFO/CTA_PROTOINFO_SCTP";
-                    for (int q = ap; q < aEnd; ) {
-                        int ql = attrLen(seg, q, aEnd, path);
-                        int qt = seg.get(NlWriter.H16, q + 2) & Nl.NLA_TYPE_MASK;
-                        int qp = q + Nl.NLA_HDRLEN;
-                        int qlen = ql - Nl.NLA_HDRLEN;
-                        switch (qt) {
-                            case Cta.SCTP_STATE -> protoState = u8(seg, qp, qlen, path, "/STATE");
-                            case Cta.SCTP_VTAG_ORIGINAL, Cta.SCTP_VTAG_REPLY -> be32(seg, qp, qlen, path, "/VTAG");
-                            default -> unknownAttributes.incrementAndGet();
-                        }
-                        q = next(q, ql, aEnd);
-                    }
-                }
-                case Cta.PROTOINFO_DCCP -> {
-                    String path = "CTA_PROTOINFO/CTA_PROTOINFO_DCCP";
-                    for (int q = ap; q < aEnd; ) {
-                        int ql = attrLen(seg, q, aEnd, path);
-                        int qt = seg.get(NlWriter.H16, q + 2) & Nl.NLA_TYPE_MASK;
-                        int qp = q + Nl.NLA_HDRLEN;
-                        int qlen = ql - Nl.NLA_HDRLEN;
-                        switch (qt) {
-                            case Cta.DCCP_STATE -> protoState = u8(seg, qp, qlen, path, "/STATE");
-                            case Cta.DCCP_ROLE -> u8(seg, qp, qlen, path, "/ROLE");
-                            case Cta.DCCP_HANDSHAKE_SEQ -> be64(seg, qp, qlen, path, "/HANDSHAKE_SEQ");
-                            case Cta.DCCP_PAD -> { }
-                            default -> unknownAttributes.incrementAndGet();
-                        }
-                        q = next(q, ql, aEnd);
-                    }
-                }
-                default -> unknownAttributes.incrementAndGet();
-            }
-            pos = next(pos, len, end);
-        }
-    }
+    // nested attribute sets walked by walk(): which handler gets each attribute
+    private static final int IN_PROTOINFO = 0;
+    private static final int IN_TCP = 1;
+    private static final int IN_SCTP = 2;
+    private static final int IN_DCCP = 3;
+    private static final int IN_HELP = 4;
+    private static final int IN_COUNTERS = 5;
+    private static final int IN_TIMESTAMP = 6;
+    private static final String[] PATHS = {"CTA_PROTOINFO", "CTA_PROTOINFO/CTA_PROTOINFO_TCP",
+        "CTA_PROTOINFO/CTA_PROTOINFO_SCTP", "CTA_PROTOINFO/CTA_PROTOINFO_DCCP", "CTA_HELP", null, "CTA_TIMESTAMP"};
 
-    private void help(MemorySegment seg, int p, int l) {
-        int end = p + l;
-        for (int pos = p; pos < end; ) {
-            int len = attrLen(seg, pos, end, "CTA_HELP");
-            int type = seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK;
-            switch (type) {
-                case Cta.HELP_NAME -> helper = string(seg, pos + Nl.NLA_HDRLEN, len - Nl.NLA_HDRLEN);
-                case Cta.HELP_INFO -> { }
-                default -> unknownAttributes.incrementAndGet();
-            }
-            pos = next(pos, len, end);
-        }
-    }
+    private long counterPackets;
+    private long counterBytes;
 
-    private Counters counters(MemorySegment seg, int p, int l, String path) {
-        int end = p + l;
-        long packets = 0;
-        long bytes = 0;
+    /**
+     * Walks the attributes in [p, end) and hands each one (type, payload offset, payload length) to the handler of
+     * {@code in} — libmnl's mnl_attr_for_each_nested, without allocating a callback per entry. Lengths are checked
+     * by {@link #attrLen}: a truncated or overrunning attribute throws with {@code path}.
+     */
+    private void walk(MemorySegment seg, int p, int end, int in, String path) {
         for (int pos = p; pos < end; ) {
             int len = attrLen(seg, pos, end, path);
             int type = seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK;
             int ap = pos + Nl.NLA_HDRLEN;
             int al = len - Nl.NLA_HDRLEN;
-            switch (type) {
-                case Cta.COUNTERS_PACKETS -> packets = be64(seg, ap, al, path, "/CTA_COUNTERS_PACKETS");
-                case Cta.COUNTERS_BYTES -> bytes = be64(seg, ap, al, path, "/CTA_COUNTERS_BYTES");
-                case Cta.COUNTERS32_PACKETS -> packets = be32(seg, ap, al, path, "/CTA_COUNTERS32_PACKETS");
-                case Cta.COUNTERS32_BYTES -> bytes = be32(seg, ap, al, path, "/CTA_COUNTERS32_BYTES");
-                case Cta.COUNTERS_PAD -> { }
-                default -> unknownAttributes.incrementAndGet();
+            switch (in) {
+                case IN_PROTOINFO -> protoinfoAttr(seg, type, ap, al);
+                case IN_TCP -> tcpAttr(seg, type, ap, al, path);
+                case IN_SCTP -> sctpAttr(seg, type, ap, al, path);
+                case IN_DCCP -> dccpAttr(seg, type, ap, al, path);
+                case IN_HELP -> helpAttr(seg, type, ap, al);
+                case IN_COUNTERS -> countersAttr(seg, type, ap, al, path);
+                case IN_TIMESTAMP -> timestampAttr(seg, type, ap, al);
+                default -> throw new IllegalStateException("no attribute set " + in);
             }
             pos = next(pos, len, end);
         }
-        return new Counters(packets, bytes);
+    }
+
+    private void protoinfo(MemorySegment seg, int p, int l) {
+        walk(seg, p, p + l, IN_PROTOINFO, PATHS[IN_PROTOINFO]);
+    }
+
+    private void protoinfoAttr(MemorySegment seg, int type, int ap, int al) {
+        int in = switch (type) {
+            case Cta.PROTOINFO_TCP -> IN_TCP;
+            case Cta.PROTOINFO_SCTP -> IN_SCTP;
+            case Cta.PROTOINFO_DCCP -> IN_DCCP;
+            default -> -1;
+        };
+        if (in < 0) {
+            unknownAttributes.incrementAndGet();
+        } else {
+            walk(seg, ap, ap + al, in, PATHS[in]);
+        }
+    }
+
+    private void tcpAttr(MemorySegment seg, int qt, int qp, int qlen, String path) {
+        switch (qt) {
+            case Cta.TCP_STATE -> protoState = u8(seg, qp, qlen, path, "/STATE");
+            case Cta.TCP_WSCALE_ORIGINAL -> {
+                tcpWsOrig = u8(seg, qp, qlen, path, "/WSCALE_ORIGINAL");
+                tcpInfo = true;
+            }
+            case Cta.TCP_WSCALE_REPLY -> {
+                tcpWsReply = u8(seg, qp, qlen, path, "/WSCALE_REPLY");
+                tcpInfo = true;
+            }
+            case Cta.TCP_FLAGS_ORIGINAL -> {
+                tcpFlagsOrig = flagPair(seg, qp, qlen, path, "/FLAGS_ORIGINAL");
+                tcpInfo = true;
+            }
+            case Cta.TCP_FLAGS_REPLY -> {
+                tcpFlagsReply = flagPair(seg, qp, qlen, path, "/FLAGS_REPLY");
+                tcpInfo = true;
+            }
+            default -> unknownAttributes.incrementAndGet();
+        }
+    }
+
+    private void sctpAttr(MemorySegment seg, int qt, int qp, int qlen, String path) {
+        switch (qt) {
+            case Cta.SCTP_STATE -> protoState = u8(seg, qp, qlen, path, "/STATE");
+            case Cta.SCTP_VTAG_ORIGINAL, Cta.SCTP_VTAG_REPLY -> be32(seg, qp, qlen, path, "/VTAG");
+            default -> unknownAttributes.incrementAndGet();
+        }
+    }
+
+    private void dccpAttr(MemorySegment seg, int qt, int qp, int qlen, String path) {
+        switch (qt) {
+            case Cta.DCCP_STATE -> protoState = u8(seg, qp, qlen, path, "/STATE");
+            case Cta.DCCP_ROLE -> u8(seg, qp, qlen, path, "/ROLE");
+            case Cta.DCCP_HANDSHAKE_SEQ -> be64(seg, qp, qlen, path, "/HANDSHAKE_SEQ");
+            case Cta.DCCP_PAD -> { }
+            default -> unknownAttributes.incrementAndGet();
+        }
+    }
+
+    private void help(MemorySegment seg, int p, int l) {
+        walk(seg, p, p + l, IN_HELP, PATHS[IN_HELP]);
+    }
+
+    private void helpAttr(MemorySegment seg, int type, int ap, int al) {
+        switch (type) {
+            case Cta.HELP_NAME -> helper = string(seg, ap, al);
+            case Cta.HELP_INFO -> { }
+            default -> unknownAttributes.incrementAndGet();
+        }
+    }
+
+    private Counters counters(MemorySegment seg, int p, int l, String path) {
+        counterPackets = 0;
+        counterBytes = 0;
+        walk(seg, p, p + l, IN_COUNTERS, path);
+        return new Counters(counterPackets, counterBytes);
+    }
+
+    private void countersAttr(MemorySegment seg, int type, int ap, int al, String path) {
+        switch (type) {
+            case Cta.COUNTERS_PACKETS -> counterPackets = be64(seg, ap, al, path, "/CTA_COUNTERS_PACKETS");
+            case Cta.COUNTERS_BYTES -> counterBytes = be64(seg, ap, al, path, "/CTA_COUNTERS_BYTES");
+            case Cta.COUNTERS32_PACKETS -> counterPackets = be32(seg, ap, al, path, "/CTA_COUNTERS32_PACKETS");
+            case Cta.COUNTERS32_BYTES -> counterBytes = be32(seg, ap, al, path, "/CTA_COUNTERS32_BYTES");
+            case Cta.COUNTERS_PAD -> { }
+            default -> unknownAttributes.incrementAndGet();
+        }
     }
 
     private void timestamp(MemorySegment seg, int p, int l) {
-        int end = p + l;
-        for (int pos = p; pos < end; ) {
-            int len = attrLen(seg, pos, end, "CTA_TIMESTAMP");
-            int type = seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK;
-            int ap = pos + Nl.NLA_HDRLEN;
-            int al = len - Nl.NLA_HDRLEN;
-            switch (type) {
-                case Cta.TIMESTAMP_START -> start = be64(seg, ap, al, "CTA_TIMESTAMP/START");
-                case Cta.TIMESTAMP_STOP -> stop = be64(seg, ap, al, "CTA_TIMESTAMP/STOP");
-                case Cta.TIMESTAMP_PAD -> { }
-                default -> unknownAttributes.incrementAndGet();
-            }
-            pos = next(pos, len, end);
+        walk(seg, p, p + l, IN_TIMESTAMP, PATHS[IN_TIMESTAMP]);
+    }
+
+    private void timestampAttr(MemorySegment seg, int type, int ap, int al) {
+        switch (type) {
+            case Cta.TIMESTAMP_START -> start = be64(seg, ap, al, "CTA_TIMESTAMP/START");
+            case Cta.TIMESTAMP_STOP -> stop = be64(seg, ap, al, "CTA_TIMESTAMP/STOP");
+            case Cta.TIMESTAMP_PAD -> { }
+            default -> unknownAttributes.incrementAndGet();
         }
     }
 
-    /** Validates the attribute header at {@code pos}; returns nla_len. */
     private static int attrLen(MemorySegment seg, int pos, int end, String path) {
         return attrLen(seg, pos, end, path, "");
     }
