@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class Predictor {
 
     private static final Logger LOG = LoggerFactory.getLogger(Predictor.class);
+    private volatile long unknownLogClasses;   // one writer: the sampling thread
     private static final double NANOS_PER_MINUTE = 60e9;
 
     private final PredictorConfig config;
@@ -41,6 +42,11 @@ public final class Predictor {
 
     public PredictorConfig config() {
         return config;
+    }
+
+    /** Log-event readings of a class this predictor has no rule for (ignored, counted). */
+    public long unknownLogClasses() {
+        return unknownLogClasses;
     }
 
     public AlertCounters counters() {
@@ -274,6 +280,8 @@ public final class Predictor {
         try {
             c = LogEventClass.valueOf(r.component());
         } catch (IllegalArgumentException e) {
+            unknownLogClasses++;                          // a reading this predictor has no rule for: counted
+            LOG.debug("no rule for log event class {} from {}", r.component(), src);
             return;
         }
         if (c.corrected()) {

@@ -97,6 +97,7 @@ final class ConntrackCommand {
             PrintStream out = System.out;
             CountDownLatch done = new CountDownLatch(1);
             AtomicLong seen = new AtomicLong();
+            java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
             try (KernelConntrackTable t = open();
                  ConntrackTable.EventSubscription sub = t.subscribe(new ConntrackEventListener() {
                      @Override
@@ -122,6 +123,7 @@ final class ConntrackCommand {
                      @Override
                      public void onError(ConntrackException error) {
                          System.err.println("hftfw: event socket failed: " + error.getMessage());
+                         failed.set(true);
                          done.countDown();
                      }
                  })) {
@@ -132,7 +134,7 @@ final class ConntrackCommand {
                 }
                 out.flush();
             }
-            return 0;
+            return failed.get() ? Failures.EXIT_ERROR : 0;
         }
     }
 

@@ -236,6 +236,10 @@ final class Demo {
                 say("  backup takes over: final commit of its external cache (changes since the pre-commit included): %d created, %d updated",
                         takeover.created(), takeover.updated());
             }
+            if (node.skipped() > 0) {
+                say("%d recorded changes could not be applied to the primary's table (the log starts mid-flow) and were "
+                        + "skipped", node.skipped());
+            }
             boolean ok = report(o, kernelEvents[0], published.get(), lazy, toBackup, primaryAtHandover.get(), backup);
             orders.close();
             sampling.close();
@@ -286,6 +290,7 @@ final class Demo {
         private final ConntrackTable table;
         private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
         private boolean dead;
+        private long skipped;
 
         Primary(ConntrackTable table) {
             this.table = table;
@@ -327,6 +332,8 @@ final class Demo {
                 }
             } catch (org.hftfw.conntrack.ConntrackException refused) {
                 // a log is not a perfect history (it may start mid-flow): the change is skipped, as a kernel would
+                // refuse it, and counted in the summary
+                skipped++;
             }
         }
 
@@ -343,6 +350,16 @@ final class Demo {
                     }
                 }
             };
+        }
+
+        /** Recorded changes the table refused (e.g. an update of a flow the log never created). */
+        long skipped() {
+            lock.lock();
+            try {
+                return skipped;
+            } finally {
+                lock.unlock();
+            }
         }
 
         /** The demotion: from now on the primary changes nothing; returns its last table. */

@@ -35,20 +35,31 @@ public final class CommandHandover implements StateMigrator.Handover {
         run("demote", demote);
     }
 
+    private static String tail(String s) {
+        return s.length() <= 2000 ? s : "..." + s.substring(s.length() - 2000);
+    }
+
     private void run(String step, List<String> cmd) throws IOException, InterruptedException {
         if (cmd.isEmpty()) {
             return;                                            // step not configured: nothing to do
         }
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            throw new IOException(step + " command timed out after " + timeout.toMillis() + " ms: " + String.join(" ", cmd));
-        }
-        if (p.exitValue() != 0) {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            throw new IOException(step + " command failed (exit " + p.exitValue() + "): " + String.join(" ", cmd)
-                    + (out.isEmpty() ? "" : ": " + out));
+        // output goes to a file, not a pipe: a chatty command must not block on a full pipe and time out
+        java.nio.file.Path out = java.nio.file.Files.createTempFile("hftfw-" + step, ".out");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                throw new IOException(step + " command timed out after " + timeout.toMillis() + " ms: "
+                        + String.join(" ", cmd));
+            }
+            if (p.exitValue() != 0) {
+                String text = tail(java.nio.file.Files.readString(out, StandardCharsets.UTF_8).strip());
+                throw new IOException(step + " command failed (exit " + p.exitValue() + "): " + String.join(" ", cmd)
+                        + (text.isEmpty() ? "" : ": " + text));
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(out);
         }
     }
 }

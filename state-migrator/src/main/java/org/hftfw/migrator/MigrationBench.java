@@ -80,7 +80,13 @@ public final class MigrationBench {
             InetSocketAddress addrA = new InetSocketAddress(InetAddress.getByName("10.234.9.1"), 3790);
             InetSocketAddress addrB = new InetSocketAddress(InetAddress.getByName("10.234.9.2"), 3790);
             FtfwChannel chA = Ctnetlink.callInNetns(netns(a), () -> FtfwChannel.builder(FtfwConfig.of(addrA, addrB)).start());
-            FtfwChannel chB = Ctnetlink.callInNetns(netns(b), () -> FtfwChannel.builder(FtfwConfig.of(addrB, addrA)).start());
+            FtfwChannel chB;
+            try {
+                chB = Ctnetlink.callInNetns(netns(b), () -> FtfwChannel.builder(FtfwConfig.of(addrB, addrA)).start());
+            } catch (RuntimeException e) {
+                chA.close();
+                throw e;
+            }
             try {
                 for (int r = 0; r <= rounds; r++) {
                     kb.flush();
@@ -157,14 +163,16 @@ public final class MigrationBench {
 
     private long cacheSize(String ns, Path conf, String which) {
         try {
+            Path out = dir.resolve(ns + which + ".cache");
             Process p = new ProcessBuilder("ip", "netns", "exec", ns, "conntrackd", "-C", conf.toString(), which)
-                    .redirectErrorStream(true).start();
-            long lines;
-            try (var r = p.inputReader(StandardCharsets.UTF_8)) {
-                lines = r.lines().filter(l -> l.contains("src=")).count();
+                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return -1;                                  // a hung conntrackd counts as "not there yet"
             }
-            p.waitFor(30, TimeUnit.SECONDS);
-            return lines;
+            try (var lines = Files.lines(out, StandardCharsets.UTF_8)) {
+                return lines.filter(l -> l.contains("src=")).count();
+            }
         } catch (IOException e) {
             return -1;
         } catch (InterruptedException e) {

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -236,14 +235,5 @@ class FirewallTrafficLabTest {
         }
         assertTrue(from >= 0 && to < lines.size(), "canaries not found in\n" + String.join("\n", lines));
         return new ArrayList<>(lines.subList(from + 1, to));
-    }
-
-    @SuppressWarnings("unused")
-    private static void closeQuietly(Socket s) {
-        try {
-            s.close();
-        } catch (IOException e) {
-            // ignore
-        }
     }
 }

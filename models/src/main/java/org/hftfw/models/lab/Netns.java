@@ -22,7 +22,12 @@ public final class Netns implements AutoCloseable {
     static Netns create(String name) throws IOException {
         run(List.of("ip", "netns", "add", name));
         Netns ns = new Netns(name);
-        ns.exec("ip", "link", "set", "lo", "up");
+        try {
+            ns.exec("ip", "link", "set", "lo", "up");
+        } catch (IOException | RuntimeException e) {
+            ns.close();                                   // never leave a half-made namespace behind
+            throw e;
+        }
         return ns;
     }
 

@@ -69,7 +69,10 @@ public final class TraceLab {
             Process recorder = fw.start(log, "conntrack", "-E", "-o", "timestamp,id", "-b", "16777216");
             // A dump reaps expired entries, so DESTROY follows the timeout by about a second instead of the tens
             // of seconds the kernel's lazy GC takes; the log then ends with the flows' real ends in it.
-            Process reaper = fw.start(null, "sh", "-c", "while :; do conntrack -L >/dev/null 2>&1; sleep 1; done");
+            // bounded like everything else here: it stops by itself after the run's longest possible duration
+            int reaperSeconds = spec.durationSeconds() + spec.tailSeconds() + 120;
+            Process reaper = fw.start(null, "sh", "-c", "i=0; while [ $i -lt " + reaperSeconds
+                    + " ]; do conntrack -L >/dev/null 2>&1; sleep 1; i=$((i+1)); done");
             try (DelayLine delay = delayLines.start(fw, latency, CLIENT_NET)) {
                 Thread.sleep(300);                                 // listener subscribed before traffic
                 String java = ProcessHandle.current().info().command().orElse("java");

@@ -13,9 +13,11 @@ import java.util.concurrent.Executors;
  */
 public final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
+    private final java.util.concurrent.ExecutorService executor;
 
-    private MetricsServer(HttpServer server) {
+    private MetricsServer(HttpServer server, java.util.concurrent.ExecutorService executor) {
         this.server = server;
+        this.executor = executor;
     }
 
     public static MetricsServer start(InetSocketAddress bind, MetricsRegistry registry) throws IOException {
@@ -34,9 +36,10 @@ public final class MetricsServer implements AutoCloseable {
                 }
             }
         });
-        http.setExecutor(Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("metrics-http").unstarted(r)));
+        var executor = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("metrics-http").unstarted(r));
+        http.setExecutor(executor);
         http.start();
-        return new MetricsServer(http);
+        return new MetricsServer(http, executor);
     }
 
     public InetSocketAddress address() {
@@ -46,5 +49,6 @@ public final class MetricsServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        executor.shutdownNow();                           // HttpServer.stop leaves a caller-supplied executor running
     }
 }
