@@ -16,23 +16,17 @@ final class Schedules {
         return t.time.clone();
     }
 
+    /** Sends exactly the stable state changes, at their event time, and DESTROY only for flows the backup holds. */
     static long[] oracle(Trace t) {
-        long[] s = never(t);
-        boolean[] holds = new boolean[t.flows];
-        for (int i = 0; i < t.n; i++) {
-            if (t.destroy[i]) {
-                if (holds[t.flow[i]]) {
-                    s[i] = t.time[i];
-                }
-            } else if (t.label[i] == Trace.SS) {
-                s[i] = t.time[i];
-                holds[t.flow[i]] = true;
-            }
-        }
-        return s;
+        return stableOnly(t, 0);
     }
 
+    /** Like the oracle, but every stable state goes out B after its event (held for B, sent if still current). */
     static long[] deferAll(Trace t) {
+        return stableOnly(t, t.boundary);
+    }
+
+    private static long[] stableOnly(Trace t, long delay) {
         long[] s = never(t);
         boolean[] holds = new boolean[t.flows];
         for (int i = 0; i < t.n; i++) {
@@ -41,7 +35,7 @@ final class Schedules {
                     s[i] = t.time[i];
                 }
             } else if (t.label[i] == Trace.SS) {
-                s[i] = t.time[i] + t.boundary;
+                s[i] = t.time[i] + delay;
                 holds[t.flow[i]] = true;
             }
         }
