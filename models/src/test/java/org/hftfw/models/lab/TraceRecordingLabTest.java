@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Records a short trace in real namespaces and checks what the firewall saw. */
 @Tag("lab")
-class TraceLabIT {
+class TraceRecordingLabTest {
 
     static void assumeLab() {
         assumeTrue("root".equals(System.getProperty("user.name")), "the trace lab needs root (network namespaces)");

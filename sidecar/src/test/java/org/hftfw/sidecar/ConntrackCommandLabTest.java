@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /** {@code hftfw conntrack …} as an operator runs it: a separate process, in a namespace the test creates. */
 @Tag("lab")
-class ConntrackCommandIT {
+class ConntrackCommandLabTest {
 
     record Run(int exit, String out, String err) {}
 

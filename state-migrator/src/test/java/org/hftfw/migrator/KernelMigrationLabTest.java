@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /** The proactive path end to end between two real kernel tables: dump, FT-FW over a veth, commit. */
 @Tag("lab")
-class KernelMigrationIT {
+class KernelMigrationLabTest {
 
     @Test
     void wholeKernelTableReachesTheBackupKernelTable() throws Exception {
