@@ -83,8 +83,12 @@ final class ConntrackCommand {
 
     @Command(name = "watch", mixinStandardHelpOptions = true,
             description = "Print NEW/UPDATE/DESTROY events as they happen, like 'conntrack -E [-o timestamp]'. "
-                    + "An event-buffer overrun is reported, counted and followed by a resync dump.")
+                    + "A line on stderr says when the subscription is in place. An event-buffer overrun is reported, "
+                    + "counted and followed by a resync dump.")
     static final class Watch extends Target implements Callable<Integer> {
+        /** Printed on stderr once the subscription is in place. */
+        static final String READY = "hftfw: watching (subscribed to NEW, UPDATE and DESTROY events)";
+
         @Option(names = "--count", defaultValue = "0", description = "stop after N events (0: until interrupted)")
         long count;
         @Option(names = "--seconds", defaultValue = "0", description = "stop after N seconds (0: until interrupted)")
@@ -127,6 +131,10 @@ final class ConntrackCommand {
                          done.countDown();
                      }
                  })) {
+                // the event socket is bound to its groups now, so nothing from here on is missed: scripts (and the
+                // lab test) wait for this line instead of sleeping; stdout stays the plain event stream
+                System.err.println(READY);
+                System.err.flush();
                 if (seconds > 0) {
                     done.await(seconds, TimeUnit.SECONDS);
                 } else {

@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.hftfw.conntrack.lab.NetnsLab;
 import org.junit.jupiter.api.Tag;
@@ -19,25 +21,52 @@ class ConntrackCommandLabTest {
 
     record Run(int exit, String out, String err) {}
 
-    static Run hftfw(List<String> prefix, String... args) throws IOException, InterruptedException {
+    static Process start(List<String> prefix, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
                 "-Dhftfw.log.level=WARN", "-cp", System.getProperty("java.class.path"), Hftfw.class.getName()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).start();
         p.getOutputStream().close();
+        return p;
+    }
+
+    static Run hftfw(List<String> prefix, String... args) throws IOException, InterruptedException {
+        Process p = start(prefix, args);
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError("hftfw did not finish: " + cmd);
+            throw new AssertionError("hftfw did not finish: " + String.join(" ", args));
         }
         return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
                 new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
     }
 
-    static String withoutTimeouts(String conntrackL) {
-        // the timeout column counts down between the two listings
-        return conntrackL.lines().map(l -> l.replaceFirst("^(\\S+\\s+\\d+) \\d+ ", "$1 T ")).sorted()
-                .reduce("", (a, b) -> a + b + "\n");
+    /** Reads a process's stderr to the end; {@link #ready} completes with true at the watcher's readiness line. */
+    static final class Stderr {
+        final CompletableFuture<Boolean> ready = new CompletableFuture<>();
+        private final StringBuffer text = new StringBuffer();
+        private final Thread reader;
+
+        Stderr(Process p) {
+            reader = Thread.ofPlatform().daemon(true).start(() -> {
+                try (BufferedReader r = p.errorReader(StandardCharsets.UTF_8)) {
+                    for (String line = r.readLine(); line != null; line = r.readLine()) {
+                        text.append(line).append('\n');
+                        if (line.equals(ConntrackCommand.Watch.READY)) {
+                            ready.complete(true);
+                        }
+                    }
+                } catch (IOException e) {
+                    text.append(e).append('\n');
+                }
+                ready.complete(false);
+            });
+        }
+
+        String text() throws InterruptedException {
+            reader.join(5_000);
+            return text.toString();
+        }
     }
 
     @Test
@@ -49,32 +78,36 @@ class ConntrackCommandLabTest {
             ns.exec("conntrack", "-I", "-p", "tcp", "-s", "10.231.0.1", "-d", "10.231.0.2", "--sport", "40000",
                     "--dport", "80", "--state", "ESTABLISHED", "-u", "SEEN_REPLY,ASSURED", "-t", "300", "-m", "7").check();
             ns.exec("conntrack", "-I", "-p", "udp", "-s", "fd00::1", "-d", "fd00::2", "--sport", "5353",
-                    "--dport", "53", "-t", "30", "-w", "3").check();
+                    "--dport", "53", "-t", "120", "-w", "3").check();   // outlives the test: no DESTROY in the watch
 
             Run dump = hftfw(List.of(), "conntrack", "dump", "--netns", ns.name());
             assertEquals(0, dump.exit(), dump.err());
             String tool = ns.exec("conntrack", "-L").check().stdout();
-            assertEquals(withoutTimeouts(tool), withoutTimeouts(dump.out()));
+            assertEquals(ConntrackListing.withoutTimeouts(tool), ConntrackListing.withoutTimeouts(dump.out()));
             assertTrue(dump.err().contains("2 flow entries have been shown"), dump.err());
 
             Run ext = hftfw(List.of(), "conntrack", "dump", "--netns", ns.name(), "-o", "extended,id");
-            assertEquals(withoutTimeouts(ns.exec("conntrack", "-L", "-o", "extended,id").check().stdout()),
-                    withoutTimeouts(ext.out()));
+            assertEquals(0, ext.exit(), ext.err());
+            assertEquals(ConntrackListing.withoutTimeouts(ns.exec("conntrack", "-L", "-o", "extended,id").check().stdout()),
+                    ConntrackListing.withoutTimeouts(ext.out()));
 
-            Thread creator = Thread.ofPlatform().start(() -> {
-                try {
-                    Thread.sleep(1500);            // after the watcher subscribed (bounded: it gives up after 20 s)
-                    ns.exec("conntrack", "-I", "-p", "tcp", "-s", "10.231.0.3", "-d", "10.231.0.2", "--sport", "40001",
-                            "--dport", "22", "--state", "SYN_SENT", "-t", "60");
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+            // the entry is created only once the watcher says it is subscribed, so the event cannot be missed
+            Process watch = start(List.of(), "conntrack", "watch", "--netns", ns.name(), "--count", "1", "--seconds", "20");
+            Stderr watchErr = new Stderr(watch);
+            String out;
+            try {
+                assertTrue(watchErr.ready.get(30, TimeUnit.SECONDS), "watch did not subscribe: " + watchErr.text());
+                ns.exec("conntrack", "-I", "-p", "tcp", "-s", "10.231.0.3", "-d", "10.231.0.2", "--sport", "40001",
+                        "--dport", "22", "--state", "SYN_SENT", "-t", "60").check();
+                assertTrue(watch.waitFor(30, TimeUnit.SECONDS), "watch did not stop after its one event");
+                out = new String(watch.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } finally {
+                if (watch.isAlive()) {
+                    watch.destroyForcibly();
                 }
-            });
-            Run watch = hftfw(List.of(), "conntrack", "watch", "--netns", ns.name(), "--count", "1", "--seconds", "20");
-            creator.join();
-            assertEquals(0, watch.exit(), watch.err());
-            assertTrue(watch.out().matches("(?s)\\s*\\[NEW\\] tcp\\s+6 \\d+ SYN_SENT src=10\\.231\\.0\\.3 .*dport=22 .*"),
-                    watch.out());
+            }
+            assertEquals(0, watch.exitValue(), watchErr.text());
+            assertTrue(out.matches("(?s)\\s*\\[NEW\\] tcp\\s+6 \\d+ SYN_SENT src=10\\.231\\.0\\.3 .*dport=22 .*"), out);
         }
     }
 
