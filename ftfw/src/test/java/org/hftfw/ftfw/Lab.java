@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
+import org.hftfw.conntrack.lab.NetnsLab;
 
 /**
  * Lab helpers: network namespaces of our own (prefix {@code hff-}), commands run inside them, and sockets created
@@ -32,14 +32,12 @@ final class Lab implements AutoCloseable {
         dir = Files.createTempDirectory("hff-lab");
     }
 
-    /** Skips unless root with ip, conntrack and conntrackd present. */
+    /** Skips unless root, with conntrack in the kernel and ip, conntrack, conntrackd and nft on the PATH. */
     static void assumeCapable() {
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "lab tests need root");
-        for (String bin : new String[] {"/usr/sbin/ip", "/usr/sbin/conntrack", "/usr/sbin/conntrackd", "/usr/sbin/nft"}) {
-            Assumptions.assumeTrue(Files.isExecutable(Path.of(bin)), bin + " is missing");
+        NetnsLab.assumeAvailable();
+        for (String bin : new String[] {"conntrack", "conntrackd", "nft"}) {
+            NetnsLab.assumeBinary(bin);
         }
-        Assumptions.assumeTrue(Files.exists(Path.of("/proc/net/nf_conntrack")) || Files.exists(Path.of("/proc/sys/net/netfilter")),
-                "the kernel has no conntrack");
     }
 
     /** Two namespaces joined by a veth {@code sync} link, 10.233.N.1 (a) and 10.233.N.2 (b). */

@@ -50,7 +50,10 @@ public final class FirewallTopology implements AutoCloseable {
     private final List<AutoCloseable> servers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
 
+    /** Skips the calling test (before creating anything) when nft or sysctl is missing. */
     public FirewallTopology(NetnsLab lab) {
+        NetnsLab.assumeBinary("nft");
+        NetnsLab.assumeBinary("sysctl");
         client = lab.netns("cli");
         fw = lab.netns("fw");
         server = lab.netns("srv");

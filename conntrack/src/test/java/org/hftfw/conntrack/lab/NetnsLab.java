@@ -58,8 +58,9 @@ public final class NetnsLab implements AutoCloseable {
         }
     }
 
+    /** Searches exactly the PATH that {@code ip netns exec} and ProcessBuilder will search, so found means runnable. */
     static boolean onPath(String binary) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin") + ":/usr/sbin:/sbin";
+        String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
         return Arrays.stream(path.split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, binary)));
     }
 

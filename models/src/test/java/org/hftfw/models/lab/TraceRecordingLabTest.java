@@ -2,13 +2,13 @@ package org.hftfw.models.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.hftfw.conntrack.lab.NetnsLab;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,12 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 class TraceRecordingLabTest {
 
     static void assumeLab() {
-        assumeTrue("root".equals(System.getProperty("user.name")), "the trace lab needs root (network namespaces)");
-        assumeTrue(Files.exists(Path.of("/proc/net/nf_conntrack")) || Files.exists(Path.of("/proc/sys/net/netfilter")),
-                "the kernel has no conntrack");
-        for (String tool : List.of("conntrack", "iptables", "ip", "nft")) {
-            assumeTrue(List.of("/usr/sbin/", "/sbin/", "/usr/bin/").stream().anyMatch(d -> Files.exists(Path.of(d + tool))),
-                    tool + " is not installed");
+        NetnsLab.assumeAvailable();
+        for (String tool : List.of("conntrack", "iptables", "nft", "sysctl")) {
+            NetnsLab.assumeBinary(tool);
         }
     }
 
