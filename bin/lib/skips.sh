@@ -7,8 +7,8 @@ report_skips() {
     # shellcheck disable=SC2086
     awk '
         /<testcase / {
-            match($0, /name="[^"]*"/); test = substr($0, RSTART + 6, RLENGTH - 7)
-            match($0, /classname="[^"]*"/); cls = substr($0, RSTART + 11, RLENGTH - 12)
+            match($0, / name="[^"]*"/); test = substr($0, RSTART + 7, RLENGTH - 8)
+            match($0, / classname="[^"]*"/); cls = substr($0, RSTART + 12, RLENGTH - 13)
         }
         /<skipped/ {
             if (match($0, /message="[^"]*"/)) { why = substr($0, RSTART + 9, RLENGTH - 10) }
