@@ -1,5 +1,7 @@
 package org.hftfw.lazy;
 
+import org.hftfw.common.InvalidConfigException;
+
 import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;

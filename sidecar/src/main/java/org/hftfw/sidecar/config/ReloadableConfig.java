@@ -1,5 +1,7 @@
 package org.hftfw.sidecar.config;
 
+import org.hftfw.common.InvalidConfigException;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;

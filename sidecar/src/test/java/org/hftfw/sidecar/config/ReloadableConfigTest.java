@@ -1,5 +1,7 @@
 package org.hftfw.sidecar.config;
 
+import org.hftfw.common.InvalidConfigException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
