@@ -76,6 +76,20 @@ class ReloadableConfigTest {
     }
 
     @Test
+    void aConfigThatIsADeviceOrHugeIsRefusedNotRead(@TempDir Path dir) throws Exception {
+        Path zero = Files.createSymbolicLink(dir.resolve("zero.conf"), Path.of("/dev/zero"));
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> ReloadableConfig.load(zero, DEFAULTS, ReloadableConfigTest::map));
+        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+        Path huge = dir.resolve("huge.conf");
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            raf.setLength(ReloadableConfig.MAX_BYTES + 1L);
+        }
+        e = assertThrows(InvalidConfigException.class, () -> ReloadableConfig.load(huge, DEFAULTS, ReloadableConfigTest::map));
+        assertTrue(e.getMessage().contains("larger than 4 MiB"), e.getMessage());
+    }
+
+    @Test
     void fileChangeTriggersReload(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("hftfw.conf");
         Files.writeString(f, "lazy.barrier = 0.25\n");
