@@ -52,9 +52,9 @@ public record ConntrackEntry(Tuple original, Tuple reply, int protoState, long s
         return l4proto() == IpProto.TCP ? TcpState.of(protoState) : null;
     }
 
-    /** The replication key [src, dst, dport] of the lazy replicator. */
-    public FlowKey flowKey() {
-        return FlowKey.of(original);
+    /** This flow's identity: original tuple and zone. */
+    public FlowId flowId() {
+        return new FlowId(original, zone);
     }
 
     public boolean hasStatus(long bit) {

@@ -1,5 +1,6 @@
 package org.hftfw.ftfw;
 
+import org.hftfw.conntrack.FlowId;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -57,7 +58,7 @@ public final class ExternalCache implements FtfwEngine.Receiver {
     }
 
     void apply(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras) {
-        FlowId id = FlowId.of(entry);
+        FlowId id = entry.flowId();
         switch (type) {
             case NEW -> {
                 news.incrementAndGet();

@@ -1,5 +1,6 @@
 package org.hftfw.ftfw;
 
+import org.hftfw.conntrack.FlowId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.HashMap;
@@ -166,7 +167,7 @@ final class FtfwEngine {
         if (closed) {
             return;
         }
-        FlowId id = FlowId.of(entry);
+        FlowId id = entry.flowId();
         FlowNode n = flows.get(id);
         if (n == null) {
             if (tx.size() >= cfg.txQueueSize()) {

@@ -1,5 +1,6 @@
 package org.hftfw.ftfw;
 
+import org.hftfw.conntrack.FlowId;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -30,12 +31,12 @@ final class FakeTable implements ConntrackTable {
 
     @Override
     public void create(ConntrackEntry entry) {
-        rows.putIfAbsent(FlowId.of(entry), entry);
+        rows.putIfAbsent(entry.flowId(), entry);
     }
 
     @Override
     public void update(ConntrackEntry entry) {
-        rows.put(FlowId.of(entry), entry);
+        rows.put(entry.flowId(), entry);
     }
 
     @Override
@@ -54,7 +55,7 @@ final class FakeTable implements ConntrackTable {
         int created = 0;
         int updated = 0;
         for (ConntrackEntry e : entries) {
-            if (rows.put(FlowId.of(e), e) == null) {
+            if (rows.put(e.flowId(), e) == null) {
                 created++;
             } else {
                 updated++;

@@ -1,5 +1,6 @@
 package org.hftfw.ftfw;
 
+import org.hftfw.conntrack.FlowId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -93,9 +94,9 @@ final class SimLink {
 
     void publish(FtfwMessage.DataType type, ConntrackEntry e) {
         if (type == FtfwMessage.DataType.DEL) {
-            truth.remove(FlowId.of(e));
+            truth.remove(e.flowId());
         } else {
-            truth.put(FlowId.of(e), e);
+            truth.put(e.flowId(), e);
         }
         a.publish(type, e, FlowExtras.NONE);
     }

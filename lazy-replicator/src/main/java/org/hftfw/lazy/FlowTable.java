@@ -1,5 +1,6 @@
 package org.hftfw.lazy;
 
+import org.hftfw.conntrack.FlowId;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;

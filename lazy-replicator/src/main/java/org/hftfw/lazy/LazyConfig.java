@@ -1,11 +1,10 @@
 package org.hftfw.lazy;
 
+import org.hftfw.common.InvalidConfigException;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * Settings of the lazy replicator. The record itself accepts any values so that a configuration file can be read
@@ -137,94 +136,5 @@ public record LazyConfig(double barrier, Duration latency, Mode mode, int maxFai
             throw new InvalidConfigException(p);
         }
         return this;
-    }
-
-    static final Set<String> KEYS = Set.of("barrier", "latency", "mode", "max-failing-predictions",
-            "min-observations", "max-keys", "key-idle-expiry", "max-flows", "flow-idle-expiry", "learning");
-
-    /**
-     * Reads settings from text key/value pairs (a config file section), starting from {@link #defaults()}.
-     * Keys: barrier, latency, mode (drop|defer), max-failing-predictions, min-observations, max-keys,
-     * key-idle-expiry, max-flows, flow-idle-expiry, learning (true|false). Durations take a unit: 100ms, 2s, 5m,
-     * 1h, 5d, or ISO-8601 (PT0.1S). Unknown keys and unparsable or invalid values are all reported together in one
-     * {@link InvalidConfigException}.
-     */
-    public static LazyConfig parse(Map<String, String> settings) {
-        List<String> p = new ArrayList<>();
-        LazyConfig d = defaults();
-        double barrier = d.barrier;
-        Duration latency = d.latency;
-        Mode mode = d.mode;
-        int maxFail = d.maxFailingPredictions;
-        int minObs = d.minObservations;
-        long maxKeys = d.maxKeys;
-        Duration keyIdle = d.keyIdleExpiry;
-        long maxFlows = d.maxFlows;
-        Duration flowIdle = d.flowIdleExpiry;
-        boolean learning = d.learning;
-        for (Map.Entry<String, String> e : settings.entrySet()) {
-            String k = e.getKey().trim().toLowerCase(Locale.ROOT);
-            String v = e.getValue() == null ? "" : e.getValue().trim();
-            try {
-                switch (k) {
-                    case "barrier" -> barrier = Double.parseDouble(v);
-                    case "latency" -> latency = parseDuration(v);
-                    case "mode" -> mode = switch (v.toLowerCase(Locale.ROOT)) {
-                        case "drop" -> Mode.DROP;
-                        case "defer" -> Mode.DEFER;
-                        default -> throw new IllegalArgumentException("must be drop or defer");
-                    };
-                    case "max-failing-predictions" -> maxFail = Integer.parseInt(v);
-                    case "min-observations" -> minObs = Integer.parseInt(v);
-                    case "max-keys" -> maxKeys = Long.parseLong(v);
-                    case "key-idle-expiry" -> keyIdle = parseDuration(v);
-                    case "max-flows" -> maxFlows = Long.parseLong(v);
-                    case "flow-idle-expiry" -> flowIdle = parseDuration(v);
-                    case "learning" -> learning = switch (v.toLowerCase(Locale.ROOT)) {
-                        case "true", "yes", "on" -> true;
-                        case "false", "no", "off" -> false;
-                        default -> throw new IllegalArgumentException("must be true or false");
-                    };
-                    default -> p.add("unknown setting '" + e.getKey() + "' (known: " + String.join(", ",
-                            KEYS.stream().sorted().toList()) + ")");
-                }
-            } catch (IllegalArgumentException ex) {
-                p.add(k + ": cannot use '" + v + "': " + ex.getMessage());
-            }
-        }
-        LazyConfig c = new LazyConfig(barrier, latency, mode, maxFail, minObs, maxKeys, keyIdle, maxFlows, flowIdle,
-                learning);
-        p.addAll(c.problems());
-        if (!p.isEmpty()) {
-            throw new InvalidConfigException(p);
-        }
-        return c;
-    }
-
-    /** "100ms", "2s", "5m", "1h", "5d", "250us" or ISO-8601 "PT0.1S". */
-    static Duration parseDuration(String s) {
-        String t = s.trim().toLowerCase(Locale.ROOT);
-        if (t.startsWith("pt") || t.startsWith("p")) {
-            return Duration.parse(s.trim().toUpperCase(Locale.ROOT));
-        }
-        int i = 0;
-        while (i < t.length() && (Character.isDigit(t.charAt(i)) || t.charAt(i) == '.')) {
-            i++;
-        }
-        if (i == 0) {
-            throw new IllegalArgumentException("not a duration (expected e.g. 100ms, 2s, 5m)");
-        }
-        double n = Double.parseDouble(t.substring(0, i));
-        long unitNanos = switch (t.substring(i).trim()) {
-            case "ns" -> 1L;
-            case "us", "µs" -> 1_000L;
-            case "ms" -> 1_000_000L;
-            case "s" -> 1_000_000_000L;
-            case "m", "min" -> 60_000_000_000L;
-            case "h" -> 3_600_000_000_000L;
-            case "d" -> 86_400_000_000_000L;
-            default -> throw new IllegalArgumentException("a duration needs a unit: ns, us, ms, s, m, h or d");
-        };
-        return Duration.ofNanos(Math.round(n * unitNanos));
     }
 }

@@ -1,5 +1,8 @@
 package org.hftfw.lazy;
 
+import org.hftfw.conntrack.FlowId;
+import org.hftfw.common.InvalidConfigException;
+
 import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;
@@ -110,7 +113,7 @@ public final class LazyReplicator implements ConntrackEventListener {
         advanceTo(e.monotonicNanos());
         metrics.events++;
         ConntrackEntry entry = e.entry();
-        FlowId id = new FlowId(entry.original(), entry.zone());
+        FlowId id = entry.flowId();
         if (e.type() == EventType.DESTROY) {
             onDestroy(id, e);
             return;

@@ -1,5 +1,6 @@
 package org.hftfw.lazy;
 
+import org.hftfw.common.SafeFiles;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -41,10 +42,16 @@ import org.hftfw.conntrack.IpProto;
  * checksum is refused with a typed {@link ModelFileException}.
  */
 public final class ModelFile {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelFile.class);
     static final byte[] MAGIC = "HFTFWMDL".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     static final int VERSION = 3;
     static final int HEADER = 40;
-    private static final long MAX_BYTES = Integer.MAX_VALUE - 64;
+    /**
+     * The largest model file read or written: about 9 million IPv4 tuples (28 bytes each), far above any
+     * {@code lazy.max-keys} a node runs with, and small enough that a hostile or corrupt file cannot exhaust the heap
+     * before it is rejected.
+     */
+    static final int MAX_BYTES = 256 << 20;
 
     private ModelFile() {}
 
@@ -63,13 +70,9 @@ public final class ModelFile {
 
     /** Reads a model file; {@link ModelFileException} (typed) when it is not a valid, compatible model. */
     public static LearnedModel load(Path path) throws IOException {
-        long size = Files.size(path);
-        if (size > MAX_BYTES) {
-            throw new ModelFileException(ModelFileException.Reason.MALFORMED,
-                    path + ": " + size + " bytes is larger than any model file can be");
-        }
+        byte[] bytes = readBounded(path);
         try {
-            return decode(Files.readAllBytes(path));
+            return decode(bytes);
         } catch (ModelFileException e) {
             throw new ModelFileException(e.reason(), path + ": " + e.getMessage());
         }
@@ -314,12 +317,25 @@ public final class ModelFile {
 
     /** A text summary of a model file (header, sizes, per-state statistics, busiest tuples). */
     public static String inspect(Path path) throws IOException {
-        long size = Files.size(path);
-        if (size > MAX_BYTES) {
-            throw new ModelFileException(ModelFileException.Reason.MALFORMED,
-                    path + ": " + size + " bytes is larger than any model file can be");
+        return inspect(readBounded(path), path.toString());
+    }
+
+    /**
+     * The file's bytes: a regular file of at most {@link #MAX_BYTES} (never a device or FIFO behind a link); a file
+     * that other users may write is read with a warning, since whoever can swap it decides what is replicated.
+     */
+    private static byte[] readBounded(Path path) throws IOException {
+        if (SafeFiles.writableByOthers(path)) {
+            LOG.warn("lazy model file {} is writable by other users: anyone on this host can change what is "
+                    + "replicated (chmod o-w)", path);
         }
-        return inspect(Files.readAllBytes(path), path.toString());
+        try {
+            return SafeFiles.read(path, MAX_BYTES);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ModelFileException(ModelFileException.Reason.MALFORMED, e.getMessage());
+        }
     }
 
     /** A text summary of a model. */

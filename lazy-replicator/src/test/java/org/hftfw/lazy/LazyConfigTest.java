@@ -1,12 +1,12 @@
 package org.hftfw.lazy;
 
+import org.hftfw.common.InvalidConfigException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class LazyConfigTest {
@@ -17,32 +17,12 @@ class LazyConfigTest {
     }
 
     @Test
-    void parsesSettings() {
-        LazyConfig c = LazyConfig.parse(Map.of("barrier", "0.25", "latency", "30ms", "mode", "defer",
-                "max-failing-predictions", "4", "min-observations", "8", "max-keys", "5000",
-                "key-idle-expiry", "10m", "flow-idle-expiry", "PT1H", "learning", "off"));
-        assertEquals(0.25, c.barrier());
-        assertEquals(Duration.ofMillis(30), c.latency());
-        assertEquals(Mode.DEFER, c.mode());
-        assertEquals(4, c.maxFailingPredictions());
-        assertEquals(8, c.minObservations());
-        assertEquals(5000, c.maxKeys());
-        assertEquals(Duration.ofMinutes(10), c.keyIdleExpiry());
-        assertEquals(Duration.ofHours(1), c.flowIdleExpiry());
-        assertEquals(false, c.learning());
-    }
-
-    @Test
     void reportsEveryProblemAtOnce() {
-        Map<String, String> bad = new LinkedHashMap<>();
-        bad.put("barrier", "-0.1");
-        bad.put("latency", "100");
-        bad.put("mode", "lazy");
-        bad.put("colour", "blue");
-        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> LazyConfig.parse(bad));
-        assertEquals(4, e.problems().size(), e.getMessage());
-        assertTrue(e.getMessage().contains("unknown setting 'colour'"));
-        assertTrue(e.getMessage().contains("latency"));
+        LazyConfig bad = LazyConfig.defaults().withBarrier(-0.1).withLatency(Duration.ofHours(2)).withMaxKeys(0);
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, bad::validated);
+        assertEquals(3, e.problems().size(), e.getMessage());
+        assertTrue(e.getMessage().contains("max-keys"), e.getMessage());
+        assertTrue(e.getMessage().contains("latency"), e.getMessage());
     }
 
     @Test

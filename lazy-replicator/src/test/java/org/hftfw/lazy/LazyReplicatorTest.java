@@ -1,5 +1,7 @@
 package org.hftfw.lazy;
 
+import org.hftfw.common.InvalidConfigException;
+
 import static org.hftfw.lazy.Ev.MS;
 import static org.hftfw.lazy.Ev.httpFlow;
 import static org.hftfw.lazy.Ev.tcp;

@@ -144,6 +144,24 @@ class ModelFileTest {
     }
 
     @Test
+    void aHugeFileWithAValidMagicIsRefusedBeforeItIsRead() throws IOException {
+        Path f = dir.resolve("huge.hfm");
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+            raf.write(ModelFile.encode(trained(), 0));
+            raf.setLength(ModelFile.MAX_BYTES + 1L);                 // sparse: no disk, no heap
+        }
+        ModelFileException e = assertThrows(ModelFileException.class, () -> ModelFile.load(f));
+        assertTrue(e.getMessage().contains("larger than 256 MiB"), e.getMessage());
+    }
+
+    @Test
+    void aLinkToADeviceIsRefused() throws IOException {
+        Path f = java.nio.file.Files.createSymbolicLink(dir.resolve("zero.hfm"), Path.of("/dev/zero"));
+        ModelFileException e = assertThrows(ModelFileException.class, () -> ModelFile.load(f));
+        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+    }
+
+    @Test
     void emptyModelRoundTrips() throws IOException {
         Path f = dir.resolve("empty.hfm");
         ModelFile.save(LearnedModel.empty(), f);

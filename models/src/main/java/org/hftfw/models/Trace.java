@@ -1,5 +1,6 @@
 package org.hftfw.models;
 
+import org.hftfw.conntrack.FlowId;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -55,15 +56,14 @@ public final class Trace {
         stateNames = new ArrayList<>();
         Map<String, Integer> names = new HashMap<>();
         record Open(int flow, long id, int lastEvent) {}
-        record Key(Tuple t, int zone) {}
-        Map<Key, Open> open = new HashMap<>();
+        Map<FlowId, Open> open = new HashMap<>();
         int nextFlow = 0;
         for (int i = 0; i < n; i++) {
             ConntrackEvent e = sorted.get(i);
             time[i] = e.monotonicNanos();
             l4proto[i] = e.entry().l4proto();
             end[i] = -1;
-            Key k = new Key(e.entry().original(), e.entry().zone());
+            FlowId k = e.entry().flowId();
             long id = e.entry().id();
             Open o = open.get(k);
             boolean same = o != null && e.type() != EventType.NEW && (o.id == id || o.id == 0 || id == 0);

@@ -1,7 +1,6 @@
 package org.hftfw.policy;
 
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -9,8 +8,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.hftfw.common.Durations;
+import org.hftfw.common.InvalidConfigException;
 import org.hftfw.predictor.Severity;
 
 /** Maps plain maps/lists/strings/numbers (HOCON {@code unwrapped()}, YAML) onto {@link PolicyConfig}. */
@@ -18,15 +17,12 @@ final class ConfigMaps {
 
     private static final Set<String> TOP_KEYS = Set.of("dry-run", "initial", "states", "migration-cooldown",
             "max-alerts-per-signal", "noisy-signal", "transitions");
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ns|us|ms|s|m|min|h|d)?");
 
     private ConfigMaps() {}
 
-    /** A problem in the config, with the path where it is. */
-    static final class ConfigException extends IllegalArgumentException {
-        ConfigException(String path, String message) {
-            super("policy config " + path + ": " + message);
-        }
+    /** A problem in the policy block, with the path where it is. */
+    private static InvalidConfigException problem(String path, String message) {
+        return new InvalidConfigException("policy config " + path + ": " + message);
     }
 
     static PolicyConfig policy(Map<String, ?> map) {
@@ -70,7 +66,7 @@ final class ConfigMaps {
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
-            throw new ConfigException("", e.getMessage());
+            throw problem("", e.getMessage());
         }
     }
 
@@ -96,7 +92,7 @@ final class ConfigMaps {
     private static Trigger trigger(String at, Object o) {
         Map<String, ?> on = object(at, o);
         if (on.size() != 1) {
-            throw new ConfigException(at, "exactly one of alerts, quiet, time-in-state, event, manual; got " + on.keySet());
+            throw problem(at, "exactly one of alerts, quiet, time-in-state, event, manual; got " + on.keySet());
         }
         var e = on.entrySet().iterator().next();
         String k = e.getKey();
@@ -123,7 +119,7 @@ final class ConfigMaps {
             case "time-in-state" -> new Trigger.TimeInState(duration(p, e.getValue()));
             case "event" -> new Trigger.Event(string(p, e.getValue()));
             case "manual" -> new Trigger.Manual(string(p, e.getValue()));
-            default -> throw new ConfigException(at, "unknown trigger '" + k
+            default -> throw problem(at, "unknown trigger '" + k
                     + "', expected alerts, quiet, time-in-state, event or manual");
         };
     }
@@ -132,36 +128,11 @@ final class ConfigMaps {
         if (o instanceof Duration d) {
             return d;
         }
-        if (o instanceof Number n) {
-            return Duration.ofNanos(Math.round(n.doubleValue() * 1_000_000));
+        try {
+            return Durations.parse(at, o);
+        } catch (InvalidConfigException e) {
+            throw problem(at, "not a duration: '" + o + "' (use e.g. 500ms, 10s, 5m, 1h; a bare number is milliseconds)");
         }
-        if (o instanceof String s) {
-            String t = s.strip();
-            if (t.startsWith("P") || t.startsWith("p")) {
-                try {
-                    return Duration.parse(t);
-                } catch (DateTimeParseException ex) {
-                    throw new ConfigException(at, "not an ISO-8601 duration: '" + s + "'");
-                }
-            }
-            Matcher m = DURATION.matcher(t);
-            if (m.matches()) {
-                double v = Double.parseDouble(m.group(1));
-                String unit = m.group(2) == null ? "ms" : m.group(2);
-                double nanos = v * switch (unit) {
-                    case "ns" -> 1;
-                    case "us" -> 1e3;
-                    case "ms" -> 1e6;
-                    case "s" -> 1e9;
-                    case "m", "min" -> 60e9;
-                    case "h" -> 3600e9;
-                    default -> 86400e9;
-                };
-                return Duration.ofNanos(Math.round(nanos));
-            }
-            throw new ConfigException(at, "not a duration: '" + s + "' (use e.g. 500ms, 10s, 5m, 1h or PT5M)");
-        }
-        throw new ConfigException(at, "expected a duration, got " + typeOf(o));
     }
 
     private static <E extends Enum<E>> E enumValue(String at, Object o, Class<E> type) {
@@ -169,7 +140,7 @@ final class ConfigMaps {
         try {
             return Enum.valueOf(type, s.strip().toUpperCase(Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(at, "'" + s + "' is not one of " + List.of(type.getEnumConstants()));
+            throw problem(at, "'" + s + "' is not one of " + List.of(type.getEnumConstants()));
         }
     }
 
@@ -183,7 +154,7 @@ final class ConfigMaps {
         if (o instanceof String s && s.strip().matches("-?\\d{1,9}")) {
             return Integer.parseInt(s.strip());
         }
-        throw new ConfigException(at, "expected an integer, got " + typeOf(o));
+        throw problem(at, "expected an integer, got " + typeOf(o));
     }
 
     private static boolean bool(String at, Object o) {
@@ -193,21 +164,21 @@ final class ConfigMaps {
         if (o instanceof String s && (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false"))) {
             return Boolean.parseBoolean(s);
         }
-        throw new ConfigException(at, "expected true or false, got " + typeOf(o));
+        throw problem(at, "expected true or false, got " + typeOf(o));
     }
 
     private static String string(String at, Object o) {
         if (o instanceof String s && !s.isBlank()) {
             return s.strip();
         }
-        throw new ConfigException(at, "expected a non-empty string, got " + typeOf(o));
+        throw problem(at, "expected a non-empty string, got " + typeOf(o));
     }
 
     private static List<?> list(String at, Object o) {
         if (o instanceof List<?> l) {
             return l;
         }
-        throw new ConfigException(at, "expected a list, got " + typeOf(o));
+        throw problem(at, "expected a list, got " + typeOf(o));
     }
 
     @SuppressWarnings("unchecked")
@@ -215,19 +186,19 @@ final class ConfigMaps {
         if (o instanceof Map<?, ?> m && m.keySet().stream().allMatch(String.class::isInstance)) {
             return (Map<String, ?>) m;
         }
-        throw new ConfigException(at, "expected an object, got " + typeOf(o));
+        throw problem(at, "expected an object, got " + typeOf(o));
     }
 
     private static void require(String at, Map<String, ?> m, String key) {
         if (!m.containsKey(key)) {
-            throw new ConfigException(at, "missing '" + key + "'");
+            throw problem(at, "missing '" + key + "'");
         }
     }
 
     private static void unknownKeys(String prefix, Map<String, ?> m, Set<String> allowed) {
         for (String k : m.keySet()) {
             if (!allowed.contains(k)) {
-                throw new ConfigException(prefix + k, "unknown key (allowed: " + allowed.stream().sorted().toList() + ")");
+                throw problem(prefix + k, "unknown key (allowed: " + allowed.stream().sorted().toList() + ")");
             }
         }
     }

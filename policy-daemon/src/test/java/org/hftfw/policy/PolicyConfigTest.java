@@ -26,7 +26,7 @@ class PolicyConfigTest {
                 "initial", "OK",
                 "migration-cooldown", "10m",
                 "max-alerts-per-signal", 2,
-                "noisy-signal", Map.of("alerts", 4, "window", "PT15M"),
+                "noisy-signal", Map.of("alerts", 4, "window", "15m"),
                 "transitions", List.of(
                         Map.of("from", "OK", "to", "BAD", "on", Map.of("alerts",
                                 Map.of("min-severity", "critical", "count", 1, "window", "30s")), "action", "migrate-now"),
@@ -67,7 +67,7 @@ class PolicyConfigTest {
         assertEquals(Duration.ofMillis(500), ConfigMaps.duration("x", "500ms"));
         assertEquals(Duration.ofMinutes(5), ConfigMaps.duration("x", "5m"));
         assertEquals(Duration.ofHours(1), ConfigMaps.duration("x", "1h"));
-        assertEquals(Duration.ofSeconds(90), ConfigMaps.duration("x", "PT1M30S"));
+        assertEquals(Duration.ofSeconds(90), ConfigMaps.duration("x", "90s"));
         assertEquals(Duration.ofMillis(250), ConfigMaps.duration("x", 250));
     }
 }

@@ -1,5 +1,7 @@
 package org.hftfw.predictor;
 
+import org.hftfw.common.SafeFiles;
+import java.nio.charset.StandardCharsets;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -79,7 +81,7 @@ final class KmsgSource implements FaultSource {
 
     private Optional<Long> uptimeUsec() {
         try {
-            return Optional.of(uptimeSecondsToUsec(Files.readString(uptime)));
+            return Optional.of(uptimeSecondsToUsec(new String(SafeFiles.read(uptime, 4096), StandardCharsets.US_ASCII)));
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot read {} ({}); the whole kernel log counts as live", uptime, e.toString());
             return Optional.empty();

@@ -20,7 +20,7 @@ final class McelogFileSource implements FaultSource {
     private static final Pattern STATUS = Pattern.compile("^\\s*STATUS\\s+(?:0x)?([0-9a-fA-F]{1,16})\\s+MCGSTATUS",
             Pattern.MULTILINE);
     private static final long UC = 1L << 61;
-    private static final long MAX_BYTES = 16L << 20;
+    private static final int MAX_BYTES = 16 << 20;
 
     private final Path file;
 
@@ -40,16 +40,7 @@ final class McelogFileSource implements FaultSource {
                     + "current kernels report machine checks through rasdaemon)");
         }
         SampleCollector c = new SampleCollector(NAME);
-        try {
-            if (Files.size(file) > MAX_BYTES) {
-                c.problem(file + " larger than " + (MAX_BYTES >> 20) + " MiB, not read");
-                return c.build(nowNanos);
-            }
-        } catch (java.io.IOException e) {
-            c.problem(file + ": " + SampleCollector.describe(e));
-            return c.build(nowNanos);
-        }
-        Optional<String> text = c.text(file);
+        Optional<String> text = c.text(file, MAX_BYTES);
         text.ifPresent(t -> count(t).forEach((k, v) -> c.add(Metric.LOG_EVENTS, k.name(), v)));
         return c.build(nowNanos);
     }

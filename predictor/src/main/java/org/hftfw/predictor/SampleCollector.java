@@ -1,5 +1,6 @@
 package org.hftfw.predictor;
 
+import org.hftfw.common.SafeFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -30,7 +31,13 @@ final class SampleCollector {
         this.source = source;
     }
 
+    /** Adds a reading, or a problem when the value is outside what the hardware can physically report. */
     void add(Metric metric, String component, double value, String label) {
+        String impossible = PhysicalRange.check(metric, value);
+        if (impossible != null) {
+            problem(component + " " + metric.name() + " = " + value + ": " + impossible);
+            return;
+        }
         readings.add(new Reading(metric, component, value, label));
     }
 
@@ -46,10 +53,22 @@ final class SampleCollector {
         return problems;
     }
 
+    /**
+     * The most an attribute file is read: sysfs attributes are at most a page, /proc/interrupts of a large machine a
+     * few hundred KiB. A bigger file, a device or a FIFO where an attribute should be is a problem, never a hang or
+     * an exhausted heap.
+     */
+    static final int MAX_ATTRIBUTE_BYTES = 1 << 20;
+
     /** Trimmed text of an attribute; empty when the file does not exist; a problem when it cannot be read. */
     Optional<String> text(Path file) {
+        return text(file, MAX_ATTRIBUTE_BYTES);
+    }
+
+    /** {@link #text(Path)} with another bound (a log file). */
+    Optional<String> text(Path file, int maxBytes) {
         try {
-            return Optional.of(new String(Files.readAllBytes(file), StandardCharsets.UTF_8).strip());
+            return Optional.of(new String(SafeFiles.read(file, maxBytes), StandardCharsets.UTF_8).strip());
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

@@ -45,6 +45,35 @@ class SensorSourcesTest {
     }
 
     @Test
+    void physicallyImpossibleValuesDegradeTheSourceInsteadOfLookingHealthy() {
+        FakeSysfs fake = FakeSysfs.create(dir).hwmonChip(0, "coretemp")
+                .hwmonTemp(0, 1, 1e9, 84.0, 100.0, "forged")
+                .hwmonTemp(0, 2, 50.0, 84.0, 100.0, "Core 1");
+        SourceSample s = new HwmonSource(fake.roots()).sample(1);
+        var d = assertInstanceOf(Availability.Degraded.class, s.availability());
+        assertTrue(d.reason().contains("TEMP_C") && d.reason().contains("°C"), d.reason());
+        assertTrue(Samples.find(s, Metric.TEMP_C, "hwmon0/temp1").isEmpty(), "the impossible reading is not used");
+        assertEquals(50.0, Samples.value(s, Metric.TEMP_C, "hwmon0/temp2"));
+        assertEquals(null, PhysicalRange.check(Metric.NIC_ERRORS, 0));
+        assertTrue(PhysicalRange.check(Metric.NIC_ERRORS, -5).contains("negative"));
+        assertTrue(PhysicalRange.check(Metric.FAN_RPM, Double.NaN).contains("finite"));
+    }
+
+    @Test
+    void aDeviceOrFifoWhereAnAttributeShouldBeIsAProblemNotAHang() throws Exception {
+        FakeSysfs fake = FakeSysfs.create(dir).hwmonChip(0, "k10temp").hwmonTemp(0, 1, 50, 0, 0, null);
+        Path hw = fake.roots().sysfs().resolve("class/hwmon/hwmon0");
+        Files.createSymbolicLink(hw.resolve("temp2_input"), Path.of("/dev/zero"));
+        assertEquals(0, new ProcessBuilder("mkfifo", hw.resolve("temp3_input").toString()).start().waitFor());
+        SourceSample s = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                () -> new HwmonSource(fake.roots()).sample(1));
+        var d = assertInstanceOf(Availability.Degraded.class, s.availability());
+        assertTrue(d.reason().contains("temp2_input unreadable") && d.reason().contains("temp3_input unreadable"),
+                d.reason());
+        assertEquals(50, Samples.value(s, Metric.TEMP_C, "hwmon0/temp1"));
+    }
+
+    @Test
     void oldDriversKeepAttributesUnderDevice() {
         FakeSysfs fake = FakeSysfs.create(dir).file("sys/class/hwmon/hwmon0/device/name", "w83627hf")
                 .file("sys/class/hwmon/hwmon0/device/fan1_input", "2000");

@@ -1,5 +1,6 @@
 package org.hftfw.conntrack.memory;
 
+import org.hftfw.conntrack.FlowId;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -75,9 +76,9 @@ public final class InMemoryConntrackTable implements ConntrackTable {
     private final LongSupplier epochMicrosClock;
     private final ReentrantLock lock = new ReentrantLock();
     /** Original tuple → slot, in insertion order (dump order). */
-    private final LinkedHashMap<EntryKey, Slot> byOriginal = new LinkedHashMap<>();
+    private final LinkedHashMap<FlowId, Slot> byOriginal = new LinkedHashMap<>();
     /** Both tuples of every entry → the entry's original key (the kernel's two hash nodes per entry). */
-    private final Map<EntryKey, EntryKey> byEitherTuple = new HashMap<>();
+    private final Map<FlowId, FlowId> byEitherTuple = new HashMap<>();
     private final List<TableSubscription> subscriptions = new CopyOnWriteArrayList<>();
     private final TableCounters counters = new TableCounters();
     private long nextId = 1;
@@ -157,7 +158,7 @@ public final class InMemoryConntrackTable implements ConntrackTable {
         lock.lock();
         try {
             checkOpen();
-            Slot s = byOriginal.get(new EntryKey(original, zone));
+            Slot s = byOriginal.get(new FlowId(original, zone));
             return s == null ? Optional.empty() : Optional.of(withRemainingTimeout(s, nanoClock.getAsLong()));
         } finally {
             lock.unlock();
@@ -192,7 +193,7 @@ public final class InMemoryConntrackTable implements ConntrackTable {
         try {
             checkOpen();
             failing(() -> {
-                EntryKey key = new EntryKey(original, zone);
+                FlowId key = new FlowId(original, zone);
                 Slot s = byOriginal.get(key);
                 if (s == null) {
                     throw ConntrackException.of(ConntrackException.ENOENT, "delete " + original + " zone " + zone);
@@ -232,14 +233,14 @@ public final class InMemoryConntrackTable implements ConntrackTable {
         try {
             checkOpen();
             long now = nanoClock.getAsLong();
-            List<Map.Entry<EntryKey, Slot>> due = new ArrayList<>();
-            for (Map.Entry<EntryKey, Slot> e : byOriginal.entrySet()) {
+            List<Map.Entry<FlowId, Slot>> due = new ArrayList<>();
+            for (Map.Entry<FlowId, Slot> e : byOriginal.entrySet()) {
                 if (e.getValue().deadlineNanos() - now <= 0) {
                     due.add(e);
                 }
             }
             due.sort((a, b) -> Long.compare(a.getValue().deadlineNanos() - now, b.getValue().deadlineNanos() - now));
-            for (Map.Entry<EntryKey, Slot> e : due) {
+            for (Map.Entry<FlowId, Slot> e : due) {
                 remove(e.getKey(), e.getValue());
                 ConntrackEntry last = e.getValue().entry().toBuilder().timeout(-1).build();
                 emit(EventType.DESTROY, stopped(last), now);
@@ -265,7 +266,7 @@ public final class InMemoryConntrackTable implements ConntrackTable {
                         insert(e);
                         created++;
                     } catch (EntryExistsException exists) {
-                        if (!replaceExisting || !byOriginal.containsKey(new EntryKey(e.original(), e.zone()))) {
+                        if (!replaceExisting || !byOriginal.containsKey(e.flowId())) {
                             throw exists;
                         }
                         change(e);
@@ -349,8 +350,8 @@ public final class InMemoryConntrackTable implements ConntrackTable {
         if (requested.l4proto() == IpProto.TCP && protoState < 0) {
             protoState = TcpState.NONE.kernelValue();
         }
-        EntryKey orig = new EntryKey(requested.original(), requested.zone());
-        EntryKey repl = new EntryKey(requested.reply(), requested.zone());
+        FlowId orig = requested.flowId();
+        FlowId repl = new FlowId(requested.reply(), requested.zone());
         if (byEitherTuple.containsKey(orig) || byEitherTuple.containsKey(repl)) {
             throw ConntrackException.of(ConntrackException.EEXIST, "create " + requested.original() + " zone " + requested.zone());
         }
@@ -372,7 +373,7 @@ public final class InMemoryConntrackTable implements ConntrackTable {
     }
 
     private void change(ConntrackEntry requested) {
-        EntryKey key = new EntryKey(requested.original(), requested.zone());
+        FlowId key = requested.flowId();
         Slot s = byOriginal.get(key);
         if (s == null) {
             throw ConntrackException.of(ConntrackException.ENOENT, "update " + requested.original() + " zone " + requested.zone());
@@ -410,10 +411,10 @@ public final class InMemoryConntrackTable implements ConntrackTable {
         return state;
     }
 
-    private void remove(EntryKey key, Slot s) {
+    private void remove(FlowId key, Slot s) {
         byOriginal.remove(key);
         byEitherTuple.remove(key);
-        byEitherTuple.remove(new EntryKey(s.entry().reply(), key.zone()));
+        byEitherTuple.remove(new FlowId(s.entry().reply(), key.zone()));
     }
 
     private ConntrackEntry stopped(ConntrackEntry e) {

@@ -8,17 +8,19 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * One raw {@code NETLINK_NETFILTER} socket, opened in the network namespace of the calling thread (a socket keeps
- * the namespace it was created in). Blocking I/O through {@link Libc}; the errno capture segment belongs to the
- * socket, so a socket must be used by one thread at a time (the owner of the table, or the event thread).
+ * the namespace it was created in). Blocking I/O through {@link Libc}. The errno capture segment is per thread, so
+ * one thread may send while another receives (the NFQUEUE delay line of the trace lab does: verdicts must go out on
+ * the socket bound to the queue). Public for the other nfnetlink subsystems the project speaks (nfnetlink_queue);
+ * ctnetlink itself goes through {@link Ctnetlink}.
  */
-final class NetlinkSocket implements AutoCloseable {
+public final class NetlinkSocket implements AutoCloseable {
     /** Result of {@link #recv} when SO_RCVTIMEO expired (EAGAIN). */
-    static final long TIMED_OUT = -Libc.EAGAIN;
+    public static final long TIMED_OUT = -Libc.EAGAIN;
     /** Result of {@link #recv} when the kernel dropped messages for this socket (ENOBUFS). */
-    static final long OVERRUN = -ConntrackException.ENOBUFS;
+    public static final long OVERRUN = -ConntrackException.ENOBUFS;
 
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment capture = Libc.newCapture(arena);
+    private final ThreadLocal<MemorySegment> captures = ThreadLocal.withInitial(() -> Libc.newCapture(arena));
     private final int fd;
     private final int portId;
     private final int receiveBufferBytes;
@@ -39,7 +41,7 @@ final class NetlinkSocket implements AutoCloseable {
      * @param rcvTimeoutMillis receive timeout, 0 for none
      * @param broadcastError set NETLINK_BROADCAST_ERROR (reliable DESTROY delivery, see package notes)
      */
-    static NetlinkSocket open(int groups, int rcvBuf, int sndBuf, int rcvTimeoutMillis, boolean broadcastError) {
+    public static NetlinkSocket open(int groups, int rcvBuf, int sndBuf, int rcvTimeoutMillis, boolean broadcastError) {
         Arena tmp = Arena.ofConfined();
         try (tmp) {
             MemorySegment cap = Libc.newCapture(tmp);
@@ -134,12 +136,13 @@ final class NetlinkSocket implements AutoCloseable {
     }
 
     /** Allocates a buffer that lives as long as this socket. */
-    MemorySegment allocate(long bytes) {
+    public MemorySegment allocate(long bytes) {
         return arena.allocate(bytes, 8);
     }
 
     /** Sends one datagram (any number of netlink messages) to the kernel. */
-    void send(MemorySegment buf, long len) {
+    public void send(MemorySegment buf, long len) {
+        MemorySegment capture = captures.get();
         while (true) {
             long n = Libc.sendto(capture, fd, buf, len, 0);
             if (n >= 0) {
@@ -159,7 +162,8 @@ final class NetlinkSocket implements AutoCloseable {
      * Receives one datagram into {@code buf}. Returns its length (which may exceed {@code buf}'s size if it was
      * truncated: MSG_TRUNC), {@link #TIMED_OUT} or {@link #OVERRUN}; other errors throw.
      */
-    long recv(MemorySegment buf, boolean dontWait) {
+    public long recv(MemorySegment buf, boolean dontWait) {
+        MemorySegment capture = captures.get();
         while (true) {
             long n = Libc.recvfrom(capture, fd, buf, buf.byteSize(), Libc.MSG_TRUNC | (dontWait ? Libc.MSG_DONTWAIT : 0));
             if (n >= 0) {
@@ -185,7 +189,7 @@ final class NetlinkSocket implements AutoCloseable {
             return;
         }
         closed = true;
-        Libc.close(capture, fd);
+        Libc.close(captures.get(), fd);
         arena.close();
     }
 }

@@ -1,15 +1,8 @@
 package org.hftfw.models.lab;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,12 +12,13 @@ import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.hftfw.conntrack.netlink.NetlinkSocket;
 
 /**
  * A userspace delay line on NFQUEUE (this kernel has no netem): packets the firewall queues with
  * iptables' {@code NFQUEUE} target are held for their client's RTT and then accepted, in arrival order per
  * client.
- * It speaks nfnetlink_queue directly over a NETLINK_NETFILTER socket through the FFM API (the same
+ * It speaks nfnetlink_queue directly over the project's NETLINK_NETFILTER socket (FFM, conntrack module) (the same
  * protocol libnetfilter_queue wraps: include/uapi/linux/netfilter/nfnetlink_queue.h).
  *
  * <p>Runs as its own process inside the firewall namespace ({@code ip netns exec fw java … NfqueueDelayLine
@@ -33,14 +27,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * is fail-open, so packets flow undelayed, never dropped, if this process is gone or the queue overflows.
  */
 public final class NfqueueDelayLine {
-    private static final int AF_NETLINK = 16;
-    private static final int SOCK_RAW = 3;
-    private static final int NETLINK_NETFILTER = 12;
-    private static final int SOL_SOCKET = 1;
-    private static final int SO_RCVBUFFORCE = 33;
-    private static final int SOL_NETLINK = 270;
-    private static final int NETLINK_NO_ENOBUFS = 5;
-
     private static final int NFNL_SUBSYS_QUEUE = 3;
     private static final int NFQNL_MSG_PACKET = 0;
     private static final int NFQNL_MSG_VERDICT = 1;
@@ -66,37 +52,19 @@ public final class NfqueueDelayLine {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SOCKET = libc("socket",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle SETSOCKOPT = libc("setsockopt", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle SEND = libc("send", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-    private static final MethodHandle RECV = libc("recv", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-
     private final int queue;
-    private final int fd;
+    private final NetlinkSocket socket;
     private final Map<Integer, Long> rttNanos;   // client IPv4 address -> delay
     private final DelayQueue<Held> held = new DelayQueue<>();
     private final AtomicLong order = new AtomicLong();
     private final AtomicLong delayed = new AtomicLong();
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment errno = arena.allocate(CAPTURE);
     private int seq;
 
-    private NfqueueDelayLine(int queue, Map<Integer, Long> rttNanos) throws IOException {
+    private NfqueueDelayLine(int queue, Map<Integer, Long> rttNanos) {
         this.queue = queue;
         this.rttNanos = rttNanos;
-        this.fd = (int) call(SOCKET, "socket", AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER);
-        MemorySegment v = arena.allocate(ValueLayout.JAVA_INT);
-        v.set(ValueLayout.JAVA_INT, 0, 8 << 20);
-        call(SETSOCKOPT, "setsockopt(SO_RCVBUFFORCE)", fd, SOL_SOCKET, SO_RCVBUFFORCE, v, 4);
-        v.set(ValueLayout.JAVA_INT, 0, 1);
-        call(SETSOCKOPT, "setsockopt(NETLINK_NO_ENOBUFS)", fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, v, 4);
+        // a big receive buffer: packets queue up while the verdicts of held ones are pending
+        this.socket = NetlinkSocket.open(0, 8 << 20, 0, 0, false);
     }
 
     public static void main(String[] args) throws Exception {
@@ -139,15 +107,15 @@ public final class NfqueueDelayLine {
 
     /** Sends one nfnetlink_queue message with the given attributes and waits for the kernel's ACK. */
     private void request(int msgType, int[] types, byte[][] values) throws IOException {
-        MemorySegment buf = arena.allocate(256);
+        MemorySegment buf = socket.allocate(256);
         int len = header(buf, msgType, NLM_F_REQUEST | NLM_F_ACK);
         for (int i = 0; i < types.length; i++) {
             len = attr(buf, len, types[i], values[i]);
         }
         buf.set(INT, 0, len);
-        call(SEND, "send", fd, buf, (long) len, 0);
-        MemorySegment reply = arena.allocate(4096);
-        long n = call(RECV, "recv", fd, reply, 4096L, 0);
+        socket.send(buf, len);
+        MemorySegment reply = socket.allocate(4096);
+        long n = socket.recv(reply, false);
         if (n >= 20 && reply.get(SHORT, 4) == NLMSG_ERROR && reply.get(INT, 16) != 0) {
             throw new IOException("nfqueue config failed: errno " + -reply.get(INT, 16)
                     + (reply.get(INT, 16) == -1 ? " (EPERM: needs CAP_NET_ADMIN)" : ""));
@@ -176,15 +144,17 @@ public final class NfqueueDelayLine {
     }
 
     private void receiveLoop() {
-        MemorySegment buf = arena.allocate(1 << 16);
+        MemorySegment buf = socket.allocate(1 << 16);
         while (true) {
             long n;
             try {
-                n = call(RECV, "recv", fd, buf, (long) (1 << 16), 0);
-            } catch (IOException e) {
+                n = socket.recv(buf, false);
+            } catch (RuntimeException e) {
                 System.err.println("delay line: " + e.getMessage());
                 continue;
             }
+            // OVERRUN: the kernel dropped queued packets for this socket; the queue is fail-open, so they passed
+            // undelayed and there is nothing to release for them
             for (int off = 0; off + 16 <= n; ) {
                 int len = buf.get(INT, off);
                 if (len < 16 || off + len > n) {
@@ -231,7 +201,7 @@ public final class NfqueueDelayLine {
     }
 
     private void releaseLoop() {
-        MemorySegment buf = arena.allocate(64);
+        MemorySegment buf = socket.allocate(64);
         while (true) {
             Held h;
             try {
@@ -245,8 +215,8 @@ public final class NfqueueDelayLine {
             len = attr(buf, len, NFQA_VERDICT_HDR, verdict);
             buf.set(INT, 0, len);
             try {
-                call(SEND, "send", fd, buf, (long) len, 0);
-            } catch (IOException e) {
+                socket.send(buf, len);
+            } catch (RuntimeException e) {
                 System.err.println("delay line: " + e.getMessage());
             }
         }
@@ -265,28 +235,6 @@ public final class NfqueueDelayLine {
             int c = Long.compare(due, h.due);
             return c != 0 ? c : Long.compare(order, h.order);
         }
-    }
-
-    private long call(MethodHandle mh, String what, Object... args) throws IOException {
-        Object[] full = new Object[args.length + 1];
-        full[0] = errno;
-        System.arraycopy(args, 0, full, 1, args.length);
-        long r;
-        try {
-            Object o = mh.invokeWithArguments(full);
-            r = o instanceof Integer i ? i : (Long) o;
-        } catch (Throwable t) {
-            throw new IOException(what + " failed", t);
-        }
-        if (r < 0) {
-            throw new IOException(what + " failed: errno " + (int) ERRNO.get(errno, 0L));
-        }
-        return r;
-    }
-
-    private static MethodHandle libc(String name, FunctionDescriptor fd) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), fd,
-                Linker.Option.captureCallState("errno"));
     }
 
     /** Starts the delay line in the firewall namespace and hooks it into nftables there. */

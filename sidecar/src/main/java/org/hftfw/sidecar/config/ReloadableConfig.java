@@ -1,5 +1,8 @@
 package org.hftfw.sidecar.config;
 
+import org.hftfw.common.SafeFiles;
+import org.hftfw.common.InvalidConfigException;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
@@ -46,6 +49,10 @@ public final class ReloadableConfig<T> implements AutoCloseable {
     private volatile String lastError;
     private WatchService watcher;
     private Thread watchThread;
+    private volatile boolean warnedWritable;
+
+    /** A config file is a few KiB; anything past this is not one (and is not read whole into the heap). */
+    static final int MAX_BYTES = 4 << 20;
 
     private ReloadableConfig(Path file, Config defaults, Function<Config, T> mapper) {
         this.file = file;
@@ -125,9 +132,20 @@ public final class ReloadableConfig<T> implements AutoCloseable {
         if (!Files.isReadable(file)) {
             throw new InvalidConfigException(file + ": cannot read the config file");
         }
+        if (SafeFiles.writableByOthers(file) && !warnedWritable) {
+            warnedWritable = true;
+            LOG.warn("{} is writable by other users: anyone on this host can change how this firewall replicates "
+                    + "(chmod o-w)", file);
+        }
+        String text;
         try {
-            Config c = ConfigFactory.parseFile(file.toFile(),
-                            ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false))
+            text = new String(SafeFiles.read(file, MAX_BYTES), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new InvalidConfigException(file + ": " + e.getMessage(), e);
+        }
+        try {
+            Config c = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF)
+                            .setOriginDescription(file.toString()))
                     .withFallback(defaults).resolve();
             return mapper.apply(c);
         } catch (ConfigException e) {

@@ -1,5 +1,6 @@
 package org.hftfw.sidecar.models;
 
+import org.hftfw.common.Durations;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,9 +83,9 @@ public final class EvaluateCommand implements Callable<Integer> {
             }
             Duration delay;
             try {
-                delay = LazyConfig.parse(java.util.Map.of("latency", ftfwDelay)).latency();
+                delay = Durations.parse("--ftfw-delay", ftfwDelay);
             } catch (RuntimeException e) {
-                throw new Logs.CliError("--ftfw-delay: " + e.getMessage());
+                throw new Logs.CliError(e.getMessage());
             }
             LearnedModel initial = initialModel();
             if (ignoreKeys) {

@@ -1,5 +1,6 @@
 package org.hftfw.sidecar.models;
 
+import org.hftfw.common.Durations;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -29,9 +30,9 @@ final class Logs {
 
     static Duration latency(String text) {
         try {
-            return LazyConfig.parse(java.util.Map.of("latency", text)).latency();
+            return LazyConfig.defaults().withLatency(Durations.parse("--latency", text)).validated().latency();
         } catch (RuntimeException e) {
-            throw new CliError("--latency: " + e.getMessage());
+            throw new CliError(e.getMessage().startsWith("--latency") ? e.getMessage() : "--latency: " + e.getMessage());
         }
     }
 

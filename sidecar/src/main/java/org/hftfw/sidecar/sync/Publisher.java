@@ -1,5 +1,7 @@
 package org.hftfw.sidecar.sync;
 
+import org.hftfw.common.InvalidConfigException;
+
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;

@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.hftfw.conntrack.ConntrackException;
-import org.hftfw.sidecar.config.InvalidConfigException;
+import org.hftfw.common.InvalidConfigException;
 import org.hftfw.sidecar.config.ReloadableConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

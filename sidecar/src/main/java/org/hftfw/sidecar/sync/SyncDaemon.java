@@ -23,7 +23,7 @@ import org.hftfw.conntrack.netlink.Ctnetlink;
 import org.hftfw.conntrack.netlink.KernelConntrackTable;
 import org.hftfw.ftfw.FtfwChannel;
 import org.hftfw.ftfw.FtfwConfig;
-import org.hftfw.lazy.InvalidConfigException;
+import org.hftfw.common.InvalidConfigException;
 import org.hftfw.lazy.LazyReplicator;
 import org.hftfw.lazy.LearnedModel;
 import org.hftfw.lazy.ModelFile;

@@ -18,7 +18,7 @@ import org.hftfw.conntrack.IpProto;
 import org.hftfw.ftfw.FtfwConfig;
 import org.hftfw.lazy.LazyConfig;
 import org.hftfw.lazy.Mode;
-import org.hftfw.sidecar.config.InvalidConfigException;
+import org.hftfw.common.InvalidConfigException;
 
 /**
  * The sync daemon's configuration, read from HOCON (see {@code conf/hftfw.conf}, which documents every key). Every

@@ -1,5 +1,7 @@
 package org.hftfw.sidecar.config;
 
+import org.hftfw.common.InvalidConfigException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -71,6 +73,20 @@ class ReloadableConfigTest {
         assertThrows(InvalidConfigException.class, () -> ReloadableConfig.load(f, DEFAULTS, ReloadableConfigTest::map));
         assertThrows(InvalidConfigException.class,
                 () -> ReloadableConfig.load(dir.resolve("missing.conf"), DEFAULTS, ReloadableConfigTest::map));
+    }
+
+    @Test
+    void aConfigThatIsADeviceOrHugeIsRefusedNotRead(@TempDir Path dir) throws Exception {
+        Path zero = Files.createSymbolicLink(dir.resolve("zero.conf"), Path.of("/dev/zero"));
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> ReloadableConfig.load(zero, DEFAULTS, ReloadableConfigTest::map));
+        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+        Path huge = dir.resolve("huge.conf");
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            raf.setLength(ReloadableConfig.MAX_BYTES + 1L);
+        }
+        e = assertThrows(InvalidConfigException.class, () -> ReloadableConfig.load(huge, DEFAULTS, ReloadableConfigTest::map));
+        assertTrue(e.getMessage().contains("larger than 4 MiB"), e.getMessage());
     }
 
     @Test

@@ -13,7 +13,7 @@ import java.util.Set;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.lazy.LazyConfig;
 import org.hftfw.lazy.Mode;
-import org.hftfw.sidecar.config.InvalidConfigException;
+import org.hftfw.common.InvalidConfigException;
 import org.hftfw.sidecar.config.ReloadableConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
