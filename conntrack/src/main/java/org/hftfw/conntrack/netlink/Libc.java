@@ -67,6 +67,7 @@ final class Libc {
     private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SETNS = downcall("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SIGNAL = downcall("signal", FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS));
 
     private Libc() {}
 
@@ -160,6 +161,15 @@ final class Libc {
     static int setns(MemorySegment cap, int fd, int nstype) {
         try {
             return (int) SETNS.invokeExact(cap, fd, nstype);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** signal(2): sets {@code signo}'s disposition to SIG_DFL (handler address 0); returns the previous handler. */
+    static MemorySegment signalDefault(MemorySegment cap, int signo) {
+        try {
+            return (MemorySegment) SIGNAL.invokeExact(cap, signo, MemorySegment.NULL);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -1,6 +1,7 @@
 package org.hftfw.sidecar.config;
 
 import org.hftfw.common.SafeFiles;
+import org.hftfw.conntrack.netlink.SignalDisposition;
 import org.hftfw.common.InvalidConfigException;
 
 import com.typesafe.config.Config;
@@ -159,9 +160,15 @@ public final class ReloadableConfig<T> implements AutoCloseable {
         }
     }
 
-    /** Reloads on SIGHUP. Uses the JDK's signal API (jdk.unsupported), as there is no public one. */
+    /**
+     * Reloads on SIGHUP. Uses the JDK's signal API (jdk.unsupported), as there is no public one. An ignored SIGHUP
+     * inherited from the parent ({@code nohup}) is reset first, or the JVM would silently not install the handler.
+     */
     @SuppressWarnings("restriction")
     public ReloadableConfig<T> reloadOnSighup() {
+        if (SignalDisposition.restoreDefault(SignalDisposition.SIGHUP)) {
+            LOG.info("SIGHUP was ignored by the parent process (nohup?): handling it to reload {}", file);
+        }
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
             LOG.info("SIGHUP: reloading {}", file);
             reload();
