@@ -130,11 +130,6 @@ public final class ProactivePath implements AutoCloseable {
                 settings.policy().initial(),
                 settings.policy().dryRun() ? " DRY-RUN (decisions are only logged)" : "",
                 describe(settings.migration().commitCommand()), describe(settings.migration().demoteCommand()));
-        if (settings.migration().commitCommand().isEmpty() && !settings.policy().dryRun()) {
-            LOG.warn("migration.commit-command is empty: a migration sends the table but nothing makes the backup "
-                    + "commit it before this node is demoted (keepalived's notify must then run 'hftfw commit', "
-                    + "after the VIPs moved: keepalived #2254)");
-        }
         sampling.start(scheduler, settings.interval());
     }
 

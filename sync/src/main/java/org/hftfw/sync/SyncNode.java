@@ -210,8 +210,15 @@ public final class SyncNode implements AutoCloseable {
     /** The proactive path over this node's table (filtered, as a bulk send) and FT-FW channel. */
     private void startProactive(ProactiveSettings p) {
         ProactiveSettings.Migration m = p.migration();
-        StateMigrator.Handover h = handover != null ? handover
-                : new CommandHandover(m.commitCommand(), m.demoteCommand(), m.commandTimeout());
+        StateMigrator.Handover h = handover;
+        if (h == null) {
+            h = new CommandHandover(m.commitCommand(), m.demoteCommand(), m.commandTimeout());
+            if (m.commitCommand().isEmpty() && !p.policy().dryRun()) {
+                LOG.warn("migration.commit-command is empty: a migration sends the table but nothing makes the backup "
+                        + "commit it before this node is demoted (keepalived's notify must then run 'hftfw commit', "
+                        + "after the VIPs moved: keepalived #2254)");
+            }
+        }
         proactive = new ProactivePath(p, () -> new ArrayList<>(publisher.bulkSnapshot(table.list())),
                 new FtfwBulkLink(channel), h, publisher::replicateAll, clock, StateMigrator.Pause.sleeping())
                 .quiesce(new StateMigrator.Quiesce() {
