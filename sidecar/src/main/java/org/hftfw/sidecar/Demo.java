@@ -17,14 +17,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackEvent;
-import org.hftfw.conntrack.ConntrackException;
 import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.ConntrackText;
 import org.hftfw.conntrack.EventType;
@@ -47,7 +44,6 @@ import org.hftfw.predictor.FakeSysfs;
 import org.hftfw.predictor.FaultInjector;
 import org.hftfw.predictor.FaultKind;
 import org.hftfw.predictor.PredictorConfig;
-import org.hftfw.predictor.Scheduler;
 import org.hftfw.sync.NodeCommands;
 import org.hftfw.sync.NodeSettings;
 import org.hftfw.sync.ProactivePath;
@@ -117,8 +113,8 @@ final class Demo {
         InMemoryConntrackTable primaryTable = InMemoryConntrackTable.create(logClock::nanos, logClock::epochMicros);
         InMemoryConntrackTable backupTable = InMemoryConntrackTable.create(System::nanoTime,
                 () -> System.currentTimeMillis() * 1000);
-        Traffic traffic = new Traffic(primaryTable);
-        RecordedTime schedule = new RecordedTime();
+        DemoTraffic traffic = new DemoTraffic(primaryTable);
+        RecordedTimeScheduler schedule = new RecordedTimeScheduler();
         FakeSysfs tree = FaultCommand.FakeTree.build(work.resolve("sysfs"));
         FaultScript faults = new FaultScript(new FaultInjector(tree.roots()), logClock, t0 + (long) (span * o.faultAt()));
         InetSocketAddress pAddr = freeLoopbackPort();
@@ -152,7 +148,7 @@ final class Demo {
                 }
                 try (replayReader) {
                     replay.run();
-                } catch (Stop stop) {
+                } catch (DemoTraffic.Stopped stopped) {
                     // the replay ends where the primary was demoted
                 }
                 if (!handover.demoted.await(15, TimeUnit.SECONDS)) {
@@ -270,12 +266,12 @@ final class Demo {
     private static final class Handover implements StateMigrator.Handover {
         private final SyncNode backup;
         private final NodeCommands commands;
-        private final Traffic traffic;
+        private final DemoTraffic traffic;
         final CountDownLatch demoted = new CountDownLatch(1);
         final AtomicReference<SyncNode.CommitSummary> preCommit = new AtomicReference<>();
         final AtomicReference<List<ConntrackEntry>> primaryAtHandover = new AtomicReference<>();
 
-        Handover(SyncNode backup, NodeCommands commands, Traffic traffic) {
+        Handover(SyncNode backup, NodeCommands commands, DemoTraffic traffic) {
             this.backup = backup;
             this.commands = commands;
             this.traffic = traffic;
@@ -294,84 +290,6 @@ final class Demo {
         public void demoteSelf() {
             primaryAtHandover.set(traffic.die());
             demoted.countDown();
-        }
-    }
-
-    /**
-     * The primary's traffic: each recorded change is applied to its table (as the kernel would on real packets; the
-     * table's events reach the node's publisher), atomically with respect to the demotion, so the table seen at the
-     * demotion is exactly what the backup has to hold.
-     */
-    private static final class Traffic {
-        private final ConntrackTable table;
-        private final ReentrantLock lock = new ReentrantLock();
-        private boolean dead;
-        private long skipped;
-
-        Traffic(ConntrackTable table) {
-            this.table = table;
-        }
-
-        /** Applies one recorded change; refuses once the primary is dead. */
-        void apply(ConntrackEvent e) {
-            lock.lock();
-            try {
-                if (dead) {
-                    throw new Stop();
-                }
-                apply(e.entry(), e.type());
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        private void apply(ConntrackEntry entry, EventType type) {
-            try {
-                switch (type) {
-                    case NEW -> {
-                        table.get(entry.original(), entry.zone())
-                                .ifPresent(old -> table.delete(old.original(), old.zone()));
-                        table.create(entry);
-                    }
-                    case UPDATE -> {
-                        if (table.get(entry.original(), entry.zone()).isPresent()) {
-                            table.update(entry);
-                        } else {
-                            table.create(entry.timeout() >= 0 ? entry : entry.toBuilder().timeout(120).build());
-                        }
-                    }
-                    case DESTROY -> {
-                        if (table.get(entry.original(), entry.zone()).isPresent()) {
-                            table.delete(entry.original(), entry.zone());
-                        }
-                    }
-                }
-            } catch (ConntrackException refused) {
-                // a log is not a perfect history (it may start mid-flow): the change is skipped, as a kernel would
-                // refuse it, and counted in the summary
-                skipped++;
-            }
-        }
-
-        /** Recorded changes the table refused (e.g. an update of a flow the log never created). */
-        long skipped() {
-            lock.lock();
-            try {
-                return skipped;
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** The demotion: from now on the primary changes nothing; returns its last table. */
-        List<ConntrackEntry> die() {
-            lock.lock();
-            try {
-                dead = true;
-                return table.list();
-            } finally {
-                lock.unlock();
-            }
         }
     }
 
@@ -397,52 +315,6 @@ final class Demo {
                 step = 2;
                 say("fault: %s", injector.inject(FaultKind.EDAC_UE, 1, "mc0/dimm0"));
             }
-        }
-    }
-
-    /**
-     * A scheduler on the replay's clock: a task runs once when scheduled (as the daemon's scheduler does), then each
-     * time the replay has advanced the log's time by its period. Tasks run on the replay thread, in the order they
-     * were scheduled.
-     */
-    private static final class RecordedTime implements Scheduler {
-        private static final class Task {
-            final long period;
-            final Runnable body;
-            long next = Long.MIN_VALUE;
-
-            Task(long period, Runnable body) {
-                this.period = period;
-                this.body = body;
-            }
-        }
-
-        private final List<Task> tasks = new CopyOnWriteArrayList<>();
-
-        @Override
-        public AutoCloseable every(Duration period, Runnable task) {
-            Task t = new Task(period.toNanos(), task);
-            tasks.add(t);
-            task.run();
-            return () -> tasks.remove(t);
-        }
-
-        /** The log's time is now {@code nanos}: runs every task whose period has passed. */
-        void advanceTo(long nanos) {
-            for (Task t : tasks) {
-                if (t.next == Long.MIN_VALUE) {
-                    t.next = nanos + t.period;                  // the log's clock starts at its first event
-                } else if (nanos >= t.next) {
-                    t.next = nanos + t.period;
-                    t.body.run();
-                }
-            }
-        }
-    }
-
-    private static final class Stop extends RuntimeException {
-        Stop() {
-            super(null, null, false, false);
         }
     }
 

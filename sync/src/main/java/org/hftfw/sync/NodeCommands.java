@@ -70,7 +70,7 @@ public final class NodeCommands {
         ProactivePath proactive = node.proactive().orElse(null);
         if (proactive == null) {
             return Reply.error("the proactive path is not running here (it needs predictor.enabled = true and the role "
-                    + "primary or both; this daemon is " + node.role().label()
+                    + "primary or both; this node is " + node.role().label()
                     + (node.settings().proactive().enabled() ? "" : ", predictor.enabled = false") + ")");
         }
         String sub = words.length > 1 ? words[1].toLowerCase(Locale.ROOT) : "";

@@ -85,7 +85,7 @@ public final class ProactivePath implements AutoCloseable {
     private volatile Demotion lastDemotion;
 
     /**
-     * @param dump         the table to migrate (the daemon's filtered kernel dump)
+     * @param dump         the table to migrate (the node's filtered dump)
      * @param link         the FT-FW channel's bulk path
      * @param handover     commit on the backup, demote this node (normally {@code CommandHandover} from the config)
      * @param replicateAll switches the replication stage to replicate-all (true) and back

@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The primary's replication stage: kernel events in, FT-FW messages out.
+ * The primary's replication stage: table events in, FT-FW messages out.
  *
  * <p>Design note. Follows conntrackd's event path (conntrack-tools src/run.c {@code event_handler}, src/sync-mode.c):
  * an event passes the {@link FlowFilter}, then its {@link ReplicationMode} decides: every change goes straight to the
@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *       flows the backup holds that are gone get a DESTROY, every live flow is bulk-sent (replicate-all for the
  *       resync: the lazy replicator has no resync hook), and a deferred send older than the resync is discarded
  *       (the resync already carried a newer state).</li>
- *   <li>A bulk send ({@code -B}, a peer's RESYNC) refreshes the set from the kernel table.</li>
+ *   <li>A bulk send ({@code -B}, a peer's RESYNC) refreshes the set from the table.</li>
  * </ul>
  * Events arrive on the table's delivery thread, {@link #tick()} on a timer thread, bulk snapshots on the channel's
  * event loop: one lock serialises them (the lazy replicator is single-threaded). Time is the injected clock, on the
@@ -108,8 +108,8 @@ public final class Publisher implements ConntrackEventListener {
      * Holds live replication still while a migration dumps the table and queues it (see
      * {@link org.hftfw.migrator.StateMigrator.Quiesce}): no live change is published between the dump and the
      * queueing of its snapshot, so a snapshot never overwrites a newer change on the link. Events keep queueing in
-     * the kernel's event socket meanwhile. The daemon combines it with the event subscription's
-     * {@code whileQuiet}, which first delivers the events the kernel queued before the dump, so none of them can
+     * the table's event queue (the kernel's event socket) meanwhile. The node combines it with the event
+     * subscription's {@code whileQuiet}, which first delivers the events queued before the dump, so none of them can
      * carry an older state than the dump read after it.
      */
     StateMigrator.Quiesce quiesce() {
@@ -256,16 +256,16 @@ public final class Publisher implements ConntrackEventListener {
 
     @Override
     public void onError(ConntrackException error) {
-        LOG.error("kernel event subscription failed, the primary no longer replicates: {}", error.getMessage());
+        LOG.error("conntrack event subscription failed, the primary no longer replicates: {}", error.getMessage());
     }
 
     /**
      * The filtered table for a bulk send (the channel's resync source); the flows become "held by the backup".
      * Called on the channel's event loop.
      */
-    Collection<ConntrackEntry> bulkSnapshot(Collection<ConntrackEntry> kernelTable) {
-        List<ConntrackEntry> accepted = new ArrayList<>(kernelTable.size());
-        for (ConntrackEntry e : kernelTable) {
+    Collection<ConntrackEntry> bulkSnapshot(Collection<ConntrackEntry> table) {
+        List<ConntrackEntry> accepted = new ArrayList<>(table.size());
+        for (ConntrackEntry e : table) {
             if (filter.accepts(e)) {
                 accepted.add(e);
             }
