@@ -72,7 +72,7 @@ final class NodeMetrics {
                 () -> cache.get().deletes());
 
         Supplier<ConntrackTable.SourceStats> ev = () -> d.table().stats();
-        r.counter("hftfw_events_total", "kernel conntrack events received", () -> ev.get().events());
+        r.counter("hftfw_events_total", "conntrack events received from the table", () -> ev.get().events());
         r.counter("hftfw_events_overruns_total", "event socket overruns (ENOBUFS)", () -> ev.get().overruns());
         r.counter("hftfw_events_resyncs_total", "resync dumps after overruns", () -> ev.get().resyncs());
         r.counter("hftfw_events_malformed_total", "malformed kernel messages skipped", () -> ev.get().malformed());
