@@ -291,7 +291,7 @@ public final class InMemoryConntrackTable implements ConntrackTable {
         Objects.requireNonNull(listener, "listener");
         checkOpen();
         SynchronousSubscription[] self = new SynchronousSubscription[1];
-        self[0] = new SynchronousSubscription(listener, counters, () -> subscriptions.remove(self[0]));
+        self[0] = new SynchronousSubscription(listener, counters, lock, () -> subscriptions.remove(self[0]));
         subscriptions.add(self[0]);
         return self[0];
     }

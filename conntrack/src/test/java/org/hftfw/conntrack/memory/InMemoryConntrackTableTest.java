@@ -227,6 +227,42 @@ class InMemoryConntrackTableTest {
         assertEquals(2, table.stats().errors());
     }
 
+    /**
+     * A synchronous subscription's quiet step holds the table still: a mutation from another thread (and so its
+     * event) waits until the step is done, and the step may read the table itself.
+     */
+    @Test
+    void whileQuietHoldsMutationsUntilTheStepEnds() throws Exception {
+        ConntrackTable.EventSubscription sub = table.subscribe(e -> { });
+        table.create(established(1, 60));
+        java.util.concurrent.CountDownLatch inStep = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Thread quiet = Thread.ofPlatform().start(() -> {
+            try {
+                sub.whileQuiet(() -> {
+                    inStep.countDown();
+                    assertEquals(1, table.list().size(), "the step reads the table under its own lock");
+                    release.await();
+                    return null;
+                });
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertTrue(inStep.await(10, java.util.concurrent.TimeUnit.SECONDS));
+        Thread writer = Thread.ofPlatform().start(() -> table.create(established(2, 60)));
+        while (writer.getState() != Thread.State.WAITING) {
+            assertTrue(writer.isAlive(), "the writer waits for the quiet step instead of creating at once");
+            Thread.onSpinWait();
+        }
+        assertEquals(1, events.size(), "no event while the step runs");
+        release.countDown();
+        quiet.join(10_000);
+        writer.join(10_000);
+        assertEquals(2, events.size());
+        assertEquals(2, table.size());
+    }
+
     @Test
     void expiryFollowsTheVirtualClock() {
         table.create(established(1, 10));

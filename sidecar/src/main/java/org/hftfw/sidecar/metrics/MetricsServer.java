@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
+import org.hftfw.sync.MetricsRegistry;
 
 /**
  * Serves {@code GET /metrics} (Prometheus text format) on the configured address, by default loopback only:

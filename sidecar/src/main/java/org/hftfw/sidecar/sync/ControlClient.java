@@ -8,6 +8,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.hftfw.sync.Reply;
 
 /** Sends one command to a running sync daemon over its control socket. */
 final class ControlClient {
@@ -20,7 +21,7 @@ final class ControlClient {
         }
     }
 
-    static ControlProtocol.Reply send(Path socket, String command) throws IOException {
+    static Reply send(Path socket, String command) throws IOException {
         if (!Files.exists(socket)) {
             throw new NotRunningException("the sync daemon is not running (no control socket at " + socket
                     + "; start it with 'hftfw sync primary|backup|both --config FILE')");
@@ -37,7 +38,7 @@ final class ControlClient {
                 c.write(b);
             }
             c.shutdownOutput();
-            return ControlProtocol.Reply.decode(ControlProtocol.readAll(c));
+            return ControlProtocol.decode(ControlProtocol.readAll(c));
         }
     }
 

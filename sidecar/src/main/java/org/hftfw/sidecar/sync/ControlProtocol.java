@@ -5,10 +5,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import org.hftfw.sync.Reply;
 
 /**
  * The control socket's text protocol. Request: one command word and its arguments on one line ({@code commit},
- * {@code stats}, {@code flush}, {@code resync}, {@code bulk}). Reply: {@code OK} or {@code ERROR} on the first line,
+ * {@code stats}, {@code flush}, {@code resync}, {@code bulk}; their meaning is the node's
+ * {@link org.hftfw.sync.NodeCommands}). Reply: {@code OK} or {@code ERROR} on the first line,
  * then free text up to the end of the stream.
  */
 final class ControlProtocol {
@@ -17,30 +19,21 @@ final class ControlProtocol {
 
     private ControlProtocol() {}
 
-    /** A reply: success flag and text. */
-    record Reply(boolean ok, String text) {
-        static Reply ok(String text) {
-            return new Reply(true, text);
-        }
+    /** A reply on the wire: {@code OK} or {@code ERROR}, a newline, the text ending in a newline. */
+    static String encode(Reply r) {
+        String text = r.text();
+        return (r.ok() ? "OK" : "ERROR") + "\n" + text + (text.endsWith("\n") || text.isEmpty() ? "" : "\n");
+    }
 
-        static Reply error(String text) {
-            return new Reply(false, text);
-        }
-
-        String encode() {
-            return (ok ? "OK" : "ERROR") + "\n" + text + (text.endsWith("\n") || text.isEmpty() ? "" : "\n");
-        }
-
-        static Reply decode(String s) {
-            int nl = s.indexOf('\n');
-            String head = nl < 0 ? s : s.substring(0, nl);
-            String body = nl < 0 ? "" : s.substring(nl + 1);
-            return switch (head) {
-                case "OK" -> ok(body);
-                case "ERROR" -> error(body);
-                default -> error("the daemon sent a malformed reply: " + head);
-            };
-        }
+    static Reply decode(String s) {
+        int nl = s.indexOf('\n');
+        String head = nl < 0 ? s : s.substring(0, nl);
+        String body = nl < 0 ? "" : s.substring(nl + 1);
+        return switch (head) {
+            case "OK" -> Reply.ok(body);
+            case "ERROR" -> Reply.error(body);
+            default -> Reply.error("the daemon sent a malformed reply: " + head);
+        };
     }
 
     /** Reads one request line; null when it is too long, not UTF-8 text, or the peer closed before a newline. */

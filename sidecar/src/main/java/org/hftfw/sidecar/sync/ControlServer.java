@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import org.hftfw.sync.Reply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,20 +30,20 @@ final class ControlServer implements AutoCloseable {
 
     private final Path path;
     private final ServerSocketChannel server;
-    private final Function<String, ControlProtocol.Reply> handler;
+    private final Function<String, Reply> handler;
     private final Thread thread;
     private final AtomicLong served = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private volatile boolean closed;
 
-    private ControlServer(Path path, ServerSocketChannel server, Function<String, ControlProtocol.Reply> handler) {
+    private ControlServer(Path path, ServerSocketChannel server, Function<String, Reply> handler) {
         this.path = path;
         this.server = server;
         this.handler = handler;
         this.thread = Thread.ofPlatform().daemon(true).name("hftfw-control").unstarted(this::serve);
     }
 
-    static ControlServer start(Path path, Function<String, ControlProtocol.Reply> handler) throws IOException {
+    static ControlServer start(Path path, Function<String, Reply> handler) throws IOException {
         if (Files.exists(path)) {
             if (ControlClient.answers(path)) {
                 throw new IOException("another hftfw sync daemon is already running on control socket " + path);
@@ -120,10 +121,10 @@ final class ControlServer implements AutoCloseable {
 
     /** One request at a time: a commit and a flush never interleave. */
     private synchronized void handle(SocketChannel c, String request) throws IOException {
-        ControlProtocol.Reply reply;
+        Reply reply;
         if (request == null) {
             rejected.incrementAndGet();
-            reply = ControlProtocol.Reply.error("malformed request (one command line of at most "
+            reply = Reply.error("malformed request (one command line of at most "
                     + ControlProtocol.MAX_REQUEST + " bytes expected)");
         } else {
             try {
@@ -131,10 +132,10 @@ final class ControlServer implements AutoCloseable {
                 served.incrementAndGet();
             } catch (RuntimeException e) {
                 LOG.warn("control command '{}' failed", request, e);
-                reply = ControlProtocol.Reply.error(request + " failed: " + e.getMessage());
+                reply = Reply.error(request + " failed: " + e.getMessage());
             }
         }
-        ByteBuffer b = ByteBuffer.wrap(reply.encode().getBytes(StandardCharsets.UTF_8));
+        ByteBuffer b = ByteBuffer.wrap(ControlProtocol.encode(reply).getBytes(StandardCharsets.UTF_8));
         while (b.hasRemaining()) {
             c.write(b);
         }

@@ -10,6 +10,8 @@ import java.util.concurrent.TimeUnit;
 import org.hftfw.conntrack.ConntrackException;
 import org.hftfw.common.InvalidConfigException;
 import org.hftfw.sidecar.config.ReloadableConfig;
+import org.hftfw.sync.Reply;
+import org.hftfw.sync.SyncNode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -68,7 +70,7 @@ public final class SyncCommand {
                 description = "stop after SECONDS (0: run until SIGTERM/SIGINT)")
         long runFor;
 
-        abstract SyncDaemon.Role role();
+        abstract SyncNode.Role role();
 
         @Override
         public Integer call() throws InterruptedException {
@@ -123,8 +125,8 @@ public final class SyncCommand {
             description = "Replicate this node's conntrack table to the peer (and cache what the peer sends).")
     static final class Primary extends Daemon {
         @Override
-        SyncDaemon.Role role() {
-            return SyncDaemon.Role.PRIMARY;
+        SyncNode.Role role() {
+            return SyncNode.Role.PRIMARY;
         }
     }
 
@@ -132,8 +134,8 @@ public final class SyncCommand {
             description = "Cache the peer's replicated states, to be committed with 'hftfw commit' on takeover.")
     static final class Backup extends Daemon {
         @Override
-        SyncDaemon.Role role() {
-            return SyncDaemon.Role.BACKUP;
+        SyncNode.Role role() {
+            return SyncNode.Role.BACKUP;
         }
     }
 
@@ -141,8 +143,8 @@ public final class SyncCommand {
             description = "Publish this node's table and cache the peer's, as a conntrackd node does.")
     static final class Both extends Daemon {
         @Override
-        SyncDaemon.Role role() {
-            return SyncDaemon.Role.BOTH;
+        SyncNode.Role role() {
+            return SyncNode.Role.BOTH;
         }
     }
 
@@ -173,7 +175,7 @@ public final class SyncCommand {
                     return 1;
                 }
             }
-            ControlProtocol.Reply reply;
+            Reply reply;
             try {
                 reply = ControlClient.send(s, command());
             } catch (IOException e) {

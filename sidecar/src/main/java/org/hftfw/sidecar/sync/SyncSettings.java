@@ -15,74 +15,27 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.hftfw.conntrack.IpProto;
-import org.hftfw.ftfw.FtfwConfig;
 import org.hftfw.lazy.LazyConfig;
 import org.hftfw.lazy.Mode;
 import org.hftfw.common.InvalidConfigException;
+import org.hftfw.sync.Cidr;
+import org.hftfw.sync.NodeSettings;
 
 /**
- * The sync daemon's configuration, read from HOCON (see {@code conf/hftfw.conf}, which documents every key). Every
- * problem is collected and reported together, each naming its key ({@code sync.port must be in 1..65535, got 0}),
- * so an operator fixes a file in one pass.
+ * The sync daemon's configuration, read from HOCON (see {@code conf/hftfw.conf}, which documents every key): the
+ * node's settings ({@link NodeSettings}: sync link, lazy replicator, filter, proactive path) and the process's own
+ * (event socket, control socket, metrics endpoint). Every problem is collected and reported together, each naming its
+ * key ({@code sync.port must be in 1..65535, got 0}), so an operator fixes a file in one pass.
  *
- * @param link     the FT-FW sync link (conntrackd's {@code Sync { Mode FTFW ... UDP ... }})
- * @param events   the kernel event socket
- * @param lazy     the Bayes lazy replicator
- * @param filter   which flows are replicated (conntrackd's {@code Filter})
- * @param control  the control socket (conntrackd's {@code UNIX { Path }})
- * @param metrics  the Prometheus endpoint
- * @param proactive the proactive path: fault predictor, policy daemon, state migrator and its hooks
+ * @param node    what the sync node runs with
+ * @param events  the kernel event socket
+ * @param control the control socket (conntrackd's {@code UNIX { Path }})
+ * @param metrics the Prometheus endpoint
  */
-record SyncSettings(Link link, Events events, Lazy lazy, Filter filter, Control control, Metrics metrics,
-                    ProactiveSettings proactive) {
-
-    /**
-     * @param local             our address on the sync link ({@code IPv4_address}) and the port we receive on
-     * @param peer              the peer's address ({@code IPv4_Destination_Address}) and port
-     * @param iface             the sync interface, used to find the MTU when {@code mtu = auto}; may be empty
-     * @param mtu               the sync link's MTU, or 0 for "read it from {@code iface}"
-     * @param ackWindow         {@code ACKWindowSize}
-     * @param aliveInterval     send ALIVE after this much silence
-     * @param resendQueueSize   {@code ResendQueueSize}
-     * @param txQueueSize       bound of the transmit queue
-     * @param maxBurst          messages per transmit run
-     * @param socketBuffer      UDP socket buffers ({@code SndSocketBuffer}/{@code RcvSocketBuffer})
-     * @param tcpWindowTracking {@code TCPWindowTracking}
-     * @param commitBatch       entries per batched create when committing
-     * @param ackDelay          early ACK of received data when the window has not filled (0: conntrackd's behaviour)
-     */
-    record Link(InetSocketAddress local, InetSocketAddress peer, String iface, int mtu, int ackWindow,
-                Duration aliveInterval, int resendQueueSize, int txQueueSize, int maxBurst, int socketBuffer,
-                boolean tcpWindowTracking, int commitBatch, Duration ackDelay) {
-
-        /** The FT-FW channel configuration, with the MTU resolved. */
-        FtfwConfig ftfw(int resolvedMtu) {
-            return FtfwConfig.builder(local, peer).mtu(resolvedMtu).ackWindow(ackWindow).aliveInterval(aliveInterval)
-                    .resendQueueSize(resendQueueSize).txQueueSize(txQueueSize).maxBurst(maxBurst)
-                    .socketBuffer(socketBuffer).tcpWindowTracking(tcpWindowTracking).commitBatch(commitBatch)
-                    .ackDelay(ackDelay).build();
-        }
-    }
+record SyncSettings(NodeSettings node, Events events, Control control, Metrics metrics) {
 
     /** @param bufferBytes event socket receive buffer; @param reliableDestroy NetlinkEventsReliable */
     record Events(int bufferBytes, boolean reliableDestroy) {}
-
-    /**
-     * @param enabled    replicate through the lazy replicator (false: replicate every change, as conntrackd does)
-     * @param config     the replicator's settings
-     * @param modelFile  knowledge to start from (and to save on exit when {@code saveOnExit}); null for none
-     * @param saveOnExit write what was learned to {@code modelFile} on a clean shutdown
-     * @param tick       how often deferred sends and deadlines are swept
-     */
-    record Lazy(boolean enabled, LazyConfig config, Path modelFile, boolean saveOnExit, Duration tick) {}
-
-    /**
-     * @param ignoreSyncAddresses  ignore flows of the sync link's own addresses
-     * @param ignoreLocalAddresses ignore flows of the firewall's own addresses (found at start)
-     * @param ignore               further address ranges to ignore
-     * @param protocols            L4 protocols to replicate; empty: all
-     */
-    record Filter(boolean ignoreSyncAddresses, boolean ignoreLocalAddresses, List<Cidr> ignore, Set<Integer> protocols) {}
 
     record Control(Path socket) {}
 
@@ -131,7 +84,7 @@ record SyncSettings(Link link, Events events, Lazy lazy, Filter filter, Control 
             }
             control.socket = "/run/hftfw/sync.ctl"
             metrics { enabled = true, address = "127.0.0.1:9477" }
-            """ + ProactiveSettings.DEFAULTS;
+            """ + ProactiveBinding.DEFAULTS;
 
     static Config defaults() {
         return ConfigFactory.parseString(DEFAULTS);
@@ -140,8 +93,8 @@ record SyncSettings(Link link, Events events, Lazy lazy, Filter filter, Control 
     /** Maps a resolved config (file over {@link #defaults()}); relative paths are taken from {@code baseDir}. */
     static SyncSettings from(Config c, Path baseDir) {
         Reader r = new Reader(c, baseDir);
-        SyncSettings s = new SyncSettings(r.link(), r.events(), r.lazy(), r.filter(),
-                new Control(r.path("control.socket", false)), r.metrics(), ProactiveSettings.read(r));
+        NodeSettings node = new NodeSettings(r.link(), r.lazy(), r.filter(), ProactiveBinding.read(r));
+        SyncSettings s = new SyncSettings(node, r.events(), new Control(r.path("control.socket", false)), r.metrics());
         if (!r.problems.isEmpty()) {
             throw new InvalidConfigException(String.join("; ", r.problems));
         }
@@ -251,7 +204,7 @@ record SyncSettings(Link link, Events events, Lazy lazy, Filter filter, Control 
             return p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p);
         }
 
-        Link link() {
+        NodeSettings.Link link() {
             InetAddress local = address("sync.local-address");
             InetAddress peer = address("sync.peer-address");
             if (local != null && peer != null && local.getClass() != peer.getClass()) {
@@ -270,7 +223,7 @@ record SyncSettings(Link link, Events events, Lazy lazy, Filter filter, Control 
             }
             InetSocketAddress l = local == null ? null : new InetSocketAddress(local, port);
             InetSocketAddress p = peer == null ? null : new InetSocketAddress(peer, port);
-            return new Link(l, p, iface, mtu, intIn("sync.ack-window", 1, 1 << 20), positive("sync.alive-interval"),
+            return new NodeSettings.Link(l, p, iface, mtu, intIn("sync.ack-window", 1, 1 << 20), positive("sync.alive-interval"),
                     intIn("sync.resend-queue-size", 1, 1 << 26), intIn("sync.tx-queue-size", 1, 1 << 26),
                     intIn("sync.max-burst", 1, 1 << 20), bytes("sync.socket-buffer", 4096, 1 << 30),
                     bool("sync.tcp-window-tracking"), intIn("sync.commit-batch", 1, 1 << 20),
@@ -281,7 +234,7 @@ record SyncSettings(Link link, Events events, Lazy lazy, Filter filter, Control 
             return new Events(bytes("events.buffer", 4096, 1 << 30), bool("events.reliable-destroy"));
         }
 
-        Lazy lazy() {
+        NodeSettings.Lazy lazy() {
             String modeText = string("lazy.mode").trim().toLowerCase(Locale.ROOT);
             Mode mode = switch (modeText) {
                 case "drop" -> Mode.DROP;
@@ -307,10 +260,10 @@ record SyncSettings(Link link, Events events, Lazy lazy, Filter filter, Control 
             if (save && model == null) {
                 problems.add("lazy.save-on-exit = true needs lazy.model-file");
             }
-            return new Lazy(bool("lazy.enabled"), lc, model, save, positive("lazy.tick"));
+            return new NodeSettings.Lazy(bool("lazy.enabled"), lc, model, save, positive("lazy.tick"));
         }
 
-        Filter filter() {
+        NodeSettings.Filter filter() {
             List<Cidr> ignore = new ArrayList<>();
             for (String s : get("filter.ignore-addresses", () -> c.getStringList("filter.ignore-addresses"),
                     List.<String>of())) {
@@ -330,7 +283,7 @@ record SyncSettings(Link link, Events events, Lazy lazy, Filter filter, Control 
                     protocols.add(p);
                 }
             }
-            return new Filter(bool("filter.ignore-sync-addresses"), bool("filter.ignore-local-addresses"),
+            return new NodeSettings.Filter(bool("filter.ignore-sync-addresses"), bool("filter.ignore-local-addresses"),
                     List.copyOf(ignore), Set.copyOf(protocols));
         }
 

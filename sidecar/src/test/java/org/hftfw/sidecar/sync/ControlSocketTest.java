@@ -17,14 +17,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.hftfw.sidecar.Hftfw;
+import org.hftfw.sync.Reply;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class ControlSocketTest {
 
-    private static ControlProtocol.Reply echo(String request) {
-        return request.equals("fail") ? ControlProtocol.Reply.error("it failed") : ControlProtocol.Reply.ok("did " + request);
+    private static Reply echo(String request) {
+        return request.equals("fail") ? Reply.error("it failed") : Reply.ok("did " + request);
     }
 
     @Test
@@ -32,8 +33,8 @@ class ControlSocketTest {
         Path sock = dir.resolve("run/sync.ctl");
         try (ControlServer s = ControlServer.start(sock, ControlSocketTest::echo)) {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)));
-            assertEquals(ControlProtocol.Reply.ok("did stats\n"), ControlClient.send(sock, "stats"));
-            assertEquals(ControlProtocol.Reply.error("it failed\n"), ControlClient.send(sock, "fail"));
+            assertEquals(Reply.ok("did stats\n"), ControlClient.send(sock, "stats"));
+            assertEquals(Reply.error("it failed\n"), ControlClient.send(sock, "fail"));
             assertEquals(2, s.served());
         }
         assertFalse(Files.exists(sock), "the socket file is removed on close");
@@ -47,7 +48,7 @@ class ControlSocketTest {
             c.connect(UnixDomainSocketAddress.of(sock));
             c.write(ByteBuffer.wrap("x".repeat(ControlProtocol.MAX_REQUEST + 1).getBytes(StandardCharsets.UTF_8)));
             c.shutdownOutput();
-            ControlProtocol.Reply r = ControlProtocol.Reply.decode(ControlProtocol.readAll(c));
+            Reply r = ControlProtocol.decode(ControlProtocol.readAll(c));
             assertFalse(r.ok());
             assertTrue(r.text().contains("malformed request"), r.text());
             assertEquals(1, s.rejected());

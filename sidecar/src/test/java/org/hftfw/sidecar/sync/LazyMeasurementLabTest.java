@@ -12,6 +12,8 @@ import org.hftfw.conntrack.lab.FirewallTopology;
 import org.hftfw.conntrack.lab.NetnsLab;
 import org.hftfw.ftfw.FtfwStats;
 import org.hftfw.lazy.ReplicatorMetrics;
+import org.hftfw.sync.Replication;
+import org.hftfw.sync.SyncNode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -88,25 +90,26 @@ class LazyMeasurementLabTest {
     private Row hftfwRun(SyncLab l, Path bkConf, String label, String lazy) throws Exception {
         resetBetweenRuns(l, bkConf);
         Path conf = l.hftfwConf("fw-" + label.replaceAll("[^a-z]", ""), SyncLab.FW_SYNC, SyncLab.BK_SYNC, lazy);
-        SyncDaemon d = l.startHftfw(l.topo.fw, SyncDaemon.Role.PRIMARY, conf);
+        SyncDaemon d = l.startHftfw(l.topo.fw, SyncNode.Role.PRIMARY, conf);
         try {
             Thread.sleep(300);
-            FtfwStats s0 = d.channel().stats();
+            FtfwStats s0 = d.node().channel().stats();
             long[] c0 = syncCounters(l.topo.fw);
-            long e0 = d.publisher().stats().events();
+            long e0 = d.node().publisher().stats().events();
             long t0 = System.nanoTime();
             shortConnections(l.topo, CONNECTIONS, label);
             double ms = (System.nanoTime() - t0) / 1e6;
             Thread.sleep(SETTLE_MILLIS);
-            SyncLab.await("the primary's queues are empty", 10_000, () -> d.channel().pendingFlows() == 0);
+            SyncLab.await("the primary's queues are empty", 10_000, () -> d.node().channel().pendingFlows() == 0);
             long[] c1 = syncCounters(l.topo.fw);
-            FtfwStats s1 = d.channel().stats();
-            ReplicatorMetrics m = d.publisher().lazyMetrics();
+            FtfwStats s1 = d.node().channel().stats();
+            ReplicatorMetrics m = d.node().publisher().replication() instanceof Replication.Lazy lazyOn
+                    ? lazyOn.metrics() : null;
             if (m != null) {
                 LOG.info("{}: lazy replicator {} events, {} sent, saved {}, wrong {} of {} labelled, deferred then sent {}",
                         label, m.events(), m.sent(), m.saved(), m.wrong(), m.labelled(), m.deferredThenSent());
             }
-            return new Row(label, CONNECTIONS, d.publisher().stats().events() - e0, m == null ? -1 : m.sent(),
+            return new Row(label, CONNECTIONS, d.node().publisher().stats().events() - e0, m == null ? -1 : m.sent(),
                     s1.dataTx() - s0.dataTx(),
                     c1[0] - c0[0], c1[1] - c0[1], c1[2] - c0[2], backupTimeWait(l, bkConf), ms);
         } finally {

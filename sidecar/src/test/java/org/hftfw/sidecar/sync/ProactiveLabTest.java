@@ -32,6 +32,8 @@ import org.hftfw.predictor.FakeSysfs;
 import org.hftfw.predictor.FaultInjector;
 import org.hftfw.predictor.FaultKind;
 import org.hftfw.sidecar.Hftfw;
+import org.hftfw.sync.ProactivePath;
+import org.hftfw.sync.SyncNode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -88,13 +90,13 @@ class ProactiveLabTest {
                     .thermalZone(0, "x86_pkg_temp", 45, 85, 100).nic("eth0").procInterrupts(0, 0, 0).roots());
         }
 
-        SyncDaemon start(NetnsLab.Netns ns, SyncDaemon.Role role, String name, String self, String peer, String extra)
+        SyncDaemon start(NetnsLab.Netns ns, SyncNode.Role role, String name, String self, String peer, String extra)
                 throws Exception {
             return SyncLab.startDaemon(ns, role, SyncLab.writeHftfwConf(dir, name, self, peer, extra), daemons);
         }
 
         SyncDaemon backup() throws Exception {
-            return start(b, SyncDaemon.Role.BACKUP, "bk", B_SYNC, P_SYNC, "");
+            return start(b, SyncNode.Role.BACKUP, "bk", B_SYNC, P_SYNC, "");
         }
 
         /** A primary with the proactive path over the fake tree and the two hook scripts. */
@@ -110,7 +112,7 @@ class ProactiveLabTest {
                     n=$(ip netns exec '%s' conntrack -L 2>/dev/null | grep -c '%s')
                     echo "demote $(date +%%s%%N) $n" >> '%s'
                     """.formatted(b.name(), FLOW_SRC, hooks));
-            return start(p, SyncDaemon.Role.PRIMARY, "fw", P_SYNC, B_SYNC, """
+            return start(p, SyncNode.Role.PRIMARY, "fw", P_SYNC, B_SYNC, """
                     lazy.enabled = true
                     predictor { enabled = true, fake-tree = "%s", interval = %s }
                     migration { commit-command = ["%s"], demote-command = ["%s"], command-timeout = 60s }
@@ -200,8 +202,9 @@ class ProactiveLabTest {
             assertEquals(n, primaryTable.size());
             SyncDaemon backup = l.backup();
             SyncDaemon primary = l.primary("200ms", "");
-            SyncLab.await("the first sampling round", 10_000, () -> primary.proactive().sources().size() == 9);
-            backup.channel().externalCache().flush();
+            ProactivePath pp = primary.node().proactive().orElseThrow();
+            SyncLab.await("the first sampling round", 10_000, () -> pp.sources().size() == 9);
+            backup.node().channel().externalCache().flush();
             assertTrue(table(l.b).isEmpty(), "the backup's kernel table has none of the flows yet");
             String status = cli("policy", "status", "--socket", primary.control().path().toString());
             assertTrue(status.contains("policy: HEALTHY") && status.contains("kmsg       UNAVAILABLE"), status);
@@ -229,7 +232,6 @@ class ProactiveLabTest {
             assertEquals(primaryTable, table(l.b), "the backup's kernel table equals the primary's (tuples, states, "
                     + "marks, flags; timeouts aside)");
 
-            ProactivePath pp = primary.proactive();
             ProactivePath.Migration m = pp.lastMigration();
             assertTrue(m.report().handedOver() && m.report().allAcknowledged(), m.report().describe());
             assertEquals(n, m.report().entries(), "only the test flows: the sync link's own flow is filtered");
@@ -275,16 +277,17 @@ class ProactiveLabTest {
             }
             l.backup();
             SyncDaemon primary = l.primary("100ms", "policy.dry-run = true");
-            SyncLab.await("the first sampling round", 10_000, () -> primary.proactive().sources().size() == 9);
+            ProactivePath pp = primary.node().proactive().orElseThrow();
+            SyncLab.await("the first sampling round", 10_000, () -> pp.sources().size() == 9);
             l.injector.inject(FaultKind.EDAC_UE, 1, "mc0");
             SyncLab.await("the dry-run decision", 10_000,
-                    () -> primary.proactive().policy().state().equals(PolicyConfig.MIGRATING));
+                    () -> pp.policy().state().equals(PolicyConfig.MIGRATING));
             Thread.sleep(1000);                                 // ten more rounds: still nothing may happen
             assertEquals(1, log.count("WARN policy DRY-RUN: HEALTHY -> MIGRATING: would call MIGRATE_NOW(1 CRITICAL+ "
                     + "signal alert(s) within 1m [CRITICAL edac:MEM_UE"), log.lines().toString());
             assertTrue(l.hookLines().isEmpty(), "no hook ran");
-            assertEquals(0, primary.proactive().migrator().completed() + primary.proactive().migrator().failed());
-            assertFalse(primary.publisher().stats().replicateAll());
+            assertEquals(0, pp.migrator().completed() + pp.migrator().failed());
+            assertFalse(primary.node().publisher().stats().replicateAll());
             assertTrue(table(l.b).isEmpty(), "nothing reached the backup's kernel table");
             String status = cli("policy", "status", "--socket", primary.control().path().toString());
             assertTrue(status.contains("DRY-RUN") && status.contains("MIGRATE_NOW (dry-run)")
@@ -300,9 +303,9 @@ class ProactiveLabTest {
             }
             SyncDaemon backup = l.backup();
             SyncDaemon primary = l.primary("50ms", "");
-            ProactivePath pp = primary.proactive();
+            ProactivePath pp = primary.node().proactive().orElseThrow();
             SyncLab.await("the first sampling round", 10_000, () -> pp.sources().size() == 9);
-            backup.channel().externalCache().flush();
+            backup.node().channel().externalCache().flush();
             for (int i = 0; i < 16; i++) {                      // hot, normal, hot, ...: each hot phase is a WARNING
                 l.injector.inject(FaultKind.TEMPERATURE, 90, "hwmon0/temp1");
                 Thread.sleep(120);

@@ -19,6 +19,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hftfw.conntrack.lab.FirewallTopology;
 import org.hftfw.sidecar.Hftfw;
+import org.hftfw.sync.Publisher;
+import org.hftfw.sync.SyncNode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -83,7 +85,7 @@ class SyncInteropLabTest {
         try (SyncLab l = new SyncLab()) {
             Path cconf = l.conntrackdConf("bk", SyncLab.BK_SYNC, SyncLab.FW_SYNC);
             l.startConntrackd(l.bk, cconf);
-            SyncDaemon primary = l.startHftfw(l.topo.fw, SyncDaemon.Role.PRIMARY,
+            SyncDaemon primary = l.startHftfw(l.topo.fw, SyncNode.Role.PRIMARY,
                     l.hftfwConf("fw", SyncLab.FW_SYNC, SyncLab.BK_SYNC, ""));
             List<Socket> open = traffic(l.topo);
             try {
@@ -97,14 +99,14 @@ class SyncInteropLabTest {
                 });
                 assertFalse(cache[0].contains("dport=3780"), "the sync link's own flow is filtered: " + cache[0]);
                 assertFalse(cache[0].contains("src=" + SyncLab.FW_SYNC), cache[0]);
-                SyncLab.await("the primary's queues are empty", 5_000, () -> primary.channel().pendingFlows() == 0);
+                SyncLab.await("the primary's queues are empty", 5_000, () -> primary.node().channel().pendingFlows() == 0);
 
                 long t0 = System.nanoTime();
                 SyncLab.conntrackd(l.bk, cconf, "-c");
                 long commitMs = (System.nanoTime() - t0) / 1_000_000;
                 assertEquals(flows, SyncLab.clientFlows(l.bk), "after conntrackd -c the backup's table is the primary's");
 
-                Publisher.Stats ps = primary.publisher().stats();
+                Publisher.Stats ps = primary.node().publisher().stats();
                 assertTrue(ps.published() >= 30 && ps.filtered() > 0, ps.toString());
                 String stats = cli("sync", "stats", "--socket", primary.control().path().toString());
                 assertTrue(stats.contains("hftfw sync primary") && stats.contains("message tracking"), stats);
@@ -123,7 +125,7 @@ class SyncInteropLabTest {
     @Test
     void stockConntrackdPrimaryToHftfwBackupThenHftfwCommit() throws Exception {
         try (SyncLab l = new SyncLab()) {
-            SyncDaemon backup = l.startHftfw(l.bk, SyncDaemon.Role.BACKUP,
+            SyncDaemon backup = l.startHftfw(l.bk, SyncNode.Role.BACKUP,
                     l.hftfwConf("bk", SyncLab.BK_SYNC, SyncLab.FW_SYNC, ""));
             Path cconf = l.conntrackdConf("fw", SyncLab.FW_SYNC, SyncLab.BK_SYNC);
             l.startConntrackd(l.topo.fw, cconf);
@@ -133,14 +135,14 @@ class SyncInteropLabTest {
                 Set<String> flows = SyncLab.clientFlows(l.topo.fw);
                 assertEquals(30, flows.size(), flows.toString());
                 SyncLab.await("the external cache holds every flow", 10_000,
-                        () -> backup.channel().externalCache().size() >= flows.size());
+                        () -> backup.node().channel().externalCache().size() >= flows.size());
                 assertTrue(SyncLab.clientFlows(l.bk).isEmpty(), "nothing in the backup's kernel before the commit");
 
                 String out = cli("commit", "--socket", backup.control().path().toString());
                 Matcher m = Pattern.compile("committed (\\d+) flows from the external cache in (\\d+) ms: (\\d+) created, "
                         + "(\\d+) updated, 0 failed").matcher(out);
                 assertTrue(m.find(), out);
-                assertEquals(backup.channel().externalCache().size(), Integer.parseInt(m.group(1)));
+                assertEquals(backup.node().channel().externalCache().size(), Integer.parseInt(m.group(1)));
                 assertEquals(flows, SyncLab.clientFlows(l.bk),
                         "the backup's kernel table matches the primary's (timeouts and ids aside)");
                 String again = cli("commit", "--socket", backup.control().path().toString());

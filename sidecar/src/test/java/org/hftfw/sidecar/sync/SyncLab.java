@@ -10,6 +10,7 @@ import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 import org.hftfw.conntrack.lab.FirewallTopology;
 import org.hftfw.conntrack.lab.NetnsLab;
+import org.hftfw.sync.SyncNode;
 
 /**
  * The sync lab: the conntrack test-jar's client -- fw -- server {@link FirewallTopology} plus a backup firewall
@@ -73,12 +74,12 @@ final class SyncLab implements AutoCloseable {
     }
 
     /** Starts an in-process hFT-FW sync daemon in {@code ns}; closed with the lab. */
-    SyncDaemon startHftfw(NetnsLab.Netns ns, SyncDaemon.Role role, Path conf) throws Exception {
+    SyncDaemon startHftfw(NetnsLab.Netns ns, SyncNode.Role role, Path conf) throws Exception {
         return startDaemon(ns, role, conf, daemons);
     }
 
     /** Starts an in-process hFT-FW sync daemon in {@code ns} and registers its closing in {@code closers}. */
-    static SyncDaemon startDaemon(NetnsLab.Netns ns, SyncDaemon.Role role, Path conf, List<AutoCloseable> closers)
+    static SyncDaemon startDaemon(NetnsLab.Netns ns, SyncNode.Role role, Path conf, List<AutoCloseable> closers)
             throws Exception {
         var rc = SyncCommand.load(conf);
         SyncDaemon d;

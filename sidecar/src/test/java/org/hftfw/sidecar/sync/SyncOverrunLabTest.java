@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
 import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.sync.Publisher;
+import org.hftfw.sync.SyncNode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -55,22 +57,22 @@ class SyncOverrunLabTest {
     @Test
     void overrunIsReconciledFromTheResyncDump() throws Exception {
         try (SyncLab l = new SyncLab()) {
-            SyncDaemon backup = l.startHftfw(l.bk, SyncDaemon.Role.BACKUP,
+            SyncDaemon backup = l.startHftfw(l.bk, SyncNode.Role.BACKUP,
                     l.hftfwConf("bk", SyncLab.BK_SYNC, SyncLab.FW_SYNC, ""));
-            SyncDaemon primary = l.startHftfw(l.topo.fw, SyncDaemon.Role.PRIMARY,
+            SyncDaemon primary = l.startHftfw(l.topo.fw, SyncNode.Role.PRIMARY,
                     l.hftfwConf("fw", SyncLab.FW_SYNC, SyncLab.BK_SYNC, "events.buffer = 4096"));
             l.topo.fw.exec("conntrack", "-R", loadFile(l, 4000, 80).toString()).check();
             l.topo.fw.exec("conntrack", "-R", loadFile(l, 4000, 81).toString()).check();
             l.topo.fw.exec("conntrack", "-D", "-p", "tcp", "--dport", "81").check();
 
-            Set<String> truth = tuples(primary.table().list());
+            Set<String> truth = tuples(primary.node().table().list());
             assertEquals(4000, truth.size());
             SyncLab.await("the backup's cache equals the primary's table", 30_000,
-                    () -> tuples(backup.channel().externalCache().entries()).equals(truth));
-            Publisher.Stats s = primary.publisher().stats();
-            assertTrue(primary.table().stats().overruns() > 0 && s.resyncs() > 0,
-                    "the 4 KiB event buffer overflowed and was reconciled: " + s + " " + primary.table().stats());
-            LOG.info("overrun test: {} overruns, {} resyncs; {} ", primary.table().stats().overruns(), s.resyncs(), s);
+                    () -> tuples(backup.node().channel().externalCache().entries()).equals(truth));
+            Publisher.Stats s = primary.node().publisher().stats();
+            assertTrue(primary.node().table().stats().overruns() > 0 && s.resyncs() > 0,
+                    "the 4 KiB event buffer overflowed and was reconciled: " + s + " " + primary.node().table().stats());
+            LOG.info("overrun test: {} overruns, {} resyncs; {} ", primary.node().table().stats().overruns(), s.resyncs(), s);
         }
     }
 }

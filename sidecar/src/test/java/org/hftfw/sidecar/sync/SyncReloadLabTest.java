@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.hftfw.lazy.LazyConfig;
 import org.hftfw.lazy.Mode;
+import org.hftfw.sync.Replication;
+import org.hftfw.sync.SyncNode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -27,6 +29,11 @@ class SyncReloadLabTest {
         SyncLab.assumeCapable();
     }
 
+    /** The lazy settings in force, or null when every change is replicated. */
+    private static LazyConfig lazyConfig(SyncDaemon d) {
+        return d.node().publisher().replication() instanceof Replication.Lazy l ? l.config() : null;
+    }
+
     @Test
     void lazySettingsReloadAndBadInputKeepsTheOldValues() throws Exception {
         try (SyncLab l = new SyncLab()) {
@@ -34,28 +41,28 @@ class SyncReloadLabTest {
             Files.writeString(model, "this is not a model file");
             Path conf = l.hftfwConf("fw", SyncLab.FW_SYNC, SyncLab.BK_SYNC,
                     "lazy { enabled = true, model-file = \"model.bin\", save-on-exit = true }");
-            SyncDaemon d = l.startHftfw(l.topo.fw, SyncDaemon.Role.PRIMARY, conf);
-            assertTrue(d.modelStatus().startsWith("rejected"), d.modelStatus());
-            assertEquals(LazyConfig.defaults(), d.publisher().lazyConfig(), "started anyway, with no knowledge");
-            assertEquals(0, d.publisher().lazyMetrics().knowledgeBaseSize());
+            SyncDaemon d = l.startHftfw(l.topo.fw, SyncNode.Role.PRIMARY, conf);
+            assertTrue(d.node().modelStatus().startsWith("rejected"), d.node().modelStatus());
+            assertEquals(LazyConfig.defaults(), lazyConfig(d), "started anyway, with no knowledge");
+            assertEquals(0, ((Replication.Lazy) d.node().publisher().replication()).metrics().knowledgeBaseSize());
 
             String base = Files.readString(conf);
             Files.writeString(conf, base + "lazy { barrier = 0.5, latency = 50ms, mode = defer }\n");
             assertTrue(d.config().reload());
             assertEquals(LazyConfig.defaults().withBarrier(0.5).withLatency(Duration.ofMillis(50)).withMode(Mode.DEFER),
-                    d.publisher().lazyConfig(), "applied through reconfigure");
+                    lazyConfig(d), "applied through reconfigure");
 
             Files.writeString(conf, base + "lazy { barrier = 7 }\n");
             assertFalse(d.config().reload());
             assertTrue(d.config().lastError().contains("lazy.barrier"), d.config().lastError());
-            assertEquals(0.5, d.publisher().lazyConfig().barrier(), "the old values stay in force");
+            assertEquals(0.5, lazyConfig(d).barrier(), "the old values stay in force");
 
             Files.writeString(conf, base + "lazy.enabled = false\n");
             assertTrue(d.config().reload());
-            assertNull(d.publisher().lazyConfig(), "every change is replicated again");
+            assertNull(lazyConfig(d), "every change is replicated again");
             Files.writeString(conf, base);
             assertTrue(d.config().reload());
-            assertTrue(d.publisher().stats().lazyActive());
+            assertTrue(d.node().publisher().stats().lazyActive());
 
             d.close();
             assertTrue(org.hftfw.lazy.ModelFile.load(model).isEmpty(), "saved on exit: a valid (empty) model now");

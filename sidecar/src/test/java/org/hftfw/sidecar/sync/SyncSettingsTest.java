@@ -15,6 +15,7 @@ import org.hftfw.lazy.LazyConfig;
 import org.hftfw.lazy.Mode;
 import org.hftfw.common.InvalidConfigException;
 import org.hftfw.sidecar.config.ReloadableConfig;
+import org.hftfw.sync.ProactiveSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,16 +38,16 @@ class SyncSettingsTest {
             SyncSettings s = rc.get();
             SyncSettings d = parse("sync { local-address = \"192.168.100.1\", peer-address = \"192.168.100.2\" }");
             assertEquals(d, s, "every value in the sample is the built-in default");
-            assertEquals(3780, s.link().local().getPort());
-            assertEquals(1500, s.link().mtu());
-            assertEquals(300, s.link().ackWindow());
-            assertEquals(4 << 20, s.link().socketBuffer());
+            assertEquals(3780, s.node().link().local().getPort());
+            assertEquals(1500, s.node().link().mtu());
+            assertEquals(300, s.node().link().ackWindow());
+            assertEquals(4 << 20, s.node().link().socketBuffer());
             assertEquals(16 << 20, s.events().bufferBytes());
-            assertFalse(s.lazy().enabled());
-            assertEquals(LazyConfig.defaults(), s.lazy().config());
-            assertNull(s.lazy().modelFile());
+            assertFalse(s.node().lazy().enabled());
+            assertEquals(LazyConfig.defaults(), s.node().lazy().config());
+            assertNull(s.node().lazy().modelFile());
             assertEquals(Path.of("/run/hftfw/sync.ctl"), s.control().socket());
-            assertTrue(s.filter().protocols().containsAll(Set.of(IpProto.TCP, IpProto.UDP)));
+            assertTrue(s.node().filter().protocols().containsAll(Set.of(IpProto.TCP, IpProto.UDP)));
         }
     }
 
@@ -58,12 +59,12 @@ class SyncSettingsTest {
                 sync.mtu = auto
                 sync.interface = sync0
                 """);
-        assertTrue(s.lazy().enabled());
+        assertTrue(s.node().lazy().enabled());
         assertEquals(LazyConfig.defaults().withBarrier(0.5).withLatency(Duration.ofMillis(250)).withMode(Mode.DEFER)
-                .withMinObservations(3), s.lazy().config());
-        assertEquals(Path.of("/etc/hftfw/model.bin"), s.lazy().modelFile());
-        assertEquals(Duration.ofMillis(5), s.lazy().tick());
-        assertEquals(0, s.link().mtu(), "auto: read from the interface at start");
+                .withMinObservations(3), s.node().lazy().config());
+        assertEquals(Path.of("/etc/hftfw/model.bin"), s.node().lazy().modelFile());
+        assertEquals(Duration.ofMillis(5), s.node().lazy().tick());
+        assertEquals(0, s.node().link().mtu(), "auto: read from the interface at start");
     }
 
     @Test
@@ -86,19 +87,6 @@ class SyncSettingsTest {
     }
 
     @Test
-    void cidrMatching() {
-        Cidr c = Cidr.parse("10.230.0.0/15");
-        assertTrue(c.contains(java.net.InetAddress.ofLiteral("10.231.255.1")));
-        assertFalse(c.contains(java.net.InetAddress.ofLiteral("10.232.0.1")));
-        assertFalse(c.contains(java.net.InetAddress.ofLiteral("fd00::1")));
-        assertTrue(Cidr.parse("fd00:230::/32").contains(java.net.InetAddress.ofLiteral("fd00:230:1::10")));
-        assertTrue(Cidr.parse("10.0.0.1").contains(java.net.InetAddress.ofLiteral("10.0.0.1")));
-        assertTrue(Cidr.parse("0.0.0.0/0").contains(java.net.InetAddress.ofLiteral("192.0.2.1")));
-        assertThrows(IllegalArgumentException.class, () -> Cidr.parse("10.0.0.0/x"));
-        assertThrows(IllegalArgumentException.class, () -> Cidr.parse("example.org"));
-    }
-
-    @Test
     void proactiveSectionsMapOntoPredictorPolicyAndMigration() {
         SyncSettings s = parse(MIN + """
                 predictor { enabled = true, fake-tree = "drill", sources = sysfs, interval = 250ms, ce-warning = 3,
@@ -108,7 +96,7 @@ class SyncSettingsTest {
                             demote-command = ["sh", "-c", "echo 1 > /run/hftfw/drain"], command-timeout = 3s,
                             ack-timeout = 20s }
                 """);
-        ProactiveSettings p = s.proactive();
+        ProactiveSettings p = s.node().proactive();
         assertTrue(p.enabled());
         assertEquals(org.hftfw.predictor.SourceRoots.under(Path.of("/etc/hftfw/drill")), p.roots());
         assertFalse(p.allSources());
@@ -124,10 +112,10 @@ class SyncSettingsTest {
         assertEquals(Duration.ofSeconds(20), p.migration().migrator().ackTimeout());
 
         SyncSettings d = parse(MIN);
-        assertFalse(d.proactive().enabled());
-        assertTrue(d.proactive().roots().isHost());
-        assertEquals(org.hftfw.policy.PolicyConfig.defaults(), d.proactive().policy());
-        assertTrue(d.proactive().migration().commitCommand().isEmpty());
+        assertFalse(d.node().proactive().enabled());
+        assertTrue(d.node().proactive().roots().isHost());
+        assertEquals(org.hftfw.policy.PolicyConfig.defaults(), d.node().proactive().policy());
+        assertTrue(d.node().proactive().migration().commitCommand().isEmpty());
     }
 
     @Test

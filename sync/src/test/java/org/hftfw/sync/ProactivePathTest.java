@@ -1,4 +1,4 @@
-package org.hftfw.sidecar.sync;
+package org.hftfw.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,9 +27,10 @@ import org.hftfw.policy.PolicyConfig;
 import org.hftfw.predictor.FakeSysfs;
 import org.hftfw.predictor.FaultInjector;
 import org.hftfw.predictor.FaultKind;
+import org.hftfw.predictor.PredictorConfig;
 import org.hftfw.predictor.Scheduler;
 import org.hftfw.predictor.Severity;
-import org.hftfw.sidecar.config.ReloadableConfig;
+import org.hftfw.predictor.SourceRoots;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,19 +65,15 @@ class ProactivePathTest {
         return out;
     }
 
-    private ProactivePath start(String extraConfig, List<ConntrackEntry> table) {
+    private ProactivePath start(boolean dryRun, List<ConntrackEntry> table) {
         FakeSysfs tree = FakeSysfs.create(dir.resolve("tree")).edacController(0, 2).aerDevice("0000:00:01.0", true)
                 .hwmonChip(0, "coretemp").hwmonTemp(0, 1, 45, 85, 100, "Package id 0").thermalZone(0, "x86_pkg_temp",
                         45, 85, 100).nic("eth0").procInterrupts(0, 0, 0);
         injector = new FaultInjector(tree.roots());
-        String conf = """
-                sync { local-address = "10.0.0.1", peer-address = "10.0.0.2" }
-                predictor { enabled = true, fake-tree = "%s", interval = 1m }
-                migration { commit-command = ["true"], demote-command = ["true"] }
-                %s
-                """.formatted(tree.base(), extraConfig);
-        ProactiveSettings s = ReloadableConfig.parseString(conf, SyncSettings.defaults(),
-                c -> SyncSettings.from(c, dir)).proactive();
+        ProactiveSettings s = new ProactiveSettings(true, SourceRoots.under(tree.base()), true, Duration.ofMinutes(1),
+                PredictorConfig.defaults(), PolicyConfig.builder().dryRun(dryRun).build(),
+                new ProactiveSettings.Migration(List.of("true"), List.of("true"), Duration.ofSeconds(10),
+                        StateMigrator.Config.defaults()));
         StateMigrator.BulkLink link = new StateMigrator.BulkLink() {
             @Override
             public void send(ConntrackEntry entry) {
@@ -153,7 +150,7 @@ class ProactivePathTest {
 
     private void migrationOnAnUncorrectedMemoryError() throws Exception {
         List<ConntrackEntry> table = table(300);
-        start("", table);
+        start(false, table);
         tick(0);
         assertEquals(PolicyConfig.HEALTHY, path.policy().state());
         assertTrue(path.sources().get("kmsg").availability().toString().contains("Unavailable"),
@@ -199,7 +196,7 @@ class ProactivePathTest {
 
     @Test
     void dryRunTakesTheDecisionButMigratesNothing() {
-        start("policy.dry-run = true", table(50));
+        start(true, table(50));
         tick(0);
         injector.inject(FaultKind.EDAC_UE, 1, "mc0");
         try (LogCapture log = new LogCapture()) {
@@ -222,7 +219,7 @@ class ProactivePathTest {
 
     @Test
     void oneNoisyTemperatureSensorNeverMigrates() {
-        start("", table(10));
+        start(false, table(10));
         tick(0);
         for (int i = 0; i < 60; i++) {                           // two hours: one minute hot, one minute normal
             injector.inject(FaultKind.TEMPERATURE, 90, "hwmon0/temp1");
@@ -243,7 +240,7 @@ class ProactivePathTest {
 
     @Test
     void operatorCommandsGoThroughThePolicy() throws Exception {
-        start("", table(5));
+        start(false, table(5));
         tick(0);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> path.manual("recover", ""));
         assertTrue(e.getMessage().contains("allowed here: [migrate-now, migrate, demote]"), e.getMessage());
@@ -260,7 +257,7 @@ class ProactivePathTest {
 
     @Test
     void noAlertsNoDecisions() {
-        start("", table(5));
+        start(false, table(5));
         for (int i = 0; i < 10; i++) {
             tick(60);
         }

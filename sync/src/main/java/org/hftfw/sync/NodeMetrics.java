@@ -1,4 +1,4 @@
-package org.hftfw.sidecar.sync;
+package org.hftfw.sync;
 
 import java.util.Locale;
 import java.util.Map;
@@ -12,15 +12,14 @@ import org.hftfw.ftfw.FtfwStats;
 import org.hftfw.lazy.ClassMetrics;
 import org.hftfw.lazy.ReplicatorMetrics;
 import org.hftfw.predictor.Severity;
-import org.hftfw.sidecar.metrics.MetricsRegistry;
 
 /**
- * The sync daemon's Prometheus metrics: FT-FW channel, external cache, replication stage, lazy replicator and event
- * source counters, read from their owners at scrape time. A snapshot read from the channel's event loop is shared by
+ * A sync node's Prometheus metrics: FT-FW channel, external cache, replication stage, lazy replicator, event source
+ * and proactive path, read from their owners at scrape time. A snapshot read from the channel's event loop is shared by
  * the metrics of one scrape (it is reused for 100 ms).
  */
-final class SyncMetrics {
-    private SyncMetrics() {}
+final class NodeMetrics {
+    private NodeMetrics() {}
 
     /** A value recomputed at most every {@code maxAgeNanos}. */
     private static final class Memo<T> implements Supplier<T> {
@@ -43,7 +42,7 @@ final class SyncMetrics {
         }
     }
 
-    static void register(MetricsRegistry r, SyncDaemon d) {
+    static void register(MetricsRegistry r, SyncNode d) {
         Memo<FtfwStats> ftfw = new Memo<>(() -> d.channel().stats());
         counter(r, ftfw, "hftfw_ftfw_messages_sent_total", "FT-FW messages sent (data and control, resends included)", FtfwStats::msgsTx);
         counter(r, ftfw, "hftfw_ftfw_bytes_sent_total", "FT-FW payload bytes sent", FtfwStats::bytesTx);
@@ -73,7 +72,7 @@ final class SyncMetrics {
                 () -> cache.get().deletes());
 
         Supplier<ConntrackTable.SourceStats> ev = () -> d.table().stats();
-        r.counter("hftfw_events_total", "kernel conntrack events received", () -> ev.get().events());
+        r.counter("hftfw_events_total", "conntrack events received from the table", () -> ev.get().events());
         r.counter("hftfw_events_overruns_total", "event socket overruns (ENOBUFS)", () -> ev.get().overruns());
         r.counter("hftfw_events_resyncs_total", "resync dumps after overruns", () -> ev.get().resyncs());
         r.counter("hftfw_events_malformed_total", "malformed kernel messages skipped", () -> ev.get().malformed());
@@ -87,14 +86,10 @@ final class SyncMetrics {
             r.gauge("hftfw_replication_replicate_all", "1 while every change is replicated because a migration was "
                     + "ordered", () -> p.get().replicateAll() ? 1 : 0);
             r.gauge("hftfw_lazy_enabled", "1 when the lazy replicator decides what is sent", () -> p.get().lazyActive() ? 1 : 0);
-            Memo<Map<String, Number>> lazy = new Memo<>(() -> lazyValues(d.publisher().lazyMetrics()));
+            Memo<Map<String, Number>> lazy = new Memo<>(() -> lazyValues(d.publisher().replication()));
             r.gauges("hftfw_lazy", "lazy replicator metrics (0 when off)", "metric", lazy::get);
         }
-        if (d.proactive() != null) {
-            proactive(r, d.proactive());
-        }
-        r.counter("hftfw_config_reloads_total", "configuration reloads applied", () -> d.config().reloads());
-        r.counter("hftfw_config_rejected_total", "configuration reloads rejected", () -> d.config().rejected());
+        d.proactive().ifPresent(p -> proactive(r, p));
     }
 
     /** Alerts, policy state and decisions, migrations with their Tprop, demotions. */
@@ -152,11 +147,12 @@ final class SyncMetrics {
         r.counter(name, help, () -> f.applyAsDouble(s.get()));
     }
 
-    private static Map<String, Number> lazyValues(ReplicatorMetrics m) {
+    private static Map<String, Number> lazyValues(Replication replication) {
         Map<String, Number> v = new TreeMap<>();
-        if (m == null) {
+        if (!(replication instanceof Replication.Lazy lazy)) {
             return v;
         }
+        ReplicatorMetrics m = lazy.metrics();
         v.put("events", m.events());
         v.put("sent", m.sent());
         v.put("saved", m.saved());

@@ -1,4 +1,4 @@
-package org.hftfw.sidecar.sync;
+package org.hftfw.sync;
 
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.EventType;

@@ -1,18 +1,18 @@
-package org.hftfw.sidecar.sync;
+package org.hftfw.sync;
 
 import java.net.InetAddress;
 
 /** An address range {@code ADDRESS/PREFIX} (a bare address is a /32 or /128), as in conntrackd's {@code Address Ignore}. */
-record Cidr(InetAddress network, int prefix) {
+public record Cidr(InetAddress network, int prefix) {
 
-    Cidr {
+    public Cidr {
         int max = network.getAddress().length * 8;
         if (prefix < 0 || prefix > max) {
             throw new IllegalArgumentException("prefix /" + prefix + " out of range for " + network.getHostAddress());
         }
     }
 
-    static Cidr parse(String text) {
+    public static Cidr parse(String text) {
         String s = text.trim();
         int slash = s.indexOf('/');
         InetAddress a;
@@ -33,11 +33,11 @@ record Cidr(InetAddress network, int prefix) {
     }
 
     /** A single address. */
-    static Cidr host(InetAddress a) {
+    public static Cidr host(InetAddress a) {
         return new Cidr(a, a.getAddress().length * 8);
     }
 
-    boolean contains(InetAddress a) {
+    public boolean contains(InetAddress a) {
         byte[] n = network.getAddress();
         byte[] x = a.getAddress();
         if (n.length != x.length) {

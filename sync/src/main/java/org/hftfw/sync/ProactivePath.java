@@ -1,4 +1,4 @@
-package org.hftfw.sidecar.sync;
+package org.hftfw.sync;
 
 import java.util.List;
 import java.util.Map;
@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The proactive path inside the running replication daemon: fault predictor → policy daemon → state migrator →
- * handover hooks (hFT-FW paper §V, "Proactive: migration on errors"; the same chain as {@code hftfw demo}, here over
- * the daemon's own kernel table and FT-FW channel).
+ * handover hooks (hFT-FW paper §V, "Proactive: migration on errors"), over the node's own table and FT-FW channel; {@code hftfw demo}
+ * runs this same path on an in-memory table.
  *
  * <p>Design note. A {@link SamplingLoop} reads the fault sources every {@code predictor.interval} and hands each
  * round's alerts (also an empty round: quiet periods and timeouts advance) to the {@link PolicyDaemon}. Its orders
@@ -45,19 +45,22 @@ import org.slf4j.LoggerFactory;
  * sample whose alerts triggered the order to the order) plus the migration's own time (dump, send, ACKs, commit).
  * Time comes from the injected clock and scheduler.
  */
-final class ProactivePath implements AutoCloseable {
+public final class ProactivePath implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProactivePath.class);
     private static final int RECENT_DECISIONS = 10;
 
     /** One migration as the operator sees it: why, when ordered, how long the decision took, the migrator's report. */
-    record Migration(String reason, long orderedAtNanos, long decisionNanos, StateMigrator.Report report) {
-        long tpropNanos() {
+    public record Migration(String reason, long orderedAtNanos, long decisionNanos, StateMigrator.Report report) {
+        public long tpropNanos() {
             return decisionNanos + report.totalNanos();
         }
     }
 
     /** The last demotion: when, and the hook's failure (null when it succeeded). */
-    record Demotion(long atNanos, String reason, String failure) {}
+    public record Demotion(long atNanos, String reason, String failure) {}
+
+    /** One sampling round as an observer sees it: its alerts and the policy state before and after them. */
+    public record Round(long atNanos, List<Alert> alerts, String policyBefore, String policyAfter) {}
 
     private final ProactiveSettings settings;
     private final LongSupplier clock;
@@ -75,13 +78,14 @@ final class ProactivePath implements AutoCloseable {
     private final AtomicLong demotionsFailed = new AtomicLong();
     private final Object switchLock = new Object();
     private Decision lastSeen;
+    private volatile Consumer<Round> observer = r -> { };
     private volatile boolean replicatingAll;
     private volatile Migration pending;
     private volatile Migration last;
     private volatile Demotion lastDemotion;
 
     /**
-     * @param dump         the table to migrate (the daemon's filtered kernel dump)
+     * @param dump         the table to migrate (the node's filtered dump)
      * @param link         the FT-FW channel's bulk path
      * @param handover     commit on the backup, demote this node (normally {@code CommandHandover} from the config)
      * @param replicateAll switches the replication stage to replicate-all (true) and back
@@ -109,6 +113,12 @@ final class ProactivePath implements AutoCloseable {
         return this;
     }
 
+    /** Hands every sampling round to {@code o} (after the policy has seen it), e.g. for a console; set before start. */
+    ProactivePath observe(Consumer<Round> o) {
+        observer = Objects.requireNonNull(o);
+        return this;
+    }
+
     /**
      * Starts the sources and the sampling schedule. Each source's availability is logged once here by the sampling
      * loop ({@code fault source kmsg: UNAVAILABLE(reason)}); later changes come as INFO alerts of the predictor.
@@ -120,11 +130,6 @@ final class ProactivePath implements AutoCloseable {
                 settings.policy().initial(),
                 settings.policy().dryRun() ? " DRY-RUN (decisions are only logged)" : "",
                 describe(settings.migration().commitCommand()), describe(settings.migration().demoteCommand()));
-        if (settings.migration().commitCommand().isEmpty() && !settings.policy().dryRun()) {
-            LOG.warn("migration.commit-command is empty: a migration sends the table but nothing makes the backup "
-                    + "commit it before this node is demoted (keepalived's notify must then run 'hftfw commit', "
-                    + "after the VIPs moved: keepalived #2254)");
-        }
         sampling.start(scheduler, settings.interval());
     }
 
@@ -134,8 +139,10 @@ final class ProactivePath implements AutoCloseable {
 
     /** One sampling round: alerts to the policy (logged with their evidence by the predictor). */
     private void onRound(long now, List<Alert> alerts) {
+        String before = policy.state();
         policy.onAlerts(now, alerts);
         noteDecisions();
+        observer.accept(new Round(now, List.copyOf(alerts), before, policy.state()));
     }
 
     /** Counts the decisions taken since the last call; ends replicate-all when the policy is back where it starts. */
@@ -244,56 +251,56 @@ final class ProactivePath implements AutoCloseable {
         return d;
     }
 
-    PolicyDaemon policy() {
+    public PolicyDaemon policy() {
         return policy;
     }
 
-    Predictor predictor() {
+    public Predictor predictor() {
         return predictor;
     }
 
-    StateMigrator migrator() {
+    public StateMigrator migrator() {
         return migrator;
     }
 
-    ProactiveSettings settings() {
+    public ProactiveSettings settings() {
         return settings;
     }
 
-    Map<String, SourceSample> sources() {
+    public Map<String, SourceSample> sources() {
         return sampling.latest();
     }
 
-    boolean replicatingAll() {
+    public boolean replicatingAll() {
         return replicatingAll;
     }
 
-    Migration lastMigration() {
+    public Migration lastMigration() {
         return last;
     }
 
-    Demotion lastDemotion() {
+    public Demotion lastDemotion() {
         return lastDemotion;
     }
 
-    long decisionsTotal() {
+    public long decisionsTotal() {
         return decisionsTotal.get();
     }
 
-    long demotionsOk() {
+    public long demotionsOk() {
         return demotionsOk.get();
     }
 
-    long demotionsFailed() {
+    public long demotionsFailed() {
         return demotionsFailed.get();
     }
 
-    List<Decision> recentDecisions() {
+    public List<Decision> recentDecisions() {
         List<Decision> all = policy.decisions();
         return all.subList(Math.max(0, all.size() - RECENT_DECISIONS), all.size());
     }
 
-    long nowNanos() {
+    public long nowNanos() {
         return clock.getAsLong();
     }
 

@@ -1,4 +1,4 @@
-package org.hftfw.sidecar.sync;
+package org.hftfw.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,7 +16,7 @@ import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.TcpState;
 import org.hftfw.conntrack.Tuple;
 import org.hftfw.lazy.LazyConfig;
-import org.hftfw.lazy.LazyReplicator;
+import org.hftfw.lazy.LearnedModel;
 import org.hftfw.lazy.Mode;
 import org.junit.jupiter.api.Test;
 
@@ -92,8 +92,7 @@ class PublisherTest {
 
     @Test
     void lazyModeHoldsBackTransitionalStatesOnceLearned() {
-        LazyReplicator lazy = new LazyReplicator(LazyConfig.defaults().withMode(Mode.DROP), p.lazySink(), () -> now);
-        p.useLazy(lazy);
+        p.replicateLazily(LazyConfig.defaults().withMode(Mode.DROP), LearnedModel.empty());
         for (int i = 0; i < 10; i++) {
             shortConnection(i);
         }
@@ -105,13 +104,13 @@ class PublisherTest {
         assertTrue(learning >= 30, "replicates every change until it knows the tuple: " + learning);
         assertEquals(10, sent.size(), "once learned only TIME_WAIT is sent: " + sent);
         assertTrue(sent.stream().allMatch(s -> s.entry().tcpState() == TcpState.TIME_WAIT));
-        assertTrue(p.lazyMetrics().saved() > 0.3, "saved " + p.lazyMetrics().saved());
+        double saved = ((Replication.Lazy) p.replication()).metrics().saved();
+        assertTrue(saved > 0.3, "saved " + saved);
     }
 
     @Test
     void lazyModeDestroyIsSentForAFlowTheBackupGotFromAResync() {
-        LazyReplicator lazy = new LazyReplicator(LazyConfig.defaults(), p.lazySink(), () -> now);
-        p.useLazy(lazy);
+        p.replicateLazily(LazyConfig.defaults(), LearnedModel.empty());
         for (int i = 0; i < 10; i++) {
             shortConnection(i);
         }
@@ -127,8 +126,7 @@ class PublisherTest {
 
     @Test
     void deferredSendOlderThanAResyncIsDropped() {
-        LazyReplicator lazy = new LazyReplicator(LazyConfig.defaults().withMode(Mode.DEFER), p.lazySink(), () -> now);
-        p.useLazy(lazy);
+        p.replicateLazily(LazyConfig.defaults().withMode(Mode.DEFER), LearnedModel.empty());
         for (int i = 0; i < 10; i++) {
             shortConnection(i);
         }
@@ -146,8 +144,7 @@ class PublisherTest {
 
     @Test
     void whileAMigrationIsOrderedEveryChangeIsReplicatedAndOldDeferredSendsAreDropped() {
-        LazyReplicator lazy = new LazyReplicator(LazyConfig.defaults().withMode(Mode.DEFER), p.lazySink(), () -> now);
-        p.useLazy(lazy);
+        p.replicateLazily(LazyConfig.defaults().withMode(Mode.DEFER), LearnedModel.empty());
         for (int i = 0; i < 10; i++) {
             shortConnection(i);
         }

@@ -1,4 +1,4 @@
-package org.hftfw.sidecar.sync;
+package org.hftfw.sync;
 
 import java.net.InetAddress;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.hftfw.sidecar.metrics;
+package org.hftfw.sync;
 
 import java.util.Locale;
 import java.util.Map;

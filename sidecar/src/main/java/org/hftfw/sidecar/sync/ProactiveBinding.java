@@ -9,33 +9,15 @@ import org.hftfw.migrator.StateMigrator;
 import org.hftfw.policy.PolicyConfig;
 import org.hftfw.predictor.PredictorConfig;
 import org.hftfw.predictor.SourceRoots;
+import org.hftfw.sync.ProactiveSettings;
 
 /**
- * The proactive path's settings (sections {@code predictor}, {@code policy}, {@code migration} of the config file):
- * where the fault predictor reads, its thresholds, the policy state machine (mapped through
- * {@link PolicyConfig#fromMap}) and the state migrator with its handover hooks.
- *
- * @param enabled   run the predictor, the policy daemon and the state migrator (on a primary)
- * @param roots     where the fault sources read: the host, or a fake tree ({@code hftfw fault fake-tree})
- * @param allSources every standard source (EDAC, AER, hwmon, thermal, NIC, kernel log, machine checks, rasdaemon,
- *                  mcelog), or only the sysfs ones
- * @param interval  sampling period
- * @param predictor the predictor's thresholds
- * @param policy    the policy daemon's state machine and dampers
- * @param migration the migrator and its hooks
+ * Reads the proactive path's settings (sections {@code predictor}, {@code policy}, {@code migration} of the config
+ * file) into a {@link ProactiveSettings}: where the fault predictor reads, its thresholds, the policy state machine
+ * (mapped through {@link PolicyConfig#fromMap}) and the state migrator with its handover hooks.
  */
-record ProactiveSettings(boolean enabled, SourceRoots roots, boolean allSources, Duration interval,
-                         PredictorConfig predictor, PolicyConfig policy, Migration migration) {
-
-    /**
-     * @param commitCommand  run after the whole table is acknowledged: makes the backup commit it to its kernel table
-     *                       (e.g. {@code hftfw commit --socket ...}, {@code ssh fw2 conntrackd -c}); empty: none
-     * @param demoteCommand  run on the policy's DEMOTE order, after the commit (e.g. write a keepalived track file)
-     * @param commandTimeout a hook that runs longer is killed and the step fails
-     * @param migrator       ACK timeout and poll interval of the state migrator
-     */
-    record Migration(List<String> commitCommand, List<String> demoteCommand, Duration commandTimeout,
-                     StateMigrator.Config migrator) {}
+final class ProactiveBinding {
+    private ProactiveBinding() {}
 
     static final String DEFAULTS = """
             predictor {
@@ -156,13 +138,13 @@ record ProactiveSettings(boolean enabled, SourceRoots roots, boolean allSources,
         return PolicyConfig.defaults();
     }
 
-    private static Migration migration(SyncSettings.Reader r) {
+    private static ProactiveSettings.Migration migration(SyncSettings.Reader r) {
         List<String> commit = command(r, "migration.commit-command");
         List<String> demote = command(r, "migration.demote-command");
         Duration timeout = r.positive("migration.command-timeout");
         StateMigrator.Config m = new StateMigrator.Config(r.positive("migration.ack-timeout"),
                 r.positive("migration.poll-interval"), 5_000);
-        return new Migration(commit, demote, timeout, m);
+        return new ProactiveSettings.Migration(commit, demote, timeout, m);
     }
 
     private static List<String> command(SyncSettings.Reader r, String key) {

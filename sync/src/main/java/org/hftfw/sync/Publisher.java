@@ -1,5 +1,6 @@
-package org.hftfw.sidecar.sync;
+package org.hftfw.sync;
 
+import org.hftfw.conntrack.FlowId;
 import org.hftfw.common.InvalidConfigException;
 
 import java.util.ArrayList;
@@ -8,7 +9,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.hftfw.conntrack.ConntrackEntry;
@@ -16,20 +19,21 @@ import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.conntrack.ConntrackEventListener;
 import org.hftfw.conntrack.ConntrackException;
 import org.hftfw.conntrack.EventType;
-import org.hftfw.conntrack.Tuple;
 import org.hftfw.lazy.LazyConfig;
 import org.hftfw.lazy.LazyReplicator;
-import org.hftfw.lazy.ReplicatorMetrics;
+import org.hftfw.lazy.LearnedModel;
+import org.hftfw.lazy.ReplicationSink;
+import org.hftfw.migrator.StateMigrator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The primary's replication stage: kernel events in, FT-FW messages out.
+ * The primary's replication stage: table events in, FT-FW messages out.
  *
  * <p>Design note. Follows conntrackd's event path (conntrack-tools src/run.c {@code event_handler}, src/sync-mode.c):
- * an event passes the {@link FlowFilter}, then goes either straight to the channel (replicate every change, as
- * conntrackd does) or through the Bayes {@link LazyReplicator} (hFT-FW paper, Sect. VI), whose sink publishes what it
- * decides to send. The stage keeps the set of flows it has put on the sync link (conntrackd's internal cache, here
+ * an event passes the {@link FlowFilter}, then its {@link ReplicationMode} decides: every change goes straight to the
+ * channel (as conntrackd does), or the Bayes {@link LazyReplicator} (hFT-FW paper, Sect. VI) decides and its sink
+ * publishes what it sends. The stage keeps the set of flows it has put on the sync link (conntrackd's internal cache, here
  * only the last state sent), which gives three guarantees the lazy replicator alone does not:
  * <ul>
  *   <li>A DESTROY of a flow the backup holds is always sent, even when the replicator thinks the backup never got
@@ -38,23 +42,17 @@ import org.slf4j.LoggerFactory;
  *       flows the backup holds that are gone get a DESTROY, every live flow is bulk-sent (replicate-all for the
  *       resync: the lazy replicator has no resync hook), and a deferred send older than the resync is discarded
  *       (the resync already carried a newer state).</li>
- *   <li>A bulk send ({@code -B}, a peer's RESYNC) refreshes the set from the kernel table.</li>
+ *   <li>A bulk send ({@code -B}, a peer's RESYNC) refreshes the set from the table.</li>
  * </ul>
  * Events arrive on the table's delivery thread, {@link #tick()} on a timer thread, bulk snapshots on the channel's
  * event loop: one lock serialises them (the lazy replicator is single-threaded). Time is the injected clock, on the
  * same base as the events' {@code monotonicNanos}.
  */
-final class Publisher implements ConntrackEventListener {
+public final class Publisher implements ConntrackEventListener {
     private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
 
-    private record FlowId(Tuple original, int zone) {
-        static FlowId of(ConntrackEntry e) {
-            return new FlowId(e.original(), e.zone());
-        }
-    }
-
     /** Counters of the stage. */
-    record Stats(long events, long filtered, long published, long destroysForced, long overruns, long resyncs,
+    public record Stats(long events, long filtered, long published, long destroysForced, long overruns, long resyncs,
                  long resyncDestroys, long resyncUpdates, long staleDeferredDropped, long bulkSnapshots,
                  int backupHolds, boolean lazyActive, boolean replicateAll) {}
 
@@ -63,7 +61,7 @@ final class Publisher implements ConntrackEventListener {
     private final LongSupplier clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<FlowId, ConntrackEntry> held = new HashMap<>();
-    private LazyReplicator lazy;
+    private ReplicationMode mode = new ReplicationMode.EveryChange();
     private boolean replicateAll;
     private long resyncAtNanos = Long.MIN_VALUE;
     private long events;
@@ -83,14 +81,20 @@ final class Publisher implements ConntrackEventListener {
         this.clock = clock;
     }
 
-    /**
-     * Replicates through a lazy replicator from now on (null: every change). The replicator must have been built
-     * with {@link #lazySink()} as its sink.
-     */
-    void useLazy(LazyReplicator replicator) {
+    /** Replicates every change from now on. */
+    void replicateEveryChange() {
+        use(new ReplicationMode.EveryChange());
+    }
+
+    /** Replicates through a lazy replicator from now on, starting from {@code model}, on this stage's clock. */
+    void replicateLazily(LazyConfig config, LearnedModel model) {
+        use(new ReplicationMode.Lazy(new LazyReplicator(config, lazySink(), clock, model)));
+    }
+
+    private void use(ReplicationMode next) {
         lock.lock();
         try {
-            lazy = replicator;
+            mode = next;
         } finally {
             lock.unlock();
         }
@@ -100,14 +104,14 @@ final class Publisher implements ConntrackEventListener {
      * Holds live replication still while a migration dumps the table and queues it (see
      * {@link org.hftfw.migrator.StateMigrator.Quiesce}): no live change is published between the dump and the
      * queueing of its snapshot, so a snapshot never overwrites a newer change on the link. Events keep queueing in
-     * the kernel's event socket meanwhile. The daemon combines it with the event subscription's
-     * {@code whileQuiet}, which first delivers the events the kernel queued before the dump, so none of them can
+     * the table's event queue (the kernel's event socket) meanwhile. The node combines it with the event
+     * subscription's {@code whileQuiet}, which first delivers the events queued before the dump, so none of them can
      * carry an older state than the dump read after it.
      */
-    org.hftfw.migrator.StateMigrator.Quiesce quiesce() {
-        return new org.hftfw.migrator.StateMigrator.Quiesce() {
+    StateMigrator.Quiesce quiesce() {
+        return new StateMigrator.Quiesce() {
             @Override
-            public <T> T whileQuiet(java.util.concurrent.Callable<T> step) throws Exception {
+            public <T> T whileQuiet(Callable<T> step) throws Exception {
                 lock.lock();
                 try {
                     return step.call();
@@ -118,8 +122,8 @@ final class Publisher implements ConntrackEventListener {
         };
     }
 
-    /** The sink to build a lazy replicator with: its decisions are published by this stage. */
-    org.hftfw.lazy.ReplicationSink lazySink() {
+    /** The sink of this stage's lazy replicator: its decisions are published here. */
+    private ReplicationSink lazySink() {
         return (event, atNanos) -> {
             if (replicateAll) {
                 return;                                     // already sent directly (replicate-all while migrating)
@@ -146,17 +150,12 @@ final class Publisher implements ConntrackEventListener {
         lock.lock();
         try {
             events++;
-            if (lazy == null) {
+            // the mode always sees the change (a lazy replicator keeps learning while every change is replicated)
+            if (mode.sendsNow(e) || replicateAll) {
                 send(e.type(), e.entry());
                 return;
             }
-            if (replicateAll) {
-                lazy.onEvent(e);                            // keeps learning; its sends are suppressed
-                send(e.type(), e.entry());
-                return;
-            }
-            lazy.onEvent(e);
-            if (e.type() == EventType.DESTROY && held.containsKey(FlowId.of(e.entry()))) {
+            if (e.type() == EventType.DESTROY && held.containsKey(e.entry().flowId())) {
                 destroysForced++;
                 send(EventType.DESTROY, e.entry());
             }
@@ -166,7 +165,7 @@ final class Publisher implements ConntrackEventListener {
     }
 
     private void send(EventType type, ConntrackEntry entry) {
-        FlowId id = FlowId.of(entry);
+        FlowId id = entry.flowId();
         if (type == EventType.DESTROY) {
             held.remove(id);
         } else {
@@ -199,9 +198,7 @@ final class Publisher implements ConntrackEventListener {
     void tick() {
         lock.lock();
         try {
-            if (lazy != null) {
-                lazy.tick();
-            }
+            mode.tick();
         } finally {
             lock.unlock();
         }
@@ -229,7 +226,7 @@ final class Publisher implements ConntrackEventListener {
             Map<FlowId, ConntrackEntry> now = new HashMap<>();
             for (ConntrackEntry e : table) {
                 if (filter.accepts(e)) {
-                    now.put(FlowId.of(e), e);
+                    now.put(e.flowId(), e);
                 }
             }
             List<ConntrackEntry> gone = new ArrayList<>();
@@ -255,16 +252,16 @@ final class Publisher implements ConntrackEventListener {
 
     @Override
     public void onError(ConntrackException error) {
-        LOG.error("kernel event subscription failed, the primary no longer replicates: {}", error.getMessage());
+        LOG.error("conntrack event subscription failed, the primary no longer replicates: {}", error.getMessage());
     }
 
     /**
      * The filtered table for a bulk send (the channel's resync source); the flows become "held by the backup".
      * Called on the channel's event loop.
      */
-    Collection<ConntrackEntry> bulkSnapshot(Collection<ConntrackEntry> kernelTable) {
-        List<ConntrackEntry> accepted = new ArrayList<>(kernelTable.size());
-        for (ConntrackEntry e : kernelTable) {
+    Collection<ConntrackEntry> bulkSnapshot(Collection<ConntrackEntry> table) {
+        List<ConntrackEntry> accepted = new ArrayList<>(table.size());
+        for (ConntrackEntry e : table) {
             if (filter.accepts(e)) {
                 accepted.add(e);
             }
@@ -274,7 +271,7 @@ final class Publisher implements ConntrackEventListener {
             bulkSnapshots++;
             Set<FlowId> seen = new HashSet<>();
             for (ConntrackEntry e : accepted) {
-                FlowId id = FlowId.of(e);
+                FlowId id = e.flowId();
                 seen.add(id);
                 held.put(id, e);
             }
@@ -295,53 +292,48 @@ final class Publisher implements ConntrackEventListener {
         }
     }
 
-    /** Applies a new lazy configuration; throws the replicator's InvalidConfigException and keeps the old one. */
+    /**
+     * Applies a new lazy configuration; throws the replicator's InvalidConfigException and keeps the old one.
+     * Only while lazy replication is on.
+     */
     void reconfigureLazy(LazyConfig config) {
         lock.lock();
         try {
-            if (lazy != null) {
-                lazy.reconfigure(config);
+            if (!(mode instanceof ReplicationMode.Lazy lazy)) {
+                throw new IllegalStateException("lazy replication is off");
             }
+            lazy.reconfigure(config);
         } finally {
             lock.unlock();
         }
     }
 
-    /** The lazy replicator's metrics, or null when every change is replicated. */
-    ReplicatorMetrics lazyMetrics() {
+    /** What the lazy replicator has learned (to save the model file); empty when every change is replicated. */
+    Optional<LearnedModel> lazySnapshot() {
         lock.lock();
         try {
-            return lazy == null ? null : lazy.metrics();
+            return mode instanceof ReplicationMode.Lazy lazy ? Optional.of(lazy.snapshot()) : Optional.empty();
         } finally {
             lock.unlock();
         }
     }
 
-    /** The lazy replicator's settings in force, or null when every change is replicated. */
-    LazyConfig lazyConfig() {
+    /** How this stage replicates now: every change, or lazily with the replicator's settings and metrics. */
+    public Replication replication() {
         lock.lock();
         try {
-            return lazy == null ? null : lazy.config();
+            return mode.status();
         } finally {
             lock.unlock();
         }
     }
 
-    /** What the lazy replicator has learned, or null (to save the model file). */
-    org.hftfw.lazy.LearnedModel lazySnapshot() {
-        lock.lock();
-        try {
-            return lazy == null ? null : lazy.snapshot();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    Stats stats() {
+    public Stats stats() {
         lock.lock();
         try {
             return new Stats(events, filtered, published, destroysForced, overruns, resyncs, resyncDestroys,
-                    resyncUpdates, staleDeferredDropped, bulkSnapshots, held.size(), lazy != null, replicateAll);
+                    resyncUpdates, staleDeferredDropped, bulkSnapshots, held.size(), mode instanceof ReplicationMode.Lazy,
+                    replicateAll);
         } finally {
             lock.unlock();
         }

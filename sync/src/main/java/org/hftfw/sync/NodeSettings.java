@@ -1,0 +1,89 @@
+package org.hftfw.sync;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.hftfw.ftfw.FtfwConfig;
+import org.hftfw.lazy.LazyConfig;
+
+/**
+ * What a sync node needs to know, as plain values: the binding that reads them (the sidecar's HOCON file) has
+ * validated them and named every bad key. The event socket, the control socket and the metrics endpoint are the
+ * process's business, not the node's, and are not here.
+ *
+ * @param link      the FT-FW sync link (conntrackd's {@code Sync { Mode FTFW ... UDP ... }})
+ * @param lazy      the Bayes lazy replicator
+ * @param filter    which flows are replicated (conntrackd's {@code Filter})
+ * @param proactive the proactive path: fault predictor, policy daemon, state migrator and its hooks
+ */
+public record NodeSettings(Link link, Lazy lazy, Filter filter, ProactiveSettings proactive) {
+
+    public NodeSettings {
+        Objects.requireNonNull(link, "link");
+        Objects.requireNonNull(lazy, "lazy");
+        Objects.requireNonNull(filter, "filter");
+        Objects.requireNonNull(proactive, "proactive");
+    }
+
+    /**
+     * @param local             our address on the sync link ({@code IPv4_address}) and the port we receive on
+     * @param peer              the peer's address ({@code IPv4_Destination_Address}) and port
+     * @param iface             the sync interface, used to find the MTU when {@code mtu = auto}; may be empty
+     * @param mtu               the sync link's MTU, or 0 for "read it from {@code iface}"
+     * @param ackWindow         {@code ACKWindowSize}
+     * @param aliveInterval     send ALIVE after this much silence
+     * @param resendQueueSize   {@code ResendQueueSize}
+     * @param txQueueSize       bound of the transmit queue
+     * @param maxBurst          messages per transmit run
+     * @param socketBuffer      UDP socket buffers ({@code SndSocketBuffer}/{@code RcvSocketBuffer})
+     * @param tcpWindowTracking {@code TCPWindowTracking}
+     * @param commitBatch       entries per batched create when committing
+     * @param ackDelay          early ACK of received data when the window has not filled (0: conntrackd's behaviour)
+     */
+    public record Link(InetSocketAddress local, InetSocketAddress peer, String iface, int mtu, int ackWindow,
+                       Duration aliveInterval, int resendQueueSize, int txQueueSize, int maxBurst, int socketBuffer,
+                       boolean tcpWindowTracking, int commitBatch, Duration ackDelay) {
+
+        /** The link of an FT-FW channel configuration (its MTU fixed, no interface to read it from). */
+        public static Link of(FtfwConfig c) {
+            return new Link(c.bind(), c.peer(), "", c.mtu(), c.ackWindow(), c.aliveInterval(), c.resendQueueSize(),
+                    c.txQueueSize(), c.maxBurst(), c.socketBuffer(), c.tcpWindowTracking(), c.commitBatch(),
+                    c.ackDelay());
+        }
+
+        /** The FT-FW channel configuration, with the MTU resolved. */
+        public FtfwConfig ftfw(int resolvedMtu) {
+            return FtfwConfig.builder(local, peer).mtu(resolvedMtu).ackWindow(ackWindow).aliveInterval(aliveInterval)
+                    .resendQueueSize(resendQueueSize).txQueueSize(txQueueSize).maxBurst(maxBurst)
+                    .socketBuffer(socketBuffer).tcpWindowTracking(tcpWindowTracking).commitBatch(commitBatch)
+                    .ackDelay(ackDelay).build();
+        }
+    }
+
+    /**
+     * @param enabled    replicate through the lazy replicator (false: replicate every change, as conntrackd does)
+     * @param config     the replicator's settings
+     * @param modelFile  knowledge to start from (and to save on exit when {@code saveOnExit}); null for none
+     * @param saveOnExit write what was learned to {@code modelFile} on a clean shutdown
+     * @param tick       how often deferred sends and deadlines are swept
+     */
+    public record Lazy(boolean enabled, LazyConfig config, Path modelFile, boolean saveOnExit, Duration tick) {}
+
+    /**
+     * @param ignoreSyncAddresses  ignore flows of the sync link's own addresses
+     * @param ignoreLocalAddresses ignore flows of the firewall's own addresses (found at start)
+     * @param ignore               further address ranges to ignore
+     * @param protocols            L4 protocols to replicate; empty: all
+     */
+    public record Filter(boolean ignoreSyncAddresses, boolean ignoreLocalAddresses, List<Cidr> ignore,
+                         Set<Integer> protocols) {
+
+        /** Replicates every flow: for a table that is not this host's (a replayed capture). */
+        public static Filter acceptAll() {
+            return new Filter(false, false, List.of(), Set.of());
+        }
+    }
+}

@@ -1,0 +1,361 @@
+package org.hftfw.sync;
+
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.hftfw.conntrack.ConntrackTable;
+import org.hftfw.conntrack.IpProto;
+import org.hftfw.ftfw.FtfwChannel;
+import org.hftfw.ftfw.FtfwConfig;
+import org.hftfw.migrator.CommandHandover;
+import org.hftfw.migrator.FtfwBulkLink;
+import org.hftfw.migrator.StateMigrator;
+import org.hftfw.predictor.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node of a firewall cluster's sync: a conntrack table, an FT-FW channel to the peer, the {@link Publisher} with
+ * its internal cache between them, and (on a primary) the {@link ProactivePath}. The same node runs on the kernel's
+ * table ({@code hftfw sync}) and on an in-memory table ({@code hftfw demo}, tests): the caller opens the table, this
+ * class wires the rest and owns it until {@link #close()}.
+ *
+ * <p>Design note. It plays conntrackd's role in FTFW mode (conntrack-tools src/run.c, src/sync-mode.c,
+ * src/sync-ftfw.c). A primary subscribes to the table's events and replicates them through the publisher; it answers
+ * the peer's RESYNC and {@code bulk} with a filtered dump of the table. A backup keeps the peer's states in the
+ * channel's external cache and commits them to its table on request ({@code commit}, conntrackd {@code -c}).
+ * {@code both} does each, as a conntrackd node does. The sync socket, the MTU lookup and the local-address discovery
+ * run in the caller's {@link Namespace}. Two clocks: the node's (the proactive path, commit timing, uptime) and the
+ * time base of the table's events (the publisher and the lazy replicator compare against event stamps); they are the
+ * same clock except when a replay stamps events with recorded time.
+ */
+public final class SyncNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SyncNode.class);
+
+    /** What the node does. */
+    public enum Role {
+        PRIMARY, BACKUP, BOTH;
+
+        /** True when the node replicates its own table. */
+        public boolean publishes() {
+            return this != BACKUP;
+        }
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** The outcome of the last commit, for {@code stats}. */
+    public record CommitSummary(ConntrackTable.BatchResult result, long millis) {}
+
+    private final Role role;
+    private final NodeSettings settings;
+    private final ConntrackTable table;
+    private final LongSupplier clock;
+    private final LongSupplier eventClock;
+    private final Namespace namespace;
+    private final Scheduler scheduler;
+    private final StateMigrator.Handover handover;
+    private final Consumer<ProactivePath.Round> rounds;
+    private final long startNanos;
+    private final ModelStore models = new ModelStore();
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private FtfwConfig ftfwConfig;
+    private FtfwChannel channel;
+    private Publisher publisher;
+    private ConntrackTable.EventSubscription subscription;
+    private AutoCloseable lazyTicks;
+    private ProactivePath proactive;
+    private Reload reload;
+    private volatile CommitSummary lastCommit;
+
+    private SyncNode(Builder b) {
+        this.role = b.role;
+        this.settings = b.settings;
+        this.table = b.table;
+        this.clock = b.clock;
+        this.eventClock = b.eventClock != null ? b.eventClock : b.clock;
+        this.namespace = b.namespace;
+        this.scheduler = b.scheduler;
+        this.handover = b.handover;
+        this.rounds = b.rounds;
+        this.startNanos = clock.getAsLong();
+    }
+
+    /** A node of {@code role} over {@code table}, which the caller opened and closes after the node. */
+    public static Builder builder(Role role, NodeSettings settings, ConntrackTable table) {
+        return new Builder(role, settings, table);
+    }
+
+    /** How to start a node; everything but the role, the settings and the table has a default. */
+    public static final class Builder {
+        private final Role role;
+        private final NodeSettings settings;
+        private final ConntrackTable table;
+        private LongSupplier clock = System::nanoTime;
+        private LongSupplier eventClock;
+        private Namespace namespace = Namespace.current();
+        private Scheduler scheduler;
+        private StateMigrator.Handover handover;
+        private Consumer<ProactivePath.Round> rounds = r -> { };
+
+        private Builder(Role role, NodeSettings settings, ConntrackTable table) {
+            this.role = Objects.requireNonNull(role);
+            this.settings = Objects.requireNonNull(settings);
+            this.table = Objects.requireNonNull(table);
+        }
+
+        /** The node's monotonic clock (default {@code System::nanoTime}). */
+        public Builder clock(LongSupplier c) {
+            clock = Objects.requireNonNull(c);
+            return this;
+        }
+
+        /** The time base of the table's event stamps, when it is not the node's clock (a replay on recorded time). */
+        public Builder eventClock(LongSupplier c) {
+            eventClock = Objects.requireNonNull(c);
+            return this;
+        }
+
+        /** Where the sync socket lives and the MTU and local addresses are read (default: the caller's namespace). */
+        public Builder namespace(Namespace ns) {
+            namespace = Objects.requireNonNull(ns);
+            return this;
+        }
+
+        /** Runs the lazy replicator's sweeps and the predictor's rounds (default: a daemon thread for each). */
+        public Builder scheduler(Scheduler s) {
+            scheduler = Objects.requireNonNull(s);
+            return this;
+        }
+
+        /** Commits on the backup and demotes this node (default: the configured migration hook commands). */
+        public Builder handover(StateMigrator.Handover h) {
+            handover = Objects.requireNonNull(h);
+            return this;
+        }
+
+        /** Sees every round of the proactive path's sampling (a console's view of alerts and policy changes). */
+        public Builder onProactiveRound(Consumer<ProactivePath.Round> o) {
+            rounds = Objects.requireNonNull(o);
+            return this;
+        }
+
+        /** Starts the node. On failure everything already opened is closed again; the table stays open. */
+        public SyncNode start() throws InterruptedException {
+            SyncNode n = new SyncNode(this);
+            try {
+                n.open();
+            } catch (InterruptedException | RuntimeException e) {
+                n.close();
+                throw e;
+            }
+            return n;
+        }
+    }
+
+    private void open() throws InterruptedException {
+        NodeSettings s = settings;
+        int mtu = s.link().mtu() > 0 ? s.link().mtu() : namespace.call(() -> interfaceMtu(s.link().iface()));
+        ftfwConfig = s.link().ftfw(mtu);
+        FlowFilter filter = new FlowFilter(ignoreList(s), s.filter().protocols());
+        publisher = new Publisher(filter, (type, entry) -> channel.publish(type, entry), eventClock);
+        FtfwChannel.Builder b = FtfwChannel.builder(ftfwConfig);
+        if (role.publishes()) {
+            b.resyncSource(() -> publisher.bulkSnapshot(table.list()));
+        } else {
+            b.resyncSource(List::of);
+        }
+        Callable<FtfwChannel> startChannel = b::start;
+        channel = namespace.call(startChannel);
+        resources.add(channel);
+        reload = new Reload(role, s, publisher, models);
+
+        if (role.publishes()) {
+            if (s.lazy().enabled()) {
+                publisher.replicateLazily(s.lazy().config(), models.load(s.lazy().modelFile()));
+            }
+            lazyTicks = scheduler("hftfw-lazy-tick").every(s.lazy().tick(), this::tickSafely);
+            subscription = table.subscribe(publisher);
+        }
+        if (s.proactive().enabled()) {
+            if (role.publishes()) {
+                startProactive(s.proactive());
+            } else {
+                LOG.warn("predictor.enabled is ignored on a backup: it has no table to migrate (run as primary or "
+                        + "both)");
+            }
+        }
+        LOG.info("hftfw sync {} running: FT-FW {} -> {} (mtu {}), lazy {}, filter ignores {}, protocols {}",
+                role.label(), ftfwConfig.bind(), ftfwConfig.peer(), mtu,
+                role.publishes() ? publisher.replication().describe() : "off", filter.ignoreList(),
+                s.filter().protocols().isEmpty() ? "all"
+                        : s.filter().protocols().stream().map(IpProto::name).sorted().toList());
+    }
+
+    private Scheduler scheduler(String threadName) {
+        return scheduler != null ? scheduler : Scheduler.daemon(threadName);
+    }
+
+    /** The proactive path over this node's table (filtered, as a bulk send) and FT-FW channel. */
+    private void startProactive(ProactiveSettings p) {
+        ProactiveSettings.Migration m = p.migration();
+        StateMigrator.Handover h = handover;
+        if (h == null) {
+            h = new CommandHandover(m.commitCommand(), m.demoteCommand(), m.commandTimeout());
+            if (m.commitCommand().isEmpty() && !p.policy().dryRun()) {
+                LOG.warn("migration.commit-command is empty: a migration sends the table but nothing makes the backup "
+                        + "commit it before this node is demoted (keepalived's notify must then run 'hftfw commit', "
+                        + "after the VIPs moved: keepalived #2254)");
+            }
+        }
+        proactive = new ProactivePath(p, () -> new ArrayList<>(publisher.bulkSnapshot(table.list())),
+                new FtfwBulkLink(channel), h, publisher::replicateAll, clock, StateMigrator.Pause.sleeping())
+                .quiesce(new StateMigrator.Quiesce() {
+                    // deliver what the table already queued, then hold the event delivery and the publisher
+                    // (deferred sends, bulk commands) still while the migrator dumps and queues the table
+                    @Override
+                    public <T> T whileQuiet(Callable<T> step) throws Exception {
+                        return subscription.whileQuiet(() -> publisher.quiesce().whileQuiet(step));
+                    }
+                })
+                .observe(rounds);
+        resources.add(proactive);
+        proactive.start(scheduler("hftfw-predictor"));
+    }
+
+    private void tickSafely() {
+        try {
+            publisher.tick();
+        } catch (RuntimeException e) {
+            LOG.warn("lazy replicator tick failed", e);
+        }
+    }
+
+    private static int interfaceMtu(String iface) throws SocketException {
+        NetworkInterface ni = NetworkInterface.getByName(iface);
+        if (ni == null) {
+            throw new IllegalStateException("sync.interface '" + iface + "' does not exist (needed for sync.mtu = auto)");
+        }
+        return ni.getMTU();
+    }
+
+    /** The address filter: the configured ranges, the sync link's addresses, the firewall's own addresses. */
+    private List<Cidr> ignoreList(NodeSettings s) throws InterruptedException {
+        List<Cidr> ignore = new ArrayList<>(s.filter().ignore());
+        if (s.filter().ignoreSyncAddresses()) {
+            ignore.add(Cidr.host(s.link().local().getAddress()));
+            ignore.add(Cidr.host(s.link().peer().getAddress()));
+        }
+        if (s.filter().ignoreLocalAddresses()) {
+            Callable<List<InetAddress>> read = LocalAddresses::read;
+            for (InetAddress a : namespace.call(read)) {
+                Cidr c = Cidr.host(a);
+                if (!ignore.contains(c)) {
+                    ignore.add(c);
+                }
+            }
+        }
+        return List.copyOf(ignore);
+    }
+
+    /** Commits the external cache (the peer's replicated flows) to this node's table, in batches. */
+    CommitSummary commit() {
+        long t0 = clock.getAsLong();
+        ConntrackTable.BatchResult r = channel.externalCache().commit(table);
+        CommitSummary c = new CommitSummary(r, (clock.getAsLong() - t0) / 1_000_000);
+        lastCommit = c;
+        return c;
+    }
+
+    /** Applies reloaded settings: the lazy replicator's take effect now; the rest needs a restart. */
+    public void reload(NodeSettings next) {
+        reload.apply(next);
+    }
+
+    /** Registers the node's metrics (FT-FW, caches, replication, event source, proactive path) on {@code r}. */
+    public void registerMetrics(MetricsRegistry r) {
+        NodeMetrics.register(r, this);
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    /** The settings the node started with. */
+    public NodeSettings settings() {
+        return settings;
+    }
+
+    public FtfwConfig ftfwConfig() {
+        return ftfwConfig;
+    }
+
+    public FtfwChannel channel() {
+        return channel;
+    }
+
+    public ConntrackTable table() {
+        return table;
+    }
+
+    public Publisher publisher() {
+        return publisher;
+    }
+
+    /** The proactive path, when it runs here (enabled, on a primary or both). */
+    public Optional<ProactivePath> proactive() {
+        return Optional.ofNullable(proactive);
+    }
+
+    /** How the lazy replicator's model file was loaded: {@code none}, {@code loaded …}, {@code missing …}, … */
+    public String modelStatus() {
+        return models.status();
+    }
+
+    /** The last commit, or null before the first. */
+    public CommitSummary lastCommit() {
+        return lastCommit;
+    }
+
+    Duration uptime() {
+        return Duration.ofNanos(clock.getAsLong() - startNanos);
+    }
+
+    /** Stops replicating, saves the lazy model when configured, closes the channel and the proactive path. */
+    @Override
+    public void close() {
+        if (subscription != null) {
+            subscription.close();
+        }
+        if (lazyTicks != null) {
+            try {
+                lazyTicks.close();
+            } catch (Exception e) {
+                LOG.warn("stopping the lazy replicator's sweeps: {}", e.getMessage());
+            }
+        }
+        NodeSettings.Lazy l = reload == null ? settings.lazy() : reload.lazy();
+        if (publisher != null && l.saveOnExit() && l.modelFile() != null) {
+            publisher.lazySnapshot().ifPresent(m -> models.save(m, l.modelFile()));
+        }
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("closing {}: {}", resources.get(i).getClass().getSimpleName(), e.getMessage());
+            }
+        }
+        resources.clear();
+    }
+}

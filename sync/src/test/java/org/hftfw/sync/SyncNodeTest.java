@@ -1,0 +1,185 @@
+package org.hftfw.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.IpProto;
+import org.hftfw.conntrack.Status;
+import org.hftfw.conntrack.TcpState;
+import org.hftfw.conntrack.Tuple;
+import org.hftfw.conntrack.memory.InMemoryConntrackTable;
+import org.hftfw.ftfw.FtfwConfig;
+import org.hftfw.lazy.LazyConfig;
+import org.hftfw.migrator.StateMigrator;
+import org.hftfw.policy.PolicyConfig;
+import org.hftfw.predictor.FakeSysfs;
+import org.hftfw.predictor.PredictorConfig;
+import org.hftfw.predictor.Scheduler;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two nodes on in-memory tables over loopback FT-FW, the code {@code hftfw sync} runs on the kernel's table: the
+ * primary replicates (filtered), the backup commits on command, the commands answer as on the control socket, and a
+ * migration ordered while the primary's table changes from another thread completes (the quiesce of an in-memory
+ * table takes the same locks in the same order as the traffic).
+ */
+class SyncNodeTest {
+    private static final Scheduler NO_ROUNDS = (period, task) -> () -> { };
+
+    private final InMemoryConntrackTable primaryTable = table();
+    private final InMemoryConntrackTable backupTable = table();
+    private SyncNode backup;
+    private SyncNode primary;
+
+    @TempDir
+    Path dir;
+
+    private static InMemoryConntrackTable table() {
+        return InMemoryConntrackTable.create(System::nanoTime, () -> System.currentTimeMillis() * 1000);
+    }
+
+    private static ConntrackEntry flow(String src, int sport) {
+        Tuple t = Tuple.ports(InetAddress.ofLiteral(src), InetAddress.ofLiteral("10.241.0.1"), IpProto.TCP, sport, 443);
+        return ConntrackEntry.builder(t).tcpState(TcpState.ESTABLISHED).status(Status.SEEN_REPLY | Status.ASSURED)
+                .timeout(600).build();
+    }
+
+    private static InetSocketAddress freeLoopbackPort() throws IOException {
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            return new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort());
+        }
+    }
+
+    private static NodeSettings settings(InetSocketAddress self, InetSocketAddress peer, NodeSettings.Filter filter,
+                                         ProactiveSettings proactive) {
+        return new NodeSettings(NodeSettings.Link.of(FtfwConfig.of(self, peer)),
+                new NodeSettings.Lazy(false, LazyConfig.defaults(), null, false, Duration.ofMillis(20)), filter,
+                proactive);
+    }
+
+    private void start(NodeSettings.Filter filter, ProactiveSettings proactive, StateMigrator.Handover handover)
+            throws Exception {
+        InetSocketAddress p = freeLoopbackPort();
+        InetSocketAddress b = freeLoopbackPort();
+        backup = SyncNode.builder(SyncNode.Role.BACKUP, settings(b, p, NodeSettings.Filter.acceptAll(),
+                ProactiveSettings.disabled()), backupTable).start();
+        SyncNode.Builder pb = SyncNode.builder(SyncNode.Role.PRIMARY, settings(p, b, filter, proactive), primaryTable)
+                .scheduler(NO_ROUNDS);
+        primary = (handover == null ? pb : pb.handover(handover)).start();
+    }
+
+    private static void await(String what, BooleanSupplier done) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!done.getAsBoolean()) {
+            assertTrue(System.nanoTime() < end, "timed out waiting until " + what);
+            Thread.sleep(5);
+        }
+    }
+
+    @AfterEach
+    void close() {
+        for (AutoCloseable c : new AutoCloseable[] {primary, backup, primaryTable, backupTable}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    @Test
+    void primaryReplicatesFilteredChangesAndTheBackupCommitsOnCommand() throws Exception {
+        start(new NodeSettings.Filter(false, false, List.of(Cidr.parse("10.249.0.0/16")), Set.of()),
+                ProactiveSettings.disabled(), null);
+        primaryTable.create(flow("10.240.0.1", 1000));
+        primaryTable.create(flow("10.240.0.2", 1000));
+        primaryTable.create(flow("10.249.0.1", 1000));                 // in the ignore list
+        await("the backup's external cache holds the two accepted flows",
+                () -> backup.channel().externalCache().size() == 2);
+
+        NodeCommands backupCommands = new NodeCommands(backup, () -> "config: the process's line\n");
+        Reply commit = backupCommands.handle("commit");
+        assertTrue(commit.ok(), commit.text());
+        assertTrue(commit.text().startsWith("committed 2 flows from the external cache in "), commit.text());
+        assertEquals(2, backupTable.size());
+        assertEquals(2, backup.lastCommit().result().created());
+
+        Reply stats = new NodeCommands(primary, () -> "").handle("stats");
+        assertTrue(stats.text().contains("2 flows held by the backup"), stats.text());
+        assertTrue(stats.text().contains("1 filtered (1 by address, 0 by protocol)"), stats.text());
+        assertTrue(stats.text().contains("lazy replicator: off"), stats.text());
+        assertTrue(backupCommands.handle("stats").text().endsWith("config: the process's line\n"),
+                "the process adds its own lines to stats");
+
+        assertFalse(backupCommands.handle("bulk").ok(), "a backup has no table to bulk-send");
+        Reply policy = backupCommands.handle("policy status");
+        assertFalse(policy.ok());
+        assertTrue(policy.text().contains("the proactive path is not running here"), policy.text());
+        assertFalse(backupCommands.handle("reboot").ok());
+        Reply flush = new NodeCommands(primary, () -> "").handle("flush");
+        assertTrue(flush.text().endsWith("the internal cache (2 flows)"), flush.text());
+    }
+
+    @Test
+    void aMigrationOrderedWhileTheTableChangesCompletesWithEveryFlow() throws Exception {
+        FakeSysfs tree = FakeSysfs.create(dir.resolve("tree")).edacController(0, 1);
+        ProactiveSettings proactive = new ProactiveSettings(true, tree.roots(), false, Duration.ofHours(1),
+                PredictorConfig.defaults(), PolicyConfig.defaults(), ProactiveSettings.Migration.noHooks());
+        CountDownLatch demoted = new CountDownLatch(1);
+        StateMigrator.Handover handover = new StateMigrator.Handover() {
+            @Override
+            public void commitOnBackup() {
+                new NodeCommands(backup, () -> "").handle("commit");
+            }
+
+            @Override
+            public void demoteSelf() {
+                demoted.countDown();
+            }
+        };
+        start(NodeSettings.Filter.acceptAll(), proactive, handover);
+        for (int i = 0; i < 200; i++) {
+            primaryTable.create(flow("10.240.1." + (1 + i % 200), 2000 + i));
+        }
+        CountDownLatch trafficRuns = new CountDownLatch(1);
+        Thread traffic = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < 20_000; i++) {                          // a burst the migration's dump falls into
+                ConntrackEntry e = flow("10.240.2.1", 10_000 + i % 5_000);
+                primaryTable.create(e);
+                primaryTable.delete(e.original(), e.zone());
+                if (i == 100) {
+                    trafficRuns.countDown();
+                }
+            }
+        });
+        try {
+            assertTrue(trafficRuns.await(10, TimeUnit.SECONDS));
+            Reply order = new NodeCommands(primary, () -> "").handle("migrate now drill");
+            assertTrue(order.ok(), order.text());
+            assertTrue(demoted.await(20, TimeUnit.SECONDS), "the migration handed over");
+        } finally {
+            traffic.join(20_000);
+        }
+        ProactivePath.Migration m = primary.proactive().orElseThrow().lastMigration();
+        assertTrue(m.report().handedOver() && m.report().allAcknowledged(), m.report().describe());
+        assertTrue(m.report().entries() >= 200, m.report().describe());
+        assertTrue(backupTable.size() >= 200, "the backup committed the migrated table: " + backupTable.size());
+    }
+}
