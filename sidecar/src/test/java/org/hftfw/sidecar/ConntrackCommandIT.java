@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.hftfw.conntrack.lab.LabAssumptions;
 import org.hftfw.conntrack.lab.NetnsLab;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -42,8 +43,8 @@ class ConntrackCommandIT {
 
     @Test
     void dumpPrintsWhatConntrackListsAndWatchSeesNewEntries() throws Exception {
-        NetnsLab.assumeAvailable();
-        NetnsLab.assumeBinary("conntrack");
+        LabAssumptions.assumeAvailable();
+        LabAssumptions.assumeBinary("conntrack");
         try (NetnsLab lab = new NetnsLab("hcli")) {
             NetnsLab.Netns ns = lab.netns("fw");
             ns.exec("conntrack", "-I", "-p", "tcp", "-s", "10.231.0.1", "-d", "10.231.0.2", "--sport", "40000",
@@ -80,8 +81,8 @@ class ConntrackCommandIT {
 
     @Test
     void withoutCapNetAdminItSaysSoInOneLine() throws Exception {
-        NetnsLab.assumeAvailable();
-        NetnsLab.assumeBinary("setpriv");
+        LabAssumptions.assumeAvailable();
+        LabAssumptions.assumeBinary("setpriv");
         Run r = hftfw(List.of("setpriv", "--bounding-set=-net_admin"), "conntrack", "dump");
         assertEquals(1, r.exit());
         assertTrue(r.err().startsWith("hftfw: permission denied:"), r.err());
@@ -91,7 +92,7 @@ class ConntrackCommandIT {
 
     @Test
     void unknownNamespaceIsAUserError() throws Exception {
-        NetnsLab.assumeAvailable();
+        LabAssumptions.assumeAvailable();
         Run r = hftfw(List.of(), "conntrack", "dump", "--netns", "hcli-does-not-exist");
         assertEquals(1, r.exit());
         assertEquals("hftfw: no network namespace named 'hcli-does-not-exist' (/var/run/netns/hcli-does-not-exist)",

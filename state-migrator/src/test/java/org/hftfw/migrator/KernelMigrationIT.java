@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import org.hftfw.conntrack.lab.NetnsLab;
+import org.hftfw.conntrack.lab.LabAssumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +14,7 @@ class KernelMigrationIT {
 
     @Test
     void wholeKernelTableReachesTheBackupKernelTable() throws Exception {
-        NetnsLab.assumeAvailable();
+        LabAssumptions.assumeAvailable();
         List<MigrationBench.Round> rounds = MigrationBench.measure(3_000, 1, 0, false);
         assertEquals(1, rounds.size());
         assertEquals(3_000, rounds.getFirst().inBackup(), rounds.getFirst().line());
@@ -22,7 +22,7 @@ class KernelMigrationIT {
 
     @Test
     void migrationCompletesOverALossySyncLink() throws Exception {
-        NetnsLab.assumeAvailable();
+        LabAssumptions.assumeAvailable();
         List<MigrationBench.Round> rounds = MigrationBench.measure(2_000, 1, 10, false);
         assertEquals(2_000, rounds.getFirst().inBackup(), rounds.getFirst().line());
         assertTrue(rounds.getFirst().totalNanos() > 0);

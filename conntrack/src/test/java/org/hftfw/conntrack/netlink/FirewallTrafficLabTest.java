@@ -7,6 +7,7 @@ import org.hftfw.conntrack.ConntrackText;
 import org.hftfw.conntrack.EventType;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.lab.FirewallTopology;
+import org.hftfw.conntrack.lab.LabAssumptions;
 import org.hftfw.conntrack.lab.NetnsLab;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,9 +51,9 @@ class FirewallTrafficLabTest {
 
     @BeforeAll
     static void setUp() {
-        NetnsLab.assumeAvailable();
-        NetnsLab.assumeBinary("conntrack");
-        NetnsLab.assumeBinary("nft");
+        LabAssumptions.assumeAvailable();
+        LabAssumptions.assumeBinary("conntrack");
+        LabAssumptions.assumeBinary("nft");
         lab = new NetnsLab("hnl");
         topo = new FirewallTopology(lab);
         topo.fw.sysctl("net.netfilter.nf_conntrack_acct", "1");

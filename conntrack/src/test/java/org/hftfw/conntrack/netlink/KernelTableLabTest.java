@@ -8,6 +8,7 @@ import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.TcpState;
 import org.hftfw.conntrack.Tuple;
+import org.hftfw.conntrack.lab.LabAssumptions;
 import org.hftfw.conntrack.lab.NetnsLab;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +38,7 @@ class KernelTableLabTest {
 
     @BeforeAll
     static void setUp() {
-        NetnsLab.assumeAvailable();
+        LabAssumptions.assumeAvailable();
         lab = new NetnsLab("hnl");
         ns = lab.netns("ops");
         table = ns.openConntrack();
@@ -165,7 +166,7 @@ class KernelTableLabTest {
 
     @Test
     void createdEntryVisibleToConntrackTool() {
-        NetnsLab.assumeBinary("conntrack");
+        LabAssumptions.assumeBinary("conntrack");
         table.create(Entries.tcpEstablished("10.201.4.1", "10.201.4.2", 41000, 8080, 500, 42));
         String out = ns.exec("conntrack", "-L", "-p", "tcp").check().stdout().strip();
         assertTrue(out.startsWith("tcp      6 "), out);

@@ -2,13 +2,14 @@ package org.hftfw.models.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.hftfw.conntrack.lab.LabAssumptions;
+import org.hftfw.conntrack.lab.NetnsLab;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,12 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 class TraceLabIT {
 
     static void assumeLab() {
-        assumeTrue("root".equals(System.getProperty("user.name")), "the trace lab needs root (network namespaces)");
-        assumeTrue(Files.exists(Path.of("/proc/net/nf_conntrack")) || Files.exists(Path.of("/proc/sys/net/netfilter")),
-                "the kernel has no conntrack");
-        for (String tool : List.of("conntrack", "iptables", "ip", "nft")) {
-            assumeTrue(List.of("/usr/sbin/", "/sbin/", "/usr/bin/").stream().anyMatch(d -> Files.exists(Path.of(d + tool))),
-                    tool + " is not installed");
+        LabAssumptions.assumeAvailable();
+        for (String tool : List.of("conntrack", "iptables", "nft")) {
+            LabAssumptions.assumeBinary(tool);
         }
     }
 
@@ -45,10 +43,11 @@ class TraceLabIT {
                 "median observed RTT " + r.rtt().observedP50Millis() + " within configured [" + min + ", " + max + "]");
         assertTrue(Files.readString(dir.resolve("events.log")).lines().allMatch(l -> l.startsWith("[")),
                 "every line is a timestamped conntrack event");
-        String ns = Netns.run(List.of("ip", "netns", "list"));
+        String ns = NetnsLab.run("ip", "netns", "list").check().stdout();
         // only this run's namespaces: other lab runs may be going on in parallel
-        assertTrue(ns.lines().noneMatch(l -> l.startsWith(r.namespaceTag())),
-                "namespaces " + r.namespaceTag() + "* removed: " + ns);
+        assertEquals(3, r.namespaces().size(), "client, firewall and server namespaces: " + r.namespaces());
+        assertTrue(ns.lines().map(l -> l.split(" ")[0]).noneMatch(r.namespaces()::contains),
+                "namespaces " + r.namespaces() + " removed: " + ns);
         assertEquals(0, Files.readString(dir.resolve("client.out")).lines()
                 .filter(l -> l.startsWith("http") || l.startsWith("dns"))
                 .mapToInt(l -> Integer.parseInt(l.substring(l.indexOf("failed=") + 7))).sum(), "no failed HTTP/DNS flow");

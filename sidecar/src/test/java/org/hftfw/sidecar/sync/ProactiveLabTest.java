@@ -25,6 +25,7 @@ import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.TcpState;
 import org.hftfw.conntrack.Tuple;
+import org.hftfw.conntrack.lab.LabAssumptions;
 import org.hftfw.conntrack.lab.NetnsLab;
 import org.hftfw.conntrack.netlink.KernelConntrackTable;
 import org.hftfw.policy.PolicyConfig;
@@ -57,8 +58,8 @@ class ProactiveLabTest {
 
     @BeforeAll
     static void capable() {
-        NetnsLab.assumeAvailable();
-        NetnsLab.assumeBinary("conntrack");
+        LabAssumptions.assumeAvailable();
+        LabAssumptions.assumeBinary("conntrack");
     }
 
     /** Two firewall namespaces with a sync veth, a fake sysfs tree, hook scripts; closes daemons, then namespaces. */
