@@ -8,9 +8,12 @@ import org.hftfw.conntrack.lab.LabAssumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** The proactive path end to end between two real kernel tables: dump, FT-FW over a veth, commit. */
+/**
+ * The proactive path end to end between two real kernel tables (dump, FT-FW over a veth, commit), through the
+ * migration benchmark: every entry reaches the backup's kernel table, also over a lossy sync link.
+ */
 @Tag("lab")
-class KernelMigrationIT {
+class MigrationBenchLabTest {
 
     @Test
     void wholeKernelTableReachesTheBackupKernelTable() throws Exception {

@@ -1,5 +1,10 @@
 package org.hftfw.conntrack.netlink;
 
+import static org.hftfw.bench.Figures.check;
+import static org.hftfw.bench.Figures.median;
+import static org.hftfw.bench.Figures.rate;
+
+import org.hftfw.bench.Figures;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.conntrack.ConntrackEventListener;
@@ -42,7 +47,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * datagram. Unless {@code --core} is given, it also measures injection with an event listener on, the two batch
  * ACK modes, and event ingest during a bounded storm of 2 x N events beside {@code conntrack -E}, counting losses.
  *
- * <p>Usage: {@code NetlinkBench [N] [--rounds R] [--core] [--no-tool]} (default N = 100000).
+ * <p>Run by {@code hftfw conntrack bench [--entries N] [--rounds R] [--core] [--no-tool]} (default N = 100000). It
+ * lives in the ctnetlink package (in the bench module) to reach the package-private encoder, decoder and socket.
  */
 public final class NetlinkBench {
     private static final long WAIT_SECONDS = 120;
@@ -103,31 +109,21 @@ public final class NetlinkBench {
         this.tool = tool;
     }
 
-    public static void main(String[] args) throws Exception {
-        int n = 100_000;
-        int rounds = 3;
-        boolean core = false;
-        boolean tool = true;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-                case "--core" -> core = true;
-                case "--no-tool" -> tool = false;
-                default -> n = Integer.parseInt(args[i]);
-            }
-        }
-        if (n < 1 || rounds < 1) {
-            throw new IllegalArgumentException("N and --rounds must be positive");
-        }
+    /**
+     * Runs the benchmark with {@code n} entries in {@code rounds} rounds; {@code core} leaves out the listener,
+     * ACK-mode and event-storm parts, {@code tool} adds the conntrack tool's runs.
+     */
+    public static void run(int n, int rounds, boolean core, boolean tool) throws Exception {
+        check(n >= 1 && rounds >= 1, "N and rounds must be positive");
         Path dir = Files.createTempDirectory("hnl-bench");
         try (NetnsLab lab = new NetnsLab("hnl", Duration.ofSeconds(WAIT_SECONDS))) {
-            new NetlinkBench(lab.netns("bench"), dir, rounds, core, tool).run(n);
+            new NetlinkBench(lab.netns("bench"), dir, rounds, core, tool).measure(n);
         } finally {
             deleteTree(dir);
         }
     }
 
-    private void run(int n) throws Exception {
+    private void measure(int n) throws Exception {
         Ctnetlink.Options options = Ctnetlink.Options.defaults().withNetns(netnsFile);
         List<ConntrackEntry> small = entries(SMALL);
         List<ConntrackEntry> big = entries(n);
@@ -540,28 +536,13 @@ public final class NetlinkBench {
         }
     }
 
-    private static double rate(int n, long nanos) {
-        return n / (nanos / 1e9);
-    }
-
     private static String rateText(int n, long nanos) {
         return String.format(Locale.ROOT, "%,.0f /s (%.0f ms)", rate(n, nanos), nanos / 1e6);
     }
 
-    private static double median(List<Double> v) {
-        double[] s = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    private static void check(boolean ok, String what) {
-        if (!ok) {
-            throw new IllegalStateException("benchmark check failed: " + what);
-        }
-    }
-
     private void print(int n) {
-        System.out.printf(Locale.ROOT, "%nNetlinkBench (n=%d, %d rounds, namespace %s, %d CPUs, %s)%n", n, rounds, ns,
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.version"));
+        System.out.println();
+        Figures.header("NetlinkBench", String.format(Locale.ROOT, "n=%d, %d rounds, namespace %s", n, rounds, ns));
         System.out.printf(Locale.ROOT, "%-56s %12s %25s %10s %16s  %s%n", "measurement", "median /s", "[min - max] /s",
                 "vs ceiling", "ns/entry usr+sys", "notes");
         for (Map.Entry<String, Series> e : series.entrySet()) {

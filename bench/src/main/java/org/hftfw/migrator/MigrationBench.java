@@ -1,5 +1,7 @@
 package org.hftfw.migrator;
 
+import static org.hftfw.bench.Figures.check;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -10,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import org.hftfw.bench.Figures;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.Status;
@@ -28,7 +31,7 @@ import org.hftfw.ftfw.FtfwConfig;
  * backup), as in the shared testbed's measurement. Optional random loss on the sync link (nftables numgen), for
  * both implementations' ports. Rounds are preceded by one unmeasured warm-up migration (JIT).
  *
- * <p>Usage: {@code MigrationBench [entries=25000] [rounds=3] [loss-percent=0]}. Creates namespaces {@code hmb-*} (a
+ * <p>Run by {@code hftfw migrate bench [--entries 25000] [--rounds 3] [--loss 0]}. Creates namespaces {@code hmb-*} (a
  * {@link NetnsLab}), removes them and every process it started at the end. Traffic stays on the veth between them.
  */
 public final class MigrationBench {
@@ -47,11 +50,10 @@ public final class MigrationBench {
         b.addr("sync", "10.234.9.2/24");
     }
 
-    public static void main(String[] args) throws Exception {
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 25_000;
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        int loss = args.length > 2 ? Integer.parseInt(args[2]) : 0;
-        System.out.printf(Locale.ROOT, "migration bench: %d entries, sync link loss %d%%, %d rounds%n", n, loss, rounds);
+    /** Measures and prints hFT-FW's rounds and, beside them, the stock conntrackd pair's. */
+    public static void run(int n, int rounds, int loss) throws Exception {
+        Figures.header("migration bench", String.format(Locale.ROOT, "%d entries, sync link loss %d%%, %d rounds", n,
+                loss, rounds));
         List<Round> result = measure(n, rounds, loss, true);
         result.forEach(r -> System.out.println(r.line()));
         System.out.printf(Locale.ROOT, "(seed: 25 000 flows migrated in about 4 s; shared testbed: conntrackd -B + -c, "
@@ -236,11 +238,5 @@ public final class MigrationBench {
                     .tcpState(TcpState.ESTABLISHED).status(Status.SEEN_REPLY | Status.ASSURED).timeout(600).build());
         }
         return list;
-    }
-
-    private static void check(boolean ok, String what) {
-        if (!ok) {
-            throw new IllegalStateException(what);
-        }
     }
 }
