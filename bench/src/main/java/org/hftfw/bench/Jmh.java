@@ -18,10 +18,6 @@ public final class Jmh {
 
     private Jmh() {}
 
-    public static void main(String[] args) throws Exception {
-        run(args);
-    }
-
     /** Runs the benchmarks selected by JMH command-line {@code args}. */
     public static void run(String... args) throws Exception {
         CommandLineOptions cli = new CommandLineOptions(args);
