@@ -62,16 +62,22 @@ class ConntrackCommandIT {
             assertEquals(withoutTimeouts(ns.exec("conntrack", "-L", "-o", "extended,id").check().stdout()),
                     withoutTimeouts(ext.out()));
 
+            // the watcher's JVM subscribes at a time the test cannot see: create a new flow every 200 ms until the
+            // watcher has printed one and exited (bounded: it gives up after 20 s, the creator after 100 flows)
+            java.util.concurrent.atomic.AtomicBoolean watched = new java.util.concurrent.atomic.AtomicBoolean();
             Thread creator = Thread.ofPlatform().start(() -> {
                 try {
-                    Thread.sleep(1500);            // after the watcher subscribed (bounded: it gives up after 20 s)
-                    ns.exec("conntrack", "-I", "-p", "tcp", "-s", "10.231.0.3", "-d", "10.231.0.2", "--sport", "40001",
-                            "--dport", "22", "--state", "SYN_SENT", "-t", "60");
+                    for (int i = 0; i < 100 && !watched.get(); i++) {
+                        ns.exec("conntrack", "-I", "-p", "tcp", "-s", "10.231.0.3", "-d", "10.231.0.2", "--sport",
+                                Integer.toString(40001 + i), "--dport", "22", "--state", "SYN_SENT", "-t", "60");
+                        Thread.sleep(200);
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             });
             Run watch = hftfw(List.of(), "conntrack", "watch", "--netns", ns.name(), "--count", "1", "--seconds", "20");
+            watched.set(true);
             creator.join();
             assertEquals(0, watch.exit(), watch.err());
             assertTrue(watch.out().matches("(?s)\\s*\\[NEW\\] tcp\\s+6 \\d+ SYN_SENT src=10\\.231\\.0\\.3 .*dport=22 .*"),
