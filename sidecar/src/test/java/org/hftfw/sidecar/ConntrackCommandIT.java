@@ -36,8 +36,9 @@ class ConntrackCommandIT {
     }
 
     static String withoutTimeouts(String conntrackL) {
-        // the timeout column counts down between the two listings
-        return conntrackL.lines().map(l -> l.replaceFirst("^(\\S+\\s+\\d+) \\d+ ", "$1 T ")).sorted()
+        // the timeout column counts down between the two listings (after "ipv4 2" in the extended format)
+        return conntrackL.lines().map(l -> l.replaceFirst("^((?:ipv[46]\\s+\\d+\\s+)?\\S+\\s+\\d+) \\d+ ", "$1 T "))
+                .sorted()
                 .reduce("", (a, b) -> a + b + "\n");
     }
 
