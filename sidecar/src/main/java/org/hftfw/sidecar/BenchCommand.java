@@ -23,9 +23,10 @@ import picocli.CommandLine.Unmatched;
 final class BenchCommand {
 
     @Command(name = "jmh", mixinStandardHelpOptions = false,
-            description = {"Run the JMH benchmarks (FT-FW codec, classify + learn, policy decision, log reader) whose",
-                "names match REGEX (all by default), with short defaults (1 fork, 2 + 3 iterations of 1 s);",
-                "any JMH option overrides them, e.g. -f 3 -wi 5 -i 10; -l lists, -h shows JMH's options."})
+            description = {"JMH benchmarks of the hot paths, each beside its baseline.",
+                "Runs those (FT-FW codec, classify + learn, policy decision, log reader) whose names match REGEX",
+                "(all by default), with short defaults (1 fork, 2 + 3 iterations of 1 s); any JMH option",
+                "overrides them, e.g. -f 3 -wi 5 -i 10; -l lists them, -h shows JMH's options."})
     static final class JmhRun implements Callable<Integer> {
         @Unmatched
         List<String> args = new ArrayList<>();
@@ -59,8 +60,9 @@ final class BenchCommand {
     }
 
     @Command(name = "evaluate", mixinStandardHelpOptions = true,
-            description = {"Time the evaluation engine: on SYNTHETIC logs (every policy, the barrier sweep), or with",
-                "--log on a log built from a recorded trace, beside reading the log alone."})
+            description = {"Time the offline evaluation engine.",
+                "On SYNTHETIC logs (every policy, the barrier sweep), or with --log on a log built from a",
+                "recorded trace, beside reading the log alone."})
     static final class Evaluate implements Callable<Integer> {
         @Option(names = "--events", defaultValue = "1000000", description = "events per log (default: ${DEFAULT-VALUE})")
         int events;
