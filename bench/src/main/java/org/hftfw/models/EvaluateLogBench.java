@@ -14,7 +14,6 @@ import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.hftfw.bench.Figures;
-import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.lazy.LazyConfig;
 import org.hftfw.lazy.Mode;
 import org.hftfw.models.logs.FlowLogs;
