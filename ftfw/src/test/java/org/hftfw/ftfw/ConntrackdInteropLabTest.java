@@ -13,6 +13,7 @@ import org.hftfw.conntrack.EventType;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.Tuple;
+import org.hftfw.conntrack.lab.NetnsLab;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -41,9 +42,9 @@ class ConntrackdInteropLabTest {
         return done.getAsBoolean();
     }
 
-    private static FtfwChannel channelIn(Lab lab, String ns, String self, String peer) throws Exception {
+    private static FtfwChannel channelIn(Lab lab, NetnsLab.Netns ns, String self, String peer) {
         FtfwConfig cfg = FtfwConfig.of(new InetSocketAddress(lab.ip(self), 3780), new InetSocketAddress(lab.ip(peer), 3780));
-        return Lab.inNetns(ns, () -> FtfwChannel.builder(cfg).start());
+        return ns.call(() -> FtfwChannel.builder(cfg).start());
     }
 
     private static ConntrackEntry flow(int i, int dport, int state, long mark) throws Exception {

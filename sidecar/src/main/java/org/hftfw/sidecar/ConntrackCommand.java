@@ -185,10 +185,19 @@ final class ConntrackCommand {
     static final class Bench implements Callable<Integer> {
         @Option(names = "--entries", defaultValue = "100000", description = "table size (default: ${DEFAULT-VALUE})")
         int entries;
+        @Option(names = "--rounds", defaultValue = "3", description = "rounds, printed as median [min-max] (default: ${DEFAULT-VALUE})")
+        int rounds;
+        @Option(names = "--core", description = "only inject, dump and the batch sweep (no listener, ACK-mode or event-storm parts)")
+        boolean core;
+        @Option(names = "--no-tool", description = "leave out the conntrack tool's runs")
+        boolean noTool;
 
         @Override
         public Integer call() throws Exception {
-            NetlinkBench.main(new String[] {Integer.toString(entries)});
+            if (entries < 1 || rounds < 1) {
+                throw new Failures.UserError("--entries and --rounds must be positive");
+            }
+            NetlinkBench.run(entries, rounds, core, !noTool);
             return 0;
         }
     }

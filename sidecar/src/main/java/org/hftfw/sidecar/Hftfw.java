@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             PolicyCommand.class,
             FaultCommand.class,
             LabCommand.class,
+            BenchCommand.class,
             org.hftfw.sidecar.sync.SyncCommand.class, org.hftfw.sidecar.sync.CommitCommand.class,
             org.hftfw.sidecar.models.TrainCommand.class,
             org.hftfw.sidecar.models.EvaluateCommand.class,

@@ -27,7 +27,7 @@ final class MigrateCommand {
             if (entries <= 0 || entries > 1_000_000 || rounds <= 0 || rounds > 20 || loss < 0 || loss > 90) {
                 throw new Failures.UserError("--entries 1..1000000, --rounds 1..20, --loss 0..90");
             }
-            MigrationBench.main(new String[] {Integer.toString(entries), Integer.toString(rounds), Integer.toString(loss)});
+            MigrationBench.run(entries, rounds, loss);
             return 0;
         }
     }

@@ -1,5 +1,6 @@
 package org.hftfw.sidecar;
 
+import org.hftfw.conntrack.lab.LabAssumptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,8 +72,8 @@ class ConntrackCommandLabTest {
 
     @Test
     void dumpPrintsWhatConntrackListsAndWatchSeesNewEntries() throws Exception {
-        NetnsLab.assumeAvailable();
-        NetnsLab.assumeBinary("conntrack");
+        LabAssumptions.assumeAvailable();
+        LabAssumptions.assumeBinary("conntrack");
         try (NetnsLab lab = new NetnsLab("hcli")) {
             NetnsLab.Netns ns = lab.netns("fw");
             ns.exec("conntrack", "-I", "-p", "tcp", "-s", "10.231.0.1", "-d", "10.231.0.2", "--sport", "40000",
@@ -113,8 +114,8 @@ class ConntrackCommandLabTest {
 
     @Test
     void withoutCapNetAdminItSaysSoInOneLine() throws Exception {
-        NetnsLab.assumeAvailable();
-        NetnsLab.assumeBinary("setpriv");
+        LabAssumptions.assumeAvailable();
+        LabAssumptions.assumeBinary("setpriv");
         Run r = hftfw(List.of("setpriv", "--bounding-set=-net_admin"), "conntrack", "dump");
         assertEquals(1, r.exit());
         assertTrue(r.err().startsWith("hftfw: permission denied:"), r.err());
@@ -124,7 +125,7 @@ class ConntrackCommandLabTest {
 
     @Test
     void unknownNamespaceIsAUserError() throws Exception {
-        NetnsLab.assumeAvailable();
+        LabAssumptions.assumeAvailable();
         Run r = hftfw(List.of(), "conntrack", "dump", "--netns", "hcli-does-not-exist");
         assertEquals(1, r.exit());
         assertEquals("hftfw: no network namespace named 'hcli-does-not-exist' (/var/run/netns/hcli-does-not-exist)",

@@ -52,8 +52,8 @@ public final class FirewallTopology implements AutoCloseable {
 
     /** Skips the calling test (before creating anything) when nft or sysctl is missing. */
     public FirewallTopology(NetnsLab lab) {
-        NetnsLab.assumeBinary("nft");
-        NetnsLab.assumeBinary("sysctl");
+        LabAssumptions.assumeBinary("nft");
+        LabAssumptions.assumeBinary("sysctl");
         client = lab.netns("cli");
         fw = lab.netns("fw");
         server = lab.netns("srv");

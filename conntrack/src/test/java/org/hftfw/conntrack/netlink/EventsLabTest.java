@@ -7,6 +7,7 @@ import org.hftfw.conntrack.ConntrackTable.EventSubscription;
 import org.hftfw.conntrack.EventType;
 import org.hftfw.conntrack.TcpState;
 import org.hftfw.conntrack.Tuple;
+import org.hftfw.conntrack.lab.LabAssumptions;
 import org.hftfw.conntrack.lab.NetnsLab;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,7 +38,7 @@ class EventsLabTest {
 
     @BeforeEach
     void setUp() {
-        NetnsLab.assumeAvailable();
+        LabAssumptions.assumeAvailable();
         lab = new NetnsLab("hnl");
         ns = lab.netns("ev");
     }

@@ -1,5 +1,6 @@
 package org.hftfw.conntrack.netlink;
 
+import org.hftfw.conntrack.lab.LabAssumptions;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.conntrack.ConntrackTable.EventSubscription;
@@ -51,9 +52,9 @@ class FirewallTrafficLabTest {
     // assumptions per test, not in @BeforeAll: surefire drops a class aborted there from the counts (SUREFIRE-2300)
     @BeforeEach
     void setUp() {
-        NetnsLab.assumeAvailable();
-        NetnsLab.assumeBinary("conntrack");
-        NetnsLab.assumeBinary("nft");
+        LabAssumptions.assumeAvailable();
+        LabAssumptions.assumeBinary("conntrack");
+        LabAssumptions.assumeBinary("nft");
         if (lab == null) {                                  // one topology for the whole class, made by the first test
             lab = new NetnsLab("hnl");
             topo = new FirewallTopology(lab);

@@ -1,5 +1,6 @@
 package org.hftfw.conntrack.netlink;
 
+import org.hftfw.conntrack.lab.LabAssumptions;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackException;
 import org.hftfw.conntrack.ConntrackTable.BatchResult;
@@ -48,7 +49,7 @@ class KernelTableLabTest {
     // assumptions per test, not in @BeforeAll: surefire drops a class aborted there from the counts (SUREFIRE-2300)
     @BeforeEach
     void emptyTable() {
-        NetnsLab.assumeAvailable();
+        LabAssumptions.assumeAvailable();
         if (lab == null) {                                  // one namespace for the whole class, made by the first test
             lab = new NetnsLab("hnl");
             ns = lab.netns("ops");
@@ -124,7 +125,7 @@ class KernelTableLabTest {
 
     @Test
     void flushRemovesBothFamilies() {
-        NetnsLab.assumeBinary("conntrack");
+        LabAssumptions.assumeBinary("conntrack");
         table.create(Entries.udp("10.201.3.1", "10.201.3.2", 1, 2, 30));
         table.create(Entries.udp("fd00:201::3", "fd00:201::4", 1, 2, 30));
         assertEquals(2, table.list().size());
@@ -165,7 +166,7 @@ class KernelTableLabTest {
 
     @Test
     void createdEntryVisibleToConntrackTool() {
-        NetnsLab.assumeBinary("conntrack");
+        LabAssumptions.assumeBinary("conntrack");
         table.create(Entries.tcpEstablished("10.201.4.1", "10.201.4.2", 41000, 8080, 500, 42));
         String out = ns.exec("conntrack", "-L", "-p", "tcp").check().stdout().strip();
         assertTrue(out.startsWith("tcp      6 "), out);

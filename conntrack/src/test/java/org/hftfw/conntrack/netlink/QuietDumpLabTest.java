@@ -9,6 +9,7 @@ import java.util.List;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackTable.EventSubscription;
 import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.lab.LabAssumptions;
 import org.hftfw.conntrack.lab.NetnsLab;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,7 @@ class QuietDumpLabTest {
 
     @Test
     void queuedEventsComeBeforeTheStepAndNewOnesAfterIt() throws Exception {
-        NetnsLab.assumeAvailable();
+        LabAssumptions.assumeAvailable();
         try (NetnsLab lab = new NetnsLab("hqd"); KernelConntrackTable t = lab.netns("fw").openConntrack()) {
             List<String> seen = Collections.synchronizedList(new ArrayList<>());
             try (EventSubscription sub = t.subscribe(e -> seen.add(e.type() + " " + e.entry().original().sport()))) {

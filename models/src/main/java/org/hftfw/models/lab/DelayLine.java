@@ -1,6 +1,7 @@
 package org.hftfw.models.lab;
 
 import java.io.IOException;
+import org.hftfw.conntrack.lab.NetnsLab.Netns;
 
 /** Adds per-client latency inside the lab firewall; closed when the recording ends. */
 public interface DelayLine extends AutoCloseable {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import org.hftfw.conntrack.lab.NetnsLab;
 import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.TimeUnit;
@@ -250,7 +251,7 @@ public final class NfqueueDelayLine {
                 cmd.add(Integer.toString(r));
             }
             Path out = workDir.resolve("delay.out");
-            Process p = fw.start(out, cmd.toArray(String[]::new));
+            Process p = fw.spawn(out, cmd.toArray(String[]::new));
             try {
                 for (int i = 0; i < 200 && !(Files.exists(out) && Files.readString(out).contains("ready")); i++) {
                     if (!p.isAlive()) {
@@ -269,9 +270,9 @@ public final class NfqueueDelayLine {
             // leaves POSTROUTING (nf_confirm), after any queue there.
             for (String proto : new String[] {"tcp", "udp"}) {
                 fw.exec("iptables", "-t", "raw", "-A", "PREROUTING", "-i", "lan", "-p", proto, "-j", "NFQUEUE",
-                        "--queue-num", "7", "--queue-bypass");
+                        "--queue-num", "7", "--queue-bypass").check();
             }
-            return () -> Netns.stop(p);
+            return () -> NetnsLab.stop(p);
         };
     }
 }

@@ -8,8 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.hftfw.conntrack.lab.NetnsLab;
+import org.hftfw.conntrack.lab.NetnsLab.Netns;
 
 /**
  * The trace lab: records real conntrack event logs from traffic it generates in network namespaces it
@@ -39,9 +40,9 @@ public final class TraceLab {
         }
     }
 
-    /** What was recorded; {@code namespaceTag} prefixes the names of the namespaces the run created (and removed). */
+    /** What was recorded; {@code namespaces} are the names of the namespaces the run created (and removed). */
     public record Result(Path eventLog, long newEvents, long updateEvents, long destroyEvents,
-                         List<String> clientSummary, RttCheck rtt, String namespaceTag) {}
+                         List<String> clientSummary, RttCheck rtt, List<String> namespaces) {}
 
     /** RTT the firewall observed (SYN_RECV → ESTABLISHED) against the one configured, over all flows. */
     public record RttCheck(int flows, double configuredMeanMillis, double observedMeanMillis,
@@ -61,83 +62,73 @@ public final class TraceLab {
     public Result record(Spec spec) throws IOException, InterruptedException {
         LatencyProfile latency = LatencyProfile.parse(spec.profile(), spec.clients(), spec.seed());
         Files.createDirectories(spec.outDir());
-        String tag = "htl" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
-        try (Netns client = Netns.create(tag + "c"); Netns fw = Netns.create(tag + "f");
-             Netns server = Netns.create(tag + "s")) {
-            wire(client, fw, server, spec.clients());
+        try (NetnsLab lab = new NetnsLab("htl")) {
+            Netns client = lab.netns("c");
+            Netns fw = lab.netns("f");
+            Netns server = lab.netns("s");
+            List<String> namespaces = lab.names();
+            wire(lab, client, fw, server, spec.clients());
             Path log = spec.outDir().resolve("events.log");
-            Process recorder = fw.start(log, "conntrack", "-E", "-o", "timestamp,id", "-b", "16777216");
+            Process recorder = fw.spawn(log, "conntrack", "-E", "-o", "timestamp,id", "-b", "16777216");
             // A dump reaps expired entries, so DESTROY follows the timeout by about a second instead of the tens
             // of seconds the kernel's lazy GC takes; the log then ends with the flows' real ends in it.
             // bounded like everything else here: it stops by itself after the run's longest possible duration
             int reaperSeconds = spec.durationSeconds() + spec.tailSeconds() + 120;
-            Process reaper = fw.start(null, "sh", "-c", "i=0; while [ $i -lt " + reaperSeconds
+            Process reaper = fw.spawn(null, "sh", "-c", "i=0; while [ $i -lt " + reaperSeconds
                     + " ]; do conntrack -L >/dev/null 2>&1; sleep 1; i=$((i+1)); done");
             try (DelayLine delay = delayLines.start(fw, latency, CLIENT_NET)) {
                 Thread.sleep(300);                                 // listener subscribed before traffic
                 String java = ProcessHandle.current().info().command().orElse("java");
                 String cp = System.getProperty("java.class.path");
                 int serverSeconds = spec.durationSeconds() + 40;
-                Process srv = server.start(spec.outDir().resolve("server.out"), java, "-cp", cp,
+                Process srv = server.spawn(spec.outDir().resolve("server.out"), java, "-cp", cp,
                         TrafficServer.class.getName(), SERVER_ADDR, Integer.toString(serverSeconds));
                 waitForReady(spec.outDir().resolve("server.out"), srv);
                 progress.printf("trace lab: %s, %d flows at %.1f/s for ≤ %d s, %d clients, seed %d%n",
                         latency.name(), spec.flows(), spec.flowsPerSecond(), spec.durationSeconds(),
                         spec.clients(), spec.seed());
                 Path clientOut = spec.outDir().resolve("client.out");
-                Process cli = client.start(clientOut, java, "-cp", cp, TrafficClient.class.getName(), SERVER_ADDR,
+                Process cli = client.spawn(clientOut, java, "-cp", cp, TrafficClient.class.getName(), SERVER_ADDR,
                         CLIENT_NET, Integer.toString(spec.clients()), Long.toString(spec.seed()),
                         Integer.toString(spec.flows()), Double.toString(spec.flowsPerSecond()),
                         Integer.toString(spec.durationSeconds()));
                 waitWithProgress(cli, spec.durationSeconds() + 30, "traffic");
-                Netns.stop(srv);
+                NetnsLab.stop(srv);
                 progress.printf("trace lab: traffic done; waiting %d s for late DESTROY events%n", spec.tailSeconds());
                 waitTail(spec.tailSeconds());
             } finally {
-                Netns.stop(reaper);
-                Netns.stop(recorder);
+                NetnsLab.stop(reaper);
+                NetnsLab.stop(recorder);
             }
             List<String> summary = Files.readAllLines(spec.outDir().resolve("client.out"));
             Files.writeString(spec.outDir().resolve("rtt.txt"), rttTable(latency));
-            return summarize(log, summary, latency, tag);
+            return summarize(log, summary, latency, namespaces);
         }
     }
 
-    private static void wire(Netns client, Netns fw, Netns server, int clients) throws IOException {
-        Netns.run(List.of("ip", "link", "add", "eth0", "netns", client.name, "type", "veth", "peer", "name", "lan",
-                "netns", fw.name));
-        Netns.run(List.of("ip", "link", "add", "eth0", "netns", server.name, "type", "veth", "peer", "name", "wan",
-                "netns", fw.name));
+    private static void wire(NetnsLab lab, Netns client, Netns fw, Netns server, int clients) {
+        lab.veth(client, "eth0", fw, "lan");
+        lab.veth(server, "eth0", fw, "wan");
         for (int i = 0; i < clients; i++) {
-            client.exec("ip", "addr", "add", CLIENT_NET + (10 + i) + "/24", "dev", "eth0");
+            client.ip("addr", "add", CLIENT_NET + (10 + i) + "/24", "dev", "eth0");
         }
-        client.exec("ip", "link", "set", "eth0", "up");
-        client.exec("ip", "route", "add", "default", "via", CLIENT_NET + "1");
-        fw.exec("ip", "addr", "add", CLIENT_NET + "1/24", "dev", "lan");
-        fw.exec("ip", "addr", "add", "10.201.2.1/24", "dev", "wan");
-        fw.exec("ip", "link", "set", "lan", "up");
-        fw.exec("ip", "link", "set", "wan", "up");
-        fw.exec("sysctl", "-qw", "net.ipv4.ip_forward=1");
-        fw.exec("sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_loose=0");
-        server.exec("ip", "addr", "add", SERVER_ADDR + "/24", "dev", "eth0");
-        server.exec("ip", "link", "set", "eth0", "up");
-        server.exec("ip", "route", "add", "default", "via", "10.201.2.1");
-        Path rules = Files.createTempFile("hftfw-lab", ".nft");
-        try {
-            Files.writeString(rules, """
-                    table inet fw {
-                      chain forward {
-                        type filter hook forward priority 0; policy drop;
-                        ct state invalid counter drop
-                        ct state established,related counter accept
-                        iifname "lan" ct state new counter accept
-                      }
-                    }
-                    """);
-            fw.exec("nft", "-f", rules.toString());
-        } finally {
-            Files.deleteIfExists(rules);
-        }
+        client.ip("route", "add", "default", "via", CLIENT_NET + "1");
+        fw.ip("addr", "add", CLIENT_NET + "1/24", "dev", "lan");
+        fw.ip("addr", "add", "10.201.2.1/24", "dev", "wan");
+        fw.sysctl("net.ipv4.ip_forward", "1");
+        fw.sysctl("net.netfilter.nf_conntrack_tcp_loose", "0");
+        server.ip("addr", "add", SERVER_ADDR + "/24", "dev", "eth0");
+        server.ip("route", "add", "default", "via", "10.201.2.1");
+        fw.nft("""
+                table inet fw {
+                  chain forward {
+                    type filter hook forward priority 0; policy drop;
+                    ct state invalid counter drop
+                    ct state established,related counter accept
+                    iifname "lan" ct state new counter accept
+                  }
+                }
+                """);
     }
 
     private static void waitForReady(Path out, Process p) throws IOException, InterruptedException {
@@ -161,7 +152,7 @@ public final class TraceLab {
                 progress.printf("trace lab: %s running, %d s%n", what, s);
             }
             if (s > maxSeconds) {
-                Netns.stop(p);
+                NetnsLab.stop(p);
                 progress.printf("trace lab: %s stopped at its time bound (%d s)%n", what, maxSeconds);
                 return;
             }
@@ -186,7 +177,8 @@ public final class TraceLab {
         return sb.toString();
     }
 
-    private static Result summarize(Path log, List<String> clientSummary, LatencyProfile latency, String tag)
+    private static Result summarize(Path log, List<String> clientSummary, LatencyProfile latency,
+                                    List<String> namespaces)
             throws IOException {
         long nw = 0, up = 0, de = 0;
         java.util.Map<String, Double> synRecv = new java.util.HashMap<>();
@@ -213,7 +205,7 @@ public final class TraceLab {
         double mean = observed.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         double configured = java.util.Arrays.stream(latency.rttMillis()).average().orElse(0);
         return new Result(log, nw, up, de, clientSummary, new RttCheck(observed.size(), configured, mean,
-                percentile(observed, 0.5), percentile(observed, 0.95)), tag);
+                percentile(observed, 0.5), percentile(observed, 0.95)), namespaces);
     }
 
     private static double percentile(List<Double> sorted, double q) {

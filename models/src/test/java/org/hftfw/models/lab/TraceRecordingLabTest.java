@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.hftfw.conntrack.lab.LabAssumptions;
 import org.hftfw.conntrack.lab.NetnsLab;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -18,9 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 class TraceRecordingLabTest {
 
     static void assumeLab() {
-        NetnsLab.assumeAvailable();
+        LabAssumptions.assumeAvailable();
         for (String tool : List.of("conntrack", "iptables", "nft", "sysctl")) {
-            NetnsLab.assumeBinary(tool);
+            LabAssumptions.assumeBinary(tool);
         }
     }
 
@@ -42,10 +43,11 @@ class TraceRecordingLabTest {
                 "median observed RTT " + r.rtt().observedP50Millis() + " within configured [" + min + ", " + max + "]");
         assertTrue(Files.readString(dir.resolve("events.log")).lines().allMatch(l -> l.startsWith("[")),
                 "every line is a timestamped conntrack event");
-        String ns = Netns.run(List.of("ip", "netns", "list"));
+        String ns = NetnsLab.run("ip", "netns", "list").check().stdout();
         // only this run's namespaces: other lab runs may be going on in parallel
-        assertTrue(ns.lines().noneMatch(l -> l.startsWith(r.namespaceTag())),
-                "namespaces " + r.namespaceTag() + "* removed: " + ns);
+        assertEquals(3, r.namespaces().size(), "client, firewall and server namespaces: " + r.namespaces());
+        assertTrue(ns.lines().map(l -> l.split(" ")[0]).noneMatch(r.namespaces()::contains),
+                "namespaces " + r.namespaces() + " removed: " + ns);
         assertEquals(0, Files.readString(dir.resolve("client.out")).lines()
                 .filter(l -> l.startsWith("http") || l.startsWith("dns"))
                 .mapToInt(l -> Integer.parseInt(l.substring(l.indexOf("failed=") + 7))).sum(), "no failed HTTP/DNS flow");

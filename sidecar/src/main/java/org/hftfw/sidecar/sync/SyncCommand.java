@@ -41,7 +41,7 @@ public final class SyncCommand {
 
         @Override
         public Integer call() throws Exception {
-            org.hftfw.ftfw.FtfwBenchmark.main(new String[] {Integer.toString(entries), Integer.toString(rounds)});
+            org.hftfw.ftfw.SyncChannelBench.run(entries, rounds);
             return 0;
         }
     }

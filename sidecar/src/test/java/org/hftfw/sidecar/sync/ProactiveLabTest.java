@@ -1,5 +1,6 @@
 package org.hftfw.sidecar.sync;
 
+import org.hftfw.conntrack.lab.LabAssumptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,8 +61,8 @@ class ProactiveLabTest {
     // assumptions per test, not in @BeforeAll: surefire drops a class aborted there from the counts (SUREFIRE-2300)
     @BeforeEach
     void capable() {
-        NetnsLab.assumeAvailable();
-        NetnsLab.assumeBinary("conntrack");
+        LabAssumptions.assumeAvailable();
+        LabAssumptions.assumeBinary("conntrack");
     }
 
     /** Two firewall namespaces with a sync veth, a fake sysfs tree, hook scripts; closes daemons, then namespaces. */

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 import org.hftfw.conntrack.lab.FirewallTopology;
+import org.hftfw.conntrack.lab.LabAssumptions;
 import org.hftfw.conntrack.lab.NetnsLab;
 import org.hftfw.sync.SyncNode;
 
@@ -30,9 +31,9 @@ final class SyncLab implements AutoCloseable {
 
     /** Skips unless the lab can run (root, iproute2, conntrack in the kernel, the tools). */
     static void assumeCapable() {
-        NetnsLab.assumeAvailable();
+        LabAssumptions.assumeAvailable();
         for (String bin : new String[] {"conntrack", "conntrackd", "nft"}) {
-            NetnsLab.assumeBinary(bin);
+            LabAssumptions.assumeBinary(bin);
         }
     }
 

@@ -13,26 +13,30 @@ import java.util.List;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
-import org.hftfw.conntrack.ConntrackEvent;
+import org.hftfw.bench.Figures;
 import org.hftfw.lazy.LazyConfig;
 import org.hftfw.lazy.Mode;
 import org.hftfw.models.logs.FlowLogs;
 
 /**
- * Benchmark (not a test) of what {@code hftfw evaluate} does on a log of about 1 000 000 events: read (gzip text),
- * prepare, score Bayes DROP + DEFER and all baselines, then a 9-barrier sweep. The log is built from the real
- * recorded trace heterogeneous-21 by repeating it with other client subnets and start times 20 s apart (so copies
- * overlap in time, as concurrent clients would); its events are real, their multiplication is not. Baseline in the
- * same process: reading the log alone. Run: {@code models/bench.sh EvaluateLogBench [events]}.
+ * Benchmark of what {@code hftfw evaluate} does on a log of about 1 000 000 events ({@code hftfw bench evaluate
+ * --log}): read (gzip text), prepare, score Bayes DROP + DEFER and all baselines, then a 9-barrier sweep. The log is
+ * built from a real recorded trace (heterogeneous-21 by default) by repeating it with other client subnets and start
+ * times 20 s apart (so copies overlap in time, as concurrent clients would); its events are real, their
+ * multiplication is not. Baseline in the same process: reading the log alone.
  */
 public final class EvaluateLogBench {
+    /** The recorded trace the log is built from, relative to the project root. */
+    public static final Path DEFAULT_TRACE = Path.of("models/traces/heterogeneous-21.events.log.gz");
+
     private EvaluateLogBench() {}
 
-    public static void main(String[] args) throws IOException {
-        int target = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+    /** Builds a log of about {@code target} events from {@code trace} and times two rounds of evaluating it. */
+    public static void run(Path trace, int target) throws IOException {
+        Figures.header("hftfw evaluate's work on a log built from " + trace.getFileName(), "about " + target + " events");
         Path log = Files.createTempFile("hftfw-bench", ".events.log.gz");
         try {
-            long n = build(Path.of("models/traces/heterogeneous-21.events.log.gz"), target, log);
+            long n = build(trace, target, log);
             System.out.printf(Locale.ROOT, "log: %d events, %.1f MB gzipped (%s)%n", n, Files.size(log) / 1e6, log);
             for (int round = 0; round < 2; round++) {
                 long t0 = System.nanoTime();

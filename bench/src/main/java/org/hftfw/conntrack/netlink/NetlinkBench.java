@@ -1,5 +1,10 @@
 package org.hftfw.conntrack.netlink;
 
+import static org.hftfw.bench.Figures.check;
+import static org.hftfw.bench.Figures.median;
+import static org.hftfw.bench.Figures.rate;
+
+import org.hftfw.bench.Figures;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.conntrack.ConntrackEventListener;
@@ -10,6 +15,7 @@ import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.TcpState;
 import org.hftfw.conntrack.Tuple;
+import org.hftfw.conntrack.lab.NetnsLab;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -17,18 +23,19 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Benchmark of the ctnetlink path against the ceiling of this machine and against the stock {@code conntrack} tool,
- * in a network namespace it creates and deletes ({@code hnl-bench-<random>}); needs root, iproute2 and conntrack.
+ * in a network namespace it creates and deletes ({@code hnl-bench-<random>}, a {@link NetnsLab}); needs root, iproute2
+ * and conntrack.
  *
  * <p>Rates are measured in R rounds (default 3) and printed as median [min-max]. Each round measures, interleaved so
  * that machine noise hits all alike: batched injection of 25 000 and N established TCP entries by {@link RawCeiling}
@@ -40,15 +47,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * datagram. Unless {@code --core} is given, it also measures injection with an event listener on, the two batch
  * ACK modes, and event ingest during a bounded storm of 2 x N events beside {@code conntrack -E}, counting losses.
  *
- * <p>Usage: {@code NetlinkBench [N] [--rounds R] [--core] [--no-tool]} (default N = 100000).
+ * <p>Run by {@code hftfw conntrack bench [--entries N] [--rounds R] [--core] [--no-tool]} (default N = 100000). It
+ * lives in the ctnetlink package (in the bench module) to reach the package-private encoder, decoder and socket.
  */
 public final class NetlinkBench {
     private static final long WAIT_SECONDS = 120;
     private static final int SMALL = 25_000;
     private static final int RAW_BUFFER = 4 << 20;
 
-    private final String ns = "hnl-bench-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
-    private final Path netnsFile = Path.of("/var/run/netns", ns);
+    private final NetnsLab.Netns ns;
+    private final Path netnsFile;
     private final Path dir;
     private final List<String[]> rows = new ArrayList<>();
     private final Map<String, Series> series = new LinkedHashMap<>();
@@ -92,39 +100,30 @@ public final class NetlinkBench {
         }
     }
 
-    private NetlinkBench(int rounds, boolean core, boolean tool) throws IOException {
+    private NetlinkBench(NetnsLab.Netns ns, Path dir, int rounds, boolean core, boolean tool) {
+        this.ns = ns;
+        this.netnsFile = ns.path();
+        this.dir = dir;
         this.rounds = rounds;
         this.core = core;
         this.tool = tool;
-        dir = Files.createTempDirectory("hnl-bench");
     }
 
-    public static void main(String[] args) throws Exception {
-        int n = 100_000;
-        int rounds = 3;
-        boolean core = false;
-        boolean tool = true;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-                case "--core" -> core = true;
-                case "--no-tool" -> tool = false;
-                default -> n = Integer.parseInt(args[i]);
-            }
-        }
-        if (n < 1 || rounds < 1) {
-            throw new IllegalArgumentException("N and --rounds must be positive");
-        }
-        NetlinkBench b = new NetlinkBench(rounds, core, tool);
-        try {
-            b.run(n);
+    /**
+     * Runs the benchmark with {@code n} entries in {@code rounds} rounds; {@code core} leaves out the listener,
+     * ACK-mode and event-storm parts, {@code tool} adds the conntrack tool's runs.
+     */
+    public static void run(int n, int rounds, boolean core, boolean tool) throws Exception {
+        check(n >= 1 && rounds >= 1, "N and rounds must be positive");
+        Path dir = Files.createTempDirectory("hnl-bench");
+        try (NetnsLab lab = new NetnsLab("hnl", Duration.ofSeconds(WAIT_SECONDS))) {
+            new NetlinkBench(lab.netns("bench"), dir, rounds, core, tool).measure(n);
         } finally {
-            b.cleanup();
+            deleteTree(dir);
         }
     }
 
-    private void run(int n) throws Exception {
-        sh("ip", "netns", "add", ns);
+    private void measure(int n) throws Exception {
         Ctnetlink.Options options = Ctnetlink.Options.defaults().withNetns(netnsFile);
         List<ConntrackEntry> small = entries(SMALL);
         List<ConntrackEntry> big = entries(n);
@@ -233,7 +232,7 @@ public final class NetlinkBench {
         if (tool) {
             flush(t);
             long t2 = System.nanoTime();
-            sh("ip", "netns", "exec", ns, "conntrack", "-R", save.toString());
+            ns.exec("conntrack", "-R", save.toString()).check();
             long toolNanos = System.nanoTime() - t2;
             Series ts = series(what + ": conntrack -R file");
             ts.rates.add(rate(n, toolNanos));
@@ -265,7 +264,7 @@ public final class NetlinkBench {
         series(what + ": hFT-FW dump + ConntrackText").add(n, formatted).ratios.add((double) m[0].nanos() / formatted.nanos());
         if (tool) {
             long t3 = System.nanoTime();
-            sh("sh", "-c", "ip netns exec " + ns + " conntrack -L > /dev/null 2>&1");
+            ns.exec("sh", "-c", "conntrack -L > /dev/null 2>&1").check();
             long toolNanos = System.nanoTime() - t3;
             Series ts = series(what + ": conntrack -L > /dev/null");
             ts.rates.add(rate(n, toolNanos));
@@ -360,7 +359,7 @@ public final class NetlinkBench {
             if (tool) {
                 t.flush();
                 long t1 = System.nanoTime();
-                sh("ip", "netns", "exec", ns, "conntrack", "-R", save.toString());
+                ns.exec("conntrack", "-R", save.toString()).check();
                 toolRate = rateText(n, System.nanoTime() - t1);
             }
             rows.add(new String[] {"inject " + n + " (event listener on)", rateText(n, ours), toolRate,
@@ -392,7 +391,7 @@ public final class NetlinkBench {
         int n = entries.size();
         long expected = 2L * n;
         Path out = dir.resolve("events.txt");
-        Path err = dir.resolve("events.err");
+        Path err = dir.resolve("events.txt.err");
         AtomicLong events = new AtomicLong();
         AtomicLong overruns = new AtomicLong();
         AtomicLong first = new AtomicLong();
@@ -416,8 +415,7 @@ public final class NetlinkBench {
                 overruns.set(overrunsSoFar);
             }
         };
-        Process tool = new ProcessBuilder("ip", "netns", "exec", ns, "conntrack", "-E", "-o", "timestamp", "-b",
-                Integer.toString(16 << 20)).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process tool = ns.spawn(out, "conntrack", "-E", "-o", "timestamp", "-b", Integer.toString(16 << 20));
         try (EventSubscription sub = t.subscribe(formatting)) {
             ConntrackEntry canary = ConntrackEntry.builder(Tuple.ports(ip("10.239.0.1"), ip("10.239.0.2"), IpProto.UDP, 1, 1))
                     .timeout(60).build();
@@ -452,8 +450,7 @@ public final class NetlinkBench {
                 }
             }
             Thread.sleep(500);
-            tool.destroy();
-            tool.waitFor(5, TimeUnit.SECONDS);
+            NetnsLab.stop(tool);
             long ours = events.get();
             List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
             long toolEvents = 0;
@@ -479,7 +476,7 @@ public final class NetlinkBench {
                 String.format(Locale.ROOT, "lost: hFT-FW %d (overruns %d), conntrack -E %d (ENOBUFS lines %d); storm took %.0f ms",
                         expected - ours, overruns.get(), expected - toolEvents, enobufs, injectNanos / 1e6)});
         } finally {
-            tool.destroyForcibly();
+            NetnsLab.stop(tool);
         }
     }
 
@@ -539,39 +536,13 @@ public final class NetlinkBench {
         }
     }
 
-    private static double rate(int n, long nanos) {
-        return n / (nanos / 1e9);
-    }
-
     private static String rateText(int n, long nanos) {
         return String.format(Locale.ROOT, "%,.0f /s (%.0f ms)", rate(n, nanos), nanos / 1e6);
     }
 
-    private static double median(List<Double> v) {
-        double[] s = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    private static void check(boolean ok, String what) {
-        if (!ok) {
-            throw new IllegalStateException("benchmark check failed: " + what);
-        }
-    }
-
-    private static void sh(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (!p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IllegalStateException("timed out: " + String.join(" ", cmd));
-        }
-        if (p.exitValue() != 0) {
-            throw new IllegalStateException("failed (" + p.exitValue() + "): " + String.join(" ", cmd));
-        }
-    }
-
     private void print(int n) {
-        System.out.printf(Locale.ROOT, "%nNetlinkBench (n=%d, %d rounds, namespace %s, %d CPUs, %s)%n", n, rounds, ns,
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.version"));
+        System.out.println();
+        Figures.header("NetlinkBench", String.format(Locale.ROOT, "n=%d, %d rounds, namespace %s", n, rounds, ns));
         System.out.printf(Locale.ROOT, "%-56s %12s %25s %10s %16s  %s%n", "measurement", "median /s", "[min - max] /s",
                 "vs ceiling", "ns/entry usr+sys", "notes");
         for (Map.Entry<String, Series> e : series.entrySet()) {
@@ -592,17 +563,14 @@ public final class NetlinkBench {
         }
     }
 
-    private void cleanup() {
-        try {
-            new ProcessBuilder("ip", "netns", "del", ns).start().waitFor(10, TimeUnit.SECONDS);
-            try (var s = Files.list(dir)) {
-                for (Path p : s.toList()) {
-                    Files.deleteIfExists(p);
-                }
+    private static void deleteTree(Path dir) {
+        try (var s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                Files.deleteIfExists(p);
             }
             Files.deleteIfExists(dir);
-        } catch (IOException | InterruptedException e) {
-            System.err.println("cleanup: " + e);
+        } catch (IOException e) {
+            System.err.println("cleanup of " + dir + ": " + e);
         }
     }
 }

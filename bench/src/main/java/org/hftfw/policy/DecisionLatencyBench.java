@@ -3,6 +3,8 @@ package org.hftfw.policy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import org.hftfw.bench.Figures;
 import org.hftfw.predictor.Alert;
 import org.hftfw.predictor.AlertListener;
 import org.hftfw.predictor.Availability;
@@ -19,14 +21,19 @@ import org.hftfw.predictor.SourceSample;
  * through a no-op listener (what the clock and the harness cost). The paper's §V asks for fast runtime decisions:
  * the goal is p99 ≤ 1 ms. For the samples that ordered a migration it also prints the time from the sample to the
  * {@code migrate}/{@code migrateNow} call itself. Logging is part of the path: run it with a backend (slf4j-simple
- * on the class path, stderr to a file) to see its cost. Usage: {@code DecisionLatencyBenchmark [samples]} (default 200 000, after a third as many warm-up samples).
+ * on the class path, stderr to a file) to see its cost. Run by {@code hftfw policy bench [--samples N]} (default
+ * 200 000, after a third as many warm-up samples).
+ *
+ * <p>Not JMH: the figure that matters is the tail over the few samples (one in 2 000) that order a migration, told
+ * apart from the others within one run. {@link PolicyDecisionBenchmark} measures the steady per-sample cost under
+ * JMH.
  */
-public final class DecisionLatencyBenchmark {
+public final class DecisionLatencyBench {
 
-    private DecisionLatencyBenchmark() {}
+    private DecisionLatencyBench() {}
 
-    public static void main(String[] args) {
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+    /** Measures {@code n} samples after {@code n / 3} warm-up samples and prints the figures. */
+    public static void run(int n) {
         int warm = Math.max(n / 3, 1);
         Workload baseWork = new Workload();
         long[] base = new long[n];
@@ -94,9 +101,9 @@ public final class DecisionLatencyBenchmark {
                 }
             }
         }
-        System.out.printf("fault sample -> decision latency, %d samples of %d readings (after %d warm-up), "
-                + "%d alerts, %d migration orders in the measured part%n", n, readings,
-                warm, alertsTotal, decisions);
+        Figures.header("fault sample -> decision latency", String.format(Locale.ROOT, "%d samples of %d readings "
+                + "(after %d warm-up), %d alerts, %d migration orders in the measured part", n, readings, warm,
+                alertsTotal, decisions));
         print("baseline (no-op pass-through)", base, n);
         print("predictor + policy (all samples)", ours, n);
         print("predictor + policy (samples that ordered a migration)", withDecision, decisions);
@@ -111,12 +118,9 @@ public final class DecisionLatencyBenchmark {
         }
         long[] s = Arrays.copyOf(v, len);
         Arrays.sort(s);
-        System.out.printf("  %-56s p50=%6.2f us  p99=%7.2f us  p999=%8.2f us  max=%8.2f us  (n=%d)%n", what,
-                q(s, 0.5) / 1e3, q(s, 0.99) / 1e3, q(s, 0.999) / 1e3, s[s.length - 1] / 1e3, len);
-    }
-
-    private static long q(long[] sorted, double q) {
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
+        System.out.printf(Locale.ROOT, "  %-56s p50=%6.2f us  p99=%7.2f us  p999=%8.2f us  max=%8.2f us  (n=%d)%n",
+                what, Figures.quantile(s, 0.5) / 1e3, Figures.quantile(s, 0.99) / 1e3, Figures.quantile(s, 0.999) / 1e3,
+                s[s.length - 1] / 1e3, len);
     }
 
     /**

@@ -2,22 +2,57 @@ package org.hftfw.lazy;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Benchmark (not a test): retained heap per knowledge-base tuple at 1 000 000 IPv4 tuples, measured as the growth of
- * used heap (after repeated System.gc()) while the structure is reachable, divided by the tuple count. Printed beside
- * two baselines in the same run: the same tuple objects in a ConcurrentHashMap (no bound, no expiry) and the seed's
- * 80 B/tuple (C implementation, paper Sect. VII). Run with -XX:+UseSerialGC for stable figures, and once more with
- * -XX:+UseCompactObjectHeaders ({@code lazy-replicator/bench.sh} does both). With a second argument
- * ({@code initialCapacity}, {@code maximumWeight}, {@code recordStats}, {@code noExpiry}) it measures instead the same
- * tuples in a Caffeine cache configured otherwise, to show what each knob costs or saves.
+ * Retained heap per knowledge-base tuple at 1 000 000 IPv4 tuples ({@code hftfw bench kb-memory}; a heap figure, not a
+ * time, hence not JMH), measured as the growth of used heap (after repeated System.gc()) while the structure is
+ * reachable, divided by the tuple count. Printed beside two baselines in the same run: the same tuple objects in a
+ * ConcurrentHashMap (no bound, no expiry) and the seed's 80 B/tuple (C implementation, paper Sect. VII).
+ *
+ * <p>{@link #run} measures each configuration in a fresh JVM with -XX:+UseSerialGC (stable figures): the knowledge
+ * base without and with -XX:+UseCompactObjectHeaders, then the same tuples in Caffeine caches configured otherwise
+ * ({@code initialCapacity}, {@code maximumWeight}, {@code recordStats}, {@code noExpiry}), to show what each knob
+ * costs or saves. {@link #main} is one such JVM: {@code [tuples] [variant]}.
  */
 public final class KnowledgeBaseMemoryBench {
+    private static final List<String> VARIANTS = List.of("initialCapacity", "maximumWeight", "recordStats", "noExpiry");
+    private static final long CHILD_TIMEOUT_MINUTES = 10;
+
     private KnowledgeBaseMemoryBench() {}
+
+    /** Every measurement, each in a child JVM on this JVM's class path. */
+    public static void run(int tuples) throws IOException, InterruptedException {
+        String n = Integer.toString(tuples);
+        child(List.of("-XX:-UseCompactObjectHeaders"), n);
+        child(List.of("-XX:+UseCompactObjectHeaders"), n);
+        for (String v : VARIANTS) {
+            child(List.of("-XX:-UseCompactObjectHeaders"), n, v);
+        }
+    }
+
+    private static void child(List<String> flags, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx2g",
+                "-XX:+UseSerialGC"));
+        cmd.addAll(flags);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), KnowledgeBaseMemoryBench.class.getName()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        if (!p.waitFor(CHILD_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("memory bench JVM did not finish in " + CHILD_TIMEOUT_MINUTES + " min");
+        }
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException("memory bench JVM failed (" + p.exitValue() + "): " + String.join(" ", cmd));
+        }
+    }
 
     public static void main(String[] args) {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;

@@ -1,6 +1,7 @@
 package org.hftfw.conntrack.netlink;
 
 import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.lab.LabAssumptions;
 import org.hftfw.conntrack.lab.NetnsLab;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +23,7 @@ class RawCeilingLabTest {
 
     @BeforeAll
     static void setUp() {
-        NetnsLab.assumeAvailable();
+        LabAssumptions.assumeAvailable();
         lab = new NetnsLab("hpf");
         ns = lab.netns("ceil");
     }

@@ -6,24 +6,33 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import org.hftfw.bench.Figures;
 import org.hftfw.conntrack.ConntrackEntry;
-import org.hftfw.conntrack.EventType;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.Tuple;
 
 /**
- * Channel throughput on loopback: a primary publishes N TCP entries to a backup; prints messages/s until the
- * backup's cache holds all of them and the primary has every ACK, and bytes per message. The baseline in the same
- * run is the codec alone (encode + decode of the same entries, no sockets), which bounds what the channel can do.
- * Usage: {@code FtfwBenchmark [entries] [rounds]} (defaults 100000, 3).
+ * Channel throughput on loopback ({@code hftfw sync bench}): a primary publishes N TCP entries to a backup; prints
+ * messages/s until the backup's cache holds all of them and the primary has every ACK, and bytes per message. The
+ * baseline in the same run is the codec alone (encode + decode of the same entries, no sockets), which bounds what
+ * the channel can do; {@link FtfwCodecBenchmark} measures the codec alone under JMH.
  */
-public final class FtfwBenchmark {
-    private FtfwBenchmark() {}
+public final class SyncChannelBench {
+    private SyncChannelBench() {}
 
-    public static void main(String[] args) throws Exception {
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    /** Runs {@code rounds} rounds of {@code n} entries, each the codec baseline then the channel. */
+    public static void run(int n, int rounds) throws Exception {
+        List<ConntrackEntry> entries = entries(n);
+        Figures.header("FT-FW channel benchmark", n + " TCP v4 entries per round, " + rounds + " rounds");
+        for (int r = 1; r <= rounds; r++) {
+            codecBaseline(entries, r);
+            channel(entries, r);
+        }
+    }
+
+    /** Established TCP v4 entries 10.x.y.z:port -> 10.200.0.1:80, as a busy firewall's table holds them. */
+    static List<ConntrackEntry> entries(int n) throws java.net.UnknownHostException {
         List<ConntrackEntry> entries = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Tuple t = Tuple.ports(InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i}),
@@ -31,12 +40,7 @@ public final class FtfwBenchmark {
             entries.add(ConntrackEntry.builder(t).protoState(3)
                     .status(Status.SEEN_REPLY | Status.ASSURED | Status.CONFIRMED).timeout(600).build());
         }
-        System.out.printf("FT-FW channel benchmark: %d TCP v4 entries per round, %d rounds, Java %s%n", n, rounds,
-                Runtime.version());
-        for (int r = 1; r <= rounds; r++) {
-            codecBaseline(entries, r);
-            channel(entries, r);
-        }
+        return entries;
     }
 
     private static void codecBaseline(List<ConntrackEntry> entries, int round) {
@@ -83,6 +87,8 @@ public final class FtfwBenchmark {
                 Thread.sleep(1);
             }
             long tAcked = System.nanoTime() - t0;
+            Figures.check(b.externalCache().size() >= entries.size() && a.pendingFlows() == 0,
+                    "round " + round + ": not all cached and ACKed within 60 s");
             FtfwStats s = a.stats();
             System.out.printf("round %d channel (loopback)  : %,12.0f msg/s  %5.1f B/msg  %5.1f msg/datagram; "
                             + "all cached %d ms, all ACKed %d ms; lost %d, resent %d%n", round,

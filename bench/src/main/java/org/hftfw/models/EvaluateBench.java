@@ -3,6 +3,7 @@ package org.hftfw.models;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import org.hftfw.bench.Figures;
 import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.lazy.LazyConfig;
 import org.hftfw.lazy.LazyReplicator;
@@ -10,15 +11,15 @@ import org.hftfw.lazy.LearnedModel;
 import org.hftfw.lazy.Mode;
 
 /**
- * Benchmark and synthetic report (not a test): scores every policy on a seeded synthetic log of about
- * {@code events} events (homogeneous 30 ms and heterogeneous 20-500 ms RTT), times trace preparation and each
- * evaluation, and sweeps the barrier. All figures printed are on SYNTHETIC logs. Run with {@code models/bench.sh}.
+ * Benchmark and synthetic report ({@code hftfw bench evaluate}): scores every policy on a seeded synthetic log of
+ * about {@code events} events (homogeneous 30 ms and heterogeneous 20-500 ms RTT), times trace preparation and each
+ * evaluation, and sweeps the barrier. All figures printed are on SYNTHETIC logs.
  */
 public final class EvaluateBench {
     private EvaluateBench() {}
 
-    public static void main(String[] args) {
-        int events = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+    public static void run(int events) {
+        Figures.header("evaluation engine on SYNTHETIC logs", "about " + events + " events per log");
         Duration l = Duration.ofMillis(100);
         for (boolean het : new boolean[] {false, true}) {
             SyntheticTraces.Spec spec = SyntheticTraces.Spec.webMix(1, events * 10 / 66).withHeterogeneous(het);

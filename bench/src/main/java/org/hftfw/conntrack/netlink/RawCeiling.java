@@ -55,11 +55,6 @@ final class RawCeiling implements AutoCloseable {
         }
     }
 
-    /** Bytes of all pre-encoded requests. */
-    long wireBytes() {
-        return offsets[count];
-    }
-
     /**
      * Sends all requests in batches of at most {@code maxMessages} requests and {@code maxBytes} bytes, ACK on the
      * last of each batch. Returns the number of requests the kernel refused (or whose fate is unknown).

@@ -1,23 +1,24 @@
 package org.hftfw.migrator;
 
+import static org.hftfw.bench.Figures.check;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.hftfw.bench.Figures;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.TcpState;
 import org.hftfw.conntrack.Tuple;
-import org.hftfw.conntrack.netlink.Ctnetlink;
+import org.hftfw.conntrack.lab.NetnsLab;
 import org.hftfw.conntrack.netlink.KernelConntrackTable;
 import org.hftfw.ftfw.FtfwChannel;
 import org.hftfw.ftfw.FtfwConfig;
@@ -30,25 +31,29 @@ import org.hftfw.ftfw.FtfwConfig;
  * backup), as in the shared testbed's measurement. Optional random loss on the sync link (nftables numgen), for
  * both implementations' ports. Rounds are preceded by one unmeasured warm-up migration (JIT).
  *
- * <p>Usage: {@code MigrationBench [entries=25000] [rounds=3] [loss-percent=0]}. Creates namespaces {@code hmb*},
- * removes them and every process it started at the end. Traffic stays on the veth between them.
+ * <p>Run by {@code hftfw migrate bench [--entries 25000] [--rounds 3] [--loss 0]}. Creates namespaces {@code hmb-*} (a
+ * {@link NetnsLab}), removes them and every process it started at the end. Traffic stays on the veth between them.
  */
 public final class MigrationBench {
-    private final String tag = "hmb" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
-    private final String a = tag + "a";
-    private final String b = tag + "b";
-    private final Path dir;
-    private final List<Process> procs = new ArrayList<>();
+    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
 
-    private MigrationBench() throws IOException {
-        dir = Files.createTempDirectory("hftfw-migration-bench");
+    private final NetnsLab.Netns a;
+    private final NetnsLab.Netns b;
+    private final Path dir;
+
+    private MigrationBench(NetnsLab lab, Path dir) {
+        this.dir = dir;
+        a = lab.netns("a");
+        b = lab.netns("b");
+        lab.veth(a, "sync", b, "sync");
+        a.addr("sync", "10.234.9.1/24");
+        b.addr("sync", "10.234.9.2/24");
     }
 
-    public static void main(String[] args) throws Exception {
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 25_000;
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        int loss = args.length > 2 ? Integer.parseInt(args[2]) : 0;
-        System.out.printf(Locale.ROOT, "migration bench: %d entries, sync link loss %d%%, %d rounds%n", n, loss, rounds);
+    /** Measures and prints hFT-FW's rounds and, beside them, the stock conntrackd pair's. */
+    public static void run(int n, int rounds, int loss) throws Exception {
+        Figures.header("migration bench", String.format(Locale.ROOT, "%d entries, sync link loss %d%%, %d rounds", n,
+                loss, rounds));
         List<Round> result = measure(n, rounds, loss, true);
         result.forEach(r -> System.out.println(r.line()));
         System.out.printf(Locale.ROOT, "(seed: 25 000 flows migrated in about 4 s; shared testbed: conntrackd -B + -c, "
@@ -60,29 +65,35 @@ public final class MigrationBench {
 
     /** Runs the benchmark; with {@code conntrackd} also the stock daemons' rounds. */
     public static List<Round> measure(int n, int rounds, int loss, boolean conntrackd) throws Exception {
-        MigrationBench bench = new MigrationBench();
-        try {
-            return bench.run(n, rounds, loss, conntrackd);
+        Path dir = Files.createTempDirectory("hftfw-migration-bench");
+        try (NetnsLab lab = new NetnsLab("hmb", COMMAND_TIMEOUT)) {
+            return new MigrationBench(lab, dir).run(n, rounds, loss, conntrackd);
         } finally {
-            bench.cleanup();
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(dir);
         }
     }
 
     private List<Round> run(int n, int rounds, int loss, boolean withConntrackd) throws Exception {
-        setUp(loss);
+        if (loss > 0) {
+            dropOnSyncLink(loss);
+        }
         List<ConntrackEntry> table = entries(n);
         List<Round> rows = new ArrayList<>();
-        try (KernelConntrackTable ka = Ctnetlink.open(Ctnetlink.Options.defaults().withNetns(netns(a)));
-             KernelConntrackTable kb = Ctnetlink.open(Ctnetlink.Options.defaults().withNetns(netns(b)))) {
+        try (KernelConntrackTable ka = a.openConntrack(); KernelConntrackTable kb = b.openConntrack()) {
             ka.flush();
             check(ka.createAll(table).created() == n, "could not load " + n + " entries into " + a);
     
             InetSocketAddress addrA = new InetSocketAddress(InetAddress.getByName("10.234.9.1"), 3790);
             InetSocketAddress addrB = new InetSocketAddress(InetAddress.getByName("10.234.9.2"), 3790);
-            FtfwChannel chA = Ctnetlink.callInNetns(netns(a), () -> FtfwChannel.builder(FtfwConfig.of(addrA, addrB)).start());
+            FtfwChannel chA = a.call(() -> FtfwChannel.builder(FtfwConfig.of(addrA, addrB)).start());
             FtfwChannel chB;
             try {
-                chB = Ctnetlink.callInNetns(netns(b), () -> FtfwChannel.builder(FtfwConfig.of(addrB, addrA)).start());
+                chB = b.call(() -> FtfwChannel.builder(FtfwConfig.of(addrB, addrA)).start());
             } catch (RuntimeException e) {
                 chA.close();
                 throw e;
@@ -130,7 +141,7 @@ public final class MigrationBench {
 
     /** The stock daemons doing the same migration: bulk send from a's internal cache, commit on b. */
     private void conntrackdBaseline(int n, int rounds, KernelConntrackTable kb, List<Round> rows) throws Exception {
-        if (!onPath("conntrackd")) {
+        if (!NetnsLab.onPath("conntrackd")) {
             rows.add(new Round("conntrackd", -1, -1, "conntrackd baseline skipped: conntrackd is not installed"));
             return;
         }
@@ -142,9 +153,9 @@ public final class MigrationBench {
         waitFor(() -> cacheSize(a, confA, "-i") >= n, 60, "conntrackd internal cache in " + a);
         for (int r = 1; r <= rounds; r++) {
             kb.flush();
-            sh("ip", "netns", "exec", b, "conntrackd", "-C", confB.toString(), "-f", "external");
+            b.exec("conntrackd", "-C", confB.toString(), "-f", "external").check();
             long t0 = System.nanoTime();
-            sh("ip", "netns", "exec", a, "conntrackd", "-C", confA.toString(), "-B");
+            a.exec("conntrackd", "-C", confA.toString(), "-B").check();
             if (!reached(() -> cacheSize(b, confB, "-e") >= n, 30)) {
                 rows.add(new Round("conntrackd", -1, cacheSize(b, confB, "-e"), String.format(Locale.ROOT,
                         "conntrackd round %d: the backup's external cache holds %d of %d entries 30 s after -B: "
@@ -152,7 +163,7 @@ public final class MigrationBench {
                 continue;
             }
             long t1 = System.nanoTime();
-            sh("ip", "netns", "exec", b, "conntrackd", "-C", confB.toString(), "-c");
+            b.exec("conntrackd", "-C", confB.toString(), "-c").check();
             long t2 = System.nanoTime();
             long inB = kb.dump(e -> { });
             rows.add(new Round("conntrackd", t2 - t0, inB, String.format(Locale.ROOT,
@@ -161,72 +172,39 @@ public final class MigrationBench {
         }
     }
 
-    private long cacheSize(String ns, Path conf, String which) {
+    /** Entries in a conntrackd cache ({@code -i} internal, {@code -e} external); -1 while it does not answer. */
+    private static long cacheSize(NetnsLab.Netns ns, Path conf, String which) {
         try {
-            Path out = dir.resolve(ns + which + ".cache");
-            Process p = new ProcessBuilder("ip", "netns", "exec", ns, "conntrackd", "-C", conf.toString(), which)
-                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return -1;                                  // a hung conntrackd counts as "not there yet"
-            }
-            try (var lines = Files.lines(out, StandardCharsets.UTF_8)) {
-                return lines.filter(l -> l.contains("src=")).count();
-            }
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
+            NetnsLab.Result r = ns.exec("conntrackd", "-C", conf.toString(), which);
+            return r.exitCode() != 0 ? -1 : r.stdout().lines().filter(l -> l.contains("src=")).count();
+        } catch (IllegalStateException e) {
+            return -1;                                      // a hung conntrackd counts as "not there yet"
         }
     }
 
-    private void setUp(int loss) throws IOException, InterruptedException {
-        sh("ip", "netns", "add", a);
-        sh("ip", "netns", "add", b);
-        sh("ip", "link", "add", "sync", "netns", a, "type", "veth", "peer", "name", "sync", "netns", b);
-        sh("ip", "-n", a, "addr", "add", "10.234.9.1/24", "dev", "sync");
-        sh("ip", "-n", b, "addr", "add", "10.234.9.2/24", "dev", "sync");
-        for (String ns : List.of(a, b)) {
-            sh("ip", "-n", ns, "link", "set", "sync", "up");
-            sh("ip", "-n", ns, "link", "set", "lo", "up");
-        }
-        if (loss > 0) {
-            for (String ns : List.of(a, b)) {
-                Path rules = dir.resolve(ns + ".nft");
-                Files.writeString(rules, """
-                        table inet loss {
-                          chain in {
-                            type filter hook input priority 0;
-                            iifname "sync" udp dport { 3780, 3790 } numgen random mod 100 < %d drop
-                          }
-                        }
-                        """.formatted(loss));
-                sh("ip", "netns", "exec", ns, "nft", "-f", rules.toString());
-            }
+    /** Random loss on the sync link for both implementations' ports (nftables numgen), in both namespaces. */
+    private void dropOnSyncLink(int loss) {
+        for (NetnsLab.Netns ns : List.of(a, b)) {
+            ns.nft("""
+                    table inet loss {
+                      chain in {
+                        type filter hook input priority 0;
+                        iifname "sync" udp dport { 3780, 3790 } numgen random mod 100 < %d drop
+                      }
+                    }
+                    """.formatted(loss));
         }
     }
 
-    private Path conntrackdConf(String ns, String self, String peer) throws IOException {
-        return org.hftfw.ftfw.ConntrackdConf.lab(dir, ns, self, peer, List.of("127.0.0.1", "10.234.9.0/24"))
+    private Path conntrackdConf(NetnsLab.Netns ns, String self, String peer) throws IOException {
+        return org.hftfw.ftfw.ConntrackdConf.lab(dir, ns.name(), self, peer, List.of("127.0.0.1", "10.234.9.0/24"))
                 .withNetlinkBuffer(8 << 20).write();
     }
 
-    private void startConntrackd(String ns, Path conf) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("ip", "netns", "exec", ns, "conntrackd", "-C", conf.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve(ns + ".out").toFile()).start();
-        procs.add(p);
-        waitFor(() -> {
-            try {
-                sh("ip", "netns", "exec", ns, "conntrackd", "-C", conf.toString(), "-s");
-                return true;
-            } catch (IOException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }, 15, "conntrackd start in " + ns);
+    /** Starts conntrackd in {@code ns} (stopped with the lab) and waits until it answers. */
+    private void startConntrackd(NetnsLab.Netns ns, Path conf) throws InterruptedException {
+        ns.spawn(dir.resolve(ns.name() + ".out"), "conntrackd", "-C", conf.toString());
+        waitFor(() -> ns.exec("conntrackd", "-C", conf.toString(), "-s").exitCode() == 0, 15, "conntrackd start in " + ns);
     }
 
     private static boolean reached(java.util.function.BooleanSupplier done, int seconds) throws InterruptedException {
@@ -260,55 +238,5 @@ public final class MigrationBench {
                     .tcpState(TcpState.ESTABLISHED).status(Status.SEEN_REPLY | Status.ASSURED).timeout(600).build());
         }
         return list;
-    }
-
-    private Path netns(String ns) {
-        return Path.of("/var/run/netns", ns);
-    }
-
-    private static boolean onPath(String bin) {
-        for (String d : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(d, bin))) {
-                return true;
-            }
-        }
-        return Files.isExecutable(Path.of("/usr/sbin", bin));
-    }
-
-    private static void check(boolean ok, String what) {
-        if (!ok) {
-            throw new IllegalStateException(what);
-        }
-    }
-
-    private static void sh(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException(String.join(" ", cmd) + " failed: " + out.strip());
-        }
-    }
-
-    private void cleanup() {
-        for (Process p : procs) {
-            p.descendants().forEach(ProcessHandle::destroy);
-            p.destroy();
-            try {
-                p.waitFor(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-        }
-        for (String ns : List.of(a, b)) {
-            try {
-                new ProcessBuilder("ip", "netns", "del", ns).start().waitFor(10, TimeUnit.SECONDS);
-            } catch (IOException e) {
-                // it may not exist
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 }
