@@ -65,40 +65,53 @@ final class AttrParser {
     private final long[] synproxy = new long[3];
     private int zone;
 
-    private ConntrackEntry entry;
-    private FlowExtras extras;
+    private DropReason failure;
 
     /**
-     * Parses the conntrack payload of {@code len} bytes at {@code pos}. Returns null when it was accepted (then
-     * {@link #entry()} and {@link #extras()} describe it), otherwise why it was rejected.
+     * Parses the conntrack payload of {@code len} bytes at {@code pos}: the entry, or null when the payload is
+     * rejected ({@link #failure()} says why). The result is returned, not stored, so that an accepted payload
+     * costs no reference store into this long-lived object.
      */
-    DropReason parse(ByteBuf buf, int pos, int len) {
+    ConntrackEntry parse(ByteBuf buf, int pos, int len) {
         reset();
-        DropReason bad = walk(buf, pos, len);
-        if (bad == null) {
-            bad = validate();
+        failure = walk(buf, pos, len);
+        if (failure == null) {
+            failure = validate();
         }
-        if (bad != null) {
-            return bad;
+        if (failure != null) {
+            return null;
         }
         try {
-            entry = buildEntry();
+            return buildEntry();
         } catch (IllegalArgumentException e) {
             // the value types check their own invariants; a combination they refuse cannot be applied
-            return DropReason.INCONSISTENT;
+            failure = DropReason.INCONSISTENT;
+            return null;
         }
-        extras = buildExtras();
-        return null;
     }
 
-    /** The entry of the last accepted payload. */
-    ConntrackEntry entry() {
-        return entry;
+    /** Why the last {@link #parse} returned null. */
+    DropReason failure() {
+        return failure;
     }
 
-    /** The extras of the last accepted payload. */
+    /** The {@link FlowExtras} of the payload last accepted by {@link #parse}. */
     FlowExtras extras() {
-        return extras;
+        Tuple master = masterL3 == 0 ? null : Tuple.ports(addr(masterSrc, masterL3), addr(masterDst, masterL3),
+                masterL4, has(Attr.MASTER_PORT) ? masterSport : 0, has(Attr.MASTER_PORT) ? masterDport : 0);
+        FlowExtras.NatSeqAdj nsa = has(Attr.NAT_SEQ_ADJ) ? new FlowExtras.NatSeqAdj(natSeq[0], natSeq[1],
+                natSeq[2], natSeq[3], natSeq[4], natSeq[5]) : null;
+        FlowExtras.Synproxy sp = has(Attr.SYNPROXY)
+                ? new FlowExtras.Synproxy(synproxy[0], synproxy[1], synproxy[2]) : null;
+        boolean sctp = l4proto == IpProto.SCTP;
+        long vo = sctp && has(Attr.SCTP_VTAG_ORIG) ? vtagOrig : 0;
+        long vr = sctp && has(Attr.SCTP_VTAG_REPL) ? vtagRepl : 0;
+        int role = l4proto == IpProto.DCCP && has(Attr.DCCP_ROLE) ? dccpRole : 0;
+        FlowExtras.Labels lab = labels == null ? null : new FlowExtras.Labels(labels);
+        if (master == null && nsa == null && sp == null && vo == 0 && vr == 0 && role == 0 && lab == null) {
+            return FlowExtras.NONE;
+        }
+        return new FlowExtras(master, nsa, vo, vr, role, lab, sp);
     }
 
     /** The {@code msg2exp} checks of an expectation payload (validated, never applied). */
@@ -133,8 +146,6 @@ final class AttrParser {
         helper = null;
         helperUnterminated = false;
         labels = null;
-        entry = null;
-        extras = null;
     }
 
     /** The {@code msg2ct} loop: validates each TLV and stores its value. */
@@ -315,24 +326,6 @@ final class AttrParser {
             eb.tcp(new ConntrackEntry.TcpInfo(wscaleOrig, wscaleRepl, 0, 0));
         }
         return eb.build();
-    }
-
-    private FlowExtras buildExtras() {
-        Tuple master = masterL3 == 0 ? null : Tuple.ports(addr(masterSrc, masterL3), addr(masterDst, masterL3),
-                masterL4, has(Attr.MASTER_PORT) ? masterSport : 0, has(Attr.MASTER_PORT) ? masterDport : 0);
-        FlowExtras.NatSeqAdj nsa = has(Attr.NAT_SEQ_ADJ) ? new FlowExtras.NatSeqAdj(natSeq[0], natSeq[1],
-                natSeq[2], natSeq[3], natSeq[4], natSeq[5]) : null;
-        FlowExtras.Synproxy sp = has(Attr.SYNPROXY)
-                ? new FlowExtras.Synproxy(synproxy[0], synproxy[1], synproxy[2]) : null;
-        boolean sctp = l4proto == IpProto.SCTP;
-        long vo = sctp && has(Attr.SCTP_VTAG_ORIG) ? vtagOrig : 0;
-        long vr = sctp && has(Attr.SCTP_VTAG_REPL) ? vtagRepl : 0;
-        int role = l4proto == IpProto.DCCP && has(Attr.DCCP_ROLE) ? dccpRole : 0;
-        FlowExtras.Labels lab = labels == null ? null : new FlowExtras.Labels(labels);
-        if (master == null && nsa == null && sp == null && vo == 0 && vr == 0 && role == 0 && lab == null) {
-            return FlowExtras.NONE;
-        }
-        return new FlowExtras(master, nsa, vo, vr, role, lab, sp);
     }
 
     /** The address stored in the first 4 (IPv4) or 16 (IPv6) bytes of {@code raw}. */

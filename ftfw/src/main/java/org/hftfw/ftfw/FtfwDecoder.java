@@ -2,6 +2,7 @@ package org.hftfw.ftfw;
 
 import io.netty.buffer.ByteBuf;
 import java.util.function.Consumer;
+import org.hftfw.conntrack.ConntrackEntry;
 
 /**
  * Decodes FT-FW datagrams into {@link FtfwMessage}s, accepting exactly what conntrackd 1.4.7-1.4.9 accepts. This
@@ -17,8 +18,8 @@ import java.util.function.Consumer;
  *
  * <p>Why a plain decoder and not a Netty {@code MessageToMessageDecoder} in the pipeline: the only consumer of the
  * messages is the engine on the same event loop, and it also counts datagrams and bytes. Called directly by
- * {@link FtfwEngine#receive} (from the channel's one inbound handler, which releases the datagram), each message
- * goes straight to the engine's callback: no per-datagram output list, no per-message {@code fireChannelRead} and
+ * {@link FtfwEngine#receive} (from {@link EngineInboundHandler}, which releases the datagram), each message goes
+ * straight to the engine's callback: no per-datagram output list, no per-message {@code fireChannelRead} and
  * handler type check, and the virtual-time tests feed the engine the same way the socket does. The datagram is
  * read with absolute indexes and neither consumed nor released here.
  */
@@ -113,11 +114,12 @@ final class FtfwDecoder {
     }
 
     private FtfwMessage decodeCt(ByteBuf buf, int pos, int type, int flags, int len, int seq) {
-        DropReason bad = attrs.parse(buf, pos + Nethdr.SIZE, len - Nethdr.SIZE);
-        if (bad != null) {
+        ConntrackEntry entry = attrs.parse(buf, pos + Nethdr.SIZE, len - Nethdr.SIZE);
+        if (entry == null) {
+            DropReason bad = attrs.failure();
             drops.drop(bad, "conntrack message seq " + Integer.toUnsignedString(seq));
             return new FtfwMessage.BadPayload(seq, flags, type, bad);
         }
-        return new FtfwMessage.Data(seq, flags, FtfwMessage.DataType.of(type), attrs.entry(), attrs.extras());
+        return new FtfwMessage.Data(seq, flags, FtfwMessage.DataType.of(type), entry, attrs.extras());
     }
 }
