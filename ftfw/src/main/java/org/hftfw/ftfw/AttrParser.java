@@ -69,8 +69,7 @@ final class AttrParser {
 
     /**
      * Parses the conntrack payload of {@code len} bytes at {@code pos}: the entry, or null when the payload is
-     * rejected ({@link #failure()} says why). The result is returned, not stored, so that an accepted payload
-     * costs no reference store into this long-lived object.
+     * rejected ({@link #failure()} says why). {@link #extras()} then reads the rest of an accepted payload.
      */
     ConntrackEntry parse(ByteBuf buf, int pos, int len) {
         reset();
