@@ -73,15 +73,13 @@ final class AttrParser {
      */
     ConntrackEntry parse(ByteBuf buf, int pos, int len) {
         reset();
-        failure = walk(buf, pos, len);
-        if (failure == null) {
-            failure = validate();
-        }
-        if (failure != null) {
+        DropReason bad = walk(buf, pos, len);
+        if (bad != null) {
+            failure = bad;
             return null;
         }
         try {
-            return buildEntry();
+            return toEntry();
         } catch (IllegalArgumentException e) {
             // the value types check their own invariants; a combination they refuse cannot be applied
             failure = DropReason.INCONSISTENT;
@@ -268,7 +266,16 @@ final class AttrParser {
         return null;
     }
 
-    private ConntrackEntry buildEntry() {
+    /**
+     * The entry the stored attributes describe, or null with {@link #failure} set when they do not identify one flow
+     * or contradict each other.
+     */
+    private ConntrackEntry toEntry() {
+        DropReason bad = validate();
+        if (bad != null) {
+            failure = bad;
+            return null;
+        }
         boolean v4 = l3 == 4;
         InetAddress s = addr(src, l3);
         InetAddress d = addr(dst, l3);
