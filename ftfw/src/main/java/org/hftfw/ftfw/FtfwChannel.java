@@ -3,12 +3,10 @@ package org.hftfw.ftfw;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -68,31 +66,24 @@ public final class FtfwChannel implements AutoCloseable {
         group = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         loop = group.next();
         cache = new ExternalCache(System::nanoTime, cfg.tcpWindowTracking(), cfg.commitBatch());
-        FtfwEngine[] holder = new FtfwEngine[1];
+        EngineInboundHandler inbound = new EngineInboundHandler();
         Bootstrap bs = new Bootstrap().group(loop)
                 .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.SO_RCVBUF, cfg.socketBuffer())
                 .option(ChannelOption.SO_SNDBUF, cfg.socketBuffer())
-                .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
-                    @Override
-                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
-                        holder[0].receive(p.content());
-                    }
-
-                    @Override
-                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                        LOG.warn("FT-FW channel error", cause);
-                    }
-                });
+                .handler(inbound);
         try {
             channel = bs.bind(cfg.bind()).sync().channel();
             InetSocketAddress peer = cfg.peer();
             LongSupplier wall = b.wallSeconds;
             FtfwEngine.BulkSource src = b.bulk;
-            engine = loop.submit(() -> new FtfwEngine(cfg, new NettyScheduler(loop), wall, channel.alloc(),
-                    (ByteBuf d) -> channel.writeAndFlush(new DatagramPacket(d, peer)), cache, src)).get();
-            holder[0] = engine;
+            engine = loop.submit(() -> {
+                FtfwEngine e = new FtfwEngine(cfg, new NettyScheduler(loop), wall, channel.alloc(),
+                        (ByteBuf d) -> channel.writeAndFlush(new DatagramPacket(d, peer)), cache, src);
+                inbound.attach(e);
+                return e;
+            }).get();
         } catch (ExecutionException | RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw new IllegalStateException("cannot start FT-FW channel on " + cfg.bind(), e);

@@ -60,32 +60,6 @@ final class FtfwEngine {
 
     private enum Track { UNSET, IN_SYNC, AFTER, BEFORE }
 
-    private static final class FlowNode extends NodeQueue.Node {
-        final FlowId id;
-        FtfwMessage.DataType type;
-        ConntrackEntry entry;
-        FlowExtras extras;
-        boolean sentWithHello;
-
-        FlowNode(FlowId id) {
-            this.id = id;
-        }
-    }
-
-    private static final class CtlNode extends NodeQueue.Node {
-        final int flags;
-        final int from;
-        final int to;
-
-        CtlNode(int flags, int from, int to) {
-            this.flags = flags;
-            this.from = from;
-            this.to = to;
-        }
-    }
-
-    private static final class AliveNode extends NodeQueue.Node {}
-
     private final FtfwConfig cfg;
     private final Scheduler sched;
     private final Receiver receiver;
@@ -93,13 +67,14 @@ final class FtfwEngine {
     private final DatagramPacker packer;
     private final FtfwDecoder decoder;
     private final DropCounters drops;
+    private final Consumer<FtfwMessage> onMessage = this::onMessage;
     private final FtfwEncoder.Options encoding;
     private final ByteBuf scratch;
     private final long aliveNanos;
 
     private final NodeQueue tx = new NodeQueue();
     private final NodeQueue rs = new NodeQueue();
-    private final Map<FlowId, FlowNode> flows = new HashMap<>();
+    private final Map<FlowId, NodeQueue.Node> flows = new HashMap<>();
 
     private int nextSeq;
     private Hello hello = Hello.INIT;
@@ -168,25 +143,24 @@ final class FtfwEngine {
             return;
         }
         FlowId id = entry.flowId();
-        FlowNode n = flows.get(id);
+        QueueItem.FlowState state = new QueueItem.FlowState(id, type, entry, extras);
+        NodeQueue.Node n = flows.get(id);
         if (n == null) {
             if (tx.size() >= cfg.txQueueSize()) {
                 dropNode(tx.poll());
                 txOverflow++;
             }
-            n = new FlowNode(id);
+            n = new NodeQueue.Node(state);
             flows.put(id, n);
             tx.add(n);
         } else {
             superseded++;
+            n.item = state;
             if (n.queue == rs) {
                 rs.remove(n);
                 tx.add(n);
             }
         }
-        n.type = type;
-        n.entry = entry;
-        n.extras = extras;
         if (FtfwEncoder.helperTooLong(entry)) {
             helperOmitted++;
         }
@@ -209,7 +183,7 @@ final class FtfwEngine {
         } else if (flags == Nethdr.F_NACK) {
             nacksTx++;
         }
-        tx.add(new CtlNode(flags, from, to));
+        tx.add(new NodeQueue.Node(new QueueItem.Control(flags, from, to)));
         requestXmit();
     }
 
@@ -248,20 +222,19 @@ final class FtfwEngine {
             scratch.clear();
             int seq = nextSeq++;
             n.seq = seq;
-            switch (n) {
-                case FlowNode f -> {
+            switch (n.item) {
+                case QueueItem.FlowState f -> {
                     int flags = helloFlags();
-                    f.sentWithHello = (flags & Nethdr.F_HELLO) != 0;
-                    FtfwEncoder.writeData(scratch, f.type, flags, seq, f.entry, f.extras, encoding);
+                    n.sentWithHello = (flags & Nethdr.F_HELLO) != 0;
+                    FtfwEncoder.writeData(scratch, f.type(), flags, seq, f.entry(), f.extras(), encoding);
                     dataTx++;
-                    storeForResend(f);
+                    storeForResend(n);
                 }
-                case CtlNode c -> {
-                    FtfwEncoder.writeRange(scratch, c.flags | helloFlags(), seq, c.from, c.to);
-                    storeForResend(c);
+                case QueueItem.Control c when c.hasRange() -> {
+                    FtfwEncoder.writeRange(scratch, c.flags() | helloFlags(), seq, c.from(), c.to());
+                    storeForResend(n);
                 }
-                case AliveNode a -> FtfwEncoder.writeAlive(scratch, helloFlags(), seq);
-                default -> throw new IllegalStateException("unknown node " + n);
+                case QueueItem.Control _ -> FtfwEncoder.writeAlive(scratch, helloFlags(), seq); // ALIVE: never stored
             }
             msgsTx++;
             packer.add(scratch);
@@ -286,9 +259,11 @@ final class FtfwEngine {
         rs.add(n);
     }
 
+    /** Forgets a node taken out of the queues for good (ACKed or dropped on overflow). */
     private void dropNode(NodeQueue.Node n) {
-        if (n instanceof FlowNode f) {
-            flows.remove(f.id);
+        switch (n.item) {
+            case QueueItem.FlowState f -> flows.remove(f.id());
+            case QueueItem.Control _ -> { }
         }
     }
 
@@ -303,7 +278,7 @@ final class FtfwEngine {
                 queueCtl(Nethdr.F_ACK, ackFrom, lastSeq);
                 ackFromSet = false;
             } else {
-                tx.add(new AliveNode());
+                tx.add(new NodeQueue.Node(QueueItem.Control.ALIVE));
             }
             xmit();
             sched.schedule(this::aliveTimer, aliveNanos);
@@ -321,7 +296,7 @@ final class FtfwEngine {
         }
         datagramsRx++;
         bytesRx += datagram.readableBytes();
-        decoder.decodeDatagram(datagram, this::onMessage);
+        decoder.decodeDatagram(datagram, onMessage);
     }
 
     private Track track(int seq) {
@@ -466,7 +441,7 @@ final class FtfwEngine {
     }
 
     /** Takes the resend-queue nodes sent in [from, to] (wraparound-safe) out of the queue and hands them over. */
-    private void removeRange(int from, int to, java.util.function.Consumer<NodeQueue.Node> then) {
+    private void removeRange(int from, int to, Consumer<NodeQueue.Node> then) {
         NodeQueue.Node n = rs.head();
         while (n != null) {
             NodeQueue.Node next = n.next;
@@ -493,9 +468,9 @@ final class FtfwEngine {
         boolean any = false;
         while (n != null) {
             NodeQueue.Node next = n.next;
-            if (n instanceof FlowNode f && f.sentWithHello) {
-                rs.remove(f);
-                tx.add(f);
+            if (n.item instanceof QueueItem.FlowState && n.sentWithHello) {
+                rs.remove(n);
+                tx.add(n);
                 resent++;
                 any = true;
             }
@@ -520,10 +495,13 @@ final class FtfwEngine {
         while (n != null && Nethdr.before(n.seq, from) && Nethdr.before(n.seq, seqAtPeerHello)) {
             NodeQueue.Node next = n.next;
             rs.remove(n);
-            if (n instanceof FlowNode f) {
-                tx.add(f);
-                resent++;
-                any = true;
+            switch (n.item) {
+                case QueueItem.FlowState _ -> {
+                    tx.add(n);
+                    resent++;
+                    any = true;
+                }
+                case QueueItem.Control _ -> { }
             }
             n = next;
         }
