@@ -1,5 +1,6 @@
 package org.hftfw.ftfw;
 
+import org.hftfw.common.Clock;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.List;
@@ -46,7 +47,7 @@ public class FtfwCodecBenchmark {
                     FtfwEncoder.Options.DEFAULT);
         }
         out = Unpooled.buffer(4096);
-        decoder = new FtfwDecoder(new DropCounters(System::nanoTime, 1_000_000_000L));
+        decoder = new FtfwDecoder(new DropCounters(Clock.system(), 1_000_000_000L));
     }
 
     @TearDown

@@ -1,5 +1,6 @@
 package org.hftfw.ftfw;
 
+import org.hftfw.common.Clock;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -21,7 +22,6 @@ import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackEvent;
@@ -67,7 +67,7 @@ public final class FtfwChannel implements AutoCloseable {
         }
         group = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         loop = group.next();
-        cache = new ExternalCache(System::nanoTime, cfg.tcpWindowTracking(), cfg.commitBatch());
+        cache = new ExternalCache(Clock.system(), cfg.tcpWindowTracking(), cfg.commitBatch());
         FtfwEngine[] holder = new FtfwEngine[1];
         Bootstrap bs = new Bootstrap().group(loop)
                 .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
@@ -88,9 +88,10 @@ public final class FtfwChannel implements AutoCloseable {
         try {
             channel = bs.bind(cfg.bind()).sync().channel();
             InetSocketAddress peer = cfg.peer();
-            LongSupplier wall = b.wallSeconds;
+            // conntrackd starts its sequence numbers at time(NULL)
+            int initialSeq = (int) (Clock.system().epochMicros() / 1_000_000);
             FtfwEngine.BulkSource src = b.bulk;
-            engine = loop.submit(() -> new FtfwEngine(cfg, new NettyScheduler(loop), wall, channel.alloc(),
+            engine = loop.submit(() -> new FtfwEngine(cfg, new NettyScheduler(loop), initialSeq, channel.alloc(),
                     (ByteBuf d) -> channel.writeAndFlush(new DatagramPacket(d, peer)), cache, src)).get();
             holder[0] = engine;
         } catch (ExecutionException | RuntimeException e) {
@@ -190,7 +191,6 @@ public final class FtfwChannel implements AutoCloseable {
     public static final class Builder {
         private final FtfwConfig cfg;
         private FtfwEngine.BulkSource bulk = sink -> { };
-        private LongSupplier wallSeconds = () -> System.currentTimeMillis() / 1000;
 
         Builder(FtfwConfig cfg) {
             this.cfg = Objects.requireNonNull(cfg);
@@ -205,12 +205,6 @@ public final class FtfwChannel implements AutoCloseable {
         /** Answers RESYNC requests and {@link #sendBulk} from this snapshot supplier (called on the event loop). */
         public Builder resyncSource(Supplier<? extends Collection<ConntrackEntry>> entries) {
             bulk = sink -> entries.get().forEach(sink);
-            return this;
-        }
-
-        /** Wall clock in seconds that seeds the sequence counter, like conntrackd's {@code time(NULL)}. */
-        public Builder wallClockSeconds(LongSupplier s) {
-            wallSeconds = Objects.requireNonNull(s);
             return this;
         }
 
