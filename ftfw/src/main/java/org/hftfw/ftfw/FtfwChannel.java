@@ -1,5 +1,6 @@
 package org.hftfw.ftfw;
 
+import org.hftfw.common.Clock;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -19,7 +20,6 @@ import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackEvent;
@@ -65,7 +65,7 @@ public final class FtfwChannel implements AutoCloseable {
         }
         group = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         loop = group.next();
-        cache = new ExternalCache(System::nanoTime, cfg.tcpWindowTracking(), cfg.commitBatch());
+        cache = new ExternalCache(Clock.system(), cfg.tcpWindowTracking(), cfg.commitBatch());
         EngineInboundHandler inbound = new EngineInboundHandler();
         Bootstrap bs = new Bootstrap().group(loop)
                 .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
@@ -76,10 +76,11 @@ public final class FtfwChannel implements AutoCloseable {
         try {
             channel = bs.bind(cfg.bind()).sync().channel();
             InetSocketAddress peer = cfg.peer();
-            LongSupplier wall = b.wallSeconds;
+            // conntrackd starts its sequence numbers at time(NULL)
+            int initialSeq = (int) (Clock.system().epochMicros() / 1_000_000);
             FtfwEngine.BulkSource src = b.bulk;
             engine = loop.submit(() -> {
-                FtfwEngine e = new FtfwEngine(cfg, new NettyScheduler(loop), wall, channel.alloc(),
+                FtfwEngine e = new FtfwEngine(cfg, new NettyScheduler(loop), initialSeq, channel.alloc(),
                         (ByteBuf d) -> channel.writeAndFlush(new DatagramPacket(d, peer)), cache, src);
                 inbound.attach(e);
                 return e;
@@ -181,7 +182,6 @@ public final class FtfwChannel implements AutoCloseable {
     public static final class Builder {
         private final FtfwConfig cfg;
         private FtfwEngine.BulkSource bulk = sink -> { };
-        private LongSupplier wallSeconds = () -> System.currentTimeMillis() / 1000;
 
         Builder(FtfwConfig cfg) {
             this.cfg = Objects.requireNonNull(cfg);
@@ -196,12 +196,6 @@ public final class FtfwChannel implements AutoCloseable {
         /** Answers RESYNC requests and {@link #sendBulk} from this snapshot supplier (called on the event loop). */
         public Builder resyncSource(Supplier<? extends Collection<ConntrackEntry>> entries) {
             bulk = sink -> entries.get().forEach(sink);
-            return this;
-        }
-
-        /** Wall clock in seconds that seeds the sequence counter, like conntrackd's {@code time(NULL)}. */
-        public Builder wallClockSeconds(LongSupplier s) {
-            wallSeconds = Objects.requireNonNull(s);
             return this;
         }
 

@@ -1,12 +1,12 @@
 package org.hftfw.ftfw;
 
+import org.hftfw.common.Scheduler;
 import org.hftfw.conntrack.FlowId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -116,22 +116,22 @@ final class FtfwEngine {
     private long expectations;
     private long helperOmitted;
 
-    FtfwEngine(FtfwConfig cfg, Scheduler sched, LongSupplier wallSeconds, ByteBufAllocator alloc,
+    FtfwEngine(FtfwConfig cfg, Scheduler sched, int initialSeq, ByteBufAllocator alloc,
                DatagramPacker.Sink sink, Receiver receiver, BulkSource bulk) {
         this.cfg = cfg;
         this.sched = sched;
         this.receiver = receiver;
         this.bulk = bulk;
         this.packer = new DatagramPacker(alloc, cfg.datagramSize(), sink);
-        this.drops = new DropCounters(sched::nanoTime, 10_000_000_000L);
+        this.drops = new DropCounters(sched, 10_000_000_000L);
         this.decoder = new FtfwDecoder(drops);
         this.encoding = new FtfwEncoder.Options(cfg.omitTimeout(), cfg.tcpWindowTracking());
         this.scratch = alloc.heapBuffer(4096);
         this.aliveNanos = cfg.aliveInterval().toNanos();
         this.ackDelayNanos = cfg.ackDelay().toNanos();
-        this.nextSeq = (int) wallSeconds.getAsLong();
+        this.nextSeq = initialSeq;
         this.window = cfg.ackWindow();
-        this.lastTxNanos = sched.nanoTime();
+        this.lastTxNanos = sched.nanos();
         sched.schedule(this::aliveTimer, aliveNanos);
     }
 
@@ -244,7 +244,7 @@ final class FtfwEngine {
             // only a real transmission restarts the alive timer: an empty run (e.g. one woken to piggyback a
             // HELLO_BACK that had nothing to ride on) must not, or a peer that sends an ALIVE every second keeps
             // this side from ever sending its ACK and HELLO_BACK
-            lastTxNanos = sched.nanoTime();
+            lastTxNanos = sched.nanos();
         }
         if (!tx.isEmpty()) {
             requestXmit();
@@ -271,7 +271,7 @@ final class FtfwEngine {
         if (closed) {
             return;
         }
-        long now = sched.nanoTime();
+        long now = sched.nanos();
         long idle = now - lastTxNanos;
         if (idle >= aliveNanos) {
             if (ackFromSet && seqSet) {

@@ -1,5 +1,6 @@
 package org.hftfw.ftfw;
 
+import org.hftfw.common.VirtualScheduler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -22,9 +23,9 @@ class EngineInboundHandlerTest {
     private static final InetSocketAddress US = new InetSocketAddress("127.0.0.1", 1);
 
     private final VirtualScheduler clock = new VirtualScheduler();
-    private final ExternalCache cache = new ExternalCache(clock::nanoTime);
+    private final ExternalCache cache = new ExternalCache(clock);
     private final List<ByteBuf> sent = new ArrayList<>();
-    private final FtfwEngine engine = new FtfwEngine(SimLink.config(), clock, () -> 1L,
+    private final FtfwEngine engine = new FtfwEngine(SimLink.config(), clock, 1,
             UnpooledByteBufAllocator.DEFAULT, sent::add, cache, sink -> { });
     private final EngineInboundHandler handler = new EngineInboundHandler();
     private final EmbeddedChannel channel = new EmbeddedChannel(handler);

@@ -1,5 +1,7 @@
 package org.hftfw.sync;
 
+import org.hftfw.common.ManualScheduler;
+import org.hftfw.common.Clock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +29,7 @@ import org.hftfw.migrator.StateMigrator;
 import org.hftfw.policy.PolicyConfig;
 import org.hftfw.predictor.FakeSysfs;
 import org.hftfw.predictor.PredictorConfig;
-import org.hftfw.predictor.Scheduler;
+import org.hftfw.common.Scheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * table takes the same locks in the same order as the traffic).
  */
 class SyncNodeTest {
-    private static final Scheduler NO_ROUNDS = (period, task) -> () -> { };
+    private static final Scheduler NO_ROUNDS = new ManualScheduler();   // the tests order migrations by command
 
     private final InMemoryConntrackTable primaryTable = table();
     private final InMemoryConntrackTable backupTable = table();
@@ -50,7 +52,7 @@ class SyncNodeTest {
     Path dir;
 
     private static InMemoryConntrackTable table() {
-        return InMemoryConntrackTable.create(System::nanoTime, () -> System.currentTimeMillis() * 1000);
+        return InMemoryConntrackTable.create(Clock.system());
     }
 
     private static ConntrackEntry flow(String src, int sport) {
