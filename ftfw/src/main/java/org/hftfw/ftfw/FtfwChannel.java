@@ -90,7 +90,7 @@ public final class FtfwChannel implements AutoCloseable {
                 .option(ChannelOption.SO_RCVBUF, cfg.socketBuffer())
                 .option(ChannelOption.SO_SNDBUF, cfg.socketBuffer())
                 // Netty's default reads at most 2048 bytes and truncates larger datagrams
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(cfg.mtu()))
+                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(cfg.mtu()))
                 .handler(inbound);
         if (!cfg.iface().isEmpty()) {
             if (!epoll) {
@@ -113,7 +113,11 @@ public final class FtfwChannel implements AutoCloseable {
                 inbound.attach(e);
                 return e;
             }).get();
-        } catch (ExecutionException | RuntimeException e) {
+        } catch (InterruptedException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            bulkExecutor.shutdownNow();
+            throw e;
+        } catch (Exception e) { // bind() rethrows the socket's IOException undeclared
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             bulkExecutor.shutdownNow();
             if (isAddressInUse(e)) {
