@@ -49,4 +49,9 @@ public enum DropReason {
     DropReason(Scope scope) {
         this.scope = scope;
     }
+
+    /** True for malformed input; false for well-formed input refused for its origin or sequence number. */
+    public boolean malformed() {
+        return this != NOT_PEER && this != IMPLAUSIBLE_SEQ;
+    }
 }

@@ -42,9 +42,14 @@ public record FtfwStats(long msgsTx, long bytesTx, long datagramsTx, long msgsRx
                         long helperOmitted, long seqResets, long bulksSent, long resyncsCoalesced,
                         Map<DropReason, Long> malformed) {
 
-    /** Total of {@link #malformed}. */
+    /** Total of {@link #malformed} over the reasons that are malformed input ({@link DropReason#malformed()}). */
     public long malformedTotal() {
-        return malformed.values().stream().mapToLong(Long::longValue).sum();
+        return malformed.entrySet().stream().filter(e -> e.getKey().malformed()).mapToLong(Map.Entry::getValue).sum();
+    }
+
+    /** Input dropped for this reason. */
+    public long dropped(DropReason reason) {
+        return malformed.getOrDefault(reason, 0L);
     }
 
     /** A multi-line report like {@code conntrackd -s}. */

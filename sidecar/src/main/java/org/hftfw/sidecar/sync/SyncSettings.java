@@ -58,6 +58,8 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
               socket-buffer = 4MiB
               tcp-window-tracking = false
               commit-batch = 8192
+              external-cache-limit = 262144
+              resync-interval = 1s
             }
             events { buffer = 16MiB, reliable-destroy = false }
             lazy {
@@ -212,6 +214,9 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
             }
             int port = intIn("sync.port", 1, 65535);
             String iface = string("sync.interface").trim();
+            if (iface.length() > 15 || iface.contains("/") || iface.chars().anyMatch(Character::isWhitespace)) {
+                problems.add("sync.interface must be an interface name of at most 15 characters, got '" + iface + "'");
+            }
             int mtu = 0;
             if (c.hasPath("sync.mtu") && c.getValue("sync.mtu").valueType() == ConfigValueType.STRING
                     && "auto".equalsIgnoreCase(c.getString("sync.mtu").trim())) {
@@ -227,7 +232,8 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
                     intIn("sync.resend-queue-size", 1, 1 << 26), intIn("sync.tx-queue-size", 1, 1 << 26),
                     intIn("sync.max-burst", 1, 1 << 20), bytes("sync.socket-buffer", 4096, 1 << 30),
                     bool("sync.tcp-window-tracking"), intIn("sync.commit-batch", 1, 1 << 20),
-                    nonNegative("sync.ack-delay"));
+                    nonNegative("sync.ack-delay"), intIn("sync.external-cache-limit", 1, 1 << 30),
+                    nonNegative("sync.resync-interval"));
         }
 
         Events events() {
