@@ -89,7 +89,7 @@ class PeerGuardTest {
         s.clock.advance(5 * MS);
         assertEquals(100, s.a.pendingFlows());
         int next = s.a.nextSeq();
-        deliver(s.a, range(Nethdr.F_ACK, 777, next - 1000, next), ATTACKER);
+        deliver(s.a, range(Nethdr.F_ACK | Nethdr.F_HELLO, 777, next - 1000, next), ATTACKER);
         assertEquals(100, s.a.pendingFlows(), "a forged ACK does not free anything");
         assertEquals(1L, s.a.stats().malformed().get(DropReason.NOT_PEER));
     }
