@@ -20,7 +20,7 @@ import java.util.Map;
  * @param nacksRx         NACKs received
  * @param nacksTx         NACKs sent
  * @param acksTx          ACKs sent
- * @param resyncsRx       RESYNC requests answered with a bulk send
+ * @param resyncsRx       RESYNC requests received from the peer (answered by the bulk sends of {@code bulksSent})
  * @param peerRestarts    restarts of the peer seen (a new HELLO series)
  * @param rsQueueLen      resend queue length now
  * @param txQueueLen      transmit queue length now
