@@ -43,15 +43,20 @@ public record NodeSettings(Link link, Lazy lazy, Filter filter, ProactiveSetting
      * @param commitBatch       entries per batched create when committing
      * @param ackDelay          early ACK of received data when the window has not filled (0: conntrackd's behaviour)
      */
+    /**
+     * The sync link. {@code startupResync}: a node that keeps the peer's states (backup, both) asks the peer for its
+     * whole table when it starts (conntrackd's {@code StartupResync}), so a restarted backup holds the primary's
+     * table again without an operator's {@code resync}.
+     */
     public record Link(InetSocketAddress local, InetSocketAddress peer, String iface, int mtu, int ackWindow,
                        Duration aliveInterval, int resendQueueSize, int txQueueSize, int maxBurst, int socketBuffer,
-                       boolean tcpWindowTracking, int commitBatch, Duration ackDelay) {
+                       boolean tcpWindowTracking, int commitBatch, Duration ackDelay, boolean startupResync) {
 
         /** The link of an FT-FW channel configuration (its MTU fixed, no interface to read it from). */
         public static Link of(FtfwConfig c) {
             return new Link(c.bind(), c.peer(), "", c.mtu(), c.ackWindow(), c.aliveInterval(), c.resendQueueSize(),
                     c.txQueueSize(), c.maxBurst(), c.socketBuffer(), c.tcpWindowTracking(), c.commitBatch(),
-                    c.ackDelay());
+                    c.ackDelay(), true);
         }
 
         /** The FT-FW channel configuration, with the MTU resolved. */
