@@ -43,19 +43,22 @@ public record NodeSettings(Link link, Lazy lazy, Filter filter, ProactiveSetting
      * @param tcpWindowTracking {@code TCPWindowTracking}
      * @param commitBatch       entries per batched create when committing
      * @param ackDelay          early ACK of received data when the window has not filled (0: conntrackd's behaviour)
+     * @param startupResync     a node that keeps the peer's states (backup, both) asks the peer for its whole table
+     *                          when it starts (conntrackd's {@code StartupResync}), so a restarted backup holds the
+     *                          primary's table again without an operator's {@code resync}
      * @param cacheLimit        bound of the external cache ({@code HashLimit})
      * @param resyncInterval    at most one bulk send (RESYNC answer) per this interval
      */
     public record Link(InetSocketAddress local, InetSocketAddress peer, String iface, int mtu, int ackWindow,
                        Duration aliveInterval, int resendQueueSize, int txQueueSize, int maxBurst, int socketBuffer,
-                       boolean tcpWindowTracking, int commitBatch, Duration ackDelay, int cacheLimit,
-                       Duration resyncInterval) {
+                       boolean tcpWindowTracking, int commitBatch, Duration ackDelay, boolean startupResync,
+                       int cacheLimit, Duration resyncInterval) {
 
         /** The link of an FT-FW channel configuration (its MTU fixed). */
         public static Link of(FtfwConfig c) {
             return new Link(c.bind(), c.peer(), c.iface(), c.mtu(), c.ackWindow(), c.aliveInterval(),
                     c.resendQueueSize(), c.txQueueSize(), c.maxBurst(), c.socketBuffer(), c.tcpWindowTracking(),
-                    c.commitBatch(), c.ackDelay(), c.cacheLimit(), c.resyncInterval());
+                    c.commitBatch(), c.ackDelay(), true, c.cacheLimit(), c.resyncInterval());
         }
 
         /** The FT-FW channel configuration, with the MTU resolved; the socket is bound to {@code iface} if set. */

@@ -225,7 +225,7 @@ public final class Publisher implements ConntrackEventListener {
             resyncAtNanos = clock.nanos();
             Map<FlowId, ConntrackEntry> now = new HashMap<>();
             for (ConntrackEntry e : table) {
-                if (filter.accepts(e)) {
+                if (filter.admits(e)) {
                     now.put(e.flowId(), e);
                 }
             }
@@ -262,7 +262,7 @@ public final class Publisher implements ConntrackEventListener {
     Collection<ConntrackEntry> bulkSnapshot(Collection<ConntrackEntry> table) {
         List<ConntrackEntry> accepted = new ArrayList<>(table.size());
         for (ConntrackEntry e : table) {
-            if (filter.accepts(e)) {
+            if (filter.admits(e)) {
                 accepted.add(e);
             }
         }

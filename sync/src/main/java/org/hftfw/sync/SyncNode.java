@@ -50,6 +50,11 @@ public final class SyncNode implements AutoCloseable {
             return this != BACKUP;
         }
 
+        /** True when the node keeps the peer's states (its external cache), to commit at a takeover. */
+        public boolean keepsPeerStates() {
+            return this != PRIMARY;
+        }
+
         public String label() {
             return name().toLowerCase(Locale.ROOT);
         }
@@ -180,6 +185,10 @@ public final class SyncNode implements AutoCloseable {
         channel = namespace.call(startChannel);
         resources.add(channel);
         reload = new Reload(role, s, publisher, models);
+        if (role.keepsPeerStates() && s.link().startupResync()) {
+            channel.requestResync();
+            LOG.info("asked the peer {} for its whole table (sync.startup-resync)", ftfwConfig.peer());
+        }
 
         if (role.publishes()) {
             if (s.lazy().enabled()) {

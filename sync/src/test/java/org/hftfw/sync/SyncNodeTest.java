@@ -107,6 +107,32 @@ class SyncNodeTest {
     }
 
     @Test
+    void metricsFollowThePrometheusNamingRules() throws Exception {
+        start(NodeSettings.Filter.acceptAll(), ProactiveSettings.disabled(), null);
+        MetricsRegistry r = new MetricsRegistry();
+        primary.registerMetrics(r);
+        String scrape = r.scrape();
+        java.util.Map<String, String> types = new java.util.TreeMap<>();
+        for (String line : scrape.lines().toList()) {
+            if (line.startsWith("# TYPE ")) {
+                String[] f = line.split(" ");
+                types.put(f[2], f[3]);
+            } else if (!line.startsWith("#")) {
+                String name = line.split("[{ ]")[0];
+                assertTrue(types.containsKey(name), "sample of a family with no TYPE line: " + line);
+            }
+        }
+        types.forEach((name, type) -> {
+            assertEquals(type.equals("counter"), name.endsWith("_total"), name + " is a " + type);
+            assertTrue(!name.matches(".*_(ms|millis|micros|nanos|ns|us|kb|mb)(_total)?"), name + ": base units only");
+        });
+        assertTrue(scrape.contains("hftfw_lazy_barrier_ratio 0") && scrape.contains("hftfw_lazy_mode{mode=\"drop\"} 0")
+                && scrape.contains("hftfw_lazy_saved_ratio 0") && scrape.contains("hftfw_ftfw_datagrams_received_total"),
+                scrape);
+        assertTrue(scrape.lines().noneMatch(l -> l.startsWith("hftfw_lazy{")), "one family per quantity: " + scrape);
+    }
+
+    @Test
     void primaryReplicatesFilteredChangesAndTheBackupCommitsOnCommand() throws Exception {
         start(new NodeSettings.Filter(false, false, List.of(Cidr.parse("10.249.0.0/16")), Set.of()),
                 ProactiveSettings.disabled(), null);

@@ -73,6 +73,8 @@ final class SyncDaemon implements AutoCloseable {
         control = ControlServer.start(s.control().socket(), new NodeCommands(node, this::configStats)::handle);
         resources.add(control);
         node.registerMetrics(metrics);
+        metrics.gauges("hftfw_build_info", "1, labelled with the running version", "version",
+                () -> java.util.Map.of(org.hftfw.sidecar.Version.number(), 1));
         metrics.counter("hftfw_config_reloads_total", "configuration reloads applied", config::reloads);
         metrics.counter("hftfw_config_rejected_total", "configuration reloads rejected", config::rejected);
         if (s.metrics().enabled()) {

@@ -58,6 +58,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
               socket-buffer = 4MiB
               tcp-window-tracking = false
               commit-batch = 8192
+              startup-resync = true
               external-cache-limit = 262144
               resync-interval = 1s
             }
@@ -232,8 +233,8 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
                     intIn("sync.resend-queue-size", 1, 1 << 26), intIn("sync.tx-queue-size", 1, 1 << 26),
                     intIn("sync.max-burst", 1, 1 << 20), bytes("sync.socket-buffer", 4096, 1 << 30),
                     bool("sync.tcp-window-tracking"), intIn("sync.commit-batch", 1, 1 << 20),
-                    nonNegative("sync.ack-delay"), intIn("sync.external-cache-limit", 1, 1 << 30),
-                    nonNegative("sync.resync-interval"));
+                    nonNegative("sync.ack-delay"), bool("sync.startup-resync"),
+                    intIn("sync.external-cache-limit", 1, 1 << 30), nonNegative("sync.resync-interval"));
         }
 
         Events events() {
