@@ -99,10 +99,15 @@ public final class FtfwChannel implements AutoCloseable {
                 throw new IllegalStateException("binding to interface " + cfg.iface()
                         + " (SO_BINDTODEVICE) needs the epoll transport, which is unavailable");
             }
-            bs.option(BIND_TO_DEVICE, ifaceName(cfg.iface()));
         }
         try {
-            channel = bs.bind(cfg.bind()).sync().channel();
+            // registered, bound to the device, then bound to the address: Bootstrap would only log a failure to
+            // set an option, and an unbound socket must not start as if it were bound
+            channel = bs.register().sync().channel();
+            if (!cfg.iface().isEmpty()) {
+                bindToDevice(channel, cfg.iface());
+            }
+            channel.bind(cfg.bind()).sync();
             InetSocketAddress peer = cfg.peer();
             // conntrackd starts its sequence numbers at time(NULL)
             int initialSeq = (int) (Clock.system().epochMicros() / 1_000_000);
@@ -120,6 +125,9 @@ public final class FtfwChannel implements AutoCloseable {
         } catch (Exception e) { // bind() rethrows the socket's IOException undeclared
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             bulkExecutor.shutdownNow();
+            if (e instanceof DeviceBindFailure d) {
+                throw d;
+            }
             if (isAddressInUse(e)) {
                 throw new IllegalStateException("the sync address " + hostPort(cfg.bind())
                         + " is in use: another daemon (hftfw sync or conntrackd) holds it", e);
@@ -138,6 +146,24 @@ public final class FtfwChannel implements AutoCloseable {
         ByteBuffer b = ByteBuffer.allocateDirect(16);
         b.put(name).position(0);
         return b;
+    }
+
+    /** A failed SO_BINDTODEVICE, reported as it is (not as a failure to start in general). */
+    private static final class DeviceBindFailure extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        DeviceBindFailure(String iface, RuntimeException cause) {
+            super("cannot bind the sync socket to interface " + iface + " (SO_BINDTODEVICE): " + cause.getMessage(),
+                    cause);
+        }
+    }
+
+    private static void bindToDevice(Channel channel, String iface) {
+        try {
+            channel.config().setOption(BIND_TO_DEVICE, ifaceName(iface));
+        } catch (RuntimeException e) {
+            throw new DeviceBindFailure(iface, e);
+        }
     }
 
     private static boolean isAddressInUse(Throwable e) {

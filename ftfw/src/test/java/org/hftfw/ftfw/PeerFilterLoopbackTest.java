@@ -169,4 +169,21 @@ class PeerFilterLoopbackTest {
             assertTrue(first.localAddress().getPort() == port);
         }
     }
+
+    @Test
+    void theSocketIsBoundToTheSyncInterfaceOrTheChannelDoesNotStart() throws Exception {
+        int port = freePort();
+        InetSocketAddress b = new InetSocketAddress(BACKUP, port);
+        InetSocketAddress a = new InetSocketAddress(PRIMARY, port);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> FtfwChannel.builder(
+                FtfwConfig.builder(b, a).iface("nosuchif0").build()).start().close());
+        assertTrue(e.getMessage().startsWith("cannot bind the sync socket to interface nosuchif0 (SO_BINDTODEVICE)"),
+                e.getMessage());
+        try (FtfwChannel backup = FtfwChannel.builder(FtfwConfig.builder(b, a).iface("lo").build()).start();
+             FtfwChannel primary = FtfwChannel.builder(FtfwConfig.builder(a, b).iface("lo").build()).start()) {
+            ConntrackEntry e1 = RandomEntries.tcpFlow(1, 600);
+            primary.publish(EventType.NEW, e1);
+            assertTrue(await(() -> backup.externalCache().size() == 1, 5_000), "bound to lo, loopback traffic flows");
+        }
+    }
 }
