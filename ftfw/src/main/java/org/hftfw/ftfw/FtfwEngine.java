@@ -138,6 +138,7 @@ final class FtfwEngine {
     private long acksTx;
     private long resyncsRx;
     private long peerRestarts;
+    private Runnable onPeerRestart = () -> { };
     private long rsOverflow;
     private long txOverflow;
     private long superseded;
@@ -219,6 +220,11 @@ final class FtfwEngine {
      * Sends our whole table ({@code conntrackd -B}), at once or, within {@code resyncInterval} of the last bulk
      * send, once that interval has passed; a request while one is pending joins it.
      */
+    /** What to do when a peer we had heard from restarts (see {@link FtfwChannel.Builder#onPeerRestart}). */
+    void onPeerRestart(Runnable action) {
+        onPeerRestart = action;
+    }
+
     void sendBulk() {
         if (closed) {
             return;
@@ -459,6 +465,7 @@ final class FtfwEngine {
         if (restart) {
             if (t != Track.UNSET) {
                 seqReset("the peer restarted (HELLO)", seq);
+                onPeerRestart.run();
             }
             if (ackFromSet && Nethdr.before(seq, ackFrom)) {
                 window = cfg.ackWindow() - 1;
