@@ -2,12 +2,9 @@ package org.hftfw.conntrack.netlink;
 
 import org.hftfw.common.Clock;
 import org.hftfw.conntrack.ConntrackEntry;
-import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.conntrack.ConntrackEventListener;
 import org.hftfw.conntrack.ConntrackException;
-import org.hftfw.conntrack.ConntrackException.MalformedException;
 import org.hftfw.conntrack.ConntrackTable.EventSubscription;
-import org.hftfw.conntrack.EventType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,10 +14,10 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * One event subscription: a daemon thread reading the event socket and delivering to the listener in kernel order.
+ * One event subscription: a daemon thread reading the event socket and delivering to the listener in kernel order
+ * (decoding and dispatch: {@link EventDelivery}).
  *
- * <p>Event kinds follow ctnetlink_conntrack_event: IPCTNL_MSG_CT_NEW with NLM_F_CREATE is NEW, without it UPDATE,
- * IPCTNL_MSG_CT_DELETE is DESTROY. A recv that fails with ENOBUFS means the kernel dropped events for this socket
+ * <p>A recv that fails with ENOBUFS means the kernel dropped events for this socket
  * (its queue was full): the overrun is counted, the queue is emptied (so that the kernel can report the next loss),
  * the listener is told ({@code onOverrun}), the whole table is dumped on a separate request socket and handed over
  * ({@code onResync}) - losses are never silent. The socket keeps
@@ -31,8 +28,6 @@ final class EventPump implements EventSubscription {
     private static final Logger LOG = LoggerFactory.getLogger(EventPump.class);
     static final int POLL_MILLIS = 200;
     private static final long DRAIN_NANOS = 1_000_000_000L;
-    private static final int TYPE_NEW = Cta.msgType(Cta.IPCTNL_MSG_CT_NEW);
-    private static final int TYPE_DELETE = Cta.msgType(Cta.IPCTNL_MSG_CT_DELETE);
 
     private final NetlinkSocket socket;
     private final CtRequester resync;
@@ -40,7 +35,7 @@ final class EventPump implements EventSubscription {
     private final TableStats stats;
     private final Clock clock;
     private final Consumer<EventPump> onClosed;
-    private final CtDecoder decoder;
+    private final EventDelivery delivery;
     private final MemorySegment rx;
     private final Thread thread;
     private final java.util.concurrent.ConcurrentLinkedQueue<QuietStep<?>> quietSteps =
@@ -66,7 +61,7 @@ final class EventPump implements EventSubscription {
         this.stats = stats;
         this.clock = clock;
         this.onClosed = onClosed;
-        this.decoder = new CtDecoder(stats.unknownAttributes);
+        this.delivery = new EventDelivery(listener, stats);
         this.rx = socket.allocate(64 * 1024);
         this.thread = Thread.ofPlatform().daemon(true).name("ctnetlink-events-" + Integer.toUnsignedString(socket.portId()))
                 .unstarted(this::run);
@@ -161,33 +156,7 @@ final class EventPump implements EventSubscription {
     }
 
     private void deliver(int n, long mono, long wall) {
-        try {
-            Datagrams.forEach(rx, n, (seg, off, len, type, flags, seq) -> {
-                EventType kind;
-                if (type == TYPE_NEW) {
-                    kind = (flags & Nl.NLM_F_CREATE) != 0 ? EventType.NEW : EventType.UPDATE;
-                } else if (type == TYPE_DELETE) {
-                    kind = EventType.DESTROY;
-                } else {
-                    return true;
-                }
-                ConntrackEntry e;
-                try {
-                    e = decoder.decode(seg, off, len);
-                } catch (MalformedException bad) {
-                    stats.malformed.incrementAndGet();
-                    LOG.warn("skipped a malformed conntrack event: {}", bad.getMessage());
-                    return true;
-                }
-                stats.events.incrementAndGet();
-                ConntrackEvent ev = new ConntrackEvent(kind, e, mono, wall);
-                safely(() -> listener.onEvent(ev));
-                return true;
-            });
-        } catch (MalformedException bad) {
-            stats.malformed.incrementAndGet();
-            LOG.warn("dropped the rest of a malformed event datagram: {}", bad.getMessage());
-        }
+        delivery.datagram(rx, n, mono, wall);
     }
 
     private void overrun() {
