@@ -8,12 +8,10 @@ import java.util.PriorityQueue;
 import java.util.concurrent.Executor;
 import org.hftfw.common.Clock;
 import org.hftfw.common.Scheduler;
-import org.hftfw.conntrack.ConntrackEntry;
-import org.hftfw.conntrack.EventType;
 
 /**
  * The sending half of an {@link FtfwChannel} without its socket and thread, for the pipeline benchmark: the same
- * hand-off to the event loop ({@link #publish} does what {@code FtfwChannel.publish} does), the real
+ * hand-off to the event loop ({@link PublishBatch}), the real
  * {@link FtfwEngine}, encoder and {@link DatagramPacker}, and a sink that counts each datagram and frees it. The
  * event loop is {@link Loop}: tasks queue up and run when the caller runs the loop, on the caller's thread and the
  * given clock, so the whole pipeline runs on one thread. The peer never answers: the resend queue fills up and then
@@ -38,18 +36,9 @@ public final class NullSinkChannel {
         datagram.release();
     }
 
-    /** As {@code FtfwChannel.publish}: one event-loop task per change. */
-    public void publish(EventType type, ConntrackEntry entry) {
-        FtfwMessage.DataType t = map(type);
-        loop.execute(() -> engine.publish(t, entry, FlowExtras.NONE));
-    }
-
-    private static FtfwMessage.DataType map(EventType t) {
-        return switch (t) {
-            case NEW -> FtfwMessage.DataType.NEW;
-            case UPDATE -> FtfwMessage.DataType.UPD;
-            case DESTROY -> FtfwMessage.DataType.DEL;
-        };
+    /** As {@code FtfwChannel.batch}: the changes of a batch go to the event loop in one task. */
+    public PublishBatch batch() {
+        return new PublishBatch(loop, engine);
     }
 
     /** Runs the event loop until nothing is due: the engine encodes and packs what was published. */

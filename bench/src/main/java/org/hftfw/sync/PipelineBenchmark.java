@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * per 8.3 µs of virtual time, the 120 000 events/s of four parallel {@code conntrack -R} loaders) are decoded
  * ({@code CtDecoder}), filtered and decided by the {@link Publisher} (every change, or the Bayes lazy replicator
  * learning online from an empty model, swept every 20 ms of virtual time as the demo's node does), handed to the
- * FT-FW engine as the channel does, encoded and packed into datagrams that a null sink frees
+ * FT-FW engine as the channel does (one event-loop task per batch), encoded and packed into datagrams that a null sink frees
  * ({@link NullSinkChannel}). The peer never acknowledges, so the resend queue runs full and recycles its oldest
  * node, as behind a silent peer. One operation is one event; each invocation delivers a batch of {@value #BATCH}
  * events and then runs the event loop. Baseline: the same events decoded and dropped, the floor of the pipeline.
@@ -65,7 +65,9 @@ public class PipelineBenchmark {
         public void setUp() {
             feed = KernelEventFeed.tcpLifecycles(FLOWS, CONCURRENT, GAP_NANOS);
             channel = new NullSinkChannel(feed.clock());
-            publisher = new Publisher(new FlowFilter(List.of(), Set.of()), channel::publish, feed.clock());
+            ChannelOutbound out = new ChannelOutbound();
+            out.attach(channel.batch());
+            publisher = new Publisher(new FlowFilter(List.of(), Set.of()), out, feed.clock());
             mode(publisher);
             feed.deliverTo(publisher);
         }
@@ -74,6 +76,7 @@ public class PipelineBenchmark {
 
         void batch() {
             feed.deliver(BATCH);
+            feed.endOfBatch();
             long now = feed.clock().nanos();
             if (now >= nextTick) {
                 publisher.tick();
@@ -111,6 +114,7 @@ public class PipelineBenchmark {
     @Benchmark
     public ConntrackEvent baselineDecodeOnly(DecodeOnly s) {
         s.feed.deliver(BATCH);
+        s.feed.endOfBatch();
         return s.last;
     }
 

@@ -123,6 +123,11 @@ public final class KernelEventFeed {
         }
     }
 
+    /** Ends the batch of events delivered so far, as the event pump does after each batch of reads. */
+    public void endOfBatch() {
+        delivery.endOfBatch();
+    }
+
     /** The virtual time of the last event delivered; the listener's stages should read time here. */
     public Clock clock() {
         return Clock.of(() -> now, () -> startMicros + now / 1000);

@@ -47,6 +47,16 @@ final class EventDelivery {
         }
     }
 
+    /** Tells the listener that the batch of datagrams read so far is complete. */
+    void endOfBatch() {
+        try {
+            listener.endOfBatch();
+        } catch (RuntimeException ex) {
+            stats.listenerFailures.incrementAndGet();
+            LOG.warn("conntrack event listener threw", ex);
+        }
+    }
+
     private boolean message(MemorySegment seg, int off, int len, int type, int flags, int seq) {
         EventType kind;
         if (type == TYPE_NEW) {
