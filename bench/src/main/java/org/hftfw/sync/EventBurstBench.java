@@ -47,7 +47,10 @@ public final class EventBurstBench {
     private static final int PORT = 3791;
     private static final int HOLD_SECONDS = 120;
 
-    /** One configuration's burst: the loaders' rate, the overruns and resyncs, and when the backup held all. */
+    /**
+     * One configuration's burst: the loaders' rate, the overruns and resyncs, and when the backup held all (for the
+     * decode-only baseline: the events delivered, and when the last one was).
+     */
     public record Row(String who, long flows, long loadNanos, long overruns, long resyncs, long heldNanos,
                       long inBackup) {
         String line() {
@@ -77,6 +80,7 @@ public final class EventBurstBench {
         try {
             List<Path> files = loadFiles(dir, flows, loaders);
             List<Row> rows = new ArrayList<>();
+            rows.add(pumpOnly(flows, files));
             rows.add(hftfw("hFT-FW, 16 MiB fixed", BUFFER, flows, files));
             rows.add(hftfw("hFT-FW, 16 MiB growing to 64 MiB", GROWN, flows, files));
             if (conntrackd) {
@@ -143,6 +147,24 @@ public final class EventBurstBench {
         }
     }
 
+    /** Baseline: the event socket read and decoded, nothing replicated (the pump's own ceiling). */
+    private static Row pumpOnly(int flows, List<Path> files) throws Exception {
+        try (NetnsLab lab = new NetnsLab("hpb", COMMAND_TIMEOUT)) {
+            NetnsLab.Netns a = lab.netns("a");
+            Ctnetlink.Options o = Ctnetlink.Options.defaults().withEventBufferBytes(BUFFER);
+            try (KernelConntrackTable table = a.openConntrack(o);
+                 ConntrackTable.EventSubscription sub = table.subscribe(e -> { })) {
+                long loadNanos = load(a, files);
+                // done when every event was delivered, or when the last overrun was followed by its resync
+                long held = until(() -> table.stats().events() >= flows
+                        || table.stats().overruns() > 0 && table.stats().resyncs() == table.stats().overruns(),
+                        loadNanos);
+                return new Row("baseline: decode only, 16 MiB fixed", flows, loadNanos, table.stats().overruns(),
+                        table.stats().resyncs(), held, table.stats().events());
+            }
+        }
+    }
+
     private static Row conntrackd(Path dir, int flows, List<Path> files) throws Exception {
         try (NetnsLab lab = new NetnsLab("hpb", COMMAND_TIMEOUT)) {
             NetnsLab.Netns[] ab = pair(lab);
@@ -154,7 +176,7 @@ public final class EventBurstBench {
             start(dir, ab[1], confB);
             long loadNanos = load(ab[0], files);
             long held = until(() -> externalCacheSize(ab[1], confB) >= flows, loadNanos);
-            String stats = ab[0].exec("conntrackd", "-C", confA.toString(), "-s").check().stdout();
+            String stats = ab[0].exec("conntrackd", "-C", confA.toString(), "-s", "runtime").check().stdout();
             return new Row("conntrackd, 16 MiB growing to 64 MiB", flows, loadNanos, statistic(stats, "netlink overrun:"),
                     statistic(stats, "resync with kernel table:"), held, externalCacheSize(ab[1], confB));
         }
@@ -205,7 +227,7 @@ public final class EventBurstBench {
         }
     }
 
-    /** The number after {@code label} in {@code conntrackd -s} output, -1 when absent. */
+    /** The number after {@code label} in {@code conntrackd -s runtime} output (its netlink stats), -1 when absent. */
     static long statistic(String stats, String label) {
         for (String line : stats.split("\n")) {
             int i = line.indexOf(label);

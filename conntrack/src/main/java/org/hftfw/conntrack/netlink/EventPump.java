@@ -31,6 +31,8 @@ final class EventPump implements EventSubscription {
     static final int POLL_MILLIS = 200;
     /** Datagrams read without blocking after a blocking read before the batch ends (one event each). */
     static final int MAX_BATCH = 256;
+    /** Decodes before the first read, so a burst right after subscribing meets compiled code (see EventDelivery). */
+    private static final int WARM_UP_ROUNDS = 20_000;
     private static final long DRAIN_NANOS = 1_000_000_000L;
 
     private final NetlinkSocket socket;
@@ -79,6 +81,7 @@ final class EventPump implements EventSubscription {
 
     private void run() {
         try {
+            delivery.warmUp(WARM_UP_ROUNDS);
             while (!stopping) {
                 runQuietSteps();
                 long r = socket.recv(rx, false);
