@@ -1,6 +1,7 @@
 package org.hftfw.ftfw;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -74,6 +75,20 @@ class PublishBatchTest {
         assertEquals(2, loop.size());
         runLoop();
         assertEquals(PublishBatch.CAPACITY + 1, engine.pendingFlows());
+    }
+
+    @Test
+    void whileTheLoopKeepsUpTheSameChunkCarriesEveryBatch() {
+        batch.add(EventType.NEW, RandomEntries.tcpFlow(1, 120));
+        batch.flush();
+        Runnable first = loop.getFirst();
+        runLoop();
+        batch.add(EventType.UPDATE, RandomEntries.tcpFlow(1, 300));
+        batch.flush();
+        assertSame(first, loop.getFirst(), "the chunk the loop ran came back for the next batch");
+        runLoop();
+        assertEquals(1, engine.pendingFlows());
+        assertEquals(2, engine.stats().dataTx(), "both batches were sent");
     }
 
     private static List<String> hex(List<ByteBuf> datagrams) {
