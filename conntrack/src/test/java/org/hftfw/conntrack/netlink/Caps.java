@@ -10,6 +10,8 @@ import java.lang.invoke.MethodHandle;
 /** Drops every capability of the calling thread (capset(2) with zero sets); the thread never gets them back. */
 final class Caps {
     private static final int LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+    // a deliberate native call; surefire passes --enable-native-access
+    @SuppressWarnings("restricted")
     private static final MethodHandle CAPSET = Linker.nativeLinker().downcallHandle(
             Linker.nativeLinker().defaultLookup().find("capset").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
