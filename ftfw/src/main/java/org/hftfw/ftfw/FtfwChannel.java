@@ -91,10 +91,14 @@ public final class FtfwChannel implements AutoCloseable {
             LongSupplier wall = b.wallSeconds;
             FtfwEngine.BulkSource src = b.bulk;
             engine = loop.submit(() -> new FtfwEngine(cfg, new NettyScheduler(loop), wall, channel.alloc(),
-                    (ByteBuf d) -> channel.writeAndFlush(new DatagramPacket(d, peer)), cache, src)).get();
+                    (ByteBuf d) -> {
+                        // a failed send is a lost datagram, which FT-FW's ack/nack recovers as it does loss on the wire
+                        var _ = channel.writeAndFlush(new DatagramPacket(d, peer));
+                    }, cache, src)).get();
             holder[0] = engine;
         } catch (ExecutionException | RuntimeException e) {
-            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            // not awaited: the exception below is what the caller needs, the loop has nothing to finish
+            var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw new IllegalStateException("cannot start FT-FW channel on " + cfg.bind(), e);
         }
         LOG.info("FT-FW channel {} -> {} ({})", channel.localAddress(), cfg.peer(), epoll ? "epoll" : "nio");

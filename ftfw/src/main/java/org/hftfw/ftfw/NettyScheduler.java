@@ -21,7 +21,8 @@ final class NettyScheduler implements Scheduler {
         if (delayNanos <= 0) {
             loop.execute(task);
         } else {
-            loop.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+            // the Scheduler contract has no cancellation, and a task's failure is the loop's to log
+            var _ = loop.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
         }
     }
 }
