@@ -100,11 +100,12 @@ public final class SyncCommand {
                 return 1;
             }
             CountDownLatch stopped = new CountDownLatch(1);
-            Thread hook = Thread.ofPlatform().unstarted(() -> {
+            Runnable shutdown = () -> {
                 d.close();
                 rc.close();
                 stopped.countDown();
-            });
+            };
+            Thread hook = Thread.ofPlatform().unstarted(shutdown);
             Runtime.getRuntime().addShutdownHook(hook);
             err.printf("hftfw: sync %s running (control socket %s); stop with SIGTERM%n", role().label(),
                     d.control().path());
@@ -112,7 +113,7 @@ public final class SyncCommand {
             if (runFor > 0) {
                 if (!stopped.await(runFor, TimeUnit.SECONDS)) {
                     Runtime.getRuntime().removeShutdownHook(hook);
-                    hook.run();
+                    shutdown.run();
                 }
             } else {
                 stopped.await();

@@ -34,7 +34,12 @@ import org.hftfw.sync.NodeSettings;
  */
 record SyncSettings(NodeSettings node, Events events, Control control, Metrics metrics) {
 
-    /** @param bufferBytes event socket receive buffer; @param reliableDestroy NetlinkEventsReliable */
+    /**
+     * The kernel event socket.
+     *
+     * @param bufferBytes     event socket receive buffer
+     * @param reliableDestroy NetlinkEventsReliable
+     */
     record Events(int bufferBytes, boolean reliableDestroy) {}
 
     record Control(Path socket) {}
