@@ -1,5 +1,6 @@
 package org.hftfw.ftfw;
 
+import org.hftfw.common.Clock;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.net.InetAddress;
@@ -45,7 +46,7 @@ public final class SyncChannelBench {
 
     private static void codecBaseline(List<ConntrackEntry> entries, int round) {
         ByteBuf buf = Unpooled.buffer(4096);
-        FtfwDecoder dec = new FtfwDecoder(new DropCounters(System::nanoTime, 1_000_000_000L));
+        FtfwDecoder dec = new FtfwDecoder(new DropCounters(Clock.system(), 1_000_000_000L));
         long bytes = 0;
         int[] decoded = {0};
         long t0 = System.nanoTime();

@@ -1,9 +1,9 @@
 package org.hftfw.ftfw;
 
+import org.hftfw.common.Clock;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,10 +19,10 @@ final class DropCounters {
     private final AtomicLongArray counts = new AtomicLongArray(REASONS.length);
     private final long[] lastLogNanos = new long[REASONS.length];
     private final long[] suppressed = new long[REASONS.length];
-    private final LongSupplier nanoClock;
+    private final Clock nanoClock;
     private final long logIntervalNanos;
 
-    DropCounters(LongSupplier nanoClock, long logIntervalNanos) {
+    DropCounters(Clock nanoClock, long logIntervalNanos) {
         this.nanoClock = nanoClock;
         this.logIntervalNanos = logIntervalNanos;
         java.util.Arrays.fill(lastLogNanos, Long.MIN_VALUE);
@@ -31,7 +31,7 @@ final class DropCounters {
     void drop(DropReason reason, String detail) {
         int i = index(reason);
         counts.incrementAndGet(i);
-        long now = nanoClock.getAsLong();
+        long now = nanoClock.nanos();
         if (lastLogNanos[i] == Long.MIN_VALUE || now - lastLogNanos[i] >= logIntervalNanos) {
             LOG.warn("dropped FT-FW input: {} ({}){}", reason, detail,
                     suppressed[i] > 0 ? ", " + suppressed[i] + " more since last report" : "");

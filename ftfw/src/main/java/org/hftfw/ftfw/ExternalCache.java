@@ -1,5 +1,6 @@
 package org.hftfw.ftfw;
 
+import org.hftfw.common.Clock;
 import org.hftfw.conntrack.FlowId;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -7,7 +8,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.IpProto;
@@ -33,7 +33,7 @@ public final class ExternalCache implements FtfwEngine.Receiver {
     private record Cached(ConntrackEntry entry, FlowExtras extras, long updatedNanos) {}
 
     private final ConcurrentHashMap<FlowId, Cached> map = new ConcurrentHashMap<>();
-    private final LongSupplier nanoClock;
+    private final Clock nanoClock;
     private final boolean tcpWindowTracking;
     private final int commitBatch;
     private final AtomicLong news = new AtomicLong();
@@ -42,11 +42,11 @@ public final class ExternalCache implements FtfwEngine.Receiver {
     private final AtomicLong deletesUnknown = new AtomicLong();
     private final AtomicLong commits = new AtomicLong();
 
-    ExternalCache(LongSupplier nanoClock) {
+    ExternalCache(Clock nanoClock) {
         this(nanoClock, false, 8192);
     }
 
-    ExternalCache(LongSupplier nanoClock, boolean tcpWindowTracking, int commitBatch) {
+    ExternalCache(Clock nanoClock, boolean tcpWindowTracking, int commitBatch) {
         this.nanoClock = nanoClock;
         this.tcpWindowTracking = tcpWindowTracking;
         this.commitBatch = commitBatch;
@@ -62,11 +62,11 @@ public final class ExternalCache implements FtfwEngine.Receiver {
         switch (type) {
             case NEW -> {
                 news.incrementAndGet();
-                map.put(id, new Cached(entry, extras, nanoClock.getAsLong()));
+                map.put(id, new Cached(entry, extras, nanoClock.nanos()));
             }
             case UPD -> {
                 updates.incrementAndGet();
-                map.put(id, new Cached(entry, extras, nanoClock.getAsLong()));
+                map.put(id, new Cached(entry, extras, nanoClock.nanos()));
             }
             case DEL -> {
                 deletes.incrementAndGet();
@@ -108,7 +108,7 @@ public final class ExternalCache implements FtfwEngine.Receiver {
      */
     public ConntrackTable.BatchResult commit(ConntrackTable table) {
         commits.incrementAndGet();
-        long now = nanoClock.getAsLong();
+        long now = nanoClock.nanos();
         List<ConntrackEntry> masters = new ArrayList<>();
         List<ConntrackEntry> related = new ArrayList<>();
         for (Cached c : map.values()) {

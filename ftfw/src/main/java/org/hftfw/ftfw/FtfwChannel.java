@@ -1,14 +1,13 @@
 package org.hftfw.ftfw;
 
+import org.hftfw.common.Clock;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -21,7 +20,6 @@ import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackEvent;
@@ -67,35 +65,29 @@ public final class FtfwChannel implements AutoCloseable {
         }
         group = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         loop = group.next();
-        cache = new ExternalCache(System::nanoTime, cfg.tcpWindowTracking(), cfg.commitBatch());
-        FtfwEngine[] holder = new FtfwEngine[1];
+        cache = new ExternalCache(Clock.system(), cfg.tcpWindowTracking(), cfg.commitBatch());
+        EngineInboundHandler inbound = new EngineInboundHandler();
         Bootstrap bs = new Bootstrap().group(loop)
                 .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.SO_RCVBUF, cfg.socketBuffer())
                 .option(ChannelOption.SO_SNDBUF, cfg.socketBuffer())
-                .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
-                    @Override
-                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
-                        holder[0].receive(p.content());
-                    }
-
-                    @Override
-                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                        LOG.warn("FT-FW channel error", cause);
-                    }
-                });
+                .handler(inbound);
         try {
             channel = bs.bind(cfg.bind()).sync().channel();
             InetSocketAddress peer = cfg.peer();
-            LongSupplier wall = b.wallSeconds;
+            // conntrackd starts its sequence numbers at time(NULL)
+            int initialSeq = (int) (Clock.system().epochMicros() / 1_000_000);
             FtfwEngine.BulkSource src = b.bulk;
-            engine = loop.submit(() -> new FtfwEngine(cfg, new NettyScheduler(loop), wall, channel.alloc(),
-                    (ByteBuf d) -> {
-                        // a failed send is a lost datagram, which FT-FW's ack/nack recovers as it does loss on the wire
-                        var _ = channel.writeAndFlush(new DatagramPacket(d, peer));
-                    }, cache, src)).get();
-            holder[0] = engine;
+            engine = loop.submit(() -> {
+                FtfwEngine e = new FtfwEngine(cfg, new NettyScheduler(loop), initialSeq, channel.alloc(),
+                        (ByteBuf d) -> {
+                            // a failed send is a lost datagram, which FT-FW's ack/nack recovers as it does loss on the wire
+                            var _ = channel.writeAndFlush(new DatagramPacket(d, peer));
+                        }, cache, src);
+                inbound.attach(e);
+                return e;
+            }).get();
         } catch (ExecutionException | RuntimeException e) {
             // not awaited: the exception below is what the caller needs, the loop has nothing to finish
             var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -194,7 +186,6 @@ public final class FtfwChannel implements AutoCloseable {
     public static final class Builder {
         private final FtfwConfig cfg;
         private FtfwEngine.BulkSource bulk = sink -> { };
-        private LongSupplier wallSeconds = () -> System.currentTimeMillis() / 1000;
 
         Builder(FtfwConfig cfg) {
             this.cfg = Objects.requireNonNull(cfg);
@@ -209,12 +200,6 @@ public final class FtfwChannel implements AutoCloseable {
         /** Answers RESYNC requests and {@link #sendBulk} from this snapshot supplier (called on the event loop). */
         public Builder resyncSource(Supplier<? extends Collection<ConntrackEntry>> entries) {
             bulk = sink -> entries.get().forEach(sink);
-            return this;
-        }
-
-        /** Wall clock in seconds that seeds the sequence counter, like conntrackd's {@code time(NULL)}. */
-        public Builder wallClockSeconds(LongSupplier s) {
-            wallSeconds = Objects.requireNonNull(s);
             return this;
         }
 

@@ -1,12 +1,12 @@
 package org.hftfw.ftfw;
 
+import org.hftfw.common.Scheduler;
 import org.hftfw.conntrack.FlowId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,32 +60,6 @@ final class FtfwEngine {
 
     private enum Track { UNSET, IN_SYNC, AFTER, BEFORE }
 
-    private static final class FlowNode extends NodeQueue.Node {
-        final FlowId id;
-        FtfwMessage.DataType type;
-        ConntrackEntry entry;
-        FlowExtras extras;
-        boolean sentWithHello;
-
-        FlowNode(FlowId id) {
-            this.id = id;
-        }
-    }
-
-    private static final class CtlNode extends NodeQueue.Node {
-        final int flags;
-        final int from;
-        final int to;
-
-        CtlNode(int flags, int from, int to) {
-            this.flags = flags;
-            this.from = from;
-            this.to = to;
-        }
-    }
-
-    private static final class AliveNode extends NodeQueue.Node {}
-
     private final FtfwConfig cfg;
     private final Scheduler sched;
     private final Receiver receiver;
@@ -93,13 +67,14 @@ final class FtfwEngine {
     private final DatagramPacker packer;
     private final FtfwDecoder decoder;
     private final DropCounters drops;
+    private final Consumer<FtfwMessage> onMessage = this::onMessage;
     private final FtfwEncoder.Options encoding;
     private final ByteBuf scratch;
     private final long aliveNanos;
 
     private final NodeQueue tx = new NodeQueue();
     private final NodeQueue rs = new NodeQueue();
-    private final Map<FlowId, FlowNode> flows = new HashMap<>();
+    private final Map<FlowId, NodeQueue.Node> flows = new HashMap<>();
 
     private int nextSeq;
     private Hello hello = Hello.INIT;
@@ -141,22 +116,22 @@ final class FtfwEngine {
     private long expectations;
     private long helperOmitted;
 
-    FtfwEngine(FtfwConfig cfg, Scheduler sched, LongSupplier wallSeconds, ByteBufAllocator alloc,
+    FtfwEngine(FtfwConfig cfg, Scheduler sched, int initialSeq, ByteBufAllocator alloc,
                DatagramPacker.Sink sink, Receiver receiver, BulkSource bulk) {
         this.cfg = cfg;
         this.sched = sched;
         this.receiver = receiver;
         this.bulk = bulk;
         this.packer = new DatagramPacker(alloc, cfg.datagramSize(), sink);
-        this.drops = new DropCounters(sched::nanoTime, 10_000_000_000L);
+        this.drops = new DropCounters(sched, 10_000_000_000L);
         this.decoder = new FtfwDecoder(drops);
         this.encoding = new FtfwEncoder.Options(cfg.omitTimeout(), cfg.tcpWindowTracking());
         this.scratch = alloc.heapBuffer(4096);
         this.aliveNanos = cfg.aliveInterval().toNanos();
         this.ackDelayNanos = cfg.ackDelay().toNanos();
-        this.nextSeq = (int) wallSeconds.getAsLong();
+        this.nextSeq = initialSeq;
         this.window = cfg.ackWindow();
-        this.lastTxNanos = sched.nanoTime();
+        this.lastTxNanos = sched.nanos();
         sched.schedule(this::aliveTimer, aliveNanos);
     }
 
@@ -168,25 +143,24 @@ final class FtfwEngine {
             return;
         }
         FlowId id = entry.flowId();
-        FlowNode n = flows.get(id);
+        QueueItem.FlowState state = new QueueItem.FlowState(id, type, entry, extras);
+        NodeQueue.Node n = flows.get(id);
         if (n == null) {
             if (tx.size() >= cfg.txQueueSize()) {
                 dropNode(tx.poll());
                 txOverflow++;
             }
-            n = new FlowNode(id);
+            n = new NodeQueue.Node(state);
             flows.put(id, n);
             tx.add(n);
         } else {
             superseded++;
+            n.item = state;
             if (n.queue == rs) {
                 rs.remove(n);
                 tx.add(n);
             }
         }
-        n.type = type;
-        n.entry = entry;
-        n.extras = extras;
         if (FtfwEncoder.helperTooLong(entry)) {
             helperOmitted++;
         }
@@ -209,7 +183,7 @@ final class FtfwEngine {
         } else if (flags == Nethdr.F_NACK) {
             nacksTx++;
         }
-        tx.add(new CtlNode(flags, from, to));
+        tx.add(new NodeQueue.Node(new QueueItem.Control(flags, from, to)));
         requestXmit();
     }
 
@@ -248,20 +222,19 @@ final class FtfwEngine {
             scratch.clear();
             int seq = nextSeq++;
             n.seq = seq;
-            switch (n) {
-                case FlowNode f -> {
+            switch (n.item) {
+                case QueueItem.FlowState f -> {
                     int flags = helloFlags();
-                    f.sentWithHello = (flags & Nethdr.F_HELLO) != 0;
-                    FtfwEncoder.writeData(scratch, f.type, flags, seq, f.entry, f.extras, encoding);
+                    n.sentWithHello = (flags & Nethdr.F_HELLO) != 0;
+                    FtfwEncoder.writeData(scratch, f.type(), flags, seq, f.entry(), f.extras(), encoding);
                     dataTx++;
-                    storeForResend(f);
+                    storeForResend(n);
                 }
-                case CtlNode c -> {
-                    FtfwEncoder.writeRange(scratch, c.flags | helloFlags(), seq, c.from, c.to);
-                    storeForResend(c);
+                case QueueItem.Control c when c.hasRange() -> {
+                    FtfwEncoder.writeRange(scratch, c.flags() | helloFlags(), seq, c.from(), c.to());
+                    storeForResend(n);
                 }
-                case AliveNode a -> FtfwEncoder.writeAlive(scratch, helloFlags(), seq);
-                default -> throw new IllegalStateException("unknown node " + n);
+                case QueueItem.Control _ -> FtfwEncoder.writeAlive(scratch, helloFlags(), seq); // ALIVE: never stored
             }
             msgsTx++;
             packer.add(scratch);
@@ -271,7 +244,7 @@ final class FtfwEngine {
             // only a real transmission restarts the alive timer: an empty run (e.g. one woken to piggyback a
             // HELLO_BACK that had nothing to ride on) must not, or a peer that sends an ALIVE every second keeps
             // this side from ever sending its ACK and HELLO_BACK
-            lastTxNanos = sched.nanoTime();
+            lastTxNanos = sched.nanos();
         }
         if (!tx.isEmpty()) {
             requestXmit();
@@ -286,9 +259,11 @@ final class FtfwEngine {
         rs.add(n);
     }
 
+    /** Forgets a node taken out of the queues for good (ACKed or dropped on overflow). */
     private void dropNode(NodeQueue.Node n) {
-        if (n instanceof FlowNode f) {
-            flows.remove(f.id);
+        switch (n.item) {
+            case QueueItem.FlowState f -> flows.remove(f.id());
+            case QueueItem.Control _ -> { }
         }
     }
 
@@ -296,14 +271,14 @@ final class FtfwEngine {
         if (closed) {
             return;
         }
-        long now = sched.nanoTime();
+        long now = sched.nanos();
         long idle = now - lastTxNanos;
         if (idle >= aliveNanos) {
             if (ackFromSet && seqSet) {
                 queueCtl(Nethdr.F_ACK, ackFrom, lastSeq);
                 ackFromSet = false;
             } else {
-                tx.add(new AliveNode());
+                tx.add(new NodeQueue.Node(QueueItem.Control.ALIVE));
             }
             xmit();
             sched.schedule(this::aliveTimer, aliveNanos);
@@ -321,7 +296,7 @@ final class FtfwEngine {
         }
         datagramsRx++;
         bytesRx += datagram.readableBytes();
-        decoder.decodeDatagram(datagram, this::onMessage);
+        decoder.decodeDatagram(datagram, onMessage);
     }
 
     private Track track(int seq) {
@@ -466,7 +441,7 @@ final class FtfwEngine {
     }
 
     /** Takes the resend-queue nodes sent in [from, to] (wraparound-safe) out of the queue and hands them over. */
-    private void removeRange(int from, int to, java.util.function.Consumer<NodeQueue.Node> then) {
+    private void removeRange(int from, int to, Consumer<NodeQueue.Node> then) {
         NodeQueue.Node n = rs.head();
         while (n != null) {
             NodeQueue.Node next = n.next;
@@ -493,9 +468,9 @@ final class FtfwEngine {
         boolean any = false;
         while (n != null) {
             NodeQueue.Node next = n.next;
-            if (n instanceof FlowNode f && f.sentWithHello) {
-                rs.remove(f);
-                tx.add(f);
+            if (n.item instanceof QueueItem.FlowState && n.sentWithHello) {
+                rs.remove(n);
+                tx.add(n);
                 resent++;
                 any = true;
             }
@@ -520,10 +495,13 @@ final class FtfwEngine {
         while (n != null && Nethdr.before(n.seq, from) && Nethdr.before(n.seq, seqAtPeerHello)) {
             NodeQueue.Node next = n.next;
             rs.remove(n);
-            if (n instanceof FlowNode f) {
-                tx.add(f);
-                resent++;
-                any = true;
+            switch (n.item) {
+                case QueueItem.FlowState _ -> {
+                    tx.add(n);
+                    resent++;
+                    any = true;
+                }
+                case QueueItem.Control _ -> { }
             }
             n = next;
         }

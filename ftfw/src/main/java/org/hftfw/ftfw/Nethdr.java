@@ -1,19 +1,22 @@
 package org.hftfw.ftfw;
 
 /**
- * The FT-FW message header of conntrackd ({@code struct nethdr} / {@code struct nethdr_ack}, include/network.h).
- * All fields are big-endian. Byte 0 is {@code version << 4 | type}; the plain header is 8 bytes and ACK, NACK and
- * RESYNC carry a 16-byte header with an inclusive {@code [from, to]} range. Sequence numbers are unsigned 32-bit
+ * Wire constants of the FT-FW message header of conntrackd ({@code struct nethdr} / {@code struct nethdr_ack},
+ * include/network.h), in the role of Netty's {@code HAProxyConstants}. The header is, big-endian:
+ * <pre>
+ *  byte 0     version &lt;&lt; 4 | type      version {@link #VERSION}; type {@link #T_CT_NEW} .. {@link #T_CTL}
+ *  byte 1     flags                     {@code NET_F_*} bits
+ *  bytes 2-3  len                       the whole message including header and attribute padding
+ *  bytes 4-7  seq                       sender sequence number
+ *  bytes 8-15 from, to                  only ACK, NACK and RESYNC: an inclusive sequence range
+ * </pre>
+ * The plain header is {@link #SIZE} bytes, the ranged one {@link #ACK_SIZE}. Sequence numbers are unsigned 32-bit
  * values kept in an {@code int}; compare them only with {@link #before}/{@link #after} (the kernel's TCP rule,
- * valid while two values are within 2^31 of each other).
- *
- * @param version protocol version, 1 for conntrackd 1.4.x
- * @param type    message type ({@link #T_CT_NEW} .. {@link #T_CTL})
- * @param flags   {@code NET_F_*} bits
- * @param len     length of the whole message including header and attribute padding
- * @param seq     sender sequence number
+ * valid while two values are within 2^31 of each other). There is no checksum field: UDP's covers the datagram.
  */
-record Nethdr(int version, int type, int flags, int len, int seq) {
+final class Nethdr {
+
+    private Nethdr() {}
 
     static final int VERSION = 1;
     static final int SIZE = 8;

@@ -1,5 +1,6 @@
 package org.hftfw.ftfw;
 
+import org.hftfw.common.Scheduler;
 import io.netty.channel.EventLoop;
 import java.util.concurrent.TimeUnit;
 
@@ -12,17 +13,17 @@ final class NettyScheduler implements Scheduler {
     }
 
     @Override
-    public long nanoTime() {
+    public long nanos() {
         return System.nanoTime();
     }
 
     @Override
-    public void schedule(Runnable task, long delayNanos) {
+    public Cancellable schedule(Runnable task, long delayNanos) {
         if (delayNanos <= 0) {
             loop.execute(task);
-        } else {
-            // the Scheduler contract has no cancellation, and a task's failure is the loop's to log
-            var _ = loop.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+            return () -> { };
         }
+        var f = loop.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        return () -> f.cancel(false);
     }
 }

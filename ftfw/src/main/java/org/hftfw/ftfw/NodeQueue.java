@@ -6,12 +6,23 @@ package org.hftfw.ftfw;
  */
 final class NodeQueue {
 
-    /** A queued item; {@link #seq} is the sequence number it was last sent with. */
-    abstract static class Node {
+    /**
+     * A queue slot. A flow keeps one node for its lifetime (its latest state replaces {@link #item}); a control
+     * message gets a node of its own.
+     */
+    static final class Node {
         Node prev;
         Node next;
         NodeQueue queue;
+        QueueItem item;
+        /** The sequence number the item was last sent with. */
         int seq;
+        /** Whether the item was last sent as data carrying HELLO. */
+        boolean sentWithHello;
+
+        Node(QueueItem item) {
+            this.item = item;
+        }
     }
 
     private Node head;

@@ -1,5 +1,6 @@
 package org.hftfw.ftfw;
 
+import org.hftfw.common.VirtualScheduler;
 import org.hftfw.conntrack.FlowId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -43,8 +44,8 @@ final class SimLink {
     SimLink(FtfwConfig cfg, long seed, long seqA, long seqB) {
         this.cfg = cfg;
         this.rnd = new Random(seed);
-        cacheA = new ExternalCache(clock::nanoTime);
-        cacheB = new ExternalCache(clock::nanoTime);
+        cacheA = new ExternalCache(clock);
+        cacheB = new ExternalCache(clock);
         a = newA(seqA);
         b = newB(seqB);
     }
@@ -55,12 +56,12 @@ final class SimLink {
     }
 
     FtfwEngine newA(long seq) {
-        return new FtfwEngine(cfg, clock, () -> seq, alloc, d -> deliver(d, true), cacheA,
+        return new FtfwEngine(cfg, clock, (int) seq, alloc, d -> deliver(d, true), cacheA,
                 sink -> truth.values().forEach(sink));
     }
 
     FtfwEngine newB(long seq) {
-        return new FtfwEngine(cfg, clock, () -> seq, alloc, d -> deliver(d, false), cacheB, sink -> { });
+        return new FtfwEngine(cfg, clock, (int) seq, alloc, d -> deliver(d, false), cacheB, sink -> { });
     }
 
     /** Replaces B by a fresh engine (a restarted backup): new cache contents are kept unless told otherwise. */

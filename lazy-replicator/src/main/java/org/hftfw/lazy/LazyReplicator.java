@@ -1,11 +1,11 @@
 package org.hftfw.lazy;
 
+import org.hftfw.common.Clock;
 import org.hftfw.conntrack.FlowId;
 import org.hftfw.common.InvalidConfigException;
 
 import java.util.List;
 import java.util.Objects;
-import java.util.function.LongSupplier;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.conntrack.ConntrackEventListener;
@@ -70,7 +70,7 @@ public final class LazyReplicator implements ConntrackEventListener {
     private volatile LazyConfig config;
     private long boundary;
     private final ReplicationSink sink;
-    private final LongSupplier clock;
+    private final Clock clock;
     private long now;
     private final KnowledgeBase kb;
     private final FallbackModel fallback;
@@ -81,8 +81,8 @@ public final class LazyReplicator implements ConntrackEventListener {
     private final MetricsRecorder metrics = new MetricsRecorder();
 
     /** A replicator with no knowledge (replicates everything until it has learned). */
-    public LazyReplicator(LazyConfig config, ReplicationSink sink, LongSupplier nanoClock) {
-        this(config, sink, nanoClock, LearnedModel.empty());
+    public LazyReplicator(LazyConfig config, ReplicationSink sink, Clock clock) {
+        this(config, sink, clock, LearnedModel.empty());
     }
 
     /**
@@ -90,12 +90,12 @@ public final class LazyReplicator implements ConntrackEventListener {
      *
      * @throws InvalidConfigException if {@code config} has problems
      */
-    public LazyReplicator(LazyConfig config, ReplicationSink sink, LongSupplier nanoClock, LearnedModel initial) {
+    public LazyReplicator(LazyConfig config, ReplicationSink sink, Clock clock, LearnedModel initial) {
         this.config = Objects.requireNonNull(config, "config").validated();
         this.boundary = config.boundaryNanos();
         this.sink = Objects.requireNonNull(sink, "sink");
-        this.clock = Objects.requireNonNull(nanoClock, "nanoClock");
-        this.now = nanoClock.getAsLong();
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.now = clock.nanos();
         this.kb = new KnowledgeBase(config.maxKeys(), config.keyIdleExpiry(), () -> now);
         this.flows = new FlowTable(config.maxFlows(), config.flowIdleExpiry().toNanos());
         this.hosts = new HostLatency(config.maxKeys());
@@ -144,7 +144,7 @@ public final class LazyReplicator implements ConntrackEventListener {
 
     /** Sweeps the deadlines that are due by the injected clock's time (sends deferred updates). */
     public void tick() {
-        advanceTo(clock.getAsLong());
+        advanceTo(clock.nanos());
     }
 
     /**

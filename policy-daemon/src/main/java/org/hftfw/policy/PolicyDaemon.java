@@ -14,7 +14,7 @@ import org.hftfw.predictor.Alert;
 import org.hftfw.predictor.AlertListener;
 import org.hftfw.predictor.DeferredLog;
 import org.hftfw.predictor.Severity;
-import org.hftfw.predictor.Ticker;
+import org.hftfw.common.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * {@code noisyWindow} is marked noisy and its alerts are capped at WARNING (after BGP route-flap damping, RFC 2439).
  * After a migration order, automatic migration orders wait {@code migrationCooldown}; operator commands are not held
  * back. In dry-run mode the machine advances and every decision is logged, but no action is called. Time comes only
- * from the callers ({@code onAlerts(now, ...)}) or the injected {@link Ticker}. Work per batch is linear in the
+ * from the callers ({@code onAlerts(now, ...)}) or the injected {@link Clock}. Work per batch is linear in the
  * alerts kept (bounded by the longest window), with no I/O: an order is given before it is logged, and decision
  * lines are written by {@link DeferredLog}'s thread.
  */
@@ -49,7 +49,7 @@ public final class PolicyDaemon implements AlertListener {
 
     private final PolicyConfig config;
     private final MigrationActions actions;
-    private final Ticker ticker;
+    private final Clock clock;
     private final long keepNanos;
     private final ArrayDeque<Seen> history = new ArrayDeque<>();
     private final Map<String, ArrayDeque<Long>> perSignal = new HashMap<>();
@@ -61,12 +61,12 @@ public final class PolicyDaemon implements AlertListener {
     private boolean migratedOnce;
     private long lastNow;
 
-    public PolicyDaemon(PolicyConfig config, MigrationActions actions, Ticker ticker) {
+    public PolicyDaemon(PolicyConfig config, MigrationActions actions, Clock clock) {
         this.config = config;
         this.actions = actions;
-        this.ticker = ticker;
+        this.clock = clock;
         this.state = config.initial();
-        this.enteredAt = ticker.nanos();
+        this.enteredAt = clock.nanos();
         this.lastNow = enteredAt;
         long keep = config.noisyWindow().toNanos();
         for (Transition t : config.transitions()) {
@@ -133,7 +133,7 @@ public final class PolicyDaemon implements AlertListener {
 
     /** An operator command (e.g. {@code migrate}, {@code demote}, {@code recover}); not held back by the cooldown. */
     public synchronized Decision manual(String command, String why) {
-        long now = Math.max(lastNow, ticker.nanos());
+        long now = Math.max(lastNow, clock.nanos());
         for (Transition t : config.transitions()) {
             if (t.on() instanceof Trigger.Manual m && m.command().equals(command) && t.appliesIn(state)) {
                 return take(now, t, new Reason("operator: " + command + (why == null || why.isBlank() ? ""
@@ -146,7 +146,7 @@ public final class PolicyDaemon implements AlertListener {
 
     /** An external event such as {@code migration-done}; ignored (and logged) when no transition takes it here. */
     public synchronized Optional<Decision> event(String name) {
-        long now = Math.max(lastNow, ticker.nanos());
+        long now = Math.max(lastNow, clock.nanos());
         return event(name, now);
     }
 

@@ -1,5 +1,6 @@
 package org.hftfw.predictor;
 
+import org.hftfw.common.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -29,11 +30,11 @@ public final class HealthReport {
     }
 
     /** Reads every standard source once (the kernel log reader is given a moment to read the boot backlog). */
-    public static HealthReport collect(SourceRoots roots, Ticker ticker) {
-        return collect(roots, FaultSources.standard(roots), ticker);
+    public static HealthReport collect(SourceRoots roots, Clock clock) {
+        return collect(roots, FaultSources.standard(roots), clock);
     }
 
-    public static HealthReport collect(SourceRoots roots, List<FaultSource> list, Ticker ticker) {
+    public static HealthReport collect(SourceRoots roots, List<FaultSource> list, Clock clock) {
         List<SourceStatus> out = new ArrayList<>();
         for (FaultSource s : list) {
             s.start();
@@ -44,9 +45,9 @@ public final class HealthReport {
             }
             SourceSample sample;
             try {
-                sample = s.sample(ticker.nanos());
+                sample = s.sample(clock.nanos());
             } catch (RuntimeException e) {
-                sample = new SourceSample(s.name(), ticker.nanos(), Availability.degraded("reader failed: " + e),
+                sample = new SourceSample(s.name(), clock.nanos(), Availability.degraded("reader failed: " + e),
                         List.of());
             }
             out.add(new SourceStatus(s.name(), sample.availability(), sample.readings()));

@@ -1,5 +1,7 @@
 package org.hftfw.predictor;
 
+import org.hftfw.common.Scheduler;
+import org.hftfw.common.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +12,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Samples every source once per period, feeds the predictor and hands the round's alerts to a listener. Time comes
- * from the injected {@link Ticker}; the period from the injected {@link Scheduler}. A source that throws is caught
+ * from the injected {@link Clock}; the period from the injected {@link Scheduler}. A source that throws is caught
  * and reported as degraded for that round; the others keep working.
  */
 public final class SamplingLoop implements AutoCloseable {
@@ -19,21 +21,21 @@ public final class SamplingLoop implements AutoCloseable {
 
     private final List<FaultSource> sources;
     private final Predictor predictor;
-    private final Ticker ticker;
+    private final Clock clock;
     private final AlertListener listener;
     private final Map<String, SourceSample> latest = new ConcurrentHashMap<>();
-    private AutoCloseable scheduled;
+    private Scheduler.Cancellable scheduled;
 
-    public SamplingLoop(List<FaultSource> sources, Predictor predictor, Ticker ticker, AlertListener listener) {
+    public SamplingLoop(List<FaultSource> sources, Predictor predictor, Clock clock, AlertListener listener) {
         this.sources = List.copyOf(sources);
         this.predictor = predictor;
-        this.ticker = ticker;
+        this.clock = clock;
         this.listener = listener;
     }
 
     /** Starts background readers and logs each source's availability. */
     public void startSources() {
-        long now = ticker.nanos();
+        long now = clock.nanos();
         for (FaultSource s : sources) {
             s.start();
             SourceSample first = safeSample(s, now);
@@ -43,7 +45,7 @@ public final class SamplingLoop implements AutoCloseable {
 
     /** One round: sample all sources, predict, notify. Returns the alerts raised. */
     public synchronized List<Alert> sampleOnce() {
-        long now = ticker.nanos();
+        long now = clock.nanos();
         List<Alert> alerts = new ArrayList<>();
         for (FaultSource s : sources) {
             SourceSample sample = safeSample(s, now);
@@ -82,11 +84,7 @@ public final class SamplingLoop implements AutoCloseable {
     @Override
     public void close() {
         if (scheduled != null) {
-            try {
-                scheduled.close();
-            } catch (Exception e) {
-                LOG.warn("cancelling the sampling schedule failed", e);
-            }
+            scheduled.cancel();
         }
         for (FaultSource s : sources) {
             s.close();

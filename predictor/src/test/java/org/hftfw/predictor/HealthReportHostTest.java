@@ -1,5 +1,6 @@
 package org.hftfw.predictor;
 
+import org.hftfw.common.Clock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,7 +18,7 @@ class HealthReportHostTest {
 
     @Test
     void everySourceIsListedAndAbsentInterfacesAreUnavailableNotHealthy() throws IOException {
-        HealthReport r = HealthReport.collect(SourceRoots.host(), Ticker.system());
+        HealthReport r = HealthReport.collect(SourceRoots.host(), Clock.system());
         String text = r.format();
         for (String name : java.util.List.of("edac", "aer", "hwmon", "thermal", "nic", "kmsg", "machine-check",
                 "rasdaemon", "mcelog")) {
@@ -55,7 +56,7 @@ class HealthReportHostTest {
 
     @Test
     void reportPrintsAtLeastOneLinePerSource() {
-        HealthReport r = HealthReport.collect(SourceRoots.host(), Ticker.system());
+        HealthReport r = HealthReport.collect(SourceRoots.host(), Clock.system());
         long lines = r.format().lines().filter(l -> l.matches("^[a-z-]+\\s+(AVAILABLE|UNAVAILABLE|DEGRADED).*")).count();
         assertEquals(r.sources().size(), lines, r.format());
     }

@@ -1,6 +1,8 @@
 package org.hftfw.predictor;
 
+import org.hftfw.common.ManualScheduler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -16,19 +18,6 @@ class SamplingLoopTest {
 
     @TempDir
     Path dir;
-
-    /** A scheduler whose period elapses when the test says so. */
-    static final class ManualScheduler implements Scheduler {
-        Runnable task;
-        Duration period;
-
-        @Override
-        public AutoCloseable every(Duration p, Runnable t) {
-            period = p;
-            task = t;
-            return () -> task = null;
-        }
-    }
 
     @Test
     void injectedFaultsBecomeAlertsAndABrokenSourceDoesNotStopTheOthers() throws Exception {
@@ -54,8 +43,8 @@ class SamplingLoopTest {
         try (SamplingLoop loop = new SamplingLoop(sources, new Predictor(PredictorConfig.defaults()), clock::get,
                 (now, alerts) -> rounds.add(alerts))) {
             loop.start(sched, Duration.ofSeconds(10));
-            assertEquals(Duration.ofSeconds(10), sched.period);
-            sched.task.run();
+            assertEquals(Duration.ofSeconds(10), sched.period());
+            sched.round();
             List<Alert> first = rounds.getLast();
             assertEquals(1, first.size(), first.toString());
             assertTrue(first.getFirst().reason().contains("broken starts DEGRADED"), first.toString());
@@ -65,7 +54,7 @@ class SamplingLoopTest {
             inj.inject(FaultKind.TEMPERATURE, 101, "hwmon0/temp1");
             inj.inject(FaultKind.FAN_FAILURE, 0, "hwmon0/fan1");
             clock.addAndGet(10_000_000_000L);
-            sched.task.run();
+            sched.round();
             List<String> reasons = rounds.getLast().stream().map(a -> a.severity() + " " + a.reason()).toList();
             assertEquals(List.of("WARNING corrected memory error burst", "CRITICAL fan failure",
                     "CRITICAL temperature above trip point"), reasons);
@@ -73,12 +62,12 @@ class SamplingLoopTest {
             inj.inject(FaultKind.EDAC_UE, 1, "mc0/dimm1");
             inj.inject(FaultKind.AER_FATAL, 1, "");
             clock.addAndGet(10_000_000_000L);
-            sched.task.run();
+            sched.round();
             assertEquals(List.of("uncorrected memory error", "fatal PCIe error"),
                     rounds.getLast().stream().map(Alert::reason).toList());
             assertTrue(loop.latest().get("edac").availability().isAvailable());
             assertTrue(loop.latest().get("broken").availability().label().contains("boom"));
         }
-        assertEquals(null, sched.task, "closing the loop cancels the schedule");
+        assertFalse(sched.round(), "closing the loop cancels the schedule");
     }
 }

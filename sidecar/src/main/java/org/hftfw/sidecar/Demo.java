@@ -1,5 +1,6 @@
 package org.hftfw.sidecar;
 
+import org.hftfw.common.Clock;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Reader;
@@ -110,9 +111,8 @@ final class Demo {
                 o.speed() == 0 ? "max" : fmt(o.speed()));
 
         LogClock logClock = new LogClock();
-        InMemoryConntrackTable primaryTable = InMemoryConntrackTable.create(logClock::nanos, logClock::epochMicros);
-        InMemoryConntrackTable backupTable = InMemoryConntrackTable.create(System::nanoTime,
-                () -> System.currentTimeMillis() * 1000);
+        InMemoryConntrackTable primaryTable = InMemoryConntrackTable.create(logClock);
+        InMemoryConntrackTable backupTable = InMemoryConntrackTable.create(Clock.system());
         DemoTraffic traffic = new DemoTraffic(primaryTable);
         RecordedTimeScheduler schedule = new RecordedTimeScheduler();
         FakeSysfs tree = FaultCommand.FakeTree.build(work.resolve("sysfs"));
@@ -128,7 +128,7 @@ final class Demo {
             schedule.every(ROUND, faults);                       // before the primary's rounds: inject, then sample
             try (SyncNode primary = SyncNode.builder(SyncNode.Role.PRIMARY,
                             primarySettings(o, pAddr, bAddr, tree, work), primaryTable)
-                    .eventClock(logClock::nanos).scheduler(schedule).handover(handover).onProactiveRound(this::show)
+                    .eventClock(logClock).scheduler(schedule).handover(handover).onProactiveRound(this::show)
                     .start()) {
                 ProactivePath proactive = primary.proactive().orElseThrow();
                 say(o.lazy() ? "replication: Bayes lazy replication, barrier %s, mode %s, starting from the shipped "

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.hftfw.predictor.HealthReport;
 import org.hftfw.predictor.SourceRoots;
-import org.hftfw.predictor.Ticker;
+import org.hftfw.common.Clock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,7 +29,7 @@ final class HealthCommand implements Callable<Integer> {
         } else {
             throw new Failures.UserError("--root " + root + " is not a directory");
         }
-        System.out.print(HealthReport.collect(roots, Ticker.system()).format());
+        System.out.print(HealthReport.collect(roots, Clock.system()).format());
         return 0;
     }
 }

@@ -1,47 +1,57 @@
 package org.hftfw.sidecar;
 
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.hftfw.predictor.Scheduler;
+import java.util.PriorityQueue;
+import org.hftfw.common.Scheduler;
 
 /**
- * A scheduler on the replay's clock: a task runs once when scheduled (as the daemon's scheduler does), then each
- * time the replay has advanced the log's time by its period. Tasks run on the replay thread, in the order they
- * were scheduled.
+ * A scheduler on the replay's clock: a task runs when the replay has advanced the log's time past its due time, on
+ * the replay thread, in due order (ties in the order they were scheduled). Before the first event nothing is due
+ * yet: a task scheduled then runs at the first event (the log's clock starts there).
  */
 final class RecordedTimeScheduler implements Scheduler {
-    private static final class Task {
-        final long period;
-        final Runnable body;
-        long next = Long.MIN_VALUE;
+    // cancelled is a flag cell shared with the Cancellable; Tasks are ordered by the comparator, never compared
+    @SuppressWarnings("ArrayRecordComponent")
+    private record Task(long at, long order, Runnable body, boolean[] cancelled) {}
 
-        Task(long period, Runnable body) {
-            this.period = period;
-            this.body = body;
-        }
-    }
-
-    private final List<Task> tasks = new CopyOnWriteArrayList<>();
+    private final PriorityQueue<Task> tasks = new PriorityQueue<>((x, y) ->
+            x.at != y.at ? Long.compare(x.at, y.at) : Long.compare(x.order, y.order));
+    private boolean started;
+    private long now;
+    private long order;
 
     @Override
-    public AutoCloseable every(Duration period, Runnable task) {
-        Task t = new Task(period.toNanos(), task);
-        tasks.add(t);
-        task.run();
-        return () -> tasks.remove(t);
+    public synchronized long nanos() {
+        return now;
     }
 
-    /** The log's time is now {@code nanos}: runs every task whose period has passed. */
-    void advanceTo(long nanos) {
-        for (Task t : tasks) {
-            if (t.next == Long.MIN_VALUE) {
-                t.next = nanos + t.period;                  // the log's clock starts at its first event
-            } else if (nanos >= t.next) {
-                t.next = nanos + t.period;
-                t.body.run();
+    @Override
+    public synchronized Cancellable schedule(Runnable task, long delayNanos) {
+        boolean[] cancelled = {false};
+        tasks.add(new Task(started ? now + Math.max(0, delayNanos) : Long.MIN_VALUE, order++, task, cancelled));
+        return () -> {
+            synchronized (this) {
+                cancelled[0] = true;
             }
+        };
+    }
+
+    /** The log's time is now {@code nanos}: runs every task due by then. */
+    void advanceTo(long nanos) {
+        List<Task> run = new ArrayList<>();
+        synchronized (this) {
+            started = true;
+            now = Math.max(now, nanos);
+            while (!tasks.isEmpty() && tasks.peek().at <= now) {
+                Task t = tasks.poll();
+                if (!t.cancelled[0]) {
+                    run.add(t);
+                }
+            }
+        }
+        for (Task t : run) {
+            t.body.run();                                   // a periodic task schedules its next run for later
         }
     }
 }
-

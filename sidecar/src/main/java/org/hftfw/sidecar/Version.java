@@ -2,11 +2,15 @@ package org.hftfw.sidecar;
 
 import picocli.CommandLine;
 
-final class Version implements CommandLine.IVersionProvider {
+public final class Version implements CommandLine.IVersionProvider {
+    /** The jar's version, or "dev" when run from classes. */
+    public static String number() {
+        String v = Hftfw.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
     @Override
     public String[] getVersion() {
-        String v = Hftfw.class.getPackage().getImplementationVersion();
-        return new String[] {"hftfw " + (v == null ? "dev" : v) + " (Java " + Runtime.version() + ")",
-            "GPL-3.0-or-later"};
+        return new String[] {"hftfw " + number() + " (Java " + Runtime.version() + ")", "GPL-3.0-or-later"};
     }
 }

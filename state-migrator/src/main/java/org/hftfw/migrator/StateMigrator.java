@@ -1,11 +1,11 @@
 package org.hftfw.migrator;
 
+import org.hftfw.common.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackTable;
@@ -138,7 +138,7 @@ public final class StateMigrator {
     private final Supplier<? extends List<ConntrackEntry>> dump;
     private final BulkLink link;
     private final Handover handover;
-    private final LongSupplier nanoClock;
+    private final Clock clock;
     private final Pause pause;
     private volatile Quiesce quiesce = Quiesce.none();
     private volatile Config config;
@@ -147,9 +147,9 @@ public final class StateMigrator {
     private final AtomicInteger completed = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
 
-    public StateMigrator(ConntrackTable local, BulkLink link, Handover handover, Config config, LongSupplier nanoClock,
+    public StateMigrator(ConntrackTable local, BulkLink link, Handover handover, Config config, Clock clock,
                          Pause pause) {
-        this(Objects.requireNonNull(local)::list, link, handover, config, nanoClock, pause);
+        this(Objects.requireNonNull(local)::list, link, handover, config, clock, pause);
     }
 
     /**
@@ -157,12 +157,12 @@ public final class StateMigrator {
      * filtered dump (conntrackd's {@code -B} sends its internal cache, i.e. the filtered table, too).
      */
     public StateMigrator(Supplier<? extends List<ConntrackEntry>> dump, BulkLink link, Handover handover, Config config,
-                         LongSupplier nanoClock, Pause pause) {
+                         Clock clock, Pause pause) {
         this.dump = Objects.requireNonNull(dump);
         this.link = Objects.requireNonNull(link);
         this.handover = Objects.requireNonNull(handover);
         this.config = Objects.requireNonNull(config);
-        this.nanoClock = Objects.requireNonNull(nanoClock);
+        this.clock = Objects.requireNonNull(clock);
         this.pause = Objects.requireNonNull(pause);
     }
 
@@ -203,13 +203,13 @@ public final class StateMigrator {
     private Report run(String reason, Urgency urgency, Progress progress) throws InterruptedException {
         Config cfg = config;
         LOG.info("migrating the whole conntrack table to the backup: {} ({})", reason, urgency);
-        long t0 = nanoClock.getAsLong();
+        long t0 = clock.nanos();
         long[] t1 = {t0};
         int[] sentCount = {0};
         try {
             quiesce.whileQuiet(() -> {
                 List<ConntrackEntry> table = dump.get();
-                t1[0] = nanoClock.getAsLong();
+                t1[0] = clock.nanos();
                 int total = table.size();
                 progress.update("send", 0, total);
                 for (ConntrackEntry e : table) {
@@ -226,24 +226,24 @@ public final class StateMigrator {
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
-            long now = nanoClock.getAsLong();
+            long now = clock.nanos();
             return new Report(reason, urgency, sentCount[0], t1[0] - t0, now - t1[0], 0, 0, false, false,
                     "dump/send failed: " + e.getMessage());
         }
         int total = sentCount[0];
-        long t2 = nanoClock.getAsLong();
+        long t2 = clock.nanos();
         long deadline = t2 + cfg.ackTimeout().toNanos();
         long lastReport = t2;
         long pending;
-        while ((pending = link.unacknowledged()) > 0 && nanoClock.getAsLong() < deadline) {
+        while ((pending = link.unacknowledged()) > 0 && clock.nanos() < deadline) {
             pause.pause(cfg.pollInterval().toNanos());
-            if (nanoClock.getAsLong() - lastReport >= 1_000_000_000L) {
-                lastReport = nanoClock.getAsLong();
+            if (clock.nanos() - lastReport >= 1_000_000_000L) {
+                lastReport = clock.nanos();
                 progress.update("acknowledged", (int) Math.max(0, total - pending), total);
             }
         }
         boolean allAcked = pending <= 0;
-        long t3 = nanoClock.getAsLong();
+        long t3 = clock.nanos();
         progress.update("acknowledged", (int) Math.max(0, total - Math.max(0, pending)), total);
         if (!allAcked && urgency == Urgency.PLANNED) {
             return new Report(reason, urgency, total, t1[0] - t0, t2 - t1[0], t3 - t2, 0, false, false,
@@ -258,11 +258,11 @@ public final class StateMigrator {
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
-            long t4 = nanoClock.getAsLong();
+            long t4 = clock.nanos();
             return new Report(reason, urgency, total, t1[0] - t0, t2 - t1[0], t3 - t2, t4 - t3, allAcked, false,
                     "handover failed: " + e.getMessage());
         }
-        long t4 = nanoClock.getAsLong();
+        long t4 = clock.nanos();
         return new Report(reason, urgency, total, t1[0] - t0, t2 - t1[0], t3 - t2, t4 - t3, allAcked, true, failure);
     }
 

@@ -1,5 +1,6 @@
 package org.hftfw.migrator;
 
+import org.hftfw.common.Clock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -41,7 +42,7 @@ class StateMigratorTest {
     };
 
     InMemoryConntrackTable tableWith(int n) throws Exception {
-        InMemoryConntrackTable t = InMemoryConntrackTable.create(() -> now, () -> now / 1000);
+        InMemoryConntrackTable t = InMemoryConntrackTable.create(Clock.of(() -> now, () -> now / 1000));
         InetAddress dst = InetAddress.getByName("10.2.0.1");
         for (int i = 0; i < n; i++) {
             InetAddress src = InetAddress.getByAddress(new byte[] {10, 1, (byte) (i >> 8), (byte) i});

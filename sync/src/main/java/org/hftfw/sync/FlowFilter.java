@@ -25,16 +25,33 @@ final class FlowFilter {
         this.protocols = Set.copyOf(protocols);
     }
 
+    /** Whether an event's flow is replicated; counts what it ignores (the stats' "filtered" of events). */
     boolean accepts(ConntrackEntry e) {
-        if (!protocols.isEmpty() && !protocols.contains(e.l4proto())) {
+        if (!protocolAccepted(e)) {
             ignoredProtocol.incrementAndGet();
             return false;
         }
-        if (ignored(e.original().src()) || ignored(e.reply().src())) {
+        if (!addressAccepted(e)) {
             ignoredAddress.incrementAndGet();
             return false;
         }
         return true;
+    }
+
+    /**
+     * The same verdict for a row of a bulk send, not counted: the counters are of events, and a bulk (a peer's
+     * RESYNC, a restarted backup's startup resync) would otherwise count the same ignored flows again each time.
+     */
+    boolean admits(ConntrackEntry e) {
+        return protocolAccepted(e) && addressAccepted(e);
+    }
+
+    private boolean protocolAccepted(ConntrackEntry e) {
+        return protocols.isEmpty() || protocols.contains(e.l4proto());
+    }
+
+    private boolean addressAccepted(ConntrackEntry e) {
+        return !ignored(e.original().src()) && !ignored(e.reply().src());
     }
 
     private boolean ignored(InetAddress a) {

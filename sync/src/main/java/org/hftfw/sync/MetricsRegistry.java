@@ -51,6 +51,12 @@ public final class MetricsRegistry {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("bad metric name: " + name);
         }
+        // Prometheus naming (what promtool check metrics enforces): a counter's name ends in _total, nothing else's does
+        boolean total = name.endsWith("_total");
+        if (m.type().equals("counter") != total) {
+            throw new IllegalArgumentException(m.type() + " " + name + ": only counters end in _total, and every "
+                    + "counter does");
+        }
         if (metrics.putIfAbsent(name, m) != null) {
             throw new IllegalArgumentException("metric registered twice: " + name);
         }

@@ -1,15 +1,15 @@
 package org.hftfw.sync;
 
+import org.hftfw.lazy.Mode;
+import org.hftfw.lazy.LazyConfig;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.ftfw.ExternalCache;
 import org.hftfw.ftfw.FtfwStats;
-import org.hftfw.lazy.ClassMetrics;
 import org.hftfw.lazy.ReplicatorMetrics;
 import org.hftfw.predictor.Severity;
 
@@ -56,6 +56,9 @@ final class NodeMetrics {
         counter(r, ftfw, "hftfw_ftfw_acks_sent_total", "ACKs sent", FtfwStats::acksTx);
         counter(r, ftfw, "hftfw_ftfw_nacks_sent_total", "NACKs sent", FtfwStats::nacksTx);
         counter(r, ftfw, "hftfw_ftfw_nacks_received_total", "NACKs received", FtfwStats::nacksRx);
+        counter(r, ftfw, "hftfw_ftfw_datagrams_received_total", "FT-FW datagrams received", FtfwStats::datagramsRx);
+        counter(r, ftfw, "hftfw_ftfw_peer_restarts_total", "times the peer was seen (re)starting (its HELLO)",
+                FtfwStats::peerRestarts);
         counter(r, ftfw, "hftfw_ftfw_resyncs_answered_total", "peer RESYNC requests answered with a bulk send", FtfwStats::resyncsRx);
         counter(r, ftfw, "hftfw_ftfw_malformed_total", "malformed input dropped", FtfwStats::malformedTotal);
         counter(r, ftfw, "hftfw_ftfw_queue_overflows_total", "queue entries dropped because a queue was full",
@@ -86,8 +89,7 @@ final class NodeMetrics {
             r.gauge("hftfw_replication_replicate_all", "1 while every change is replicated because a migration was "
                     + "ordered", () -> p.get().replicateAll() ? 1 : 0);
             r.gauge("hftfw_lazy_enabled", "1 when the lazy replicator decides what is sent", () -> p.get().lazyActive() ? 1 : 0);
-            Memo<Map<String, Number>> lazy = new Memo<>(() -> lazyValues(d.publisher().replication()));
-            r.gauges("hftfw_lazy", "lazy replicator metrics (0 when off)", "metric", lazy::get);
+            lazy(r, new Memo<>(() -> d.publisher().replication()));
         }
         d.proactive().ifPresent(p -> proactive(r, p));
     }
@@ -147,26 +149,64 @@ final class NodeMetrics {
         r.counter(name, help, () -> f.applyAsDouble(s.get()));
     }
 
-    private static Map<String, Number> lazyValues(Replication replication) {
-        Map<String, Number> v = new TreeMap<>();
-        if (!(replication instanceof Replication.Lazy lazy)) {
+    /**
+     * The lazy replicator, one family per quantity (all 0 while it is off): counts as counters, shares as
+     * {@code _ratio} gauges, and the settings in force (barrier, latency, mode) as gauges.
+     */
+    private static void lazy(MetricsRegistry r, Supplier<Replication> replication) {
+        Supplier<ReplicatorMetrics> m = () -> replication.get() instanceof Replication.Lazy l ? l.metrics() : null;
+        lazyCounter(r, m, "hftfw_lazy_events_total", "events seen (what replicate-all would send)",
+                ReplicatorMetrics::events);
+        lazyCounter(r, m, "hftfw_lazy_sent_total", "messages put on the sync link (states and DESTROYs)",
+                ReplicatorMetrics::sent);
+        lazyCounter(r, m, "hftfw_lazy_labelled_total", "decisions whose outcome is known (state superseded or "
+                + "outlived B)", ReplicatorMetrics::labelled);
+        lazyCounter(r, m, "hftfw_lazy_wrong_predictions_total", "held-back states that turned out stable",
+                ReplicatorMetrics::wrong);
+        lazyCounter(r, m, "hftfw_lazy_deferred_then_sent_total", "deferred states sent at B because still current",
+                ReplicatorMetrics::deferredThenSent);
+        lazyCounter(r, m, "hftfw_lazy_resets_total", "tuples reset after repeated wrong predictions",
+                ReplicatorMetrics::resets);
+        lazyGauge(r, m, "hftfw_lazy_saved_ratio", "1 - sent / events", ReplicatorMetrics::saved);
+        lazyGauge(r, m, "hftfw_lazy_wrong_ratio", "share of labelled decisions that were wrong",
+                ReplicatorMetrics::wrongRate);
+        lazyGauge(r, m, "hftfw_lazy_exposure_ratio", "share of stable state-time the backup did not hold the current "
+                + "state",
+                ReplicatorMetrics::exposure);
+        lazyGauge(r, m, "hftfw_lazy_knowledge_base_tuples", "tuples in the knowledge base",
+                ReplicatorMetrics::knowledgeBaseSize);
+        lazyGauge(r, m, "hftfw_lazy_live_flows", "live flows tracked", ReplicatorMetrics::liveFlows);
+        lazyGauge(r, m, "hftfw_lazy_lost_at_failover_ratio", "share of stable state-time the backup held nothing "
+                + "for the flow", ReplicatorMetrics::lostAtFailover);
+        r.counters("hftfw_lazy_sent_by_state_total", "state changes sent, by conntrack state", "state", () -> {
+            Map<String, Number> v = new TreeMap<>();
+            ReplicatorMetrics x = m.get();
+            if (x != null) {
+                x.perState().forEach((state, cm) -> v.put(state, cm.sent()));
+            }
             return v;
-        }
-        ReplicatorMetrics m = lazy.metrics();
-        v.put("events", m.events());
-        v.put("sent", m.sent());
-        v.put("saved", m.saved());
-        v.put("labelled", m.labelled());
-        v.put("wrong", m.wrong());
-        v.put("wrong_rate", m.wrongRate());
-        v.put("deferred_then_sent", m.deferredThenSent());
-        v.put("resets", m.resets());
-        v.put("knowledge_base_tuples", m.knowledgeBaseSize());
-        v.put("live_flows", m.liveFlows());
-        v.put("exposure", m.exposure());
-        v.put("lost_at_failover", m.lostAtFailover());
-        Function<ClassMetrics, Long> sent = ClassMetrics::sent;
-        m.perState().forEach((state, cm) -> v.put("sent_" + state, sent.apply(cm)));
-        return v;
+        });
+        Supplier<LazyConfig> c = () -> replication.get() instanceof Replication.Lazy l ? l.config() : null;
+        r.gauge("hftfw_lazy_barrier_ratio", "the barrier in force: states with P(stable) at or below it are held back",
+                () -> c.get() == null ? 0 : c.get().barrier());
+        r.gauge("hftfw_lazy_latency_seconds", "l, the latency in force (B = 2 l)",
+                () -> c.get() == null ? 0 : c.get().latency().toNanos() / 1e9);
+        r.gauges("hftfw_lazy_mode", "1 for the mode in force (drop or defer)", "mode", () -> {
+            Map<String, Number> v = new TreeMap<>();
+            for (Mode mode : Mode.values()) {
+                v.put(mode.name().toLowerCase(Locale.ROOT), c.get() != null && c.get().mode() == mode ? 1 : 0);
+            }
+            return v;
+        });
+    }
+
+    private static void lazyCounter(MetricsRegistry r, Supplier<ReplicatorMetrics> m, String name, String help,
+                                    ToDoubleFunction<ReplicatorMetrics> f) {
+        r.counter(name, help, () -> m.get() == null ? 0 : f.applyAsDouble(m.get()));
+    }
+
+    private static void lazyGauge(MetricsRegistry r, Supplier<ReplicatorMetrics> m, String name, String help,
+                                  ToDoubleFunction<ReplicatorMetrics> f) {
+        r.gauge(name, help, () -> m.get() == null ? 0 : f.applyAsDouble(m.get()));
     }
 }

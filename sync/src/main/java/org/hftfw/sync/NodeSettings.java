@@ -29,7 +29,9 @@ public record NodeSettings(Link link, Lazy lazy, Filter filter, ProactiveSetting
     }
 
     /**
-     * The FT-FW sync link.
+     * The sync link. {@code startupResync}: a node that keeps the peer's states (backup, both) asks the peer for its
+     * whole table when it starts (conntrackd's {@code StartupResync}), so a restarted backup holds the primary's
+     * table again without an operator's {@code resync}.
      *
      * @param local             our address on the sync link ({@code IPv4_address}) and the port we receive on
      * @param peer              the peer's address ({@code IPv4_Destination_Address}) and port
@@ -47,13 +49,13 @@ public record NodeSettings(Link link, Lazy lazy, Filter filter, ProactiveSetting
      */
     public record Link(InetSocketAddress local, InetSocketAddress peer, String iface, int mtu, int ackWindow,
                        Duration aliveInterval, int resendQueueSize, int txQueueSize, int maxBurst, int socketBuffer,
-                       boolean tcpWindowTracking, int commitBatch, Duration ackDelay) {
+                       boolean tcpWindowTracking, int commitBatch, Duration ackDelay, boolean startupResync) {
 
         /** The link of an FT-FW channel configuration (its MTU fixed, no interface to read it from). */
         public static Link of(FtfwConfig c) {
             return new Link(c.bind(), c.peer(), "", c.mtu(), c.ackWindow(), c.aliveInterval(), c.resendQueueSize(),
                     c.txQueueSize(), c.maxBurst(), c.socketBuffer(), c.tcpWindowTracking(), c.commitBatch(),
-                    c.ackDelay());
+                    c.ackDelay(), true);
         }
 
         /** The FT-FW channel configuration, with the MTU resolved. */

@@ -1,5 +1,6 @@
 package org.hftfw.sync;
 
+import org.hftfw.common.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -7,7 +8,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.migrator.MigrationOrders;
@@ -21,7 +21,7 @@ import org.hftfw.predictor.FaultSource;
 import org.hftfw.predictor.FaultSources;
 import org.hftfw.predictor.Predictor;
 import org.hftfw.predictor.SamplingLoop;
-import org.hftfw.predictor.Scheduler;
+import org.hftfw.common.Scheduler;
 import org.hftfw.predictor.SourceSample;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +63,7 @@ public final class ProactivePath implements AutoCloseable {
     public record Round(long atNanos, List<Alert> alerts, String policyBefore, String policyAfter) {}
 
     private final ProactiveSettings settings;
-    private final LongSupplier clock;
+    private final Clock clock;
     private final Consumer<Boolean> replicateAll;
     private final StateMigrator.Handover handover;
     private final Predictor predictor;
@@ -92,7 +92,7 @@ public final class ProactivePath implements AutoCloseable {
      */
     ProactivePath(ProactiveSettings settings, Supplier<? extends List<ConntrackEntry>> dump,
                   StateMigrator.BulkLink link, StateMigrator.Handover handover, Consumer<Boolean> replicateAll,
-                  LongSupplier clock, StateMigrator.Pause pause) {
+                  Clock clock, StateMigrator.Pause pause) {
         this.settings = Objects.requireNonNull(settings);
         this.clock = Objects.requireNonNull(clock);
         this.replicateAll = Objects.requireNonNull(replicateAll);
@@ -103,8 +103,8 @@ public final class ProactivePath implements AutoCloseable {
         this.migrator = new StateMigrator(dump, link, MigrationOrders.commitOnly(handover),
                 settings.migration().migrator(), clock, pause);
         this.orders = new MigrationOrders(migrator, handover, this::onMigrationEvent, this::onReport);
-        this.policy = new PolicyDaemon(settings.policy(), new Actions(), clock::getAsLong);
-        this.sampling = new SamplingLoop(sources, predictor, clock::getAsLong, this::onRound);
+        this.policy = new PolicyDaemon(settings.policy(), new Actions(), clock);
+        this.sampling = new SamplingLoop(sources, predictor, clock, this::onRound);
     }
 
     /** Keeps the migration's dump-and-send consistent with live replication (see {@code StateMigrator.Quiesce}). */
@@ -194,7 +194,7 @@ public final class ProactivePath implements AutoCloseable {
         }
 
         private void order(Reason r) {
-            long now = clock.getAsLong();
+            long now = clock.nanos();
             long evidenceAt = r.alerts().stream().mapToLong(Alert::timeNanos).max().orElse(now);
             pending = new Migration(r.summary(), now, Math.max(0, now - evidenceAt), null);
             setReplicateAll(true, "migration ordered: " + r.summary());
@@ -202,13 +202,13 @@ public final class ProactivePath implements AutoCloseable {
     }
 
     private void demoteNow(Reason r) {
-        long t0 = clock.getAsLong();
+        long t0 = clock.nanos();
         try {
             handover.demoteSelf();
             demotionsOk.incrementAndGet();
             lastDemotion = new Demotion(t0, r.summary(), null);
             LOG.info("demoted ({}): demote hook {} done in {} ms", r.summary(),
-                    describe(settings.migration().demoteCommand()), (clock.getAsLong() - t0) / 1_000_000);
+                    describe(settings.migration().demoteCommand()), (clock.nanos() - t0) / 1_000_000);
             setReplicateAll(false, "handed over");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -221,7 +221,7 @@ public final class ProactivePath implements AutoCloseable {
 
     private void onReport(StateMigrator.Report report) {
         Migration p = pending;
-        long now = clock.getAsLong();
+        long now = clock.nanos();
         Migration m = p == null ? new Migration(report.reason(), now, 0, report)
                 : new Migration(p.reason(), p.orderedAtNanos(), p.decisionNanos(), report);
         last = m;
@@ -303,7 +303,7 @@ public final class ProactivePath implements AutoCloseable {
     }
 
     public long nowNanos() {
-        return clock.getAsLong();
+        return clock.nanos();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.hftfw.sync;
 
+import org.hftfw.common.Clock;
 import org.hftfw.conntrack.FlowId;
 import org.hftfw.common.InvalidConfigException;
 
@@ -13,7 +14,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.LongSupplier;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.conntrack.ConntrackEventListener;
@@ -58,7 +58,7 @@ public final class Publisher implements ConntrackEventListener {
 
     private final FlowFilter filter;
     private final Outbound out;
-    private final LongSupplier clock;
+    private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<FlowId, ConntrackEntry> held = new HashMap<>();
     private ReplicationMode mode = new ReplicationMode.EveryChange();
@@ -75,7 +75,7 @@ public final class Publisher implements ConntrackEventListener {
     private long staleDeferredDropped;
     private long bulkSnapshots;
 
-    Publisher(FlowFilter filter, Outbound out, LongSupplier clock) {
+    Publisher(FlowFilter filter, Outbound out, Clock clock) {
         this.filter = filter;
         this.out = out;
         this.clock = clock;
@@ -187,7 +187,7 @@ public final class Publisher implements ConntrackEventListener {
         try {
             if (replicateAll != on) {
                 replicateAll = on;
-                resyncAtNanos = Math.max(resyncAtNanos, clock.getAsLong());
+                resyncAtNanos = Math.max(resyncAtNanos, clock.nanos());
             }
         } finally {
             lock.unlock();
@@ -222,10 +222,10 @@ public final class Publisher implements ConntrackEventListener {
         lock.lock();
         try {
             resyncs++;
-            resyncAtNanos = clock.getAsLong();
+            resyncAtNanos = clock.nanos();
             Map<FlowId, ConntrackEntry> now = new HashMap<>();
             for (ConntrackEntry e : table) {
-                if (filter.accepts(e)) {
+                if (filter.admits(e)) {
                     now.put(e.flowId(), e);
                 }
             }
@@ -262,7 +262,7 @@ public final class Publisher implements ConntrackEventListener {
     Collection<ConntrackEntry> bulkSnapshot(Collection<ConntrackEntry> table) {
         List<ConntrackEntry> accepted = new ArrayList<>(table.size());
         for (ConntrackEntry e : table) {
-            if (filter.accepts(e)) {
+            if (filter.admits(e)) {
                 accepted.add(e);
             }
         }

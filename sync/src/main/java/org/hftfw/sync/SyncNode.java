@@ -1,5 +1,6 @@
 package org.hftfw.sync;
 
+import org.hftfw.common.Clock;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
@@ -11,7 +12,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.ftfw.FtfwChannel;
@@ -19,7 +19,7 @@ import org.hftfw.ftfw.FtfwConfig;
 import org.hftfw.migrator.CommandHandover;
 import org.hftfw.migrator.FtfwBulkLink;
 import org.hftfw.migrator.StateMigrator;
-import org.hftfw.predictor.Scheduler;
+import org.hftfw.common.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +50,11 @@ public final class SyncNode implements AutoCloseable {
             return this != BACKUP;
         }
 
+        /** True when the node keeps the peer's states (its external cache), to commit at a takeover. */
+        public boolean keepsPeerStates() {
+            return this != PRIMARY;
+        }
+
         public String label() {
             return name().toLowerCase(Locale.ROOT);
         }
@@ -61,8 +66,8 @@ public final class SyncNode implements AutoCloseable {
     private final Role role;
     private final NodeSettings settings;
     private final ConntrackTable table;
-    private final LongSupplier clock;
-    private final LongSupplier eventClock;
+    private final Clock clock;
+    private final Clock eventClock;
     private final Namespace namespace;
     private final Scheduler scheduler;
     private final StateMigrator.Handover handover;
@@ -74,7 +79,7 @@ public final class SyncNode implements AutoCloseable {
     private FtfwChannel channel;
     private Publisher publisher;
     private ConntrackTable.EventSubscription subscription;
-    private AutoCloseable lazyTicks;
+    private Scheduler.Cancellable lazyTicks;
     private ProactivePath proactive;
     private Reload reload;
     private volatile CommitSummary lastCommit;
@@ -89,7 +94,7 @@ public final class SyncNode implements AutoCloseable {
         this.scheduler = b.scheduler;
         this.handover = b.handover;
         this.rounds = b.rounds;
-        this.startNanos = clock.getAsLong();
+        this.startNanos = clock.nanos();
     }
 
     /** A node of {@code role} over {@code table}, which the caller opened and closes after the node. */
@@ -102,8 +107,8 @@ public final class SyncNode implements AutoCloseable {
         private final Role role;
         private final NodeSettings settings;
         private final ConntrackTable table;
-        private LongSupplier clock = System::nanoTime;
-        private LongSupplier eventClock;
+        private Clock clock = Clock.system();
+        private Clock eventClock;
         private Namespace namespace = Namespace.current();
         private Scheduler scheduler;
         private StateMigrator.Handover handover;
@@ -115,14 +120,14 @@ public final class SyncNode implements AutoCloseable {
             this.table = Objects.requireNonNull(table);
         }
 
-        /** The node's monotonic clock (default {@code System::nanoTime}). */
-        public Builder clock(LongSupplier c) {
+        /** The node's clock (default {@link Clock#system()}). */
+        public Builder clock(Clock c) {
             clock = Objects.requireNonNull(c);
             return this;
         }
 
         /** The time base of the table's event stamps, when it is not the node's clock (a replay on recorded time). */
-        public Builder eventClock(LongSupplier c) {
+        public Builder eventClock(Clock c) {
             eventClock = Objects.requireNonNull(c);
             return this;
         }
@@ -180,6 +185,10 @@ public final class SyncNode implements AutoCloseable {
         channel = namespace.call(startChannel);
         resources.add(channel);
         reload = new Reload(role, s, publisher, models);
+        if (role.keepsPeerStates() && s.link().startupResync()) {
+            channel.requestResync();
+            LOG.info("asked the peer {} for its whole table (sync.startup-resync)", ftfwConfig.peer());
+        }
 
         if (role.publishes()) {
             if (s.lazy().enabled()) {
@@ -203,8 +212,14 @@ public final class SyncNode implements AutoCloseable {
                         : s.filter().protocols().stream().map(IpProto::name).sorted().toList());
     }
 
+    /** The caller's scheduler, or a daemon thread of the node's own, ended when the node closes. */
     private Scheduler scheduler(String threadName) {
-        return scheduler != null ? scheduler : Scheduler.daemon(threadName);
+        if (scheduler != null) {
+            return scheduler;
+        }
+        Scheduler.Daemon own = Scheduler.daemon(threadName);
+        resources.add(own);
+        return own;
     }
 
     /** The proactive path over this node's table (filtered, as a bulk send) and FT-FW channel. */
@@ -271,9 +286,9 @@ public final class SyncNode implements AutoCloseable {
 
     /** Commits the external cache (the peer's replicated flows) to this node's table, in batches. */
     CommitSummary commit() {
-        long t0 = clock.getAsLong();
+        long t0 = clock.nanos();
         ConntrackTable.BatchResult r = channel.externalCache().commit(table);
-        CommitSummary c = new CommitSummary(r, (clock.getAsLong() - t0) / 1_000_000);
+        CommitSummary c = new CommitSummary(r, (clock.nanos() - t0) / 1_000_000);
         lastCommit = c;
         return c;
     }
@@ -329,7 +344,7 @@ public final class SyncNode implements AutoCloseable {
     }
 
     Duration uptime() {
-        return Duration.ofNanos(clock.getAsLong() - startNanos);
+        return Duration.ofNanos(clock.nanos() - startNanos);
     }
 
     /** Stops replicating, saves the lazy model when configured, closes the channel and the proactive path. */
@@ -339,11 +354,7 @@ public final class SyncNode implements AutoCloseable {
             subscription.close();
         }
         if (lazyTicks != null) {
-            try {
-                lazyTicks.close();
-            } catch (Exception e) {
-                LOG.warn("stopping the lazy replicator's sweeps: {}", e.getMessage());
-            }
+            lazyTicks.cancel();
         }
         NodeSettings.Lazy l = reload == null ? settings.lazy() : reload.lazy();
         if (publisher != null && l.saveOnExit() && l.modelFile() != null) {

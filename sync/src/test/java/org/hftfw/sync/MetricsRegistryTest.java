@@ -24,6 +24,8 @@ class MetricsRegistryTest {
         MetricsRegistry reg = new MetricsRegistry().gauge("x", "x", () -> 0);
         assertThrows(IllegalArgumentException.class, () -> reg.gauge("x", "again", () -> 0));
         assertThrows(IllegalArgumentException.class, () -> reg.gauge("bad-name", "dash", () -> 0));
+        assertThrows(IllegalArgumentException.class, () -> reg.gauge("sent_total", "a gauge named like a counter", () -> 0));
+        assertThrows(IllegalArgumentException.class, () -> reg.counter("sent", "a counter without _total", () -> 0));
         assertEquals("NaN", MetricsRegistry.format(Double.NaN));
         assertEquals("+Inf", MetricsRegistry.format(Double.POSITIVE_INFINITY));
     }

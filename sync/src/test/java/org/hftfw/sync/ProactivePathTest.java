@@ -28,7 +28,7 @@ import org.hftfw.predictor.FakeSysfs;
 import org.hftfw.predictor.FaultInjector;
 import org.hftfw.predictor.FaultKind;
 import org.hftfw.predictor.PredictorConfig;
-import org.hftfw.predictor.Scheduler;
+import org.hftfw.common.ManualScheduler;
 import org.hftfw.predictor.Severity;
 import org.hftfw.predictor.SourceRoots;
 import org.junit.jupiter.api.AfterEach;
@@ -47,7 +47,7 @@ class ProactivePathTest {
     private final List<Boolean> replicateAll = Collections.synchronizedList(new ArrayList<>());
     private final CountDownLatch demoted = new CountDownLatch(1);
     private final CountDownLatch replicateAllEnded = new CountDownLatch(1);
-    private Runnable round;
+    private ManualScheduler manual;
     private ProactivePath path;
     private FaultInjector injector;
 
@@ -101,10 +101,7 @@ class ProactivePathTest {
                 demoted.countDown();
             }
         };
-        Scheduler manual = (period, task) -> {
-            round = task;
-            return () -> round = null;
-        };
+        manual = new ManualScheduler();
         path = new ProactivePath(s, () -> table, link, handover, on -> {
             replicateAll.add(on);
             if (!on) {
@@ -118,7 +115,7 @@ class ProactivePathTest {
     /** One sampling round, {@code seconds} after the previous one. */
     private void tick(long seconds) {
         now.addAndGet(TimeUnit.SECONDS.toNanos(seconds));
-        round.run();
+        manual.round();
     }
 
     @AfterEach
@@ -159,7 +156,7 @@ class ProactivePathTest {
         injector.inject(FaultKind.EDAC_UE, 1, "mc0/dimm0");
         now.addAndGet(TimeUnit.SECONDS.toNanos(60));
         long sampleAt = now.get();
-        round.run();
+        manual.round();
         assertTrue(demoted.await(10, TimeUnit.SECONDS), "demoted; hooks " + hooks);
         assertEquals(List.of("commit:300", "demote"), hooks, "the backup commits the whole table before the demotion");
         assertEquals(table, sent);

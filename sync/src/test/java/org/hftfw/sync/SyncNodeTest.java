@@ -1,5 +1,7 @@
 package org.hftfw.sync;
 
+import org.hftfw.common.ManualScheduler;
+import org.hftfw.common.Clock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +29,7 @@ import org.hftfw.migrator.StateMigrator;
 import org.hftfw.policy.PolicyConfig;
 import org.hftfw.predictor.FakeSysfs;
 import org.hftfw.predictor.PredictorConfig;
-import org.hftfw.predictor.Scheduler;
+import org.hftfw.common.Scheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * table takes the same locks in the same order as the traffic).
  */
 class SyncNodeTest {
-    private static final Scheduler NO_ROUNDS = (period, task) -> () -> { };
+    private static final Scheduler NO_ROUNDS = new ManualScheduler();   // the tests order migrations by command
 
     private final InMemoryConntrackTable primaryTable = table();
     private final InMemoryConntrackTable backupTable = table();
@@ -50,7 +52,7 @@ class SyncNodeTest {
     Path dir;
 
     private static InMemoryConntrackTable table() {
-        return InMemoryConntrackTable.create(System::nanoTime, () -> System.currentTimeMillis() * 1000);
+        return InMemoryConntrackTable.create(Clock.system());
     }
 
     private static ConntrackEntry flow(String src, int sport) {
@@ -102,6 +104,32 @@ class SyncNodeTest {
                 throw new IllegalStateException(e);
             }
         }
+    }
+
+    @Test
+    void metricsFollowThePrometheusNamingRules() throws Exception {
+        start(NodeSettings.Filter.acceptAll(), ProactiveSettings.disabled(), null);
+        MetricsRegistry r = new MetricsRegistry();
+        primary.registerMetrics(r);
+        String scrape = r.scrape();
+        java.util.Map<String, String> types = new java.util.TreeMap<>();
+        for (String line : scrape.lines().toList()) {
+            if (line.startsWith("# TYPE ")) {
+                String[] f = line.split(" ", -1);
+                types.put(f[2], f[3]);
+            } else if (!line.startsWith("#")) {
+                String name = line.split("[{ ]", -1)[0];
+                assertTrue(types.containsKey(name), "sample of a family with no TYPE line: " + line);
+            }
+        }
+        types.forEach((name, type) -> {
+            assertEquals(type.equals("counter"), name.endsWith("_total"), name + " is a " + type);
+            assertTrue(!name.matches(".*_(ms|millis|micros|nanos|ns|us|kb|mb)(_total)?"), name + ": base units only");
+        });
+        assertTrue(scrape.contains("hftfw_lazy_barrier_ratio 0") && scrape.contains("hftfw_lazy_mode{mode=\"drop\"} 0")
+                && scrape.contains("hftfw_lazy_saved_ratio 0") && scrape.contains("hftfw_ftfw_datagrams_received_total"),
+                scrape);
+        assertTrue(scrape.lines().noneMatch(l -> l.startsWith("hftfw_lazy{")), "one family per quantity: " + scrape);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.hftfw.conntrack.log;
 
+import org.hftfw.common.Clock;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.StringReader;
@@ -69,7 +70,7 @@ public class ConntrackLogReaderBenchmark {
 
     @Benchmark
     public long replayIntoInMemoryTable() throws IOException, InterruptedException {
-        InMemoryConntrackTable table = InMemoryConntrackTable.create(() -> 0, () -> 0);
+        InMemoryConntrackTable table = InMemoryConntrackTable.create(Clock.of(() -> 0, () -> 0));
         try (ConntrackLogReader r = ConntrackLogReader.of(new StringReader(log), "bench")) {
             return ReplaySource.from(r).into(table).run().events();
         }

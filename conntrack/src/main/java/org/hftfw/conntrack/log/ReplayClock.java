@@ -1,21 +1,19 @@
 package org.hftfw.conntrack.log;
 
+import org.hftfw.common.Clock;
 import java.util.concurrent.locks.LockSupport;
 
 /** The time source that paces a {@link ReplaySource}: real time, or virtual time in tests. */
-public interface ReplayClock {
+public interface ReplayClock extends Clock {
 
-    /** Current time in nanoseconds; only differences are meaningful. */
-    long nanoTime();
-
-    /** Returns once {@link #nanoTime()} has reached {@code deadlineNanos}. */
+    /** Returns once {@link #nanos()} has reached {@code deadlineNanos}. */
     void awaitNanos(long deadlineNanos) throws InterruptedException;
 
     /** Wall time through {@link System#nanoTime()} and parking. */
     static ReplayClock system() {
         return new ReplayClock() {
             @Override
-            public long nanoTime() {
+            public long nanos() {
                 return System.nanoTime();
             }
 
@@ -42,7 +40,7 @@ public interface ReplayClock {
         private long waits;
 
         @Override
-        public long nanoTime() {
+        public long nanos() {
             return now;
         }
 

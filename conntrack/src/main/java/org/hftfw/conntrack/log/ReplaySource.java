@@ -112,7 +112,7 @@ public final class ReplaySource {
             throw new IllegalStateException("a ReplaySource runs once");
         }
         ran = true;
-        long startNanos = pacer == null ? 0 : pacer.nanoTime();
+        long startNanos = pacer == null ? 0 : pacer.nanos();
         long firstLogNanos = 0;
         long previousLogNanos = Long.MIN_VALUE;
         long seenWarnings = 0;

@@ -1,5 +1,6 @@
 package org.hftfw.conntrack.memory;
 
+import org.hftfw.common.Clock;
 import org.hftfw.conntrack.FlowId;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -13,7 +14,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.conntrack.ConntrackEventListener;
@@ -72,8 +72,7 @@ public final class InMemoryConntrackTable implements ConntrackTable {
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
     private static final int MAX_REPORTED_ERRORS = 10;
 
-    private final LongSupplier nanoClock;
-    private final LongSupplier epochMicrosClock;
+    private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
     /** Original tuple → slot, in insertion order (dump order). */
     private final LinkedHashMap<FlowId, Slot> byOriginal = new LinkedHashMap<>();
@@ -84,19 +83,18 @@ public final class InMemoryConntrackTable implements ConntrackTable {
     private long nextId = 1;
     private volatile boolean closed;
 
-    private InMemoryConntrackTable(LongSupplier nanoClock, LongSupplier epochMicrosClock) {
-        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
-        this.epochMicrosClock = Objects.requireNonNull(epochMicrosClock, "epochMicrosClock");
+    private InMemoryConntrackTable(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /**
      * A new empty table.
      *
-     * @param nanoClock        monotonic nanoseconds: drives timeouts and stamps events' {@code monotonicNanos}
-     * @param epochMicrosClock wall clock in µs since the epoch: stamps events and start/stop timestamps
+     * @param clock its monotonic nanoseconds drive timeouts and stamp events' {@code monotonicNanos}; its wall clock
+     *              stamps events and start/stop timestamps
      */
-    public static InMemoryConntrackTable create(LongSupplier nanoClock, LongSupplier epochMicrosClock) {
-        return new InMemoryConntrackTable(nanoClock, epochMicrosClock);
+    public static InMemoryConntrackTable create(Clock clock) {
+        return new InMemoryConntrackTable(clock);
     }
 
     /** A subscription whose events wait in a bounded queue; see {@link BoundedQueueSubscription}'s contract. */
@@ -132,7 +130,7 @@ public final class InMemoryConntrackTable implements ConntrackTable {
         lock.lock();
         try {
             checkOpen();
-            long now = nanoClock.getAsLong();
+            long now = clock.nanos();
             List<ConntrackEntry> copy = new ArrayList<>(byOriginal.size());
             for (Slot s : byOriginal.values()) {
                 copy.add(withRemainingTimeout(s, now));
@@ -159,7 +157,7 @@ public final class InMemoryConntrackTable implements ConntrackTable {
         try {
             checkOpen();
             Slot s = byOriginal.get(new FlowId(original, zone));
-            return s == null ? Optional.empty() : Optional.of(withRemainingTimeout(s, nanoClock.getAsLong()));
+            return s == null ? Optional.empty() : Optional.of(withRemainingTimeout(s, clock.nanos()));
         } finally {
             lock.unlock();
         }
@@ -198,7 +196,7 @@ public final class InMemoryConntrackTable implements ConntrackTable {
                 if (s == null) {
                     throw ConntrackException.of(ConntrackException.ENOENT, "delete " + original + " zone " + zone);
                 }
-                long now = nanoClock.getAsLong();
+                long now = clock.nanos();
                 remove(key, s);
                 emit(EventType.DESTROY, stopped(withRemainingTimeout(s, now)), now);
             });
@@ -212,7 +210,7 @@ public final class InMemoryConntrackTable implements ConntrackTable {
         lock.lock();
         try {
             checkOpen();
-            long now = nanoClock.getAsLong();
+            long now = clock.nanos();
             List<Slot> all = new ArrayList<>(byOriginal.values());
             byOriginal.clear();
             byEitherTuple.clear();
@@ -232,7 +230,7 @@ public final class InMemoryConntrackTable implements ConntrackTable {
         lock.lock();
         try {
             checkOpen();
-            long now = nanoClock.getAsLong();
+            long now = clock.nanos();
             List<Map.Entry<FlowId, Slot>> due = new ArrayList<>();
             for (Map.Entry<FlowId, Slot> e : byOriginal.entrySet()) {
                 if (e.getValue().deadlineNanos() - now <= 0) {
@@ -355,14 +353,14 @@ public final class InMemoryConntrackTable implements ConntrackTable {
         if (byEitherTuple.containsKey(orig) || byEitherTuple.containsKey(repl)) {
             throw ConntrackException.of(ConntrackException.EEXIST, "create " + requested.original() + " zone " + requested.zone());
         }
-        long now = nanoClock.getAsLong();
+        long now = clock.nanos();
         ConntrackEntry.Builder b = requested.toBuilder()
                 .protoState(protoState)
                 .status((requested.status() & ~Status.KERNEL_ONLY) | Status.CONFIRMED)
                 .id(requested.id() != 0 ? requested.id() : nextId++)
                 .use(requested.use() != 0 ? requested.use() : 1);
         if (requested.startNanos() == 0) {
-            b.timestamps(epochMicrosClock.getAsLong() * 1_000L, 0);
+            b.timestamps(clock.epochMicros() * 1_000L, 0);
         }
         ConntrackEntry stored = b.build();
         Slot slot = new Slot(stored, now + requested.timeout() * NANOS_PER_SECOND);
@@ -387,7 +385,7 @@ public final class InMemoryConntrackTable implements ConntrackTable {
             throw new ConntrackException(EBUSY, "update " + requested.original()
                     + ": SEEN_REPLY and ASSURED can only be set, not cleared (EBUSY)");
         }
-        long now = nanoClock.getAsLong();
+        long now = clock.nanos();
         ConntrackEntry.Builder b = old.toBuilder()
                 .status((old.status() & UNCHANGEABLE) | (wanted & ~UNCHANGEABLE))
                 .mark(requested.mark());
@@ -418,7 +416,7 @@ public final class InMemoryConntrackTable implements ConntrackTable {
     }
 
     private ConntrackEntry stopped(ConntrackEntry e) {
-        return e.toBuilder().timestamps(e.startNanos(), epochMicrosClock.getAsLong() * 1_000L).build();
+        return e.toBuilder().timestamps(e.startNanos(), clock.epochMicros() * 1_000L).build();
     }
 
     private static ConntrackEntry withRemainingTimeout(Slot s, long now) {
@@ -430,7 +428,7 @@ public final class InMemoryConntrackTable implements ConntrackTable {
         if (subscriptions.isEmpty()) {
             return;
         }
-        ConntrackEvent event = new ConntrackEvent(type, entry, nowNanos, epochMicrosClock.getAsLong());
+        ConntrackEvent event = new ConntrackEvent(type, entry, nowNanos, clock.epochMicros());
         for (TableSubscription s : subscriptions) {
             s.offer(event);
         }

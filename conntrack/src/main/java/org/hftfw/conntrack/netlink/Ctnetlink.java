@@ -1,13 +1,11 @@
 package org.hftfw.conntrack.netlink;
 
+import org.hftfw.common.Clock;
 import org.hftfw.conntrack.ConntrackTable;
 
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.function.LongSupplier;
 
 /**
  * Entry point: opens the kernel's conntrack table through ctnetlink ({@link KernelConntrackTable}).
@@ -54,17 +52,15 @@ public final class Ctnetlink {
      * @param reliableDestroy    set NETLINK_BROADCAST_ERROR on event sockets: the kernel then keeps an entry whose
      *                           DESTROY event could not be queued and redelivers it (see package notes)
      * @param netns              network namespace file to open all sockets in, or null for the caller's
-     * @param monotonicNanos     clock for {@code ConntrackEvent.monotonicNanos}
-     * @param epochMicros        wall clock for {@code ConntrackEvent.epochMicros}
+     * @param clock              stamps {@code ConntrackEvent.monotonicNanos} and {@code .epochMicros}
      * @param replyTimeoutMillis how long a request waits for the kernel's reply
      */
     public record Options(int requestBufferBytes, int eventBufferBytes, int batchBytes, int maxBatchMessages,
                           boolean ackEveryMessage, boolean reliableDestroy, Path netns,
-                          LongSupplier monotonicNanos, LongSupplier epochMicros, int replyTimeoutMillis) {
+                          Clock clock, int replyTimeoutMillis) {
 
         public Options {
-            Objects.requireNonNull(monotonicNanos, "monotonicNanos");
-            Objects.requireNonNull(epochMicros, "epochMicros");
+            Objects.requireNonNull(clock, "clock");
             if (batchBytes < 4096 || maxBatchMessages < 1 || eventBufferBytes < 4096 || requestBufferBytes < 4096) {
                 throw new IllegalArgumentException("buffer sizes must be at least 4096 bytes and a batch at least 1 message");
             }
@@ -72,42 +68,37 @@ public final class Ctnetlink {
 
         public static Options defaults() {
             return new Options(4 << 20, 16 << 20, 128 << 10, 512, false, false, null,
-                    System::nanoTime, Options::wallMicros, 5000);
-        }
-
-        private static long wallMicros() {
-            Instant now = Instant.now();
-            return ChronoUnit.MICROS.between(Instant.EPOCH, now);
+                    Clock.system(), 5000);
         }
 
         public Options withEventBufferBytes(int bytes) {
             return new Options(requestBufferBytes, bytes, batchBytes, maxBatchMessages, ackEveryMessage,
-                    reliableDestroy, netns, monotonicNanos, epochMicros, replyTimeoutMillis);
+                    reliableDestroy, netns, clock, replyTimeoutMillis);
         }
 
         public Options withRequestBufferBytes(int bytes) {
             return new Options(bytes, eventBufferBytes, batchBytes, maxBatchMessages, ackEveryMessage,
-                    reliableDestroy, netns, monotonicNanos, epochMicros, replyTimeoutMillis);
+                    reliableDestroy, netns, clock, replyTimeoutMillis);
         }
 
         public Options withBatch(int bytes, int messages, boolean ackEvery) {
             return new Options(requestBufferBytes, eventBufferBytes, bytes, messages, ackEvery,
-                    reliableDestroy, netns, monotonicNanos, epochMicros, replyTimeoutMillis);
+                    reliableDestroy, netns, clock, replyTimeoutMillis);
         }
 
         public Options withReliableDestroy(boolean reliable) {
             return new Options(requestBufferBytes, eventBufferBytes, batchBytes, maxBatchMessages, ackEveryMessage,
-                    reliable, netns, monotonicNanos, epochMicros, replyTimeoutMillis);
+                    reliable, netns, clock, replyTimeoutMillis);
         }
 
         public Options withNetns(Path netnsFile) {
             return new Options(requestBufferBytes, eventBufferBytes, batchBytes, maxBatchMessages, ackEveryMessage,
-                    reliableDestroy, netnsFile, monotonicNanos, epochMicros, replyTimeoutMillis);
+                    reliableDestroy, netnsFile, clock, replyTimeoutMillis);
         }
 
-        public Options withClocks(LongSupplier monotonic, LongSupplier wallMicros) {
+        public Options withClock(Clock c) {
             return new Options(requestBufferBytes, eventBufferBytes, batchBytes, maxBatchMessages, ackEveryMessage,
-                    reliableDestroy, netns, monotonic, wallMicros, replyTimeoutMillis);
+                    reliableDestroy, netns, c, replyTimeoutMillis);
         }
     }
 }

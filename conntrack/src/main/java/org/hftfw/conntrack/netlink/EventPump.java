@@ -1,5 +1,6 @@
 package org.hftfw.conntrack.netlink;
 
+import org.hftfw.common.Clock;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.conntrack.ConntrackEventListener;
@@ -14,7 +15,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 
 /**
  * One event subscription: a daemon thread reading the event socket and delivering to the listener in kernel order.
@@ -38,8 +38,7 @@ final class EventPump implements EventSubscription {
     private final CtRequester resync;
     private final ConntrackEventListener listener;
     private final TableStats stats;
-    private final LongSupplier monotonicNanos;
-    private final LongSupplier epochMicros;
+    private final Clock clock;
     private final Consumer<EventPump> onClosed;
     private final CtDecoder decoder;
     private final MemorySegment rx;
@@ -60,13 +59,12 @@ final class EventPump implements EventSubscription {
     }
 
     EventPump(NetlinkSocket socket, CtRequester resync, ConntrackEventListener listener, TableStats stats,
-              LongSupplier monotonicNanos, LongSupplier epochMicros, Consumer<EventPump> onClosed) {
+              Clock clock, Consumer<EventPump> onClosed) {
         this.socket = socket;
         this.resync = resync;
         this.listener = listener;
         this.stats = stats;
-        this.monotonicNanos = monotonicNanos;
-        this.epochMicros = epochMicros;
+        this.clock = clock;
         this.onClosed = onClosed;
         this.decoder = new CtDecoder(stats.unknownAttributes);
         this.rx = socket.allocate(64 * 1024);
@@ -90,8 +88,8 @@ final class EventPump implements EventSubscription {
                     overrun();
                     continue;
                 }
-                long mono = monotonicNanos.getAsLong();
-                long wall = epochMicros.getAsLong();
+                long mono = clock.nanos();
+                long wall = clock.epochMicros();
                 if (r > rx.byteSize()) {
                     stats.malformed.incrementAndGet();
                     LOG.warn("dropped a truncated event datagram of {} bytes", r);
@@ -141,8 +139,8 @@ final class EventPump implements EventSubscription {
         if (q == null) {
             return;
         }
-        long deadline = monotonicNanos.getAsLong() + DRAIN_NANOS;
-        while (!stopping && monotonicNanos.getAsLong() < deadline) {
+        long deadline = clock.nanos() + DRAIN_NANOS;
+        while (!stopping && clock.nanos() < deadline) {
             long r = socket.recv(rx, true);
             if (r == NetlinkSocket.TIMED_OUT) {
                 break;
@@ -155,7 +153,7 @@ final class EventPump implements EventSubscription {
                 stats.malformed.incrementAndGet();
                 continue;
             }
-            deliver((int) r, monotonicNanos.getAsLong(), epochMicros.getAsLong());
+            deliver((int) r, clock.nanos(), clock.epochMicros());
         }
         for (; q != null; q = quietSteps.poll()) {
             q.run();
@@ -226,7 +224,7 @@ final class EventPump implements EventSubscription {
      */
     private long drainQueue() {
         long discarded = 0;
-        long deadline = monotonicNanos.getAsLong() + DRAIN_NANOS;
+        long deadline = clock.nanos() + DRAIN_NANOS;
         while (!stopping) {
             long r = socket.recv(rx, true);
             if (r == NetlinkSocket.TIMED_OUT) {
@@ -235,7 +233,7 @@ final class EventPump implements EventSubscription {
             if (r > 0) {
                 discarded++;
             }
-            if (monotonicNanos.getAsLong() > deadline) {
+            if (clock.nanos() > deadline) {
                 LOG.warn("event queue still not empty after draining {} datagrams; resyncing anyway", discarded);
                 break;
             }

@@ -134,8 +134,8 @@ public final class KernelConntrackTable implements ConntrackTable {
             events.close();
             throw e;
         }
-        EventPump pump = new EventPump(events, resync, listener, stats, options.monotonicNanos(),
-                options.epochMicros(), subscriptions::remove);
+        EventPump pump = new EventPump(events, resync, listener, stats, options.clock(),
+                subscriptions::remove);
         subscriptions.add(pump);
         pump.start();
         return pump;

@@ -68,6 +68,7 @@ final class Libc {
     private static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SETNS = downcall("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SIGNAL = downcall("signal", FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS));
+    private static final MethodHandle CAPSET = downcall("capset", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
 
     private Libc() {}
 
@@ -172,6 +173,15 @@ final class Libc {
     static MemorySegment signalDefault(MemorySegment cap, int signo) {
         try {
             return (MemorySegment) SIGNAL.invokeExact(cap, signo, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** capset(2) (the lab tests drop a thread's capabilities with it to check the EPERM path). */
+    static int capset(MemorySegment cap, MemorySegment header, MemorySegment data) {
+        try {
+            return (int) CAPSET.invokeExact(cap, header, data);
         } catch (Throwable t) {
             throw rethrow(t);
         }

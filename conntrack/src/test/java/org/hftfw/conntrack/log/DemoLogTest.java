@@ -24,7 +24,7 @@ class DemoLogTest {
         assertTrue(news >= 50 && news <= 200, "50-200 flows: " + news);
 
         LogClock logClock = new LogClock();
-        InMemoryConntrackTable table = InMemoryConntrackTable.create(logClock::nanos, logClock::epochMicros);
+        InMemoryConntrackTable table = InMemoryConntrackTable.create(logClock);
         ReplayClock.Virtual pace = ReplayClock.virtual();
         ReplayResult r;
         ConntrackEvent[] firstLast = new ConntrackEvent[2];
@@ -42,7 +42,7 @@ class DemoLogTest {
         assertEquals(lines.size(), r.events());
         assertEquals(0, r.anomalies(), r.toString());
         assertEquals(news - destroys, table.size(), "open flows at the end of the log");
-        assertEquals(firstLast[1].monotonicNanos() - firstLast[0].monotonicNanos(), pace.nanoTime(),
+        assertEquals(firstLast[1].monotonicNanos() - firstLast[0].monotonicNanos(), pace.nanos(),
                 "paced on virtual time over the recorded span");
     }
 }

@@ -1,5 +1,6 @@
 package org.hftfw.conntrack.log;
 
+import org.hftfw.common.Clock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,7 +51,7 @@ class ReplaySourceTest {
         List<ConntrackEvent> all = ConntrackLogReaderTest.readAll(CAPTURE);
         for (int k = 0; k <= all.size(); k++) {
             LogClock clock = new LogClock();
-            InMemoryConntrackTable table = InMemoryConntrackTable.create(clock::nanos, clock::epochMicros);
+            InMemoryConntrackTable table = InMemoryConntrackTable.create(clock);
             ReplayResult r = ReplaySource.from(prefix(CAPTURE, k)).into(table).logClock(clock).run();
             assertEquals(k, r.events());
             assertEquals(k, r.applied(), "prefix " + k + ": " + r);
@@ -73,7 +74,7 @@ class ReplaySourceTest {
 
     @Test
     void fullCaptureEndsEmptyAfterTheRecordedFlush() throws Exception {
-        InMemoryConntrackTable table = InMemoryConntrackTable.create(() -> 0, () -> 0);
+        InMemoryConntrackTable table = InMemoryConntrackTable.create(Clock.of(() -> 0, () -> 0));
         List<ConntrackEvent> heard = new ArrayList<>();
         try (ConntrackLogReader r = ConntrackLogReader.open(Captures.path(CAPTURE))) {
             ReplayResult res = ReplaySource.from(r).into(table).to(heard::add).run();
@@ -88,7 +89,7 @@ class ReplaySourceTest {
     @Test
     void tableEventsRunOnRecordedTime() throws Exception {
         LogClock clock = new LogClock();
-        InMemoryConntrackTable table = InMemoryConntrackTable.create(clock::nanos, clock::epochMicros);
+        InMemoryConntrackTable table = InMemoryConntrackTable.create(clock);
         List<ConntrackEvent> fromTable = new ArrayList<>();
         table.subscribe(fromTable::add);
         ReplaySource.from(prefix(CAPTURE, 20)).into(table).logClock(clock).run();
@@ -115,7 +116,7 @@ class ReplaySourceTest {
                 DES_A,                                   // DESTROY twice
                 UPD_B_NO_TIMEOUT,                        // no NEW, no timeout: created with the fallback
                 "garbage line") + "\n";
-        InMemoryConntrackTable table = InMemoryConntrackTable.create(() -> 0, () -> 0);
+        InMemoryConntrackTable table = InMemoryConntrackTable.create(Clock.of(() -> 0, () -> 0));
         ReplayResult r = ReplaySource.from(reader(log)).into(table).missingTimeoutSeconds(77).run();
         assertEquals(6, r.events());
         assertEquals(2, r.updateWithoutEntry(), "A's early UPDATE and B's UPDATE had no entry");
@@ -141,10 +142,10 @@ class ReplaySourceTest {
             ReplayClock.Virtual clock = ReplayClock.virtual();
             List<Long> releasedAt = new ArrayList<>();
             ReplaySource.from(ConntrackLogReader.open(Captures.path(CAPTURE)))
-                    .to(e -> releasedAt.add(clock.nanoTime()))
+                    .to(e -> releasedAt.add(clock.nanos()))
                     .paced(clock, speed)
                     .run();
-            assertEquals((long) (span / speed), clock.nanoTime());
+            assertEquals((long) (span / speed), clock.nanos());
             for (int i = 0; i < all.size(); i++) {
                 long offset = all.get(i).monotonicNanos() - all.getFirst().monotonicNanos();
                 assertEquals((long) (offset / speed), releasedAt.get(i), "event " + i + " at speed " + speed);
@@ -159,7 +160,7 @@ class ReplaySourceTest {
         String log = String.join("\n", NEW_A, "WARNING: We have hit ENOBUFS! We are losing events.",
                 "This message means that the current netlink socket buffer size is too small.",
                 "Please, check --buffer-size in conntrack(8) manpage.", UPD_A) + "\n";
-        InMemoryConntrackTable table = InMemoryConntrackTable.create(() -> 0, () -> 0);
+        InMemoryConntrackTable table = InMemoryConntrackTable.create(Clock.of(() -> 0, () -> 0));
         List<String> calls = new ArrayList<>();
         ConntrackEventListener l = new ConntrackEventListener() {
             @Override

@@ -1,5 +1,6 @@
 package org.hftfw.conntrack.memory;
 
+import org.hftfw.common.Clock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -35,7 +36,7 @@ class InMemoryConntrackTableTest {
 
     @BeforeEach
     void setUp() {
-        table = InMemoryConntrackTable.create(nanos::get, micros::get);
+        table = InMemoryConntrackTable.create(Clock.of(nanos::get, micros::get));
         table.subscribe(events::add);
     }
 
@@ -289,7 +290,7 @@ class InMemoryConntrackTableTest {
     @Test
     void closedTableRefusesOperations() {
         List<ConntrackEvent> seen = new ArrayList<>();
-        InMemoryConntrackTable t = InMemoryConntrackTable.create(nanos::get, micros::get);
+        InMemoryConntrackTable t = InMemoryConntrackTable.create(Clock.of(nanos::get, micros::get));
         var q = t.subscribeQueued(seen::add, 4);
         t.create(established(1, 10));
         t.close();

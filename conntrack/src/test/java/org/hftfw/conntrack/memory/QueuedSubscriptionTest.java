@@ -1,5 +1,6 @@
 package org.hftfw.conntrack.memory;
 
+import org.hftfw.common.Clock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
 /** The bounded-queue subscriptions: overrun and resync like ENOBUFS on a netlink socket. */
 class QueuedSubscriptionTest {
     final AtomicLong nanos = new AtomicLong();
-    final InMemoryConntrackTable table = InMemoryConntrackTable.create(nanos::get, () -> 1_700_000_000_000_000L);
+    final InMemoryConntrackTable table = InMemoryConntrackTable.create(Clock.of(nanos::get, () -> 1_700_000_000_000_000L));
 
     static Tuple udp(int sport) {
         return Tuple.ports(InetAddress.ofLiteral("10.201.0.1"), InetAddress.ofLiteral("10.201.0.2"), IpProto.UDP, sport, 53);

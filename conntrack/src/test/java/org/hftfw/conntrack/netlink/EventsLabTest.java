@@ -1,5 +1,6 @@
 package org.hftfw.conntrack.netlink;
 
+import org.hftfw.common.Clock;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.conntrack.ConntrackEventListener;
@@ -55,7 +56,7 @@ class EventsLabTest {
         AtomicLong mono = new AtomicLong(1_000);
         AtomicLong wall = new AtomicLong(1_700_000_000_000_000L);
         Ctnetlink.Options o = Ctnetlink.Options.defaults()
-                .withClocks(() -> mono.addAndGet(10), () -> wall.addAndGet(1));
+                .withClock(Clock.of(() -> mono.addAndGet(10), () -> wall.addAndGet(1)));
         LinkedBlockingQueue<ConntrackEvent> events = new LinkedBlockingQueue<>();
         try (KernelConntrackTable t = ns.openConntrack(o);
              EventSubscription _ = t.subscribe(events::add)) {

@@ -10,11 +10,6 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import java.io.IOException;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandleProxies;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.lang.reflect.InvocationTargetException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -168,31 +163,15 @@ public final class ReloadableConfig<T> implements AutoCloseable {
     /**
      * Reloads on SIGHUP. Uses the JDK's signal API (jdk.unsupported), as there is no public one. An ignored SIGHUP
      * inherited from the parent ({@code nohup}) is reset first, or the JVM would silently not install the handler.
-     * sun.misc.Signal is reached by reflection: javac warns on every compile-time reference to it ("internal
-     * proprietary API"), a warning no @SuppressWarnings silences, and the build fails on warnings.
      */
     public ReloadableConfig<T> reloadOnSighup() {
         if (SignalDisposition.restoreDefault(SignalDisposition.SIGHUP)) {
             LOG.info("SIGHUP was ignored by the parent process (nohup?): handling it to reload {}", file);
         }
-        Runnable onHup = () -> {
+        JdkSignals.handle("HUP", () -> {
             LOG.info("SIGHUP: reloading {}", file);
             reload();
-        };
-        try {
-            Class<?> signal = Class.forName("sun.misc.Signal");
-            Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
-            MethodHandle run = MethodHandles.publicLookup()
-                    .findVirtual(Runnable.class, "run", MethodType.methodType(void.class)).bindTo(onHup);
-            Object handler = MethodHandleProxies.asInterfaceInstance(handlerType,
-                    MethodHandles.dropArguments(run, 0, signal));
-            signal.getMethod("handle", signal, handlerType)
-                    .invoke(null, signal.getConstructor(String.class).newInstance("HUP"), handler);
-        } catch (InvocationTargetException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("no sun.misc.Signal in this JDK", e);
-        }
+        });
         return this;
     }
 

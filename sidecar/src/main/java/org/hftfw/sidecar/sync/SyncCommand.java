@@ -9,6 +9,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.hftfw.conntrack.ConntrackException;
 import org.hftfw.common.InvalidConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.hftfw.sidecar.config.JdkSignals;
 import org.hftfw.sidecar.config.ReloadableConfig;
 import org.hftfw.sync.Reply;
 import org.hftfw.sync.SyncNode;
@@ -28,6 +31,8 @@ import picocli.CommandLine.Option;
             SyncCommand.Stats.class, SyncCommand.Flush.class, SyncCommand.Resync.class, SyncCommand.Bulk.class,
             SyncCommand.Bench.class})
 public final class SyncCommand {
+    private static final Logger LOG = LoggerFactory.getLogger(SyncCommand.class);
+
 
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = "FT-FW channel throughput on loopback (messages/s, bytes/message, messages/datagram) beside "
@@ -99,25 +104,28 @@ public final class SyncCommand {
                 err.println("hftfw: cannot start the sync daemon: " + e.getMessage());
                 return 1;
             }
-            CountDownLatch stopped = new CountDownLatch(1);
-            Runnable shutdown = () -> {
-                d.close();
-                rc.close();
-                stopped.countDown();
-            };
-            Thread hook = Thread.ofPlatform().unstarted(shutdown);
-            Runtime.getRuntime().addShutdownHook(hook);
+            // SIGTERM/SIGINT ask the main thread to stop: it closes everything and returns 0, as a service manager
+            // expects of a clean stop (a JVM ended by the signal itself exits 143 with no word of what it did)
+            CountDownLatch stop = new CountDownLatch(1);
+            String[] why = {"--run-for elapsed"};
+            for (String sig : new String[] {"TERM", "INT"}) {
+                JdkSignals.handle(sig, () -> {
+                    why[0] = "SIG" + sig;
+                    stop.countDown();
+                });
+            }
             err.printf("hftfw: sync %s running (control socket %s); stop with SIGTERM%n", role().label(),
                     d.control().path());
             err.flush();
             if (runFor > 0) {
-                if (!stopped.await(runFor, TimeUnit.SECONDS)) {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                    shutdown.run();
-                }
+                stop.await(runFor, TimeUnit.SECONDS);
             } else {
-                stopped.await();
+                stop.await();
             }
+            LOG.info("stopping ({})", why[0]);
+            d.close();
+            rc.close();
+            LOG.info("hftfw sync {} stopped cleanly", role().label());
             return 0;
         }
     }

@@ -1,5 +1,6 @@
 package org.hftfw.sidecar.sync;
 
+import org.hftfw.common.Clock;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -7,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.function.LongSupplier;
 import org.hftfw.conntrack.netlink.Ctnetlink;
 import org.hftfw.conntrack.netlink.KernelConntrackTable;
 import org.hftfw.sidecar.config.ReloadableConfig;
@@ -48,7 +48,7 @@ final class SyncDaemon implements AutoCloseable {
      * @param netns network namespace file (e.g. /var/run/netns/NAME) for the kernel table and the sync socket, or
      *              null for the caller's namespace
      */
-    static SyncDaemon start(SyncNode.Role role, ReloadableConfig<SyncSettings> config, Path netns, LongSupplier clock)
+    static SyncDaemon start(SyncNode.Role role, ReloadableConfig<SyncSettings> config, Path netns, Clock clock)
             throws IOException, InterruptedException {
         SyncDaemon d = new SyncDaemon(config);
         try {
@@ -60,11 +60,11 @@ final class SyncDaemon implements AutoCloseable {
         return d;
     }
 
-    private void open(SyncNode.Role role, Path netns, LongSupplier clock) throws IOException, InterruptedException {
+    private void open(SyncNode.Role role, Path netns, Clock clock) throws IOException, InterruptedException {
         SyncSettings s = started;
         Ctnetlink.Options o = Ctnetlink.Options.defaults().withEventBufferBytes(s.events().bufferBytes())
                 .withReliableDestroy(s.events().reliableDestroy())
-                .withClocks(clock, Ctnetlink.Options.defaults().epochMicros());
+                .withClock(clock);
         KernelConntrackTable table = Ctnetlink.open(netns == null ? o : o.withNetns(netns));
         resources.add(table);
         node = SyncNode.builder(role, s.node(), table).clock(clock).namespace(namespace(netns)).start();
@@ -73,6 +73,8 @@ final class SyncDaemon implements AutoCloseable {
         control = ControlServer.start(s.control().socket(), new NodeCommands(node, this::configStats)::handle);
         resources.add(control);
         node.registerMetrics(metrics);
+        metrics.gauges("hftfw_build_info", "1, labelled with the running version", "version",
+                () -> java.util.Map.of(org.hftfw.sidecar.Version.number(), 1));
         metrics.counter("hftfw_config_reloads_total", "configuration reloads applied", config::reloads);
         metrics.counter("hftfw_config_rejected_total", "configuration reloads rejected", config::rejected);
         if (s.metrics().enabled()) {

@@ -63,6 +63,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
               socket-buffer = 4MiB
               tcp-window-tracking = false
               commit-batch = 8192
+              startup-resync = true
             }
             events { buffer = 16MiB, reliable-destroy = false }
             lazy {
@@ -232,7 +233,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
                     intIn("sync.resend-queue-size", 1, 1 << 26), intIn("sync.tx-queue-size", 1, 1 << 26),
                     intIn("sync.max-burst", 1, 1 << 20), bytes("sync.socket-buffer", 4096, 1 << 30),
                     bool("sync.tcp-window-tracking"), intIn("sync.commit-batch", 1, 1 << 20),
-                    nonNegative("sync.ack-delay"));
+                    nonNegative("sync.ack-delay"), bool("sync.startup-resync"));
         }
 
         Events events() {

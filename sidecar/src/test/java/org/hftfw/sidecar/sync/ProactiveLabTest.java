@@ -1,5 +1,6 @@
 package org.hftfw.sidecar.sync;
 
+import org.hftfw.sync.LogCapture;
 import org.hftfw.conntrack.lab.LabAssumptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

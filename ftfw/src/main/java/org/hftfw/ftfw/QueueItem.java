@@ -1,0 +1,33 @@
+package org.hftfw.ftfw;
+
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.FlowId;
+
+/**
+ * What waits in the transmit or the resend queue: the two element kinds of conntrackd's queues ({@code Q_ELEM_OBJ}
+ * and {@code Q_ELEM_CTL}, src/queue.h; consumed by {@code tx_queue_xmit} in src/sync-ftfw.c). The item is the
+ * payload of a {@link NodeQueue.Node}; the node carries the queue links and the sequence number the item was last
+ * sent with.
+ */
+sealed interface QueueItem {
+
+    /**
+     * The latest state of one local flow, encoded only when sent. A newer state of the same flow replaces the item
+     * in the flow's node, so a superseded state is never sent. Kept in the resend queue until ACKed.
+     */
+    record FlowState(FlowId id, FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras)
+            implements QueueItem {}
+
+    /**
+     * A control message: ACK, NACK or RESYNC with its {@code [from, to]} range, kept in the resend queue until
+     * ACKed, or ALIVE ({@link #ALIVE}), sent once and never stored.
+     */
+    record Control(int flags, int from, int to) implements QueueItem {
+        static final Control ALIVE = new Control(Nethdr.F_ALIVE, 0, 0);
+
+        /** {@code IS_ACK || IS_NACK || IS_RESYNC}: sent with the 16-byte header and stored for resend. */
+        boolean hasRange() {
+            return Nethdr.hasRange(Nethdr.T_CTL, flags);
+        }
+    }
+}
