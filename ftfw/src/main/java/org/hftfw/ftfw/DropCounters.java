@@ -28,7 +28,7 @@ final class DropCounters {
         java.util.Arrays.fill(lastLogNanos, Long.MIN_VALUE);
     }
 
-    void drop(DropReason reason, String detail) {
+    void drop(DropReason reason, Object detail) {
         int i = index(reason);
         counts.incrementAndGet(i);
         long now = nanoClock.nanos();

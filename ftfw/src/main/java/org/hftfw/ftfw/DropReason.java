@@ -7,6 +7,16 @@ package org.hftfw.ftfw;
  * one message whose sequence number still counts (conntrackd tracks and ACKs it before parsing the payload).
  */
 public enum DropReason {
+    /**
+     * The datagram's source address is not the configured peer's (the source port is not checked: conntrackd sends
+     * from an ephemeral port). Dropped before it touches any state.
+     */
+    NOT_PEER(Scope.REST_OF_DATAGRAM),
+    /**
+     * A sequence number further from the expected one, ahead or behind, than the peer's resend queue could explain,
+     * on a message without HELLO: dropped before it moves the sequence state (see {@code SeqGuard}).
+     */
+    IMPLAUSIBLE_SEQ(Scope.MESSAGE),
     /** Fewer bytes left than a header (8, or 16 for ACK/NACK/RESYNC). */
     TRUNCATED(Scope.REST_OF_DATAGRAM),
     /** {@code len} is 0, exceeds the bytes left, or is shorter than the header. */
@@ -38,5 +48,10 @@ public enum DropReason {
 
     DropReason(Scope scope) {
         this.scope = scope;
+    }
+
+    /** True for malformed input; false for well-formed input refused for its origin or sequence number. */
+    public boolean malformed() {
+        return this != NOT_PEER && this != IMPLAUSIBLE_SEQ;
     }
 }

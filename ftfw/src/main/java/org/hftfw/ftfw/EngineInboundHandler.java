@@ -7,7 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The only inbound handler of an {@link FtfwChannel}: hands each received datagram to the engine, which decodes it
+ * The only inbound handler of an {@link FtfwChannel}: hands each received datagram and its sender to the engine,
+ * which drops it unless the sender is the peer, decodes it
  * with its {@link FtfwDecoder} and counts what it drops; the datagram is released when {@link #channelRead0}
  * returns ({@link SimpleChannelInboundHandler}'s auto-release). Runs on the channel's event loop, like the engine.
  */
@@ -31,7 +32,7 @@ final class EngineInboundHandler extends SimpleChannelInboundHandler<DatagramPac
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
         if (engine != null) {
-            engine.receive(packet.content());
+            engine.receive(packet.content(), packet.sender());
         }
     }
 

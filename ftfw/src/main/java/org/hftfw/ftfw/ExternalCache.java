@@ -13,6 +13,8 @@ import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The backup's copy of the peer's flows (conntrackd's external cache, src/external_cache.c, src/cache-ct.c).
@@ -25,10 +27,20 @@ import org.hftfw.conntrack.Tuple;
  * seconds elapsed since the update, or 60 s when that is not positive (conntrackd would send no timeout at 0 and
  * have the kernel refuse the entry); {@code IPS_EXPECTED} is cleared; TCP entries get {@code BE_LIBERAL} in both
  * directions unless TCP window tracking is on. Writes come from the channel's event loop; reads from any thread.
+ *
+ * <p>The cache is bounded like conntrackd's ({@code HashLimit}, src/hash.c {@code hashtable_add} fails with ENOSPC
+ * and {@code cache_add} counts {@code add_fail_enospc}): a NEW or UPD of a flow not yet cached is dropped when the
+ * cache holds {@code limit} flows, counted, and logged at most once per {@link #LOG_INTERVAL}; updates of cached
+ * flows and DELs still apply. conntrackd's default limit is 262144 and its manual advises twice
+ * {@code nf_conntrack_max}.
  */
 public final class ExternalCache implements FtfwEngine.Receiver {
     /** conntrackd's fallback commit timeout. */
     static final long FALLBACK_TIMEOUT = 60;
+    /** conntrackd's HashLimit when none is configured (src/read_config_yy.y). */
+    static final int DEFAULT_LIMIT = 262_144;
+    static final long LOG_INTERVAL = 10_000_000_000L;
+    private static final Logger LOG = LoggerFactory.getLogger(ExternalCache.class);
 
     private record Cached(ConntrackEntry entry, FlowExtras extras, long updatedNanos) {}
 
@@ -36,6 +48,9 @@ public final class ExternalCache implements FtfwEngine.Receiver {
     private final Clock nanoClock;
     private final boolean tcpWindowTracking;
     private final int commitBatch;
+    private final int limit;
+    private final LogLimiter overflowLog;
+    private final AtomicLong overflows = new AtomicLong();
     private final AtomicLong news = new AtomicLong();
     private final AtomicLong updates = new AtomicLong();
     private final AtomicLong deletes = new AtomicLong();
@@ -43,13 +58,15 @@ public final class ExternalCache implements FtfwEngine.Receiver {
     private final AtomicLong commits = new AtomicLong();
 
     ExternalCache(Clock nanoClock) {
-        this(nanoClock, false, 8192);
+        this(nanoClock, false, 8192, DEFAULT_LIMIT);
     }
 
-    ExternalCache(Clock nanoClock, boolean tcpWindowTracking, int commitBatch) {
+    ExternalCache(Clock nanoClock, boolean tcpWindowTracking, int commitBatch, int limit) {
         this.nanoClock = nanoClock;
         this.tcpWindowTracking = tcpWindowTracking;
         this.commitBatch = commitBatch;
+        this.limit = limit;
+        this.overflowLog = new LogLimiter(nanoClock, LOG_INTERVAL);
     }
 
     @Override
@@ -61,12 +78,14 @@ public final class ExternalCache implements FtfwEngine.Receiver {
         FlowId id = entry.flowId();
         switch (type) {
             case NEW -> {
-                news.incrementAndGet();
-                map.put(id, new Cached(entry, extras, nanoClock.nanos()));
+                if (put(id, entry, extras)) {
+                    news.incrementAndGet();
+                }
             }
             case UPD -> {
-                updates.incrementAndGet();
-                map.put(id, new Cached(entry, extras, nanoClock.nanos()));
+                if (put(id, entry, extras)) {
+                    updates.incrementAndGet();
+                }
             }
             case DEL -> {
                 deletes.incrementAndGet();
@@ -75,6 +94,19 @@ public final class ExternalCache implements FtfwEngine.Receiver {
                 }
             }
         }
+    }
+
+    private boolean put(FlowId id, ConntrackEntry entry, FlowExtras extras) {
+        if (map.size() >= limit && !map.containsKey(id)) {
+            long n = overflows.incrementAndGet();
+            if (overflowLog.due()) {
+                LOG.warn("external cache full ({} flows, sync.external-cache-limit): dropped a flow from the peer, "
+                        + "{} dropped so far", limit, n);
+            }
+            return false;
+        }
+        map.put(id, new Cached(entry, extras, nanoClock.nanos()));
+        return true;
     }
 
     /** Number of cached flows. */
@@ -155,10 +187,16 @@ public final class ExternalCache implements FtfwEngine.Receiver {
         return b.build();
     }
 
-    /** Cache counters. */
-    public record Stats(int size, long news, long updates, long deletes, long deletesUnknown, long commits) {}
+    /**
+     * Cache counters.
+     *
+     * @param overflows NEW and UPD messages of uncached flows dropped because the cache was full
+     */
+    public record Stats(int size, long news, long updates, long deletes, long deletesUnknown, long commits,
+                        long overflows) {}
 
     public Stats stats() {
-        return new Stats(map.size(), news.get(), updates.get(), deletes.get(), deletesUnknown.get(), commits.get());
+        return new Stats(map.size(), news.get(), updates.get(), deletes.get(), deletesUnknown.get(), commits.get(),
+                overflows.get());
     }
 }

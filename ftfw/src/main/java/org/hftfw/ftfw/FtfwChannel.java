@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
@@ -14,10 +15,16 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.unix.RawUnixChannelOption;
+import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -35,6 +42,11 @@ import org.slf4j.LoggerFactory;
  * {@link #externalCache()}, to be committed to a table on failover. One Netty event loop runs the protocol;
  * every public method is thread-safe.
  *
+ * <p>The socket hears only the peer: it is bound without SO_REUSEADDR (a second daemon on the same address fails to
+ * start instead of stealing the datagrams), to the sync interface when one is configured (SO_BINDTODEVICE), and
+ * datagrams from any other address are dropped and counted ({@link DropReason#NOT_PEER}). Each read buffer holds a
+ * whole datagram of the link's MTU. Bulk sends read their source on a thread of their own, off the event loop.
+ *
  * <pre>{@code
  * try (FtfwChannel ch = FtfwChannel.builder(FtfwConfig.of(bind, peer)).resyncSource(table).start()) {
  *     ch.publish(EventType.NEW, entry);
@@ -46,12 +58,16 @@ import org.slf4j.LoggerFactory;
 public final class FtfwChannel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FtfwChannel.class);
 
+    /** SO_BINDTODEVICE (SOL_SOCKET 1, optname 25): the value is the interface name, NUL-padded to IFNAMSIZ (16). */
+    private static final RawUnixChannelOption BIND_TO_DEVICE = new RawUnixChannelOption("SO_BINDTODEVICE", 1, 25, 16);
+
     private final FtfwConfig cfg;
     private final EventLoopGroup group;
     private final Channel channel;
     private final EventLoop loop;
     private final ExternalCache cache;
     private final FtfwEngine engine;
+    private final ExecutorService bulkExecutor;
 
     private FtfwChannel(Builder b) throws InterruptedException {
         this.cfg = b.cfg;
@@ -65,16 +81,33 @@ public final class FtfwChannel implements AutoCloseable {
         }
         group = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         loop = group.next();
-        cache = new ExternalCache(Clock.system(), cfg.tcpWindowTracking(), cfg.commitBatch());
+        cache = new ExternalCache(Clock.system(), cfg.tcpWindowTracking(), cfg.commitBatch(), cfg.cacheLimit());
+        bulkExecutor = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon(true)
+                .name("hftfw-ftfw-bulk").unstarted(r));
         EngineInboundHandler inbound = new EngineInboundHandler();
         Bootstrap bs = new Bootstrap().group(loop)
                 .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
-                .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.SO_RCVBUF, cfg.socketBuffer())
                 .option(ChannelOption.SO_SNDBUF, cfg.socketBuffer())
+                // Netty's default reads at most 2048 bytes and truncates larger datagrams
+                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(cfg.mtu()))
                 .handler(inbound);
+        if (!cfg.iface().isEmpty()) {
+            if (!epoll) {
+                var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);   // not awaited: the start failed
+                bulkExecutor.shutdownNow();
+                throw new IllegalStateException("binding to interface " + cfg.iface()
+                        + " (SO_BINDTODEVICE) needs the epoll transport, which is unavailable");
+            }
+        }
         try {
-            channel = bs.bind(cfg.bind()).sync().channel();
+            // registered, bound to the device, then bound to the address: Bootstrap would only log a failure to
+            // set an option, and an unbound socket must not start as if it were bound
+            channel = bs.register().sync().channel();
+            if (!cfg.iface().isEmpty()) {
+                bindToDevice(channel, cfg.iface());
+            }
+            channel.bind(cfg.bind()).sync();
             InetSocketAddress peer = cfg.peer();
             // conntrackd starts its sequence numbers at time(NULL)
             int initialSeq = (int) (Clock.system().epochMicros() / 1_000_000);
@@ -84,16 +117,69 @@ public final class FtfwChannel implements AutoCloseable {
                         (ByteBuf d) -> {
                             // a failed send is a lost datagram, which FT-FW's ack/nack recovers as it does loss on the wire
                             var _ = channel.writeAndFlush(new DatagramPacket(d, peer));
-                        }, cache, src);
+                        }, cache, src, bulkExecutor);
                 inbound.attach(e);
                 return e;
             }).get();
-        } catch (ExecutionException | RuntimeException e) {
-            // not awaited: the exception below is what the caller needs, the loop has nothing to finish
-            var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            throw new IllegalStateException("cannot start FT-FW channel on " + cfg.bind(), e);
+        } catch (InterruptedException e) {
+            var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);   // not awaited: the start failed
+            bulkExecutor.shutdownNow();
+            throw e;
+        } catch (Exception e) { // bind() rethrows the socket's IOException undeclared
+            var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);   // not awaited: the start failed
+            bulkExecutor.shutdownNow();
+            if (e instanceof DeviceBindFailure d) {
+                throw d;
+            }
+            if (isAddressInUse(e)) {
+                throw new IllegalStateException("the sync address " + hostPort(cfg.bind())
+                        + " is in use: another daemon (hftfw sync or conntrackd) holds it", e);
+            }
+            throw new IllegalStateException("cannot start FT-FW channel on " + hostPort(cfg.bind()) + ": " + e, e);
         }
-        LOG.info("FT-FW channel {} -> {} ({})", channel.localAddress(), cfg.peer(), epoll ? "epoll" : "nio");
+        LOG.info("FT-FW channel {} -> {} ({}{})", channel.localAddress(), cfg.peer(), epoll ? "epoll" : "nio",
+                cfg.iface().isEmpty() ? "" : ", bound to " + cfg.iface());
+    }
+
+    private static ByteBuffer ifaceName(String iface) {
+        byte[] name = iface.getBytes(StandardCharsets.US_ASCII);
+        if (name.length > 15) {
+            throw new IllegalArgumentException("interface name longer than 15 characters: " + iface);
+        }
+        ByteBuffer b = ByteBuffer.allocateDirect(16);
+        b.put(name).position(0);
+        return b;
+    }
+
+    /** A failed SO_BINDTODEVICE, reported as it is (not as a failure to start in general). */
+    private static final class DeviceBindFailure extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        DeviceBindFailure(String iface, RuntimeException cause) {
+            super("cannot bind the sync socket to interface " + iface + " (SO_BINDTODEVICE): " + cause.getMessage(),
+                    cause);
+        }
+    }
+
+    private static void bindToDevice(Channel channel, String iface) {
+        try {
+            channel.config().setOption(BIND_TO_DEVICE, ifaceName(iface));
+        } catch (RuntimeException e) {
+            throw new DeviceBindFailure(iface, e);
+        }
+    }
+
+    private static boolean isAddressInUse(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException || String.valueOf(t.getMessage()).contains("Address already in use")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        return a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 
     public static Builder builder(FtfwConfig cfg) {
@@ -179,6 +265,7 @@ public final class FtfwChannel implements AutoCloseable {
             LOG.warn("FT-FW engine did not close cleanly", e);
         }
         channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        bulkExecutor.shutdownNow();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
@@ -197,7 +284,7 @@ public final class FtfwChannel implements AutoCloseable {
             return this;
         }
 
-        /** Answers RESYNC requests and {@link #sendBulk} from this snapshot supplier (called on the event loop). */
+        /** Answers RESYNC requests and {@link #sendBulk} from this snapshot supplier (called off the event loop). */
         public Builder resyncSource(Supplier<? extends Collection<ConntrackEntry>> entries) {
             bulk = sink -> entries.get().forEach(sink);
             return this;

@@ -30,11 +30,19 @@ import java.util.Objects;
  *                          only on the window and the alive timer, as conntrackd does). An extra ACK is always valid
  *                          FT-FW; it lets a sender learn within milliseconds, not a second, that the tail of a bulk
  *                          send arrived, which is what a migration waits for
+ * @param iface             the sync interface ({@code Interface}); when not empty the socket is bound to it
+ *                          (SO_BINDTODEVICE, epoll transport only), so datagrams arriving on another interface are
+ *                          not read
+ * @param cacheLimit        bound of the external cache ({@code HashLimit}, conntrackd's default 262144): a NEW or
+ *                          UPD of an unknown flow beyond it is dropped and counted
+ * @param resyncInterval    a peer's RESYNC requests are answered at most once per this interval; the requests in
+ *                          between are coalesced into the next answer
  */
 public record FtfwConfig(InetSocketAddress bind, InetSocketAddress peer, int mtu, int ackWindow,
                          Duration aliveInterval, int resendQueueSize, int txQueueSize, int maxBurst,
                          boolean tcpWindowTracking, boolean omitTimeout, int commitBatch, int socketBuffer,
-                         Transport transport, boolean udpChecksum, Duration ackDelay) {
+                         Transport transport, boolean udpChecksum, Duration ackDelay, String iface, int cacheLimit,
+                         Duration resyncInterval) {
 
     /** Netty transport choice; AUTO uses epoll when available. */
     public enum Transport { AUTO, NIO, EPOLL }
@@ -45,6 +53,12 @@ public record FtfwConfig(InetSocketAddress bind, InetSocketAddress peer, int mtu
         Objects.requireNonNull(aliveInterval, "aliveInterval");
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(ackDelay, "ackDelay");
+        Objects.requireNonNull(iface, "iface");
+        Objects.requireNonNull(resyncInterval, "resyncInterval");
+        check(!resyncInterval.isNegative(), "resyncInterval must be >= 0");
+        check(cacheLimit >= 1, "cacheLimit must be >= 1: " + cacheLimit);
+        check(iface.isEmpty() || transport != Transport.NIO,
+                "binding to interface " + iface + " (SO_BINDTODEVICE) needs the epoll transport");
         check(!ackDelay.isNegative(), "ackDelay must be >= 0");
         check(mtu >= 128 && mtu <= 65535, "mtu must be in 128..65535: " + mtu);
         check(ackWindow >= 1, "ackWindow must be >= 1: " + ackWindow);
@@ -77,6 +91,15 @@ public record FtfwConfig(InetSocketAddress bind, InetSocketAddress peer, int mtu
         return mtu - 28;
     }
 
+    /**
+     * How far a sequence number may be from the expected one, ahead or behind, and still be believed without HELLO:
+     * the resend queue bound. A real gap is at most what the peer can still resend (its resend queue, configured
+     * like ours) plus what is in flight; a replay older than that was acknowledged long ago.
+     */
+    public int maxSeqJump() {
+        return resendQueueSize;
+    }
+
     /** Builder with conntrackd's defaults. */
     public static final class Builder {
         private final InetSocketAddress bind;
@@ -93,6 +116,9 @@ public record FtfwConfig(InetSocketAddress bind, InetSocketAddress peer, int mtu
         private int socketBuffer = 4 << 20;
         private Transport transport = Transport.AUTO;
         private Duration ackDelay = Duration.ofMillis(20);
+        private String iface = "";
+        private int cacheLimit = 262_144;
+        private Duration resyncInterval = Duration.ofSeconds(1);
 
         Builder(InetSocketAddress bind, InetSocketAddress peer) {
             this.bind = bind;
@@ -111,10 +137,14 @@ public record FtfwConfig(InetSocketAddress bind, InetSocketAddress peer, int mtu
         public Builder socketBuffer(int v) { socketBuffer = v; return this; }
         public Builder transport(Transport v) { transport = v; return this; }
         public Builder ackDelay(Duration v) { ackDelay = v; return this; }
+        public Builder iface(String v) { iface = v; return this; }
+        public Builder cacheLimit(int v) { cacheLimit = v; return this; }
+        public Builder resyncInterval(Duration v) { resyncInterval = v; return this; }
 
         public FtfwConfig build() {
             return new FtfwConfig(bind, peer, mtu, ackWindow, aliveInterval, resendQueueSize, txQueueSize, maxBurst,
-                    tcpWindowTracking, omitTimeout, commitBatch, socketBuffer, transport, true, ackDelay);
+                    tcpWindowTracking, omitTimeout, commitBatch, socketBuffer, transport, true, ackDelay, iface, cacheLimit,
+                    resyncInterval);
         }
     }
 }

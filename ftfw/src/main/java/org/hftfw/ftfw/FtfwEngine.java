@@ -4,8 +4,14 @@ import org.hftfw.common.Scheduler;
 import org.hftfw.conntrack.FlowId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.slf4j.Logger;
@@ -40,7 +46,15 @@ import org.slf4j.LoggerFactory;
  *   messages of the same series go through the normal gap check, so losses during the handshake are NACKed; and
  *   data we sent with HELLO that is still unacknowledged two alive intervals after our HELLO was answered is sent
  *   once more, since the receiver could not NACK it. Both only add messages a conntrackd peer accepts.</li>
- * <li><b>Resync.</b> A RESYNC request is answered by bulk-sending the whole table from the bulk source.</li>
+ * <li><b>Peer only.</b> A datagram whose source address is not the peer's is dropped and counted before it touches
+ *   any state (one address comparison; the port is not checked, conntrackd sends from an ephemeral one). A message
+ *   from the peer whose seq is implausibly far from the expected one is dropped unless it says HELLO
+ *   ({@link SeqGuard}). Every reset of the receive sequence state (a peer's restart, a re-anchoring) is logged,
+ *   at most once per {@code LOG_INTERVAL}.</li>
+ * <li><b>Resync.</b> A RESYNC request (and {@link #sendBulk}) is answered by bulk-sending the whole table from the
+ *   bulk source, at most once per {@code resyncInterval}; requests in between are coalesced into the next answer.
+ *   The source is read on the bulk executor, off the event loop, and its entries are queued in chunks of
+ *   {@link #BULK_CHUNK}, so ACKs and NACKs are served between chunks.</li>
  * </ul>
  */
 final class FtfwEngine {
@@ -56,6 +70,10 @@ final class FtfwEngine {
         void forEach(Consumer<ConntrackEntry> sink);
     }
 
+    /** Entries of a bulk send queued per event-loop task. */
+    static final int BULK_CHUNK = 1024;
+    private static final long LOG_INTERVAL = 10_000_000_000L;
+
     private enum Hello { INIT, SAY, DONE }
 
     private enum Track { UNSET, IN_SYNC, AFTER, BEFORE }
@@ -64,6 +82,11 @@ final class FtfwEngine {
     private final Scheduler sched;
     private final Receiver receiver;
     private final BulkSource bulk;
+    private final Executor bulkExecutor;
+    private final InetAddress peerAddress;
+    private final SeqGuard guard;
+    private final LogLimiter seqResetLog;
+    private final long resyncNanos;
     private final DatagramPacker packer;
     private final FtfwDecoder decoder;
     private final DropCounters drops;
@@ -96,6 +119,11 @@ final class FtfwEngine {
     private boolean ackDelayScheduled;
     private boolean closed;
 
+    private boolean bulkPending;
+    private boolean bulkRunning;
+    private boolean bulkEver;
+    private long bulkStartNanos;
+
     private long msgsTx;
     private long msgsRx;
     private long bytesRx;
@@ -115,13 +143,28 @@ final class FtfwEngine {
     private long superseded;
     private long expectations;
     private long helperOmitted;
+    private long seqResets;
+    private long bulksSent;
+    private long resyncsCoalesced;
 
+    /** An engine whose bulk source is read on the calling thread (tests on virtual time). */
     FtfwEngine(FtfwConfig cfg, Scheduler sched, int initialSeq, ByteBufAllocator alloc,
                DatagramPacker.Sink sink, Receiver receiver, BulkSource bulk) {
+        this(cfg, sched, initialSeq, alloc, sink, receiver, bulk, Runnable::run);
+    }
+
+    /** @param bulkExecutor where the bulk source is read: a thread other than the event loop */
+    FtfwEngine(FtfwConfig cfg, Scheduler sched, int initialSeq, ByteBufAllocator alloc,
+               DatagramPacker.Sink sink, Receiver receiver, BulkSource bulk, Executor bulkExecutor) {
         this.cfg = cfg;
         this.sched = sched;
         this.receiver = receiver;
         this.bulk = bulk;
+        this.bulkExecutor = bulkExecutor;
+        this.peerAddress = cfg.peer().getAddress();
+        this.guard = new SeqGuard(cfg.maxSeqJump());
+        this.seqResetLog = new LogLimiter(sched, LOG_INTERVAL);
+        this.resyncNanos = cfg.resyncInterval().toNanos();
         this.packer = new DatagramPacker(alloc, cfg.datagramSize(), sink);
         this.drops = new DropCounters(sched, 10_000_000_000L);
         this.decoder = new FtfwDecoder(drops);
@@ -172,9 +215,77 @@ final class FtfwEngine {
         queueCtl(Nethdr.F_RESYNC, 0, 0);
     }
 
-    /** Sends our whole table ({@code conntrackd -B}). */
+    /**
+     * Sends our whole table ({@code conntrackd -B}), at once or, within {@code resyncInterval} of the last bulk
+     * send, once that interval has passed; a request while one is pending joins it.
+     */
     void sendBulk() {
-        bulk.forEach(e -> publish(FtfwMessage.DataType.UPD, e, FlowExtras.NONE));
+        if (closed) {
+            return;
+        }
+        if (bulkPending) {
+            resyncsCoalesced++;
+            return;
+        }
+        bulkPending = true;
+        if (!bulkRunning) {
+            scheduleBulk();
+        }
+    }
+
+    private void scheduleBulk() {
+        long wait = bulkEver ? bulkStartNanos + resyncNanos - sched.nanos() : 0;
+        sched.schedule(this::startBulk, Math.max(0, wait));
+    }
+
+    private void startBulk() {
+        if (closed) {
+            return;
+        }
+        bulkPending = false;
+        bulkRunning = true;
+        bulkEver = true;
+        bulkStartNanos = sched.nanos();
+        bulksSent++;
+        try {
+            bulkExecutor.execute(this::readBulkSource);
+        } catch (RejectedExecutionException e) {
+            bulkRunning = false; // closing
+        }
+    }
+
+    /** On the bulk executor: reads the whole source, then hands it to the event loop. */
+    private void readBulkSource() {
+        List<ConntrackEntry> all = new ArrayList<>();
+        try {
+            bulk.forEach(all::add);
+        } catch (RuntimeException e) {
+            LOG.warn("bulk send: reading the table failed, sending the {} entries read", all.size(), e);
+        }
+        try {
+            sched.schedule(() -> feedBulk(all, 0), 0);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("bulk send dropped: the channel is closing");
+        }
+    }
+
+    /** Queues one chunk of a bulk send and yields the event loop before the next. */
+    private void feedBulk(List<ConntrackEntry> all, int from) {
+        if (closed) {
+            return;
+        }
+        int end = Math.min(all.size(), from + BULK_CHUNK);
+        for (int i = from; i < end; i++) {
+            publish(FtfwMessage.DataType.UPD, all.get(i), FlowExtras.NONE);
+        }
+        if (end < all.size()) {
+            sched.schedule(() -> feedBulk(all, end), 0);
+            return;
+        }
+        bulkRunning = false;
+        if (bulkPending) {
+            scheduleBulk();
+        }
     }
 
     private void queueCtl(int flags, int from, int to) {
@@ -289,9 +400,13 @@ final class FtfwEngine {
 
     // ------------------------------------------------------------------ receiver side
 
-    /** Processes one received datagram (not released). */
-    void receive(ByteBuf datagram) {
+    /** Processes one datagram (not released) received from {@code sender}; only the peer's are read. */
+    void receive(ByteBuf datagram, InetSocketAddress sender) {
         if (closed) {
+            return;
+        }
+        if (!peerAddress.equals(sender.getAddress())) {
+            drops.drop(DropReason.NOT_PEER, sender);
             return;
         }
         datagramsRx++;
@@ -311,8 +426,19 @@ final class FtfwEngine {
     }
 
     void onMessage(FtfwMessage m) {
-        msgsRx++;
         int seq = m.seq();
+        boolean implausible = seqSet && !guard.plausible(seq, lastSeq + 1);
+        boolean reanchor = false;
+        if (implausible && !m.hello()) {
+            if (!guard.reanchorOn(seq, datagramsRx)) {
+                drops.drop(DropReason.IMPLAUSIBLE_SEQ, Integer.toUnsignedString(seq));
+                return;
+            }
+            reanchor = true;
+        } else if (seqSet) {
+            guard.accepted();
+        }
+        msgsRx++;
         if (m.helloBack() && hello == Hello.SAY) {
             hello = Hello.DONE;
             sched.schedule(this::resendSentWithHello, 2 * aliveNanos);
@@ -322,12 +448,18 @@ final class FtfwEngine {
         if (m.hello()) {
             sayHelloBack = true;
             requestXmit();
-            restart = !peerSaysHello || t == Track.BEFORE || t == Track.UNSET;
+            restart = !peerSaysHello || t == Track.BEFORE || t == Track.UNSET || implausible;
             peerSaysHello = true;
         } else {
             peerSaysHello = false;
         }
+        if (reanchor) {
+            t = reanchor(seq);
+        }
         if (restart) {
+            if (t != Track.UNSET) {
+                seqReset("the peer restarted (HELLO)", seq);
+            }
             if (ackFromSet && Nethdr.before(seq, ackFrom)) {
                 window = cfg.ackWindow() - 1;
                 ackFrom = seq;
@@ -346,7 +478,9 @@ final class FtfwEngine {
                 case AFTER -> {
                     int exp = lastSeq + 1;
                     digest(m);
-                    lost += Integer.toUnsignedLong(seq - exp);
+                    if (!reanchor) {
+                        lost += Integer.toUnsignedLong(seq - exp);
+                    }
                     if (ackFromSet) {
                         queueCtl(Nethdr.F_ACK, ackFrom, exp - 1);
                         ackFromSet = false;
@@ -369,6 +503,32 @@ final class FtfwEngine {
         if (m instanceof FtfwMessage.Data && ackFromSet && !ackDelayScheduled && ackDelayNanos > 0) {
             ackDelayScheduled = true;
             sched.schedule(this::delayedAck, ackDelayNanos);
+        }
+    }
+
+    /**
+     * Re-anchors the receive state on a series of agreeing implausible messages ({@link SeqGuard}): what was
+     * received before is acknowledged, and the new expected number is put {@code maxJump} behind {@code seq}, so the
+     * message is taken as a gap and the NACK that follows asks for everything the peer may still hold before it
+     * (the messages of the series that were dropped among them).
+     */
+    private Track reanchor(int seq) {
+        if (ackFromSet) {
+            queueCtl(Nethdr.F_ACK, ackFrom, lastSeq);
+            ackFromSet = false;
+        }
+        seqReset(SeqGuard.REANCHOR_DATAGRAMS + " datagrams agreed on a sequence far from the expected "
+                + Integer.toUnsignedString(lastSeq + 1), seq);
+        lastSeq = seq - guard.maxJump() - 1;
+        return Track.AFTER;
+    }
+
+    private void seqReset(String why, int seq) {
+        seqResets++;
+        if (seqResetLog.due()) {
+            long more = seqResetLog.suppressed();
+            LOG.warn("FT-FW receive sequence reset to {}: {}{}", Integer.toUnsignedString(seq), why,
+                    more > 0 ? " (" + more + " more resets since the last report)" : "");
         }
     }
 
@@ -418,7 +578,9 @@ final class FtfwEngine {
             }
             case FtfwMessage.Resync r -> {
                 resyncsRx++;
-                LOG.info("resync requested by the peer, bulk-sending our table");
+                if (!bulkPending) {
+                    LOG.info("resync requested by the peer, bulk-sending our table");
+                }
                 sendBulk();
             }
             case FtfwMessage.Alive a -> { }
@@ -530,6 +692,7 @@ final class FtfwEngine {
     FtfwStats stats() {
         return new FtfwStats(msgsTx, packer.bytes(), packer.datagrams(), msgsRx, bytesRx, datagramsRx, dataTx, dataRx,
                 lost, beforeDrops, resent, nacksRx, nacksTx, acksTx, resyncsRx, peerRestarts, rs.size(), tx.size(),
-                rsOverflow, txOverflow, superseded, expectations, helperOmitted, drops.snapshot());
+                rsOverflow, txOverflow, superseded, expectations, helperOmitted, seqResets, bulksSent,
+                resyncsCoalesced, drops.snapshot());
     }
 }

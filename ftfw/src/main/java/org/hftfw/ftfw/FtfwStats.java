@@ -20,7 +20,7 @@ import java.util.Map;
  * @param nacksRx         NACKs received
  * @param nacksTx         NACKs sent
  * @param acksTx          ACKs sent
- * @param resyncsRx       RESYNC requests answered with a bulk send
+ * @param resyncsRx       RESYNC requests received from the peer (answered by the bulk sends of {@code bulksSent})
  * @param peerRestarts    restarts of the peer seen (a new HELLO series)
  * @param rsQueueLen      resend queue length now
  * @param txQueueLen      transmit queue length now
@@ -29,17 +29,27 @@ import java.util.Map;
  * @param superseded      local updates that replaced a not-yet-acknowledged state of the same flow
  * @param expectationsIgnored expectation messages received (validated, not applied)
  * @param helperOmitted   helper names not sent because conntrackd would reject them (over 11 characters)
- * @param malformed       dropped input per reason
+ * @param seqResets       resets of the receive sequence state: restarts of the peer after the first contact, and
+ *                        re-anchorings on a series of implausible sequence numbers
+ * @param bulksSent       bulk sends started (answers to RESYNC requests and local bulk requests)
+ * @param resyncsCoalesced RESYNC or bulk requests that joined one already pending (the rate limit)
+ * @param malformed       dropped input per reason, including datagrams from other hosts than the peer
  */
 public record FtfwStats(long msgsTx, long bytesTx, long datagramsTx, long msgsRx, long bytesRx, long datagramsRx,
                         long dataTx, long dataRx, long lost, long before, long resent, long nacksRx, long nacksTx,
                         long acksTx, long resyncsRx, long peerRestarts, int rsQueueLen, int txQueueLen,
                         long rsQueueOverflow, long txQueueOverflow, long superseded, long expectationsIgnored,
-                        long helperOmitted, Map<DropReason, Long> malformed) {
+                        long helperOmitted, long seqResets, long bulksSent, long resyncsCoalesced,
+                        Map<DropReason, Long> malformed) {
 
-    /** Total of {@link #malformed}. */
+    /** Total of {@link #malformed} over the reasons that are malformed input ({@link DropReason#malformed()}). */
     public long malformedTotal() {
-        return malformed.values().stream().mapToLong(Long::longValue).sum();
+        return malformed.entrySet().stream().filter(e -> e.getKey().malformed()).mapToLong(Map.Entry::getValue).sum();
+    }
+
+    /** Input dropped for this reason. */
+    public long dropped(DropReason reason) {
+        return malformed.getOrDefault(reason, 0L);
     }
 
     /** A multi-line report like {@code conntrackd -s}. */
@@ -52,9 +62,10 @@ public record FtfwStats(long msgsTx, long bytesTx, long datagramsTx, long msgsRx
                 %12d lost              %12d before         %10d resent
                 %12d ACK sent  %8d NACK sent  %8d NACK received  %8d resync requests
                 resend queue: %d (overflow %d)  transmit queue: %d (overflow %d)  superseded %d  peer restarts %d
-                malformed: %s""",
+                sequence resets %d  bulk sends %d  resync requests coalesced %d
+                dropped: %s""",
                 msgsTx, bytesTx, datagramsTx, msgsRx, bytesRx, datagramsRx, dataTx, dataRx, lost, before, resent,
                 acksTx, nacksTx, nacksRx, resyncsRx, rsQueueLen, rsQueueOverflow, txQueueLen, txQueueOverflow,
-                superseded, peerRestarts, malformed.isEmpty() ? "none" : malformed.toString());
+                superseded, peerRestarts, seqResets, bulksSent, resyncsCoalesced, malformed.isEmpty() ? "none" : malformed.toString());
     }
 }

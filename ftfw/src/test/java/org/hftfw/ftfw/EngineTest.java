@@ -217,7 +217,7 @@ class EngineTest {
         io.netty.buffer.ByteBuf d = io.netty.buffer.Unpooled.buffer();
         // a data message whose only attribute has an unknown id 40
         d.writeByte(0x10).writeByte(Nethdr.F_HELLO).writeShort(16).writeInt(77).writeShort(8).writeShort(40).writeInt(0);
-        s.b.receive(d);
+        s.b.receive(d, s.cfg.peer());
         s.clock.advance(2 * SEC);
         FtfwStats b = s.b.stats();
         assertEquals(1L, b.malformed().get(DropReason.ATTR_UNKNOWN));

@@ -30,7 +30,7 @@ class ExternalCacheTest {
     @Test
     void commitComputesTimeoutsLikeConntrackdAndBatches() {
         long[] now = {0};
-        ExternalCache c = new ExternalCache(() -> now[0], false, 4);
+        ExternalCache c = new ExternalCache(() -> now[0], false, 4, ExternalCache.DEFAULT_LIMIT);
         for (int i = 0; i < 10; i++) {
             c.apply(FtfwMessage.DataType.NEW, RandomEntries.tcpFlow(i, 300).toBuilder()
                     .status(Status.SEEN_REPLY | Status.ASSURED | Status.EXPECTED).build(), FlowExtras.NONE);

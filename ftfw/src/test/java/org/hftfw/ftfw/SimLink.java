@@ -83,12 +83,12 @@ final class SimLink {
         }
         ByteBuf copy = duplicate ? d.copy() : null;
         clock.schedule(() -> {
-            (fromA ? b : a).receive(d);
+            (fromA ? b : a).receive(d, cfg.peer());
             d.release();
         }, delay);
         if (copy != null) {
             clock.schedule(() -> {
-                (fromA ? b : a).receive(copy);
+                (fromA ? b : a).receive(copy, cfg.peer());
                 copy.release();
             }, delay + 50_000L);
         }

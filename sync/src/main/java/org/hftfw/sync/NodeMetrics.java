@@ -8,6 +8,7 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import org.hftfw.conntrack.ConntrackTable;
+import org.hftfw.ftfw.DropReason;
 import org.hftfw.ftfw.ExternalCache;
 import org.hftfw.ftfw.FtfwStats;
 import org.hftfw.lazy.ReplicatorMetrics;
@@ -59,8 +60,20 @@ final class NodeMetrics {
         counter(r, ftfw, "hftfw_ftfw_datagrams_received_total", "FT-FW datagrams received", FtfwStats::datagramsRx);
         counter(r, ftfw, "hftfw_ftfw_peer_restarts_total", "times the peer was seen (re)starting (its HELLO)",
                 FtfwStats::peerRestarts);
-        counter(r, ftfw, "hftfw_ftfw_resyncs_answered_total", "peer RESYNC requests answered with a bulk send", FtfwStats::resyncsRx);
+        counter(r, ftfw, "hftfw_ftfw_resyncs_answered_total", "peer RESYNC requests received", FtfwStats::resyncsRx);
+        counter(r, ftfw, "hftfw_ftfw_bulk_sends_total", "bulk sends of the table (RESYNC answers and local requests)",
+                FtfwStats::bulksSent);
+        counter(r, ftfw, "hftfw_ftfw_bulk_requests_coalesced_total",
+                "RESYNC or bulk requests joined to a pending one (at most one bulk send per sync.resync-interval)",
+                FtfwStats::resyncsCoalesced);
         counter(r, ftfw, "hftfw_ftfw_malformed_total", "malformed input dropped", FtfwStats::malformedTotal);
+        counter(r, ftfw, "hftfw_ftfw_not_peer_dropped_total", "datagrams dropped because their source is not the peer",
+                s -> s.dropped(DropReason.NOT_PEER));
+        counter(r, ftfw, "hftfw_ftfw_implausible_seq_dropped_total",
+                "messages from the peer dropped for a sequence number implausibly far from the expected one",
+                s -> s.dropped(DropReason.IMPLAUSIBLE_SEQ));
+        counter(r, ftfw, "hftfw_ftfw_seq_resets_total",
+                "resets of the receive sequence state (peer restarts, re-anchoring)", FtfwStats::seqResets);
         counter(r, ftfw, "hftfw_ftfw_queue_overflows_total", "queue entries dropped because a queue was full",
                 s -> s.rsQueueOverflow() + s.txQueueOverflow());
         r.gauge("hftfw_ftfw_resend_queue_length", "resend queue length", () -> ftfw.get().rsQueueLen());
@@ -73,6 +86,9 @@ final class NodeMetrics {
                 () -> cache.get().news() + cache.get().updates());
         r.counter("hftfw_external_cache_destroys_total", "DEL messages applied to the external cache",
                 () -> cache.get().deletes());
+        r.counter("hftfw_external_cache_overflows_total",
+                "NEW and UPD messages of new flows dropped because the external cache was full",
+                () -> cache.get().overflows());
 
         Supplier<ConntrackTable.SourceStats> ev = () -> d.table().stats();
         r.counter("hftfw_events_total", "conntrack events received from the table", () -> ev.get().events());

@@ -29,13 +29,12 @@ public record NodeSettings(Link link, Lazy lazy, Filter filter, ProactiveSetting
     }
 
     /**
-     * The sync link. {@code startupResync}: a node that keeps the peer's states (backup, both) asks the peer for its
-     * whole table when it starts (conntrackd's {@code StartupResync}), so a restarted backup holds the primary's
-     * table again without an operator's {@code resync}.
+     * The FT-FW sync link.
      *
      * @param local             our address on the sync link ({@code IPv4_address}) and the port we receive on
      * @param peer              the peer's address ({@code IPv4_Destination_Address}) and port
-     * @param iface             the sync interface, used to find the MTU when {@code mtu = auto}; may be empty
+     * @param iface             the sync interface: the socket is bound to it (SO_BINDTODEVICE) and its MTU is used
+     *                          when {@code mtu = auto}; may be empty
      * @param mtu               the sync link's MTU, or 0 for "read it from {@code iface}"
      * @param ackWindow         {@code ACKWindowSize}
      * @param aliveInterval     send ALIVE after this much silence
@@ -46,24 +45,30 @@ public record NodeSettings(Link link, Lazy lazy, Filter filter, ProactiveSetting
      * @param tcpWindowTracking {@code TCPWindowTracking}
      * @param commitBatch       entries per batched create when committing
      * @param ackDelay          early ACK of received data when the window has not filled (0: conntrackd's behaviour)
+     * @param startupResync     a node that keeps the peer's states (backup, both) asks the peer for its whole table
+     *                          when it starts (conntrackd's {@code StartupResync}), so a restarted backup holds the
+     *                          primary's table again without an operator's {@code resync}
+     * @param cacheLimit        bound of the external cache ({@code HashLimit})
+     * @param resyncInterval    at most one bulk send (RESYNC answer) per this interval
      */
     public record Link(InetSocketAddress local, InetSocketAddress peer, String iface, int mtu, int ackWindow,
                        Duration aliveInterval, int resendQueueSize, int txQueueSize, int maxBurst, int socketBuffer,
-                       boolean tcpWindowTracking, int commitBatch, Duration ackDelay, boolean startupResync) {
+                       boolean tcpWindowTracking, int commitBatch, Duration ackDelay, boolean startupResync,
+                       int cacheLimit, Duration resyncInterval) {
 
-        /** The link of an FT-FW channel configuration (its MTU fixed, no interface to read it from). */
+        /** The link of an FT-FW channel configuration (its MTU fixed). */
         public static Link of(FtfwConfig c) {
-            return new Link(c.bind(), c.peer(), "", c.mtu(), c.ackWindow(), c.aliveInterval(), c.resendQueueSize(),
-                    c.txQueueSize(), c.maxBurst(), c.socketBuffer(), c.tcpWindowTracking(), c.commitBatch(),
-                    c.ackDelay(), true);
+            return new Link(c.bind(), c.peer(), c.iface(), c.mtu(), c.ackWindow(), c.aliveInterval(),
+                    c.resendQueueSize(), c.txQueueSize(), c.maxBurst(), c.socketBuffer(), c.tcpWindowTracking(),
+                    c.commitBatch(), c.ackDelay(), true, c.cacheLimit(), c.resyncInterval());
         }
 
-        /** The FT-FW channel configuration, with the MTU resolved. */
+        /** The FT-FW channel configuration, with the MTU resolved; the socket is bound to {@code iface} if set. */
         public FtfwConfig ftfw(int resolvedMtu) {
             return FtfwConfig.builder(local, peer).mtu(resolvedMtu).ackWindow(ackWindow).aliveInterval(aliveInterval)
                     .resendQueueSize(resendQueueSize).txQueueSize(txQueueSize).maxBurst(maxBurst)
                     .socketBuffer(socketBuffer).tcpWindowTracking(tcpWindowTracking).commitBatch(commitBatch)
-                    .ackDelay(ackDelay).build();
+                    .ackDelay(ackDelay).iface(iface).cacheLimit(cacheLimit).resyncInterval(resyncInterval).build();
         }
     }
 

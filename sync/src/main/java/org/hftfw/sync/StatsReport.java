@@ -45,8 +45,8 @@ final class StatsReport {
 
         ExternalCache.Stats c = d.channel().externalCache().stats();
         sb.append(String.format(Locale.ROOT, "external cache:%n%12d flows %10d new %10d updated %10d destroyed "
-                + "(%d unknown) %6d commits%n", c.size(), c.news(), c.updates(), c.deletes(), c.deletesUnknown(),
-                c.commits()));
+                + "(%d unknown) %6d commits %6d dropped (full: limit %d)%n", c.size(), c.news(), c.updates(),
+                c.deletes(), c.deletesUnknown(), c.commits(), c.overflows(), d.ftfwConfig().cacheLimit()));
         SyncNode.CommitSummary lc = d.lastCommit();
         if (lc != null) {
             sb.append(String.format(Locale.ROOT, "last commit: %d flows in %d ms (%d created, %d updated, %d failed)%n",

@@ -8,6 +8,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * The daemon's control socket: a UNIX stream socket at a path (conntrackd's {@code UNIX { Path }}), mode 0600. One
  * request per connection: a command line of at most {@link ControlProtocol#MAX_REQUEST} bytes, read within 5 s,
  * answered by a status line ({@code OK} or {@code ERROR}) and a text body, then the server closes. Requests are
- * handled one at a time, so a commit and a flush never interleave. A stale socket file (no daemon answers on it) is replaced; a
- * live one means another daemon runs, and starting fails.
+ * handled one at a time, so a commit and a flush never interleave. A stale socket file (no daemon answers on it) is
+ * replaced; a live one means another daemon runs, and starting fails. Anything at the path that is not a UNIX socket
+ * (a regular file, a directory, a symbolic link) is never deleted: starting fails.
  */
 final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
@@ -44,7 +46,12 @@ final class ControlServer implements AutoCloseable {
     }
 
     static ControlServer start(Path path, Function<String, Reply> handler) throws IOException {
-        if (Files.exists(path)) {
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            String kind = fileKind(path);
+            if (!kind.equals("socket")) {
+                throw new IOException("control.socket " + path + " exists and is a " + kind
+                        + ", not a UNIX socket: refusing to replace it (remove it or choose another control.socket)");
+            }
             if (ControlClient.answers(path)) {
                 throw new IOException("another hftfw sync daemon is already running on control socket " + path);
             }
@@ -67,6 +74,19 @@ final class ControlServer implements AutoCloseable {
         cs.thread.start();
         LOG.info("control socket listening on {}", path);
         return cs;
+    }
+
+    /** The file type of {@code path} itself (a symbolic link is not followed), from its {@code st_mode}. */
+    private static String fileKind(Path path) throws IOException {
+        int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        return switch (mode & 0170000) {
+            case 0140000 -> "socket";
+            case 0100000 -> "regular file";
+            case 0040000 -> "directory";
+            case 0120000 -> "symbolic link";
+            case 0010000 -> "FIFO";
+            default -> "special file";
+        };
     }
 
     Path path() {

@@ -64,6 +64,8 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
               tcp-window-tracking = false
               commit-batch = 8192
               startup-resync = true
+              external-cache-limit = 262144
+              resync-interval = 1s
             }
             events { buffer = 16MiB, reliable-destroy = false }
             lazy {
@@ -218,6 +220,9 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
             }
             int port = intIn("sync.port", 1, 65535);
             String iface = string("sync.interface").trim();
+            if (iface.length() > 15 || iface.contains("/") || iface.chars().anyMatch(Character::isWhitespace)) {
+                problems.add("sync.interface must be an interface name of at most 15 characters, got '" + iface + "'");
+            }
             int mtu = 0;
             if (c.hasPath("sync.mtu") && c.getValue("sync.mtu").valueType() == ConfigValueType.STRING
                     && "auto".equalsIgnoreCase(c.getString("sync.mtu").trim())) {
@@ -233,7 +238,8 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
                     intIn("sync.resend-queue-size", 1, 1 << 26), intIn("sync.tx-queue-size", 1, 1 << 26),
                     intIn("sync.max-burst", 1, 1 << 20), bytes("sync.socket-buffer", 4096, 1 << 30),
                     bool("sync.tcp-window-tracking"), intIn("sync.commit-batch", 1, 1 << 20),
-                    nonNegative("sync.ack-delay"), bool("sync.startup-resync"));
+                    nonNegative("sync.ack-delay"), bool("sync.startup-resync"),
+                    intIn("sync.external-cache-limit", 1, 1 << 30), nonNegative("sync.resync-interval"));
         }
 
         Events events() {

@@ -71,6 +71,26 @@ class ControlSocketTest {
     }
 
     @Test
+    void aPathThatIsNotASocketIsNeverDeleted(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("precious.conf"), "keep me\n");
+        java.io.IOException e = assertThrows(java.io.IOException.class,
+                () -> ControlServer.start(file, ControlSocketTest::echo));
+        assertEquals("control.socket " + file + " exists and is a regular file, not a UNIX socket: refusing to "
+                + "replace it (remove it or choose another control.socket)", e.getMessage());
+        assertEquals("keep me\n", Files.readString(file), "the file is untouched");
+
+        Path link = Files.createSymbolicLink(dir.resolve("link.ctl"), file);
+        e = assertThrows(java.io.IOException.class, () -> ControlServer.start(link, ControlSocketTest::echo));
+        assertTrue(e.getMessage().contains("is a symbolic link, not a UNIX socket"), e.getMessage());
+        assertTrue(Files.isSymbolicLink(link));
+
+        Path sub = Files.createDirectory(dir.resolve("sub.ctl"));
+        e = assertThrows(java.io.IOException.class, () -> ControlServer.start(sub, ControlSocketTest::echo));
+        assertTrue(e.getMessage().contains("is a directory, not a UNIX socket"), e.getMessage());
+        assertTrue(Files.isDirectory(sub));
+    }
+
+    @Test
     void cliSaysInOneLineThatTheDaemonIsNotRunning(@TempDir Path dir) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

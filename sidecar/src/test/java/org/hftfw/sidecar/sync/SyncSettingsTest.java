@@ -68,6 +68,26 @@ class SyncSettingsTest {
     }
 
     @Test
+    void syncLinkDefencesMapOntoTheChannelConfig() {
+        SyncSettings d = parse(MIN);
+        assertEquals(262_144, d.node().link().ftfw(1500).cacheLimit(), "conntrackd's HashLimit default");
+        assertEquals(Duration.ofSeconds(1), d.node().link().ftfw(1500).resyncInterval());
+        assertEquals("", d.node().link().ftfw(1500).iface());
+        SyncSettings s = parse(MIN + """
+                sync { interface = sync0, external-cache-limit = 1000, resync-interval = 5s }
+                """);
+        org.hftfw.ftfw.FtfwConfig c = s.node().link().ftfw(9000);
+        assertEquals("sync0", c.iface());
+        assertEquals(1000, c.cacheLimit());
+        assertEquals(Duration.ofSeconds(5), c.resyncInterval());
+        assertEquals(9000, c.mtu());
+        assertTrue(problems(MIN + "sync.external-cache-limit = 0").contains("sync.external-cache-limit must be in"));
+        assertTrue(problems(MIN + "sync.resync-interval = -1s").contains("sync.resync-interval must not be negative"));
+        assertTrue(problems(MIN + "sync.interface = \"a-very-long-interface-name\"")
+                .contains("sync.interface must be an interface name of at most 15 characters"));
+    }
+
+    @Test
     void everyProblemIsReportedWithItsKey() {
         String p = problems("""
                 sync { local-address = "not-an-ip", port = 0, ack-window = 0 }
