@@ -112,12 +112,14 @@ public final class FtfwChannel implements AutoCloseable {
             // conntrackd starts its sequence numbers at time(NULL)
             int initialSeq = (int) (Clock.system().epochMicros() / 1_000_000);
             FtfwEngine.BulkSource src = b.bulk;
+            Runnable onPeerRestart = b.onPeerRestart;
             engine = loop.submit(() -> {
                 FtfwEngine e = new FtfwEngine(cfg, new NettyScheduler(loop), initialSeq, channel.alloc(),
                         (ByteBuf d) -> {
                             // a failed send is a lost datagram, which FT-FW's ack/nack recovers as it does loss on the wire
                             var _ = channel.writeAndFlush(new DatagramPacket(d, peer));
                         }, cache, src, bulkExecutor);
+                e.onPeerRestart(onPeerRestart);
                 inbound.attach(e);
                 return e;
             }).get();
@@ -273,6 +275,7 @@ public final class FtfwChannel implements AutoCloseable {
     public static final class Builder {
         private final FtfwConfig cfg;
         private FtfwEngine.BulkSource bulk = sink -> { };
+        private Runnable onPeerRestart = () -> { };
 
         Builder(FtfwConfig cfg) {
             this.cfg = Objects.requireNonNull(cfg);
@@ -287,6 +290,15 @@ public final class FtfwChannel implements AutoCloseable {
         /** Answers RESYNC requests and {@link #sendBulk} from this snapshot supplier (called off the event loop). */
         public Builder resyncSource(Supplier<? extends Collection<ConntrackEntry>> entries) {
             bulk = sink -> entries.get().forEach(sink);
+            return this;
+        }
+
+        /**
+         * Runs (on the event loop) when the peer restarts: its HELLO arrives after we had heard from it, so whatever it
+         * held is gone. Not on first contact.
+         */
+        public Builder onPeerRestart(Runnable action) {
+            onPeerRestart = Objects.requireNonNull(action);
             return this;
         }
 

@@ -138,6 +138,7 @@ final class FtfwEngine {
     private long acksTx;
     private long resyncsRx;
     private long peerRestarts;
+    private Runnable onPeerRestart = () -> { };
     private long rsOverflow;
     private long txOverflow;
     private long superseded;
@@ -213,6 +214,11 @@ final class FtfwEngine {
     /** Asks the peer for a bulk send of its table ({@code conntrackd -n}). */
     void requestResync() {
         queueCtl(Nethdr.F_RESYNC, 0, 0);
+    }
+
+    /** What to do when a peer we had heard from restarts (see {@link FtfwChannel.Builder#onPeerRestart}). */
+    void onPeerRestart(Runnable action) {
+        onPeerRestart = action;
     }
 
     /**
@@ -459,6 +465,7 @@ final class FtfwEngine {
         if (restart) {
             if (t != Track.UNSET) {
                 seqReset("the peer restarted (HELLO)", seq);
+                onPeerRestart.run();
             }
             if (ackFromSet && Nethdr.before(seq, ackFrom)) {
                 window = cfg.ackWindow() - 1;

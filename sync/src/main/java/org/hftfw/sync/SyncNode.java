@@ -181,6 +181,21 @@ public final class SyncNode implements AutoCloseable {
         } else {
             b.resyncSource(List::of);
         }
+        // a restarted peer lost what it held: a primary sends it the whole table again (a stock conntrackd backup
+        // without StartupResync would otherwise stay empty), and a backup asks the restarted primary for its table
+        // (flows it created while down); within sync.resync-interval the two meet in one bulk send
+        b.onPeerRestart(() -> {
+            LOG.info("the peer {} restarted: {}", ftfwConfig.peer(), role.publishes() && role.keepsPeerStates()
+                    ? "sending it our table and asking for its own" : role.publishes() ? "sending it our table"
+                    : "asking it for its table");
+            FtfwChannel c = channel;                    // null only while the channel is still being started
+            if (c != null && role.publishes()) {
+                c.sendBulk();
+            }
+            if (c != null && role.keepsPeerStates()) {
+                c.requestResync();
+            }
+        });
         Callable<FtfwChannel> startChannel = b::start;
         channel = namespace.call(startChannel);
         resources.add(channel);
