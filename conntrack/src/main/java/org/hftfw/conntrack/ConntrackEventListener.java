@@ -8,6 +8,13 @@ public interface ConntrackEventListener {
     void onEvent(ConntrackEvent event);
 
     /**
+     * The events delivered since the last call are all that one read of the event source held (the Disruptor's
+     * {@code endOfBatch}): a listener that buffers what it passes on hands it over now. Called after the last event
+     * of every batch, before an overrun is reported and before a step that needs the delivery quiet runs.
+     */
+    default void endOfBatch() {}
+
+    /**
      * The kernel dropped events for this subscriber (netlink ENOBUFS). The table has counted the overrun and
      * will follow with {@link #onResync} once it has re-read the whole table.
      */

@@ -195,6 +195,14 @@ public final class FtfwChannel implements AutoCloseable {
         loop.execute(() -> engine.publish(t, entry, FlowExtras.NONE));
     }
 
+    /**
+     * A batch for one producer's changes, handed to the event loop in one task per batch (see {@link PublishBatch});
+     * the way to publish a stream of events.
+     */
+    public PublishBatch batch() {
+        return new PublishBatch(loop, engine);
+    }
+
     /** Replicates a batch of events in one event-loop task. */
     public void publishAll(Collection<ConntrackEvent> events) {
         Object[] copy = events.toArray();
@@ -206,7 +214,7 @@ public final class FtfwChannel implements AutoCloseable {
         });
     }
 
-    private static FtfwMessage.DataType map(EventType t) {
+    static FtfwMessage.DataType map(EventType t) {
         return switch (t) {
             case NEW -> FtfwMessage.DataType.NEW;
             case UPDATE -> FtfwMessage.DataType.UPD;

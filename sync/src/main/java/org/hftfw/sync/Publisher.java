@@ -46,7 +46,10 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Events arrive on the table's delivery thread, {@link #tick()} on a timer thread, bulk snapshots on the channel's
  * event loop: one lock serialises them (the lazy replicator is single-threaded). Time is the injected clock, on the
- * same base as the events' {@code monotonicNanos}.
+ * same base as the events' {@code monotonicNanos}. What is published goes to the {@link Outbound} in batches: the
+ * end of a delivery batch ({@link #endOfBatch}), of a tick and of a resync ends one, and so does a quiesced step
+ * before it runs (so nothing published before it can reach the link after what the step queues). Every batch ends
+ * under the lock, which the outbound's single-producer batch relies on.
  */
 public final class Publisher implements ConntrackEventListener {
     private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
@@ -114,6 +117,7 @@ public final class Publisher implements ConntrackEventListener {
             public <T> T whileQuiet(Callable<T> step) throws Exception {
                 lock.lock();
                 try {
+                    out.endOfBatch();
                     return step.call();
                 } finally {
                     lock.unlock();
@@ -164,6 +168,17 @@ public final class Publisher implements ConntrackEventListener {
         }
     }
 
+    /** Hands what the delivery batch published to the outbound in one step. */
+    @Override
+    public void endOfBatch() {
+        lock.lock();
+        try {
+            out.endOfBatch();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void send(EventType type, ConntrackEntry entry) {
         FlowId id = entry.flowId();
         if (type == EventType.DESTROY) {
@@ -199,6 +214,7 @@ public final class Publisher implements ConntrackEventListener {
         lock.lock();
         try {
             mode.tick();
+            out.endOfBatch();
         } finally {
             lock.unlock();
         }
@@ -243,6 +259,7 @@ public final class Publisher implements ConntrackEventListener {
             }
             resyncDestroys += gone.size();
             resyncUpdates += now.size();
+            out.endOfBatch();
             LOG.info("resync after overrun: {} flows bulk-sent, {} gone flows destroyed on the peer", now.size(),
                     gone.size());
         } finally {

@@ -174,7 +174,8 @@ public final class SyncNode implements AutoCloseable {
         int mtu = s.link().mtu() > 0 ? s.link().mtu() : namespace.call(() -> interfaceMtu(s.link().iface()));
         ftfwConfig = s.link().ftfw(mtu);
         FlowFilter filter = new FlowFilter(ignoreList(s), s.filter().protocols());
-        publisher = new Publisher(filter, (type, entry) -> channel.publish(type, entry), eventClock);
+        ChannelOutbound out = new ChannelOutbound();
+        publisher = new Publisher(filter, out, eventClock);
         FtfwChannel.Builder b = FtfwChannel.builder(ftfwConfig);
         if (role.publishes()) {
             b.resyncSource(() -> publisher.bulkSnapshot(table.list()));
@@ -199,6 +200,7 @@ public final class SyncNode implements AutoCloseable {
         Callable<FtfwChannel> startChannel = b::start;
         channel = namespace.call(startChannel);
         resources.add(channel);
+        out.attach(channel.batch());
         reload = new Reload(role, s, publisher, models);
         if (role.keepsPeerStates() && s.link().startupResync()) {
             channel.requestResync();

@@ -57,6 +57,35 @@ class PublisherTest {
     }
 
     @Test
+    void batchesEndAtTheDeliveryBatchEndTicksResyncsAndBeforeAQuiescedStep() throws Exception {
+        List<String> log = new ArrayList<>();
+        Publisher q = new Publisher(filter, new Outbound() {
+            @Override
+            public void publish(EventType type, ConntrackEntry entry) {
+                log.add(type.name());
+            }
+
+            @Override
+            public void endOfBatch() {
+                log.add("end");
+            }
+        }, () -> now);
+        ConntrackEntry a = tcp("10.1.0.1", 1000, TcpState.SYN_SENT);
+        q.onEvent(ev(EventType.NEW, a));
+        q.onEvent(ev(EventType.UPDATE, a.toBuilder().tcpState(TcpState.ESTABLISHED).build()));
+        q.endOfBatch();
+        assertEquals(List.of("NEW", "UPDATE", "end"), log, "the events of one delivery batch form one batch");
+        log.clear();
+        q.onEvent(ev(EventType.DESTROY, a));
+        q.quiesce().whileQuiet(() -> log.add("step"));
+        assertEquals(List.of("DESTROY", "end", "step"), log, "what was published reaches the channel before the step");
+        log.clear();
+        q.tick();
+        q.onResync(List.of(a));
+        assertEquals(List.of("end", "UPDATE", "end"), log);
+    }
+
+    @Test
     void resyncTreatsTheTableAsTheTruth() {
         ConntrackEntry gone = tcp("10.1.0.1", 1000, TcpState.ESTABLISHED);
         ConntrackEntry stays = tcp("10.1.0.2", 1000, TcpState.SYN_SENT);

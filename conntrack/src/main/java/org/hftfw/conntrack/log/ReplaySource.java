@@ -143,6 +143,7 @@ public final class ReplaySource {
             }
             if (listener != null) {
                 listener.onEvent(e);
+                listener.endOfBatch();                              // replayed events are paced one by one
             }
         }
         long warnings = reader.overrunWarnings();

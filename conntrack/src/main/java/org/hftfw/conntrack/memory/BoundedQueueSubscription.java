@@ -87,12 +87,17 @@ final class BoundedQueueSubscription implements TableSubscription, InMemoryConnt
         deliveryLock.lock();
         try {
             int delivered = 0;
+            int batchEndedAt = 0;
             while (!closed) {
                 ConntrackEvent next = poll();
                 if (next != null) {
                     deliver(next);
                     delivered++;
                     continue;
+                }
+                if (delivered != batchEndedAt) {
+                    batchEndedAt = delivered;
+                    endOfBatch();                                   // the queue is empty: the batch is complete
                 }
                 List<ConntrackEntry> snapshot;
                 tableLock.lock();
@@ -114,6 +119,9 @@ final class BoundedQueueSubscription implements TableSubscription, InMemoryConnt
                     tableLock.unlock();
                 }
                 resync(snapshot);
+            }
+            if (delivered != batchEndedAt) {
+                endOfBatch();                                       // closed in the middle of a batch
             }
             return delivered;
         } finally {
@@ -137,6 +145,15 @@ final class BoundedQueueSubscription implements TableSubscription, InMemoryConnt
         } catch (RuntimeException e) {
             counters.errors.increment();
             LOG.warn("conntrack event listener failed on {} event", event.type(), e);
+        }
+    }
+
+    private void endOfBatch() {
+        try {
+            listener.endOfBatch();
+        } catch (RuntimeException e) {
+            counters.errors.increment();
+            LOG.warn("conntrack event listener failed at the end of a batch", e);
         }
     }
 

@@ -47,6 +47,7 @@ final class SynchronousSubscription implements TableSubscription {
         }
         try {
             listener.onEvent(event);
+            listener.endOfBatch();                                  // each event is delivered on its own
             counters.events.increment();
         } catch (RuntimeException e) {
             counters.errors.increment();

@@ -46,6 +46,8 @@ public final class Ctnetlink {
      *
      * @param requestBufferBytes receive buffer of the request socket (error replies of a batch queue there)
      * @param eventBufferBytes   receive buffer of each event socket (SO_RCVBUFFORCE; the kernel doubles it)
+     * @param eventBufferMaxBytes how far an overrun may grow it (conntrackd's NetlinkBufferSizeMaxGrowth): each
+     *                           overrun doubles the request up to this; equal to eventBufferBytes: never grown
      * @param batchBytes         size of one batched {@code sendto} datagram in {@link ConntrackTable#createAll}
      * @param maxBatchMessages   most requests in one batch (bounds the error replies queued at once)
      * @param ackEveryMessage    ask an ACK for every request of a batch instead of only the last one
@@ -55,7 +57,7 @@ public final class Ctnetlink {
      * @param clock              stamps {@code ConntrackEvent.monotonicNanos} and {@code .epochMicros}
      * @param replyTimeoutMillis how long a request waits for the kernel's reply
      */
-    public record Options(int requestBufferBytes, int eventBufferBytes, int batchBytes, int maxBatchMessages,
+    public record Options(int requestBufferBytes, int eventBufferBytes, int eventBufferMaxBytes, int batchBytes, int maxBatchMessages,
                           boolean ackEveryMessage, boolean reliableDestroy, Path netns,
                           Clock clock, int replyTimeoutMillis) {
 
@@ -64,41 +66,52 @@ public final class Ctnetlink {
             if (batchBytes < 4096 || maxBatchMessages < 1 || eventBufferBytes < 4096 || requestBufferBytes < 4096) {
                 throw new IllegalArgumentException("buffer sizes must be at least 4096 bytes and a batch at least 1 message");
             }
+            if (eventBufferMaxBytes < eventBufferBytes) {
+                throw new IllegalArgumentException("the event buffer's growth limit " + eventBufferMaxBytes
+                        + " is below its size " + eventBufferBytes);
+            }
         }
 
         public static Options defaults() {
-            return new Options(4 << 20, 16 << 20, 128 << 10, 512, false, false, null,
+            return new Options(4 << 20, 16 << 20, 16 << 20, 128 << 10, 512, false, false, null,
                     Clock.system(), 5000);
         }
 
+        /** The event socket buffer, never grown (see {@link #withEventBufferMaxBytes}). */
         public Options withEventBufferBytes(int bytes) {
-            return new Options(requestBufferBytes, bytes, batchBytes, maxBatchMessages, ackEveryMessage,
+            return new Options(requestBufferBytes, bytes, bytes, batchBytes, maxBatchMessages, ackEveryMessage,
                     reliableDestroy, netns, clock, replyTimeoutMillis);
+        }
+
+        /** Lets each overrun double the event socket buffer up to {@code max} bytes. */
+        public Options withEventBufferMaxBytes(int max) {
+            return new Options(requestBufferBytes, eventBufferBytes, max, batchBytes, maxBatchMessages,
+                    ackEveryMessage, reliableDestroy, netns, clock, replyTimeoutMillis);
         }
 
         public Options withRequestBufferBytes(int bytes) {
-            return new Options(bytes, eventBufferBytes, batchBytes, maxBatchMessages, ackEveryMessage,
-                    reliableDestroy, netns, clock, replyTimeoutMillis);
+            return new Options(bytes, eventBufferBytes, eventBufferMaxBytes, batchBytes, maxBatchMessages,
+                    ackEveryMessage, reliableDestroy, netns, clock, replyTimeoutMillis);
         }
 
         public Options withBatch(int bytes, int messages, boolean ackEvery) {
-            return new Options(requestBufferBytes, eventBufferBytes, bytes, messages, ackEvery,
+            return new Options(requestBufferBytes, eventBufferBytes, eventBufferMaxBytes, bytes, messages, ackEvery,
                     reliableDestroy, netns, clock, replyTimeoutMillis);
         }
 
         public Options withReliableDestroy(boolean reliable) {
-            return new Options(requestBufferBytes, eventBufferBytes, batchBytes, maxBatchMessages, ackEveryMessage,
-                    reliable, netns, clock, replyTimeoutMillis);
+            return new Options(requestBufferBytes, eventBufferBytes, eventBufferMaxBytes, batchBytes, maxBatchMessages,
+                    ackEveryMessage, reliable, netns, clock, replyTimeoutMillis);
         }
 
         public Options withNetns(Path netnsFile) {
-            return new Options(requestBufferBytes, eventBufferBytes, batchBytes, maxBatchMessages, ackEveryMessage,
-                    reliableDestroy, netnsFile, clock, replyTimeoutMillis);
+            return new Options(requestBufferBytes, eventBufferBytes, eventBufferMaxBytes, batchBytes, maxBatchMessages,
+                    ackEveryMessage, reliableDestroy, netnsFile, clock, replyTimeoutMillis);
         }
 
         public Options withClock(Clock c) {
-            return new Options(requestBufferBytes, eventBufferBytes, batchBytes, maxBatchMessages, ackEveryMessage,
-                    reliableDestroy, netns, c, replyTimeoutMillis);
+            return new Options(requestBufferBytes, eventBufferBytes, eventBufferMaxBytes, batchBytes, maxBatchMessages,
+                    ackEveryMessage, reliableDestroy, netns, c, replyTimeoutMillis);
         }
     }
 }

@@ -135,7 +135,7 @@ public final class KernelConntrackTable implements ConntrackTable {
             throw e;
         }
         EventPump pump = new EventPump(events, resync, listener, stats, options.clock(),
-                subscriptions::remove);
+                options.eventBufferMaxBytes(), subscriptions::remove);
         subscriptions.add(pump);
         pump.start();
         return pump;

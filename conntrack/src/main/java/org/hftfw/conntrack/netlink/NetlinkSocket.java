@@ -23,13 +23,15 @@ public final class NetlinkSocket implements AutoCloseable {
     private final ThreadLocal<MemorySegment> captures = ThreadLocal.withInitial(() -> Libc.newCapture(arena));
     private final int fd;
     private final int portId;
-    private final int receiveBufferBytes;
+    private volatile int receiveBufferBytes;
+    private volatile int requestedReceiveBytes;
     private volatile boolean closed;
 
-    private NetlinkSocket(int fd, int portId, int receiveBufferBytes) {
+    private NetlinkSocket(int fd, int portId, int receiveBufferBytes, int requestedReceiveBytes) {
         this.fd = fd;
         this.portId = portId;
         this.receiveBufferBytes = receiveBufferBytes;
+        this.requestedReceiveBytes = requestedReceiveBytes;
     }
 
     /**
@@ -90,7 +92,7 @@ public final class NetlinkSocket implements AutoCloseable {
                 check(cap, Libc.getsockname(cap, fd, addr, len), "getsockname");
                 int portId = addr.get(ValueLayout.JAVA_INT, 4);
                 int actualRcv = getInt(tmp, cap, fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF);
-                return new NetlinkSocket(fd, portId, actualRcv);
+                return new NetlinkSocket(fd, portId, actualRcv, rcvBuf > 0 ? rcvBuf : actualRcv / 2);
             } catch (RuntimeException e) {
                 Libc.close(cap, fd);
                 throw e;
@@ -132,6 +134,26 @@ public final class NetlinkSocket implements AutoCloseable {
     /** The receive buffer the kernel granted (SO_RCVBUF as read back; the kernel doubles the request). */
     int receiveBufferBytes() {
         return receiveBufferBytes;
+    }
+
+    /**
+     * Doubles the requested receive buffer, up to {@code maxBytes} (conntrackd's {@code nl_resize_socket_buffer}
+     * under NetlinkBufferSizeMaxGrowth, called on ENOBUFS): a burst that overran the queue once finds twice the
+     * room next time. Returns the new request, or 0 when it already is at {@code maxBytes}.
+     */
+    int growReceiveBuffer(int maxBytes) {
+        int current = requestedReceiveBytes;
+        if (current >= maxBytes) {
+            return 0;
+        }
+        int next = (int) Math.min(maxBytes, 2L * current);
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment cap = Libc.newCapture(tmp);
+            setBuffer(tmp, cap, fd, Libc.SO_RCVBUFFORCE, Libc.SO_RCVBUF, next);
+            receiveBufferBytes = getInt(tmp, cap, fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF);
+        }
+        requestedReceiveBytes = next;
+        return next;
     }
 
     /** Allocates a buffer that lives as long as this socket. */

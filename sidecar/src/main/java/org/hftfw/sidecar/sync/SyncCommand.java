@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
                 + "can be the peer), and control the running daemon.",
         subcommands = {SyncCommand.Primary.class, SyncCommand.Backup.class, SyncCommand.Both.class,
             SyncCommand.Stats.class, SyncCommand.Flush.class, SyncCommand.Resync.class, SyncCommand.Bulk.class,
-            SyncCommand.Bench.class})
+            SyncCommand.Bench.class, SyncCommand.EventBench.class})
 public final class SyncCommand {
     private static final Logger LOG = LoggerFactory.getLogger(SyncCommand.class);
 
@@ -50,6 +50,26 @@ public final class SyncCommand {
             return 0;
         }
     }
+
+    @Command(name = "event-bench", mixinStandardHelpOptions = true,
+            description = "A burst of new flows from parallel conntrack -R loaders in a namespace: events/s, event "
+                    + "socket overruns and resyncs, time until the backup holds every flow; hFT-FW with and without "
+                    + "buffer growth beside a stock conntrackd pair in the same run. Needs root.")
+    static final class EventBench implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Option(names = "--flows", defaultValue = "200000",
+                description = "flows loaded (default: ${DEFAULT-VALUE})")
+        int flows;
+        @picocli.CommandLine.Option(names = "--loaders", defaultValue = "4",
+                description = "parallel conntrack -R processes (default: ${DEFAULT-VALUE})")
+        int loaders;
+
+        @Override
+        public Integer call() throws Exception {
+            org.hftfw.sync.EventBurstBench.run(flows, loaders);
+            return 0;
+        }
+    }
+
     static final String DEFAULT_CONFIG = "/etc/hftfw/hftfw.conf";
 
     /** Loads and validates a config file (relative paths inside it are taken from its directory). */

@@ -63,6 +63,7 @@ final class SyncDaemon implements AutoCloseable {
     private void open(SyncNode.Role role, Path netns, Clock clock) throws IOException, InterruptedException {
         SyncSettings s = started;
         Ctnetlink.Options o = Ctnetlink.Options.defaults().withEventBufferBytes(s.events().bufferBytes())
+                .withEventBufferMaxBytes(s.events().bufferMaxBytes())
                 .withReliableDestroy(s.events().reliableDestroy())
                 .withClock(clock);
         KernelConntrackTable table = Ctnetlink.open(netns == null ? o : o.withNetns(netns));

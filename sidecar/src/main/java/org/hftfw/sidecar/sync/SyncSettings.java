@@ -37,10 +37,11 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
     /**
      * The kernel event socket.
      *
-     * @param bufferBytes     event socket receive buffer
+     * @param bufferBytes     event socket receive buffer (NetlinkBufferSize)
+     * @param bufferMaxBytes  how far overruns may double it (NetlinkBufferSizeMaxGrowth)
      * @param reliableDestroy NetlinkEventsReliable
      */
-    record Events(int bufferBytes, boolean reliableDestroy) {}
+    record Events(int bufferBytes, int bufferMaxBytes, boolean reliableDestroy) {}
 
     record Control(Path socket) {}
 
@@ -67,7 +68,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
               external-cache-limit = 262144
               resync-interval = 1s
             }
-            events { buffer = 16MiB, reliable-destroy = false }
+            events { buffer = 16MiB, buffer-max-growth = 64MiB, reliable-destroy = false }
             lazy {
               enabled = false
               barrier = 0.125
@@ -243,7 +244,13 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
         }
 
         Events events() {
-            return new Events(bytes("events.buffer", 4096, 1 << 30), bool("events.reliable-destroy"));
+            int buffer = bytes("events.buffer", 4096, 1 << 30);
+            int max = bytes("events.buffer-max-growth", 4096, 1 << 30);
+            if (max < buffer) {
+                problems.add("events.buffer-max-growth (" + max + ") must not be below events.buffer (" + buffer + ")");
+                max = buffer;
+            }
+            return new Events(buffer, max, bool("events.reliable-destroy"));
         }
 
         NodeSettings.Lazy lazy() {

@@ -8,7 +8,8 @@ import java.util.function.Consumer;
 
 /**
  * Encodes an entry the way the kernel reports it (ctnetlink_fill_info: tuples, zone, status, mark, id, use,
- * timeout, protoinfo, counters, timestamps, helper), for decoder tests.
+ * timeout, protoinfo, counters, timestamps, helper): the bytes a recv() on an event or dump socket returns, for the
+ * decoder tests and the event-path benchmarks.
  */
 final class KernelImage {
     private KernelImage() {}

@@ -1,0 +1,245 @@
+package org.hftfw.sync;
+
+import static org.hftfw.bench.Figures.check;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import org.hftfw.bench.Figures;
+import org.hftfw.common.Clock;
+import org.hftfw.conntrack.ConntrackTable;
+import org.hftfw.conntrack.lab.NetnsLab;
+import org.hftfw.conntrack.netlink.Ctnetlink;
+import org.hftfw.conntrack.netlink.KernelConntrackTable;
+import org.hftfw.ftfw.ConntrackdConf;
+import org.hftfw.ftfw.FtfwChannel;
+import org.hftfw.ftfw.FtfwConfig;
+
+/**
+ * Whether the primary's event path keeps up with the kernel (issue 14, item 4): {@code flows} new flows are loaded
+ * into the primary's namespace by {@code loaders} parallel {@code conntrack -R} processes, as fast as they go, while
+ * the primary replicates every event over FT-FW (a veth) to a backup. Reported per configuration: the loaders'
+ * event rate, the event socket overruns (ENOBUFS) and resyncs, and how long until the backup held every flow. Run
+ * for hFT-FW with a fixed 16 MiB event buffer, with the buffer allowed to grow to 64 MiB on overruns
+ * ({@code events.buffer-max-growth}), and, in the same run, for a stock conntrackd pair with NetlinkBufferSize 16 MiB
+ * and NetlinkBufferSizeMaxGrowth 64 MiB. hFT-FW's primary is the event path itself (table subscription,
+ * {@link Publisher} replicating every change, {@link FtfwChannel}); its backup is a channel's external cache.
+ *
+ * <p>Run by {@code hftfw sync event-bench [--flows 200000] [--loaders 4]}. Each configuration gets fresh namespaces
+ * {@code hpb-*} (a {@link NetnsLab}), removed with every process it started at the end; traffic stays on the veth.
+ */
+public final class EventBurstBench {
+    private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(2);
+    private static final int BUFFER = 16 << 20;
+    private static final int GROWN = 64 << 20;
+    private static final String SELF = "10.238.9.1";
+    private static final String PEER = "10.238.9.2";
+    private static final int PORT = 3791;
+    private static final int HOLD_SECONDS = 120;
+
+    /**
+     * One configuration's burst: the loaders' rate, the overruns and resyncs, and when the backup held all (for the
+     * decode-only baseline: the events delivered, and when the last one was).
+     */
+    public record Row(String who, long flows, long loadNanos, long overruns, long resyncs, long heldNanos,
+                      long inBackup) {
+        String line() {
+            return String.format(Locale.ROOT, "%-34s %,9.0f events/s  %3d overruns  %3d resyncs  backup holds %,d "
+                            + "of %,d %s", who, Figures.rate(flows, loadNanos), overruns, resyncs, inBackup, flows,
+                    heldNanos < 0 ? "(not within " + HOLD_SECONDS + " s)"
+                            : String.format(Locale.ROOT, "after %.2f s", heldNanos / 1e9));
+        }
+    }
+
+    private EventBurstBench() {}
+
+    /** Measures and prints the three configurations. */
+    public static void run(int flows, int loaders) throws Exception {
+        Figures.header("event burst bench", String.format(Locale.ROOT, "%,d new flows by %d parallel conntrack -R",
+                flows, loaders));
+        for (Row r : measure(flows, loaders, true)) {
+            System.out.println(r.line());
+        }
+        System.out.println("(issue 14: 200 000 flows, four loaders, about 120 000 events/s: hFT-FW with 16 MiB overran "
+                + "twice; conntrackd 16 MiB growing to 64 MiB held everything at 4.4 s with no resync)");
+    }
+
+    /** Runs hFT-FW without and with buffer growth; with {@code conntrackd} also the stock pair. */
+    public static List<Row> measure(int flows, int loaders, boolean conntrackd) throws Exception {
+        Path dir = Files.createTempDirectory("hftfw-event-burst");
+        try {
+            List<Path> files = loadFiles(dir, flows, loaders);
+            List<Row> rows = new ArrayList<>();
+            rows.add(pumpOnly(flows, files));
+            rows.add(hftfw("hFT-FW, 16 MiB fixed", BUFFER, flows, files));
+            rows.add(hftfw("hFT-FW, 16 MiB growing to 64 MiB", GROWN, flows, files));
+            if (conntrackd) {
+                rows.add(NetnsLab.onPath("conntrackd") ? conntrackd(dir, flows, files)
+                        : new Row("conntrackd (not installed)", flows, -1, -1, -1, -1, -1));
+            }
+            return rows;
+        } finally {
+            try (var list = Files.list(dir)) {
+                for (Path f : list.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    /** The loaders' input: {@code flows} established TCP flows, split evenly, distinct original tuples. */
+    private static List<Path> loadFiles(Path dir, int flows, int loaders) throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (int l = 0; l < loaders; l++) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = l; i < flows; i += loaders) {
+                sb.append("-A -t 600 -u SEEN_REPLY,ASSURED -s 10.240.").append(i >> 8 & 0xff).append('.')
+                        .append(i & 0xff).append(" -d 10.241.0.1 -p tcp --sport ").append(10_000 + (i >> 16))
+                        .append(" --dport 80 --state ESTABLISHED\n");
+            }
+            files.add(Files.writeString(dir.resolve("load-" + l + ".save"), sb));
+        }
+        return files;
+    }
+
+    private static NetnsLab.Netns[] pair(NetnsLab lab) {
+        NetnsLab.Netns a = lab.netns("a");
+        NetnsLab.Netns b = lab.netns("b");
+        lab.veth(a, "sync", b, "sync");
+        a.addr("sync", SELF + "/24");
+        b.addr("sync", PEER + "/24");
+        return new NetnsLab.Netns[] {a, b};
+    }
+
+    private static Row hftfw(String who, int maxBuffer, int flows, List<Path> files) throws Exception {
+        try (NetnsLab lab = new NetnsLab("hpb", COMMAND_TIMEOUT)) {
+            NetnsLab.Netns[] ab = pair(lab);
+            NetnsLab.Netns a = ab[0];
+            NetnsLab.Netns b = ab[1];
+            InetSocketAddress self = new InetSocketAddress(InetAddress.getByName(SELF), PORT);
+            InetSocketAddress peer = new InetSocketAddress(InetAddress.getByName(PEER), PORT);
+            Ctnetlink.Options o = Ctnetlink.Options.defaults().withEventBufferBytes(BUFFER)
+                    .withEventBufferMaxBytes(maxBuffer);
+            try (KernelConntrackTable table = a.openConntrack(o);
+                 FtfwChannel primary = a.call(() -> FtfwChannel.builder(FtfwConfig.of(self, peer)).start());
+                 FtfwChannel backup = b.call(() -> FtfwChannel.builder(FtfwConfig.of(peer, self)).start())) {
+                ChannelOutbound out = new ChannelOutbound();
+                out.attach(primary.batch());
+                Publisher publisher = new Publisher(new FlowFilter(List.of(), Set.of()), out, Clock.system());
+                try (ConntrackTable.EventSubscription _ = table.subscribe(publisher)) {
+                    long loadNanos = load(a, files);
+                    long held = until(() -> backup.externalCache().size() >= flows, loadNanos);
+                    return new Row(who, flows, loadNanos, table.stats().overruns(), publisher.stats().resyncs(),
+                            held, backup.externalCache().size());
+                }
+            }
+        }
+    }
+
+    /** Baseline: the event socket read and decoded, nothing replicated (the pump's own ceiling). */
+    private static Row pumpOnly(int flows, List<Path> files) throws Exception {
+        try (NetnsLab lab = new NetnsLab("hpb", COMMAND_TIMEOUT)) {
+            NetnsLab.Netns a = lab.netns("a");
+            Ctnetlink.Options o = Ctnetlink.Options.defaults().withEventBufferBytes(BUFFER);
+            try (KernelConntrackTable table = a.openConntrack(o);
+                 ConntrackTable.EventSubscription _ = table.subscribe(e -> { })) {
+                long loadNanos = load(a, files);
+                // done when every event was delivered, or when the last overrun was followed by its resync
+                long held = until(() -> table.stats().events() >= flows
+                        || (table.stats().overruns() > 0 && table.stats().resyncs() == table.stats().overruns()),
+                        loadNanos);
+                return new Row("baseline: decode only, 16 MiB fixed", flows, loadNanos, table.stats().overruns(),
+                        table.stats().resyncs(), held, table.stats().events());
+            }
+        }
+    }
+
+    private static Row conntrackd(Path dir, int flows, List<Path> files) throws Exception {
+        try (NetnsLab lab = new NetnsLab("hpb", COMMAND_TIMEOUT)) {
+            NetnsLab.Netns[] ab = pair(lab);
+            Path confA = ConntrackdConf.lab(dir, "burst-a", SELF, PEER, List.of("127.0.0.1", "10.238.9.0/24"))
+                    .withNetlinkBuffer(BUFFER).write();
+            Path confB = ConntrackdConf.lab(dir, "burst-b", PEER, SELF, List.of("127.0.0.1", "10.238.9.0/24"))
+                    .withNetlinkBuffer(BUFFER).write();
+            start(dir, ab[0], confA);
+            start(dir, ab[1], confB);
+            long loadNanos = load(ab[0], files);
+            long held = until(() -> externalCacheSize(ab[1], confB) >= flows, loadNanos);
+            String stats = ab[0].exec("conntrackd", "-C", confA.toString(), "-s", "runtime").check().stdout();
+            return new Row("conntrackd, 16 MiB growing to 64 MiB", flows, loadNanos, statistic(stats, "netlink overrun:"),
+                    statistic(stats, "resync with kernel table:"), held, externalCacheSize(ab[1], confB));
+        }
+    }
+
+    /** Runs the loaders in parallel in {@code ns}; returns the time until the last one finished. */
+    private static long load(NetnsLab.Netns ns, List<Path> files) throws InterruptedException {
+        long t0 = System.nanoTime();
+        List<Process> ps = new ArrayList<>();
+        for (Path f : files) {
+            ps.add(ns.spawn(null, "conntrack", "-R", f.toString()));
+        }
+        for (Process p : ps) {
+            check(p.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS), "a conntrack -R loader did not finish");
+            check(p.exitValue() == 0, "a conntrack -R loader failed: exit " + p.exitValue());
+        }
+        return System.nanoTime() - t0;
+    }
+
+    /**
+     * Waits until {@code done}, at most {@value #HOLD_SECONDS} s; returns the time since the loaders started, or -1.
+     */
+    private static long until(BooleanSupplier done, long loadNanos) throws InterruptedException {
+        long start = System.nanoTime() - loadNanos;
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(HOLD_SECONDS);
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                return -1;
+            }
+            Thread.sleep(20);
+        }
+        return System.nanoTime() - start;
+    }
+
+    private static void start(Path dir, NetnsLab.Netns ns, Path conf) throws InterruptedException {
+        ns.spawn(dir.resolve(ns.name() + ".out"), "conntrackd", "-C", conf.toString());
+        LongSupplier up = () -> ns.exec("conntrackd", "-C", conf.toString(), "-s").exitCode();
+        check(until(() -> up.getAsLong() == 0, 0) >= 0, "conntrackd did not start in " + ns);
+    }
+
+    /** Entries in conntrackd's external cache; -1 while it does not answer. */
+    private static long externalCacheSize(NetnsLab.Netns ns, Path conf) {
+        try {
+            NetnsLab.Result r = ns.exec("conntrackd", "-C", conf.toString(), "-e");
+            return r.exitCode() != 0 ? -1 : r.stdout().lines().filter(l -> l.contains("src=")).count();
+        } catch (IllegalStateException e) {
+            return -1;
+        }
+    }
+
+    /** The number after {@code label} in {@code conntrackd -s runtime} output (its netlink stats), -1 when absent. */
+    static long statistic(String stats, String label) {
+        for (String line : stats.split("\n", -1)) {
+            int i = line.indexOf(label);
+            if (i >= 0) {
+                String rest = line.substring(i + label.length()).trim();
+                int end = 0;
+                while (end < rest.length() && Character.isDigit(rest.charAt(end))) {
+                    end++;
+                }
+                return end == 0 ? -1 : Long.parseLong(rest.substring(0, end));
+            }
+        }
+        return -1;
+    }
+}

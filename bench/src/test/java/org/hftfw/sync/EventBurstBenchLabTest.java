@@ -1,0 +1,28 @@
+package org.hftfw.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.hftfw.conntrack.lab.LabAssumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The event path end to end on a small burst: parallel {@code conntrack -R} loaders in a namespace, the primary's
+ * event socket, publisher and FT-FW channel, a backup's external cache that ends up holding every flow (with or
+ * without overruns on the way).
+ */
+@Tag("lab")
+class EventBurstBenchLabTest {
+
+    @Test
+    void everyLoadedFlowReachesTheBackup() throws Exception {
+        LabAssumptions.assumeAvailable();
+        LabAssumptions.assumeBinary("conntrack");
+        List<EventBurstBench.Row> rows = EventBurstBench.measure(8_000, 2, false);
+        assertEquals(3, rows.size());
+        for (EventBurstBench.Row r : rows.subList(1, 3)) {
+            assertEquals(8_000, r.inBackup(), r.line());
+        }
+    }
+}

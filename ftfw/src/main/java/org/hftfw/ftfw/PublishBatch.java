@@ -1,0 +1,71 @@
+package org.hftfw.ftfw;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.EventType;
+
+/**
+ * One producer's changes for the FT-FW engine, handed to the event loop in one task per batch instead of one task per
+ * change. The producer {@link #add}s the changes of a batch (the events of one read of the event socket) and calls
+ * {@link #flush} at its end, like a Disruptor handler's {@code endOfBatch}; a batch that reaches {@value #CAPACITY}
+ * changes is handed over early, so a batch never holds more than that. The engine sees the changes in the order
+ * added, and a flush is ordered with the channel's other calls from the same thread (both queue on the loop).
+ *
+ * <p>A batch travels in a {@link Chunk}, which is its own loop task; the loop hands a chunk it has run back through
+ * a one-slot exchange, so while the loop keeps up two chunks take turns and a batch allocates nothing. Not
+ * thread-safe: one producer at a time.
+ */
+public final class PublishBatch {
+    static final int CAPACITY = 256;
+
+    private final Executor loop;
+    private final FtfwEngine engine;
+    private final AtomicReference<Chunk> spare = new AtomicReference<>();
+    private Chunk current;
+
+    PublishBatch(Executor loop, FtfwEngine engine) {
+        this.loop = loop;
+        this.engine = engine;
+    }
+
+    /** Adds one local change (NEW, UPDATE, DESTROY) to the batch. */
+    public void add(EventType type, ConntrackEntry entry) {
+        Chunk c = current;
+        if (c == null) {
+            c = spare.getAndSet(null);
+            current = c = c != null ? c : new Chunk();
+        }
+        c.types[c.size] = FtfwChannel.map(type);
+        c.entries[c.size] = entry;
+        if (++c.size == CAPACITY) {
+            flush();
+        }
+    }
+
+    /** Hands the batch to the event loop; nothing happens for an empty batch. */
+    public void flush() {
+        Chunk c = current;
+        if (c != null) {
+            current = null;
+            loop.execute(c);
+        }
+    }
+
+    /** A batch in transit: publishes its changes on the loop, then clears itself and becomes the spare. */
+    private final class Chunk implements Runnable {
+        final FtfwMessage.DataType[] types = new FtfwMessage.DataType[CAPACITY];
+        final ConntrackEntry[] entries = new ConntrackEntry[CAPACITY];
+        int size;
+
+        @Override
+        public void run() {
+            for (int i = 0; i < size; i++) {
+                engine.publish(types[i], entries[i], FlowExtras.NONE);
+                entries[i] = null;
+            }
+            size = 0;
+            spare.set(this);
+        }
+    }
+}

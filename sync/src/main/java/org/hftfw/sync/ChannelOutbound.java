@@ -1,0 +1,35 @@
+package org.hftfw.sync;
+
+import java.util.Objects;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.EventType;
+import org.hftfw.ftfw.PublishBatch;
+
+/**
+ * The outbound to an FT-FW channel: changes go into the channel's {@link PublishBatch}, handed to its event loop at
+ * the end of each batch. Attached once the channel has started (the publisher exists before the channel, which
+ * answers RESYNC requests from it); nothing is published before that, since the table subscription starts after.
+ * Called under the publisher's lock only.
+ */
+final class ChannelOutbound implements Outbound {
+    private PublishBatch batch;
+
+    void attach(PublishBatch b) {
+        batch = Objects.requireNonNull(b, "batch");
+    }
+
+    @Override
+    public void publish(EventType type, ConntrackEntry entry) {
+        if (batch == null) {
+            throw new IllegalStateException("no FT-FW channel attached yet");
+        }
+        batch.add(type, entry);
+    }
+
+    @Override
+    public void endOfBatch() {
+        if (batch != null) {
+            batch.flush();
+        }
+    }
+}
