@@ -2,6 +2,7 @@ package org.hftfw.ftfw;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.PriorityQueue;
@@ -25,7 +26,8 @@ public final class NullSinkChannel {
 
     public NullSinkChannel(Clock clock) {
         loop = new Loop(clock);
-        FtfwConfig cfg = FtfwConfig.of(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 1));
+        FtfwConfig cfg = FtfwConfig.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 1));
         engine = new FtfwEngine(cfg, loop, 1, PooledByteBufAllocator.DEFAULT, this::sink,
                 (type, entry, extras) -> { }, sink -> { });
     }

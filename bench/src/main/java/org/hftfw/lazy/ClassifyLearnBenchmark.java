@@ -55,7 +55,7 @@ public class ClassifyLearnBenchmark {
 
     @Setup(Level.Invocation)
     public void freshReplicator() {
-        replicator = new LazyReplicator(LazyConfig.defaults().withMaxKeys(2 * keys), counting, () -> 0);
+        replicator = new LazyReplicator(LazyConfig.defaults().withMaxKeys(2L * keys), counting, () -> 0);
     }
 
     @Benchmark

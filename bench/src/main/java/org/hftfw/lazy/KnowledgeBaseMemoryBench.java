@@ -129,7 +129,7 @@ public final class KnowledgeBaseMemoryBench {
     }
 
     private static KeyStats tuple(int i) {
-        KeyStats k = new KeyStats.V4((long) (0x0a000000 | i) << 32 | (0x0a800000 | (i * 7)) & 0xffffffffL, 6,
+        KeyStats k = new KeyStats.V4((long) (0x0a000000 | i) << 32 | ((0x0a800000 | (i * 7)) & 0xffffffffL), 6,
                 i % 1000);
         for (int s = 0; s < 6; s++) {
             k.observe(s, (i + s) % 3 == 0);

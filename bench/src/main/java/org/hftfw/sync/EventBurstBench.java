@@ -39,7 +39,7 @@ import org.hftfw.ftfw.FtfwConfig;
  * {@code hpb-*} (a {@link NetnsLab}), removed with every process it started at the end; traffic stays on the veth.
  */
 public final class EventBurstBench {
-    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(2);
     private static final int BUFFER = 16 << 20;
     private static final int GROWN = 64 << 20;
     private static final String SELF = "10.238.9.1";
@@ -137,7 +137,7 @@ public final class EventBurstBench {
                 ChannelOutbound out = new ChannelOutbound();
                 out.attach(primary.batch());
                 Publisher publisher = new Publisher(new FlowFilter(List.of(), Set.of()), out, Clock.system());
-                try (ConntrackTable.EventSubscription sub = table.subscribe(publisher)) {
+                try (ConntrackTable.EventSubscription _ = table.subscribe(publisher)) {
                     long loadNanos = load(a, files);
                     long held = until(() -> backup.externalCache().size() >= flows, loadNanos);
                     return new Row(who, flows, loadNanos, table.stats().overruns(), publisher.stats().resyncs(),
@@ -153,11 +153,11 @@ public final class EventBurstBench {
             NetnsLab.Netns a = lab.netns("a");
             Ctnetlink.Options o = Ctnetlink.Options.defaults().withEventBufferBytes(BUFFER);
             try (KernelConntrackTable table = a.openConntrack(o);
-                 ConntrackTable.EventSubscription sub = table.subscribe(e -> { })) {
+                 ConntrackTable.EventSubscription _ = table.subscribe(e -> { })) {
                 long loadNanos = load(a, files);
                 // done when every event was delivered, or when the last overrun was followed by its resync
                 long held = until(() -> table.stats().events() >= flows
-                        || table.stats().overruns() > 0 && table.stats().resyncs() == table.stats().overruns(),
+                        || (table.stats().overruns() > 0 && table.stats().resyncs() == table.stats().overruns()),
                         loadNanos);
                 return new Row("baseline: decode only, 16 MiB fixed", flows, loadNanos, table.stats().overruns(),
                         table.stats().resyncs(), held, table.stats().events());
@@ -229,7 +229,7 @@ public final class EventBurstBench {
 
     /** The number after {@code label} in {@code conntrackd -s runtime} output (its netlink stats), -1 when absent. */
     static long statistic(String stats, String label) {
-        for (String line : stats.split("\n")) {
+        for (String line : stats.split("\n", -1)) {
             int i = line.indexOf(label);
             if (i >= 0) {
                 String rest = line.substring(i + label.length()).trim();

@@ -14,6 +14,8 @@ public final class Durations {
     private Durations() {}
 
     /**
+     * Parses {@code value} as a duration.
+     *
      * @param key   where the value came from (a config path or a flag), for the error message
      * @param value a string such as "5m", or a number of milliseconds
      * @throws InvalidConfigException naming {@code key} if the value is not a duration

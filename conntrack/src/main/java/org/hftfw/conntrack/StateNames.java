@@ -29,15 +29,15 @@ public final class StateNames {
 
     /** Parses a protocol state name for the given protocol; -1 when unknown. */
     public static int parseProtoState(int l4proto, String name) {
-        switch (l4proto) {
+        return switch (l4proto) {
             case IpProto.TCP -> {
                 TcpState s = TcpState.parse(name);
-                return s == null ? -1 : s.kernelValue();
+                yield s == null ? -1 : s.kernelValue();
             }
-            case IpProto.SCTP -> { return indexOf(SCTP, name); }
-            case IpProto.DCCP -> { return indexOf(DCCP, name); }
-            default -> { return -1; }
-        }
+            case IpProto.SCTP -> indexOf(SCTP, name);
+            case IpProto.DCCP -> indexOf(DCCP, name);
+            default -> -1;
+        };
     }
 
     private static int indexOf(String[] names, String name) {

@@ -30,6 +30,8 @@ public enum TcpState {
         return null;
     }
 
+    // the declaration order is the kernel's numbering (class comment), so the ordinal is the wire value
+    @SuppressWarnings("EnumOrdinal")
     public int kernelValue() {
         return ordinal();
     }

@@ -58,9 +58,9 @@ public record Tuple(InetAddress src, InetAddress dst, int l4proto, int sport, in
      */
     public Tuple inverted() {
         if (IpProto.isIcmp(l4proto)) {
-            return icmp(dst, src, l4proto, IcmpTypes.invert(l4proto, icmpType), icmpCode, icmpId);
+            return icmp(/* src= */ dst, /* dst= */ src, l4proto, IcmpTypes.invert(l4proto, icmpType), icmpCode, icmpId);
         }
-        return new Tuple(dst, src, l4proto, dport, sport, 0, 0, 0);
+        return new Tuple(/* src= */ dst, /* dst= */ src, l4proto, /* sport= */ dport, /* dport= */ sport, 0, 0, 0);
     }
 
     @Override

@@ -48,6 +48,8 @@ enum Attr {
         this.maxNtaLen = maxNtaLen;
     }
 
+    // the declaration order is the NTA_* numbering (conntrackd's network.h), so the ordinal is the wire id
+    @SuppressWarnings("EnumOrdinal")
     int id() {
         return ordinal();
     }

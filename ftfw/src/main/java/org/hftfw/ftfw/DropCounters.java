@@ -29,7 +29,7 @@ final class DropCounters {
     }
 
     void drop(DropReason reason, Object detail) {
-        int i = reason.ordinal();
+        int i = index(reason);
         counts.incrementAndGet(i);
         long now = nanoClock.nanos();
         if (lastLogNanos[i] == Long.MIN_VALUE || now - lastLogNanos[i] >= logIntervalNanos) {
@@ -43,7 +43,7 @@ final class DropCounters {
     }
 
     long get(DropReason reason) {
-        return counts.get(reason.ordinal());
+        return counts.get(index(reason));
     }
 
     long total() {
@@ -57,11 +57,17 @@ final class DropCounters {
     Map<DropReason, Long> snapshot() {
         Map<DropReason, Long> m = new EnumMap<>(DropReason.class);
         for (DropReason r : REASONS) {
-            long v = counts.get(r.ordinal());
+            long v = counts.get(index(r));
             if (v != 0) {
                 m.put(r, v);
             }
         }
         return m;
+    }
+
+    // a dense array per reason, as EnumMap keeps internally; the index never leaves this process
+    @SuppressWarnings("EnumOrdinal")
+    private static int index(DropReason reason) {
+        return reason.ordinal();
     }
 }

@@ -29,6 +29,8 @@ record FlowExtras(Tuple master, NatSeqAdj natSeqAdj, long sctpVtagOrig, long sct
     record Synproxy(long its, long isn, long tsoff) {}
 
     /** NTA_LABELS: the label bitmap as u32 words; the word count is kept because it travels on the wire. */
+    // copied in and out, and equals/hashCode/toString below compare the contents
+    @SuppressWarnings("ArrayRecordComponent")
     record Labels(int[] words) {
         Labels {
             words = words.clone();

@@ -94,7 +94,7 @@ public final class FtfwChannel implements AutoCloseable {
                 .handler(inbound);
         if (!cfg.iface().isEmpty()) {
             if (!epoll) {
-                group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+                var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);   // not awaited: the start failed
                 bulkExecutor.shutdownNow();
                 throw new IllegalStateException("binding to interface " + cfg.iface()
                         + " (SO_BINDTODEVICE) needs the epoll transport, which is unavailable");
@@ -115,17 +115,20 @@ public final class FtfwChannel implements AutoCloseable {
             Runnable onPeerRestart = b.onPeerRestart;
             engine = loop.submit(() -> {
                 FtfwEngine e = new FtfwEngine(cfg, new NettyScheduler(loop), initialSeq, channel.alloc(),
-                        (ByteBuf d) -> channel.writeAndFlush(new DatagramPacket(d, peer)), cache, src, bulkExecutor);
+                        (ByteBuf d) -> {
+                            // a failed send is a lost datagram, which FT-FW's ack/nack recovers as it does loss on the wire
+                            var _ = channel.writeAndFlush(new DatagramPacket(d, peer));
+                        }, cache, src, bulkExecutor);
                 e.onPeerRestart(onPeerRestart);
                 inbound.attach(e);
                 return e;
             }).get();
         } catch (InterruptedException e) {
-            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);   // not awaited: the start failed
             bulkExecutor.shutdownNow();
             throw e;
         } catch (Exception e) { // bind() rethrows the socket's IOException undeclared
-            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);   // not awaited: the start failed
             bulkExecutor.shutdownNow();
             if (e instanceof DeviceBindFailure d) {
                 throw d;

@@ -216,15 +216,15 @@ final class FtfwEngine {
         queueCtl(Nethdr.F_RESYNC, 0, 0);
     }
 
-    /**
-     * Sends our whole table ({@code conntrackd -B}), at once or, within {@code resyncInterval} of the last bulk
-     * send, once that interval has passed; a request while one is pending joins it.
-     */
     /** What to do when a peer we had heard from restarts (see {@link FtfwChannel.Builder#onPeerRestart}). */
     void onPeerRestart(Runnable action) {
         onPeerRestart = action;
     }
 
+    /**
+     * Sends our whole table ({@code conntrackd -B}), at once or, within {@code resyncInterval} of the last bulk
+     * send, once that interval has passed; a request while one is pending joins it.
+     */
     void sendBulk() {
         if (closed) {
             return;

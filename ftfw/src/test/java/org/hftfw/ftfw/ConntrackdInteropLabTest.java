@@ -112,7 +112,7 @@ class ConntrackdInteropLabTest {
                     "cache has " + backup.externalCache().size() + "; " + backup.stats().format());
             ConntrackEntry one = backup.externalCache().get(flow(5, 80, 3, 0).original(), 0).orElseThrow();
             assertEquals(3, one.protoState());
-            assertEquals(600, one.timeout(), 10);
+            assertEquals(600, (float) one.timeout(), 10);
 
             for (int loss : new int[] {10, 30}) {
                 lab.in(lab.b, "nft", "add", "table", "inet", "hff");

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /** Random byte mutations of valid datagrams are decoded to valid entries or dropped and counted, never thrown. */
 class DecoderFuzzTest {
+    private static final List<FtfwMessage.DataType> TYPES =
+            List.of(FtfwMessage.DataType.NEW, FtfwMessage.DataType.UPD, FtfwMessage.DataType.DEL);
 
     private static List<byte[]> seeds() throws IOException {
         List<byte[]> seeds = new ArrayList<>(GoldenConntrackdTest.datagrams());
@@ -24,7 +26,7 @@ class DecoderFuzzTest {
             int n = 1 + gen.random().nextInt(4);
             for (int k = 0; k < n; k++) {
                 RandomEntries.FlowState fs = gen.next();
-                FtfwEncoder.writeData(b, FtfwMessage.DataType.values()[k % 3], 0, i * 10 + k, fs.entry(), fs.extras(),
+                FtfwEncoder.writeData(b, TYPES.get(k % 3), 0, i * 10 + k, fs.entry(), fs.extras(),
                         FtfwEncoder.Options.DEFAULT);
             }
             FtfwEncoder.writeRange(b, Nethdr.F_ACK, i, i - 3, i);
@@ -95,14 +97,14 @@ class DecoderFuzzTest {
                 d = t;
             }
             case 3 -> { // corrupt a length field at a 4-aligned offset
-                int off = (rnd.nextInt(Math.max(1, d.length / 4))) * 4;
+                int off = rnd.nextInt(Math.max(1, d.length / 4)) * 4;
                 if (off + 1 < d.length) {
                     d[off] = (byte) rnd.nextInt(256);
                     d[off + 1] = (byte) rnd.nextInt(256);
                 }
             }
             case 4 -> { // corrupt the attribute id or message len in 2nd half of a word
-                int off = (rnd.nextInt(Math.max(1, d.length / 4))) * 4 + 2;
+                int off = rnd.nextInt(Math.max(1, d.length / 4)) * 4 + 2;
                 if (off + 1 < d.length) {
                     d[off + 1] = (byte) rnd.nextInt(64);
                 }

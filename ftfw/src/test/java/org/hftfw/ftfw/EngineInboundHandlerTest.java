@@ -10,6 +10,7 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -19,8 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /** The channel's inbound path on an {@link EmbeddedChannel}: datagram bytes in, engine state out, buffer released. */
 class EngineInboundHandlerTest {
-    private static final InetSocketAddress PEER = new InetSocketAddress("127.0.0.1", 2);
-    private static final InetSocketAddress US = new InetSocketAddress("127.0.0.1", 1);
+    private static final InetSocketAddress PEER = new InetSocketAddress(InetAddress.getLoopbackAddress(), 2);
+    private static final InetSocketAddress US = new InetSocketAddress(InetAddress.getLoopbackAddress(), 1);
 
     private final VirtualScheduler clock = new VirtualScheduler();
     private final ExternalCache cache = new ExternalCache(clock);

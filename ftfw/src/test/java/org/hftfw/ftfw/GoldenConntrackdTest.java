@@ -32,7 +32,7 @@ class GoldenConntrackdTest {
 
     static List<byte[]> datagrams() throws IOException {
         List<byte[]> out = new ArrayList<>();
-        for (String line : resource("datagrams.hex").split("\n")) {
+        for (String line : resource("datagrams.hex").split("\n", -1)) {
             if (!line.isBlank()) {
                 out.add(HexFormat.of().parseHex(line.strip()));
             }
@@ -110,7 +110,7 @@ class GoldenConntrackdTest {
         }
         TreeSet<String> theirs = new TreeSet<>();
         Pattern p = Pattern.compile("^(\\w+)\\s+\\d+\\s+(?:[A-Z_]+\\s+)?(src=\\S+ dst=\\S+(?: sport=\\d+ dport=\\d+| type=\\d+ code=\\d+ id=\\d+)?)");
-        for (String line : resource("backup-external-cache.txt").split("\n")) {
+        for (String line : resource("backup-external-cache.txt").split("\n", -1)) {
             Matcher m = p.matcher(line);
             if (m.find()) {
                 String flow = m.group(2);

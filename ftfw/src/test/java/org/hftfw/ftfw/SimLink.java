@@ -51,7 +51,8 @@ final class SimLink {
     }
 
     static FtfwConfig config() {
-        return FtfwConfig.of(new java.net.InetSocketAddress("127.0.0.1", 1), new java.net.InetSocketAddress("127.0.0.1", 2));
+        return FtfwConfig.of(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 1),
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 2));
     }
 
     FtfwEngine newA(long seq) {

@@ -240,9 +240,9 @@ public final class LazyReplicator implements ConntrackEventListener {
         metrics.count(MetricsRecorder.CHANGES, stateId, f.portClass);
 
         LazyConfig c = config;
-        double pss;
+        double pss = rtt > 0 ? latencyProbability(f, rtt, c.minObservations()) : Double.NaN;
         byte source;
-        if (rtt > 0 && !Double.isNaN(pss = latencyProbability(f, rtt, c.minObservations()))) {
+        if (!Double.isNaN(pss)) {
             source = FlowRecord.TS_LATENCY;
             metrics.count(MetricsRecorder.FALLBACK, stateId, f.portClass);
             if (f.slot >= 0 && f.key.observed(f.slot) >= c.minObservations()

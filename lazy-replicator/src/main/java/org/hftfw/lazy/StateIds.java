@@ -58,10 +58,10 @@ final class StateIds {
     /** The state id of an entry's current state. */
     static int of(ConntrackEntry e) {
         int ps = e.protoState();
-        switch (e.l4proto()) {
-            case IpProto.TCP -> { return ps >= 0 && ps < 10 ? TCP + ps : UNKNOWN; }
-            case IpProto.SCTP -> { return ps >= 0 && ps < 10 ? SCTP + ps : UNKNOWN; }
-            case IpProto.DCCP -> { return ps >= 0 && ps < 10 ? DCCP + ps : UNKNOWN; }
+        return switch (e.l4proto()) {
+            case IpProto.TCP -> ps >= 0 && ps < 10 ? TCP + ps : UNKNOWN;
+            case IpProto.SCTP -> ps >= 0 && ps < 10 ? SCTP + ps : UNKNOWN;
+            case IpProto.DCCP -> ps >= 0 && ps < 10 ? DCCP + ps : UNKNOWN;
             default -> {
                 int g = switch (e.l4proto()) {
                     case IpProto.UDP -> 0;
@@ -72,9 +72,9 @@ final class StateIds {
                     default -> 5;
                 };
                 int l = e.hasStatus(Status.ASSURED) ? 2 : e.hasStatus(Status.SEEN_REPLY) ? 1 : 0;
-                return STATELESS + 3 * g + l;
+                yield STATELESS + 3 * g + l;
             }
-        }
+        };
     }
 
     /** The label as printed in metrics (TCP names bare, SCTP/DCCP prefixed, stateless as in StateNames). */

@@ -31,7 +31,7 @@ final class Ev {
     }
 
     static ConntrackEvent tcp(EventType type, Tuple t, TcpState s, long ms) {
-        long status = s.ordinal() >= TcpState.ESTABLISHED.ordinal() ? Status.SEEN_REPLY | Status.ASSURED
+        long status = s.kernelValue() >= TcpState.ESTABLISHED.kernelValue() ? Status.SEEN_REPLY | Status.ASSURED
                 : s == TcpState.SYN_RECV ? Status.SEEN_REPLY : 0;
         ConntrackEntry e = ConntrackEntry.builder(t).tcpState(s).status(status).build();
         return new ConntrackEvent(type, e, ms * MS, ms * 1000);

@@ -78,7 +78,7 @@ class LatencyScaledModelTest {
     void savedCountsRestoreTheSameAnswers() {
         LatencyScaledModel m = new LatencyScaledModel();
         for (int i = 1; i < 50; i++) {
-            m.observe(SYN_RECV, i % 8, i % LatencyScaledModel.PREV_BUCKETS, i * 7 * MS, (i % 9 + 1) * 20 * MS);
+            m.observe(SYN_RECV, i % 8, i % LatencyScaledModel.PREV_BUCKETS, i * 7L * MS, (i % 9 + 1) * 20L * MS);
         }
         LatencyScaledModel copy = new LatencyScaledModel(m.counts());
         for (int pc = 0; pc < 8; pc++) {

@@ -61,8 +61,8 @@ class LazyReplicatorTest {
         assertEquals(List.of("ESTABLISHED", "TIME_WAIT", "DESTROY"), sink.states());
         KeyStats k = r.knowledgeOf(Ev.tcp("10.0.0.1", "10.0.0.2", 1, 80));
         assertNotNull(k);
-        int synSent = StateIds.slot(StateIds.TCP + TcpState.SYN_SENT.ordinal());
-        int est = StateIds.slot(StateIds.TCP + TcpState.ESTABLISHED.ordinal());
+        int synSent = StateIds.slot(StateIds.TCP + TcpState.SYN_SENT.kernelValue());
+        int est = StateIds.slot(StateIds.TCP + TcpState.ESTABLISHED.kernelValue());
         assertEquals(6, k.observed(synSent));
         assertEquals(6, k.observedTs(synSent));
         assertEquals(6, k.observed(est));

@@ -18,6 +18,8 @@ import org.hftfw.lazy.Mode;
  */
 public final class Evaluation {
     /** What to evaluate. */
+    // the barriers are copied in and only iterated; a Spec is never compared or hashed
+    @SuppressWarnings("ArrayRecordComponent")
     public record Spec(LazyConfig base, LearnedModel initial, double[] barriers, List<Mode> modes, Duration pollSecs,
                        Duration ftfwTxDelay) {
         public Spec {
@@ -156,7 +158,8 @@ public final class Evaluation {
 
     private static String escape(String s) {
         StringBuilder b = new StringBuilder();
-        for (char c : s.toCharArray()) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
             switch (c) {
                 case '"' -> b.append("\\\"");
                 case '\\' -> b.append("\\\\");

@@ -14,6 +14,7 @@ public sealed interface Policy {
 
     /** Sends every event at once (conntrackd FT-FW without a filter and without queueing delay). */
     record ReplicateAll() implements Policy {
+        @Override
         public String name() {
             return "replicate-all";
         }
@@ -24,6 +25,7 @@ public sealed interface Policy {
      * the backup holds: the upper bound on savings at zero exposure.
      */
     record Oracle() implements Policy {
+        @Override
         public String name() {
             return "oracle";
         }
@@ -46,6 +48,7 @@ public sealed interface Policy {
             acceptTcp = Set.copyOf(acceptTcp);
         }
 
+        @Override
         public String name() {
             return "state-filter" + (replicateNonTcp ? "" : "-tcp-only");
         }
@@ -64,6 +67,7 @@ public sealed interface Policy {
             }
         }
 
+        @Override
         public String name() {
             return "poll-" + interval.toMillis() / 1000.0 + "s";
         }
@@ -83,6 +87,7 @@ public sealed interface Policy {
             }
         }
 
+        @Override
         public String name() {
             return "ftfw-queue-" + txDelay.toNanos() / 1e6 + "ms";
         }
@@ -95,6 +100,7 @@ public sealed interface Policy {
      * sending the states it predicts stable at once (less exposure counted from the event time).
      */
     record DeferAll() implements Policy {
+        @Override
         public String name() {
             return "defer-all";
         }
@@ -110,6 +116,7 @@ public sealed interface Policy {
             Objects.requireNonNull(initial, "initial");
         }
 
+        @Override
         public String name() {
             return "bayes";
         }

@@ -35,6 +35,8 @@ public final class SyntheticTraces {
     private static final long MS = 1_000_000L;
 
     /**
+     * The parameters of one synthetic log.
+     *
      * @param seed             random seed (same seed, same log)
      * @param flows            number of flows
      * @param flowsPerSecond   Poisson arrival rate
@@ -80,7 +82,7 @@ public final class SyntheticTraces {
             InetAddress s = addr(10, 2, server);
             int sport = 32768 + rnd.nextInt(28000);
             double kind = rnd.nextDouble();
-            long id = i + 1;
+            long id = i + 1L;
             Flow f = new Flow(out, id, t);
             if (kind < spec.udpShare()) {
                 Tuple tu = Tuple.ports(c, s, IpProto.UDP, sport, kind < spec.udpShare() / 2 ? 53 : 5004);

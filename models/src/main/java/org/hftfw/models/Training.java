@@ -25,6 +25,8 @@ public final class Training {
     private Training() {}
 
     /**
+     * Trains a model on the given logs.
+     *
      * @param latency  the network latency l (B = 2·l)
      * @param keepKeys keep the knowledge-base tuples (per-host counters) in the model; false keeps only what carries
      *                 over to other networks (fallback and latency-scaled model)

@@ -37,7 +37,7 @@ class EvaluatorTest {
 
     private static ConntrackEvent tcp(EventType type, Tuple t, long id, TcpState s, double ms) {
         ConntrackEntry e = ConntrackEntry.builder(t).tcpState(s).id(id)
-                .status(s.ordinal() >= 3 ? Status.ASSURED | Status.SEEN_REPLY : 0).build();
+                .status(s.kernelValue() >= 3 ? Status.ASSURED | Status.SEEN_REPLY : 0).build();
         return new ConntrackEvent(type, e, Math.round(ms * MS), 0);
     }
 

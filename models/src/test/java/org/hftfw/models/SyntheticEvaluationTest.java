@@ -46,7 +46,7 @@ class SyntheticEvaluationTest {
         assertEquals(0.0, all.saved());
         assertEquals(0.0, all.exposure());
         assertTrue(queue.sent() <= all.sent());
-        assertEquals(0.0, queue.wrongNeverSent(), "collapsed states were superseded within 1 ms: never SS");
+        assertEquals(0L, queue.wrongNeverSent(), "collapsed states were superseded within 1 ms: never SS");
         assertTrue(filterTcp.sent() < filterUdp.sent());
         assertTrue(filterTcp.wrong() > filterUdp.wrong());
         assertEquals(drop.wrong(), defer.wrong(), 1e-12, "drop and defer learn the same and decide the same");

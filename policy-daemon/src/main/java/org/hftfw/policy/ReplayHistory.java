@@ -41,7 +41,7 @@ public record ReplayHistory(String name, List<SourceSample> samples, List<Failur
         TreeMap<Long, Map<String, List<Reading>>> byTime = new TreeMap<>();
         List<Failure> failures = new ArrayList<>();
         long lastTime = Long.MIN_VALUE;
-        String[] lines = text.split("\n");
+        String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i].strip();
             if (line.isEmpty() || line.startsWith("#")) {

@@ -90,7 +90,7 @@ final class AerSource implements FaultSource {
         StringJoiner breakdown = new StringJoiner(", ");
         String error = null;
         int lines = 0;
-        for (String raw : text.split("\n")) {
+        for (String raw : text.split("\n", -1)) {
             String line = raw.strip();
             if (line.isEmpty()) {
                 continue;

@@ -16,6 +16,8 @@ public sealed interface Availability {
     /** The interface exists but part of it could not be read or parsed; the readings that did parse are kept. */
     record Degraded(String reason) implements Availability {}
 
+    // Available is constructed nowhere else, so no other thread can be initialising it while this runs
+    @SuppressWarnings("ClassInitializationDeadlock")
     Availability AVAILABLE = new Available();
 
     static Availability unavailable(String reason) {

@@ -33,6 +33,8 @@ public final class DeferredLog {
     static final int POLL_MILLIS = 20;
 
     /** One deferred line: written as {@code log.<level>(format, args)}. */
+    // a logger's varargs, handed over once and never compared
+    @SuppressWarnings("ArrayRecordComponent")
     record Line(Logger log, Level level, String format, Object[] args) {
 
         void write() {

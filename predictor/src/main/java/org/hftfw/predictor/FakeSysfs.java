@@ -69,7 +69,7 @@ public final class FakeSysfs {
         return this;
     }
 
-    /** The deprecated {@code csrowK} layout with {@code chJ_ce_count}/{@code chJ_dimm_label}. */
+    /** The deprecated layout {@code mcN/csrowK/} with {@code chJ_ce_count}/{@code chJ_dimm_label}. */
     public FakeSysfs edacLegacyCsrow(int mc, int csrow, int channels) {
         Path dir = mcDir(mc);
         if (!Files.exists(dir.resolve("ce_count"))) {

@@ -137,7 +137,7 @@ public final class FaultInjector {
             add(mc.resolve(ce ? "ce_noinfo_count" : "ue_noinfo_count"), count);
             where += " (no DIMM info)";
         } else if (m.group(2).startsWith("csrow")) {
-            String[] parts = m.group(2).split("/");
+            String[] parts = m.group(2).split("/", -1);
             Path row = mc.resolve(parts[0]);
             requireDir(row, "csrow");
             add(row.resolve(total), count);
@@ -176,7 +176,7 @@ public final class FaultInjector {
         }
         long[] counts = new long[names.size()];
         long total = 0;
-        for (String l : read(f).split("\n")) {
+        for (String l : read(f).split("\n", -1)) {
             int sp = l.lastIndexOf(' ');
             if (sp < 0) {
                 continue;
@@ -208,7 +208,7 @@ public final class FaultInjector {
         if (!Files.exists(file)) {
             throw new IllegalArgumentException("no temperature file " + file);
         }
-        FakeSysfs.write(file, FakeSysfs.milli(celsius));
+        FakeSysfs.write(file, FakeSysfs.milli((double) celsius));
         return "set " + (target.isEmpty() ? "hwmon0/temp1" : target) + " to " + celsius + " °C";
     }
 

@@ -75,7 +75,7 @@ final class KmsgSource implements FaultSource {
     }
 
     private long uptimeSecondsToUsec(String text) {
-        String first = text.strip().split("\\s+")[0];
+        String first = text.strip().split("\\s+", -1)[0];
         return (long) (Double.parseDouble(first) * 1_000_000);
     }
 
@@ -158,7 +158,7 @@ final class KmsgSource implements FaultSource {
             long h = history.getOrDefault(e, 0L);
             c.add(Metric.LOG_EVENTS, e.name(), live.getOrDefault(e, 0L), h > 0 ? h + " before start-up" : "");
         }
-        c.add(Metric.LOG_RECORDS_LOST, "kmsg", lost, "of " + records + " records read");
+        c.add(Metric.LOG_RECORDS_LOST, "kmsg", (double) lost, "of " + records + " records read");
         if (malformed > 0) {
             c.problem(malformed + " malformed record(s), last: " + lastMalformed);
         }
@@ -177,7 +177,7 @@ final class KmsgSource implements FaultSource {
             return OptionalDouble.empty();
         }
         synchronized (s) {
-            return OptionalDouble.of(s.records());
+            return OptionalDouble.of((double) s.records());
         }
     }
 

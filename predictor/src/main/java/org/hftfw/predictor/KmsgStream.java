@@ -79,9 +79,9 @@ final class KmsgStream {
         }
         lastSeq = Math.max(lastSeq, r.seq());
         LogClassifier.classify(r.message()).ifPresent(c -> {
-            Map<LogEventClass, Long> target = r.usec() < skipBeforeUsec ? history : live;
-            target.merge(c, 1L, Long::sum);
-            if (target == live) {
+            boolean isLive = r.usec() >= skipBeforeUsec;
+            (isLive ? live : history).merge(c, 1L, Long::sum);
+            if (isLive) {
                 onRecord.accept(r);
             }
         });

@@ -38,7 +38,7 @@ final class MachineCheckSource implements FaultSource {
             return SourceSample.unavailable(NAME, nowNanos, interrupts + " does not exist");
         }
         int rows = 0;
-        for (String line : text.orElse("").split("\n")) {
+        for (String line : text.orElse("").split("\n", -1)) {
             String t = line.strip();
             int colon = t.indexOf(':');
             if (colon < 0) {
@@ -51,7 +51,7 @@ final class MachineCheckSource implements FaultSource {
             rows++;
             double sum = 0;
             int cpus = 0;
-            for (String tok : t.substring(colon + 1).strip().split("\\s+")) {
+            for (String tok : t.substring(colon + 1).strip().split("\\s+", -1)) {
                 var v = SampleCollector.parseNumber(tok);
                 if (v.isEmpty()) {
                     break;
@@ -75,9 +75,9 @@ final class MachineCheckSource implements FaultSource {
     }
 
     static Optional<Double> hardwareCorruptedKb(String meminfoText) {
-        for (String line : meminfoText.split("\n")) {
+        for (String line : meminfoText.split("\n", -1)) {
             if (line.startsWith("HardwareCorrupted:")) {
-                String[] f = line.substring("HardwareCorrupted:".length()).strip().split("\\s+");
+                String[] f = line.substring("HardwareCorrupted:".length()).strip().split("\\s+", -1);
                 var v = SampleCollector.parseNumber(f[0]);
                 if (v.isPresent()) {
                     return Optional.of(v.getAsDouble());

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class Predictor {
 
     private static final Logger LOG = LoggerFactory.getLogger(Predictor.class);
-    private volatile long unknownLogClasses;   // one writer: the sampling thread
+    private final AtomicLong unknownLogClasses = new AtomicLong();   // written by the sampling thread, read by any
     private static final double NANOS_PER_MINUTE = 60e9;
 
     private final PredictorConfig config;
@@ -46,7 +47,7 @@ public final class Predictor {
 
     /** Log-event readings of a class this predictor has no rule for (ignored, counted). */
     public long unknownLogClasses() {
-        return unknownLogClasses;
+        return unknownLogClasses.get();
     }
 
     public AlertCounters counters() {
@@ -95,7 +96,7 @@ public final class Predictor {
         for (int i = 0; i < readings.size(); i++) {
             Reading r = readings.get(i);
             index.put(key(r.metric(), r.component()), r);
-            ss[i] = update(src, r, t);
+            ss[i] = update(src, r);
         }
         for (int i = 0; i < readings.size(); i++) {
             evaluate(out, src, readings.get(i), ss[i], index, readings, ss, t);
@@ -124,7 +125,7 @@ public final class Predictor {
         return m.name() + '|' + component;
     }
 
-    private Series update(String src, Reading r, long t) {
+    private Series update(String src, Reading r) {
         Series s = series.computeIfAbsent(src + '|' + r.metric().name() + '|' + r.component(), k -> new Series());
         double v = r.value();
         s.samples++;
@@ -280,7 +281,7 @@ public final class Predictor {
         try {
             c = LogEventClass.valueOf(r.component());
         } catch (IllegalArgumentException e) {
-            unknownLogClasses++;                          // a reading this predictor has no rule for: counted
+            unknownLogClasses.incrementAndGet();          // a reading this predictor has no rule for: counted
             LOG.debug("no rule for log event class {} from {}", r.component(), src);
             return;
         }

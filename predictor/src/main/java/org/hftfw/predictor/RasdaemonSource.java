@@ -46,7 +46,7 @@ final class RasdaemonSource implements FaultSource {
         if (path == null) {
             return Optional.empty();
         }
-        for (String dir : path.split(":")) {
+        for (String dir : path.split(":", -1)) {
             Path p = Path.of(dir.isEmpty() ? "." : dir, "ras-mc-ctl");
             if (Files.isExecutable(p)) {
                 return Optional.of(p);
@@ -133,7 +133,7 @@ final class RasdaemonSource implements FaultSource {
         List<String> problems = new ArrayList<>();
         Section section = Section.NONE;
         boolean recognized = false;
-        for (String raw : text.split("\n")) {
+        for (String raw : text.split("\n", -1)) {
             String line = raw.strip();
             if (line.isEmpty()) {
                 continue;
@@ -152,7 +152,7 @@ final class RasdaemonSource implements FaultSource {
             if (section == Section.NONE || section == Section.OTHER || !Character.isDigit(line.charAt(0))) {
                 continue;
             }
-            String[] tok = line.split("\\s+");
+            String[] tok = line.split("\\s+", -1);
             switch (section) {
                 case MEMORY -> {
                     long n = tok.length > 5 && tok[4].chars().allMatch(Character::isDigit) ? Long.parseLong(tok[4]) : 1;

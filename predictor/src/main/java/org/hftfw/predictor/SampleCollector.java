@@ -116,7 +116,7 @@ final class SampleCollector {
         }
         try {
             if (s.startsWith("-")) {
-                return OptionalDouble.of(Long.parseLong(s));
+                return OptionalDouble.of((double) Long.parseLong(s));
             }
             return OptionalDouble.of(unsignedToDouble(Long.parseUnsignedLong(s)));
         } catch (NumberFormatException e) {

@@ -60,15 +60,19 @@ class LogSourcesTest {
 
     @Test
     void oneRecordPerReadAndCutFileChunksGiveTheSameCountsAndSeqGapsAreLost() {
-        String text = "6,10,100,-;EDAC MC0: 1 CE memory read error on DIMM_A1\n SUBSYSTEM=edac\n DEVICE=+edac:mc0\n"
-                + "6,11,200,-;random driver chatter\n"
-                + "4,15,300,-;pcieport 0000:00:1c.0: AER: Corrected error received: 0000:03:00.0\n"
-                + "not a record at all\n"
-                + "0,16,400,-;EDAC MC0: 1 UE memory read error on DIMM_A1\n";
+        String text = """
+                6,10,100,-;EDAC MC0: 1 CE memory read error on DIMM_A1
+                 SUBSYSTEM=edac
+                 DEVICE=+edac:mc0
+                6,11,200,-;random driver chatter
+                4,15,300,-;pcieport 0000:00:1c.0: AER: Corrected error received: 0000:03:00.0
+                not a record at all
+                0,16,400,-;EDAC MC0: 1 UE memory read error on DIMM_A1
+                """;
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         // the device: one record (with its continuation lines) per read
         KmsgStream device = new KmsgStream(0, r -> { });
-        for (String rec : text.split("\n(?! )")) {
+        for (String rec : text.stripTrailing().split("\n(?! )", -1)) {
             byte[] b = (rec + "\n").getBytes(StandardCharsets.UTF_8);
             device.feed(b, 0, b.length);
         }
@@ -92,9 +96,11 @@ class LogSourcesTest {
     @Test
     void kmsgSourceSeparatesBootHistoryFromLiveEvents() throws Exception {
         FakeSysfs fake = FakeSysfs.create(dir).file("proc/uptime", "5.00 9.00");
-        fake.file("dev/kmsg", "3,1,1000000,-;EDAC MC0: 1 CE memory read error\n"
-                + "3,2,6000000,-;EDAC MC0: 1 CE memory read error\n"
-                + "3,3,7000000,-;mce: [Hardware Error]: Machine check events logged\n");
+        fake.file("dev/kmsg", """
+                3,1,1000000,-;EDAC MC0: 1 CE memory read error
+                3,2,6000000,-;EDAC MC0: 1 CE memory read error
+                3,3,7000000,-;mce: [Hardware Error]: Machine check events logged
+                """);
         KmsgSource k = new KmsgSource(fake.roots());
         k.start();
         assertTrue(k.awaitEnd(5000), "reader of a regular file ends at EOF");
@@ -135,12 +141,23 @@ class LogSourcesTest {
 
     @Test
     void mcelogRecordsAreClassifiedByStatusUcBit() {
-        String log = "Hardware event. This is not a software error.\nMCE 0\nCPU 0 BANK 4\nUncorrected error\n"
-                + "STATUS b200000000100402 MCGSTATUS 0\nMCGCAP c07 APICID 0 SOCKETID 0\n"
-                + "Hardware event. This is not a software error.\nMCE 1\nCPU 2 BANK 0\nCorrected error\n"
-                + "STATUS 90000040000f0005 MCGSTATUS 0\n"
-                + "Hardware event. This is not a software error.\nMCE 2\nCPU 0 THERMAL EVENT TSC 2bfc83b1b8\n"
-                + "STATUS 880003c3 MCGSTATUS 0\n";
+        String log = """
+                Hardware event. This is not a software error.
+                MCE 0
+                CPU 0 BANK 4
+                Uncorrected error
+                STATUS b200000000100402 MCGSTATUS 0
+                MCGCAP c07 APICID 0 SOCKETID 0
+                Hardware event. This is not a software error.
+                MCE 1
+                CPU 2 BANK 0
+                Corrected error
+                STATUS 90000040000f0005 MCGSTATUS 0
+                Hardware event. This is not a software error.
+                MCE 2
+                CPU 0 THERMAL EVENT TSC 2bfc83b1b8
+                STATUS 880003c3 MCGSTATUS 0
+                """;
         var c = McelogFileSource.count(log);
         assertEquals(1L, c.get(LogEventClass.MCE_UNCORRECTED));
         assertEquals(1L, c.get(LogEventClass.MCE_CORRECTED));

@@ -103,7 +103,7 @@ final class ConntrackCommand {
             AtomicLong seen = new AtomicLong();
             java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
             try (KernelConntrackTable t = open();
-                 ConntrackTable.EventSubscription sub = t.subscribe(new ConntrackEventListener() {
+                 ConntrackTable.EventSubscription _ = t.subscribe(new ConntrackEventListener() {
                      @Override
                      public void onEvent(ConntrackEvent e) {
                          String line = ConntrackText.event(e, opts);
@@ -161,7 +161,7 @@ final class ConntrackCommand {
             }
             AtomicLong events = new AtomicLong();
             try (KernelConntrackTable t = open();
-                 ConntrackTable.EventSubscription sub = t.subscribe(e -> events.incrementAndGet())) {
+                 ConntrackTable.EventSubscription _ = t.subscribe(e -> events.incrementAndGet())) {
                 System.out.printf("%8s %10s %10s %9s %8s %9s%n", "entries", "events", "events/s", "overruns", "resyncs",
                         "malformed");
                 long last = 0;

@@ -17,6 +17,8 @@ final class LabCommand {
                 "IMAP, FTP, DNS) through the firewall with per-client RTTs from an NFQUEUE delay line, records",
                 "'conntrack -E -o timestamp,id' in the firewall, and removes everything again.",
                 "Writes OUT/events.log, OUT/rtt.txt, OUT/client.out."})
+    // named after its subcommand, like the other commands; nothing here means java.lang.Record
+    @SuppressWarnings("AvoidCommonTypeNames")
     static final class Record implements Callable<Integer> {
         @Option(names = "--profile", defaultValue = "heterogeneous",
                 description = "latency profile: homogeneous (30 ms), heterogeneous (normal over 20-500 ms) or none (default: ${DEFAULT-VALUE})")

@@ -11,6 +11,8 @@ import org.hftfw.common.Scheduler;
  * yet: a task scheduled then runs at the first event (the log's clock starts there).
  */
 final class RecordedTimeScheduler implements Scheduler {
+    // cancelled is a flag cell shared with the Cancellable; Tasks are ordered by the comparator, never compared
+    @SuppressWarnings("ArrayRecordComponent")
     private record Task(long at, long order, Runnable body, boolean[] cancelled) {}
 
     private final PriorityQueue<Task> tasks = new PriorityQueue<>((x, y) ->

@@ -45,6 +45,8 @@ class ConntrackCommandLabTest {
     /** Reads a process's stderr to the end; {@link #ready} completes with true at the watcher's readiness line. */
     static final class Stderr {
         final CompletableFuture<Boolean> ready = new CompletableFuture<>();
+        // appended by the reader thread, read by the test, also when the reader is still going after the join
+        @SuppressWarnings("JdkObsolete")
         private final StringBuffer text = new StringBuffer();
         private final Thread reader;
 

@@ -24,7 +24,7 @@ class StateMigratorTest {
     final List<String> handoverSteps = new ArrayList<>();
 
     /** A link whose peer acknowledges {@code acksPerPoll} messages each time the migrator pauses. */
-    final class FakeLink implements StateMigrator.BulkLink {
+    static final class FakeLink implements StateMigrator.BulkLink {
         final List<ConntrackEntry> sent = new ArrayList<>();
         long unacked;
         int flushes;

@@ -42,7 +42,7 @@ final class LocalAddresses {
     static List<InetAddress> parseIfInet6(List<String> lines) throws IOException {
         List<InetAddress> out = new ArrayList<>();
         for (String line : lines) {
-            String hex = line.trim().split("\\s+")[0];
+            String hex = line.trim().split("\\s+", -1)[0];
             if (hex.length() == 32) {
                 InetAddress a = InetAddress.getByAddress(HexFormat.of().parseHex(hex));
                 if (!a.isLinkLocalAddress()) {

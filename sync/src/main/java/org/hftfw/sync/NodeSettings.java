@@ -29,6 +29,8 @@ public record NodeSettings(Link link, Lazy lazy, Filter filter, ProactiveSetting
     }
 
     /**
+     * The FT-FW sync link.
+     *
      * @param local             our address on the sync link ({@code IPv4_address}) and the port we receive on
      * @param peer              the peer's address ({@code IPv4_Destination_Address}) and port
      * @param iface             the sync interface: the socket is bound to it (SO_BINDTODEVICE) and its MTU is used
@@ -71,6 +73,8 @@ public record NodeSettings(Link link, Lazy lazy, Filter filter, ProactiveSetting
     }
 
     /**
+     * Lazy replication.
+     *
      * @param enabled    replicate through the lazy replicator (false: replicate every change, as conntrackd does)
      * @param config     the replicator's settings
      * @param modelFile  knowledge to start from (and to save on exit when {@code saveOnExit}); null for none
@@ -80,6 +84,8 @@ public record NodeSettings(Link link, Lazy lazy, Filter filter, ProactiveSetting
     public record Lazy(boolean enabled, LazyConfig config, Path modelFile, boolean saveOnExit, Duration tick) {}
 
     /**
+     * Which flows are replicated.
+     *
      * @param ignoreSyncAddresses  ignore flows of the sync link's own addresses
      * @param ignoreLocalAddresses ignore flows of the firewall's own addresses (found at start)
      * @param ignore               further address ranges to ignore

@@ -146,6 +146,8 @@ public final class ProactivePath implements AutoCloseable {
     }
 
     /** Counts the decisions taken since the last call; ends replicate-all when the policy is back where it starts. */
+    // lastSeen is found by identity: two equal decisions (same time, same step) are still two decisions
+    @SuppressWarnings("ReferenceEquality")
     private synchronized void noteDecisions() {
         List<Decision> all = policy.decisions();
         int fresh = 0;

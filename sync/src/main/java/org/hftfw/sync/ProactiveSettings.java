@@ -24,6 +24,8 @@ public record ProactiveSettings(boolean enabled, SourceRoots roots, boolean allS
                                 PredictorConfig predictor, PolicyConfig policy, Migration migration) {
 
     /**
+     * The whole-table handover.
+     *
      * @param commitCommand  run after the whole table is acknowledged: makes the backup commit it to its kernel table
      *                       (e.g. {@code hftfw commit --socket ...}, {@code ssh fw2 conntrackd -c}); empty: none
      * @param demoteCommand  run on the policy's DEMOTE order, after the commit (e.g. write a keepalived track file)

@@ -22,7 +22,7 @@ public final class LogCapture implements AutoCloseable {
     /** Every line so far, as {@code LEVEL message} (lines deferred off the deciding thread included). */
     public List<String> lines() {
         org.hftfw.predictor.DeferredLog.shared().flush();
-        synchronized (appender.list) {
+        synchronized (appender) {   // the lock AppenderBase.doAppend holds while it adds
             return appender.list.stream().map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList();
         }
     }

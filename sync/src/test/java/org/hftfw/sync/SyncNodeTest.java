@@ -115,10 +115,10 @@ class SyncNodeTest {
         java.util.Map<String, String> types = new java.util.TreeMap<>();
         for (String line : scrape.lines().toList()) {
             if (line.startsWith("# TYPE ")) {
-                String[] f = line.split(" ");
+                String[] f = line.split(" ", -1);
                 types.put(f[2], f[3]);
             } else if (!line.startsWith("#")) {
-                String name = line.split("[{ ]")[0];
+                String name = line.split("[{ ]", -1)[0];
                 assertTrue(types.containsKey(name), "sample of a family with no TYPE line: " + line);
             }
         }

@@ -89,7 +89,7 @@ public final class KernelEventFeed {
                     IpProto.TCP, 1024 + flow % 60000, 443);
             long status = Status.CONFIRMED | (stage >= 1 ? Status.SEEN_REPLY : 0) | (stage >= 2 ? Status.ASSURED : 0);
             ConntrackEntry.Builder b = ConntrackEntry.builder(t).status(status).mark(0).id(0x5000_0000L + flow)
-                    .counters(new Counters(2L + stage, 120L + 60 * stage), new Counters(1L + stage, 60L + 60 * stage))
+                    .counters(new Counters(2L + stage, 120L + 60L * stage), new Counters(1L + stage, 60L + 60L * stage))
                     .timestamps(1_765_000_000_000_000_000L + flow, 0);
             if (stage < STAGES - 1) {
                 b.tcpState(LIFE[stage]).timeout(new long[] {120, 60, 432_000, 120}[stage]);

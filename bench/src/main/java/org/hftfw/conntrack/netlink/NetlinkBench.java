@@ -143,9 +143,8 @@ public final class NetlinkBench {
             javaCost(big, rawBig);
             sweep(big, rawBig);
             if (!core) {
-                for (List<ConntrackEntry> entries : List.of(small, big)) {
-                    injectWithListener(t, entries, entries == small ? saveSmall : saveBig);
-                }
+                injectWithListener(t, small, saveSmall);
+                injectWithListener(t, big, saveBig);
                 ackModes(big);
                 t.flush();
                 storm(t, big);
@@ -349,7 +348,7 @@ public final class NetlinkBench {
         int n = entries.size();
         AtomicLong events = new AtomicLong();
         AtomicLong overruns = new AtomicLong();
-        try (EventSubscription sub = t.subscribe(counting(events, overruns))) {
+        try (EventSubscription _ = t.subscribe(counting(events, overruns))) {
             t.flush();
             long t0 = System.nanoTime();
             BatchResult r = t.createAll(entries);
@@ -416,7 +415,7 @@ public final class NetlinkBench {
             }
         };
         Process tool = ns.spawn(out, "conntrack", "-E", "-o", "timestamp", "-b", Integer.toString(16 << 20));
-        try (EventSubscription sub = t.subscribe(formatting)) {
+        try (EventSubscription _ = t.subscribe(formatting)) {
             ConntrackEntry canary = ConntrackEntry.builder(Tuple.ports(ip("10.239.0.1"), ip("10.239.0.2"), IpProto.UDP, 1, 1))
                     .timeout(60).build();
             boolean ready = false;

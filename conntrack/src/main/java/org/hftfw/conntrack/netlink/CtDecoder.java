@@ -412,10 +412,6 @@ final class CtDecoder {
         }
     }
 
-    private static int u8(MemorySegment seg, int p, int l, String path) {
-        return u8(seg, p, l, path, "");
-    }
-
     private static int u8(MemorySegment seg, int p, int l, String path, String leaf) {
         fixed(l, 1, path, leaf);
         return seg.get(U8, p) & 0xff;

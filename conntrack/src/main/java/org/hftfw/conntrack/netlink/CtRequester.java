@@ -95,10 +95,10 @@ final class CtRequester implements AutoCloseable {
                     if (mseq != s) {
                         return true;
                     }
-                    switch (type) {
+                    return switch (type) {
                         case Nl.NLMSG_DONE -> {
                             done[0] = true;
-                            return false;
+                            yield false;
                         }
                         case Nl.NLMSG_ERROR -> {
                             int err = Datagrams.errorCode(seg, off, len);
@@ -107,7 +107,7 @@ final class CtRequester implements AutoCloseable {
                                 stats.errors.incrementAndGet();
                                 throw ConntrackException.of(err, "dump");
                             }
-                            return true;
+                            yield true;
                         }
                         default -> {
                             if (type == Cta.msgType(Cta.IPCTNL_MSG_CT_NEW)) {
@@ -117,9 +117,9 @@ final class CtRequester implements AutoCloseable {
                                     sink.accept(e);
                                 }
                             }
-                            return true;
+                            yield true;
                         }
-                    }
+                    };
                 });
             }
         } catch (RuntimeException e) {

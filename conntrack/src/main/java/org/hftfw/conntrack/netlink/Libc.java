@@ -72,6 +72,8 @@ final class Libc {
 
     private Libc() {}
 
+    // native access is this class's job; the launcher and surefire pass --enable-native-access
+    @SuppressWarnings("restricted")
     private static MethodHandle downcall(String name, FunctionDescriptor fd) {
         MemorySegment symbol = LINKER.defaultLookup().find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc symbol not found: " + name));

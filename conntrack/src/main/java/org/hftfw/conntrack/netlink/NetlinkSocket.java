@@ -44,8 +44,7 @@ public final class NetlinkSocket implements AutoCloseable {
      * @param broadcastError set NETLINK_BROADCAST_ERROR (reliable DESTROY delivery, see package notes)
      */
     public static NetlinkSocket open(int groups, int rcvBuf, int sndBuf, int rcvTimeoutMillis, boolean broadcastError) {
-        Arena tmp = Arena.ofConfined();
-        try (tmp) {
+        try (Arena tmp = Arena.ofConfined()) {
             MemorySegment cap = Libc.newCapture(tmp);
             int fd = Libc.socket(cap, Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, Libc.NETLINK_NETFILTER);
             if (fd < 0) {

@@ -13,6 +13,7 @@ import java.io.StringReader;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -297,14 +298,14 @@ class ConntrackLogReaderTest {
     @Test
     void streamsALongLogWithoutHoldingIt() throws IOException {
         long lines = 300_000;
-        long[] perType = new long[3];
+        Map<EventType, Long> perType = new EnumMap<>(EventType.class);
         try (ConntrackLogReader r = ConntrackLogReader.of(new GeneratedLog(lines), "generated")) {
-            r.readAll(e -> perType[e.type().ordinal()]++);
+            r.readAll(e -> perType.merge(e.type(), 1L, Long::sum));
             assertEquals(lines, r.report().events());
             assertEquals(0, r.report().malformed());
         }
-        assertEquals(lines / 3, perType[0]);
-        assertEquals(lines / 3, perType[1]);
-        assertEquals(lines / 3, perType[2]);
+        assertEquals(lines / 3, perType.get(EventType.NEW));
+        assertEquals(lines / 3, perType.get(EventType.UPDATE));
+        assertEquals(lines / 3, perType.get(EventType.DESTROY));
     }
 }

@@ -76,7 +76,7 @@ class CtCodecTest {
     void nlaLenOverrunIsRejected() {
         byte[] msg = KernelImage.message(entries().get(2), Cta.IPCTNL_MSG_CT_NEW, 0);
         // first attribute (CTA_TUPLE_ORIG) at offset 20: claim more bytes than the message has
-        MemorySegment.ofArray(msg).set(NlWriter.H16, 20, (short) (msg.length));
+        MemorySegment.ofArray(msg).set(NlWriter.H16, 20, (short) msg.length);
         MalformedException e = assertThrows(MalformedException.class, () -> decode(msg));
         assertTrue(e.getMessage().contains("overruns"), e.getMessage());
     }
@@ -208,7 +208,7 @@ class CtCodecTest {
         System.arraycopy(one, 0, two, 0, one.length);
         System.arraycopy(one, 0, two, one.length, one.length);
         MemorySegment seg = MemorySegment.ofArray(two);
-        seg.set(NlWriter.H32, one.length * 2, 16); // third header claims 16 bytes but only 8 remain
+        seg.set(NlWriter.H32, one.length * 2L, 16); // third header claims 16 bytes but only 8 remain
         List<Integer> seen = new ArrayList<>();
         MalformedException e = assertThrows(MalformedException.class,
                 () -> Datagrams.forEach(seg, two.length, (s, off, len, type, flags, seq) -> seen.add(off)));

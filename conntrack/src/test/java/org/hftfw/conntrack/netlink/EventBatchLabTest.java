@@ -41,7 +41,7 @@ class EventBatchLabTest {
             }
         };
         try (NetnsLab lab = new NetnsLab("hbt"); KernelConntrackTable t = lab.netns("fw").openConntrack();
-             EventSubscription sub = t.subscribe(l)) {
+             EventSubscription _ = t.subscribe(l)) {
             List<ConntrackEntry> entries = new ArrayList<>();
             for (int i = 0; i < 500; i++) {
                 entries.add(Entries.udp("10.239.0.1", "10.239.0.2", 1000 + i, 53, 60));

@@ -59,7 +59,7 @@ class EventsLabTest {
                 .withClock(Clock.of(() -> mono.addAndGet(10), () -> wall.addAndGet(1)));
         LinkedBlockingQueue<ConntrackEvent> events = new LinkedBlockingQueue<>();
         try (KernelConntrackTable t = ns.openConntrack(o);
-             EventSubscription sub = t.subscribe(events::add)) {
+             EventSubscription _ = t.subscribe(events::add)) {
             ConntrackEntry e = Entries.tcpEstablished("10.203.0.1", "10.203.0.2", 1111, 80, 100, 0)
                     .toBuilder().tcpState(TcpState.SYN_RECV).build();
             t.create(e);
@@ -120,7 +120,7 @@ class EventsLabTest {
         };
         // the smallest event buffer the kernel accepts: a burst of NEW events cannot fit
         try (KernelConntrackTable t = ns.openConntrack(Ctnetlink.Options.defaults().withEventBufferBytes(4096));
-             EventSubscription sub = t.subscribe(slow)) {
+             EventSubscription _ = t.subscribe(slow)) {
             List<ConntrackEntry> entries = Entries.many(n, 5);
             assertEquals(n, t.createAll(entries).created());
             burstDone.countDown();

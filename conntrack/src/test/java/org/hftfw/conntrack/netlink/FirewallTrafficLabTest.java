@@ -152,7 +152,7 @@ class FirewallTrafficLabTest {
         fw.flush();
         List<ConntrackEvent> ours = Collections.synchronizedList(new ArrayList<>());
         Path out = Files.createTempFile("hnl-events", ".txt");
-        try (EventSubscription sub = fw.subscribe(ours::add)) {
+        try (EventSubscription _ = fw.subscribe(ours::add)) {
             Process tool = topo.fw.spawn(out, "conntrack", "-E", "-o", "timestamp", "-b", "4194304");
             ConntrackEntry start = Entries.udp("10.239.0.1", "10.239.0.2", 1, 1, 60);
             ConntrackEntry end = Entries.udp("10.239.0.1", "10.239.0.2", 2, 2, 60);

@@ -9,6 +9,8 @@ import java.util.Random;
  * fixed per client address, not drawn per packet: per-packet jitter would reorder TCP segments and distort
  * the flows.
  */
+// one array per run, built by the factories below and only read; never compared or hashed
+@SuppressWarnings("ArrayRecordComponent")
 record LatencyProfile(String name, int[] rttMillis) {
 
     static LatencyProfile homogeneous(int clients, int rttMillis) {

@@ -76,7 +76,7 @@ public final class TraceLab {
             int reaperSeconds = spec.durationSeconds() + spec.tailSeconds() + 120;
             Process reaper = fw.spawn(null, "sh", "-c", "i=0; while [ $i -lt " + reaperSeconds
                     + " ]; do conntrack -L >/dev/null 2>&1; sleep 1; i=$((i+1)); done");
-            try (DelayLine delay = delayLines.start(fw, latency, CLIENT_NET)) {
+            try (DelayLine _ = delayLines.start(fw, latency, CLIENT_NET)) {
                 Thread.sleep(300);                                 // listener subscribed before traffic
                 String java = ProcessHandle.current().info().command().orElse("java");
                 String cp = System.getProperty("java.class.path");

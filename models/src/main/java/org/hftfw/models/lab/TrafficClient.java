@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -84,7 +85,7 @@ public final class TrafficClient {
 
     void printSummary() {
         for (Service s : Service.values()) {
-            System.out.println(s.name().toLowerCase() + " done=" + done.get(s) + " failed=" + failed.get(s));
+            System.out.println(s.name().toLowerCase(Locale.ROOT) + " done=" + done.get(s) + " failed=" + failed.get(s));
         }
     }
 
@@ -183,7 +184,7 @@ public final class TrafficClient {
             in.readLine();
             send(out, "PASV\r\n");
             String pasv = in.readLine();
-            String[] p = pasv.substring(pasv.indexOf('(') + 1, pasv.indexOf(')')).split(",");
+            String[] p = pasv.substring(pasv.indexOf('(') + 1, pasv.indexOf(')')).split(",", -1);
             int port = Integer.parseInt(p[4]) * 256 + Integer.parseInt(p[5]);
             send(out, "RETR " + size + "\r\n");
             try (Socket d = new Socket()) {

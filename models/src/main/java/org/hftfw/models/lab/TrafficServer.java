@@ -116,7 +116,7 @@ public final class TrafficServer {
                 while ((line = in.readLine()) != null && !line.isEmpty()) {
                     // headers are ignored
                 }
-                int size = request == null ? 0 : parseSize(request.split(" ")[1].substring(1));
+                int size = request == null ? 0 : parseSize(request.split(" ", -1)[1].substring(1));
                 write(out, "HTTP/1.0 200 OK\r\nContent-Length: " + size + "\r\n\r\n");
                 writeBytes(out, size);
                 // returning closes the socket: the server closes first, as HTTP/1.0 servers do

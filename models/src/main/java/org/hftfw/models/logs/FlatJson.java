@@ -59,8 +59,8 @@ final class FlatJson {
         char c = peek();
         return switch (c) {
             case '"' -> string();
-            case 't' -> literal("true", Boolean.TRUE);
-            case 'f' -> literal("false", Boolean.FALSE);
+            case 't' -> literal("true", true);
+            case 'f' -> literal("false", false);
             case 'n' -> literal("null", null);
             case '{', '[' -> throw error("nested objects and arrays are not expected in a flow log line");
             default -> number();

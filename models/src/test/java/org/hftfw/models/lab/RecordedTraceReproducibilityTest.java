@@ -36,7 +36,7 @@ class RecordedTraceReproducibilityTest {
         FlowPlan plan = FlowPlan.generate(seed, 400, 4.0, 100_000, 40, Map.of());
         Map<Service, Long> started = new EnumMap<>(Service.class);
         for (String line : Files.readAllLines(dir.resolve(name + ".client.txt"))) {
-            String[] f = line.split(" ");
+            String[] f = line.split(" ", -1);
             Service s = Service.valueOf(f[0].toUpperCase(Locale.ROOT));
             started.put(s, Long.parseLong(f[1].substring(5)) + Long.parseLong(f[2].substring(7)));
         }

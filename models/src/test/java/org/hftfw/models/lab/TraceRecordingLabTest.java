@@ -46,7 +46,7 @@ class TraceRecordingLabTest {
         String ns = NetnsLab.run("ip", "netns", "list").check().stdout();
         // only this run's namespaces: other lab runs may be going on in parallel
         assertEquals(3, r.namespaces().size(), "client, firewall and server namespaces: " + r.namespaces());
-        assertTrue(ns.lines().map(l -> l.split(" ")[0]).noneMatch(r.namespaces()::contains),
+        assertTrue(ns.lines().map(l -> l.split(" ", -1)[0]).noneMatch(r.namespaces()::contains),
                 "namespaces " + r.namespaces() + " removed: " + ns);
         assertEquals(0, Files.readString(dir.resolve("client.out")).lines()
                 .filter(l -> l.startsWith("http") || l.startsWith("dns"))

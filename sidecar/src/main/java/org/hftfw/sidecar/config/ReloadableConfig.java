@@ -164,12 +164,11 @@ public final class ReloadableConfig<T> implements AutoCloseable {
      * Reloads on SIGHUP. Uses the JDK's signal API (jdk.unsupported), as there is no public one. An ignored SIGHUP
      * inherited from the parent ({@code nohup}) is reset first, or the JVM would silently not install the handler.
      */
-    @SuppressWarnings("restriction")
     public ReloadableConfig<T> reloadOnSighup() {
         if (SignalDisposition.restoreDefault(SignalDisposition.SIGHUP)) {
             LOG.info("SIGHUP was ignored by the parent process (nohup?): handling it to reload {}", file);
         }
-        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+        JdkSignals.handle("HUP", () -> {
             LOG.info("SIGHUP: reloading {}", file);
             reload();
         });

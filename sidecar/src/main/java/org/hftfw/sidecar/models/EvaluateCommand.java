@@ -136,7 +136,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             }
             return new double[] {barriers.barrier};
         }
-        String[] f = barriers.sweep.split(":");
+        String[] f = barriers.sweep.split(":", -1);
         try {
             if (f.length != 3) {
                 throw new IllegalArgumentException("expected FROM:TO:STEP");

@@ -120,7 +120,7 @@ final class ControlServer implements AutoCloseable {
             Thread watchdog = Thread.ofVirtual().start(() -> {
                 try {
                     Thread.sleep(READ_DEADLINE_MILLIS);
-                    c.close();
+                    channel.close();
                 } catch (InterruptedException | IOException e) {
                     // request read in time, or closing anyway
                 }

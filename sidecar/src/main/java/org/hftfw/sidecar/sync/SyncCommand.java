@@ -11,6 +11,7 @@ import org.hftfw.conntrack.ConntrackException;
 import org.hftfw.common.InvalidConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.hftfw.sidecar.config.JdkSignals;
 import org.hftfw.sidecar.config.ReloadableConfig;
 import org.hftfw.sync.Reply;
 import org.hftfw.sync.SyncNode;
@@ -128,8 +129,8 @@ public final class SyncCommand {
             CountDownLatch stop = new CountDownLatch(1);
             String[] why = {"--run-for elapsed"};
             for (String sig : new String[] {"TERM", "INT"}) {
-                sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> {
-                    why[0] = "SIG" + s.getName();
+                JdkSignals.handle(sig, () -> {
+                    why[0] = "SIG" + sig;
                     stop.countDown();
                 });
             }

@@ -35,8 +35,10 @@ import org.hftfw.sync.NodeSettings;
 record SyncSettings(NodeSettings node, Events events, Control control, Metrics metrics) {
 
     /**
-     * @param bufferBytes event socket receive buffer (NetlinkBufferSize)
-     * @param bufferMaxBytes how far overruns may double it (NetlinkBufferSizeMaxGrowth)
+     * The kernel event socket.
+     *
+     * @param bufferBytes     event socket receive buffer (NetlinkBufferSize)
+     * @param bufferMaxBytes  how far overruns may double it (NetlinkBufferSizeMaxGrowth)
      * @param reliableDestroy NetlinkEventsReliable
      */
     record Events(int bufferBytes, int bufferMaxBytes, boolean reliableDestroy) {}

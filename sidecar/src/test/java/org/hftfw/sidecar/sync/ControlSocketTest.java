@@ -62,7 +62,7 @@ class ControlSocketTest {
         dead.bind(UnixDomainSocketAddress.of(sock));
         dead.close();                                   // leaves the file behind, as a killed daemon does
         assertTrue(Files.exists(sock));
-        try (ControlServer s = ControlServer.start(sock, ControlSocketTest::echo)) {
+        try (ControlServer _ = ControlServer.start(sock, ControlSocketTest::echo)) {
             assertTrue(ControlClient.send(sock, "ping").ok());
             java.io.IOException e = assertThrows(java.io.IOException.class,
                     () -> ControlServer.start(sock, ControlSocketTest::echo));
@@ -110,7 +110,7 @@ class ControlSocketTest {
     @Test
     void cliPrintsTheDaemonsReply(@TempDir Path dir) throws Exception {
         Path sock = dir.resolve("sync.ctl");
-        try (ControlServer s = ControlServer.start(sock, ControlSocketTest::echo)) {
+        try (ControlServer _ = ControlServer.start(sock, ControlSocketTest::echo)) {
             StringWriter out = new StringWriter();
             CommandLine cl = new CommandLine(new Hftfw()).setOut(new PrintWriter(out)).setErr(new PrintWriter(new StringWriter()));
             assertEquals(0, cl.execute("sync", "resync", "--socket", sock.toString()));

@@ -65,7 +65,7 @@ class LazyMeasurementLabTest {
 
     private static long[] syncCounters(NetnsLab.Netns ns) {
         String[] v = ns.exec("cat", "/sys/class/net/sync/statistics/tx_packets", "/sys/class/net/sync/statistics/tx_bytes",
-                "/sys/class/net/sync/statistics/rx_packets").check().stdout().trim().split("\\s+");
+                "/sys/class/net/sync/statistics/rx_packets").check().stdout().trim().split("\\s+", -1);
         return new long[] {Long.parseLong(v[0]), Long.parseLong(v[1]), Long.parseLong(v[2])};
     }
 

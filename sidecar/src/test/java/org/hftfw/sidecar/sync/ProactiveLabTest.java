@@ -172,7 +172,7 @@ class ProactiveLabTest {
     /** The test flows in {@code ns}'s kernel table, one normalised {@code conntrack -L} line each (no timeout, id, use). */
     private static Set<String> table(NetnsLab.Netns ns) {
         Set<String> out = new TreeSet<>();
-        for (String line : ns.exec("conntrack", "-L").check().stdout().split("\n")) {
+        for (String line : ns.exec("conntrack", "-L").check().stdout().split("\n", -1)) {
             if (line.contains(FLOW_SRC)) {
                 out.add(SyncLab.normalise(line));
             }
@@ -223,10 +223,10 @@ class ProactiveLabTest {
             assertEquals(2, hooks.size(), hooks.toString());
             assertTrue(hooks.get(0).startsWith("commit ") && hooks.get(1).startsWith("demote "), "commit, then demote: "
                     + hooks);
-            long commitAt = Long.parseLong(hooks.get(0).split(" ")[1]);
-            long demoteAt = Long.parseLong(hooks.get(1).split(" ")[1]);
+            long commitAt = Long.parseLong(hooks.get(0).split(" ", -1)[1]);
+            long demoteAt = Long.parseLong(hooks.get(1).split(" ", -1)[1]);
             assertTrue(commitAt <= demoteAt, hooks.toString());
-            assertEquals(n, Integer.parseInt(hooks.get(1).split(" ")[2].trim()),
+            assertEquals(n, Integer.parseInt(hooks.get(1).split(" ", -1)[2].trim()),
                     "when the demote hook ran, the backup's kernel table already held every flow");
             String commitOut = Files.readString(dir.resolve("commit.out"));
             assertTrue(commitOut.contains("committed " + n + " flows from the external cache") && commitOut.contains(

@@ -124,7 +124,7 @@ final class SyncLab implements AutoCloseable {
     static Set<String> clientFlows(NetnsLab.Netns ns) {
         Set<String> out = new TreeSet<>();
         String text = ns.exec("conntrack", "-L").check().stdout() + ns.exec("conntrack", "-L", "-f", "ipv6").check().stdout();
-        for (String line : text.split("\n")) {
+        for (String line : text.split("\n", -1)) {
             if (line.contains("src=" + FirewallTopology.CLIENT4 + " ") || line.contains("src=" + FirewallTopology.CLIENT6 + " ")) {
                 out.add(normalise(line));
             }
@@ -133,7 +133,7 @@ final class SyncLab implements AutoCloseable {
     }
 
     static String normalise(String line) {
-        String[] f = line.trim().split("\\s+");
+        String[] f = line.trim().split("\\s+", -1);
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < f.length; i++) {
             if (i == 2 && f[i].chars().allMatch(Character::isDigit)) {
