@@ -58,6 +58,9 @@ import org.slf4j.LoggerFactory;
 public final class FtfwChannel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FtfwChannel.class);
 
+    /** Datagrams read per pass of the event loop: Netty's default for a datagram channel. */
+    static final int DATAGRAMS_PER_READ = 16;
+
     /** SO_BINDTODEVICE (SOL_SOCKET 1, optname 25): the value is the interface name, NUL-padded to IFNAMSIZ (16). */
     private static final RawUnixChannelOption BIND_TO_DEVICE = new RawUnixChannelOption("SO_BINDTODEVICE", 1, 25, 16);
 
@@ -89,8 +92,13 @@ public final class FtfwChannel implements AutoCloseable {
                 .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
                 .option(ChannelOption.SO_RCVBUF, cfg.socketBuffer())
                 .option(ChannelOption.SO_SNDBUF, cfg.socketBuffer())
-                // Netty's default reads at most 2048 bytes and truncates larger datagrams
-                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(cfg.mtu()))
+                // Netty's default reads at most 2048 bytes and truncates larger datagrams. An allocator set as an
+                // option reads one datagram per pass of the event loop (Netty gives a datagram channel's own
+                // allocator 16): the reader then lags a peer's burst, and while it has not read the peer's
+                // HELLO_BACK every ACK and NACK it sends carries HELLO, on which conntrackd empties its resend
+                // queue, so the losses NACKed meanwhile are never resent
+                .option(ChannelOption.RECVBUF_ALLOCATOR,
+                        new FixedRecvByteBufAllocator(cfg.mtu()).maxMessagesPerRead(DATAGRAMS_PER_READ))
                 .handler(inbound);
         if (!cfg.iface().isEmpty()) {
             if (!epoll) {

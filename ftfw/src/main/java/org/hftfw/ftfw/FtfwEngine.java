@@ -45,7 +45,11 @@ import org.slf4j.LoggerFactory;
  *   Two more refinements over conntrackd, which treats every HELLO as a restart: later HELLO
  *   messages of the same series go through the normal gap check, so losses during the handshake are NACKed; and
  *   data we sent with HELLO that is still unacknowledged two alive intervals after our HELLO was answered is sent
- *   once more, since the receiver could not NACK it. Both only add messages a conntrackd peer accepts.</li>
+ *   once more, since the receiver could not NACK it. Both only add messages a conntrackd peer accepts. The
+ *   receiving side of the same gap: conntrackd empties its resend queue on every message of ours that carries
+ *   HELLO, before it reads the NACK in it, so a NACK sent while we still say HELLO is never answered (our HELLO
+ *   lasts until we have read the peer's HELLO_BACK, which can ride behind losses). When our HELLO is answered
+ *   and such a NACK went out, the peer is asked once for its whole table (RESYNC).</li>
  * <li><b>Peer only.</b> A datagram whose source address is not the peer's is dropped and counted before it touches
  *   any state (one address comparison; the port is not checked, conntrackd sends from an ephemeral one). A message
  *   from the peer whose seq is implausibly far from the expected one is dropped unless it says HELLO
@@ -110,6 +114,8 @@ final class FtfwEngine {
     private boolean ackFromSet;
 
     private boolean peerSaysHello;
+    /** A NACK went out with HELLO: the peer emptied its resend queue before reading it (see Hello above). */
+    private boolean nackedWithHello;
     private boolean peerRestarted;
     /** Our next sequence number when the peer's (re)start HELLO arrived: what we sent from then on it can know. */
     private int seqAtPeerHello;
@@ -348,7 +354,11 @@ final class FtfwEngine {
                     storeForResend(n);
                 }
                 case QueueItem.Control c when c.hasRange() -> {
-                    FtfwEncoder.writeRange(scratch, c.flags() | helloFlags(), seq, c.from(), c.to());
+                    int flags = helloFlags();
+                    if (c.flags() == Nethdr.F_NACK && (flags & Nethdr.F_HELLO) != 0) {
+                        nackedWithHello = true;
+                    }
+                    FtfwEncoder.writeRange(scratch, c.flags() | flags, seq, c.from(), c.to());
                     storeForResend(n);
                 }
                 case QueueItem.Control _ -> FtfwEncoder.writeAlive(scratch, helloFlags(), seq); // ALIVE: never stored
@@ -448,6 +458,12 @@ final class FtfwEngine {
         if (m.helloBack() && hello == Hello.SAY) {
             hello = Hello.DONE;
             sched.schedule(this::resendSentWithHello, 2 * aliveNanos);
+            if (nackedWithHello) {
+                nackedWithHello = false;
+                LOG.info("losses NACKed during the HELLO handshake cannot be resent (the peer empties its resend "
+                        + "queue on HELLO): asking the peer for its table");
+                requestResync();
+            }
         }
         Track t = track(seq);
         boolean restart = false;
