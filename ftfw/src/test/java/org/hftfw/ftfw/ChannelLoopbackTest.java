@@ -1,5 +1,7 @@
 package org.hftfw.ftfw;
 
+import static org.hftfw.common.Await.await;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,16 +15,6 @@ import org.junit.jupiter.api.Test;
 /** Two channels on real UDP sockets over loopback: a primary streams, a backup caches, a RESYNC refills. */
 class ChannelLoopbackTest {
 
-    private static boolean await(java.util.function.BooleanSupplier done, long millis) throws InterruptedException {
-        long end = System.nanoTime() + millis * 1_000_000L;
-        while (System.nanoTime() < end) {
-            if (done.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return done.getAsBoolean();
-    }
 
     @Test
     void primaryStreamsToBackupOverLoopbackAndResyncRefills() throws Exception {

@@ -1,5 +1,7 @@
 package org.hftfw.ftfw;
 
+import static org.hftfw.common.Await.await;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,7 +9,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.BooleanSupplier;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.EventType;
 import org.hftfw.conntrack.IpProto;
@@ -31,16 +32,6 @@ class ConntrackdInteropLabTest {
         Lab.assumeCapable();
     }
 
-    private static boolean await(BooleanSupplier done, long millis) throws InterruptedException {
-        long end = System.nanoTime() + millis * 1_000_000L;
-        while (System.nanoTime() < end) {
-            if (done.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(50);
-        }
-        return done.getAsBoolean();
-    }
 
     private static FtfwChannel channelIn(Lab lab, NetnsLab.Netns ns, String self, String peer) {
         FtfwConfig cfg = FtfwConfig.of(new InetSocketAddress(lab.ip(self), 3780), new InetSocketAddress(lab.ip(peer), 3780));

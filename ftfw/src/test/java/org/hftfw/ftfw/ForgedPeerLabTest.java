@@ -1,5 +1,7 @@
 package org.hftfw.ftfw;
 
+import static org.hftfw.common.Await.await;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackTable;
@@ -51,16 +52,6 @@ class ForgedPeerLabTest {
         }
     }
 
-    private static boolean await(BooleanSupplier done, long millis) throws InterruptedException {
-        long end = System.nanoTime() + millis * 1_000_000L;
-        while (System.nanoTime() < end) {
-            if (done.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(50);
-        }
-        return done.getAsBoolean();
-    }
 
     /** The test's flows (to 10.235.0.1) of a table, as comparable states. */
     private static Set<State> flows(Iterable<ConntrackEntry> entries) {

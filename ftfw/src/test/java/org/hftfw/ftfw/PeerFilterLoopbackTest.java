@@ -1,5 +1,7 @@
 package org.hftfw.ftfw;
 
+import static org.hftfw.common.Await.await;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,7 +17,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.EventType;
 import org.junit.jupiter.api.Test;
@@ -30,16 +31,6 @@ class PeerFilterLoopbackTest {
     private static final InetAddress ATTACKER = InetAddress.ofLiteral("127.0.0.3");
     private static final FtfwEncoder.Options PLAIN = new FtfwEncoder.Options(false, false);
 
-    private static boolean await(BooleanSupplier done, long millis) throws InterruptedException {
-        long end = System.nanoTime() + millis * 1_000_000L;
-        while (System.nanoTime() < end) {
-            if (done.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return done.getAsBoolean();
-    }
 
     private static int freePort() throws IOException {
         try (DatagramSocket s = new DatagramSocket(0, BACKUP)) {

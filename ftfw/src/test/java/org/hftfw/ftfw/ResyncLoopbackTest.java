@@ -1,5 +1,7 @@
 package org.hftfw.ftfw;
 
+import static org.hftfw.common.Await.await;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,7 +13,6 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.EventType;
 import org.junit.jupiter.api.Test;
@@ -24,16 +25,6 @@ class ResyncLoopbackTest {
     private static final InetAddress BACKUP = InetAddress.ofLiteral("127.0.0.1");
     private static final InetAddress PRIMARY = InetAddress.ofLiteral("127.0.0.2");
 
-    private static boolean await(BooleanSupplier done, long millis) throws InterruptedException {
-        long end = System.nanoTime() + millis * 1_000_000L;
-        while (System.nanoTime() < end) {
-            if (done.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return done.getAsBoolean();
-    }
 
     @Test
     void resyncFloodIsCoalescedAndTheTableIsReadOffTheEventLoop() throws Exception {

@@ -1,5 +1,6 @@
 package org.hftfw.sidecar.sync;
 
+import org.hftfw.conntrack.ConntrackEntry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -152,6 +153,33 @@ final class SyncLab implements AutoCloseable {
         int s = normalised.indexOf("src=");
         int second = normalised.indexOf("src=", s + 1);
         return normalised.substring(s, second < 0 ? normalised.length() : second).trim();
+    }
+
+    /**
+     * A {@code conntrack -R} file of {@code count} ESTABLISHED flows 10.234.x.y:10000+i → 10.235.0.1:{@code dport},
+     * i from {@code from}; the load for the sync tests that need many flows at once.
+     */
+    Path loadFile(int from, int count, int dport) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int i = from; i < from + count; i++) {
+            sb.append("-A -t 600 -u SEEN_REPLY,ASSURED -s 10.234.").append(i >> 8 & 0xff).append('.').append(i & 0xff)
+                    .append(" -d 10.235.0.1 -p tcp --sport ").append(10000 + i).append(" --dport ").append(dport)
+                    .append(" --state ESTABLISHED\n");
+        }
+        Path p = dir.resolve("load-" + dport + "-" + from + ".save");
+        Files.writeString(p, sb);
+        return p;
+    }
+
+    /** The original tuples of the {@link #loadFile} flows in {@code entries}, comparable across tables and caches. */
+    static Set<String> loadedTuples(Iterable<ConntrackEntry> entries) {
+        Set<String> out = new TreeSet<>();
+        for (ConntrackEntry e : entries) {
+            if (e.original().src().getHostAddress().startsWith("10.234.")) {
+                out.add(e.original().toString());
+            }
+        }
+        return out;
     }
 
     static void await(String what, long millis, BooleanSupplier done) throws InterruptedException {

@@ -3,11 +3,7 @@ package org.hftfw.sidecar.sync;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Set;
-import java.util.TreeSet;
-import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.sync.Publisher;
 import org.hftfw.sync.SyncNode;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,28 +28,6 @@ class SyncOverrunLabTest {
         SyncLab.assumeCapable();
     }
 
-    private static Path loadFile(SyncLab l, int count, int dport) throws Exception {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < count; i++) {
-            sb.append("-A -t 600 -u SEEN_REPLY,ASSURED -s 10.234.").append(i >> 8 & 0xff).append('.').append(i & 0xff)
-                    .append(" -d 10.235.0.1 -p tcp --sport ").append(10000 + i).append(" --dport ").append(dport)
-                    .append(" --state ESTABLISHED\n");
-        }
-        Path p = l.dir.resolve("load-" + dport + ".save");
-        Files.writeString(p, sb);
-        return p;
-    }
-
-    private static Set<String> tuples(Iterable<ConntrackEntry> entries) {
-        Set<String> out = new TreeSet<>();
-        for (ConntrackEntry e : entries) {
-            if (e.original().src().getHostAddress().startsWith("10.234.")) {
-                out.add(e.original().toString());
-            }
-        }
-        return out;
-    }
-
     @Test
     void overrunIsReconciledFromTheResyncDump() throws Exception {
         try (SyncLab l = new SyncLab()) {
@@ -61,14 +35,14 @@ class SyncOverrunLabTest {
                     l.hftfwConf("bk", SyncLab.BK_SYNC, SyncLab.FW_SYNC, ""));
             SyncDaemon primary = l.startHftfw(l.topo.fw, SyncNode.Role.PRIMARY,
                     l.hftfwConf("fw", SyncLab.FW_SYNC, SyncLab.BK_SYNC, "events.buffer = 4096"));
-            l.topo.fw.exec("conntrack", "-R", loadFile(l, 4000, 80).toString()).check();
-            l.topo.fw.exec("conntrack", "-R", loadFile(l, 4000, 81).toString()).check();
+            l.topo.fw.exec("conntrack", "-R", l.loadFile(0, 4000, 80).toString()).check();
+            l.topo.fw.exec("conntrack", "-R", l.loadFile(0, 4000, 81).toString()).check();
             l.topo.fw.exec("conntrack", "-D", "-p", "tcp", "--dport", "81").check();
 
-            Set<String> truth = tuples(primary.node().table().list());
+            Set<String> truth = SyncLab.loadedTuples(primary.node().table().list());
             assertEquals(4000, truth.size());
             SyncLab.await("the backup's cache equals the primary's table", 30_000,
-                    () -> tuples(backup.node().channel().externalCache().entries()).equals(truth));
+                    () -> SyncLab.loadedTuples(backup.node().channel().externalCache().entries()).equals(truth));
             Publisher.Stats s = primary.node().publisher().stats();
             assertTrue(primary.node().table().stats().overruns() > 0 && s.resyncs() > 0,
                     "the 4 KiB event buffer overflowed and was reconciled: " + s + " " + primary.node().table().stats());

@@ -2,11 +2,8 @@ package org.hftfw.sidecar.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
-import java.util.TreeSet;
-import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.sync.SyncNode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -26,33 +23,6 @@ class SyncRestartLabTest {
         SyncLab.assumeCapable();
     }
 
-    private static Path loadFile(SyncLab l, int count) throws Exception {
-        return loadFile(l, 0, count);
-    }
-
-    /** Flows {@code from} … {@code from + count - 1} (10.234.x.y:10000+i → 10.235.0.1:80). */
-    private static Path loadFile(SyncLab l, int from, int count) throws Exception {
-        StringBuilder sb = new StringBuilder();
-        for (int i = from; i < from + count; i++) {
-            sb.append("-A -t 600 -u SEEN_REPLY,ASSURED -s 10.234.").append(i >> 8 & 0xff).append('.').append(i & 0xff)
-                    .append(" -d 10.235.0.1 -p tcp --sport ").append(10000 + i).append(" --dport 80")
-                    .append(" --state ESTABLISHED\n");
-        }
-        Path p = l.dir.resolve("load-" + from + ".save");
-        Files.writeString(p, sb);
-        return p;
-    }
-
-    private static Set<String> tuples(Iterable<ConntrackEntry> entries) {
-        Set<String> out = new TreeSet<>();
-        for (ConntrackEntry e : entries) {
-            if (e.original().src().getHostAddress().startsWith("10.234.")) {
-                out.add(e.original().toString());
-            }
-        }
-        return out;
-    }
-
     @Test
     void aRestartedBackupHoldsThePrimarysTableAgainByItself() throws Exception {
         try (SyncLab l = new SyncLab()) {
@@ -60,16 +30,16 @@ class SyncRestartLabTest {
             SyncDaemon backup = l.startHftfw(l.bk, SyncNode.Role.BACKUP, bkConf);
             SyncDaemon primary = l.startHftfw(l.topo.fw, SyncNode.Role.PRIMARY,
                     l.hftfwConf("fw", SyncLab.FW_SYNC, SyncLab.BK_SYNC, ""));
-            l.topo.fw.exec("conntrack", "-R", loadFile(l, 2000).toString()).check();
-            Set<String> truth = tuples(primary.node().table().list());
+            l.topo.fw.exec("conntrack", "-R", l.loadFile(0, 2000, 80).toString()).check();
+            Set<String> truth = SyncLab.loadedTuples(primary.node().table().list());
             assertEquals(2000, truth.size());
             SyncLab.await("the backup's cache equals the primary's table", 30_000,
-                    () -> tuples(backup.node().channel().externalCache().entries()).equals(truth));
+                    () -> SyncLab.loadedTuples(backup.node().channel().externalCache().entries()).equals(truth));
 
             backup.close();                                  // dies with its cache; the primary goes on
             SyncDaemon restarted = l.startHftfw(l.bk, SyncNode.Role.BACKUP, bkConf);
             SyncLab.await("the restarted backup's cache equals the primary's table again", 30_000,
-                    () -> tuples(restarted.node().channel().externalCache().entries()).equals(truth));
+                    () -> SyncLab.loadedTuples(restarted.node().channel().externalCache().entries()).equals(truth));
         }
     }
 
@@ -81,15 +51,15 @@ class SyncRestartLabTest {
             SyncDaemon backup = l.startHftfw(l.bk, SyncNode.Role.BACKUP, bkConf);
             SyncDaemon primary = l.startHftfw(l.topo.fw, SyncNode.Role.PRIMARY,
                     l.hftfwConf("fw", SyncLab.FW_SYNC, SyncLab.BK_SYNC, ""));
-            l.topo.fw.exec("conntrack", "-R", loadFile(l, 1000).toString()).check();
-            Set<String> truth = tuples(primary.node().table().list());
+            l.topo.fw.exec("conntrack", "-R", l.loadFile(0, 1000, 80).toString()).check();
+            Set<String> truth = SyncLab.loadedTuples(primary.node().table().list());
             SyncLab.await("the backup's cache equals the primary's table", 30_000,
-                    () -> tuples(backup.node().channel().externalCache().entries()).equals(truth));
+                    () -> SyncLab.loadedTuples(backup.node().channel().externalCache().entries()).equals(truth));
 
             backup.close();
             SyncDaemon restarted = l.startHftfw(l.bk, SyncNode.Role.BACKUP, bkConf);
             SyncLab.await("the primary saw the restart (HELLO) and sent its table again", 30_000,
-                    () -> tuples(restarted.node().channel().externalCache().entries()).equals(truth));
+                    () -> SyncLab.loadedTuples(restarted.node().channel().externalCache().entries()).equals(truth));
         }
     }
 
@@ -100,17 +70,17 @@ class SyncRestartLabTest {
                     l.hftfwConf("bk", SyncLab.BK_SYNC, SyncLab.FW_SYNC, ""));
             Path fwConf = l.hftfwConf("fw", SyncLab.FW_SYNC, SyncLab.BK_SYNC, "");
             SyncDaemon primary = l.startHftfw(l.topo.fw, SyncNode.Role.PRIMARY, fwConf);
-            l.topo.fw.exec("conntrack", "-R", loadFile(l, 1000).toString()).check();
+            l.topo.fw.exec("conntrack", "-R", l.loadFile(0, 1000, 80).toString()).check();
             SyncLab.await("the backup holds the primary's 1000 flows", 30_000,
-                    () -> tuples(backup.node().channel().externalCache().entries()).size() == 1000);
+                    () -> SyncLab.loadedTuples(backup.node().channel().externalCache().entries()).size() == 1000);
 
             primary.close();                                 // down: flows are created that no event reports
-            l.topo.fw.exec("conntrack", "-R", loadFile(l, 1000, 300).toString()).check();
+            l.topo.fw.exec("conntrack", "-R", l.loadFile(1000, 300, 80).toString()).check();
             SyncDaemon restarted = l.startHftfw(l.topo.fw, SyncNode.Role.PRIMARY, fwConf);
-            Set<String> now = tuples(restarted.node().table().list());
+            Set<String> now = SyncLab.loadedTuples(restarted.node().table().list());
             assertEquals(1300, now.size());
             SyncLab.await("the backup saw the primary restart, asked for its table and holds the 300 new flows", 30_000,
-                    () -> tuples(backup.node().channel().externalCache().entries()).containsAll(now));
+                    () -> SyncLab.loadedTuples(backup.node().channel().externalCache().entries()).containsAll(now));
         }
     }
 }
