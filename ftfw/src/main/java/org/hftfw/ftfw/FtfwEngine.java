@@ -144,6 +144,9 @@ final class FtfwEngine {
     private long acksTx;
     private long resyncsRx;
     private long peerRestarts;
+    private long acksRx;
+    private long lastPeerDatagramNanos;
+    private boolean heardFromPeer;
     private Runnable onPeerRestart = () -> { };
     private long rsOverflow;
     private long txOverflow;
@@ -427,6 +430,8 @@ final class FtfwEngine {
         }
         datagramsRx++;
         bytesRx += datagram.readableBytes();
+        lastPeerDatagramNanos = sched.nanos();
+        heardFromPeer = true;
         decoder.decodeDatagram(datagram, onMessage);
     }
 
@@ -587,6 +592,7 @@ final class FtfwEngine {
             case FtfwMessage.Expectation e -> expectations++;
             case FtfwMessage.BadPayload b -> { }
             case FtfwMessage.Ack a -> {
+                acksRx++;
                 if (peerRestarted) {
                     recoverAfterPeerRestart(a.from());
                 }
@@ -716,6 +722,7 @@ final class FtfwEngine {
         return new FtfwStats(msgsTx, packer.bytes(), packer.datagrams(), msgsRx, bytesRx, datagramsRx, dataTx, dataRx,
                 lost, beforeDrops, resent, nacksRx, nacksTx, acksTx, resyncsRx, peerRestarts, rs.size(), tx.size(),
                 rsOverflow, txOverflow, superseded, expectations, helperOmitted, seqResets, bulksSent,
-                resyncsCoalesced, drops.snapshot());
+                resyncsCoalesced, acksRx, heardFromPeer ? sched.nanos() - lastPeerDatagramNanos : -1,
+                drops.snapshot());
     }
 }

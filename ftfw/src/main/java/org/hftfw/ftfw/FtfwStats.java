@@ -33,14 +33,16 @@ import java.util.Map;
  *                        re-anchorings on a series of implausible sequence numbers
  * @param bulksSent       bulk sends started (answers to RESYNC requests and local bulk requests)
  * @param resyncsCoalesced RESYNC or bulk requests that joined one already pending (the rate limit)
+ * @param acksRx          ACKs received from the peer
+ * @param sincePeerNanos  time since the last datagram from the peer arrived (peer liveness), or -1 if none has
  * @param malformed       dropped input per reason, including datagrams from other hosts than the peer
  */
 public record FtfwStats(long msgsTx, long bytesTx, long datagramsTx, long msgsRx, long bytesRx, long datagramsRx,
                         long dataTx, long dataRx, long lost, long before, long resent, long nacksRx, long nacksTx,
                         long acksTx, long resyncsRx, long peerRestarts, int rsQueueLen, int txQueueLen,
                         long rsQueueOverflow, long txQueueOverflow, long superseded, long expectationsIgnored,
-                        long helperOmitted, long seqResets, long bulksSent, long resyncsCoalesced,
-                        Map<DropReason, Long> malformed) {
+                        long helperOmitted, long seqResets, long bulksSent, long resyncsCoalesced, long acksRx,
+                        long sincePeerNanos, Map<DropReason, Long> malformed) {
 
     /** Total of {@link #malformed} over the reasons that are malformed input ({@link DropReason#malformed()}). */
     public long malformedTotal() {
@@ -60,12 +62,14 @@ public record FtfwStats(long msgsTx, long bytesTx, long datagramsTx, long msgsRx
                 %12d messages received %12d bytes received %10d datagrams
                 %12d data sent         %12d data received
                 %12d lost              %12d before         %10d resent
-                %12d ACK sent  %8d NACK sent  %8d NACK received  %8d resync requests
+                %12d ACK sent  %8d NACK sent  %8d ACK received  %8d NACK received  %8d resync requests
                 resend queue: %d (overflow %d)  transmit queue: %d (overflow %d)  superseded %d  peer restarts %d
+                last datagram from the peer: %s
                 sequence resets %d  bulk sends %d  resync requests coalesced %d
                 dropped: %s""",
                 msgsTx, bytesTx, datagramsTx, msgsRx, bytesRx, datagramsRx, dataTx, dataRx, lost, before, resent,
-                acksTx, nacksTx, nacksRx, resyncsRx, rsQueueLen, rsQueueOverflow, txQueueLen, txQueueOverflow,
-                superseded, peerRestarts, seqResets, bulksSent, resyncsCoalesced, malformed.isEmpty() ? "none" : malformed.toString());
+                acksTx, nacksTx, acksRx, nacksRx, resyncsRx, rsQueueLen, rsQueueOverflow, txQueueLen, txQueueOverflow,
+                superseded, peerRestarts, sincePeerNanos < 0 ? "never" : String.format(java.util.Locale.ROOT, "%.1f s ago",
+                        sincePeerNanos / 1e9), seqResets, bulksSent, resyncsCoalesced, malformed.isEmpty() ? "none" : malformed.toString());
     }
 }

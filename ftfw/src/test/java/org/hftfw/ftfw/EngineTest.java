@@ -44,6 +44,19 @@ class EngineTest {
     }
 
     @Test
+    void peerLivenessAndAcksReceivedAreCounted() {
+        SimLink s = link(SimLink.config(), 11);
+        assertEquals(-1, s.a.stats().sincePeerNanos(), "nothing heard from the peer yet");
+        publishFlows(s, 0, 1000, 600);
+        s.clock.advance(10 * MS);
+        assertTrue(s.a.stats().acksRx() >= 3, "the backup's window ACKs reached the primary: " + s.a.stats().acksRx());
+        assertTrue(s.a.stats().sincePeerNanos() < 10 * MS, "heard from the peer just now");
+        s.bToA = (n, r) -> -1L;                              // the backup falls silent (its datagrams are lost)
+        s.clock.advance(5 * SEC);
+        assertTrue(s.a.stats().sincePeerNanos() >= 5 * SEC - 10 * MS, "silence measured: " + s.a.stats().sincePeerNanos());
+    }
+
+    @Test
     void datagramsArePackedBelowMtuMinus28() {
         SimLink s = link(FtfwConfig.builder(SimLink.config().bind(), SimLink.config().peer()).mtu(1500).build(), 2);
         publishFlows(s, 0, 200, 600);

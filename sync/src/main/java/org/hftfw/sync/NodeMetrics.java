@@ -58,6 +58,10 @@ final class NodeMetrics {
         counter(r, ftfw, "hftfw_ftfw_nacks_sent_total", "NACKs sent", FtfwStats::nacksTx);
         counter(r, ftfw, "hftfw_ftfw_nacks_received_total", "NACKs received", FtfwStats::nacksRx);
         counter(r, ftfw, "hftfw_ftfw_datagrams_received_total", "FT-FW datagrams received", FtfwStats::datagramsRx);
+        counter(r, ftfw, "hftfw_ftfw_acks_received_total", "ACKs received from the peer", FtfwStats::acksRx);
+        r.gauge("hftfw_ftfw_peer_silence_seconds", "time since the last datagram from the peer (peer liveness; the "
+                + "peer sends at least an ALIVE every sync.alive-interval), NaN before the first",
+                () -> ftfw.get().sincePeerNanos() < 0 ? Double.NaN : ftfw.get().sincePeerNanos() / 1e9);
         counter(r, ftfw, "hftfw_ftfw_peer_restarts_total", "times the peer was seen (re)starting (its HELLO)",
                 FtfwStats::peerRestarts);
         counter(r, ftfw, "hftfw_ftfw_resyncs_answered_total", "peer RESYNC requests received", FtfwStats::resyncsRx);
