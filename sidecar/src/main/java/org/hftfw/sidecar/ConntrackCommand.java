@@ -1,8 +1,7 @@
 package org.hftfw.sidecar;
 
+import org.hftfw.conntrack.lab.NetnsLab;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -42,11 +41,11 @@ final class ConntrackCommand {
         KernelConntrackTable open() {
             Ctnetlink.Options o = Ctnetlink.Options.defaults();
             if (netns != null) {
-                Path p = Path.of("/var/run/netns", netns);
-                if (!Files.exists(p)) {
-                    throw new Failures.UserError("no network namespace named '" + netns + "' (" + p + ")");
+                try {
+                    o = o.withNetns(NetnsLab.existing(netns));
+                } catch (java.nio.file.NoSuchFileException e) {
+                    throw new Failures.UserError(e.getReason() + " (" + e.getFile() + ")");
                 }
-                o = o.withNetns(p);
             }
             return Ctnetlink.open(o);
         }

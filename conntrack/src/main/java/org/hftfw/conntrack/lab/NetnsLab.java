@@ -43,6 +43,18 @@ public final class NetnsLab implements AutoCloseable {
     private final List<Netns> namespaces = Collections.synchronizedList(new ArrayList<>());
     private final List<Process> processes = Collections.synchronizedList(new ArrayList<>());
 
+    /**
+     * The namespace file of an existing named namespace ({@code ip netns add NAME}), for {@code --netns NAME}; the
+     * reason when there is none.
+     */
+    public static Path existing(String name) throws java.nio.file.NoSuchFileException {
+        Path p = NETNS_DIR.resolve(name);
+        if (name.contains("/") || !Files.exists(p)) {
+            throw new java.nio.file.NoSuchFileException(p.toString(), null, "no network namespace named '" + name + "'");
+        }
+        return p;
+    }
+
     /** Why the lab cannot run here (not root, no iproute2, no conntrack in the kernel), or empty if it can. */
     public static Optional<String> unavailable() {
         String user = System.getProperty("user.name");

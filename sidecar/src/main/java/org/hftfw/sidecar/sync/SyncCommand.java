@@ -1,8 +1,8 @@
 package org.hftfw.sidecar.sync;
 
+import org.hftfw.conntrack.lab.NetnsLab;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -102,9 +102,10 @@ public final class SyncCommand {
             PrintWriter err = spec.commandLine().getErr();
             Path ns = null;
             if (netns != null) {
-                ns = Path.of("/var/run/netns", netns);
-                if (!Files.exists(ns)) {
-                    err.println("hftfw: no network namespace named '" + netns + "' (" + ns + ")");
+                try {
+                    ns = NetnsLab.existing(netns);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    err.println("hftfw: " + e.getReason() + " (" + e.getFile() + ")");
                     return 1;
                 }
             }
