@@ -1,7 +1,6 @@
 package org.hftfw.ftfw;
 
 import static org.hftfw.common.Await.await;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.Test;
 
 /** Two channels on real UDP sockets over loopback: a primary streams, a backup caches, a RESYNC refills. */
 class ChannelLoopbackTest {
-
 
     @Test
     void primaryStreamsToBackupOverLoopbackAndResyncRefills() throws Exception {

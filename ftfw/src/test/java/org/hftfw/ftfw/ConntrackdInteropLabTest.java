@@ -1,7 +1,6 @@
 package org.hftfw.ftfw;
 
 import static org.hftfw.common.Await.await;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,7 +30,6 @@ class ConntrackdInteropLabTest {
     void capable() {
         Lab.assumeCapable();
     }
-
 
     private static FtfwChannel channelIn(Lab lab, NetnsLab.Netns ns, String self, String peer) {
         FtfwConfig cfg = FtfwConfig.of(new InetSocketAddress(lab.ip(self), 3780), new InetSocketAddress(lab.ip(peer), 3780));

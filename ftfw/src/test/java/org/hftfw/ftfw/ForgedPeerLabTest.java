@@ -1,7 +1,6 @@
 package org.hftfw.ftfw;
 
 import static org.hftfw.common.Await.await;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,7 +50,6 @@ class ForgedPeerLabTest {
             return new State(e.original(), e.zone(), e.protoState(), e.mark());
         }
     }
-
 
     /** The test's flows (to 10.235.0.1) of a table, as comparable states. */
     private static Set<State> flows(Iterable<ConntrackEntry> entries) {

@@ -1,7 +1,6 @@
 package org.hftfw.ftfw;
 
 import static org.hftfw.common.Await.await;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,7 +29,6 @@ class PeerFilterLoopbackTest {
     private static final InetAddress PRIMARY = InetAddress.ofLiteral("127.0.0.2");
     private static final InetAddress ATTACKER = InetAddress.ofLiteral("127.0.0.3");
     private static final FtfwEncoder.Options PLAIN = new FtfwEncoder.Options(false, false);
-
 
     private static int freePort() throws IOException {
         try (DatagramSocket s = new DatagramSocket(0, BACKUP)) {

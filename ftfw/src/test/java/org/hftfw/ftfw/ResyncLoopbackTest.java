@@ -1,7 +1,6 @@
 package org.hftfw.ftfw;
 
 import static org.hftfw.common.Await.await;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,7 +23,6 @@ import org.junit.jupiter.api.Test;
 class ResyncLoopbackTest {
     private static final InetAddress BACKUP = InetAddress.ofLiteral("127.0.0.1");
     private static final InetAddress PRIMARY = InetAddress.ofLiteral("127.0.0.2");
-
 
     @Test
     void resyncFloodIsCoalescedAndTheTableIsReadOffTheEventLoop() throws Exception {
