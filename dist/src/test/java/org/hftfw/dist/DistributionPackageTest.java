@@ -55,7 +55,9 @@ class DistributionPackageTest {
                 "./usr/lib/hftfw/runtime/bin/java", "./usr/lib/hftfw/lib/hftfw.jar", "./etc/hftfw/hftfw.conf",
                 "./lib/systemd/system/hftfw.service", "./usr/share/man/man1/hftfw.1.gz",
                 "./usr/share/bash-completion/completions/hftfw", "./usr/share/doc/hftfw/copyright",
-                "./usr/share/doc/hftfw/examples/hftfw.conf")) {
+                "./usr/share/doc/hftfw/examples/hftfw.conf",
+                "./usr/share/doc/hftfw/examples/monitoring/grafana-hftfw.json",
+                "./usr/share/doc/hftfw/examples/monitoring/hftfw-alerts.yml")) {
             assertTrue(listing.contains(path), "missing " + path);
         }
         assertFalse(listing.contains("/runtime/bin/javac"), "the runtime is jlink'ed, not a JDK");
