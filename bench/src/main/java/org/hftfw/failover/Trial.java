@@ -136,7 +136,14 @@ final class Trial {
                         tprop = h.tprop().orElse("no migration logged");
                     }
                     long invalid = Topology.invalidDrops(fw2) - invalid0;
-                    double vipEpoch = wall0.getEpochSecond() + wall0.getNano() / 1e9 + (vips - t0) / 1e9;
+                    double t0Epoch = wall0.getEpochSecond() + wall0.getNano() / 1e9;
+                    double vipEpoch = t0Epoch + (vips - t0) / 1e9;
+                    out.println("    fw2 notify after the fault: " + ka2.notifyLines().stream()
+                            .map(l -> l.split(" ", 2))
+                            .filter(f -> f.length == 2 && Double.parseDouble(f[0]) > t0Epoch)
+                            .map(f -> String.format(Locale.ROOT, "%+.0f ms %s", (Double.parseDouble(f[0]) - t0Epoch) * 1e3,
+                                    f[1]))
+                            .collect(java.util.stream.Collectors.joining("; ")));
                     double commitEpoch = ka2.stepDone("master", r2 instanceof HftfwNode ? "hftfw commit"
                             : "conntrackd -c");
                     long race = commitEpoch < 0 || vips == Long.MAX_VALUE - GARP_MARGIN_NANOS ? -1
