@@ -74,6 +74,6 @@ final class ConntrackdNode implements Replicator {
         if (r.exitCode() != 0) {
             return -1;
         }
-        return r.stdout().lines().filter(l -> l.contains("dport=" + Topology.ECHO_PORT + " ")).count();
+        return r.stdout().lines().filter(l -> l.contains("src=" + Topology.CLIENT + " ")).count();
     }
 }

@@ -5,31 +5,38 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.hftfw.conntrack.lab.NetnsLab;
 
 /**
  * The server side of the lab's traffic, inside the server namespace: a TCP echo server on {@link Topology#ECHO_PORT}
- * that sends every line back, and closes a connection after echoing a line that starts with {@code q} (the short
- * connections: the server closes first, so the client's ports are free again at once). One virtual thread per
- * connection.
+ * (long-lived flows) and {@link Topology#SHORT_PORT} (short connections) that sends every line back, and closes a
+ * connection after echoing a line that starts with {@code q} (the short connections: the server closes first, so the
+ * client's ports are free again at once). One virtual thread per connection.
  */
 final class EchoServer implements AutoCloseable {
-    private final ServerSocketChannel listener;
+    private final List<ServerSocketChannel> listeners;
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
-    private final Thread acceptor;
+    private final List<Thread> acceptors;
 
     EchoServer(NetnsLab.Netns server) {
-        listener = server.call(() -> {
-            ServerSocketChannel s = ServerSocketChannel.open();
-            s.bind(new InetSocketAddress(Topology.SERVER, Topology.ECHO_PORT), 4096);
-            return s;
+        listeners = server.call(() -> {
+            List<ServerSocketChannel> out = new ArrayList<>();
+            for (int port : new int[] {Topology.ECHO_PORT, Topology.SHORT_PORT}) {
+                ServerSocketChannel s = ServerSocketChannel.open();
+                out.add(s);
+                s.bind(new InetSocketAddress(Topology.SERVER, port), 4096);
+            }
+            return out;
         });
-        acceptor = Thread.ofVirtual().name("hfo-echo-accept").start(this::accept);
+        acceptors = listeners.stream().map(l -> Thread.ofVirtual().name("hfo-echo-accept").start(() -> accept(l)))
+                .toList();
     }
 
-    private void accept() {
+    private void accept(ServerSocketChannel listener) {
         while (listener.isOpen()) {
             try {
                 SocketChannel c = listener.accept();
@@ -80,10 +87,12 @@ final class EchoServer implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            listener.close();
-        } catch (IOException e) {
-            // closing anyway
+        for (ServerSocketChannel l : listeners) {
+            try {
+                l.close();
+            } catch (IOException e) {
+                // closing the rest anyway
+            }
         }
         for (SocketChannel c : open) {
             try {
@@ -92,10 +101,13 @@ final class EchoServer implements AutoCloseable {
                 // closing the rest anyway
             }
         }
-        try {
-            acceptor.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        for (Thread t : acceptors) {
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 }

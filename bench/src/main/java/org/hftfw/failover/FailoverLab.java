@@ -155,6 +155,7 @@ public final class FailoverLab {
      * @param established     long-lived flows open and echoing when the fault was injected
      * @param survived        of those, flows that echoed a line sent after the VIPs reached fw2
      * @param invalidDrops    packets fw2 (the new master) dropped as INVALID after the fault
+     * @param invalidLongLived of those, packets of the long-lived flows (the rest: short connections)
      * @param longestStall    the longest gap between two echoes of a surviving flow, from the fault on
      * @param takeover        fault -> both VIPs on fw2
      * @param tprop           the migration's Tprop (case a): hFT-FW's own log line, or the lab's conntrackd -B .. -c
@@ -162,7 +163,8 @@ public final class FailoverLab {
      * @param heldAtFault     flows in fw2's external cache when the fault was injected
      * @param shorts          the short connections of the whole trial
      */
-    public record Outcome(Pair pair, Case kase, int established, int survived, long invalidDrops, long longestStall,
+    public record Outcome(Pair pair, Case kase, int established, int survived, long invalidDrops,
+                          long invalidLongLived, long longestStall,
                           long takeover, String tprop, long commitAfterVips, long heldAtFault,
                           ShortCounts shorts, String note) {
 
@@ -171,12 +173,13 @@ public final class FailoverLab {
         }
 
         static final String HEADER = """
-                | pair | case | flows survived | INVALID on new master | longest stall | takeover | Tprop | VIPs -> commit returned | backup held at fault | short conns ok / failed (rate) |
+                | pair | case | flows survived | INVALID on new master (long-lived flows) | longest stall | takeover | Tprop | VIPs -> commit returned | backup held at fault | short conns ok / failed (rate) |
                 |---|---|---|---|---|---|---|---|---|---|""";
 
         String row() {
-            return String.format(Locale.ROOT, "| %s | %s | %d/%d (%.1f %%) | %d | %s | %s | %s | %s | %d | %d / %d (%.0f/s) |%s",
+            return String.format(Locale.ROOT, "| %s | %s | %d/%d (%.1f %%) | %d (%d) | %s | %s | %s | %s | %d | %d / %d (%.0f/s) |%s",
                     pair.cliName(), kase.cliName(), survived, established, 100 * survivedShare(), invalidDrops,
+                    invalidLongLived,
                     ms(longestStall), ms(takeover), tprop, ms(commitAfterVips), heldAtFault, shorts.ok(),
                     shorts.failed() + shorts.skipped(), shorts.perSecond(), note.isEmpty() ? "" : " " + note);
         }
@@ -220,18 +223,27 @@ public final class FailoverLab {
         return Optional.empty();
     }
 
+    /** The machine's 1-minute load average (/proc/loadavg): these figures mean little on a saturated machine. */
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ", 2)[0];
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+
     /** Runs every pair x case of {@code spec}, each on a fresh lab, and prints the table. */
     public static List<Outcome> run(Spec spec, PrintStream out) throws Exception {
         Figures.header("failover lab", String.format(Locale.ROOT, "%d long-lived flows (one echo per %d ms each), "
-                + "%d new connections/s, VRRP adverts %.2f s, sync loss in case c %d %%", spec.flows(), spec.rate(),
-                spec.intervalMillis(), spec.advert(), spec.lossPercent()));
+                + "%d new connections/s, VRRP adverts %.2f s, sync loss in case c %d %%; load average %s",
+                spec.flows(), spec.intervalMillis(), spec.rate(), spec.advert(), spec.lossPercent(), loadAverage()));
         List<Outcome> all = new ArrayList<>();
         for (Case c : spec.cases()) {
             out.println("case " + c.cliName() + ": " + c.description());
             for (Pair p : spec.pairs()) {
                 out.println("  pair " + p.cliName() + ": " + p.description());
                 Outcome o = new Trial(spec, p, c, out).run();
-                out.println("  " + o.row());
+                out.println("  " + o.row() + " (load average " + loadAverage() + ")");
                 all.add(o);
             }
         }

@@ -101,6 +101,18 @@ final class Keepalived {
                 "-p", run.resolve("keepalived.pid").toString(), "-r", run.resolve("vrrp.pid").toString());
     }
 
+    /** How many {@code role} transitions (master, backup, fault) the notify script has started so far. */
+    long transitions(String role) {
+        return notifyLines().stream().filter(l -> l.endsWith(" " + role + " start")).count();
+    }
+
+    /** Whether every notify script started has finished. */
+    boolean idle() {
+        List<String> lines = notifyLines();
+        return lines.stream().filter(l -> l.endsWith(" start")).count()
+                == lines.stream().filter(l -> l.endsWith(" done")).count();
+    }
+
     /** The notify script's log lines so far. */
     List<String> notifyLines() {
         try {
@@ -116,13 +128,14 @@ final class Keepalived {
     }
 
     /**
-     * The epoch time (seconds) at which the first notify step matching {@code stepPrefix} of a {@code role}
-     * transition returned, e.g. ("master", "java") for the commit; -1 if it has not.
+     * The epoch time (seconds) at which the first notify step {@code step} of a {@code role} transition after
+     * {@code afterEpoch} returned, e.g. ("master", "hftfw commit"); -1 if it has not.
      */
-    double stepDone(String role, String step) {
+    double stepDone(String role, String step, double afterEpoch) {
         for (String l : notifyLines()) {
             String[] f = l.split(" ", 3);
-            if (f.length == 3 && f[1].equals(role) && f[2].contains(step) && f[2].contains(" rc=")) {
+            if (f.length == 3 && f[1].equals(role) && f[2].startsWith(step + " rc=")
+                    && Double.parseDouble(f[0]) > afterEpoch) {
                 return Double.parseDouble(f[0]);
             }
         }

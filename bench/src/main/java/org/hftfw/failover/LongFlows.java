@@ -20,6 +20,8 @@ import org.hftfw.conntrack.lab.NetnsLab;
  * none), and a flow whose packets are dropped as INVALID after a takeover never echoes again.
  */
 final class LongFlows implements AutoCloseable {
+    /** A flow that echoed within this long (or two intervals) before the fault counts as established. */
+    private static final long ESTABLISHED_WITHIN_NANOS = 2_000_000_000L;
     private final List<Flow> flows;
     private final List<Thread> threads = new ArrayList<>();
     private final long intervalNanos;
@@ -34,6 +36,8 @@ final class LongFlows implements AutoCloseable {
         volatile long lastEchoedSend;
         volatile long longestGap;
         volatile boolean broken;
+        /** Open and echoing when the fault came. */
+        boolean established;
 
         Flow(SocketChannel channel) {
             this.channel = channel;
@@ -112,30 +116,34 @@ final class LongFlows implements AutoCloseable {
         return flows.size();
     }
 
-    /** Flows that are open and have echoed at least once. */
-    int established() {
-        return (int) flows.stream().filter(f -> !f.broken && f.lastEchoedSend != 0).count();
-    }
-
-    /** Gaps between echoes count as stalls from {@code nanos} on (the fault). */
-    void measureFrom(long nanos) {
+    /**
+     * The fault comes at {@code nanos}: the flows open and echoing within the last 2 s are the established
+     * ones (returned), and gaps between echoes count as stalls from here on.
+     */
+    int fault(long nanos) {
+        int n = 0;
+        for (Flow f : flows) {
+            f.established = !f.broken && f.lastEchoedSend != 0 && nanos - f.lastEcho < Math.max(ESTABLISHED_WITHIN_NANOS, 2 * intervalNanos);
+            n += f.established ? 1 : 0;
+        }
         gapsFrom = nanos;
+        return n;
     }
 
-    /** Whether every flow still open has echoed a line sent after {@code nanos}. */
+    /** Whether every established flow still open has echoed a line sent after {@code nanos}. */
     boolean allEchoedAfter(long nanos) {
-        return flows.stream().allMatch(f -> f.broken || f.lastEchoedSend > nanos);
+        return flows.stream().allMatch(f -> !f.established || f.broken || f.lastEchoedSend > nanos);
     }
 
     /**
-     * A flow survived if it echoed a line sent after {@code takeoverNanos} (the VIPs on the new master); the stall
-     * is the longest gap between echoes since {@link #measureFrom}, over the surviving flows.
+     * An established flow survived if it echoed a line sent after {@code takeoverNanos} (the VIPs on the new
+     * master); the stall is the longest gap between echoes since the {@link #fault}, over the surviving flows.
      */
     Summary summary(int established, long takeoverNanos) {
         int survived = 0;
         long stall = 0;
         for (Flow f : flows) {
-            if (!f.broken && f.lastEchoedSend > takeoverNanos) {
+            if (f.established && !f.broken && f.lastEchoedSend > takeoverNanos) {
                 survived++;
                 stall = Math.max(stall, f.longestGap);
             }

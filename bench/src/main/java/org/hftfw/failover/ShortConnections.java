@@ -71,7 +71,7 @@ final class ShortConnections implements AutoCloseable {
 
     private void once(SocketChannel c) {
         try (c) {
-            c.socket().connect(new InetSocketAddress(Topology.SERVER, Topology.ECHO_PORT), TIMEOUT_MILLIS);
+            c.socket().connect(new InetSocketAddress(Topology.SERVER, Topology.SHORT_PORT), TIMEOUT_MILLIS);
             c.socket().setSoTimeout(TIMEOUT_MILLIS);
             ByteBuffer out = ByteBuffer.wrap("q\n".getBytes(StandardCharsets.US_ASCII));
             while (out.hasRemaining()) {

@@ -17,7 +17,7 @@ import org.hftfw.conntrack.lab.NetnsLab;
  * </pre>
  *
  * Both firewalls forward with a stateful nftables chain whose INVALID drops are counted ({@code ct state invalid
- * counter name invalid drop}) and have {@code nf_conntrack_tcp_loose = 0}: a mid-stream packet of a flow without
+ * counter name ... drop}; the long-lived flows' and the short connections' apart) and have {@code nf_conntrack_tcp_loose = 0}: a mid-stream packet of a flow without
  * state is INVALID, not a new flow, so a takeover needs the replicated state in the kernel table.
  */
 final class Topology {
@@ -28,13 +28,17 @@ final class Topology {
     static final String LAN_NET = "10.241.1.";
     static final String WAN_NET = "10.241.2.";
     static final String SYNC_NET = "10.241.9.";
+    /** The long-lived flows' server port. */
     static final int ECHO_PORT = 9000;
+    /** The short connections' server port: their INVALID drops are counted apart. */
+    static final int SHORT_PORT = 9001;
 
     /** Forwarding: established flows pass, a new flow needs a SYN from the LAN; the sync link is not tracked. */
     static final String RULESET = """
             table inet hfo {
+              counter invalid_long { }
+              counter invalid_short { }
               counter invalid { }
-              counter established { }
               chain raw_pre {
                 type filter hook prerouting priority raw; policy accept;
                 iifname "sync" notrack
@@ -45,8 +49,12 @@ final class Topology {
               }
               chain forward {
                 type filter hook forward priority filter; policy drop;
+                ct state invalid tcp dport 9000 counter name invalid_long drop
+                ct state invalid tcp sport 9000 counter name invalid_long drop
+                ct state invalid tcp dport 9001 counter name invalid_short drop
+                ct state invalid tcp sport 9001 counter name invalid_short drop
                 ct state invalid counter name invalid drop
-                ct state established,related counter name established accept
+                ct state established,related accept
                 iifname "lan" oifname "wan" tcp flags & (fin|syn|rst|ack) == syn ct state new accept
               }
             }
@@ -104,12 +112,23 @@ final class Topology {
         return List.of(SYNC_NET + "0/24", LAN_VIP, WAN_VIP, LAN_NET + "2", LAN_NET + "3", WAN_NET + "2", WAN_NET + "3");
     }
 
-    /** Packets {@code fw} has dropped as INVALID so far (the nft counter). */
-    static long invalidDrops(NetnsLab.Netns fw) {
-        String out = fw.exec("nft", "list", "counter", "inet", "hfo", "invalid").check().stdout();
+    /** Packets {@code fw} has dropped as INVALID so far: all of them, and those of the long-lived flows. */
+    record Invalid(long all, long longLived) {
+        Invalid minus(Invalid before) {
+            return new Invalid(all - before.all, longLived - before.longLived);
+        }
+    }
+
+    static Invalid invalidDrops(NetnsLab.Netns fw) {
+        long longLived = counter(fw, "invalid_long");
+        return new Invalid(longLived + counter(fw, "invalid_short") + counter(fw, "invalid"), longLived);
+    }
+
+    private static long counter(NetnsLab.Netns fw, String name) {
+        String out = fw.exec("nft", "list", "counter", "inet", "hfo", name).check().stdout();
         Matcher m = PACKETS.matcher(out);
         if (!m.find()) {
-            throw new IllegalStateException("no packet count in 'nft list counter inet hfo invalid': " + out);
+            throw new IllegalStateException("no packet count in 'nft list counter inet hfo " + name + "': " + out);
         }
         return Long.parseLong(m.group(1));
     }
