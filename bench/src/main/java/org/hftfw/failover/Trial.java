@@ -123,7 +123,8 @@ final class Trial {
                 long held = r2.externalFlows();
                 Topology.Invalid invalid0 = Topology.invalidDrops(fw2);
                 long flaps = ka2.transitions("master");
-                String note = flaps == 0 && !holdsVips(fw2) ? "" : "DISTURBED: fw2 became VRRP master " + flaps
+                boolean disturbed = flaps != 0 || holdsVips(fw2);
+                String note = !disturbed ? "" : "DISTURBED: fw2 became VRRP master " + flaps
                         + " time(s) before the fault (adverts late on a saturated machine)";
                 String tprop = "-";
                 long t0 = System.nanoTime();
@@ -149,12 +150,14 @@ final class Trial {
                     tprop = h.tprop().orElse("no migration logged");
                 }
                 Topology.Invalid invalid = Topology.invalidDrops(fw2).minus(invalid0);
-                out.println("    fw2 notify after the fault: " + ka2.notifyLines().stream()
-                        .map(l -> l.split(" ", 2))
-                        .filter(f -> f.length == 2 && Double.parseDouble(f[0]) > t0Epoch)
-                        .map(f -> String.format(Locale.ROOT, "%+.0f ms %s", (Double.parseDouble(f[0]) - t0Epoch) * 1e3,
-                                f[1]))
-                        .collect(java.util.stream.Collectors.joining("; ")));
+                for (Keepalived ka : List.of(ka1, ka2)) {
+                    out.println("    " + ka + ", notify (from the fault): " + ka.notifyLines().stream()
+                            .map(l -> l.split(" ", 2))
+                            .filter(f -> f.length == 2 && (Double.parseDouble(f[0]) > t0Epoch || disturbed))
+                            .map(f -> String.format(Locale.ROOT, "%+.0f ms %s",
+                                    (Double.parseDouble(f[0]) - t0Epoch) * 1e3, f[1]))
+                            .collect(java.util.stream.Collectors.joining("; ")));
+                }
                 double commitEpoch = ka2.stepDone("master", r2 instanceof HftfwNode ? "hftfw commit" : "conntrackd -c",
                         t0Epoch);
                 long race = commitEpoch < 0 || !tookOver ? -1 : (long) ((commitEpoch - vipEpoch) * 1e9);
