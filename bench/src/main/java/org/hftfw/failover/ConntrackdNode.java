@@ -70,10 +70,19 @@ final class ConntrackdNode implements Replicator {
 
     @Override
     public long externalFlows() {
+        return externalFlows("src=" + Topology.CLIENT + " ");
+    }
+
+    /** The long-lived flows among {@link #externalFlows()}. */
+    long externalLongLivedFlows() {
+        return externalFlows("dport=" + Topology.ECHO_PORT + " ");
+    }
+
+    private long externalFlows(String containing) {
         NetnsLab.Result r = ns.exec("conntrackd", "-C", conf.file().toString(), "-e");
         if (r.exitCode() != 0) {
             return -1;
         }
-        return r.stdout().lines().filter(l -> l.contains("src=" + Topology.CLIENT + " ")).count();
+        return r.stdout().lines().filter(l -> l.contains(containing)).count();
     }
 }

@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -195,7 +196,7 @@ public final class FailoverLab {
     /** Why the lab cannot run here (root, iproute2, conntrack, the tools), or empty if it can. */
     public static Optional<String> unavailable() {
         Optional<String> why = NetnsLab.unavailable();
-        for (String bin : List.of("nft", "keepalived", "conntrackd", "conntrack", "ss", "sysctl")) {
+        for (String bin : List.of("nft", "keepalived", "conntrackd", "conntrack", "sysctl", "chrt")) {
             why = why.or(() -> NetnsLab.missing(bin));
         }
         return why;
@@ -207,10 +208,13 @@ public final class FailoverLab {
      */
     public static Optional<Path> findConfDir() {
         List<Path> starts = new ArrayList<>(List.of(Path.of("").toAbsolutePath()));
-        try {
-            starts.add(Path.of(FailoverLab.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
-        } catch (URISyntaxException | SecurityException | NullPointerException e) {
-            // the working directory is the only start
+        CodeSource code = FailoverLab.class.getProtectionDomain().getCodeSource();
+        if (code != null && code.getLocation() != null) {
+            try {
+                starts.add(Path.of(code.getLocation().toURI()));
+            } catch (URISyntaxException | IllegalArgumentException e) {
+                // not a file: the working directory is the only start
+            }
         }
         for (Path start : starts) {
             for (Path p = start; p != null; p = p.getParent()) {

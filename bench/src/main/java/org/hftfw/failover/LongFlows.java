@@ -61,7 +61,7 @@ final class LongFlows implements AutoCloseable {
                 }
             } catch (IOException e) {
                 closeAll(out);
-                throw new IllegalStateException("cannot open long-lived flow " + (out.size()) + " of " + n, e);
+                throw new IllegalStateException("cannot open long-lived flow " + out.size() + " of " + n, e);
             }
             return out;
         });

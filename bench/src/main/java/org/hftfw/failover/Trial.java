@@ -204,7 +204,7 @@ final class Trial {
         ConntrackdNode c1 = (ConntrackdNode) r1;
         ConntrackdNode c2 = (ConntrackdNode) r2;
         c1.run("-B");
-        Await.within(10_000, () -> c2.externalFlows() >= spec.flows());
+        Await.within(10_000, () -> c2.externalLongLivedFlows() >= spec.flows());
         c2.run("-c");
         long tprop = System.nanoTime() - t0;
         Files.writeString(drain1, "1\n");
