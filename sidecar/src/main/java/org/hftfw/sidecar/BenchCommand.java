@@ -18,8 +18,9 @@ import picocli.CommandLine.Unmatched;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks, each beside its baseline: the JMH benchmarks of the hot paths, the knowledge base's "
-                + "memory per tuple, the offline evaluation engine.",
-        subcommands = {BenchCommand.JmhRun.class, BenchCommand.KbMemory.class, BenchCommand.Evaluate.class})
+                + "memory per tuple, the offline evaluation engine, the failover lab.",
+        subcommands = {BenchCommand.JmhRun.class, BenchCommand.KbMemory.class, BenchCommand.Evaluate.class,
+            BenchCommand.Failover.class})
 final class BenchCommand {
 
     @Command(name = "jmh", mixinStandardHelpOptions = false,
@@ -87,6 +88,79 @@ final class BenchCommand {
                 EvaluateBench.run(events);
             }
             return 0;
+        }
+    }
+
+    @Command(name = "failover", mixinStandardHelpOptions = true,
+            description = {"The failover lab (needs root, keepalived, conntrackd, nft): client/fw1/fw2/server",
+                "namespaces, keepalived VRRP from conf/keepalived, long-lived TCP flows that must each echo after",
+                "the takeover, new short connections per second. Per pair and case: flows that survived, INVALID",
+                "drops on the new master, the longest stall, takeover time, Tprop; conntrackd pairs as the baseline.",
+                "Cases: a = predicted fault (EDAC UE -> migrate -> commit -> demote), b = b-links (fw1's links go",
+                "down) and b-kill (kill -9 of fw1's daemon), c = loss on the sync link, then b-links."})
+    static final class Failover implements Callable<Integer> {
+        @Option(names = "--flows", defaultValue = "1000", description = "long-lived flows (default: ${DEFAULT-VALUE})")
+        int flows;
+        @Option(names = "--rate", defaultValue = "1000",
+                description = "new short connections per second (default: ${DEFAULT-VALUE})")
+        int rate;
+        @Option(names = "--case", split = ",", defaultValue = "a,b,c",
+                description = "a, b, b-links, b-kill, c (default: ${DEFAULT-VALUE})")
+        List<String> cases;
+        @Option(names = "--pair", split = ",", defaultValue = "hftfw,mixed,conntrackd",
+                description = "hftfw, mixed, conntrackd (default: ${DEFAULT-VALUE})")
+        List<String> pairs;
+        @Option(names = "--interval", paramLabel = "MS",
+                description = "a long-lived flow's ping-pong interval (default: max(50, flows / 4))")
+        Long interval;
+        @Option(names = "--advert", defaultValue = "0.1", description = "VRRP advert interval in s (default: ${DEFAULT-VALUE})")
+        double advert;
+        @Option(names = "--loss", defaultValue = "30", description = "sync link loss in case c, %% (default: ${DEFAULT-VALUE})")
+        int loss;
+        @Option(names = "--observe", defaultValue = "15",
+                description = "seconds every flow gets to echo after the takeover (default: ${DEFAULT-VALUE})")
+        int observe;
+        @Option(names = "--backup-conf", paramLabel = "HOCON", defaultValue = "",
+                description = "appended to the hFT-FW backup's config, e.g. a backup mode")
+        String backupConf;
+        @Option(names = "--conf-dir", paramLabel = "DIR",
+                description = "the keepalived files (default: conf/keepalived of this checkout)")
+        Path confDir;
+
+        @Override
+        public Integer call() throws Exception {
+            var why = org.hftfw.failover.FailoverLab.unavailable();
+            if (why.isPresent()) {
+                throw new Failures.UserError("the failover lab cannot run here: " + why.get());
+            }
+            Path conf = confDir != null ? confDir : org.hftfw.failover.FailoverLab.findConfDir().orElseThrow(
+                    () -> new Failures.UserError("conf/keepalived not found above the working directory or this "
+                            + "program; give --conf-dir"));
+            org.hftfw.failover.FailoverLab.Spec spec;
+            try {
+                List<org.hftfw.failover.FailoverLab.Case> cs = new ArrayList<>();
+                for (String c : cases) {
+                    cs.addAll(org.hftfw.failover.FailoverLab.Case.parse(c));
+                }
+                List<org.hftfw.failover.FailoverLab.Pair> ps = new ArrayList<>();
+                for (String p : pairs) {
+                    ps.add(org.hftfw.failover.FailoverLab.Pair.parse(p));
+                }
+                var d = org.hftfw.failover.FailoverLab.Spec.of(flows, rate, cs, ps, hftfwCommand(), conf);
+                spec = new org.hftfw.failover.FailoverLab.Spec(flows, rate,
+                        interval != null ? interval : d.intervalMillis(), advert, loss, observe, cs, ps, d.hftfw(),
+                        conf, backupConf);
+            } catch (IllegalArgumentException e) {
+                throw new Failures.UserError(e.getMessage());
+            }
+            org.hftfw.failover.FailoverLab.run(spec, System.out);
+            return 0;
+        }
+
+        /** This JVM and class path running the CLI again: what the lab's daemons and notify scripts run. */
+        static List<String> hftfwCommand() {
+            return List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
+                    "-XX:+UseCompactObjectHeaders", "-cp", System.getProperty("java.class.path"), Hftfw.class.getName());
         }
     }
 }

@@ -1,0 +1,139 @@
+package org.hftfw.failover;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.hftfw.conntrack.lab.NetnsLab;
+
+/**
+ * An hFT-FW sync daemon as docs/daemon.md sets it up, as its own JVM inside the node's namespace: {@code hftfw sync
+ * primary} on fw1 with the proactive path (its predictor reads the lab's fake sysfs tree; the migration's commit hook
+ * commits on the peer, its demote hook writes keepalived's drain file), {@code hftfw sync backup} on fw2.
+ */
+final class HftfwNode implements Replicator {
+    private static final Pattern EXTERNAL = Pattern.compile("external cache:\\s+(\\d+) flows");
+    private static final Pattern TPROP = Pattern.compile("migration handed over: (\\d+) entries, Tprop ([0-9.]+) ms");
+
+    private final NetnsLab.Netns ns;
+    private final int node;
+    private final boolean primary;
+    private final List<String> hftfw;
+    private final Path dir;
+    private final String extraConf;
+    private final Path log;
+    private Process process;
+
+    /**
+     * @param hftfw     the command that runs the hftfw CLI (e.g. java -cp ... org.hftfw.sidecar.Hftfw)
+     * @param extraConf HOCON appended to the generated config (e.g. the primary's predictor and migration sections,
+     *                  or a backup mode)
+     */
+    HftfwNode(NetnsLab.Netns ns, int node, boolean primary, List<String> hftfw, Path dir, String extraConf) {
+        this.ns = ns;
+        this.node = node;
+        this.primary = primary;
+        this.hftfw = List.copyOf(hftfw);
+        this.dir = dir;
+        this.extraConf = extraConf;
+        this.log = dir.resolve("fw" + node + "-hftfw.out");
+    }
+
+    @Override
+    public String label() {
+        return "hFT-FW";
+    }
+
+    Path socket() {
+        return dir.resolve("fw" + node + "-hftfw.ctl");
+    }
+
+    /** {@code hftfw commit} on this daemon: the hook a peer's migration runs. */
+    List<String> commitCommand() {
+        List<String> c = new ArrayList<>(hftfw);
+        c.addAll(List.of("commit", "--socket", socket().toString()));
+        return c;
+    }
+
+    @Override
+    public void start() throws IOException, InterruptedException {
+        Path conf = dir.resolve("fw" + node + "-hftfw.conf");
+        List<String> ignore = new ArrayList<>(List.of("127.0.0.0/8", "::1/128"));
+        ignore.addAll(Topology.firewallAddresses());
+        Files.writeString(conf, """
+                sync { local-address = "%s", peer-address = "%s", interface = "sync", alive-interval = 200ms }
+                control.socket = "%s"
+                metrics.address = "127.0.0.1:0"
+                filter.ignore-addresses = %s
+                %s
+                """.formatted(Topology.syncAddress(node), Topology.syncAddress(3 - node), socket(), hocon(ignore),
+                extraConf));
+        List<String> cmd = new ArrayList<>(hftfw);
+        cmd.addAll(List.of("sync", primary ? "primary" : "backup", "--config", conf.toString()));
+        process = ns.spawn(log, cmd.toArray(String[]::new));
+        Await.until("the hFT-FW daemon in " + ns + " answers", 90_000, () -> {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the hFT-FW daemon in " + ns + " exited with " + process.exitValue()
+                        + ": " + logText());
+            }
+            try {
+                Control.send(socket(), "stats");
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    @Override
+    public ProcessHandle process() {
+        return process.toHandle();
+    }
+
+    @Override
+    public String keepalivedEnv(Path notifyLog) {
+        return """
+                DAEMON=hftfw
+                HFTFW="%s"
+                HFTFW_SOCKET=%s
+                NOTIFY_LOG=%s
+                """.formatted(String.join(" ", hftfw), socket(), notifyLog);
+    }
+
+    @Override
+    public long externalFlows() {
+        try {
+            Matcher m = EXTERNAL.matcher(Control.send(socket(), "stats"));
+            return m.find() ? Long.parseLong(m.group(1)) : -1;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** The Tprop of the migration this daemon handed over, as its log says (entries, milliseconds). */
+    Optional<String> tprop() {
+        Matcher m = TPROP.matcher(logText());
+        return m.find() ? Optional.of(m.group(2) + " ms (" + m.group(1) + " entries)") : Optional.empty();
+    }
+
+    /** The daemon's log so far (it logs to stderr: the spawned process's .err file beside {@link #log}). */
+    String logText() {
+        try {
+            Path err = log.resolveSibling(log.getFileName() + ".err");
+            return (Files.exists(log) ? Files.readString(log) : "") + (Files.exists(err) ? Files.readString(err) : "");
+        } catch (IOException e) {
+            return "(log unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    /** A HOCON list of strings. */
+    static String hocon(List<String> items) {
+        return items.stream().map(s -> '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"')
+                .collect(Collectors.joining(", ", "[", "]"));
+    }
+}

@@ -1,0 +1,218 @@
+package org.hftfw.failover;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.hftfw.conntrack.lab.NetnsLab;
+import org.hftfw.predictor.FakeSysfs;
+import org.hftfw.predictor.FaultInjector;
+import org.hftfw.predictor.FaultKind;
+
+/**
+ * One pair and one fault case on a fresh lab. The order of a trial:
+ * <ol>
+ *   <li>the topology and the echo server; fw2's daemon, then fw1's (hFT-FW: fw1 runs the proactive path over a
+ *       fake sysfs tree, its commit hook commits on fw2, its demote hook writes fw1's drain track file);</li>
+ *   <li>keepalived on both (conf/keepalived); wait until fw1 is master with both VIPs and both notify scripts ran;</li>
+ *   <li>case c: loss on the sync link from here on;</li>
+ *   <li>the long-lived flows; wait (bounded) until fw2 holds them all; then the short connections, and 2 s of
+ *       steady traffic;</li>
+ *   <li>the fault at T0; wait until both VIPs are on fw2, then until every flow has echoed a line sent after that
+ *       (bounded by the observation time);</li>
+ *   <li>the figures; everything is stopped and removed.</li>
+ * </ol>
+ */
+final class Trial {
+    /** A line counts as sent after the takeover if sent this long after the VIPs arrived (the GARPs' way). */
+    private static final long GARP_MARGIN_NANOS = 10_000_000;
+    private static final long STEADY_TRAFFIC_MILLIS = 2000;
+    private static final long TAKEOVER_BOUND_MILLIS = 60_000;
+
+    private final FailoverLab.Spec spec;
+    private final FailoverLab.Pair pair;
+    private final FailoverLab.Case kase;
+    private final PrintStream out;
+
+    Trial(FailoverLab.Spec spec, FailoverLab.Pair pair, FailoverLab.Case kase, PrintStream out) {
+        this.spec = spec;
+        this.pair = pair;
+        this.kase = kase;
+        this.out = out;
+    }
+
+    FailoverLab.Outcome run() throws Exception {
+        Path dir = Files.createTempDirectory("hfo-failover");
+        try (NetnsLab lab = new NetnsLab("hfo", Duration.ofSeconds(60))) {
+            // Ctrl-C or SIGTERM of the command: the daemons, keepalived and the namespaces go too
+            Thread cleanup = new Thread(lab::close, "hfo-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
+            try {
+                Topology topo = new Topology(lab);
+                EchoServer echo = new EchoServer(topo.server);
+                try {
+                    return run(topo, dir);
+                } finally {
+                    echo.close();
+                }
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cleanup);
+                } catch (IllegalStateException e) {
+                    // the JVM is shutting down: the hook is closing the lab
+                }
+            }
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    private FailoverLab.Outcome run(Topology topo, Path dir) throws Exception {
+        NetnsLab.Netns fw1 = topo.fw(1);
+        NetnsLab.Netns fw2 = topo.fw(2);
+        Path drain1 = dir.resolve("fw1").resolve("drain");
+        FaultInjector injector = null;
+        Replicator r2 = pair == FailoverLab.Pair.HFTFW
+                ? new HftfwNode(fw2, 2, false, spec.hftfw(), dir, spec.backupConf())
+                : new ConntrackdNode(fw2, 2, dir);
+        Replicator r1;
+        if (pair == FailoverLab.Pair.CONNTRACKD) {
+            r1 = new ConntrackdNode(fw1, 1, dir);
+        } else {
+            Path tree = dir.resolve("tree");
+            injector = new FaultInjector(FakeSysfs.create(tree).edacController(0, 2).roots());
+            List<String> commit = r2 instanceof HftfwNode h ? h.commitCommand() : ((ConntrackdNode) r2).commitCommand();
+            r1 = new HftfwNode(fw1, 1, true, spec.hftfw(), dir, """
+                    predictor { enabled = true, fake-tree = "%s", interval = 200ms, sources = sysfs }
+                    migration { commit-command = %s, demote-command = %s, command-timeout = 30s }
+                    """.formatted(tree, HftfwNode.hocon(commit),
+                    HftfwNode.hocon(List.of("sh", "-c", "echo 1 > '" + drain1 + "'"))));
+        }
+        startBoth(r1, r2);
+
+        Keepalived ka1 = new Keepalived(fw1, 1, spec.confDir(), dir, spec.advert(), r1);
+        Keepalived ka2 = new Keepalived(fw2, 2, spec.confDir(), dir, spec.advert(), r2);
+        // fw1 first: if fw2's keepalived came up first on a busy machine it would be master for a moment
+        ka1.start();
+        Await.until("fw1 is VRRP master with both VIPs", 60_000, () -> holdsVips(fw1) && ka1.notified("master"));
+        ka2.start();
+        Await.until("fw2 is VRRP backup and no notify script runs", 60_000,
+                () -> ka2.notified("backup") && ka1.idle() && ka2.idle());
+        if (holdsVips(fw2)) {
+            throw new IllegalStateException("fw2 holds a VIP too (split brain): " + ka2.notifyLines());
+        }
+        if (kase == FailoverLab.Case.C) {
+            topo.syncLoss(spec.lossPercent());
+        }
+
+        try (LongFlows flows = new LongFlows(topo.client, spec.flows(), spec.intervalMillis())) {
+            Await.within(20_000, () -> r2.externalFlows() >= spec.flows());
+            VipWatch watch = new VipWatch(fw2, dir.resolve("fw2-addresses.txt"));
+            try (ShortConnections shorts = new ShortConnections(topo.client, spec.rate(), 120)) {
+                Thread.sleep(STEADY_TRAFFIC_MILLIS);              // the experiment's schedule: traffic in steady state
+                long held = r2.externalFlows();
+                Topology.Invalid invalid0 = Topology.invalidDrops(fw2);
+                long flaps = ka2.transitions("master");
+                boolean disturbed = flaps != 0 || holdsVips(fw2);
+                String note = !disturbed ? "" : "DISTURBED: fw2 became VRRP master " + flaps
+                        + " time(s) before the fault (adverts late on a saturated machine)";
+                String tprop = "-";
+                long t0 = System.nanoTime();
+                Instant wall0 = Instant.now();
+                double t0Epoch = wall0.getEpochSecond() + wall0.getNano() / 1e9;
+                int established = flows.fault(t0);
+                switch (kase) {
+                    case A -> tprop = predictedFault(injector, r1, r2, drain1, t0);
+                    case B_LINKS, C -> topo.linksDown(1);
+                    case B_KILL -> r1.process().destroyForcibly();   // SIGKILL
+                }
+                boolean tookOver = Await.within(TAKEOVER_BOUND_MILLIS, () -> watch.bothAt(t0Epoch) > 0);
+                double vipEpoch = watch.bothAt(t0Epoch);
+                if (!tookOver) {
+                    note = (note + " no takeover within " + TAKEOVER_BOUND_MILLIS / 1000 + " s").strip();
+                }
+                long after = tookOver ? t0 + (long) ((vipEpoch - t0Epoch) * 1e9) + GARP_MARGIN_NANOS : Long.MAX_VALUE;
+                Await.within(spec.observeSeconds() * 1000L, () -> flows.allEchoedAfter(after));
+                // the commit in fw2's notify_master may still run (a JVM start) when the flows already echo
+                Await.within(spec.observeSeconds() * 1000L, () -> ka2.notified("master"));
+                LongFlows.Summary s = flows.summary(established, after);
+                if (kase == FailoverLab.Case.A && r1 instanceof HftfwNode h) {
+                    tprop = h.tprop().orElse("no migration logged");
+                }
+                Topology.Invalid invalid = Topology.invalidDrops(fw2).minus(invalid0);
+                for (Keepalived ka : List.of(ka1, ka2)) {
+                    out.println("    " + ka + ", notify (from the fault): " + ka.notifyLines().stream()
+                            .map(l -> l.split(" ", 2))
+                            .filter(f -> f.length == 2 && (Double.parseDouble(f[0]) > t0Epoch || disturbed))
+                            .map(f -> String.format(Locale.ROOT, "%+.0f ms %s",
+                                    (Double.parseDouble(f[0]) - t0Epoch) * 1e3, f[1]))
+                            .collect(java.util.stream.Collectors.joining("; ")));
+                }
+                double commitEpoch = ka2.stepDone("master", r2 instanceof HftfwNode ? "hftfw commit" : "conntrackd -c",
+                        t0Epoch);
+                long race = commitEpoch < 0 || !tookOver ? -1 : (long) ((commitEpoch - vipEpoch) * 1e9);
+                shorts.stop();
+                return new FailoverLab.Outcome(pair, kase, s.established(), s.survived(), invalid.all(),
+                        invalid.longLived(), s.longestStallNanos(), tookOver ? (long) ((vipEpoch - t0Epoch) * 1e9) : -1,
+                        tprop, race, held, shorts.counts(), note);
+            }
+        }
+    }
+
+    /** Starts both daemons at once (each waits until it answers): two JVM starts overlap. */
+    private static void startBoth(Replicator r1, Replicator r2) throws Exception {
+        Exception[] failure = new Exception[1];
+        Thread t = Thread.ofPlatform().name("hfo-start-fw2").start(() -> {
+            try {
+                r2.start();
+            } catch (Exception e) {
+                failure[0] = e;
+            }
+        });
+        try {
+            r1.start();
+        } finally {
+            t.join();
+        }
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+    }
+
+    /**
+     * Case a. hFT-FW on fw1: inject an uncorrected memory error into its fake sysfs tree; its own predictor, policy
+     * and migrator do the rest (migrate, commit hook, demote hook). A conntrackd pair has no predictor: the lab does
+     * what the predictor would (conntrackd -B on fw1; wait until fw2 holds every long flow, since -B returns before
+     * the bulk is sent; conntrackd -c on fw2; then fw1's drain file) and returns that Tprop.
+     */
+    private String predictedFault(FaultInjector injector, Replicator r1, Replicator r2, Path drain1, long t0)
+            throws IOException, InterruptedException {
+        if (injector != null) {
+            out.println("    " + injector.inject(FaultKind.EDAC_UE, 1, "mc0/dimm0"));
+            return "-";
+        }
+        ConntrackdNode c1 = (ConntrackdNode) r1;
+        ConntrackdNode c2 = (ConntrackdNode) r2;
+        c1.run("-B");
+        Await.within(10_000, () -> c2.externalLongLivedFlows() >= spec.flows());
+        c2.run("-c");
+        long tprop = System.nanoTime() - t0;
+        Files.writeString(drain1, "1\n");
+        return String.format(Locale.ROOT, "%.1f ms", tprop / 1e6);
+    }
+
+    private static boolean holdsVips(NetnsLab.Netns fw) {
+        String a = fw.exec("ip", "-4", "-o", "addr", "show").stdout();
+        return a.contains(" " + Topology.LAN_VIP + "/") && a.contains(" " + Topology.WAN_VIP + "/");
+    }
+}
