@@ -299,6 +299,16 @@ public final class Publisher implements ConntrackEventListener {
         return accepted;
     }
 
+    /** The flows the backup holds, a copy: conntrackd's internal cache as {@code conntrackd -i} lists it. */
+    List<ConntrackEntry> held() {
+        lock.lock();
+        try {
+            return new ArrayList<>(held.values());
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Forgets what the backup holds ({@code hftfw sync flush}). */
     void flush() {
         lock.lock();

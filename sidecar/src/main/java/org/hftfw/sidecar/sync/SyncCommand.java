@@ -127,8 +127,8 @@ public final class SyncCommand {
             }
             // SIGTERM/SIGINT ask the main thread to stop: it closes everything and returns 0, as a service manager
             // expects of a clean stop (a JVM ended by the signal itself exits 143 with no word of what it did)
-            CountDownLatch stop = new CountDownLatch(1);
-            String[] why = {"--run-for elapsed"};
+            CountDownLatch stop = d.stopRequested();
+            String[] why = {"conntrackd -k on the control socket"};
             for (String sig : new String[] {"TERM", "INT"}) {
                 JdkSignals.handle(sig, () -> {
                     why[0] = "SIG" + sig;
@@ -139,7 +139,9 @@ public final class SyncCommand {
                     d.control().path());
             err.flush();
             if (runFor > 0) {
-                stop.await(runFor, TimeUnit.SECONDS);
+                if (!stop.await(runFor, TimeUnit.SECONDS)) {
+                    why[0] = "--run-for elapsed";
+                }
             } else {
                 stop.await();
             }

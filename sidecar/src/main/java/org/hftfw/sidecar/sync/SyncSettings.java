@@ -43,7 +43,14 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
      */
     record Events(int bufferBytes, int bufferMaxBytes, boolean reliableDestroy) {}
 
-    record Control(Path socket) {}
+    /**
+     * The control socket, where hftfw's commands and a stock conntrackd client's requests are served.
+     *
+     * @param socket       its path (conntrackd's {@code UNIX { Path }})
+     * @param purgeTimeout how long after {@code conntrackd -t} the replicated kernel flows are flushed
+     *                     (conntrackd's {@code PurgeTimeout})
+     */
+    record Control(Path socket, Duration purgeTimeout) {}
 
     record Metrics(boolean enabled, InetSocketAddress address) {}
 
@@ -91,7 +98,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
               ignore-addresses = ["127.0.0.0/8", "::1/128"]
               protocols = [tcp, udp, icmp, icmpv6, sctp, dccp, udplite, gre]
             }
-            control.socket = "/run/hftfw/sync.ctl"
+            control { socket = "/run/hftfw/sync.ctl", purge-timeout = 60s }
             metrics { enabled = true, address = "127.0.0.1:9477" }
             """ + ProactiveBinding.DEFAULTS;
 
@@ -103,7 +110,8 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
     static SyncSettings from(Config c, Path baseDir) {
         Reader r = new Reader(c, baseDir);
         NodeSettings node = new NodeSettings(r.link(), r.lazy(), r.filter(), ProactiveBinding.read(r));
-        SyncSettings s = new SyncSettings(node, r.events(), new Control(r.path("control.socket", false)), r.metrics());
+        SyncSettings s = new SyncSettings(node, r.events(), new Control(r.path("control.socket", false),
+                r.positive("control.purge-timeout")), r.metrics());
         if (!r.problems.isEmpty()) {
             throw new InvalidConfigException(String.join("; ", r.problems));
         }

@@ -55,6 +55,22 @@ class ControlSocketTest {
         }
     }
 
+    /** A conntrackd client's 4-byte request is answered at once (not after the 5 s deadline) on the same socket. */
+    @Test
+    void conntrackdRequestIsRecognisedAndRefusedWhereNotServed(@TempDir Path dir) throws Exception {
+        Path sock = dir.resolve("sync.ctl");
+        try (ControlServer s = ControlServer.start(sock, ControlSocketTest::echo);
+             SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            c.connect(UnixDomainSocketAddress.of(sock));
+            long t0 = System.nanoTime();
+            c.write(ByteBuffer.wrap(new byte[] {46, 0, 0, 0}));          // ALL_COMMIT, as 'conntrackd -c' sends it
+            assertEquals("hftfw: this control socket does not serve conntrackd requests\n", ControlProtocol.readAll(c));
+            assertTrue(System.nanoTime() - t0 < 4_000_000_000L, "answered before the read deadline");
+            assertEquals(1, s.rejected());
+            assertEquals(Reply.ok("did stats\n"), ControlClient.send(sock, "stats"), "text commands still work");
+        }
+    }
+
     @Test
     void staleSocketIsReplacedButALiveDaemonIsNot(@TempDir Path dir) throws Exception {
         Path sock = dir.resolve("sync.ctl");
