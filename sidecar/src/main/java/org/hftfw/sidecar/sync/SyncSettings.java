@@ -102,6 +102,9 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
             metrics { enabled = true, address = "127.0.0.1:9477" }
             """ + ProactiveBinding.DEFAULTS;
 
+    /** Sections whose keys their own reader checks (PolicyConfig knows the policy's), not the defaults' key list. */
+    static final Set<String> CHECKED_ELSEWHERE = Set.of("policy");
+
     static Config defaults() {
         return ConfigFactory.parseString(DEFAULTS);
     }

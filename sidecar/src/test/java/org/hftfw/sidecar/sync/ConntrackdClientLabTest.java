@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * against hFT-FW daemons, checked on the kernel tables: every client flag does what it does against conntrackd, a
  * request hFT-FW cannot carry out answers a line starting {@code hftfw:} and is counted, and the script's primary,
  * backup and fault transitions commit, resync and purge as they do with conntrackd. Both firewalls run hFT-FW
- * ({@code both}); the client reads the socket path from a conntrackd.conf naming the daemon's control socket.
+ * ({@code both}); bk reads its settings from a stock conntrackd.conf (and an hftfw.conf beside it), fw from an
+ * hftfw.conf naming the socket its conntrackd.conf names; the client finds each socket in the conntrackd.conf.
  */
 @Tag("lab")
 class ConntrackdClientLabTest {
@@ -51,15 +52,22 @@ class ConntrackdClientLabTest {
 
     private static Pair pair(SyncLab l) throws Exception {
         List<String> ignore = List.of("127.0.0.1", "10.236.0.0/24", "10.230.1.1", "10.230.2.1", "::1");
-        ConntrackdConf fwc = ConntrackdConf.lab(l.dir, "fw-conntrackd", SyncLab.FW_SYNC, SyncLab.BK_SYNC, ignore);
-        ConntrackdConf bkc = ConntrackdConf.lab(l.dir, "bk-conntrackd", SyncLab.BK_SYNC, SyncLab.FW_SYNC, ignore);
+        ConntrackdConf fwc = ConntrackdConf.lab(l.dir, "fw-conntrackd", SyncLab.FW_SYNC, SyncLab.BK_SYNC, ignore)
+                .withProtocols(List.of("TCP", "UDP"));
+        ConntrackdConf bkc = ConntrackdConf.lab(l.dir, "bk-conntrackd", SyncLab.BK_SYNC, SyncLab.FW_SYNC, ignore)
+                .withProtocols(List.of("TCP", "UDP"));
         Path fwConf = fwc.write();
-        Path bkConf = bkc.write();
-        String extra = "control.purge-timeout = 1s\nfilter.protocols = [tcp, udp]\ncontrol.socket = ";
-        SyncDaemon fw = l.startHftfw(l.topo.fw, SyncNode.Role.BOTH,
-                l.hftfwConf("fw", SyncLab.FW_SYNC, SyncLab.BK_SYNC, extra + "\"" + fwc.controlSocket() + "\""));
-        SyncDaemon bk = l.startHftfw(l.bk, SyncNode.Role.BOTH,
-                l.hftfwConf("bk", SyncLab.BK_SYNC, SyncLab.FW_SYNC, extra + "\"" + bkc.controlSocket() + "\""));
+        // bk runs from its conntrackd.conf itself (PurgeTimeout 1 for the -t checks), with an hftfw.conf beside it
+        // for what conntrackd.conf has no word for
+        Path bkConf = Files.writeString(bkc.file(), bkc.render().replace("DisableExternalCache Off",
+                "DisableExternalCache Off\n\t\tPurgeTimeout 1"));
+        Path bkOwn = Files.writeString(l.dir.resolve("bk-own.conf"), "metrics.address = \"127.0.0.1:0\"\n"
+                + "sync.alive-interval = 200ms\n");
+        SyncDaemon fw = l.startHftfw(l.topo.fw, SyncNode.Role.BOTH, l.hftfwConf("fw", SyncLab.FW_SYNC,
+                SyncLab.BK_SYNC, "control.purge-timeout = 1s\nfilter.protocols = [tcp, udp]\ncontrol.socket = \""
+                        + fwc.controlSocket() + "\""));
+        SyncDaemon bk = l.startHftfw(l.bk, SyncNode.Role.BOTH, SyncCommand.load(bkOwn, bkConf, true));
+        assertEquals(bkc.controlSocket(), bk.control().path(), "UNIX { Path } of the conntrackd.conf");
         CLIENT_NS.put(fwConf, l.topo.fw);
         CLIENT_NS.put(bkConf, l.bk);
         return new Pair(l, fw, bk, fwConf, bkConf);
@@ -116,12 +124,12 @@ class ConntrackdClientLabTest {
                 String s = client(p.bkConf, "-s");
                 assertTrue(s.startsWith("cache internal:\ncurrent active connections:\t") && s.contains(
                         "cache external:\ncurrent active connections:\t          12\n") && s.contains(
-                        "UDP traffic (active device=any):\n") && s.contains("message tracking:\n"), s);
+                        "UDP traffic (active device=sync):\n") && s.contains("message tracking:\n"), s);
                 assertTrue(client(p.bkConf, "-s", "network").startsWith("network statistics:\n\trecv:\n"), "-s network");
                 assertTrue(client(p.bkConf, "-s", "cache").startsWith("cache:internal\tactive objects:"), "-s cache");
                 assertTrue(client(p.bkConf, "-s", "runtime").matches("(?s)daemon uptime: \\d+ min\n\nnetlink stats:.*"
                         + "local unknown request:\t\t           0\n\n"), "-s runtime");
-                assertTrue(client(p.bkConf, "-s", "link").startsWith("UDP traffic (active device=any):"), "-s link");
+                assertTrue(client(p.bkConf, "-s", "link").startsWith("UDP traffic (active device=sync):"), "-s link");
                 assertTrue(client(p.bkConf, "-s", "rsqueue").matches("resent queue \\(len=\\d+\\)\n"), "-s rsqueue");
                 assertTrue(client(p.bkConf, "-s", "queue").startsWith("queue txqueue:\ncurrent elements:"), "-s queue");
                 assertEquals("", client(p.bkConf, "-s", "process"));
