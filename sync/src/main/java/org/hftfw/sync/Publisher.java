@@ -142,7 +142,7 @@ public final class Publisher implements ConntrackEventListener {
 
     @Override
     public void onEvent(ConntrackEvent e) {
-        if (!filter.accepts(e.entry())) {
+        if (!filter.accepts(e)) {
             lock.lock();
             try {
                 filtered++;

@@ -11,7 +11,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.hftfw.common.InvalidConfigException;
+import java.util.EnumSet;
 import org.hftfw.conntrack.IpProto;
+import org.hftfw.conntrack.TcpState;
 import org.hftfw.sidecar.config.DidYouMean;
 
 /**
@@ -26,7 +28,7 @@ import org.hftfw.sidecar.config.DidYouMean;
  *   <li>accepted with a warning naming it: it has no effect on what is replicated and hFT-FW does it its own way or
  *       not at all ({@code HashSize}, {@code Nice}, {@code LogFile}, {@code Filter From Kernelspace}, …);</li>
  *   <li>an error naming it: honouring it would change what is replicated or how, and hFT-FW does not
- *       ({@code Mode ALARM}, {@code Multicast}, {@code TCP}, {@code ExpectationSync}, {@code State Accept},
+ *       ({@code Mode ALARM}, {@code Multicast}, {@code TCP}, {@code ExpectationSync}, {@code Address Accept},
  *       {@code DisableExternalCache On}, …). Every error is reported at once and the daemon does not start.</li>
  * </ul>
  * conntrackd's filter is exactly its lists, so the mapping turns off hFT-FW's own additions
@@ -387,9 +389,8 @@ final class ConntrackdConfFile {
                 case "Address Ignore" -> put(s, "filter.ignore-addresses", addresses(s));
                 case "Address Accept" -> error(s, "Address Accept is not supported: hFT-FW's filter has an ignore "
                         + "list only (Address Ignore)");
-                case "State Accept", "State Ignore" -> error(s, kind + " is not supported: hFT-FW replicates every "
-                        + "TCP state change of an accepted flow (its lazy replicator, lazy.enabled, decides which "
-                        + "to send)");
+                case "State Accept", "State Ignore" -> put(s, "filter.tcp-states",
+                        tcpStates(s, kind.equals("State Accept")));
                 default -> unknown(s, Set.of("Protocol Accept", "Protocol Ignore", "Address Accept",
                         "Address Ignore", "State Accept", "State Ignore"));
             }
@@ -407,6 +408,31 @@ final class ConntrackdConfFile {
             }
         }
         return names;
+    }
+
+    /**
+     * {@code State Accept { ESTABLISHED CLOSED … for TCP }} as hFT-FW's accept list ({@code State Ignore}: every
+     * other state); conntrackd knows states of TCP only, and spells TCP_CONNTRACK_CLOSE "CLOSED" or "CLOSE".
+     */
+    private List<String> tcpStates(Stmt s, boolean accept) {
+        List<String> words = listWords(s);
+        int forAt = words.indexOf("for");
+        if (forAt < 0 || forAt != words.size() - 2 || !words.getLast().equalsIgnoreCase("TCP")) {
+            error(s, s.key() + " " + s.arg(1) + " needs its states followed by 'for TCP'");
+            return List.of();
+        }
+        Set<TcpState> named = EnumSet.noneOf(TcpState.class);
+        for (String w : words.subList(0, forAt)) {
+            TcpState t = TcpState.parse(w.equals("CLOSED") ? "CLOSE" : w);
+            if (t == null || t == TcpState.NONE) {
+                error(s, s.key() + " " + s.arg(1) + ": unknown TCP state '" + w + "'");
+            } else {
+                named.add(t);
+            }
+        }
+        Set<TcpState> result = accept ? named : EnumSet.complementOf(EnumSet.copyOf(named));
+        result.remove(TcpState.NONE);
+        return result.stream().map(Enum::name).toList();
     }
 
     private List<String> addresses(Stmt s) {

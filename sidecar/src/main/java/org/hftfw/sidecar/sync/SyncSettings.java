@@ -9,12 +9,14 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.hftfw.conntrack.IpProto;
+import org.hftfw.conntrack.TcpState;
 import org.hftfw.lazy.LazyConfig;
 import org.hftfw.lazy.Mode;
 import org.hftfw.common.InvalidConfigException;
@@ -97,6 +99,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
               ignore-local-addresses = true
               ignore-addresses = ["127.0.0.0/8", "::1/128"]
               protocols = [tcp, udp, icmp, icmpv6, sctp, dccp, udplite, gre]
+              tcp-states = []
             }
             control { socket = "/run/hftfw/sync.ctl", purge-timeout = 60s }
             metrics { enabled = true, address = "127.0.0.1:9477" }
@@ -313,8 +316,18 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
                     protocols.add(p);
                 }
             }
+            Set<TcpState> states = EnumSet.noneOf(TcpState.class);
+            for (String s : get("filter.tcp-states", () -> c.getStringList("filter.tcp-states"), List.<String>of())) {
+                TcpState t = TcpState.parse(s.trim().toUpperCase(Locale.ROOT));
+                if (t == null || t == TcpState.NONE) {
+                    problems.add("filter.tcp-states: unknown TCP state '" + s + "' (SYN_SENT, SYN_RECV, ESTABLISHED, "
+                            + "FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE, SYN_SENT2)");
+                } else {
+                    states.add(t);
+                }
+            }
             return new NodeSettings.Filter(bool("filter.ignore-sync-addresses"), bool("filter.ignore-local-addresses"),
-                    List.copyOf(ignore), Set.copyOf(protocols));
+                    List.copyOf(ignore), Set.copyOf(protocols), Set.copyOf(states));
         }
 
         Metrics metrics() {

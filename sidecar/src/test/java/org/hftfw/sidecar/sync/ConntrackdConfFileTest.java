@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.hftfw.common.InvalidConfigException;
+import org.hftfw.conntrack.TcpState;
 import org.hftfw.ftfw.ConntrackdConf;
 import org.hftfw.sidecar.config.ReloadableConfig;
 import org.hftfw.sync.Cidr;
@@ -144,6 +145,20 @@ class ConntrackdConfFileTest {
     }
 
     @Test
+    void stateFilterMapsToTcpStates() {
+        String accept = FTFW_UDP.replace("\t\tProtocol Accept", "\t\tState Accept {\n\t\t\tESTABLISHED CLOSED TIME_WAIT "
+                + "CLOSE_WAIT for TCP\n\t\t}\n\t\tProtocol Accept");
+        assertEquals(java.util.Set.of(TcpState.ESTABLISHED, TcpState.CLOSE, TcpState.TIME_WAIT, TcpState.CLOSE_WAIT),
+                settings(accept).node().filter().tcpStates());
+        var ignore = settings(accept.replace("State Accept", "State Ignore")).node().filter().tcpStates();
+        assertEquals(java.util.Set.of(TcpState.SYN_SENT, TcpState.SYN_RECV, TcpState.FIN_WAIT, TcpState.LAST_ACK,
+                TcpState.SYN_SENT2), ignore);
+        assertTrue(settings(FTFW_UDP).node().filter().tcpStates().isEmpty(), "no State clause: every state");
+        assertTrue(problems(accept.replace(" for TCP", "")).contains("needs its states followed by 'for TCP'"));
+        assertTrue(problems(accept.replace("CLOSE_WAIT", "HALF_OPEN")).contains("unknown TCP state 'HALF_OPEN'"));
+    }
+
+    @Test
     void whatHasNoEffectOnReplicationIsWarnedByName() {
         List<String> w = ConntrackdConfFile.read(FTFW_UDP.replace("Checksum on", "Checksum off")
                 .replace("Filter From Userspace", "Filter From Kernelspace"), "c.conf").warnings();
@@ -160,11 +175,9 @@ class ConntrackdConfFileTest {
         String m = problems(FTFW_UDP.replace("DisableExternalCache Off", "DisableExternalCache On\nCommitTimeout 180")
                 .replace("TCPWindowTracking Off", "ExpectationSync On")
                 .replace("Address Ignore", "Address Accept")
-                .replace("\t\tProtocol Accept", "\t\tState Accept {\nESTABLISHED CLOSED TIME_WAIT CLOSE_WAIT for TCP\n}\n"
-                        + "\t\tProtocol Accept")
                 .replace("Systemd on", "PollSecs 15"));
         for (String key : List.of("DisableExternalCache On", "CommitTimeout", "ExpectationSync", "Address Accept",
-                "State Accept", "PollSecs")) {
+                "PollSecs")) {
             assertTrue(m.contains(key), key + " in " + m);
         }
         assertTrue(problems(FTFW_UDP.replace("Mode FTFW", "Mode ALARM")).contains("Mode ALARM is not supported"));
