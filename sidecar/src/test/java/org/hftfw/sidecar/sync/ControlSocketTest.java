@@ -71,6 +71,20 @@ class ControlSocketTest {
         }
     }
 
+    /** The hftfw verbs find the socket in a conntrackd.conf's UNIX { Path }. */
+    @Test
+    void cliFindsTheSocketInAConntrackdConf(@TempDir Path dir) throws Exception {
+        Path sock = dir.resolve("conntrackd.ctl");
+        Path conf = org.hftfw.ftfw.ConntrackdConf.lab(dir, "conntrackd", "10.0.0.1", "10.0.0.2",
+                java.util.List.of("127.0.0.1")).write();
+        try (ControlServer _ = ControlServer.start(sock, ControlSocketTest::echo)) {
+            StringWriter out = new StringWriter();
+            CommandLine cl = new CommandLine(new Hftfw()).setOut(new PrintWriter(out)).setErr(new PrintWriter(new StringWriter()));
+            assertEquals(0, cl.execute("sync", "resync", "--conntrackd-conf", conf.toString()));
+            assertEquals("did resync\n", out.toString());
+        }
+    }
+
     @Test
     void staleSocketIsReplacedButALiveDaemonIsNot(@TempDir Path dir) throws Exception {
         Path sock = dir.resolve("sync.ctl");
