@@ -233,6 +233,16 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
             if (local != null && peer != null && local.getClass() != peer.getClass()) {
                 problems.add("sync.local-address and sync.peer-address must be of the same family");
             }
+            for (InetAddress a : new InetAddress[] {local, peer}) {
+                if (a != null && (a.isMulticastAddress() || a.isAnyLocalAddress())) {
+                    problems.add((a == local ? "sync.local-address" : "sync.peer-address") + " must be a unicast "
+                            + "address, got " + a.getHostAddress() + (a.isMulticastAddress() ? " (a multicast group: "
+                            + "the multicast transport is not supported, use the peer's own address)" : ""));
+                }
+            }
+            if (local != null && local.equals(peer)) {
+                problems.add("sync.peer-address must not be sync.local-address (" + local.getHostAddress() + ")");
+            }
             int port = intIn("sync.port", 1, 65535);
             String iface = string("sync.interface").trim();
             if (iface.length() > 15 || iface.contains("/") || iface.chars().anyMatch(Character::isWhitespace)) {

@@ -144,6 +144,20 @@ class ConntrackdConfFileTest {
         assertTrue(none.isEmpty(), "no Protocol clause: every protocol, as in conntrackd");
     }
 
+    /** A multicast group given as the UDP peer (a half-converted multicast config) is refused, not sent to. */
+    @Test
+    void syncAddressesMustBeUnicast() {
+        String m = assertThrows(InvalidConfigException.class, () -> settings(FTFW_UDP.replace(
+                "IPv4_Destination_Address 192.168.2.101", "IPv4_Destination_Address 225.0.0.50"))).getMessage();
+        assertTrue(m.contains("sync.peer-address must be a unicast address, got 225.0.0.50 (a multicast group"), m);
+        m = assertThrows(InvalidConfigException.class, () -> settings(FTFW_UDP.replace("IPv4_address 192.168.2.100",
+                "IPv4_address 0.0.0.0"))).getMessage();
+        assertTrue(m.contains("sync.local-address must be a unicast address, got 0.0.0.0"), m);
+        m = assertThrows(InvalidConfigException.class, () -> settings(FTFW_UDP.replace("192.168.2.101",
+                "192.168.2.100"))).getMessage();
+        assertTrue(m.contains("sync.peer-address must not be sync.local-address"), m);
+    }
+
     @Test
     void stateFilterMapsToTcpStates() {
         String accept = FTFW_UDP.replace("\t\tProtocol Accept", "\t\tState Accept {\n\t\t\tESTABLISHED CLOSED TIME_WAIT "
