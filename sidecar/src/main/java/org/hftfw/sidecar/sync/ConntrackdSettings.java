@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The sync daemon's settings from an operator's conntrackd.conf ({@link ConntrackdConfFile}), with hFT-FW's own
  * settings (lazy replication, predictor, policy, migration, metrics) from an hftfw.conf beside it. A key both files
- * set is an error naming it, so which file wins never has to be guessed. Both files are re-read on every reload
+ * set to different values is an error naming it, so which file wins never has to be guessed; a value in the
+ * hftfw.conf that restates hFT-FW's default (the packaged sample restates them all) counts as not set. Both files are re-read on every reload
  * (SIGHUP, or the conntrackd.conf changing); the conntrackd.conf's warnings are logged when they first appear.
  */
 final class ConntrackdSettings {
@@ -57,8 +58,10 @@ final class ConntrackdSettings {
             Config own = hftfw(hftfwConf);
             List<String> both = new ArrayList<>(ReloadableConfig.unknownKeys(own, defaults,
                     SyncSettings.CHECKED_ELSEWHERE));
+            own = withoutDefaults(own, defaults);
             for (var e : own.entrySet()) {
-                if (r.explicit().contains(e.getKey())) {
+                if (r.explicit().contains(e.getKey())
+                        && !r.config().getValue(e.getKey()).unwrapped().equals(e.getValue().unwrapped())) {
                     both.add(e.getKey() + " is set in both " + file + " and " + hftfwConf + " (keep it in one)");
                 }
             }
@@ -70,6 +73,21 @@ final class ConntrackdSettings {
         Path base = (hftfwConf != null ? hftfwConf : conntrackdConf).toAbsolutePath().getParent();
         return ReloadableConfig.load(conntrackdConf, format, defaults, SyncSettings.CHECKED_ELSEWHERE,
                 c -> SyncSettings.from(c, base));
+    }
+
+    /**
+     * {@code own} without the keys that restate hFT-FW's built-in default (the packaged sample hftfw.conf sets every
+     * key to its default): only a value the operator changed can clash with, or override, the conntrackd.conf.
+     */
+    private static Config withoutDefaults(Config own, Config defaults) {
+        Config out = own;
+        for (var e : own.entrySet()) {
+            String key = e.getKey();
+            if (defaults.hasPath(key) && defaults.getValue(key).unwrapped().equals(e.getValue().unwrapped())) {
+                out = out.withoutPath(key);
+            }
+        }
+        return out;
     }
 
     private static Config hftfw(Path f) {

@@ -233,13 +233,8 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
             if (local != null && peer != null && local.getClass() != peer.getClass()) {
                 problems.add("sync.local-address and sync.peer-address must be of the same family");
             }
-            for (InetAddress a : new InetAddress[] {local, peer}) {
-                if (a != null && (a.isMulticastAddress() || a.isAnyLocalAddress())) {
-                    problems.add((a == local ? "sync.local-address" : "sync.peer-address") + " must be a unicast "
-                            + "address, got " + a.getHostAddress() + (a.isMulticastAddress() ? " (a multicast group: "
-                            + "the multicast transport is not supported, use the peer's own address)" : ""));
-                }
-            }
+            unicast("sync.local-address", local);
+            unicast("sync.peer-address", peer);
             if (local != null && local.equals(peer)) {
                 problems.add("sync.peer-address must not be sync.local-address (" + local.getHostAddress() + ")");
             }
@@ -265,6 +260,15 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
                     bool("sync.tcp-window-tracking"), intIn("sync.commit-batch", 1, 1 << 20),
                     nonNegative("sync.ack-delay"), bool("sync.startup-resync"),
                     intIn("sync.external-cache-limit", 1, 1 << 30), nonNegative("sync.resync-interval"));
+        }
+
+        /** A sync address must be one host's: not a multicast group (no multicast transport), not the wildcard. */
+        private void unicast(String key, InetAddress a) {
+            if (a != null && (a.isMulticastAddress() || a.isAnyLocalAddress())) {
+                problems.add(key + " must be a unicast address, got " + a.getHostAddress() + (a.isMulticastAddress()
+                        ? " (a multicast group: the multicast transport is not supported, use the peer's own address)"
+                        : ""));
+            }
         }
 
         Events events() {

@@ -61,8 +61,10 @@ class ConntrackdClientLabTest {
         // for what conntrackd.conf has no word for
         Path bkConf = Files.writeString(bkc.file(), bkc.render().replace("DisableExternalCache Off",
                 "DisableExternalCache Off\n\t\tPurgeTimeout 1"));
-        Path bkOwn = Files.writeString(l.dir.resolve("bk-own.conf"), "metrics.address = \"127.0.0.1:0\"\n"
-                + "sync.alive-interval = 200ms\n");
+        Path bkOwn = Files.writeString(l.dir.resolve("bk-own.conf"), """
+                metrics.address = "127.0.0.1:0"
+                sync.alive-interval = 200ms
+                """);
         SyncDaemon fw = l.startHftfw(l.topo.fw, SyncNode.Role.BOTH, l.hftfwConf("fw", SyncLab.FW_SYNC,
                 SyncLab.BK_SYNC, "control.purge-timeout = 1s\nfilter.protocols = [tcp, udp]\ncontrol.socket = \""
                         + fwc.controlSocket() + "\""));

@@ -253,9 +253,27 @@ class ConntrackdConfFileTest {
         Files.writeString(h, "lazy.enable = true\n");
         m = assertThrows(InvalidConfigException.class, () -> SyncCommand.load(h, c, true)).getMessage();
         assertTrue(m.contains("unknown key lazy.enable (did you mean lazy.enabled?)"), m);
-        Files.writeString(h, "filter.ignore-local-addresses = true\n");
+        Files.writeString(h, "filter.ignore-addresses = [\"10.0.0.0/8\"]\n");
+        m = assertThrows(InvalidConfigException.class, () -> SyncCommand.load(h, c, true)).getMessage();
+        assertTrue(m.contains("filter.ignore-addresses is set in both"), m);
+        // the packaged sample restates every default (no clash, conntrackd.conf's values stand) but for its two
+        // example addresses, which must be the conntrackd.conf's or go
+        String sample = Files.readString(Path.of("../conf/hftfw.conf"));
+        Files.writeString(h, sample);
+        m = assertThrows(InvalidConfigException.class, () -> SyncCommand.load(h, c, true)).getMessage();
+        assertEquals(2, m.split("is set in both").length - 1, m);
+        assertTrue(m.contains("sync.local-address is set in both") && m.contains("sync.peer-address is set in both"));
+        Files.writeString(h, sample.replace("192.168.100.1", "192.168.2.100").replace("192.168.100.2", "192.168.2.101"));
         try (ReloadableConfig<SyncSettings> rc = SyncCommand.load(h, c, true)) {
-            assertTrue(rc.get().node().filter().ignoreLocalAddresses(), "a default conntrackd.conf implies, not sets");
+            assertEquals(3780, rc.get().node().link().peer().getPort());
+            assertEquals(2097152, rc.get().events().bufferBytes(), "NetlinkBufferSize, not the sample's default");
+            assertFalse(rc.get().node().filter().ignoreLocalAddresses(), "conntrackd's filter, not the sample's");
+        }
+        Files.writeString(h, "filter.ignore-local-addresses = false\nfilter.protocols = [tcp]\n");
+        Files.writeString(c, FTFW_UDP.replaceAll("(?s)Protocol Accept \\{.*?\\}", ""));
+        try (ReloadableConfig<SyncSettings> rc = SyncCommand.load(h, c, true)) {
+            assertEquals(java.util.Set.of(6), rc.get().node().filter().protocols(),
+                    "a changed value fills what the conntrackd.conf left to its defaults");
         }
     }
 }
