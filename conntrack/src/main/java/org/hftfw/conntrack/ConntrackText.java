@@ -31,7 +31,12 @@ public final class ConntrackText {
         /** {@code -o extended}: the layer-3 name and number first ("ipv4     2 "). */
         EXTENDED,
         /** {@code -o id}: the conntrack id last. */
-        ID
+        ID,
+        /**
+         * No reply tuple unless NAT changed it: how conntrackd's {@code -e} prints its external cache, whose flows
+         * come from the peer without a reply tuple (an un-NATed flow's is the inverse of the original).
+         */
+        WITHOUT_REPLY
     }
 
     private static final String[] TCP_STATES = {"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT",
@@ -112,8 +117,10 @@ public final class ConntrackText {
         if (!e.hasStatus(Status.SEEN_REPLY)) {
             sb.append("[UNREPLIED] ");
         }
-        tuple(sb, e.reply());
-        counters(sb, e.replyCounters());
+        if (!options.contains(Option.WITHOUT_REPLY) || e.isNatted()) {
+            tuple(sb, e.reply());
+            counters(sb, e.replyCounters());
+        }
         if (e.hasStatus(Status.HW_OFFLOAD)) {
             sb.append("[HW_OFFLOAD] ");
         } else if (e.hasStatus(Status.OFFLOAD)) {
@@ -185,7 +192,7 @@ public final class ConntrackText {
     }
 
     /** An address as inet_ntoa/inet_ntop print it (RFC 5952 compression, embedded IPv4 as glibc does). */
-    static String address(InetAddress a) {
+    public static String address(InetAddress a) {
         if (a instanceof Inet4Address) {
             return a.getHostAddress();
         }

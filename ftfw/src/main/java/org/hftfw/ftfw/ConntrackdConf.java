@@ -13,8 +13,8 @@ import java.util.Objects;
  * flush after a commit is silently refused). The log, lock file and UNIX socket go to {@code runDir}.
  *
  * @param name            file names: {@code runDir/name.conf}, {@code .log}, {@code .lock}, {@code .ctl}
- * @param self            our IPv4 address on the sync link
- * @param peer            the peer's IPv4 address
+ * @param self            our address on the sync link, IPv4 or IPv6 (the UDP section's IPv4_ or IPv6_ keys)
+ * @param peer            the peer's address, of the same family
  * @param port            UDP port, the same on both ends
  * @param iface           the sync interface
  * @param netlinkBuffer   NetlinkBufferSize in bytes (it may double up to four times this on overruns)
@@ -62,14 +62,15 @@ public record ConntrackdConf(Path runDir, String name, String self, String peer,
         }
         filter.append("\t\t}\n");
         String dir = runDir.toString();
+        boolean v6 = self.contains(":");
         return """
                 Sync {
                 	Mode FTFW {
                 		DisableExternalCache Off
                 	}
                 	UDP {
-                		IPv4_address %s
-                		IPv4_Destination_Address %s
+                		%s %s
+                		%s %s
                 		Port %d
                 		Interface %s
                 		SndSocketBuffer 4194304
@@ -89,7 +90,9 @@ public record ConntrackdConf(Path runDir, String name, String self, String peer,
                 	Filter From Userspace {
                 %s	}
                 }
-                """.formatted(self, peer, port, iface, dir, name, dir, name, dir, name, netlinkBuffer,
+                """.formatted(v6 ? "IPv6_address" : "IPv4_address", self,
+                v6 ? "IPv6_Destination_Address" : "IPv4_Destination_Address", peer, port, iface, dir, name, dir, name,
+                dir, name, netlinkBuffer,
                 4L * netlinkBuffer, filter);
     }
 

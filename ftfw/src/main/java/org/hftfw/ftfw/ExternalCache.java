@@ -123,6 +123,14 @@ public final class ExternalCache implements FtfwEngine.Receiver {
         return out;
     }
 
+    /** Each cached flow with the time since it was last received ({@code conntrackd -e}'s "active since"). */
+    public void forEachAged(java.util.function.BiConsumer<ConntrackEntry, java.time.Duration> action) {
+        long now = nanoClock.nanos();
+        for (Cached c : map.values()) {
+            action.accept(c.entry(), java.time.Duration.ofNanos(Math.max(0, now - c.updatedNanos())));
+        }
+    }
+
     /** The cached flow with this original tuple and zone. */
     public Optional<ConntrackEntry> get(Tuple original, int zone) {
         Cached c = map.get(new FlowId(original, zone));

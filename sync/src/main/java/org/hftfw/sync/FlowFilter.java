@@ -4,35 +4,55 @@ import java.net.InetAddress;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.EnumSet;
 import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.ConntrackEvent;
+import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.IpProto;
+import org.hftfw.conntrack.TcpState;
 
 /**
  * Which flows the primary replicates, like conntrackd's user-space filter (conntrack-tools src/filter.c,
  * {@code ct_filter_check}): a flow whose original source or reply source address is in the ignore list is not
  * replicated (the sync link's own traffic and the firewall's own connections: they make no sense on the peer), nor is
- * a flow of a protocol outside the accept list. Decisions are counted. Immutable apart from its counters; safe for
- * any thread.
+ * a flow of a protocol outside the accept list, nor a TCP change to a state outside the TCP state list (conntrackd's
+ * {@code State Accept { … for TCP }}, {@code __ct_filter_test_state}). Unlike conntrackd's, the state filter never
+ * holds back a DESTROY: a flow that ends must leave the backup whatever state it ended in. Decisions are counted.
+ * Immutable apart from its counters; safe for any thread.
  */
 final class FlowFilter {
     private final List<Cidr> ignore;
     private final Set<Integer> protocols;
+    private final Set<TcpState> tcpStates;
     private final AtomicLong ignoredAddress = new AtomicLong();
     private final AtomicLong ignoredProtocol = new AtomicLong();
+    private final AtomicLong ignoredState = new AtomicLong();
 
     /** @param protocols accepted L4 protocols; empty accepts every protocol */
     FlowFilter(List<Cidr> ignore, Set<Integer> protocols) {
-        this.ignore = List.copyOf(ignore);
-        this.protocols = Set.copyOf(protocols);
+        this(ignore, protocols, Set.of());
     }
 
-    /** Whether an event's flow is replicated; counts what it ignores (the stats' "filtered" of events). */
-    boolean accepts(ConntrackEntry e) {
+    /** @param tcpStates accepted TCP states of NEW and UPDATE events; empty accepts every state */
+    FlowFilter(List<Cidr> ignore, Set<Integer> protocols, Set<TcpState> tcpStates) {
+        this.ignore = List.copyOf(ignore);
+        this.protocols = Set.copyOf(protocols);
+        this.tcpStates = tcpStates.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(tcpStates));
+    }
+
+    /** Whether an event is replicated; counts what it ignores (the stats' "filtered" of events). */
+    boolean accepts(ConntrackEvent ev) {
+        ConntrackEntry e = ev.entry();
         if (!protocolAccepted(e)) {
             ignoredProtocol.incrementAndGet();
             return false;
         }
         if (!addressAccepted(e)) {
             ignoredAddress.incrementAndGet();
+            return false;
+        }
+        if (ev.type() != EventType.DESTROY && !stateAccepted(e)) {
+            ignoredState.incrementAndGet();
             return false;
         }
         return true;
@@ -43,7 +63,15 @@ final class FlowFilter {
      * RESYNC, a restarted backup's startup resync) would otherwise count the same ignored flows again each time.
      */
     boolean admits(ConntrackEntry e) {
-        return protocolAccepted(e) && addressAccepted(e);
+        return protocolAccepted(e) && addressAccepted(e) && stateAccepted(e);
+    }
+
+    private boolean stateAccepted(ConntrackEntry e) {
+        if (tcpStates.isEmpty() || e.l4proto() != IpProto.TCP) {
+            return true;
+        }
+        TcpState s = e.tcpState();
+        return s == null || tcpStates.contains(s);
     }
 
     private boolean protocolAccepted(ConntrackEntry e) {
@@ -73,5 +101,9 @@ final class FlowFilter {
 
     long ignoredByProtocol() {
         return ignoredProtocol.get();
+    }
+
+    long ignoredByState() {
+        return ignoredState.get();
     }
 }

@@ -1,5 +1,7 @@
 package org.hftfw.sync;
 
+import org.hftfw.conntrack.TcpState;
+
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -90,13 +92,21 @@ public record NodeSettings(Link link, Lazy lazy, Filter filter, ProactiveSetting
      * @param ignoreLocalAddresses ignore flows of the firewall's own addresses (found at start)
      * @param ignore               further address ranges to ignore
      * @param protocols            L4 protocols to replicate; empty: all
+     * @param tcpStates            TCP states whose changes are replicated (conntrackd's {@code State Accept}); empty:
+     *                             all. A DESTROY is always replicated
      */
     public record Filter(boolean ignoreSyncAddresses, boolean ignoreLocalAddresses, List<Cidr> ignore,
-                         Set<Integer> protocols) {
+                         Set<Integer> protocols, Set<TcpState> tcpStates) {
+
+        /** A filter without a TCP state list (every state of an accepted flow is replicated). */
+        public Filter(boolean ignoreSyncAddresses, boolean ignoreLocalAddresses, List<Cidr> ignore,
+                      Set<Integer> protocols) {
+            this(ignoreSyncAddresses, ignoreLocalAddresses, ignore, protocols, Set.of());
+        }
 
         /** Replicates every flow: for a table that is not this host's (a replayed capture). */
         public static Filter acceptAll() {
-            return new Filter(false, false, List.of(), Set.of());
+            return new Filter(false, false, List.of(), Set.of(), Set.of());
         }
     }
 }

@@ -142,7 +142,7 @@ public final class Publisher implements ConntrackEventListener {
 
     @Override
     public void onEvent(ConntrackEvent e) {
-        if (!filter.accepts(e.entry())) {
+        if (!filter.accepts(e)) {
             lock.lock();
             try {
                 filtered++;
@@ -297,6 +297,16 @@ public final class Publisher implements ConntrackEventListener {
             lock.unlock();
         }
         return accepted;
+    }
+
+    /** The flows the backup holds, a copy: conntrackd's internal cache as {@code conntrackd -i} lists it. */
+    List<ConntrackEntry> held() {
+        lock.lock();
+        try {
+            return new ArrayList<>(held.values());
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Forgets what the backup holds ({@code hftfw sync flush}). */

@@ -173,7 +173,7 @@ public final class SyncNode implements AutoCloseable {
         NodeSettings s = settings;
         int mtu = s.link().mtu() > 0 ? s.link().mtu() : namespace.call(() -> interfaceMtu(s.link().iface()));
         ftfwConfig = s.link().ftfw(mtu);
-        FlowFilter filter = new FlowFilter(ignoreList(s), s.filter().protocols());
+        FlowFilter filter = new FlowFilter(ignoreList(s), s.filter().protocols(), s.filter().tcpStates());
         ChannelOutbound out = new ChannelOutbound();
         publisher = new Publisher(filter, out, eventClock);
         FtfwChannel.Builder b = FtfwChannel.builder(ftfwConfig);

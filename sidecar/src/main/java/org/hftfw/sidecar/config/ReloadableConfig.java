@@ -28,10 +28,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An operator's HOCON config file, mapped to a typed value and re-read at run time — on SIGHUP (as
+ * An operator's config file, mapped to a typed value and re-read at run time — on SIGHUP (as
  * conntrackd and most daemons do) and when the file changes. A file that does not parse or does not
  * validate is rejected with one clear log line naming the file and the problem, and the old values stay in
  * force: a typo in a live firewall's config must never take replication down.
+ *
+ * <p>Every key must be one the defaults know: an unknown key is an error naming it, with the nearest known key as
+ * a suggestion ({@code sync.prot} → did you mean {@code sync.port}?), since a misspelt key would otherwise leave its
+ * default silently in force. Reloads are debounced (a SIGHUP or a write waits {@value #SETTLE_MILLIS} ms for more to
+ * settle, so an editor's truncate-then-write is read once, complete), run one at a time, and swap the new value in
+ * whole or not at all; a refused file is logged once, not again for each signal or write that finds it unchanged.
+ * The file is HOCON unless a {@link Format} says otherwise (a conntrackd.conf).
  *
  * @param <T> the validated configuration
  */
@@ -40,8 +47,23 @@ public final class ReloadableConfig<T> implements AutoCloseable {
 
     static final long SETTLE_MILLIS = 250;
 
+    /** How the file's text becomes a config over the defaults' keys (HOCON, or a conntrackd.conf's mapping). */
+    @FunctionalInterface
+    public interface Format {
+        /** The file's settings; throws {@link InvalidConfigException} or {@link ConfigException} when invalid. */
+        Config read(String text, Path file);
+
+        /** HOCON, the format of hftfw.conf. */
+        static Format hocon() {
+            return (text, file) -> ConfigFactory.parseString(text, ConfigParseOptions.defaults()
+                    .setSyntax(ConfigSyntax.CONF).setOriginDescription(file.toString()));
+        }
+    }
+
     private final Path file;
+    private final Format format;
     private final Config defaults;
+    private final java.util.Set<String> checkedElsewhere;
     private final Function<Config, T> mapper;
     private final AtomicReference<T> current = new AtomicReference<>();
     private final List<Consumer<T>> listeners = new CopyOnWriteArrayList<>();
@@ -51,12 +73,19 @@ public final class ReloadableConfig<T> implements AutoCloseable {
     private WatchService watcher;
     private Thread watchThread;
     private volatile boolean warnedWritable;
+    private final Object reloading = new Object();
+    private String refusedText;
+    private Thread debouncer;
+    private final java.util.concurrent.atomic.AtomicBoolean pending = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** A config file is a few KiB; anything past this is not one (and is not read whole into the heap). */
     static final int MAX_BYTES = 4 << 20;
 
-    private ReloadableConfig(Path file, Config defaults, Function<Config, T> mapper) {
+    private ReloadableConfig(Path file, Format format, Config defaults, java.util.Set<String> checkedElsewhere,
+                             Function<Config, T> mapper) {
         this.file = file;
+        this.format = format;
+        this.checkedElsewhere = checkedElsewhere;
         this.defaults = defaults;
         this.mapper = mapper;
     }
@@ -66,17 +95,25 @@ public final class ReloadableConfig<T> implements AutoCloseable {
      * {@link InvalidConfigException} if the first load is invalid: a daemon must not start on a bad config.
      */
     public static <T> ReloadableConfig<T> load(Path file, Config defaults, Function<Config, T> mapper) {
-        ReloadableConfig<T> rc = new ReloadableConfig<>(file, defaults, mapper);
-        rc.current.set(rc.parse());
+        return load(file, Format.hocon(), defaults, java.util.Set.of(), mapper);
+    }
+
+    /**
+     * {@link #load(Path, Config, Function)} for a file in a {@link Format}, whose sections named in
+     * {@code checkedElsewhere} may hold keys the defaults do not (the mapper checks them).
+     */
+    public static <T> ReloadableConfig<T> load(Path file, Format format, Config defaults,
+                                               java.util.Set<String> checkedElsewhere, Function<Config, T> mapper) {
+        ReloadableConfig<T> rc = new ReloadableConfig<>(file, format, defaults, checkedElsewhere, mapper);
+        rc.current.set(rc.parse(rc.text()));
         return rc;
     }
 
     /** Parses a config text over the defaults, for tests and for {@code --config -}. */
     public static <T> T parseString(String text, Config defaults, Function<Config, T> mapper) {
         try {
-            Config c = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF))
-                    .withFallback(defaults).resolve();
-            return mapper.apply(c);
+            Config own = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF));
+            return mapped(own, defaults, java.util.Set.of(), mapper);
         } catch (ConfigException e) {
             throw new InvalidConfigException("config: " + e.getMessage(), e);
         }
@@ -96,25 +133,68 @@ public final class ReloadableConfig<T> implements AutoCloseable {
      * reason is logged and kept in {@link #lastError()}).
      */
     public boolean reload() {
-        T next;
-        try {
-            next = parse();
-        } catch (InvalidConfigException e) {
-            rejected.incrementAndGet();
-            lastError = e.getMessage();
-            LOG.error("{} (keeping the previous configuration)", e.getMessage());
-            return false;
+        synchronized (reloading) {
+            T next;
+            String text = null;
+            try {
+                text = text();
+                if (text.equals(refusedText)) {
+                    return false;                       // refused and logged already; unchanged since
+                }
+                next = parse(text);
+            } catch (InvalidConfigException e) {
+                refusedText = text;
+                rejected.incrementAndGet();
+                lastError = e.getMessage();
+                LOG.error("{} (keeping the previous configuration)", e.getMessage());
+                return false;
+            }
+            refusedText = null;
+            T previous = current.getAndSet(next);
+            reloads.incrementAndGet();
+            lastError = null;
+            if (!next.equals(previous)) {
+                LOG.info("configuration reloaded from {}", file);
+                for (Consumer<T> l : listeners) {
+                    l.accept(next);
+                }
+            }
+            return true;
         }
-        T previous = current.getAndSet(next);
-        reloads.incrementAndGet();
-        lastError = null;
-        if (!next.equals(previous)) {
-            LOG.info("configuration reloaded from {}", file);
-            for (Consumer<T> l : listeners) {
-                l.accept(next);
+    }
+
+    /**
+     * Reloads once things settle: the reload runs {@value #SETTLE_MILLIS} ms after the last of a burst of requests
+     * (signals, writes), on one thread, so a burst is one reload of the finished file.
+     */
+    public void reloadSoon() {
+        synchronized (pending) {
+            pending.set(true);
+            pending.notifyAll();
+            if (debouncer == null) {
+                debouncer = Thread.ofPlatform().daemon().name("config-reload").start(this::debounce);
             }
         }
-        return true;
+    }
+
+    private void debounce() {
+        try {
+            while (true) {
+                synchronized (pending) {
+                    while (!pending.get()) {
+                        pending.wait();
+                    }
+                    // quiet for SETTLE_MILLIS: each new request restarts the wait
+                    do {
+                        pending.set(false);
+                        pending.wait(SETTLE_MILLIS);
+                    } while (pending.get());
+                }
+                reload();
+            }
+        } catch (InterruptedException e) {
+            // closing
+        }
     }
 
     public long reloads() {
@@ -129,7 +209,7 @@ public final class ReloadableConfig<T> implements AutoCloseable {
         return lastError;
     }
 
-    private T parse() {
+    private String text() {
         if (!Files.isReadable(file)) {
             throw new InvalidConfigException(file + ": cannot read the config file");
         }
@@ -138,17 +218,16 @@ public final class ReloadableConfig<T> implements AutoCloseable {
             LOG.warn("{} is writable by other users: anyone on this host can change how this firewall replicates "
                     + "(chmod o-w)", file);
         }
-        String text;
         try {
-            text = new String(SafeFiles.read(file, MAX_BYTES), java.nio.charset.StandardCharsets.UTF_8);
+            return new String(SafeFiles.read(file, MAX_BYTES), java.nio.charset.StandardCharsets.UTF_8);
         } catch (java.io.IOException e) {
             throw new InvalidConfigException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    private T parse(String text) {
         try {
-            Config c = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF)
-                            .setOriginDescription(file.toString()))
-                    .withFallback(defaults).resolve();
-            return mapper.apply(c);
+            return mapped(format.read(text, file), defaults, checkedElsewhere, mapper);
         } catch (ConfigException e) {
             // Typesafe's messages already start with "<file>: <line>:"
             String m = e.getMessage();
@@ -158,6 +237,50 @@ public final class ReloadableConfig<T> implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The mapper's value of {@code own} over the defaults; unknown keys and the mapper's problems fail together. */
+    private static <T> T mapped(Config own, Config defaults, java.util.Set<String> checkedElsewhere,
+                                Function<Config, T> mapper) {
+        java.util.List<String> unknown = unknownKeys(own, defaults, checkedElsewhere);
+        T value;
+        try {
+            value = mapper.apply(own.withFallback(defaults).resolve());
+        } catch (InvalidConfigException e) {
+            java.util.List<String> all = new java.util.ArrayList<>(unknown);
+            all.addAll(e.problems());
+            throw new InvalidConfigException(all);
+        }
+        if (!unknown.isEmpty()) {
+            throw new InvalidConfigException(unknown);
+        }
+        return value;
+    }
+
+    /**
+     * Every key of {@code own} that {@code defaults} does not have, each with the nearest known key as a suggestion
+     * ("unknown key sync.prot (did you mean sync.port?)"), except under the top-level sections in
+     * {@code checkedElsewhere}. A key whose default is a list or a value is a leaf; its sub-keys are unknown.
+     */
+    public static java.util.List<String> unknownKeys(Config own, Config defaults,
+                                                     java.util.Set<String> checkedElsewhere) {
+        java.util.Set<String> known = new java.util.TreeSet<>();
+        for (var e : defaults.entrySet()) {
+            known.add(e.getKey());
+        }
+        java.util.List<String> problems = new java.util.ArrayList<>();
+        for (var e : own.entrySet()) {
+            String key = e.getKey();
+            int dot = key.indexOf('.');
+            if (checkedElsewhere.contains(dot < 0 ? key : key.substring(0, dot))) {
+                continue;
+            }
+            if (!defaults.hasPathOrNull(key)) {
+                problems.add("unknown key " + key + DidYouMean.nearest(key, known).map(k -> " (did you mean " + k
+                        + "?)").orElse(""));
+            }
+        }
+        return problems;
     }
 
     /**
@@ -170,7 +293,7 @@ public final class ReloadableConfig<T> implements AutoCloseable {
         }
         JdkSignals.handle("HUP", () -> {
             LOG.info("SIGHUP: reloading {}", file);
-            reload();
+            reloadSoon();
         });
         return this;
     }
@@ -193,12 +316,8 @@ public final class ReloadableConfig<T> implements AutoCloseable {
             try {
                 while (true) {
                     if (ours(watcher.take())) {
-                        // an editor writing in place shows a truncated file first: wait until writes settle
-                        WatchKey more;
-                        while ((more = watcher.poll(SETTLE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) != null) {
-                            ours(more);
-                        }
-                        reload();
+                        // an editor writing in place shows a truncated file first: the reload waits until writes settle
+                        reloadSoon();
                     }
                 }
             } catch (InterruptedException | ClosedWatchServiceException e) {
@@ -219,6 +338,11 @@ public final class ReloadableConfig<T> implements AutoCloseable {
         }
         if (watchThread != null) {
             watchThread.interrupt();
+        }
+        synchronized (pending) {
+            if (debouncer != null) {
+                debouncer.interrupt();
+            }
         }
     }
 }

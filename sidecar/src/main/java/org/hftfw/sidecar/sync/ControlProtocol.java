@@ -3,15 +3,17 @@ package org.hftfw.sidecar.sync;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import org.hftfw.sync.Reply;
 
 /**
- * The control socket's text protocol. Request: one command word and its arguments on one line ({@code commit},
- * {@code stats}, {@code flush}, {@code resync}, {@code bulk}; their meaning is the node's
- * {@link org.hftfw.sync.NodeCommands}). Reply: {@code OK} or {@code ERROR} on the first line,
- * then free text up to the end of the stream.
+ * The control socket's protocols. hftfw's text protocol: one command word and its arguments on one line
+ * ({@code commit}, {@code stats}, {@code flush}, {@code resync}, {@code bulk}; their meaning is the node's
+ * {@link org.hftfw.sync.NodeCommands}); the reply is {@code OK} or {@code ERROR} on the first line, then free text up
+ * to the end of the stream. conntrackd's binary protocol on the same socket: a request number in, the answer's text
+ * out (see {@link org.hftfw.sync.ConntrackdControl}).
  */
 final class ControlProtocol {
     static final int MAX_REQUEST = 256;
@@ -36,21 +38,45 @@ final class ControlProtocol {
         };
     }
 
-    /** Reads one request line; null when it is too long, not UTF-8 text, or the peer closed before a newline. */
-    static String readRequest(SocketChannel c) throws IOException {
+    /** What a client sent: a command line, a conntrackd client's request number, or nothing usable. */
+    sealed interface Request {
+        /** An hftfw command line. */
+        record Line(String text) implements Request {}
+
+        /** conntrackd's binary request: one native-endian int (conntrack-tools src/local.c do_local_request). */
+        record Conntrackd(int code) implements Request {}
+
+        /** Too long, not UTF-8 text, or the peer closed before a full request. */
+        record Malformed() implements Request {}
+    }
+
+    /**
+     * Reads one request. A request whose first byte is below 'A' is conntrackd's: its client sends the request
+     * number as a 4-byte little-endian int (0..48 on x86 and arm64), never a newline, and waits for the answer, so
+     * it is recognised by its first byte and read as 4 bytes; every hftfw command starts with a letter.
+     */
+    static Request read(SocketChannel c) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(MAX_REQUEST + 1);
         while (b.hasRemaining()) {
             int n = c.read(b);
             if (n < 0) {
                 break;
             }
+            if ((b.get(0) & 0xff) < 'A') {
+                if (b.position() >= 4) {
+                    return b.position() == 4 ? new Request.Conntrackd(b.order(ByteOrder.LITTLE_ENDIAN).getInt(0))
+                            : new Request.Malformed();
+                }
+                continue;
+            }
             int nl = indexOfNewline(b);
             if (nl >= 0) {
                 String line = new String(b.array(), 0, nl, StandardCharsets.UTF_8).strip();
-                return line.isEmpty() || line.chars().anyMatch(ch -> ch < 0x20 && ch != '\t') ? null : line;
+                return line.isEmpty() || line.chars().anyMatch(ch -> ch < 0x20 && ch != '\t') ? new Request.Malformed()
+                        : new Request.Line(line);
             }
         }
-        return null;
+        return new Request.Malformed();
     }
 
     private static int indexOfNewline(ByteBuffer b) {

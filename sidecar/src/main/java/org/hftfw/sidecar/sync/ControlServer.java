@@ -13,14 +13,16 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import org.hftfw.sync.ConntrackdControl;
 import org.hftfw.sync.Reply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The daemon's control socket: a UNIX stream socket at a path (conntrackd's {@code UNIX { Path }}), mode 0600. One
- * request per connection: a command line of at most {@link ControlProtocol#MAX_REQUEST} bytes, read within 5 s,
- * answered by a status line ({@code OK} or {@code ERROR}) and a text body, then the server closes. Requests are
+ * request per connection, read within 5 s: a command line of at most {@link ControlProtocol#MAX_REQUEST} bytes,
+ * answered by a status line ({@code OK} or {@code ERROR}) and a text body, or a conntrackd client's 4-byte request,
+ * answered as conntrackd answers it ({@link ConntrackdControl}); then the server closes. Requests are
  * handled one at a time, so a commit and a flush never interleave. A stale socket file (no daemon answers on it) is
  * replaced; a live one means another daemon runs, and starting fails. Anything at the path that is not a UNIX socket
  * (a regular file, a directory, a symbolic link) is never deleted: starting fails.
@@ -33,19 +35,32 @@ final class ControlServer implements AutoCloseable {
     private final Path path;
     private final ServerSocketChannel server;
     private final Function<String, Reply> handler;
+    private final ConntrackdControl conntrackd;
     private final Thread thread;
     private final AtomicLong served = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private volatile boolean closed;
 
-    private ControlServer(Path path, ServerSocketChannel server, Function<String, Reply> handler) {
+    private ControlServer(Path path, ServerSocketChannel server, Function<String, Reply> handler,
+                          ConntrackdControl conntrackd) {
         this.path = path;
         this.server = server;
         this.handler = handler;
+        this.conntrackd = conntrackd;
         this.thread = Thread.ofPlatform().daemon(true).name("hftfw-control").unstarted(this::serve);
     }
 
+    /** A server of hftfw's command lines only: a conntrackd client's request is refused. */
     static ControlServer start(Path path, Function<String, Reply> handler) throws IOException {
+        return start(path, handler, null);
+    }
+
+    /**
+     * A server of hftfw's command lines ({@code handler}) and of conntrackd's binary requests ({@code conntrackd};
+     * null refuses them with a line the conntrackd client prints).
+     */
+    static ControlServer start(Path path, Function<String, Reply> handler, ConntrackdControl conntrackd)
+            throws IOException {
         if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             String kind = fileKind(path);
             if (!kind.equals("socket")) {
@@ -70,7 +85,7 @@ final class ControlServer implements AutoCloseable {
             s.close();
             throw new IOException("cannot listen on control socket " + path + ": " + e.getMessage(), e);
         }
-        ControlServer cs = new ControlServer(path, s, handler);
+        ControlServer cs = new ControlServer(path, s, handler, conntrackd);
         cs.thread.start();
         LOG.info("control socket listening on {}", path);
         return cs;
@@ -125,13 +140,17 @@ final class ControlServer implements AutoCloseable {
                     // request read in time, or closing anyway
                 }
             });
-            String request;
+            ControlProtocol.Request request;
             try {
-                request = ControlProtocol.readRequest(c);
+                request = ControlProtocol.read(c);
             } finally {
                 watchdog.interrupt();
             }
-            handle(c, request);
+            switch (request) {
+                case ControlProtocol.Request.Conntrackd r -> handleConntrackd(c, r.code());
+                case ControlProtocol.Request.Line l -> handle(c, l.text());
+                case ControlProtocol.Request.Malformed m -> handle(c, null);
+            }
         } catch (IOException e) {
             if (!closed) {
                 LOG.debug("control client: {}", e.getMessage());
@@ -159,6 +178,27 @@ final class ControlServer implements AutoCloseable {
         while (b.hasRemaining()) {
             c.write(b);
         }
+    }
+
+    /** A conntrackd client's request: the answer's text (the client prints it), then the connection closes. */
+    private synchronized void handleConntrackd(SocketChannel c, int code) throws IOException {
+        ConntrackdControl.Answer a;
+        if (conntrackd == null) {
+            rejected.incrementAndGet();
+            LOG.warn("control socket: a conntrackd client's request {} refused (this daemon does not serve "
+                    + "conntrackd's protocol)", code);
+            a = new ConntrackdControl.Answer(false, "hftfw: this control socket does not serve conntrackd "
+                    + "requests\n", () -> { });
+        } else {
+            a = conntrackd.handle(code);
+            (a.done() ? served : rejected).incrementAndGet();
+        }
+        ByteBuffer b = ByteBuffer.wrap(a.text().getBytes(StandardCharsets.UTF_8));
+        while (b.hasRemaining()) {
+            c.write(b);
+        }
+        c.close();
+        a.after().run();
     }
 
     @Override

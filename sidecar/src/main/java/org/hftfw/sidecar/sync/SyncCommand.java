@@ -72,10 +72,28 @@ public final class SyncCommand {
 
     static final String DEFAULT_CONFIG = "/etc/hftfw/hftfw.conf";
 
-    /** Loads and validates a config file (relative paths inside it are taken from its directory). */
+    /**
+     * Loads and validates a config file (relative paths inside it are taken from its directory): hftfw.conf, or a
+     * conntrackd.conf recognised by its syntax.
+     */
     static ReloadableConfig<SyncSettings> load(Path file) {
+        if (ConntrackdSettings.isConntrackdConf(file)) {
+            return ConntrackdSettings.load(file, null);
+        }
         Path base = file.toAbsolutePath().getParent();
-        return ReloadableConfig.load(file, SyncSettings.defaults(), c -> SyncSettings.from(c, base));
+        return ReloadableConfig.load(file, ReloadableConfig.Format.hocon(), SyncSettings.defaults(),
+                SyncSettings.CHECKED_ELSEWHERE, c -> SyncSettings.from(c, base));
+    }
+
+    /**
+     * The settings of {@code --conntrackd-conf FILE} when given (with {@code --config} as the file of hFT-FW's own
+     * settings, if it was given or the default one exists), else of {@code --config}.
+     */
+    static ReloadableConfig<SyncSettings> load(Path config, Path conntrackdConf, boolean configGiven) {
+        if (conntrackdConf == null) {
+            return load(config);
+        }
+        return ConntrackdSettings.load(conntrackdConf, configGiven || java.nio.file.Files.exists(config) ? config : null);
     }
 
     /** Runs the daemon until SIGTERM/SIGINT (or {@code --run-for}). */
@@ -84,8 +102,15 @@ public final class SyncCommand {
         CommandLine.Model.CommandSpec spec;
 
         @Option(names = {"-C", "--config"}, paramLabel = "FILE", defaultValue = DEFAULT_CONFIG,
-                description = "HOCON config file (default: ${DEFAULT-VALUE}); see conf/hftfw.conf")
+                description = "HOCON config file (default: ${DEFAULT-VALUE}); see conf/hftfw.conf. A conntrackd.conf "
+                        + "is recognised by its syntax.")
         Path config;
+
+        @Option(names = "--conntrackd-conf", paramLabel = "FILE",
+                description = "read the sync link, filter, control socket and buffers from conntrackd's config file "
+                        + "(e.g. /etc/conntrackd/conntrackd.conf); --config then holds hFT-FW's own settings only "
+                        + "(docs/conntrackd.md)")
+        Path conntrackdConf;
 
         @Option(names = "--netns", paramLabel = "NAME",
                 description = "open the kernel table and the sync socket in network namespace NAME (labs, tests)")
@@ -111,7 +136,7 @@ public final class SyncCommand {
             }
             ReloadableConfig<SyncSettings> rc;
             try {
-                rc = load(config);
+                rc = load(config, conntrackdConf, spec.commandLine().getParseResult().hasMatchedOption("--config"));
             } catch (InvalidConfigException e) {
                 err.println("hftfw: " + e.getMessage());
                 return 1;
@@ -127,8 +152,8 @@ public final class SyncCommand {
             }
             // SIGTERM/SIGINT ask the main thread to stop: it closes everything and returns 0, as a service manager
             // expects of a clean stop (a JVM ended by the signal itself exits 143 with no word of what it did)
-            CountDownLatch stop = new CountDownLatch(1);
-            String[] why = {"--run-for elapsed"};
+            CountDownLatch stop = d.stopRequested();
+            String[] why = {"conntrackd -k on the control socket"};
             for (String sig : new String[] {"TERM", "INT"}) {
                 JdkSignals.handle(sig, () -> {
                     why[0] = "SIG" + sig;
@@ -139,7 +164,9 @@ public final class SyncCommand {
                     d.control().path());
             err.flush();
             if (runFor > 0) {
-                stop.await(runFor, TimeUnit.SECONDS);
+                if (!stop.await(runFor, TimeUnit.SECONDS)) {
+                    why[0] = "--run-for elapsed";
+                }
             } else {
                 stop.await();
             }
@@ -187,6 +214,10 @@ public final class SyncCommand {
                 description = "the daemon's config file, to find its control socket (default: ${DEFAULT-VALUE})")
         Path config;
 
+        @Option(names = "--conntrackd-conf", paramLabel = "FILE",
+                description = "find the control socket in conntrackd's config file (its UNIX { Path })")
+        Path conntrackdConf;
+
         @Option(names = "--socket", paramLabel = "PATH", description = "the control socket (overrides --config)")
         Path socket;
 
@@ -198,7 +229,8 @@ public final class SyncCommand {
             PrintWriter err = spec.commandLine().getErr();
             Path s = socket;
             if (s == null) {
-                try (ReloadableConfig<SyncSettings> rc = load(config)) {
+                try (ReloadableConfig<SyncSettings> rc = load(config, conntrackdConf,
+                        spec.commandLine().getParseResult().hasMatchedOption("--config"))) {
                     s = rc.get().control().socket();
                 } catch (InvalidConfigException e) {
                     err.println("hftfw: " + e.getMessage());

@@ -8,6 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.hftfw.common.Scheduler;
+import org.hftfw.sync.ConntrackdControl;
 import org.hftfw.conntrack.netlink.Ctnetlink;
 import org.hftfw.conntrack.netlink.KernelConntrackTable;
 import org.hftfw.sidecar.config.ReloadableConfig;
@@ -35,6 +38,8 @@ final class SyncDaemon implements AutoCloseable {
     private final MetricsRegistry metrics = new MetricsRegistry();
     private SyncNode node;
     private ControlServer control;
+    private ConntrackdControl conntrackd;
+    private final CountDownLatch stop = new CountDownLatch(1);
     private MetricsServer metricsServer;
 
     private SyncDaemon(ReloadableConfig<SyncSettings> config) {
@@ -71,8 +76,17 @@ final class SyncDaemon implements AutoCloseable {
         node = SyncNode.builder(role, s.node(), table).clock(clock).namespace(namespace(netns)).start();
         resources.add(node);
 
-        control = ControlServer.start(s.control().socket(), new NodeCommands(node, this::configStats)::handle);
+        NodeCommands commands = new NodeCommands(node, this::configStats);
+        Scheduler.Daemon purgeTimer = Scheduler.daemon("hftfw-purge");
+        resources.add(purgeTimer);
+        String device = s.node().link().iface().isEmpty() ? "any" : s.node().link().iface();
+        conntrackd = new ConntrackdControl(node, s.control().purgeTimeout(), purgeTimer, stop::countDown,
+                new ConntrackdControl.Process(s.events().bufferBytes(), device,
+                        () -> commands.handle("stats").text()));
+        resources.add(conntrackd);
+        control = ControlServer.start(s.control().socket(), commands::handle, conntrackd);
         resources.add(control);
+        conntrackd.registerMetrics(metrics);
         node.registerMetrics(metrics);
         metrics.gauges("hftfw_build_info", "1, labelled with the running version", "version",
                 () -> java.util.Map.of(org.hftfw.sidecar.Version.number(), 1));
@@ -121,6 +135,15 @@ final class SyncDaemon implements AutoCloseable {
 
     ReloadableConfig<SyncSettings> config() {
         return config;
+    }
+
+    /** Counted down when the daemon is asked to stop through its control socket ({@code conntrackd -k}). */
+    CountDownLatch stopRequested() {
+        return stop;
+    }
+
+    ConntrackdControl conntrackd() {
+        return conntrackd;
     }
 
     ControlServer control() {

@@ -9,12 +9,14 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.hftfw.conntrack.IpProto;
+import org.hftfw.conntrack.TcpState;
 import org.hftfw.lazy.LazyConfig;
 import org.hftfw.lazy.Mode;
 import org.hftfw.common.InvalidConfigException;
@@ -43,7 +45,14 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
      */
     record Events(int bufferBytes, int bufferMaxBytes, boolean reliableDestroy) {}
 
-    record Control(Path socket) {}
+    /**
+     * The control socket, where hftfw's commands and a stock conntrackd client's requests are served.
+     *
+     * @param socket       its path (conntrackd's {@code UNIX { Path }})
+     * @param purgeTimeout how long after {@code conntrackd -t} the replicated kernel flows are flushed
+     *                     (conntrackd's {@code PurgeTimeout})
+     */
+    record Control(Path socket, Duration purgeTimeout) {}
 
     record Metrics(boolean enabled, InetSocketAddress address) {}
 
@@ -90,10 +99,14 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
               ignore-local-addresses = true
               ignore-addresses = ["127.0.0.0/8", "::1/128"]
               protocols = [tcp, udp, icmp, icmpv6, sctp, dccp, udplite, gre]
+              tcp-states = []
             }
-            control.socket = "/run/hftfw/sync.ctl"
+            control { socket = "/run/hftfw/sync.ctl", purge-timeout = 60s }
             metrics { enabled = true, address = "127.0.0.1:9477" }
             """ + ProactiveBinding.DEFAULTS;
+
+    /** Sections whose keys their own reader checks (PolicyConfig knows the policy's), not the defaults' key list. */
+    static final Set<String> CHECKED_ELSEWHERE = Set.of("policy");
 
     static Config defaults() {
         return ConfigFactory.parseString(DEFAULTS);
@@ -103,7 +116,8 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
     static SyncSettings from(Config c, Path baseDir) {
         Reader r = new Reader(c, baseDir);
         NodeSettings node = new NodeSettings(r.link(), r.lazy(), r.filter(), ProactiveBinding.read(r));
-        SyncSettings s = new SyncSettings(node, r.events(), new Control(r.path("control.socket", false)), r.metrics());
+        SyncSettings s = new SyncSettings(node, r.events(), new Control(r.path("control.socket", false),
+                r.positive("control.purge-timeout")), r.metrics());
         if (!r.problems.isEmpty()) {
             throw new InvalidConfigException(String.join("; ", r.problems));
         }
@@ -219,6 +233,11 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
             if (local != null && peer != null && local.getClass() != peer.getClass()) {
                 problems.add("sync.local-address and sync.peer-address must be of the same family");
             }
+            unicast("sync.local-address", local);
+            unicast("sync.peer-address", peer);
+            if (local != null && local.equals(peer)) {
+                problems.add("sync.peer-address must not be sync.local-address (" + local.getHostAddress() + ")");
+            }
             int port = intIn("sync.port", 1, 65535);
             String iface = string("sync.interface").trim();
             if (iface.length() > 15 || iface.contains("/") || iface.chars().anyMatch(Character::isWhitespace)) {
@@ -241,6 +260,15 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
                     bool("sync.tcp-window-tracking"), intIn("sync.commit-batch", 1, 1 << 20),
                     nonNegative("sync.ack-delay"), bool("sync.startup-resync"),
                     intIn("sync.external-cache-limit", 1, 1 << 30), nonNegative("sync.resync-interval"));
+        }
+
+        /** A sync address must be one host's: not a multicast group (no multicast transport), not the wildcard. */
+        private void unicast(String key, InetAddress a) {
+            if (a != null && (a.isMulticastAddress() || a.isAnyLocalAddress())) {
+                problems.add(key + " must be a unicast address, got " + a.getHostAddress() + (a.isMulticastAddress()
+                        ? " (a multicast group: the multicast transport is not supported, use the peer's own address)"
+                        : ""));
+            }
         }
 
         Events events() {
@@ -302,8 +330,18 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
                     protocols.add(p);
                 }
             }
+            Set<TcpState> states = EnumSet.noneOf(TcpState.class);
+            for (String s : get("filter.tcp-states", () -> c.getStringList("filter.tcp-states"), List.<String>of())) {
+                TcpState t = TcpState.parse(s.trim().toUpperCase(Locale.ROOT));
+                if (t == null || t == TcpState.NONE) {
+                    problems.add("filter.tcp-states: unknown TCP state '" + s + "' (SYN_SENT, SYN_RECV, ESTABLISHED, "
+                            + "FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE, SYN_SENT2)");
+                } else {
+                    states.add(t);
+                }
+            }
             return new NodeSettings.Filter(bool("filter.ignore-sync-addresses"), bool("filter.ignore-local-addresses"),
-                    List.copyOf(ignore), Set.copyOf(protocols));
+                    List.copyOf(ignore), Set.copyOf(protocols), Set.copyOf(states));
         }
 
         Metrics metrics() {

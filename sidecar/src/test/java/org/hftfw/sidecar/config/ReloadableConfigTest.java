@@ -103,4 +103,41 @@ class ReloadableConfigTest {
             assertEquals(0.5, rc.get().barrier());
         }
     }
+
+    @Test
+    void unknownKeysAreRefusedWithTheNearestKnownOne(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("hftfw.conf");
+        Files.writeString(f, "lazy { barier = 0.25, latency = 100ms }\nlazzy.latency = 1s\nmystery = 1\n");
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> ReloadableConfig.load(f, DEFAULTS, ReloadableConfigTest::map));
+        for (String p : List.of("unknown key lazy.barier (did you mean lazy.barrier?)",
+                "unknown key lazzy.latency (did you mean lazy.latency?)", "unknown key mystery;")) {
+            assertTrue(e.getMessage().contains(p), p + " in " + e.getMessage());
+        }
+    }
+
+    /** A burst of SIGHUPs and writes is one reload of the settled file; a refused file is logged once. */
+    @Test
+    void reloadsAreDebouncedAndARefusedFileIsLoggedOnce(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("hftfw.conf");
+        Files.writeString(f, "lazy.barrier = 0.25\n");
+        try (ReloadableConfig<Lazy> rc = ReloadableConfig.load(f, DEFAULTS, ReloadableConfigTest::map);
+             org.hftfw.sync.LogCapture log = new org.hftfw.sync.LogCapture()) {
+            java.util.concurrent.BlockingQueue<Lazy> changes = new java.util.concurrent.LinkedBlockingQueue<>();
+            rc.onChange(changes::add);
+            Files.writeString(f, "lazy.barrier = 0.3\n");
+            rc.reloadSoon();
+            Files.writeString(f, "lazy.barrier = 0.4\n");
+            rc.reloadSoon();
+            assertEquals(new Lazy(0.4, 100), changes.poll(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(1, rc.reloads(), "one reload for the burst, of the settled file");
+
+            Files.writeString(f, "lazy.barrier = 7\n");
+            assertFalse(rc.reload());
+            assertFalse(rc.reload(), "the same refused file again");
+            assertEquals(1, rc.rejected());
+            assertEquals(1, log.count("lazy.barrier must be in [0, 1]"), log.lines().toString());
+            assertEquals(0.4, rc.get().barrier(), "the previous values stay");
+        }
+    }
 }

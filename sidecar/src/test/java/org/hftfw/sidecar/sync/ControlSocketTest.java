@@ -55,6 +55,36 @@ class ControlSocketTest {
         }
     }
 
+    /** A conntrackd client's 4-byte request is answered at once (not after the 5 s deadline) on the same socket. */
+    @Test
+    void conntrackdRequestIsRecognisedAndRefusedWhereNotServed(@TempDir Path dir) throws Exception {
+        Path sock = dir.resolve("sync.ctl");
+        try (ControlServer s = ControlServer.start(sock, ControlSocketTest::echo);
+             SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            c.connect(UnixDomainSocketAddress.of(sock));
+            long t0 = System.nanoTime();
+            c.write(ByteBuffer.wrap(new byte[] {46, 0, 0, 0}));          // ALL_COMMIT, as 'conntrackd -c' sends it
+            assertEquals("hftfw: this control socket does not serve conntrackd requests\n", ControlProtocol.readAll(c));
+            assertTrue(System.nanoTime() - t0 < 4_000_000_000L, "answered before the read deadline");
+            assertEquals(1, s.rejected());
+            assertEquals(Reply.ok("did stats\n"), ControlClient.send(sock, "stats"), "text commands still work");
+        }
+    }
+
+    /** The hftfw verbs find the socket in a conntrackd.conf's UNIX { Path }. */
+    @Test
+    void cliFindsTheSocketInAConntrackdConf(@TempDir Path dir) throws Exception {
+        Path sock = dir.resolve("conntrackd.ctl");
+        Path conf = org.hftfw.ftfw.ConntrackdConf.lab(dir, "conntrackd", "10.0.0.1", "10.0.0.2",
+                java.util.List.of("127.0.0.1")).write();
+        try (ControlServer _ = ControlServer.start(sock, ControlSocketTest::echo)) {
+            StringWriter out = new StringWriter();
+            CommandLine cl = new CommandLine(new Hftfw()).setOut(new PrintWriter(out)).setErr(new PrintWriter(new StringWriter()));
+            assertEquals(0, cl.execute("sync", "resync", "--conntrackd-conf", conf.toString()));
+            assertEquals("did resync\n", out.toString());
+        }
+    }
+
     @Test
     void staleSocketIsReplacedButALiveDaemonIsNot(@TempDir Path dir) throws Exception {
         Path sock = dir.resolve("sync.ctl");

@@ -83,7 +83,18 @@ final class SyncLab implements AutoCloseable {
     /** Starts an in-process hFT-FW sync daemon in {@code ns} and registers its closing in {@code closers}. */
     static SyncDaemon startDaemon(NetnsLab.Netns ns, SyncNode.Role role, Path conf, List<AutoCloseable> closers)
             throws Exception {
-        var rc = SyncCommand.load(conf);
+        return startDaemon(ns, role, SyncCommand.load(conf), closers);
+    }
+
+    /** Starts an in-process hFT-FW sync daemon in {@code ns} on loaded settings; closed with the lab. */
+    SyncDaemon startHftfw(NetnsLab.Netns ns, SyncNode.Role role,
+                          org.hftfw.sidecar.config.ReloadableConfig<SyncSettings> rc) throws Exception {
+        return startDaemon(ns, role, rc, daemons);
+    }
+
+    private static SyncDaemon startDaemon(NetnsLab.Netns ns, SyncNode.Role role,
+                                          org.hftfw.sidecar.config.ReloadableConfig<SyncSettings> rc,
+                                          List<AutoCloseable> closers) throws Exception {
         SyncDaemon d;
         try {
             d = SyncDaemon.start(role, rc, ns.path(), System::nanoTime);

@@ -1,0 +1,279 @@
+package org.hftfw.sidecar.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.hftfw.common.InvalidConfigException;
+import org.hftfw.conntrack.TcpState;
+import org.hftfw.ftfw.ConntrackdConf;
+import org.hftfw.sidecar.config.ReloadableConfig;
+import org.hftfw.sync.Cidr;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * conntrackd.conf read as hFT-FW settings, one test per key family: what is mapped, what is accepted with a warning
+ * naming it, what is refused naming it. The Debian package's example files (conntrack-tools doc/, in the test
+ * resources) are read as they ship.
+ */
+class ConntrackdConfFileTest {
+
+    /** conntrack-tools' FTFW example with its Multicast section replaced by the UDP one its comments describe. */
+    private static final String FTFW_UDP = """
+            Sync {
+            	Mode FTFW {
+            		ResendQueueSize 131072
+            		PurgeTimeout 60
+            		ACKWindowSize 300
+            		DisableExternalCache Off
+            		StartupResync on
+            	}
+            	UDP {
+            		IPv4_address 192.168.2.100
+            		IPv4_Destination_Address 192.168.2.101
+            		Port 3780
+            		Interface eth2
+            		SndSocketBuffer 1249280
+            		RcvSocketBuffer 1249280
+            		Checksum on
+            	}
+            	Options {
+            		TCPWindowTracking Off
+            	}
+            }
+            General {
+            	Systemd on
+            	Nice -20
+            	HashSize 32768
+            	HashLimit 131072
+            	LogFile on
+            	Syslog on
+            	LockFile /var/lock/conntrack.lock
+            	UNIX {
+            		Path /var/run/conntrackd.ctl
+            		Backlog 20
+            	}
+            	NetlinkBufferSize 2097152
+            	NetlinkBufferSizeMaxGrowth 8388608
+            	NetlinkOverrunResync On
+            	NetlinkEventsReliable Off
+            	EventIterationLimit 100
+            	Scheduler {
+            		Type FIFO
+            		Priority 99
+            	}
+            	Filter From Userspace {
+            		Protocol Accept {
+            			TCP
+            			SCTP
+            			DCCP
+            		}
+            		Address Ignore {
+            			IPv4_address 127.0.0.1 # loopback
+            			IPv4_address 192.168.0.100 # virtual IP 1
+            			IPv6_address ::1
+            			IPv4_address 192.168.100.0/24
+            		}
+            	}
+            }
+            """;
+
+    private static String resource(String name) throws IOException {
+        try (InputStream in = ConntrackdConfFileTest.class.getResourceAsStream("/conntrackd/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static SyncSettings settings(String text) {
+        Config c = ConntrackdConfFile.read(text, "conntrackd.conf").config();
+        return SyncSettings.from(c.withFallback(SyncSettings.defaults()).resolve(), null);
+    }
+
+    private static String problems(String text) {
+        return assertThrows(InvalidConfigException.class, () -> ConntrackdConfFile.read(text, "conntrackd.conf"))
+                .getMessage();
+    }
+
+    @Test
+    void syncSectionMapsToTheLink() {
+        SyncSettings s = settings(FTFW_UDP);
+        var link = s.node().link();
+        assertEquals(new InetSocketAddress("192.168.2.100", 3780), link.local());
+        assertEquals(new InetSocketAddress("192.168.2.101", 3780), link.peer());
+        assertEquals("eth2", link.iface());
+        assertEquals(131072, link.resendQueueSize());
+        assertEquals(300, link.ackWindow());
+        assertTrue(link.startupResync());
+        assertFalse(link.tcpWindowTracking());
+        assertEquals(1249280, link.socketBuffer());
+        assertEquals(131072, link.cacheLimit(), "HashLimit");
+        assertEquals(Duration.ofSeconds(60), s.control().purgeTimeout());
+    }
+
+    @Test
+    void generalSectionMapsTheSocketAndBuffers() {
+        SyncSettings s = settings(FTFW_UDP);
+        assertEquals(Path.of("/var/run/conntrackd.ctl"), s.control().socket());
+        assertEquals(2097152, s.events().bufferBytes());
+        assertEquals(8388608, s.events().bufferMaxBytes());
+        assertFalse(s.events().reliableDestroy());
+    }
+
+    @Test
+    void filterIsExactlyConntrackdsLists() {
+        var f = settings(FTFW_UDP).node().filter();
+        assertEquals(List.of(Cidr.parse("127.0.0.1"), Cidr.parse("192.168.0.100"), Cidr.parse("::1"),
+                Cidr.parse("192.168.100.0/24")), f.ignore());
+        assertEquals(java.util.Set.of(6, 132, 33), f.protocols());
+        assertFalse(f.ignoreSyncAddresses() || f.ignoreLocalAddresses(), "conntrackd adds no addresses of its own");
+        var ignored = settings(FTFW_UDP.replace("Protocol Accept", "Protocol Ignore")).node().filter().protocols();
+        assertEquals(253, ignored.size());
+        assertFalse(ignored.contains(6) || ignored.contains(132) || ignored.contains(33));
+        var none = settings(FTFW_UDP.replaceAll("(?s)Protocol Accept \\{.*?\\}", "")).node().filter().protocols();
+        assertTrue(none.isEmpty(), "no Protocol clause: every protocol, as in conntrackd");
+    }
+
+    /** A multicast group given as the UDP peer (a half-converted multicast config) is refused, not sent to. */
+    @Test
+    void syncAddressesMustBeUnicast() {
+        String m = assertThrows(InvalidConfigException.class, () -> settings(FTFW_UDP.replace(
+                "IPv4_Destination_Address 192.168.2.101", "IPv4_Destination_Address 225.0.0.50"))).getMessage();
+        assertTrue(m.contains("sync.peer-address must be a unicast address, got 225.0.0.50 (a multicast group"), m);
+        m = assertThrows(InvalidConfigException.class, () -> settings(FTFW_UDP.replace("IPv4_address 192.168.2.100",
+                "IPv4_address 0.0.0.0"))).getMessage();
+        assertTrue(m.contains("sync.local-address must be a unicast address, got 0.0.0.0"), m);
+        m = assertThrows(InvalidConfigException.class, () -> settings(FTFW_UDP.replace("192.168.2.101",
+                "192.168.2.100"))).getMessage();
+        assertTrue(m.contains("sync.peer-address must not be sync.local-address"), m);
+    }
+
+    @Test
+    void stateFilterMapsToTcpStates() {
+        String accept = FTFW_UDP.replace("\t\tProtocol Accept", "\t\tState Accept {\n\t\t\tESTABLISHED CLOSED TIME_WAIT "
+                + "CLOSE_WAIT for TCP\n\t\t}\n\t\tProtocol Accept");
+        assertEquals(java.util.Set.of(TcpState.ESTABLISHED, TcpState.CLOSE, TcpState.TIME_WAIT, TcpState.CLOSE_WAIT),
+                settings(accept).node().filter().tcpStates());
+        var ignore = settings(accept.replace("State Accept", "State Ignore")).node().filter().tcpStates();
+        assertEquals(java.util.Set.of(TcpState.SYN_SENT, TcpState.SYN_RECV, TcpState.FIN_WAIT, TcpState.LAST_ACK,
+                TcpState.SYN_SENT2), ignore);
+        assertTrue(settings(FTFW_UDP).node().filter().tcpStates().isEmpty(), "no State clause: every state");
+        assertTrue(problems(accept.replace(" for TCP", "")).contains("needs its states followed by 'for TCP'"));
+        assertTrue(problems(accept.replace("CLOSE_WAIT", "HALF_OPEN")).contains("unknown TCP state 'HALF_OPEN'"));
+    }
+
+    @Test
+    void whatHasNoEffectOnReplicationIsWarnedByName() {
+        List<String> w = ConntrackdConfFile.read(FTFW_UDP.replace("Checksum on", "Checksum off")
+                .replace("Filter From Userspace", "Filter From Kernelspace"), "c.conf").warnings();
+        for (String key : List.of("Systemd", "Nice", "HashSize", "LogFile", "Syslog", "LockFile", "Backlog",
+                "NetlinkOverrunResync", "EventIterationLimit", "Scheduler", "Checksum off", "Filter From Kernelspace")) {
+            assertTrue(w.stream().anyMatch(x -> x.contains(": " + key)), key + " in " + w);
+        }
+        assertTrue(w.stream().allMatch(x -> x.startsWith("c.conf: line ")), w.toString());
+        assertEquals(12, w.size(), w.toString());
+    }
+
+    @Test
+    void whatWouldChangeReplicationIsRefusedByName() {
+        String m = problems(FTFW_UDP.replace("DisableExternalCache Off", "DisableExternalCache On\nCommitTimeout 180")
+                .replace("TCPWindowTracking Off", "ExpectationSync On")
+                .replace("Address Ignore", "Address Accept")
+                .replace("Systemd on", "PollSecs 15"));
+        for (String key : List.of("DisableExternalCache On", "CommitTimeout", "ExpectationSync", "Address Accept",
+                "PollSecs")) {
+            assertTrue(m.contains(key), key + " in " + m);
+        }
+        assertTrue(problems(FTFW_UDP.replace("Mode FTFW", "Mode ALARM")).contains("Mode ALARM is not supported"));
+        assertTrue(problems(FTFW_UDP.replace("UDP {", "TCP {")).contains("the TCP transport is not supported"));
+    }
+
+    @Test
+    void unknownKeywordsAreErrorsWithASuggestion() {
+        String m = problems(FTFW_UDP.replace("HashLimit", "Hashlimit").replace("Port 3780", "Prot 3780"));
+        assertTrue(m.contains("line 26: unknown conntrackd.conf keyword 'Hashlimit 131072' here (did you mean "
+                + "HashLimit?)"), m);
+        assertTrue(m.contains("unknown conntrackd.conf keyword 'Prot 3780' here (did you mean Port?)"), m);
+        assertTrue(problems("Sync {\n Mode FTFW {\n").contains("is never closed"));
+    }
+
+    @Test
+    void debianExamplesAreReadAsTheyShip() throws IOException {
+        String ftfw = problems(resource("ftfw.conf"));
+        assertTrue(ftfw.contains("the Multicast transport is not supported"), ftfw);
+        assertFalse(ftfw.contains("unknown"), "every keyword of the example is known: " + ftfw);
+        String notrack = problems(resource("notrack.conf"));
+        assertTrue(notrack.contains("Mode NOTRACK is not supported") && notrack.contains("Multicast"), notrack);
+        String alarm = problems(resource("alarm.conf"));
+        assertTrue(alarm.contains("Mode ALARM is not supported"), alarm);
+        assertFalse(alarm.contains("unknown"), alarm);
+        String stats = problems(resource("stats.conf"));
+        assertTrue(stats.contains("Stats mode") && stats.contains("no Sync section"), stats);
+        String debian = problems(resource("debian-default.conf"));
+        assertTrue(debian.contains("no Sync section") && debian.contains("Stats mode"), debian);
+        for (String f : List.of("ftfw.conf", "notrack.conf", "alarm.conf", "stats.conf", "debian-default.conf")) {
+            assertTrue(ConntrackdConfFile.looksLikeConntrackd(resource(f)), f);
+        }
+        assertFalse(ConntrackdConfFile.looksLikeConntrackd("sync { port = 3780 }\n"), "HOCON");
+        assertFalse(ConntrackdConfFile.looksLikeConntrackd("sync.port = 3780\n"), "HOCON");
+    }
+
+    @Test
+    void theLabsConntrackdConfIsReadWhole(@TempDir Path dir) throws IOException {
+        Path f = ConntrackdConf.lab(dir, "fw", "10.236.0.1", "10.236.0.2", List.of("127.0.0.1", "::1")).write();
+        try (ReloadableConfig<SyncSettings> rc = SyncCommand.load(f)) {
+            SyncSettings s = rc.get();
+            assertEquals(new InetSocketAddress("10.236.0.2", 3780), s.node().link().peer());
+            assertEquals(dir.resolve("fw.ctl"), s.control().socket());
+            assertEquals(262144, s.node().link().cacheLimit());
+        }
+    }
+
+    @Test
+    void hftfwConfBesideItHoldsTheRestAndMayNotRepeatAKey(@TempDir Path dir) throws IOException {
+        Path c = Files.writeString(dir.resolve("conntrackd.conf"), FTFW_UDP);
+        Path h = Files.writeString(dir.resolve("hftfw.conf"), "lazy.enabled = true\nmetrics.enabled = false\n");
+        try (ReloadableConfig<SyncSettings> rc = SyncCommand.load(h, c, true)) {
+            assertTrue(rc.get().node().lazy().enabled());
+            assertEquals(3780, rc.get().node().link().local().getPort());
+        }
+        Files.writeString(h, "sync.port = 3781\n");
+        String m = assertThrows(InvalidConfigException.class, () -> SyncCommand.load(h, c, true)).getMessage();
+        assertTrue(m.contains("sync.port is set in both"), m);
+        Files.writeString(h, "lazy.enable = true\n");
+        m = assertThrows(InvalidConfigException.class, () -> SyncCommand.load(h, c, true)).getMessage();
+        assertTrue(m.contains("unknown key lazy.enable (did you mean lazy.enabled?)"), m);
+        Files.writeString(h, "filter.ignore-addresses = [\"10.0.0.0/8\"]\n");
+        m = assertThrows(InvalidConfigException.class, () -> SyncCommand.load(h, c, true)).getMessage();
+        assertTrue(m.contains("filter.ignore-addresses is set in both"), m);
+        // the packaged sample restates every default (no clash, conntrackd.conf's values stand) but for its two
+        // example addresses, which must be the conntrackd.conf's or go
+        String sample = Files.readString(Path.of("../conf/hftfw.conf"));
+        Files.writeString(h, sample);
+        m = assertThrows(InvalidConfigException.class, () -> SyncCommand.load(h, c, true)).getMessage();
+        assertEquals(2, m.split("is set in both").length - 1, m);
+        assertTrue(m.contains("sync.local-address is set in both") && m.contains("sync.peer-address is set in both"));
+        Files.writeString(h, sample.replace("192.168.100.1", "192.168.2.100").replace("192.168.100.2", "192.168.2.101"));
+        try (ReloadableConfig<SyncSettings> rc = SyncCommand.load(h, c, true)) {
+            assertEquals(3780, rc.get().node().link().peer().getPort());
+            assertEquals(2097152, rc.get().events().bufferBytes(), "NetlinkBufferSize, not the sample's default");
+            assertFalse(rc.get().node().filter().ignoreLocalAddresses(), "conntrackd's filter, not the sample's");
+        }
+        Files.writeString(h, "filter.ignore-local-addresses = false\nfilter.protocols = [tcp]\n");
+        Files.writeString(c, FTFW_UDP.replaceAll("(?s)Protocol Accept \\{.*?\\}", ""));
+        try (ReloadableConfig<SyncSettings> rc = SyncCommand.load(h, c, true)) {
+            assertEquals(java.util.Set.of(6), rc.get().node().filter().protocols(),
+                    "a changed value fills what the conntrackd.conf left to its defaults");
+        }
+    }
+}

@@ -1,0 +1,298 @@
+package org.hftfw.sync;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.hftfw.common.Scheduler;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.ConntrackException;
+import org.hftfw.conntrack.ConntrackTable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * conntrackd's UNIX control requests ({@link ConntrackdRequest}) served by a {@link SyncNode}, so the stock
+ * {@code conntrackd -c/-f/-F/-R/-B/-n/-s/-t/-i/-e/-k} client and the stock keepalived script primary-backup.sh drive
+ * hFT-FW unchanged. What each request does follows conntrackd in FTFW mode (src/sync-mode.c
+ * {@code local_handler_sync}, src/ctnl.c {@code ctnl_local}, src/sync-ftfw.c {@code ftfw_local}):
+ * <ul>
+ *   <li>A request that succeeds answers what conntrackd answers: the statistics and cache dumps in its layout,
+ *       nothing for the verbs. A commit answers only once it is done (conntrackd keeps the client's connection open
+ *       until then, so a notify script's next step sees the committed table).</li>
+ *   <li>{@code -t} arms one flush, {@code PurgeTimeout} later ({@code control.purge-timeout}), of every kernel flow
+ *       the filter would replicate, plus the internal cache (conntrackd's {@code do_reset_cache_alarm}); a commit,
+ *       {@code -f internal} and the internal-and-external flush disarm it, as in conntrackd.</li>
+ *   <li>{@code -F} deletes every kernel flow the filter would replicate, at once
+ *       ({@code nl_flush_conntrack_table_selective}).</li>
+ *   <li>{@code -R}: hFT-FW keeps no copy of the kernel table (a bulk send reads the table itself), so the request
+ *       reads the table and logs how many flows it holds.</li>
+ * </ul>
+ * The stock client exits 0 whatever the daemon answers, so a request hFT-FW cannot carry out (expectations, which it
+ * does not replicate; a bulk send from a backup; a request number conntrackd does not define; a commit with failed
+ * flows) is made visible the other ways: a line starting {@code hftfw:} on the client's output, a log line, and a
+ * counter ({@link #refused()}, {@code -s runtime}'s "local unknown request", the metrics). Requests are served one at
+ * a time by the caller.
+ */
+public final class ConntrackdControl implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ConntrackdControl.class);
+
+    /** What the process adds to the answers: its event buffer, the sync device, its own report for {@code -s}. */
+    public record Process(int eventBufferBytes, String device, Supplier<String> ownReport) {}
+
+    private final SyncNode node;
+    private final Duration purgeTimeout;
+    private final Scheduler scheduler;
+    private final Runnable kill;
+    private final Process process;
+    private final Map<ConntrackdRequest, AtomicLong> served = new EnumMap<>(ConntrackdRequest.class);
+    private final AtomicLong unknown = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong readFailed = new AtomicLong();
+    private Scheduler.Cancellable purge;
+
+    /**
+     * @param purgeTimeout how long after {@code -t} the replicated kernel flows are flushed (conntrackd's
+     *                     {@code PurgeTimeout}, 60 s by default)
+     * @param scheduler    runs that flush
+     * @param kill         stops the daemon ({@code -k}); called after the answer is written
+     */
+    public ConntrackdControl(SyncNode node, Duration purgeTimeout, Scheduler scheduler, Runnable kill,
+                             Process process) {
+        this.node = Objects.requireNonNull(node);
+        this.purgeTimeout = Objects.requireNonNull(purgeTimeout);
+        this.scheduler = Objects.requireNonNull(scheduler);
+        this.kill = Objects.requireNonNull(kill);
+        this.process = Objects.requireNonNull(process);
+        for (ConntrackdRequest r : ConntrackdRequest.values()) {
+            served.put(r, new AtomicLong());
+        }
+    }
+
+    /** The answer to one request: the text for the client, and whether the request was carried out. */
+    public record Answer(boolean done, String text, Runnable after) {
+        static Answer ok(String text) {
+            return new Answer(true, text, () -> { });
+        }
+    }
+
+    /** Serves request number {@code code}. */
+    public synchronized Answer handle(int code) {
+        ConntrackdRequest r = ConntrackdRequest.of(code).orElse(null);
+        if (r == null || r == ConntrackdRequest.DEBUG_INFO) {
+            unknown.incrementAndGet();
+            return refuse("conntrackd request " + code + " is not one conntrackd defines (a client of another "
+                    + "version, or not a conntrackd client): nothing done");
+        }
+        served.get(r).incrementAndGet();
+        try {
+            return serve(r);
+        } catch (ConntrackException | IllegalStateException e) {
+            return refuse("conntrackd " + r.flags() + " failed: " + e.getMessage());
+        }
+    }
+
+    private Answer serve(ConntrackdRequest r) {
+        return switch (r) {
+            case CT_COMMIT, ALL_COMMIT -> commit();
+            case CT_FLUSH_CACHE, ALL_FLUSH_CACHE -> {
+                if (r == ConntrackdRequest.CT_FLUSH_CACHE) {
+                    disarmPurge();
+                }
+                LOG.info("conntrackd {}: flushing caches", r.flags());
+                node.channel().externalCache().flush();
+                node.publisher().flush();
+                yield Answer.ok("");
+            }
+            case CT_FLUSH_INT_CACHE -> {
+                disarmPurge();
+                LOG.info("conntrackd -f internal: flushing internal cache");
+                node.publisher().flush();
+                yield Answer.ok("");
+            }
+            case CT_FLUSH_EXT_CACHE -> {
+                LOG.info("conntrackd -f external: flushing external cache");
+                node.channel().externalCache().flush();
+                yield Answer.ok("");
+            }
+            case CT_FLUSH_MASTER, ALL_FLUSH_MASTER -> {
+                int n = flushReplicatedKernelFlows();
+                LOG.info("conntrackd {}: flushed {} replicated flows from the kernel table", r.flags(), n);
+                yield Answer.ok("");
+            }
+            case CT_RESYNC_MASTER, ALL_RESYNC_MASTER -> {
+                long n = node.table().dump(e -> { });
+                LOG.info("conntrackd {}: resync with master conntrack table ({} flows; hFT-FW reads the kernel "
+                        + "table at each bulk send and keeps no copy of it)", r.flags(), n);
+                yield Answer.ok("");
+            }
+            case SEND_BULK -> {
+                if (!node.role().publishes()) {
+                    yield refuse("conntrackd -B: this node runs as backup and has no table to send (run hftfw sync "
+                            + "both or primary): nothing sent");
+                }
+                LOG.info("conntrackd -B: sending bulk update");
+                node.channel().sendBulk();
+                yield Answer.ok("");
+            }
+            case REQUEST_DUMP -> {
+                LOG.info("conntrackd -n: resync requested");
+                node.channel().requestResync();
+                yield Answer.ok("");
+            }
+            case RESET_TIMERS -> {
+                armPurge();
+                yield Answer.ok("");
+            }
+            case KILL -> {
+                LOG.info("conntrackd -k: stopping");
+                yield new Answer(true, "", kill);
+            }
+            case CT_DUMP_INTERNAL -> Answer.ok(CacheDump.plain(internal(), CacheDump.Cache.INTERNAL));
+            case CT_DUMP_EXTERNAL -> Answer.ok(CacheDump.plain(external(), CacheDump.Cache.EXTERNAL));
+            case CT_DUMP_INT_XML -> Answer.ok(CacheDump.xml(internal(), CacheDump.Cache.INTERNAL));
+            case CT_DUMP_EXT_XML -> Answer.ok(CacheDump.xml(external(), CacheDump.Cache.EXTERNAL));
+            case STATS -> Answer.ok(ConntrackdStats.general(node, stats()));
+            case STATS_NETWORK -> Answer.ok(ConntrackdStats.network(node, process.device()));
+            case STATS_CACHE -> Answer.ok(ConntrackdStats.cache(node));
+            case STATS_RUNTIME -> Answer.ok(ConntrackdStats.runtime(node, stats()));
+            case STATS_LINK -> Answer.ok(ConntrackdStats.link(node, process.device()));
+            case STATS_RSQUEUE -> Answer.ok(ConntrackdStats.resendQueue(node));
+            case STATS_QUEUE -> Answer.ok(ConntrackdStats.queues(node));
+            case STATS_PROCESS -> Answer.ok("");    // conntrackd lists its forked children; hFT-FW forks none
+            case EXP_STATS, EXP_FLUSH_MASTER, EXP_RESYNC_MASTER, EXP_DUMP_INTERNAL, EXP_DUMP_EXTERNAL, EXP_COMMIT,
+                 EXP_DUMP_INT_XML, EXP_DUMP_EXT_XML -> refuse("conntrackd " + r.flags() + ": hFT-FW does not "
+                    + "replicate expectations (conntrackd's ExpectationSync): nothing done");
+            case DEBUG_INFO -> throw new IllegalStateException("unreachable: refused before");
+        };
+    }
+
+    private Answer commit() {
+        disarmPurge();
+        LOG.info("conntrackd -c: committing external cache");
+        SyncNode.CommitSummary c = node.commit();
+        ConntrackTable.BatchResult res = c.result();
+        LOG.info("Committed {} new entries, {} updated, {} failed; commit has taken {} ms", res.created(),
+                res.updated(), res.failed(), c.millis());
+        if (res.allSucceeded()) {
+            return Answer.ok("");
+        }
+        return refuse(res.failed() + " of " + res.requested() + " flows can't be committed"
+                + (res.firstErrors().isEmpty() ? "" : " (first: " + res.firstErrors().getFirst() + ")"));
+    }
+
+    private Answer refuse(String why) {
+        refused.incrementAndGet();
+        LOG.warn("control socket: {}", why);
+        return new Answer(false, "hftfw: " + why + "\n", () -> { });
+    }
+
+    private void armPurge() {
+        if (purge != null) {
+            return;                                 // conntrackd: an alarm already pending is left as it is
+        }
+        LOG.info("conntrackd -t: flushing conntrack table in {} secs", purgeTimeout.toSeconds());
+        purge = scheduler.schedule(this::purgeNow, purgeTimeout.toNanos());
+    }
+
+    private void disarmPurge() {
+        if (purge != null) {
+            purge.cancel();
+            purge = null;
+        }
+    }
+
+    private synchronized void purgeNow() {
+        if (purge == null) {
+            return;                                 // disarmed after it was due
+        }
+        purge = null;
+        try {
+            int n = flushReplicatedKernelFlows();
+            node.publisher().flush();
+            LOG.info("flushing kernel conntrack table (scheduled by -t): {} replicated flows deleted", n);
+        } catch (ConntrackException e) {
+            LOG.warn("scheduled flush of the kernel conntrack table (-t) failed: {}", e.getMessage());
+        }
+    }
+
+    /** Deletes each kernel flow the filter admits; a flow gone meanwhile is not an error. */
+    private int flushReplicatedKernelFlows() {
+        FlowFilter filter = node.publisher().filter();
+        int n = 0;
+        for (ConntrackEntry e : node.table().list()) {
+            if (filter.admits(e)) {
+                try {
+                    node.table().delete(e.original(), e.zone());
+                    n++;
+                } catch (ConntrackException.NoSuchEntryException gone) {
+                    // expired or deleted since the dump
+                }
+            }
+        }
+        return n;
+    }
+
+    private List<CacheDump> internal() {
+        List<CacheDump> out = new ArrayList<>();
+        for (ConntrackEntry e : node.publisher().held()) {
+            out.add(new CacheDump(e, -1));
+        }
+        return out;
+    }
+
+    private List<CacheDump> external() {
+        List<CacheDump> out = new ArrayList<>();
+        node.channel().externalCache().forEachAged((e, age) -> out.add(new CacheDump(e, age.toSeconds())));
+        return out;
+    }
+
+    private ConntrackdStats.Process stats() {
+        return new ConntrackdStats.Process(process.eventBufferBytes(), process.device(), readFailed.get(),
+                unknown.get(), process.ownReport().get());
+    }
+
+    /** A request that could not be read (the client closed early, or sent fewer than 4 bytes). */
+    public void readFailed() {
+        readFailed.incrementAndGet();
+    }
+
+    /** True while a {@code -t} flush is armed. */
+    public synchronized boolean purgeArmed() {
+        return purge != null;
+    }
+
+    /** Requests served, per request. */
+    public Map<String, Long> served() {
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        served.forEach((r, n) -> m.put(r.name().toLowerCase(java.util.Locale.ROOT), n.get()));
+        return m;
+    }
+
+    /** Requests refused or failed (the "hftfw:" answers), unknown request numbers included. */
+    public long refused() {
+        return refused.get();
+    }
+
+    /** Request numbers conntrackd does not define. */
+    public long unknown() {
+        return unknown.get();
+    }
+
+    /** Registers the request counters on {@code r}. */
+    public void registerMetrics(MetricsRegistry r) {
+        r.counters("hftfw_conntrackd_requests_total", "conntrackd control requests served, by request", "request",
+                this::served);
+        r.counter("hftfw_conntrackd_requests_refused_total", "conntrackd control requests refused or failed",
+                this::refused);
+    }
+
+    @Override
+    public synchronized void close() {
+        disarmPurge();
+    }
+}
