@@ -93,7 +93,7 @@ record CacheDump(ConntrackEntry entry, long ageSeconds) {
     private static String stateName(ConntrackEntry e) {
         String line = ConntrackText.entry(stripped(e), 0);
         int src = line.indexOf(" src=");
-        String[] head = line.substring(0, src).trim().split("\\s+");
+        String[] head = line.substring(0, src).trim().split("\\s+", -1);
         return head.length > 2 ? head[2] : null;
     }
 }
