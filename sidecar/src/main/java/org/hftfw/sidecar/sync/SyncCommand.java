@@ -13,7 +13,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.hftfw.sidecar.config.JdkSignals;
 import org.hftfw.sidecar.config.ReloadableConfig;
-import org.hftfw.sync.Reply;
 import org.hftfw.sync.SyncNode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -194,7 +193,6 @@ public final class SyncCommand {
 
         @Override
         public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             Path s = socket;
             if (s == null) {
@@ -205,21 +203,7 @@ public final class SyncCommand {
                     return 1;
                 }
             }
-            Reply reply;
-            try {
-                reply = ControlClient.send(s, command());
-            } catch (IOException e) {
-                err.println("hftfw: " + e.getMessage());
-                return 1;
-            }
-            if (reply.ok()) {
-                out.print(reply.text());
-                out.flush();
-                return 0;
-            }
-            err.print("hftfw: " + reply.text());
-            err.flush();
-            return 1;
+            return ControlClient.call(s, command(), spec.commandLine().getOut(), err);
         }
     }
 

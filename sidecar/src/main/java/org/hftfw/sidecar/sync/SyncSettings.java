@@ -47,6 +47,9 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
 
     record Metrics(boolean enabled, InetSocketAddress address) {}
 
+    /** Where the control socket is unless the file says otherwise (also read by {@link ControlSocketLookup}). */
+    static final String DEFAULT_CONTROL_SOCKET = "/run/hftfw/sync.ctl";
+
     /** Built-in defaults: conntrackd's where it has one. A config file only needs the sync link's addresses. */
     static final String DEFAULTS = """
             sync {
@@ -91,9 +94,8 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
               ignore-addresses = ["127.0.0.0/8", "::1/128"]
               protocols = [tcp, udp, icmp, icmpv6, sctp, dccp, udplite, gre]
             }
-            control.socket = "/run/hftfw/sync.ctl"
             metrics { enabled = true, address = "127.0.0.1:9477" }
-            """ + ProactiveBinding.DEFAULTS;
+            """ + "control.socket = \"" + DEFAULT_CONTROL_SOCKET + "\"\n" + ProactiveBinding.DEFAULTS;
 
     static Config defaults() {
         return ConfigFactory.parseString(DEFAULTS);

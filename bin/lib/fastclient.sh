@@ -1,0 +1,26 @@
+# Sourced by bin/hftfw and bin/client-bench: how the fast control client (org.hftfw.sidecar.sync.FastClient) is
+# started. Needs ROOT and JAVA_HOME. docs/daemon.md, "Fast control commands", explains each option.
+HFTFW_CP="$ROOT/sidecar/target/hftfw.jar:$ROOT/sidecar/target/lib/*"
+HFTFW_CLIENT_AOT="$ROOT/sidecar/target/hftfw-client.aot"
+# C1 only, the serial GC, a small heap, no perf-data file: a JVM that exits after one request needs no more.
+# --enable-native-access is for the full command line the client hands --help and unknown input to. Warnings
+# (e.g. an AOT cache made by another JDK) go to stderr: stdout carries the daemon's reply.
+HFTFW_CLIENT_OPTS=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms8m -Xmx64m -XX:-UsePerfData
+    --enable-native-access=ALL-UNNAMED -Xlog:disable -Xlog:all=warning:stderr)
+
+# True when the client's AOT cache exists and is newer than the jar (the JVM ignores a cache whose jars changed).
+client_aot_fresh() {
+    [ -f "$HFTFW_CLIENT_AOT" ] && [ ! "$ROOT/sidecar/target/hftfw.jar" -nt "$HFTFW_CLIENT_AOT" ]
+}
+
+# Builds the client's AOT cache (JEP 483/514) from one training run of ClientTraining: a few seconds, once per build.
+build_client_aot() {
+    local tmp="$HFTFW_CLIENT_AOT.$$.tmp" log="$HFTFW_CLIENT_AOT.$$.log"
+    if "$JAVA_HOME/bin/java" -XX:AOTCacheOutput="$tmp" "${HFTFW_CLIENT_OPTS[@]}" -cp "$HFTFW_CP" \
+            org.hftfw.sidecar.sync.ClientTraining >"$log" 2>&1 && mv -f "$tmp" "$HFTFW_CLIENT_AOT"; then
+        rm -f "$log"
+    else
+        echo "hftfw: could not build the control client's AOT cache (log: $log); running without it" >&2
+        rm -f "$tmp" "$tmp.config"
+    fi
+}
