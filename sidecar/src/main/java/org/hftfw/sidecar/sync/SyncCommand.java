@@ -9,6 +9,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.hftfw.conntrack.ConntrackException;
 import org.hftfw.common.InvalidConfigException;
+import org.hftfw.common.Scheduler;
+import org.hftfw.sidecar.systemd.SdNotify;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.hftfw.sidecar.config.JdkSignals;
@@ -124,6 +126,11 @@ public final class SyncCommand {
                 err.println("hftfw: cannot start the sync daemon: " + e.getMessage());
                 return 1;
             }
+            // systemd (Type=notify): ready once the kernel table is open and the sync and control sockets are bound
+            SdNotify systemd = SdNotify.fromEnvironment();
+            systemd.ready("sync " + role().label() + " running, control socket " + d.control().path());
+            Scheduler.Daemon watchdogThread = Scheduler.daemon("hftfw-watchdog");
+            Scheduler.Cancellable watchdog = systemd.feedWatchdog(watchdogThread, d::eventLoopAnswers);
             // SIGTERM/SIGINT ask the main thread to stop: it closes everything and returns 0, as a service manager
             // expects of a clean stop (a JVM ended by the signal itself exits 143 with no word of what it did)
             CountDownLatch stop = new CountDownLatch(1);
@@ -143,8 +150,12 @@ public final class SyncCommand {
                 stop.await();
             }
             LOG.info("stopping ({})", why[0]);
+            systemd.stopping("stopping (" + why[0] + ")");
+            watchdog.cancel();
+            watchdogThread.close();
             d.close();
             rc.close();
+            systemd.close();
             LOG.info("hftfw sync {} stopped cleanly", role().label());
             return 0;
         }

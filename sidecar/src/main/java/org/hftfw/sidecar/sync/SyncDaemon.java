@@ -119,6 +119,21 @@ final class SyncDaemon implements AutoCloseable {
         return node;
     }
 
+    /**
+     * True when the FT-FW event loop answers a stats request (within 5 s): the systemd watchdog is fed only then, so
+     * a hung loop gets the daemon restarted.
+     */
+    boolean eventLoopAnswers() {
+        try {
+            node.channel().stats();
+            return true;
+        } catch (IllegalStateException e) {
+            LOG.warn("watchdog: the FT-FW event loop does not answer ({}): not telling systemd we are alive",
+                    e.getMessage());
+            return false;
+        }
+    }
+
     ReloadableConfig<SyncSettings> config() {
         return config;
     }
