@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import org.hftfw.conntrack.netlink.Ctnetlink;
 import org.hftfw.conntrack.netlink.KernelConntrackTable;
 import org.hftfw.sidecar.config.ReloadableConfig;
+import org.hftfw.sidecar.logging.LogLevels;
 import org.hftfw.sidecar.metrics.MetricsServer;
 import org.hftfw.sync.MetricsRegistry;
 import org.hftfw.sync.Namespace;
@@ -33,6 +34,7 @@ final class SyncDaemon implements AutoCloseable {
     private final SyncSettings started;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final MetricsRegistry metrics = new MetricsRegistry();
+    private final LogLevels logLevels = new LogLevels();
     private SyncNode node;
     private ControlServer control;
     private MetricsServer metricsServer;
@@ -84,6 +86,7 @@ final class SyncDaemon implements AutoCloseable {
             LOG.info("metrics on http://{}:{}/metrics", metricsServer.address().getAddress().getHostAddress(),
                     metricsServer.address().getPort());
         }
+        logLevels.apply(s.log().level(), s.log().components());
         config.onChange(this::applyReload);
     }
 
@@ -106,6 +109,7 @@ final class SyncDaemon implements AutoCloseable {
                 || !next.metrics().equals(started.metrics())) {
             LOG.warn("configuration reloaded: changes to events, control or metrics take effect at the next restart");
         }
+        logLevels.apply(next.log().level(), next.log().components());
         node.reload(next.node());
     }
 

@@ -31,8 +31,9 @@ import org.hftfw.sync.NodeSettings;
  * @param events  the kernel event socket
  * @param control the control socket (conntrackd's {@code UNIX { Path }})
  * @param metrics the Prometheus endpoint
+ * @param log     log levels (reloadable)
  */
-record SyncSettings(NodeSettings node, Events events, Control control, Metrics metrics) {
+record SyncSettings(NodeSettings node, Events events, Control control, Metrics metrics, Log log) {
 
     /**
      * The kernel event socket.
@@ -46,6 +47,14 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
     record Control(Path socket) {}
 
     record Metrics(boolean enabled, InetSocketAddress address) {}
+
+    /**
+     * Log levels.
+     *
+     * @param level      the root level, upper case; "" keeps the process's (INFO, or -Dhftfw.log.level)
+     * @param components logger name (a package or class) to its level, upper case
+     */
+    record Log(String level, java.util.Map<String, String> components) {}
 
     /** Where the control socket is unless the file says otherwise (also read by {@link ControlSocketLookup}). */
     static final String DEFAULT_CONTROL_SOCKET = "/run/hftfw/sync.ctl";
@@ -95,6 +104,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
               protocols = [tcp, udp, icmp, icmpv6, sctp, dccp, udplite, gre]
             }
             metrics { enabled = true, address = "127.0.0.1:9477" }
+            log { level = "", components {} }
             """ + "control.socket = \"" + DEFAULT_CONTROL_SOCKET + "\"\n" + ProactiveBinding.DEFAULTS;
 
     static Config defaults() {
@@ -105,7 +115,8 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
     static SyncSettings from(Config c, Path baseDir) {
         Reader r = new Reader(c, baseDir);
         NodeSettings node = new NodeSettings(r.link(), r.lazy(), r.filter(), ProactiveBinding.read(r));
-        SyncSettings s = new SyncSettings(node, r.events(), new Control(r.path("control.socket", false)), r.metrics());
+        SyncSettings s = new SyncSettings(node, r.events(), new Control(r.path("control.socket", false)), r.metrics(),
+                r.log());
         if (!r.problems.isEmpty()) {
             throw new InvalidConfigException(String.join("; ", r.problems));
         }
@@ -306,6 +317,32 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
             }
             return new NodeSettings.Filter(bool("filter.ignore-sync-addresses"), bool("filter.ignore-local-addresses"),
                     List.copyOf(ignore), Set.copyOf(protocols));
+        }
+
+        Log log() {
+            String root = level("log.level", string("log.level"), true);
+            java.util.Map<String, String> components = new java.util.TreeMap<>();
+            Config section = get("log.components", () -> c.getConfig("log.components"), ConfigFactory.empty());
+            for (var e : section.entrySet()) {
+                String name = String.join(".", com.typesafe.config.ConfigUtil.splitPath(e.getKey()));
+                Object v = e.getValue().unwrapped();
+                components.put(name, level("log.components." + name, v instanceof String str ? str : String.valueOf(v),
+                        false));
+            }
+            return new Log(root, java.util.Collections.unmodifiableMap(components));
+        }
+
+        private String level(String key, String value, boolean emptyAllowed) {
+            String v = value.trim().toUpperCase(Locale.ROOT);
+            if (v.isEmpty() && emptyAllowed) {
+                return v;
+            }
+            if (!org.hftfw.sidecar.logging.LogLevels.NAMES.contains(v)) {
+                problems.add(key + " must be one of " + new java.util.TreeSet<>(org.hftfw.sidecar.logging.LogLevels.NAMES)
+                        + (emptyAllowed ? " or \"\"" : "") + ", got '" + value + "'");
+                return emptyAllowed ? "" : "INFO";
+            }
+            return v;
         }
 
         Metrics metrics() {
