@@ -1,6 +1,10 @@
 # Sourced by bin/hftfw and bin/client-bench: how the fast control client (org.hftfw.sidecar.sync.FastClient) is
 # started. Needs ROOT and JAVA_HOME. docs/daemon.md, "Fast control commands", explains each option.
 HFTFW_CP="$ROOT/sidecar/target/hftfw.jar:$ROOT/sidecar/target/lib/*"
+# The client's own class path: its jar and the sync module's (Reply). Every further jar costs the JVM time to open
+# even when no class comes from it; the client loads the full command line's libraries itself when it needs them.
+hftfw_sync_jar=("$ROOT"/sidecar/target/lib/hftfw-sync-*.jar)
+HFTFW_CLIENT_CP="$ROOT/sidecar/target/hftfw.jar:${hftfw_sync_jar[0]}"
 HFTFW_CLIENT_AOT="$ROOT/sidecar/target/hftfw-client.aot"
 # C1 only, the serial GC, a small heap, no perf-data file: a JVM that exits after one request needs no more.
 # --enable-native-access is for the full command line the client hands --help and unknown input to. Warnings
@@ -16,7 +20,7 @@ client_aot_fresh() {
 # Builds the client's AOT cache (JEP 483/514) from one training run of ClientTraining: a few seconds, once per build.
 build_client_aot() {
     local tmp="$HFTFW_CLIENT_AOT.$$.tmp" log="$HFTFW_CLIENT_AOT.$$.log"
-    if "$JAVA_HOME/bin/java" -XX:AOTCacheOutput="$tmp" "${HFTFW_CLIENT_OPTS[@]}" -cp "$HFTFW_CP" \
+    if "$JAVA_HOME/bin/java" -XX:AOTCacheOutput="$tmp" "${HFTFW_CLIENT_OPTS[@]}" -cp "$HFTFW_CLIENT_CP" \
             org.hftfw.sidecar.sync.ClientTraining >"$log" 2>&1 && mv -f "$tmp" "$HFTFW_CLIENT_AOT"; then
         rm -f "$log"
     else

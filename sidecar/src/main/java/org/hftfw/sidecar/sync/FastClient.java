@@ -33,12 +33,44 @@ public final class FastClient {
         Request r = parse(args);
         Path socket = r == null ? null : socket(r);
         if (socket == null) {
-            Hftfw.main(args);
+            fullCommandLine(args);
             return;
         }
         PrintWriter out = new PrintWriter(System.out, false, System.out.charset());
         PrintWriter err = new PrintWriter(System.err, false, System.err.charset());
         System.exit(ControlClient.call(socket, r.line(), out, err));
+    }
+
+    /**
+     * Hands {@code args} to the full command line. bin/hftfw starts this client on a class path of its own jar and
+     * the sync module's only (opening the other 30 jars cost ~40 ms of CPU), so the full one's libraries are loaded
+     * here from the {@code lib} directory beside this jar, in a class loader of their own.
+     */
+    private static void fullCommandLine(String[] args) {
+        if (FastClient.class.getClassLoader().getResource("picocli/CommandLine.class") != null) {
+            Hftfw.main(args);
+            return;
+        }
+        try {
+            Path jar = Path.of(FastClient.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            java.util.List<java.net.URL> urls = new java.util.ArrayList<>();
+            urls.add(jar.toUri().toURL());
+            try (java.util.stream.Stream<Path> libs = java.nio.file.Files.list(jar.resolveSibling("lib"))) {
+                for (Path lib : (Iterable<Path>) libs.sorted()::iterator) {
+                    urls.add(lib.toUri().toURL());
+                }
+            }
+            ClassLoader full = new java.net.URLClassLoader(urls.toArray(java.net.URL[]::new),
+                    ClassLoader.getPlatformClassLoader());
+            Thread.currentThread().setContextClassLoader(full);
+            Class.forName(Hftfw.class.getName(), true, full).getMethod("main", String[].class)
+                    .invoke(null, (Object) args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw new IllegalStateException("hftfw failed", e.getCause());
+        } catch (ReflectiveOperationException | java.io.IOException | java.net.URISyntaxException e) {
+            throw new IllegalStateException("cannot load the full hftfw command line beside "
+                    + FastClient.class.getProtectionDomain().getCodeSource().getLocation() + ": " + e, e);
+        }
     }
 
     /** The control socket of {@code r}: {@code --socket}, or the config's when it can be read for certain; else null. */
