@@ -3,8 +3,11 @@
 HFTFW_CP="$ROOT/sidecar/target/hftfw.jar:$ROOT/sidecar/target/lib/*"
 # The client's own class path: its jar and the sync module's (Reply). Every further jar costs the JVM time to open
 # even when no class comes from it; the client loads the full command line's libraries itself when it needs them.
-hftfw_sync_jar=("$ROOT"/sidecar/target/lib/hftfw-sync-*.jar)
-HFTFW_CLIENT_CP="$ROOT/sidecar/target/hftfw.jar:${hftfw_sync_jar[0]}"
+set_client_cp() { # again after a build: the sync jar's name carries the version
+    local sync=("$ROOT"/sidecar/target/lib/hftfw-sync-*.jar)
+    HFTFW_CLIENT_CP="$ROOT/sidecar/target/hftfw.jar:${sync[0]}"
+}
+set_client_cp
 HFTFW_CLIENT_AOT="$ROOT/sidecar/target/hftfw-client.aot"
 # C1 only, the serial GC, a small heap, no perf-data file: a JVM that exits after one request needs no more.
 # --enable-native-access is for the full command line the client hands --help and unknown input to. Warnings
@@ -12,14 +15,20 @@ HFTFW_CLIENT_AOT="$ROOT/sidecar/target/hftfw-client.aot"
 HFTFW_CLIENT_OPTS=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms8m -Xmx64m -XX:-UsePerfData
     --enable-native-access=ALL-UNNAMED -Xlog:disable -Xlog:all=warning:stderr)
 
-# True when the client's AOT cache exists and is newer than the jar (the JVM ignores a cache whose jars changed).
+# True when the client's AOT cache exists and is newer than its jars (the JVM ignores a cache whose jars changed).
 client_aot_fresh() {
-    [ -f "$HFTFW_CLIENT_AOT" ] && [ ! "$ROOT/sidecar/target/hftfw.jar" -nt "$HFTFW_CLIENT_AOT" ]
+    local jar jars
+    [ -f "$HFTFW_CLIENT_AOT" ] || return 1
+    IFS=: read -ra jars <<<"$HFTFW_CLIENT_CP"
+    for jar in "${jars[@]}"; do
+        [ ! "$jar" -nt "$HFTFW_CLIENT_AOT" ] || return 1
+    done
 }
 
 # Builds the client's AOT cache (JEP 483/514) from one training run of ClientTraining: a few seconds, once per build.
 build_client_aot() {
     local tmp="$HFTFW_CLIENT_AOT.$$.tmp" log="$HFTFW_CLIENT_AOT.$$.log"
+    set_client_cp
     if "$JAVA_HOME/bin/java" -XX:AOTCacheOutput="$tmp" "${HFTFW_CLIENT_OPTS[@]}" -cp "$HFTFW_CLIENT_CP" \
             org.hftfw.sidecar.sync.ClientTraining >"$log" 2>&1 && mv -f "$tmp" "$HFTFW_CLIENT_AOT"; then
         rm -f "$log"
