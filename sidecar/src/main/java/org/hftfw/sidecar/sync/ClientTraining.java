@@ -14,8 +14,8 @@ import java.nio.file.Path;
 
 /**
  * The training run of the fast client's AOT cache (JEP 483/514): {@code bin/hftfw} runs it once with
- * {@code -XX:AOTCacheOutput} and the client's JVM options, and every later {@link FastClient} start maps the classes,
- * linked call sites and profiles it recorded instead of loading them. It goes through each fast command's path —
+ * {@code -XX:AOTCacheOutput} and the client's JVM options (with C1: the JVM makes no cache in -Xint mode), and every
+ * later {@link FastClient} start maps the classes and linked call sites it recorded instead of loading them. It goes through each fast command's path —
  * arguments, the config file lookup, a request and a reply on a real UNIX socket — against a minimal in-process
  * server rather than {@link ControlServer}, whose logging classes would be cached and loaded at every client start.
  */

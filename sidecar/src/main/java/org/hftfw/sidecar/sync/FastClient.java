@@ -15,7 +15,8 @@ import org.hftfw.sidecar.Hftfw;
  * JVM links almost nothing; {@code bin/hftfw} adds the JVM options and the AOT cache that make the rest fast
  * (docs/daemon.md, "Fast control commands"). It accepts exactly the options of those commands ({@code -C/--config},
  * {@code --socket}, {@code --why}). Anything else — {@code --help}, a typo, an argument file, a config it cannot
- * read for certain — goes to the full command line ({@link Hftfw}), which answers as it always did.
+ * read for certain — goes to the full command line ({@link Hftfw}), which answers as it always did: through
+ * {@link #HAND_OVER} when bin/hftfw started the client.
  */
 public final class FastClient {
     private FastClient() {}
@@ -42,35 +43,18 @@ public final class FastClient {
     }
 
     /**
-     * Hands {@code args} to the full command line. bin/hftfw starts this client on a class path of its own jar and
-     * the sync module's only (opening the other 30 jars cost ~40 ms of CPU), so the full one's libraries are loaded
-     * here from the {@code lib} directory beside this jar, in a class loader of their own.
+     * Exit status, with no output, for "not a fast command": bin/hftfw then starts the full command line with its
+     * usual JVM options. The client runs on a class path of two jars and interpreted, where the full one would take
+     * seconds.
      */
+    static final int HAND_OVER = 99;
+
+    /** Hands {@code args} to the full command line: in this JVM when its libraries are on the class path (tests). */
     private static void fullCommandLine(String[] args) {
-        if (FastClient.class.getClassLoader().getResource("picocli/CommandLine.class") != null) {
-            Hftfw.main(args);
-            return;
+        if (FastClient.class.getClassLoader().getResource("picocli/CommandLine.class") == null) {
+            System.exit(HAND_OVER);
         }
-        try {
-            Path jar = Path.of(FastClient.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            java.util.List<java.net.URL> urls = new java.util.ArrayList<>();
-            urls.add(jar.toUri().toURL());
-            try (java.util.stream.Stream<Path> libs = java.nio.file.Files.list(jar.resolveSibling("lib"))) {
-                for (Path lib : (Iterable<Path>) libs.sorted()::iterator) {
-                    urls.add(lib.toUri().toURL());
-                }
-            }
-            ClassLoader full = new java.net.URLClassLoader(urls.toArray(java.net.URL[]::new),
-                    ClassLoader.getPlatformClassLoader());
-            Thread.currentThread().setContextClassLoader(full);
-            Class.forName(Hftfw.class.getName(), true, full).getMethod("main", String[].class)
-                    .invoke(null, (Object) args);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            throw new IllegalStateException("hftfw failed", e.getCause());
-        } catch (ReflectiveOperationException | java.io.IOException | java.net.URISyntaxException e) {
-            throw new IllegalStateException("cannot load the full hftfw command line beside "
-                    + FastClient.class.getProtectionDomain().getCodeSource().getLocation() + ": " + e, e);
-        }
+        Hftfw.main(args);
     }
 
     /** The control socket of {@code r}: {@code --socket}, or the config's when it can be read for certain; else null. */

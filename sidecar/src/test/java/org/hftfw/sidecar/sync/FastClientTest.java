@@ -90,11 +90,31 @@ class FastClientTest {
         assertTrue(gone.err().startsWith("hftfw: the sync daemon is not running"), gone.err());
     }
 
+    /** On bin/hftfw's two-jar class path, what the client does not take comes back as exit 99, with no output. */
+    @Test
+    void withoutTheFullCommandLineOnItsClassPathItHandsOver(@TempDir Path dir) throws Exception {
+        String twoJars = location(FastClient.class) + java.io.File.pathSeparator + location(Reply.class);
+        for (String[] args : List.of(new String[] {"commit", "--help"}, new String[] {"policy", "manual"},
+                new String[] {"commit", "-C", dir.resolve("missing.conf").toString()})) {
+            Result r = runOn(twoJars, dir, args);
+            assertEquals(FastClient.HAND_OVER, r.exit(), String.join(" ", args));
+            assertEquals("", r.out() + r.err());
+        }
+    }
+
+    private static String location(Class<?> c) throws java.net.URISyntaxException {
+        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    }
+
     record Result(int exit, String out, String err, List<String> classes) {}
 
     private static Result run(Path dir, String... args) throws IOException, InterruptedException {
+        return runOn(System.getProperty("java.class.path"), dir, args);
+    }
+
+    private static Result runOn(String classPath, Path dir, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xlog:class+load=info:file=" + dir.resolve("classes.log"), "-cp", System.getProperty("java.class.path"),
+                "-Xlog:class+load=info:file=" + dir.resolve("classes.log"), "-cp", classPath,
                 FastClient.class.getName()));
         cmd.addAll(List.of(args));
         Path out = dir.resolve("out");
