@@ -39,7 +39,7 @@ case "$MODULES" in java.base*) ;; *) echo "dist: jdeps gave no module list: '$MO
 install -m 0755 "$ROOT/dist/hftfw.sh" "$LIBDIR/bin/hftfw"
 ln -s ../lib/hftfw/bin/hftfw "$PKG/usr/bin/hftfw"
 install -m 0644 "$ROOT/conf/hftfw.conf" "$PKG/etc/hftfw/hftfw.conf"
-install -m 0644 "$ROOT/dist/hftfw.service" "$PKG/lib/systemd/system/hftfw.service"
+install -m 0644 "$ROOT/packaging/systemd/hftfw.service" "$PKG/lib/systemd/system/hftfw.service"
 cp -r "$ROOT/conf/." "$PKG/usr/share/doc/hftfw/examples/"
 cp -r "$ROOT/dist/monitoring" "$PKG/usr/share/doc/hftfw/examples/monitoring"
 install -m 0644 "$ROOT/README.md" "$PKG/usr/share/doc/hftfw/README.md"

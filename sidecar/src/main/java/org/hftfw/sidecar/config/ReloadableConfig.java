@@ -259,8 +259,8 @@ public final class ReloadableConfig<T> implements AutoCloseable {
 
     /**
      * Every key of {@code own} that {@code defaults} does not have, each with the nearest known key as a suggestion
-     * ("unknown key sync.prot (did you mean sync.port?)"), except under the top-level sections in
-     * {@code checkedElsewhere}. A key whose default is a list or a value is a leaf; its sub-keys are unknown.
+     * ("unknown key sync.prot (did you mean sync.port?)"), except under the sections in
+     * {@code checkedElsewhere} (paths: a section and every key below it). A key whose default is a list or a value is a leaf; its sub-keys are unknown.
      */
     public static java.util.List<String> unknownKeys(Config own, Config defaults,
                                                      java.util.Set<String> checkedElsewhere) {
@@ -271,8 +271,7 @@ public final class ReloadableConfig<T> implements AutoCloseable {
         java.util.List<String> problems = new java.util.ArrayList<>();
         for (var e : own.entrySet()) {
             String key = e.getKey();
-            int dot = key.indexOf('.');
-            if (checkedElsewhere.contains(dot < 0 ? key : key.substring(0, dot))) {
+            if (checkedElsewhere.stream().anyMatch(p -> key.equals(p) || key.startsWith(p + "."))) {
                 continue;
             }
             if (!defaults.hasPathOrNull(key)) {

@@ -1,6 +1,7 @@
 package org.hftfw.sidecar.sync;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -33,13 +34,37 @@ final class ControlClient {
                 throw new NotRunningException("the sync daemon is not running (nobody answers on control socket "
                         + socket + ": " + e.getMessage() + ")");
             }
-            ByteBuffer b = ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8));
+            ByteBuffer b = ByteBuffer.wrap(command.concat("\n").getBytes(StandardCharsets.UTF_8));
             while (b.hasRemaining()) {
                 c.write(b);
             }
             c.shutdownOutput();
             return ControlProtocol.decode(ControlProtocol.readAll(c));
         }
+    }
+
+    /**
+     * Sends {@code command} and prints the reply as the client commands do: its text on {@code out} and exit code 0
+     * when it is OK; {@code hftfw: } and the text on {@code err} and 1 when it is an error or the daemon is not
+     * running.
+     */
+    static int call(Path socket, String command, PrintWriter out, PrintWriter err) {
+        Reply reply;
+        try {
+            reply = send(socket, command);
+        } catch (IOException e) {
+            err.println("hftfw: ".concat(String.valueOf(e.getMessage())));
+            err.flush();
+            return 1;
+        }
+        if (reply.ok()) {
+            out.print(reply.text());
+            out.flush();
+            return 0;
+        }
+        err.print("hftfw: ".concat(reply.text()));
+        err.flush();
+        return 1;
     }
 
     /** True when a daemon accepts connections on {@code socket}. */

@@ -1,6 +1,5 @@
 package org.hftfw.sidecar.sync;
 
-import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -15,8 +14,8 @@ public final class ProactiveCommands {
 
     /** Rejects text the one-line control protocol cannot carry. */
     static String oneLine(String why, picocli.CommandLine.Model.CommandSpec spec) {
-        String w = why == null ? "" : why.strip();
-        if (w.chars().anyMatch(c -> c < 0x20)) {
+        String w = ControlRequests.why(why);
+        if (w == null) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--why must be one line of text");
         }
         return w;
@@ -45,9 +44,7 @@ public final class ProactiveCommands {
 
         @Override
         String command() {
-            String w = oneLine(why, spec);
-            return String.join(" ", w.isEmpty() ? List.of("policy", "manual", manual)
-                    : List.of("policy", "manual", manual, w));
+            return ControlRequests.policyManual(manual, oneLine(why, spec));
         }
     }
 
@@ -62,8 +59,7 @@ public final class ProactiveCommands {
 
         @Override
         String command() {
-            String w = oneLine(why, spec);
-            return w.isEmpty() ? "migrate now" : "migrate now " + w;
+            return ControlRequests.migrateNow(oneLine(why, spec));
         }
     }
 }

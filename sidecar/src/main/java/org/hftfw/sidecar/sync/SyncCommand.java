@@ -9,11 +9,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.hftfw.conntrack.ConntrackException;
 import org.hftfw.common.InvalidConfigException;
+import org.hftfw.common.Scheduler;
+import org.hftfw.sidecar.systemd.SdNotify;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.hftfw.sidecar.config.JdkSignals;
 import org.hftfw.sidecar.config.ReloadableConfig;
-import org.hftfw.sync.Reply;
 import org.hftfw.sync.SyncNode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -150,6 +151,11 @@ public final class SyncCommand {
                 err.println("hftfw: cannot start the sync daemon: " + e.getMessage());
                 return 1;
             }
+            // systemd (Type=notify): ready once the kernel table is open and the sync and control sockets are bound
+            SdNotify systemd = SdNotify.fromEnvironment();
+            systemd.ready("sync " + role().label() + " running, control socket " + d.control().path());
+            Scheduler.Daemon watchdogThread = Scheduler.daemon("hftfw-watchdog");
+            Scheduler.Cancellable watchdog = systemd.feedWatchdog(watchdogThread, d::eventLoopAnswers);
             // SIGTERM/SIGINT ask the main thread to stop: it closes everything and returns 0, as a service manager
             // expects of a clean stop (a JVM ended by the signal itself exits 143 with no word of what it did)
             CountDownLatch stop = d.stopRequested();
@@ -171,8 +177,12 @@ public final class SyncCommand {
                 stop.await();
             }
             LOG.info("stopping ({})", why[0]);
+            systemd.stopping("stopping (" + why[0] + ")");
+            watchdog.cancel();
+            watchdogThread.close();
             d.close();
             rc.close();
+            systemd.close();
             LOG.info("hftfw sync {} stopped cleanly", role().label());
             return 0;
         }
@@ -225,7 +235,6 @@ public final class SyncCommand {
 
         @Override
         public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             Path s = socket;
             if (s == null) {
@@ -237,21 +246,7 @@ public final class SyncCommand {
                     return 1;
                 }
             }
-            Reply reply;
-            try {
-                reply = ControlClient.send(s, command());
-            } catch (IOException e) {
-                err.println("hftfw: " + e.getMessage());
-                return 1;
-            }
-            if (reply.ok()) {
-                out.print(reply.text());
-                out.flush();
-                return 0;
-            }
-            err.print("hftfw: " + reply.text());
-            err.flush();
-            return 1;
+            return ControlClient.call(s, command(), spec.commandLine().getOut(), err);
         }
     }
 

@@ -14,6 +14,7 @@ import org.hftfw.sync.ConntrackdControl;
 import org.hftfw.conntrack.netlink.Ctnetlink;
 import org.hftfw.conntrack.netlink.KernelConntrackTable;
 import org.hftfw.sidecar.config.ReloadableConfig;
+import org.hftfw.sidecar.logging.LogLevels;
 import org.hftfw.sidecar.metrics.MetricsServer;
 import org.hftfw.sync.MetricsRegistry;
 import org.hftfw.sync.Namespace;
@@ -36,6 +37,7 @@ final class SyncDaemon implements AutoCloseable {
     private final SyncSettings started;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final MetricsRegistry metrics = new MetricsRegistry();
+    private final LogLevels logLevels = new LogLevels();
     private SyncNode node;
     private ControlServer control;
     private ConntrackdControl conntrackd;
@@ -98,6 +100,7 @@ final class SyncDaemon implements AutoCloseable {
             LOG.info("metrics on http://{}:{}/metrics", metricsServer.address().getAddress().getHostAddress(),
                     metricsServer.address().getPort());
         }
+        logLevels.apply(s.log().level(), s.log().components());
         config.onChange(this::applyReload);
     }
 
@@ -120,6 +123,7 @@ final class SyncDaemon implements AutoCloseable {
                 || !next.metrics().equals(started.metrics())) {
             LOG.warn("configuration reloaded: changes to events, control or metrics take effect at the next restart");
         }
+        logLevels.apply(next.log().level(), next.log().components());
         node.reload(next.node());
     }
 
@@ -131,6 +135,21 @@ final class SyncDaemon implements AutoCloseable {
 
     SyncNode node() {
         return node;
+    }
+
+    /**
+     * True when the FT-FW event loop answers a stats request (within 5 s): the systemd watchdog is fed only then, so
+     * a hung loop gets the daemon restarted.
+     */
+    boolean eventLoopAnswers() {
+        try {
+            node.channel().stats();
+            return true;
+        } catch (IllegalStateException e) {
+            LOG.warn("watchdog: the FT-FW event loop does not answer ({}): not telling systemd we are alive",
+                    e.getMessage());
+            return false;
+        }
     }
 
     ReloadableConfig<SyncSettings> config() {

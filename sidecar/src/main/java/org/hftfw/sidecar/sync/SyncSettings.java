@@ -33,8 +33,9 @@ import org.hftfw.sync.NodeSettings;
  * @param events  the kernel event socket
  * @param control the control socket (conntrackd's {@code UNIX { Path }})
  * @param metrics the Prometheus endpoint
+ * @param log     log levels (reloadable)
  */
-record SyncSettings(NodeSettings node, Events events, Control control, Metrics metrics) {
+record SyncSettings(NodeSettings node, Events events, Control control, Metrics metrics, Log log) {
 
     /**
      * The kernel event socket.
@@ -55,6 +56,17 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
     record Control(Path socket, Duration purgeTimeout) {}
 
     record Metrics(boolean enabled, InetSocketAddress address) {}
+
+    /**
+     * Log levels.
+     *
+     * @param level      the root level, upper case; "" keeps the process's (INFO, or -Dhftfw.log.level)
+     * @param components logger name (a package or class) to its level, upper case
+     */
+    record Log(String level, java.util.Map<String, String> components) {}
+
+    /** Where the control socket is unless the file says otherwise (also read by {@link ControlSocketLookup}). */
+    static final String DEFAULT_CONTROL_SOCKET = "/run/hftfw/sync.ctl";
 
     /** Built-in defaults: conntrackd's where it has one. A config file only needs the sync link's addresses. */
     static final String DEFAULTS = """
@@ -101,12 +113,15 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
               protocols = [tcp, udp, icmp, icmpv6, sctp, dccp, udplite, gre]
               tcp-states = []
             }
-            control { socket = "/run/hftfw/sync.ctl", purge-timeout = 60s }
             metrics { enabled = true, address = "127.0.0.1:9477" }
-            """ + ProactiveBinding.DEFAULTS;
+            log { level = "", components {} }
+            """ + "control { socket = \"" + DEFAULT_CONTROL_SOCKET + "\", purge-timeout = 60s }\n" + ProactiveBinding.DEFAULTS;
 
-    /** Sections whose keys their own reader checks (PolicyConfig knows the policy's), not the defaults' key list. */
-    static final Set<String> CHECKED_ELSEWHERE = Set.of("policy");
+    /**
+     * Sections whose keys their own reader checks, not the defaults' key list: PolicyConfig knows the policy's, and
+     * log.components is keyed by logger names the operator picks (their levels are checked when read).
+     */
+    static final Set<String> CHECKED_ELSEWHERE = Set.of("policy", "log.components");
 
     static Config defaults() {
         return ConfigFactory.parseString(DEFAULTS);
@@ -117,7 +132,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
         Reader r = new Reader(c, baseDir);
         NodeSettings node = new NodeSettings(r.link(), r.lazy(), r.filter(), ProactiveBinding.read(r));
         SyncSettings s = new SyncSettings(node, r.events(), new Control(r.path("control.socket", false),
-                r.positive("control.purge-timeout")), r.metrics());
+                r.positive("control.purge-timeout")), r.metrics(), r.log());
         if (!r.problems.isEmpty()) {
             throw new InvalidConfigException(String.join("; ", r.problems));
         }
@@ -342,6 +357,32 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
             }
             return new NodeSettings.Filter(bool("filter.ignore-sync-addresses"), bool("filter.ignore-local-addresses"),
                     List.copyOf(ignore), Set.copyOf(protocols), Set.copyOf(states));
+        }
+
+        Log log() {
+            String root = level("log.level", string("log.level"), true);
+            java.util.Map<String, String> components = new java.util.TreeMap<>();
+            Config section = get("log.components", () -> c.getConfig("log.components"), ConfigFactory.empty());
+            for (var e : section.entrySet()) {
+                String name = String.join(".", com.typesafe.config.ConfigUtil.splitPath(e.getKey()));
+                Object v = e.getValue().unwrapped();
+                components.put(name, level("log.components." + name, v instanceof String str ? str : String.valueOf(v),
+                        false));
+            }
+            return new Log(root, java.util.Collections.unmodifiableMap(components));
+        }
+
+        private String level(String key, String value, boolean emptyAllowed) {
+            String v = value.trim().toUpperCase(Locale.ROOT);
+            if (v.isEmpty() && emptyAllowed) {
+                return v;
+            }
+            if (!org.hftfw.sidecar.logging.LogLevels.NAMES.contains(v)) {
+                problems.add(key + " must be one of " + new java.util.TreeSet<>(org.hftfw.sidecar.logging.LogLevels.NAMES)
+                        + (emptyAllowed ? " or \"\"" : "") + ", got '" + value + "'");
+                return emptyAllowed ? "" : "INFO";
+            }
+            return v;
         }
 
         Metrics metrics() {

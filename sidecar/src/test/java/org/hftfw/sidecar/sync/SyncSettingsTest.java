@@ -154,4 +154,16 @@ class SyncSettingsTest {
         assertTrue(problems(MIN + "policy { transitions = [ { from = HEALTHY, to = NOWHERE, on { manual = go } } ] }")
                 .contains("unknown state 'NOWHERE'"));
     }
+
+    @Test
+    void logLevelsPerComponentWithOrWithoutQuotes() {
+        SyncSettings.Log log = parse(MIN + "log { level = debug, components { \"org.hftfw.ftfw\" = WARN, "
+                + "org.hftfw.sync = trace } }\n").log();
+        assertEquals(new SyncSettings.Log("DEBUG", java.util.Map.of("org.hftfw.ftfw", "WARN", "org.hftfw.sync", "TRACE")),
+                log);
+        assertEquals(new SyncSettings.Log("", java.util.Map.of()), parse(MIN).log());
+        String p = problems(MIN + "log { level = LOUD, components { \"org.hftfw\" = \"\" } }\n");
+        assertTrue(p.contains("log.level must be one of [DEBUG, ERROR, INFO, OFF, TRACE, WARN] or \"\", got 'LOUD'"), p);
+        assertTrue(p.contains("log.components.org.hftfw must be one of"), p);
+    }
 }

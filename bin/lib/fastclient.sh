@@ -1,0 +1,42 @@
+# Sourced by bin/hftfw and bin/client-bench: how the fast control client (org.hftfw.sidecar.sync.FastClient) is
+# started. Needs ROOT and JAVA_HOME. docs/daemon.md, "Fast control commands", explains each option.
+HFTFW_CP="$ROOT/sidecar/target/hftfw.jar:$ROOT/sidecar/target/lib/*"
+# The client's own class path: its jar and the sync module's (Reply). Every further jar costs the JVM time to open
+# even when no class comes from it; what the client does not take, bin/hftfw hands to the full command line.
+set_client_cp() { # again after a build: the sync jar's name carries the version
+    local sync=("$ROOT"/sidecar/target/lib/hftfw-sync-*.jar)
+    HFTFW_CLIENT_CP="$ROOT/sidecar/target/hftfw.jar:${sync[0]}"
+}
+set_client_cp
+HFTFW_CLIENT_AOT="$ROOT/sidecar/target/hftfw-client.aot"
+# The interpreter only (a client that exits after one request spends more CPU compiling than interpreting: 50 ms of
+# CPU with -Xint, 70 ms with C1), the serial GC, a small heap, no perf-data file. Warnings (e.g. an AOT cache made
+# by another JDK) go to stderr: stdout carries the daemon's reply.
+HFTFW_CLIENT_COMMON_OPTS=(-XX:+UseSerialGC -Xms8m -Xmx64m -XX:-UsePerfData -Xlog:disable -Xlog:all=warning:stderr)
+HFTFW_CLIENT_OPTS=(-Xint "${HFTFW_CLIENT_COMMON_OPTS[@]}")
+# The JVM creates no AOT cache in -Xint mode; one made with C1 serves an -Xint client (its classes and linked call
+# sites; the method profiles go unused).
+HFTFW_CLIENT_TRAINING_OPTS=(-XX:TieredStopAtLevel=1 "${HFTFW_CLIENT_COMMON_OPTS[@]}")
+
+# True when the client's AOT cache exists and is newer than its jars (the JVM ignores a cache whose jars changed).
+client_aot_fresh() {
+    local jar jars
+    [ -f "$HFTFW_CLIENT_AOT" ] || return 1
+    IFS=: read -ra jars <<<"$HFTFW_CLIENT_CP"
+    for jar in "${jars[@]}"; do
+        [ ! "$jar" -nt "$HFTFW_CLIENT_AOT" ] || return 1
+    done
+}
+
+# Builds the client's AOT cache (JEP 483/514) from one training run of ClientTraining: a few seconds, once per build.
+build_client_aot() {
+    local tmp="$HFTFW_CLIENT_AOT.$$.tmp" log="$HFTFW_CLIENT_AOT.$$.log"
+    set_client_cp
+    if "$JAVA_HOME/bin/java" -XX:AOTCacheOutput="$tmp" "${HFTFW_CLIENT_TRAINING_OPTS[@]}" -cp "$HFTFW_CLIENT_CP" \
+            org.hftfw.sidecar.sync.ClientTraining >"$log" 2>&1 && mv -f "$tmp" "$HFTFW_CLIENT_AOT"; then
+        rm -f "$log"
+    else
+        echo "hftfw: could not build the control client's AOT cache (log: $log); running without it" >&2
+        rm -f "$tmp" "$tmp.config"
+    fi
+}
