@@ -42,13 +42,13 @@ public final class ConntrackdControl implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConntrackdControl.class);
 
     /** What the process adds to the answers: its event buffer, the sync device, its own report for {@code -s}. */
-    public record Process(int eventBufferBytes, String device, Supplier<String> ownReport) {}
+    public record DaemonFacts(int eventBufferBytes, String device, Supplier<String> ownReport) {}
 
     private final SyncNode node;
     private final Duration purgeTimeout;
     private final Scheduler scheduler;
     private final Runnable kill;
-    private final Process process;
+    private final DaemonFacts process;
     private final Map<ConntrackdRequest, AtomicLong> served = new EnumMap<>(ConntrackdRequest.class);
     private final AtomicLong unknown = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
@@ -62,7 +62,7 @@ public final class ConntrackdControl implements AutoCloseable {
      * @param kill         stops the daemon ({@code -k}); called after the answer is written
      */
     public ConntrackdControl(SyncNode node, Duration purgeTimeout, Scheduler scheduler, Runnable kill,
-                             Process process) {
+                             DaemonFacts process) {
         this.node = Objects.requireNonNull(node);
         this.purgeTimeout = Objects.requireNonNull(purgeTimeout);
         this.scheduler = Objects.requireNonNull(scheduler);
@@ -251,8 +251,8 @@ public final class ConntrackdControl implements AutoCloseable {
         return out;
     }
 
-    private ConntrackdStats.Process stats() {
-        return new ConntrackdStats.Process(process.eventBufferBytes(), process.device(), readFailed.get(),
+    private ConntrackdStats.ProcessFacts stats() {
+        return new ConntrackdStats.ProcessFacts(process.eventBufferBytes(), process.device(), readFailed.get(),
                 unknown.get(), process.ownReport().get());
     }
 

@@ -20,11 +20,11 @@ final class ConntrackdStats {
     private ConntrackdStats() {}
 
     /** Things the node does not know: the process's event buffer, the control socket's counters, the device. */
-    record Process(int eventBufferBytes, String device, long localReadFailed, long localUnknownRequests,
+    record ProcessFacts(int eventBufferBytes, String device, long localReadFailed, long localUnknownRequests,
                    String ownReport) {}
 
     /** {@code -s}: both caches, the link, message tracking, then hFT-FW's report. */
-    static String general(SyncNode node, Process p) {
+    static String general(SyncNode node, ProcessFacts p) {
         return internalCache(node) + externalCache(node) + link(node, p.device()) + messageTracking(node)
                 + "hFT-FW:\n" + p.ownReport();
     }
@@ -95,7 +95,7 @@ final class ConntrackdStats {
     }
 
     /** {@code -s runtime}: uptime, the event socket, the control socket. */
-    static String runtime(SyncNode node, Process p) {
+    static String runtime(SyncNode node, ProcessFacts p) {
         ConntrackTable.SourceStats ev = node.table().stats();
         Publisher.Stats s = node.publisher().stats();
         return String.format(Locale.ROOT, "daemon uptime: %s%n%n"

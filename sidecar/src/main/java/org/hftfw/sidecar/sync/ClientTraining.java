@@ -68,7 +68,8 @@ final class ClientTraining {
         try {
             for (int k = 0; k < n; k++) {
                 try (SocketChannel c = server.accept()) {
-                    String request = ControlProtocol.readRequest(c);
+                    String request = ControlProtocol.read(c) instanceof ControlProtocol.Request.Line(String text) ? text
+                            : "a malformed request";
                     ByteBuffer b = ByteBuffer.wrap(ControlProtocol.encode(org.hftfw.sync.Reply.ok("did " + request))
                             .getBytes(StandardCharsets.UTF_8));
                     while (b.hasRemaining()) {

@@ -83,7 +83,7 @@ final class SyncDaemon implements AutoCloseable {
         resources.add(purgeTimer);
         String device = s.node().link().iface().isEmpty() ? "any" : s.node().link().iface();
         conntrackd = new ConntrackdControl(node, s.control().purgeTimeout(), purgeTimer, stop::countDown,
-                new ConntrackdControl.Process(s.events().bufferBytes(), device,
+                new ConntrackdControl.DaemonFacts(s.events().bufferBytes(), device,
                         () -> commands.handle("stats").text()));
         resources.add(conntrackd);
         control = ControlServer.start(s.control().socket(), commands::handle, conntrackd);
