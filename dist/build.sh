@@ -37,6 +37,8 @@ case "$MODULES" in java.base*) ;; *) echo "dist: jdeps gave no module list: '$MO
     --no-man-pages --output "$LIBDIR/runtime"
 
 install -m 0755 "$ROOT/dist/hftfw.sh" "$LIBDIR/bin/hftfw"
+install -m 0755 "$ROOT/dist/hftfw-client-aot.sh" "$LIBDIR/bin/hftfw-client-aot"
+install -m 0644 "$ROOT/bin/lib/client-opts.sh" "$LIBDIR/bin/client-opts.sh"
 ln -s ../lib/hftfw/bin/hftfw "$PKG/usr/bin/hftfw"
 install -m 0644 "$ROOT/conf/hftfw.conf" "$PKG/etc/hftfw/hftfw.conf"
 install -m 0644 "$ROOT/packaging/systemd/hftfw.service" "$PKG/lib/systemd/system/hftfw.service"
@@ -55,6 +57,7 @@ sed -e "s/@VERSION@/$DEBVERSION/" -e "s/@SIZE@/$SIZE/" "$ROOT/dist/control" > "$
 echo /etc/hftfw/hftfw.conf > "$PKG/DEBIAN/conffiles"
 install -m 0755 "$ROOT/dist/postinst" "$PKG/DEBIAN/postinst"
 install -m 0755 "$ROOT/dist/prerm" "$PKG/DEBIAN/prerm"
+install -m 0755 "$ROOT/dist/postrm" "$PKG/DEBIAN/postrm"
 
 echo "dist: packages"
 DEB="$OUT/hftfw_${DEBVERSION}_amd64.deb"

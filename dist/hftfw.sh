@@ -1,6 +1,21 @@
-#!/bin/sh
-# hftfw launcher of the installed package: the bundled Java runtime, the bundled jars, no build step.
-# The JVM options match bin/hftfw (compact object headers keep the knowledge base under 128 bytes per tuple).
+#!/usr/bin/env bash
+# hftfw launcher of the installed package: the bundled Java runtime and jars, no build step.
+# The control commands a cluster manager runs on a takeover (commit, sync stats|flush|resync|bulk, migrate now,
+# policy status|manual) start the lean FastClient with the AOT cache the package's postinst trained
+# (hftfw-client-aot); what it does not take it hands back with status 99 and the full command line answers.
+# The daemon's JVM options match bin/hftfw (compact object headers keep the knowledge base under 128 bytes per tuple).
+set -uo pipefail
 ROOT=$(dirname "$(dirname "$(readlink -f "$0")")")
-exec "$ROOT/runtime/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseCompactObjectHeaders ${HFTFW_JAVA_OPTS:-} \
+JAVA="$ROOT/runtime/bin/java"
+. "$ROOT/bin/client-opts.sh"
+if hftfw_fast_command "$@"; then
+    aot=()
+    [ -f "${HFTFW_CLIENT_AOT:-/var/cache/hftfw/client.aot}" ] && aot=(-XX:AOTCache="${HFTFW_CLIENT_AOT:-/var/cache/hftfw/client.aot}")
+    sync=("$ROOT"/lib/hftfw-sync-*.jar)
+    "$JAVA" "${HFTFW_CLIENT_OPTS[@]}" "${aot[@]}" -cp "$ROOT/lib/hftfw.jar:${sync[0]}" \
+        org.hftfw.sidecar.sync.FastClient "$@"
+    rc=$?
+    [ "$rc" -eq 99 ] || exit "$rc"
+fi
+exec "$JAVA" --enable-native-access=ALL-UNNAMED -XX:+UseCompactObjectHeaders ${HFTFW_JAVA_OPTS:-} \
     -cp "$ROOT/lib/*" org.hftfw.sidecar.Hftfw "$@"

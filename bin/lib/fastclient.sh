@@ -9,14 +9,7 @@ set_client_cp() { # again after a build: the sync jar's name carries the version
 }
 set_client_cp
 HFTFW_CLIENT_AOT="$ROOT/sidecar/target/hftfw-client.aot"
-# The interpreter only (a client that exits after one request spends more CPU compiling than interpreting: 50 ms of
-# CPU with -Xint, 70 ms with C1), the serial GC, a small heap, no perf-data file. Warnings (e.g. an AOT cache made
-# by another JDK) go to stderr: stdout carries the daemon's reply.
-HFTFW_CLIENT_COMMON_OPTS=(-XX:+UseSerialGC -Xms8m -Xmx64m -XX:-UsePerfData -Xlog:disable -Xlog:all=warning:stderr)
-HFTFW_CLIENT_OPTS=(-Xint "${HFTFW_CLIENT_COMMON_OPTS[@]}")
-# The JVM creates no AOT cache in -Xint mode; one made with C1 serves an -Xint client (its classes and linked call
-# sites; the method profiles go unused).
-HFTFW_CLIENT_TRAINING_OPTS=(-XX:TieredStopAtLevel=1 "${HFTFW_CLIENT_COMMON_OPTS[@]}")
+. "$ROOT/bin/lib/client-opts.sh"
 
 # True when the client's AOT cache exists and is newer than its jars (the JVM ignores a cache whose jars changed).
 client_aot_fresh() {

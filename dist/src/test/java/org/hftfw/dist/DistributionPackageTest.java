@@ -80,6 +80,26 @@ class DistributionPackageTest {
     }
 
     @Test
+    void takeoverCommandsStartTheFastClientWithTheAotCacheThePackageTrains(@TempDir Path root) throws Exception {
+        run(List.of("dpkg-deb", "-x", deb.toString(), root.toString()), Map.of(), 60);
+        Path aot = root.resolve("client.aot");
+        Map<String, String> bare = Map.of("PATH", "/usr/bin:/bin", "HOME", root.toString());
+        Result train = run(List.of(root.resolve("usr/lib/hftfw/bin/hftfw-client-aot").toString(), aot.toString()),
+                bare, 120);
+        assertEquals(0, train.exit(), train.out());
+        assertTrue(Files.size(aot) > 0, "an AOT cache was written");
+        Path socket = root.resolve("no-daemon.ctl");
+        Map<String, String> withCache = Map.of("PATH", "/usr/bin:/bin", "HOME", root.toString(),
+                "HFTFW_CLIENT_AOT", aot.toString());
+        Result stats = run(List.of(root.resolve("usr/lib/hftfw/bin/hftfw").toString(), "sync", "stats", "--socket",
+                socket.toString()), withCache, 60);
+        assertTrue(stats.exit() != 0 && stats.exit() != 99, "fails, and says so: " + stats.out());
+        assertTrue(stats.out().contains(socket.toString()), stats.out());
+        // the runtime accepted the cache: a mismatched one is reported on stderr (merged into out here)
+        assertFalse(stats.out().toLowerCase(java.util.Locale.ROOT).contains("aot"), stats.out());
+    }
+
+    @Test
     void manPageCoversEveryDaemonAndClientCommand(@TempDir Path root) throws Exception {
         run(List.of("dpkg-deb", "-x", deb.toString(), root.toString()), Map.of(), 60);
         String man = run(List.of("sh", "-c", "gzip -dc " + root.resolve("usr/share/man/man1/hftfw.1.gz")),
@@ -93,7 +113,7 @@ class DistributionPackageTest {
         assertTrue(Files.readString(completion).contains("complete -F"), "a bash completion function");
         Path controlDir = root.resolve("DEBIAN");
         run(List.of("dpkg-deb", "-e", deb.toString(), controlDir.toString()), Map.of(), 30);
-        for (String script : List.of("postinst", "prerm")) {
+        for (String script : List.of("postinst", "prerm", "postrm")) {
             assertEquals(0, run(List.of("sh", "-n", controlDir.resolve(script).toString()), Map.of(), 30).exit(),
                     script);
         }
