@@ -70,6 +70,7 @@ class HandshakeTest {
         SimLink s = new SimLink(SimLink.config(), 4, SEQ_A, SEQ_B);
         s.aToB = (n, r) -> -1L;                    // B is not there yet
         s.bToA = (n, r) -> -1L;
+        s.restartA(SEQ_A + 10_000);                // A starts alone: its tries are lost
         s.clock.advance(2 * SEC);
         assertEquals("stock", s.a.stats().peer().kind());
         s.aToB = SimLink.PERFECT;
