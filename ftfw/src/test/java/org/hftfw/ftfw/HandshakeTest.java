@@ -68,6 +68,7 @@ class HandshakeTest {
     @Test
     void aPeerStartingLaterIsFoundByItsOwnCaps() {
         SimLink s = new SimLink(SimLink.config(), 4, SEQ_A, SEQ_B);
+        s.clock.advance(10 * MS);                  // the first engines' CAPS are delivered
         s.aToB = (n, r) -> -1L;                    // B is not there yet
         s.bToA = (n, r) -> -1L;
         s.restartA(SEQ_A + 10_000);                // A starts alone: its tries are lost
