@@ -81,10 +81,6 @@ final class DatagramAuth {
         }
         boolean b = (d.getUnsignedByte(at + 1) & Ext.AUTH_BOUND) != 0;
         long c = d.getLong(at + 8);
-        if (!window.fresh(c)) {
-            refused = c;
-            return Verdict.REPLAY;
-        }
         int macAt = end - Ext.MAC_SIZE;
         compute(d, start, macAt, b ? ourNonce : 0);
         int diff = 0;
@@ -92,7 +88,11 @@ final class DatagramAuth {
             diff |= full[i] ^ d.getByte(macAt + i);   // constant time: no early exit on the first difference
         }
         if (diff != 0) {
-            return Verdict.BAD_MAC;
+            return Verdict.BAD_MAC;                    // checked first: a forged counter is a forgery, not a replay
+        }
+        if (!window.fresh(c)) {
+            refused = c;
+            return Verdict.REPLAY;
         }
         window.record(c);
         payloadEnd = at;
