@@ -41,6 +41,7 @@ class AuthSpoofLabTest {
     void capable() {
         LabAssumptions.assumeAvailable();
         LabAssumptions.assumeBinary("conntrack");
+        LabAssumptions.assumeBinary("nft");
     }
 
     private static Set<Tuple> tuples(Iterable<ConntrackEntry> entries) {
@@ -78,7 +79,13 @@ class AuthSpoofLabTest {
             p.addr("sync", net + "1/24");
             b.addr("sync", net + "2/24");
             x.addr("sync", net + "3/24");
-            x.sysctl("net.ipv4.ip_nonlocal_bind", "1");      // lets x send with the primary's source address
+            // x forges the source: towards the backup it is the primary's address, towards the primary the backup's
+            x.exec("nft", "add", "table", "ip", "hfa").check();
+            x.exec("nft", "add", "chain", "ip", "hfa", "post", "{ type nat hook postrouting priority 100; }").check();
+            x.exec("nft", "add", "rule", "ip", "hfa", "post", "ip", "daddr", net + "2", "udp", "dport", "3780",
+                    "snat", "to", net + "1").check();
+            x.exec("nft", "add", "rule", "ip", "hfa", "post", "ip", "daddr", net + "1", "udp", "dport", "3780",
+                    "snat", "to", net + "2").check();
             InetSocketAddress pAddr = new InetSocketAddress(InetAddress.ofLiteral(net + "1"), 3780);
             InetSocketAddress bAddr = new InetSocketAddress(InetAddress.ofLiteral(net + "2"), 3780);
             StringBuilder load = new StringBuilder();
@@ -96,7 +103,7 @@ class AuthSpoofLabTest {
                  FtfwChannel primary = p.call(() -> FtfwChannel.builder(
                          FtfwConfig.builder(pAddr, bAddr).iface("sync").auth(auth).build()).resyncSource(tableP).start());
                  DatagramSocket spoofer = x.call(() -> new DatagramSocket(new InetSocketAddress(
-                         InetAddress.ofLiteral(net + "1"), 0)))) {
+                         InetAddress.ofLiteral(net + "3"), 0)))) {
                 assertTrue(await(() -> backup.stats().peer().authenticated() && primary.stats().peer().authenticated(),
                         10_000), backup.stats().format());
                 primary.sendBulk();
