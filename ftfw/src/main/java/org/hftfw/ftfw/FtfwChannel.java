@@ -267,8 +267,9 @@ public final class FtfwChannel implements AutoCloseable {
     /**
      * Ends marked bulk {@code id} after {@code count} entries. Its BULK_END goes out once every state published in
      * the bulk was acknowledged; the stage completes (on the event loop) with the backup's answer, or exceptionally
-     * when the id is unknown, the peer restarts or the channel closes. No timeout of its own: add one with
-     * {@code orTimeout}.
+     * when the id is unknown, a new incarnation of the peer (its restart: a new CAPS nonce) is seen before the end
+     * is confirmed, or the channel closes. A backup that restarts and then acknowledges every state of the bulk
+     * again answers with what it holds then. No timeout of its own: add one with {@code orTimeout}.
      */
     public CompletionStage<BulkReceipt> endBulk(long id, long count) {
         CompletableFuture<BulkReceipt> out = new CompletableFuture<>();

@@ -443,7 +443,8 @@ final class FtfwEngine {
     /**
      * Closes bulk {@code id} after {@code count} entries: its BULK_END goes out once every state published in it
      * was acknowledged, and the stage completes with the peer's HOLDS answer; it fails when the bulk is unknown (0,
-     * or already ended), the peer restarts meanwhile, or the channel closes. It has no timeout of its own.
+     * or already ended), a new incarnation of the peer is seen meanwhile, or the channel closes. It has no timeout
+     * of its own.
      */
     CompletionStage<BulkReceipt> endBulk(long id, long count) {
         MarkedBulk b = bulks.get(id);
