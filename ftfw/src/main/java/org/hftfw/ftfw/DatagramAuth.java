@@ -36,7 +36,6 @@ final class DatagramAuth {
     /** Set by {@link #open}: where the authenticated bytes end and whether they were bound to our nonce. */
     private int payloadEnd;
     private boolean bound;
-    private long counter;
     private long refused;
 
     DatagramAuth(SyncAuth auth, long firstCounter) {
@@ -97,7 +96,6 @@ final class DatagramAuth {
         window.record(c);
         payloadEnd = at;
         bound = b;
-        counter = c;
         return Verdict.AUTHENTIC;
     }
 
@@ -108,10 +106,6 @@ final class DatagramAuth {
     /** Whether the last authentic datagram was bound to our nonce (else it may only be a lone CAPS). */
     boolean bound() {
         return bound;
-    }
-
-    long counter() {
-        return counter;
     }
 
     /** The counter of the last datagram refused as a replay (for the log line). */

@@ -344,7 +344,7 @@ public final class FtfwChannel implements AutoCloseable {
     /** Builder of a channel; {@link #start} binds the socket. */
     public static final class Builder {
         private final FtfwConfig cfg;
-        private FtfwEngine.BulkSource bulk = sink -> { };
+        private FtfwEngine.BulkSource bulk = FtfwEngine.BulkSource.NONE;
         private Runnable onPeerRestart = () -> { };
         private BulkListener bulkListener = new BulkListener() { };
 

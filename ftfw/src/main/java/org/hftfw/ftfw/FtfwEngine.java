@@ -106,6 +106,9 @@ final class FtfwEngine {
 
     /** Streams our whole table for a bulk send. */
     interface BulkSource {
+        /** No table behind the channel: a bulk sends nothing, and is never taken for the whole table. */
+        BulkSource NONE = sink -> { };
+
         void forEach(Consumer<ConntrackEntry> sink);
     }
 
@@ -361,8 +364,9 @@ final class FtfwEngine {
         bulksSent++;
         // marked provisionally while the handshake is under way: a stock peer is never kept waiting for it, and its
         // END is only sent if the peer turns out to agree
-        long marked = openBulk == null && (peerAgreed(Capability.GENERATION_RESYNC) || hs != null && hs.pending())
-                ? open(true) : 0;
+        // (only a bulk from a real table is the whole table: an empty source must not make the peer drop its flows)
+        long marked = bulk != BulkSource.NONE && openBulk == null
+                && (peerAgreed(Capability.GENERATION_RESYNC) || hs != null && hs.pending()) ? open(true) : 0;
         try {
             bulkExecutor.execute(() -> readBulkSource(marked));
         } catch (RejectedExecutionException e) {

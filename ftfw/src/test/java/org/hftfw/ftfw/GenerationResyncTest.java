@@ -113,4 +113,19 @@ class GenerationResyncTest {
         assertEquals(new BulkReceipt(id, 100, 100, 0), receipt.join(), "the restarted backup got every flow again");
         assertTrue(s.converged());
     }
+
+    /** A channel with no table behind it (no resync source) answers a RESYNC with nothing, and the peer keeps its flows. */
+    @Test
+    void aBulkFromNoTableNeverEmptiesThePeer() {
+        SimLink s = new SimLink(SimLink.config(), 4, SEQ_A, SEQ_B);
+        s.sourceA = FtfwEngine.BulkSource.NONE;
+        s.restartA(SEQ_A + 1);
+        publish(s, 0, 500);
+        assertTrue(s.clock.advanceUntil(s::converged, 10 * MS, 10 * SEC) >= 0);
+        s.b.requestResync();
+        s.clock.advance(3 * SEC);
+        assertEquals(1, s.a.stats().bulksSent(), "the RESYNC was answered");
+        assertEquals(500, s.cacheB.size(), "an empty answer is not the whole table");
+        assertEquals(0, s.b.stats().peer().staleRemoved());
+    }
 }

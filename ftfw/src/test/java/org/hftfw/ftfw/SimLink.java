@@ -30,6 +30,8 @@ final class SimLink {
     final ByteBufAllocator alloc = UnpooledByteBufAllocator.DEFAULT;
     final Map<FlowId, ConntrackEntry> truth = new HashMap<>();
     final FtfwConfig cfg;
+    /** What A's bulk sends read: its table ({@link #truth}) unless a test says otherwise. */
+    FtfwEngine.BulkSource sourceA = sink -> truth.values().forEach(sink);
     /** B's configuration (A's unless given). */
     final FtfwConfig cfgB;
     FtfwEngine a;
@@ -63,12 +65,11 @@ final class SimLink {
     }
 
     FtfwEngine newA(long seq) {
-        return new FtfwEngine(cfg, clock, (int) seq, alloc, d -> deliver(d, true), cacheA,
-                sink -> truth.values().forEach(sink));
+        return new FtfwEngine(cfg, clock, (int) seq, alloc, d -> deliver(d, true), cacheA, sourceA);
     }
 
     FtfwEngine newB(long seq) {
-        return new FtfwEngine(cfgB, clock, (int) seq, alloc, d -> deliver(d, false), cacheB, sink -> { });
+        return new FtfwEngine(cfgB, clock, (int) seq, alloc, d -> deliver(d, false), cacheB, FtfwEngine.BulkSource.NONE);
     }
 
     /** Replaces B by a fresh engine (a restarted backup): new cache contents are kept unless told otherwise. */
