@@ -131,8 +131,9 @@ final class Handshake {
         if (!authenticated) {
             peerOffers &= ~Capability.AUTH.bit;     // an unauthenticated offer of AUTH is no proof of the key
         }
-        if ((c.required() & Capability.AUTH.bit) != 0 && auth == null) {
-            refuse("the peer requires authentication (sync.auth.require) and this node has no sync.auth.key-file");
+        if ((c.required() & Capability.AUTH.bit) != 0 && auth == null && refusalLog.due()) {
+            LOG.error("the peer requires authentication (its sync.auth.require) and this node has no "
+                    + "sync.auth.key-file: the peer drops everything this node sends");
         }
         boolean wasAuth = authActive;
         agreed = offered & peerOffers;
