@@ -107,9 +107,22 @@ final class FtfwEngine {
     /** Streams our whole table for a bulk send. */
     interface BulkSource {
         /** No table behind the channel: a bulk sends nothing, and is never taken for the whole table. */
-        BulkSource NONE = sink -> { };
+        BulkSource NONE = new BulkSource() {
+            @Override
+            public void forEach(Consumer<ConntrackEntry> sink) { }
+
+            @Override
+            public boolean isTable() {
+                return false;
+            }
+        };
 
         void forEach(Consumer<ConntrackEntry> sink);
+
+        /** Whether a bulk from this source is the whole table (so the peer may drop what it did not refresh). */
+        default boolean isTable() {
+            return true;
+        }
     }
 
     /** Entries of a bulk send queued per event-loop task. */
@@ -365,8 +378,8 @@ final class FtfwEngine {
         // marked provisionally while the handshake is under way: a stock peer is never kept waiting for it, and its
         // END is only sent if the peer turns out to agree
         // (only a bulk from a real table is the whole table: an empty source must not make the peer drop its flows)
-        long marked = bulk != BulkSource.NONE && openBulk == null
-                && (peerAgreed(Capability.GENERATION_RESYNC) || hs != null && hs.pending()) ? open(true) : 0;
+        long marked = bulk.isTable() && openBulk == null
+                && (peerAgreed(Capability.GENERATION_RESYNC) || (hs != null && hs.pending())) ? open(true) : 0;
         try {
             bulkExecutor.execute(() -> readBulkSource(marked));
         } catch (RejectedExecutionException e) {
@@ -537,7 +550,7 @@ final class FtfwEngine {
     /** One transmit run: up to {@code maxBurst} messages from the transmit queue, then a flush. */
     void xmit() {
         xmitScheduled = false;
-        if (closed || hs != null && !hs.canTransmit()) {
+        if (closed || (hs != null && !hs.canTransmit())) {
             return;                                 // a key and no agreement yet: held until the handshake resolves
         }
         int budget = cfg.maxBurst();

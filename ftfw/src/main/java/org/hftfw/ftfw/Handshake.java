@@ -203,7 +203,7 @@ final class Handshake {
         if (state == State.PENDING) {
             return false;
         }
-        return !authActive || peerNonce != 0 && (agreed & Capability.AUTH.bit) != 0;
+        return !authActive || (peerNonce != 0 && (agreed & Capability.AUTH.bit) != 0);
     }
 
     boolean pending() {
