@@ -17,7 +17,9 @@ import org.hftfw.conntrack.Tuple;
  * Channel throughput on loopback ({@code hftfw sync bench}): a primary publishes N TCP entries to a backup; prints
  * messages/s until the backup's cache holds all of them and the primary has every ACK, and bytes per message. The
  * baseline in the same run is the codec alone (encode + decode of the same entries, no sockets), which bounds what
- * the channel can do; {@link FtfwCodecBenchmark} measures the codec alone under JMH.
+ * the channel can do; {@link FtfwCodecBenchmark} measures the codec alone under JMH. Each round runs the channel
+ * twice, plain and with HMAC-SHA-256 authentication ({@code sync.auth.key-file}), so the cost of authentication is
+ * read beside the plain figure of the same round.
  */
 public final class SyncChannelBench {
     private SyncChannelBench() {}
@@ -28,7 +30,10 @@ public final class SyncChannelBench {
         Figures.header("FT-FW channel benchmark", n + " TCP v4 entries per round, " + rounds + " rounds");
         for (int r = 1; r <= rounds; r++) {
             codecBaseline(entries, r);
-            channel(entries, r);
+            authCost(r);
+            channel(entries, r, null);
+            channel(entries, r, SyncAuth.of("hftfw-bench-key-0123456789abcdef".getBytes(
+                    java.nio.charset.StandardCharsets.US_ASCII), true));
         }
     }
 
@@ -62,7 +67,32 @@ public final class SyncChannelBench {
                 entries.size() * 1e9 / ns, (double) bytes / entries.size(), decoded[0]);
     }
 
-    private static void channel(List<ConntrackEntry> entries, int round) throws Exception {
+    /** What authentication adds per full datagram (1440 bytes of messages): sealing on one side, opening on the other. */
+    private static void authCost(int round) {
+        SyncAuth key = SyncAuth.of("hftfw-bench-key-0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                true);
+        DatagramAuth sender = new DatagramAuth(key, 1);
+        DatagramAuth receiver = new DatagramAuth(key, 1);
+        ByteBuf d = io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer(1472);
+        int n = 200_000;
+        int authentic = 0;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            d.clear();
+            d.writerIndex(1440);
+            sender.seal(d, 42);
+            if (receiver.open(d, 42) == DatagramAuth.Verdict.AUTHENTIC) {
+                authentic++;
+            }
+        }
+        long ns = System.nanoTime() - t0;
+        d.release();
+        Figures.check(authentic == n, "round " + round + ": a sealed datagram did not open");
+        System.out.printf("round %d HMAC seal + open    : %,12.0f ns per 1472-byte datagram (%,.0f ns per message "
+                + "at 20.9 msg/datagram)%n", round, (double) ns / n, (double) ns / n / 20.9);
+    }
+
+    private static void channel(List<ConntrackEntry> entries, int round, SyncAuth auth) throws Exception {
         InetAddress lo = InetAddress.getLoopbackAddress();
         int pa;
         int pb;
@@ -72,11 +102,16 @@ public final class SyncChannelBench {
             pb = s2.getLocalPort();
         }
         FtfwConfig ca = FtfwConfig.builder(new InetSocketAddress(lo, pa), new InetSocketAddress(lo, pb))
-                .socketBuffer(16 << 20).build();
+                .socketBuffer(16 << 20).auth(auth).build();
         FtfwConfig cb = FtfwConfig.builder(new InetSocketAddress(lo, pb), new InetSocketAddress(lo, pa))
-                .socketBuffer(16 << 20).build();
+                .socketBuffer(16 << 20).auth(auth).build();
         try (FtfwChannel b = FtfwChannel.builder(cb).start();
              FtfwChannel a = FtfwChannel.builder(ca).resyncSource(() -> entries).start()) {
+            long ready = System.nanoTime() + 10_000_000_000L;
+            while (a.stats().peer().kind().equals("pending") && System.nanoTime() < ready) {
+                Thread.sleep(1);                          // the handshake (one round trip) before the clock starts
+            }
+            Figures.check(auth == null || a.stats().peer().authenticated(), "round " + round + ": not authenticated");
             long t0 = System.nanoTime();
             a.sendBulk();
             long deadline = t0 + 60_000_000_000L;
@@ -91,8 +126,9 @@ public final class SyncChannelBench {
             Figures.check(b.externalCache().size() >= entries.size() && a.pendingFlows() == 0,
                     "round " + round + ": not all cached and ACKed within 60 s");
             FtfwStats s = a.stats();
-            System.out.printf("round %d channel (loopback)  : %,12.0f msg/s  %5.1f B/msg  %5.1f msg/datagram; "
+            System.out.printf("round %d channel %-11s: %,12.0f msg/s  %5.1f B/msg  %5.1f msg/datagram; "
                             + "all cached %d ms, all ACKed %d ms; lost %d, resent %d%n", round,
+                    auth == null ? "(plain)" : "(HMAC auth)",
                     entries.size() * 1e9 / tCache, (double) s.bytesTx() / s.msgsTx(),
                     (double) s.msgsTx() / s.datagramsTx(), tCache / 1_000_000, tAcked / 1_000_000,
                     b.stats().lost(), s.resent());

@@ -7,7 +7,8 @@ import io.netty.buffer.ByteBufAllocator;
  * Packs messages back to back into datagrams the way conntrackd's buffered channel does ({@code channel_send},
  * src/channel.c): a message is appended while {@code buffered + len < size} (strict), otherwise the buffer is sent
  * first; {@link #flush} sends what is left at the end of a transmit run. The size is the link MTU minus 28 (IPv4 +
- * UDP headers). A message that alone reaches the size goes out on its own.
+ * UDP headers), less the room kept for an authentication trailer ({@code trailer} bytes, which the sink appends). A
+ * message that alone reaches the size goes out on its own.
  */
 final class DatagramPacker {
 
@@ -18,17 +19,23 @@ final class DatagramPacker {
 
     private final ByteBufAllocator alloc;
     private final int size;
+    private final int trailer;
     private final Sink sink;
     private ByteBuf current;
     private long datagrams;
     private long bytes;
 
     DatagramPacker(ByteBufAllocator alloc, int size, Sink sink) {
+        this(alloc, size, 0, sink);
+    }
+
+    DatagramPacker(ByteBufAllocator alloc, int size, int trailer, Sink sink) {
         if (size < Nethdr.ACK_SIZE + 1) {
             throw new IllegalArgumentException("datagram size too small: " + size);
         }
         this.alloc = alloc;
         this.size = size;
+        this.trailer = trailer;
         this.sink = sink;
     }
 
@@ -39,7 +46,7 @@ final class DatagramPacker {
             flush();
         }
         if (current == null) {
-            current = alloc.buffer(Math.max(size, len));
+            current = alloc.buffer(Math.max(size, len) + trailer);
         }
         current.writeBytes(msg, msg.readerIndex(), len);
     }

@@ -17,6 +17,15 @@ public enum DropReason {
      * on a message without HELLO: dropped before it moves the sequence state (see {@code SeqGuard}).
      */
     IMPLAUSIBLE_SEQ(Scope.MESSAGE),
+    /**
+     * A datagram from the peer's address without an authentication trailer while authentication is in force
+     * ({@code sync.auth.require}, or the pair agreed on it): dropped before it touches any state.
+     */
+    AUTH_MISSING(Scope.REST_OF_DATAGRAM),
+    /** A datagram whose MAC does not verify (forged, or another key): dropped before it touches any state. */
+    AUTH_BAD_MAC(Scope.REST_OF_DATAGRAM),
+    /** An authenticated datagram whose counter was seen already or is too old: a replay, dropped. */
+    AUTH_REPLAY(Scope.REST_OF_DATAGRAM),
     /** Fewer bytes left than a header (8, or 16 for ACK/NACK/RESYNC). */
     TRUNCATED(Scope.REST_OF_DATAGRAM),
     /** {@code len} is 0, exceeds the bytes left, or is shorter than the header. */
@@ -50,8 +59,13 @@ public enum DropReason {
         this.scope = scope;
     }
 
+    /** True for a datagram refused by authentication. */
+    public boolean auth() {
+        return this == AUTH_MISSING || this == AUTH_BAD_MAC || this == AUTH_REPLAY;
+    }
+
     /** True for malformed input; false for well-formed input refused for its origin or sequence number. */
     public boolean malformed() {
-        return this != NOT_PEER && this != IMPLAUSIBLE_SEQ;
+        return this != NOT_PEER && this != IMPLAUSIBLE_SEQ && !auth();
     }
 }

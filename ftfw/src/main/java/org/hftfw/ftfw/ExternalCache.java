@@ -33,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * cache holds {@code limit} flows, counted, and logged at most once per {@link #LOG_INTERVAL}; updates of cached
  * flows and DELs still apply. conntrackd's default limit is 262144 and its manual advises twice
  * {@code nf_conntrack_max}.
+ *
+ * <p>Generations (hFT-FW peers only). Each entry keeps the receive stamp of the message that last wrote it (the
+ * peer's sequence number made monotonic, {@link FtfwEngine}); at the end of the peer's full-table bulk, entries
+ * stamped before the bulk began were not in the peer's table any more and are removed ({@link #onBulkEnd}), so a
+ * restarted primary's resync leaves exactly its table here, and no stale flow is committed.
  */
 public final class ExternalCache implements FtfwEngine.Receiver {
     /** conntrackd's fallback commit timeout. */
@@ -42,7 +47,7 @@ public final class ExternalCache implements FtfwEngine.Receiver {
     static final long LOG_INTERVAL = 10_000_000_000L;
     private static final Logger LOG = LoggerFactory.getLogger(ExternalCache.class);
 
-    private record Cached(ConntrackEntry entry, FlowExtras extras, long updatedNanos) {}
+    private record Cached(ConntrackEntry entry, FlowExtras extras, long updatedNanos, long stamp) {}
 
     private final ConcurrentHashMap<FlowId, Cached> map = new ConcurrentHashMap<>();
     private final Clock nanoClock;
@@ -56,6 +61,7 @@ public final class ExternalCache implements FtfwEngine.Receiver {
     private final AtomicLong deletes = new AtomicLong();
     private final AtomicLong deletesUnknown = new AtomicLong();
     private final AtomicLong commits = new AtomicLong();
+    private final AtomicLong staleRemoved = new AtomicLong();
 
     ExternalCache(Clock nanoClock) {
         this(nanoClock, false, 8192, DEFAULT_LIMIT);
@@ -71,19 +77,28 @@ public final class ExternalCache implements FtfwEngine.Receiver {
 
     @Override
     public void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras) {
-        apply(type, entry, extras);
+        apply(type, entry, extras, 0);
+    }
+
+    @Override
+    public void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras, long stamp) {
+        apply(type, entry, extras, stamp);
     }
 
     void apply(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras) {
+        apply(type, entry, extras, 0);
+    }
+
+    private void apply(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras, long stamp) {
         FlowId id = entry.flowId();
         switch (type) {
             case NEW -> {
-                if (put(id, entry, extras)) {
+                if (put(id, entry, extras, stamp)) {
                     news.incrementAndGet();
                 }
             }
             case UPD -> {
-                if (put(id, entry, extras)) {
+                if (put(id, entry, extras, stamp)) {
                     updates.incrementAndGet();
                 }
             }
@@ -96,7 +111,7 @@ public final class ExternalCache implements FtfwEngine.Receiver {
         }
     }
 
-    private boolean put(FlowId id, ConntrackEntry entry, FlowExtras extras) {
+    private boolean put(FlowId id, ConntrackEntry entry, FlowExtras extras, long stamp) {
         if (map.size() >= limit && !map.containsKey(id)) {
             long n = overflows.incrementAndGet();
             if (overflowLog.due()) {
@@ -105,8 +120,33 @@ public final class ExternalCache implements FtfwEngine.Receiver {
             }
             return false;
         }
-        map.put(id, new Cached(entry, extras, nanoClock.nanos()));
+        // the highest stamp stays: a late datagram the peer sent before a newer state of the flow (a reordered one
+        // with HELLO is applied, as conntrackd does) does not make the flow look older than its refresh
+        Cached old = map.get(id);
+        long st = old == null ? stamp : Math.max(old.stamp(), stamp);
+        map.put(id, new Cached(entry, extras, nanoClock.nanos(), st));
         return true;
+    }
+
+    /**
+     * The peer's bulk that began at {@code fromStamp} ended: a full one removes every flow not written since (the
+     * peer no longer has it). Returns the flows held that were written since, and those removed.
+     */
+    @Override
+    public FtfwEngine.BulkOutcome onBulkEnd(long fromStamp, boolean full) {
+        long held = 0;
+        List<FlowId> stale = new ArrayList<>();
+        for (var it = map.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getValue().stamp() >= fromStamp) {
+                held++;
+            } else if (full) {
+                stale.add(e.getKey());
+                it.remove();
+            }
+        }
+        staleRemoved.addAndGet(stale.size());
+        return new FtfwEngine.BulkOutcome(held, stale);
     }
 
     /** Number of cached flows. */
@@ -198,13 +238,14 @@ public final class ExternalCache implements FtfwEngine.Receiver {
     /**
      * Cache counters.
      *
-     * @param overflows NEW and UPD messages of uncached flows dropped because the cache was full
+     * @param overflows    NEW and UPD messages of uncached flows dropped because the cache was full
+     * @param staleRemoved flows removed at the end of the peer's full bulk because the peer no longer had them
      */
     public record Stats(int size, long news, long updates, long deletes, long deletesUnknown, long commits,
-                        long overflows) {}
+                        long overflows, long staleRemoved) {}
 
     public Stats stats() {
         return new Stats(map.size(), news.get(), updates.get(), deletes.get(), deletesUnknown.get(), commits.get(),
-                overflows.get());
+                overflows.get(), staleRemoved.get());
     }
 }

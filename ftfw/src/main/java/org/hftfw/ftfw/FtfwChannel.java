@@ -22,6 +22,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -121,6 +124,7 @@ public final class FtfwChannel implements AutoCloseable {
             int initialSeq = (int) (Clock.system().epochMicros() / 1_000_000);
             FtfwEngine.BulkSource src = b.bulk;
             Runnable onPeerRestart = b.onPeerRestart;
+            BulkListener bulkListener = b.bulkListener;
             engine = loop.submit(() -> {
                 FtfwEngine e = new FtfwEngine(cfg, new NettyScheduler(loop), initialSeq, channel.alloc(),
                         (ByteBuf d) -> {
@@ -128,6 +132,7 @@ public final class FtfwChannel implements AutoCloseable {
                             var _ = channel.writeAndFlush(new DatagramPacket(d, peer));
                         }, cache, src, bulkExecutor);
                 e.onPeerRestart(onPeerRestart);
+                e.bulkListener(bulkListener);
                 inbound.attach(e);
                 return e;
             }).get();
@@ -240,6 +245,55 @@ public final class FtfwChannel implements AutoCloseable {
         loop.execute(engine::sendBulk);
     }
 
+    /**
+     * The capabilities agreed with an hFT-FW peer through the handshake: empty with a stock conntrackd peer, or
+     * while the handshake is under way (at most about one alive interval after the start).
+     */
+    public Set<Capability> peerCapabilities() {
+        return onLoop(engine::peerCapabilities);
+    }
+
+    /**
+     * Opens a marked bulk for in-band completion (hFT-FW peers only): every state published from now until
+     * {@link #endBulk} belongs to it. Returns its id, or 0 when the peer did not agree to
+     * {@link Capability#GENERATION_RESYNC} (a stock conntrackd: use the commit hook) or another marked bulk (e.g. the
+     * answer to the peer's RESYNC) is still open. With {@code full}, the bulk is the whole table and the backup
+     * removes every flow the bulk did not refresh.
+     */
+    public long beginBulk(boolean full) {
+        return onLoop(() -> engine.beginBulk(full));
+    }
+
+    /**
+     * Ends marked bulk {@code id} after {@code count} entries. Its BULK_END goes out once every state published in
+     * the bulk was acknowledged; the stage completes (on the event loop) with the backup's answer, or exceptionally
+     * when the id is unknown, a new incarnation of the peer (its restart: a new CAPS nonce) is seen before the end
+     * is confirmed, or the channel closes. A backup that restarts and then acknowledges every state of the bulk
+     * again answers with what it holds then. No timeout of its own: add one with {@code orTimeout}.
+     */
+    public CompletionStage<BulkReceipt> endBulk(long id, long count) {
+        CompletableFuture<BulkReceipt> out = new CompletableFuture<>();
+        loop.execute(() -> engine.endBulk(id, count).whenComplete((r, e) -> {
+            if (e != null) {
+                out.completeExceptionally(e);
+            } else {
+                out.complete(r);
+            }
+        }));
+        return out;
+    }
+
+    private <T> T onLoop(java.util.concurrent.Callable<T> task) {
+        try {
+            return loop.submit(task).get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot reach the FT-FW event loop", e);
+        }
+    }
+
     /** The peer's replicated states. */
     public ExternalCache externalCache() {
         return cache;
@@ -290,8 +344,9 @@ public final class FtfwChannel implements AutoCloseable {
     /** Builder of a channel; {@link #start} binds the socket. */
     public static final class Builder {
         private final FtfwConfig cfg;
-        private FtfwEngine.BulkSource bulk = sink -> { };
+        private FtfwEngine.BulkSource bulk = FtfwEngine.BulkSource.NONE;
         private Runnable onPeerRestart = () -> { };
+        private BulkListener bulkListener = new BulkListener() { };
 
         Builder(FtfwConfig cfg) {
             this.cfg = Objects.requireNonNull(cfg);
@@ -315,6 +370,15 @@ public final class FtfwChannel implements AutoCloseable {
          */
         public Builder onPeerRestart(Runnable action) {
             onPeerRestart = Objects.requireNonNull(action);
+            return this;
+        }
+
+        /**
+         * Receives the ends of the peer's marked bulks (an hFT-FW peer only), on the event loop: the flows a full
+         * bulk found stale (already removed from the external cache), and each bulk's receipt.
+         */
+        public Builder bulkListener(BulkListener listener) {
+            bulkListener = Objects.requireNonNull(listener);
             return this;
         }
 

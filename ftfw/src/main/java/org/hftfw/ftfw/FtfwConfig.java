@@ -37,12 +37,15 @@ import java.util.Objects;
  *                          UPD of an unknown flow beyond it is dropped and counted
  * @param resyncInterval    a peer's RESYNC requests are answered at most once per this interval; the requests in
  *                          between are coalesced into the next answer
+ * @param extensions        take part in hFT-FW's capability handshake ({@link Capability}); false: a plain
+ *                          conntrackd-compatible node that never sends an extension message
+ * @param auth              the shared key of an authenticated pair, or null (no authentication)
  */
 public record FtfwConfig(InetSocketAddress bind, InetSocketAddress peer, int mtu, int ackWindow,
                          Duration aliveInterval, int resendQueueSize, int txQueueSize, int maxBurst,
                          boolean tcpWindowTracking, boolean omitTimeout, int commitBatch, int socketBuffer,
                          Transport transport, boolean udpChecksum, Duration ackDelay, String iface, int cacheLimit,
-                         Duration resyncInterval) {
+                         Duration resyncInterval, boolean extensions, SyncAuth auth) {
 
     /** Netty transport choice; AUTO uses epoll when available. */
     public enum Transport { AUTO, NIO, EPOLL }
@@ -56,6 +59,7 @@ public record FtfwConfig(InetSocketAddress bind, InetSocketAddress peer, int mtu
         Objects.requireNonNull(iface, "iface");
         Objects.requireNonNull(resyncInterval, "resyncInterval");
         check(!resyncInterval.isNegative(), "resyncInterval must be >= 0");
+        check(auth == null || extensions, "authentication needs the hFT-FW extensions (its handshake)");
         check(cacheLimit >= 1, "cacheLimit must be >= 1: " + cacheLimit);
         check(iface.isEmpty() || transport != Transport.NIO,
                 "binding to interface " + iface + " (SO_BINDTODEVICE) needs the epoll transport");
@@ -119,6 +123,8 @@ public record FtfwConfig(InetSocketAddress bind, InetSocketAddress peer, int mtu
         private String iface = "";
         private int cacheLimit = 262_144;
         private Duration resyncInterval = Duration.ofSeconds(1);
+        private boolean extensions = true;
+        private SyncAuth auth;
 
         Builder(InetSocketAddress bind, InetSocketAddress peer) {
             this.bind = bind;
@@ -140,11 +146,14 @@ public record FtfwConfig(InetSocketAddress bind, InetSocketAddress peer, int mtu
         public Builder iface(String v) { iface = v; return this; }
         public Builder cacheLimit(int v) { cacheLimit = v; return this; }
         public Builder resyncInterval(Duration v) { resyncInterval = v; return this; }
+        public Builder extensions(boolean v) { extensions = v; return this; }
+        /** The pair's shared key (null: none). */
+        public Builder auth(SyncAuth v) { auth = v; return this; }
 
         public FtfwConfig build() {
             return new FtfwConfig(bind, peer, mtu, ackWindow, aliveInterval, resendQueueSize, txQueueSize, maxBurst,
                     tcpWindowTracking, omitTimeout, commitBatch, socketBuffer, transport, true, ackDelay, iface, cacheLimit,
-                    resyncInterval);
+                    resyncInterval, extensions, auth);
         }
     }
 }

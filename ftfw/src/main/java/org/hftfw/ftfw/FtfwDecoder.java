@@ -14,7 +14,8 @@ import org.hftfw.conntrack.ConntrackEntry;
  * check and the {@code IS_DATA}/{@code IS_ACK}/... classification of include/network.h and {@code digest_msg}
  * (src/sync-ftfw.c); anything else is MSG_BAD. FT-FW has no checksum (UDP's covers the datagram). A bad payload
  * does not hide the message: it is passed on as {@link FtfwMessage.BadPayload} so its sequence number is tracked as
- * conntrackd does. Every drop is counted per {@link DropReason}; no exception escapes.
+ * conntrackd does. Every drop is counted per {@link DropReason}; no exception escapes. Messages of version 2 are
+ * hFT-FW's own extensions ({@link Ext}); conntrackd drops them as a wrong version.
  *
  * <p>Why a plain decoder and not a Netty {@code MessageToMessageDecoder} in the pipeline: the only consumer of the
  * messages is the engine on the same event loop, and it also counts datagrams and bytes. Called directly by
@@ -26,16 +27,27 @@ import org.hftfw.conntrack.ConntrackEntry;
 final class FtfwDecoder {
 
     private final DropCounters drops;
+    private final boolean extensions;
     private final AttrParser attrs = new AttrParser();
 
     FtfwDecoder(DropCounters drops) {
+        this(drops, true);
+    }
+
+    /** @param extensions read hFT-FW's version-2 messages; without, they are dropped as conntrackd drops them */
+    FtfwDecoder(DropCounters drops, boolean extensions) {
         this.drops = drops;
+        this.extensions = extensions;
     }
 
     /** Decodes every message of one datagram (reader to writer index, not consumed) into {@code out}. */
     void decodeDatagram(ByteBuf buf, Consumer<? super FtfwMessage> out) {
+        decodeDatagram(buf, buf.writerIndex(), out);
+    }
+
+    /** Decodes the messages from the reader index up to {@code end} (an authentication trailer starts there). */
+    void decodeDatagram(ByteBuf buf, int end, Consumer<? super FtfwMessage> out) {
         int pos = buf.readerIndex();
-        int end = buf.writerIndex();
         while (pos < end) {
             int remain = end - pos;
             if (remain < Nethdr.SIZE) {
@@ -72,6 +84,9 @@ final class FtfwDecoder {
     }
 
     private FtfwMessage decodeMessage(ByteBuf buf, int pos, int version, int type, int flags, int len, int seq) {
+        if (version == Ext.VERSION && extensions) {
+            return Ext.decode(buf, pos, type, flags, len, seq, drops);
+        }
         if (version != Nethdr.VERSION) {
             drops.drop(DropReason.BAD_VERSION, "version " + version);
             return null;

@@ -6,10 +6,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
@@ -59,6 +63,17 @@ import org.slf4j.LoggerFactory;
  *   bulk source, at most once per {@code resyncInterval}; requests in between are coalesced into the next answer.
  *   The source is read on the bulk executor, off the event loop, and its entries are queued in chunks of
  *   {@link #BULK_CHUNK}, so ACKs and NACKs are served between chunks.</li>
+ * <li><b>hFT-FW peers</b> ({@link Handshake}, {@link Ext}). One capability handshake, which a stock conntrackd drops
+ *   as a wrong protocol version, decides what else is used. <i>Authentication</i> ({@link DatagramAuth}): every
+ *   datagram is sealed with an HMAC trailer, and a datagram from the peer's address that is not authentic is
+ *   dropped and counted before it is decoded. <i>Generation-marked bulks</i>: a bulk remembers our sequence
+ *   counter when it began; once every state it published was acknowledged, a BULK_END with that number follows in
+ *   the sequence. The receiver stamps each applied state with the peer's sequence number made 64-bit and monotonic
+ *   (a new incarnation of the peer, known by its CAPS nonce, or an implausible jump starts 2^32 above the last;
+ *   a late datagram with HELLO that only looks like a restart does not), so at a full bulk's end whatever was not refreshed
+ *   since it began is what the peer no longer has, and is removed; the answer (HOLDS) says how many flows since
+ *   the bulk began the backup holds ({@link #endBulk}). One marked bulk at a time: a bulk started while one is open
+ *   goes unmarked.</li>
  * </ul>
  */
 final class FtfwEngine {
@@ -67,11 +82,47 @@ final class FtfwEngine {
     /** Receives the peer's applied data messages. */
     interface Receiver {
         void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras);
+
+        /**
+         * The same, with the message's receive stamp: the peer's sequence number, made 64-bit and monotonic across
+         * its restarts.
+         */
+        default void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras, long stamp) {
+            onData(type, entry, extras);
+        }
+
+        /**
+         * A bulk of the peer ended; what was applied with a stamp of at least {@code fromStamp} came after it began.
+         * A full bulk removes what is older. Returns how many flows the receiver holds from {@code fromStamp} on,
+         * and what it removed.
+         */
+        default BulkOutcome onBulkEnd(long fromStamp, boolean full) {
+            return new BulkOutcome(-1, List.of());
+        }
     }
+
+    /** What a receiver did at the end of a peer's bulk: flows held since it began, flows removed as stale. */
+    record BulkOutcome(long held, List<FlowId> stale) {}
 
     /** Streams our whole table for a bulk send. */
     interface BulkSource {
+        /** No table behind the channel: a bulk sends nothing, and is never taken for the whole table. */
+        BulkSource NONE = new BulkSource() {
+            @Override
+            public void forEach(Consumer<ConntrackEntry> sink) { }
+
+            @Override
+            public boolean isTable() {
+                return false;
+            }
+        };
+
         void forEach(Consumer<ConntrackEntry> sink);
+
+        /** Whether a bulk from this source is the whole table (so the peer may drop what it did not refresh). */
+        default boolean isTable() {
+            return true;
+        }
     }
 
     /** Entries of a bulk send queued per event-loop task. */
@@ -148,6 +199,24 @@ final class FtfwEngine {
     private long lastPeerDatagramNanos;
     private boolean heardFromPeer;
     private Runnable onPeerRestart = () -> { };
+    private BulkListener bulkListener = new BulkListener() { };
+
+    /** Null without {@code sync.auth.key-file}. */
+    private final DatagramAuth auth;
+    private final DatagramPacker.Sink rawSink;
+    /** Null with {@code sync.extensions = false}: a plain conntrackd-compatible node. */
+    private final Handshake hs;
+    /** Whether the datagram being decoded was authenticated. */
+    private boolean datagramAuthentic;
+    private long lastStamp;
+    private long curStamp;
+    /** The peer's CAPS nonce when {@link #lastStamp} was taken: a new one is a new incarnation of the peer. */
+    private long stampNonce;
+    private long nextBulkId;
+    private MarkedBulk openBulk;
+    private final Map<Long, MarkedBulk> bulks = new HashMap<>();
+    private long bulkEndsRx;
+    private long staleRemoved;
     private long rsOverflow;
     private long txOverflow;
     private long superseded;
@@ -175,9 +244,12 @@ final class FtfwEngine {
         this.guard = new SeqGuard(cfg.maxSeqJump());
         this.seqResetLog = new LogLimiter(sched, LOG_INTERVAL);
         this.resyncNanos = cfg.resyncInterval().toNanos();
-        this.packer = new DatagramPacker(alloc, cfg.datagramSize(), sink);
+        this.auth = cfg.auth() == null ? null : new DatagramAuth(cfg.auth(), sched.epochMicros());
+        int trailer = auth == null ? 0 : Ext.AUTH_SIZE;
+        this.rawSink = sink;
+        this.packer = new DatagramPacker(alloc, cfg.datagramSize() - trailer, trailer, this::sealAndSend);
         this.drops = new DropCounters(sched, 10_000_000_000L);
-        this.decoder = new FtfwDecoder(drops);
+        this.decoder = new FtfwDecoder(drops, cfg.extensions());
         this.encoding = new FtfwEncoder.Options(cfg.omitTimeout(), cfg.tcpWindowTracking());
         this.scratch = alloc.heapBuffer(4096);
         this.aliveNanos = cfg.aliveInterval().toNanos();
@@ -185,7 +257,41 @@ final class FtfwEngine {
         this.nextSeq = initialSeq;
         this.window = cfg.ackWindow();
         this.lastTxNanos = sched.nanos();
+        if (cfg.extensions()) {
+            Set<Capability> offered = auth == null
+                    ? Set.of(Capability.GENERATION_RESYNC, Capability.BULK_COMPLETION)
+                    : Set.of(Capability.AUTH, Capability.GENERATION_RESYNC, Capability.BULK_COMPLETION);
+            hs = new Handshake(sched, alloc, sink::send, auth, cfg.auth() != null && cfg.auth().require(), offered,
+                    randomNonce(), aliveNanos / Handshake.TRIES, this::onHandshakeChange);
+            hs.start();
+        } else {
+            hs = null;
+        }
         sched.schedule(this::aliveTimer, aliveNanos);
+    }
+
+    private static long randomNonce() {
+        SecureRandom r = new SecureRandom();
+        long n;
+        do {
+            n = r.nextLong();
+        } while (n == 0);
+        return n;
+    }
+
+    /** Every FT-FW datagram goes out here: sealed when the pair authenticates. */
+    private void sealAndSend(ByteBuf d) {
+        if (hs != null && hs.authActive()) {
+            auth.seal(d, hs.peerNonce());
+        }
+        rawSink.send(d);
+    }
+
+    private void onHandshakeChange() {
+        requestXmit();
+        for (MarkedBulk b : List.copyOf(bulks.values())) {
+            maybeEnd(b);
+        }
     }
 
     // ------------------------------------------------------------------ sender side
@@ -200,7 +306,7 @@ final class FtfwEngine {
         NodeQueue.Node n = flows.get(id);
         if (n == null) {
             if (tx.size() >= cfg.txQueueSize()) {
-                dropNode(tx.poll());
+                dropNode(tx.poll(), true);
                 txOverflow++;
             }
             n = new NodeQueue.Node(state);
@@ -213,6 +319,13 @@ final class FtfwEngine {
                 rs.remove(n);
                 tx.add(n);
             }
+        }
+        if (openBulk != null && n.bulk != openBulk) {
+            if (n.bulk != null) {
+                settle(n, false);
+            }
+            n.bulk = openBulk;
+            openBulk.outstanding++;
         }
         if (FtfwEncoder.helperTooLong(entry)) {
             helperOmitted++;
@@ -262,15 +375,20 @@ final class FtfwEngine {
         bulkEver = true;
         bulkStartNanos = sched.nanos();
         bulksSent++;
+        // marked provisionally while the handshake is under way: a stock peer is never kept waiting for it, and its
+        // END is only sent if the peer turns out to agree
+        // (only a bulk from a real table is the whole table: an empty source must not make the peer drop its flows)
+        long marked = bulk.isTable() && openBulk == null
+                && (peerAgreed(Capability.GENERATION_RESYNC) || (hs != null && hs.pending())) ? open(true) : 0;
         try {
-            bulkExecutor.execute(this::readBulkSource);
+            bulkExecutor.execute(() -> readBulkSource(marked));
         } catch (RejectedExecutionException e) {
             bulkRunning = false; // closing
         }
     }
 
     /** On the bulk executor: reads the whole source, then hands it to the event loop. */
-    private void readBulkSource() {
+    private void readBulkSource(long marked) {
         List<ConntrackEntry> all = new ArrayList<>();
         try {
             bulk.forEach(all::add);
@@ -278,14 +396,14 @@ final class FtfwEngine {
             LOG.warn("bulk send: reading the table failed, sending the {} entries read", all.size(), e);
         }
         try {
-            sched.schedule(() -> feedBulk(all, 0), 0);
+            sched.schedule(() -> feedBulk(all, 0, marked), 0);
         } catch (RejectedExecutionException e) {
             LOG.debug("bulk send dropped: the channel is closing");
         }
     }
 
     /** Queues one chunk of a bulk send and yields the event loop before the next. */
-    private void feedBulk(List<ConntrackEntry> all, int from) {
+    private void feedBulk(List<ConntrackEntry> all, int from, long marked) {
         if (closed) {
             return;
         }
@@ -294,13 +412,107 @@ final class FtfwEngine {
             publish(FtfwMessage.DataType.UPD, all.get(i), FlowExtras.NONE);
         }
         if (end < all.size()) {
-            sched.schedule(() -> feedBulk(all, end), 0);
+            sched.schedule(() -> feedBulk(all, end, marked), 0);
             return;
+        }
+        if (marked != 0) {
+            var _ = endBulk(marked, all.size()).whenComplete((r, e) -> {
+                if (r != null) {
+                    LOG.info("bulk {} confirmed by the peer: {} sent, {} held", r.id(), r.sent(), r.held());
+                }
+            });
         }
         bulkRunning = false;
         if (bulkPending) {
             scheduleBulk();
         }
+    }
+
+    /** The capabilities agreed with an hFT-FW peer; empty with a stock conntrackd (or before the handshake). */
+    Set<Capability> peerCapabilities() {
+        return hs == null ? Set.of() : hs.agreed();
+    }
+
+    private boolean peerAgreed(Capability c) {
+        return hs != null && hs.agreed(c);
+    }
+
+    /**
+     * Opens a marked bulk: every state published from now until {@link #endBulk} belongs to it. Returns its id, or
+     * 0 when it cannot be marked: the peer did not agree to {@link Capability#GENERATION_RESYNC} (a stock
+     * conntrackd), or another marked bulk is still open. {@code full}: the bulk is the whole table, and the peer
+     * removes what it did not refresh.
+     */
+    long beginBulk(boolean full) {
+        if (closed || openBulk != null || !peerAgreed(Capability.GENERATION_RESYNC)) {
+            return 0;
+        }
+        return open(full);
+    }
+
+    private long open(boolean full) {
+        MarkedBulk b = new MarkedBulk(++nextBulkId, full, nextSeq);
+        bulks.put(b.id, b);
+        openBulk = b;
+        return b.id;
+    }
+
+    /**
+     * Closes bulk {@code id} after {@code count} entries: its BULK_END goes out once every state published in it
+     * was acknowledged, and the stage completes with the peer's HOLDS answer; it fails when the bulk is unknown (0,
+     * or already ended), a new incarnation of the peer is seen meanwhile, or the channel closes. It has no timeout
+     * of its own.
+     */
+    CompletionStage<BulkReceipt> endBulk(long id, long count) {
+        MarkedBulk b = bulks.get(id);
+        if (b == null || b.ended) {
+            return CompletableFuture.failedFuture(new IllegalStateException("no open marked bulk " + id
+                    + (peerAgreed(Capability.BULK_COMPLETION) ? "" : " (the peer does not confirm bulks in-band)")));
+        }
+        b.ended = true;
+        b.count = count;
+        if (openBulk == b) {
+            openBulk = null;
+        }
+        maybeEnd(b);
+        return b.receipt;
+    }
+
+    private void maybeEnd(MarkedBulk b) {
+        if (!b.readyToEnd() || hs == null || hs.pending()) {
+            return;                                 // a provisional bulk's END waits for the handshake
+        }
+        if (!peerAgreed(Capability.GENERATION_RESYNC)) {
+            bulks.remove(b.id);                     // provisional, and the peer is not hFT-FW: nothing to send
+            b.receipt.completeExceptionally(new IllegalStateException("the peer does not confirm bulks in-band"));
+        } else {
+            b.endQueued = true;
+            queueExt(Ext.T_BULK_END, b.full ? Ext.F_FULL : 0, b.id, b.count, b.startSeq);
+        }
+    }
+
+    /** A node's state left the queues: acknowledged, or dropped from a full queue (then the peer may miss it). */
+    private void settle(NodeQueue.Node n, boolean dropped) {
+        MarkedBulk b = n.bulk;
+        n.bulk = null;
+        b.outstanding--;
+        if (dropped) {
+            b.dropped++;
+        }
+        maybeEnd(b);
+    }
+
+    private void queueExt(int type, int flags, long id, long count, int startSeq) {
+        tx.add(new NodeQueue.Node(new QueueItem.Extension(type, flags, id, count, startSeq)));
+        requestXmit();
+    }
+
+    private void failBulks(String why) {
+        openBulk = null;
+        for (MarkedBulk b : bulks.values()) {
+            b.receipt.completeExceptionally(new IllegalStateException("bulk " + b.id + " not confirmed: " + why));
+        }
+        bulks.clear();
     }
 
     private void queueCtl(int flags, int from, int to) {
@@ -338,8 +550,8 @@ final class FtfwEngine {
     /** One transmit run: up to {@code maxBurst} messages from the transmit queue, then a flush. */
     void xmit() {
         xmitScheduled = false;
-        if (closed) {
-            return;
+        if (closed || (hs != null && !hs.canTransmit())) {
+            return;                                 // a key and no agreement yet: held until the handshake resolves
         }
         int budget = cfg.maxBurst();
         long sentBefore = msgsTx;
@@ -364,6 +576,10 @@ final class FtfwEngine {
                     FtfwEncoder.writeRange(scratch, c.flags() | flags, seq, c.from(), c.to());
                     storeForResend(n);
                 }
+                case QueueItem.Extension e -> {
+                    Ext.writeSequenced(scratch, e.type(), e.flags(), seq, e.id(), e.count(), e.startSeq());
+                    storeForResend(n);
+                }
                 case QueueItem.Control _ -> FtfwEncoder.writeAlive(scratch, helloFlags(), seq); // ALIVE: never stored
             }
             msgsTx++;
@@ -383,17 +599,22 @@ final class FtfwEngine {
 
     private void storeForResend(NodeQueue.Node n) {
         if (rs.size() >= cfg.resendQueueSize()) {
-            dropNode(rs.poll());
+            dropNode(rs.poll(), true);
             rsOverflow++;
         }
         rs.add(n);
     }
 
-    /** Forgets a node taken out of the queues for good (ACKed or dropped on overflow). */
-    private void dropNode(NodeQueue.Node n) {
+    /** Forgets a node taken out of the queues for good: ACKed, or dropped on overflow. */
+    private void dropNode(NodeQueue.Node n, boolean overflow) {
         switch (n.item) {
-            case QueueItem.FlowState f -> flows.remove(f.id());
-            case QueueItem.Control _ -> { }
+            case QueueItem.FlowState f -> {
+                flows.remove(f.id());
+                if (n.bulk != null) {
+                    settle(n, overflow);
+                }
+            }
+            case QueueItem.Control _, QueueItem.Extension _ -> { }
         }
     }
 
@@ -403,7 +624,9 @@ final class FtfwEngine {
         }
         long now = sched.nanos();
         long idle = now - lastTxNanos;
-        if (idle >= aliveNanos) {
+        if (idle >= aliveNanos && hs != null && !hs.canTransmit()) {
+            sched.schedule(this::aliveTimer, aliveNanos);   // nothing may go out yet: no ALIVE piles up
+        } else if (idle >= aliveNanos) {
             if (ackFromSet && seqSet) {
                 queueCtl(Nethdr.F_ACK, ackFrom, lastSeq);
                 ackFromSet = false;
@@ -428,11 +651,48 @@ final class FtfwEngine {
             drops.drop(DropReason.NOT_PEER, sender);
             return;
         }
+        int end = datagram.writerIndex();
+        datagramAuthentic = false;
+        if (auth != null) {
+            switch (auth.open(datagram, hs == null ? 0 : hs.nonce())) {
+                case AUTHENTIC -> {
+                    end = auth.payloadEnd();
+                    if (!auth.bound() && !loneCaps(datagram, end)) {
+                        drops.drop(DropReason.AUTH_BAD_MAC, "unbound MAC on more than a CAPS");
+                        return;
+                    }
+                    datagramAuthentic = true;
+                }
+                case NO_TRAILER -> {
+                    if (hs != null && hs.authActive()) {
+                        drops.drop(DropReason.AUTH_MISSING, sender);
+                        hs.onUnauthenticated();
+                        return;
+                    }
+                }
+                case BAD_MAC -> {
+                    drops.drop(DropReason.AUTH_BAD_MAC, sender);
+                    if (hs != null) {
+                        hs.onAuthFailure();
+                    }
+                    return;
+                }
+                case REPLAY -> {
+                    drops.drop(DropReason.AUTH_REPLAY, "counter " + auth.lastRefused());
+                    return;
+                }
+            }
+        }
         datagramsRx++;
         bytesRx += datagram.readableBytes();
         lastPeerDatagramNanos = sched.nanos();
         heardFromPeer = true;
-        decoder.decodeDatagram(datagram, onMessage);
+        decoder.decodeDatagram(datagram, end, onMessage);
+    }
+
+    private static boolean loneCaps(ByteBuf d, int end) {
+        int at = d.readerIndex();
+        return end - at == Ext.CAPS_SIZE && d.getUnsignedByte(at) == (Ext.VERSION << 4 | Ext.T_CAPS);
     }
 
     private Track track(int seq) {
@@ -447,6 +707,10 @@ final class FtfwEngine {
     }
 
     void onMessage(FtfwMessage m) {
+        if (m instanceof FtfwMessage.Caps c) {
+            hs.onCaps(c, datagramAuthentic);        // unsequenced; the decoder passes CAPS only with extensions on
+            return;
+        }
         int seq = m.seq();
         boolean implausible = seqSet && !guard.plausible(seq, lastSeq + 1);
         boolean reanchor = false;
@@ -483,9 +747,19 @@ final class FtfwEngine {
         if (reanchor) {
             t = reanchor(seq);
         }
+        long nonce = hs == null ? 0 : hs.peerNonce();
+        boolean newIncarnation = nonce != stampNonce;
+        boolean continuous = seqSet && !reanchor && !implausible && !newIncarnation && (!restart || nonce != 0);
+        curStamp = continuous ? lastStamp + (seq - lastSeq) : lastStamp + (1L << 32);
         if (restart) {
             if (t != Track.UNSET) {
                 seqReset("the peer restarted (HELLO)", seq);
+                if (!continuous) {
+                    failBulks("the peer restarted");
+                }
+                if (hs != null) {
+                    hs.onPeerRestart();
+                }
                 onPeerRestart.run();
             }
             if (ackFromSet && Nethdr.before(seq, ackFrom)) {
@@ -525,6 +799,8 @@ final class FtfwEngine {
             }
         }
         lastSeq = seq;
+        lastStamp = curStamp;
+        stampNonce = nonce;
         seqSet = true;
         // only data arms the early ACK: ACKs are themselves acknowledged (on the window or the alive timer, as
         // conntrackd does), and an early ACK of an ACK would make the two ends ping-pong forever
@@ -587,7 +863,15 @@ final class FtfwEngine {
         switch (m) {
             case FtfwMessage.Data d -> {
                 dataRx++;
-                receiver.onData(d.type(), d.entry(), d.extras());
+                receiver.onData(d.type(), d.entry(), d.extras(), curStamp);
+            }
+            case FtfwMessage.Caps _ -> { }          // handled before sequence tracking
+            case FtfwMessage.BulkEnd e -> onPeerBulkEnd(e);
+            case FtfwMessage.Holds h -> {
+                MarkedBulk b = bulks.remove(h.id());
+                if (b != null) {
+                    b.receipt.complete(new BulkReceipt(b.id, b.count, h.held(), b.dropped));
+                }
             }
             case FtfwMessage.Expectation e -> expectations++;
             case FtfwMessage.BadPayload b -> { }
@@ -616,8 +900,23 @@ final class FtfwEngine {
         }
     }
 
+    /** The peer's bulk ended: stale flows go (a full bulk), and the answer says how many we hold. */
+    private void onPeerBulkEnd(FtfwMessage.BulkEnd e) {
+        bulkEndsRx++;
+        long from = curStamp + (e.startSeq() - e.seq());
+        BulkOutcome o = receiver.onBulkEnd(from, e.full());
+        if (!o.stale().isEmpty()) {
+            staleRemoved += o.stale().size();
+            LOG.info("the peer's full bulk {} ended: {} flows it no longer has were removed ({} held)", e.id(),
+                    o.stale().size(), o.held());
+            bulkListener.onStaleAfterResync(o.stale());
+        }
+        bulkListener.onBulkEnd(new BulkReceipt(e.id(), e.count(), o.held(), 0));
+        queueExt(Ext.T_HOLDS, 0, e.id(), o.held(), 0);
+    }
+
     private void ackRange(int from, int to) {
-        removeRange(from, to, this::dropNode);
+        removeRange(from, to, n -> dropNode(n, false));
     }
 
     private void nackRange(int from, int to) {
@@ -692,7 +991,7 @@ final class FtfwEngine {
                     resent++;
                     any = true;
                 }
-                case QueueItem.Control _ -> { }
+                case QueueItem.Control _, QueueItem.Extension _ -> { }
             }
             n = next;
         }
@@ -701,8 +1000,17 @@ final class FtfwEngine {
         }
     }
 
+    /** Where the peer's marked bulks go (the backup side); called on the event loop. */
+    void bulkListener(BulkListener l) {
+        bulkListener = l;
+    }
+
     void close() {
         closed = true;
+        failBulks("the channel closed");
+        if (hs != null) {
+            hs.close();
+        }
         scratch.release();
     }
 
@@ -723,6 +1031,19 @@ final class FtfwEngine {
                 lost, beforeDrops, resent, nacksRx, nacksTx, acksTx, resyncsRx, peerRestarts, rs.size(), tx.size(),
                 rsOverflow, txOverflow, superseded, expectations, helperOmitted, seqResets, bulksSent,
                 resyncsCoalesced, acksRx, heardFromPeer ? sched.nanos() - lastPeerDatagramNanos : -1,
-                drops.snapshot());
+                drops.snapshot(), peerStats());
+    }
+
+    private FtfwStats.Peer peerStats() {
+        if (hs == null) {
+            return new FtfwStats.Peer("off", Set.of(), false, 0, 0, bulkEndsRx, staleRemoved);
+        }
+        String kind = switch (hs.state()) {
+            case PENDING -> "pending";
+            case HFTFW -> "hftfw";
+            case STOCK -> "stock";
+        };
+        return new FtfwStats.Peer(kind, hs.agreed(), hs.authActive() && auth != null, hs.capsTx(), hs.capsRx(),
+                bulkEndsRx, staleRemoved);
     }
 }

@@ -63,4 +63,35 @@ sealed interface FtfwMessage {
 
     /** CTL|ALIVE: keep-alive after a second of silence (8 bytes, never stored for resend). */
     record Alive(int seq, int flags) implements FtfwMessage {}
+
+    /**
+     * hFT-FW CAPS (unsequenced, {@link Ext}): the sender's capabilities and its nonce; {@code reply} when it answers
+     * ours. Its {@link #seq()} is 0 and never tracked.
+     *
+     * @param boundTo the receiver nonce the sender knew (0: none yet)
+     */
+    record Caps(boolean reply, int version, int offered, int required, long nonce, long boundTo) implements FtfwMessage {
+        @Override
+        public int seq() {
+            return 0;
+        }
+
+        @Override
+        public int flags() {
+            return 0;
+        }
+    }
+
+    /**
+     * hFT-FW BULK_END: bulk {@code id} is over, {@code count} entries were sent in it and acknowledged; it began when
+     * the sender's sequence counter stood at {@code startSeq}. {@code full()} when it was the whole table.
+     */
+    record BulkEnd(int seq, int flags, long id, long count, int startSeq) implements FtfwMessage {
+        boolean full() {
+            return (flags & Ext.F_FULL) != 0;
+        }
+    }
+
+    /** hFT-FW HOLDS: the answer to BULK_END {@code id}: how many of that bulk's flows the backup holds. */
+    record Holds(int seq, int flags, long id, long held) implements FtfwMessage {}
 }

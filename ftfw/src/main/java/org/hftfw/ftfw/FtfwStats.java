@@ -36,13 +36,34 @@ import java.util.Map;
  * @param acksRx          ACKs received from the peer
  * @param sincePeerNanos  time since the last datagram from the peer arrived (peer liveness), or -1 if none has
  * @param malformed       dropped input per reason, including datagrams from other hosts than the peer
+ * @param peer            the hFT-FW handshake: what was agreed with the peer, and the bulks confirmed in-band
  */
 public record FtfwStats(long msgsTx, long bytesTx, long datagramsTx, long msgsRx, long bytesRx, long datagramsRx,
                         long dataTx, long dataRx, long lost, long before, long resent, long nacksRx, long nacksTx,
                         long acksTx, long resyncsRx, long peerRestarts, int rsQueueLen, int txQueueLen,
                         long rsQueueOverflow, long txQueueOverflow, long superseded, long expectationsIgnored,
                         long helperOmitted, long seqResets, long bulksSent, long resyncsCoalesced, long acksRx,
-                        long sincePeerNanos, Map<DropReason, Long> malformed) {
+                        long sincePeerNanos, Map<DropReason, Long> malformed, Peer peer) {
+
+    /**
+     * The hFT-FW side of the link.
+     *
+     * @param kind          {@code hftfw} (the peer answered the handshake), {@code stock} (it did not: a stock
+     *                      conntrackd), {@code pending}, or {@code off} ({@code sync.extensions = false})
+     * @param capabilities  what both sides use
+     * @param authenticated datagrams are sealed and only authentic ones are read
+     * @param capsSent      CAPS datagrams sent
+     * @param capsReceived  CAPS received
+     * @param bulkEndsReceived BULK_END messages of the peer's marked bulks
+     * @param staleRemoved  flows removed at the end of the peer's full bulks (it no longer had them)
+     */
+    public record Peer(String kind, java.util.Set<Capability> capabilities, boolean authenticated, long capsSent,
+                       long capsReceived, long bulkEndsReceived, long staleRemoved) {}
+
+    /** Datagrams from the peer's address refused by authentication (missing, bad MAC, replay). */
+    public long authDropped() {
+        return dropped(DropReason.AUTH_MISSING) + dropped(DropReason.AUTH_BAD_MAC) + dropped(DropReason.AUTH_REPLAY);
+    }
 
     /** Total of {@link #malformed} over the reasons that are malformed input ({@link DropReason#malformed()}). */
     public long malformedTotal() {
@@ -66,10 +87,13 @@ public record FtfwStats(long msgsTx, long bytesTx, long datagramsTx, long msgsRx
                 resend queue: %d (overflow %d)  transmit queue: %d (overflow %d)  superseded %d  peer restarts %d
                 last datagram from the peer: %s
                 sequence resets %d  bulk sends %d  resync requests coalesced %d
+                peer: %s %s%s  CAPS sent %d received %d  bulk ends received %d  stale removed %d
                 dropped: %s""",
                 msgsTx, bytesTx, datagramsTx, msgsRx, bytesRx, datagramsRx, dataTx, dataRx, lost, before, resent,
                 acksTx, nacksTx, acksRx, nacksRx, resyncsRx, rsQueueLen, rsQueueOverflow, txQueueLen, txQueueOverflow,
                 superseded, peerRestarts, sincePeerNanos < 0 ? "never" : String.format(java.util.Locale.ROOT, "%.1f s ago",
-                        sincePeerNanos / 1e9), seqResets, bulksSent, resyncsCoalesced, malformed.isEmpty() ? "none" : malformed.toString());
+                        sincePeerNanos / 1e9), seqResets, bulksSent, resyncsCoalesced, peer.kind(), peer.capabilities(),
+                peer.authenticated() ? " authenticated" : "", peer.capsSent(), peer.capsReceived(),
+                peer.bulkEndsReceived(), peer.staleRemoved(), malformed.isEmpty() ? "none" : malformed.toString());
     }
 }

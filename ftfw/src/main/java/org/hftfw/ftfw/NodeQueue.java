@@ -19,6 +19,8 @@ final class NodeQueue {
         int seq;
         /** Whether the item was last sent as data carrying HELLO. */
         boolean sentWithHello;
+        /** The open marked bulk this flow's state was published in, until acknowledged (null: none). */
+        MarkedBulk bulk;
 
         Node(QueueItem item) {
             this.item = item;

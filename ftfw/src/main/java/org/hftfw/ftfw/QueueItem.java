@@ -30,4 +30,10 @@ sealed interface QueueItem {
             return Nethdr.hasRange(Nethdr.T_CTL, flags);
         }
     }
+
+    /**
+     * A sequenced hFT-FW extension message (BULK_END, HOLDS; {@link Ext}), sent only to a peer that agreed to it;
+     * kept in the resend queue until ACKed, like a control message with a range.
+     */
+    record Extension(int type, int flags, long id, long count, int startSeq) implements QueueItem {}
 }

@@ -152,6 +152,45 @@ class ConntrackdInteropLabTest {
         }
     }
 
+    private static long stat(String text, String label) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(label) + ":\\s+(\\d+)")
+                .matcher(text);
+        assertTrue(m.find(), label + " in " + text);
+        return Long.parseLong(m.group(1));
+    }
+
+    /**
+     * (c) The hFT-FW capability handshake towards a stock conntrackd: its only trace is one "Wrong protocol version"
+     * per handshake datagram in {@code conntrackd -s network}; no sequence gap, no NACK, and its external cache holds
+     * exactly what was replicated. Our side takes it for a stock peer and uses no extension.
+     */
+    @Test
+    void aStockConntrackdSeesTheHandshakeOnlyAsCountedWrongVersionDrops() throws Exception {
+        try (Lab lab = Lab.create()) {
+            Path conf = lab.conntrackdConf(lab.b, "2", "1");
+            lab.startConntrackd(lab.b, conf);
+            try (FtfwChannel primary = channelIn(lab, lab.a, "1", "2")) {
+                for (int i = 0; i < 1_000; i++) {
+                    primary.publish(EventType.NEW, flow(i, 80, 3, 0));
+                }
+                primary.sendBulk();                           // a bulk while the handshake is under way
+                assertTrue(await(() -> "stock".equals(primary.stats().peer().kind()), 10_000),
+                        primary.stats().format());
+                assertTrue(await(() -> primary.pendingFlows() == 0, 10_000));
+                String cache = lab.in(lab.b, "conntrackd", "-C", conf.toString(), "-e");
+                assertEquals(1_000, count(cache, "\n"), "conntrackd's external cache holds what was replicated");
+                String net = lab.in(lab.b, "conntrackd", "-C", conf.toString(), "-s", "network");
+                assertEquals(Handshake.TRIES, stat(net, "Wrong protocol version"), net);
+                assertEquals(Handshake.TRIES, stat(net, "Malformed messages"), "nothing else was malformed: " + net);
+                assertEquals(0, stat(net, "Packets lost"), "CAPS takes no sequence number: " + net);
+                assertEquals(0, primary.stats().nacksRx(), "conntrackd NACKed nothing");
+                assertEquals(java.util.Set.of(), primary.peerCapabilities());
+                assertEquals(0, primary.beginBulk(true), "no marked bulk for a stock peer");
+                LOG.info("(c) handshake towards stock conntrackd: {}", net.replace('\n', ' '));
+            }
+        }
+    }
+
     private static Path writeLoadFile(Lab lab, String name, int from, int count, int dport) throws Exception {
         StringBuilder sb = new StringBuilder();
         for (int i = from; i < from + count; i++) {

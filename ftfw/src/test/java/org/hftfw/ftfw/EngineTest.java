@@ -112,7 +112,7 @@ class EngineTest {
             s.clock.advance(MS);
         }
         long t = s.clock.advanceUntil(s::converged, 10 * MS, 30 * SEC);
-        assertTrue(t >= 0, "did not converge");
+        assertTrue(t >= 0, "did not converge " + s.cacheB.size() + " " + s.truth.size() + "\n" + s.a.stats().format() + "\n" + s.b.stats().format());
         assertTrue(s.b.stats().before() > 0, "late and duplicated messages are dropped as before");
         assertTrue(s.a.stats().resent() > 0);
     }

@@ -35,7 +35,7 @@ class RejectionTest {
 
     @Test
     void wrongVersionDropsTheMessageButNotTheNextOne() {
-        String bad = "2" + GOOD.substring(1);
+        String bad = "3" + GOOD.substring(1);
         DropCounters d = run(hex(bad + GOOD), 1);
         assertEquals(1, d.get(DropReason.BAD_VERSION));
     }

@@ -30,6 +30,10 @@ final class SimLink {
     final ByteBufAllocator alloc = UnpooledByteBufAllocator.DEFAULT;
     final Map<FlowId, ConntrackEntry> truth = new HashMap<>();
     final FtfwConfig cfg;
+    /** What A's bulk sends read: its table ({@link #truth}) unless a test says otherwise. */
+    FtfwEngine.BulkSource sourceA = sink -> truth.values().forEach(sink);
+    /** B's configuration (A's unless given). */
+    final FtfwConfig cfgB;
     FtfwEngine a;
     FtfwEngine b;
     ExternalCache cacheA;
@@ -42,7 +46,12 @@ final class SimLink {
     long dropped;
 
     SimLink(FtfwConfig cfg, long seed, long seqA, long seqB) {
+        this(cfg, cfg, seed, seqA, seqB);
+    }
+
+    SimLink(FtfwConfig cfg, FtfwConfig cfgB, long seed, long seqA, long seqB) {
         this.cfg = cfg;
+        this.cfgB = cfgB;
         this.rnd = new Random(seed);
         cacheA = new ExternalCache(clock);
         cacheB = new ExternalCache(clock);
@@ -56,12 +65,11 @@ final class SimLink {
     }
 
     FtfwEngine newA(long seq) {
-        return new FtfwEngine(cfg, clock, (int) seq, alloc, d -> deliver(d, true), cacheA,
-                sink -> truth.values().forEach(sink));
+        return new FtfwEngine(cfg, clock, (int) seq, alloc, d -> deliver(d, true), cacheA, sourceA);
     }
 
     FtfwEngine newB(long seq) {
-        return new FtfwEngine(cfg, clock, (int) seq, alloc, d -> deliver(d, false), cacheB, sink -> { });
+        return new FtfwEngine(cfgB, clock, (int) seq, alloc, d -> deliver(d, false), cacheB, FtfwEngine.BulkSource.NONE);
     }
 
     /** Replaces B by a fresh engine (a restarted backup): new cache contents are kept unless told otherwise. */
@@ -73,7 +81,19 @@ final class SimLink {
         b = newB(seq);
     }
 
+    /** Replaces A by a fresh engine (a restarted primary) that answers RESYNC from {@link #truth}. */
+    void restartA(long seq) {
+        a.close();
+        a = newA(seq);
+    }
+
+    /** Hands every datagram on a direction to {@code tap} too (a copy, released by the caller). */
+    java.util.function.Consumer<ByteBuf> tapAtoB;
+
     private void deliver(ByteBuf d, boolean fromA) {
+        if (fromA && tapAtoB != null) {
+            tapAtoB.accept(d.copy());
+        }
         long n = fromA ? sentAtoB++ : sentBtoA++;
         long delay = (fromA ? aToB : bToA).fate(n, rnd);
         if (delay < 0) {

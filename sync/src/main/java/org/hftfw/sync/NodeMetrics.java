@@ -76,6 +76,15 @@ final class NodeMetrics {
         counter(r, ftfw, "hftfw_ftfw_implausible_seq_dropped_total",
                 "messages from the peer dropped for a sequence number implausibly far from the expected one",
                 s -> s.dropped(DropReason.IMPLAUSIBLE_SEQ));
+        counter(r, ftfw, "hftfw_ftfw_auth_dropped_total", "datagrams from the peer's address dropped by authentication: "
+                + "no MAC while authentication is in force, or a MAC that does not verify (forged, other key)",
+                s -> s.dropped(DropReason.AUTH_MISSING) + s.dropped(DropReason.AUTH_BAD_MAC));
+        counter(r, ftfw, "hftfw_ftfw_auth_replays_total", "authentic datagrams dropped as replays (counter seen or too old)",
+                s -> s.dropped(DropReason.AUTH_REPLAY));
+        r.gauge("hftfw_ftfw_peer_authenticated", "1 when the sync link is authenticated (HMAC-SHA-256), else 0",
+                () -> ftfw.get().peer().authenticated() ? 1 : 0);
+        counter(r, ftfw, "hftfw_ftfw_peer_caps_sent_total", "hFT-FW capability handshake datagrams sent",
+                s -> s.peer().capsSent());
         counter(r, ftfw, "hftfw_ftfw_seq_resets_total",
                 "resets of the receive sequence state (peer restarts, re-anchoring)", FtfwStats::seqResets);
         counter(r, ftfw, "hftfw_ftfw_queue_overflows_total", "queue entries dropped because a queue was full",
@@ -93,6 +102,9 @@ final class NodeMetrics {
         r.counter("hftfw_external_cache_overflows_total",
                 "NEW and UPD messages of new flows dropped because the external cache was full",
                 () -> cache.get().overflows());
+        r.counter("hftfw_external_cache_stale_removed_total",
+                "flows removed at the end of the peer's full bulk because the peer no longer had them",
+                () -> cache.get().staleRemoved());
 
         Supplier<ConntrackTable.SourceStats> ev = () -> d.table().stats();
         r.counter("hftfw_events_total", "conntrack events received from the table", () -> ev.get().events());

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import org.hftfw.ftfw.FtfwConfig;
+import org.hftfw.ftfw.SyncAuth;
 import org.hftfw.lazy.LazyConfig;
 
 /**
@@ -52,17 +53,19 @@ public record NodeSettings(Link link, Lazy lazy, Filter filter, ProactiveSetting
      *                          primary's table again without an operator's {@code resync}
      * @param cacheLimit        bound of the external cache ({@code HashLimit})
      * @param resyncInterval    at most one bulk send (RESYNC answer) per this interval
+     * @param extensions        take part in hFT-FW's capability handshake (never used with a stock conntrackd peer)
+     * @param auth              the pair's shared key ({@code sync.auth.key-file}) and {@code require}, or null
      */
     public record Link(InetSocketAddress local, InetSocketAddress peer, String iface, int mtu, int ackWindow,
                        Duration aliveInterval, int resendQueueSize, int txQueueSize, int maxBurst, int socketBuffer,
                        boolean tcpWindowTracking, int commitBatch, Duration ackDelay, boolean startupResync,
-                       int cacheLimit, Duration resyncInterval) {
+                       int cacheLimit, Duration resyncInterval, boolean extensions, SyncAuth auth) {
 
         /** The link of an FT-FW channel configuration (its MTU fixed). */
         public static Link of(FtfwConfig c) {
             return new Link(c.bind(), c.peer(), c.iface(), c.mtu(), c.ackWindow(), c.aliveInterval(),
                     c.resendQueueSize(), c.txQueueSize(), c.maxBurst(), c.socketBuffer(), c.tcpWindowTracking(),
-                    c.commitBatch(), c.ackDelay(), true, c.cacheLimit(), c.resyncInterval());
+                    c.commitBatch(), c.ackDelay(), true, c.cacheLimit(), c.resyncInterval(), c.extensions(), c.auth());
         }
 
         /** The FT-FW channel configuration, with the MTU resolved; the socket is bound to {@code iface} if set. */
@@ -70,7 +73,8 @@ public record NodeSettings(Link link, Lazy lazy, Filter filter, ProactiveSetting
             return FtfwConfig.builder(local, peer).mtu(resolvedMtu).ackWindow(ackWindow).aliveInterval(aliveInterval)
                     .resendQueueSize(resendQueueSize).txQueueSize(txQueueSize).maxBurst(maxBurst)
                     .socketBuffer(socketBuffer).tcpWindowTracking(tcpWindowTracking).commitBatch(commitBatch)
-                    .ackDelay(ackDelay).iface(iface).cacheLimit(cacheLimit).resyncInterval(resyncInterval).build();
+                    .ackDelay(ackDelay).iface(iface).cacheLimit(cacheLimit).resyncInterval(resyncInterval)
+                    .extensions(extensions).auth(auth).build();
         }
     }
 

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueType;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ import org.hftfw.conntrack.TcpState;
 import org.hftfw.lazy.LazyConfig;
 import org.hftfw.lazy.Mode;
 import org.hftfw.common.InvalidConfigException;
+import org.hftfw.ftfw.SyncAuth;
 import org.hftfw.sync.Cidr;
 import org.hftfw.sync.NodeSettings;
 
@@ -88,6 +90,8 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
               startup-resync = true
               external-cache-limit = 262144
               resync-interval = 1s
+              extensions = true
+              auth { key-file = "", require = false }
             }
             events { buffer = 16MiB, buffer-max-growth = 64MiB, reliable-destroy = false }
             lazy {
@@ -274,7 +278,30 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
                     intIn("sync.max-burst", 1, 1 << 20), bytes("sync.socket-buffer", 4096, 1 << 30),
                     bool("sync.tcp-window-tracking"), intIn("sync.commit-batch", 1, 1 << 20),
                     nonNegative("sync.ack-delay"), bool("sync.startup-resync"),
-                    intIn("sync.external-cache-limit", 1, 1 << 30), nonNegative("sync.resync-interval"));
+                    intIn("sync.external-cache-limit", 1, 1 << 30), nonNegative("sync.resync-interval"),
+                    bool("sync.extensions"), auth());
+        }
+
+        /** The pair's key: refused (with the reason) unless private and long enough; null without a key file. */
+        SyncAuth auth() {
+            Path key = path("sync.auth.key-file", true);
+            boolean require = bool("sync.auth.require");
+            if (key == null) {
+                if (require) {
+                    problems.add("sync.auth.require = true needs sync.auth.key-file");
+                }
+                return null;
+            }
+            if (!bool("sync.extensions")) {
+                problems.add("sync.auth.key-file needs sync.extensions = true (authentication is agreed in the "
+                        + "hFT-FW handshake)");
+            }
+            try {
+                return SyncAuth.fromKeyFile(key, require);
+            } catch (IOException e) {
+                problems.add("sync.auth.key-file: " + e.getMessage());
+                return null;
+            }
         }
 
         /** A sync address must be one host's: not a multicast group (no multicast transport), not the wildcard. */

@@ -83,4 +83,59 @@ class SyncRestartLabTest {
                     () -> SyncLab.loadedTuples(backup.node().channel().externalCache().entries()).containsAll(now));
         }
     }
+
+    /** {@code src=A dst=B sport=S dport=D} of the loaded flows, from {@code conntrack -L} text. */
+    private static Set<String> listed(String conntrackL) {
+        Set<String> out = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("src=(10\\.234\\.\\S+) dst=(\\S+) sport=(\\d+) dport=(\\d+)").matcher(conntrackL);
+        while (m.find()) {
+            out.add("src=" + m.group(1) + " dst=" + m.group(2) + " sport=" + m.group(3) + " dport=" + m.group(4));
+        }
+        return out;
+    }
+
+    /** The same form for cached entries. */
+    private static Set<String> cached(Iterable<org.hftfw.conntrack.ConntrackEntry> entries) {
+        Set<String> out = new java.util.TreeSet<>();
+        for (var e : entries) {
+            var t = e.original();
+            if (t.src().getHostAddress().startsWith("10.234.")) {
+                out.add("src=" + t.src().getHostAddress() + " dst=" + t.dst().getHostAddress() + " sport=" + t.sport()
+                        + " dport=" + t.dport());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Issue 14 item 3: a primary that dies (no goodbye on the wire, as with kill -9) while flows are deleted and
+     * created, then restarts: its resync, marked with its generation, also removes from the backup what it no longer
+     * has, so the backup's cache is exactly the primary's {@code conntrack -L}. Before, the 512 deleted flows stayed.
+     */
+    @Test
+    void aRestartedPrimarysResyncAlsoRemovesTheFlowsDeletedWhileItWasDown() throws Exception {
+        try (SyncLab l = new SyncLab()) {
+            SyncDaemon backup = l.startHftfw(l.bk, SyncNode.Role.BACKUP,
+                    l.hftfwConf("bk", SyncLab.BK_SYNC, SyncLab.FW_SYNC, ""));
+            Path fwConf = l.hftfwConf("fw", SyncLab.FW_SYNC, SyncLab.BK_SYNC, "");
+            SyncDaemon primary = l.startHftfw(l.topo.fw, SyncNode.Role.PRIMARY, fwConf);
+            l.topo.fw.exec("conntrack", "-R", l.loadFile(0, 2000, 80).toString()).check();
+            SyncLab.await("the backup holds the primary's 2000 flows", 30_000,
+                    () -> cached(backup.node().channel().externalCache().entries()).size() == 2000);
+
+            primary.close();
+            l.topo.fw.exec("conntrack", "-D", "-p", "tcp", "-s", "10.234.0.0/24").check();
+            l.topo.fw.exec("conntrack", "-D", "-p", "tcp", "-s", "10.234.1.0/24").check();
+            l.topo.fw.exec("conntrack", "-R", l.loadFile(2000, 300, 80).toString()).check();
+            SyncDaemon restarted = l.startHftfw(l.topo.fw, SyncNode.Role.PRIMARY, fwConf);
+            Set<String> kernel = listed(l.topo.fw.exec("conntrack", "-L").check().stdout());
+            assertEquals(2000 - 512 + 300, kernel.size());
+            SyncLab.await("the backup's cache equals the restarted primary's conntrack -L", 30_000,
+                    () -> cached(backup.node().channel().externalCache().entries()).equals(kernel));
+            assertEquals(512, backup.node().channel().externalCache().stats().staleRemoved());
+            assertEquals(kernel, cached(backup.node().channel().externalCache().entries()));
+            restarted.close();
+        }
+    }
 }

@@ -88,6 +88,28 @@ class SyncSettingsTest {
     }
 
     @Test
+    void theAuthKeyFileIsBoundAndRefusedWhenOthersMayReadItOrItIsShort(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        assertEquals(null, parse(MIN).node().link().ftfw(1500).auth(), "no key: no authentication");
+        assertTrue(parse(MIN).node().link().ftfw(1500).extensions(), "the handshake is on by default");
+        Path key = dir.resolve("sync.key");
+        java.nio.file.Files.write(key, new byte[32]);
+        java.nio.file.Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        org.hftfw.ftfw.FtfwConfig c = parse(MIN + "sync.auth { key-file = \"" + key + "\", require = true }\n")
+                .node().link().ftfw(1500);
+        assertTrue(c.auth().require());
+        java.nio.file.Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertTrue(problems(MIN + "sync.auth.key-file = \"" + key + "\"").contains("sync.auth.key-file: "),
+                "a key others can read is refused");
+        java.nio.file.Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        java.nio.file.Files.write(key, new byte[16]);
+        assertTrue(problems(MIN + "sync.auth.key-file = \"" + key + "\"").contains("holds 16 bytes, at least 32"));
+        assertTrue(problems(MIN + "sync.auth.require = true").contains("sync.auth.require = true needs sync.auth.key-file"));
+        assertTrue(problems(MIN + "sync { extensions = false, auth.key-file = \"" + key + "\" }")
+                .contains("sync.auth.key-file needs sync.extensions = true"));
+    }
+
+    @Test
     void everyProblemIsReportedWithItsKey() {
         String p = problems("""
                 sync { local-address = "not-an-ip", port = 0, ack-window = 0 }

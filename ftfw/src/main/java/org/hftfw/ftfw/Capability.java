@@ -1,0 +1,44 @@
+package org.hftfw.ftfw;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * What two hFT-FW peers can agree on through their capability handshake ({@link Ext#T_CAPS}). A stock conntrackd
+ * never takes part: it drops the handshake datagram as a wrong protocol version, and no capability is used with it.
+ */
+public enum Capability {
+    /** Every datagram carries an HMAC-SHA-256 trailer with a replay counter ({@code sync.auth.key-file}). */
+    AUTH(1),
+    /**
+     * Bulk sends are framed by BULK_BEGIN and BULK_END in the FT-FW sequence; a full-table bulk removes from the
+     * backup the flows the primary no longer has (generation-marked resync).
+     */
+    GENERATION_RESYNC(2),
+    /** The backup answers a BULK_END with HOLDS: how many flows of that bulk it holds (in-band completion). */
+    BULK_COMPLETION(4);
+
+    final int bit;
+
+    Capability(int bit) {
+        this.bit = bit;
+    }
+
+    static int bits(Set<Capability> caps) {
+        int b = 0;
+        for (Capability c : caps) {
+            b |= c.bit;
+        }
+        return b;
+    }
+
+    static Set<Capability> of(int bits) {
+        Set<Capability> s = EnumSet.noneOf(Capability.class);
+        for (Capability c : values()) {
+            if ((bits & c.bit) != 0) {
+                s.add(c);
+            }
+        }
+        return s;
+    }
+}

@@ -1,0 +1,131 @@
+package org.hftfw.ftfw;
+
+import static org.hftfw.ftfw.SimLink.MS;
+import static org.hftfw.ftfw.SimLink.SEC;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.FlowId;
+import org.junit.jupiter.api.Test;
+
+/** Generation-marked bulks and in-band bulk completion between two hFT-FW engines, on virtual time. */
+class GenerationResyncTest {
+    private static final long SEQ_A = 1_764_000_000L;
+    private static final long SEQ_B = 1_764_000_500L;
+
+    private static void publish(SimLink s, int from, int n) {
+        for (int i = from; i < from + n; i++) {
+            s.publish(FtfwMessage.DataType.NEW, RandomEntries.tcpFlow(i, 600));
+        }
+    }
+
+    /** Kernel changes while the primary is down: no events, only the table (truth) changes. */
+    private static Set<FlowId> changeWhileDown(SimLink s, int deleteFrom, int deletes, int addFrom, int adds) {
+        Set<FlowId> gone = new HashSet<>();
+        for (int i = deleteFrom; i < deleteFrom + deletes; i++) {
+            ConntrackEntry e = RandomEntries.tcpFlow(i, 600);
+            s.truth.remove(e.flowId());
+            gone.add(e.flowId());
+        }
+        for (int i = addFrom; i < addFrom + adds; i++) {
+            ConntrackEntry e = RandomEntries.tcpFlow(i, 600);
+            s.truth.put(e.flowId(), e);
+        }
+        return gone;
+    }
+
+    @Test
+    void aRestartedPrimarysResyncRemovesWhatItNoLongerHas() {
+        for (boolean lossy : new boolean[] {false, true}) {
+            SimLink s = new SimLink(SimLink.config(), lossy ? 11 : 1, SEQ_A, SEQ_B);
+            List<FlowId> stale = new ArrayList<>();
+            s.b.bulkListener(new BulkListener() {
+                @Override
+                public void onStaleAfterResync(java.util.Collection<FlowId> ids) {
+                    stale.addAll(ids);
+                }
+            });
+            s.b.onPeerRestart(s.b::requestResync);   // what SyncNode does
+            publish(s, 0, 3000);
+            assertTrue(s.clock.advanceUntil(s::converged, 10 * MS, 10 * SEC) >= 0);
+            s.clock.advance(2 * SEC);
+
+            Set<FlowId> gone = changeWhileDown(s, 0, 1000, 3000, 500);
+            if (lossy) {
+                SimLink.Policy loss = (n, r) -> r.nextDouble() < 0.2 ? -1 : 300_000L;
+                s.aToB = loss;
+                s.bToA = loss;
+            }
+            s.restartA(SEQ_A + 50_000);
+            long t = s.clock.advanceUntil(s::converged, 10 * MS, 30 * SEC);
+            assertTrue(t >= 0, "backup equals primary (lossy " + lossy + "): " + s.cacheB.size() + " vs "
+                    + s.truth.size() + "\n" + s.b.stats().format());
+            assertEquals(gone, new HashSet<>(stale), "the listener got exactly the flows the primary no longer has");
+            assertEquals(1000, s.b.stats().peer().staleRemoved());
+        }
+    }
+
+    @Test
+    void endBulkIsConfirmedWithWhatTheBackupHolds() {
+        SimLink s = new SimLink(SimLink.config(), 2, SEQ_A, SEQ_B);
+        List<BulkReceipt> seen = new ArrayList<>();
+        s.b.bulkListener(new BulkListener() {
+            @Override
+            public void onBulkEnd(BulkReceipt r) {
+                seen.add(r);
+            }
+        });
+        s.aToB = (n, r) -> n % 5 == 4 ? -1 : 200_000L;   // losses: the END waits for every state's ACK
+        publish(s, 0, 100);
+        s.clock.advance(10 * MS);
+        long id = s.a.beginBulk(false);
+        assertTrue(id != 0, "the peer agreed to marked bulks");
+        publish(s, 1000, 2000);
+        CompletableFuture<BulkReceipt> receipt = s.a.endBulk(id, 2000).toCompletableFuture();
+        assertTrue(s.clock.advanceUntil(receipt::isDone, 10 * MS, 20 * SEC) >= 0);
+        BulkReceipt r = receipt.join();
+        assertEquals(new BulkReceipt(id, 2000, 2000, 0), r);
+        assertTrue(r.complete());
+        assertEquals(r, seen.getLast(), "the backup's callback saw the same receipt");
+        assertTrue(s.converged());
+        assertEquals(2100, s.cacheB.size(), "a bulk that is not full removes nothing");
+    }
+
+    @Test
+    void aBackupThatRestartsDuringTheBulkIsCountedAsItIsAfterward() {
+        SimLink s = new SimLink(SimLink.config(), 3, SEQ_A, SEQ_B);
+        s.clock.advance(10 * MS);
+        long id = s.a.beginBulk(true);
+        s.bToA = (n, r) -> -1L;                            // no ACK comes back
+        publish(s, 0, 100);
+        CompletableFuture<BulkReceipt> receipt = s.a.endBulk(id, 100).toCompletableFuture();
+        s.clock.advance(SEC);
+        assertTrue(!receipt.isDone(), "no BULK_END before every state is acknowledged");
+        s.bToA = SimLink.PERFECT;
+        s.restartB(SEQ_B + 20_000, true);                  // empty again: what it held is gone
+        assertTrue(s.clock.advanceUntil(receipt::isDone, 10 * MS, 10 * SEC) >= 0, s.a.stats().format());
+        assertEquals(new BulkReceipt(id, 100, 100, 0), receipt.join(), "the restarted backup got every flow again");
+        assertTrue(s.converged());
+    }
+
+    /** A channel with no table behind it (no resync source) answers a RESYNC with nothing, and the peer keeps its flows. */
+    @Test
+    void aBulkFromNoTableNeverEmptiesThePeer() {
+        SimLink s = new SimLink(SimLink.config(), 4, SEQ_A, SEQ_B);
+        s.sourceA = FtfwEngine.BulkSource.NONE;
+        s.restartA(SEQ_A + 1);
+        publish(s, 0, 500);
+        assertTrue(s.clock.advanceUntil(s::converged, 10 * MS, 10 * SEC) >= 0);
+        s.b.requestResync();
+        s.clock.advance(3 * SEC);
+        assertEquals(1, s.a.stats().bulksSent(), "the RESYNC was answered");
+        assertEquals(500, s.cacheB.size(), "an empty answer is not the whole table");
+        assertEquals(0, s.b.stats().peer().staleRemoved());
+    }
+}
