@@ -19,6 +19,7 @@ import org.hftfw.models.BarrierPlot;
 import org.hftfw.models.DefaultModel;
 import org.hftfw.models.Evaluation;
 import org.hftfw.models.MixLab;
+import org.hftfw.models.ParetoFront;
 import org.hftfw.models.logs.FlowLogs;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -67,6 +68,10 @@ public final class EvaluateCommand implements Callable<Integer> {
     boolean json;
     @Option(names = "--plot", paramLabel = "FILE", description = "also draw the barrier plot (.png, or .svg)")
     Path plot;
+    @Option(names = "--pareto", paramLabel = "FILE.svg",
+            description = "also draw the Pareto front (saved vs exposure from the event, every policy) as SVG and "
+                    + "print it as a Markdown table")
+    Path pareto;
     @Option(names = "--mixes", paramLabel = "N",
             description = "instead of logs: leave-one-mix-out on N generated traffic mixes (SYNTHETIC; latency "
                     + "profiles homogeneous, heterogeneous, bimodal in turn): per mix a model trained on the others, "
@@ -135,6 +140,14 @@ public final class EvaluateCommand implements Callable<Integer> {
                                 .map(p -> p.getFileName().toString()).toList()));
                 BarrierPlot.write(r, title.length() > 90 ? title.substring(0, 87) + "..." : title, plot);
                 System.err.println("hftfw: plot written to " + plot);
+            }
+            if (pareto != null) {
+                String title = String.format(Locale.ROOT, "Saved vs exposure, B = %d ms: %s",
+                        base.boundaryNanos() / 1_000_000, String.join(", ", logs.stream()
+                                .map(p -> p.getFileName().toString()).toList()));
+                ParetoFront.writeSvg(r, title.length() > 90 ? title.substring(0, 87) + "..." : title, pareto);
+                System.out.print("\nPareto front (saved vs exposure from the event):\n" + ParetoFront.markdown(r));
+                System.err.println("hftfw: Pareto plot written to " + pareto);
             }
             return 0;
         } catch (Logs.CliError e) {
