@@ -115,7 +115,7 @@ final class FallbackModel {
     double stateObservations(int stateId) {
         double local = wordCounts[0][stateId] + wordCounts[1][stateId];
         return priorWords == null ? local
-                : local + Math.min(strength, priorWords[0][stateId] + priorWords[1][stateId]);
+                : local + Math.min(strength, (double) (priorWords[0][stateId] + priorWords[1][stateId]));
     }
 
     /** P(SS | features of {@code code}) from the naive Bayes model, or NaN when it has no observations. */
@@ -195,7 +195,7 @@ final class FallbackModel {
         double n = cls[0] + cls[1];
         double[] priors = {(cls[TS] + 1.0) / (n + 2.0), (cls[SS] + 1.0) / (n + 2.0)};
         // Smile counts are int: scale down proportionally if a count would overflow (ratios are what matter)
-        double unit = max * SCALE > Integer.MAX_VALUE / 2 ? (Integer.MAX_VALUE / 2.0) / max : SCALE;
+        double unit = max * SCALE > Integer.MAX_VALUE / 2.0 ? (Integer.MAX_VALUE / 2.0) / max : SCALE;
         DiscreteNaiveBayes m = new DiscreteNaiveBayes(DiscreteNaiveBayes.Model.MULTINOMIAL, priors,
                 FeatureEncoder.P, unit, IntSet.of(2));
         for (int c = 0; c < 2; c++) {

@@ -165,13 +165,13 @@ final class LatencyScaledModel {
      */
     double observations(int stateId, int portClass, int prevBucket) {
         int c = context(stateId, portClass, prevBucket);
-        return totals[c] + (prior == null ? 0 : Math.min(prior.totals[c], strength));
+        return totals[c] + (prior == null ? 0 : Math.min((double) prior.totals[c], strength));
     }
 
     /** Observations of (state, port class) over all previous-lifetime buckets, as above. */
     double observations(int stateId, int portClass) {
         int pc = pooledContext(stateId, portClass);
-        return pooledTotals[pc] + (prior == null ? 0 : Math.min(prior.pooledTotals[pc], strength));
+        return pooledTotals[pc] + (prior == null ? 0 : Math.min((double) prior.pooledTotals[pc], strength));
     }
 
     /**

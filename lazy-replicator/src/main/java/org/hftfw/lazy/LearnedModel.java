@@ -55,9 +55,9 @@ public final class LearnedModel {
                  String provenance) {
         boolean hasPrior = priorWordCounts != null;
         if (hasPrior != (priorClassCounts != null) || hasPrior != (priorLatencyCounts != null)
-                || hasPrior && (priorClassCounts.length != 2 || priorWordCounts.length != 2
+                || (hasPrior && (priorClassCounts.length != 2 || priorWordCounts.length != 2
                 || priorWordCounts[0].length != FeatureEncoder.P || priorWordCounts[1].length != FeatureEncoder.P
-                || priorLatencyCounts.length != LatencyScaledModel.CONTEXTS || !(priorStrength > 0))) {
+                || priorLatencyCounts.length != LatencyScaledModel.CONTEXTS || !(priorStrength > 0)))) {
             throw new IllegalArgumentException("inconsistent prior arrays");
         }
         this.priorClassCounts = priorClassCounts;

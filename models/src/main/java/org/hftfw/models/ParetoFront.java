@@ -67,7 +67,7 @@ public final class ParetoFront {
         List<Point> all = points(r);
         List<Point> sorted = new ArrayList<>(all);
         sorted.sort((a, b) -> Double.compare(b.saved(), a.saved()));
-        StringBuilder sb = new StringBuilder("| policy | saved | % of oracle | exposure from event | exposure | wrong "
+        StringBuilder sb = new StringBuilder("| policy | saved | of the oracle | exposure from event | exposure | wrong "
                 + "(late in defer) | front |\n|---|---|---|---|---|---|---|\n");
         for (Point p : sorted) {
             sb.append(String.format(Locale.ROOT, "| %s | %.2f %% | %.1f %% | %.4f %% | %.4f %% | %.3f %% | %s |%n",

@@ -34,7 +34,7 @@ public final class HindsightBound {
     public static void main(String[] args) throws Exception {
         List<ConntrackEvent> ev;
         if (args[0].startsWith("mix:")) {
-            String[] f = args[0].split(":");
+            String[] f = args[0].split(":", -1);
             ev = MixTraces.generate(TrafficMix.random(Long.parseLong(f[1]), f[2]), 1, 3000);
         } else {
             ev = FlowLogs.read(Path.of(args[0]), FlowLogs.Progress.NONE).events();

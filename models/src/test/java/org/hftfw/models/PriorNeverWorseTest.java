@@ -45,7 +45,7 @@ class PriorNeverWorseTest {
         List<MixLab.MixResult> r = MixLab.run(spec, line -> { });
         assertEquals(6, r.size());
         assertEquals(List.of(), worse(r, false), "trained on the other mixes, used as a prior");
-        assertEquals(List.of(), worse(r, true), "the shipped model (a prior of strength 5)");
+        assertEquals(List.of(), worse(r, true), "the shipped model (a prior)");
     }
 
     /** The same models at full weight (what the shipped model was before): worse than empty on some mix. */
