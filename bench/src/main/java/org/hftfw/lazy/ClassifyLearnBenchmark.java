@@ -13,6 +13,7 @@ import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.TcpState;
 import org.hftfw.conntrack.Tuple;
+import org.hftfw.models.DefaultModel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -29,7 +30,8 @@ import org.openjdk.jmh.annotations.State;
  * loop handing every event to the sink). Events: seeded HTTP-like TCP flows (7 events each, RTT 5-50 ms) over
  * {@code keys} distinct [src, dst, dport] tuples, interleaved by start time, pre-built so that only processing is
  * timed. One operation is one pass over all events by a fresh replicator (it learns from an empty knowledge base,
- * as a node does after a restart); the figure is per event.
+ * as a node does after a restart, or from the shipped model as a prior: {@code model = shipped}); the figure is per
+ * event. Mode: the daemon's default, DEFER.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -42,20 +44,26 @@ public class ClassifyLearnBenchmark {
     @Param("20000")
     public int keys;
 
+    /** Starting knowledge: none, or the shipped model (a prior, issue 13: two more prefix sums per decision). */
+    @Param({"none", "shipped"})
+    public String model;
+
     private List<ConntrackEvent> events;
     private long sent;
     private ReplicationSink counting;
     private LazyReplicator replicator;
+    private LearnedModel initial;
 
     @Setup(Level.Trial)
-    public void generateEvents() throws UnknownHostException {
+    public void generateEvents() throws java.io.IOException {
         events = generate(EVENTS, keys, 42);
         counting = (e, at) -> sent++;
+        initial = model.equals("shipped") ? DefaultModel.load() : LearnedModel.empty();
     }
 
     @Setup(Level.Invocation)
     public void freshReplicator() {
-        replicator = new LazyReplicator(LazyConfig.defaults().withMaxKeys(2L * keys), counting, () -> 0);
+        replicator = new LazyReplicator(LazyConfig.defaults().withMaxKeys(2L * keys), counting, () -> 0, initial);
     }
 
     @Benchmark

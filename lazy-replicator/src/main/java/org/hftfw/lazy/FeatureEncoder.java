@@ -106,6 +106,20 @@ final class FeatureEncoder {
         return code % RTT_BUCKETS;
     }
 
+    /** The state a p-vector index belongs to (every feature group is per state). */
+    static int stateOfFeature(int i) {
+        if (i < STATE_PORT) {
+            return i;
+        }
+        if (i < STATE_LIFETIME) {
+            return (i - STATE_PORT) / PORT_CLASSES;
+        }
+        if (i < STATE_RTT) {
+            return (i - STATE_LIFETIME) / LIFETIME_BUCKETS;
+        }
+        return (i - STATE_RTT) / RTT_BUCKETS;
+    }
+
     /** Index in the p-vector of the bare state feature of {@code code} (counted, not used in predictions). */
     static int stateFeature(int code) {
         return stateOf(code);

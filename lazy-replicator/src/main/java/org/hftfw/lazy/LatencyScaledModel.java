@@ -33,6 +33,15 @@ package org.hftfw.lazy;
  * when it is superseded, so long lifetimes are not cut at B), with the RTT and the bucket known when it was
  * classified. Counts are longs, saved in model files beside the naive Bayes counts (only the bucketed histograms:
  * the pooled ones are their sums).
+ *
+ * <p><b>A prior that yields to local evidence</b> (issue 13 item 1). A model trained elsewhere (the shipped one) is
+ * kept apart from what this site observes and acts as a Dirichlet prior of strength K per histogram: P(SS) =
+ * (above_local + w·above_prior + ½) / (n_local + w·n_prior + 1) with w = min(1, K / n_prior), so the prior counts as
+ * at most K observations of each (state, port class, previous lifetime) and its share of a decision is K / (K + n)
+ * after n local observations. Without the cap a prior of thousands of lab lifetimes outvoted a site's own evidence
+ * for good, and on traffic unlike its training the shipped model held back stable states that an empty model,
+ * learning online, sent (measured: docs/evaluation.md, "shipped model as a prior"). K = infinity gives the prior
+ * full weight (as one body of evidence: what training does when it continues from earlier logs).
  */
 final class LatencyScaledModel {
     static final int BINS_PER_OCTAVE = 16;
@@ -51,11 +60,27 @@ final class LatencyScaledModel {
     private final long[] totals = new long[CONTEXTS];
     private final long[][] pooled = new long[POOLED_CONTEXTS][];
     private final long[] pooledTotals = new long[POOLED_CONTEXTS];
+    /** The prior (a model trained elsewhere), null when there is none; never updated. */
+    private final LatencyScaledModel prior;
+    private final double strength;
 
-    LatencyScaledModel() {}
+    LatencyScaledModel() {
+        this.prior = null;
+        this.strength = 0;
+    }
 
     /** From saved counts: {@code counts[context]} is null or a BINS-long histogram. */
     LatencyScaledModel(long[][] saved) {
+        this(saved, null, 0);
+    }
+
+    /**
+     * From saved evidence and a saved prior of strength {@code strength} (observations per histogram at most;
+     * {@code Double.POSITIVE_INFINITY}: full weight). {@code priorCounts} null: no prior.
+     */
+    LatencyScaledModel(long[][] saved, long[][] priorCounts, double strength) {
+        this.prior = priorCounts == null ? null : new LatencyScaledModel(priorCounts);
+        this.strength = strength;
         if (saved.length != CONTEXTS) {
             throw new IllegalArgumentException("latency-scaled model has the wrong shape");
         }
@@ -134,14 +159,19 @@ final class LatencyScaledModel {
         return s;
     }
 
-    /** Observations of (state, port class) in one previous-lifetime bucket. */
-    long observations(int stateId, int portClass, int prevBucket) {
-        return totals[context(stateId, portClass, prevBucket)];
+    /**
+     * Observations of (state, port class) in one previous-lifetime bucket: the local ones plus what the prior
+     * counts for (at most its strength).
+     */
+    double observations(int stateId, int portClass, int prevBucket) {
+        int c = context(stateId, portClass, prevBucket);
+        return totals[c] + (prior == null ? 0 : Math.min((double) prior.totals[c], strength));
     }
 
-    /** Observations of (state, port class) over all previous-lifetime buckets. */
-    long observations(int stateId, int portClass) {
-        return pooledTotals[pooledContext(stateId, portClass)];
+    /** Observations of (state, port class) over all previous-lifetime buckets, as above. */
+    double observations(int stateId, int portClass) {
+        int pc = pooledContext(stateId, portClass);
+        return pooledTotals[pc] + (prior == null ? 0 : Math.min((double) prior.pooledTotals[pc], strength));
     }
 
     /**
@@ -151,28 +181,68 @@ final class LatencyScaledModel {
      */
     double probabilityStable(int stateId, int portClass, int prevBucket, long rttNanos, long boundaryNanos) {
         int c = context(stateId, portClass, prevBucket);
-        return share(trees[c], totals[c], rttNanos, boundaryNanos);
+        return prior == null ? share(trees[c], totals[c], rttNanos, boundaryNanos)
+                : share(trees[c], totals[c], prior.trees[c], prior.totals[c], rttNanos, boundaryNanos);
     }
 
     /** As {@link #probabilityStable(int, int, int, long, long)} from the histogram of all buckets together. */
     double probabilityStablePooled(int stateId, int portClass, long rttNanos, long boundaryNanos) {
         int pc = pooledContext(stateId, portClass);
-        return share(pooled[pc], pooledTotals[pc], rttNanos, boundaryNanos);
+        return prior == null ? share(pooled[pc], pooledTotals[pc], rttNanos, boundaryNanos)
+                : share(pooled[pc], pooledTotals[pc], prior.pooled[pc], prior.pooledTotals[pc], rttNanos,
+                boundaryNanos);
     }
 
     private static double share(long[] tree, long total, long rttNanos, long boundaryNanos) {
         if (rttNanos <= 0 || total == 0) {
             return Double.NaN;
         }
-        double x = (log2((double) boundaryNanos / rttNanos) - MIN_LOG2) * BINS_PER_OCTAVE;
-        if (x < 1 || x >= BINS - 1) {
-            return Double.NaN;   // B / RTT in an end bin: what lies beyond its edge is not known
+        double x = position(rttNanos, boundaryNanos);
+        if (Double.isNaN(x)) {
+            return Double.NaN;
         }
+        return (above(tree, total, x) + 0.5) / (total + 1.0);
+    }
+
+    /** As above with the prior's histogram added at weight min(1, strength / its total). */
+    private double share(long[] tree, long total, long[] priorTree, long priorTotal, long rttNanos,
+                         long boundaryNanos) {
+        if (rttNanos <= 0 || total + priorTotal == 0) {
+            return Double.NaN;
+        }
+        double x = position(rttNanos, boundaryNanos);
+        if (Double.isNaN(x)) {
+            return Double.NaN;
+        }
+        double localAbove = total == 0 ? 0 : above(tree, total, x);
+        if (priorTotal == 0) {
+            return (localAbove + 0.5) / (total + 1.0);
+        }
+        double w = Math.min(1.0, strength / priorTotal);
+        return (localAbove + w * above(priorTree, priorTotal, x) + 0.5) / (total + w * priorTotal + 1.0);
+    }
+
+    /** The fractional bin index of B / RTT, or NaN when it falls in an end bin (beyond it is not known). */
+    private static double position(long rttNanos, long boundaryNanos) {
+        double x = (log2((double) boundaryNanos / rttNanos) - MIN_LOG2) * BINS_PER_OCTAVE;
+        return x < 1 || x >= BINS - 1 ? Double.NaN : x;
+    }
+
+    /** Observations at or above fractional bin {@code x}; the bin holding it counts in proportion. */
+    private static double above(long[] tree, long total, double x) {
         int b = (int) Math.floor(x);
         long below = prefix(tree, b);
         long through = prefix(tree, b + 1);
-        double above = total - through + (through - below) * (b + 1 - x);
-        return (above + 0.5) / (total + 1.0);
+        return total - through + (through - below) * (b + 1 - x);
+    }
+
+    /** The prior's histograms (null rows where it has none), or null without a prior. */
+    long[][] priorCounts() {
+        return prior == null ? null : prior.counts();
+    }
+
+    double strength() {
+        return strength;
     }
 
     long total() {

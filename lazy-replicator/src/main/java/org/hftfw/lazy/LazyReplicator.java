@@ -79,6 +79,8 @@ public final class LazyReplicator implements ConntrackEventListener {
     private final HostLatency hosts;
     private final DeadlineQueue deadlines = new DeadlineQueue();
     private final MetricsRecorder metrics = new MetricsRecorder();
+    /** The starting model: its prior and provenance are carried into snapshots unchanged. */
+    private final LearnedModel initial;
 
     /** A replicator with no knowledge (replicates everything until it has learned). */
     public LazyReplicator(LazyConfig config, ReplicationSink sink, Clock clock) {
@@ -99,6 +101,7 @@ public final class LazyReplicator implements ConntrackEventListener {
         this.kb = new KnowledgeBase(config.maxKeys(), config.keyIdleExpiry(), () -> now);
         this.flows = new FlowTable(config.maxFlows(), config.flowIdleExpiry().toNanos());
         this.hosts = new HostLatency(config.maxKeys());
+        this.initial = initial;
         initial.loadInto(kb);
         this.fallback = initial.fallback();
         this.latency = initial.latencyModel();
@@ -385,6 +388,6 @@ public final class LazyReplicator implements ConntrackEventListener {
     /** What has been learned so far, for {@link ModelFile#save} or to start another replicator. */
     public LearnedModel snapshot() {
         kb.cleanUp();
-        return LearnedModel.of(kb.entries(), fallback, latency, boundary);
+        return LearnedModel.of(kb.entries(), fallback, latency, boundary, initial);
     }
 }

@@ -22,7 +22,7 @@ import org.hftfw.conntrack.IpProto;
  * <pre>
  * offset  size  field (big-endian)
  *  0       8    magic "HFTFWMDL"
- *  8       2    format version (3)
+ *  8       2    format version (4; version 3, the same without the last two sections, is still read)
  * 10       2    feature schema ({@link FeatureEncoder#SCHEMA})
  * 12       2    number of state ids ({@link StateIds#COUNT})
  * 14       2    p, features per observation vector ({@link FeatureEncoder#P})
@@ -36,6 +36,10 @@ import org.hftfw.conntrack.IpProto;
  *               histograms that have observations, their non-zero bins in increasing order
  *  …       4    n4, then n4 × { addrs i64 (src≪32 | dst), meta i32 (l4proto≪24 | dport≪8), counters 2 × i64 }
  *  …       4    n6, then n6 × { src i64 i64, dst i64 i64, meta i32, counters 2 × i64 }
+ *  …       1    1 if a prior follows, else 0; then the prior: strength f64 (observations per state and histogram
+ *               at most, +∞ = full weight), class counts 2 × i64, feature counts 2·p × i64, latency-scaled
+ *               histograms as above                                                           (version 4)
+ *  …       4    provenance length, then that many bytes of UTF-8 text: what the model was trained on (version 4)
  * end−4    4    CRC32C of every byte before it
  * </pre>
  * Counters are 8 slots of (t:8, v:8) as in {@link KeyStats}. A file with another magic, version, layout, length or
@@ -44,7 +48,11 @@ import org.hftfw.conntrack.IpProto;
 public final class ModelFile {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelFile.class);
     static final byte[] MAGIC = "HFTFWMDL".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    static final int VERSION = 3;
+    static final int VERSION = 4;
+    /** The previous format, without prior and provenance: still read (as a model without either). */
+    static final int VERSION_3 = 3;
+    /** The longest provenance text stored. */
+    static final int MAX_PROVENANCE = 64 << 10;
     static final int HEADER = 40;
     /**
      * The largest model file read or written: about 9 million IPv4 tuples (28 bytes each), far above any
@@ -91,25 +99,21 @@ public final class ModelFile {
     public static String inspect(byte[] bytes, String name) throws ModelFileException {
         LearnedModel m = read(bytes, name);
         long written = ByteBuffer.wrap(bytes).getLong(32);
-        return "model file " + name + " (" + bytes.length + " bytes, format " + VERSION + ", feature schema "
+        int version = ByteBuffer.wrap(bytes).getShort(8) & 0xffff;
+        return "model file " + name + " (" + bytes.length + " bytes, format " + version + ", feature schema "
                 + FeatureEncoder.SCHEMA + ", written " + Instant.ofEpochMilli(written) + ")\n" + describe(m);
     }
 
     static byte[] encode(LearnedModel m, long writtenAtMillis) {
         int n4 = m.v4Meta.length;
         int n6 = m.v6Meta.length;
-        int nl = 0;
-        long nonZero = 0;
-        for (long[] row : m.latencyCounts) {
-            if (row != null) {
-                nl++;
-                for (long v : row) {
-                    nonZero += v != 0 ? 1 : 0;
-                }
-            }
+        byte[] provenance = m.provenance.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (provenance.length > MAX_PROVENANCE) {
+            throw new IllegalArgumentException("provenance longer than " + MAX_PROVENANCE + " bytes");
         }
-        long len = HEADER + 16 + 16L * FeatureEncoder.P + 4 + 6L * nl + 10L * nonZero + 4 + 28L * n4
-                + 4 + 52L * n6 + 4;
+        long len = HEADER + 16 + 16L * FeatureEncoder.P + latencyBytes(m.latencyCounts) + 4 + 28L * n4
+                + 4 + 52L * n6 + 1 + (m.hasPrior() ? 8 + 16 + 16L * FeatureEncoder.P
+                + latencyBytes(m.priorLatencyCounts) : 0) + 4 + provenance.length + 4;
         if (len > MAX_BYTES) {
             throw new IllegalArgumentException("model too large for one file: " + len + " bytes");
         }
@@ -117,15 +121,58 @@ public final class ModelFile {
         b.put(MAGIC).putShort((short) VERSION).putShort((short) FeatureEncoder.SCHEMA)
                 .putShort((short) StateIds.COUNT).putShort((short) FeatureEncoder.P)
                 .putLong(len).putLong(m.boundaryNanos).putLong(writtenAtMillis);
-        b.putLong(m.classCounts[0]).putLong(m.classCounts[1]);
-        for (long[] row : m.wordCounts) {
+        putCounts(b, m.classCounts, m.wordCounts, m.latencyCounts);
+        b.putInt(n4);
+        for (int i = 0; i < n4; i++) {
+            b.putLong(m.v4Addrs[i]).putInt(m.v4Meta[i]).putLong(m.v4Counters[2 * i]).putLong(m.v4Counters[2 * i + 1]);
+        }
+        b.putInt(n6);
+        for (int i = 0; i < n6; i++) {
+            for (int j = 0; j < 4; j++) {
+                b.putLong(m.v6Addrs[4 * i + j]);
+            }
+            b.putInt(m.v6Meta[i]).putLong(m.v6Counters[2 * i]).putLong(m.v6Counters[2 * i + 1]);
+        }
+        b.put((byte) (m.hasPrior() ? 1 : 0));
+        if (m.hasPrior()) {
+            b.putDouble(m.priorStrength);
+            putCounts(b, m.priorClassCounts, m.priorWordCounts, m.priorLatencyCounts);
+        }
+        b.putInt(provenance.length).put(provenance);
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 0, b.position());
+        b.putInt((int) crc.getValue());
+        return b.array();
+    }
+
+    /** Bytes of a latency-scaled section: count, then per non-empty context its header and non-zero bins. */
+    private static long latencyBytes(long[][] counts) {
+        long len = 4;
+        for (long[] row : counts) {
+            if (row != null) {
+                len += 6;
+                for (long v : row) {
+                    len += v != 0 ? 10 : 0;
+                }
+            }
+        }
+        return len;
+    }
+
+    private static void putCounts(ByteBuffer b, long[] classCounts, long[][] wordCounts, long[][] latency) {
+        b.putLong(classCounts[0]).putLong(classCounts[1]);
+        for (long[] row : wordCounts) {
             for (long w : row) {
                 b.putLong(w);
             }
         }
+        int nl = 0;
+        for (long[] row : latency) {
+            nl += row != null ? 1 : 0;
+        }
         b.putInt(nl);
-        for (int c = 0; c < m.latencyCounts.length; c++) {
-            long[] row = m.latencyCounts[c];
+        for (int c = 0; c < latency.length; c++) {
+            long[] row = latency[c];
             if (row != null) {
                 int k = 0;
                 for (long v : row) {
@@ -139,21 +186,6 @@ public final class ModelFile {
                 }
             }
         }
-        b.putInt(n4);
-        for (int i = 0; i < n4; i++) {
-            b.putLong(m.v4Addrs[i]).putInt(m.v4Meta[i]).putLong(m.v4Counters[2 * i]).putLong(m.v4Counters[2 * i + 1]);
-        }
-        b.putInt(n6);
-        for (int i = 0; i < n6; i++) {
-            for (int j = 0; j < 4; j++) {
-                b.putLong(m.v6Addrs[4 * i + j]);
-            }
-            b.putInt(m.v6Meta[i]).putLong(m.v6Counters[2 * i]).putLong(m.v6Counters[2 * i + 1]);
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(b.array(), 0, b.position());
-        b.putInt((int) crc.getValue());
-        return b.array();
     }
 
     static LearnedModel decode(byte[] bytes) throws ModelFileException {
@@ -168,10 +200,10 @@ public final class ModelFile {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         b.position(MAGIC.length);
         int version = b.getShort() & 0xffff;
-        if (version != VERSION) {
+        if (version != VERSION && version != VERSION_3) {
             throw new ModelFileException(ModelFileException.Reason.UNSUPPORTED_VERSION,
-                    "model file format version " + version + " is not supported (this build reads version "
-                            + VERSION + ")");
+                    "model file format version " + version + " is not supported (this build reads versions "
+                            + VERSION_3 + " and " + VERSION + "; retrain it with hftfw train)");
         }
         int schema = b.getShort() & 0xffff;
         int states = b.getShort() & 0xffff;
@@ -198,43 +230,13 @@ public final class ModelFile {
         try {
             long boundary = b.getLong();
             b.getLong();
+            if (boundary < 0) {
+                throw malformed("negative boundary " + boundary);
+            }
             long[] classCounts = {b.getLong(), b.getLong()};
-            long[][] words = new long[2][p];
-            for (long[] row : words) {
-                for (int i = 0; i < p; i++) {
-                    row[i] = b.getLong();
-                }
-            }
-            checkCounts(boundary, classCounts, words);
-            int nl = b.getInt();
-            if (nl < 0 || nl > LatencyScaledModel.CONTEXTS || (long) nl * 6 > b.remaining()) {
-                throw malformed("latency-scaled context count " + nl + " does not fit the file");
-            }
-            long[][] latency = new long[LatencyScaledModel.CONTEXTS][];
-            for (int i = 0; i < nl; i++) {
-                int c = b.getInt();
-                if (c < 0 || c >= LatencyScaledModel.CONTEXTS || latency[c] != null) {
-                    throw malformed("latency-scaled context " + c + " is out of range or repeated");
-                }
-                int k = b.getShort() & 0xffff;
-                if (k > LatencyScaledModel.BINS || (long) k * 10 > b.remaining()) {
-                    throw malformed("latency-scaled context " + c + " has " + k + " bins, more than fit");
-                }
-                latency[c] = new long[LatencyScaledModel.BINS];
-                int last = -1;
-                for (int j = 0; j < k; j++) {
-                    int bin = b.getShort() & 0xffff;
-                    long v = b.getLong();
-                    if (bin <= last || bin >= LatencyScaledModel.BINS) {
-                        throw malformed("latency-scaled bin " + bin + " is out of range or out of order");
-                    }
-                    if (v <= 0) {
-                        throw malformed("latency-scaled count " + v + " is not positive");
-                    }
-                    latency[c][bin] = v;
-                    last = bin;
-                }
-            }
+            long[][] words = readWords(b, p);
+            checkCounts(classCounts, words);
+            long[][] latency = readLatency(b);
             int n4 = b.getInt();
             if (n4 < 0 || (long) n4 * 28 > b.remaining()) {
                 throw malformed("IPv4 tuple count " + n4 + " does not fit the file");
@@ -249,8 +251,10 @@ public final class ModelFile {
                 c4[2 * i + 1] = checkCounters(b.getLong());
             }
             int n6 = b.getInt();
-            if (n6 < 0 || (long) n6 * 52 != b.remaining() - 4) {
-                throw malformed("IPv6 tuple count " + n6 + " does not match the file length");
+            if (n6 < 0 || (version == VERSION_3 ? (long) n6 * 52 != b.remaining() - 4
+                    : (long) n6 * 52 > b.remaining() - 4)) {
+                throw malformed("IPv6 tuple count " + n6 + " does not " + (version == VERSION_3 ? "match"
+                        : "fit") + " the file length");
             }
             long[] a6 = new long[4 * n6];
             int[] m6 = new int[n6];
@@ -263,16 +267,85 @@ public final class ModelFile {
                 c6[2 * i] = checkCounters(b.getLong());
                 c6[2 * i + 1] = checkCounters(b.getLong());
             }
-            return new LearnedModel(boundary, a4, m4, c4, a6, m6, c6, classCounts, words, latency);
+            if (version == VERSION_3) {
+                return new LearnedModel(boundary, a4, m4, c4, a6, m6, c6, classCounts, words, latency, null, null,
+                        null, 0, "not recorded (format 3 file)");
+            }
+            int hasPrior = b.get();
+            if (hasPrior != 0 && hasPrior != 1) {
+                throw malformed("prior flag " + hasPrior + " is neither 0 nor 1");
+            }
+            double strength = 0;
+            long[] priorClass = null;
+            long[][] priorWords = null;
+            long[][] priorLatency = null;
+            if (hasPrior == 1) {
+                strength = b.getDouble();
+                if (!(strength > 0)) {
+                    throw malformed("prior strength " + strength + " is not positive");
+                }
+                priorClass = new long[] {b.getLong(), b.getLong()};
+                priorWords = readWords(b, p);
+                checkCounts(priorClass, priorWords);
+                priorLatency = readLatency(b);
+            }
+            int plen = b.getInt();
+            if (plen < 0 || plen > MAX_PROVENANCE || plen != b.remaining() - 4) {
+                throw malformed("provenance length " + plen + " does not match the file length");
+            }
+            byte[] text = new byte[plen];
+            b.get(text);
+            return new LearnedModel(boundary, a4, m4, c4, a6, m6, c6, classCounts, words, latency, priorClass,
+                    priorWords, priorLatency, strength, new String(text, java.nio.charset.StandardCharsets.UTF_8));
         } catch (BufferUnderflowException e) {
             throw malformed("sections run past the end of the file");
         }
     }
 
-    private static void checkCounts(long boundary, long[] classCounts, long[][] words) throws ModelFileException {
-        if (boundary < 0) {
-            throw malformed("negative boundary " + boundary);
+    private static long[][] readWords(ByteBuffer b, int p) {
+        long[][] words = new long[2][p];
+        for (long[] row : words) {
+            for (int i = 0; i < p; i++) {
+                row[i] = b.getLong();
+            }
         }
+        return words;
+    }
+
+    private static long[][] readLatency(ByteBuffer b) throws ModelFileException {
+        int nl = b.getInt();
+        if (nl < 0 || nl > LatencyScaledModel.CONTEXTS || (long) nl * 6 > b.remaining()) {
+            throw malformed("latency-scaled context count " + nl + " does not fit the file");
+        }
+        long[][] latency = new long[LatencyScaledModel.CONTEXTS][];
+        for (int i = 0; i < nl; i++) {
+            int c = b.getInt();
+            if (c < 0 || c >= LatencyScaledModel.CONTEXTS || latency[c] != null) {
+                throw malformed("latency-scaled context " + c + " is out of range or repeated");
+            }
+            int k = b.getShort() & 0xffff;
+            if (k > LatencyScaledModel.BINS || (long) k * 10 > b.remaining()) {
+                throw malformed("latency-scaled context " + c + " has " + k + " bins, more than fit");
+            }
+            latency[c] = new long[LatencyScaledModel.BINS];
+            int last = -1;
+            for (int j = 0; j < k; j++) {
+                int bin = b.getShort() & 0xffff;
+                long v = b.getLong();
+                if (bin <= last || bin >= LatencyScaledModel.BINS) {
+                    throw malformed("latency-scaled bin " + bin + " is out of range or out of order");
+                }
+                if (v <= 0) {
+                    throw malformed("latency-scaled count " + v + " is not positive");
+                }
+                latency[c][bin] = v;
+                last = bin;
+            }
+        }
+        return latency;
+    }
+
+    private static void checkCounts(long[] classCounts, long[][] words) throws ModelFileException {
         for (int c = 0; c < 2; c++) {
             if (classCounts[c] < 0) {
                 throw malformed("negative class count");
@@ -342,6 +415,23 @@ public final class ModelFile {
     public static String describe(LearnedModel m) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "trained with B = %.1f ms%n", m.boundaryNanos / 1e6));
+        sb.append("trained on: ").append(m.provenance.isEmpty() ? "(not recorded)" : m.provenance.strip()
+                .replace("\n", "\n  ")).append('\n');
+        if (m.hasPrior()) {
+            long pl = 0;
+            for (long[] row : m.priorLatencyCounts) {
+                if (row != null) {
+                    for (long v : row) {
+                        pl += v;
+                    }
+                }
+            }
+            sb.append(String.format(Locale.ROOT, "prior (knowledge from elsewhere, yields to local evidence): %d "
+                    + "naive Bayes observations, %d latency-scaled lifetimes, strength %s (it counts as at most that "
+                    + "many observations per state and histogram)%n", m.priorObservations(), pl,
+                    Double.isInfinite(m.priorStrength) ? "infinite (full weight)"
+                            : String.format(Locale.ROOT, "%.3g", m.priorStrength)));
+        }
         sb.append(String.format(Locale.ROOT, "knowledge base: %d tuples (%d IPv4, %d IPv6)%n", m.keyCount(),
                 m.ipv4KeyCount(), m.ipv6KeyCount()));
         long[] t = new long[StateIds.COUNT];
@@ -367,10 +457,22 @@ public final class ModelFile {
         sb.append(String.format(Locale.ROOT, "latency-scaled lifetimes: %d observations in %d (state, port class, "
                 + "previous lifetime) histograms%n", m.latencyObservations(),
                 java.util.Arrays.stream(m.latencyCounts).filter(java.util.Objects::nonNull).count()));
+        // the per-state table shows evidence and prior together
+        long[][] words = {m.wordCounts[0].clone(), m.wordCounts[1].clone()};
+        List<long[][]> latencyParts = new ArrayList<>();
+        latencyParts.add(m.latencyCounts);
+        if (m.hasPrior()) {
+            for (int c = 0; c < 2; c++) {
+                for (int i = 0; i < words[c].length; i++) {
+                    words[c][i] += m.priorWordCounts[c][i];
+                }
+            }
+            latencyParts.add(m.priorLatencyCounts);
+        }
         sb.append(String.format(Locale.ROOT, "%-24s %12s %8s %14s %8s %12s %14s%n", "state", "kb obs", "kb P(SS)",
                 "fallback obs", "P(SS)", "lifetime obs", "median life/RTT"));
         for (int s = 0; s < StateIds.COUNT; s++) {
-            long fo = m.wordCounts[0][s] + m.wordCounts[1][s];
+            long fo = words[0][s] + words[1][s];
             if (t[s] == 0 && fo == 0) {
                 continue;
             }
@@ -378,11 +480,13 @@ public final class ModelFile {
             long lo = 0;
             for (int pc = 0; pc < FeatureEncoder.PORT_CLASSES; pc++) {
                 for (int pb = 0; pb < LatencyScaledModel.PREV_BUCKETS; pb++) {
-                    long[] row = m.latencyCounts[LatencyScaledModel.context(s, pc, pb)];
-                    if (row != null) {
-                        for (int j = 0; j < row.length; j++) {
-                            hist[j] += row[j];
-                            lo += row[j];
+                    for (long[][] part : latencyParts) {
+                        long[] row = part[LatencyScaledModel.context(s, pc, pb)];
+                        if (row != null) {
+                            for (int j = 0; j < row.length; j++) {
+                                hist[j] += row[j];
+                                lo += row[j];
+                            }
                         }
                     }
                 }
@@ -399,7 +503,7 @@ public final class ModelFile {
             }
             sb.append(String.format(Locale.ROOT, "%-24s %12d %8s %14d %8s %12d %14s%n", StateIds.name(s), t[s],
                     t[s] == 0 ? "-" : String.format(Locale.ROOT, "%.3f", (double) (t[s] - v[s]) / t[s]), fo,
-                    fo == 0 ? "-" : String.format(Locale.ROOT, "%.3f", (double) m.wordCounts[1][s] / fo), lo,
+                    fo == 0 ? "-" : String.format(Locale.ROOT, "%.3f", (double) words[1][s] / fo), lo,
                     median));
         }
         busy.sort(Comparator.comparingLong(Busy::observations).reversed());

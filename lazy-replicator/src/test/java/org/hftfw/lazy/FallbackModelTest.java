@@ -80,4 +80,35 @@ class FallbackModelTest {
             assertEquals(m.probabilityStable(c), copy.probabilityStable(c), 1e-12);
         }
     }
+
+    /**
+     * A prior counts as at most K observations per state: a prior that says ESTABLISHED is stable (1000 times) gives
+     * way to 30 local transitional ones at strength 5, never at full weight; a prior at full weight answers like the
+     * same counts given as evidence.
+     */
+    @Test
+    void aPriorCountsAsAtMostKObservationsPerState() {
+        FallbackModel elsewhere = new FallbackModel();
+        int est = FeatureEncoder.code(ESTABLISHED, 0, 1, 3);
+        int syn = FeatureEncoder.code(SYN_SENT, 0, 0, 3);
+        for (int i = 0; i < 1000; i++) {
+            elsewhere.observe(est, false);
+            elsewhere.observe(syn, true);
+        }
+        long[] cls = elsewhere.classCounts();
+        long[][] words = elsewhere.wordCounts();
+        long[] none = new long[2];
+        long[][] noWords = new long[2][FeatureEncoder.P];
+        FallbackModel capped = new FallbackModel(none, noWords, cls, words, 5);
+        FallbackModel full = new FallbackModel(none, noWords, cls, words, Double.POSITIVE_INFINITY);
+        assertEquals(5.0, capped.stateObservations(ESTABLISHED));
+        assertTrue(capped.probabilityStable(est) > 0.5, "before local evidence: the prior says stable");
+        assertEquals(elsewhere.probabilityStable(est), full.probabilityStable(est), 1e-6);
+        for (int i = 0; i < 30; i++) {
+            capped.observe(est, true);
+            full.observe(est, true);
+        }
+        assertTrue(capped.probabilityStable(est) < 0.125, "local evidence decides: " + capped.probabilityStable(est));
+        assertTrue(full.probabilityStable(est) > 0.5, "full weight: the prior still decides");
+    }
 }

@@ -93,4 +93,33 @@ class LatencyScaledModelTest {
         }
         assertEquals(m.total(), copy.total());
     }
+
+    /**
+     * A prior of strength K counts as at most K observations: local evidence that contradicts it takes over after a
+     * few observations, where a prior at full weight (thousands of lifetimes from elsewhere) never yields.
+     */
+    @Test
+    void aPriorYieldsToLocalEvidence() {
+        LatencyScaledModel elsewhere = new LatencyScaledModel();
+        for (int i = 0; i < 2000; i++) {
+            elsewhere.observe(CLOSE_WAIT, 0, 0, 300 * MS, 100 * MS);        // elsewhere: 3 RTT, stable at 100 ms
+        }
+        LatencyScaledModel capped = new LatencyScaledModel(new long[LatencyScaledModel.CONTEXTS][],
+                elsewhere.counts(), 5);
+        LatencyScaledModel full = new LatencyScaledModel(new long[LatencyScaledModel.CONTEXTS][],
+                elsewhere.counts(), Double.POSITIVE_INFINITY);
+        assertEquals(5.0, capped.observations(CLOSE_WAIT, 0, 0), "the prior alone counts as K observations");
+        assertEquals(2000.0, full.observations(CLOSE_WAIT, 0, 0));
+        assertTrue(capped.probabilityStable(CLOSE_WAIT, 0, 0, 100 * MS, B) > 0.9, "before local evidence: the prior");
+        for (int i = 0; i < 40; i++) {                                      // here: 0.1 RTT, always transitional
+            capped.observe(CLOSE_WAIT, 0, 0, 10 * MS, 100 * MS);
+            full.observe(CLOSE_WAIT, 0, 0, 10 * MS, 100 * MS);
+        }
+        assertEquals(45.0, capped.observations(CLOSE_WAIT, 0, 0));
+        double p = capped.probabilityStable(CLOSE_WAIT, 0, 0, 100 * MS, B);
+        assertEquals((5 + 0.5) / (40 + 5 + 1.0), p, 1e-9, "K / (K + n) of the say is the prior's");
+        assertTrue(p <= 0.125, "held back at the default barrier");
+        assertTrue(full.probabilityStable(CLOSE_WAIT, 0, 0, 100 * MS, B) > 0.95, "at full weight it never yields");
+        assertEquals(p, capped.probabilityStablePooled(CLOSE_WAIT, 0, 100 * MS, B), 1e-9);
+    }
 }

@@ -119,7 +119,7 @@ class ModelFileTest {
         LatencyScaledModel l = new LatencyScaledModel();
         l.observe(StateIds.TCP + 2, 0, 0, 50_000_000, 100_000_000);
         l.observe(StateIds.TCP + 2, 0, 0, 300_000_000, 100_000_000);
-        LearnedModel m = LearnedModel.of(java.util.List.of(), new FallbackModel(), l, 200_000_000);
+        LearnedModel m = LearnedModel.of(java.util.List.of(), new FallbackModel(), l, 200_000_000, LearnedModel.empty());
         assertEquals(m, ModelFile.decode(ModelFile.encode(m, 0)), "round trip of the sparse histogram");
         byte[] bytes = ModelFile.encode(m, 0);
         int section = ModelFile.HEADER + 16 + 16 * FeatureEncoder.P;     // m, then the first context
@@ -166,6 +166,69 @@ class ModelFileTest {
         Path f = dir.resolve("empty.hfm");
         ModelFile.save(LearnedModel.empty(), f);
         assertTrue(ModelFile.load(f).isEmpty());
+    }
+
+    /** Format 4 keeps the prior apart (with its strength) and the provenance text. */
+    @Test
+    void priorAndProvenanceRoundTrip() throws IOException {
+        LearnedModel m = trained().asPrior(5).withProvenance("trained on: lab recordings a, b\nnote: ünïcode");
+        assertTrue(m.hasPrior());
+        assertEquals(0, m.keyCount(), "a prior carries no tuples of the network it was trained on");
+        assertEquals(0, m.fallbackObservations(), "its counts are prior, not evidence");
+        assertEquals(120, m.priorObservations());
+        Path f = dir.resolve("prior.hfm");
+        ModelFile.save(m, f);
+        LearnedModel back = ModelFile.load(f);
+        assertEquals(m, back);
+        assertEquals(5.0, back.priorStrength());
+        String text = ModelFile.inspect(f);
+        assertTrue(text.contains("format 4"), text);
+        assertTrue(text.contains("trained on: trained on: lab recordings a, b"), text);
+        assertTrue(text.contains("strength 5.00"), text);
+        assertTrue(text.contains("ESTABLISHED"), "the per-state table shows the prior's counts: " + text);
+        LearnedModel full = ModelFile.decode(ModelFile.encode(trained().asPrior(Double.POSITIVE_INFINITY), 0));
+        assertEquals(Double.POSITIVE_INFINITY, full.priorStrength());
+    }
+
+    /** A replicator's snapshot keeps its starting prior apart and unchanged, and adds what it learned as evidence. */
+    @Test
+    void snapshotKeepsThePriorApart() {
+        LearnedModel prior = trained().asPrior(5).withProvenance("p");
+        LazyReplicator r = new LazyReplicator(LazyConfig.defaults(), (e, t) -> { }, () -> 0, prior);
+        httpFlow(Ev.tcp("10.9.0.1", "10.9.0.2", 1234, 80), 0, 10, 500, 1000).forEach(r::onEvent);
+        LearnedModel s = r.snapshot();
+        assertEquals(prior.priorObservations(), s.priorObservations());
+        assertEquals(5.0, s.priorStrength());
+        assertEquals("p", s.provenance());
+        assertTrue(s.fallbackObservations() > 0, "the flow's own labels are evidence");
+    }
+
+    /** Format 3 files (before priors and provenance) are still read, as models without either. */
+    @Test
+    void formatThreeIsStillRead() throws IOException {
+        LearnedModel m = trained();
+        byte[] v4 = ModelFile.encode(m, 0);
+        // format 3 = format 4 without the prior flag byte and the provenance length (both empty here)
+        byte[] v3 = Arrays.copyOf(v4, v4.length - 5);
+        System.arraycopy(v4, v4.length - 4, v3, v3.length - 4, 4);
+        ByteBuffer.wrap(v3).putShort(8, (short) 3).putLong(16, v3.length);
+        resign(v3);
+        LearnedModel back = ModelFile.decode(v3);
+        assertTrue(!back.hasPrior());
+        assertEquals("not recorded (format 3 file)", back.provenance());
+        assertEquals(m.withProvenance(back.provenance()), back);
+        assertTrue(ModelFile.inspect(v3, "old.hfm").contains("format 3"));
+    }
+
+    @Test
+    void aNewerFormatIsRefusedWithTheVersionsThisBuildReads() throws IOException {
+        byte[] v5 = ModelFile.encode(trained(), 0);
+        ByteBuffer.wrap(v5).putShort(8, (short) 5);
+        resign(v5);
+        ModelFileException e = refused(v5);
+        assertEquals(ModelFileException.Reason.UNSUPPORTED_VERSION, e.reason());
+        assertTrue(e.getMessage().contains("version 5 is not supported (this build reads versions 3 and 4"),
+                e.getMessage());
     }
 
     private static void resign(byte[] b) {

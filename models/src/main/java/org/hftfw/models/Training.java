@@ -39,29 +39,64 @@ public final class Training {
         List<FlowLogs.Loaded> read = new ArrayList<>();
         long events = 0;
         for (Path p : logs) {
-            LazyReplicator[] r = new LazyReplicator[1];
-            LearnedModel start = model;
-            long[] last = {Long.MIN_VALUE};
-            FlowLogs.Loaded l = FlowLogs.scan(p, progress, (ConntrackEvent e) -> {
-                if (r[0] == null) {
-                    long t0 = e.monotonicNanos();
-                    r[0] = new LazyReplicator(config, (ev, at) -> { }, () -> t0, start);
-                }
-                // a log's lines are in arrival order; an event stamped earlier than the previous one is fed at the
-                // previous time (the replicator's clock never goes back)
-                if (e.monotonicNanos() < last[0]) {
-                    e = new ConntrackEvent(e.type(), e.entry(), last[0], e.epochMicros());
-                }
-                last[0] = e.monotonicNanos();
-                r[0].onEvent(e);
-            });
+            Trainer t = new Trainer(config, model);
+            FlowLogs.Loaded l = FlowLogs.scan(p, progress, t::onEvent);
             read.add(l);
             events += l.report().events();
-            if (r[0] != null) {
-                r[0].advanceTo(last[0]);
-                model = r[0].snapshot();
-            }
+            model = t.finish();
         }
         return new Result(keepKeys ? model : model.withoutKeys(), read, events);
+    }
+
+    /**
+     * Trains on logs already in memory (the mix lab), the same way as {@link #train}: one replicator per log, each
+     * starting from the knowledge so far; without knowledge-base tuples.
+     */
+    public static LearnedModel trainEvents(List<List<ConntrackEvent>> logs, Duration latency) {
+        LazyConfig config = LazyConfig.defaults().withLatency(latency).withKeyIdleExpiry(Duration.ofDays(30))
+                .validated();
+        LearnedModel model = LearnedModel.empty();
+        for (List<ConntrackEvent> log : logs) {
+            Trainer t = new Trainer(config, model);
+            log.forEach(t::onEvent);
+            model = t.finish();
+        }
+        return model.withoutKeys();
+    }
+
+    /** One log's pass: a replicator started from the knowledge so far, fed in arrival order. */
+    private static final class Trainer {
+        private final LazyConfig config;
+        private final LearnedModel start;
+        private LazyReplicator replicator;
+        private long last = Long.MIN_VALUE;
+
+        Trainer(LazyConfig config, LearnedModel start) {
+            this.config = config;
+            this.start = start;
+        }
+
+        void onEvent(ConntrackEvent event) {
+            ConntrackEvent e = event;
+            if (replicator == null) {
+                long t0 = e.monotonicNanos();
+                replicator = new LazyReplicator(config, (ev, at) -> { }, () -> t0, start);
+            }
+            // a log's lines are in arrival order; an event stamped earlier than the previous one is fed at the
+            // previous time (the replicator's clock never goes back)
+            if (e.monotonicNanos() < last) {
+                e = new ConntrackEvent(e.type(), e.entry(), last, e.epochMicros());
+            }
+            last = e.monotonicNanos();
+            replicator.onEvent(e);
+        }
+
+        LearnedModel finish() {
+            if (replicator == null) {
+                return start;
+            }
+            replicator.advanceTo(last);
+            return replicator.snapshot();
+        }
     }
 }

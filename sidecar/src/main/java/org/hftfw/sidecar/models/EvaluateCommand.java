@@ -18,6 +18,8 @@ import org.hftfw.lazy.ModelFileException;
 import org.hftfw.models.BarrierPlot;
 import org.hftfw.models.DefaultModel;
 import org.hftfw.models.Evaluation;
+import org.hftfw.models.MixLab;
+import org.hftfw.models.ParetoFront;
 import org.hftfw.models.logs.FlowLogs;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -56,18 +58,41 @@ public final class EvaluateCommand implements Callable<Integer> {
     String ftfwDelay;
     @Option(names = "--ignore-keys", description = "use only the model's fallback parts, not its knowledge-base tuples")
     boolean ignoreKeys;
+    @Option(names = "--prior-strength", paramLabel = "K",
+            description = "use the model as a prior counting as at most K observations per state and histogram, so "
+                    + "local evidence takes over ('inf': full weight; default: as the model file says)")
+    String priorStrength;
     @Option(names = "--frozen", description = "no learning during the evaluation (the model as it is)")
     boolean frozen;
     @Option(names = "--json", description = "print JSON instead of the table")
     boolean json;
     @Option(names = "--plot", paramLabel = "FILE", description = "also draw the barrier plot (.png, or .svg)")
     Path plot;
-    @Parameters(arity = "1..*", paramLabel = "LOG", description = "flow logs (.gz accepted)")
-    List<Path> logs;
+    @Option(names = "--pareto", paramLabel = "FILE.svg",
+            description = "also draw the Pareto front (saved vs exposure from the event, every policy) as SVG and "
+                    + "print it as a Markdown table")
+    Path pareto;
+    @Option(names = "--mixes", paramLabel = "N",
+            description = "instead of logs: leave-one-mix-out on N generated traffic mixes (SYNTHETIC; latency "
+                    + "profiles homogeneous, heterogeneous, bimodal in turn): per mix a model trained on the others, "
+                    + "the --model one and an empty one, beside the oracle and conntrackd's state filter")
+    Integer mixes;
+    @Option(names = "--mix-seed", defaultValue = "1000", description = "seed of the first mix (default: ${DEFAULT-VALUE})")
+    long mixSeed;
+    @Option(names = "--mix-flows", defaultValue = "3000", description = "flows per mix (default: ${DEFAULT-VALUE})")
+    int mixFlows;
+    @Parameters(arity = "0..*", paramLabel = "LOG", description = "flow logs (.gz accepted)")
+    List<Path> logs = List.of();
 
     @Override
     public Integer call() {
         try {
+            if (mixes != null) {
+                return mixLab();
+            }
+            if (logs.isEmpty()) {
+                throw new Logs.CliError("give flow logs to evaluate, or --mixes N");
+            }
             Logs.checkReadable(logs);
             Duration l = Logs.latency(latency);
             LazyConfig base = LazyConfig.defaults().withLatency(l).withLearning(!frozen);
@@ -116,6 +141,14 @@ public final class EvaluateCommand implements Callable<Integer> {
                 BarrierPlot.write(r, title.length() > 90 ? title.substring(0, 87) + "..." : title, plot);
                 System.err.println("hftfw: plot written to " + plot);
             }
+            if (pareto != null) {
+                String title = String.format(Locale.ROOT, "Saved vs exposure, B = %d ms: %s",
+                        base.boundaryNanos() / 1_000_000, String.join(", ", logs.stream()
+                                .map(p -> p.getFileName().toString()).toList()));
+                ParetoFront.writeSvg(r, title.length() > 90 ? title.substring(0, 87) + "..." : title, pareto);
+                System.out.print("\nPareto front (saved vs exposure from the event):\n" + ParetoFront.markdown(r));
+                System.err.println("hftfw: Pareto plot written to " + pareto);
+            }
             return 0;
         } catch (Logs.CliError e) {
             return Logs.fail(System.err, e.getMessage());
@@ -124,6 +157,33 @@ public final class EvaluateCommand implements Callable<Integer> {
         } catch (IOException e) {
             return Logs.fail(System.err, e.getMessage());
         }
+    }
+
+    private Integer mixLab() throws IOException {
+        if (!logs.isEmpty()) {
+            throw new Logs.CliError("--mixes generates its own logs: give no LOG");
+        }
+        if (mixes < 2 || mixFlows < 1) {
+            throw new Logs.CliError("--mixes needs at least 2 mixes and --mix-flows at least 1");
+        }
+        double[] bs = barrierList();
+        if (bs.length != 1) {
+            throw new Logs.CliError("--mixes scores one --barrier, not a sweep");
+        }
+        List<Mode> modes = switch (mode.toLowerCase(Locale.ROOT)) {
+            case "drop" -> List.of(Mode.DROP);
+            case "defer" -> List.of(Mode.DEFER);
+            case "both" -> List.of(Mode.DROP, Mode.DEFER);
+            default -> throw new Logs.CliError("--mode must be drop, defer or both, got '" + mode + "'");
+        };
+        LearnedModel shipped = ignoreKeys ? initialModel().withoutKeys() : initialModel();
+        List<MixLab.MixResult> r = MixLab.run(new MixLab.Spec(mixes, mixSeed, mixFlows, bs[0], modes, shipped,
+                        Logs.priorStrength(priorStrength, LearnedModel.DEFAULT_PRIOR_STRENGTH)),
+                line -> System.err.println("hftfw: " + line));
+        System.out.println("leave-one-mix-out on SYNTHETIC mixes (models/.../MixTraces), barrier " + bs[0]
+                + "; --model " + model + " as 'shipped'");
+        System.out.print(MixLab.table(r));
+        return 0;
     }
 
     private double[] barrierList() {
@@ -148,6 +208,15 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
 
     private LearnedModel initialModel() throws IOException {
+        LearnedModel m = loadModel();
+        if (priorStrength == null || m.isEmpty()) {
+            return m;
+        }
+        double k = Logs.priorStrength(priorStrength, LearnedModel.DEFAULT_PRIOR_STRENGTH);
+        return m.hasPrior() ? m.withPriorStrength(k) : m.asPrior(k);
+    }
+
+    private LearnedModel loadModel() throws IOException {
         return switch (model) {
             case "none" -> LearnedModel.empty();
             case "default" -> Files.exists(Path.of(model)) ? ModelFile.load(Path.of(model)) : DefaultModel.load();

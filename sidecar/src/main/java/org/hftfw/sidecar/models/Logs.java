@@ -36,6 +36,23 @@ final class Logs {
         }
     }
 
+    /** A --prior-strength value: a number > 0 or 'inf'; {@code fallback} when not given. */
+    static double priorStrength(String text, double fallback) {
+        if (text == null) {
+            return fallback;
+        }
+        double k;
+        try {
+            k = text.equals("inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new CliError("--prior-strength must be a number > 0 or 'inf', got '" + text + "'");
+        }
+        if (!(k > 0)) {
+            throw new CliError("--prior-strength must be > 0, got " + text);
+        }
+        return k;
+    }
+
     /** Prints a log's summary to {@code err}; refuses a log with no events at all. */
     static void report(FlowLogs.Loaded l, PrintStream err) {
         err.println("hftfw: " + FlowLogs.describe(l, 5));

@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.time.Instant;
+import java.util.Locale;
+import org.hftfw.lazy.LearnedModel;
 import org.hftfw.lazy.ModelFile;
 import org.hftfw.models.Training;
 import org.hftfw.models.logs.FlowLogs;
@@ -25,6 +28,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-keys", description = {"leave out the knowledge-base tuples (per host/port counters): for a "
         + "model meant for another network"})
     boolean noKeys;
+    @Option(names = "--prior-strength", paramLabel = "K", description = {"with --no-keys the model is written as a "
+        + "prior for other networks that counts as at most K observations per state and histogram, so a site's own "
+        + "observations take over ('inf': full weight) (default: 5)"})
+    String priorStrength;
+    @Option(names = "--note", paramLabel = "TEXT", description = "added to the provenance recorded in the model file")
+    String note;
     @Parameters(arity = "1..*", paramLabel = "LOG", description = "flow logs (.gz accepted)")
     List<Path> logs;
 
@@ -32,11 +41,24 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         try {
             Logs.checkReadable(logs);
+            if (priorStrength != null && !noKeys) {
+                throw new Logs.CliError("--prior-strength needs --no-keys (a model with this network's tuples is "
+                        + "its own evidence, not a prior)");
+            }
+            double k = noKeys ? Logs.priorStrength(priorStrength, LearnedModel.DEFAULT_PRIOR_STRENGTH) : 0;
             Training.Result r = Training.train(logs, Logs.latency(latency), !noKeys, new CliProgress(System.err));
+            StringBuilder prov = new StringBuilder(String.format(Locale.ROOT, "hftfw train --latency %s%s on %d "
+                    + "log(s), %d events, at %s:", latency, noKeys ? " --no-keys" : "", r.logs().size(), r.events(),
+                    Instant.now()));
             for (FlowLogs.Loaded l : r.logs()) {
                 Logs.report(l, System.err);
+                prov.append("\n").append(l.path()).append(" (").append(l.report().events()).append(" events)");
             }
-            ModelFile.save(r.model(), out);
+            if (note != null) {
+                prov.append("\n").append(note);
+            }
+            LearnedModel m = r.model().withProvenance(prov.toString());
+            ModelFile.save(noKeys ? m.asPrior(k) : m, out);
             System.out.printf("trained on %d events from %d log(s): %s%nwrote %s%n", r.events(), r.logs().size(),
                     r.model(), out);
             return 0;

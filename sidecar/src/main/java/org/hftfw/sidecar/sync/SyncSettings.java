@@ -98,7 +98,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
               enabled = false
               barrier = 0.125
               latency = 100ms
-              mode = drop
+              mode = defer
               max-failing-predictions = 3
               min-observations = 5
               max-keys = 1000000

@@ -1,0 +1,221 @@
+package org.hftfw.models;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.ConntrackEvent;
+import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.IpProto;
+import org.hftfw.conntrack.Status;
+import org.hftfw.conntrack.TcpState;
+import org.hftfw.conntrack.Tuple;
+
+/**
+ * Renders a {@link TrafficMix} into a conntrack event log as a firewall between the clients (each with its own RTT)
+ * and the servers (a LAN away, 0.2-2 ms) would see it. <b>Synthetic</b>: the event order follows the kernel's TCP
+ * and UDP conntrack state machines as recorded by the trace lab (models/traces), and the timing is derived from
+ * round trips, but the traffic is generated, not recorded.
+ *
+ * <p>TCP timing, from the firewall's point of view: SYN_SENT lasts the server-side RTT, SYN_RECV the client's RTT;
+ * a response of S bytes takes ⌈log2(S / (10·1448) + 1)⌉ slow-start rounds (initial window 10 segments), so
+ * ESTABLISHED lasts the server time plus (rounds − 1) round trips per request, plus think time and one client round
+ * trip between keep-alive requests. A server-first close gives FIN_WAIT then CLOSE_WAIT, together one client RTT
+ * (split at random: the client's ACK of the FIN may come at once or with its own FIN), then LAST_ACK for the server
+ * side; a client-first close gives FIN_WAIT for the server side, CLOSE_WAIT for the server's close delay and LAST_ACK
+ * for one client RTT. TIME_WAIT lasts 120 s (+ up to 10 s of garbage collection), CLOSE 10 s. UDP: UNREPLIED until
+ * the reply (server side + server time), REPLIED, and ASSURED when traffic continues after 2 s (a stream); DESTROY
+ * 30 s (120 s when assured) after the last datagram.
+ */
+public final class MixTraces {
+    private static final long MS = 1_000_000L;
+    private static final double MSS_WINDOW = 10 * 1448.0;
+
+    private MixTraces() {}
+
+    /** {@code flows} flows of {@code mix}, their timing drawn from {@code trafficSeed}; sorted by time. */
+    public static List<ConntrackEvent> generate(TrafficMix mix, long trafficSeed, int flows) {
+        SplittableRandom rnd = new SplittableRandom(trafficSeed ^ (mix.seed() * 0x632BE59BD9B4E019L));
+        int[] servers = new int[mix.services().size()];
+        for (int i = 0; i < servers.length; i++) {
+            servers[i] = 1 + rnd.nextInt(4);
+        }
+        double[] cumulative = new double[servers.length];
+        double acc = 0;
+        for (int i = 0; i < servers.length; i++) {
+            acc += mix.services().get(i).weight();
+            cumulative[i] = acc;
+        }
+        List<ConntrackEvent> out = new ArrayList<>(flows * 7);
+        double t = 0;
+        int net = Math.floorMod(mix.seed(), 200);
+        for (int i = 0; i < flows; i++) {
+            t += -Math.log(1 - rnd.nextDouble()) * 1000.0 / mix.flowsPerSecond();
+            double u = rnd.nextDouble() * acc;
+            int si = 0;
+            while (si < cumulative.length - 1 && u > cumulative[si]) {
+                si++;
+            }
+            TrafficMix.Service s = mix.services().get(si);
+            int client = rnd.nextInt(mix.clients());
+            double rtt = mix.clientRttMs()[client] * (0.97 + 0.06 * rnd.nextDouble());
+            double lan = 0.2 + 1.8 * rnd.nextDouble();
+            InetAddress c = addr(10, net, client);
+            InetAddress srv = addr(172, 16 + si, rnd.nextInt(servers[si]));
+            int sport = 32768 + rnd.nextInt(28000);
+            Flow f = new Flow(out, i + 1L, t);
+            switch (s.kind()) {
+                case REQUEST_RESPONSE, DIALOGUE, INTERACTIVE ->
+                        tcp(f, rnd, s, Tuple.ports(c, srv, IpProto.TCP, sport, s.port()), rtt, lan);
+                case UDP_QUERY, UDP_ONE_WAY, UDP_STREAM ->
+                        udp(f, rnd, s, Tuple.ports(c, srv, IpProto.UDP, sport, s.port()), rtt, lan);
+            }
+        }
+        out.sort(Comparator.comparingLong(ConntrackEvent::monotonicNanos));
+        return out;
+    }
+
+    private static void tcp(Flow f, SplittableRandom rnd, TrafficMix.Service s, Tuple tu, double rtt, double lan) {
+        f.tcp(tu, EventType.NEW, TcpState.SYN_SENT, 0);
+        f.tcp(tu, EventType.UPDATE, TcpState.SYN_RECV, lan);
+        f.tcp(tu, EventType.UPDATE, TcpState.ESTABLISHED, rtt);
+        double established = switch (s.kind()) {
+            case INTERACTIVE -> logNormal(rnd, s.durationMs(), 1.0);
+            case DIALOGUE -> {
+                int n = geometric(rnd, s.requestsMean());
+                double d = 0;
+                for (int k = 0; k < n; k++) {
+                    d += exp(rnd, s.serverMs()) + (k > 0 ? rtt + lan + exp(rnd, s.thinkMs()) : 0);
+                }
+                yield d;
+            }
+            default -> {
+                int n = geometric(rnd, s.requestsMean());
+                double d = 0;
+                for (int k = 0; k < n; k++) {
+                    double size = logNormal(rnd, s.sizeMedianBytes(), s.sizeSigma());
+                    double rounds = Math.ceil(Math.log(size / MSS_WINDOW + 1) / Math.log(2));
+                    d += exp(rnd, s.serverMs()) + Math.max(0, rounds - 1) * (rtt + lan)
+                            + (k > 0 ? rtt + lan + exp(rnd, s.thinkMs()) : 0);
+                }
+                yield d;
+            }
+        };
+        if (rnd.nextDouble() < s.resetShare()) {
+            f.tcp(tu, EventType.UPDATE, TcpState.CLOSE, established);
+            f.tcp(tu, EventType.DESTROY, TcpState.CLOSE, 10_000);
+            return;
+        }
+        if (rnd.nextDouble() < s.serverCloses()) {
+            double split = rnd.nextDouble() < 0.5 ? 0.02 + 0.08 * rnd.nextDouble() : 0.9 + 0.1 * rnd.nextDouble();
+            f.tcp(tu, EventType.UPDATE, TcpState.FIN_WAIT, established);
+            f.tcp(tu, EventType.UPDATE, TcpState.CLOSE_WAIT, split * rtt);
+            f.tcp(tu, EventType.UPDATE, TcpState.LAST_ACK, (1 - split) * rtt + exp(rnd, 2));
+            f.tcp(tu, EventType.UPDATE, TcpState.TIME_WAIT, lan);
+        } else {
+            f.tcp(tu, EventType.UPDATE, TcpState.FIN_WAIT, established + (s.kind() == TrafficMix.Kind.INTERACTIVE
+                    ? 0 : exp(rnd, s.thinkMs())));
+            f.tcp(tu, EventType.UPDATE, TcpState.CLOSE_WAIT, lan);
+            double closeDelay = rnd.nextDouble() < 0.05 ? exp(rnd, 2_000) : exp(rnd, 5);
+            f.tcp(tu, EventType.UPDATE, TcpState.LAST_ACK, closeDelay);
+            f.tcp(tu, EventType.UPDATE, TcpState.TIME_WAIT, rtt);
+        }
+        f.tcp(tu, EventType.DESTROY, TcpState.TIME_WAIT, 120_000 + 10_000 * rnd.nextDouble());
+    }
+
+    private static void udp(Flow f, SplittableRandom rnd, TrafficMix.Service s, Tuple tu, double rtt, double lan) {
+        f.udp(tu, EventType.NEW, 0, 0);
+        switch (s.kind()) {
+            case UDP_ONE_WAY -> {
+                int n = geometric(rnd, s.requestsMean());
+                double d = 0;
+                for (int k = 1; k < n; k++) {
+                    d += exp(rnd, s.thinkMs());
+                }
+                f.udp(tu, EventType.DESTROY, 0, d + 30_000);
+            }
+            case UDP_QUERY -> {
+                f.udp(tu, EventType.UPDATE, Status.SEEN_REPLY, lan + exp(rnd, s.serverMs()));
+                int n = geometric(rnd, s.requestsMean());
+                double d = 0;
+                boolean assured = false;
+                double age = 0;
+                for (int k = 1; k < n; k++) {
+                    double gap = rtt + exp(rnd, s.thinkMs());
+                    age += gap;
+                    d += gap;
+                    if (!assured && age >= 2_000) {
+                        f.udp(tu, EventType.UPDATE, Status.SEEN_REPLY | Status.ASSURED, d);
+                        d = 0;
+                        assured = true;
+                    }
+                }
+                f.udp(tu, EventType.DESTROY, Status.SEEN_REPLY | (assured ? Status.ASSURED : 0),
+                        d + (assured ? 120_000 : 30_000));
+            }
+            default -> {
+                f.udp(tu, EventType.UPDATE, Status.SEEN_REPLY, lan + rtt * rnd.nextDouble());
+                f.udp(tu, EventType.UPDATE, Status.SEEN_REPLY | Status.ASSURED, 2_000 + exp(rnd, 200));
+                f.udp(tu, EventType.DESTROY, Status.SEEN_REPLY | Status.ASSURED,
+                        logNormal(rnd, s.durationMs(), 1.0) + 120_000);
+            }
+        }
+    }
+
+    /** Appends one flow's events, each a gap (ms) after the previous one. */
+    private static final class Flow {
+        private final List<ConntrackEvent> out;
+        private final long id;
+        private double t;
+
+        Flow(List<ConntrackEvent> out, long id, double startMs) {
+            this.out = out;
+            this.id = id;
+            this.t = startMs;
+        }
+
+        void tcp(Tuple tu, EventType type, TcpState s, double gapMs) {
+            t += gapMs;
+            long status = s == TcpState.SYN_SENT ? 0 : s == TcpState.SYN_RECV ? Status.SEEN_REPLY
+                    : Status.SEEN_REPLY | Status.ASSURED;
+            add(type, ConntrackEntry.builder(tu).tcpState(s).status(status | Status.CONFIRMED).id(id).build());
+        }
+
+        void udp(Tuple tu, EventType type, long status, double gapMs) {
+            t += gapMs;
+            add(type, ConntrackEntry.builder(tu).status(status | Status.CONFIRMED).id(id).build());
+        }
+
+        private void add(EventType type, ConntrackEntry e) {
+            long nanos = Math.round(t * MS);
+            out.add(new ConntrackEvent(type, e, nanos, 1_700_000_000_000_000L + nanos / 1000));
+        }
+    }
+
+    private static int geometric(SplittableRandom r, double mean) {
+        if (mean <= 1) {
+            return 1;
+        }
+        double p = 1 / mean;
+        return 1 + (int) Math.floor(Math.log(1 - r.nextDouble()) / Math.log(1 - p));
+    }
+
+    private static double logNormal(SplittableRandom r, double median, double sigma) {
+        return median * Math.exp(sigma * TrafficMix.gaussian(r));
+    }
+
+    private static double exp(SplittableRandom r, double mean) {
+        return -Math.log(1 - r.nextDouble()) * mean;
+    }
+
+    private static InetAddress addr(int a, int b, int i) {
+        try {
+            return InetAddress.getByAddress(new byte[] {(byte) a, (byte) b, (byte) (1 + (i >>> 8)), (byte) i});
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
