@@ -28,9 +28,12 @@ import java.util.function.Consumer;
  * <p>Design note (issue 14, item 4: keep up with the kernel). Reads are batched: one {@code recvmmsg} takes up to
  * {@value #SLOTS} queued datagrams (one event each) in one system call ({@link RecvBatch}), and up to
  * {@value #MAX_BATCH} datagrams form one delivery batch. The buffer also grows before it overruns: when a read finds
- * the queue backed up (every slot filled), the pump asks the kernel how full the queue is (SO_MEMINFO) and, past
- * half of its limit, doubles the buffer as an overrun would, up to {@code bufferMaxBytes}. conntrackd grows only on
- * ENOBUFS, after events were lost; a burst that would have overrun the first buffer then finds the grown one.
+ * the queue backed up (every slot filled), the pump asks the kernel how full the queue is (SO_MEMINFO) and, past a
+ * quarter of its limit, doubles the buffer as an overrun would, up to {@code bufferMaxBytes}. conntrackd grows only
+ * on ENOBUFS, after events were lost; a burst that would have overrun the first buffer then finds the grown one.
+ * Growing early costs nothing while the queue is short: the buffer size is a limit on queued memory, not an
+ * allocation, while an overrun costs a dump of the whole table. (It cannot help while the pump does not run at
+ * all, e.g. during a garbage collection pause: only the initial size covers that.)
  */
 final class EventPump implements EventSubscription {
     private static final Logger LOG = LoggerFactory.getLogger(EventPump.class);
@@ -214,11 +217,11 @@ final class EventPump implements EventSubscription {
     }
 
     /**
-     * A read filled every slot, so the queue is backed up: past half of the kernel's limit, the buffer grows now,
-     * before the kernel has to drop (see the design note).
+     * A read filled every slot, so the queue is backed up: past a quarter of the kernel's limit, the buffer grows
+     * now, before the kernel has to drop (see the design note).
      */
     private void growIfFilling() {
-        if (queue.read() && 2 * queue.queued() > queue.limit()
+        if (queue.read() && 4 * queue.queued() > queue.limit()
                 && growBuffer("the queue held " + queue.queued() + " of " + queue.limit() + " bytes")) {
             stats.earlyGrowths.incrementAndGet();
         }

@@ -147,7 +147,7 @@ public final class KernelConntrackTable implements ConntrackTable {
     }
 
     /**
-     * How often an event socket's buffer grew before an overrun: a read found the queue more than half full, and
+     * How often an event socket's buffer grew before an overrun: a read found the queue more than a quarter full, and
      * the buffer doubled (up to the growth limit) before the kernel had to drop.
      */
     public long eventBufferEarlyGrowths() {

@@ -13,7 +13,7 @@ final class TableStats {
     final AtomicLong errors = new AtomicLong();
     final AtomicLong unknownAttributes = new AtomicLong();
     final AtomicLong listenerFailures = new AtomicLong();
-    /** Event socket buffers grown before an overrun, the queue being more than half full (see EventPump). */
+    /** Event socket buffers grown before an overrun, the queue being more than a quarter full (see EventPump). */
     final AtomicLong earlyGrowths = new AtomicLong();
 
     SourceStats snapshot() {
