@@ -139,7 +139,7 @@ public final class EventBurstBench {
                  FtfwChannel primary = a.call(() -> FtfwChannel.builder(FtfwConfig.of(self, peer)).start());
                  FtfwChannel backup = b.call(() -> FtfwChannel.builder(FtfwConfig.of(peer, self)).start())) {
                 ChannelOutbound out = new ChannelOutbound();
-                out.attach(primary.batch());
+                out.attach(primary);
                 Publisher publisher = new Publisher(new FlowFilter(List.of(), Set.of()), out, Clock.system());
                 try (ConntrackTable.EventSubscription _ = table.subscribe(publisher)) {
                     long loadNanos = load(a, files);

@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  *   <li>On an event overrun (netlink ENOBUFS, {@code onOverrun}/{@code onResync}) the re-read table is the truth,
  *       compared with the set: flows the backup holds that are gone get a DESTROY, a live flow whose replicated
  *       state differs from the one last sent (or that was never sent) gets an UPDATE (replicate-all for the
- *       resync: the lazy replicator has no resync hook), a flow whose state is unchanged is not sent again, and a
- *       deferred send older than the resync is discarded (the resync already carried a newer state).</li>
+ *       resync: the lazy replicator has no resync hook), a flow whose state is unchanged is not sent again (unless
+ *       the link dropped states since the last repair: then every live flow is sent), and a deferred send older
+ *       than the resync is discarded (the resync already carried a newer state).</li>
  *   <li>A bulk send ({@code -B}, a peer's RESYNC) refreshes the set from the table.</li>
  * </ul>
  * Events arrive on the table's delivery thread, {@link #tick()} on a timer thread, bulk snapshots on the channel's
@@ -77,6 +78,7 @@ public final class Publisher implements ConntrackEventListener {
     private long resyncDestroys;
     private long resyncUpdates;
     private long resyncUnchanged;
+    private long droppedAtLastRepair;
     private long staleDeferredDropped;
     private long bulkSnapshots;
 
@@ -239,14 +241,20 @@ public final class Publisher implements ConntrackEventListener {
      * backup holds goes out (issue 14: repairing 2 + 9 overruns by sending the whole table each time cost 206 000
      * messages for 96 000 changes). conntrackd's resync ({@code internal_cache_ct_resync} in src/sync-mode.c) sends
      * every live entry again; the set here keeps the last state sent, so an entry whose replicated state equals it
-     * is known to be on the backup already.
+     * is known to be on the backup already, as long as the link delivered everything published: when it dropped
+     * states since the last repair (its queues overflowed: a burst the peer did not acknowledge in time), the set
+     * is not exact and every live flow is sent, as conntrackd does.
      */
     @Override
     public void onResync(List<ConntrackEntry> table) {
+        long dropped = out.statesDropped();                 // before the lock: it may wait for the channel's loop
         lock.lock();
         try {
             resyncs++;
             resyncAtNanos = clock.nanos();
+            long droppedSince = dropped - droppedAtLastRepair;
+            boolean exact = droppedSince == 0;
+            droppedAtLastRepair = dropped;
             Map<FlowId, ConntrackEntry> now = HashMap.newHashMap(table.size());
             for (ConntrackEntry e : table) {
                 if (filter.admits(e)) {
@@ -265,7 +273,7 @@ public final class Publisher implements ConntrackEventListener {
             int updates = 0;
             for (Map.Entry<FlowId, ConntrackEntry> e : now.entrySet()) {
                 ConntrackEntry last = held.get(e.getKey());
-                if (last == null || !ReplicatedState.same(last, e.getValue())) {
+                if (!exact || last == null || !ReplicatedState.same(last, e.getValue())) {
                     send(EventType.UPDATE, e.getValue());
                     updates++;
                 }
@@ -274,8 +282,13 @@ public final class Publisher implements ConntrackEventListener {
             resyncUpdates += updates;
             resyncUnchanged += now.size() - updates;
             out.endOfBatch();
-            LOG.info("resync after overrun: {} changed flows sent, {} gone flows destroyed on the peer, {} unchanged "
-                    + "flows not sent again", updates, gone.size(), now.size() - updates);
+            if (exact) {
+                LOG.info("resync after overrun: {} changed flows sent, {} gone flows destroyed on the peer, {} "
+                        + "unchanged flows not sent again", updates, gone.size(), now.size() - updates);
+            } else {
+                LOG.warn("resync after overrun: the FT-FW link dropped {} states since the last repair, so every "
+                        + "flow was sent ({}); {} gone flows destroyed on the peer", droppedSince, updates, gone.size());
+            }
         } finally {
             lock.unlock();
         }

@@ -137,6 +137,34 @@ class PublisherTest {
         assertEquals(List.of(), sent, "a second resync of the same table sends nothing");
     }
 
+    @Test
+    void resyncSendsEveryFlowWhenTheLinkDroppedStatesSinceTheLastRepair() {
+        long[] dropped = {0};
+        Publisher q = new Publisher(filter, new Outbound() {
+            @Override
+            public void publish(EventType type, ConntrackEntry entry) {
+                sent.add(new Sent(type, entry));
+            }
+
+            @Override
+            public long statesDropped() {
+                return dropped[0];
+            }
+        }, () -> now);
+        ConntrackEntry a = tcp("10.1.0.1", 1000, TcpState.ESTABLISHED);
+        ConntrackEntry b = tcp("10.1.0.2", 1000, TcpState.ESTABLISHED);
+        q.onEvent(ev(EventType.NEW, a));
+        q.onEvent(ev(EventType.NEW, b));
+        sent.clear();
+        dropped[0] = 1;                                  // the link's queue overflowed: a state may not have arrived
+        q.onResync(List.of(a, b));
+        assertEquals(Set.of(new Sent(EventType.UPDATE, a), new Sent(EventType.UPDATE, b)), Set.copyOf(sent));
+        sent.clear();
+        q.onResync(List.of(a, b));                       // nothing dropped since: the set is exact again
+        assertEquals(List.of(), sent);
+        assertEquals(2, q.stats().resyncUnchanged());
+    }
+
     /** A short HTTP-like connection: every state but TIME_WAIT lives far less than B. */
     private void shortConnection(int i) {
         ConntrackEntry e = tcp("10.1.0.1", 2000 + i, TcpState.SYN_SENT);
