@@ -3,6 +3,7 @@ package org.hftfw.sync;
 import static org.hftfw.bench.Figures.check;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -69,8 +70,8 @@ public final class EventBurstBench {
 
     /** Measures and prints the three configurations. */
     public static void run(int flows, int loaders) throws Exception {
-        Figures.header("event burst bench", String.format(Locale.ROOT, "%,d new flows by %d parallel conntrack -R",
-                flows, loaders));
+        Figures.header("event burst bench", String.format(Locale.ROOT, "%,d new flows by %d parallel conntrack -R, GC %s",
+                flows, loaders, ManagementFactory.getGarbageCollectorMXBeans().getFirst().getName()));
         for (Row r : measure(flows, loaders, true)) {
             System.out.println(r.line());
         }

@@ -24,6 +24,6 @@ final class ReplicatedState {
     /** Only the window scale is sent (FT-FW's TCP_WSCALE_*); a state without TCP details leaves them unknown. */
     private static boolean sameWindowScale(ConntrackEntry.TcpInfo a, ConntrackEntry.TcpInfo b) {
         return a == null || b == null
-                || a.wscaleOriginal() == b.wscaleOriginal() && a.wscaleReply() == b.wscaleReply();
+                || (a.wscaleOriginal() == b.wscaleOriginal() && a.wscaleReply() == b.wscaleReply());
     }
 }

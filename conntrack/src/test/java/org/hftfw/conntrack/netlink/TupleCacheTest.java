@@ -16,7 +16,7 @@ class TupleCacheTest {
 
     private static int v4(String literal) {
         byte[] b = InetAddress.ofLiteral(literal).getAddress();
-        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | b[3] & 0xff;
+        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
     }
 
     @Test
@@ -41,7 +41,7 @@ class TupleCacheTest {
                 Tuple t = proto == IpProto.ICMP ? cache.v4(src, 0xc0a80001, proto, 0, 0, 8, 0, i & 0xffff)
                         : cache.v4(src, 0xc0a80001, proto, i & 0xffff, 53, 0, 0, 0);
                 byte[] s = t.src().getAddress();
-                assertEquals(src, (s[0] & 0xff) << 24 | (s[1] & 0xff) << 16 | (s[2] & 0xff) << 8 | s[3] & 0xff);
+                assertEquals(src, (s[0] & 0xff) << 24 | (s[1] & 0xff) << 16 | (s[2] & 0xff) << 8 | (s[3] & 0xff));
                 assertEquals(InetAddress.ofLiteral("192.168.0.1"), t.dst());
                 assertEquals(proto, t.l4proto());
                 assertEquals(proto == IpProto.ICMP ? 0 : i & 0xffff, t.sport());
