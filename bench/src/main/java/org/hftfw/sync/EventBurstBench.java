@@ -56,13 +56,15 @@ public final class EventBurstBench {
      * decode-only baseline: the events delivered, and when the last one was).
      */
     public record Row(String who, long flows, long loadNanos, long overruns, long resyncs, long heldNanos,
-                      long inBackup, long messages, long datagrams) {
+                      long inBackup, long messages, long datagrams, long linkDrops) {
         String line() {
             return String.format(Locale.ROOT, "%-34s %,9.0f events/s  %3d overruns  %3d resyncs  backup holds %,d "
-                            + "of %,d %s  %,d messages applied  %,d datagrams", who, Figures.rate(flows, loadNanos),
+                            + "of %,d %s  %,d messages applied  %,d datagrams%s", who, Figures.rate(flows, loadNanos),
                     overruns, resyncs, inBackup, flows,
                     heldNanos < 0 ? "(not within " + HOLD_SECONDS + " s)"
-                            : String.format(Locale.ROOT, "after %.2f s", heldNanos / 1e9), messages, datagrams);
+                            : String.format(Locale.ROOT, "after %.2f s", heldNanos / 1e9), messages, datagrams,
+                    linkDrops > 0 ? String.format(Locale.ROOT, "  %,d states dropped by full FT-FW queues", linkDrops)
+                            : "");
         }
     }
 
@@ -90,7 +92,7 @@ public final class EventBurstBench {
             rows.add(hftfw("hFT-FW, 16 MiB growing to 64 MiB", GROWN, flows, files));
             if (conntrackd) {
                 rows.add(NetnsLab.onPath("conntrackd") ? conntrackd(dir, flows, files)
-                        : new Row("conntrackd (not installed)", flows, -1, -1, -1, -1, -1, -1, -1));
+                        : new Row("conntrackd (not installed)", flows, -1, -1, -1, -1, -1, -1, -1, 0));
             }
             return rows;
         } finally {
@@ -150,7 +152,8 @@ public final class EventBurstBench {
                             ? " (grown early " + table.eventBufferEarlyGrowths() + "x)" : "";
                     return new Row(who + grown, flows, loadNanos, table.stats().overruns(),
                             publisher.stats().resyncs(), held, backup.externalCache().size(),
-                            applied.news() + applied.updates() + applied.deletes(), txPackets(a));
+                            applied.news() + applied.updates() + applied.deletes(), txPackets(a),
+                            primary.stats().rsQueueOverflow() + primary.stats().txQueueOverflow());
                 }
             }
         }
@@ -169,7 +172,7 @@ public final class EventBurstBench {
                         || (table.stats().overruns() > 0 && table.stats().resyncs() == table.stats().overruns()),
                         loadNanos);
                 return new Row("baseline: decode only, 16 MiB fixed", flows, loadNanos, table.stats().overruns(),
-                        table.stats().resyncs(), held, table.stats().events(), 0, 0);
+                        table.stats().resyncs(), held, table.stats().events(), 0, 0, 0);
             }
         }
     }
@@ -189,7 +192,7 @@ public final class EventBurstBench {
             String external = ab[1].exec("conntrackd", "-C", confB.toString(), "-s").check().stdout();
             return new Row("conntrackd, 16 MiB growing to 64 MiB", flows, loadNanos, statistic(stats, "netlink overrun:"),
                     statistic(stats, "resync with kernel table:"), held, externalCacheSize(ab[1], confB),
-                    appliedExternal(external), txPackets(ab[0]));
+                    appliedExternal(external), txPackets(ab[0]), 0);
         }
     }
 
