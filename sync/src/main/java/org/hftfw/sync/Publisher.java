@@ -247,14 +247,16 @@ public final class Publisher implements ConntrackEventListener {
      */
     @Override
     public void onResync(List<ConntrackEntry> table) {
-        long dropped = out.statesDropped();                 // before the lock: it may wait for the channel's loop
+        long dropped = statesDropped();                     // before the lock: it may wait for the channel's loop
         lock.lock();
         try {
             resyncs++;
             resyncAtNanos = clock.nanos();
-            long droppedSince = dropped - droppedAtLastRepair;
+            long droppedSince = dropped < 0 ? -1 : dropped - droppedAtLastRepair;
             boolean exact = droppedSince == 0;
-            droppedAtLastRepair = dropped;
+            if (dropped >= 0) {
+                droppedAtLastRepair = dropped;
+            }
             Map<FlowId, ConntrackEntry> now = HashMap.newHashMap(table.size());
             for (ConntrackEntry e : table) {
                 if (filter.admits(e)) {
@@ -287,10 +289,21 @@ public final class Publisher implements ConntrackEventListener {
                         + "unchanged flows not sent again", updates, gone.size(), now.size() - updates);
             } else {
                 LOG.warn("resync after overrun: the FT-FW link dropped {} states since the last repair, so every "
-                        + "flow was sent ({}); {} gone flows destroyed on the peer", droppedSince, updates, gone.size());
+                        + "flow was sent ({}); {} gone flows destroyed on the peer",
+                        droppedSince < 0 ? "an unknown number of" : droppedSince, updates, gone.size());
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** What the outbound says it dropped, or -1 when it cannot tell (the channel closing or not answering). */
+    private long statesDropped() {
+        try {
+            return out.statesDropped();
+        } catch (RuntimeException e) {
+            LOG.warn("cannot tell whether the FT-FW link dropped states: {}", e.getMessage());
+            return -1;
         }
     }
 

@@ -148,6 +148,9 @@ class PublisherTest {
 
             @Override
             public long statesDropped() {
+                if (dropped[0] < 0) {
+                    throw new IllegalStateException("cannot read FT-FW stats");
+                }
                 return dropped[0];
             }
         }, () -> now);
@@ -163,6 +166,9 @@ class PublisherTest {
         q.onResync(List.of(a, b));                       // nothing dropped since: the set is exact again
         assertEquals(List.of(), sent);
         assertEquals(2, q.stats().resyncUnchanged());
+        dropped[0] = -2;                                 // the channel does not answer: assume the worst
+        q.onResync(List.of(a, b));
+        assertEquals(2, sent.size());
     }
 
     /** A short HTTP-like connection: every state but TIME_WAIT lives far less than B. */

@@ -22,12 +22,11 @@ final class TupleCache {
     private static final int ADDRESS_SLOTS = 1 << 12;
     private static final int V6_SLOTS = 1 << 10;
 
+    /** Raw values of each tuple slot side by side (one cache line or two per lookup, not one per value). */
+    private static final int KEY_INTS = 5;
+
     private final Tuple[] tuples = new Tuple[TUPLE_SLOTS];
-    private final int[] tupleSrc = new int[TUPLE_SLOTS];
-    private final int[] tupleDst = new int[TUPLE_SLOTS];
-    private final int[] tuplePorts = new int[TUPLE_SLOTS];
-    private final int[] tupleIcmp = new int[TUPLE_SLOTS];
-    private final int[] tupleProto = new int[TUPLE_SLOTS];
+    private final int[] tupleKeys = new int[TUPLE_SLOTS * KEY_INTS];
 
     private final InetAddress[] v4 = new InetAddress[ADDRESS_SLOTS];
     private final int[] v4Keys = new int[ADDRESS_SLOTS];
@@ -43,18 +42,20 @@ final class TupleCache {
         int icmp = icmpType << 24 | icmpCode << 16 | icmpId;
         int h = mix(mix(mix(mix(mix(0, src), dst), ports), icmp), proto);
         int slot = h & (TUPLE_SLOTS - 1);
+        int k = slot * KEY_INTS;
+        int[] keys = tupleKeys;
         Tuple t = tuples[slot];
-        if (t != null && tupleSrc[slot] == src && tupleDst[slot] == dst && tuplePorts[slot] == ports
-                && tupleIcmp[slot] == icmp && tupleProto[slot] == proto) {
+        if (t != null && keys[k] == src && keys[k + 1] == dst && keys[k + 2] == ports && keys[k + 3] == icmp
+                && keys[k + 4] == proto) {
             return t;
         }
         t = new Tuple(v4(src), v4(dst), proto, sport, dport, icmpType, icmpCode, icmpId);
         tuples[slot] = t;
-        tupleSrc[slot] = src;
-        tupleDst[slot] = dst;
-        tuplePorts[slot] = ports;
-        tupleIcmp[slot] = icmp;
-        tupleProto[slot] = proto;
+        keys[k] = src;
+        keys[k + 1] = dst;
+        keys[k + 2] = ports;
+        keys[k + 3] = icmp;
+        keys[k + 4] = proto;
         return t;
     }
 
