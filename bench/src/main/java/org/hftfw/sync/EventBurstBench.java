@@ -21,6 +21,7 @@ import org.hftfw.common.Clock;
 import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.lab.NetnsLab;
 import org.hftfw.conntrack.netlink.Ctnetlink;
+import org.hftfw.conntrack.netlink.EventDrainBench;
 import org.hftfw.conntrack.netlink.KernelConntrackTable;
 import org.hftfw.ftfw.ConntrackdConf;
 import org.hftfw.ftfw.ExternalCache;
@@ -39,8 +40,10 @@ import org.hftfw.ftfw.FtfwConfig;
  * and NetlinkBufferSizeMaxGrowth 64 MiB. hFT-FW's primary is the event path itself (table subscription,
  * {@link Publisher} replicating every change, {@link FtfwChannel}); its backup is a channel's external cache.
  *
- * <p>Run by {@code hftfw sync event-bench [--flows 200000] [--loaders 4]}. Each configuration gets fresh namespaces
- * {@code hpb-*} (a {@link NetnsLab}), removed with every process it started at the end; traffic stays on the veth.
+ * <p>First it prints how fast the pump's read side drains a full queue, with recvmmsg beside recvfrom ({@link
+ * EventDrainBench}). Run by {@code hftfw sync event-bench [--flows 200000] [--loaders 4]}. Each configuration
+ * gets fresh namespaces {@code hpb-*} (a {@link NetnsLab}), removed with every process it started at the end;
+ * traffic stays on the veth.
  */
 public final class EventBurstBench {
     private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(2);
@@ -50,6 +53,8 @@ public final class EventBurstBench {
     private static final String PEER = "10.238.9.2";
     private static final int PORT = 3791;
     private static final int HOLD_SECONDS = 120;
+    /** Events queued for the drain measurement: about 64 MiB of socket memory, inside the 64 MiB buffer's limit. */
+    private static final int DRAIN_EVENTS = 40_000;
 
     /**
      * One configuration's burst: the loaders' rate, the overruns and resyncs, and when the backup held all (for the
@@ -74,6 +79,7 @@ public final class EventBurstBench {
     public static void run(int flows, int loaders) throws Exception {
         Figures.header("event burst bench", String.format(Locale.ROOT, "%,d new flows by %d parallel conntrack -R, GC %s",
                 flows, loaders, ManagementFactory.getGarbageCollectorMXBeans().getFirst().getName()));
+        System.out.println(EventDrainBench.measure(DRAIN_EVENTS).line());
         for (Row r : measure(flows, loaders, true)) {
             System.out.println(r.line());
         }
