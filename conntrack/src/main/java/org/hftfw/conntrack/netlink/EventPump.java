@@ -65,6 +65,10 @@ final class EventPump implements EventSubscription {
     private final java.util.concurrent.ConcurrentLinkedQueue<QuietStep<?>> quietSteps =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile boolean stopping;
+    /** sk_drops when the last resync dump started: every loss up to it is repaired by that dump. */
+    private long coveredDrops;
+    /** After a repair: compare sk_drops with {@link #coveredDrops} once the queue is found empty. */
+    private boolean verifyDrops;
 
     /** A step to run on the pump thread once the queue is drained. */
     private record QuietStep<T>(java.util.concurrent.Callable<T> step, java.util.concurrent.CompletableFuture<T> done) {
@@ -104,6 +108,7 @@ final class EventPump implements EventSubscription {
                 runQuietSteps();
                 long r = socket.recvBatch(rx, false);
                 if (r == NetlinkSocket.TIMED_OUT) {
+                    checkSilentDrops();
                     continue;
                 }
                 if (r == NetlinkSocket.OVERRUN) {
@@ -200,6 +205,28 @@ final class EventPump implements EventSubscription {
             }
         }
         delivery.endOfBatch();
+        if (rx.count() < rx.capacity()) {
+            checkSilentDrops();                             // the last read emptied the queue
+        }
+    }
+
+    /**
+     * The kernel reports ENOBUFS once per congestion episode and ends the episode only when the queue has been
+     * emptied (netlink_overrun, netlink_rcv_wake): when the drain before a resync stopped at its deadline with the
+     * queue still full, the events it dropped until the queue was next empty were never reported, and the dump had
+     * started before them. So after a repair, once the queue is found empty, the drop counter is compared with
+     * the one read before the dump; if it grew, those losses get a repair of their own.
+     */
+    private void checkSilentDrops() {
+        if (!verifyDrops || stopping) {
+            return;
+        }
+        verifyDrops = false;
+        if (queue.read() && queue.drops() > coveredDrops) {
+            LOG.warn("the kernel dropped {} events without reporting them (the socket stayed congested after the "
+                    + "last overrun); repairing with another resync", queue.drops() - coveredDrops);
+            overrun();
+        }
     }
 
     /** Delivers the datagrams of the last read, each stamped when it is taken up. */
@@ -231,6 +258,10 @@ final class EventPump implements EventSubscription {
         long n = stats.overruns.incrementAndGet();
         growBuffer("overrun");
         long discarded = drainQueue();
+        if (queue.read()) {
+            coveredDrops = queue.drops();
+            verifyDrops = true;
+        }
         LOG.warn("conntrack event socket overrun (ENOBUFS): events were lost; {} queued events superseded by a resync dump",
                 discarded);
         safely(() -> listener.onOverrun(n));

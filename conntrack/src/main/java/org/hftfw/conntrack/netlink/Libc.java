@@ -33,6 +33,7 @@ final class Libc {
     /** u32[SK_MEMINFO_VARS]: [0] is sk_rmem_alloc (bytes queued for reading), [1] sk_rcvbuf. */
     static final int SO_MEMINFO = 55;
     static final int SK_MEMINFO_VARS = 9;
+    static final int SK_MEMINFO_DROPS = 8;
 
     static final int SOL_NETLINK = 270;
     static final int NETLINK_ADD_MEMBERSHIP = 1;

@@ -236,6 +236,7 @@ public final class NetlinkSocket implements AutoCloseable {
         private final MemorySegment len = allocate(4);
         private long queued;
         private long limit;
+        private long drops;
 
         /** Reads the queue now; false when the kernel does not report it. */
         boolean read() {
@@ -245,6 +246,7 @@ public final class NetlinkSocket implements AutoCloseable {
             }
             queued = info.get(ValueLayout.JAVA_INT, 0) & 0xffffffffL;
             limit = info.get(ValueLayout.JAVA_INT, 4) & 0xffffffffL;
+            drops = info.get(ValueLayout.JAVA_INT, 4L * Libc.SK_MEMINFO_DROPS) & 0xffffffffL;
             return true;
         }
 
@@ -254,6 +256,14 @@ public final class NetlinkSocket implements AutoCloseable {
 
         long limit() {
             return limit;
+        }
+
+        /**
+         * Datagrams the kernel dropped for this socket since it was opened (sk_drops: netlink_overrun counts every
+         * one, also those it does not report because the socket is still congested from an earlier overrun).
+         */
+        long drops() {
+            return drops;
         }
     }
 
