@@ -3,6 +3,7 @@ package org.hftfw.sync;
 import static org.hftfw.bench.Figures.check;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -20,8 +21,10 @@ import org.hftfw.common.Clock;
 import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.lab.NetnsLab;
 import org.hftfw.conntrack.netlink.Ctnetlink;
+import org.hftfw.conntrack.netlink.EventDrainBench;
 import org.hftfw.conntrack.netlink.KernelConntrackTable;
 import org.hftfw.ftfw.ConntrackdConf;
+import org.hftfw.ftfw.ExternalCache;
 import org.hftfw.ftfw.FtfwChannel;
 import org.hftfw.ftfw.FtfwConfig;
 
@@ -29,14 +32,18 @@ import org.hftfw.ftfw.FtfwConfig;
  * Whether the primary's event path keeps up with the kernel (issue 14, item 4): {@code flows} new flows are loaded
  * into the primary's namespace by {@code loaders} parallel {@code conntrack -R} processes, as fast as they go, while
  * the primary replicates every event over FT-FW (a veth) to a backup. Reported per configuration: the loaders'
- * event rate, the event socket overruns (ENOBUFS) and resyncs, and how long until the backup held every flow. Run
+ * event rate, the event socket overruns (ENOBUFS) and resyncs, how long until the backup held every flow, the state
+ * messages the backup applied (created + updated + destroyed in its external cache: what the repairs cost) and the
+ * datagrams the primary put on the veth (its tx_packets, ACKs and resends included). Run
  * for hFT-FW with a fixed 16 MiB event buffer, with the buffer allowed to grow to 64 MiB on overruns
  * ({@code events.buffer-max-growth}), and, in the same run, for a stock conntrackd pair with NetlinkBufferSize 16 MiB
  * and NetlinkBufferSizeMaxGrowth 64 MiB. hFT-FW's primary is the event path itself (table subscription,
  * {@link Publisher} replicating every change, {@link FtfwChannel}); its backup is a channel's external cache.
  *
- * <p>Run by {@code hftfw sync event-bench [--flows 200000] [--loaders 4]}. Each configuration gets fresh namespaces
- * {@code hpb-*} (a {@link NetnsLab}), removed with every process it started at the end; traffic stays on the veth.
+ * <p>First it prints how fast the pump's read side drains a full queue, with recvmmsg beside recvfrom ({@link
+ * EventDrainBench}). Run by {@code hftfw sync event-bench [--flows 200000] [--loaders 4]}. Each configuration
+ * gets fresh namespaces {@code hpb-*} (a {@link NetnsLab}), removed with every process it started at the end;
+ * traffic stays on the veth.
  */
 public final class EventBurstBench {
     private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(2);
@@ -46,18 +53,23 @@ public final class EventBurstBench {
     private static final String PEER = "10.238.9.2";
     private static final int PORT = 3791;
     private static final int HOLD_SECONDS = 120;
+    /** Events queued for the drain measurement: about 64 MiB of socket memory, inside the 64 MiB buffer's limit. */
+    private static final int DRAIN_EVENTS = 40_000;
 
     /**
      * One configuration's burst: the loaders' rate, the overruns and resyncs, and when the backup held all (for the
      * decode-only baseline: the events delivered, and when the last one was).
      */
     public record Row(String who, long flows, long loadNanos, long overruns, long resyncs, long heldNanos,
-                      long inBackup) {
+                      long inBackup, long messages, long datagrams, long linkDrops) {
         String line() {
             return String.format(Locale.ROOT, "%-34s %,9.0f events/s  %3d overruns  %3d resyncs  backup holds %,d "
-                            + "of %,d %s", who, Figures.rate(flows, loadNanos), overruns, resyncs, inBackup, flows,
+                            + "of %,d %s  %,d messages applied  %,d datagrams%s", who, Figures.rate(flows, loadNanos),
+                    overruns, resyncs, inBackup, flows,
                     heldNanos < 0 ? "(not within " + HOLD_SECONDS + " s)"
-                            : String.format(Locale.ROOT, "after %.2f s", heldNanos / 1e9));
+                            : String.format(Locale.ROOT, "after %.2f s", heldNanos / 1e9), messages, datagrams,
+                    linkDrops > 0 ? String.format(Locale.ROOT, "  %,d states dropped by full FT-FW queues", linkDrops)
+                            : "");
         }
     }
 
@@ -65,8 +77,9 @@ public final class EventBurstBench {
 
     /** Measures and prints the three configurations. */
     public static void run(int flows, int loaders) throws Exception {
-        Figures.header("event burst bench", String.format(Locale.ROOT, "%,d new flows by %d parallel conntrack -R",
-                flows, loaders));
+        Figures.header("event burst bench", String.format(Locale.ROOT, "%,d new flows by %d parallel conntrack -R, GC %s",
+                flows, loaders, ManagementFactory.getGarbageCollectorMXBeans().getFirst().getName()));
+        System.out.println(EventDrainBench.measure(DRAIN_EVENTS).line());
         for (Row r : measure(flows, loaders, true)) {
             System.out.println(r.line());
         }
@@ -85,7 +98,7 @@ public final class EventBurstBench {
             rows.add(hftfw("hFT-FW, 16 MiB growing to 64 MiB", GROWN, flows, files));
             if (conntrackd) {
                 rows.add(NetnsLab.onPath("conntrackd") ? conntrackd(dir, flows, files)
-                        : new Row("conntrackd (not installed)", flows, -1, -1, -1, -1, -1));
+                        : new Row("conntrackd (not installed)", flows, -1, -1, -1, -1, -1, -1, -1, 0));
             }
             return rows;
         } finally {
@@ -135,13 +148,18 @@ public final class EventBurstBench {
                  FtfwChannel primary = a.call(() -> FtfwChannel.builder(FtfwConfig.of(self, peer)).start());
                  FtfwChannel backup = b.call(() -> FtfwChannel.builder(FtfwConfig.of(peer, self)).start())) {
                 ChannelOutbound out = new ChannelOutbound();
-                out.attach(primary.batch());
+                out.attach(primary);
                 Publisher publisher = new Publisher(new FlowFilter(List.of(), Set.of()), out, Clock.system());
                 try (ConntrackTable.EventSubscription _ = table.subscribe(publisher)) {
                     long loadNanos = load(a, files);
                     long held = until(() -> backup.externalCache().size() >= flows, loadNanos);
-                    return new Row(who, flows, loadNanos, table.stats().overruns(), publisher.stats().resyncs(),
-                            held, backup.externalCache().size());
+                    ExternalCache.Stats applied = backup.externalCache().stats();
+                    String grown = table.eventBufferEarlyGrowths() > 0
+                            ? " (grown early " + table.eventBufferEarlyGrowths() + "x)" : "";
+                    return new Row(who + grown, flows, loadNanos, table.stats().overruns(),
+                            publisher.stats().resyncs(), held, backup.externalCache().size(),
+                            applied.news() + applied.updates() + applied.deletes(), txPackets(a),
+                            primary.stats().rsQueueOverflow() + primary.stats().txQueueOverflow());
                 }
             }
         }
@@ -160,7 +178,7 @@ public final class EventBurstBench {
                         || (table.stats().overruns() > 0 && table.stats().resyncs() == table.stats().overruns()),
                         loadNanos);
                 return new Row("baseline: decode only, 16 MiB fixed", flows, loadNanos, table.stats().overruns(),
-                        table.stats().resyncs(), held, table.stats().events());
+                        table.stats().resyncs(), held, table.stats().events(), 0, 0, 0);
             }
         }
     }
@@ -177,8 +195,10 @@ public final class EventBurstBench {
             long loadNanos = load(ab[0], files);
             long held = until(() -> externalCacheSize(ab[1], confB) >= flows, loadNanos);
             String stats = ab[0].exec("conntrackd", "-C", confA.toString(), "-s", "runtime").check().stdout();
+            String external = ab[1].exec("conntrackd", "-C", confB.toString(), "-s").check().stdout();
             return new Row("conntrackd, 16 MiB growing to 64 MiB", flows, loadNanos, statistic(stats, "netlink overrun:"),
-                    statistic(stats, "resync with kernel table:"), held, externalCacheSize(ab[1], confB));
+                    statistic(stats, "resync with kernel table:"), held, externalCacheSize(ab[1], confB),
+                    appliedExternal(external), txPackets(ab[0]), 0);
         }
     }
 
@@ -225,6 +245,33 @@ public final class EventBurstBench {
         } catch (IllegalStateException e) {
             return -1;
         }
+    }
+
+    /** Datagrams the namespace's end of the sync veth sent (its tx_packets). */
+    private static long txPackets(NetnsLab.Netns ns) {
+        String n = ns.exec("cat", "/sys/class/net/sync/statistics/tx_packets").check().stdout().strip();
+        return Long.parseLong(n);
+    }
+
+    /**
+     * Created + updated + destroyed of the external cache in {@code conntrackd -s} output (the lines "connections
+     * created: N", "... updated: N", "... destroyed: N" after "cache external:"), -1 when absent.
+     */
+    static long appliedExternal(String stats) {
+        int at = stats.indexOf("cache external:");
+        if (at < 0) {
+            return -1;
+        }
+        String rest = stats.substring(at);
+        long sum = 0;
+        for (String label : new String[] {"connections created:", "connections updated:", "connections destroyed:"}) {
+            long v = statistic(rest, label);
+            if (v < 0) {
+                return -1;
+            }
+            sum += v;
+        }
+        return sum;
     }
 
     /** The number after {@code label} in {@code conntrackd -s runtime} output (its netlink stats), -1 when absent. */

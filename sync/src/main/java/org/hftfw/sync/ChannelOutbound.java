@@ -3,6 +3,9 @@ package org.hftfw.sync;
 import java.util.Objects;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.EventType;
+import java.util.function.LongSupplier;
+import org.hftfw.ftfw.FtfwChannel;
+import org.hftfw.ftfw.FtfwStats;
 import org.hftfw.ftfw.PublishBatch;
 
 /**
@@ -13,9 +16,24 @@ import org.hftfw.ftfw.PublishBatch;
  */
 final class ChannelOutbound implements Outbound {
     private PublishBatch batch;
+    private LongSupplier dropped = () -> 0;
 
     void attach(PublishBatch b) {
         batch = Objects.requireNonNull(b, "batch");
+    }
+
+    /** Attaches the channel and how it counts the states it dropped (its resend and transmit queue overflows). */
+    void attach(FtfwChannel channel) {
+        attach(channel.batch());
+        dropped = () -> {
+            FtfwStats s = channel.stats();
+            return s.rsQueueOverflow() + s.txQueueOverflow();
+        };
+    }
+
+    @Override
+    public long statesDropped() {
+        return dropped.getAsLong();
     }
 
     @Override

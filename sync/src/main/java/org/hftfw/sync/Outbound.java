@@ -13,4 +13,13 @@ interface Outbound {
 
     /** The changes published since the last call form a batch: hand them on now. */
     default void endOfBatch() {}
+
+    /**
+     * States published here that the link dropped without delivering them (the FT-FW queues overflowed), counted
+     * since the start. While it stays the same, what was published is what the peer holds. May wait for the link's
+     * thread: not to be called under a lock that thread takes.
+     */
+    default long statesDropped() {
+        return 0;
+    }
 }

@@ -23,9 +23,10 @@ final class StatsReport {
             FlowFilter f = d.publisher().filter();
             sb.append(String.format(Locale.ROOT, "replication (internal cache):%n%12d events %10d filtered "
                     + "(%d by address, %d by protocol), %d by TCP state %10d published%n%12d flows held by the backup %6d resyncs "
-                    + "(%d updates, %d destroys) %6d bulk sends %6d forced destroys %6d stale deferred dropped%n",
+                    + "(%d updates, %d destroys, %d unchanged not resent) %6d bulk sends %6d forced destroys %6d stale deferred dropped%n",
                     p.events(), p.filtered(), f.ignoredByAddress(), f.ignoredByProtocol(), f.ignoredByState(), p.published(),
-                    p.backupHolds(), p.resyncs(), p.resyncUpdates(), p.resyncDestroys(), p.bulkSnapshots(),
+                    p.backupHolds(), p.resyncs(), p.resyncUpdates(), p.resyncDestroys(), p.resyncUnchanged(),
+                    p.bulkSnapshots(),
                     p.destroysForced(), p.staleDeferredDropped()));
             switch (d.publisher().replication()) {
                 case Replication.EveryChange e -> sb.append("lazy replicator: off (every change is replicated)\n");

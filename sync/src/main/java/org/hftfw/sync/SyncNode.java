@@ -200,7 +200,7 @@ public final class SyncNode implements AutoCloseable {
         Callable<FtfwChannel> startChannel = b::start;
         channel = namespace.call(startChannel);
         resources.add(channel);
-        out.attach(channel.batch());
+        out.attach(channel);
         reload = new Reload(role, s, publisher, models);
         if (role.keepsPeerStates() && s.link().startupResync()) {
             channel.requestResync();

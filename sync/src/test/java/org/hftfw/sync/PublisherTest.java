@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackEvent;
+import org.hftfw.conntrack.Counters;
 import org.hftfw.conntrack.EventType;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.Status;
@@ -104,6 +105,70 @@ class PublisherTest {
         assertEquals(1, s.overruns());
         assertEquals(1, s.resyncs());
         assertEquals(2, s.backupHolds());
+    }
+
+    @Test
+    void resyncSendsOnlyWhatDiffersFromWhatTheBackupHolds() {
+        ConntrackEntry quiet = tcp("10.1.0.1", 1000, TcpState.ESTABLISHED).toBuilder().id(7).build();
+        ConntrackEntry moved = tcp("10.1.0.2", 1000, TcpState.SYN_SENT).toBuilder().id(8).build();
+        ConntrackEntry reborn = tcp("10.1.0.3", 1000, TcpState.ESTABLISHED).toBuilder().id(9).build();
+        for (ConntrackEntry e : List.of(quiet, moved, reborn)) {
+            p.onEvent(ev(EventType.NEW, e));
+        }
+        sent.clear();
+        p.onOverrun(1);
+        // the dump: the quiet flow only aged (timeout, counters), the others changed state or were re-created
+        ConntrackEntry quietNow = quiet.toBuilder().timeout(42).counters(new Counters(9, 900), new Counters(3, 300))
+                .use(2).build();
+        ConntrackEntry movedNow = moved.toBuilder().tcpState(TcpState.ESTABLISHED).status(Status.CONFIRMED
+                | Status.ASSURED).build();
+        ConntrackEntry rebornNow = reborn.toBuilder().id(10).build();
+        p.onResync(List.of(quietNow, movedNow, rebornNow));
+        assertEquals(Set.of(new Sent(EventType.UPDATE, movedNow), new Sent(EventType.UPDATE, rebornNow)),
+                Set.copyOf(sent));
+        assertEquals(2, sent.size());
+        Publisher.Stats s = p.stats();
+        assertEquals(2, s.resyncUpdates());
+        assertEquals(1, s.resyncUnchanged());
+        assertEquals(0, s.resyncDestroys());
+        assertEquals(3, s.backupHolds());
+        sent.clear();
+        p.onResync(List.of(quietNow, movedNow, rebornNow));
+        assertEquals(List.of(), sent, "a second resync of the same table sends nothing");
+    }
+
+    @Test
+    void resyncSendsEveryFlowWhenTheLinkDroppedStatesSinceTheLastRepair() {
+        long[] dropped = {0};
+        Publisher q = new Publisher(filter, new Outbound() {
+            @Override
+            public void publish(EventType type, ConntrackEntry entry) {
+                sent.add(new Sent(type, entry));
+            }
+
+            @Override
+            public long statesDropped() {
+                if (dropped[0] < 0) {
+                    throw new IllegalStateException("cannot read FT-FW stats");
+                }
+                return dropped[0];
+            }
+        }, () -> now);
+        ConntrackEntry a = tcp("10.1.0.1", 1000, TcpState.ESTABLISHED);
+        ConntrackEntry b = tcp("10.1.0.2", 1000, TcpState.ESTABLISHED);
+        q.onEvent(ev(EventType.NEW, a));
+        q.onEvent(ev(EventType.NEW, b));
+        sent.clear();
+        dropped[0] = 1;                                  // the link's queue overflowed: a state may not have arrived
+        q.onResync(List.of(a, b));
+        assertEquals(Set.of(new Sent(EventType.UPDATE, a), new Sent(EventType.UPDATE, b)), Set.copyOf(sent));
+        sent.clear();
+        q.onResync(List.of(a, b));                       // nothing dropped since: the set is exact again
+        assertEquals(List.of(), sent);
+        assertEquals(2, q.stats().resyncUnchanged());
+        dropped[0] = -2;                                 // the channel does not answer: assume the worst
+        q.onResync(List.of(a, b));
+        assertEquals(2, sent.size());
     }
 
     /** A short HTTP-like connection: every state but TIME_WAIT lives far less than B. */

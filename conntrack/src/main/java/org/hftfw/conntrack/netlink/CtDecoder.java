@@ -7,9 +7,10 @@ import org.hftfw.conntrack.Tuple;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.net.Inet6Address;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -60,12 +61,13 @@ final class CtDecoder {
     private int tcpFlagsOrig;
     private int tcpFlagsReply;
     private boolean tcpInfo;
+    private ConntrackEntry.TcpInfo lastTcp;
 
-    // scratch address buffers: InetAddress.getByAddress copies them, so they are reused for every tuple
-    private final byte[] v4src = new byte[4];
-    private final byte[] v4dst = new byte[4];
+    // scratch IPv6 address buffers: Inet6Address.getByAddress copies them, so they are reused for every tuple
     private final byte[] v6src = new byte[16];
     private final byte[] v6dst = new byte[16];
+    private static final VarHandle BYTES_BE64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private final TupleCache cache = new TupleCache();
 
     CtDecoder() {
         this(new AtomicLong());
@@ -111,13 +113,19 @@ final class CtDecoder {
         if (reply != null && reply.isIpv4() != orig.isIpv4()) {
             throw new MalformedException("CTA_TUPLE_REPLY and CTA_TUPLE_ORIG have different address families");
         }
-        ConntrackEntry.Builder b = ConntrackEntry.builder(orig).reply(reply).protoState(protoState).status(status)
-                .timeout(timeout).mark(mark).zone(zone).id(id).use(use).counters(origCounters, replyCounters)
-                .timestamps(start, stop).helper(helper);
-        if (tcpInfo) {
-            b.tcp(new ConntrackEntry.TcpInfo(tcpWsOrig, tcpWsReply, tcpFlagsOrig, tcpFlagsReply));
+        return new ConntrackEntry(orig, reply != null ? reply : orig.inverted(), protoState, status, timeout, mark,
+                zone, id, use, origCounters, replyCounters, start, stop, helper, tcpInfo ? tcpInfo() : null);
+    }
+
+    /** The TCP details, the same object as last time when they did not change (most flows share them). */
+    private ConntrackEntry.TcpInfo tcpInfo() {
+        ConntrackEntry.TcpInfo t = lastTcp;
+        if (t == null || t.wscaleOriginal() != tcpWsOrig || t.wscaleReply() != tcpWsReply
+                || t.flagsOriginal() != tcpFlagsOrig || t.flagsReply() != tcpFlagsReply) {
+            t = new ConntrackEntry.TcpInfo(tcpWsOrig, tcpWsReply, tcpFlagsOrig, tcpFlagsReply);
+            lastTcp = t;
         }
-        return b.build();
+        return t;
     }
 
     private void reset() {
@@ -164,8 +172,10 @@ final class CtDecoder {
     private Tuple tuple(MemorySegment seg, int p, int l, String path) {
         int end = p + l;
         int pos = p;
-        byte[] src = null;
-        byte[] dst = null;
+        int srcLen = 0;
+        int dstLen = 0;
+        int src4 = 0;
+        int dst4 = 0;
         int proto = -1;
         int sport = 0;
         int dport = 0;
@@ -187,10 +197,24 @@ final class CtDecoder {
                         int ip = ipPos + Nl.NLA_HDRLEN;
                         int il = ilen - Nl.NLA_HDRLEN;
                         switch (itype) {
-                            case Cta.IP_V4_SRC -> src = bytes(seg, ip, il, v4src, path, "/CTA_TUPLE_IP/CTA_IP_V4_SRC");
-                            case Cta.IP_V4_DST -> dst = bytes(seg, ip, il, v4dst, path, "/CTA_TUPLE_IP/CTA_IP_V4_DST");
-                            case Cta.IP_V6_SRC -> src = bytes(seg, ip, il, v6src, path, "/CTA_TUPLE_IP/CTA_IP_V6_SRC");
-                            case Cta.IP_V6_DST -> dst = bytes(seg, ip, il, v6dst, path, "/CTA_TUPLE_IP/CTA_IP_V6_DST");
+                            case Cta.IP_V4_SRC -> {
+                                fixed(il, 4, path, "/CTA_TUPLE_IP/CTA_IP_V4_SRC");
+                                src4 = seg.get(NlWriter.BE32, ip);
+                                srcLen = 4;
+                            }
+                            case Cta.IP_V4_DST -> {
+                                fixed(il, 4, path, "/CTA_TUPLE_IP/CTA_IP_V4_DST");
+                                dst4 = seg.get(NlWriter.BE32, ip);
+                                dstLen = 4;
+                            }
+                            case Cta.IP_V6_SRC -> {
+                                bytes(seg, ip, il, v6src, path, "/CTA_TUPLE_IP/CTA_IP_V6_SRC");
+                                srcLen = 16;
+                            }
+                            case Cta.IP_V6_DST -> {
+                                bytes(seg, ip, il, v6dst, path, "/CTA_TUPLE_IP/CTA_IP_V6_DST");
+                                dstLen = 16;
+                            }
                             default -> unknownAttributes.incrementAndGet();
                         }
                         ipPos = next(ipPos, ilen, ipEnd);
@@ -221,16 +245,23 @@ final class CtDecoder {
             }
             pos = next(pos, len, end);
         }
-        if (src == null || dst == null) {
+        if (srcLen == 0 || dstLen == 0) {
             throw new MalformedException(path + ": tuple without source or destination address");
         }
-        if (src.length != dst.length) {
+        if (srcLen != dstLen) {
             throw new MalformedException(path + ": source and destination of different address families");
         }
         if (proto < 0) {
             throw new MalformedException(path + ": tuple without CTA_PROTO_NUM");
         }
-        return new Tuple(address(src), address(dst), proto, sport, dport, icmpType, icmpCode, icmpId);
+        if (srcLen == 4) {
+            return cache.v4(src4, dst4, proto, sport, dport, icmpType, icmpCode, icmpId);
+        }
+        return new Tuple(v6(v6src), v6(v6dst), proto, sport, dport, icmpType, icmpCode, icmpId);
+    }
+
+    private InetAddress v6(byte[] raw) {
+        return cache.v6(raw, (long) BYTES_BE64.get(raw, 0), (long) BYTES_BE64.get(raw, 8));
     }
 
     // nested attribute sets walked by walk(): which handler gets each attribute
@@ -447,16 +478,7 @@ final class CtDecoder {
     /** Copies a fixed-size payload into {@code into} (whose length is the expected size) and returns it. */
     private static byte[] bytes(MemorySegment seg, int p, int l, byte[] into, String path, String leaf) {
         fixed(l, into.length, path, leaf);
-        if (into.length == 4) {
-            // one 32-bit load: a bulk copy costs more than the four bytes it moves
-            int v = seg.get(NlWriter.BE32, p);
-            into[0] = (byte) (v >>> 24);
-            into[1] = (byte) (v >>> 16);
-            into[2] = (byte) (v >>> 8);
-            into[3] = (byte) v;
-        } else {
-            MemorySegment.copy(seg, U8, p, into, 0, into.length);
-        }
+        MemorySegment.copy(seg, U8, p, into, 0, into.length);
         return into;
     }
 
@@ -472,14 +494,5 @@ final class CtDecoder {
             n++;
         }
         return new String(seg.asSlice(p, n).toArray(U8), StandardCharsets.UTF_8);
-    }
-
-    private static InetAddress address(byte[] raw) {
-        try {
-            // Inet6Address keeps IPv4-mapped addresses as IPv6 (InetAddress.getByAddress would turn them into IPv4)
-            return raw.length == 16 ? Inet6Address.getByAddress(null, raw, -1) : InetAddress.getByAddress(raw);
-        } catch (UnknownHostException e) {
-            throw new MalformedException("bad address length " + raw.length);
-        }
     }
 }

@@ -8,7 +8,6 @@ import org.hftfw.conntrack.ConntrackTable.EventSubscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -25,12 +24,29 @@ import java.util.function.Consumer;
  * (the kernel grants SO_RCVBUFFORCE to CAP_NET_ADMIN beyond net.core.rmem_max). The socket keeps
  * ENOBUFS reporting (NETLINK_NO_ENOBUFS is deliberately not set). Each received datagram is stamped with the
  * injected monotonic clock and the wall clock in microseconds at receipt.
+ *
+ * <p>Design note (issue 14, item 4: keep up with the kernel). Reads are batched: one {@code recvmmsg} takes up to
+ * {@value #SLOTS} queued datagrams (one event each) in one system call ({@link RecvBatch}), and up to
+ * {@value #MAX_BATCH} datagrams form one delivery batch. The buffer also grows before it overruns: when a read finds
+ * the queue backed up (every slot filled), the pump asks the kernel how full the queue is (SO_MEMINFO) and, past a
+ * quarter of its limit, doubles the buffer as an overrun would, up to {@code bufferMaxBytes}. conntrackd grows only
+ * on ENOBUFS, after events were lost; a burst that would have overrun the first buffer then finds the grown one.
+ * Growing early costs nothing while the queue is short: the buffer size is a limit on queued memory, not an
+ * allocation, while an overrun costs a dump of the whole table. (It cannot help while the pump does not run at
+ * all, e.g. during a garbage collection pause: only the initial size covers that.)
  */
 final class EventPump implements EventSubscription {
     private static final Logger LOG = LoggerFactory.getLogger(EventPump.class);
     static final int POLL_MILLIS = 200;
-    /** Datagrams read without blocking after a blocking read before the batch ends (one event each). */
+    /** Datagrams delivered before the batch ends (one event each): up to this many are read without blocking. */
     static final int MAX_BATCH = 256;
+    /** Datagrams per recvmmsg call. */
+    static final int SLOTS = 64;
+    /**
+     * Bytes per datagram slot: a conntrack event is a few hundred bytes (ctnetlink_nlmsg_size: tuples, protoinfo,
+     * counters, timestamps, labels, helper, secctx); a longer one is counted as malformed and dropped.
+     */
+    static final int SLOT_BYTES = 8192;
     /** Decodes before the first read, so a burst right after subscribing meets compiled code (see EventDelivery). */
     private static final int WARM_UP_ROUNDS = 20_000;
     private static final long DRAIN_NANOS = 1_000_000_000L;
@@ -43,11 +59,16 @@ final class EventPump implements EventSubscription {
     private final Consumer<EventPump> onClosed;
     private final int bufferMaxBytes;
     private final EventDelivery delivery;
-    private final MemorySegment rx;
+    private final RecvBatch rx;
+    private final NetlinkSocket.QueueProbe queue;
     private final Thread thread;
     private final java.util.concurrent.ConcurrentLinkedQueue<QuietStep<?>> quietSteps =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile boolean stopping;
+    /** sk_drops when the last resync dump started: every loss up to it is repaired by that dump. */
+    private long coveredDrops;
+    /** After a repair: compare sk_drops with {@link #coveredDrops} once the queue is found empty. */
+    private boolean verifyDrops;
 
     /** A step to run on the pump thread once the queue is drained. */
     private record QuietStep<T>(java.util.concurrent.Callable<T> step, java.util.concurrent.CompletableFuture<T> done) {
@@ -70,7 +91,8 @@ final class EventPump implements EventSubscription {
         this.onClosed = onClosed;
         this.bufferMaxBytes = bufferMaxBytes;
         this.delivery = new EventDelivery(listener, stats);
-        this.rx = socket.allocate(64 * 1024);
+        this.rx = new RecvBatch(socket, SLOTS, SLOT_BYTES);
+        this.queue = socket.new QueueProbe();
         this.thread = Thread.ofPlatform().daemon(true).name("ctnetlink-events-" + Integer.toUnsignedString(socket.portId()))
                 .unstarted(this::run);
     }
@@ -84,15 +106,16 @@ final class EventPump implements EventSubscription {
             delivery.warmUp(WARM_UP_ROUNDS);
             while (!stopping) {
                 runQuietSteps();
-                long r = socket.recv(rx, false);
+                long r = socket.recvBatch(rx, false);
                 if (r == NetlinkSocket.TIMED_OUT) {
+                    checkSilentDrops();
                     continue;
                 }
                 if (r == NetlinkSocket.OVERRUN) {
                     overrun();
                     continue;
                 }
-                readBatch(r);
+                readBatch();
             }
         } catch (RuntimeException e) {
             if (!stopping) {
@@ -138,7 +161,7 @@ final class EventPump implements EventSubscription {
         }
         long deadline = clock.nanos() + DRAIN_NANOS;
         while (!stopping && clock.nanos() < deadline) {
-            long r = socket.recv(rx, true);
+            long r = socket.recvBatch(rx, true);
             if (r == NetlinkSocket.TIMED_OUT) {
                 break;
             }
@@ -147,7 +170,7 @@ final class EventPump implements EventSubscription {
                 overrun();
                 continue;
             }
-            receive(r);
+            receive();
         }
         delivery.endOfBatch();
         for (; q != null; q = quietSteps.poll()) {
@@ -156,18 +179,22 @@ final class EventPump implements EventSubscription {
     }
 
     /**
-     * Delivers the datagram just read and what else the socket holds, up to {@value #MAX_BATCH} datagrams read
+     * Delivers the datagrams just read and what else the socket holds, up to {@value #MAX_BATCH} datagrams read
      * without blocking, then ends the batch: the listener hands the batch on in one step (one event-loop task for
      * the FT-FW channel instead of one per event). An overrun ends the batch first.
      */
-    private void readBatch(long first) {
-        long r = first;
-        for (int i = 0; ; i++) {
-            receive(r);
-            if (i + 1 == MAX_BATCH || stopping) {
+    private void readBatch() {
+        int delivered = 0;
+        while (true) {
+            receive();
+            delivered += rx.count();
+            if (rx.count() == rx.capacity()) {
+                growIfFilling();
+            }
+            if (delivered + rx.capacity() > MAX_BATCH || rx.count() < rx.capacity() || stopping) {
                 break;
             }
-            r = socket.recv(rx, true);
+            long r = socket.recvBatch(rx, true);
             if (r == NetlinkSocket.TIMED_OUT) {
                 break;
             }
@@ -178,23 +205,63 @@ final class EventPump implements EventSubscription {
             }
         }
         delivery.endOfBatch();
+        if (rx.count() < rx.capacity()) {
+            checkSilentDrops();                             // the last read emptied the queue
+        }
     }
 
-    private void receive(long r) {
-        long mono = clock.nanos();
-        long wall = clock.epochMicros();
-        if (r > rx.byteSize()) {
-            stats.malformed.incrementAndGet();
-            LOG.warn("dropped a truncated event datagram of {} bytes", r);
+    /**
+     * The kernel reports ENOBUFS once per congestion episode and ends the episode only when the queue has been
+     * emptied (netlink_overrun, netlink_rcv_wake): when the drain before a resync stopped at its deadline with the
+     * queue still full, the events it dropped until the queue was next empty were never reported, and the dump had
+     * started before them. So after a repair, once the queue is found empty, the drop counter is compared with
+     * the one read before the dump; if it grew, those losses get a repair of their own.
+     */
+    private void checkSilentDrops() {
+        if (!verifyDrops || stopping) {
             return;
         }
-        delivery.datagram(rx, (int) r, mono, wall);
+        verifyDrops = false;
+        if (queue.read() && queue.drops() > coveredDrops) {
+            LOG.warn("the kernel dropped {} events without reporting them (the socket stayed congested after the "
+                    + "last overrun); repairing with another resync", queue.drops() - coveredDrops);
+            overrun();
+        }
+    }
+
+    /** Delivers the datagrams of the last read, each stamped when it is taken up. */
+    private void receive() {
+        for (int i = 0, n = rx.count(); i < n; i++) {
+            long mono = clock.nanos();
+            long wall = clock.epochMicros();
+            if (rx.truncated(i)) {
+                stats.malformed.incrementAndGet();
+                LOG.warn("dropped a truncated event datagram of {} bytes", rx.length(i));
+                continue;
+            }
+            delivery.datagram(rx.slot(i), (int) rx.length(i), mono, wall);
+        }
+    }
+
+    /**
+     * A read filled every slot, so the queue is backed up: past a quarter of the kernel's limit, the buffer grows
+     * now, before the kernel has to drop (see the design note).
+     */
+    private void growIfFilling() {
+        if (queue.read() && 4 * queue.queued() > queue.limit()
+                && growBuffer("the queue held " + queue.queued() + " of " + queue.limit() + " bytes")) {
+            stats.earlyGrowths.incrementAndGet();
+        }
     }
 
     private void overrun() {
         long n = stats.overruns.incrementAndGet();
-        growBuffer();
+        growBuffer("overrun");
         long discarded = drainQueue();
+        if (queue.read()) {
+            coveredDrops = queue.drops();
+            verifyDrops = true;
+        }
         LOG.warn("conntrack event socket overrun (ENOBUFS): events were lost; {} queued events superseded by a resync dump",
                 discarded);
         safely(() -> listener.onOverrun(n));
@@ -218,15 +285,18 @@ final class EventPump implements EventSubscription {
         }
     }
 
-    private void growBuffer() {
+    /** Doubles the buffer up to the limit; true when it grew. */
+    private boolean growBuffer(String why) {
         try {
             int grown = socket.growReceiveBuffer(bufferMaxBytes);
             if (grown > 0) {
-                LOG.warn("conntrack event socket buffer grown to {} bytes (the kernel grants {}; limit {})", grown,
-                        socket.receiveBufferBytes(), bufferMaxBytes);
+                LOG.warn("conntrack event socket buffer grown to {} bytes ({}; the kernel grants {}; limit {})", grown,
+                        why, socket.receiveBufferBytes(), bufferMaxBytes);
             }
+            return grown > 0;
         } catch (ConntrackException e) {
             LOG.warn("cannot grow the conntrack event socket buffer: {}", e.getMessage());
+            return false;
         }
     }
 
@@ -240,12 +310,12 @@ final class EventPump implements EventSubscription {
         long discarded = 0;
         long deadline = clock.nanos() + DRAIN_NANOS;
         while (!stopping) {
-            long r = socket.recv(rx, true);
+            long r = socket.recvBatch(rx, true);
             if (r == NetlinkSocket.TIMED_OUT) {
                 break;
             }
             if (r > 0) {
-                discarded++;
+                discarded += r;
             }
             if (clock.nanos() > deadline) {
                 LOG.warn("event queue still not empty after draining {} datagrams; resyncing anyway", discarded);

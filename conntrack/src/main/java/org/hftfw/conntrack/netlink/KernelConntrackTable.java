@@ -146,6 +146,14 @@ public final class KernelConntrackTable implements ConntrackTable {
         return stats.snapshot();
     }
 
+    /**
+     * How often an event socket's buffer grew before an overrun: a read found the queue more than a quarter full, and
+     * the buffer doubled (up to the growth limit) before the kernel had to drop.
+     */
+    public long eventBufferEarlyGrowths() {
+        return stats.earlyGrowths.get();
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {

@@ -30,6 +30,10 @@ final class Libc {
     static final int SO_RCVTIMEO = 20;
     static final int SO_SNDBUFFORCE = 32;
     static final int SO_RCVBUFFORCE = 33;
+    /** u32[SK_MEMINFO_VARS]: [0] is sk_rmem_alloc (bytes queued for reading), [1] sk_rcvbuf. */
+    static final int SO_MEMINFO = 55;
+    static final int SK_MEMINFO_VARS = 9;
+    static final int SK_MEMINFO_DROPS = 8;
 
     static final int SOL_NETLINK = 270;
     static final int NETLINK_ADD_MEMBERSHIP = 1;
@@ -39,6 +43,8 @@ final class Libc {
 
     static final int MSG_DONTWAIT = 0x40;
     static final int MSG_TRUNC = 0x20;
+    /** recvmmsg: block for the first datagram only, then take what is queued. */
+    static final int MSG_WAITFORONE = 0x10000;
 
     static final int O_RDONLY = 0;
     static final int O_CLOEXEC = 0x80000;
@@ -64,6 +70,8 @@ final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle RECVFROM = downcall("recvfrom",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle RECVMMSG = downcall("recvmmsg",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SETNS = downcall("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
@@ -140,6 +148,15 @@ final class Libc {
     static long recvfrom(MemorySegment cap, int fd, MemorySegment buf, long len, int flags) {
         try {
             return (long) RECVFROM.invokeExact(cap, fd, buf, len, flags, MemorySegment.NULL, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** recvmmsg(2) without a timeout (SO_RCVTIMEO bounds a blocking call). */
+    static int recvmmsg(MemorySegment cap, int fd, MemorySegment vector, int vlen, int flags) {
+        try {
+            return (int) RECVMMSG.invokeExact(cap, fd, vector, vlen, flags, MemorySegment.NULL);
         } catch (Throwable t) {
             throw rethrow(t);
         }

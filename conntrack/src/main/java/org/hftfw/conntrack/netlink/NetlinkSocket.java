@@ -200,6 +200,73 @@ public final class NetlinkSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Receives up to {@code batch.capacity()} datagrams in one {@code recvmmsg} call: blocking (within SO_RCVTIMEO)
+     * for the first unless {@code dontWait}, then whatever else is queued. Returns the number received (also in
+     * {@code batch.count()}), {@link #TIMED_OUT} when nothing was queued, or {@link #OVERRUN}. An overrun the kernel
+     * notices after the first datagrams of a call is kept for the next call (do_recvmmsg stores it as sk_err), so
+     * events before the loss are still delivered first, in order.
+     */
+    long recvBatch(RecvBatch batch, boolean dontWait) {
+        MemorySegment capture = captures.get();
+        batch.reset();
+        int flags = Libc.MSG_TRUNC | (dontWait ? Libc.MSG_DONTWAIT : Libc.MSG_WAITFORONE);
+        while (true) {
+            int n = Libc.recvmmsg(capture, fd, batch.vector(), batch.capacity(), flags);
+            if (n >= 0) {
+                batch.filled(n);
+                return n == 0 ? TIMED_OUT : n;
+            }
+            int errno = Libc.errno(capture);
+            switch (errno) {
+                case Libc.EINTR -> { }
+                case Libc.EAGAIN -> { return TIMED_OUT; }
+                case ConntrackException.ENOBUFS -> { return OVERRUN; }
+                default -> throw ConntrackException.of(errno, "recvmmsg(netlink)");
+            }
+        }
+    }
+
+    /**
+     * Reads how full this socket's receive queue is (SO_MEMINFO: sk_rmem_alloc, the bytes queued, and sk_rcvbuf, the
+     * limit beyond which the kernel drops and reports ENOBUFS). One per reading thread; reading allocates nothing.
+     */
+    final class QueueProbe {
+        private final MemorySegment info = allocate(4L * Libc.SK_MEMINFO_VARS);
+        private final MemorySegment len = allocate(4);
+        private long queued;
+        private long limit;
+        private long drops;
+
+        /** Reads the queue now; false when the kernel does not report it. */
+        boolean read() {
+            len.set(ValueLayout.JAVA_INT, 0, 4 * Libc.SK_MEMINFO_VARS);
+            if (Libc.getsockopt(captures.get(), fd, Libc.SOL_SOCKET, Libc.SO_MEMINFO, info, len) < 0) {
+                return false;
+            }
+            queued = info.get(ValueLayout.JAVA_INT, 0) & 0xffffffffL;
+            limit = info.get(ValueLayout.JAVA_INT, 4) & 0xffffffffL;
+            drops = info.get(ValueLayout.JAVA_INT, 4L * Libc.SK_MEMINFO_DROPS) & 0xffffffffL;
+            return true;
+        }
+
+        long queued() {
+            return queued;
+        }
+
+        long limit() {
+            return limit;
+        }
+
+        /**
+         * Datagrams the kernel dropped for this socket since it was opened (sk_drops: netlink_overrun counts every
+         * one, also those it does not report because the socket is still congested from an earlier overrun).
+         */
+        long drops() {
+            return drops;
+        }
+    }
+
     boolean isClosed() {
         return closed;
     }

@@ -13,6 +13,8 @@ final class TableStats {
     final AtomicLong errors = new AtomicLong();
     final AtomicLong unknownAttributes = new AtomicLong();
     final AtomicLong listenerFailures = new AtomicLong();
+    /** Event socket buffers grown before an overrun, the queue being more than a quarter full (see EventPump). */
+    final AtomicLong earlyGrowths = new AtomicLong();
 
     SourceStats snapshot() {
         return new SourceStats(events.get(), overruns.get(), resyncs.get(), malformed.get(), errors.get());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.hftfw.conntrack.ConntrackEntry;
@@ -72,6 +73,58 @@ class EventBatchLabTest {
                 assertEquals(2 * 16384, s.receiveBufferBytes());
             } finally {
                 s.close();
+            }
+        }
+    }
+
+    /**
+     * A queue more than a quarter full when the pump reads grows the buffer before the kernel drops anything. The queue's
+     * fill is watched on a second socket subscribed to the same events with the same buffer (never read), while the
+     * pump's listener is held on the first event.
+     */
+    @Test
+    void aQueueMoreThanAQuarterFullGrowsTheBufferBeforeAnyOverrun() throws Exception {
+        LabAssumptions.assumeAvailable();
+        int buffer = 256 << 10;
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger events = new AtomicInteger();
+        ConntrackEventListener held = e -> {
+            events.incrementAndGet();
+            try {
+                release.await();
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        int groups = Nl.groupMask(Nl.NFNLGRP_CONNTRACK_NEW) | Nl.groupMask(Nl.NFNLGRP_CONNTRACK_UPDATE)
+                | Nl.groupMask(Nl.NFNLGRP_CONNTRACK_DESTROY);
+        Ctnetlink.Options o = Ctnetlink.Options.defaults().withEventBufferBytes(buffer).withEventBufferMaxBytes(4 * buffer);
+        try (NetnsLab lab = new NetnsLab("hbe")) {
+            NetnsLab.Netns fw = lab.netns("fw");
+            NetlinkSocket twin = fw.call(() -> NetlinkSocket.open(groups, buffer, 0, 0, false));
+            try (KernelConntrackTable t = fw.openConntrack(o); EventSubscription _ = t.subscribe(held)) {
+                NetlinkSocket.QueueProbe fill = twin.new QueueProbe();
+                assertTrue(fill.read(), "SO_MEMINFO");
+                int created = 0;
+                while (fill.queued() * 2 < fill.limit()) {
+                    List<ConntrackEntry> chunk = new ArrayList<>();
+                    for (int i = 0; i < 50; i++, created++) {
+                        chunk.add(Entries.udp("10.239.1.1", "10.239.1.2", 1000 + created, 53, 60));
+                    }
+                    t.createAll(chunk);
+                    assertTrue(fill.read());
+                }
+                release.countDown();
+                int expected = created;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (events.get() < expected && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertEquals(expected, events.get(), "every event delivered");
+                assertEquals(0, t.stats().overruns());
+                assertTrue(t.eventBufferEarlyGrowths() >= 1, "grown before an overrun");
+            } finally {
+                twin.close();
             }
         }
     }
