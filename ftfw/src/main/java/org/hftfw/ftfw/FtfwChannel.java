@@ -240,6 +240,30 @@ public final class FtfwChannel implements AutoCloseable {
         loop.execute(engine::sendBulk);
     }
 
+    /**
+     * Sends {@code entries} as UPDATEs paced by the peer's ACK window: never more in flight than the resend queue
+     * holds, so none is dropped before the peer could NACK it (see {@link BulkTransfer}). The iterator is read on
+     * the channel's event loop as room appears, so an iterator over a live cache sends each flow's latest state.
+     */
+    public BulkTransfer sendPaced(java.util.Iterator<ConntrackEntry> entries) {
+        BulkTransfer t = FtfwEngine.transfer(entries);
+        loop.execute(() -> engine.sendPaced(t));
+        return t;
+    }
+
+    /**
+     * Runs the sender's encoding path over {@code samples} on the event loop, {@code rounds} times, without sending
+     * anything: the JIT compiles it before the first migration needs it (a fresh daemon's first bulk ran several
+     * times slower than later ones). Returns when done.
+     */
+    public void warmUp(java.util.List<ConntrackEntry> samples, int rounds) throws InterruptedException {
+        try {
+            loop.submit(() -> engine.warmUp(samples, rounds)).get();
+        } catch (ExecutionException e) {
+            LOG.warn("FT-FW warm-up failed: {}", e.getCause().toString());
+        }
+    }
+
     /** The peer's replicated states. */
     public ExternalCache externalCache() {
         return cache;

@@ -6,8 +6,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -57,8 +59,16 @@ import org.slf4j.LoggerFactory;
  *   at most once per {@code LOG_INTERVAL}.</li>
  * <li><b>Resync.</b> A RESYNC request (and {@link #sendBulk}) is answered by bulk-sending the whole table from the
  *   bulk source, at most once per {@code resyncInterval}; requests in between are coalesced into the next answer.
- *   The source is read on the bulk executor, off the event loop, and its entries are queued in chunks of
- *   {@link #BULK_CHUNK}, so ACKs and NACKs are served between chunks.</li>
+ *   The source is read on the bulk executor, off the event loop, and its entries are queued as a paced transfer.</li>
+ * <li><b>Paced bulk.</b> conntrackd queues a whole bulk at once (src/sync-ftfw.c), so a table larger than the resend
+ *   queue pushes its oldest unacknowledged messages out before the peer can NACK them: lost for good, while the
+ *   sender's window moves on (issue 10 measured 824 465 of 1 000 000 arriving). A {@link BulkTransfer} is queued
+ *   only while the transmit and resend queues together hold less than {@link #pacingLimit} (three quarters of
+ *   the resend queue; the rest is headroom for live changes and control messages): each ACK that frees room lets
+ *   the next entries in, at most {@link #BULK_CHUNK} per event-loop task, so ACKs and NACKs are served between
+ *   chunks. Each queued flow is tagged with its transfer until the peer acknowledges it (a newer live state of
+ *   the flow keeps the tag: acknowledging that one delivers the flow too) or a full queue drops it, so the
+ *   transfer knows exactly how many of its flows arrived. One transfer is fed at a time, in order.</li>
  * </ul>
  */
 final class FtfwEngine {
@@ -125,6 +135,12 @@ final class FtfwEngine {
     private boolean ackDelayScheduled;
     private boolean closed;
 
+    /** Paced transfers still to be fed, the current one first. */
+    private final ArrayDeque<BulkTransfer> transfers = new ArrayDeque<>();
+    /** Fed transfers whose flows are not all acknowledged or lost yet. */
+    private final List<BulkTransfer> fedTransfers = new ArrayList<>();
+    private final int pacingLimit;
+    private boolean feedScheduled;
     private boolean bulkPending;
     private boolean bulkRunning;
     private boolean bulkEver;
@@ -183,6 +199,7 @@ final class FtfwEngine {
         this.aliveNanos = cfg.aliveInterval().toNanos();
         this.ackDelayNanos = cfg.ackDelay().toNanos();
         this.nextSeq = initialSeq;
+        this.pacingLimit = Math.max(1, cfg.resendQueueSize() - cfg.resendQueueSize() / 4);
         this.window = cfg.ackWindow();
         this.lastTxNanos = sched.nanos();
         sched.schedule(this::aliveTimer, aliveNanos);
@@ -195,12 +212,18 @@ final class FtfwEngine {
         if (closed) {
             return;
         }
+        queueState(type, entry, extras);
+        requestXmit();
+    }
+
+    /** Queues the latest state of a flow (see {@link #publish}) and returns its node. */
+    private NodeQueue.Node queueState(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras) {
         FlowId id = entry.flowId();
         QueueItem.FlowState state = new QueueItem.FlowState(id, type, entry, extras);
         NodeQueue.Node n = flows.get(id);
         if (n == null) {
             if (tx.size() >= cfg.txQueueSize()) {
-                dropNode(tx.poll());
+                evict(tx.poll());
                 txOverflow++;
             }
             n = new NodeQueue.Node(state);
@@ -217,7 +240,7 @@ final class FtfwEngine {
         if (FtfwEncoder.helperTooLong(entry)) {
             helperOmitted++;
         }
-        requestXmit();
+        return n;
     }
 
     /** Asks the peer for a bulk send of its table ({@code conntrackd -n}). */
@@ -269,7 +292,7 @@ final class FtfwEngine {
         }
     }
 
-    /** On the bulk executor: reads the whole source, then hands it to the event loop. */
+    /** On the bulk executor: reads the whole source, then hands it to the event loop as a paced transfer. */
     private void readBulkSource() {
         List<ConntrackEntry> all = new ArrayList<>();
         try {
@@ -278,29 +301,83 @@ final class FtfwEngine {
             LOG.warn("bulk send: reading the table failed, sending the {} entries read", all.size(), e);
         }
         try {
-            sched.schedule(() -> feedBulk(all, 0), 0);
+            sched.schedule(() -> sendPaced(new BulkTransfer(all.iterator(), this::bulkFed)), 0);
         } catch (RejectedExecutionException e) {
             LOG.debug("bulk send dropped: the channel is closing");
         }
     }
 
-    /** Queues one chunk of a bulk send and yields the event loop before the next. */
-    private void feedBulk(List<ConntrackEntry> all, int from) {
-        if (closed) {
-            return;
-        }
-        int end = Math.min(all.size(), from + BULK_CHUNK);
-        for (int i = from; i < end; i++) {
-            publish(FtfwMessage.DataType.UPD, all.get(i), FlowExtras.NONE);
-        }
-        if (end < all.size()) {
-            sched.schedule(() -> feedBulk(all, end), 0);
-            return;
-        }
+    private void bulkFed() {
         bulkRunning = false;
         if (bulkPending) {
             scheduleBulk();
         }
+    }
+
+    /**
+     * Starts a paced bulk transfer (see the design note): its entries are queued as UPDATEs as the peer's ACKs make
+     * room, after the transfers already running.
+     */
+    void sendPaced(BulkTransfer t) {
+        if (closed) {
+            t.abandon();
+            return;
+        }
+        transfers.add(t);
+        scheduleFeed();
+    }
+
+    /** A paced transfer for {@code entries}, read on this engine's thread (see {@link #sendPaced}). */
+    static BulkTransfer transfer(Iterator<ConntrackEntry> entries) {
+        return new BulkTransfer(entries, () -> { });
+    }
+
+    private void scheduleFeed() {
+        if (!feedScheduled && !closed && !transfers.isEmpty()) {
+            feedScheduled = true;
+            sched.schedule(this::feed, 0);
+        }
+    }
+
+    /** Queues entries of the current transfer while there is room, at most {@link #BULK_CHUNK} per run. */
+    private void feed() {
+        feedScheduled = false;
+        if (closed) {
+            return;
+        }
+        int budget = BULK_CHUNK;
+        BulkTransfer t;
+        while (budget > 0 && (t = transfers.peek()) != null && room() > 0) {
+            ConntrackEntry e = t.next();
+            if (e == null) {
+                transfers.poll();
+                t.publish();
+                if (!t.progress().complete()) {
+                    fedTransfers.add(t);
+                }
+                continue;
+            }
+            NodeQueue.Node n = queueState(FtfwMessage.DataType.UPD, e, FlowExtras.NONE);
+            if (n.bulk != null && n.bulk != t) {
+                n.bulk.lost(e);                              // a newer transfer counts this flow from now on
+                n.bulk.publish();
+            }
+            n.bulk = t;
+            t.queued();
+            budget--;
+        }
+        if ((t = transfers.peek()) != null) {
+            t.publish();
+        }
+        requestXmit();
+        if (budget == 0) {
+            scheduleFeed();                                  // more room: yield to the loop, then go on
+        }
+    }
+
+    /** How many more messages a paced transfer may queue now. */
+    private int room() {
+        return pacingLimit - rs.size() - tx.size();
     }
 
     private void queueCtl(int flags, int from, int to) {
@@ -383,14 +460,32 @@ final class FtfwEngine {
 
     private void storeForResend(NodeQueue.Node n) {
         if (rs.size() >= cfg.resendQueueSize()) {
-            dropNode(rs.poll());
+            evict(rs.poll());
             rsOverflow++;
         }
         rs.add(n);
     }
 
-    /** Forgets a node taken out of the queues for good (ACKed or dropped on overflow). */
-    private void dropNode(NodeQueue.Node n) {
+    /** Forgets a node the peer acknowledged; its transfer counts the flow as delivered. */
+    private void acknowledged(NodeQueue.Node n) {
+        forget(n);
+        if (n.bulk != null) {
+            n.bulk.acknowledged();
+            n.bulk = null;
+        }
+    }
+
+    /** Forgets a node dropped from a full queue; its transfer counts the flow as lost. */
+    private void evict(NodeQueue.Node n) {
+        forget(n);
+        if (n.bulk != null && n.item instanceof QueueItem.FlowState f) {
+            n.bulk.lost(f.entry());
+            n.bulk.publish();
+            n.bulk = null;
+        }
+    }
+
+    private void forget(NodeQueue.Node n) {
         switch (n.item) {
             case QueueItem.FlowState f -> flows.remove(f.id());
             case QueueItem.Control _ -> { }
@@ -617,7 +712,16 @@ final class FtfwEngine {
     }
 
     private void ackRange(int from, int to) {
-        removeRange(from, to, this::dropNode);
+        removeRange(from, to, this::acknowledged);
+        BulkTransfer t = transfers.peek();
+        if (t != null) {
+            t.publish();
+            scheduleFeed();
+        }
+        for (BulkTransfer done : fedTransfers) {
+            done.publish();
+        }
+        fedTransfers.removeIf(d -> d.progress().complete() || d.cancelled());
     }
 
     private void nackRange(int from, int to) {
@@ -701,8 +805,27 @@ final class FtfwEngine {
         }
     }
 
+    /** Encodes {@code samples} {@code rounds} times into a scratch buffer: JIT warm-up, nothing is sent or counted. */
+    void warmUp(List<ConntrackEntry> samples, int rounds) {
+        if (closed) {
+            return;
+        }
+        int seq = 0;
+        for (int r = 0; r < rounds; r++) {
+            for (ConntrackEntry e : samples) {
+                scratch.clear();
+                FtfwEncoder.writeData(scratch, FtfwMessage.DataType.UPD, 0, seq++, e, FlowExtras.NONE, encoding);
+            }
+        }
+        scratch.clear();
+    }
+
     void close() {
         closed = true;
+        transfers.forEach(BulkTransfer::abandon);
+        fedTransfers.forEach(BulkTransfer::abandon);
+        transfers.clear();
+        fedTransfers.clear();
         scratch.release();
     }
 

@@ -19,6 +19,8 @@ final class NodeQueue {
         int seq;
         /** Whether the item was last sent as data carrying HELLO. */
         boolean sentWithHello;
+        /** The paced bulk transfer that counts this flow until it is acknowledged or lost; null for none. */
+        BulkTransfer bulk;
 
         Node(QueueItem item) {
             this.item = item;
