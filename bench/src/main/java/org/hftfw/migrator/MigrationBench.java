@@ -113,7 +113,7 @@ public final class MigrationBench {
                         }
                     };
                     StateMigrator m = new StateMigrator(ka, new FtfwBulkLink(chA), commit,
-                            new StateMigrator.Config(Duration.ofSeconds(60), Duration.ofMillis(1), 5_000),
+                            new StateMigrator.Config(Duration.ofSeconds(60), Duration.ofMillis(1)),
                             System::nanoTime, StateMigrator.Pause.sleeping());
                     StateMigrator.Report rep = m.migrate("bench", StateMigrator.Urgency.PLANNED, (s, d, t) -> { });
                     long inB = kb.dump(e -> { });

@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.ftfw.FtfwChannel;
@@ -213,6 +214,7 @@ public final class SyncNode implements AutoCloseable {
             }
             lazyTicks = scheduler("hftfw-lazy-tick").every(s.lazy().tick(), this::tickSafely);
             subscription = table.subscribe(publisher);
+            fillInternalCache();
         }
         if (s.proactive().enabled()) {
             if (role.publishes()) {
@@ -227,6 +229,34 @@ public final class SyncNode implements AutoCloseable {
                 role.publishes() ? publisher.replication().describe() : "off", filter.ignoreList(),
                 s.filter().protocols().isEmpty() ? "all"
                         : s.filter().protocols().stream().map(IpProto::name).sorted().toList());
+    }
+
+    /** Warm-up encodes per start: enough for the JIT to compile the sender's encoding path (C2 needs ~10k calls). */
+    private static final int WARM_UP_ENCODES = 50_000;
+
+    /**
+     * Reads the table once into the publisher's internal cache, with the events held (those queued before are
+     * applied first, those after it follow it), then warms the sender up on its flows, so the first migration
+     * neither dumps the kernel table nor runs cold (issue 10: 643 ms of dump in a fresh daemon).
+     */
+    private void fillInternalCache() throws InterruptedException {
+        long t0 = clock.nanos();
+        int n;
+        try {
+            n = subscription.whileQuiet(() -> publisher.quiesce().whileQuiet(() -> publisher.fillCache(table.list())));
+        } catch (InterruptedException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the table into the internal cache: " + e.getMessage(), e);
+        }
+        long t1 = clock.nanos();
+        List<ConntrackEntry> samples = publisher.cacheSample(1_000);
+        if (samples.isEmpty()) {
+            samples = WarmUpSamples.flows(256);
+        }
+        channel.warmUp(samples, Math.ceilDiv(WARM_UP_ENCODES, samples.size()));
+        LOG.info("internal cache: {} flows read from the table in {} ms; sender warmed up in {} ms", n,
+                (t1 - t0) / 1_000_000, (clock.nanos() - t1) / 1_000_000);
     }
 
     /** The caller's scheduler, or a daemon thread of the node's own, ended when the node closes. */
@@ -251,11 +281,11 @@ public final class SyncNode implements AutoCloseable {
                         + "after the VIPs moved: keepalived #2254)");
             }
         }
-        proactive = new ProactivePath(p, () -> new ArrayList<>(publisher.bulkSnapshot(table.list())),
-                new FtfwBulkLink(channel), h, publisher::replicateAll, clock, StateMigrator.Pause.sleeping())
+        proactive = new ProactivePath(p, publisher::migrationSnapshot, new FtfwBulkLink(channel), h,
+                publisher::replicateAll, clock, StateMigrator.Pause.sleeping())
                 .quiesce(new StateMigrator.Quiesce() {
                     // deliver what the table already queued, then hold the event delivery and the publisher
-                    // (deferred sends, bulk commands) still while the migrator dumps and queues the table
+                    // (deferred sends, bulk commands) still while the migrator takes its snapshot of the cache
                     @Override
                     public <T> T whileQuiet(Callable<T> step) throws Exception {
                         return subscription.whileQuiet(() -> publisher.quiesce().whileQuiet(step));

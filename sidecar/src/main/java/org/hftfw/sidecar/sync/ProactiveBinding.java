@@ -143,7 +143,7 @@ final class ProactiveBinding {
         List<String> demote = command(r, "migration.demote-command");
         Duration timeout = r.positive("migration.command-timeout");
         StateMigrator.Config m = new StateMigrator.Config(r.positive("migration.ack-timeout"),
-                r.positive("migration.poll-interval"), 5_000);
+                r.positive("migration.poll-interval"));
         return new ProactiveSettings.Migration(commit, demote, timeout, m);
     }
 
