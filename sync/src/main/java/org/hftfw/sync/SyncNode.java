@@ -19,6 +19,7 @@ import org.hftfw.ftfw.FtfwChannel;
 import org.hftfw.ftfw.FtfwConfig;
 import org.hftfw.migrator.CommandHandover;
 import org.hftfw.migrator.FtfwBulkLink;
+import org.hftfw.migrator.SocketCommitHandover;
 import org.hftfw.migrator.StateMigrator;
 import org.hftfw.common.Scheduler;
 import org.slf4j.Logger;
@@ -273,7 +274,10 @@ public final class SyncNode implements AutoCloseable {
     private void startProactive(ProactiveSettings p) {
         ProactiveSettings.Migration m = p.migration();
         StateMigrator.Handover h = handover;
-        if (h == null) {
+        if (h == null && !m.commitSocket().isEmpty()) {
+            h = new SocketCommitHandover(java.nio.file.Path.of(m.commitSocket()), m.commandTimeout(),
+                    new CommandHandover(List.of(), m.demoteCommand(), m.commandTimeout()));
+        } else if (h == null) {
             h = new CommandHandover(m.commitCommand(), m.demoteCommand(), m.commandTimeout());
             if (m.commitCommand().isEmpty() && !p.policy().dryRun()) {
                 LOG.warn("migration.commit-command is empty: a migration sends the table but nothing makes the backup "

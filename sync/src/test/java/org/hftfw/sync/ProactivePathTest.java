@@ -73,7 +73,7 @@ class ProactivePathTest {
         ProactiveSettings s = new ProactiveSettings(true, SourceRoots.under(tree.base()), true, Duration.ofMinutes(1),
                 PredictorConfig.defaults(), PolicyConfig.builder().dryRun(dryRun).build(),
                 new ProactiveSettings.Migration(List.of("true"), List.of("true"), Duration.ofSeconds(10),
-                        StateMigrator.Config.defaults()));
+                        StateMigrator.Config.defaults(), ""));
         StateMigrator.BulkLink link = entries -> {                 // every entry acknowledged at once
             long before = sent.size();
             entries.forEachRemaining(sent::add);
