@@ -28,7 +28,8 @@ public final class ConntrackMax implements AutoCloseable {
     /** The limit now. */
     public static long current() {
         try {
-            return Long.parseLong(Files.readString(FILE, StandardCharsets.US_ASCII).strip());
+            // not Files.readString: on a /proc file (size 0) it returned the first character only
+            return Long.parseLong(Files.readAllLines(FILE, StandardCharsets.US_ASCII).getFirst().strip());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + FILE, e);
         }

@@ -257,7 +257,7 @@ public final class DaemonMigrationBench {
 
     /** Entries in {@code ns}'s conntrack table ({@code nf_conntrack_count}, read inside the namespace). */
     private static long count(NetnsLab.Netns ns) {
-        return ns.call(() -> Long.parseLong(Files.readString(COUNT, StandardCharsets.US_ASCII).strip()));
+        return ns.call(() -> Long.parseLong(Files.readAllLines(COUNT, StandardCharsets.US_ASCII).getFirst().strip()));
     }
 
     private static boolean answers(Path ctl) {
@@ -290,7 +290,7 @@ public final class DaemonMigrationBench {
 
     private static String loadAverage() {
         try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ", -1);
+            String[] f = Files.readAllLines(Path.of("/proc/loadavg")).getFirst().split(" ", -1);
             return f[0] + " " + f[1] + " " + f[2];
         } catch (IOException e) {
             return "unknown";

@@ -252,16 +252,12 @@ public final class FtfwChannel implements AutoCloseable {
     }
 
     /**
-     * Runs the sender's encoding path over {@code samples} on the event loop, {@code rounds} times, without sending
-     * anything: the JIT compiles it before the first migration needs it (a fresh daemon's first bulk ran several
-     * times slower than later ones). Returns when done.
+     * Runs this channel's code path over {@code samples}, {@code rounds} paced transfers between two in-memory engines
+     * (see {@link WarmUp}), on the calling thread, without sending anything: the JIT compiles it before the first
+     * migration needs it (a fresh daemon's first bulk ran several times slower than later ones).
      */
-    public void warmUp(java.util.List<ConntrackEntry> samples, int rounds) throws InterruptedException {
-        try {
-            loop.submit(() -> engine.warmUp(samples, rounds)).get();
-        } catch (ExecutionException e) {
-            LOG.warn("FT-FW warm-up failed: {}", e.getCause().toString());
-        }
+    public void warmUp(java.util.List<ConntrackEntry> samples, int rounds) {
+        WarmUp.run(cfg, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, samples, rounds);
     }
 
     /** The peer's replicated states. */

@@ -805,21 +805,6 @@ final class FtfwEngine {
         }
     }
 
-    /** Encodes {@code samples} {@code rounds} times into a scratch buffer: JIT warm-up, nothing is sent or counted. */
-    void warmUp(List<ConntrackEntry> samples, int rounds) {
-        if (closed) {
-            return;
-        }
-        int seq = 0;
-        for (int r = 0; r < rounds; r++) {
-            for (ConntrackEntry e : samples) {
-                scratch.clear();
-                FtfwEncoder.writeData(scratch, FtfwMessage.DataType.UPD, 0, seq++, e, FlowExtras.NONE, encoding);
-            }
-        }
-        scratch.clear();
-    }
-
     void close() {
         closed = true;
         transfers.forEach(BulkTransfer::abandon);

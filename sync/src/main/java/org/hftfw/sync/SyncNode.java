@@ -217,6 +217,7 @@ public final class SyncNode implements AutoCloseable {
             subscription = table.subscribe(publisher);
             fillInternalCache();
         }
+        warmUp();
         if (s.proactive().enabled()) {
             if (role.publishes()) {
                 startProactive(s.proactive());
@@ -232,13 +233,13 @@ public final class SyncNode implements AutoCloseable {
                         : s.filter().protocols().stream().map(IpProto::name).sorted().toList());
     }
 
-    /** Warm-up encodes per start: enough for the JIT to compile the sender's encoding path (C2 needs ~10k calls). */
-    private static final int WARM_UP_ENCODES = 50_000;
+    /** Flows sent through the warm-up at start: enough for the JIT to compile the path (C2 needs ~10k calls). */
+    private static final int WARM_UP_FLOWS = 50_000;
 
     /**
      * Reads the table once into the publisher's internal cache, with the events held (those queued before are
-     * applied first, those after it follow it), then warms the sender up on its flows, so the first migration
-     * neither dumps the kernel table nor runs cold (issue 10: 643 ms of dump in a fresh daemon).
+     * applied first, those after it follow it), so a migration does not dump the kernel table (issue 10: 643 ms of
+     * dump in a fresh daemon).
      */
     private void fillInternalCache() throws InterruptedException {
         long t0 = clock.nanos();
@@ -250,14 +251,22 @@ public final class SyncNode implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot read the table into the internal cache: " + e.getMessage(), e);
         }
-        long t1 = clock.nanos();
-        List<ConntrackEntry> samples = publisher.cacheSample(1_000);
+        LOG.info("internal cache: {} flows read from the table in {} ms", n, (clock.nanos() - t0) / 1_000_000);
+    }
+
+    /**
+     * Sends sample flows (the table's own, or made-up ones) between two in-memory FT-FW engines, so the first
+     * migration (or the first bulk a backup receives) does not run cold: issue 10 measured a fresh daemon's first
+     * migration several times slower than the next.
+     */
+    private void warmUp() {
+        long t0 = clock.nanos();
+        List<ConntrackEntry> samples = role.publishes() ? publisher.cacheSample(1_000) : List.of();
         if (samples.isEmpty()) {
-            samples = WarmUpSamples.flows(256);
+            samples = WarmUpSamples.flows(1_000);
         }
-        channel.warmUp(samples, Math.ceilDiv(WARM_UP_ENCODES, samples.size()));
-        LOG.info("internal cache: {} flows read from the table in {} ms; sender warmed up in {} ms", n,
-                (t1 - t0) / 1_000_000, (clock.nanos() - t1) / 1_000_000);
+        channel.warmUp(samples, Math.ceilDiv(WARM_UP_FLOWS, samples.size()));
+        LOG.info("FT-FW path warmed up on {} flows in {} ms", WARM_UP_FLOWS, (clock.nanos() - t0) / 1_000_000);
     }
 
     /** The caller's scheduler, or a daemon thread of the node's own, ended when the node closes. */
@@ -287,14 +296,11 @@ public final class SyncNode implements AutoCloseable {
         }
         proactive = new ProactivePath(p, publisher::migrationSnapshot, new FtfwBulkLink(channel), h,
                 publisher::replicateAll, clock, StateMigrator.Pause.sleeping())
-                .quiesce(new StateMigrator.Quiesce() {
-                    // deliver what the table already queued, then hold the event delivery and the publisher
-                    // (deferred sends, bulk commands) still while the migrator takes its snapshot of the cache
-                    @Override
-                    public <T> T whileQuiet(Callable<T> step) throws Exception {
-                        return subscription.whileQuiet(() -> publisher.quiesce().whileQuiet(step));
-                    }
-                })
+                // the snapshot is taken under the publisher's lock; the event delivery is not held (it would wait up
+                // to a receive timeout, 200 ms): each flow is read from the cache as it is sent, so a change delivered
+                // after the order goes out live at a state no older than the one the migration reads (replicate-all
+                // is on by then), and a flow the cache does not hold yet arrives with its event
+                .quiesce(publisher.quiesce())
                 .observe(rounds);
         resources.add(proactive);
         proactive.start(scheduler("hftfw-predictor"));
