@@ -92,6 +92,13 @@ public final class StateMigrator {
         /** The latest states of {@code lost} for a resend, without the flows gone since. */
         Iterator<ConntrackEntry> again(List<ConntrackEntry> lost);
 
+        /**
+         * Called once the migration has ended, outside its timed steps (e.g. to note that the backup holds these
+         * flows, which is bookkeeping a migration need not wait for).
+         */
+        default void ended() {
+        }
+
         /** A snapshot of fixed states, e.g. a dumped table. */
         static Snapshot of(List<ConntrackEntry> entries) {
             List<ConntrackEntry> copy = List.copyOf(entries);
@@ -356,6 +363,7 @@ public final class StateMigrator {
         long t3 = clock.nanos();
         progress.update("acknowledged", (int) Math.max(0, sent - missing), total);
         if (!allAcked && urgency == Urgency.PLANNED) {
+            table.ended();
             return new Report(reason, urgency, (int) sent, t1 - t0, t2 - t1, t3 - t2, 0, false, false,
                     failure + ": staying primary (planned migration)", missing);
         }
@@ -370,10 +378,12 @@ public final class StateMigrator {
             throw e;
         } catch (Exception e) {
             long t4 = clock.nanos();
+            table.ended();
             return new Report(reason, urgency, (int) sent, t1 - t0, t2 - t1, t3 - t2, t4 - t3, allAcked, false,
                     "handover failed: " + e.getMessage(), missing);
         }
         long t4 = clock.nanos();
+        table.ended();
         return new Report(reason, urgency, (int) sent, t1 - t0, t2 - t1, t3 - t2, t4 - t3, allAcked, true, failure,
                 missing);
     }

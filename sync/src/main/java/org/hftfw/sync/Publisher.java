@@ -330,20 +330,48 @@ public final class Publisher implements ConntrackEventListener {
     }
 
     /**
-     * The flows a migration sends, from the internal cache (no kernel dump); they become "held by the backup", as a
-     * bulk send's do. Each flow's state is read as it is sent (see {@link InternalCache}).
+     * The flows a migration sends, from the internal cache (no kernel dump). Each flow's state is read as it is sent
+     * (see {@link InternalCache}). When the migration has ended they become "held by the backup", as a bulk send's
+     * do; until then replicate-all is on, which sends every DESTROY anyway.
      */
     StateMigrator.Snapshot migrationSnapshot() {
         lock.lock();
         try {
             bulkSnapshots++;
             StateMigrator.Snapshot snap = cache.snapshot();
-            Iterator<ConntrackEntry> all = snap.entries();
-            while (all.hasNext()) {
+            return new StateMigrator.Snapshot() {
+                @Override
+                public int size() {
+                    return snap.size();
+                }
+
+                @Override
+                public Iterator<ConntrackEntry> entries() {
+                    return snap.entries();
+                }
+
+                @Override
+                public Iterator<ConntrackEntry> again(List<ConntrackEntry> lost) {
+                    return snap.again(lost);
+                }
+
+                @Override
+                public void ended() {
+                    markHeld(snap);
+                }
+            };
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void markHeld(StateMigrator.Snapshot snap) {
+        lock.lock();
+        try {
+            for (Iterator<ConntrackEntry> all = snap.entries(); all.hasNext(); ) {
                 ConntrackEntry e = all.next();
                 held.put(e.flowId(), e);
             }
-            return snap;
         } finally {
             lock.unlock();
         }
