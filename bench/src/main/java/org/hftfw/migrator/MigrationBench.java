@@ -176,7 +176,8 @@ public final class MigrationBench {
         for (int i = 0; i < n; i++) {
             InetAddress src = InetAddress.getByAddress(new byte[] {10, (byte) 235, (byte) (i / 50_000), 10});
             list.add(ConntrackEntry.builder(Tuple.ports(src, dst, IpProto.TCP, 10_000 + i % 50_000, 80))
-                    .tcpState(TcpState.ESTABLISHED).status(Status.SEEN_REPLY | Status.ASSURED).timeout(600).build());
+                    // an hour: a million-flow run takes longer than 10 minutes, and the flows must not expire in it
+                    .tcpState(TcpState.ESTABLISHED).status(Status.SEEN_REPLY | Status.ASSURED).timeout(3600).build());
         }
         return list;
     }

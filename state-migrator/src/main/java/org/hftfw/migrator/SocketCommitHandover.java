@@ -8,6 +8,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -41,8 +42,23 @@ public final class SocketCommitHandover implements StateMigrator.Handover {
     public void commitOnBackup() throws IOException, InterruptedException {
         String reply = ask("commit");
         if (!reply.startsWith("OK")) {
-            throw new IOException("commit on the backup (" + socket + ") failed: " + reply.strip());
+            throw new IOException("commit on the backup (" + socket + ") failed: " + summary(reply));
         }
+    }
+
+    /**
+     * The reply's summary line ({@code committed N flows ...: C created, U updated, F failed}) with the first error,
+     * and what ENOMEM from ctnetlink means: the backup's conntrack table is full.
+     */
+    static String summary(String reply) {
+        List<String> lines = reply.strip().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        List<String> text = lines.isEmpty() || !lines.getFirst().equals("ERROR") ? lines : lines.subList(1, lines.size());
+        if (text.isEmpty()) {
+            return "no reason given";
+        }
+        String s = text.getFirst() + (text.size() > 1 ? " (first error: " + text.get(1) + ")" : "");
+        return reply.contains("errno 12") ? s + "; errno 12 (ENOMEM) is the backup's full conntrack table: raise "
+                + "net.netfilter.nf_conntrack_max there" : s;
     }
 
     @Override

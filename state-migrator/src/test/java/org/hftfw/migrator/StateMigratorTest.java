@@ -245,4 +245,22 @@ class StateMigratorTest {
                 () -> new CommandHandover(List.of(), List.of("sleep", "5"), Duration.ofMillis(100)).demoteSelf());
         assertTrue(t.getMessage().contains("timed out"), t.getMessage());
     }
+
+    @Test
+    void aCommitRefusedByAFullBackupTableSaysSoWithTheCounts() {
+        String s = SocketCommitHandover.summary("ERROR\ncommitted 1000000 flows from the external cache in 19349 ms: "
+                + "262144 created, 0 updated, 737856 failed\n  create tcp src=10.235.0.10 dst=10.234.2.10 sport=14410 "
+                + "dport=80: errno 12\n");
+        assertTrue(s.startsWith("committed 1000000 flows") && s.contains("737856 failed"), s);
+        assertTrue(s.contains("(first error: create tcp") && s.contains("nf_conntrack_max"), s);
+    }
+
+    @Test
+    void theCommitThroughTheBackupsControlSocketFailsClearlyWhenNobodyListens(@org.junit.jupiter.api.io.TempDir
+                                                                              java.nio.file.Path dir) {
+        SocketCommitHandover h = new SocketCommitHandover(dir.resolve("none.ctl"), Duration.ofSeconds(1),
+                recordingHandover);
+        java.io.IOException e = assertThrows(java.io.IOException.class, h::commitOnBackup);
+        assertTrue(e.getMessage().contains("cannot reach the backup's control socket"), e.getMessage());
+    }
 }

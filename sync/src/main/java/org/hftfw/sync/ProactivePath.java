@@ -228,9 +228,9 @@ public final class ProactivePath implements AutoCloseable {
         String outcome = report.complete() ? "handed over"
                 : report.handedOver() ? "handed over INCOMPLETE (" + report.missing() + " flows missing)" : "FAILED";
         LOG.info("migration {}: {} entries, Tprop {} ms (decision {} ms + snapshot {} + send {} + ACKs {} + commit {} "
-                        + "ms)", outcome, report.entries(), ms(m.tpropNanos()),
+                        + "ms){}", outcome, report.entries(), ms(m.tpropNanos()),
                 ms(m.decisionNanos()), ms(report.dumpNanos()), ms(report.sendNanos()), ms(report.ackNanos()),
-                ms(report.handoverNanos()));
+                ms(report.handoverNanos()), report.failure() == null ? "" : ": " + report.failure());
         if (!report.handedOver() && report.urgency() == StateMigrator.Urgency.PLANNED) {
             setReplicateAll(false, "planned migration gave up, staying primary");
         }
