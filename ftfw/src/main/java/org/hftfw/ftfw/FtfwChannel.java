@@ -256,46 +256,8 @@ public final class FtfwChannel implements AutoCloseable {
      * (see {@link WarmUp}), on the calling thread, without sending anything: the JIT compiles it before the first
      * migration needs it (a fresh daemon's first bulk ran several times slower than later ones).
      */
-    public void warmUp(java.util.List<ConntrackEntry> samples, int rounds) throws InterruptedException {
+    public void warmUp(java.util.List<ConntrackEntry> samples, int rounds) {
         WarmUp.run(cfg, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, samples, rounds);
-        loopbackWarmUp(samples, Math.max(1, rounds / 5));
-    }
-
-    /**
-     * The socket half of the warm-up: paced transfers between two channels of this process on the caller's
-     * loopback (ephemeral ports, closed again), so the event loop's datagram write and read paths are compiled too.
-     * A loopback that is down or ports that are taken only skip it.
-     */
-    private void loopbackWarmUp(java.util.List<ConntrackEntry> samples, int rounds) throws InterruptedException {
-        java.net.InetAddress lo = java.net.InetAddress.getLoopbackAddress();
-        int[] ports = new int[2];
-        for (int i = 0; i < 2; i++) {
-            try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, lo)) {
-                ports[i] = probe.getLocalPort();
-            } catch (java.io.IOException e) {
-                LOG.info("loopback warm-up skipped: {}", e.getMessage());
-                return;
-            }
-        }
-        InetSocketAddress x = new InetSocketAddress(lo, ports[0]);
-        InetSocketAddress y = new InetSocketAddress(lo, ports[1]);
-        try (FtfwChannel from = builder(FtfwConfig.builder(x, y).transport(cfg.transport()).build()).start();
-             FtfwChannel to = builder(FtfwConfig.builder(y, x).transport(cfg.transport()).build()).start()) {
-            for (int r = 0; r < rounds; r++) {
-                BulkTransfer t = from.sendPaced(samples.iterator());
-                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (!t.progress().complete() && System.nanoTime() < end) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
-                }
-                if (!t.progress().complete()) {
-                    LOG.info("loopback warm-up stopped: a transfer did not complete in 10 s ({})", t.progress());
-                    return;
-                }
-                to.externalCache().flush();
-            }
-        } catch (IllegalStateException e) {
-            LOG.info("loopback warm-up skipped: {}", e.getMessage());
-        }
     }
 
     /** The peer's replicated states. */

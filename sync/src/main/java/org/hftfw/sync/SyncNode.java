@@ -259,7 +259,7 @@ public final class SyncNode implements AutoCloseable {
      * migration (or the first bulk a backup receives) does not run cold: issue 10 measured a fresh daemon's first
      * migration several times slower than the next.
      */
-    private void warmUp() throws InterruptedException {
+    private void warmUp() {
         long t0 = clock.nanos();
         List<ConntrackEntry> samples = role.publishes() ? publisher.cacheSample(1_000) : List.of();
         if (samples.isEmpty()) {
