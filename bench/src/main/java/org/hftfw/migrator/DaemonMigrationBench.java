@@ -217,7 +217,7 @@ public final class DaemonMigrationBench {
         int seconds = Math.max(60, n / 5_000);
         // until the backup holds all, or the primary has reported (a failed migration ends there)
         int[] polls = {0};
-        reached(() -> count(b) >= n || ++polls[0] % 100 == 0 && reports() > reportsBefore, seconds);
+        reached(() -> count(b) >= n || (++polls[0] % 100 == 0 && reports() > reportsBefore), seconds);
         boolean all = count(b) >= n;
         long t1 = System.nanoTime();
         await(() -> reports() > reportsBefore, seconds, "the primary's report of the migration");
