@@ -93,7 +93,9 @@ public final class MigrationBench {
             FtfwChannel chA = a.call(() -> FtfwChannel.builder(FtfwConfig.of(addrA, addrB)).start());
             FtfwChannel chB;
             try {
-                chB = b.call(() -> FtfwChannel.builder(FtfwConfig.of(addrB, addrA)).start());
+                // the backup's external cache must hold the whole table (its default bound is 262 144 flows)
+                FtfwConfig cfgB = FtfwConfig.builder(addrB, addrA).cacheLimit(Math.max(262_144, 2 * n)).build();
+                chB = b.call(() -> FtfwChannel.builder(cfgB).start());
             } catch (RuntimeException e) {
                 chA.close();
                 throw e;
@@ -113,7 +115,7 @@ public final class MigrationBench {
                         }
                     };
                     StateMigrator m = new StateMigrator(ka, new FtfwBulkLink(chA), commit,
-                            new StateMigrator.Config(Duration.ofSeconds(60), Duration.ofMillis(1), 5_000),
+                            new StateMigrator.Config(Duration.ofSeconds(60), Duration.ofMillis(1)),
                             System::nanoTime, StateMigrator.Pause.sleeping());
                     StateMigrator.Report rep = m.migrate("bench", StateMigrator.Urgency.PLANNED, (s, d, t) -> { });
                     long inB = kb.dump(e -> { });
@@ -145,40 +147,12 @@ public final class MigrationBench {
             rows.add(new Round("conntrackd", -1, -1, "conntrackd baseline skipped: conntrackd is not installed"));
             return;
         }
-        Path confA = conntrackdConf(a, "10.234.9.1", "10.234.9.2");
-        Path confB = conntrackdConf(b, "10.234.9.2", "10.234.9.1");
-        startConntrackd(a, confA);
-        startConntrackd(b, confB);
-        // conntrackd fills its internal cache from the kernel table at start-up; wait until it holds all of it
-        waitFor(() -> cacheSize(a, confA, "-i") >= n, 60, "conntrackd internal cache in " + a);
+        ConntrackdPair pair = new ConntrackdPair(a, b, dir);
+        pair.start("10.234.9.1", "10.234.9.2", "10.234.9.0/24", n);
         for (int r = 1; r <= rounds; r++) {
             kb.flush();
-            b.exec("conntrackd", "-C", confB.toString(), "-f", "external").check();
-            long t0 = System.nanoTime();
-            a.exec("conntrackd", "-C", confA.toString(), "-B").check();
-            if (!reached(() -> cacheSize(b, confB, "-e") >= n, 30)) {
-                rows.add(new Round("conntrackd", -1, cacheSize(b, confB, "-e"), String.format(Locale.ROOT,
-                        "conntrackd round %d: the backup's external cache holds %d of %d entries 30 s after -B: "
-                                + "not converged", r, cacheSize(b, confB, "-e"), n)));
-                continue;
-            }
-            long t1 = System.nanoTime();
-            b.exec("conntrackd", "-C", confB.toString(), "-c").check();
-            long t2 = System.nanoTime();
-            long inB = kb.dump(e -> { });
-            rows.add(new Round("conntrackd", t2 - t0, inB, String.format(Locale.ROOT,
-                    "conntrackd round %d: -B until the backup's cache holds all %6.0f ms  -c %6.0f ms  total %6.0f ms  "
-                            + "(%d in the backup kernel table)", r, (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t2 - t0) / 1e6, inB)));
-        }
-    }
-
-    /** Entries in a conntrackd cache ({@code -i} internal, {@code -e} external); -1 while it does not answer. */
-    private static long cacheSize(NetnsLab.Netns ns, Path conf, String which) {
-        try {
-            NetnsLab.Result r = ns.exec("conntrackd", "-C", conf.toString(), which);
-            return r.exitCode() != 0 ? -1 : r.stdout().lines().filter(l -> l.contains("src=")).count();
-        } catch (IllegalStateException e) {
-            return -1;                                      // a hung conntrackd counts as "not there yet"
+            ConntrackdPair.Round c = pair.migrate(r, n, 30, () -> kb.dump(e -> { }));
+            rows.add(new Round("conntrackd", c.nanos(), c.inBackup(), c.line()));
         }
     }
 
@@ -196,46 +170,14 @@ public final class MigrationBench {
         }
     }
 
-    private Path conntrackdConf(NetnsLab.Netns ns, String self, String peer) throws IOException {
-        return org.hftfw.ftfw.ConntrackdConf.lab(dir, ns.name(), self, peer, List.of("127.0.0.1", "10.234.9.0/24"))
-                .withNetlinkBuffer(8 << 20).write();
-    }
-
-    /** Starts conntrackd in {@code ns} (stopped with the lab) and waits until it answers. */
-    private void startConntrackd(NetnsLab.Netns ns, Path conf) throws InterruptedException {
-        ns.spawn(dir.resolve(ns.name() + ".out"), "conntrackd", "-C", conf.toString());
-        waitFor(() -> ns.exec("conntrackd", "-C", conf.toString(), "-s").exitCode() == 0, 15, "conntrackd start in " + ns);
-    }
-
-    private static boolean reached(java.util.function.BooleanSupplier done, int seconds) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                return false;
-            }
-            Thread.sleep(2);
-        }
-        return true;
-    }
-
-    private static void waitFor(java.util.function.BooleanSupplier done, int seconds, String what)
-            throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new IllegalStateException(what + ": not done within " + seconds + " s");
-            }
-            Thread.sleep(2);
-        }
-    }
-
     static List<ConntrackEntry> entries(int n) throws IOException {
         List<ConntrackEntry> list = new ArrayList<>(n);
         InetAddress dst = InetAddress.getByName("10.234.2.10");
         for (int i = 0; i < n; i++) {
             InetAddress src = InetAddress.getByAddress(new byte[] {10, (byte) 235, (byte) (i / 50_000), 10});
             list.add(ConntrackEntry.builder(Tuple.ports(src, dst, IpProto.TCP, 10_000 + i % 50_000, 80))
-                    .tcpState(TcpState.ESTABLISHED).status(Status.SEEN_REPLY | Status.ASSURED).timeout(600).build());
+                    // an hour: a million-flow run takes longer than 10 minutes, and the flows must not expire in it
+                    .tcpState(TcpState.ESTABLISHED).status(Status.SEEN_REPLY | Status.ASSURED).timeout(3600).build());
         }
         return list;
     }

@@ -294,6 +294,26 @@ public final class FtfwChannel implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends {@code entries} as UPDATEs paced by the peer's ACK window: never more in flight than the resend queue
+     * holds, so none is dropped before the peer could NACK it (see {@link BulkTransfer}). The iterator is read on
+     * the channel's event loop as room appears, so an iterator over a live cache sends each flow's latest state.
+     */
+    public BulkTransfer sendPaced(java.util.Iterator<ConntrackEntry> entries) {
+        BulkTransfer t = FtfwEngine.transfer(entries);
+        loop.execute(() -> engine.sendPaced(t));
+        return t;
+    }
+
+    /**
+     * Runs this channel's code path over {@code samples}, {@code rounds} paced transfers between two in-memory engines
+     * (see {@link WarmUp}), on the calling thread, without sending anything: the JIT compiles it before the first
+     * migration needs it (a fresh daemon's first bulk ran several times slower than later ones).
+     */
+    public void warmUp(java.util.List<ConntrackEntry> samples, int rounds) {
+        WarmUp.run(cfg, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, samples, rounds);
+    }
+
     /** The peer's replicated states. */
     public ExternalCache externalCache() {
         return cache;

@@ -7,8 +7,10 @@ import io.netty.buffer.ByteBufAllocator;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -61,8 +63,7 @@ import org.slf4j.LoggerFactory;
  *   at most once per {@code LOG_INTERVAL}.</li>
  * <li><b>Resync.</b> A RESYNC request (and {@link #sendBulk}) is answered by bulk-sending the whole table from the
  *   bulk source, at most once per {@code resyncInterval}; requests in between are coalesced into the next answer.
- *   The source is read on the bulk executor, off the event loop, and its entries are queued in chunks of
- *   {@link #BULK_CHUNK}, so ACKs and NACKs are served between chunks.</li>
+ *   The source is read on the bulk executor, off the event loop, and its entries are queued as a paced transfer.</li>
  * <li><b>hFT-FW peers</b> ({@link Handshake}, {@link Ext}). One capability handshake, which a stock conntrackd drops
  *   as a wrong protocol version, decides what else is used. <i>Authentication</i> ({@link DatagramAuth}): every
  *   datagram is sealed with an HMAC trailer, and a datagram from the peer's address that is not authentic is
@@ -74,6 +75,15 @@ import org.slf4j.LoggerFactory;
  *   since it began is what the peer no longer has, and is removed; the answer (HOLDS) says how many flows since
  *   the bulk began the backup holds ({@link #endBulk}). One marked bulk at a time: a bulk started while one is open
  *   goes unmarked.</li>
+ * <li><b>Paced bulk.</b> conntrackd queues a whole bulk at once (src/sync-ftfw.c), so a table larger than the resend
+ *   queue pushes its oldest unacknowledged messages out before the peer can NACK them: lost for good, while the
+ *   sender's window moves on (issue 10 measured 824 465 of 1 000 000 arriving). A {@link BulkTransfer} is queued
+ *   only while the transmit and resend queues together hold less than {@link #pacingLimit} (three quarters of
+ *   the resend queue; the rest is headroom for live changes and control messages): each ACK that frees room lets
+ *   the next entries in, at most {@link #BULK_CHUNK} per event-loop task, so ACKs and NACKs are served between
+ *   chunks. Each queued flow is tagged with its transfer until the peer acknowledges it (a newer live state of
+ *   the flow keeps the tag: acknowledging that one delivers the flow too) or a full queue drops it, so the
+ *   transfer knows exactly how many of its flows arrived. One transfer is fed at a time, in order.</li>
  * </ul>
  */
 final class FtfwEngine {
@@ -176,6 +186,12 @@ final class FtfwEngine {
     private boolean ackDelayScheduled;
     private boolean closed;
 
+    /** Paced transfers still to be fed, the current one first. */
+    private final ArrayDeque<BulkTransfer> transfers = new ArrayDeque<>();
+    /** Fed transfers whose flows are not all acknowledged or lost yet. */
+    private final List<BulkTransfer> fedTransfers = new ArrayList<>();
+    private final int pacingLimit;
+    private boolean feedScheduled;
     private boolean bulkPending;
     private boolean bulkRunning;
     private boolean bulkEver;
@@ -255,6 +271,7 @@ final class FtfwEngine {
         this.aliveNanos = cfg.aliveInterval().toNanos();
         this.ackDelayNanos = cfg.ackDelay().toNanos();
         this.nextSeq = initialSeq;
+        this.pacingLimit = Math.max(1, cfg.resendQueueSize() - cfg.resendQueueSize() / 4);
         this.window = cfg.ackWindow();
         this.lastTxNanos = sched.nanos();
         if (cfg.extensions()) {
@@ -301,12 +318,18 @@ final class FtfwEngine {
         if (closed) {
             return;
         }
+        queueState(type, entry, extras);
+        requestXmit();
+    }
+
+    /** Queues the latest state of a flow (see {@link #publish}) and returns its node. */
+    private NodeQueue.Node queueState(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras) {
         FlowId id = entry.flowId();
         QueueItem.FlowState state = new QueueItem.FlowState(id, type, entry, extras);
         NodeQueue.Node n = flows.get(id);
         if (n == null) {
             if (tx.size() >= cfg.txQueueSize()) {
-                dropNode(tx.poll(), true);
+                evict(tx.poll());
                 txOverflow++;
             }
             n = new NodeQueue.Node(state);
@@ -320,17 +343,17 @@ final class FtfwEngine {
                 tx.add(n);
             }
         }
-        if (openBulk != null && n.bulk != openBulk) {
-            if (n.bulk != null) {
+        if (openBulk != null && n.marked != openBulk) {
+            if (n.marked != null) {
                 settle(n, false);
             }
-            n.bulk = openBulk;
+            n.marked = openBulk;
             openBulk.outstanding++;
         }
         if (FtfwEncoder.helperTooLong(entry)) {
             helperOmitted++;
         }
-        requestXmit();
+        return n;
     }
 
     /** Asks the peer for a bulk send of its table ({@code conntrackd -n}). */
@@ -387,7 +410,7 @@ final class FtfwEngine {
         }
     }
 
-    /** On the bulk executor: reads the whole source, then hands it to the event loop. */
+    /** On the bulk executor: reads the whole source, then hands it to the event loop as a paced transfer. */
     private void readBulkSource(long marked) {
         List<ConntrackEntry> all = new ArrayList<>();
         try {
@@ -396,27 +419,16 @@ final class FtfwEngine {
             LOG.warn("bulk send: reading the table failed, sending the {} entries read", all.size(), e);
         }
         try {
-            sched.schedule(() -> feedBulk(all, 0, marked), 0);
+            sched.schedule(() -> sendPaced(new BulkTransfer(all.iterator(), () -> bulkFed(marked, all.size()))), 0);
         } catch (RejectedExecutionException e) {
             LOG.debug("bulk send dropped: the channel is closing");
         }
     }
 
-    /** Queues one chunk of a bulk send and yields the event loop before the next. */
-    private void feedBulk(List<ConntrackEntry> all, int from, long marked) {
-        if (closed) {
-            return;
-        }
-        int end = Math.min(all.size(), from + BULK_CHUNK);
-        for (int i = from; i < end; i++) {
-            publish(FtfwMessage.DataType.UPD, all.get(i), FlowExtras.NONE);
-        }
-        if (end < all.size()) {
-            sched.schedule(() -> feedBulk(all, end, marked), 0);
-            return;
-        }
+    /** Every entry of the table's bulk is queued: a marked bulk ends (its END follows the last acknowledgement). */
+    private void bulkFed(long marked, int count) {
         if (marked != 0) {
-            var _ = endBulk(marked, all.size()).whenComplete((r, e) -> {
+            var _ = endBulk(marked, count).whenComplete((r, e) -> {
                 if (r != null) {
                     LOG.info("bulk {} confirmed by the peer: {} sent, {} held", r.id(), r.sent(), r.held());
                 }
@@ -493,8 +505,8 @@ final class FtfwEngine {
 
     /** A node's state left the queues: acknowledged, or dropped from a full queue (then the peer may miss it). */
     private void settle(NodeQueue.Node n, boolean dropped) {
-        MarkedBulk b = n.bulk;
-        n.bulk = null;
+        MarkedBulk b = n.marked;
+        n.marked = null;
         b.outstanding--;
         if (dropped) {
             b.dropped++;
@@ -513,6 +525,72 @@ final class FtfwEngine {
             b.receipt.completeExceptionally(new IllegalStateException("bulk " + b.id + " not confirmed: " + why));
         }
         bulks.clear();
+    }
+
+    /**
+     * Starts a paced bulk transfer (see the design note): its entries are queued as UPDATEs as the peer's ACKs make
+     * room, after the transfers already running.
+     */
+    void sendPaced(BulkTransfer t) {
+        if (closed) {
+            t.abandon();
+            return;
+        }
+        transfers.add(t);
+        scheduleFeed();
+    }
+
+    /** A paced transfer for {@code entries}, read on this engine's thread (see {@link #sendPaced}). */
+    static BulkTransfer transfer(Iterator<ConntrackEntry> entries) {
+        return new BulkTransfer(entries, () -> { });
+    }
+
+    private void scheduleFeed() {
+        if (!feedScheduled && !closed && !transfers.isEmpty()) {
+            feedScheduled = true;
+            sched.schedule(this::feed, 0);
+        }
+    }
+
+    /** Queues entries of the current transfer while there is room, at most {@link #BULK_CHUNK} per run. */
+    private void feed() {
+        feedScheduled = false;
+        if (closed) {
+            return;
+        }
+        int budget = BULK_CHUNK;
+        BulkTransfer t;
+        while (budget > 0 && (t = transfers.peek()) != null && room() > 0) {
+            ConntrackEntry e = t.next();
+            if (e == null) {
+                transfers.poll();
+                t.publish();
+                if (!t.progress().complete()) {
+                    fedTransfers.add(t);
+                }
+                continue;
+            }
+            NodeQueue.Node n = queueState(FtfwMessage.DataType.UPD, e, FlowExtras.NONE);
+            if (n.bulk != null && n.bulk != t) {
+                n.bulk.lost(e);                              // a newer transfer counts this flow from now on
+                n.bulk.publish();
+            }
+            n.bulk = t;
+            t.queued();
+            budget--;
+        }
+        if ((t = transfers.peek()) != null) {
+            t.publish();
+        }
+        requestXmit();
+        if (budget == 0) {
+            scheduleFeed();                                  // more room: yield to the loop, then go on
+        }
+    }
+
+    /** How many more messages a paced transfer may queue now. */
+    private int room() {
+        return pacingLimit - rs.size() - tx.size();
     }
 
     private void queueCtl(int flags, int from, int to) {
@@ -599,18 +677,37 @@ final class FtfwEngine {
 
     private void storeForResend(NodeQueue.Node n) {
         if (rs.size() >= cfg.resendQueueSize()) {
-            dropNode(rs.poll(), true);
+            evict(rs.poll());
             rsOverflow++;
         }
         rs.add(n);
     }
 
-    /** Forgets a node taken out of the queues for good: ACKed, or dropped on overflow. */
-    private void dropNode(NodeQueue.Node n, boolean overflow) {
+    /** Forgets a node the peer acknowledged; its transfer counts the flow as delivered. */
+    private void acknowledged(NodeQueue.Node n) {
+        forget(n, false);
+        if (n.bulk != null) {
+            n.bulk.acknowledged();
+            n.bulk = null;
+        }
+    }
+
+    /** Forgets a node dropped from a full queue; its transfer counts the flow as lost. */
+    private void evict(NodeQueue.Node n) {
+        forget(n, true);
+        if (n.bulk != null && n.item instanceof QueueItem.FlowState f) {
+            n.bulk.lost(f.entry());
+            n.bulk.publish();
+            n.bulk = null;
+        }
+    }
+
+    /** Forgets a node taken out of the queues for good: ACKed, or dropped on overflow (its marked bulk is told). */
+    private void forget(NodeQueue.Node n, boolean overflow) {
         switch (n.item) {
             case QueueItem.FlowState f -> {
                 flows.remove(f.id());
-                if (n.bulk != null) {
+                if (n.marked != null) {
                     settle(n, overflow);
                 }
             }
@@ -916,7 +1013,16 @@ final class FtfwEngine {
     }
 
     private void ackRange(int from, int to) {
-        removeRange(from, to, n -> dropNode(n, false));
+        removeRange(from, to, this::acknowledged);
+        BulkTransfer t = transfers.peek();
+        if (t != null) {
+            t.publish();
+            scheduleFeed();
+        }
+        for (BulkTransfer done : fedTransfers) {
+            done.publish();
+        }
+        fedTransfers.removeIf(d -> d.progress().complete() || d.cancelled());
     }
 
     private void nackRange(int from, int to) {
@@ -1011,6 +1117,10 @@ final class FtfwEngine {
         if (hs != null) {
             hs.close();
         }
+        transfers.forEach(BulkTransfer::abandon);
+        fedTransfers.forEach(BulkTransfer::abandon);
+        transfers.clear();
+        fedTransfers.clear();
         scratch.release();
     }
 

@@ -20,7 +20,9 @@ final class NodeQueue {
         /** Whether the item was last sent as data carrying HELLO. */
         boolean sentWithHello;
         /** The open marked bulk this flow's state was published in, until acknowledged (null: none). */
-        MarkedBulk bulk;
+        MarkedBulk marked;
+        /** The paced bulk transfer that counts this flow until it is acknowledged or lost; null for none. */
+        BulkTransfer bulk;
 
         Node(QueueItem item) {
             this.item = item;

@@ -1,6 +1,8 @@
 package org.hftfw.sidecar;
 
 import java.util.concurrent.Callable;
+import org.hftfw.migrator.ConntrackMax;
+import org.hftfw.migrator.DaemonMigrationBench;
 import org.hftfw.migrator.MigrationBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,7 +15,9 @@ final class MigrateCommand {
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = "Measure Tprop: migrate a kernel conntrack table of N entries between two namespaces over an "
                     + "FT-FW sync link (dump, bulk send, ACKs, commit into the backup's kernel table), beside the stock "
-                    + "conntrackd pair doing the same (-B, then -c) in the same run. Needs root.")
+                    + "conntrackd pair doing the same (-B, then -c) in the same run. With --through-daemons: the "
+                    + "running daemons (hftfw sync backup/primary in two namespaces), the order given on the control "
+                    + "socket, timed until the backup's kernel table holds every flow. Needs root.")
     static final class Bench implements Callable<Integer> {
         @Option(names = "--entries", defaultValue = "25000", description = "table size (default: ${DEFAULT-VALUE}, the seed's)")
         int entries;
@@ -21,13 +25,29 @@ final class MigrateCommand {
         int rounds;
         @Option(names = "--loss", defaultValue = "0", description = "random loss on the sync link, percent (default: ${DEFAULT-VALUE})")
         int loss;
+        @Option(names = "--through-daemons", description = "migrate through hftfw sync daemons and their control "
+                + "sockets instead of in-process channels")
+        boolean throughDaemons;
+        @Option(names = "--raise-conntrack-max", description = "raise net.netfilter.nf_conntrack_max for the bench "
+                + "when the table does not fit (restored at the end)")
+        boolean raiseMax;
 
         @Override
         public Integer call() throws Exception {
             if (entries <= 0 || entries > 1_000_000 || rounds <= 0 || rounds > 20 || loss < 0 || loss > 90) {
                 throw new Failures.UserError("--entries 1..1000000, --rounds 1..20, --loss 0..90");
             }
-            MigrationBench.run(entries, rounds, loss);
+            java.util.Optional<String> tooSmall = ConntrackMax.tooSmallFor(entries);
+            if (tooSmall.isPresent() && !raiseMax) {
+                throw new Failures.UserError(tooSmall.get());
+            }
+            if (throughDaemons) {
+                DaemonMigrationBench.run(entries, rounds, loss, raiseMax);
+                return 0;
+            }
+            try (var _ = tooSmall.isPresent() ? ConntrackMax.raisedFor(entries) : null) {
+                MigrationBench.run(entries, rounds, loss);
+            }
             return 0;
         }
     }

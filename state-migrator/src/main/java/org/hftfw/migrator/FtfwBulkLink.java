@@ -1,14 +1,17 @@
 package org.hftfw.migrator;
 
+import java.util.Iterator;
+import java.util.List;
 import java.util.Objects;
 import org.hftfw.conntrack.ConntrackEntry;
-import org.hftfw.conntrack.EventType;
+import org.hftfw.ftfw.BulkTransfer;
 import org.hftfw.ftfw.FtfwChannel;
 
 /**
- * The migrator's bulk path over an FT-FW channel, as {@code conntrackd -B} does it: every entry goes out as an
- * update (an upsert on the receiver), and what is not yet acknowledged is the channel's count of flows whose latest
- * state the peer has not acknowledged.
+ * The migrator's bulk path over an FT-FW channel: every entry goes out as an update (an upsert on the receiver), as
+ * {@code conntrackd -B} does, but paced by the peer's ACK window ({@link FtfwChannel#sendPaced}), so no entry is
+ * dropped from the resend queue before the peer could ask for it again, and the transfer counts what the peer
+ * acknowledged.
  */
 public record FtfwBulkLink(FtfwChannel channel) implements StateMigrator.BulkLink {
     public FtfwBulkLink {
@@ -16,17 +19,24 @@ public record FtfwBulkLink(FtfwChannel channel) implements StateMigrator.BulkLin
     }
 
     @Override
-    public void send(ConntrackEntry entry) {
-        channel.publish(EventType.UPDATE, entry);
-    }
+    public StateMigrator.Transfer send(Iterator<ConntrackEntry> entries) {
+        BulkTransfer t = channel.sendPaced(entries);
+        return new StateMigrator.Transfer() {
+            @Override
+            public StateMigrator.Sent progress() {
+                BulkTransfer.Progress p = t.progress();
+                return new StateMigrator.Sent(p.queued(), p.acknowledged(), p.lost(), p.fed());
+            }
 
-    @Override
-    public void flush() {
-        // the channel's event loop transmits as soon as it runs
-    }
+            @Override
+            public List<ConntrackEntry> lost() {
+                return t.lost();
+            }
 
-    @Override
-    public long unacknowledged() {
-        return channel.pendingFlows();
+            @Override
+            public void cancel() {
+                t.cancel();
+            }
+        };
     }
 }

@@ -23,17 +23,41 @@ class StateMigratorTest {
     long now;                                   // virtual nanoseconds
     final List<String> handoverSteps = new ArrayList<>();
 
-    /** A link whose peer acknowledges {@code acksPerPoll} messages each time the migrator pauses. */
+    /**
+     * A link that queues a transfer at once and whose peer acknowledges {@code acksPerPoll} flows each time the
+     * migrator pauses; the first {@code toLose} flows of each transfer are lost on the way ({@code lossRounds} times).
+     */
     static final class FakeLink implements StateMigrator.BulkLink {
         final List<ConntrackEntry> sent = new ArrayList<>();
-        long unacked;
-        int flushes;
+        final List<Integer> transfers = new ArrayList<>();
         long acksPerPoll = Long.MAX_VALUE;
+        int toLose;
+        int lossRounds;
+        private long queued;
+        private long acked;
+        private List<ConntrackEntry> lost = List.of();
 
-        @Override public void send(ConntrackEntry e) { sent.add(e); unacked++; }
-        @Override public void flush() { flushes++; }
-        @Override public long unacknowledged() { return unacked; }
-        void tick() { unacked = Math.max(0, unacked - acksPerPoll); }
+        @Override
+        public StateMigrator.Transfer send(java.util.Iterator<ConntrackEntry> entries) {
+            List<ConntrackEntry> these = new ArrayList<>();
+            entries.forEachRemaining(these::add);
+            sent.addAll(these);
+            transfers.add(these.size());
+            queued = these.size();
+            acked = 0;
+            lost = lossRounds-- > 0 ? List.copyOf(these.subList(0, Math.min(toLose, these.size()))) : List.of();
+            return new StateMigrator.Transfer() {
+                @Override public StateMigrator.Sent progress() {
+                    return new StateMigrator.Sent(queued, Math.min(acked, queued - lost.size()), lost.size(), true);
+                }
+                @Override public List<ConntrackEntry> lost() { return lost; }
+                @Override public void cancel() { }
+            };
+        }
+
+        void tick() {
+            acked = acksPerPoll == Long.MAX_VALUE ? Long.MAX_VALUE : acked + acksPerPoll;
+        }
     }
 
     final StateMigrator.Handover recordingHandover = new StateMigrator.Handover() {
@@ -53,7 +77,7 @@ class StateMigratorTest {
     }
 
     StateMigrator migrator(InMemoryConntrackTable t, FakeLink link, StateMigrator.Handover h, Duration timeout) {
-        return new StateMigrator(t, link, h, new StateMigrator.Config(timeout, Duration.ofMillis(1), 1000),
+        return new StateMigrator(t, link, h, new StateMigrator.Config(timeout, Duration.ofMillis(1)),
                 () -> now, nanos -> { now += nanos; link.tick(); });
     }
 
@@ -73,9 +97,9 @@ class StateMigratorTest {
         assertTrue(r.allAcknowledged());
         assertTrue(r.handedOver());
         assertEquals(List.of("commit", "demote"), handoverSteps, "commit on the backup before giving up the VIPs");
-        assertEquals(25_000_000L, r.ackNanos(), "25 polls of 1 ms until 2500 acks at 100 per poll");
-        assertTrue(progress.contains("send 1000/2500") && progress.contains("send 2500/2500"), progress.toString());
-        assertTrue(link.flushes >= 3, "flushed at each progress step and at the end");
+        assertEquals(25_000_000L, r.sendNanos() + r.ackNanos(), "25 polls of 1 ms until 2500 acks at 100 per poll");
+        assertTrue(progress.contains("send 0/2500") && progress.contains("send 2500/2500"), progress.toString());
+        assertTrue(r.complete());
         assertTrue(r.describe().contains("2500 entries"), r.describe());
     }
 
@@ -88,9 +112,10 @@ class StateMigratorTest {
         assertFalse(r.allAcknowledged());
         assertFalse(r.handedOver());
         assertTrue(handoverSteps.isEmpty());
-        assertTrue(r.failure().contains("10 messages unacknowledged"), r.failure());
+        assertTrue(r.failure().contains("10 of 10 flows not acknowledged"), r.failure());
+        assertEquals(10, r.missing());
         assertEquals(1, m.failed());
-        assertTrue(r.ackNanos() >= 50_000_000L, "waited the whole timeout");
+        assertTrue(r.sendNanos() + r.ackNanos() >= 50_000_000L, "waited the whole timeout");
     }
 
     @Test
@@ -103,7 +128,45 @@ class StateMigratorTest {
         assertFalse(r.allAcknowledged());
         assertEquals(List.of("commit", "demote"), handoverSteps);
         assertTrue(r.failure().contains("handing over anyway"));
-        assertEquals(1, m.completed());
+        assertFalse(r.complete(), "handed over, but not a success: flows are missing");
+        assertTrue(r.describe().contains("INCOMPLETE") && r.describe().contains("10 missing"), r.describe());
+        assertEquals(1, m.failed());
+    }
+
+    @Test
+    void lostFlowsAreResentAtTheirLatestStateBeforeTheHandover() throws Exception {
+        FakeLink link = new FakeLink();
+        link.toLose = 7;
+        link.lossRounds = 2;
+        StateMigrator.Report r = migrator(tableWith(100), link, recordingHandover, Duration.ofSeconds(1))
+                .migrate("manual", StateMigrator.Urgency.PLANNED, (s, d, n) -> { });
+        assertEquals(List.of(100, 7, 7), link.transfers, "the whole table, then the lost flows twice");
+        assertTrue(r.complete(), r.describe());
+        assertEquals(0, r.missing());
+    }
+
+    @Test
+    void flowsStillLostAfterTheResendsFailAPlannedMigrationWithTheCount() throws Exception {
+        FakeLink link = new FakeLink();
+        link.toLose = 3;
+        link.lossRounds = Integer.MAX_VALUE;
+        StateMigrator.Report r = migrator(tableWith(50), link, recordingHandover, Duration.ofSeconds(1))
+                .migrate("manual", StateMigrator.Urgency.PLANNED, (s, d, n) -> { });
+        assertEquals(1 + StateMigrator.RESEND_ROUNDS, link.transfers.size());
+        assertFalse(r.handedOver());
+        assertEquals(3, r.missing());
+        assertTrue(r.failure().contains("3 of 50 flows not acknowledged"), r.failure());
+        assertTrue(handoverSteps.isEmpty());
+    }
+
+    @Test
+    void aBackupHoldingFewerFlowsThanItAcknowledgedFailsTheMigration() throws Exception {
+        StateMigrator m = migrator(tableWith(20), new FakeLink(), recordingHandover, Duration.ofSeconds(1))
+                .confirmation(sent -> java.util.OptionalLong.of(sent - 4));
+        StateMigrator.Report r = m.migrate("manual", StateMigrator.Urgency.PLANNED, (s, d, n) -> { });
+        assertFalse(r.handedOver());
+        assertEquals(4, r.missing());
+        assertTrue(r.failure().contains("the backup holds 16 of the 20"), r.failure());
     }
 
     @Test
@@ -147,7 +210,7 @@ class StateMigratorTest {
     }
 
     @Test
-    void dumpAndSendRunWhileTheLiveStreamIsHeldStill() throws Exception {
+    void theSnapshotIsTakenWhileTheLiveStreamIsHeldStill() throws Exception {
         FakeLink link = new FakeLink();
         List<String> order = new ArrayList<>();
         StateMigrator m = migrator(tableWith(3), link, recordingHandover, Duration.ofSeconds(1));
@@ -162,13 +225,14 @@ class StateMigratorTest {
         });
         StateMigrator.Report r = m.migrate("manual", StateMigrator.Urgency.PLANNED, (s, d, n) -> { });
         assertTrue(r.handedOver());
-        assertEquals(List.of("hold", "sent 3, release"), order, "the whole table was queued before live changes resumed");
+        assertEquals(List.of("hold", "sent 0, release"), order, "the snapshot is taken while live changes wait");
+        assertEquals(3, link.sent.size());
     }
 
     @Test
     void configIsValidated() {
-        assertThrows(IllegalArgumentException.class, () -> new StateMigrator.Config(Duration.ZERO, Duration.ofMillis(1), 1));
-        assertThrows(IllegalArgumentException.class, () -> new StateMigrator.Config(Duration.ofSeconds(1), Duration.ofMillis(1), 0));
+        assertThrows(IllegalArgumentException.class, () -> new StateMigrator.Config(Duration.ZERO, Duration.ofMillis(1)));
+        assertThrows(IllegalArgumentException.class, () -> new StateMigrator.Config(Duration.ofSeconds(1), Duration.ZERO));
     }
 
     @Test
@@ -180,5 +244,23 @@ class StateMigratorTest {
         java.io.IOException t = assertThrows(java.io.IOException.class,
                 () -> new CommandHandover(List.of(), List.of("sleep", "5"), Duration.ofMillis(100)).demoteSelf());
         assertTrue(t.getMessage().contains("timed out"), t.getMessage());
+    }
+
+    @Test
+    void aCommitRefusedByAFullBackupTableSaysSoWithTheCounts() {
+        String s = SocketCommitHandover.summary("ERROR\ncommitted 1000000 flows from the external cache in 19349 ms: "
+                + "262144 created, 0 updated, 737856 failed\n  create tcp src=10.235.0.10 dst=10.234.2.10 sport=14410 "
+                + "dport=80: errno 12\n");
+        assertTrue(s.startsWith("committed 1000000 flows") && s.contains("737856 failed"), s);
+        assertTrue(s.contains("(first error: create tcp") && s.contains("nf_conntrack_max"), s);
+    }
+
+    @Test
+    void theCommitThroughTheBackupsControlSocketFailsClearlyWhenNobodyListens(@org.junit.jupiter.api.io.TempDir
+                                                                              java.nio.file.Path dir) {
+        SocketCommitHandover h = new SocketCommitHandover(dir.resolve("none.ctl"), Duration.ofSeconds(1),
+                recordingHandover);
+        java.io.IOException e = assertThrows(java.io.IOException.class, h::commitOnBackup);
+        assertTrue(e.getMessage().contains("cannot reach the backup's control socket"), e.getMessage());
     }
 }

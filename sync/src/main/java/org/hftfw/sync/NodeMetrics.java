@@ -172,6 +172,8 @@ final class NodeMetrics {
                 });
         r.gauge("hftfw_migration_last_entries", "entries sent by the last migration",
                 () -> p.lastMigration() == null ? 0 : p.lastMigration().report().entries());
+        r.gauge("hftfw_migration_last_missing_flows", "flows of the last migration the backup is not known to hold "
+                + "(0 for a complete one)", () -> p.lastMigration() == null ? 0 : p.lastMigration().report().missing());
         r.counters("hftfw_demotions_total", "demotion hooks run, by outcome", "outcome",
                 () -> Map.of("done", p.demotionsOk(), "failed", p.demotionsFailed()));
     }

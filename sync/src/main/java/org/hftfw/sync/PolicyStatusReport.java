@@ -58,15 +58,18 @@ final class PolicyStatusReport {
         if (last != null) {
             StateMigrator.Report r = last.report();
             sb.append(String.format(Locale.ROOT, "  last, %s ago: %s: %d entries; Tprop %.1f ms = decision %.1f ms + "
-                    + "dump %.1f + send %.1f + ACKs %.1f (%s) + commit %.1f ms%s%n", ago(now - last.orderedAtNanos()),
-                    r.handedOver() ? "handed over" : "FAILED", r.entries(), last.tpropNanos() / 1e6,
-                    last.decisionNanos() / 1e6, r.dumpNanos() / 1e6, r.sendNanos() / 1e6, r.ackNanos() / 1e6,
-                    r.allAcknowledged() ? "all" : "NOT all", r.handoverNanos() / 1e6,
+                    + "snapshot %.1f + send %.1f + ACKs %.1f (%s) + commit %.1f ms%s%n", ago(now - last.orderedAtNanos()),
+                    r.complete() ? "handed over" : r.handedOver() ? "handed over INCOMPLETE" : "FAILED", r.entries(),
+                    last.tpropNanos() / 1e6, last.decisionNanos() / 1e6, r.dumpNanos() / 1e6, r.sendNanos() / 1e6,
+                    r.ackNanos() / 1e6, r.allAcknowledged() ? "all" : "NOT all: " + r.missing() + " flows missing",
+                    r.handoverNanos() / 1e6,
                     r.failure() == null ? "" : "; " + r.failure()));
             sb.append("  why: ").append(last.reason()).append('\n');
         }
         sb.append(String.format(Locale.ROOT, "hooks: commit %s, demote %s (timeout %s)%n",
-                cmd(s.migration().commitCommand()), cmd(s.migration().demoteCommand()),
+                s.migration().commitSocket().isEmpty() ? cmd(s.migration().commitCommand())
+                        : "through the backup's control socket " + s.migration().commitSocket(),
+                cmd(s.migration().demoteCommand()),
                 duration(s.migration().commandTimeout())));
         ProactivePath.Demotion d = p.lastDemotion();
         sb.append(String.format(Locale.ROOT, "demotions: %d done, %d failed%s%n", p.demotionsOk(), p.demotionsFailed(),

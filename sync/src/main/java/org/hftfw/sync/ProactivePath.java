@@ -9,7 +9,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.migrator.MigrationOrders;
 import org.hftfw.migrator.StateMigrator;
 import org.hftfw.policy.Decision;
@@ -35,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * round's alerts (also an empty round: quiet periods and timeouts advance) to the {@link PolicyDaemon}. Its orders
  * arrive here: MIGRATE and MIGRATE_NOW first switch the replication stage to replicate-all (the failure is now
  * expected, so the lazy replicator must not hold any state back until the handover), then go to
- * {@link MigrationOrders}, which runs the {@link StateMigrator} on its own thread: dump the (filtered) table, send it
- * through the FT-FW channel's bulk path, wait for the ACKs, run the commit hook (the backup installs the table in its
+ * {@link MigrationOrders}, which runs the {@link StateMigrator} on its own thread: snapshot the internal cache (no
+ * kernel dump), send it through the FT-FW channel's paced bulk path until every flow is acknowledged (resending
+ * what was lost), run the commit hook (the backup installs the table in its
  * kernel). The outcome goes back to the policy as {@code migration-done}/{@code migration-failed}; the default
  * policy then orders DEMOTE, whose hook (e.g. a keepalived track file) runs on a handover thread — so the backup has
  * committed before this node gives up the VIPs, which closes keepalived's notify race (keepalived #2254, shared
@@ -85,12 +85,12 @@ public final class ProactivePath implements AutoCloseable {
     private volatile Demotion lastDemotion;
 
     /**
-     * @param dump         the table to migrate (the node's filtered dump)
+     * @param dump         the table to migrate (the node's internal cache)
      * @param link         the FT-FW channel's bulk path
      * @param handover     commit on the backup, demote this node (normally {@code CommandHandover} from the config)
      * @param replicateAll switches the replication stage to replicate-all (true) and back
      */
-    ProactivePath(ProactiveSettings settings, Supplier<? extends List<ConntrackEntry>> dump,
+    ProactivePath(ProactiveSettings settings, Supplier<? extends StateMigrator.Snapshot> dump,
                   StateMigrator.BulkLink link, StateMigrator.Handover handover, Consumer<Boolean> replicateAll,
                   Clock clock, StateMigrator.Pause pause) {
         this.settings = Objects.requireNonNull(settings);
@@ -225,10 +225,12 @@ public final class ProactivePath implements AutoCloseable {
         Migration m = p == null ? new Migration(report.reason(), now, 0, report)
                 : new Migration(p.reason(), p.orderedAtNanos(), p.decisionNanos(), report);
         last = m;
-        LOG.info("migration {}: {} entries, Tprop {} ms (decision {} ms + dump {} + send {} + ACKs {} + commit {} ms)",
-                report.handedOver() ? "handed over" : "FAILED", report.entries(), ms(m.tpropNanos()),
+        String outcome = report.complete() ? "handed over"
+                : report.handedOver() ? "handed over INCOMPLETE (" + report.missing() + " flows missing)" : "FAILED";
+        LOG.info("migration {}: {} entries, Tprop {} ms (decision {} ms + snapshot {} + send {} + ACKs {} + commit {} "
+                        + "ms){}", outcome, report.entries(), ms(m.tpropNanos()),
                 ms(m.decisionNanos()), ms(report.dumpNanos()), ms(report.sendNanos()), ms(report.ackNanos()),
-                ms(report.handoverNanos()));
+                ms(report.handoverNanos()), report.failure() == null ? "" : ": " + report.failure());
         if (!report.handedOver() && report.urgency() == StateMigrator.Urgency.PLANNED) {
             setReplicateAll(false, "planned migration gave up, staying primary");
         }

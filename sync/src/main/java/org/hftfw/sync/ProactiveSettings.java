@@ -31,13 +31,15 @@ public record ProactiveSettings(boolean enabled, SourceRoots roots, boolean allS
      * @param demoteCommand  run on the policy's DEMOTE order, after the commit (e.g. write a keepalived track file)
      * @param commandTimeout a hook that runs longer is killed and the step fails
      * @param migrator       ACK timeout and poll interval of the state migrator
+     * @param commitSocket   the backup's control socket (or a local one forwarded to it): the daemon asks it to
+     *                       commit itself, without a hook process; empty: use {@code commitCommand}
      */
     public record Migration(List<String> commitCommand, List<String> demoteCommand, Duration commandTimeout,
-                            StateMigrator.Config migrator) {
+                            StateMigrator.Config migrator, String commitSocket) {
 
         /** No hooks: for a node whose handover is done in-process. */
         public static Migration noHooks() {
-            return new Migration(List.of(), List.of(), Duration.ofSeconds(10), StateMigrator.Config.defaults());
+            return new Migration(List.of(), List.of(), Duration.ofSeconds(10), StateMigrator.Config.defaults(), "");
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,6 +47,8 @@ import org.slf4j.LoggerFactory;
  *       than the resync is discarded (the resync already carried a newer state).</li>
  *   <li>A bulk send ({@code -B}, a peer's RESYNC) refreshes the set from the table.</li>
  * </ul>
+ * Beside that set it keeps the {@link InternalCache}, the image of the whole filtered table from every accepted
+ * event (whatever the replication mode sends), from which a migration sends without dumping the kernel table.
  * Events arrive on the table's delivery thread, {@link #tick()} on a timer thread, bulk snapshots on the channel's
  * event loop: one lock serialises them (the lazy replicator is single-threaded). Time is the injected clock, on the
  * same base as the events' {@code monotonicNanos}. What is published goes to the {@link Outbound} in batches: the
@@ -66,6 +69,7 @@ public final class Publisher implements ConntrackEventListener {
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<FlowId, ConntrackEntry> held = new HashMap<>();
+    private final InternalCache cache = new InternalCache();
     private ReplicationMode mode = new ReplicationMode.EveryChange();
     private boolean replicateAll;
     private long resyncAtNanos = Long.MIN_VALUE;
@@ -158,6 +162,11 @@ public final class Publisher implements ConntrackEventListener {
         lock.lock();
         try {
             events++;
+            if (e.type() == EventType.DESTROY) {
+                cache.remove(e.entry());
+            } else {
+                cache.update(e.entry());
+            }
             // the mode always sees the change (a lazy replicator keeps learning while every change is replicated)
             if (mode.sendsNow(e) || replicateAll) {
                 send(e.type(), e.entry());
@@ -280,6 +289,7 @@ public final class Publisher implements ConntrackEventListener {
                     updates++;
                 }
             }
+            cache.replace(now);
             resyncDestroys += gone.size();
             resyncUpdates += updates;
             resyncUnchanged += now.size() - updates;
@@ -347,6 +357,84 @@ public final class Publisher implements ConntrackEventListener {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Fills the internal cache from a read of the table at start (the table's events are held meanwhile, see the
+     * node's start); returns the number of flows it holds.
+     */
+    int fillCache(Collection<ConntrackEntry> table) {
+        Map<FlowId, ConntrackEntry> accepted = new HashMap<>();
+        for (ConntrackEntry e : table) {
+            if (filter.admits(e)) {
+                accepted.put(e.flowId(), e);
+            }
+        }
+        lock.lock();
+        try {
+            cache.replace(accepted);
+            return cache.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The flows a migration sends, from the internal cache (no kernel dump). Each flow's state is read as it is sent
+     * (see {@link InternalCache}). When the migration has ended they become "held by the backup", as a bulk send's
+     * do; until then replicate-all is on, which sends every DESTROY anyway.
+     */
+    StateMigrator.Snapshot migrationSnapshot() {
+        lock.lock();
+        try {
+            bulkSnapshots++;
+            StateMigrator.Snapshot snap = cache.snapshot();
+            return new StateMigrator.Snapshot() {
+                @Override
+                public int size() {
+                    return snap.size();
+                }
+
+                @Override
+                public Iterator<ConntrackEntry> entries() {
+                    return snap.entries();
+                }
+
+                @Override
+                public Iterator<ConntrackEntry> again(List<ConntrackEntry> lost) {
+                    return snap.again(lost);
+                }
+
+                @Override
+                public void ended() {
+                    markHeld(snap);
+                }
+            };
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void markHeld(StateMigrator.Snapshot snap) {
+        lock.lock();
+        try {
+            for (Iterator<ConntrackEntry> all = snap.entries(); all.hasNext(); ) {
+                ConntrackEntry e = all.next();
+                held.put(e.flowId(), e);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Up to {@code n} states of the internal cache (warm-up samples). */
+    List<ConntrackEntry> cacheSample(int n) {
+        return cache.sample(n);
+    }
+
+    /** Flows in the internal cache. */
+    int cacheSize() {
+        return cache.size();
     }
 
     /** Forgets what the backup holds ({@code hftfw sync flush}). */

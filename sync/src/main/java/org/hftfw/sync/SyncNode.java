@@ -12,12 +12,14 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.ftfw.FtfwChannel;
 import org.hftfw.ftfw.FtfwConfig;
 import org.hftfw.migrator.CommandHandover;
 import org.hftfw.migrator.FtfwBulkLink;
+import org.hftfw.migrator.SocketCommitHandover;
 import org.hftfw.migrator.StateMigrator;
 import org.hftfw.common.Scheduler;
 import org.slf4j.Logger;
@@ -213,7 +215,9 @@ public final class SyncNode implements AutoCloseable {
             }
             lazyTicks = scheduler("hftfw-lazy-tick").every(s.lazy().tick(), this::tickSafely);
             subscription = table.subscribe(publisher);
+            fillInternalCache();
         }
+        warmUp();
         if (s.proactive().enabled()) {
             if (role.publishes()) {
                 startProactive(s.proactive());
@@ -227,6 +231,42 @@ public final class SyncNode implements AutoCloseable {
                 role.publishes() ? publisher.replication().describe() : "off", filter.ignoreList(),
                 s.filter().protocols().isEmpty() ? "all"
                         : s.filter().protocols().stream().map(IpProto::name).sorted().toList());
+    }
+
+    /** Flows sent through the warm-up at start: enough for the JIT to compile the path (C2 needs ~10k calls). */
+    private static final int WARM_UP_FLOWS = 50_000;
+
+    /**
+     * Reads the table once into the publisher's internal cache, with the events held (those queued before are
+     * applied first, those after it follow it), so a migration does not dump the kernel table (issue 10: 643 ms of
+     * dump in a fresh daemon).
+     */
+    private void fillInternalCache() throws InterruptedException {
+        long t0 = clock.nanos();
+        int n;
+        try {
+            n = subscription.whileQuiet(() -> publisher.quiesce().whileQuiet(() -> publisher.fillCache(table.list())));
+        } catch (InterruptedException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the table into the internal cache: " + e.getMessage(), e);
+        }
+        LOG.info("internal cache: {} flows read from the table in {} ms", n, (clock.nanos() - t0) / 1_000_000);
+    }
+
+    /**
+     * Sends sample flows (the table's own, or made-up ones) between two in-memory FT-FW engines, so the first
+     * migration (or the first bulk a backup receives) does not run cold: issue 10 measured a fresh daemon's first
+     * migration several times slower than the next.
+     */
+    private void warmUp() {
+        long t0 = clock.nanos();
+        List<ConntrackEntry> samples = role.publishes() ? publisher.cacheSample(1_000) : List.of();
+        if (samples.isEmpty()) {
+            samples = WarmUpSamples.flows(1_000);
+        }
+        channel.warmUp(samples, Math.ceilDiv(WARM_UP_FLOWS, samples.size()));
+        LOG.info("FT-FW path warmed up on {} flows in {} ms", WARM_UP_FLOWS, (clock.nanos() - t0) / 1_000_000);
     }
 
     /** The caller's scheduler, or a daemon thread of the node's own, ended when the node closes. */
@@ -243,7 +283,10 @@ public final class SyncNode implements AutoCloseable {
     private void startProactive(ProactiveSettings p) {
         ProactiveSettings.Migration m = p.migration();
         StateMigrator.Handover h = handover;
-        if (h == null) {
+        if (h == null && !m.commitSocket().isEmpty()) {
+            h = new SocketCommitHandover(java.nio.file.Path.of(m.commitSocket()), m.commandTimeout(),
+                    new CommandHandover(List.of(), m.demoteCommand(), m.commandTimeout()));
+        } else if (h == null) {
             h = new CommandHandover(m.commitCommand(), m.demoteCommand(), m.commandTimeout());
             if (m.commitCommand().isEmpty() && !p.policy().dryRun()) {
                 LOG.warn("migration.commit-command is empty: a migration sends the table but nothing makes the backup "
@@ -251,16 +294,13 @@ public final class SyncNode implements AutoCloseable {
                         + "after the VIPs moved: keepalived #2254)");
             }
         }
-        proactive = new ProactivePath(p, () -> new ArrayList<>(publisher.bulkSnapshot(table.list())),
-                new FtfwBulkLink(channel), h, publisher::replicateAll, clock, StateMigrator.Pause.sleeping())
-                .quiesce(new StateMigrator.Quiesce() {
-                    // deliver what the table already queued, then hold the event delivery and the publisher
-                    // (deferred sends, bulk commands) still while the migrator dumps and queues the table
-                    @Override
-                    public <T> T whileQuiet(Callable<T> step) throws Exception {
-                        return subscription.whileQuiet(() -> publisher.quiesce().whileQuiet(step));
-                    }
-                })
+        proactive = new ProactivePath(p, publisher::migrationSnapshot, new FtfwBulkLink(channel), h,
+                publisher::replicateAll, clock, StateMigrator.Pause.sleeping())
+                // the snapshot is taken under the publisher's lock; the event delivery is not held (it would wait up
+                // to a receive timeout, 200 ms): each flow is read from the cache as it is sent, so a change delivered
+                // after the order goes out live at a state no older than the one the migration reads (replicate-all
+                // is on by then), and a flow the cache does not hold yet arrives with its event
+                .quiesce(publisher.quiesce())
                 .observe(rounds);
         resources.add(proactive);
         proactive.start(scheduler("hftfw-predictor"));

@@ -73,21 +73,26 @@ class ProactivePathTest {
         ProactiveSettings s = new ProactiveSettings(true, SourceRoots.under(tree.base()), true, Duration.ofMinutes(1),
                 PredictorConfig.defaults(), PolicyConfig.builder().dryRun(dryRun).build(),
                 new ProactiveSettings.Migration(List.of("true"), List.of("true"), Duration.ofSeconds(10),
-                        StateMigrator.Config.defaults()));
-        StateMigrator.BulkLink link = new StateMigrator.BulkLink() {
-            @Override
-            public void send(ConntrackEntry entry) {
-                sent.add(entry);
-            }
+                        StateMigrator.Config.defaults(), ""));
+        StateMigrator.BulkLink link = entries -> {                 // every entry acknowledged at once
+            long before = sent.size();
+            entries.forEachRemaining(sent::add);
+            long n = sent.size() - before;
+            return new StateMigrator.Transfer() {
+                @Override
+                public StateMigrator.Sent progress() {
+                    return new StateMigrator.Sent(n, n, 0, true);
+                }
 
-            @Override
-            public void flush() {
-            }
+                @Override
+                public List<ConntrackEntry> lost() {
+                    return List.of();
+                }
 
-            @Override
-            public long unacknowledged() {
-                return 0;
-            }
+                @Override
+                public void cancel() {
+                }
+            };
         };
         StateMigrator.Handover handover = new StateMigrator.Handover() {
             @Override
@@ -102,7 +107,7 @@ class ProactivePathTest {
             }
         };
         manual = new ManualScheduler();
-        path = new ProactivePath(s, () -> table, link, handover, on -> {
+        path = new ProactivePath(s, () -> StateMigrator.Snapshot.of(table), link, handover, on -> {
             replicateAll.add(on);
             if (!on) {
                 replicateAllEnded.countDown();

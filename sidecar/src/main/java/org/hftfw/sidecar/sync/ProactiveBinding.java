@@ -54,6 +54,7 @@ final class ProactiveBinding {
             }
             migration {
               commit-command = []
+              commit-socket = ""
               demote-command = []
               command-timeout = 10s
               ack-timeout = 10s
@@ -143,8 +144,12 @@ final class ProactiveBinding {
         List<String> demote = command(r, "migration.demote-command");
         Duration timeout = r.positive("migration.command-timeout");
         StateMigrator.Config m = new StateMigrator.Config(r.positive("migration.ack-timeout"),
-                r.positive("migration.poll-interval"), 5_000);
-        return new ProactiveSettings.Migration(commit, demote, timeout, m);
+                r.positive("migration.poll-interval"));
+        String socket = r.string("migration.commit-socket").trim();
+        if (!socket.isEmpty() && !commit.isEmpty()) {
+            r.problems.add("migration.commit-socket: set either it or migration.commit-command, not both");
+        }
+        return new ProactiveSettings.Migration(commit, demote, timeout, m, socket);
     }
 
     private static List<String> command(SyncSettings.Reader r, String key) {

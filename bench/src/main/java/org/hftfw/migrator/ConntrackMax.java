@@ -1,0 +1,97 @@
+package org.hftfw.migrator;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The host's {@code net.netfilter.nf_conntrack_max}, which bounds every namespace's conntrack table: a migration
+ * bench of more flows than that cannot load its table (at the default 262 144 a million-flow run used to die with a
+ * stack trace). A bench either refuses with a clear message or, when asked, raises the limit for its run and
+ * restores it afterwards — on close, and from a shutdown hook if the run is interrupted.
+ */
+public final class ConntrackMax implements AutoCloseable {
+    static final Path FILE = Path.of("/proc/sys/net/netfilter/nf_conntrack_max");
+
+    private final long original;
+    private final Thread restoreOnExit;
+    private boolean restored;
+
+    private ConntrackMax(long original) {
+        this.original = original;
+        this.restoreOnExit = new Thread(this::restore, "hftfw-restore-conntrack-max");
+    }
+
+    /** The limit now. */
+    public static long current() {
+        try {
+            // not Files.readString: on a /proc file (size 0) it returned the first character only
+            return Long.parseLong(Files.readAllLines(FILE, StandardCharsets.US_ASCII).getFirst().strip());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + FILE, e);
+        }
+    }
+
+    /**
+     * Why a bench of {@code flows} cannot run at the current limit without raising it (each of its two tables holds
+     * them all); empty when it can.
+     */
+    public static Optional<String> tooSmallFor(long flows) {
+        long max = current();
+        return flows <= max ? Optional.empty() : Optional.of(String.format(java.util.Locale.ROOT,
+                "%d flows do not fit the kernel's conntrack table: net.netfilter.nf_conntrack_max is %d. Pass "
+                        + "--raise-conntrack-max to raise it for the bench (it is restored at the end), or raise it "
+                        + "yourself (sysctl -w net.netfilter.nf_conntrack_max=%d)", flows, max, flows + flows / 10));
+    }
+
+    /** Raises the limit to hold {@code flows} (plus 10 %) until {@link #close()}; no change when it already does. */
+    public static ConntrackMax raisedFor(long flows) {
+        long before = current();
+        ConntrackMax m = new ConntrackMax(before);
+        long wanted = flows + flows / 10;
+        if (wanted > before) {
+            Runtime.getRuntime().addShutdownHook(m.restoreOnExit);
+            write(wanted);
+            System.out.printf(java.util.Locale.ROOT, "nf_conntrack_max raised from %d to %d for the bench (restored at "
+                    + "the end)%n", before, wanted);
+        } else {
+            m.restored = true;
+        }
+        return m;
+    }
+
+    /** The limit before the bench raised it. */
+    public long original() {
+        return original;
+    }
+
+    /** Puts the original limit back now (also done by {@link #close()}). */
+    public synchronized void restore() {
+        if (!restored) {
+            restored = true;
+            write(original);
+            System.out.printf(java.util.Locale.ROOT, "nf_conntrack_max restored to %d%n", original);
+        }
+    }
+
+    private static void write(long value) {
+        try {
+            Files.writeString(FILE, Long.toString(value), StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + FILE + " (needs root in the host's namespace)", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        restore();
+        try {
+            Runtime.getRuntime().removeShutdownHook(restoreOnExit);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            // the JVM is already exiting (the hook runs or ran), or the hook was never registered
+        }
+    }
+}

@@ -1,0 +1,333 @@
+package org.hftfw.migrator;
+
+import static org.hftfw.bench.Figures.check;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.hftfw.bench.Figures;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.lab.NetnsLab;
+import org.hftfw.conntrack.netlink.KernelConntrackTable;
+import org.hftfw.predictor.FakeSysfs;
+
+/**
+ * A migration through the running daemons, as an operator runs it, timed from the order on the control socket to
+ * the backup's kernel table holding every flow — beside the stock conntrackd pair ({@code -B}, then {@code -c}) on
+ * the same table in the same run (issue 10 item 2).
+ *
+ * <p>Two namespaces joined by a veth {@code sync}; the primary's kernel table is loaded with N ESTABLISHED flows.
+ * {@code hftfw sync backup} runs for b and {@code hftfw sync primary} (proactive path on, over an empty fake sysfs
+ * tree, commit through the backup's control socket: {@code migration.commit-socket}) for a, each as its own JVM,
+ * started with the classpath of this one. The bench sends {@code migrate now} to the primary's control socket and
+ * polls b's {@code nf_conntrack_count} until it holds N (the sync link is not tracked, so the count is the migrated
+ * flows alone); the primary's own report of the migration (snapshot, send, ACKs, commit) is printed beside it. The
+ * first round runs in a daemon that has not migrated before (its start-up warm-up is what it has; the order comes 5 s
+ * after the daemons are up, time for the warm-up's compilations to finish); between rounds
+ * the policy is returned to HEALTHY ({@code policy manual recover}). Optional random loss on the sync link (nftables
+ * numgen) applies to both implementations. Namespaces {@code hmd-*}; every process started is stopped by PID.
+ */
+public final class DaemonMigrationBench {
+    private static final String A_SYNC = "10.234.11.1";
+    private static final String B_SYNC = "10.234.11.2";
+    private static final int HFTFW_PORT = 3790;
+    private static final Path COUNT = Path.of("/proc/sys/net/netfilter/nf_conntrack_count");
+    private static final long SETTLE_MILLIS = 5_000;
+
+    /** One measured migration: who, which round, order → backup kernel holding all (-1: never), what it printed. */
+    public record Round(String who, int round, long nanos, long inBackup, String line) {}
+
+    private final NetnsLab.Netns a;
+    private final NetnsLab.Netns b;
+    private final Path dir;
+    private final List<Process> daemons = new ArrayList<>();
+    private Path aLog;
+    private Path aCtl;
+    private Path bCtl;
+
+    private DaemonMigrationBench(NetnsLab lab, Path dir) {
+        this.dir = dir;
+        a = lab.netns("a");
+        b = lab.netns("b");
+        lab.veth(a, "sync", b, "sync");
+        a.addr("sync", A_SYNC + "/24");
+        b.addr("sync", B_SYNC + "/24");
+    }
+
+    /** Prints the rounds of both implementations at N flows. */
+    public static void run(int n, int rounds, int loss, boolean raiseMax) throws Exception {
+        Figures.header("migration bench through the daemons", String.format(Locale.ROOT,
+                "%d flows, sync link loss %d%%, %d rounds; load average before: %s", n, loss, rounds, loadAverage()));
+        List<Round> rows = measure(n, rounds, loss, raiseMax, true);
+        rows.forEach(r -> System.out.println(r.line()));
+        System.out.printf(Locale.ROOT, "load average after: %s%n", loadAverage());
+    }
+
+    /**
+     * Runs the bench; with {@code conntrackd} also the stock pair's rounds. Refuses (IllegalArgumentException, with
+     * the reason) a table larger than {@code nf_conntrack_max} unless {@code raiseMax}; then the limit is raised for
+     * the run, and after the measured rounds one more hFT-FW migration runs at the original limit, which the backup's
+     * table cannot hold: the primary must report the failure with its counts.
+     */
+    public static List<Round> measure(int n, int rounds, int loss, boolean raiseMax, boolean conntrackd)
+            throws Exception {
+        Optional<String> tooSmall = ConntrackMax.tooSmallFor(n);
+        if (tooSmall.isPresent() && !raiseMax) {
+            throw new IllegalArgumentException(tooSmall.get());
+        }
+        Path dir = Files.createTempDirectory("hftfw-daemon-migration");
+        try (ConntrackMax max = tooSmall.isPresent() ? ConntrackMax.raisedFor(n) : null;
+             NetnsLab lab = new NetnsLab("hmd", java.time.Duration.ofMinutes(2))) {
+            DaemonMigrationBench bench = new DaemonMigrationBench(lab, dir);
+            try {
+                return bench.run(n, rounds, loss, conntrackd, max);
+            } finally {
+                bench.stopDaemons();
+            }
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private List<Round> run(int n, int rounds, int loss, boolean withConntrackd, ConntrackMax max) throws Exception {
+        syncLinkRules(loss);
+        List<Round> rows = new ArrayList<>();
+        List<ConntrackEntry> table = MigrationBench.entries(n);
+        try (KernelConntrackTable ka = a.openConntrack(); KernelConntrackTable kb = b.openConntrack()) {
+            ka.flush();
+            kb.flush();
+            check(ka.createAll(table).created() == n, "could not load " + n + " flows into " + a);
+            startHftfw(n);
+            for (int r = 1; r <= rounds; r++) {
+                rows.add(hftfwRound(r, n, kb));
+            }
+            stopDaemons();
+            if (withConntrackd) {
+                conntrackdRounds(n, rounds, kb, rows);
+            }
+            if (max != null) {
+                kb.flush();
+                max.restore();
+                startHftfw(n);
+                Round r = hftfwRound(rounds + 1, n, kb);
+                rows.add(new Round(r.who(), r.round(), r.nanos(), r.inBackup(), "at the original nf_conntrack_max "
+                        + max.original() + " (the backup's table cannot hold " + n + " flows): " + r.line()));
+                stopDaemons();
+            }
+        }
+        return rows;
+    }
+
+    /** The sync link is not tracked (b's count is the migrated flows alone); {@code loss} % of it is dropped. */
+    private void syncLinkRules(int loss) {
+        for (NetnsLab.Netns ns : List.of(a, b)) {
+            ns.nft("""
+                    table inet hmd {
+                      chain raw_in {
+                        type filter hook prerouting priority raw;
+                        iifname "sync" notrack
+                      }
+                      chain raw_out {
+                        type filter hook output priority raw;
+                        oifname "sync" notrack
+                      }
+                      chain in {
+                        type filter hook input priority 0;
+                        iifname "sync" udp dport { 3780, %d } numgen random mod 100 < %d drop
+                      }
+                    }
+                    """.formatted(HFTFW_PORT, loss));
+        }
+    }
+
+    private void startHftfw(int n) throws Exception {
+        Path tree = dir.resolve("tree");
+        if (!Files.exists(tree)) {
+            FakeSysfs.create(tree);
+        }
+        aCtl = dir.resolve("a.ctl");
+        bCtl = dir.resolve("b.ctl");
+        Path bConf = Files.writeString(dir.resolve("b.conf"), """
+                sync { local-address = "%s", peer-address = "%s", port = %d, alive-interval = 200ms,
+                       startup-resync = false, external-cache-limit = %d }
+                control.socket = "%s"
+                metrics.enabled = false
+                """.formatted(B_SYNC, A_SYNC, HFTFW_PORT, Math.max(262_144, 2 * n), bCtl));
+        Path aConf = Files.writeString(dir.resolve("a.conf"), """
+                sync { local-address = "%s", peer-address = "%s", port = %d, alive-interval = 200ms }
+                control.socket = "%s"
+                metrics.enabled = false
+                predictor { enabled = true, fake-tree = "%s" }
+                migration { commit-socket = "%s", ack-timeout = 30s, command-timeout = 120s }
+                """.formatted(A_SYNC, B_SYNC, HFTFW_PORT, aCtl, tree, bCtl));
+        Path bLog = dir.resolve("b.log");
+        aLog = dir.resolve("a-" + System.nanoTime() + ".log");
+        spawn("backup", bConf, b, bLog);
+        await(() -> answers(bCtl), 60, "the backup daemon's control socket");
+        spawn("primary", aConf, a, aLog);
+        await(() -> log(aLog).contains("internal cache: "), 300, "the primary's internal cache (" + aLog + ")");
+        String line = log(aLog).lines().filter(l -> l.contains("internal cache: ")).findFirst().orElse("");
+        check(line.contains("internal cache: " + n + " flows"), "the primary's internal cache: " + line);
+        await(() -> answers(aCtl), 60, "the primary daemon's control socket");
+        // the primary has heard the backup (its HELLO_BACK or ALIVE): the pair is in contact before the first order
+        await(() -> peerHeard(aCtl), 30, "the primary to hear the backup");
+        // a daemon migrates long after it started: let the compilations its start-up warm-up queued finish (on this
+        // shared 2-CPU machine the JIT's threads lag), as they would have in any real deployment
+        Thread.sleep(SETTLE_MILLIS);
+    }
+
+    private static boolean peerHeard(Path ctl) {
+        String s = control(ctl, "stats");
+        return s.contains("last datagram from the peer:") && !s.contains("last datagram from the peer: never");
+    }
+
+    private void spawn(String role, Path conf, NetnsLab.Netns ns, Path log) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseCompactObjectHeaders", "-cp",
+                System.getProperty("java.class.path"), "org.hftfw.sidecar.Hftfw", "sync", role, "--config",
+                conf.toString(), "--netns", ns.name());
+        daemons.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+    }
+
+    private void stopDaemons() {
+        for (int i = daemons.size() - 1; i >= 0; i--) {
+            NetnsLab.stop(daemons.get(i));
+        }
+        daemons.clear();
+    }
+
+    private Round hftfwRound(int round, int n, KernelConntrackTable kb) throws Exception {
+        kb.flush();
+        check(control(bCtl, "flush").startsWith("OK"), "flush on the backup");
+        await(() -> count(b) == 0, 60, "the backup's table to empty");
+        long reportsBefore = reports();
+        long t0 = System.nanoTime();
+        String order = control(aCtl, "migrate now bench round " + round);
+        check(order.startsWith("OK"), "the order was refused: " + order);
+        int seconds = Math.max(60, n / 5_000);
+        // until the backup holds all, or the primary has reported (a failed migration ends there)
+        int[] polls = {0};
+        reached(() -> count(b) >= n || (++polls[0] % 100 == 0 && reports() > reportsBefore), seconds);
+        boolean all = count(b) >= n;
+        long t1 = System.nanoTime();
+        await(() -> reports() > reportsBefore, seconds, "the primary's report of the migration");
+        String report = lastReport();
+        long inB = count(b);
+        String who = round == 1 ? "hFT-FW     round 1 (first migration of the daemon)" : "hFT-FW     round " + round;
+        String line = all
+                ? String.format(Locale.ROOT, "%s: order -> backup kernel holds all %7.1f ms; %s", who, (t1 - t0) / 1e6,
+                        report)
+                : String.format(Locale.ROOT, "%s: the backup kernel holds %d of %d flows; %s", who, inB, n, report);
+        // HANDED_OVER -> HEALTHY for the next round (the demotion runs right after the migration)
+        await(() -> control(aCtl, "policy manual recover bench").startsWith("OK"), 90, "the policy back to HEALTHY");
+        return new Round("hFT-FW", round, all ? t1 - t0 : -1, inB, line);
+    }
+
+    private long reports() {
+        return log(aLog).lines().filter(DaemonMigrationBench::isReport).count();
+    }
+
+    private String lastReport() {
+        List<String> r = log(aLog).lines().filter(DaemonMigrationBench::isReport).toList();
+        String l = r.isEmpty() ? "" : r.getLast();
+        int at = l.indexOf("migration ");
+        return "daemon: " + (at < 0 ? l : l.substring(at));
+    }
+
+    private static boolean isReport(String line) {
+        return line.contains("ProactivePath - migration handed over") || line.contains("ProactivePath - migration FAILED");
+    }
+
+    private void conntrackdRounds(int n, int rounds, KernelConntrackTable kb, List<Round> rows) throws Exception {
+        if (!NetnsLab.onPath("conntrackd")) {
+            rows.add(new Round("conntrackd", 0, -1, -1, "conntrackd baseline skipped: conntrackd is not installed"));
+            return;
+        }
+        ConntrackdPair pair = new ConntrackdPair(a, b, dir);
+        pair.start(A_SYNC, B_SYNC, "10.234.11.0/24", n);
+        for (int r = 1; r <= rounds; r++) {
+            kb.flush();
+            await(() -> count(b) == 0, 60, "the backup's table to empty");
+            ConntrackdPair.Round c = pair.migrate(r, n, Math.max(30, n / 5_000), () -> count(b));
+            rows.add(new Round("conntrackd", r, c.nanos(), c.inBackup(), c.line()));
+        }
+    }
+
+    /** Entries in {@code ns}'s conntrack table ({@code nf_conntrack_count}, read inside the namespace). */
+    private static long count(NetnsLab.Netns ns) {
+        return ns.call(() -> Long.parseLong(Files.readAllLines(COUNT, StandardCharsets.US_ASCII).getFirst().strip()));
+    }
+
+    private static boolean answers(Path ctl) {
+        return Files.exists(ctl) && control(ctl, "stats").startsWith("OK");
+    }
+
+    /** One control-socket request and its whole reply; "" when the daemon does not answer. */
+    static String control(Path ctl, String request) {
+        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(ctl))) {
+            c.write(ByteBuffer.wrap((request + "\n").getBytes(StandardCharsets.UTF_8)));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteBuffer buf = ByteBuffer.allocate(16 * 1024);
+            while (c.read(buf) >= 0) {
+                out.write(buf.array(), 0, buf.position());
+                buf.clear();
+            }
+            return out.toString(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String log(Path p) {
+        try {
+            return Files.exists(p) ? Files.readString(p, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/loadavg")).getFirst().split(" ", -1);
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static boolean reached(java.util.function.BooleanSupplier done, int seconds) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                return false;
+            }
+            Thread.sleep(1);
+        }
+        return true;
+    }
+
+    private static void await(java.util.function.BooleanSupplier done, int seconds, String what)
+            throws InterruptedException {
+        if (!reached(done, seconds)) {
+            throw new IllegalStateException("waited " + seconds + " s for " + what);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+}

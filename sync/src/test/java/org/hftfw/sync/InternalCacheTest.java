@@ -1,0 +1,60 @@
+package org.hftfw.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.IpProto;
+import org.hftfw.conntrack.Status;
+import org.hftfw.conntrack.TcpState;
+import org.hftfw.conntrack.Tuple;
+import org.hftfw.migrator.StateMigrator;
+import org.junit.jupiter.api.Test;
+
+/** The primary's internal cache as a migration reads it: keys at the order, each state as it is sent. */
+class InternalCacheTest {
+
+    private static ConntrackEntry flow(int i, TcpState state) {
+        Tuple t = Tuple.ports(InetAddress.ofLiteral("10.240.0." + (1 + i)), InetAddress.ofLiteral("10.241.0.1"),
+                IpProto.TCP, 30_000 + i, 443);
+        return ConntrackEntry.builder(t).tcpState(state).status(Status.SEEN_REPLY | Status.ASSURED).timeout(600).build();
+    }
+
+    private static List<ConntrackEntry> drain(Iterator<ConntrackEntry> it) {
+        List<ConntrackEntry> out = new ArrayList<>();
+        it.forEachRemaining(out::add);
+        return out;
+    }
+
+    @Test
+    void aSnapshotSendsEachFlowAtItsLatestStateAndSkipsFlowsGoneSinceTheOrder() {
+        InternalCache cache = new InternalCache();
+        for (int i = 0; i < 3; i++) {
+            cache.update(flow(i, TcpState.ESTABLISHED));
+        }
+        StateMigrator.Snapshot snap = cache.snapshot();
+        cache.update(flow(0, TcpState.FIN_WAIT));                  // changed after the order
+        cache.remove(flow(1, TcpState.ESTABLISHED));               // destroyed after the order
+        assertEquals(3, snap.size(), "the flows at the order");
+        assertEquals(Set.of(flow(0, TcpState.FIN_WAIT), flow(2, TcpState.ESTABLISHED)), Set.copyOf(drain(snap.entries())),
+                "the newer state of flow 0 and flow 2; flow 1 is gone (its DESTROY went out live)");
+        assertEquals(List.of(flow(2, TcpState.ESTABLISHED)),
+                drain(snap.again(List.of(flow(1, TcpState.CLOSE), flow(2, TcpState.CLOSE)))),
+                "a resend of lost flows reads their latest state and skips the destroyed one");
+    }
+
+    @Test
+    void aResyncReplacesTheImage() {
+        InternalCache cache = new InternalCache();
+        cache.update(flow(0, TcpState.ESTABLISHED));
+        cache.update(flow(1, TcpState.ESTABLISHED));
+        ConntrackEntry two = flow(2, TcpState.ESTABLISHED);
+        cache.replace(Map.of(two.flowId(), two));
+        assertEquals(List.of(two), drain(cache.snapshot().entries()));
+    }
+}
