@@ -121,12 +121,30 @@ public final class FtfwChannel implements AutoCloseable {
             int initialSeq = (int) (Clock.system().epochMicros() / 1_000_000);
             FtfwEngine.BulkSource src = b.bulk;
             Runnable onPeerRestart = b.onPeerRestart;
+            FtfwEngine.Receiver receiver = b.peerStates == null ? cache : new FtfwEngine.Receiver() {
+                private final PeerStateListener listener = b.peerStates;
+
+                @Override
+                public void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras) {
+                    cache.onData(type, entry, extras);
+                    listener.onPeerState(switch (type) {
+                        case NEW -> EventType.NEW;
+                        case UPD -> EventType.UPDATE;
+                        case DEL -> EventType.DESTROY;
+                    }, entry);
+                }
+
+                @Override
+                public void endOfBurst() {
+                    listener.endOfBurst();
+                }
+            };
             engine = loop.submit(() -> {
                 FtfwEngine e = new FtfwEngine(cfg, new NettyScheduler(loop), initialSeq, channel.alloc(),
                         (ByteBuf d) -> {
                             // a failed send is a lost datagram, which FT-FW's ack/nack recovers as it does loss on the wire
                             var _ = channel.writeAndFlush(new DatagramPacket(d, peer));
-                        }, cache, src, bulkExecutor);
+                        }, receiver, src, bulkExecutor);
                 e.onPeerRestart(onPeerRestart);
                 inbound.attach(e);
                 return e;
@@ -292,6 +310,7 @@ public final class FtfwChannel implements AutoCloseable {
         private final FtfwConfig cfg;
         private FtfwEngine.BulkSource bulk = sink -> { };
         private Runnable onPeerRestart = () -> { };
+        private PeerStateListener peerStates;
 
         Builder(FtfwConfig cfg) {
             this.cfg = Objects.requireNonNull(cfg);
@@ -315,6 +334,12 @@ public final class FtfwChannel implements AutoCloseable {
          */
         public Builder onPeerRestart(Runnable action) {
             onPeerRestart = Objects.requireNonNull(action);
+            return this;
+        }
+
+        /** Also hands every received state of the peer's to {@code l}, after the external cache has it. */
+        public Builder peerStates(PeerStateListener l) {
+            peerStates = Objects.requireNonNull(l);
             return this;
         }
 

@@ -50,6 +50,8 @@ public final class NodeCommands {
                         + " flows)");
             }
             case "resync" -> {
+                // keepalived's notify_backup runs it: a node that took over stands by again
+                node.committedBackup().filter(c -> !c.standingBy()).ifPresent(CommittedBackup::standBy);
                 node.channel().requestResync();
                 yield Reply.ok("asked the peer " + node.ftfwConfig().peer() + " to resend its table");
             }
@@ -101,11 +103,29 @@ public final class NodeCommands {
     }
 
     private Reply commit() {
+        if (node.committedBackup().isPresent()) {
+            return takeover();
+        }
         SyncNode.CommitSummary c = node.commit();
         ConntrackTable.BatchResult r = c.result();
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "committed %d flows from the external cache in %d ms: %d created, "
                 + "%d updated, %d failed", r.requested(), c.millis(), r.created(), r.updated(), r.failed()));
+        for (String e : r.firstErrors()) {
+            sb.append("\n  ").append(e);
+        }
+        LOG.info("{}", sb);
+        return r.allSucceeded() ? Reply.ok(sb.toString()) : Reply.error(sb.toString());
+    }
+
+    /** {@code commit} on an always-committed backup: the flows are in the table; only their timeouts change. */
+    private Reply takeover() {
+        CommittedBackup.Takeover t = node.takeover();
+        ConntrackTable.WriteResult r = t.result();
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "takeover: the %d flows of the peer were already in the kernel table; "
+                + "set their timeouts in %.1f ms: %d updated, %d absent, %d failed", t.flows(), t.nanos() / 1e6,
+                r.updated(), r.absent(), r.failed()));
         for (String e : r.firstErrors()) {
             sb.append("\n  ").append(e);
         }
