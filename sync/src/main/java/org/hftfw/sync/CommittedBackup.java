@@ -76,11 +76,12 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
      * @param writerCpuNanos CPU time of the writer thread (user + system, the netlink syscalls included)
      * @param refreshes     standby timeout re-arm passes
      * @param purged        flows deleted by {@link #forget}
+     * @param notHeld       states not written because the external cache does not hold the flow (full, or flushed)
      * @param tookOver      a takeover pass ran and no resync since
      */
     public record Stats(long received, long coalesced, long batches, long writes, long created, long updated,
                         long deleted, long absent, long failed, long maxLagNanos, long lastLagNanos,
-                        long writerCpuNanos, long refreshes, long purged, boolean tookOver) {}
+                        long writerCpuNanos, long refreshes, long purged, long notHeld, boolean tookOver) {}
 
     /** The outcome of a takeover pass. */
     public record Takeover(int flows, ConntrackTable.WriteResult result, long nanos) {}
@@ -111,6 +112,7 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
     private final AtomicLong lastLagNanos = new AtomicLong();
     private final AtomicLong refreshes = new AtomicLong();
     private final AtomicLong purged = new AtomicLong();
+    private final AtomicLong notHeld = new AtomicLong();
 
     /**
      * @param table     the handle the writes go through: its {@link ConntrackTable#origin()} marks their events
@@ -226,7 +228,7 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
         long cpu = writer.isAlive() ? mx.getThreadCpuTime(writer.threadId()) : -1;
         return new Stats(received.get(), coalesced.get(), batches.get(), writes.get(), created.get(), updated.get(),
                 deleted.get(), absent.get(), failed.get(), maxLagNanos.get(), lastLagNanos.get(), cpu, refreshes.get(),
-                purged.get(), tookOver);
+                purged.get(), notHeld.get(), tookOver);
     }
 
     private <T> T onWriter(java.util.concurrent.Callable<T> step) {
@@ -309,6 +311,12 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
         long oldest = Long.MAX_VALUE;
         for (Change ch : work.values()) {
             oldest = Math.min(oldest, ch.receivedNanos());
+            if (ch.type() != EventType.DESTROY && c.get(ch.id().original(), ch.id().zone()).isEmpty()) {
+                // the cache dropped it (full: sync.external-cache-limit) or was flushed since: a flow the takeover
+                // pass and the re-arm would not see must not be written, or it would keep its standby timeout
+                notHeld.incrementAndGet();
+                continue;
+            }
             out.add(switch (ch.type()) {
                 case DESTROY -> new Write.Delete(ch.id().original(), ch.id().zone());
                 case NEW -> new Write.Upsert(c.committable(ch.entry(), timeoutFor(ch.entry())), true);

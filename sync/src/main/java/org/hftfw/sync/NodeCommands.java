@@ -1,9 +1,13 @@
 package org.hftfw.sync;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Supplier;
+import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackTable;
+import org.hftfw.conntrack.FlowId;
 import org.hftfw.policy.Action;
 import org.hftfw.policy.Decision;
 import org.slf4j.Logger;
@@ -43,11 +47,21 @@ public final class NodeCommands {
             case "stats" -> Reply.ok(StatsReport.format(node) + processStats.get());
             case "flush" -> {
                 int n = node.channel().externalCache().size();
+                // an always-committed backup's kernel table holds what the cache held: forget it there too, or the
+                // entries would keep their standby timeouts with no takeover pass or re-arm to correct them
+                String kernel = node.committedBackup().map(c -> {
+                    List<FlowId> ids = new ArrayList<>(n);
+                    for (ConntrackEntry e : node.channel().externalCache().entries()) {
+                        ids.add(e.flowId());
+                    }
+                    c.forget(ids);
+                    return ", deleted them from the kernel table";
+                }).orElse("");
                 node.channel().externalCache().flush();
                 int held = node.publisher().stats().backupHolds();
                 node.publisher().flush();
-                yield Reply.ok("flushed the external cache (" + n + " flows) and the internal cache (" + held
-                        + " flows)");
+                yield Reply.ok("flushed the external cache (" + n + " flows" + kernel + ") and the internal cache ("
+                        + held + " flows)");
             }
             case "resync" -> {
                 // keepalived's notify_backup runs it: a node that took over stands by again

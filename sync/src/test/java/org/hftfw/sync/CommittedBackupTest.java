@@ -130,6 +130,11 @@ class CommittedBackupTest {
         cb.forget(List.of(dns.flowId()));
         cb.drain();
         assertTrue(tableB.get(dns.original(), 0).isEmpty(), "a purged flow leaves the kernel table");
+
+        Reply flush = new NodeCommands(n[1], () -> "").handle("flush");
+        assertTrue(flush.text().contains("deleted them from the kernel table"), flush.text());
+        cb.drain();
+        assertEquals(0, tableB.size(), "a flush forgets the peer's flows in the kernel table too");
     }
 
     @Test

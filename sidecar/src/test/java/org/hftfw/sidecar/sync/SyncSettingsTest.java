@@ -17,6 +17,7 @@ import org.hftfw.common.InvalidConfigException;
 import org.hftfw.sidecar.config.ReloadableConfig;
 import org.hftfw.sync.ProactiveSettings;
 import org.junit.jupiter.api.Test;
+import org.hftfw.sync.NodeSettings;
 import org.junit.jupiter.api.io.TempDir;
 
 class SyncSettingsTest {
@@ -85,6 +86,19 @@ class SyncSettingsTest {
         assertTrue(problems(MIN + "sync.resync-interval = -1s").contains("sync.resync-interval must not be negative"));
         assertTrue(problems(MIN + "sync.interface = \"a-very-long-interface-name\"")
                 .contains("sync.interface must be an interface name of at most 15 characters"));
+    }
+
+    @Test
+    void theBackupIsAlwaysCommittedUnlessTheConfigSaysOnTakeover() {
+        assertEquals(NodeSettings.Backup.DEFAULT, parse(MIN).node().backup());
+        NodeSettings.Backup b = parse(MIN + "sync.backup { commit = on-takeover, standby-timeout = 1d, "
+                + "takeover-grace = 2m }\n").node().backup();
+        assertEquals(new NodeSettings.Backup(NodeSettings.Commit.ON_TAKEOVER, Duration.ofDays(1), Duration.ofMinutes(2)),
+                b);
+        assertTrue(problems(MIN + "sync.backup.commit = sometimes")
+                .contains("sync.backup.commit must be always or on-takeover, got 'sometimes'"));
+        assertTrue(problems(MIN + "sync.backup.standby-timeout = 1s").contains("sync.backup.standby-timeout must be in"));
+        assertTrue(problems(MIN + "sync.backup.takeover-grace = 0s").contains("sync.backup.takeover-grace"));
     }
 
     @Test
