@@ -14,4 +14,10 @@ public interface PeerStateListener {
 
     /** The read pass is over. */
     default void endOfBurst() {}
+
+    /**
+     * These flows of the peer's are gone though no DEL said so (a generation-marked resync found them stale and took
+     * them out of the external cache); on the channel's event loop.
+     */
+    default void onPeerForgot(java.util.Collection<org.hftfw.conntrack.FlowId> stale) {}
 }

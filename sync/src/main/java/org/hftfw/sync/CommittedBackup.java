@@ -205,7 +205,13 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
         }
     }
 
-    /** Waits until every state handed over so far is written (tests, benches). */
+    /** {@inheritDoc} They leave the kernel table too ({@link #forget}). */
+    @Override
+    public void onPeerForgot(Collection<FlowId> stale) {
+        forget(stale);
+    }
+
+        /** Waits until every state handed over so far is written (tests, benches). */
     public void drain() {
         onWriter(() -> null);
     }

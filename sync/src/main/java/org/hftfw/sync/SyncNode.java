@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.ftfw.FtfwChannel;
@@ -198,10 +199,7 @@ public final class SyncNode implements AutoCloseable {
             b.peerStates(committed);
         }
         if (role.publishes()) {
-            b.resyncSource(() -> {
-                EchoFilter f = echo;
-                return publisher.bulkSnapshot(f == null ? table.list() : f.ownFlows(table.list()));
-            });
+            b.resyncSource(() -> publisher.bulkSnapshot(ownTable()));
         } else {
             b.resyncSource(List::of);
         }
@@ -286,7 +284,7 @@ public final class SyncNode implements AutoCloseable {
                         + "after the VIPs moved: keepalived #2254)");
             }
         }
-        proactive = new ProactivePath(p, () -> new ArrayList<>(publisher.bulkSnapshot(table.list())),
+        proactive = new ProactivePath(p, () -> new ArrayList<>(publisher.bulkSnapshot(ownTable())),
                 new FtfwBulkLink(channel), h, publisher::replicateAll, clock, StateMigrator.Pause.sleeping())
                 .quiesce(new StateMigrator.Quiesce() {
                     // deliver what the table already queued, then hold the event delivery and the publisher
@@ -299,6 +297,15 @@ public final class SyncNode implements AutoCloseable {
                 .observe(rounds);
         resources.add(proactive);
         proactive.start(scheduler("hftfw-predictor"));
+    }
+
+    /**
+     * The table as this node may send it to the peer (bulk sends, migrations): without the peer's own flows while an
+     * always-committed node stands by, or the peer would get its flows back as ours.
+     */
+    private List<ConntrackEntry> ownTable() {
+        EchoFilter f = echo;
+        return f == null ? table.list() : f.ownFlows(table.list());
     }
 
     private void tickSafely() {

@@ -152,6 +152,14 @@ class CommittedBackupTest {
         assertEquals(1, n[1].publisher().stats().published(), "B published its own flow, not A's");
         assertTrue(n[1].echoCounts()[0] >= 2, "B dropped the events of its writes of A's flows");
 
+        // A asks B for its whole table: B's bulk send carries its own flow, not A's
+        long bulks = n[1].channel().stats().bulksSent();
+        n[0].channel().requestResync();
+        assertTrue(Await.await(() -> n[1].channel().stats().bulksSent() > bulks
+                && n[1].channel().pendingFlows() == 0, 10_000), "B answered the resync");
+        assertEquals(1, n[0].channel().externalCache().size(), "A holds B's flow only: "
+                + n[0].channel().externalCache().entries());
+
         // B's copies of A's flows expire (5 days on); B's own flow too: only B's own DESTROY reaches A
         skew.addAndGet(Duration.ofDays(6).toNanos());
         assertEquals(3, tableB.expire());
