@@ -1,75 +1,184 @@
 package org.hftfw.sidecar.metrics;
 
-import com.sun.net.httpserver.HttpServer;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.hftfw.sync.MetricsRegistry;
 
 /**
  * Serves {@code GET /metrics} (Prometheus text format) on the configured address, by default loopback only:
- * the metrics of a firewall are not for the world. Uses the JDK's built-in HTTP server.
+ * the metrics of a firewall are not for the world.
  *
- * <p>Design note. The JDK server reads a request's headers on the executor's thread, so with one platform thread a
- * client that connects and never finishes its headers held every other scrape off for as long as it liked. Each
- * exchange now runs on its own virtual thread (no thread cost while a client dawdles), the server closes a request
- * that is not complete within {@link #MAX_REQUEST_SECONDS} and holds at most {@link #MAX_CONNECTIONS} connections,
- * so neither a slow client nor many of them can starve the monitoring system or grow the process.
+ * <p>Design note. A scrape is one short request answered with {@code Connection: close}, which Prometheus handles
+ * as well as keep-alive. So the server is a small HTTP/1.1 responder on one Netty event loop thread rather than the
+ * JDK's server, which costs three platform threads of its own plus the virtual-thread scheduler's (six threads in
+ * all, against the daemon's budget of 16). Nothing blocks on the loop: headers are collected as they arrive (at
+ * most {@link #MAX_REQUEST_BYTES}), the registry is rendered in memory, the answer is written and the connection
+ * closed. A client that never finishes its headers is closed after {@link #MAX_REQUEST_SECONDS} without holding
+ * anyone else up, and at most {@link #MAX_CONNECTIONS} connections are open at once (more are closed on accept).
  */
 public final class MetricsServer implements AutoCloseable {
     static final int MAX_REQUEST_SECONDS = 5;
     static final int MAX_CONNECTIONS = 64;
+    static final int MAX_REQUEST_BYTES = 8192;
 
-    static {
-        // read once by the JDK server's configuration class, before the first server is created; an operator's own
-        // -D setting wins
-        System.setProperty("sun.net.httpserver.maxReqTime",
-                System.getProperty("sun.net.httpserver.maxReqTime", Integer.toString(MAX_REQUEST_SECONDS)));
-        System.setProperty("sun.net.httpserver.maxRspTime",
-                System.getProperty("sun.net.httpserver.maxRspTime", Integer.toString(MAX_REQUEST_SECONDS)));
-        System.setProperty("jdk.httpserver.maxConnections",
-                System.getProperty("jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS)));
-    }
+    private final EventLoopGroup group;
+    private final Channel server;
 
-    private final HttpServer server;
-    private final java.util.concurrent.ExecutorService executor;
-
-    private MetricsServer(HttpServer server, java.util.concurrent.ExecutorService executor) {
+    private MetricsServer(EventLoopGroup group, Channel server) {
+        this.group = group;
         this.server = server;
-        this.executor = executor;
     }
 
     public static MetricsServer start(InetSocketAddress bind, MetricsRegistry registry) throws IOException {
-        HttpServer http = HttpServer.create(bind, 16);
-        http.createContext("/metrics", exchange -> {
-            try (exchange) {
-                if (!"GET".equals(exchange.getRequestMethod())) {
-                    exchange.sendResponseHeaders(405, -1);
-                    return;
-                }
-                byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-                exchange.sendResponseHeaders(200, body.length);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(body);
-                }
-            }
-        });
-        var executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("metrics-http-", 0).factory());
-        http.setExecutor(executor);
-        http.start();
-        return new MetricsServer(http, executor);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("hftfw-metrics", true),
+                NioIoHandler.newFactory());
+        ConnectionLimit limit = new ConnectionLimit();
+        ServerBootstrap bootstrap = new ServerBootstrap().group(group)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 16)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (!limit.admit(ch)) {
+                            var _ = ch.close();
+                            return;
+                        }
+                        var _ = ch.eventLoop().schedule(() -> {
+                            var _ = ch.close();
+                        }, MAX_REQUEST_SECONDS, TimeUnit.SECONDS);
+                        ch.pipeline().addLast(new Exchange(registry));
+                    }
+                });
+        try {
+            return new MetricsServer(group, bootstrap.bind(bind).sync().channel());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw new IOException("interrupted while binding the metrics address " + bind, e);
+        } catch (RuntimeException e) {
+            var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw new IOException("cannot listen for metrics on " + bind + ": " + e.getMessage(), e);
+        }
     }
 
     public InetSocketAddress address() {
-        return server.getAddress();
+        return (InetSocketAddress) server.localAddress();
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();                           // HttpServer.stop leaves a caller-supplied executor running
+        server.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** Open connections, counted on the one event loop thread (no synchronisation needed). */
+    private static final class ConnectionLimit {
+        private int open;
+
+        boolean admit(Channel ch) {
+            if (open >= MAX_CONNECTIONS) {
+                return false;
+            }
+            open++;
+            ch.closeFuture().addListener(f -> open--);
+            return true;
+        }
+    }
+
+    /** One request on one connection: headers in, one response out, closed. */
+    private static final class Exchange extends ChannelInboundHandlerAdapter {
+        private final MetricsRegistry registry;
+        private final StringBuilder head = new StringBuilder();
+        private boolean answered;
+
+        Exchange(MetricsRegistry registry) {
+            this.registry = registry;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf in = (ByteBuf) msg;
+            try {
+                if (answered) {
+                    return;                                  // anything after the request is not read
+                }
+                // ISO-8859-1 maps every byte to one char, so the length is the byte count
+                head.append(in.toString(StandardCharsets.ISO_8859_1));
+                int end = head.indexOf("\r\n\r\n");
+                if ((end < 0 ? head.length() : end) > MAX_REQUEST_BYTES) {
+                    respond(ctx, 431, "Request Header Fields Too Large", "", "text/plain");
+                } else if (end >= 0) {
+                    answer(ctx, head.substring(0, head.indexOf("\r\n")));
+                }
+            } finally {
+                in.release();
+            }
+        }
+
+        private void answer(ChannelHandlerContext ctx, String requestLine) {
+            String[] parts = requestLine.split(" ", -1);
+            if (parts.length != 3 || !parts[2].startsWith("HTTP/1.")) {
+                respond(ctx, 400, "Bad Request", "", "text/plain");
+                return;
+            }
+            boolean head = "HEAD".equals(parts[0]);
+            if (!"GET".equals(parts[0]) && !head) {
+                respond(ctx, 405, "Method Not Allowed", "", "text/plain");
+                return;
+            }
+            int query = parts[1].indexOf('?');
+            String path = query < 0 ? parts[1] : parts[1].substring(0, query);
+            if (!"/metrics".equals(path)) {
+                respond(ctx, 404, "Not Found", "only /metrics is served\n", "text/plain");
+                return;
+            }
+            byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+            respond(ctx, 200, "OK", body, !head, "text/plain; version=0.0.4; charset=utf-8");
+        }
+
+        private void respond(ChannelHandlerContext ctx, int status, String reason, String body, String type) {
+            respond(ctx, status, reason, body.getBytes(StandardCharsets.UTF_8), true, type);
+        }
+
+        /** Writes the response (the body left out for HEAD) and closes the connection. */
+        private void respond(ChannelHandlerContext ctx, int status, String reason, byte[] body, boolean withBody,
+                String type) {
+            answered = true;
+            StringBuilder r = new StringBuilder(128)
+                    .append("HTTP/1.1 ").append(status).append(' ').append(reason).append("\r\n")
+                    .append("Content-Type: ").append(type).append("\r\n")
+                    .append("Content-Length: ").append(body.length).append("\r\n");
+            if (status == 405) {
+                r.append("Allow: GET, HEAD\r\n");
+            }
+            r.append("Connection: close\r\n\r\n");
+            ByteBuf out = Unpooled.copiedBuffer(r, StandardCharsets.ISO_8859_1);
+            if (withBody) {
+                out = Unpooled.wrappedBuffer(out, Unpooled.wrappedBuffer(body));
+            }
+            ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            var _ = ctx.close();                             // a reset by the client; nothing to answer
+        }
     }
 }

@@ -63,4 +63,70 @@ class MetricsServerTest {
             assertEquals(-1, slow.getInputStream().read(), "the server closes a request that never completes");
         }
     }
+
+    @Test
+    void onlyGetAndHeadOfMetricsAreServedAndOversizedHeadersAreRefused() throws Exception {
+        MetricsRegistry reg = new MetricsRegistry().gauge("up_gauge", "1", () -> 1);
+        try (MetricsServer server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), reg)) {
+            int port = server.address().getPort();
+            assertTrue(exchange(port, "GET /other HTTP/1.1\r\n\r\n").startsWith("HTTP/1.1 404 "));
+            String post = exchange(port, "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+            assertTrue(post.startsWith("HTTP/1.1 405 ") && post.contains("Allow: GET, HEAD"), post);
+            String head = exchange(port, "HEAD /metrics HTTP/1.0\r\n\r\n");
+            assertTrue(head.startsWith("HTTP/1.1 200 ") && head.endsWith("\r\n\r\n"), "no body for HEAD: " + head);
+            assertTrue(exchange(port, "GET /metrics?x=1 HTTP/1.1\r\nHost: a\r\n\r\n").endsWith("up_gauge 1\n"));
+            assertTrue(exchange(port, "garbage\r\n\r\n").startsWith("HTTP/1.1 400 "));
+            String huge = "GET /metrics HTTP/1.1\r\nX: " + "a".repeat(MetricsServer.MAX_REQUEST_BYTES) + "\r\n\r\n";
+            assertTrue(exchange(port, huge).startsWith("HTTP/1.1 431 "));
+        }
+    }
+
+    @Test
+    void connectionsBeyondTheLimitAreClosedAndTheServerStillAnswersAfterwards() throws Exception {
+        MetricsRegistry reg = new MetricsRegistry().gauge("up_gauge", "1", () -> 1);
+        try (MetricsServer server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), reg)) {
+            int port = server.address().getPort();
+            java.util.List<java.net.Socket> idle = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < MetricsServer.MAX_CONNECTIONS; i++) {
+                    idle.add(new java.net.Socket(InetAddress.getLoopbackAddress(), port));
+                }
+                try (java.net.Socket extra = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+                    extra.setSoTimeout(10_000);
+                    // closed on accept: end of stream (or a reset) long before the request time limit
+                    int first;
+                    try {
+                        first = extra.getInputStream().read();
+                    } catch (java.net.SocketException reset) {
+                        first = -1;
+                    }
+                    assertEquals(-1, first);
+                }
+            } finally {
+                for (java.net.Socket s : idle) {
+                    s.close();
+                }
+            }
+            // the idle connections' slots come back once they close
+            assertTrue(org.hftfw.common.Await.await(() -> scrapes(port), 10_000), "a scrape is served again");
+        }
+    }
+
+    private static boolean scrapes(int port) {
+        try {
+            return exchange(port, "GET /metrics HTTP/1.1\r\n\r\n").endsWith("up_gauge 1\n");
+        } catch (java.io.IOException stillFull) {
+            return false;
+        }
+    }
+
+    /** One raw request on its own connection; the whole response, read until the server closes. */
+    private static String exchange(int port, String request) throws java.io.IOException {
+        try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
 }

@@ -1,0 +1,136 @@
+package org.hftfw.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Checks the packages dist/build.sh made in this build: the .deb's metadata and file list, and that what it
+ * unpacks runs on its own runtime with no JDK and no Maven (the demo, end to end). Installing into a clean Debian
+ * root needs debootstrap and a mirror, which CI does not have; unpacking with dpkg-deb is what dpkg itself does
+ * before its maintainer scripts, which are checked for syntax here.
+ */
+class DistributionPackageTest {
+    private static Path deb;
+    private static Path tarball;
+
+    @BeforeAll
+    static void findPackages() throws IOException {
+        Path dir = Path.of(System.getProperty("hftfw.packages"));
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> all = files.toList();
+            deb = all.stream().filter(p -> p.toString().endsWith("_amd64.deb")).findFirst().orElseThrow();
+            tarball = all.stream().filter(p -> p.toString().endsWith(".tar.gz")).findFirst().orElseThrow();
+        }
+    }
+
+    @Test
+    void debianMetadataNamesThePackageAndItsConffile() throws Exception {
+        String fields = run(List.of("dpkg-deb", "-f", deb.toString(), "Package", "Version", "Architecture",
+                "Depends"), Map.of(), 30).out();
+        assertTrue(fields.contains("Package: hftfw"), fields);
+        assertTrue(fields.contains("Architecture: amd64"), fields);
+        assertTrue(fields.matches("(?s).*Version: \\d+\\.\\d+\\.\\d+.*"), fields);
+        assertFalse(fields.contains("java") || fields.contains("jdk"), "needs no Java package: " + fields);
+        String conffiles = run(List.of("dpkg-deb", "-I", deb.toString(), "conffiles"), Map.of(), 30).out();
+        assertEquals("/etc/hftfw/hftfw.conf", conffiles.strip());
+    }
+
+    @Test
+    void debianPackageCarriesLauncherRuntimeConfigUnitManPageAndCompletion() throws Exception {
+        String listing = run(List.of("dpkg-deb", "-c", deb.toString()), Map.of(), 30).out();
+        for (String path : List.of("./usr/bin/hftfw -> ../lib/hftfw/bin/hftfw", "./usr/lib/hftfw/bin/hftfw",
+                "./usr/lib/hftfw/runtime/bin/java", "./usr/lib/hftfw/lib/hftfw.jar", "./etc/hftfw/hftfw.conf",
+                "./lib/systemd/system/hftfw.service", "./usr/share/man/man1/hftfw.1.gz",
+                "./usr/share/bash-completion/completions/hftfw", "./usr/share/doc/hftfw/copyright",
+                "./usr/share/doc/hftfw/examples/hftfw.conf",
+                "./usr/share/doc/hftfw/examples/monitoring/grafana-hftfw.json",
+                "./usr/share/doc/hftfw/examples/monitoring/hftfw-alerts.yml")) {
+            assertTrue(listing.contains(path), "missing " + path);
+        }
+        assertFalse(listing.contains("/runtime/bin/javac"), "the runtime is jlink'ed, not a JDK");
+        for (String line : listing.lines().toList()) {
+            assertTrue(line.contains("root/root"), "every file owned by root: " + line);
+        }
+    }
+
+    @Test
+    void unpackedPackageRunsTheDemoOnItsOwnRuntime(@TempDir Path root) throws Exception {
+        run(List.of("dpkg-deb", "-x", deb.toString(), root.toString()), Map.of(), 60);
+        Path launcher = root.resolve("usr/lib/hftfw/bin/hftfw");
+        // no JAVA_HOME, no JDK on the PATH: only the bundled runtime can run it
+        Map<String, String> bare = Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", "HOME", root.toString());
+        Result version = run(List.of(launcher.toString(), "--version"), bare, 60);
+        assertTrue(version.out().startsWith("hftfw 0."), version.out());
+        Result demo = run(List.of(launcher.toString(), "demo"), bare, 120);
+        assertEquals(0, demo.exit(), demo.out());
+        assertTrue(demo.out().contains("(0 missing)"), demo.out());
+    }
+
+    @Test
+    void manPageCoversEveryDaemonAndClientCommand(@TempDir Path root) throws Exception {
+        run(List.of("dpkg-deb", "-x", deb.toString(), root.toString()), Map.of(), 60);
+        String man = run(List.of("sh", "-c", "gzip -dc " + root.resolve("usr/share/man/man1/hftfw.1.gz")),
+                Map.of(), 30).out();
+        assertTrue(man.startsWith(".TH HFTFW 1"), man.lines().findFirst().orElse(""));
+        for (String command : List.of("hftfw sync", "hftfw commit", "hftfw migrate", "hftfw policy", "hftfw demo")) {
+            assertTrue(man.contains(".SS " + command), "man page lacks " + command);
+        }
+        Path completion = root.resolve("usr/share/bash-completion/completions/hftfw");
+        assertEquals(0, run(List.of("bash", "-n", completion.toString()), Map.of(), 30).exit());
+        assertTrue(Files.readString(completion).contains("complete -F"), "a bash completion function");
+        Path controlDir = root.resolve("DEBIAN");
+        run(List.of("dpkg-deb", "-e", deb.toString(), controlDir.toString()), Map.of(), 30);
+        for (String script : List.of("postinst", "prerm")) {
+            assertEquals(0, run(List.of("sh", "-n", controlDir.resolve(script).toString()), Map.of(), 30).exit(),
+                    script);
+        }
+    }
+
+    @Test
+    void tarballRunsFromWhereverItIsUnpacked(@TempDir Path dir) throws Exception {
+        run(List.of("tar", "-C", dir.toString(), "-xzf", tarball.toString()), Map.of(), 60);
+        Path top;
+        try (Stream<Path> files = Files.list(dir)) {
+            top = files.findFirst().orElseThrow();
+        }
+        assertTrue(Files.isRegularFile(top.resolve("conf/hftfw.conf")));
+        Result version = run(List.of(top.resolve("bin/hftfw").toString(), "--version"),
+                Map.of("PATH", "/usr/bin:/bin"), 60);
+        assertTrue(version.out().startsWith("hftfw 0."), version.out());
+    }
+
+    private record Result(int exit, String out) {}
+
+    /** Runs a command, bounded in time, with stdout and stderr together in a file (a pipe could stall it). */
+    private static Result run(List<String> command, Map<String, String> env, int timeoutSeconds) throws Exception {
+        Path out = Files.createTempFile("hftfw-dist-test", ".out");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
+            if (!env.isEmpty()) {
+                pb.environment().clear();
+                pb.environment().putAll(env);
+            }
+            Process p = pb.start();
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new AssertionError(command + " still running after " + timeoutSeconds + " s");
+            }
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+        } finally {
+            Files.delete(out);
+        }
+    }
+}
