@@ -36,15 +36,6 @@ final class EngineInboundHandler extends SimpleChannelInboundHandler<DatagramPac
         }
     }
 
-    /** The end of one read pass (up to {@code DATAGRAMS_PER_READ} datagrams): one batch for the receiver. */
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (engine != null) {
-            engine.endOfBurst();
-        }
-        ctx.fireChannelReadComplete();
-    }
-
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.warn("FT-FW channel error", cause);

@@ -123,6 +123,8 @@ public final class FtfwChannel implements AutoCloseable {
             Runnable onPeerRestart = b.onPeerRestart;
             FtfwEngine.Receiver receiver = b.peerStates == null ? cache : new FtfwEngine.Receiver() {
                 private final PeerStateListener listener = b.peerStates;
+                private final Runnable endOfBurst = this::endOfBurst;
+                private boolean burst;
 
                 @Override
                 public void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras) {
@@ -132,10 +134,15 @@ public final class FtfwChannel implements AutoCloseable {
                         case UPD -> EventType.UPDATE;
                         case DEL -> EventType.DESTROY;
                     }, entry);
+                    if (!burst) {
+                        // the event loop runs its queued tasks after the read pass: the end of the burst
+                        burst = true;
+                        loop.execute(endOfBurst);
+                    }
                 }
 
-                @Override
-                public void endOfBurst() {
+                private void endOfBurst() {
+                    burst = false;
                     listener.endOfBurst();
                 }
             };

@@ -67,9 +67,6 @@ final class FtfwEngine {
     /** Receives the peer's applied data messages. */
     interface Receiver {
         void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras);
-
-        /** The datagrams read in one pass of the event loop have all been digested. */
-        default void endOfBurst() {}
     }
 
     /** Streams our whole table for a bulk send. */
@@ -436,13 +433,6 @@ final class FtfwEngine {
         lastPeerDatagramNanos = sched.nanos();
         heardFromPeer = true;
         decoder.decodeDatagram(datagram, onMessage);
-    }
-
-    /** The event loop's read pass is over: the receiver may hand over what it gathered. */
-    void endOfBurst() {
-        if (!closed) {
-            receiver.endOfBurst();
-        }
     }
 
     private Track track(int seq) {
