@@ -10,10 +10,23 @@ import java.util.Objects;
  * @param monotonicNanos when the event was seen, on a monotonic clock (System.nanoTime for live sources,
  *                      the log's time base for replayed ones); only differences are meaningful
  * @param epochMicros   wall-clock time of the event in µs since the epoch (what {@code -o timestamp} prints)
+ * @param origin        who caused the change: the netlink port id of the request that did ({@code conntrack -E}'s
+ *                      {@code [USERSPACE] portid=}), or {@link #ORIGIN_KERNEL} for packets, timeouts and sources that
+ *                      cannot tell; compared with {@link ConntrackTable#origin()} to recognise one's own writes
+ *                      (conntrackd's src/origin.c)
  */
-public record ConntrackEvent(EventType type, ConntrackEntry entry, long monotonicNanos, long epochMicros) {
+public record ConntrackEvent(EventType type, ConntrackEntry entry, long monotonicNanos, long epochMicros,
+                             int origin) {
+    /** The origin of a change no userspace request caused (or whose origin the source does not know). */
+    public static final int ORIGIN_KERNEL = 0;
+
     public ConntrackEvent {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(entry, "entry");
+    }
+
+    /** An event of the kernel's own (packets, timeouts), or of a source that does not know the origin. */
+    public ConntrackEvent(EventType type, ConntrackEntry entry, long monotonicNanos, long epochMicros) {
+        this(type, entry, monotonicNanos, epochMicros, ORIGIN_KERNEL);
     }
 }

@@ -5,6 +5,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.hftfw.conntrack.ConntrackException.EntryExistsException;
+import org.hftfw.conntrack.ConntrackException.NoSuchEntryException;
 
 /**
  * A conntrack table: the kernel's (through ctnetlink) or an in-memory one with the same behaviour.
@@ -51,6 +53,85 @@ public interface ConntrackTable extends AutoCloseable {
     BatchResult createAll(Collection<ConntrackEntry> entries, boolean replaceExisting);
 
     /**
+     * Applies many writes in as few round trips as possible, in order, and never throws for a single write's failure
+     * (failures are counted in the result). The way a backup mirrors its peer's replicated states: an
+     * {@link Write.Upsert} creates or updates, a {@link Write.Delete} of an absent entry is counted as absent (not as
+     * a failure), a {@link Write.Timeout} sets only the timeout of an existing entry. The default issues one request
+     * per write; the kernel table packs them into netlink batches.
+     */
+    default WriteResult writeAll(List<? extends Write> writes) {
+        WriteResult.Tally t = new WriteResult.Tally();
+        for (Write w : writes) {
+            switch (w) {
+                case Write.Upsert u -> upsertOne(u, t);
+                case Write.Delete d -> {
+                    try {
+                        delete(d.original(), d.zone());
+                        t.deleted++;
+                    } catch (NoSuchEntryException e) {
+                        t.absent++;
+                    } catch (ConntrackException e) {
+                        t.fail("delete " + d.original(), e);
+                    }
+                }
+                case Write.Timeout to -> {
+                    try {
+                        Optional<ConntrackEntry> e = get(to.original(), to.zone());
+                        if (e.isEmpty()) {
+                            t.absent++;
+                        } else {
+                            update(e.get().toBuilder().timeout(to.seconds()).build());
+                            t.updated++;
+                        }
+                    } catch (NoSuchEntryException e) {
+                        t.absent++;
+                    } catch (ConntrackException e) {
+                        t.fail("timeout " + to.original(), e);
+                    }
+                }
+            }
+        }
+        return t.result(writes.size());
+    }
+
+    private void upsertOne(Write.Upsert u, WriteResult.Tally t) {
+        ConntrackEntry e = u.entry();
+        try {
+            if (u.createFirst()) {
+                try {
+                    create(e);
+                    t.created++;
+                } catch (EntryExistsException exists) {
+                    update(e);
+                    t.updated++;
+                }
+            } else {
+                try {
+                    update(e);
+                    t.updated++;
+                } catch (NoSuchEntryException absent) {
+                    create(e);
+                    t.created++;
+                } catch (ConntrackException refused) {
+                    // an update the kernel refuses (a status bit that cannot change): replace the entry, as
+                    // conntrackd's external_inject_upd does
+                    delete(e.original(), e.zone());
+                    create(e);
+                    t.created++;
+                }
+            }
+        } catch (ConntrackException | IllegalArgumentException ex) {
+            t.fail("upsert " + e.original(), ex);
+        }
+    }
+
+    /** The origin that events caused by this handle's writes carry ({@link ConntrackEvent#origin}); {@link
+     * ConntrackEvent#ORIGIN_KERNEL} when the table cannot tell its writes from the kernel's own changes. */
+    default int origin() {
+        return ConntrackEvent.ORIGIN_KERNEL;
+    }
+
+    /**
      * Subscribes to NEW/UPDATE/DESTROY events. Delivery happens on a thread owned by the table, in kernel
      * order. Closing the subscription stops delivery.
      */
@@ -76,6 +157,69 @@ public interface ConntrackTable extends AutoCloseable {
          */
         default <T> T whileQuiet(java.util.concurrent.Callable<T> step) throws Exception {
             return step.call();
+        }
+    }
+
+    /** One write of {@link #writeAll}. */
+    sealed interface Write {
+        /**
+         * Creates the entry or updates the existing one. {@code createFirst} tries the create first (a NEW state),
+         * otherwise the update (an UPDATE of an entry that is probably there): the other is the fallback.
+         */
+        record Upsert(ConntrackEntry entry, boolean createFirst) implements Write {
+            public Upsert {
+                java.util.Objects.requireNonNull(entry, "entry");
+            }
+        }
+
+        /** Deletes the entry with this original tuple in this zone; an absent one is counted, not failed. */
+        record Delete(Tuple original, int zone) implements Write {
+            public Delete {
+                java.util.Objects.requireNonNull(original, "original");
+            }
+        }
+
+        /** Sets the timeout (seconds) of the existing entry and nothing else; an absent one is counted. */
+        record Timeout(Tuple original, int zone, long seconds) implements Write {
+            public Timeout {
+                java.util.Objects.requireNonNull(original, "original");
+                if (seconds < 1 || seconds > 0xffffffffL) {
+                    throw new IllegalArgumentException("timeout out of 1..2^32-1 s: " + seconds);
+                }
+            }
+        }
+    }
+
+    /**
+     * Outcome of {@link #writeAll}.
+     *
+     * @param absent deletes and timeouts whose entry was not there
+     */
+    record WriteResult(int requested, int created, int updated, int deleted, int absent, int failed,
+                       List<String> firstErrors) {
+        public boolean allSucceeded() {
+            return failed == 0;
+        }
+
+        /** Counts of a {@link #writeAll} in progress, for implementations. */
+        public static final class Tally {
+            public int created;
+            public int updated;
+            public int deleted;
+            public int absent;
+            public int failed;
+            private final List<String> errors = new ArrayList<>();
+
+            public void fail(String what, Exception e) {
+                failed++;
+                if (errors.size() < 10) {
+                    errors.add(what + ": " + e.getMessage());
+                }
+            }
+
+            public WriteResult result(int requested) {
+                return new WriteResult(requested, created, updated, deleted, absent, failed, List.copyOf(errors));
+            }
         }
     }
 

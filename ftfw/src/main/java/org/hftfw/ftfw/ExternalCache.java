@@ -224,6 +224,27 @@ public final class ExternalCache implements FtfwEngine.Receiver {
         if (e.timeout() < 0 || timeout <= 0) {
             timeout = FALLBACK_TIMEOUT;
         }
+        return committable(e, timeout);
+    }
+
+    /** What a cached flow sees at commit: the peer's state as received and how long ago it arrived. */
+    public interface HeldVisitor {
+        void held(ConntrackEntry asReceived, long ageNanos);
+    }
+
+    /** Visits every cached flow with the age of its last update (the always-committed backup's takeover pass). */
+    public void forEachHeld(HeldVisitor v) {
+        long now = nanoClock.nanos();
+        for (Cached c : map.values()) {
+            v.held(c.entry(), Math.max(0, now - c.updatedNanos()));
+        }
+    }
+
+    /**
+     * The peer's state {@code e} as this node writes it into its table, with {@code timeout} seconds: EXPECTED
+     * cleared, TCP "be liberal" in both directions unless TCP window tracking is on (see the class note).
+     */
+    public ConntrackEntry committable(ConntrackEntry e, long timeout) {
         ConntrackEntry.Builder b = e.toBuilder().timeout(timeout).status(e.status() & ~Status.EXPECTED);
         if (e.l4proto() == IpProto.TCP && !tcpWindowTracking) {
             ConntrackEntry.TcpInfo t = e.tcp();

@@ -125,12 +125,56 @@ public final class FtfwChannel implements AutoCloseable {
             FtfwEngine.BulkSource src = b.bulk;
             Runnable onPeerRestart = b.onPeerRestart;
             BulkListener bulkListener = b.bulkListener;
+            FtfwEngine.Receiver receiver = b.peerStates == null ? cache : new FtfwEngine.Receiver() {
+                private final PeerStateListener listener = b.peerStates;
+                private final Runnable endOfBurst = this::endOfBurst;
+                private boolean burst;
+
+                @Override
+                public void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras) {
+                    cache.onData(type, entry, extras);
+                    seen(type, entry);
+                }
+
+                @Override
+                public void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras, long stamp) {
+                    cache.onData(type, entry, extras, stamp);             // the stamp: for generation-marked resyncs
+                    seen(type, entry);
+                }
+
+                @Override
+                public FtfwEngine.BulkOutcome onBulkEnd(long fromStamp, boolean full) {
+                    FtfwEngine.BulkOutcome o = cache.onBulkEnd(fromStamp, full);
+                    if (!o.stale().isEmpty()) {
+                        listener.onPeerForgot(o.stale());
+                    }
+                    return o;
+                }
+
+                private void seen(FtfwMessage.DataType type, ConntrackEntry entry) {
+                    listener.onPeerState(switch (type) {
+                        case NEW -> EventType.NEW;
+                        case UPD -> EventType.UPDATE;
+                        case DEL -> EventType.DESTROY;
+                    }, entry);
+                    if (!burst) {
+                        // the event loop runs its queued tasks after the read pass: the end of the burst
+                        burst = true;
+                        loop.execute(endOfBurst);
+                    }
+                }
+
+                private void endOfBurst() {
+                    burst = false;
+                    listener.endOfBurst();
+                }
+            };
             engine = loop.submit(() -> {
                 FtfwEngine e = new FtfwEngine(cfg, new NettyScheduler(loop), initialSeq, channel.alloc(),
                         (ByteBuf d) -> {
                             // a failed send is a lost datagram, which FT-FW's ack/nack recovers as it does loss on the wire
                             var _ = channel.writeAndFlush(new DatagramPacket(d, peer));
-                        }, cache, src, bulkExecutor);
+                        }, receiver, src, bulkExecutor);
                 e.onPeerRestart(onPeerRestart);
                 e.bulkListener(bulkListener);
                 inbound.attach(e);
@@ -367,6 +411,7 @@ public final class FtfwChannel implements AutoCloseable {
         private FtfwEngine.BulkSource bulk = FtfwEngine.BulkSource.NONE;
         private Runnable onPeerRestart = () -> { };
         private BulkListener bulkListener = new BulkListener() { };
+        private PeerStateListener peerStates;
 
         Builder(FtfwConfig cfg) {
             this.cfg = Objects.requireNonNull(cfg);
@@ -399,6 +444,12 @@ public final class FtfwChannel implements AutoCloseable {
          */
         public Builder bulkListener(BulkListener listener) {
             bulkListener = Objects.requireNonNull(listener);
+            return this;
+        }
+
+        /** Also hands every received state of the peer's to {@code l}, after the external cache has it. */
+        public Builder peerStates(PeerStateListener l) {
+            peerStates = Objects.requireNonNull(l);
             return this;
         }
 

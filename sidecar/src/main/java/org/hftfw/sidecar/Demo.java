@@ -235,11 +235,15 @@ final class Demo {
         return held == primaryTable.size();
     }
 
-    /** The backup: receives, caches, commits on request; no table of its own to publish, no proactive path. */
+    /**
+     * The backup: receives, caches, commits on request (the external-cache mode, whose pre-commit and final commit
+     * the demo shows); no table of its own to publish, no proactive path.
+     */
     private static NodeSettings backupSettings(InetSocketAddress self, InetSocketAddress peer) {
         return new NodeSettings(NodeSettings.Link.of(FtfwConfig.of(self, peer)),
                 new NodeSettings.Lazy(false, LazyConfig.defaults(), null, false, LAZY_TICK),
-                NodeSettings.Filter.acceptAll(), ProactiveSettings.disabled());
+                NodeSettings.Filter.acceptAll(), ProactiveSettings.disabled(),
+                NodeSettings.Backup.DEFAULT.withCommit(NodeSettings.Commit.ON_TAKEOVER));
     }
 
     /**

@@ -1,9 +1,13 @@
 package org.hftfw.sync;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Supplier;
+import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackTable;
+import org.hftfw.conntrack.FlowId;
 import org.hftfw.policy.Action;
 import org.hftfw.policy.Decision;
 import org.slf4j.Logger;
@@ -43,13 +47,25 @@ public final class NodeCommands {
             case "stats" -> Reply.ok(StatsReport.format(node) + processStats.get());
             case "flush" -> {
                 int n = node.channel().externalCache().size();
+                // an always-committed backup's kernel table holds what the cache held: forget it there too, or the
+                // entries would keep their standby timeouts with no takeover pass or re-arm to correct them
+                String kernel = node.committedBackup().map(c -> {
+                    List<FlowId> ids = new ArrayList<>(n);
+                    for (ConntrackEntry e : node.channel().externalCache().entries()) {
+                        ids.add(e.flowId());
+                    }
+                    c.forget(ids);
+                    return ", deleted them from the kernel table";
+                }).orElse("");
                 node.channel().externalCache().flush();
                 int held = node.publisher().stats().backupHolds();
                 node.publisher().flush();
-                yield Reply.ok("flushed the external cache (" + n + " flows) and the internal cache (" + held
-                        + " flows)");
+                yield Reply.ok("flushed the external cache (" + n + " flows" + kernel + ") and the internal cache ("
+                        + held + " flows)");
             }
             case "resync" -> {
+                // keepalived's notify_backup runs it: a node that took over stands by again
+                node.committedBackup().filter(c -> !c.standingBy()).ifPresent(CommittedBackup::standBy);
                 node.channel().requestResync();
                 yield Reply.ok("asked the peer " + node.ftfwConfig().peer() + " to resend its table");
             }
@@ -101,11 +117,29 @@ public final class NodeCommands {
     }
 
     private Reply commit() {
+        if (node.committedBackup().isPresent()) {
+            return takeover();
+        }
         SyncNode.CommitSummary c = node.commit();
         ConntrackTable.BatchResult r = c.result();
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "committed %d flows from the external cache in %d ms: %d created, "
                 + "%d updated, %d failed", r.requested(), c.millis(), r.created(), r.updated(), r.failed()));
+        for (String e : r.firstErrors()) {
+            sb.append("\n  ").append(e);
+        }
+        LOG.info("{}", sb);
+        return r.allSucceeded() ? Reply.ok(sb.toString()) : Reply.error(sb.toString());
+    }
+
+    /** {@code commit} on an always-committed backup: the flows are in the table; only their timeouts change. */
+    private Reply takeover() {
+        CommittedBackup.Takeover t = node.takeover();
+        ConntrackTable.WriteResult r = t.result();
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "takeover: the %d flows of the peer were already in the kernel table; "
+                + "set their timeouts in %.1f ms: %d updated, %d absent, %d failed", t.flows(), t.nanos() / 1e6,
+                r.updated(), r.absent(), r.failed()));
         for (String e : r.firstErrors()) {
             sb.append("\n  ").append(e);
         }

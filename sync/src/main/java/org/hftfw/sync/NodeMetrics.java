@@ -106,6 +106,19 @@ final class NodeMetrics {
                 "flows removed at the end of the peer's full bulk because the peer no longer had them",
                 () -> cache.get().staleRemoved());
 
+        d.committedBackup().ifPresent(cb -> {
+            r.counter("hftfw_backup_writes_total", "writes of the peer's states into the kernel table (always committed)",
+                    () -> cb.stats().writes());
+            r.counter("hftfw_backup_write_failures_total", "writes of the peer's states the kernel refused",
+                    () -> cb.stats().failed());
+            r.counter("hftfw_backup_batches_total", "netlink write batches of the always-committed backup",
+                    () -> cb.stats().batches());
+            r.gauge("hftfw_backup_lag_max_seconds", "longest time from a peer state's arrival to its write",
+                    () -> cb.stats().maxLagNanos() / 1e9);
+            r.counter("hftfw_backup_own_events_dropped_total", "events of the backup's own writes kept from replication",
+                    () -> d.echoCounts()[0]);
+        });
+
         Supplier<ConntrackTable.SourceStats> ev = () -> d.table().stats();
         r.counter("hftfw_events_total", "conntrack events received from the table", () -> ev.get().events());
         r.counter("hftfw_events_overruns_total", "event socket overruns (ENOBUFS)", () -> ev.get().overruns());

@@ -21,14 +21,58 @@ import org.hftfw.lazy.LazyConfig;
  * @param lazy      the Bayes lazy replicator
  * @param filter    which flows are replicated (conntrackd's {@code Filter})
  * @param proactive the proactive path: fault predictor, policy daemon, state migrator and its hooks
+ * @param backup    how a node that keeps the peer's states puts them into its kernel table
  */
-public record NodeSettings(Link link, Lazy lazy, Filter filter, ProactiveSettings proactive) {
+public record NodeSettings(Link link, Lazy lazy, Filter filter, ProactiveSettings proactive, Backup backup) {
 
     public NodeSettings {
         Objects.requireNonNull(link, "link");
         Objects.requireNonNull(lazy, "lazy");
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(proactive, "proactive");
+        Objects.requireNonNull(backup, "backup");
+    }
+
+    /** Settings with the default backup ({@link Backup#DEFAULT}: always committed). */
+    public NodeSettings(Link link, Lazy lazy, Filter filter, ProactiveSettings proactive) {
+        this(link, lazy, filter, proactive, Backup.DEFAULT);
+    }
+
+    /**
+     * How the peer's replicated states reach this node's kernel table ({@code sync.backup.*}).
+     *
+     * @param commit         {@link Commit#ALWAYS}: written as they arrive; {@link Commit#ON_TAKEOVER}: kept in the
+     *                       external cache until {@code commit} (conntrackd's {@code DisableExternalCache Off})
+     * @param standbyTimeout the least timeout a replicated entry gets while this node stands by, re-armed every half
+     *                       of it: the primary's kernel refreshes timeouts without events, so the received timeout
+     *                       says nothing about when the flow ends
+     * @param takeoverGrace  at a takeover ({@code commit}) each entry's timeout becomes what the peer last reported
+     *                       minus the time since, but at least this (conntrackd commits with 60 s when the remainder
+     *                       is gone): a flow the primary kept alive without events survives if a packet comes within it
+     */
+    public record Backup(Commit commit, Duration standbyTimeout, Duration takeoverGrace) {
+        /** Always committed; 5 days standby (TCP ESTABLISHED's own timeout); 60 s grace (conntrackd's fallback). */
+        public static final Backup DEFAULT = new Backup(Commit.ALWAYS, Duration.ofDays(5), Duration.ofSeconds(60));
+
+        public Backup {
+            Objects.requireNonNull(commit, "commit");
+            if (standbyTimeout.toSeconds() < 2 || takeoverGrace.toSeconds() < 1) {
+                throw new IllegalArgumentException("standby timeout >= 2 s and takeover grace >= 1 s needed");
+            }
+        }
+
+        /** The same settings with another commit mode. */
+        public Backup withCommit(Commit c) {
+            return new Backup(c, standbyTimeout, takeoverGrace);
+        }
+    }
+
+    /** When a backup writes the peer's states into its kernel table. */
+    public enum Commit {
+        /** As they arrive (conntrackd's {@code DisableExternalCache On}, batched): a takeover only fixes timeouts. */
+        ALWAYS,
+        /** On {@code commit}, from the external cache (conntrackd's default). */
+        ON_TAKEOVER
     }
 
     /**

@@ -30,9 +30,9 @@ final class Reload {
 
     synchronized void apply(NodeSettings next) {
         if (!next.link().equals(started.link()) || !next.filter().equals(started.filter())
-                || !next.proactive().equals(started.proactive())) {
-            LOG.warn("configuration reloaded: changes to the sync link, the filter or the proactive path (predictor, "
-                    + "policy, migration) take effect at the next restart");
+                || !next.proactive().equals(started.proactive()) || !next.backup().equals(started.backup())) {
+            LOG.warn("configuration reloaded: changes to the sync link (sync.backup included), the filter or the "
+                    + "proactive path (predictor, policy, migration) take effect at the next restart");
         }
         if (!role.publishes()) {
             return;

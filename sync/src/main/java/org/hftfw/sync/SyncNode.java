@@ -74,6 +74,7 @@ public final class SyncNode implements AutoCloseable {
     private final Scheduler scheduler;
     private final StateMigrator.Handover handover;
     private final Consumer<ProactivePath.Round> rounds;
+    private final ConntrackTable backupWriter;
     private final long startNanos;
     private final ModelStore models = new ModelStore();
     private final List<AutoCloseable> resources = new ArrayList<>();
@@ -85,6 +86,9 @@ public final class SyncNode implements AutoCloseable {
     private ProactivePath proactive;
     private Reload reload;
     private volatile CommitSummary lastCommit;
+    private CommittedBackup committed;
+    private volatile EchoFilter echo;
+    private volatile CommittedBackup.Takeover lastTakeover;
 
     private SyncNode(Builder b) {
         this.role = b.role;
@@ -96,6 +100,7 @@ public final class SyncNode implements AutoCloseable {
         this.scheduler = b.scheduler;
         this.handover = b.handover;
         this.rounds = b.rounds;
+        this.backupWriter = b.backupWriter != null ? b.backupWriter : b.table;
         this.startNanos = clock.nanos();
     }
 
@@ -115,6 +120,7 @@ public final class SyncNode implements AutoCloseable {
         private Scheduler scheduler;
         private StateMigrator.Handover handover;
         private Consumer<ProactivePath.Round> rounds = r -> { };
+        private ConntrackTable backupWriter;
 
         private Builder(Role role, NodeSettings settings, ConntrackTable table) {
             this.role = Objects.requireNonNull(role);
@@ -152,6 +158,16 @@ public final class SyncNode implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The handle the always-committed backup writes the peer's states through (default: the node's table). A
+         * handle of its own (a second netlink socket on the same kernel table) has an origin of its own, so the
+         * events of its writes are told apart from every other write's, and its writes never wait behind a dump.
+         */
+        public Builder backupWriter(ConntrackTable t) {
+            backupWriter = Objects.requireNonNull(t);
+            return this;
+        }
+
         /** Sees every round of the proactive path's sampling (a console's view of alerts and policy changes). */
         public Builder onProactiveRound(Consumer<ProactivePath.Round> o) {
             rounds = Objects.requireNonNull(o);
@@ -179,8 +195,12 @@ public final class SyncNode implements AutoCloseable {
         ChannelOutbound out = new ChannelOutbound();
         publisher = new Publisher(filter, out, eventClock);
         FtfwChannel.Builder b = FtfwChannel.builder(ftfwConfig);
+        if (role.keepsPeerStates() && s.backup().commit() == NodeSettings.Commit.ALWAYS) {
+            committed = new CommittedBackup(backupWriter, s.backup(), s.link().commitBatch(), clock);
+            b.peerStates(committed);
+        }
         if (role.publishes()) {
-            b.resyncSource(() -> publisher.bulkSnapshot(table.list()));
+            b.resyncSource(() -> publisher.bulkSnapshot(ownTable()));
         } else {
             b.resyncSource(List::of);
         }
@@ -202,6 +222,18 @@ public final class SyncNode implements AutoCloseable {
         Callable<FtfwChannel> startChannel = b::start;
         channel = namespace.call(startChannel);
         resources.add(channel);
+        if (committed != null) {
+            if (role.publishes()) {
+                if (backupWriter.origin() == org.hftfw.conntrack.ConntrackEvent.ORIGIN_KERNEL) {
+                    LOG.warn("the backup writer's table cannot tell its writes from the kernel's: the events of the "
+                            + "peer's flows written here would be replicated back to it");
+                }
+                CommittedBackup c = committed;
+                echo = new EchoFilter(publisher, backupWriter.origin(), channel.externalCache(), c::standingBy);
+            }
+            committed.start(channel.externalCache());
+            resources.add(committed);
+        }
         out.attach(channel);
         reload = new Reload(role, s, publisher, models);
         if (role.keepsPeerStates() && s.link().startupResync()) {
@@ -214,7 +246,7 @@ public final class SyncNode implements AutoCloseable {
                 publisher.replicateLazily(s.lazy().config(), models.load(s.lazy().modelFile()));
             }
             lazyTicks = scheduler("hftfw-lazy-tick").every(s.lazy().tick(), this::tickSafely);
-            subscription = table.subscribe(publisher);
+            subscription = table.subscribe(echo != null ? echo : publisher);
             fillInternalCache();
         }
         warmUp();
@@ -245,7 +277,7 @@ public final class SyncNode implements AutoCloseable {
         long t0 = clock.nanos();
         int n;
         try {
-            n = subscription.whileQuiet(() -> publisher.quiesce().whileQuiet(() -> publisher.fillCache(table.list())));
+            n = subscription.whileQuiet(() -> publisher.quiesce().whileQuiet(() -> publisher.fillCache(ownTable())));
         } catch (InterruptedException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -306,6 +338,15 @@ public final class SyncNode implements AutoCloseable {
         proactive.start(scheduler("hftfw-predictor"));
     }
 
+    /**
+     * The table as this node may send it to the peer (bulk sends, migrations): without the peer's own flows while an
+     * always-committed node stands by, or the peer would get its flows back as ours.
+     */
+    private List<ConntrackEntry> ownTable() {
+        EchoFilter f = echo;
+        return f == null ? table.list() : f.ownFlows(table.list());
+    }
+
     private void tickSafely() {
         try {
             publisher.tick();
@@ -348,6 +389,29 @@ public final class SyncNode implements AutoCloseable {
         CommitSummary c = new CommitSummary(r, (clock.nanos() - t0) / 1_000_000);
         lastCommit = c;
         return c;
+    }
+
+    /** The always-committed backup's takeover pass (timeouts only: the flows are in the table already). */
+    CommittedBackup.Takeover takeover() {
+        CommittedBackup.Takeover t = committed.takeover();
+        lastTakeover = t;
+        return t;
+    }
+
+    /** The always-committed backup, when this node keeps the peer's states in that mode. */
+    public Optional<CommittedBackup> committedBackup() {
+        return Optional.ofNullable(committed);
+    }
+
+    /** The last takeover pass, or null before the first. */
+    public CommittedBackup.Takeover lastTakeover() {
+        return lastTakeover;
+    }
+
+    /** Events of the backup writer's own writes kept out of replication, and the peer's flows' expiries here. */
+    long[] echoCounts() {
+        EchoFilter f = echo;
+        return f == null ? new long[] {0, 0} : new long[] {f.echoes(), f.peerExpiries()};
     }
 
     /** Applies reloaded settings: the lazy replicator's take effect now; the rest needs a restart. */

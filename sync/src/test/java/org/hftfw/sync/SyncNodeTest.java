@@ -78,8 +78,11 @@ class SyncNodeTest {
             throws Exception {
         InetSocketAddress p = freeLoopbackPort();
         InetSocketAddress b = freeLoopbackPort();
-        backup = SyncNode.builder(SyncNode.Role.BACKUP, settings(b, p, NodeSettings.Filter.acceptAll(),
-                ProactiveSettings.disabled()), backupTable).start();
+        // the external-cache backup (sync.backup.commit = on-takeover); CommittedBackupTest covers the default
+        NodeSettings bs = settings(b, p, NodeSettings.Filter.acceptAll(), ProactiveSettings.disabled());
+        bs = new NodeSettings(bs.link(), bs.lazy(), bs.filter(), bs.proactive(),
+                NodeSettings.Backup.DEFAULT.withCommit(NodeSettings.Commit.ON_TAKEOVER));
+        backup = SyncNode.builder(SyncNode.Role.BACKUP, bs, backupTable).start();
         SyncNode.Builder pb = SyncNode.builder(SyncNode.Role.PRIMARY, settings(p, b, filter, proactive), primaryTable)
                 .scheduler(NO_ROUNDS);
         primary = (handover == null ? pb : pb.handover(handover)).start();

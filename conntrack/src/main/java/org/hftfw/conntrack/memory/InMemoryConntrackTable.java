@@ -81,6 +81,9 @@ public final class InMemoryConntrackTable implements ConntrackTable {
     private final List<TableSubscription> subscriptions = new CopyOnWriteArrayList<>();
     private final TableCounters counters = new TableCounters();
     private long nextId = 1;
+    /** The origin stamped on the events of the write in progress (set under the lock by a {@link #handle}). */
+    private int writeOrigin = ConntrackEvent.ORIGIN_KERNEL;
+    private int nextOrigin = 1;
     private volatile boolean closed;
 
     private InMemoryConntrackTable(Clock clock) {
@@ -95,6 +98,34 @@ public final class InMemoryConntrackTable implements ConntrackTable {
      */
     public static InMemoryConntrackTable create(Clock clock) {
         return new InMemoryConntrackTable(clock);
+    }
+
+    /**
+     * A second handle on this table whose writes cause events with an origin of their own ({@link
+     * ConntrackTable#origin()}), as a second netlink request socket does on the kernel's table; writes through this
+     * table itself stay {@link ConntrackEvent#ORIGIN_KERNEL} (they stand for the kernel's own changes in tests).
+     * Closing the handle leaves the table open.
+     */
+    public ConntrackTable handle() {
+        lock.lock();
+        try {
+            return new OriginHandle(this, nextOrigin++);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs one write of a {@link #handle} with its origin on the events it causes. */
+    <T> T as(int origin, java.util.function.Supplier<T> write) {
+        lock.lock();
+        int outer = writeOrigin;
+        try {
+            writeOrigin = origin;
+            return write.get();
+        } finally {
+            writeOrigin = outer;
+            lock.unlock();
+        }
     }
 
     /** A subscription whose events wait in a bounded queue; see {@link BoundedQueueSubscription}'s contract. */
@@ -428,7 +459,7 @@ public final class InMemoryConntrackTable implements ConntrackTable {
         if (subscriptions.isEmpty()) {
             return;
         }
-        ConntrackEvent event = new ConntrackEvent(type, entry, nowNanos, clock.epochMicros());
+        ConntrackEvent event = new ConntrackEvent(type, entry, nowNanos, clock.epochMicros(), writeOrigin);
         for (TableSubscription s : subscriptions) {
             s.offer(event);
         }

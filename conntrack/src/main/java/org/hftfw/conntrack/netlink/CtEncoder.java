@@ -80,6 +80,19 @@ final class CtEncoder {
         w.endMessage(m);
     }
 
+    /**
+     * An update that sets only the timeout (ctnetlink_change_conntrack applies the attributes present): no status,
+     * mark or protocol state, so it cannot clobber what the entry learned since it was written.
+     */
+    static void timeout(NlWriter w, Tuple original, int zone, long seconds, int seq, boolean ack) {
+        int m = w.beginMessage(Cta.msgType(Cta.IPCTNL_MSG_CT_NEW), Nl.NLM_F_REQUEST | (ack ? Nl.NLM_F_ACK : 0), seq,
+                original.family(), Nl.NFNETLINK_V0);
+        tuple(w, Cta.TUPLE_ORIG, original);
+        zone(w, zone);
+        w.putBe32(Cta.TIMEOUT, seconds);
+        w.endMessage(m);
+    }
+
     static void get(NlWriter w, Tuple original, int zone, int seq) {
         int m = w.beginMessage(Cta.msgType(Cta.IPCTNL_MSG_CT_GET), Nl.NLM_F_REQUEST | Nl.NLM_F_ACK, seq,
                 original.family(), Nl.NFNETLINK_V0);
@@ -89,7 +102,11 @@ final class CtEncoder {
     }
 
     static void delete(NlWriter w, Tuple original, int zone, int seq) {
-        int m = w.beginMessage(Cta.msgType(Cta.IPCTNL_MSG_CT_DELETE), Nl.NLM_F_REQUEST | Nl.NLM_F_ACK, seq,
+        delete(w, original, zone, seq, true);
+    }
+
+    static void delete(NlWriter w, Tuple original, int zone, int seq, boolean ack) {
+        int m = w.beginMessage(Cta.msgType(Cta.IPCTNL_MSG_CT_DELETE), Nl.NLM_F_REQUEST | (ack ? Nl.NLM_F_ACK : 0), seq,
                 original.family(), Nl.NFNETLINK_V0);
         tuple(w, Cta.TUPLE_ORIG, original);
         zone(w, zone);

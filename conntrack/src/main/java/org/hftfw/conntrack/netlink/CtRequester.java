@@ -3,6 +3,7 @@ package org.hftfw.conntrack.netlink;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackException;
 import org.hftfw.conntrack.ConntrackException.MalformedException;
+import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.ConntrackTable.BatchResult;
 import org.hftfw.conntrack.Tuple;
 import org.slf4j.Logger;
@@ -184,7 +185,7 @@ final class CtRequester implements AutoCloseable {
         List<ConntrackEntry> all = new ArrayList<>(entries);
         Outcome out = new Outcome();
         List<ConntrackEntry> existing = new ArrayList<>();
-        batches(all, true, (e, errno) -> {
+        batches(all, CREATE, (e, errno) -> {
             if (errno == 0) {
                 out.created++;
             } else if (errno == ConntrackException.EEXIST && replaceExisting) {
@@ -194,7 +195,7 @@ final class CtRequester implements AutoCloseable {
             }
         });
         if (!existing.isEmpty()) {
-            batches(existing, false, (e, errno) -> {
+            batches(existing, UPDATE, (e, errno) -> {
                 if (errno == 0) {
                     out.updated++;
                 } else {
@@ -223,22 +224,182 @@ final class CtRequester implements AutoCloseable {
     }
 
     @FunctionalInterface
-    private interface ResultSink {
+    private interface ResultSink<T> {
         /** errno 0 on success; -1 when the reply was lost (socket overrun or timeout). */
-        void result(ConntrackEntry e, int errno);
+        void result(T e, int errno);
     }
 
-    private void batches(List<ConntrackEntry> list, boolean create, ResultSink sink) {
+    /** How one kind of request is checked and encoded into a batch. */
+    private interface RequestCodec<T> {
+        /** Why {@code r} cannot be sent, or null. */
+        String invalid(T r);
+
+        void encode(NlWriter w, T r, int seq, boolean ack);
+    }
+
+    private static final RequestCodec<ConntrackEntry> CREATE = new RequestCodec<>() {
+        @Override
+        public String invalid(ConntrackEntry e) {
+            return CtEncoder.invalidForCreate(e);
+        }
+
+        @Override
+        public void encode(NlWriter w, ConntrackEntry e, int seq, boolean ack) {
+            CtEncoder.create(w, e, seq, ack);
+        }
+    };
+
+    private static final RequestCodec<ConntrackEntry> UPDATE = new RequestCodec<>() {
+        @Override
+        public String invalid(ConntrackEntry e) {
+            return CtEncoder.invalidForUpdate(e);
+        }
+
+        @Override
+        public void encode(NlWriter w, ConntrackEntry e, int seq, boolean ack) {
+            CtEncoder.update(w, e, seq, ack);
+        }
+    };
+
+    /** One request of {@link #writeAll}, in the kind it is sent as now (a fallback changes the kind). */
+    private record Req(ConntrackTable.Write write, Kind kind) {
+        enum Kind { CREATE, UPDATE, DELETE, TIMEOUT }
+
+        Req as(Kind k) {
+            return new Req(write, k);
+        }
+
+        ConntrackEntry entry() {
+            return ((ConntrackTable.Write.Upsert) write).entry();
+        }
+    }
+
+    private static final RequestCodec<Req> WRITE = new RequestCodec<>() {
+        @Override
+        public String invalid(Req r) {
+            return switch (r.kind()) {
+                case CREATE -> CtEncoder.invalidForCreate(r.entry());
+                case UPDATE -> CtEncoder.invalidForUpdate(r.entry());
+                case DELETE, TIMEOUT -> null;
+            };
+        }
+
+        @Override
+        public void encode(NlWriter w, Req r, int seq, boolean ack) {
+            switch (r.write()) {
+                case ConntrackTable.Write.Upsert u -> {
+                    if (r.kind() == Req.Kind.CREATE) {
+                        CtEncoder.create(w, u.entry(), seq, ack);
+                    } else {
+                        CtEncoder.update(w, u.entry(), seq, ack);
+                    }
+                }
+                case ConntrackTable.Write.Delete d -> CtEncoder.delete(w, d.original(), d.zone(), seq, ack);
+                case ConntrackTable.Write.Timeout t -> CtEncoder.timeout(w, t.original(), t.zone(), t.seconds(), seq, ack);
+            }
+        }
+    };
+
+    /**
+     * The batched {@link ConntrackTable#writeAll}: every write goes out as its first request (create, update, delete
+     * or timeout) in netlink batches; the upserts the kernel answered with EEXIST (create first) or ENOENT (update
+     * first) go out again as the other request, and an update refused otherwise is replaced by a delete and a
+     * create (conntrackd's external_inject_upd). A write costs one request when the guess was right.
+     */
+    ConntrackTable.WriteResult writeAll(List<? extends ConntrackTable.Write> writes) {
+        ConntrackTable.WriteResult.Tally t = new ConntrackTable.WriteResult.Tally();
+        List<Req> first = new ArrayList<>(writes.size());
+        for (ConntrackTable.Write w : writes) {
+            first.add(new Req(w, switch (w) {
+                case ConntrackTable.Write.Upsert u -> u.createFirst() ? Req.Kind.CREATE : Req.Kind.UPDATE;
+                case ConntrackTable.Write.Delete d -> Req.Kind.DELETE;
+                case ConntrackTable.Write.Timeout to -> Req.Kind.TIMEOUT;
+            }));
+        }
+        List<Req> retry = new ArrayList<>();
+        List<Req> replace = new ArrayList<>();
+        batches(first, WRITE, (r, errno) -> {
+            if (errno == 0) {
+                switch (r.kind()) {
+                    case CREATE -> t.created++;
+                    case UPDATE, TIMEOUT -> t.updated++;
+                    case DELETE -> t.deleted++;
+                }
+                return;
+            }
+            switch (r.kind()) {
+                case CREATE -> {
+                    if (errno == ConntrackException.EEXIST) {
+                        retry.add(r.as(Req.Kind.UPDATE));
+                    } else {
+                        fail(t, r, errno);
+                    }
+                }
+                case UPDATE -> {
+                    if (errno == ConntrackException.ENOENT) {
+                        retry.add(r.as(Req.Kind.CREATE));
+                    } else if (errno > 0 && errno != ConntrackException.EINVAL) {
+                        replace.add(r);
+                    } else {
+                        fail(t, r, errno);
+                    }
+                }
+                case DELETE, TIMEOUT -> {
+                    if (errno == ConntrackException.ENOENT) {
+                        t.absent++;
+                    } else {
+                        fail(t, r, errno);
+                    }
+                }
+            }
+        });
+        List<Req> deletes = new ArrayList<>(replace.size());
+        for (Req r : replace) {
+            deletes.add(new Req(new ConntrackTable.Write.Delete(r.entry().original(), r.entry().zone()),
+                    Req.Kind.DELETE));
+            retry.add(r.as(Req.Kind.CREATE));
+        }
+        if (!deletes.isEmpty()) {
+            batches(deletes, WRITE, (r, errno) -> { });  // absent is fine: the create that follows decides
+        }
+        if (!retry.isEmpty()) {
+            batches(retry, WRITE, (r, errno) -> {
+                if (errno != 0) {
+                    fail(t, r, errno);
+                } else if (r.kind() == Req.Kind.CREATE) {
+                    t.created++;
+                } else {
+                    t.updated++;
+                }
+            });
+        }
+        if (t.failed > 0) {
+            stats.errors.addAndGet(t.failed);
+        }
+        return t.result(writes.size());
+    }
+
+    private static void fail(ConntrackTable.WriteResult.Tally t, Req r, int errno) {
+        String what = r.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + switch (r.write()) {
+            case ConntrackTable.Write.Upsert u -> u.entry().original();
+            case ConntrackTable.Write.Delete d -> d.original();
+            case ConntrackTable.Write.Timeout to -> to.original();
+        };
+        t.fail(what, new ConntrackException(Math.max(errno, 0),
+                errno < 0 ? "reply lost" : ConntrackException.describe(errno)));
+    }
+
+    private <T> void batches(List<T> list, RequestCodec<T> codec, ResultSink<T> sink) {
         int i = 0;
-        List<ConntrackEntry> sent = new ArrayList<>();
+        List<T> sent = new ArrayList<>();
         while (i < list.size()) {
             tx.reset();
             sent.clear();
             int base = 0;
             int lastOff = -1;
             while (i < list.size() && sent.size() < maxBatchMessages && tx.remaining() > CtEncoder.MAX_MESSAGE_BYTES) {
-                ConntrackEntry e = list.get(i);
-                String invalid = create ? CtEncoder.invalidForCreate(e) : CtEncoder.invalidForUpdate(e);
+                T e = list.get(i);
+                String invalid = codec.invalid(e);
                 if (invalid != null) {
                     i++;
                     LOG.debug("not sent: {}", invalid);
@@ -252,11 +413,7 @@ final class CtRequester implements AutoCloseable {
                     break; // the sequence number wrapped: this entry starts the next batch
                 }
                 lastOff = tx.position();
-                if (create) {
-                    CtEncoder.create(tx, e, s, ackEveryMessage);
-                } else {
-                    CtEncoder.update(tx, e, s, ackEveryMessage);
-                }
+                codec.encode(tx, e, s, ackEveryMessage);
                 sent.add(e);
                 i++;
             }

@@ -108,7 +108,8 @@ final class EventDelivery {
         }
         stats.events.incrementAndGet();
         try {
-            listener.onEvent(new ConntrackEvent(kind, e, mono, wall));
+            // nlmsg_pid: the port of the request that caused the change, 0 for the kernel's own
+            listener.onEvent(new ConntrackEvent(kind, e, mono, wall, seg.get(NlWriter.H32, off + 12)));
         } catch (RuntimeException ex) {
             stats.listenerFailures.incrementAndGet();
             LOG.warn("conntrack event listener threw", ex);

@@ -120,6 +120,18 @@ public final class KernelConntrackTable implements ConntrackTable {
     }
 
     @Override
+    public synchronized WriteResult writeAll(List<? extends Write> writes) {
+        checkOpen();
+        return requests.writeAll(writes);
+    }
+
+    /** {@inheritDoc} The request socket's port id: the kernel reports it with the events its writes cause. */
+    @Override
+    public int origin() {
+        return requests.portId();
+    }
+
+    @Override
     public synchronized EventSubscription subscribe(ConntrackEventListener listener) {
         checkOpen();
         Objects.requireNonNull(listener, "listener");

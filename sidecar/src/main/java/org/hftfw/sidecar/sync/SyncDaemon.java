@@ -19,6 +19,7 @@ import org.hftfw.sidecar.metrics.MetricsServer;
 import org.hftfw.sync.MetricsRegistry;
 import org.hftfw.sync.Namespace;
 import org.hftfw.sync.NodeCommands;
+import org.hftfw.sync.NodeSettings;
 import org.hftfw.sync.SyncNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,7 +76,14 @@ final class SyncDaemon implements AutoCloseable {
                 .withClock(clock);
         KernelConntrackTable table = Ctnetlink.open(netns == null ? o : o.withNetns(netns));
         resources.add(table);
-        node = SyncNode.builder(role, s.node(), table).clock(clock).namespace(namespace(netns)).start();
+        SyncNode.Builder nb = SyncNode.builder(role, s.node(), table).clock(clock).namespace(namespace(netns));
+        if (role.keepsPeerStates() && s.node().backup().commit() == NodeSettings.Commit.ALWAYS) {
+            // the backup's writes on a socket of their own: its port id marks their events, and no dump delays them
+            KernelConntrackTable writer = Ctnetlink.open(netns == null ? o : o.withNetns(netns));
+            resources.add(writer);
+            nb.backupWriter(writer);
+        }
+        node = nb.start();
         resources.add(node);
 
         NodeCommands commands = new NodeCommands(node, this::configStats);

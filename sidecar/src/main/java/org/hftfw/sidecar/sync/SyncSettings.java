@@ -92,6 +92,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
               resync-interval = 1s
               extensions = true
               auth { key-file = "", require = false }
+              backup { commit = always, standby-timeout = 5d, takeover-grace = 60s }
             }
             events { buffer = 16MiB, buffer-max-growth = 64MiB, reliable-destroy = false }
             lazy {
@@ -134,7 +135,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
     /** Maps a resolved config (file over {@link #defaults()}); relative paths are taken from {@code baseDir}. */
     static SyncSettings from(Config c, Path baseDir) {
         Reader r = new Reader(c, baseDir);
-        NodeSettings node = new NodeSettings(r.link(), r.lazy(), r.filter(), ProactiveBinding.read(r));
+        NodeSettings node = new NodeSettings(r.link(), r.lazy(), r.filter(), ProactiveBinding.read(r), r.backup());
         SyncSettings s = new SyncSettings(node, r.events(), new Control(r.path("control.socket", false),
                 r.positive("control.purge-timeout")), r.metrics(), r.log());
         if (!r.problems.isEmpty()) {
@@ -311,6 +312,29 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
                         ? " (a multicast group: the multicast transport is not supported, use the peer's own address)"
                         : ""));
             }
+        }
+
+        NodeSettings.Backup backup() {
+            String mode = string("sync.backup.commit").trim().toLowerCase(Locale.ROOT);
+            NodeSettings.Commit commit = switch (mode) {
+                case "always" -> NodeSettings.Commit.ALWAYS;
+                case "on-takeover" -> NodeSettings.Commit.ON_TAKEOVER;
+                default -> {
+                    problems.add("sync.backup.commit must be always or on-takeover, got '" + mode + "'");
+                    yield NodeSettings.Backup.DEFAULT.commit();
+                }
+            };
+            Duration standby = positive("sync.backup.standby-timeout");
+            Duration grace = positive("sync.backup.takeover-grace");
+            if (standby.toSeconds() < 2 || standby.toSeconds() > 0xffffffffL) {
+                problems.add("sync.backup.standby-timeout must be in 2s..2^32-1 s, got " + standby);
+                standby = NodeSettings.Backup.DEFAULT.standbyTimeout();
+            }
+            if (grace.toSeconds() < 1 || grace.toSeconds() > 0xffffffffL) {
+                problems.add("sync.backup.takeover-grace must be in 1s..2^32-1 s, got " + grace);
+                grace = NodeSettings.Backup.DEFAULT.takeoverGrace();
+            }
+            return new NodeSettings.Backup(commit, standby, grace);
         }
 
         Events events() {

@@ -48,7 +48,7 @@ class SyncInteropLabTest {
      * Flows of every kind through fw: long-lived TCP (port 8080, and 8081 which fw marks 42), finished TCP
      * (TIME_WAIT), UDP (5353, and 5354 in conntrack zone 7), IPv4 and IPv6. Returns the open sockets.
      */
-    private static List<Socket> traffic(FirewallTopology t) {
+    static List<Socket> traffic(FirewallTopology t) {
         List<Socket> open = new ArrayList<>();
         for (String server : new String[] {FirewallTopology.SERVER4, FirewallTopology.SERVER6}) {
             for (int i = 0; i < 3; i++) {
@@ -62,7 +62,7 @@ class SyncInteropLabTest {
         return open;
     }
 
-    private static void closeAll(List<Socket> sockets) {
+    static void closeAll(List<Socket> sockets) {
         for (Socket s : sockets) {
             try {
                 s.close();
@@ -72,7 +72,7 @@ class SyncInteropLabTest {
         }
     }
 
-    private static String cli(String... args) {
+    static String cli(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int rc = new CommandLine(new Hftfw()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
@@ -125,8 +125,9 @@ class SyncInteropLabTest {
     @Test
     void stockConntrackdPrimaryToHftfwBackupThenHftfwCommit() throws Exception {
         try (SyncLab l = new SyncLab()) {
+            // the external-cache backup; CommittedBackupLabTest covers the always-committed default beside conntrackd
             SyncDaemon backup = l.startHftfw(l.bk, SyncNode.Role.BACKUP,
-                    l.hftfwConf("bk", SyncLab.BK_SYNC, SyncLab.FW_SYNC, ""));
+                    l.hftfwConf("bk", SyncLab.BK_SYNC, SyncLab.FW_SYNC, "sync.backup.commit = on-takeover"));
             Path cconf = l.conntrackdConf("fw", SyncLab.FW_SYNC, SyncLab.BK_SYNC);
             l.startConntrackd(l.topo.fw, cconf);
             List<Socket> open = traffic(l.topo);

@@ -17,6 +17,7 @@ import org.hftfw.common.InvalidConfigException;
 import org.hftfw.sidecar.config.ReloadableConfig;
 import org.hftfw.sync.ProactiveSettings;
 import org.junit.jupiter.api.Test;
+import org.hftfw.sync.NodeSettings;
 import org.junit.jupiter.api.io.TempDir;
 
 class SyncSettingsTest {
@@ -107,6 +108,19 @@ class SyncSettingsTest {
         assertTrue(problems(MIN + "sync.auth.require = true").contains("sync.auth.require = true needs sync.auth.key-file"));
         assertTrue(problems(MIN + "sync { extensions = false, auth.key-file = \"" + key + "\" }")
                 .contains("sync.auth.key-file needs sync.extensions = true"));
+    }
+
+    @Test
+    void theBackupIsAlwaysCommittedUnlessTheConfigSaysOnTakeover() {
+        assertEquals(NodeSettings.Backup.DEFAULT, parse(MIN).node().backup());
+        NodeSettings.Backup b = parse(MIN + "sync.backup { commit = on-takeover, standby-timeout = 1d, "
+                + "takeover-grace = 2m }\n").node().backup();
+        assertEquals(new NodeSettings.Backup(NodeSettings.Commit.ON_TAKEOVER, Duration.ofDays(1), Duration.ofMinutes(2)),
+                b);
+        assertTrue(problems(MIN + "sync.backup.commit = sometimes")
+                .contains("sync.backup.commit must be always or on-takeover, got 'sometimes'"));
+        assertTrue(problems(MIN + "sync.backup.standby-timeout = 1s").contains("sync.backup.standby-timeout must be in"));
+        assertTrue(problems(MIN + "sync.backup.takeover-grace = 0s").contains("sync.backup.takeover-grace"));
     }
 
     @Test

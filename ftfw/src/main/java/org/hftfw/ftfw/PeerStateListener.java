@@ -1,0 +1,23 @@
+package org.hftfw.ftfw;
+
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.EventType;
+
+/**
+ * Sees the peer's replicated states as the channel applies them (after the external cache has them), on the channel's
+ * event loop: it must not block. {@link #endOfBurst} follows the last state of every read pass of the event loop (up
+ * to {@link FtfwChannel#DATAGRAMS_PER_READ} datagrams), so a listener that batches hands its batch over there.
+ */
+public interface PeerStateListener {
+    /** A state of the peer's: NEW, UPDATE, or DESTROY (the peer's flow is gone). */
+    void onPeerState(EventType type, ConntrackEntry entry);
+
+    /** The read pass is over. */
+    default void endOfBurst() {}
+
+    /**
+     * These flows of the peer's are gone though no DEL said so (a generation-marked resync found them stale and took
+     * them out of the external cache); on the channel's event loop.
+     */
+    default void onPeerForgot(java.util.Collection<org.hftfw.conntrack.FlowId> stale) {}
+}

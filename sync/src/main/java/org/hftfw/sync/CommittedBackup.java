@@ -1,0 +1,401 @@
+package org.hftfw.sync;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.hftfw.common.Clock;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.ConntrackTable;
+import org.hftfw.conntrack.ConntrackTable.Write;
+import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.FlowId;
+import org.hftfw.ftfw.ExternalCache;
+import org.hftfw.ftfw.PeerStateListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The always-committed backup: the peer's replicated states go into this node's kernel table as they arrive, so a
+ * takeover needs no bulk commit before traffic flows (conntrackd's {@code DisableExternalCache On},
+ * src/external_inject.c, done in batches).
+ *
+ * <p>Design note.
+ * <ul>
+ * <li><b>Batches.</b> The channel's event loop hands over each state ({@link #onPeerState}) into a map of the latest
+ *   change per flow, and at the end of every read pass ({@link #endOfBurst}) wakes the writer thread, which takes the
+ *   whole map and writes it with one {@link ConntrackTable#writeAll} per {@code commitBatch} flows: a burst of
+ *   datagrams costs one netlink batch, and the event loop never waits on the kernel. A writer that lags finds a bigger
+ *   map, in which a newer state of a flow has replaced the older one (never written out of order). NEW creates first,
+ *   UPD updates first (the other is the fallback: conntrackd's external_inject_new/upd), DEL deletes (an absent
+ *   entry is counted, not failed).</li>
+ * <li><b>Own events.</b> The writes go through their own handle ({@link ConntrackTable#origin()}); on a node that
+ *   also publishes, {@link EchoFilter} drops the events they cause before the publisher (conntrackd's origin.c,
+ *   CTD_ORIGIN_INJECT), so they are never sent back to the peer nor counted as local changes.</li>
+ * <li><b>Timeouts.</b> The primary's kernel refreshes a flow's timeout on every packet without an event, so the
+ *   received timeout is only a lower bound of the flow's life there. While standing by, an entry gets at least
+ *   {@code standbyTimeout} and the writer re-arms every held entry to that every half of it (one batched
+ *   timeout-only pass): it never expires here while the peer holds it; it leaves when the peer's DEL, a resync's
+ *   purge ({@link #forget}) or a flush says so. At the takeover ({@link #takeover}) one batched pass sets each
+ *   entry's timeout to what the peer last reported minus the time since, at least {@code takeoverGrace}: an entry
+ *   never outlives the flow's last known deadline by more than the grace, and a flow the primary kept alive without
+ *   events survives if a packet comes within the grace, after which the kernel refreshes it as usual. Packets pass
+ *   during the pass, because the entries exist. The pass writes only timeouts (no state, mark or status), so it
+ *   cannot undo what traffic taught the entry meanwhile.</li>
+ * </ul>
+ * The store of what is held is the channel's {@link ExternalCache} (received state, age): the takeover pass and the
+ * refresh read it, so the external-cache mode and this one keep the same counters and the same generation purge.
+ */
+public final class CommittedBackup implements PeerStateListener, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CommittedBackup.class);
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    /** One received change waiting for the writer; {@code entry} is null for a purge. */
+    private record Change(EventType type, FlowId id, ConntrackEntry entry, long receivedNanos) {}
+
+    /**
+     * The writer's counters.
+     *
+     * @param received      peer states handed over by the channel
+     * @param coalesced     states replaced by a newer one of the same flow before the writer took them
+     * @param batches       {@link ConntrackTable#writeAll} calls (received states, re-arm and takeover passes)
+     * @param writes        writes in them
+     * @param failed        writes the kernel refused (first errors are logged)
+     * @param absent        deletes of entries that were not there
+     * @param maxLagNanos   longest time from a state's arrival to its write being confirmed
+     * @param lastLagNanos  the same for the last batch
+     * @param writerCpuNanos CPU time of the writer thread (user + system, the netlink syscalls included)
+     * @param refreshes     standby timeout re-arm passes
+     * @param purged        flows deleted by {@link #forget}
+     * @param notHeld       states not written because the external cache does not hold the flow (full, or flushed)
+     * @param tookOver      a takeover pass ran and no resync since
+     */
+    public record Stats(long received, long coalesced, long batches, long writes, long created, long updated,
+                        long deleted, long absent, long failed, long maxLagNanos, long lastLagNanos,
+                        long writerCpuNanos, long refreshes, long purged, long notHeld, boolean tookOver) {}
+
+    /** The outcome of a takeover pass. */
+    public record Takeover(int flows, ConntrackTable.WriteResult result, long nanos) {}
+
+    private final ConntrackTable table;
+    private final NodeSettings.Backup cfg;
+    private final int batchSize;
+    private final Clock clock;
+    private final Object lock = new Object();
+    private final List<Runnable> tasks = new ArrayList<>();              // guarded by lock
+    private LinkedHashMap<FlowId, Change> dirty = new LinkedHashMap<>(); // guarded by lock
+    private final Thread writer;
+    private volatile ExternalCache cache;
+    private volatile boolean tookOver;
+    private volatile boolean closed;
+    private long nextRefreshNanos;
+
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong coalesced = new AtomicLong();
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong writes = new AtomicLong();
+    private final AtomicLong created = new AtomicLong();
+    private final AtomicLong updated = new AtomicLong();
+    private final AtomicLong deleted = new AtomicLong();
+    private final AtomicLong absent = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong maxLagNanos = new AtomicLong();
+    private final AtomicLong lastLagNanos = new AtomicLong();
+    private final AtomicLong refreshes = new AtomicLong();
+    private final AtomicLong purged = new AtomicLong();
+    private final AtomicLong notHeld = new AtomicLong();
+
+    /**
+     * @param table     the handle the writes go through: its {@link ConntrackTable#origin()} marks their events
+     * @param batchSize flows per {@link ConntrackTable#writeAll} ({@code sync.commit-batch})
+     */
+    public CommittedBackup(ConntrackTable table, NodeSettings.Backup cfg, int batchSize, Clock clock) {
+        this.table = Objects.requireNonNull(table);
+        this.cfg = Objects.requireNonNull(cfg);
+        this.batchSize = batchSize;
+        this.clock = Objects.requireNonNull(clock);
+        this.writer = Thread.ofPlatform().daemon(true).name("hftfw-backup-writer").unstarted(this::run);
+    }
+
+    /** Starts writing, with {@code cache} as the record of what the peer holds (the channel's external cache). */
+    public void start(ExternalCache c) {
+        cache = Objects.requireNonNull(c);
+        nextRefreshNanos = clock.nanos() + refreshPeriodNanos();
+        writer.start();
+    }
+
+    // ------------------------------------------------------------------ the channel's event loop
+
+    @Override
+    public void onPeerState(EventType type, ConntrackEntry entry) {
+        FlowId id = entry.flowId();
+        Change c = new Change(type, id, entry, clock.nanos());
+        synchronized (lock) {
+            if (dirty.put(id, c) != null) {
+                coalesced.incrementAndGet();
+            }
+            received.incrementAndGet();
+        }
+    }
+
+    @Override
+    public void endOfBurst() {
+        synchronized (lock) {
+            if (!dirty.isEmpty()) {
+                lock.notifyAll();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ commands (any thread)
+
+    /**
+     * The takeover pass ({@code commit} in this mode): writes what is still pending, then sets every held entry's
+     * timeout to its takeover value in batches (see the class note). Blocks until done.
+     */
+    public Takeover takeover() {
+        return onWriter(() -> {
+            long t0 = clock.nanos();
+            List<Write> all = new ArrayList<>();
+            long graceSeconds = cfg.takeoverGrace().toSeconds();
+            cache.forEachHeld((e, age) -> {
+                long remaining = e.timeout() < 0 ? 0 : e.timeout() - age / NANOS_PER_SECOND;
+                all.add(new Write.Timeout(e.original(), e.zone(), Math.max(remaining, graceSeconds)));
+            });
+            ConntrackTable.WriteResult r = writeInBatches(all);
+            tookOver = true;
+            return new Takeover(all.size(), r, clock.nanos() - t0);
+        });
+    }
+
+    /**
+     * Back to standing by (the node is a backup again, e.g. keepalived's notify_backup ran {@code resync}): entries
+     * written from now on get the standby timeout, and the held ones are re-armed at once.
+     */
+    public void standBy() {
+        onWriter(() -> {
+            tookOver = false;
+            refresh();
+            return null;
+        });
+    }
+
+    /**
+     * Deletes these flows of the peer's from the kernel table (the hook for a generation-marked resync: the flows the
+     * peer did not resend are gone there). Queued like received DELs, so a newer state of the same flow that arrived
+     * before wins only if it arrived after this call.
+     */
+    public void forget(Collection<FlowId> stale) {
+        long now = clock.nanos();
+        synchronized (lock) {
+            for (FlowId id : stale) {
+                dirty.put(id, new Change(EventType.DESTROY, id, null, now));
+            }
+            purged.addAndGet(stale.size());
+            lock.notifyAll();
+        }
+    }
+
+    /** {@inheritDoc} They leave the kernel table too ({@link #forget}). */
+    @Override
+    public void onPeerForgot(Collection<FlowId> stale) {
+        forget(stale);
+    }
+
+        /** Waits until every state handed over so far is written (tests, benches). */
+    public void drain() {
+        onWriter(() -> null);
+    }
+
+    /** True while the node stands by (no takeover pass since the last resync). */
+    public boolean standingBy() {
+        return !tookOver;
+    }
+
+    /** The standby timeout re-arm pass, now (tests; the writer runs it every half standby timeout). */
+    void refreshNow() {
+        onWriter(() -> {
+            refresh();
+            return null;
+        });
+    }
+
+    public Stats stats() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long cpu = writer.isAlive() ? mx.getThreadCpuTime(writer.threadId()) : -1;
+        return new Stats(received.get(), coalesced.get(), batches.get(), writes.get(), created.get(), updated.get(),
+                deleted.get(), absent.get(), failed.get(), maxLagNanos.get(), lastLagNanos.get(), cpu, refreshes.get(),
+                purged.get(), notHeld.get(), tookOver);
+    }
+
+    private <T> T onWriter(java.util.concurrent.Callable<T> step) {
+        CompletableFuture<T> done = new CompletableFuture<>();
+        synchronized (lock) {
+            if (closed || !writer.isAlive()) {
+                throw new IllegalStateException("the backup writer is not running");
+            }
+            tasks.add(() -> {
+                try {
+                    done.complete(step.call());
+                } catch (Exception | Error e) {
+                    done.completeExceptionally(e);
+                }
+            });
+            lock.notifyAll();
+        }
+        try {
+            return done.get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the backup writer did not answer within 60 s", e);
+        }
+    }
+
+    // ------------------------------------------------------------------ the writer thread
+
+    private void run() {
+        while (true) {
+            Map<FlowId, Change> work;
+            List<Runnable> steps;
+            synchronized (lock) {
+                while (!closed && dirty.isEmpty() && tasks.isEmpty() && !refreshDue()) {
+                    long waitMillis = Math.max(1, (nextRefreshNanos - clock.nanos()) / 1_000_000);
+                    try {
+                        lock.wait(Math.min(waitMillis, 1000));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                if (closed) {
+                    return;
+                }
+                work = dirty;
+                dirty = new LinkedHashMap<>();
+                steps = List.copyOf(tasks);
+                tasks.clear();
+            }
+            try {
+                if (!work.isEmpty()) {
+                    write(work);
+                }
+                for (Runnable s : steps) {
+                    s.run();
+                }
+                if (refreshDue()) {
+                    refresh();
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("backup writer: a batch failed", e);
+            }
+        }
+    }
+
+    private boolean refreshDue() {
+        return !tookOver && clock.nanos() - nextRefreshNanos >= 0;
+    }
+
+    private long refreshPeriodNanos() {
+        return cfg.standbyTimeout().toNanos() / 2;
+    }
+
+    private void write(Map<FlowId, Change> work) {
+        ExternalCache c = cache;
+        List<Write> out = new ArrayList<>(work.size());
+        long oldest = Long.MAX_VALUE;
+        for (Change ch : work.values()) {
+            oldest = Math.min(oldest, ch.receivedNanos());
+            if (ch.type() != EventType.DESTROY && c.get(ch.id().original(), ch.id().zone()).isEmpty()) {
+                // the cache dropped it (full: sync.external-cache-limit) or was flushed since: a flow the takeover
+                // pass and the re-arm would not see must not be written, or it would keep its standby timeout
+                notHeld.incrementAndGet();
+                continue;
+            }
+            out.add(switch (ch.type()) {
+                case DESTROY -> new Write.Delete(ch.id().original(), ch.id().zone());
+                case NEW -> new Write.Upsert(c.committable(ch.entry(), timeoutFor(ch.entry())), true);
+                case UPDATE -> new Write.Upsert(c.committable(ch.entry(), timeoutFor(ch.entry())), false);
+            });
+        }
+        writeInBatches(out);
+        long lag = clock.nanos() - oldest;
+        lastLagNanos.set(lag);
+        maxLagNanos.accumulateAndGet(lag, Math::max);
+    }
+
+    /** The timeout an entry is written with: standing by, at least the standby timeout; after a takeover, the grace. */
+    private long timeoutFor(ConntrackEntry e) {
+        long floor = tookOver ? cfg.takeoverGrace().toSeconds() : cfg.standbyTimeout().toSeconds();
+        return Math.min(0xffffffffL, Math.max(e.timeout(), floor));
+    }
+
+    private void refresh() {
+        nextRefreshNanos = clock.nanos() + refreshPeriodNanos();
+        if (tookOver) {
+            return;
+        }
+        List<Write> all = new ArrayList<>();
+        long standby = cfg.standbyTimeout().toSeconds();
+        cache.forEachHeld((e, age) -> all.add(new Write.Timeout(e.original(), e.zone(),
+                Math.min(0xffffffffL, Math.max(e.timeout(), standby)))));
+        refreshes.incrementAndGet();
+        ConntrackTable.WriteResult r = writeInBatches(all);
+        LOG.debug("standby timeouts re-armed: {} flows, {} absent, {} failed", all.size(), r.absent(), r.failed());
+    }
+
+    private ConntrackTable.WriteResult writeInBatches(List<Write> all) {
+        ConntrackTable.WriteResult.Tally t = new ConntrackTable.WriteResult.Tally();
+        List<String> errors = new ArrayList<>();
+        for (int i = 0; i < all.size(); i += batchSize) {
+            ConntrackTable.WriteResult r = table.writeAll(all.subList(i, Math.min(all.size(), i + batchSize)));
+            t.created += r.created();
+            t.updated += r.updated();
+            t.deleted += r.deleted();
+            t.absent += r.absent();
+            t.failed += r.failed();
+            if (errors.size() < 10) {
+                errors.addAll(r.firstErrors());
+            }
+            batches.incrementAndGet();
+            writes.addAndGet(r.requested());
+            created.addAndGet(r.created());
+            updated.addAndGet(r.updated());
+            deleted.addAndGet(r.deleted());
+            absent.addAndGet(r.absent());
+            failed.addAndGet(r.failed());
+            if (r.failed() > 0) {
+                LOG.warn("backup writer: {} of {} writes failed, first: {}", r.failed(), r.requested(),
+                        r.firstErrors());
+            }
+        }
+        ConntrackTable.WriteResult sum = t.result(all.size());
+        return new ConntrackTable.WriteResult(sum.requested(), sum.created(), sum.updated(), sum.deleted(),
+                sum.absent(), sum.failed(), List.copyOf(errors.subList(0, Math.min(10, errors.size()))));
+    }
+
+    /** Stops the writer; what was not written yet is dropped (the table stays as it is). */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            lock.notifyAll();
+        }
+        try {
+            writer.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

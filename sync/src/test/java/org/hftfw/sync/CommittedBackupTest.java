@@ -1,0 +1,170 @@
+package org.hftfw.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.hftfw.common.Await;
+import org.hftfw.common.Clock;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.ConntrackTable;
+import org.hftfw.conntrack.IpProto;
+import org.hftfw.conntrack.Status;
+import org.hftfw.conntrack.TcpState;
+import org.hftfw.conntrack.Tuple;
+import org.hftfw.conntrack.memory.InMemoryConntrackTable;
+import org.hftfw.ftfw.FtfwConfig;
+import org.hftfw.lazy.LazyConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The always-committed backup ({@code sync.backup.commit = always}) on in-memory tables over loopback FT-FW: the
+ * backup's table follows the primary's (creates, updates, deletes), a takeover only sets timeouts, a purge deletes,
+ * and a node that also publishes never sends the peer's flows back (neither the events of its own writes nor the
+ * expiry of its copies).
+ */
+class CommittedBackupTest {
+    private static final long STANDBY = NodeSettings.Backup.DEFAULT.standbyTimeout().toSeconds();
+    private static final long GRACE = NodeSettings.Backup.DEFAULT.takeoverGrace().toSeconds();
+
+    /** Added to the tables' clock: an in-memory table expires entries on it. */
+    private final AtomicLong skew = new AtomicLong();
+    private final Clock tableClock = Clock.of(() -> System.nanoTime() + skew.get(),
+            () -> Clock.system().epochMicros() + skew.get() / 1000);
+    private final InMemoryConntrackTable tableA = InMemoryConntrackTable.create(tableClock);
+    private final InMemoryConntrackTable tableB = InMemoryConntrackTable.create(tableClock);
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    private static ConntrackEntry tcp(String src, int sport, long mark) {
+        Tuple t = Tuple.ports(InetAddress.ofLiteral(src), InetAddress.ofLiteral("10.242.0.1"), IpProto.TCP, sport, 443);
+        return ConntrackEntry.builder(t).tcpState(TcpState.ESTABLISHED).status(Status.SEEN_REPLY | Status.ASSURED)
+                .mark(mark).timeout(600).build();
+    }
+
+    private static ConntrackEntry udp(String src, int sport) {
+        Tuple t = Tuple.ports(InetAddress.ofLiteral(src), InetAddress.ofLiteral("10.242.0.1"), IpProto.UDP, sport, 53);
+        return ConntrackEntry.builder(t).status(Status.SEEN_REPLY).timeout(30).build();
+    }
+
+    private static InetSocketAddress freeLoopbackPort() throws IOException {
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            return new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort());
+        }
+    }
+
+    private static NodeSettings settings(InetSocketAddress self, InetSocketAddress peer) {
+        return new NodeSettings(NodeSettings.Link.of(FtfwConfig.of(self, peer)),
+                new NodeSettings.Lazy(false, LazyConfig.defaults(), null, false, Duration.ofMillis(20)),
+                NodeSettings.Filter.acceptAll(), ProactiveSettings.disabled());
+    }
+
+    private SyncNode[] pair(SyncNode.Role roleA, SyncNode.Role roleB) throws Exception {
+        InetSocketAddress a = freeLoopbackPort();
+        InetSocketAddress b = freeLoopbackPort();
+        SyncNode nb = SyncNode.builder(roleB, settings(b, a), tableB).backupWriter(tableB.handle()).start();
+        open.add(nb);
+        SyncNode na = SyncNode.builder(roleA, settings(a, b), tableA).backupWriter(tableA.handle()).start();
+        open.add(0, na);
+        return new SyncNode[] {na, nb};
+    }
+
+    /** Tuple → "state mark" of every entry: what a backup must mirror (timeouts, ids and counters aside). */
+    private static Map<String, String> view(ConntrackTable t) {
+        Map<String, String> m = new TreeMap<>();
+        for (ConntrackEntry e : t.list()) {
+            m.put(e.original().toString(), e.protoState() + " " + e.mark());
+        }
+        return m;
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+        tableA.close();
+        tableB.close();
+    }
+
+    @Test
+    void theBackupsTableFollowsThePrimaryAndATakeoverOnlySetsTimeouts() throws Exception {
+        SyncNode[] n = pair(SyncNode.Role.PRIMARY, SyncNode.Role.BACKUP);
+        ConntrackEntry kept = tcp("10.240.1.1", 1000, 0);
+        ConntrackEntry deleted = tcp("10.240.1.2", 1000, 0);
+        ConntrackEntry dns = udp("10.240.1.3", 5353);
+        tableA.create(kept);
+        tableA.create(deleted);
+        tableA.create(dns);
+        tableA.update(kept.toBuilder().mark(9).build());
+        tableA.delete(deleted.original(), 0);
+        assertTrue(Await.await(() -> view(tableB).equals(view(tableA)), 10_000),
+                "the backup's table mirrors the primary's: " + view(tableB) + " vs " + view(tableA));
+        assertEquals(2, tableB.size());
+        for (ConntrackEntry e : tableB.list()) {
+            assertTrue(e.timeout() >= STANDBY - 5, "standing by, an entry has the standby timeout: " + e);
+        }
+        CommittedBackup cb = n[1].committedBackup().orElseThrow();
+        assertTrue(cb.stats().writes() >= 2 && cb.stats().failed() == 0, cb.stats().toString());
+
+        Reply commit = new NodeCommands(n[1], () -> "").handle("commit");
+        assertTrue(commit.ok(), commit.text());
+        assertTrue(commit.text().startsWith("takeover: the 2 flows of the peer were already in the kernel table"),
+                commit.text());
+        long tcpTimeout = tableB.get(kept.original(), 0).orElseThrow().timeout();
+        long udpTimeout = tableB.get(dns.original(), 0).orElseThrow().timeout();
+        assertTrue(tcpTimeout > 590 && tcpTimeout <= 600, "the peer's remaining timeout: " + tcpTimeout);
+        assertTrue(udpTimeout > GRACE - 5 && udpTimeout <= GRACE, "at least the grace: " + udpTimeout);
+        assertEquals(9, tableB.get(kept.original(), 0).orElseThrow().mark(), "the pass writes timeouts only");
+        assertTrue(new NodeCommands(n[1], () -> "").handle("stats").text().contains("took over"));
+
+        cb.forget(List.of(dns.flowId()));
+        cb.drain();
+        assertTrue(tableB.get(dns.original(), 0).isEmpty(), "a purged flow leaves the kernel table");
+
+        Reply flush = new NodeCommands(n[1], () -> "").handle("flush");
+        assertTrue(flush.text().contains("deleted them from the kernel table"), flush.text());
+        cb.drain();
+        assertEquals(0, tableB.size(), "a flush forgets the peer's flows in the kernel table too");
+    }
+
+    @Test
+    void aNodeThatAlsoPublishesNeverSendsThePeersFlowsBack() throws Exception {
+        SyncNode[] n = pair(SyncNode.Role.BOTH, SyncNode.Role.BOTH);
+        tableA.create(tcp("10.240.2.1", 1000, 1));
+        tableA.create(tcp("10.240.2.2", 1000, 1));
+        ConntrackEntry ofB = tcp("10.240.3.1", 2000, 2);
+        tableB.create(ofB);
+        assertTrue(Await.await(() -> tableA.size() == 3 && tableB.size() == 3, 10_000),
+                "each table holds its own flows and the peer's: " + view(tableA) + " / " + view(tableB));
+        n[0].committedBackup().orElseThrow().drain();
+        n[1].committedBackup().orElseThrow().drain();
+        assertEquals(2, n[0].publisher().stats().published(), "A published its own two flows, not B's");
+        assertEquals(1, n[1].publisher().stats().published(), "B published its own flow, not A's");
+        assertTrue(n[1].echoCounts()[0] >= 2, "B dropped the events of its writes of A's flows");
+
+        // A asks B for its whole table: B's bulk send carries its own flow, not A's
+        long bulks = n[1].channel().stats().bulksSent();
+        n[0].channel().requestResync();
+        assertTrue(Await.await(() -> n[1].channel().stats().bulksSent() > bulks
+                && n[1].channel().pendingFlows() == 0, 10_000), "B answered the resync");
+        assertEquals(1, n[0].channel().externalCache().size(), "A holds B's flow only: "
+                + n[0].channel().externalCache().entries());
+
+        // B's copies of A's flows expire (5 days on); B's own flow too: only B's own DESTROY reaches A
+        skew.addAndGet(Duration.ofDays(6).toNanos());
+        assertEquals(3, tableB.expire());
+        assertTrue(Await.await(() -> tableA.get(ofB.original(), 0).isEmpty(), 10_000), "B's flow left A's table");
+        assertEquals(2, tableA.size(), "A's own flows were not deleted by B's expired copies: " + view(tableA));
+        assertEquals(2, n[1].echoCounts()[1], "B dropped the expiries of A's flows");
+    }
+}
