@@ -233,6 +233,13 @@ public final class SyncNode implements AutoCloseable {
             }
             committed.start(channel.externalCache());
             resources.add(committed);
+        } else if (role.publishes() && role.keepsPeerStates()
+                && table.origin() != org.hftfw.conntrack.ConntrackEvent.ORIGIN_KERNEL) {
+            // an external-cache node that also publishes: the events of its own commit (the peer's flows written
+            // through this table's handle) are not local changes and must not go back to the peer, as conntrackd
+            // drops its commit's events (src/origin.c, CTD_ORIGIN_COMMIT); otherwise the peer would take its own
+            // flows for ours and leave them out of its bulk sends
+            echo = new EchoFilter(publisher, table.origin(), channel.externalCache(), () -> false);
         }
         out.attach(channel);
         reload = new Reload(role, s, publisher, models);

@@ -109,11 +109,12 @@ public final class ReloadableConfig<T> implements AutoCloseable {
         return rc;
     }
 
-    /** Parses a config text over the defaults, for tests and for {@code --config -}. */
-    public static <T> T parseString(String text, Config defaults, Function<Config, T> mapper) {
+    /** Parses a config text over the defaults (keys under {@code checkedElsewhere} are the mapper's to check). */
+    public static <T> T parseString(String text, Config defaults, java.util.Set<String> checkedElsewhere,
+                                    Function<Config, T> mapper) {
         try {
             Config own = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF));
-            return mapped(own, defaults, java.util.Set.of(), mapper);
+            return mapped(own, defaults, checkedElsewhere, mapper);
         } catch (ConfigException e) {
             throw new InvalidConfigException("config: " + e.getMessage(), e);
         }

@@ -29,7 +29,7 @@ import org.hftfw.sidecar.config.DidYouMean;
  *       not at all ({@code HashSize}, {@code Nice}, {@code LogFile}, {@code Filter From Kernelspace}, …);</li>
  *   <li>an error naming it: honouring it would change what is replicated or how, and hFT-FW does not
  *       ({@code Mode ALARM}, {@code Multicast}, {@code TCP}, {@code ExpectationSync}, {@code Address Accept},
- *       {@code DisableExternalCache On}, …). Every error is reported at once and the daemon does not start.</li>
+ *       …). Every error is reported at once and the daemon does not start.</li>
  * </ul>
  * conntrackd's filter is exactly its lists, so the mapping turns off hFT-FW's own additions
  * ({@code filter.ignore-sync-addresses}, {@code filter.ignore-local-addresses}) and its protocol list defaults to
@@ -198,6 +198,8 @@ final class ConntrackdConfFile {
         out.putIfAbsent("filter.protocols", List.of());
         out.put("filter.ignore-sync-addresses", false);
         out.put("filter.ignore-local-addresses", false);
+        // conntrackd keeps the peer's states in its external cache until -c unless DisableExternalCache On says so
+        out.putIfAbsent("sync.backup.commit", "on-takeover");
     }
 
     private void each(Stmt section, Set<String> known, Consumer<Stmt> action) {
@@ -305,12 +307,8 @@ final class ConntrackdConfFile {
             case "ACKWindowSize" -> put(s, "sync.ack-window", number(s, 1));
             case "StartupResync" -> put(s, "sync.startup-resync", onOff(s));
             case "PurgeTimeout" -> put(s, "control.purge-timeout", number(s, 1) + "s");
-            case "DisableExternalCache" -> {
-                if (onOff(s)) {
-                    error(s, "DisableExternalCache On (inject the peer's states into the kernel as they arrive) "
-                            + "is not supported: hFT-FW keeps them in its external cache until a commit");
-                }
-            }
+            // On: the peer's states go into the kernel table as they arrive (hFT-FW's always-committed backup)
+            case "DisableExternalCache" -> put(s, "sync.backup.commit", onOff(s) ? "always" : "on-takeover");
             case "DisableInternalCache" -> {
                 if (onOff(s)) {
                     error(s, "DisableInternalCache On is not supported in FTFW mode");

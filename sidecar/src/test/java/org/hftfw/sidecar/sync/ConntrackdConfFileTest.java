@@ -119,6 +119,12 @@ class ConntrackdConfFileTest {
         assertEquals(1249280, link.socketBuffer());
         assertEquals(131072, link.cacheLimit(), "HashLimit");
         assertEquals(Duration.ofSeconds(60), s.control().purgeTimeout());
+        assertEquals(org.hftfw.sync.NodeSettings.Commit.ON_TAKEOVER, s.node().backup().commit(),
+                "DisableExternalCache Off: the external cache, as in conntrackd");
+        assertEquals(org.hftfw.sync.NodeSettings.Commit.ON_TAKEOVER,
+                settings(FTFW_UDP.replace("DisableExternalCache Off", "")).node().backup().commit(), "absent: Off");
+        assertEquals(org.hftfw.sync.NodeSettings.Commit.ALWAYS, settings(FTFW_UDP.replace("DisableExternalCache Off",
+                "DisableExternalCache On")).node().backup().commit(), "On: the always-committed backup");
     }
 
     @Test
@@ -186,11 +192,11 @@ class ConntrackdConfFileTest {
 
     @Test
     void whatWouldChangeReplicationIsRefusedByName() {
-        String m = problems(FTFW_UDP.replace("DisableExternalCache Off", "DisableExternalCache On\nCommitTimeout 180")
+        String m = problems(FTFW_UDP.replace("DisableExternalCache Off", "CommitTimeout 180")
                 .replace("TCPWindowTracking Off", "ExpectationSync On")
                 .replace("Address Ignore", "Address Accept")
                 .replace("Systemd on", "PollSecs 15"));
-        for (String key : List.of("DisableExternalCache On", "CommitTimeout", "ExpectationSync", "Address Accept",
+        for (String key : List.of("CommitTimeout", "ExpectationSync", "Address Accept",
                 "PollSecs")) {
             assertTrue(m.contains(key), key + " in " + m);
         }

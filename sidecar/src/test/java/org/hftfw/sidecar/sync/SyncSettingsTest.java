@@ -24,7 +24,8 @@ class SyncSettingsTest {
     private static final String MIN = "sync { local-address = \"10.0.0.1\", peer-address = \"10.0.0.2\" }\n";
 
     private static SyncSettings parse(String text) {
-        return ReloadableConfig.parseString(text, SyncSettings.defaults(), c -> SyncSettings.from(c, Path.of("/etc/hftfw")));
+        return ReloadableConfig.parseString(text, SyncSettings.defaults(), SyncSettings.CHECKED_ELSEWHERE,
+                c -> SyncSettings.from(c, Path.of("/etc/hftfw")));
     }
 
     private static String problems(String text) {
