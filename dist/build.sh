@@ -39,6 +39,7 @@ case "$MODULES" in java.base*) ;; *) echo "dist: jdeps gave no module list: '$MO
 install -m 0755 "$ROOT/dist/hftfw.sh" "$LIBDIR/bin/hftfw"
 ln -s ../lib/hftfw/bin/hftfw "$PKG/usr/bin/hftfw"
 install -m 0644 "$ROOT/conf/hftfw.conf" "$PKG/etc/hftfw/hftfw.conf"
+install -m 0644 "$ROOT/conf/daemon.jvm" "$PKG/etc/hftfw/daemon.jvm"
 install -m 0644 "$ROOT/dist/hftfw.service" "$PKG/lib/systemd/system/hftfw.service"
 cp -r "$ROOT/conf/." "$PKG/usr/share/doc/hftfw/examples/"
 cp -r "$ROOT/dist/monitoring" "$PKG/usr/share/doc/hftfw/examples/monitoring"
@@ -52,7 +53,7 @@ install -m 0644 "$STAGE/docs/hftfw.bash-completion" "$PKG/usr/share/bash-complet
 
 SIZE=$(du -sk --exclude=DEBIAN "$PKG" | cut -f1)
 sed -e "s/@VERSION@/$DEBVERSION/" -e "s/@SIZE@/$SIZE/" "$ROOT/dist/control" > "$PKG/DEBIAN/control"
-echo /etc/hftfw/hftfw.conf > "$PKG/DEBIAN/conffiles"
+printf '%s\n' /etc/hftfw/hftfw.conf /etc/hftfw/daemon.jvm > "$PKG/DEBIAN/conffiles"
 install -m 0755 "$ROOT/dist/postinst" "$PKG/DEBIAN/postinst"
 install -m 0755 "$ROOT/dist/prerm" "$PKG/DEBIAN/prerm"
 

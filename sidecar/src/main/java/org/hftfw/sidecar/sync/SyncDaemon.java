@@ -1,6 +1,7 @@
 package org.hftfw.sidecar.sync;
 
 import org.hftfw.common.Clock;
+import org.hftfw.common.Scheduler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -68,7 +69,12 @@ final class SyncDaemon implements AutoCloseable {
                 .withClock(clock);
         KernelConntrackTable table = Ctnetlink.open(netns == null ? o : o.withNetns(netns));
         resources.add(table);
-        node = SyncNode.builder(role, s.node(), table).clock(clock).namespace(namespace(netns)).start();
+        // one timer thread for the lazy replicator's sweeps and the predictor's sampling rounds (both short, periodic)
+        // instead of one thread each: the daemon's thread budget (docs/daemon.md, "Footprint")
+        Scheduler.Daemon timers = Scheduler.daemon("hftfw-timers");
+        resources.add(timers);
+        node = SyncNode.builder(role, s.node(), table).clock(clock).scheduler(timers).namespace(namespace(netns))
+                .start();
         resources.add(node);
 
         control = ControlServer.start(s.control().socket(), new NodeCommands(node, this::configStats)::handle);
