@@ -24,8 +24,9 @@ import org.hftfw.ftfw.ConntrackdConf;
  * The daemon's footprint beside stock conntrackd's, both measured in the same run (issue #12 item 4): RSS, OS threads
  * ({@code Threads:} of /proc/PID/status) and CPU per 1 000 conntrack events/s.
  *
- * <p>Design note. Both daemons run at once in one namespace this bench creates (a veth {@code sync} towards a second,
- * empty namespace that plays the absent peer), so they see the same ctnetlink event stream: {@code hftfw sync both}
+ * <p>Design note. Both daemons run at once in one namespace this bench creates (a veth {@code sync} towards a second
+ * namespace), so they see the same ctnetlink event stream, each with a stock conntrackd as its peer in the other namespace
+ * (its ACKs drain the daemon's resend queue as in a running pair): {@code hftfw sync both}
  * with lazy replication and the predictor on (policy in dry-run, so a real fault on this host orders nothing) as its
  * own JVM, with the given JVM options, and conntrackd in FTFW mode with the external cache. Phases: idle (after a
  * settle time for start-up and JIT), 100 000 established TCP flows loaded in batches through ctnetlink (the same
@@ -36,6 +37,8 @@ import org.hftfw.ftfw.ConntrackdConf;
 public final class FootprintBench {
     private static final String SELF = "10.242.9.1";
     private static final String PEER = "10.242.9.2";
+    private static final int CONNTRACKD_PORT = 3780;
+    private static final int HFTFW_PORT = 3790;
     private static final Duration SETTLE = Duration.ofSeconds(8);
     private static final int TICKS_PER_SECOND = 100;
 
@@ -75,7 +78,10 @@ public final class FootprintBench {
             lab.veth(node, "sync", peer, "sync");
             node.addr("sync", SELF + "/24");
             peer.addr("sync", PEER + "/24");
-            Process conntrackd = startConntrackd(node, dir);
+            // the peers: a stock conntrackd for each daemon, so that ACKs drain both resend queues as in a pair
+            startConntrackd(peer, dir, "footprint-peer-of-conntrackd", PEER, SELF, CONNTRACKD_PORT);
+            startConntrackd(peer, dir, "footprint-peer-of-hftfw", PEER, SELF, HFTFW_PORT);
+            Process conntrackd = startConntrackd(node, dir, "footprint-conntrackd", SELF, PEER, CONNTRACKD_PORT);
             Process hftfw = startHftfw(node, dir, spec);
             List<String[]> rows = new ArrayList<>();
             try (KernelConntrackTable table = node.openConntrack()) {
@@ -106,14 +112,16 @@ public final class FootprintBench {
         }
     }
 
-    private static Process startConntrackd(NetnsLab.Netns ns, Path dir) throws IOException, InterruptedException {
-        ConntrackdConf conf = ConntrackdConf.lab(dir, "footprint-conntrackd", SELF, PEER,
-                List.of("127.0.0.1", SELF, PEER));
+    private static Process startConntrackd(NetnsLab.Netns ns, Path dir, String name, String self, String peer,
+                                           int port) throws IOException, InterruptedException {
+        ConntrackdConf lab = ConntrackdConf.lab(dir, name, self, peer, List.of("127.0.0.1", SELF, PEER));
+        ConntrackdConf conf = new ConntrackdConf(dir, name, self, peer, port, lab.iface(), lab.netlinkBuffer(),
+                lab.protocols(), lab.ignoreAddresses());
         conf.write();
-        Process p = ns.spawn(dir.resolve("conntrackd.out"), "conntrackd", "-C", conf.file().toString());
-        awaitUntil("conntrackd answers", () -> {
+        Process p = ns.spawn(dir.resolve(name + ".out"), "conntrackd", "-C", conf.file().toString());
+        awaitUntil(name + " answers", () -> {
             if (!p.isAlive()) {
-                throw new IllegalStateException("conntrackd exited with " + p.exitValue());
+                throw new IllegalStateException(name + " exited with " + p.exitValue());
             }
             return ns.exec("conntrackd", "-C", conf.file().toString(), "-s").exitCode() == 0;
         });
@@ -123,17 +131,19 @@ public final class FootprintBench {
     private static Process startHftfw(NetnsLab.Netns ns, Path dir, Spec spec) throws IOException, InterruptedException {
         Path conf = dir.resolve("hftfw.conf");
         Files.writeString(conf, """
-                sync { local-address = "%s", peer-address = "%s", port = 3790, interface = "sync" }
+                sync { local-address = "%s", peer-address = "%s", port = %d, interface = "sync" }
                 control.socket = "%s"
                 metrics.address = "127.0.0.1:0"
                 filter.ignore-addresses = ["127.0.0.0/8", "::1/128"]
                 lazy.enabled = true
                 predictor.enabled = true
                 policy.dry-run = true
-                """.formatted(SELF, PEER, dir.resolve("hftfw.ctl")));
+                """.formatted(SELF, PEER, HFTFW_PORT, dir.resolve("hftfw.ctl")));
         List<String> cmd = new ArrayList<>(spec.hftfw());
         if (spec.jvmOptions() != null) {
+            // as bin/hftfw starts the daemon: the options file and two malloc arenas (env execs java: same PID)
             cmd.add(1, "@" + spec.jvmOptions());
+            cmd.addAll(0, List.of("env", "MALLOC_ARENA_MAX=2"));
         }
         cmd.addAll(List.of("sync", "both", "--config", conf.toString()));
         Path log = dir.resolve("hftfw.out");

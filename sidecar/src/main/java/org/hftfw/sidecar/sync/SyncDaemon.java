@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import org.hftfw.conntrack.netlink.Ctnetlink;
 import org.hftfw.conntrack.netlink.KernelConntrackTable;
 import org.hftfw.sidecar.config.ReloadableConfig;
+import org.hftfw.predictor.DeferredLog;
 import org.hftfw.sidecar.metrics.MetricsServer;
 import org.hftfw.sync.MetricsRegistry;
 import org.hftfw.sync.Namespace;
@@ -69,10 +70,11 @@ final class SyncDaemon implements AutoCloseable {
                 .withClock(clock);
         KernelConntrackTable table = Ctnetlink.open(netns == null ? o : o.withNetns(netns));
         resources.add(table);
-        // one timer thread for the lazy replicator's sweeps and the predictor's sampling rounds (both short, periodic)
-        // instead of one thread each: the daemon's thread budget (docs/daemon.md, "Footprint")
+        // one timer thread for the lazy replicator's sweeps, the predictor's sampling rounds and the decision path's
+        // deferred log lines (all short, periodic) instead of one thread each: the daemon's thread budget (docs/daemon.md, "Footprint")
         Scheduler.Daemon timers = Scheduler.daemon("hftfw-timers");
         resources.add(timers);
+        DeferredLog.shared().drainOn(timers);
         node = SyncNode.builder(role, s.node(), table).clock(clock).scheduler(timers).namespace(namespace(netns))
                 .start();
         resources.add(node);
