@@ -110,9 +110,18 @@ public final class FootprintBench {
                         Math.max(hIdle.rssKiB(), Math.max(hLoaded.rssKiB(), hRate.rssKiB())),
                         Math.max(hIdle.threads(), Math.max(hLoaded.threads(), hRate.threads())));
                 table.flush();
+            } catch (IllegalStateException e) {
+                throw new IllegalStateException(e.getMessage() + (hftfw.isAlive() ? "" : "; the hFT-FW daemon exited "
+                        + "with " + hftfw.exitValue() + ": " + text(dir.resolve("hftfw.out"))), e);
             } finally {
                 NetnsLab.stop(hftfw);
                 NetnsLab.stop(conntrackd);
+            }
+        } finally {
+            try (var files = Files.walk(dir)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
             }
         }
     }
