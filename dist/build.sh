@@ -41,6 +41,7 @@ install -m 0755 "$ROOT/dist/hftfw-client-aot.sh" "$LIBDIR/bin/hftfw-client-aot"
 install -m 0644 "$ROOT/bin/lib/client-opts.sh" "$LIBDIR/bin/client-opts.sh"
 ln -s ../lib/hftfw/bin/hftfw "$PKG/usr/bin/hftfw"
 install -m 0644 "$ROOT/conf/hftfw.conf" "$PKG/etc/hftfw/hftfw.conf"
+install -m 0644 "$ROOT/conf/daemon.jvm" "$PKG/etc/hftfw/daemon.jvm"
 install -m 0644 "$ROOT/packaging/systemd/hftfw.service" "$PKG/lib/systemd/system/hftfw.service"
 cp -r "$ROOT/conf/." "$PKG/usr/share/doc/hftfw/examples/"
 cp -r "$ROOT/dist/monitoring" "$PKG/usr/share/doc/hftfw/examples/monitoring"
@@ -54,7 +55,7 @@ install -m 0644 "$STAGE/docs/hftfw.bash-completion" "$PKG/usr/share/bash-complet
 
 SIZE=$(du -sk --exclude=DEBIAN "$PKG" | cut -f1)
 sed -e "s/@VERSION@/$DEBVERSION/" -e "s/@SIZE@/$SIZE/" "$ROOT/dist/control" > "$PKG/DEBIAN/control"
-echo /etc/hftfw/hftfw.conf > "$PKG/DEBIAN/conffiles"
+printf '%s\n' /etc/hftfw/hftfw.conf /etc/hftfw/daemon.jvm > "$PKG/DEBIAN/conffiles"
 install -m 0755 "$ROOT/dist/postinst" "$PKG/DEBIAN/postinst"
 install -m 0755 "$ROOT/dist/prerm" "$PKG/DEBIAN/prerm"
 install -m 0755 "$ROOT/dist/postrm" "$PKG/DEBIAN/postrm"

@@ -45,7 +45,7 @@ class DistributionPackageTest {
         assertTrue(fields.matches("(?s).*Version: \\d+\\.\\d+\\.\\d+.*"), fields);
         assertFalse(fields.contains("java") || fields.contains("jdk"), "needs no Java package: " + fields);
         String conffiles = run(List.of("dpkg-deb", "-I", deb.toString(), "conffiles"), Map.of(), 30).out();
-        assertEquals("/etc/hftfw/hftfw.conf", conffiles.strip());
+        assertEquals("/etc/hftfw/hftfw.conf\n/etc/hftfw/daemon.jvm", conffiles.strip());
     }
 
     @Test
@@ -53,7 +53,7 @@ class DistributionPackageTest {
         String listing = run(List.of("dpkg-deb", "-c", deb.toString()), Map.of(), 30).out();
         for (String path : List.of("./usr/bin/hftfw -> ../lib/hftfw/bin/hftfw", "./usr/lib/hftfw/bin/hftfw",
                 "./usr/lib/hftfw/runtime/bin/java", "./usr/lib/hftfw/lib/hftfw.jar", "./etc/hftfw/hftfw.conf",
-                "./lib/systemd/system/hftfw.service", "./usr/share/man/man1/hftfw.1.gz",
+                "./etc/hftfw/daemon.jvm", "./lib/systemd/system/hftfw.service", "./usr/share/man/man1/hftfw.1.gz",
                 "./usr/share/bash-completion/completions/hftfw", "./usr/share/doc/hftfw/copyright",
                 "./usr/share/doc/hftfw/examples/hftfw.conf",
                 "./usr/share/doc/hftfw/examples/monitoring/grafana-hftfw.json",

@@ -1,5 +1,8 @@
 package org.hftfw.predictor;
 
+import java.time.Duration;
+import org.hftfw.common.Scheduler;
+
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -7,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import org.hftfw.common.Scheduler;
 import org.slf4j.Logger;
 
 /**
@@ -22,7 +26,8 @@ import org.slf4j.Logger;
  * Bounded: when {@value #CAPACITY} lines are waiting, the caller writes its line itself (slower, nothing lost) and
  * the fallback is counted ({@link #inlineWrites()}). Lines still queued at JVM exit are written by a shutdown hook.
  * The level check happens at once on the caller's thread, so disabled levels cost nothing. The logger's
- * {@code %thread} shows the writer thread for these lines.
+ * {@code %thread} shows the writer thread for these lines. The sync daemon hands it its shared timer thread instead
+ * ({@link #drainOn}).
  */
 public final class DeferredLog {
 
@@ -56,6 +61,7 @@ public final class DeferredLog {
     private final AtomicLong inline = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private volatile Thread thread;
+    private volatile Scheduler drainer;
 
     DeferredLog(Consumer<Line> writer, int capacity, boolean background) {
         this.writer = Objects.requireNonNull(writer, "writer");
@@ -86,6 +92,20 @@ public final class DeferredLog {
         }
     }
 
+    /**
+     * Writes the queued lines from {@code scheduler}'s thread every {@value #POLL_MILLIS} ms instead of a writer
+     * thread of this log's own (the sync daemon's shared timer thread: one thread less in its budget). Called before
+     * the first line, else the writer thread already runs and this does nothing.
+     */
+    public synchronized void drainOn(Scheduler scheduler) {
+        if (thread != null || drainer != null || !background) {
+            return;
+        }
+        drainer = scheduler;
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(this::drain));
+        scheduler.every(Duration.ofMillis(POLL_MILLIS), this::drain);
+    }
+
     /** Writes every line queued so far before returning (e.g. before a shutdown, or a test reading the log). */
     public void flush() {
         drain();
@@ -111,8 +131,13 @@ public final class DeferredLog {
             return;
         }
         queue.add(line);
+        Scheduler d = drainer;
         Thread t = thread;
-        if (t == null) {
+        if (d != null) {
+            if (n == capacity / 2) {
+                d.schedule(this::drain, 0);
+            }
+        } else if (t == null) {
             start();
         } else if (n == capacity / 2) {
             LockSupport.unpark(t);
@@ -132,7 +157,7 @@ public final class DeferredLog {
     }
 
     private synchronized void start() {
-        if (thread != null || !background) {
+        if (thread != null || drainer != null || !background) {
             return;
         }
         Thread t = Thread.ofPlatform().daemon(true).name("hftfw-deferred-log").unstarted(this::run);

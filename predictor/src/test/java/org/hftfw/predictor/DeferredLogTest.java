@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.hftfw.common.ManualScheduler;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +44,20 @@ class DeferredLogTest {
         assertEquals(1, log.inlineWrites());
         log.drain();
         assertEquals(List.of("line0", "line1", "line2", "line3", "line4"), written, "nothing lost");
+    }
+
+    @Test
+    void aSchedulerGivenBeforeTheFirstLineWritesTheQueueInsteadOfAThread() {
+        List<String> written = new ArrayList<>();
+        DeferredLog log = new DeferredLog(l -> written.add((String) l.args()[0]), 8, true);
+        ManualScheduler timers = new ManualScheduler();
+        log.drainOn(timers);
+        log.info(LOG, "{}", "a");
+        log.info(LOG, "{}", "b");
+        assertTrue(written.isEmpty(), "nothing is written before the scheduler's round");
+        assertTrue(timers.round());
+        assertEquals(List.of("a", "b"), written);
+        assertEquals(java.time.Duration.ofMillis(DeferredLog.POLL_MILLIS), timers.period());
     }
 
     @Test

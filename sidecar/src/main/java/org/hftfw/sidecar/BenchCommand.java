@@ -18,9 +18,9 @@ import picocli.CommandLine.Unmatched;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks, each beside its baseline: the JMH benchmarks of the hot paths, the knowledge base's "
-                + "memory per tuple, the offline evaluation engine, the failover lab.",
+                + "memory per tuple, the offline evaluation engine, the failover lab, the daemon's footprint.",
         subcommands = {BenchCommand.JmhRun.class, BenchCommand.KbMemory.class, BenchCommand.Evaluate.class,
-            BenchCommand.Failover.class})
+            BenchCommand.Failover.class, BenchCommand.Footprint.class})
 final class BenchCommand {
 
     @Command(name = "jmh", mixinStandardHelpOptions = false,
@@ -161,6 +161,50 @@ final class BenchCommand {
         static List<String> hftfwCommand() {
             return List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
                     "-XX:+UseCompactObjectHeaders", "-cp", System.getProperty("java.class.path"), Hftfw.class.getName());
+        }
+    }
+
+    @Command(name = "footprint", mixinStandardHelpOptions = true,
+            description = {"The sync daemon's RSS, OS threads and CPU per 1 000 events/s beside stock conntrackd's,",
+                "both in one namespace this bench creates (needs root and conntrackd): hftfw sync both with lazy",
+                "replication and the predictor on, idle, with --flows flows loaded, then under a bounded loader of",
+                "--rate conntrack events/s. Target: RSS <= 96 MB, <= 16 threads (issue #12)."})
+    static final class Footprint implements Callable<Integer> {
+        @Option(names = "--flows", defaultValue = "100000", description = "flows loaded (default: ${DEFAULT-VALUE})")
+        int flows;
+        @Option(names = "--rate", defaultValue = "2000", description = "events per second (default: ${DEFAULT-VALUE})")
+        int rate;
+        @Option(names = "--seconds", defaultValue = "10", description = "length of the rate phase (default: ${DEFAULT-VALUE})")
+        int seconds;
+        @Option(names = "--jvm-options", paramLabel = "FILE|none",
+                description = "the daemon's JVM options file (default: conf/daemon.jvm of this checkout; none: JVM "
+                        + "defaults)")
+        String jvmOptions;
+
+        @Override
+        public Integer call() throws Exception {
+            var why = org.hftfw.footprint.FootprintBench.unavailable();
+            if (why.isPresent()) {
+                throw new Failures.UserError("the footprint bench cannot run here: " + why.get());
+            }
+            Path options;
+            if ("none".equals(jvmOptions)) {
+                options = null;
+            } else if (jvmOptions != null) {
+                options = Path.of(jvmOptions).toAbsolutePath();
+            } else {
+                options = org.hftfw.failover.FailoverLab.findConfDir().map(d -> d.getParent().resolve("daemon.jvm"))
+                        .filter(java.nio.file.Files::isRegularFile).orElseThrow(() -> new Failures.UserError(
+                                "conf/daemon.jvm not found above the working directory or this program; give "
+                                        + "--jvm-options FILE or none"));
+            }
+            try {
+                org.hftfw.footprint.FootprintBench.run(new org.hftfw.footprint.FootprintBench.Spec(flows, rate, seconds,
+                        Failover.hftfwCommand(), options), System.out);
+            } catch (IllegalArgumentException e) {
+                throw new Failures.UserError(e.getMessage());
+            }
+            return 0;
         }
     }
 }

@@ -1,6 +1,7 @@
 package org.hftfw.sidecar.sync;
 
 import org.hftfw.common.Clock;
+import org.hftfw.common.Scheduler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import org.hftfw.conntrack.netlink.Ctnetlink;
 import org.hftfw.conntrack.netlink.KernelConntrackTable;
 import org.hftfw.sidecar.config.ReloadableConfig;
 import org.hftfw.sidecar.logging.LogLevels;
+import org.hftfw.predictor.DeferredLog;
 import org.hftfw.sidecar.metrics.MetricsServer;
 import org.hftfw.sync.MetricsRegistry;
 import org.hftfw.sync.Namespace;
@@ -76,7 +78,13 @@ final class SyncDaemon implements AutoCloseable {
                 .withClock(clock);
         KernelConntrackTable table = Ctnetlink.open(netns == null ? o : o.withNetns(netns));
         resources.add(table);
-        SyncNode.Builder nb = SyncNode.builder(role, s.node(), table).clock(clock).namespace(namespace(netns));
+        // one timer thread for the lazy replicator's sweeps, the predictor's sampling rounds and the decision path's
+        // deferred log lines (all short, periodic) instead of one thread each: the daemon's thread budget (docs/daemon.md, "Footprint")
+        Scheduler.Daemon timers = Scheduler.daemon("hftfw-timers");
+        resources.add(timers);
+        DeferredLog.shared().drainOn(timers);
+        SyncNode.Builder nb = SyncNode.builder(role, s.node(), table).clock(clock).scheduler(timers)
+                .namespace(namespace(netns));
         if (role.keepsPeerStates() && s.node().backup().commit() == NodeSettings.Commit.ALWAYS) {
             // the backup's writes on a socket of their own: its port id marks their events, and no dump delays them
             KernelConntrackTable writer = Ctnetlink.open(netns == null ? o : o.withNetns(netns));
