@@ -31,7 +31,6 @@ import org.hftfw.conntrack.Tuple;
  * 30 s (120 s when assured) after the last datagram.
  */
 public final class MixTraces {
-    private static final long MS = 1_000_000L;
     private static final double MSS_WINDOW = 10 * 1448.0;
 
     private MixTraces() {}
@@ -66,7 +65,7 @@ public final class MixTraces {
             InetAddress c = addr(10, net, client);
             InetAddress srv = addr(172, 16 + si, rnd.nextInt(servers[si]));
             int sport = 32768 + rnd.nextInt(28000);
-            Flow f = new Flow(out, i + 1L, t);
+            TraceFlow f = new TraceFlow(out, i + 1L, t);
             switch (s.kind()) {
                 case REQUEST_RESPONSE, DIALOGUE, INTERACTIVE ->
                         tcp(f, rnd, s, Tuple.ports(c, srv, IpProto.TCP, sport, s.port()), rtt, lan);
@@ -78,7 +77,7 @@ public final class MixTraces {
         return out;
     }
 
-    private static void tcp(Flow f, SplittableRandom rnd, TrafficMix.Service s, Tuple tu, double rtt, double lan) {
+    private static void tcp(TraceFlow f, SplittableRandom rnd, TrafficMix.Service s, Tuple tu, double rtt, double lan) {
         f.tcp(tu, EventType.NEW, TcpState.SYN_SENT, 0);
         f.tcp(tu, EventType.UPDATE, TcpState.SYN_RECV, lan);
         f.tcp(tu, EventType.UPDATE, TcpState.ESTABLISHED, rtt);
@@ -126,7 +125,7 @@ public final class MixTraces {
         f.tcp(tu, EventType.DESTROY, TcpState.TIME_WAIT, 120_000 + 10_000 * rnd.nextDouble());
     }
 
-    private static void udp(Flow f, SplittableRandom rnd, TrafficMix.Service s, Tuple tu, double rtt, double lan) {
+    private static void udp(TraceFlow f, SplittableRandom rnd, TrafficMix.Service s, Tuple tu, double rtt, double lan) {
         f.udp(tu, EventType.NEW, 0, 0);
         switch (s.kind()) {
             case UDP_ONE_WAY -> {
@@ -162,36 +161,6 @@ public final class MixTraces {
                 f.udp(tu, EventType.DESTROY, Status.SEEN_REPLY | Status.ASSURED,
                         logNormal(rnd, s.durationMs(), 1.0) + 120_000);
             }
-        }
-    }
-
-    /** Appends one flow's events, each a gap (ms) after the previous one. */
-    private static final class Flow {
-        private final List<ConntrackEvent> out;
-        private final long id;
-        private double t;
-
-        Flow(List<ConntrackEvent> out, long id, double startMs) {
-            this.out = out;
-            this.id = id;
-            this.t = startMs;
-        }
-
-        void tcp(Tuple tu, EventType type, TcpState s, double gapMs) {
-            t += gapMs;
-            long status = s == TcpState.SYN_SENT ? 0 : s == TcpState.SYN_RECV ? Status.SEEN_REPLY
-                    : Status.SEEN_REPLY | Status.ASSURED;
-            add(type, ConntrackEntry.builder(tu).tcpState(s).status(status | Status.CONFIRMED).id(id).build());
-        }
-
-        void udp(Tuple tu, EventType type, long status, double gapMs) {
-            t += gapMs;
-            add(type, ConntrackEntry.builder(tu).status(status | Status.CONFIRMED).id(id).build());
-        }
-
-        private void add(EventType type, ConntrackEntry e) {
-            long nanos = Math.round(t * MS);
-            out.add(new ConntrackEvent(type, e, nanos, 1_700_000_000_000_000L + nanos / 1000));
         }
     }
 

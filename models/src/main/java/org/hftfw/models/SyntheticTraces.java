@@ -32,7 +32,6 @@ import org.hftfw.conntrack.Tuple;
  * over 20-500 ms (heterogeneous, the paper's netem setting), with ±10 % per-flow jitter.
  */
 public final class SyntheticTraces {
-    private static final long MS = 1_000_000L;
 
     /**
      * The parameters of one synthetic log.
@@ -83,7 +82,7 @@ public final class SyntheticTraces {
             int sport = 32768 + rnd.nextInt(28000);
             double kind = rnd.nextDouble();
             long id = i + 1L;
-            Flow f = new Flow(out, id, t);
+            TraceFlow f = new TraceFlow(out, id, t);
             if (kind < spec.udpShare()) {
                 Tuple tu = Tuple.ports(c, s, IpProto.UDP, sport, kind < spec.udpShare() / 2 ? 53 : 5004);
                 f.udp(tu, EventType.NEW, 0, 0);
@@ -123,36 +122,6 @@ public final class SyntheticTraces {
         }
         out.sort(Comparator.comparingLong(ConntrackEvent::monotonicNanos));
         return out;
-    }
-
-    /** Appends one flow's events, each a gap (ms) after the previous one. */
-    private static final class Flow {
-        private final List<ConntrackEvent> out;
-        private final long id;
-        private double t;
-
-        Flow(List<ConntrackEvent> out, long id, double startMs) {
-            this.out = out;
-            this.id = id;
-            this.t = startMs;
-        }
-
-        void tcp(Tuple tu, EventType type, TcpState s, double gapMs) {
-            t += gapMs;
-            long status = s == TcpState.SYN_SENT ? 0 : s == TcpState.SYN_RECV ? Status.SEEN_REPLY
-                    : Status.SEEN_REPLY | Status.ASSURED;
-            add(type, ConntrackEntry.builder(tu).tcpState(s).status(status | Status.CONFIRMED).id(id).build());
-        }
-
-        void udp(Tuple tu, EventType type, long status, double gapMs) {
-            t += gapMs;
-            add(type, ConntrackEntry.builder(tu).status(status | Status.CONFIRMED).id(id).build());
-        }
-
-        private void add(EventType type, ConntrackEntry e) {
-            long nanos = Math.round(t * MS);
-            out.add(new ConntrackEvent(type, e, nanos, 1_700_000_000_000_000L + nanos / 1000));
-        }
     }
 
     private static InetAddress addr(int a, int b, int i) {
