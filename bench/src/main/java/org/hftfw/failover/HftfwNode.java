@@ -53,12 +53,6 @@ final class HftfwNode implements Replicator {
         return dir.resolve("fw" + node + "-hftfw.ctl");
     }
 
-    /** {@code hftfw commit} on this daemon: the hook a peer's migration runs. */
-    List<String> commitCommand() {
-        List<String> c = new ArrayList<>(hftfw);
-        c.addAll(List.of("commit", "--socket", socket().toString()));
-        return c;
-    }
 
     @Override
     public void start() throws IOException, InterruptedException {

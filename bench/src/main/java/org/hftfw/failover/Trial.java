@@ -91,12 +91,14 @@ final class Trial {
         } else {
             Path tree = dir.resolve("tree");
             injector = new FaultInjector(FakeSysfs.create(tree).edacController(0, 2).roots());
-            List<String> commit = r2 instanceof HftfwNode h ? h.commitCommand() : ((ConntrackdNode) r2).commitCommand();
+            // an hFT-FW backup is told to commit over its control socket by the migrating daemon itself (no hook
+            // process: migration.commit-socket); a stock conntrackd backup through its client, as a hook
+            String commit = r2 instanceof HftfwNode h ? "commit-socket = \"" + h.socket() + "\""
+                    : "commit-command = " + HftfwNode.hocon(((ConntrackdNode) r2).commitCommand());
             r1 = new HftfwNode(fw1, 1, true, spec.hftfw(), dir, """
                     predictor { enabled = true, fake-tree = "%s", interval = 200ms, sources = sysfs }
-                    migration { commit-command = %s, demote-command = %s, command-timeout = 30s }
-                    """.formatted(tree, HftfwNode.hocon(commit),
-                    HftfwNode.hocon(List.of("sh", "-c", "echo 1 > '" + drain1 + "'"))));
+                    migration { %s, demote-command = %s, command-timeout = 30s }
+                    """.formatted(tree, commit, HftfwNode.hocon(List.of("sh", "-c", "echo 1 > '" + drain1 + "'"))));
         }
         startBoth(r1, r2);
 
