@@ -94,7 +94,8 @@ public final class SyncCommand {
                     + "flows in the primary's table, seeded random faults (kill -9 of either daemon, sync link loss "
                     + "bursts, churn while the primary is down, a backup restart during a bulk, forged datagrams from "
                     + "a non-peer); after each, the wait until the backup's conntrack -L equals the primary's. Exit "
-                    + "status 1 when a flow is lost or stale at the end. Needs root.")
+                    + "status 1 when a flow is lost or stale at the end, or a forged datagram was not counted. Needs "
+                    + "root.")
     static final class Soak implements java.util.concurrent.Callable<Integer> {
         @picocli.CommandLine.Option(names = "--duration", defaultValue = "3m",
                 description = "how long faults are injected, e.g. 90s, 3m, 2h (default: ${DEFAULT-VALUE})")
