@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
                 + "can be the peer), and control the running daemon.",
         subcommands = {SyncCommand.Primary.class, SyncCommand.Backup.class, SyncCommand.Both.class,
             SyncCommand.Stats.class, SyncCommand.Flush.class, SyncCommand.Resync.class, SyncCommand.Bulk.class,
-            SyncCommand.Bench.class, SyncCommand.EventBench.class, SyncCommand.BackupBench.class})
+            SyncCommand.Bench.class, SyncCommand.EventBench.class, SyncCommand.BackupBench.class,
+            SyncCommand.Soak.class})
 public final class SyncCommand {
     private static final Logger LOG = LoggerFactory.getLogger(SyncCommand.class);
 
@@ -85,6 +86,30 @@ public final class SyncCommand {
         public Integer call() throws Exception {
             org.hftfw.sync.BackupCommitBench.run(flows);
             return 0;
+        }
+    }
+
+    @Command(name = "soak", mixinStandardHelpOptions = true,
+            description = "Fault soak: primary and backup daemons as processes in two namespaces, a bounded churn of "
+                    + "flows in the primary's table, seeded random faults (kill -9 of either daemon, sync link loss "
+                    + "bursts, churn while the primary is down, a backup restart during a bulk, forged datagrams from "
+                    + "a non-peer); after each, the wait until the backup's conntrack -L equals the primary's. Exit "
+                    + "status 1 when a flow is lost or stale at the end, or a forged datagram was not counted. Needs "
+                    + "root.")
+    static final class Soak implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Option(names = "--duration", defaultValue = "3m",
+                description = "how long faults are injected, e.g. 90s, 3m, 2h (default: ${DEFAULT-VALUE})")
+        String duration;
+        @picocli.CommandLine.Option(names = "--flows", defaultValue = "2000",
+                description = "flows kept in the primary's table (default: ${DEFAULT-VALUE})")
+        int flows;
+        @picocli.CommandLine.Option(names = "--seed", defaultValue = "1",
+                description = "seed of the fault schedule (default: ${DEFAULT-VALUE})")
+        long seed;
+
+        @Override
+        public Integer call() throws Exception {
+            return org.hftfw.sync.SyncSoak.run(org.hftfw.common.Durations.parse("--duration", duration), flows, seed);
         }
     }
 
