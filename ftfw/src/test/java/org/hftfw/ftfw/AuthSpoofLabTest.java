@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -54,31 +52,16 @@ class AuthSpoofLabTest {
         return out;
     }
 
-    private static void send(DatagramSocket s, ByteBuf d, InetSocketAddress to) throws Exception {
-        byte[] b = ByteBufUtil.getBytes(d);
-        d.release();
-        s.send(new DatagramPacket(b, b.length, to));
-    }
-
     @Test
     void datagramsSpoofingThePrimarysAddressAreDroppedBeforeTheyTouchTheBackup() throws Exception {
         Path dir = Files.createTempDirectory("hfa-lab");
-        int subnet = 2 + java.util.concurrent.ThreadLocalRandom.current().nextInt(200);
-        String net = "10.233." + subnet + ".";
         SyncAuth auth = SyncAuth.of(AuthTest.KEY, true);
         try (NetnsLab lab = new NetnsLab("hfa", Duration.ofSeconds(60))) {
-            NetnsLab.Netns p = lab.netns("p");
-            NetnsLab.Netns b = lab.netns("b");
-            NetnsLab.Netns x = lab.netns("x");
-            b.ip("link", "add", "sync", "type", "bridge");
-            b.ip("link", "set", "sync", "up");
-            lab.veth(p, "sync", b, "pp");
-            lab.veth(x, "sync", b, "px");
-            b.ip("link", "set", "pp", "master", "sync");
-            b.ip("link", "set", "px", "master", "sync");
-            p.addr("sync", net + "1/24");
-            b.addr("sync", net + "2/24");
-            x.addr("sync", net + "3/24");
+            SpoofLink link = SpoofLink.create(lab);
+            NetnsLab.Netns p = link.p();
+            NetnsLab.Netns b = link.b();
+            NetnsLab.Netns x = link.x();
+            String net = link.net();
             // x forges the source: towards the backup it is the primary's address, towards the primary the backup's
             x.exec("nft", "add", "table", "ip", "hfa").check();
             x.exec("nft", "add", "chain", "ip", "hfa", "post", "{ type nat hook postrouting priority 100; }").check();
@@ -86,16 +69,9 @@ class AuthSpoofLabTest {
                     "snat", "to", net + "1").check();
             x.exec("nft", "add", "rule", "ip", "hfa", "post", "ip", "daddr", net + "1", "udp", "dport", "3780",
                     "snat", "to", net + "2").check();
-            InetSocketAddress pAddr = new InetSocketAddress(InetAddress.ofLiteral(net + "1"), 3780);
-            InetSocketAddress bAddr = new InetSocketAddress(InetAddress.ofLiteral(net + "2"), 3780);
-            StringBuilder load = new StringBuilder();
-            for (int i = 0; i < 2000; i++) {
-                load.append("-A -t 600 -u SEEN_REPLY,ASSURED -s 10.234.").append(i >> 8).append('.').append(i & 0xff)
-                        .append(" -d 10.235.0.1 -p tcp --sport ").append(10000 + i)
-                        .append(" --dport 80 --state ESTABLISHED\n");
-            }
-            Path loadFile = dir.resolve("load.save");
-            Files.writeString(loadFile, load);
+            InetSocketAddress pAddr = link.primary();
+            InetSocketAddress bAddr = link.backup();
+            Path loadFile = SpoofLink.loadFile(dir, "load", 0, 2000);
             p.exec("conntrack", "-R", loadFile.toString()).check();
             try (ConntrackTable tableP = p.openConntrack();
                  FtfwChannel backup = b.call(() -> FtfwChannel.builder(
@@ -118,19 +94,19 @@ class AuthSpoofLabTest {
                     ByteBuf d = Unpooled.buffer();                // plain FT-FW: an UPD with HELLO and a far seq
                     FtfwEncoder.writeData(d, FtfwMessage.DataType.UPD, Nethdr.F_HELLO, now + (1 << 30) + i, forged,
                             FlowExtras.NONE, FtfwEncoder.Options.DEFAULT);
-                    send(spoofer, d, bAddr);
+                    SpoofLink.send(spoofer, d, bAddr);
                     toBackup++;
                     ByteBuf sealed = Unpooled.buffer();           // a trailer that does not verify
                     FtfwEncoder.writeRange(sealed, Nethdr.F_ACK, now + i, now - 100, now + 10_000_000);
                     new DatagramAuth(SyncAuth.of(AuthTest.OTHER_KEY, true), i + 1).seal(sealed, 1);
-                    send(spoofer, sealed, bAddr);
+                    SpoofLink.send(spoofer, sealed, bAddr);
                     toBackup++;
                 }
                 int toPrimary = 0;
                 for (int i = 0; i < 50; i++) {
                     ByteBuf r = Unpooled.buffer();                // forged RESYNCs and ACKs "from the backup"
                     FtfwEncoder.writeRange(r, Nethdr.F_RESYNC | Nethdr.F_HELLO, now + i, 0, 0);
-                    send(spoofer, r, pAddr);
+                    SpoofLink.send(spoofer, r, pAddr);
                     toPrimary++;
                 }
                 int expectedB = toBackup;

@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.Tuple;
@@ -62,41 +59,16 @@ class ForgedPeerLabTest {
         return out;
     }
 
-    private static Path loadFile(Path dir, String name, int from, int count) throws Exception {
-        StringBuilder sb = new StringBuilder();
-        for (int i = from; i < from + count; i++) {
-            sb.append("-A -t 600 -u SEEN_REPLY,ASSURED -s 10.234.").append(i >> 8 & 0xff).append('.').append(i & 0xff)
-                    .append(" -d 10.235.0.1 -p tcp --sport ").append(10000 + i).append(" --dport 80 --state ESTABLISHED\n");
-        }
-        Path p = dir.resolve(name + ".save");
-        Files.writeString(p, sb);
-        return p;
-    }
-
-    private static void send(DatagramSocket s, ByteBuf d, InetSocketAddress to) throws Exception {
-        byte[] b = ByteBufUtil.getBytes(d);
-        d.release();
-        s.send(new DatagramPacket(b, b.length, to));
-    }
-
     @Test
     void forgedDatagramsFromAThirdNamespaceLeaveTheBackupEqualToThePrimary() throws Exception {
         Path dir = Files.createTempDirectory("hfh-lab");
-        int subnet = 2 + java.util.concurrent.ThreadLocalRandom.current().nextInt(200);
-        String net = "10.233." + subnet + ".";
         try (NetnsLab lab = new NetnsLab("hfh", Duration.ofSeconds(60))) {
-            NetnsLab.Netns p = lab.netns("p");
-            NetnsLab.Netns b = lab.netns("b");
-            NetnsLab.Netns x = lab.netns("x");
-            b.ip("link", "add", "sync", "type", "bridge");
-            b.ip("link", "set", "sync", "up");
-            lab.veth(p, "sync", b, "pp");
-            lab.veth(x, "sync", b, "px");
-            b.ip("link", "set", "pp", "master", "sync");
-            b.ip("link", "set", "px", "master", "sync");
-            p.addr("sync", net + "1/24");
-            b.addr("sync", net + "2/24");
-            x.addr("sync", net + "3/24");
+            SpoofLink link = SpoofLink.create(lab);
+            NetnsLab.Netns p = link.p();
+            NetnsLab.Netns b = link.b();
+            NetnsLab.Netns x = link.x();
+            int subnet = link.subnet();
+            String net = link.net();
             NetnsLab.Netns y = lab.netns("y");
             lab.veth(y, "side", b, "side");
             y.addr("side", "10.232." + subnet + ".1/24");
@@ -105,9 +77,9 @@ class ForgedPeerLabTest {
             b.sysctl("net.ipv4.conf.all.rp_filter", "0");
             b.sysctl("net.ipv4.conf.side.rp_filter", "0");
 
-            InetSocketAddress pAddr = new InetSocketAddress(InetAddress.ofLiteral(net + "1"), 3780);
-            InetSocketAddress bAddr = new InetSocketAddress(InetAddress.ofLiteral(net + "2"), 3780);
-            p.exec("conntrack", "-R", loadFile(dir, "first", 0, 2000).toString()).check();
+            InetSocketAddress pAddr = link.primary();
+            InetSocketAddress bAddr = link.backup();
+            p.exec("conntrack", "-R", SpoofLink.loadFile(dir, "first", 0, 2000).toString()).check();
             try (ConntrackTable tableP = p.openConntrack(); ConntrackTable tableB = b.openConntrack();
                  FtfwChannel backup = b.call(() -> FtfwChannel.builder(
                          FtfwConfig.builder(bAddr, pAddr).iface("sync").build()).start());
@@ -129,14 +101,14 @@ class ForgedPeerLabTest {
                 FtfwEncoder.writeData(d, FtfwMessage.DataType.UPD, Nethdr.F_HELLO, 1000, forged, FlowExtras.NONE,
                         PLAIN);
                 FtfwEncoder.writeAlive(d, Nethdr.F_ALIVE | Nethdr.F_HELLO, now + (1 << 30));
-                send(onLink, d, bAddr);
+                SpoofLink.send(onLink, d, bAddr);
                 toBackup++;
                 for (int round = 0; round < 10; round++) {
                     for (int i = 0; i < 1000; i++) {
                         ByteBuf g = Unpooled.buffer();
                         FtfwEncoder.writeAlive(g, Nethdr.F_ALIVE | (i % 2 == 0 ? Nethdr.F_HELLO : 0),
                                 java.util.concurrent.ThreadLocalRandom.current().nextInt());
-                        send(onLink, g, bAddr);
+                        SpoofLink.send(onLink, g, bAddr);
                         toBackup++;
                     }
                     int expected = toBackup;
@@ -148,20 +120,20 @@ class ForgedPeerLabTest {
                 for (int i = 0; i < 50; i++) {
                     ByteBuf r = Unpooled.buffer();
                     FtfwEncoder.writeRange(r, Nethdr.F_RESYNC | Nethdr.F_HELLO, now + i, 0, 0);
-                    send(onLink, r, pAddr);
+                    SpoofLink.send(onLink, r, pAddr);
                     toPrimary++;
                 }
                 ByteBuf ack = Unpooled.buffer();
                 FtfwEncoder.writeRange(ack, Nethdr.F_ACK, now + 100, now - 100, now + 10_000_000);
-                send(onLink, ack, pAddr);
+                SpoofLink.send(onLink, ack, pAddr);
                 toPrimary++;
                 // from the second link: the backup's socket is bound to its sync interface and never sees these
                 ByteBuf side = Unpooled.buffer();
                 FtfwEncoder.writeData(side, FtfwMessage.DataType.NEW, Nethdr.F_HELLO, 2000, forged, FlowExtras.NONE,
                         PLAIN);
-                send(onSide, side, bAddr);
+                SpoofLink.send(onSide, side, bAddr);
 
-                p.exec("conntrack", "-R", loadFile(dir, "second", 2000, 1000).toString()).check();
+                p.exec("conntrack", "-R", SpoofLink.loadFile(dir, "second", 2000, 1000).toString()).check();
                 for (ConntrackEntry e : tableP.list()) {
                     if (e.original().sport() < 10_500) {
                         tableP.update(e.toBuilder().mark(7).build());
