@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # hftfw launcher of the installed package: the bundled Java runtime and jars, no build step.
 # The control commands a cluster manager runs on a takeover (commit, sync stats|flush|resync|bulk, migrate now,
-# policy status|manual) start the lean FastClient with the AOT cache the package's postinst trained
+# policy status|manual) go to the no-JVM client (bin/hftfw-client), then to the lean FastClient with the AOT cache the package's postinst trained
 # (hftfw-client-aot); what it does not take it hands back with status 99 and the full command line answers.
 # The daemon's JVM options match bin/hftfw (compact object headers keep the knowledge base under 128 bytes per tuple).
 set -uo pipefail
@@ -9,6 +9,12 @@ ROOT=$(dirname "$(dirname "$(readlink -f "$0")")")
 JAVA="$ROOT/runtime/bin/java"
 . "$ROOT/bin/client-opts.sh"
 if hftfw_fast_command "$@"; then
+    # the no-JVM client first (built into the package when the build machine had a C compiler); 99: not its job
+    if [ -x "$ROOT/bin/hftfw-client" ]; then
+        "$ROOT/bin/hftfw-client" "$@"
+        rc=$?
+        [ "$rc" -eq 99 ] || exit "$rc"
+    fi
     aot=()
     [ -f "${HFTFW_CLIENT_AOT:-/var/cache/hftfw/client.aot}" ] && aot=(-XX:AOTCache="${HFTFW_CLIENT_AOT:-/var/cache/hftfw/client.aot}")
     sync=("$ROOT"/lib/hftfw-sync-*.jar)

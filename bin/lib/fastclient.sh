@@ -33,3 +33,23 @@ build_client_aot() {
         rm -f "$tmp" "$tmp.config"
     fi
 }
+
+# The no-JVM client (sidecar/src/main/c/hftfw-client.c): tried first for the fast commands; exit 99 hands over to the
+# Java client. Built with the machine's C compiler when there is one (about 0.2 s); without one the Java client serves.
+HFTFW_NATIVE_CLIENT="$ROOT/sidecar/target/hftfw-client"
+HFTFW_NATIVE_CLIENT_SRC="$ROOT/sidecar/src/main/c/hftfw-client.c"
+
+# Builds (or rebuilds, when its source is newer) the no-JVM client; silently nothing without a C compiler.
+ensure_native_client() {
+    [ -x "$HFTFW_NATIVE_CLIENT" ] && [ ! "$HFTFW_NATIVE_CLIENT_SRC" -nt "$HFTFW_NATIVE_CLIENT" ] && return 0
+    command -v cc >/dev/null 2>&1 || return 0
+    mkdir -p "$(dirname "$HFTFW_NATIVE_CLIENT")"
+    local tmp="$HFTFW_NATIVE_CLIENT.$$.tmp"
+    if cc -O2 -std=gnu11 -Wall -Wextra -o "$tmp" "$HFTFW_NATIVE_CLIENT_SRC" 2>"$tmp.log"; then
+        mv -f "$tmp" "$HFTFW_NATIVE_CLIENT"
+        rm -f "$tmp.log"
+    else
+        echo "hftfw: could not build the no-JVM control client (log: $tmp.log); using the Java one" >&2
+        rm -f "$tmp"
+    fi
+}

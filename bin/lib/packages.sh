@@ -1,6 +1,6 @@
 # Sourced by bin/test (and so by .ci/run, which calls it): the one list of Debian packages whose tools the lab
 # tests exec, and their installation. A lab test whose tool is still missing afterwards skips with the reason.
-HFTFW_TEST_PACKAGES=(conntrack conntrackd nftables iptables iproute2 tcpdump apache2-utils kmod procps python3 keepalived prometheus)
+HFTFW_TEST_PACKAGES=(conntrack conntrackd nftables iptables iproute2 tcpdump apache2-utils kmod procps python3 keepalived prometheus gcc libc6-dev)
 
 # Installs the missing packages when it can: as root, with apt-get, online. Otherwise it says which are missing
 # and carries on. HFTFW_NO_INSTALL=1 leaves the machine as it is.

@@ -106,12 +106,15 @@ public final class FailoverLab {
      * @param advert         VRRP advert interval in seconds (under 1 s: VRRPv3)
      * @param lossPercent    loss on the sync link in case c
      * @param observeSeconds after the takeover, how long every flow gets to echo again
-     * @param hftfw          the command that runs the hftfw CLI (daemons, and the notify script's client)
+     * @param hftfw          the command that runs the hftfw CLI (the daemons)
+     * @param client         the command the notify script runs for {@code hftfw commit|sync resync}: the no-JVM
+     *                       client where one was built, else {@code hftfw}
      * @param confDir        the repository's conf/keepalived
      * @param backupConf     HOCON appended to the hFT-FW backup's config (e.g. a backup mode), may be empty
      */
     public record Spec(int flows, int rate, long intervalMillis, double advert, int lossPercent, int observeSeconds,
-                       List<Case> cases, List<Pair> pairs, List<String> hftfw, Path confDir, String backupConf) {
+                       List<Case> cases, List<Pair> pairs, List<String> hftfw, List<String> client, Path confDir,
+                       String backupConf) {
         public Spec {
             if (flows < 1) {
                 throw new IllegalArgumentException("--flows must be at least 1");
@@ -134,19 +137,21 @@ public final class FailoverLab {
             cases = List.copyOf(cases);
             pairs = List.copyOf(pairs);
             hftfw = List.copyOf(hftfw);
+            client = List.copyOf(client);
             Objects.requireNonNull(confDir, "confDir");
             Objects.requireNonNull(backupConf, "backupConf");
         }
 
         /** Defaults of the command: ping-pong every max(50 ms, flows / 4 ms), 0.1 s adverts, 30 % loss, 15 s. */
         public static Spec of(int flows, int rate, List<Case> cases, List<Pair> pairs, List<String> hftfw,
-                              Path confDir) {
-            return new Spec(flows, rate, Math.max(50, flows / 4), 0.1, 30, 15, cases, pairs, hftfw, confDir, "");
+                              List<String> client, Path confDir) {
+            return new Spec(flows, rate, Math.max(50, flows / 4), 0.1, 30, 15, cases, pairs, hftfw, client, confDir,
+                    "");
         }
 
         public Spec withBackupConf(String hocon) {
             return new Spec(flows, rate, intervalMillis, advert, lossPercent, observeSeconds, cases, pairs, hftfw,
-                    confDir, hocon);
+                    client, confDir, hocon);
         }
     }
 
@@ -241,6 +246,8 @@ public final class FailoverLab {
         Figures.header("failover lab", String.format(Locale.ROOT, "%d long-lived flows (one echo per %d ms each), "
                 + "%d new connections/s, VRRP adverts %.2f s, sync loss in case c %d %%; load average %s",
                 spec.flows(), spec.intervalMillis(), spec.rate(), spec.advert(), spec.lossPercent(), loadAverage()));
+        out.println("hFT-FW notify script's client: " + (spec.client().equals(spec.hftfw()) ? "the hftfw CLI (a JVM)"
+                : String.join(" ", spec.client())));
         List<Outcome> all = new ArrayList<>();
         for (Case c : spec.cases()) {
             out.println("case " + c.cliName() + ": " + c.description());

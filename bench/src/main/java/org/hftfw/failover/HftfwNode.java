@@ -24,6 +24,7 @@ final class HftfwNode implements Replicator {
     private final int node;
     private final boolean primary;
     private final List<String> hftfw;
+    private final List<String> client;
     private final Path dir;
     private final String extraConf;
     private final Path log;
@@ -31,14 +32,17 @@ final class HftfwNode implements Replicator {
 
     /**
      * @param hftfw     the command that runs the hftfw CLI (e.g. java -cp ... org.hftfw.sidecar.Hftfw)
+     * @param client    the command keepalived's notify script runs for the control commands
      * @param extraConf HOCON appended to the generated config (e.g. the primary's predictor and migration sections,
      *                  or a backup mode)
      */
-    HftfwNode(NetnsLab.Netns ns, int node, boolean primary, List<String> hftfw, Path dir, String extraConf) {
+    HftfwNode(NetnsLab.Netns ns, int node, boolean primary, List<String> hftfw, List<String> client, Path dir,
+              String extraConf) {
         this.ns = ns;
         this.node = node;
         this.primary = primary;
         this.hftfw = List.copyOf(hftfw);
+        this.client = List.copyOf(client);
         this.dir = dir;
         this.extraConf = extraConf;
         this.log = dir.resolve("fw" + node + "-hftfw.out");
@@ -96,7 +100,7 @@ final class HftfwNode implements Replicator {
                 HFTFW="%s"
                 HFTFW_SOCKET=%s
                 NOTIFY_LOG=%s
-                """.formatted(String.join(" ", hftfw), socket(), notifyLog);
+                """.formatted(String.join(" ", client), socket(), notifyLog);
     }
 
     @Override

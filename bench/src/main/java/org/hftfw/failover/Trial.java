@@ -83,7 +83,7 @@ final class Trial {
         Path drain1 = dir.resolve("fw1").resolve("drain");
         FaultInjector injector = null;
         Replicator r2 = pair == FailoverLab.Pair.HFTFW
-                ? new HftfwNode(fw2, 2, false, spec.hftfw(), dir, spec.backupConf())
+                ? new HftfwNode(fw2, 2, false, spec.hftfw(), spec.client(), dir, spec.backupConf())
                 : new ConntrackdNode(fw2, 2, dir);
         Replicator r1;
         if (pair == FailoverLab.Pair.CONNTRACKD) {
@@ -95,7 +95,7 @@ final class Trial {
             // process: migration.commit-socket); a stock conntrackd backup through its client, as a hook
             String commit = r2 instanceof HftfwNode h ? "commit-socket = \"" + h.socket() + "\""
                     : "commit-command = " + HftfwNode.hocon(((ConntrackdNode) r2).commitCommand());
-            r1 = new HftfwNode(fw1, 1, true, spec.hftfw(), dir, """
+            r1 = new HftfwNode(fw1, 1, true, spec.hftfw(), spec.client(), dir, """
                     predictor { enabled = true, fake-tree = "%s", interval = 200ms, sources = sysfs }
                     migration { %s, demote-command = %s, command-timeout = 30s }
                     """.formatted(tree, commit, HftfwNode.hocon(List.of("sh", "-c", "echo 1 > '" + drain1 + "'"))));

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,6 +98,43 @@ class DistributionPackageTest {
         assertTrue(stats.out().contains(socket.toString()), stats.out());
         // the runtime accepted the cache: a mismatched one is reported on stderr (merged into out here)
         assertFalse(stats.out().toLowerCase(java.util.Locale.ROOT).contains("aot"), stats.out());
+    }
+
+    /**
+     * The takeover commands reach a daemon with no Java runtime at all: the package's no-JVM client answers them
+     * (issue 10 item 3), proven by moving the bundled runtime away first.
+     */
+    @Test
+    void takeoverCommandsNeedNoJavaRuntime(@TempDir Path root) throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/cc")),
+                "no C compiler when the package was built: it carries only the Java client (dist/build.sh warns)");
+        run(List.of("dpkg-deb", "-x", deb.toString(), root.toString()), Map.of(), 60);
+        Path lib = root.resolve("usr/lib/hftfw");
+        assertTrue(Files.isExecutable(lib.resolve("bin/hftfw-client")), "the package carries the no-JVM client");
+        Files.move(lib.resolve("runtime"), root.resolve("runtime-moved-away"));
+        Path socket = root.resolve("sync.ctl");
+        try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel
+                .open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(socket));
+            Thread daemon = Thread.ofVirtual().start(() -> {
+                try (java.nio.channels.SocketChannel c = server.accept()) {
+                    java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(256);
+                    while (c.read(in) > 0 && in.get(in.position() - 1) != '\n') {
+                        // read the request line
+                    }
+                    String line = new String(in.array(), 0, in.position(), StandardCharsets.UTF_8);
+                    c.write(java.nio.ByteBuffer.wrap(("OK\nyou said " + line).getBytes(
+                            StandardCharsets.UTF_8)));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            Result commit = run(List.of(lib.resolve("bin/hftfw").toString(), "commit", "--socket", socket.toString()),
+                    Map.of("PATH", "/usr/bin:/bin", "HOME", root.toString()), 30);
+            daemon.join(30_000);
+            assertEquals(0, commit.exit(), commit.out());
+            assertEquals("you said commit\n", commit.out());
+        }
     }
 
     @Test

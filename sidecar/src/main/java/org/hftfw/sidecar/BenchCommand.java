@@ -146,10 +146,11 @@ final class BenchCommand {
                 for (String p : pairs) {
                     ps.add(org.hftfw.failover.FailoverLab.Pair.parse(p));
                 }
-                var d = org.hftfw.failover.FailoverLab.Spec.of(flows, rate, cs, ps, hftfwCommand(), conf);
+                var d = org.hftfw.failover.FailoverLab.Spec.of(flows, rate, cs, ps, hftfwCommand(), clientCommand(),
+                        conf);
                 spec = new org.hftfw.failover.FailoverLab.Spec(flows, rate,
                         interval != null ? interval : d.intervalMillis(), advert, loss, observe, cs, ps, d.hftfw(),
-                        conf, backupConf);
+                        d.client(), conf, backupConf);
             } catch (IllegalArgumentException e) {
                 throw new Failures.UserError(e.getMessage());
             }
@@ -157,7 +158,26 @@ final class BenchCommand {
             return 0;
         }
 
-        /** This JVM and class path running the CLI again: what the lab's daemons and notify scripts run. */
+        /**
+         * The control client keepalived's notify script runs: the no-JVM client beside this program's jar or classes
+         * (sidecar/target/hftfw-client, which bin/hftfw builds; the package's bin/hftfw-client), else the CLI itself.
+         */
+        static List<String> clientCommand() {
+            try {
+                Path code = Path.of(Hftfw.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                for (Path c : List.of(code.resolveSibling("hftfw-client"),
+                        code.getParent().resolveSibling("bin").resolve("hftfw-client"))) {
+                    if (java.nio.file.Files.isExecutable(c)) {
+                        return List.of(c.toString());
+                    }
+                }
+            } catch (java.net.URISyntaxException | RuntimeException e) {
+                // no code source to look beside: the CLI serves
+            }
+            return hftfwCommand();
+        }
+
+        /** This JVM and class path running the CLI again: what the lab's daemons run. */
         static List<String> hftfwCommand() {
             return List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
                     "-XX:+UseCompactObjectHeaders", "-cp", System.getProperty("java.class.path"), Hftfw.class.getName());

@@ -44,7 +44,7 @@ class FailoverLabTest {
     private static Outcome trial(Pair pair, Case kase) throws Exception {
         Path conf = FailoverLab.findConfDir().orElseThrow(() -> new AssertionError("conf/keepalived not found"));
         FailoverLab.Spec spec = new FailoverLab.Spec(FLOWS, 20, 50, 0.1, 30, 30, List.of(kase), List.of(pair),
-                BenchCommand.Failover.hftfwCommand(), conf, BACKUP_CONF);
+                BenchCommand.Failover.hftfwCommand(), BenchCommand.Failover.clientCommand(), conf, BACKUP_CONF);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         List<Outcome> all;
         try (PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8)) {

@@ -193,6 +193,9 @@ public final class SyncCommand {
                 err.println("hftfw: cannot start the sync daemon: " + e.getMessage());
                 return 1;
             }
+            // where the no-JVM control client finds this daemon's socket (hftfw-client.c)
+            ControlSocketRegistry registry = ControlSocketRegistry.register(ControlSocketRegistry.directory(),
+                    d.control().path(), config, conntrackdConf);
             // systemd (Type=notify): ready once the kernel table is open and the sync and control sockets are bound
             SdNotify systemd = SdNotify.fromEnvironment();
             systemd.ready("sync " + role().label() + " running, control socket " + d.control().path());
@@ -222,6 +225,7 @@ public final class SyncCommand {
             systemd.stopping("stopping (" + why[0] + ")");
             watchdog.cancel();
             watchdogThread.close();
+            registry.close();
             d.close();
             rc.close();
             systemd.close();

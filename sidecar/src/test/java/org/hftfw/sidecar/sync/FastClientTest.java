@@ -3,6 +3,7 @@ package org.hftfw.sidecar.sync;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,44 +12,53 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.hftfw.sync.Reply;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class FastClientTest {
 
-    @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "commit                                          | commit",
-        "commit --socket /run/x.ctl                      | commit",
-        "commit --socket=/run/x.ctl                      | commit",
-        "sync stats -C /etc/a.conf                       | stats",
-        "sync flush -C/etc/a.conf                        | flush",
-        "sync resync -C=/etc/a.conf                      | resync",
-        "sync bulk --config=/etc/a.conf                  | bulk",
-        "migrate now                                     | migrate now",
-        "migrate now --why drill                         | migrate now drill",
-        "migrate now --why=drill                         | migrate now drill",
-        "policy status --config /etc/a.conf              | policy status",
-        "policy manual recover                           | policy manual recover",
-        "policy manual --why repaired recover            | policy manual recover repaired",
-        "policy manual recover --socket /s               | policy manual recover",
-    })
-    void takesExactlyTheControlCommands(String args, String line) {
-        FastClient.Request r = FastClient.parse(args.trim().split(" +", -1));
-        assertEquals(line.trim(), r.line());
+    /** The fast commands and the request line each sends (shared with NativeClientTest: the two take the same). */
+    static Stream<Arguments> fastCommands() {
+        return Stream.of(
+                arguments("commit", "commit"),
+                arguments("commit --socket /run/x.ctl", "commit"),
+                arguments("commit --socket=/run/x.ctl", "commit"),
+                arguments("sync stats -C /etc/a.conf", "stats"),
+                arguments("sync flush -C/etc/a.conf", "flush"),
+                arguments("sync resync -C=/etc/a.conf", "resync"),
+                arguments("sync bulk --config=/etc/a.conf", "bulk"),
+                arguments("migrate now", "migrate now"),
+                arguments("migrate now --why drill", "migrate now drill"),
+                arguments("migrate now --why=drill", "migrate now drill"),
+                arguments("policy status --config /etc/a.conf", "policy status"),
+                arguments("policy manual recover", "policy manual recover"),
+                arguments("policy manual --why repaired recover", "policy manual recover repaired"),
+                arguments("policy manual recover --socket /s", "policy manual recover"));
+    }
+
+    /** Argument lists that are not exactly a fast command (shared with NativeClientTest). */
+    static Stream<String> notFast() {
+        return Stream.of("", "sync", "sync primary", "sync stats --help", "commit -h", "commit -V", "commit --version",
+                "commit --why x", "commit extra", "commit --socket", "commit --socket a --socket b",
+                "commit -C a --config b", "commit --bogus", "commit @args.txt", "commit --socket -x", "migrate bench",
+                "migrate now --why", "policy manual", "policy manual a b", "policy replay x.csv", "commit --socket=",
+                "demo");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "", "sync", "sync primary", "sync stats --help", "commit -h", "commit -V", "commit --version",
-        "commit --why x", "commit extra", "commit --socket", "commit --socket a --socket b", "commit -C a --config b",
-        "commit --bogus", "commit @args.txt", "commit --socket -x", "migrate bench", "migrate now --why",
-        "policy manual", "policy manual a b", "policy replay x.csv", "commit --socket=", "demo",
-    })
+    @MethodSource("fastCommands")
+    void takesExactlyTheControlCommands(String args, String line) {
+        FastClient.Request r = FastClient.parse(args.split(" +", -1));
+        assertEquals(line, r.line());
+    }
+
+    @ParameterizedTest
+    @MethodSource("notFast")
     void anythingElseGoesToTheFullCommandLine(String args) {
         assertNull(FastClient.parse(args.isEmpty() ? new String[0] : args.split(" ", -1)), args);
     }
