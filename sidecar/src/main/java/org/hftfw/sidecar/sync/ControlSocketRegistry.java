@@ -75,6 +75,7 @@ final class ControlSocketRegistry implements AutoCloseable {
                     continue;
                 }
                 Files.createDirectories(dir);
+                pruneDead(dir);
                 Path link = dir.resolve(name);
                 Path tmp = dir.resolve("." + name.substring(0, Math.min(name.length(), 200)) + "."
                         + ProcessHandle.current().pid());
@@ -91,6 +92,23 @@ final class ControlSocketRegistry implements AutoCloseable {
             }
         }
         return new ControlSocketRegistry(target, links);
+    }
+
+    /**
+     * Removes the records of daemons that did not stop cleanly (kill -9): links whose socket is gone. A record whose
+     * socket file remains but nobody answers is left; the client hands over on it, and the next daemon on that config
+     * replaces it.
+     */
+    private static void pruneDead(Path dir) {
+        try (var links = Files.newDirectoryStream(dir)) {
+            for (Path link : links) {
+                if (Files.isSymbolicLink(link) && !Files.exists(link)) {
+                    Files.deleteIfExists(link);
+                }
+            }
+        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+            LOG.debug("cannot prune {}: {}", dir, e.toString());
+        }
     }
 
     /** The links this daemon wrote (tests). */

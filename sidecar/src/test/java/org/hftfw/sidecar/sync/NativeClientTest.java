@@ -152,6 +152,15 @@ class NativeClientTest {
             assertEquals(dir.resolve("second.ctl"), ControlSocketRegistry.recorded(registry, conf));
         }
         assertNull(ControlSocketRegistry.recorded(registry, conf));
+
+        // a daemon killed with -9 leaves its record; the next one to register removes it once its socket is gone
+        Path killed = Files.writeString(dir.resolve("killed.conf"), "");
+        Path killedSocket = Files.writeString(dir.resolve("killed.ctl"), "");
+        ControlSocketRegistry.register(registry, killedSocket, killed);
+        Files.delete(killedSocket);
+        try (ControlSocketRegistry _ = ControlSocketRegistry.register(registry, dir.resolve("next.ctl"), conf)) {
+            assertNull(ControlSocketRegistry.recorded(registry, killed));
+        }
         assertNull(ControlSocketRegistry.name(Path.of("/" + "x".repeat(300))), "longer than one file name");
     }
 
