@@ -94,6 +94,16 @@ final class FakeNotifySocket implements AutoCloseable {
         return null;
     }
 
+    /** The next notification that does not contain {@code skipped} (the watchdog's); null after the timeout. */
+    String nextExcept(String skipped) throws IOException {
+        for (String m = receive(); m != null; m = receive()) {
+            if (!m.contains(skipped)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
     @Override
     public void close() {
         try {

@@ -29,6 +29,31 @@ class SdNotifyTest {
     }
 
     @Test
+    void reloadingCarriesTheMonotonicClockSystemdComparesWithItsSignal(@TempDir Path dir) throws Exception {
+        String path = dir.resolve("notify").toString();
+        try (FakeNotifySocket systemd = new FakeNotifySocket(path, Duration.ofSeconds(10));
+             SdNotify n = SdNotify.from(Map.of("NOTIFY_SOCKET", path), 42)) {
+            long before = MonotonicClock.micros();
+            n.reloading("reloading the configuration (SIGHUP)");
+            long after = MonotonicClock.micros();
+            String[] lines = systemd.receive().split("\n");
+            assertEquals("RELOADING=1", lines[0]);
+            assertTrue(lines[1].startsWith("MONOTONIC_USEC="), lines[1]);
+            long usec = Long.parseLong(lines[1].substring("MONOTONIC_USEC=".length()));
+            assertTrue(before <= usec && usec <= after, before + " <= " + usec + " <= " + after);
+            assertEquals("STATUS=reloading the configuration (SIGHUP)", lines[2]);
+        }
+    }
+
+    @Test
+    void theMonotonicClockIsTheKernelsCountSinceBoot() throws Exception {
+        // CLOCK_MONOTONIC counts from boot, less the time suspended: never more than /proc/uptime (CLOCK_BOOTTIME)
+        long now = MonotonicClock.micros();
+        double uptime = Double.parseDouble(java.nio.file.Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
+        assertTrue(now > 0 && now <= (long) ((uptime + 1) * 1e6), now + " us vs uptime " + uptime + " s");
+    }
+
+    @Test
     void anAbstractSocketNameIsWrittenWithAnAt() throws Exception {
         String name = "@hftfw-test-notify-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         try (FakeNotifySocket systemd = new FakeNotifySocket(name, Duration.ofSeconds(10));
