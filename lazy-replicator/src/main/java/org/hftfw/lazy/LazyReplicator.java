@@ -105,9 +105,8 @@ public final class LazyReplicator implements ConntrackEventListener {
         initial.loadInto(kb);
         this.fallback = initial.fallback();
         this.latency = initial.latencyModel();
-        if (!initial.isEmpty()) {
-            log.info("lazy replicator starting from {}", initial);
-        }
+        // debug: an evaluation starts one replicator per barrier and mode; the daemon logs its one start at info
+        log.debug("lazy replicator starting from {}", initial);
     }
 
     /** Handles one conntrack event (in event-time order). */

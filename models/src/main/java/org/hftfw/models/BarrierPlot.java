@@ -16,19 +16,25 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /**
- * The barrier plot of {@code hftfw evaluate --plot}, after the hFT-FW paper's Fig. 6 and Fig. 10: good prediction,
- * wrong prediction and saved-message rates [0:1] against the Bayes barrier, one set of lines per mode (DROP solid,
- * DEFER dashed), and the baselines' saved rates as horizontal dotted lines. Drawn by hand (a dozen lines and some
- * text do not need a charting library) through one small {@link Canvas} with two back ends: Java2D for PNG
- * (headless) and SVG text. The format follows the file name: {@code .svg} or anything else = PNG.
+ * The barrier plot of {@code hftfw evaluate --plot}, after the hFT-FW paper's Fig. 6 and Fig. 10: good prediction and
+ * saved-message rates [0:1] against the Bayes barrier on the left axis, the wrong-prediction rate on its own right
+ * axis (it stays within a few percent, and on a shared 0–1 axis it lay flat on zero), one set of lines per mode (DROP
+ * solid with filled circles, DEFER dashed with hollow squares around them, so coinciding lines still show both), x ticks at the
+ * swept barriers, and the baselines' saved rates as horizontal lines, one dash pattern each (baselines that save
+ * exactly as much share one line and one legend entry). Drawn by hand (a dozen lines and some text do not need a
+ * charting library) through one small {@link Canvas} with two back ends: Java2D for PNG (headless) and SVG text.
+ * The format follows the file name: {@code .svg} or anything else = PNG.
  */
 public final class BarrierPlot {
-    private static final int W = 900;
+    private static final int W = 1040;
     private static final int H = 560;
     private static final int L = 70;
-    private static final int R = 230;
+    private static final int R = 370;
     private static final int T = 50;
     private static final int B = 60;
+    /** Tick labels closer than this (pixels) would overlap: only every n-th swept barrier is labelled. */
+    private static final double MIN_LABEL_SPACING = 48;
+    private static final String WRONG_COLOUR = "#c62828";
 
     private BarrierPlot() {}
 
@@ -56,13 +62,45 @@ public final class BarrierPlot {
         }
     }
 
-    private static void draw(Evaluation.Report r, String title, Canvas c) {
-        double xmin = Double.MAX_VALUE;
-        double xmax = -Double.MAX_VALUE;
-        for (Evaluation.Row row : r.bayes()) {
-            xmin = Math.min(xmin, row.result().barrier());
-            xmax = Math.max(xmax, row.result().barrier());
+    /** The swept barriers, ascending, each once: where the x ticks go. */
+    static double[] xTicks(Evaluation.Report r) {
+        return r.bayes().stream().mapToDouble(row -> row.result().barrier()).distinct().sorted().toArray();
+    }
+
+    /**
+     * The top of the wrong-prediction axis: the largest wrong rate rounded up to 1, 2, 2.5 or 5 times a power of ten
+     * (at least 0.1 %, so an all-zero sweep still has an axis).
+     */
+    static double wrongAxisMax(double maxWrong) {
+        double v = Math.max(maxWrong, 0.001);
+        double decade = Math.pow(10, Math.floor(Math.log10(v)));
+        for (double step : new double[] {1, 2, 2.5, 5, 10}) {
+            if (v <= step * decade * (1 + 1e-9)) {
+                return step * decade;
+            }
         }
+        return 10 * decade;
+    }
+
+    /** Fewest decimals (at most 4) that write every swept barrier exactly, e.g. 0.05, 0.075, 0.1 → 3. */
+    static int decimals(double[] values) {
+        for (int d = 1; d < 4; d++) {
+            double scale = Math.pow(10, d);
+            boolean exact = true;
+            for (double v : values) {
+                exact &= Math.abs(Math.round(v * scale) - v * scale) < 1e-6;
+            }
+            if (exact) {
+                return d;
+            }
+        }
+        return 4;
+    }
+
+    private static void draw(Evaluation.Report r, String title, Canvas c) {
+        double[] ticks = xTicks(r);
+        double xmin = ticks.length == 0 ? 0 : ticks[0];
+        double xmax = ticks.length == 0 ? 1 : ticks[ticks.length - 1];
         if (xmax - xmin < 1e-9) {
             xmin = Math.max(0, xmin - 0.05);
             xmax = Math.min(1, xmax + 0.05);
@@ -71,97 +109,153 @@ public final class BarrierPlot {
         double x1 = xmax;
         int pw = W - L - R;
         int ph = H - T - B;
+        double wrongMax = wrongAxisMax(r.bayes().stream().mapToDouble(row -> row.result().wrong()).max().orElse(0));
         java.util.function.DoubleUnaryOperator px = v -> L + (v - x0) / (x1 - x0) * pw;
         java.util.function.DoubleUnaryOperator py = v -> T + (1 - v) * ph;
+        java.util.function.DoubleUnaryOperator pyWrong = v -> T + (1 - v / wrongMax) * ph;
         c.text(L + pw / 2.0, 28, title, 16, "middle", "#000000");
         for (int i = 0; i <= 10; i++) {
             double v = i / 10.0;
-            c.line(L, py.applyAsDouble(v), L + pw, py.applyAsDouble(v), "#e4e4e4", 1, false, false);
+            c.line(L, py.applyAsDouble(v), L + pw, py.applyAsDouble(v), "#e4e4e4", 1, Dash.SOLID);
             c.text(L - 8, py.applyAsDouble(v) + 4, String.format(Locale.ROOT, "%.1f", v), 12, "end", "#000000");
+            // the right axis shares the grid lines: ten steps of wrongMax / 10
+            c.line(L + pw, py.applyAsDouble(v), L + pw + 5, py.applyAsDouble(v), WRONG_COLOUR, 1, Dash.SOLID);
+            c.text(L + pw + 8, py.applyAsDouble(v) + 4, percent(v * wrongMax, wrongMax), 12, "start", WRONG_COLOUR);
         }
-        int ticks = 5;
-        for (int i = 0; i <= ticks; i++) {
-            double v = x0 + (x1 - x0) * i / ticks;
-            c.line(px.applyAsDouble(v), T + ph, px.applyAsDouble(v), T + ph + 5, "#000000", 1, false, false);
-            c.text(px.applyAsDouble(v), T + ph + 20, String.format(Locale.ROOT, "%.3f", v), 12, "middle", "#000000");
+        int decimals = decimals(ticks);
+        int every = Math.max(1, (int) Math.ceil(MIN_LABEL_SPACING / (pw / Math.max(1.0, ticks.length - 1.0))));
+        for (int i = 0; i < ticks.length; i++) {
+            double x = px.applyAsDouble(ticks[i]);
+            boolean labelled = i % every == 0 || i == ticks.length - 1 && (ticks.length - 1) % every >= every / 2.0;
+            c.line(x, T + ph, x, T + ph + (labelled ? 6 : 3), "#000000", 1, Dash.SOLID);
+            if (labelled) {
+                c.text(x, T + ph + 20, String.format(Locale.ROOT, "%." + decimals + "f", ticks[i]), 12, "middle",
+                        "#000000");
+            }
         }
-        c.line(L, T, L, T + ph, "#000000", 1, false, false);
-        c.line(L, T + ph, L + pw, T + ph, "#000000", 1, false, false);
-        c.text(L + pw / 2.0, H - 18, String.format(Locale.ROOT, "Bayes barrier [%.3f:%.3f]", x0, x1), 13, "middle",
-                "#000000");
-        c.text(18, T + ph / 2.0, "rate [0:1]", 13, "vertical", "#000000");
+        c.line(L, T, L, T + ph, "#000000", 1, Dash.SOLID);
+        c.line(L + pw, T, L + pw, T + ph, WRONG_COLOUR, 1, Dash.SOLID);
+        c.line(L, T + ph, L + pw, T + ph, "#000000", 1, Dash.SOLID);
+        c.text(L + pw / 2.0, H - 18, "Bayes barrier (ticks at the swept values)", 13, "middle", "#000000");
+        c.text(18, T + ph / 2.0, "good prediction and saved messages rate [0:1]", 13, "vertical", "#000000");
+        c.text(L + pw + 62, T + ph / 2.0, "wrong prediction rate", 13, "vertical", WRONG_COLOUR);
 
-        String[] names = {"good prediction rate", "wrong prediction rate", "saved messages rate"};
-        String[] colours = {"#1f5fbf", "#c62828", "#2e7d32"};
+        String[] names = {"good prediction rate", "wrong prediction rate (right axis)", "saved messages rate"};
+        String[] colours = {"#1f5fbf", WRONG_COLOUR, "#2e7d32"};
         List<String> modes = r.bayes().stream().map(row -> row.result().mode()).distinct().toList();
+        double lx = L + pw + 80;
         int ly = T + 10;
         for (int m = 0; m < modes.size(); m++) {
             String mode = modes.get(m);
+            Dash dash = m == 0 ? Dash.SOLID : Dash.DASHED;
+            Marker marker = m == 0 ? Marker.CIRCLE : Marker.SQUARE;
             List<PolicyResult> rows = r.bayes().stream().map(Evaluation.Row::result)
                     .filter(p -> p.mode().equals(mode)).toList();
             for (int k = 0; k < 3; k++) {
                 List<double[]> pts = new ArrayList<>();
                 for (PolicyResult p : rows) {
-                    double v = k == 0 ? p.good() : k == 1 ? p.wrong() : p.saved();
-                    pts.add(new double[] {px.applyAsDouble(p.barrier()), py.applyAsDouble(v)});
+                    double y = k == 0 ? py.applyAsDouble(p.good()) : k == 1 ? pyWrong.applyAsDouble(p.wrong())
+                            : py.applyAsDouble(p.saved());
+                    pts.add(new double[] {px.applyAsDouble(p.barrier()), y});
                 }
-                c.polyline(pts, colours[k], 2.2f, m == 1);
+                c.polyline(pts, colours[k], 2.2f, dash);
                 for (double[] pt : pts) {
-                    c.dot(pt[0], pt[1], colours[k]);
+                    c.marker(pt[0], pt[1], colours[k], marker);
                 }
-                c.line(L + pw + 15, ly, L + pw + 45, ly, colours[k], 2.2f, m == 1, false);
-                c.text(L + pw + 50, ly + 4, names[k] + " (" + mode + ")", 11, "start", "#000000");
+                c.line(lx, ly, lx + 30, ly, colours[k], 2.2f, dash);
+                c.marker(lx + 15, ly, colours[k], marker);
+                c.text(lx + 36, ly + 4, names[k] + " (" + mode + ")", 11, "start", "#000000");
                 ly += 17;
             }
         }
         ly += 8;
         String[] baseColours = {"#6d4c41", "#8e24aa", "#00838f", "#ef6c00", "#546e7a", "#000000"};
-        int bi = 0;
+        Dash[] baseDashes = {Dash.DOTTED, Dash.DASH_DOT, Dash.LONG_DASH, Dash.DOTTED, Dash.DASH_DOT, Dash.LONG_DASH};
+        java.util.Map<Long, List<PolicyResult>> bySaved = new java.util.LinkedHashMap<>();
         for (Evaluation.Row row : r.baselines()) {
             PolicyResult p = row.result();
-            if (p.policy().equals("replicate-all")) {
-                continue;
+            if (!p.policy().equals("replicate-all")) {
+                bySaved.computeIfAbsent(Math.round(p.saved() * 1e6), k -> new ArrayList<>()).add(p);
             }
-            String col = baseColours[bi++ % baseColours.length];
-            double y = py.applyAsDouble(Math.max(0, Math.min(1, p.saved())));
-            c.line(L, y, L + pw, y, col, 1.4f, false, true);
-            c.line(L + pw + 15, ly, L + pw + 45, ly, col, 1.4f, false, true);
-            c.text(L + pw + 50, ly + 4, String.format(Locale.ROOT, "%s saved %.2f", p.policy(), p.saved()), 11, "start",
-                    "#000000");
+        }
+        int bi = 0;
+        for (List<PolicyResult> same : bySaved.values()) {
+            String col = baseColours[bi % baseColours.length];
+            Dash dash = baseDashes[bi++ % baseDashes.length];
+            double saved = same.getFirst().saved();
+            double y = py.applyAsDouble(Math.max(0, Math.min(1, saved)));
+            c.line(L, y, L + pw, y, col, 1.4f, dash);
+            c.line(lx, ly, lx + 30, ly, col, 1.4f, dash);
+            String label = same.stream().map(PolicyResult::policy).collect(java.util.stream.Collectors.joining(" = "));
+            c.text(lx + 36, ly + 4, String.format(Locale.ROOT, "%s saved %.3f", label, saved), 11, "start", "#000000");
             ly += 17;
         }
     }
 
+    /** A rate on the wrong-prediction axis as a percentage with as many decimals as its top needs. */
+    private static String percent(double v, double top) {
+        int d = top >= 0.1 ? 0 : top >= 0.01 ? 1 : 2;
+        return String.format(Locale.ROOT, "%." + d + "f %%", v * 100);
+    }
+
+    /** Line patterns: the modes (solid, dashed) and the baselines (one each). */
+    enum Dash {
+        SOLID(null), DASHED(new float[] {9, 6}), DOTTED(new float[] {2, 4}), DASH_DOT(new float[] {8, 4, 2, 4}),
+        LONG_DASH(new float[] {14, 5});
+
+        private final float[] pattern;
+
+        Dash(float[] pattern) {
+            this.pattern = pattern;
+        }
+
+        float[] pattern() {
+            return pattern == null ? null : pattern.clone();
+        }
+
+        String svg() {
+            if (pattern == null) {
+                return "";
+            }
+            StringBuilder sb = new StringBuilder(" stroke-dasharray=\"");
+            for (int i = 0; i < pattern.length; i++) {
+                sb.append(i == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.0f", pattern[i]));
+            }
+            return sb.append('"').toString();
+        }
+    }
+
+    /** Point markers: one shape per mode. */
+    enum Marker { CIRCLE, SQUARE }
+
     /** The few drawing operations the plot needs. */
     private interface Canvas {
-        void line(double x1, double y1, double x2, double y2, String colour, float width, boolean dashed,
-                  boolean dotted);
+        void line(double x1, double y1, double x2, double y2, String colour, float width, Dash dash);
 
-        void polyline(List<double[]> pts, String colour, float width, boolean dashed);
+        void polyline(List<double[]> pts, String colour, float width, Dash dash);
 
-        void dot(double x, double y, String colour);
+        /** A filled circle, or a hollow square that leaves a circle at the same point visible inside it. */
+        void marker(double x, double y, String colour, Marker shape);
 
         /** anchor: start, middle, end, or vertical (rotated −90°, centred). */
         void text(double x, double y, String s, int size, String anchor, String colour);
     }
 
     private record Java2d(Graphics2D g) implements Canvas {
-        private void stroke(String colour, float width, boolean dashed, boolean dotted) {
+        private void stroke(String colour, float width, Dash dash) {
             g.setColor(Color.decode(colour));
-            float[] dash = dashed ? new float[] {9, 6} : dotted ? new float[] {2, 4} : null;
-            g.setStroke(new BasicStroke(width, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10, dash, 0));
+            g.setStroke(new BasicStroke(width, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10, dash.pattern(), 0));
         }
 
         @Override
-        public void line(double x1, double y1, double x2, double y2, String colour, float width, boolean dashed,
-                         boolean dotted) {
-            stroke(colour, width, dashed, dotted);
+        public void line(double x1, double y1, double x2, double y2, String colour, float width, Dash dash) {
+            stroke(colour, width, dash);
             g.draw(new java.awt.geom.Line2D.Double(x1, y1, x2, y2));
         }
 
         @Override
-        public void polyline(List<double[]> pts, String colour, float width, boolean dashed) {
-            stroke(colour, width, dashed, false);
+        public void polyline(List<double[]> pts, String colour, float width, Dash dash) {
+            stroke(colour, width, dash);
             java.awt.geom.Path2D.Double p = new java.awt.geom.Path2D.Double();
             for (int i = 0; i < pts.size(); i++) {
                 if (i == 0) {
@@ -174,9 +268,14 @@ public final class BarrierPlot {
         }
 
         @Override
-        public void dot(double x, double y, String colour) {
-            g.setColor(Color.decode(colour));
-            g.fill(new java.awt.geom.Ellipse2D.Double(x - 2.5, y - 2.5, 5, 5));
+        public void marker(double x, double y, String colour, Marker shape) {
+            if (shape == Marker.CIRCLE) {
+                g.setColor(Color.decode(colour));
+                g.fill(new java.awt.geom.Ellipse2D.Double(x - 3, y - 3, 6, 6));
+                return;
+            }
+            stroke(colour, 1.5f, Dash.SOLID);
+            g.draw(new java.awt.geom.Rectangle2D.Double(x - 4.5, y - 4.5, 9, 9));
         }
 
         @Override
@@ -203,31 +302,31 @@ public final class BarrierPlot {
                         + "font-family=\"DejaVu Sans, Arial, sans-serif\">%n<rect width=\"100%%\" height=\"100%%\" "
                         + "fill=\"white\"/>%n", W, H, W, H));
 
-        private static String dash(boolean dashed, boolean dotted) {
-            return dashed ? " stroke-dasharray=\"9 6\"" : dotted ? " stroke-dasharray=\"2 4\"" : "";
-        }
-
         @Override
-        public void line(double x1, double y1, double x2, double y2, String colour, float width, boolean dashed,
-                         boolean dotted) {
+        public void line(double x1, double y1, double x2, double y2, String colour, float width, Dash dash) {
             sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-                    + "stroke-width=\"%.1f\"%s/>%n", x1, y1, x2, y2, colour, width, dash(dashed, dotted)));
+                    + "stroke-width=\"%.1f\"%s/>%n", x1, y1, x2, y2, colour, width, dash.svg()));
         }
 
         @Override
-        public void polyline(List<double[]> pts, String colour, float width, boolean dashed) {
+        public void polyline(List<double[]> pts, String colour, float width, Dash dash) {
             sb.append("<polyline fill=\"none\" points=\"");
             for (double[] p : pts) {
                 sb.append(String.format(Locale.ROOT, "%.1f,%.1f ", p[0], p[1]));
             }
             sb.append(String.format(Locale.ROOT, "\" stroke=\"%s\" stroke-width=\"%.1f\"%s/>%n", colour, width,
-                    dash(dashed, false)));
+                    dash.svg()));
         }
 
         @Override
-        public void dot(double x, double y, String colour) {
-            sb.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>%n", x, y,
-                    colour));
+        public void marker(double x, double y, String colour, Marker shape) {
+            if (shape == Marker.CIRCLE) {
+                sb.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>%n", x, y,
+                        colour));
+            } else {
+                sb.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"9\" height=\"9\" "
+                        + "fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"/>%n", x - 4.5, y - 4.5, colour));
+            }
         }
 
         @Override

@@ -99,6 +99,7 @@ public final class Publisher implements ConntrackEventListener {
 
     /** Replicates through a lazy replicator from now on, starting from {@code model}, on this stage's clock. */
     void replicateLazily(LazyConfig config, LearnedModel model) {
+        LOG.info("lazy replication starting from {}", model.isEmpty() ? "no knowledge" : model);
         use(new ReplicationMode.Lazy(new LazyReplicator(config, lazySink(), clock, model)));
     }
 

@@ -77,6 +77,9 @@ public final class ReloadableConfig<T> implements AutoCloseable {
     private String refusedText;
     private Thread debouncer;
     private final java.util.concurrent.atomic.AtomicBoolean pending = new java.util.concurrent.atomic.AtomicBoolean();
+    /** A SIGHUP arrived whose reload has not been read yet: its end is reported to the {@link SighupObserver}. */
+    private final java.util.concurrent.atomic.AtomicBoolean signalled = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile SighupObserver sighupObserver = SighupObserver.NONE;
 
     /** A config file is a few KiB; anything past this is not one (and is not read whole into the heap). */
     static final int MAX_BYTES = 4 << 20;
@@ -191,7 +194,12 @@ public final class ReloadableConfig<T> implements AutoCloseable {
                         pending.wait(SETTLE_MILLIS);
                     } while (pending.get());
                 }
+                // taken before the file is read: a SIGHUP from here on is answered by the next round
+                boolean answersSignal = signalled.getAndSet(false);
                 reload();
+                if (answersSignal) {
+                    sighupObserver.reloaded();
+                }
             }
         } catch (InterruptedException e) {
             // closing
@@ -284,15 +292,43 @@ public final class ReloadableConfig<T> implements AutoCloseable {
     }
 
     /**
-     * Reloads on SIGHUP. Uses the JDK's signal API (jdk.unsupported), as there is no public one. An ignored SIGHUP
-     * inherited from the parent ({@code nohup}) is reset first, or the JVM would silently not install the handler.
+     * Who hears that a SIGHUP's reload began and ended (systemd's RELOADING=1 then READY=1): {@link #reloading} on
+     * the signal, {@link #reloaded} once the reload it asked for has run (the file taken or refused) and the
+     * listeners have applied it. A burst of signals debounced into one reload is answered by that reload.
      */
+    public interface SighupObserver {
+        SighupObserver NONE = new SighupObserver() {
+            @Override
+            public void reloading() { }
+
+            @Override
+            public void reloaded() { }
+        };
+
+        void reloading();
+
+        void reloaded();
+    }
+
+    /** {@link #reloadOnSighup(SighupObserver)} with no one to tell. */
     public ReloadableConfig<T> reloadOnSighup() {
+        return reloadOnSighup(SighupObserver.NONE);
+    }
+
+    /**
+     * Reloads on SIGHUP, telling {@code observer} when the reload begins and ends. Uses the JDK's signal API
+     * (jdk.unsupported), as there is no public one. An ignored SIGHUP inherited from the parent ({@code nohup}) is
+     * reset first, or the JVM would silently not install the handler.
+     */
+    public ReloadableConfig<T> reloadOnSighup(SighupObserver observer) {
+        sighupObserver = Objects.requireNonNull(observer);
         if (SignalDisposition.restoreDefault(SignalDisposition.SIGHUP)) {
             LOG.info("SIGHUP was ignored by the parent process (nohup?): handling it to reload {}", file);
         }
         JdkSignals.handle("HUP", () -> {
             LOG.info("SIGHUP: reloading {}", file);
+            signalled.set(true);
+            observer.reloading();
             reloadSoon();
         });
         return this;

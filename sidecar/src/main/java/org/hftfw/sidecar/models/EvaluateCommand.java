@@ -120,6 +120,9 @@ public final class EvaluateCommand implements Callable<Integer> {
                 System.err.printf("hftfw: warning: the model was trained with B = %s, evaluating with B = %s%n",
                         initial.trainedBoundary(), Duration.ofNanos(base.boundaryNanos()));
             }
+            for (String w : TrainingOverlap.warnings(initial.provenance(), logs)) {
+                System.err.println("hftfw: warning: " + w);
+            }
             CliProgress progress = new CliProgress(System.err);
             List<List<ConntrackEvent>> events = new ArrayList<>();
             for (Path p : logs) {

@@ -52,7 +52,7 @@ public final class TrainCommand implements Callable<Integer> {
                     Instant.now()));
             for (FlowLogs.Loaded l : r.logs()) {
                 Logs.report(l, System.err);
-                prov.append("\n").append(l.path()).append(" (").append(l.report().events()).append(" events)");
+                prov.append("\n").append(TrainingOverlap.provenanceLine(l.path(), l.report().events()));
             }
             if (note != null) {
                 prov.append("\n").append(note);

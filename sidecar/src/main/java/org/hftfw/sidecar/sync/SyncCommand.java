@@ -184,12 +184,15 @@ public final class SyncCommand {
                 err.println("hftfw: " + e.getMessage());
                 return 1;
             }
+            SdNotify systemd = SdNotify.fromEnvironment();
+            SystemdReload reloads = new SystemdReload(systemd, rc);
             SyncDaemon d;
             try {
-                rc.reloadOnSighup().reloadOnChange();
+                rc.reloadOnSighup(reloads).reloadOnChange();
                 d = SyncDaemon.start(role(), rc, ns, System::nanoTime);
             } catch (IOException | IllegalStateException | ConntrackException e) {
                 rc.close();
+                systemd.close();
                 err.println("hftfw: cannot start the sync daemon: " + e.getMessage());
                 return 1;
             }
@@ -197,8 +200,9 @@ public final class SyncCommand {
             ControlSocketRegistry registry = ControlSocketRegistry.register(ControlSocketRegistry.directory(),
                     d.control().path(), config, conntrackdConf);
             // systemd (Type=notify): ready once the kernel table is open and the sync and control sockets are bound
-            SdNotify systemd = SdNotify.fromEnvironment();
-            systemd.ready("sync " + role().label() + " running, control socket " + d.control().path());
+            String running = "sync " + role().label() + " running, control socket " + d.control().path();
+            reloads.running(running);
+            systemd.ready(running);
             Scheduler.Daemon watchdogThread = Scheduler.daemon("hftfw-watchdog");
             Scheduler.Cancellable watchdog = systemd.feedWatchdog(watchdogThread, d::eventLoopAnswers);
             // SIGTERM/SIGINT ask the main thread to stop: it closes everything and returns 0, as a service manager
@@ -231,6 +235,37 @@ public final class SyncCommand {
             systemd.close();
             LOG.info("hftfw sync {} stopped cleanly", role().label());
             return 0;
+        }
+    }
+
+    /**
+     * A SIGHUP's reload as systemd sees it: RELOADING=1 on the signal, READY=1 once the file was read and applied or
+     * refused (systemctl reload, and {@code Type=notify-reload} units, wait for that READY=1), the refusal in STATUS.
+     */
+    static final class SystemdReload implements ReloadableConfig.SighupObserver {
+        private final SdNotify systemd;
+        private final ReloadableConfig<?> config;
+        private volatile String running = "starting";
+
+        SystemdReload(SdNotify systemd, ReloadableConfig<?> config) {
+            this.systemd = systemd;
+            this.config = config;
+        }
+
+        void running(String status) {
+            running = status;
+        }
+
+        @Override
+        public void reloading() {
+            systemd.reloading("reloading the configuration (SIGHUP)");
+        }
+
+        @Override
+        public void reloaded() {
+            String error = config.lastError();
+            systemd.ready(running + (error == null ? "; configuration reloaded"
+                    : "; reload refused, previous configuration kept: " + error));
         }
     }
 

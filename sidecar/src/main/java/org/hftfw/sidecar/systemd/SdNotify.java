@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * systemd's service notification protocol (sd_notify(3)), for {@code Type=notify} units: newline-separated state
- * assignments ({@code READY=1}, {@code STOPPING=1}, {@code WATCHDOG=1}, {@code STATUS=...}) sent as one datagram to
- * the UNIX socket named by {@code $NOTIFY_SOCKET} (a path, or an abstract name written with a leading {@code @}).
+ * assignments ({@code READY=1}, {@code RELOADING=1}, {@code STOPPING=1}, {@code WATCHDOG=1}, {@code STATUS=...}) sent
+ * as one datagram to the UNIX socket named by {@code $NOTIFY_SOCKET} (a path, or an abstract name written with a
+ * leading {@code @}).
  * Without that variable (not started by systemd, or not as {@code Type=notify}) every call does nothing. A failed
  * send is logged once and never thrown: replication must not stop because the service manager went away.
  *
@@ -94,6 +95,14 @@ public final class SdNotify implements AutoCloseable {
     /** READY=1: start-up is complete (systemd starts the units ordered after this one). */
     public void ready(String status) {
         send("READY=1\nSTATUS=" + oneLine(status));
+    }
+
+    /**
+     * RELOADING=1 with MONOTONIC_USEC (the time of this message on CLOCK_MONOTONIC, which systemd ≥ 253 requires with
+     * it): a reload has begun; {@link #ready} says it is over, whether the new configuration was taken or refused.
+     */
+    public void reloading(String status) {
+        send("RELOADING=1\nMONOTONIC_USEC=" + MonotonicClock.micros() + "\nSTATUS=" + oneLine(status));
     }
 
     /** STOPPING=1: the service is shutting down. */

@@ -51,6 +51,11 @@ class ModelCommandsTest {
         assertEquals(0, e.code(), e.err());
         assertTrue(e.out().startsWith("{\"results\": [") && e.out().contains("\"mode\": \"defer\""), e.out());
         assertTrue(Files.readString(dir.resolve("p.svg")).contains("saved messages rate (defer)"));
+        assertTrue(e.err().contains("hftfw: warning: the model was trained on " + TRACE + " (same content)"), e.err());
+        Run heldOut = run("evaluate", "--barrier", "0.2", "--json", TRACE.toString());
+        assertEquals(0, heldOut.code(), heldOut.err());
+        assertTrue(!heldOut.err().contains("warning: the model was trained on"), "the shipped model never saw it: "
+                + heldOut.err());
 
         byte[] b = Files.readAllBytes(model);
         b[b.length - 7] ^= 0x40;

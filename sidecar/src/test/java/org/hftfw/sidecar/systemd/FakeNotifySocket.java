@@ -17,9 +17,10 @@ import java.time.Duration;
 
 /**
  * What systemd listens on as NOTIFY_SOCKET, for tests: a bound UNIX datagram socket that hands back each
- * notification as text. FFM, as java.base cannot bind a UNIX datagram socket.
+ * notification as text. FFM, as java.base cannot bind a UNIX datagram socket. Public for the dist module's package
+ * tests (sidecar's test-jar).
  */
-final class FakeNotifySocket implements AutoCloseable {
+public final class FakeNotifySocket implements AutoCloseable {
     private static final int SOL_SOCKET = 1;
     private static final int SO_RCVTIMEO = 20;
     private static final Linker LINKER = Linker.nativeLinker();
@@ -39,7 +40,7 @@ final class FakeNotifySocket implements AutoCloseable {
     }
 
     /** Binds {@code address} (a path, or {@code @name} for an abstract one); receives wait at most {@code timeout}. */
-    FakeNotifySocket(String address, Duration timeout) throws IOException {
+    public FakeNotifySocket(String address, Duration timeout) throws IOException {
         try {
             fd = (int) SOCKET.invokeExact(UnixDatagram.AF_UNIX, UnixDatagram.SOCK_DGRAM, 0);
             bind(address, timeout);
@@ -73,7 +74,7 @@ final class FakeNotifySocket implements AutoCloseable {
     }
 
     /** The next notification, or null when none arrived within the timeout. */
-    String receive() throws IOException {
+    public String receive() throws IOException {
         MemorySegment buf = arena.allocate(4096);
         long n;
         try {
@@ -85,9 +86,19 @@ final class FakeNotifySocket implements AutoCloseable {
     }
 
     /** Notifications until one contains {@code wanted}; null when the timeout passes first. */
-    String receiveUntil(String wanted) throws IOException {
+    public String receiveUntil(String wanted) throws IOException {
         for (String m = receive(); m != null; m = receive()) {
             if (m.contains(wanted)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** The next notification that does not contain {@code skipped} (the watchdog's); null after the timeout. */
+    public String nextExcept(String skipped) throws IOException {
+        for (String m = receive(); m != null; m = receive()) {
+            if (!m.contains(skipped)) {
                 return m;
             }
         }

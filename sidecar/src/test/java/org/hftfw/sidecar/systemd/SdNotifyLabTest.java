@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code hftfw sync} under systemd's {@code Type=notify} protocol, with a fake NOTIFY_SOCKET: a real daemon process
- * says READY=1 once its sockets are bound, feeds the watchdog, and says STOPPING=1 on SIGTERM before exiting 0.
+ * says READY=1 once its sockets are bound, feeds the watchdog, answers SIGHUP with RELOADING=1 then READY=1 (the
+ * configuration taken or refused), and says STOPPING=1 on SIGTERM before exiting 0.
  */
 @Tag("lab")
 class SdNotifyLabTest {
@@ -49,6 +50,29 @@ class SdNotifyLabTest {
                 assertTrue(ready.contains("STATUS=sync backup running, control socket " + ctl), ready);
                 assertTrue(Files.exists(ctl), "READY=1 comes after the control socket is bound");
                 assertNotNull(systemd.receiveUntil("WATCHDOG=1"), () -> "the watchdog is fed:\n" + log(dir));
+
+                // systemctl reload: RELOADING=1 stamped no earlier than the signal, then READY=1 once applied
+                Files.writeString(conf, Files.readString(conf) + "lazy.barrier = 0.25\n");
+                long signalled = MonotonicClock.micros();
+                assertEquals(0, new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor());
+                String reloading = systemd.nextExcept("WATCHDOG=1");
+                assertNotNull(reloading, () -> "no RELOADING=1:\n" + log(dir));
+                assertTrue(reloading.startsWith("RELOADING=1\nMONOTONIC_USEC="), reloading);
+                long usec = Long.parseLong(reloading.lines().toList().get(1).substring("MONOTONIC_USEC=".length()));
+                assertTrue(usec >= signalled, usec + " >= " + signalled);
+                String reloaded = systemd.nextExcept("WATCHDOG=1");
+                assertNotNull(reloaded, () -> "no READY=1 after the reload:\n" + log(dir));
+                assertTrue(reloaded.startsWith("READY=1\n") && reloaded.endsWith("; configuration reloaded"), reloaded);
+
+                // a refused file also ends the reload (the old configuration stays), with the reason in STATUS
+                Files.writeString(conf, Files.readString(conf) + "lazy.barier = 0.5\n");
+                assertEquals(0, new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor());
+                assertTrue(systemd.receiveUntil("RELOADING=1") != null, () -> "no RELOADING=1:\n" + log(dir));
+                String refused = systemd.nextExcept("WATCHDOG=1");
+                assertNotNull(refused, () -> "no READY=1 after the refused reload:\n" + log(dir));
+                assertTrue(refused.startsWith("READY=1\n") && refused.contains("reload refused")
+                        && refused.contains("lazy.barier"), refused);
+
                 // by PID, as systemd stops a service
                 assertEquals(0, new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor());
                 String stopping = systemd.receiveUntil("STOPPING=1");
