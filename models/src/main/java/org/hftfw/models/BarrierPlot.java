@@ -126,7 +126,7 @@ public final class BarrierPlot {
         int every = Math.max(1, (int) Math.ceil(MIN_LABEL_SPACING / (pw / Math.max(1.0, ticks.length - 1.0))));
         for (int i = 0; i < ticks.length; i++) {
             double x = px.applyAsDouble(ticks[i]);
-            boolean labelled = i % every == 0 || i == ticks.length - 1 && (ticks.length - 1) % every >= every / 2.0;
+            boolean labelled = i % every == 0 || (i == ticks.length - 1 && (ticks.length - 1) % every >= every / 2.0);
             c.line(x, T + ph, x, T + ph + (labelled ? 6 : 3), "#000000", 1, Dash.SOLID);
             if (labelled) {
                 c.text(x, T + ph + 20, String.format(Locale.ROOT, "%." + decimals + "f", ticks[i]), 12, "middle",
@@ -200,28 +200,30 @@ public final class BarrierPlot {
 
     /** Line patterns: the modes (solid, dashed) and the baselines (one each). */
     enum Dash {
-        SOLID(null), DASHED(new float[] {9, 6}), DOTTED(new float[] {2, 4}), DASH_DOT(new float[] {8, 4, 2, 4}),
-        LONG_DASH(new float[] {14, 5});
+        SOLID(""), DASHED("9 6"), DOTTED("2 4"), DASH_DOT("8 4 2 4"), LONG_DASH("14 5");
 
-        private final float[] pattern;
+        /** SVG's stroke-dasharray: dash and gap lengths in pixels, empty for a solid line. */
+        private final String dashArray;
 
-        Dash(float[] pattern) {
-            this.pattern = pattern;
+        Dash(String dashArray) {
+            this.dashArray = dashArray;
         }
 
+        /** The pattern for java.awt's BasicStroke, or null for a solid line. */
         float[] pattern() {
-            return pattern == null ? null : pattern.clone();
+            if (dashArray.isEmpty()) {
+                return null;
+            }
+            String[] parts = dashArray.split(" ", -1);
+            float[] p = new float[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                p[i] = Float.parseFloat(parts[i]);
+            }
+            return p;
         }
 
         String svg() {
-            if (pattern == null) {
-                return "";
-            }
-            StringBuilder sb = new StringBuilder(" stroke-dasharray=\"");
-            for (int i = 0; i < pattern.length; i++) {
-                sb.append(i == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.0f", pattern[i]));
-            }
-            return sb.append('"').toString();
+            return dashArray.isEmpty() ? "" : " stroke-dasharray=\"" + dashArray + "\"";
         }
     }
 
