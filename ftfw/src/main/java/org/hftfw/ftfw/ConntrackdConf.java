@@ -37,7 +37,7 @@ public record ConntrackdConf(Path runDir, String name, String self, String peer,
     /** A configuration of the UDP transport. */
     public ConntrackdConf(Path runDir, String name, String self, String peer, int port, String iface,
                           int netlinkBuffer, List<String> protocols, List<String> ignoreAddresses) {
-        this(runDir, name, self, peer, port, iface, netlinkBuffer, protocols, ignoreAddresses, SyncTransport.UDP);
+        this(runDir, name, self, peer, port, iface, netlinkBuffer, protocols, ignoreAddresses, SyncTransport.udp());
     }
 
     /** Defaults for a lab pair: port 3780 on interface {@code sync}, 2 MiB netlink buffer, all protocols. */

@@ -134,7 +134,7 @@ public record FtfwConfig(InetSocketAddress bind, InetSocketAddress peer, int mtu
         private Duration resyncInterval = Duration.ofSeconds(1);
         private boolean extensions = true;
         private SyncAuth auth;
-        private SyncTransport link = SyncTransport.UDP;
+        private SyncTransport link = SyncTransport.udp();
 
         Builder(InetSocketAddress bind, InetSocketAddress peer) {
             this.bind = bind;

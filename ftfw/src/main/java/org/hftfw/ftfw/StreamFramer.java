@@ -10,10 +10,12 @@ import io.netty.buffer.ByteBuf;
  * {@code channel_handler_routine}, {@code channel_stream}). Any cut between whole messages reads the same, except
  * where an authenticated hFT-FW peer sealed its buffer: the MAC of its {@link Ext#T_AUTH} trailer covers exactly
  * the messages written with it, so such a buffer must reach the engine whole. A trailer is itself a message (its
- * length in its header), so the stream shows where sealed buffers end; once it has shown one, every later buffer of
- * that peer is sealed too (it seals everything once the pair agreed), and a cut is made only after a trailer. Before
- * that, each cut takes every whole message read so far. A cut never exceeds {@link #MAX_RECORD} bytes: a stream that
- * holds no trailer for that long is cut anyway, and the engine drops and counts what fails its check.
+ * length in its header), so the stream shows where sealed buffers end; once it has shown one to a receiver that
+ * holds the key, every later buffer of that peer is sealed too (it seals everything once the pair agreed), and a cut
+ * is made only after a trailer. Before that, and always on a receiver without a key (which checks no MAC, while a
+ * keyed peer that found no agreement seals only its CAPS), each cut takes every whole message read so far. A cut
+ * never exceeds {@link #MAX_RECORD} bytes: a stream that holds no trailer for that long is cut anyway, and the engine
+ * drops and counts what fails its check.
  */
 final class StreamFramer {
     /** The largest cut: more than any buffer a peer writes (at most its MTU). */
@@ -21,7 +23,13 @@ final class StreamFramer {
 
     private static final int TRAILER = Ext.VERSION << 4 | Ext.T_AUTH;
 
+    private final boolean keyed;
     private boolean sealed;
+
+    /** @param keyed the receiver holds the pair's key (it checks the MACs of sealed buffers) */
+    StreamFramer(boolean keyed) {
+        this.keyed = keyed;
+    }
 
     /**
      * The length of the next cut at {@code b}'s reader index, 0 when the bytes readable end inside the first message
@@ -42,7 +50,7 @@ final class StreamFramer {
             }
             boolean trailer = b.getUnsignedByte(at) == TRAILER && len == Ext.AUTH_SIZE;
             at += len;
-            if (trailer) {
+            if (trailer && keyed) {
                 sealed = true;
                 return at - start;
             }

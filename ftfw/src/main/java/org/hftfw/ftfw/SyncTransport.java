@@ -12,10 +12,14 @@ import java.util.Objects;
 public sealed interface SyncTransport {
 
     /** Unicast UDP to the peer's address (conntrackd's {@code UDP} section): the default. */
-    SyncTransport UDP = new Udp();
+    static SyncTransport udp() {
+        return new Udp();
+    }
 
     /** A TCP connection to the peer (conntrackd's {@code TCP} section). */
-    SyncTransport TCP = new Tcp();
+    static SyncTransport tcp() {
+        return new Tcp();
+    }
 
     /** Unicast UDP datagrams, each of at most MTU - 28 bytes. */
     record Udp() implements SyncTransport {}

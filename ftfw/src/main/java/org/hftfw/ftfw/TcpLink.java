@@ -98,12 +98,12 @@ final class TcpLink implements LinkSocket {
         InetSocketAddress remote = ch.remoteAddress();
         if (closed || !remote.getAddress().equals(cfg.peer().getAddress())) {
             inbound.deliver(Unpooled.EMPTY_BUFFER, remote);      // counted as a datagram from a stranger
-            ch.close();
+            var _ = ch.close();
             return;
         }
         if (in != null) {
             LOG.info("FT-FW peer {} connected again: the connection before is closed", remote);
-            in.close();
+            var _ = in.close();
         }
         in = ch;
         ch.pipeline().addLast(new Reader(remote));
@@ -112,7 +112,7 @@ final class TcpLink implements LinkSocket {
     /** Reads one connection of the peer's: cuts its stream into buffers for the engine. */
     private final class Reader extends ChannelInboundHandlerAdapter {
         private final InetSocketAddress remote;
-        private final StreamFramer framer = new StreamFramer();
+        private final StreamFramer framer = new StreamFramer(cfg.auth() != null);
         private ByteBuf acc;
 
         Reader(InetSocketAddress remote) {
@@ -139,7 +139,7 @@ final class TcpLink implements LinkSocket {
                 // no message boundary can be found again: the engine counts the rest malformed, the peer reconnects
                 inbound.deliver(acc.slice(), remote);
                 acc.skipBytes(acc.readableBytes());
-                ctx.close();
+                var _ = ctx.close();
             }
             acc.discardReadBytes();
         }
@@ -150,7 +150,7 @@ final class TcpLink implements LinkSocket {
                 acc.release();
                 acc = null;
             }
-            if (in == ctx.channel()) {
+            if (ctx.channel().equals(in)) {
                 in = null;
             }
         }
@@ -158,7 +158,7 @@ final class TcpLink implements LinkSocket {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             LOG.debug("FT-FW connection from {} failed", remote, cause);
-            ctx.close();
+            var _ = ctx.close();
         }
     }
 
@@ -185,7 +185,7 @@ final class TcpLink implements LinkSocket {
                     @Override
                     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
                         LOG.debug("FT-FW connection to {} failed", cfg.peer(), cause);
-                        ctx.close();
+                        var _ = ctx.close();
                     }
                 });
         Channel ch = bs.register().channel();
@@ -220,12 +220,12 @@ final class TcpLink implements LinkSocket {
 
     private void failed(Channel ch, Throwable cause) {
         LOG.debug("FT-FW cannot connect to {}: {}", cfg.peer(), String.valueOf(cause));
-        ch.close();
+        var _ = ch.close();
         connectLater();
     }
 
     private void disconnected(Channel ch) {
-        if (out == ch) {
+        if (ch.equals(out)) {
             out = null;
             if (!closed) {
                 LOG.info("FT-FW connection to {} closed: connecting again", LinkSocket.hostPort(cfg.peer()));
@@ -237,7 +237,7 @@ final class TcpLink implements LinkSocket {
 
     /** The next attempt in a second: conntrackd's rate of connect() calls, so a refusing peer is not hammered. */
     private void connectLater() {
-        loop.schedule(() -> {
+        var _ = loop.schedule(() -> {
             connecting = false;
             connect();
         }, RECONNECT_SECONDS, TimeUnit.SECONDS);
@@ -298,10 +298,10 @@ final class TcpLink implements LinkSocket {
                 waiting.forEach(ByteBuf::release);
                 waiting.clear();
                 if (out != null) {
-                    out.close();
+                    var _ = out.close();
                 }
                 if (in != null) {
-                    in.close();
+                    var _ = in.close();
                 }
             }).await(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

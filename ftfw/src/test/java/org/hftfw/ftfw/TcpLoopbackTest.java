@@ -32,7 +32,7 @@ class TcpLoopbackTest {
 
     private static FtfwConfig.Builder tcp(InetAddress self, InetAddress peer, int port) {
         return FtfwConfig.builder(new InetSocketAddress(self, port), new InetSocketAddress(peer, port))
-                .link(SyncTransport.TCP);
+                .link(SyncTransport.tcp());
     }
 
     private static List<ConntrackEntry> flows(int from, int n, int timeout) {
@@ -44,6 +44,11 @@ class TcpLoopbackTest {
     }
 
     private static void replicatesBothWays(FtfwConfig ca, FtfwConfig cb) throws Exception {
+        replicatesBothWays(ca, cb, false);
+    }
+
+    /** @param sealedCapsToB a keyed a seals its CAPS to a b without a key, which counts each trailer (BAD_HEADER) */
+    private static void replicatesBothWays(FtfwConfig ca, FtfwConfig cb, boolean sealedCapsToB) throws Exception {
         try (FtfwChannel a = FtfwChannel.builder(ca).start(); FtfwChannel b = FtfwChannel.builder(cb).start()) {
             flows(0, 10_000, 600).forEach(e -> a.publish(EventType.NEW, e));
             flows(20_000, 3_000, 600).forEach(e -> b.publish(EventType.NEW, e));
@@ -54,7 +59,9 @@ class TcpLoopbackTest {
                     + "\n" + a.stats().format() + "\n" + b.stats().format());
             assertTrue(await(() -> a.pendingFlows() == 0 && b.pendingFlows() == 0, 10_000), "everything acknowledged");
             assertEquals(0, a.stats().malformedTotal(), a.stats().format());
-            assertEquals(0, b.stats().malformedTotal(), b.stats().format());
+            long trailers = sealedCapsToB ? a.stats().peer().capsSent() : 0;
+            assertEquals(trailers, b.stats().dropped(DropReason.BAD_HEADER), b.stats().format());
+            assertEquals(trailers, b.stats().malformedTotal(), b.stats().format());
             assertEquals(0, a.stats().authDropped() + b.stats().authDropped());
             assertTrue(a.stats().datagramsTx() < a.stats().msgsTx() / 5, "messages are packed: " + a.stats().format());
         }
@@ -74,6 +81,15 @@ class TcpLoopbackTest {
         FtfwConfig ca = tcp(A, B, port).auth(SyncAuth.of(key.clone(), true)).build();
         FtfwConfig cb = tcp(B, A, port).auth(SyncAuth.of(key.clone(), true)).build();
         replicatesBothWays(ca, cb);
+    }
+
+    /** One side holds a key it does not require, the other none: they agree on no authentication and replicate. */
+    @Test
+    void aKeyedNodeAndOneWithoutAKeyReplicateUnsealed() throws Exception {
+        int port = freePort();
+        byte[] key = new byte[SyncAuth.MIN_KEY_BYTES];
+        Arrays.fill(key, (byte) 7);
+        replicatesBothWays(tcp(A, B, port).auth(SyncAuth.of(key, false)).build(), tcp(B, A, port).build(), true);
     }
 
     @Test

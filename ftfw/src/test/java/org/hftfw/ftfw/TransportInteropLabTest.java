@@ -58,12 +58,12 @@ class TransportInteropLabTest {
 
     @Test
     void tcpIpv4() throws Exception {
-        bothWays(SyncTransport.TCP, false);
+        bothWays(SyncTransport.tcp(), false);
     }
 
     @Test
     void tcpIpv6() throws Exception {
-        bothWays(SyncTransport.TCP, true);
+        bothWays(SyncTransport.tcp(), true);
     }
 
     private static void bothWays(SyncTransport link, boolean v6) throws Exception {

@@ -323,29 +323,29 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
                         + "multicast, or remove the group)");
             }
             return switch (kind) {
-                case "udp" -> SyncTransport.UDP;
-                case "tcp" -> SyncTransport.TCP;
+                case "udp" -> SyncTransport.udp();
+                case "tcp" -> SyncTransport.tcp();
                 case "multicast" -> {
                     if (group.isEmpty()) {
                         problems.add("sync.transport = multicast needs sync.multicast-group (e.g. 225.0.0.50)");
-                        yield SyncTransport.UDP;
+                        yield SyncTransport.udp();
                     }
                     try {
                         InetAddress g = InetAddress.ofLiteral(group);
                         if (!g.isMulticastAddress()) {
                             problems.add("sync.multicast-group must be a multicast group (224.0.0.0/4 or ff00::/8), "
                                     + "got " + group);
-                            yield SyncTransport.UDP;
+                            yield SyncTransport.udp();
                         }
                         yield new SyncTransport.Multicast(g);
                     } catch (IllegalArgumentException e) {
                         problems.add("sync.multicast-group must be an IP address literal, got '" + group + "'");
-                        yield SyncTransport.UDP;
+                        yield SyncTransport.udp();
                     }
                 }
                 default -> {
                     problems.add("sync.transport must be udp, multicast or tcp, got '" + kind + "'");
-                    yield SyncTransport.UDP;
+                    yield SyncTransport.udp();
                 }
             };
         }

@@ -208,14 +208,14 @@ class ConntrackdConfFileTest {
     void tcpSectionMapsToTheTcpTransport() {
         String tcp = FTFW_UDP.replace("UDP {", "TCP {").replace("Checksum on", "Checksum on\n\t\tErrorQueueLength 64");
         var link = settings(tcp).node().link();
-        assertEquals(org.hftfw.ftfw.SyncTransport.TCP, link.transport());
+        assertEquals(org.hftfw.ftfw.SyncTransport.tcp(), link.transport());
         assertEquals(new InetSocketAddress("192.168.2.100", 3780), link.local());
         assertEquals(new InetSocketAddress("192.168.2.101", 3780), link.peer());
         assertEquals("eth2", link.iface());
         assertEquals(1249280, link.socketBuffer());
         assertTrue(ConntrackdConfFile.read(tcp, "c.conf").warnings().stream()
                 .anyMatch(w -> w.contains("ErrorQueueLength")));
-        assertEquals(org.hftfw.ftfw.SyncTransport.UDP, settings(FTFW_UDP).node().link().transport());
+        assertEquals(org.hftfw.ftfw.SyncTransport.udp(), settings(FTFW_UDP).node().link().transport());
         var v6 = settings(tcp.replace("IPv4_address 192.168.2.100", "IPv6_address fd00::1")
                 .replace("IPv4_Destination_Address 192.168.2.101", "IPv6_Destination_Address fd00::2")).node().link();
         assertEquals(new InetSocketAddress("fd00::2", 3780), v6.peer());

@@ -42,7 +42,7 @@ class ConntrackdTransportLabTest {
 
     @Test
     void tcpSyncLinkWithAStockConntrackdPeer() throws Exception {
-        pair(SyncTransport.TCP, "");
+        pair(SyncTransport.tcp(), "");
     }
 
     private static void pair(SyncTransport transport, String own) throws Exception {

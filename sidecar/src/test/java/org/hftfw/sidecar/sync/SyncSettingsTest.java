@@ -129,8 +129,8 @@ class SyncSettingsTest {
     /** sync.transport: udp (default), tcp, or multicast with its group; the channel gets the same transport. */
     @Test
     void theTransportAndItsGroupMapOntoTheChannel() {
-        assertEquals(SyncTransport.UDP, parse(MIN).node().link().transport());
-        assertEquals(SyncTransport.TCP, parse(MIN + "sync.transport = tcp").node().link().ftfw(1500).link());
+        assertEquals(SyncTransport.udp(), parse(MIN).node().link().transport());
+        assertEquals(SyncTransport.tcp(), parse(MIN + "sync.transport = tcp").node().link().ftfw(1500).link());
         SyncSettings m = parse(MIN + "sync { transport = multicast, multicast-group = \"225.0.0.50\" }");
         assertEquals(new SyncTransport.Multicast(java.net.InetAddress.ofLiteral("225.0.0.50")),
                 m.node().link().ftfw(1500).link());
