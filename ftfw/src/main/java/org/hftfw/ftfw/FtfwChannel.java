@@ -29,11 +29,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An FT-FW replication channel over UDP (unicast or multicast) or TCP ({@link SyncTransport}), wire-compatible with conntrackd 1.4.x in FTFW mode: the module's entry
- * point. As a primary, {@link #publish} replicates local conntrack changes reliably (latest state per flow) and a
- * peer's RESYNC request is answered from the resync source; as a backup, the peer's states land in the
- * {@link #externalCache()}, to be committed to a table on failover. One Netty event loop runs the protocol;
- * every public method is thread-safe.
+ * An FT-FW replication channel over UDP (unicast or multicast) or TCP ({@link SyncTransport}), wire-compatible with
+ * conntrackd 1.4.x in FTFW mode: the module's entry point. As a primary, {@link #publish} replicates local conntrack
+ * changes reliably (latest state per flow) and a peer's RESYNC request is answered from the resync source; as a
+ * backup, the peer's states land in the {@link #externalCache()}, to be committed to a table on failover. One Netty
+ * event loop runs the protocol; every public method is thread-safe.
  *
  * <p>The socket hears only the peer: it is bound without SO_REUSEADDR (a second daemon on the same address fails to
  * start instead of stealing the datagrams), to the sync interface when one is configured (SO_BINDTODEVICE), and
