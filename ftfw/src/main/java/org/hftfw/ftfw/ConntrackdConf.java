@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A stock conntrackd's FTFW-over-UDP configuration, for the labs and benchmarks that run conntrackd as the reference
+ * A stock conntrackd's FTFW configuration (over UDP, multicast or TCP), for the labs and benchmarks that run conntrackd as the reference
  * peer. Follows conntrack-tools' doc/sync/ftfw/conntrackd.conf with the facts in the team's wire notes: a Port is
  * required (there is no default), an Interface is mandatory, and HashSize stays above 8192 (with a smaller table a
  * flush after a commit is silently refused). The log, lock file and UNIX socket go to {@code runDir}.
@@ -20,14 +20,24 @@ import java.util.Objects;
  * @param netlinkBuffer   NetlinkBufferSize in bytes (it may double up to four times this on overruns)
  * @param protocols       Protocol Accept list (empty: every protocol)
  * @param ignoreAddresses Address Ignore list (IPv4 or IPv6, CIDR allowed): the sync link and the firewall's own
+ * @param link            the sync link's section: UDP, Multicast (to the group, joined on {@code self}'s interface
+ *                        for IPv4, on {@code iface} for IPv6; {@code port} is the Group) or TCP
  */
 public record ConntrackdConf(Path runDir, String name, String self, String peer, int port, String iface,
-                             int netlinkBuffer, List<String> protocols, List<String> ignoreAddresses) {
+                             int netlinkBuffer, List<String> protocols, List<String> ignoreAddresses,
+                             SyncTransport link) {
 
     public ConntrackdConf {
         Objects.requireNonNull(runDir, "runDir");
+        Objects.requireNonNull(link, "link");
         protocols = List.copyOf(protocols);
         ignoreAddresses = List.copyOf(ignoreAddresses);
+    }
+
+    /** A configuration of the UDP transport. */
+    public ConntrackdConf(Path runDir, String name, String self, String peer, int port, String iface,
+                          int netlinkBuffer, List<String> protocols, List<String> ignoreAddresses) {
+        this(runDir, name, self, peer, port, iface, netlinkBuffer, protocols, ignoreAddresses, SyncTransport.udp());
     }
 
     /** Defaults for a lab pair: port 3780 on interface {@code sync}, 2 MiB netlink buffer, all protocols. */
@@ -36,11 +46,16 @@ public record ConntrackdConf(Path runDir, String name, String self, String peer,
     }
 
     public ConntrackdConf withNetlinkBuffer(int bytes) {
-        return new ConntrackdConf(runDir, name, self, peer, port, iface, bytes, protocols, ignoreAddresses);
+        return new ConntrackdConf(runDir, name, self, peer, port, iface, bytes, protocols, ignoreAddresses, link);
     }
 
     public ConntrackdConf withProtocols(List<String> accept) {
-        return new ConntrackdConf(runDir, name, self, peer, port, iface, netlinkBuffer, accept, ignoreAddresses);
+        return new ConntrackdConf(runDir, name, self, peer, port, iface, netlinkBuffer, accept, ignoreAddresses, link);
+    }
+
+    /** The same over another transport. */
+    public ConntrackdConf withLink(SyncTransport l) {
+        return new ConntrackdConf(runDir, name, self, peer, port, iface, netlinkBuffer, protocols, ignoreAddresses, l);
     }
 
     public Path file() {
@@ -63,16 +78,34 @@ public record ConntrackdConf(Path runDir, String name, String self, String peer,
         filter.append("\t\t}\n");
         String dir = runDir.toString();
         boolean v6 = self.contains(":");
+        String family = v6 ? "IPv6" : "IPv4";
+        String section = switch (link) {
+            case SyncTransport.Udp _ -> """
+                    	UDP {
+                    		%s_address %s
+                    		%s_Destination_Address %s
+                    		Port %d
+                    """.formatted(family, self, family, peer, port);
+            case SyncTransport.Tcp _ -> """
+                    	TCP {
+                    		%s_address %s
+                    		%s_Destination_Address %s
+                    		Port %d
+                    """.formatted(family, self, family, peer, port);
+            // conntrackd takes the IPv6 group's interface from Interface; IPv6_interface is ignored with a warning
+            case SyncTransport.Multicast m -> """
+                    	Multicast {
+                    		%s_address %s
+                    %s		Group %d
+                    """.formatted(family, m.group().getHostAddress(), v6 ? "" : "\t\tIPv4_interface " + self + "\n",
+                    port);
+        };
         return """
                 Sync {
                 	Mode FTFW {
                 		DisableExternalCache Off
                 	}
-                	UDP {
-                		%s %s
-                		%s %s
-                		Port %d
-                		Interface %s
+                %s		Interface %s
                 		SndSocketBuffer 4194304
                 		RcvSocketBuffer 4194304
                 		Checksum on
@@ -90,10 +123,8 @@ public record ConntrackdConf(Path runDir, String name, String self, String peer,
                 	Filter From Userspace {
                 %s	}
                 }
-                """.formatted(v6 ? "IPv6_address" : "IPv4_address", self,
-                v6 ? "IPv6_Destination_Address" : "IPv4_Destination_Address", peer, port, iface, dir, name, dir, name,
-                dir, name, netlinkBuffer,
-                4L * netlinkBuffer, filter);
+                """.formatted(section, iface, dir, name, dir, name, dir, name, netlinkBuffer, 4L * netlinkBuffer,
+                filter);
     }
 
     /** Writes {@link #file()} and returns it. */

@@ -1,13 +1,16 @@
 package org.hftfw.ftfw;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
+import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The only inbound handler of an {@link FtfwChannel}: hands each received datagram and its sender to the engine,
+ * The only inbound handler of an {@link FtfwChannel}'s datagram socket, and the way in for its TCP connections'
+ * buffers ({@link #deliver}): hands each received datagram and its sender to the engine,
  * which drops it unless the sender is the peer, decodes it
  * with its {@link FtfwDecoder} and counts what it drops; the datagram is released when {@link #channelRead0}
  * returns ({@link SimpleChannelInboundHandler}'s auto-release). Runs on the channel's event loop, like the engine.
@@ -31,8 +34,13 @@ final class EngineInboundHandler extends SimpleChannelInboundHandler<DatagramPac
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+        deliver(packet.content(), packet.sender());
+    }
+
+    /** Hands one buffer of messages (not released) from {@code sender} to the engine; on the event loop. */
+    void deliver(ByteBuf buffer, InetSocketAddress sender) {
         if (engine != null) {
-            engine.receive(packet.content(), packet.sender());
+            engine.receive(buffer, sender);
         }
     }
 

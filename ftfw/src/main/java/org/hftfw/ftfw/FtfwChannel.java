@@ -1,25 +1,15 @@
 package org.hftfw.ftfw;
 
 import org.hftfw.common.Clock;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.channel.unix.RawUnixChannelOption;
-import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.Objects;
 import java.util.Set;
@@ -39,16 +29,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An FT-FW replication channel over UDP, wire-compatible with conntrackd 1.4.x in FTFW mode: the module's entry
- * point. As a primary, {@link #publish} replicates local conntrack changes reliably (latest state per flow) and a
- * peer's RESYNC request is answered from the resync source; as a backup, the peer's states land in the
- * {@link #externalCache()}, to be committed to a table on failover. One Netty event loop runs the protocol;
- * every public method is thread-safe.
+ * An FT-FW replication channel over UDP (unicast or multicast) or TCP ({@link SyncTransport}), wire-compatible with
+ * conntrackd 1.4.x in FTFW mode: the module's entry point. As a primary, {@link #publish} replicates local conntrack
+ * changes reliably (latest state per flow) and a peer's RESYNC request is answered from the resync source; as a
+ * backup, the peer's states land in the {@link #externalCache()}, to be committed to a table on failover. One Netty
+ * event loop runs the protocol; every public method is thread-safe.
  *
  * <p>The socket hears only the peer: it is bound without SO_REUSEADDR (a second daemon on the same address fails to
  * start instead of stealing the datagrams), to the sync interface when one is configured (SO_BINDTODEVICE), and
- * datagrams from any other address are dropped and counted ({@link DropReason#NOT_PEER}). Each read buffer holds a
- * whole datagram of the link's MTU. Bulk sends read their source on a thread of their own, off the event loop.
+ * datagrams (or connections) from any other address are dropped and counted ({@link DropReason#NOT_PEER}); the
+ * sockets of each transport are set up by a {@link LinkSocket}. Bulk sends read their source on a thread of their
+ * own, off the event loop.
  *
  * <pre>{@code
  * try (FtfwChannel ch = FtfwChannel.builder(FtfwConfig.of(bind, peer)).resyncSource(table).start()) {
@@ -64,12 +55,9 @@ public final class FtfwChannel implements AutoCloseable {
     /** Datagrams read per pass of the event loop: Netty's default for a datagram channel. */
     static final int DATAGRAMS_PER_READ = 16;
 
-    /** SO_BINDTODEVICE (SOL_SOCKET 1, optname 25): the value is the interface name, NUL-padded to IFNAMSIZ (16). */
-    private static final RawUnixChannelOption BIND_TO_DEVICE = new RawUnixChannelOption("SO_BINDTODEVICE", 1, 25, 16);
-
     private final FtfwConfig cfg;
     private final EventLoopGroup group;
-    private final Channel channel;
+    private final LinkSocket link;
     private final EventLoop loop;
     private final ExternalCache cache;
     private final FtfwEngine engine;
@@ -91,35 +79,14 @@ public final class FtfwChannel implements AutoCloseable {
         bulkExecutor = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon(true)
                 .name("hftfw-ftfw-bulk").unstarted(r));
         EngineInboundHandler inbound = new EngineInboundHandler();
-        Bootstrap bs = new Bootstrap().group(loop)
-                .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
-                .option(ChannelOption.SO_RCVBUF, cfg.socketBuffer())
-                .option(ChannelOption.SO_SNDBUF, cfg.socketBuffer())
-                // Netty's default reads at most 2048 bytes and truncates larger datagrams. An allocator set as an
-                // option reads one datagram per pass of the event loop (Netty gives a datagram channel's own
-                // allocator 16): the reader then lags a peer's burst, and while it has not read the peer's
-                // HELLO_BACK every ACK and NACK it sends carries HELLO, on which conntrackd empties its resend
-                // queue, so the losses NACKed meanwhile are never resent
-                .option(ChannelOption.RECVBUF_ALLOCATOR,
-                        new FixedRecvByteBufAllocator(cfg.mtu()).maxMessagesPerRead(DATAGRAMS_PER_READ))
-                .handler(inbound);
-        if (!cfg.iface().isEmpty()) {
-            if (!epoll) {
-                var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);   // not awaited: the start failed
-                bulkExecutor.shutdownNow();
-                throw new IllegalStateException("binding to interface " + cfg.iface()
-                        + " (SO_BINDTODEVICE) needs the epoll transport, which is unavailable");
-            }
+        if (!cfg.iface().isEmpty() && !epoll) {
+            var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);   // not awaited: the start failed
+            bulkExecutor.shutdownNow();
+            throw new IllegalStateException("binding to interface " + cfg.iface()
+                    + " (SO_BINDTODEVICE) needs the epoll transport, which is unavailable");
         }
         try {
-            // registered, bound to the device, then bound to the address: Bootstrap would only log a failure to
-            // set an option, and an unbound socket must not start as if it were bound
-            channel = bs.register().sync().channel();
-            if (!cfg.iface().isEmpty()) {
-                bindToDevice(channel, cfg.iface());
-            }
-            channel.bind(cfg.bind()).sync();
-            InetSocketAddress peer = cfg.peer();
+            link = LinkSocket.open(cfg, loop, epoll, inbound);
             // conntrackd starts its sequence numbers at time(NULL)
             int initialSeq = (int) (Clock.system().epochMicros() / 1_000_000);
             FtfwEngine.BulkSource src = b.bulk;
@@ -170,11 +137,8 @@ public final class FtfwChannel implements AutoCloseable {
                 }
             };
             engine = loop.submit(() -> {
-                FtfwEngine e = new FtfwEngine(cfg, new NettyScheduler(loop), initialSeq, channel.alloc(),
-                        (ByteBuf d) -> {
-                            // a failed send is a lost datagram, which FT-FW's ack/nack recovers as it does loss on the wire
-                            var _ = channel.writeAndFlush(new DatagramPacket(d, peer));
-                        }, receiver, src, bulkExecutor);
+                FtfwEngine e = new FtfwEngine(cfg, new NettyScheduler(loop), initialSeq, ByteBufAllocator.DEFAULT,
+                        link::send, receiver, src, bulkExecutor);
                 e.onPeerRestart(onPeerRestart);
                 e.bulkListener(bulkListener);
                 inbound.attach(e);
@@ -187,58 +151,18 @@ public final class FtfwChannel implements AutoCloseable {
         } catch (Exception e) { // bind() rethrows the socket's IOException undeclared
             var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);   // not awaited: the start failed
             bulkExecutor.shutdownNow();
-            if (e instanceof DeviceBindFailure d) {
+            if (e instanceof LinkSocket.DeviceBindFailure d) {
                 throw d;
             }
-            if (isAddressInUse(e)) {
-                throw new IllegalStateException("the sync address " + hostPort(cfg.bind())
+            if (LinkSocket.isAddressInUse(e)) {
+                throw new IllegalStateException("the sync address " + LinkSocket.hostPort(cfg.bind())
                         + " is in use: another daemon (hftfw sync or conntrackd) holds it", e);
             }
-            throw new IllegalStateException("cannot start FT-FW channel on " + hostPort(cfg.bind()) + ": " + e, e);
+            throw new IllegalStateException("cannot start FT-FW channel on " + LinkSocket.hostPort(cfg.bind())
+                    + " (" + cfg.link().describe() + "): " + e, e);
         }
-        LOG.info("FT-FW channel {} -> {} ({}{})", channel.localAddress(), cfg.peer(), epoll ? "epoll" : "nio",
+        LOG.info("FT-FW channel {} ({}, {}{})", link, cfg.link().describe(), epoll ? "epoll" : "nio",
                 cfg.iface().isEmpty() ? "" : ", bound to " + cfg.iface());
-    }
-
-    private static ByteBuffer ifaceName(String iface) {
-        byte[] name = iface.getBytes(StandardCharsets.US_ASCII);
-        if (name.length > 15) {
-            throw new IllegalArgumentException("interface name longer than 15 characters: " + iface);
-        }
-        ByteBuffer b = ByteBuffer.allocateDirect(16);
-        b.put(name).position(0);
-        return b;
-    }
-
-    /** A failed SO_BINDTODEVICE, reported as it is (not as a failure to start in general). */
-    private static final class DeviceBindFailure extends IllegalStateException {
-        private static final long serialVersionUID = 1L;
-
-        DeviceBindFailure(String iface, RuntimeException cause) {
-            super("cannot bind the sync socket to interface " + iface + " (SO_BINDTODEVICE): " + cause.getMessage(),
-                    cause);
-        }
-    }
-
-    private static void bindToDevice(Channel channel, String iface) {
-        try {
-            channel.config().setOption(BIND_TO_DEVICE, ifaceName(iface));
-        } catch (RuntimeException e) {
-            throw new DeviceBindFailure(iface, e);
-        }
-    }
-
-    private static boolean isAddressInUse(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof BindException || String.valueOf(t.getMessage()).contains("Address already in use")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String hostPort(InetSocketAddress a) {
-        return a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 
     public static Builder builder(FtfwConfig cfg) {
@@ -364,7 +288,7 @@ public final class FtfwChannel implements AutoCloseable {
     }
 
     public InetSocketAddress localAddress() {
-        return (InetSocketAddress) channel.localAddress();
+        return link.localAddress();
     }
 
     /** A consistent snapshot of the counters, taken on the event loop. */
@@ -400,7 +324,7 @@ public final class FtfwChannel implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             LOG.warn("FT-FW engine did not close cleanly", e);
         }
-        channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        link.close();
         bulkExecutor.shutdownNow();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }

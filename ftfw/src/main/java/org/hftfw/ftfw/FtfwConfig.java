@@ -12,7 +12,7 @@ import java.util.Objects;
  *
  * @param bind              local address and port to receive on ({@code IPv4_address} + {@code Port})
  * @param peer              where to send ({@code IPv4_Destination_Address} + {@code Port})
- * @param mtu               MTU of the sync link; the datagram buffer is {@code mtu - 28}
+ * @param mtu               MTU of the sync link; the datagram buffer is {@code mtu - 28} (TCP: {@code mtu - 40})
  * @param ackWindow         ACK after this many accepted messages ({@code ACKWindowSize})
  * @param aliveInterval     send ALIVE (or the pending ACK) after this much transmit silence
  * @param resendQueueSize   bound of the resend queue ({@code ResendQueueSize}); the oldest entry goes when full
@@ -40,12 +40,15 @@ import java.util.Objects;
  * @param extensions        take part in hFT-FW's capability handshake ({@link Capability}); false: a plain
  *                          conntrackd-compatible node that never sends an extension message
  * @param auth              the shared key of an authenticated pair, or null (no authentication)
+ * @param link              what carries the messages ({@link SyncTransport}): UDP unicast (the default), multicast or
+ *                          TCP; with multicast, {@code peer} is still the peer's own address (only its datagrams are
+ *                          read) and the port of {@code bind} is the group's
  */
 public record FtfwConfig(InetSocketAddress bind, InetSocketAddress peer, int mtu, int ackWindow,
                          Duration aliveInterval, int resendQueueSize, int txQueueSize, int maxBurst,
                          boolean tcpWindowTracking, boolean omitTimeout, int commitBatch, int socketBuffer,
                          Transport transport, boolean udpChecksum, Duration ackDelay, String iface, int cacheLimit,
-                         Duration resyncInterval, boolean extensions, SyncAuth auth) {
+                         Duration resyncInterval, boolean extensions, SyncAuth auth, SyncTransport link) {
 
     /** Netty transport choice; AUTO uses epoll when available. */
     public enum Transport { AUTO, NIO, EPOLL }
@@ -58,6 +61,12 @@ public record FtfwConfig(InetSocketAddress bind, InetSocketAddress peer, int mtu
         Objects.requireNonNull(ackDelay, "ackDelay");
         Objects.requireNonNull(iface, "iface");
         Objects.requireNonNull(resyncInterval, "resyncInterval");
+        Objects.requireNonNull(link, "link");
+        if (link instanceof SyncTransport.Multicast m) {
+            check(m.group().getClass() == bind.getAddress().getClass(),
+                    "the multicast group " + m.group().getHostAddress() + " and the local address "
+                            + bind.getAddress().getHostAddress() + " must be of the same family");
+        }
         check(!resyncInterval.isNegative(), "resyncInterval must be >= 0");
         check(auth == null || extensions, "authentication needs the hFT-FW extensions (its handshake)");
         check(cacheLimit >= 1, "cacheLimit must be >= 1: " + cacheLimit);
@@ -90,9 +99,9 @@ public record FtfwConfig(InetSocketAddress bind, InetSocketAddress peer, int mtu
         return new Builder(bind, peer);
     }
 
-    /** Datagram payload bound: MTU minus IPv4 and UDP headers. */
+    /** Payload bound of one datagram (or TCP buffer): MTU minus IPv4 and UDP (TCP: 40) header bytes, as conntrackd. */
     public int datagramSize() {
-        return mtu - 28;
+        return link.payloadSize(mtu);
     }
 
     /**
@@ -125,6 +134,7 @@ public record FtfwConfig(InetSocketAddress bind, InetSocketAddress peer, int mtu
         private Duration resyncInterval = Duration.ofSeconds(1);
         private boolean extensions = true;
         private SyncAuth auth;
+        private SyncTransport link = SyncTransport.udp();
 
         Builder(InetSocketAddress bind, InetSocketAddress peer) {
             this.bind = bind;
@@ -149,11 +159,13 @@ public record FtfwConfig(InetSocketAddress bind, InetSocketAddress peer, int mtu
         public Builder extensions(boolean v) { extensions = v; return this; }
         /** The pair's shared key (null: none). */
         public Builder auth(SyncAuth v) { auth = v; return this; }
+        /** What carries the messages (default UDP unicast). */
+        public Builder link(SyncTransport v) { link = v; return this; }
 
         public FtfwConfig build() {
             return new FtfwConfig(bind, peer, mtu, ackWindow, aliveInterval, resendQueueSize, txQueueSize, maxBurst,
                     tcpWindowTracking, omitTimeout, commitBatch, socketBuffer, transport, true, ackDelay, iface, cacheLimit,
-                    resyncInterval, extensions, auth);
+                    resyncInterval, extensions, auth, link);
         }
     }
 }

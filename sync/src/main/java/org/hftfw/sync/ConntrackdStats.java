@@ -6,6 +6,7 @@ import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.ftfw.DropReason;
 import org.hftfw.ftfw.ExternalCache;
 import org.hftfw.ftfw.FtfwStats;
+import org.hftfw.ftfw.SyncTransport;
 
 /**
  * The text of {@code conntrackd -s} and its variants, laid out as conntrackd lays them out (conntrack-tools
@@ -49,13 +50,22 @@ final class ConntrackdStats {
                 c.deletesUnknown());
     }
 
-    /** {@code UDP traffic (active device=…)}; hFT-FW counts no send or receive errors, so that line is left out. */
+    /**
+     * {@code UDP traffic (active device=…)}, {@code multicast traffic …} or {@code TCP traffic …} by the transport (as
+     * conntrack-tools src/udp.c, mcast.c, tcp.c print it, without the TCP line's connection states); hFT-FW counts no
+     * send or receive errors, so that line is left out.
+     */
     static String link(SyncNode node, String device) {
         FtfwStats f = node.channel().stats();
-        return String.format(Locale.ROOT, "UDP traffic (active device=%s):%n"
+        String kind = switch (node.settings().link().transport()) {
+            case SyncTransport.Udp _ -> "UDP";
+            case SyncTransport.Multicast _ -> "multicast";
+            case SyncTransport.Tcp _ -> "TCP";
+        };
+        return String.format(Locale.ROOT, "%s traffic (active device=%s):%n"
                 + "%20d Bytes sent %20d Bytes recv%n"
                 + "%20d Pckts sent %20d Pckts recv%n%n",
-                device, f.bytesTx(), f.bytesRx(), f.datagramsTx(), f.datagramsRx());
+                kind, device, f.bytesTx(), f.bytesRx(), f.datagramsTx(), f.datagramsRx());
     }
 
     static String messageTracking(SyncNode node) {

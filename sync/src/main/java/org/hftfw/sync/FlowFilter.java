@@ -16,12 +16,16 @@ import org.hftfw.conntrack.TcpState;
  * {@code ct_filter_check}): a flow whose original source or reply source address is in the ignore list is not
  * replicated (the sync link's own traffic and the firewall's own connections: they make no sense on the peer), nor is
  * a flow of a protocol outside the accept list, nor a TCP change to a state outside the TCP state list (conntrackd's
- * {@code State Accept { … for TCP }}, {@code __ct_filter_test_state}). Unlike conntrackd's, the state filter never
+ * {@code State Accept { … for TCP }}, {@code __ct_filter_test_state}). With an accept list (conntrackd's
+ * {@code Address Accept}), a flow is replicated only if one of those two addresses is in it; conntrackd's address
+ * pool holds one list, so its file never has both, while here the ignore list (the sync link's and the firewall's
+ * own addresses) still applies after the accept list. Unlike conntrackd's, the state filter never
  * holds back a DESTROY: a flow that ends must leave the backup whatever state it ended in. Decisions are counted.
  * Immutable apart from its counters; safe for any thread.
  */
 final class FlowFilter {
     private final List<Cidr> ignore;
+    private final List<Cidr> accept;
     private final Set<Integer> protocols;
     private final Set<TcpState> tcpStates;
     private final AtomicLong ignoredAddress = new AtomicLong();
@@ -35,6 +39,12 @@ final class FlowFilter {
 
     /** @param tcpStates accepted TCP states of NEW and UPDATE events; empty accepts every state */
     FlowFilter(List<Cidr> ignore, Set<Integer> protocols, Set<TcpState> tcpStates) {
+        this(List.of(), ignore, protocols, tcpStates);
+    }
+
+    /** @param accept address ranges one of a flow's two addresses must be in; empty accepts every address */
+    FlowFilter(List<Cidr> accept, List<Cidr> ignore, Set<Integer> protocols, Set<TcpState> tcpStates) {
+        this.accept = List.copyOf(accept);
         this.ignore = List.copyOf(ignore);
         this.protocols = Set.copyOf(protocols);
         this.tcpStates = tcpStates.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(tcpStates));
@@ -79,11 +89,14 @@ final class FlowFilter {
     }
 
     private boolean addressAccepted(ConntrackEntry e) {
-        return !ignored(e.original().src()) && !ignored(e.reply().src());
+        InetAddress src = e.original().src();
+        InetAddress replySrc = e.reply().src();
+        return (accept.isEmpty() || in(accept, src) || in(accept, replySrc))
+                && !in(ignore, src) && !in(ignore, replySrc);
     }
 
-    private boolean ignored(InetAddress a) {
-        for (Cidr c : ignore) {
+    private static boolean in(List<Cidr> ranges, InetAddress a) {
+        for (Cidr c : ranges) {
             if (c.contains(a)) {
                 return true;
             }
@@ -93,6 +106,10 @@ final class FlowFilter {
 
     List<Cidr> ignoreList() {
         return ignore;
+    }
+
+    List<Cidr> acceptList() {
+        return accept;
     }
 
     long ignoredByAddress() {

@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Set;
 import org.hftfw.ftfw.FtfwConfig;
 import org.hftfw.ftfw.SyncAuth;
+import org.hftfw.ftfw.SyncTransport;
 import org.hftfw.lazy.LazyConfig;
 
 /**
@@ -99,17 +100,22 @@ public record NodeSettings(Link link, Lazy lazy, Filter filter, ProactiveSetting
      * @param resyncInterval    at most one bulk send (RESYNC answer) per this interval
      * @param extensions        take part in hFT-FW's capability handshake (never used with a stock conntrackd peer)
      * @param auth              the pair's shared key ({@code sync.auth.key-file}) and {@code require}, or null
+     * @param transport         what carries the messages: UDP unicast, multicast (to a group, {@code local}'s
+     *                          address then names the group's interface and {@code peer} whose datagrams are read)
+     *                          or TCP ({@code sync.transport})
      */
     public record Link(InetSocketAddress local, InetSocketAddress peer, String iface, int mtu, int ackWindow,
                        Duration aliveInterval, int resendQueueSize, int txQueueSize, int maxBurst, int socketBuffer,
                        boolean tcpWindowTracking, int commitBatch, Duration ackDelay, boolean startupResync,
-                       int cacheLimit, Duration resyncInterval, boolean extensions, SyncAuth auth) {
+                       int cacheLimit, Duration resyncInterval, boolean extensions, SyncAuth auth,
+                       SyncTransport transport) {
 
         /** The link of an FT-FW channel configuration (its MTU fixed). */
         public static Link of(FtfwConfig c) {
             return new Link(c.bind(), c.peer(), c.iface(), c.mtu(), c.ackWindow(), c.aliveInterval(),
                     c.resendQueueSize(), c.txQueueSize(), c.maxBurst(), c.socketBuffer(), c.tcpWindowTracking(),
-                    c.commitBatch(), c.ackDelay(), true, c.cacheLimit(), c.resyncInterval(), c.extensions(), c.auth());
+                    c.commitBatch(), c.ackDelay(), true, c.cacheLimit(), c.resyncInterval(), c.extensions(), c.auth(),
+                    c.link());
         }
 
         /** The FT-FW channel configuration, with the MTU resolved; the socket is bound to {@code iface} if set. */
@@ -118,7 +124,7 @@ public record NodeSettings(Link link, Lazy lazy, Filter filter, ProactiveSetting
                     .resendQueueSize(resendQueueSize).txQueueSize(txQueueSize).maxBurst(maxBurst)
                     .socketBuffer(socketBuffer).tcpWindowTracking(tcpWindowTracking).commitBatch(commitBatch)
                     .ackDelay(ackDelay).iface(iface).cacheLimit(cacheLimit).resyncInterval(resyncInterval)
-                    .extensions(extensions).auth(auth).build();
+                    .extensions(extensions).auth(auth).link(transport).build();
         }
     }
 
@@ -142,9 +148,23 @@ public record NodeSettings(Link link, Lazy lazy, Filter filter, ProactiveSetting
      * @param protocols            L4 protocols to replicate; empty: all
      * @param tcpStates            TCP states whose changes are replicated (conntrackd's {@code State Accept}); empty:
      *                             all. A DESTROY is always replicated
+     * @param accept               address ranges a flow must have (conntrackd's {@code Address Accept}): its original
+     *                             source or reply source in one of them; empty: every address (the ignore lists
+     *                             still apply)
      */
     public record Filter(boolean ignoreSyncAddresses, boolean ignoreLocalAddresses, List<Cidr> ignore,
-                         Set<Integer> protocols, Set<TcpState> tcpStates) {
+                         Set<Integer> protocols, Set<TcpState> tcpStates, List<Cidr> accept) {
+
+        public Filter {
+            ignore = List.copyOf(ignore);
+            accept = List.copyOf(accept);
+        }
+
+        /** A filter without an accept list. */
+        public Filter(boolean ignoreSyncAddresses, boolean ignoreLocalAddresses, List<Cidr> ignore,
+                      Set<Integer> protocols, Set<TcpState> tcpStates) {
+            this(ignoreSyncAddresses, ignoreLocalAddresses, ignore, protocols, tcpStates, List.of());
+        }
 
         /** A filter without a TCP state list (every state of an accepted flow is replicated). */
         public Filter(boolean ignoreSyncAddresses, boolean ignoreLocalAddresses, List<Cidr> ignore,

@@ -191,7 +191,8 @@ public final class SyncNode implements AutoCloseable {
         NodeSettings s = settings;
         int mtu = s.link().mtu() > 0 ? s.link().mtu() : namespace.call(() -> interfaceMtu(s.link().iface()));
         ftfwConfig = s.link().ftfw(mtu);
-        FlowFilter filter = new FlowFilter(ignoreList(s), s.filter().protocols(), s.filter().tcpStates());
+        FlowFilter filter = new FlowFilter(s.filter().accept(), ignoreList(s), s.filter().protocols(),
+                s.filter().tcpStates());
         ChannelOutbound out = new ChannelOutbound();
         publisher = new Publisher(filter, out, eventClock);
         FtfwChannel.Builder b = FtfwChannel.builder(ftfwConfig);
@@ -265,9 +266,10 @@ public final class SyncNode implements AutoCloseable {
                         + "both)");
             }
         }
-        LOG.info("hftfw sync {} running: FT-FW {} -> {} (mtu {}), lazy {}, filter ignores {}, protocols {}",
-                role.label(), ftfwConfig.bind(), ftfwConfig.peer(), mtu,
-                role.publishes() ? publisher.replication().describe() : "off", filter.ignoreList(),
+        LOG.info("hftfw sync {} running: FT-FW {} -> {} ({}, mtu {}), lazy {}, filter {}ignores {}, protocols {}",
+                role.label(), ftfwConfig.bind(), ftfwConfig.peer(), ftfwConfig.link().describe(), mtu,
+                role.publishes() ? publisher.replication().describe() : "off",
+                filter.acceptList().isEmpty() ? "" : "accepts " + filter.acceptList() + ", ", filter.ignoreList(),
                 s.filter().protocols().isEmpty() ? "all"
                         : s.filter().protocols().stream().map(IpProto::name).sorted().toList());
     }

@@ -43,4 +43,24 @@ class FlowFilterTest {
         FlowFilter all = new FlowFilter(List.of(), Set.of());
         assertTrue(all.accepts(ev(EventType.NEW, tcp(TcpState.SYN_SENT))), "no list: every state");
     }
+
+    private static ConntrackEntry between(String src, String dst) {
+        return ConntrackEntry.builder(Tuple.ports(InetAddress.ofLiteral(src), InetAddress.ofLiteral(dst), IpProto.TCP,
+                4000, 80)).tcpState(TcpState.ESTABLISHED).build();
+    }
+
+    /** Address Accept: a flow is replicated if its source or its reply's source is listed; the ignore list still applies. */
+    @Test
+    void anAcceptListReplicatesOnlyFlowsOfItsAddresses() {
+        FlowFilter f = new FlowFilter(List.of(Cidr.parse("10.1.0.0/16"), Cidr.parse("2001:db8::/32")),
+                List.of(Cidr.parse("10.1.9.0/24")), Set.of(), Set.of());
+        assertTrue(f.accepts(ev(EventType.NEW, between("10.1.0.1", "10.2.0.1"))), "source listed");
+        assertTrue(f.accepts(ev(EventType.NEW, between("10.3.0.1", "10.1.0.7"))), "reply source (destination) listed");
+        assertFalse(f.accepts(ev(EventType.NEW, between("10.3.0.1", "10.4.0.1"))), "neither listed");
+        assertFalse(f.accepts(ev(EventType.NEW, between("10.1.9.1", "10.4.0.1"))), "listed, but ignored");
+        assertTrue(f.accepts(ev(EventType.NEW, between("2001:db8::1", "2001:db9::1"))));
+        assertFalse(f.accepts(ev(EventType.NEW, between("2001:db9::1", "2001:dba::1"))));
+        assertEquals(3, f.ignoredByAddress());
+        assertFalse(f.admits(between("10.3.0.1", "10.4.0.1")), "a bulk send holds back the same flows");
+    }
 }

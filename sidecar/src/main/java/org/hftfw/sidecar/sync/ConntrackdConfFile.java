@@ -28,9 +28,13 @@ import org.hftfw.sidecar.config.DidYouMean;
  *   <li>accepted with a warning naming it: it has no effect on what is replicated and hFT-FW does it its own way or
  *       not at all ({@code HashSize}, {@code Nice}, {@code LogFile}, {@code Filter From Kernelspace}, …);</li>
  *   <li>an error naming it: honouring it would change what is replicated or how, and hFT-FW does not
- *       ({@code Mode ALARM}, {@code Multicast}, {@code TCP}, {@code ExpectationSync}, {@code Address Accept},
- *       …). Every error is reported at once and the daemon does not start.</li>
+ *       ({@code Mode ALARM}, {@code ExpectationSync}, more than one sync link, …). Every error is reported at once
+ *       and the daemon does not start.</li>
  * </ul>
+ * The sync link may be {@code UDP}, {@code Multicast} or {@code TCP} ({@code sync.transport}). A Multicast section
+ * names no peer (conntrackd reads every sender on the group), while hFT-FW reads only its peer's datagrams: its
+ * address, {@code sync.peer-address}, comes from the hftfw.conf beside the file, and the start fails naming it when
+ * it is missing.
  * conntrackd's filter is exactly its lists, so the mapping turns off hFT-FW's own additions
  * ({@code filter.ignore-sync-addresses}, {@code filter.ignore-local-addresses}) and its protocol list defaults to
  * every protocol, as conntrackd's does. Keywords are matched as conntrackd's lexer matches them (case-sensitive); a
@@ -67,6 +71,11 @@ final class ConntrackdConfFile {
             "PurgeTimeout", "DisableInternalCache", "DisableExternalCache", "StartupResync");
     private static final Set<String> UDP_KEYS = Set.of("IPv4_address", "IPv6_address", "IPv4_Destination_Address",
             "IPv6_Destination_Address", "Port", "Interface", "SndSocketBuffer", "RcvSocketBuffer", "Checksum");
+    private static final Set<String> TCP_KEYS = Set.of("IPv4_address", "IPv6_address", "IPv4_Destination_Address",
+            "IPv6_Destination_Address", "Port", "Interface", "SndSocketBuffer", "RcvSocketBuffer", "Checksum",
+            "ErrorQueueLength");
+    private static final Set<String> MULTICAST_KEYS = Set.of("IPv4_address", "IPv6_address", "IPv4_interface",
+            "IPv6_interface", "Group", "Interface", "SndSocketBuffer", "RcvSocketBuffer", "Checksum");
     private static final Set<String> TOP_KEYS = Set.of("General", "Sync", "Stats", "Helper");
 
     private final String origin;
@@ -195,6 +204,7 @@ final class ConntrackdConfFile {
         }
         // conntrackd filters exactly what its lists say: none of hFT-FW's own additions
         out.putIfAbsent("filter.ignore-addresses", List.of());
+        out.putIfAbsent("filter.accept-addresses", List.of());
         out.putIfAbsent("filter.protocols", List.of());
         out.put("filter.ignore-sync-addresses", false);
         out.put("filter.ignore-local-addresses", false);
@@ -286,18 +296,13 @@ final class ConntrackdConfFile {
             error(section, "Sync has no 'Mode FTFW { }': hFT-FW replicates in FTFW mode only");
         }
         if (links.isEmpty()) {
-            error(section, "Sync has no UDP section: hFT-FW needs the sync link's addresses");
+            error(section, "Sync has no UDP, Multicast or TCP section: hFT-FW needs the sync link's addresses");
         } else if (links.size() > 1) {
             error(links.get(1), "more than one sync link (conntrackd's redundant channels) is not supported: "
-                    + "keep one UDP section");
+                    + "keep one UDP, Multicast or TCP section");
         }
         for (Stmt l : links) {
-            switch (l.key()) {
-                case "UDP" -> udp(l);
-                case "Multicast" -> error(l, "the Multicast transport is not supported yet: use a UDP section "
-                        + "with IPv4_address/IPv4_Destination_Address (the peer's conntrackd as well)");
-                default -> error(l, "the TCP transport is not supported: use a UDP section");
-            }
+            link(l);
         }
     }
 
@@ -320,27 +325,47 @@ final class ConntrackdConfFile {
         }
     }
 
-    private void udp(Stmt link) {
+    /** A UDP, Multicast or TCP section: the sync link (conntrack-tools src/read_config_yy.y, *_option rules). */
+    private void link(Stmt link) {
+        String kind = link.key();
         if (!link.arg(1).isEmpty() && !link.arg(1).equals("Default")) {
-            unknown(link, Set.of("UDP", "UDP Default"));
+            unknown(link, Set.of(kind, kind + " Default"));
         }
+        put(link, "sync.transport", kind.toLowerCase(Locale.ROOT));
+        Set<String> known = switch (kind) {
+            case "Multicast" -> MULTICAST_KEYS;
+            case "TCP" -> TCP_KEYS;
+            default -> UDP_KEYS;
+        };
+        boolean multicast = kind.equals("Multicast");
         long snd = -1;
         long rcv = -1;
         for (Stmt s : link.block() == null ? List.<Stmt>of() : link.block()) {
+            if (!known.contains(s.key())) {
+                unknown(s, known);
+                continue;
+            }
             switch (s.key()) {
-                case "IPv4_address", "IPv6_address" -> put(s, "sync.local-address", s.arg(1));
+                // a Multicast section's address is the group; the local address is its IPv4_interface
+                case "IPv4_address", "IPv6_address" -> put(s, multicast ? "sync.multicast-group" : "sync.local-address",
+                        s.arg(1));
+                case "IPv4_interface" -> put(s, "sync.local-address", s.arg(1));
+                case "IPv6_interface" -> warn(s, "IPv6_interface: the group's interface is Interface (as conntrackd, "
+                        + "which ignores this key too); ignored");
                 case "IPv4_Destination_Address", "IPv6_Destination_Address" -> put(s, "sync.peer-address", s.arg(1));
-                case "Port" -> put(s, "sync.port", number(s, 1));
+                case "Port", "Group" -> put(s, "sync.port", number(s, 1));
                 case "Interface" -> put(s, "sync.interface", s.arg(1));
                 case "SndSocketBuffer" -> snd = number(s, 1);
                 case "RcvSocketBuffer" -> rcv = number(s, 1);
+                case "ErrorQueueLength" -> warn(s, "ErrorQueueLength: what waits for the TCP connection is queued "
+                        + "up to the socket buffer size (sync.socket-buffer); ignored");
                 case "Checksum" -> {
                     if (!onOff(s)) {
-                        warn(s, "Checksum off: hFT-FW always sends UDP checksums (both settings interoperate); "
-                                + "ignored");
+                        warn(s, "Checksum off: hFT-FW always sends " + (kind.equals("TCP") ? "TCP" : "UDP")
+                                + " checksums (both settings interoperate); ignored");
                     }
                 }
-                default -> unknown(s, UDP_KEYS);
+                default -> unknown(s, known);
             }
         }
         if (snd > 0 || rcv > 0) {
@@ -384,9 +409,20 @@ final class ConntrackdConfFile {
                     }
                     put(s, "filter.protocols", accept);
                 }
-                case "Address Ignore" -> put(s, "filter.ignore-addresses", addresses(s));
-                case "Address Accept" -> error(s, "Address Accept is not supported: hFT-FW's filter has an ignore "
-                        + "list only (Address Ignore)");
+                case "Address Ignore", "Address Accept" -> {
+                    // conntrackd keeps one address pool and the policy of the later line: a file with both
+                    // filters by neither list as written
+                    String other = kind.equals("Address Ignore") ? "Address Accept" : "Address Ignore";
+                    if (f.block().stream().anyMatch(o -> (o.key() + " " + o.arg(1)).equals(other))) {
+                        if (kind.equals("Address Accept")) {
+                            error(s, "Address Accept and Address Ignore in one Filter: conntrackd merges both lists "
+                                    + "into one and applies the policy of the later one; keep one");
+                        }
+                    } else {
+                        put(s, kind.equals("Address Ignore") ? "filter.ignore-addresses" : "filter.accept-addresses",
+                                addresses(s));
+                    }
+                }
                 case "State Accept", "State Ignore" -> put(s, "filter.tcp-states",
                         tcpStates(s, kind.equals("State Accept")));
                 default -> unknown(s, Set.of("Protocol Accept", "Protocol Ignore", "Address Accept",

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueType;
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -22,6 +23,7 @@ import org.hftfw.lazy.LazyConfig;
 import org.hftfw.lazy.Mode;
 import org.hftfw.common.InvalidConfigException;
 import org.hftfw.ftfw.SyncAuth;
+import org.hftfw.ftfw.SyncTransport;
 import org.hftfw.sync.Cidr;
 import org.hftfw.sync.NodeSettings;
 
@@ -73,6 +75,8 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
     /** Built-in defaults: conntrackd's where it has one. A config file only needs the sync link's addresses. */
     static final String DEFAULTS = """
             sync {
+              transport = udp
+              multicast-group = ""
               local-address = ""
               peer-address = ""
               port = 3780
@@ -117,6 +121,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
               ignore-addresses = ["127.0.0.0/8", "::1/128"]
               protocols = [tcp, udp, icmp, icmpv6, sctp, dccp, udplite, gre]
               tcp-states = []
+              accept-addresses = []
             }
             metrics { enabled = true, address = "127.0.0.1:9477" }
             log { level = "", components {} }
@@ -248,15 +253,41 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
         }
 
         NodeSettings.Link link() {
-            InetAddress local = address("sync.local-address");
-            InetAddress peer = address("sync.peer-address");
+            SyncTransport transport = transport();
+            boolean mcast = transport instanceof SyncTransport.Multicast;
+            // a multicast node needs no local address for IPv6 (the interface names the group's); IPv4 uses it to
+            // find the interface, as conntrackd's IPv4_interface
+            boolean noLocal = transport instanceof SyncTransport.Multicast g && g.group() instanceof Inet6Address
+                    && string("sync.local-address").isBlank();
+            InetAddress local = noLocal ? InetAddress.ofLiteral("::") : address("sync.local-address");
+            InetAddress peer;
+            if (mcast && string("sync.peer-address").isBlank()) {
+                problems.add("sync.peer-address is required with sync.transport = multicast: the peer's own address "
+                        + "on the sync link (only its datagrams to the group are read, and a conntrackd.conf has no "
+                        + "key for it: set it in the hftfw.conf beside it)");
+                peer = null;
+            } else {
+                peer = address("sync.peer-address");
+            }
             if (local != null && peer != null && local.getClass() != peer.getClass()) {
                 problems.add("sync.local-address and sync.peer-address must be of the same family");
             }
-            unicast("sync.local-address", local);
+            if (!noLocal) {
+                unicast("sync.local-address", local);
+            }
             unicast("sync.peer-address", peer);
             if (local != null && local.equals(peer)) {
                 problems.add("sync.peer-address must not be sync.local-address (" + local.getHostAddress() + ")");
+            }
+            if (transport instanceof SyncTransport.Multicast m) {
+                if (peer != null && m.group().getClass() != peer.getClass()) {
+                    problems.add("sync.multicast-group " + m.group().getHostAddress() + " and sync.peer-address "
+                            + peer.getHostAddress() + " must be of the same family");
+                }
+                if (m.group() instanceof Inet6Address && string("sync.interface").isBlank()) {
+                    problems.add("sync.transport = multicast with an IPv6 group needs sync.interface (the interface "
+                            + "that joins it, conntrackd's Interface)");
+                }
             }
             int port = intIn("sync.port", 1, 65535);
             String iface = string("sync.interface").trim();
@@ -280,8 +311,45 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
                     bool("sync.tcp-window-tracking"), intIn("sync.commit-batch", 1, 1 << 20),
                     nonNegative("sync.ack-delay"), bool("sync.startup-resync"),
                     intIn("sync.external-cache-limit", 1, 1 << 30), nonNegative("sync.resync-interval"),
-                    bool("sync.extensions"), auth());
+                    bool("sync.extensions"), auth(), transport);
         }
+
+        /** {@code sync.transport} and, for multicast, its {@code sync.multicast-group}. */
+        SyncTransport transport() {
+            String kind = string("sync.transport").trim().toLowerCase(Locale.ROOT);
+            String group = string("sync.multicast-group").trim();
+            if (!kind.equals("multicast") && !group.isEmpty()) {
+                problems.add("sync.multicast-group is set but sync.transport is " + kind + " (set sync.transport = "
+                        + "multicast, or remove the group)");
+            }
+            return switch (kind) {
+                case "udp" -> SyncTransport.udp();
+                case "tcp" -> SyncTransport.tcp();
+                case "multicast" -> {
+                    if (group.isEmpty()) {
+                        problems.add("sync.transport = multicast needs sync.multicast-group (e.g. 225.0.0.50)");
+                        yield SyncTransport.udp();
+                    }
+                    try {
+                        InetAddress g = InetAddress.ofLiteral(group);
+                        if (!g.isMulticastAddress()) {
+                            problems.add("sync.multicast-group must be a multicast group (224.0.0.0/4 or ff00::/8), "
+                                    + "got " + group);
+                            yield SyncTransport.udp();
+                        }
+                        yield new SyncTransport.Multicast(g);
+                    } catch (IllegalArgumentException e) {
+                        problems.add("sync.multicast-group must be an IP address literal, got '" + group + "'");
+                        yield SyncTransport.udp();
+                    }
+                }
+                default -> {
+                    problems.add("sync.transport must be udp, multicast or tcp, got '" + kind + "'");
+                    yield SyncTransport.udp();
+                }
+            };
+        }
+
 
         /** The pair's key: refused (with the reason) unless private and long enough; null without a key file. */
         SyncAuth auth() {
@@ -305,11 +373,11 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
             }
         }
 
-        /** A sync address must be one host's: not a multicast group (no multicast transport), not the wildcard. */
+        /** A sync address must be one host's: not a multicast group (that is sync.multicast-group), not the wildcard. */
         private void unicast(String key, InetAddress a) {
             if (a != null && (a.isMulticastAddress() || a.isAnyLocalAddress())) {
                 problems.add(key + " must be a unicast address, got " + a.getHostAddress() + (a.isMulticastAddress()
-                        ? " (a multicast group: the multicast transport is not supported, use the peer's own address)"
+                        ? " (a multicast group: set sync.transport = multicast and the group as sync.multicast-group)"
                         : ""));
             }
         }
@@ -386,6 +454,15 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
                     problems.add("filter.ignore-addresses: " + e.getMessage());
                 }
             }
+            List<Cidr> accept = new ArrayList<>();
+            for (String s : get("filter.accept-addresses", () -> c.getStringList("filter.accept-addresses"),
+                    List.<String>of())) {
+                try {
+                    accept.add(Cidr.parse(s));
+                } catch (IllegalArgumentException e) {
+                    problems.add("filter.accept-addresses: " + e.getMessage());
+                }
+            }
             Set<Integer> protocols = new LinkedHashSet<>();
             for (String s : get("filter.protocols", () -> c.getStringList("filter.protocols"), List.<String>of())) {
                 int p = IpProto.parse(s.trim());
@@ -407,7 +484,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
                 }
             }
             return new NodeSettings.Filter(bool("filter.ignore-sync-addresses"), bool("filter.ignore-local-addresses"),
-                    List.copyOf(ignore), Set.copyOf(protocols), Set.copyOf(states));
+                    List.copyOf(ignore), Set.copyOf(protocols), Set.copyOf(states), List.copyOf(accept));
         }
 
         Log log() {

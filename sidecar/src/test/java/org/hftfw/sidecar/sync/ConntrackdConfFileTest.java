@@ -194,14 +194,80 @@ class ConntrackdConfFileTest {
     void whatWouldChangeReplicationIsRefusedByName() {
         String m = problems(FTFW_UDP.replace("DisableExternalCache Off", "CommitTimeout 180")
                 .replace("TCPWindowTracking Off", "ExpectationSync On")
-                .replace("Address Ignore", "Address Accept")
                 .replace("Systemd on", "PollSecs 15"));
-        for (String key : List.of("CommitTimeout", "ExpectationSync", "Address Accept",
-                "PollSecs")) {
+        for (String key : List.of("CommitTimeout", "ExpectationSync", "PollSecs")) {
             assertTrue(m.contains(key), key + " in " + m);
         }
         assertTrue(problems(FTFW_UDP.replace("Mode FTFW", "Mode ALARM")).contains("Mode ALARM is not supported"));
-        assertTrue(problems(FTFW_UDP.replace("UDP {", "TCP {")).contains("the TCP transport is not supported"));
+        assertTrue(problems(FTFW_UDP.replace("\t}\n\tOptions", "\t}\n\tTCP {\n\t\tPort 3781\n\t}\n\tOptions"))
+                .contains("more than one sync link"));
+    }
+
+    /** conntrackd's TCP section: the same keys as UDP's, and ErrorQueueLength (warned: the wait queue is bounded). */
+    @Test
+    void tcpSectionMapsToTheTcpTransport() {
+        String tcp = FTFW_UDP.replace("UDP {", "TCP {").replace("Checksum on", "Checksum on\n\t\tErrorQueueLength 64");
+        var link = settings(tcp).node().link();
+        assertEquals(org.hftfw.ftfw.SyncTransport.tcp(), link.transport());
+        assertEquals(new InetSocketAddress("192.168.2.100", 3780), link.local());
+        assertEquals(new InetSocketAddress("192.168.2.101", 3780), link.peer());
+        assertEquals("eth2", link.iface());
+        assertEquals(1249280, link.socketBuffer());
+        assertTrue(ConntrackdConfFile.read(tcp, "c.conf").warnings().stream()
+                .anyMatch(w -> w.contains("ErrorQueueLength")));
+        assertEquals(org.hftfw.ftfw.SyncTransport.udp(), settings(FTFW_UDP).node().link().transport());
+        var v6 = settings(tcp.replace("IPv4_address 192.168.2.100", "IPv6_address fd00::1")
+                .replace("IPv4_Destination_Address 192.168.2.101", "IPv6_Destination_Address fd00::2")).node().link();
+        assertEquals(new InetSocketAddress("fd00::2", 3780), v6.peer());
+    }
+
+    /**
+     * conntrackd's Multicast section: the group, its port (Group) and interface (IPv4_interface: our address on it);
+     * the peer whose datagrams are read is not in conntrackd.conf and comes from hftfw.conf.
+     */
+    @Test
+    void multicastSectionMapsToTheMulticastTransportWithThePeerFromHftfwConf(@TempDir Path dir) throws IOException {
+        String mcast = FTFW_UDP.replace("\t\tIPv4_Destination_Address 192.168.2.101\n", "")
+                .replace("UDP {", "Multicast {").replace("IPv4_address 192.168.2.100",
+                        "IPv4_address 225.0.0.50\n\t\tIPv4_interface 192.168.2.100").replace("Port 3780", "Group 3790");
+        Path c = Files.writeString(dir.resolve("conntrackd.conf"), mcast);
+        String m = assertThrows(InvalidConfigException.class, () -> SyncCommand.load(c)).getMessage();
+        assertTrue(m.contains("sync.peer-address is required with sync.transport = multicast"), m);
+        Path h = Files.writeString(dir.resolve("hftfw.conf"), "sync.peer-address = 192.168.2.101\n");
+        try (ReloadableConfig<SyncSettings> rc = SyncCommand.load(h, c, true)) {
+            var link = rc.get().node().link();
+            assertEquals(new org.hftfw.ftfw.SyncTransport.Multicast(java.net.InetAddress.ofLiteral("225.0.0.50")),
+                    link.transport());
+            assertEquals(new InetSocketAddress("192.168.2.100", 3790), link.local());
+            assertEquals(new InetSocketAddress("192.168.2.101", 3790), link.peer());
+            assertEquals("eth2", link.iface());
+        }
+        String v6 = mcast.replace("IPv4_address 225.0.0.50\n\t\tIPv4_interface 192.168.2.100",
+                "IPv6_address ff02::3780\n\t\tIPv6_interface fe80::1");
+        Files.writeString(c, v6);
+        Files.writeString(h, "sync.peer-address = \"fe80::2\"\n");
+        try (ReloadableConfig<SyncSettings> rc = SyncCommand.load(h, c, true)) {
+            var link = rc.get().node().link();
+            assertTrue(link.local().getAddress().isAnyLocalAddress(), "an IPv6 group needs no local address");
+            assertEquals(new InetSocketAddress("fe80::2", 3790), link.peer());
+        }
+        assertTrue(ConntrackdConfFile.read(v6, "c.conf").warnings().stream()
+                .anyMatch(w -> w.contains("IPv6_interface")));
+        m = assertThrows(InvalidConfigException.class, () -> settings(mcast.replace("225.0.0.50", "192.168.2.50")))
+                .getMessage();
+        assertTrue(m.contains("sync.multicast-group must be a multicast group"), m);
+    }
+
+    /** Address Accept is conntrackd's positive address list; with Address Ignore in the same Filter it is refused. */
+    @Test
+    void addressAcceptMapsToTheAcceptList() {
+        var f = settings(FTFW_UDP.replace("Address Ignore", "Address Accept")).node().filter();
+        assertEquals(List.of(Cidr.parse("127.0.0.1"), Cidr.parse("192.168.0.100"), Cidr.parse("::1"),
+                Cidr.parse("192.168.100.0/24")), f.accept());
+        assertEquals(List.of(), f.ignore());
+        String both = FTFW_UDP.replace("\t\tAddress Ignore {", "\t\tAddress Accept {\n\t\t\tIPv4_address 10.0.0.0/8\n"
+                + "\t\t}\n\t\tAddress Ignore {");
+        assertTrue(problems(both).contains("Address Accept and Address Ignore in one Filter"), problems(both));
     }
 
     @Test
@@ -215,11 +281,11 @@ class ConntrackdConfFileTest {
 
     @Test
     void debianExamplesAreReadAsTheyShip() throws IOException {
-        String ftfw = problems(resource("ftfw.conf"));
-        assertTrue(ftfw.contains("the Multicast transport is not supported"), ftfw);
-        assertFalse(ftfw.contains("unknown"), "every keyword of the example is known: " + ftfw);
+        String ftfw = assertThrows(InvalidConfigException.class, () -> settings(resource("ftfw.conf"))).getMessage();
+        assertTrue(ftfw.contains("sync.peer-address is required with sync.transport = multicast"), ftfw);
+        assertEquals(1, ftfw.split("; ").length, "the peer's address is all it lacks: " + ftfw);
         String notrack = problems(resource("notrack.conf"));
-        assertTrue(notrack.contains("Mode NOTRACK is not supported") && notrack.contains("Multicast"), notrack);
+        assertTrue(notrack.contains("Mode NOTRACK is not supported"), notrack);
         String alarm = problems(resource("alarm.conf"));
         assertTrue(alarm.contains("Mode ALARM is not supported"), alarm);
         assertFalse(alarm.contains("unknown"), alarm);

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.lazy.LazyConfig;
@@ -17,6 +18,7 @@ import org.hftfw.common.InvalidConfigException;
 import org.hftfw.sidecar.config.ReloadableConfig;
 import org.hftfw.sync.ProactiveSettings;
 import org.junit.jupiter.api.Test;
+import org.hftfw.ftfw.SyncTransport;
 import org.hftfw.sync.NodeSettings;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -122,6 +124,33 @@ class SyncSettingsTest {
                 .contains("sync.backup.commit must be always or on-takeover, got 'sometimes'"));
         assertTrue(problems(MIN + "sync.backup.standby-timeout = 1s").contains("sync.backup.standby-timeout must be in"));
         assertTrue(problems(MIN + "sync.backup.takeover-grace = 0s").contains("sync.backup.takeover-grace"));
+    }
+
+    /** sync.transport: udp (default), tcp, or multicast with its group; the channel gets the same transport. */
+    @Test
+    void theTransportAndItsGroupMapOntoTheChannel() {
+        assertEquals(SyncTransport.udp(), parse(MIN).node().link().transport());
+        assertEquals(SyncTransport.tcp(), parse(MIN + "sync.transport = tcp").node().link().ftfw(1500).link());
+        SyncSettings m = parse(MIN + "sync { transport = multicast, multicast-group = \"225.0.0.50\" }");
+        assertEquals(new SyncTransport.Multicast(java.net.InetAddress.ofLiteral("225.0.0.50")),
+                m.node().link().ftfw(1500).link());
+        assertTrue(problems(MIN + "sync.transport = multicast").contains("needs sync.multicast-group"));
+        assertTrue(problems(MIN + "sync.transport = carrier-pigeon").contains("sync.transport must be udp, multicast "
+                + "or tcp"));
+        assertTrue(problems(MIN + "sync.multicast-group = \"225.0.0.50\"").contains("sync.transport is udp"));
+        assertTrue(problems(MIN + "sync { transport = multicast, multicast-group = \"10.0.0.9\" }")
+                .contains("must be a multicast group"));
+        assertTrue(problems(MIN + "sync { transport = multicast, multicast-group = \"ff02::1:5\" }")
+                .contains("same family"));
+        assertTrue(problems("sync { transport = multicast, multicast-group = \"ff02::1:5\", peer-address = "
+                + "\"fe80::2\" }").contains("needs sync.interface"));
+        var v6 = parse("sync { transport = multicast, multicast-group = \"ff02::1:5\", peer-address = \"fe80::2\", "
+                + "interface = sync }").node().link();
+        assertTrue(v6.local().getAddress().isAnyLocalAddress(), "no local address needed for an IPv6 group");
+        assertTrue(problems("sync { transport = multicast, multicast-group = \"225.0.0.50\", local-address = "
+                + "\"10.0.0.1\" }").contains("sync.peer-address is required with sync.transport = multicast"));
+        assertEquals(List.of(org.hftfw.sync.Cidr.parse("10.0.0.0/8")),
+                parse(MIN + "filter.accept-addresses = [\"10.0.0.0/8\"]").node().filter().accept());
     }
 
     @Test
