@@ -35,6 +35,8 @@ import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.Expectation;
+import org.hftfw.conntrack.ExpectationTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +74,7 @@ public final class FtfwChannel implements AutoCloseable {
     private final Channel channel;
     private final EventLoop loop;
     private final ExternalCache cache;
+    private final ExpectationCache expectations = new ExpectationCache(Clock.system());
     private final FtfwEngine engine;
     private final ExecutorService bulkExecutor;
 
@@ -169,12 +172,13 @@ public final class FtfwChannel implements AutoCloseable {
                     listener.endOfBurst();
                 }
             };
+            FtfwEngine.Receiver withExpectations = new ExpectationReceiver(receiver, expectations, b.peerExpectations);
             engine = loop.submit(() -> {
                 FtfwEngine e = new FtfwEngine(cfg, new NettyScheduler(loop), initialSeq, channel.alloc(),
                         (ByteBuf d) -> {
                             // a failed send is a lost datagram, which FT-FW's ack/nack recovers as it does loss on the wire
                             var _ = channel.writeAndFlush(new DatagramPacket(d, peer));
-                        }, receiver, src, bulkExecutor);
+                        }, withExpectations, src, bulkExecutor);
                 e.onPeerRestart(onPeerRestart);
                 e.bulkListener(bulkListener);
                 inbound.attach(e);
@@ -277,6 +281,17 @@ public final class FtfwChannel implements AutoCloseable {
             case UPDATE -> FtfwMessage.DataType.UPD;
             case DESTROY -> FtfwMessage.DataType.DEL;
         };
+    }
+
+    /** Replicates one local expectation change (ExpectationSync): NEW, UPDATE or DESTROY. */
+    public void publishExpectation(EventType type, Expectation e) {
+        Objects.requireNonNull(e, "e");
+        loop.execute(() -> engine.publishExpectation(type, e));
+    }
+
+    /** The peer's replicated expectations. */
+    public ExpectationCache expectationCache() {
+        return expectations;
     }
 
     /** Asks the peer to bulk-send its table ({@code conntrackd -n}). */
@@ -412,6 +427,7 @@ public final class FtfwChannel implements AutoCloseable {
         private Runnable onPeerRestart = () -> { };
         private BulkListener bulkListener = new BulkListener() { };
         private PeerStateListener peerStates;
+        private ExpectationTable.Listener peerExpectations;
 
         Builder(FtfwConfig cfg) {
             this.cfg = Objects.requireNonNull(cfg);
@@ -450,6 +466,12 @@ public final class FtfwChannel implements AutoCloseable {
         /** Also hands every received state of the peer's to {@code l}, after the external cache has it. */
         public Builder peerStates(PeerStateListener l) {
             peerStates = Objects.requireNonNull(l);
+            return this;
+        }
+
+        /** Also hands every received expectation of the peer's to {@code l}, after the expectation cache has it. */
+        public Builder peerExpectations(ExpectationTable.Listener l) {
+            peerExpectations = Objects.requireNonNull(l);
             return this;
         }
 
