@@ -27,7 +27,10 @@ import java.util.function.Consumer;
  * the whole expectation table ({@link Listener#onResync}), as conntrackd's {@code NetlinkOverrunResync} does for
  * both tables. Creating needs the master conntrack (ENOENT without it) with a helper assigned (EOPNOTSUPP without);
  * on EEXIST, with {@code replaceExisting}, the old expectation is deleted and the create retried once
- * (conntrackd's {@code external_inject_exp_new} and {@code cache_exp_commit_step}).
+ * (conntrackd's {@code external_inject_exp_new} and {@code cache_exp_commit_step}). Events caused by this table's
+ * own writes are not delivered to its subscribers (the kernel stamps each event with the requester's port id), so
+ * a node that writes the peer's expectations and replicates its own never sends the peer's back (conntrackd's
+ * origin tracking, src/origin.c).
  */
 public final class KernelExpectationTable implements ExpectationTable {
     private static final Logger LOG = LoggerFactory.getLogger(KernelExpectationTable.class);
@@ -242,7 +245,10 @@ public final class KernelExpectationTable implements ExpectationTable {
                     EventType t = type == Cte.msgType(Cte.IPCTNL_MSG_EXP_DELETE) ? EventType.DESTROY
                             : type != Cte.msgType(Cte.IPCTNL_MSG_EXP_NEW) ? null
                             : (flags & Nl.NLM_F_CREATE) != 0 ? EventType.NEW : EventType.UPDATE;
-                    if (t != null) {
+                    // the kernel stamps an event with the port id of the request that caused it: this table's own
+                    // writes (the peer's expectations on a node that also publishes) are not local changes
+                    boolean own = seg.get(NlWriter.H32, off + 12) == socket.portId();
+                    if (t != null && !own) {
                         try {
                             listener.onExpectation(t, decoder.decode(seg, off, len));
                         } catch (MalformedException | IllegalArgumentException e) {

@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Expectations through ctnetlink against a namespace's kernel table: an FTP control connection committed with the
  * {@code ftp} helper (as a backup commits a replicated master), an expectation for its data connection created,
- * listed by {@code conntrack -L expect}, dumped, reported as NEW and DESTROY events, replaced and deleted.
+ * listed by {@code conntrack -L expect}, dumped, reported as NEW and DESTROY events to another handle (not to the
+ * writer's own subscription), replaced and deleted.
  */
 @Tag("lab")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -49,6 +50,8 @@ class ExpectationLabTest {
             NetnsLab.Netns ns = lab.netns("exp");
             try (KernelConntrackTable t2 = ns.openConntrack();
                  KernelExpectationTable exps = KernelExpectationTable.open(
+                         Ctnetlink.Options.defaults().withNetns(ns.path()));
+                 KernelExpectationTable watcher = KernelExpectationTable.open(
                          Ctnetlink.Options.defaults().withNetns(ns.path()))) {
                 ConntrackEntry master = Entries.tcpEstablished("10.201.0.1", "10.201.0.2", 40000, 21, 300, 0)
                         .toBuilder().helper("ftp").build();
@@ -59,7 +62,9 @@ class ExpectationLabTest {
                 record Event(EventType type, Expectation e) {}
                 BlockingQueue<Event> events = new LinkedBlockingQueue<>();
                 ExpectationTable.Listener l = (type, x) -> events.add(new Event(type, x));
-                try (ConntrackTable.EventSubscription _ = exps.subscribe(l)) {
+                BlockingQueue<EventType> own = new LinkedBlockingQueue<>();
+                try (ConntrackTable.EventSubscription _ = watcher.subscribe(l);
+                     ConntrackTable.EventSubscription _ = exps.subscribe((type, x) -> own.add(type))) {
                     t2.create(master);
                     exps.create(e, false);
                     Event first = events.poll(5, TimeUnit.SECONDS);
@@ -90,6 +95,8 @@ class ExpectationLabTest {
                     assertTrue(gone != null && gone.type() == EventType.DESTROY, "DESTROY event: " + gone);
                     assertEquals(0, exps.dump(x -> { }));
                     assertThrows(ConntrackException.NoSuchEntryException.class, () -> exps.delete(e));
+                    // the writer's own subscription never hears of its writes (they are not local changes)
+                    assertEquals(List.of(), List.copyOf(own));
                 }
                 assertEquals(0, exps.malformed());
             }
