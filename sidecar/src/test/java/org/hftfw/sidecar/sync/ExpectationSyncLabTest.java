@@ -1,6 +1,7 @@
 package org.hftfw.sidecar.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.Socket;
@@ -130,6 +131,51 @@ class ExpectationSyncLabTest {
                 assertTrue(copy.contains(MASTER), copy);
                 LOG.info("conntrackd -> hFT-FW: fw {} | bk {} | {}", primary, copy,
                         backup.node().expectationWriter().orElseThrow().stats());
+            }
+        }
+    }
+
+    /** Starts an always-committed hFT-FW backup and an hFT-FW primary with {@code expectationSync}, bk wired. */
+    private static SyncDaemon pair(SyncLab l, String expectationSync) throws Exception {
+        FtpLab.wireBackup(l);
+        SyncDaemon backup = l.startHftfw(l.bk, SyncNode.Role.BACKUP,
+                l.hftfwConf("bk", SyncLab.BK_SYNC, SyncLab.FW_SYNC, ""));
+        l.startHftfw(l.topo.fw, SyncNode.Role.PRIMARY,
+                l.hftfwConf("fw", SyncLab.FW_SYNC, SyncLab.BK_SYNC, "sync.expectation-sync = " + expectationSync));
+        return backup;
+    }
+
+    @Test
+    void anFtpDataConnectionAnnouncedBeforeATakeoverPassesTheBackupAfterIt() throws Exception {
+        try (SyncLab l = new SyncLab(); FtpLab ftp = new FtpLab(l)) {
+            SyncDaemon backup = pair(l, "[ftp]");
+            try (Socket control = ftp.pasv(l.topo)) {
+                awaitExpectation(l.bk, "bk");
+                String takeover = SyncInteropLabTest.cli("commit", "--socket", backup.control().path().toString());
+                FtpLab.takeOver(l);
+                assertEquals("502 not implemented", FtpLab.noop(l.topo, control), "the control connection crosses bk");
+                assertEquals("data", FtpLab.data(l.topo), "the data connection is RELATED in bk");
+                assertTrue(SyncLab.clientFlows(l.bk).stream().anyMatch(f -> f.contains("dport=" + FtpLab.DATA_PORT)),
+                        "bk tracks the data connection");
+                LOG.info("takeover: {}; data connection through bk", takeover.strip());
+            }
+        }
+    }
+
+    @Test
+    void withoutExpectationSyncTheDataConnectionIsDroppedAfterATakeover() throws Exception {
+        try (SyncLab l = new SyncLab(); FtpLab ftp = new FtpLab(l)) {
+            SyncDaemon backup = pair(l, "off");
+            try (Socket control = ftp.pasv(l.topo)) {
+                awaitExpectation(l.topo.fw, "fw");
+                SyncLab.await("bk holds the control connection", 10_000, () -> SyncLab.clientFlows(l.bk).stream()
+                        .anyMatch(f -> f.contains("dport=" + FtpLab.CONTROL_PORT + " ")));
+                assertTrue(FtpLab.expectations(l.bk).isEmpty(), "nothing replicated the expectation");
+                SyncInteropLabTest.cli("commit", "--socket", backup.control().path().toString());
+                FtpLab.takeOver(l);
+                assertEquals("502 not implemented", FtpLab.noop(l.topo, control), "the control connection crosses bk");
+                assertThrows(RuntimeException.class, () -> FtpLab.data(l.topo),
+                        "a new connection to the data port is neither established nor related in bk: dropped");
             }
         }
     }

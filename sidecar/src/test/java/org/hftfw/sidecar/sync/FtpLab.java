@@ -133,6 +133,57 @@ final class FtpLab implements AutoCloseable {
         });
     }
 
+    /**
+     * bk's nftables ruleset once it forwards: a new connection is accepted only to the control port, so a data
+     * connection passes only as RELATED to a known control connection (an expectation), as on a real FTP firewall.
+     */
+    static final String BK_FORWARD = """
+            table inet hxpfw {
+              chain forward {
+                type filter hook forward priority filter; policy drop;
+                ct state established,related accept
+                tcp dport 2121 ct state new accept
+              }
+            }
+            """;
+
+    /**
+     * Puts bk on the client--server path beside fw (veths client c1 -- b0 bk b1 -- s1 server, bk with fw's gateway
+     * addresses and {@link #BK_FORWARD}), unused until {@link #takeOver}.
+     */
+    static void wireBackup(SyncLab l) {
+        FirewallTopology t = l.topo;
+        l.lab.veth(t.client, "c1", l.bk, "b0");
+        l.lab.veth(l.bk, "b1", t.server, "s1");
+        l.bk.addr("b0", "10.230.1.1/24");
+        l.bk.addr("b1", "10.230.2.1/24");
+        l.bk.sysctl("net.ipv4.ip_forward", "1");
+        l.bk.nft(BK_FORWARD);
+    }
+
+    /**
+     * The takeover, as far as the packets are concerned: the client's and the server's IPv4 addresses move to their
+     * links to bk (established sockets keep working), so everything between them now crosses bk instead of fw.
+     */
+    static void takeOver(SyncLab l) {
+        FirewallTopology t = l.topo;
+        t.client.ip("addr", "del", FirewallTopology.CLIENT4 + "/24", "dev", "c0");
+        t.client.ip("addr", "add", FirewallTopology.CLIENT4 + "/24", "dev", "c1");
+        t.client.ip("route", "replace", "default", "via", "10.230.1.1", "dev", "c1");
+        t.server.ip("addr", "del", FirewallTopology.SERVER4 + "/24", "dev", "s0");
+        t.server.ip("addr", "add", FirewallTopology.SERVER4 + "/24", "dev", "s1");
+        t.server.ip("route", "replace", "default", "via", "10.230.2.1", "dev", "s1");
+    }
+
+    /** Sends {@code NOOP} on the open control connection and returns the server's answer. */
+    static String noop(FirewallTopology t, Socket control) {
+        return t.client.call(() -> {
+            control.getOutputStream().write("NOOP\r\n".getBytes(StandardCharsets.US_ASCII));
+            return new BufferedReader(new InputStreamReader(control.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+        });
+    }
+
     /** {@code conntrack -L expect} in {@code ns}: the lines of expectations for the data port. */
     static List<String> expectations(NetnsLab.Netns ns) {
         List<String> out = new ArrayList<>();
