@@ -240,7 +240,10 @@ public final class SyncNode implements AutoCloseable {
             FtfwChannel c = channel;                    // null only while the channel is still being started
             if (c != null && role.publishes()) {
                 c.sendBulk();
-                publishExpectations();
+                if (expectations != null && expectationSync.enabled()) {
+                    // a netlink dump: not on the channel's event loop
+                    Thread.ofVirtual().name("hftfw-expect-resend").start(this::publishExpectations);
+                }
             }
             if (c != null && role.keepsPeerStates()) {
                 c.requestResync();
