@@ -82,6 +82,20 @@ class ExpCodecTest {
     }
 
     @Test
+    void ipv6RoundTrips() {
+        InetAddress c = ip("fd00::1");
+        InetAddress s = ip("fd00::2");
+        InetAddress ones = ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+        Expectation v6 = new Expectation(Tuple.ports(c, s, IpProto.TCP, 40000, 21), Tuple.ports(c, s, IpProto.TCP, 0,
+                50000), Tuple.ports(ones, ones, IpProto.TCP, 0, 0xffff), 300, 0, 0, "ftp", null, null);
+        ByteBuf out = Unpooled.buffer();
+        // three 36-byte address groups instead of 12-byte ones
+        assertEquals(124 + 3 * 24, ExpCodec.write(out, EventType.NEW, 0, 9, v6, false));
+        List<FtfwMessage> msgs = CodecTest.decode(new FtfwDecoder(CodecTest.drops()), ByteBufUtil.getBytes(out));
+        assertEquals(v6, assertInstanceOf(FtfwMessage.ExpData.class, msgs.getFirst()).exp());
+    }
+
+    @Test
     void commitTimeoutSenderOmitsTheTimeout() {
         ByteBuf out = Unpooled.buffer();
         ExpCodec.write(out, EventType.NEW, 0, 1, ftp(), true);
