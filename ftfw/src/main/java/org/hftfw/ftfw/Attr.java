@@ -61,11 +61,4 @@ enum Attr {
     static Attr of(int id) {
         return BY_ID[id];
     }
-
-    /**
-     * Expectation TLVs ({@code enum nta_exp_attr}): their fixed payload sizes by id, -1 for the variable ones
-     * (HELPER_NAME max nta_len 16, FN max 32). Expectation messages are validated, not applied.
-     */
-    static final int[] EXP_SIZES = {8, 32, 1, 4, 8, 32, 1, 4, 8, 32, 1, 4, 4, 4, 4, 8, 4, 1, 4, -1, -1};
-    static final int[] EXP_MAX_NTA_LEN = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 32};
 }

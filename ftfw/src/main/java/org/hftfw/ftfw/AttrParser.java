@@ -111,31 +111,6 @@ final class AttrParser {
         return new FlowExtras(master, nsa, vo, vr, role, lab, sp);
     }
 
-    /** The {@code msg2exp} checks of an expectation payload (validated, never applied). */
-    static DropReason validateExpectation(ByteBuf buf, int pos, int len) {
-        while (len > Attr.HEADER) {
-            int ntaLen = buf.getUnsignedShort(pos);
-            int id = buf.getUnsignedShort(pos + 2);
-            if (ntaLen > len) {
-                return DropReason.ATTR_OVERRUN;
-            }
-            if (id >= Attr.EXP_SIZES.length) {
-                return DropReason.ATTR_UNKNOWN;
-            }
-            if (ntaLen < Attr.HEADER) {
-                return DropReason.ATTR_TOO_SHORT;
-            }
-            int size = Attr.EXP_SIZES[id];
-            if (size >= 0 ? ntaLen != Attr.HEADER + size : ntaLen > Attr.EXP_MAX_NTA_LEN[id]) {
-                return DropReason.ATTR_BAD_LENGTH;
-            }
-            int step = Nethdr.align4(ntaLen);
-            pos += step;
-            len -= step;
-        }
-        return null;
-    }
-
     private void reset() {
         present = 0;
         l3 = 0;

@@ -25,6 +25,8 @@ import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.Expectation;
+import org.hftfw.conntrack.ExpectationTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +62,7 @@ public final class FtfwChannel implements AutoCloseable {
     private final LinkSocket link;
     private final EventLoop loop;
     private final ExternalCache cache;
+    private final ExpectationCache expectations = new ExpectationCache(Clock.system());
     private final FtfwEngine engine;
     private final ExecutorService bulkExecutor;
 
@@ -136,9 +139,10 @@ public final class FtfwChannel implements AutoCloseable {
                     listener.endOfBurst();
                 }
             };
+            FtfwEngine.Receiver withExpectations = new ExpectationReceiver(receiver, expectations, b.peerExpectations);
             engine = loop.submit(() -> {
                 FtfwEngine e = new FtfwEngine(cfg, new NettyScheduler(loop), initialSeq, ByteBufAllocator.DEFAULT,
-                        link::send, receiver, src, bulkExecutor);
+                        link::send, withExpectations, src, bulkExecutor);
                 e.onPeerRestart(onPeerRestart);
                 e.bulkListener(bulkListener);
                 inbound.attach(e);
@@ -201,6 +205,17 @@ public final class FtfwChannel implements AutoCloseable {
             case UPDATE -> FtfwMessage.DataType.UPD;
             case DESTROY -> FtfwMessage.DataType.DEL;
         };
+    }
+
+    /** Replicates one local expectation change (ExpectationSync): NEW, UPDATE or DESTROY. */
+    public void publishExpectation(EventType type, Expectation e) {
+        Objects.requireNonNull(e, "e");
+        loop.execute(() -> engine.publishExpectation(type, e));
+    }
+
+    /** The peer's replicated expectations. */
+    public ExpectationCache expectationCache() {
+        return expectations;
     }
 
     /** Asks the peer to bulk-send its table ({@code conntrackd -n}). */
@@ -336,6 +351,7 @@ public final class FtfwChannel implements AutoCloseable {
         private Runnable onPeerRestart = () -> { };
         private BulkListener bulkListener = new BulkListener() { };
         private PeerStateListener peerStates;
+        private ExpectationTable.Listener peerExpectations;
 
         Builder(FtfwConfig cfg) {
             this.cfg = Objects.requireNonNull(cfg);
@@ -374,6 +390,12 @@ public final class FtfwChannel implements AutoCloseable {
         /** Also hands every received state of the peer's to {@code l}, after the external cache has it. */
         public Builder peerStates(PeerStateListener l) {
             peerStates = Objects.requireNonNull(l);
+            return this;
+        }
+
+        /** Also hands every received expectation of the peer's to {@code l}, after the expectation cache has it. */
+        public Builder peerExpectations(ExpectationTable.Listener l) {
+            peerExpectations = Objects.requireNonNull(l);
             return this;
         }
 

@@ -3,6 +3,7 @@ package org.hftfw.ftfw;
 import io.netty.buffer.ByteBuf;
 import java.util.function.Consumer;
 import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.Expectation;
 
 /**
  * Decodes FT-FW datagrams into {@link FtfwMessage}s, accepting exactly what conntrackd 1.4.7-1.4.9 accepts. This
@@ -29,6 +30,7 @@ final class FtfwDecoder {
     private final DropCounters drops;
     private final boolean extensions;
     private final AttrParser attrs = new AttrParser();
+    private final ExpCodec exps = new ExpCodec();
 
     FtfwDecoder(DropCounters drops) {
         this(drops, true);
@@ -95,12 +97,13 @@ final class FtfwDecoder {
             if (type <= Nethdr.T_CT_DEL) {
                 return decodeCt(buf, pos, type, flags, len, seq);
             }
-            DropReason bad = AttrParser.validateExpectation(buf, pos + Nethdr.SIZE, len - Nethdr.SIZE);
-            if (bad != null) {
-                drops.drop(bad, "expectation message");
+            Expectation e = exps.read(buf, pos + Nethdr.SIZE, len - Nethdr.SIZE);
+            if (e == null) {
+                DropReason bad = exps.failure();
+                drops.drop(bad, "expectation message seq " + Integer.toUnsignedString(seq));
                 return new FtfwMessage.BadPayload(seq, flags, type, bad);
             }
-            return new FtfwMessage.Expectation(seq, flags, type);
+            return new FtfwMessage.ExpData(seq, flags, ExpCodec.eventType(type), e);
         }
         if (type == Nethdr.T_CTL) {
             if ((flags & (Nethdr.F_ACK | Nethdr.F_NACK | Nethdr.F_RESYNC)) != 0) {

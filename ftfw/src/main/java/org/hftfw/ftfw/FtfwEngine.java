@@ -20,6 +20,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.Expectation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,6 +111,12 @@ final class FtfwEngine {
         default BulkOutcome onBulkEnd(long fromStamp, boolean full) {
             return new BulkOutcome(-1, List.of());
         }
+
+        /**
+         * The peer's expectation message (NET_T_STATE_EXP_*): conntrackd applies it whether or not its own
+         * ExpectationSync is on (src/sync-mode.c).
+         */
+        default void onExpectation(EventType type, Expectation e) {}
     }
 
     /** What a receiver did at the end of a peer's bulk: flows held since it began, flows removed as stale. */
@@ -163,6 +171,7 @@ final class FtfwEngine {
     private final NodeQueue tx = new NodeQueue();
     private final NodeQueue rs = new NodeQueue();
     private final Map<FlowId, NodeQueue.Node> flows = new HashMap<>();
+    private final Map<Expectation.Id, NodeQueue.Node> exps = new HashMap<>();
 
     private int nextSeq;
     private Hello hello = Hello.INIT;
@@ -237,6 +246,7 @@ final class FtfwEngine {
     private long txOverflow;
     private long superseded;
     private long expectations;
+    private long expectationsTx;
     private long helperOmitted;
     private long seqResets;
     private long bulksSent;
@@ -354,6 +364,40 @@ final class FtfwEngine {
             helperOmitted++;
         }
         return n;
+    }
+
+    /**
+     * Queues the latest state of a local expectation (ExpectationSync, conntrackd's {@code exp} cache path): one node
+     * per expectation like a flow's, a newer state replaces a queued one. One whose names conntrackd could not read
+     * (a helper over 11 characters) is counted and not sent.
+     */
+    void publishExpectation(EventType type, Expectation e) {
+        if (closed) {
+            return;
+        }
+        if (!ExpCodec.sendable(e)) {
+            helperOmitted++;
+            return;
+        }
+        QueueItem.ExpState state = new QueueItem.ExpState(e.id(), type, e);
+        NodeQueue.Node n = exps.get(state.id());
+        if (n == null) {
+            if (tx.size() >= cfg.txQueueSize()) {
+                evict(tx.poll());
+                txOverflow++;
+            }
+            n = new NodeQueue.Node(state);
+            exps.put(state.id(), n);
+            tx.add(n);
+        } else {
+            superseded++;
+            n.item = state;
+            if (n.queue == rs) {
+                rs.remove(n);
+                tx.add(n);
+            }
+        }
+        requestXmit();
     }
 
     /** Asks the peer for a bulk send of its table ({@code conntrackd -n}). */
@@ -654,6 +698,13 @@ final class FtfwEngine {
                     FtfwEncoder.writeRange(scratch, c.flags() | flags, seq, c.from(), c.to());
                     storeForResend(n);
                 }
+                case QueueItem.ExpState x -> {
+                    int flags = helloFlags();
+                    n.sentWithHello = (flags & Nethdr.F_HELLO) != 0;
+                    ExpCodec.write(scratch, x.type(), flags, seq, x.exp(), encoding.omitTimeout());
+                    expectationsTx++;
+                    storeForResend(n);
+                }
                 case QueueItem.Extension e -> {
                     Ext.writeSequenced(scratch, e.type(), e.flags(), seq, e.id(), e.count(), e.startSeq());
                     storeForResend(n);
@@ -711,6 +762,7 @@ final class FtfwEngine {
                     settle(n, overflow);
                 }
             }
+            case QueueItem.ExpState x -> exps.remove(x.id());
             case QueueItem.Control _, QueueItem.Extension _ -> { }
         }
     }
@@ -970,7 +1022,10 @@ final class FtfwEngine {
                     b.receipt.complete(new BulkReceipt(b.id, b.count, h.held(), b.dropped));
                 }
             }
-            case FtfwMessage.Expectation e -> expectations++;
+            case FtfwMessage.ExpData x -> {
+                expectations++;
+                receiver.onExpectation(x.type(), x.exp());
+            }
             case FtfwMessage.BadPayload b -> { }
             case FtfwMessage.Ack a -> {
                 acksRx++;
@@ -1064,7 +1119,7 @@ final class FtfwEngine {
         boolean any = false;
         while (n != null) {
             NodeQueue.Node next = n.next;
-            if (n.item instanceof QueueItem.FlowState && n.sentWithHello) {
+            if ((n.item instanceof QueueItem.FlowState || n.item instanceof QueueItem.ExpState) && n.sentWithHello) {
                 rs.remove(n);
                 tx.add(n);
                 resent++;
@@ -1092,7 +1147,7 @@ final class FtfwEngine {
             NodeQueue.Node next = n.next;
             rs.remove(n);
             switch (n.item) {
-                case QueueItem.FlowState _ -> {
+                case QueueItem.FlowState _, QueueItem.ExpState _ -> {
                     tx.add(n);
                     resent++;
                     any = true;
@@ -1139,7 +1194,7 @@ final class FtfwEngine {
     FtfwStats stats() {
         return new FtfwStats(msgsTx, packer.bytes(), packer.datagrams(), msgsRx, bytesRx, datagramsRx, dataTx, dataRx,
                 lost, beforeDrops, resent, nacksRx, nacksTx, acksTx, resyncsRx, peerRestarts, rs.size(), tx.size(),
-                rsOverflow, txOverflow, superseded, expectations, helperOmitted, seqResets, bulksSent,
+                rsOverflow, txOverflow, superseded, expectationsTx, expectations, helperOmitted, seqResets, bulksSent,
                 resyncsCoalesced, acksRx, heardFromPeer ? sched.nanos() - lastPeerDatagramNanos : -1,
                 drops.snapshot(), peerStats());
     }

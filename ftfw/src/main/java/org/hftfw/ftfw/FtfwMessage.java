@@ -1,6 +1,8 @@
 package org.hftfw.ftfw;
 
 import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.Expectation;
 
 /**
  * One FT-FW message as received or sent (conntrackd include/network.h). Every message has a sequence number and a
@@ -43,8 +45,8 @@ sealed interface FtfwMessage {
     /** NET_T_STATE_CT_NEW/UPD/DEL carrying one conntrack entry. */
     record Data(int seq, int flags, DataType type, ConntrackEntry entry, FlowExtras extras) implements FtfwMessage {}
 
-    /** NET_T_STATE_EXP_*: a well-formed expectation message; validated and sequence-tracked, not applied. */
-    record Expectation(int seq, int flags, int type) implements FtfwMessage {}
+    /** NET_T_STATE_EXP_NEW/UPD/DEL carrying one expectation ({@link ExpCodec}). */
+    record ExpData(int seq, int flags, EventType type, Expectation exp) implements FtfwMessage {}
 
     /**
      * A data or expectation message whose header was good but whose payload was rejected. Like conntrackd, its

@@ -27,8 +27,10 @@ import java.util.Map;
  * @param rsQueueOverflow entries dropped because the resend queue was full
  * @param txQueueOverflow entries dropped because the transmit queue was full
  * @param superseded      local updates that replaced a not-yet-acknowledged state of the same flow
- * @param expectationsIgnored expectation messages received (validated, not applied)
- * @param helperOmitted   helper names not sent because conntrackd would reject them (over 11 characters)
+ * @param expectationsTx  expectation messages sent (ExpectationSync)
+ * @param expectationsRx  expectation messages received and handed to the receiver
+ * @param helperOmitted   helper names not sent because conntrackd would reject them (over 11 characters), and
+ *                        expectations not sent at all for the same reason
  * @param seqResets       resets of the receive sequence state: restarts of the peer after the first contact, and
  *                        re-anchorings on a series of implausible sequence numbers
  * @param bulksSent       bulk sends started (answers to RESYNC requests and local bulk requests)
@@ -41,7 +43,7 @@ import java.util.Map;
 public record FtfwStats(long msgsTx, long bytesTx, long datagramsTx, long msgsRx, long bytesRx, long datagramsRx,
                         long dataTx, long dataRx, long lost, long before, long resent, long nacksRx, long nacksTx,
                         long acksTx, long resyncsRx, long peerRestarts, int rsQueueLen, int txQueueLen,
-                        long rsQueueOverflow, long txQueueOverflow, long superseded, long expectationsIgnored,
+                        long rsQueueOverflow, long txQueueOverflow, long superseded, long expectationsTx, long expectationsRx,
                         long helperOmitted, long seqResets, long bulksSent, long resyncsCoalesced, long acksRx,
                         long sincePeerNanos, Map<DropReason, Long> malformed, Peer peer) {
 

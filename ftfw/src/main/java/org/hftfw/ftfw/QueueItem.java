@@ -1,6 +1,8 @@
 package org.hftfw.ftfw;
 
 import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.Expectation;
 import org.hftfw.conntrack.FlowId;
 
 /**
@@ -17,6 +19,12 @@ sealed interface QueueItem {
      */
     record FlowState(FlowId id, FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras)
             implements QueueItem {}
+
+    /**
+     * The latest state of one local expectation (ExpectationSync), encoded only when sent; like a flow's, a newer
+     * state replaces the item in the expectation's node, and it is kept in the resend queue until ACKed.
+     */
+    record ExpState(Expectation.Id id, EventType type, Expectation exp) implements QueueItem {}
 
     /**
      * A control message: ACK, NACK or RESYNC with its {@code [from, to]} range, kept in the resend queue until

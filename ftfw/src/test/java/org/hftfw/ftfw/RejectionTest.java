@@ -91,10 +91,10 @@ class RejectionTest {
     }
 
     @Test
-    void expectationMessagesAreValidatedNotApplied() {
+    void expectationMessagesAreDecodedAndCheckedLikeConntrackd() {
         DropCounters d = CodecTest.drops();
-        List<FtfwMessage> ok = CodecTest.decode(new FtfwDecoder(d), hex("13000014000000010008000c0000003c" + "00050002" + "06000000"));
-        assertInstanceOf(FtfwMessage.Expectation.class, ok.getFirst());
+        List<FtfwMessage> ok = CodecTest.decode(new FtfwDecoder(d), hex(ExpCodecTest.FTP_NEW));
+        assertInstanceOf(FtfwMessage.ExpData.class, ok.getFirst());
         List<FtfwMessage> bad = CodecTest.decode(new FtfwDecoder(d), hex("13000010000000010008001500000000"));
         assertEquals(DropReason.ATTR_UNKNOWN, ((FtfwMessage.BadPayload) bad.getFirst()).reason());
     }

@@ -12,6 +12,7 @@ import org.hftfw.common.Scheduler;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackException;
 import org.hftfw.conntrack.ConntrackTable;
+import org.hftfw.ftfw.ExpectationCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +33,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code -R}: hFT-FW keeps no copy of the kernel table (a bulk send reads the table itself), so the request
  *       reads the table and logs how many flows it holds.</li>
  * </ul>
- * The stock client exits 0 whatever the daemon answers, so a request hFT-FW cannot carry out (expectations, which it
- * does not replicate; a bulk send from a backup; a request number conntrackd does not define; a commit with failed
+ * The stock client exits 0 whatever the daemon answers, so a request hFT-FW cannot carry out (the expectation verbs
+ * but {@code -c expect} and {@code -e expect}; a bulk send from a backup; a request number conntrackd does not define; a commit with failed
  * flows) is made visible the other ways: a line starting {@code hftfw:} on the client's output, a log line, and a
  * counter ({@link #refused()}, {@code -s runtime}'s "local unknown request", the metrics). Requests are served one at
  * a time by the caller.
@@ -105,6 +106,7 @@ public final class ConntrackdControl implements AutoCloseable {
                 }
                 LOG.info("conntrackd {}: flushing caches", r.flags());
                 node.channel().externalCache().flush();
+                node.channel().expectationCache().flush();
                 node.publisher().flush();
                 yield Answer.ok("");
             }
@@ -164,9 +166,21 @@ public final class ConntrackdControl implements AutoCloseable {
             case STATS_RSQUEUE -> Answer.ok(ConntrackdStats.resendQueue(node));
             case STATS_QUEUE -> Answer.ok(ConntrackdStats.queues(node));
             case STATS_PROCESS -> Answer.ok("");    // conntrackd lists its forked children; hFT-FW forks none
-            case EXP_STATS, EXP_FLUSH_MASTER, EXP_RESYNC_MASTER, EXP_DUMP_INTERNAL, EXP_DUMP_EXTERNAL, EXP_COMMIT,
-                 EXP_DUMP_INT_XML, EXP_DUMP_EXT_XML -> refuse("conntrackd " + r.flags() + ": hFT-FW does not "
-                    + "replicate expectations (conntrackd's ExpectationSync): nothing done");
+            case EXP_COMMIT -> {
+                ExpectationCache.CommitResult x = node.commitExpectations();
+                if (x == null) {
+                    yield refuse("conntrackd -c expect: this node has no expectation table (a primary without "
+                            + "sync.expectation-sync): nothing done");
+                }
+                LOG.info("conntrackd -c expect: committed {} of {} expectations ({} expired, {} failed)",
+                        x.created(), x.requested(), x.expired(), x.failed());
+                yield x.failed() == 0 ? Answer.ok("") : refuse(x.failed() + " of " + x.requested()
+                        + " expectations can't be committed (first: " + x.firstErrors().getFirst() + ")");
+            }
+            case EXP_DUMP_EXTERNAL -> Answer.ok(ExpectationText.lines(node.channel().expectationCache().entries()));
+            case EXP_STATS, EXP_FLUSH_MASTER, EXP_RESYNC_MASTER, EXP_DUMP_INTERNAL, EXP_DUMP_INT_XML,
+                 EXP_DUMP_EXT_XML -> refuse("conntrackd " + r.flags() + ": not supported for expectations by hFT-FW "
+                    + "(it replicates and commits them: -c expect, -e expect): nothing done");
             case DEBUG_INFO -> throw new IllegalStateException("unreachable: refused before");
         };
     }

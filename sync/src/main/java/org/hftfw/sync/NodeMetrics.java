@@ -89,6 +89,10 @@ final class NodeMetrics {
                 "resets of the receive sequence state (peer restarts, re-anchoring)", FtfwStats::seqResets);
         counter(r, ftfw, "hftfw_ftfw_queue_overflows_total", "queue entries dropped because a queue was full",
                 s -> s.rsQueueOverflow() + s.txQueueOverflow());
+        counter(r, ftfw, "hftfw_ftfw_expectations_sent_total", "FT-FW expectation messages sent (ExpectationSync)",
+                FtfwStats::expectationsTx);
+        counter(r, ftfw, "hftfw_ftfw_expectations_received_total", "FT-FW expectation messages received and applied",
+                FtfwStats::expectationsRx);
         r.gauge("hftfw_ftfw_resend_queue_length", "resend queue length", () -> ftfw.get().rsQueueLen());
         r.gauge("hftfw_ftfw_transmit_queue_length", "transmit queue length", () -> ftfw.get().txQueueLen());
 
@@ -105,6 +109,17 @@ final class NodeMetrics {
         r.counter("hftfw_external_cache_stale_removed_total",
                 "flows removed at the end of the peer's full bulk because the peer no longer had them",
                 () -> cache.get().staleRemoved());
+
+        r.gauge("hftfw_expectation_cache_size", "the peer's expectations in the expectation cache",
+                () -> d.channel().expectationCache().size());
+        d.expectationWriter().ifPresent(w -> {
+            r.counter("hftfw_backup_expectations_written_total",
+                    "the peer's expectations written into the kernel table (always committed)", () -> w.stats().created());
+            r.counter("hftfw_backup_expectation_failures_total", "the peer's expectations the kernel refused for good "
+                    + "(their master never arrived within their timeout, no helper, other errors)", () -> w.stats().failed());
+            r.gauge("hftfw_backup_expectations_waiting", "the peer's expectations waiting for their master conntrack",
+                    () -> w.stats().pending());
+        });
 
         d.committedBackup().ifPresent(cb -> {
             r.counter("hftfw_backup_writes_total", "writes of the peer's states into the kernel table (always committed)",

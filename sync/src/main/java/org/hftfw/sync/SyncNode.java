@@ -14,7 +14,9 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackTable;
+import org.hftfw.conntrack.ExpectationTable;
 import org.hftfw.conntrack.IpProto;
+import org.hftfw.ftfw.ExpectationCache;
 import org.hftfw.ftfw.FtfwChannel;
 import org.hftfw.ftfw.FtfwConfig;
 import org.hftfw.migrator.CommandHandover;
@@ -89,6 +91,10 @@ public final class SyncNode implements AutoCloseable {
     private CommittedBackup committed;
     private volatile EchoFilter echo;
     private volatile CommittedBackup.Takeover lastTakeover;
+    private final ExpectationTable expectations;
+    private final ExpectationSync expectationSync;
+    private ExpectationWriter expectationWriter;
+    private volatile ExpectationCache.CommitResult lastExpectationCommit;
 
     private SyncNode(Builder b) {
         this.role = b.role;
@@ -101,6 +107,8 @@ public final class SyncNode implements AutoCloseable {
         this.handover = b.handover;
         this.rounds = b.rounds;
         this.backupWriter = b.backupWriter != null ? b.backupWriter : b.table;
+        this.expectations = b.expectations;
+        this.expectationSync = b.expectationSync;
         this.startNanos = clock.nanos();
     }
 
@@ -121,6 +129,8 @@ public final class SyncNode implements AutoCloseable {
         private StateMigrator.Handover handover;
         private Consumer<ProactivePath.Round> rounds = r -> { };
         private ConntrackTable backupWriter;
+        private ExpectationTable expectations;
+        private ExpectationSync expectationSync = ExpectationSync.OFF;
 
         private Builder(Role role, NodeSettings settings, ConntrackTable table) {
             this.role = Objects.requireNonNull(role);
@@ -168,6 +178,17 @@ public final class SyncNode implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The expectation table (conntrackd's ExpectationSync): a publishing node replicates the local expectations
+         * {@code sync} accepts; a node that keeps the peer's states writes the peer's expectations into it (as they
+         * arrive when always committed, after the flows at {@code commit} otherwise). Default: none.
+         */
+        public Builder expectations(ExpectationTable t, ExpectationSync sync) {
+            expectations = Objects.requireNonNull(t);
+            expectationSync = Objects.requireNonNull(sync);
+            return this;
+        }
+
         /** Sees every round of the proactive path's sampling (a console's view of alerts and policy changes). */
         public Builder onProactiveRound(Consumer<ProactivePath.Round> o) {
             rounds = Objects.requireNonNull(o);
@@ -199,6 +220,11 @@ public final class SyncNode implements AutoCloseable {
         if (role.keepsPeerStates() && s.backup().commit() == NodeSettings.Commit.ALWAYS) {
             committed = new CommittedBackup(backupWriter, s.backup(), s.link().commitBatch(), clock);
             b.peerStates(committed);
+            if (expectations != null) {
+                CommittedBackup flows = committed;
+                expectationWriter = new ExpectationWriter(expectations, flows::drain, clock);
+                b.peerExpectations(expectationWriter);
+            }
         }
         if (role.publishes()) {
             b.resyncSource(() -> publisher.bulkSnapshot(ownTable()));
@@ -215,6 +241,10 @@ public final class SyncNode implements AutoCloseable {
             FtfwChannel c = channel;                    // null only while the channel is still being started
             if (c != null && role.publishes()) {
                 c.sendBulk();
+                if (expectations != null && expectationSync.enabled()) {
+                    // a netlink dump: not on the channel's event loop
+                    Thread.ofVirtual().name("hftfw-expect-resend").start(this::publishExpectations);
+                }
             }
             if (c != null && role.keepsPeerStates()) {
                 c.requestResync();
@@ -234,6 +264,10 @@ public final class SyncNode implements AutoCloseable {
             }
             committed.start(channel.externalCache());
             resources.add(committed);
+            if (expectationWriter != null) {
+                expectationWriter.start();
+                resources.add(expectationWriter);
+            }
         } else if (role.publishes() && role.keepsPeerStates()
                 && table.origin() != org.hftfw.conntrack.ConntrackEvent.ORIGIN_KERNEL) {
             // an external-cache node that also publishes: the events of its own commit (the peer's flows written
@@ -256,6 +290,17 @@ public final class SyncNode implements AutoCloseable {
             lazyTicks = scheduler("hftfw-lazy-tick").every(s.lazy().tick(), this::tickSafely);
             subscription = table.subscribe(echo != null ? echo : publisher);
             fillInternalCache();
+            if (expectations != null && expectationSync.enabled()) {
+                FtfwChannel c = channel;
+                ExpectationSync accept = expectationSync;
+                resources.add(expectations.subscribe((type, e) -> {
+                    if (accept.accepts(e)) {
+                        c.publishExpectation(type, e);
+                    }
+                }));
+                publishExpectations();
+                LOG.info("expectation sync: replicating the expectations of {} helpers", expectationSync.describe());
+            }
         }
         warmUp();
         if (s.proactive().enabled()) {
@@ -391,13 +436,62 @@ public final class SyncNode implements AutoCloseable {
         return List.copyOf(ignore);
     }
 
-    /** Commits the external cache (the peer's replicated flows) to this node's table, in batches. */
+    /**
+     * Commits the external cache (the peer's replicated flows) to this node's table, in batches, then the peer's
+     * expectations (their masters must exist first: conntrackd's {@code -c} commits both caches in this order).
+     */
     CommitSummary commit() {
         long t0 = clock.nanos();
         ConntrackTable.BatchResult r = channel.externalCache().commit(table);
         CommitSummary c = new CommitSummary(r, (clock.nanos() - t0) / 1_000_000);
         lastCommit = c;
+        if (expectations != null && channel.expectationCache().size() > 0) {
+            ExpectationCache.CommitResult x = channel.expectationCache().commit(expectations);
+            lastExpectationCommit = x;
+            LOG.info("committed {} of the peer's {} expectations ({} expired, {} failed)", x.created(),
+                    x.requested(), x.expired(), x.failed());
+        }
         return c;
+    }
+
+    /**
+     * Sends every local expectation {@code sync.expectation-sync} accepts as NEW (at start, and to a restarted peer:
+     * conntrackd's resync sends its expectation cache with the flows).
+     */
+    private void publishExpectations() {
+        FtfwChannel c = channel;
+        if (expectations == null || !expectationSync.enabled() || c == null) {
+            return;
+        }
+        try {
+            expectations.dump(e -> {
+                if (expectationSync.accepts(e)) {
+                    c.publishExpectation(org.hftfw.conntrack.EventType.NEW, e);
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("could not read the expectation table to send it: {}", e.getMessage());
+        }
+    }
+
+    /** Commits the peer's expectations alone ({@code conntrackd -c expect}); null without an expectation table. */
+    ExpectationCache.CommitResult commitExpectations() {
+        if (expectations == null) {
+            return null;
+        }
+        ExpectationCache.CommitResult x = channel.expectationCache().commit(expectations);
+        lastExpectationCommit = x;
+        return x;
+    }
+
+    /** The last expectation commit (external-cache mode), or null before the first. */
+    public ExpectationCache.CommitResult lastExpectationCommit() {
+        return lastExpectationCommit;
+    }
+
+    /** The always-committed backup's expectation writer, when this node has one. */
+    public Optional<ExpectationWriter> expectationWriter() {
+        return Optional.ofNullable(expectationWriter);
     }
 
     /** The always-committed backup's takeover pass (timeouts only: the flows are in the table already). */

@@ -169,7 +169,8 @@ final class CtDecoder {
         }
     }
 
-    private Tuple tuple(MemorySegment seg, int p, int l, String path) {
+    /** Reads a CTA_TUPLE_* nest (payload at {@code p}, {@code l} bytes); also used for expectation tuples. */
+    Tuple tuple(MemorySegment seg, int p, int l, String path) {
         int end = p + l;
         int pos = p;
         int srcLen = 0;

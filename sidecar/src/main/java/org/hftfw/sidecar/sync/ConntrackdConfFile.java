@@ -28,7 +28,7 @@ import org.hftfw.sidecar.config.DidYouMean;
  *   <li>accepted with a warning naming it: it has no effect on what is replicated and hFT-FW does it its own way or
  *       not at all ({@code HashSize}, {@code Nice}, {@code LogFile}, {@code Filter From Kernelspace}, …);</li>
  *   <li>an error naming it: honouring it would change what is replicated or how, and hFT-FW does not
- *       ({@code Mode ALARM}, {@code ExpectationSync}, more than one sync link, …). Every error is reported at once
+ *       ({@code Mode ALARM}, {@code Mode NOTRACK}, more than one sync link, …). Every error is reported at once
  *       and the daemon does not start.</li>
  * </ul>
  * The sync link may be {@code UDP}, {@code Multicast} or {@code TCP} ({@code sync.transport}). A Multicast section
@@ -281,9 +281,14 @@ final class ConntrackdConfFile {
                 case "Options" -> each(s, Set.of("TCPWindowTracking", "ExpectationSync"), o -> {
                     if (o.key().equals("TCPWindowTracking")) {
                         put(o, "sync.tcp-window-tracking", onOff(o));
-                    } else if (o.block() != null || onOff(o)) {
-                        error(o, "ExpectationSync is not supported: hFT-FW does not replicate expectations "
-                                + "(related data channels such as FTP's break after a takeover)");
+                    } else if (o.block() != null) {
+                        List<String> helpers = new ArrayList<>();
+                        for (Stmt h : o.block()) {
+                            helpers.addAll(h.words());
+                        }
+                        put(o, "sync.expectation-sync", helpers);
+                    } else {
+                        put(o, "sync.expectation-sync", onOff(o));
                     }
                 });
                 case "CommitTimeout", "PurgeTimeout" -> ftfw(s);

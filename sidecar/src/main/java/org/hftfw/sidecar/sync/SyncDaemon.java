@@ -11,8 +11,10 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.hftfw.sync.ConntrackdControl;
+import org.hftfw.sync.ExpectationSync;
 import org.hftfw.conntrack.netlink.Ctnetlink;
 import org.hftfw.conntrack.netlink.KernelConntrackTable;
+import org.hftfw.conntrack.netlink.KernelExpectationTable;
 import org.hftfw.sidecar.config.ReloadableConfig;
 import org.hftfw.sidecar.logging.LogLevels;
 import org.hftfw.predictor.DeferredLog;
@@ -89,6 +91,12 @@ final class SyncDaemon implements AutoCloseable {
             KernelConntrackTable writer = Ctnetlink.open(netns == null ? o : o.withNetns(netns));
             resources.add(writer);
             nb.backupWriter(writer);
+        }
+        if (role.keepsPeerStates() || s.expectations().enabled()) {
+            // the peer's expectations are applied whatever sync.expectation-sync says, as conntrackd does
+            KernelExpectationTable exps = KernelExpectationTable.open(netns == null ? o : o.withNetns(netns));
+            resources.add(exps);
+            nb.expectations(exps, role.publishes() ? s.expectations() : ExpectationSync.OFF);
         }
         node = nb.start();
         resources.add(node);

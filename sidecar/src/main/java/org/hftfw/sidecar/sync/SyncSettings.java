@@ -25,6 +25,7 @@ import org.hftfw.common.InvalidConfigException;
 import org.hftfw.ftfw.SyncAuth;
 import org.hftfw.ftfw.SyncTransport;
 import org.hftfw.sync.Cidr;
+import org.hftfw.sync.ExpectationSync;
 import org.hftfw.sync.NodeSettings;
 
 /**
@@ -38,8 +39,11 @@ import org.hftfw.sync.NodeSettings;
  * @param control the control socket (conntrackd's {@code UNIX { Path }})
  * @param metrics the Prometheus endpoint
  * @param log     log levels (reloadable)
+ * @param expectations which local expectations are replicated ({@code sync.expectation-sync}; conntrackd's
+ *                     {@code ExpectationSync}); the peer's are applied whatever it says
  */
-record SyncSettings(NodeSettings node, Events events, Control control, Metrics metrics, Log log) {
+record SyncSettings(NodeSettings node, Events events, Control control, Metrics metrics, Log log,
+                    ExpectationSync expectations) {
 
     /**
      * The kernel event socket.
@@ -97,6 +101,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
               extensions = true
               auth { key-file = "", require = false }
               backup { commit = always, standby-timeout = 5d, takeover-grace = 60s }
+              expectation-sync = off
             }
             events { buffer = 16MiB, buffer-max-growth = 64MiB, reliable-destroy = false }
             lazy {
@@ -142,7 +147,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
         Reader r = new Reader(c, baseDir);
         NodeSettings node = new NodeSettings(r.link(), r.lazy(), r.filter(), ProactiveBinding.read(r), r.backup());
         SyncSettings s = new SyncSettings(node, r.events(), new Control(r.path("control.socket", false),
-                r.positive("control.purge-timeout")), r.metrics(), r.log());
+                r.positive("control.purge-timeout")), r.metrics(), r.log(), r.expectationSync());
         if (!r.problems.isEmpty()) {
             throw new InvalidConfigException(String.join("; ", r.problems));
         }
@@ -380,6 +385,30 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
                         ? " (a multicast group: set sync.transport = multicast and the group as sync.multicast-group)"
                         : ""));
             }
+        }
+
+        /**
+         * {@code sync.expectation-sync}: on/off (every helper's expectations or none), or a list of helper names
+         * (conntrackd's {@code ExpectationSync { ftp sip }}). A name longer than 11 characters cannot travel in an
+         * FT-FW message (conntrackd's {@code NTA_EXP_HELPER_NAME} limit) and is refused.
+         */
+        ExpectationSync expectationSync() {
+            String key = "sync.expectation-sync";
+            if (c.hasPath(key) && c.getValue(key).valueType() == ConfigValueType.LIST) {
+                List<String> names = get(key, () -> c.getStringList(key), List.of());
+                Set<String> helpers = new LinkedHashSet<>();
+                for (String n : names) {
+                    String h = n.trim();
+                    if (h.isEmpty() || h.length() > 11 || !h.matches("[A-Za-z0-9_.-]+")) {
+                        problems.add(key + ": '" + n + "' is not a helper name of 1..11 characters (letters, digits, "
+                                + "'-', '_', '.')");
+                    } else {
+                        helpers.add(h);
+                    }
+                }
+                return helpers.isEmpty() ? ExpectationSync.OFF : ExpectationSync.of(helpers);
+            }
+            return get(key, () -> c.getBoolean(key), false) ? ExpectationSync.ALL : ExpectationSync.OFF;
         }
 
         NodeSettings.Backup backup() {

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>{@code netns/conntrackd-netns-test.sh}: a client namespace, a router nsr1 (forwarding, masquerading) and its
  * sync peer nsr2 on a veth, FTFW over multicast 225.0.0.50 (the two conntrackd.conf files of the suite, in
- * src/test/resources/conntrack-tools, read unchanged but for their socket and lock paths). The client opens a TCP
+ * src/test/resources/conntrack-tools, read unchanged but for their socket and lock paths; hFT-FW gets its peer's
+ * address from an hftfw.conf beside the file). The client opens a TCP
  * connection through nsr1 to an address nobody answers; the suite then expects nsr1's internal cache ({@code -i}) and
  * nsr2's external cache ({@code -e}) to show it, each asked with the stock {@code conntrackd} client. Run both
  * ways: hFT-FW as nsr2 beside a stock nsr1, and hFT-FW as nsr1 beside a stock nsr2.
@@ -108,8 +109,8 @@ class ConntrackToolsSuiteLabTest {
 
             Path nsr1 = suiteConf(dir, "nsr1");
             Path nsr2 = suiteConf(dir, "nsr2");
-            start(r1, nsr1, hftfwNsr1, dir, daemons);
-            start(r2, nsr2, hftfwNsr2, dir, daemons);
+            start(r1, nsr1, "192.168.100.3", hftfwNsr1, dir, daemons);
+            start(r2, nsr2, "192.168.100.2", hftfwNsr2, dir, daemons);
 
             // selftest(): a connection that will time out, seen by both
             try (SocketChannel c = ns1.call(() -> {
@@ -148,11 +149,17 @@ class ConntrackToolsSuiteLabTest {
         return Files.writeString(dir.resolve("conntrackd-" + node + ".conf"), text);
     }
 
-    /** A stock conntrackd (console mode, killed by PID with the lab), or hFT-FW reading the same file. */
-    private static void start(NetnsLab.Netns ns, Path conf, boolean hftfw, Path dir,
+    /**
+     * A stock conntrackd (console mode, killed by PID with the lab), or hFT-FW reading the same file. A Multicast
+     * section names no peer (conntrackd hears every sender on the group); hFT-FW hears only its peer, whose address
+     * an hftfw.conf beside the file gives (docs/conntrackd.md).
+     */
+    private static void start(NetnsLab.Netns ns, Path conf, String peer, boolean hftfw, Path dir,
                               List<AutoCloseable> daemons) throws Exception {
         if (hftfw) {
-            var rc = SyncCommand.load(dir.resolve("absent-hftfw.conf"), conf, false);
+            Path own = Files.writeString(dir.resolve("hftfw-beside-" + conf.getFileName()),
+                    "sync.peer-address = \"" + peer + "\"\n");
+            var rc = SyncCommand.load(own, conf, true);
             SyncDaemon d;
             try {
                 d = SyncDaemon.start(SyncNode.Role.BOTH, rc, ns.path(), System::nanoTime);

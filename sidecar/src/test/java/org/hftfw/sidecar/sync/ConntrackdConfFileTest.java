@@ -19,6 +19,7 @@ import org.hftfw.conntrack.TcpState;
 import org.hftfw.ftfw.ConntrackdConf;
 import org.hftfw.sidecar.config.ReloadableConfig;
 import org.hftfw.sync.Cidr;
+import org.hftfw.sync.ExpectationSync;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -193,9 +194,8 @@ class ConntrackdConfFileTest {
     @Test
     void whatWouldChangeReplicationIsRefusedByName() {
         String m = problems(FTFW_UDP.replace("DisableExternalCache Off", "CommitTimeout 180")
-                .replace("TCPWindowTracking Off", "ExpectationSync On")
                 .replace("Systemd on", "PollSecs 15"));
-        for (String key : List.of("CommitTimeout", "ExpectationSync", "PollSecs")) {
+        for (String key : List.of("CommitTimeout", "PollSecs")) {
             assertTrue(m.contains(key), key + " in " + m);
         }
         assertTrue(problems(FTFW_UDP.replace("Mode FTFW", "Mode ALARM")).contains("Mode ALARM is not supported"));
@@ -268,6 +268,17 @@ class ConntrackdConfFileTest {
         String both = FTFW_UDP.replace("\t\tAddress Ignore {", "\t\tAddress Accept {\n\t\t\tIPv4_address 10.0.0.0/8\n"
                 + "\t\t}\n\t\tAddress Ignore {");
         assertTrue(problems(both).contains("Address Accept and Address Ignore in one Filter"), problems(both));
+    }
+
+    @Test
+    void expectationSyncMapsToItsHoconKey() {
+        assertEquals(ExpectationSync.ALL,
+                settings(FTFW_UDP.replace("TCPWindowTracking Off", "ExpectationSync On")).expectations());
+        assertEquals(ExpectationSync.OFF,
+                settings(FTFW_UDP.replace("TCPWindowTracking Off", "ExpectationSync Off")).expectations());
+        assertEquals(ExpectationSync.of(java.util.Set.of("ftp", "sip")), settings(FTFW_UDP.replace(
+                "TCPWindowTracking Off", "ExpectationSync {\n ftp\n sip\n }")).expectations());
+        assertEquals(ExpectationSync.OFF, settings(FTFW_UDP).expectations());
     }
 
     @Test

@@ -232,4 +232,16 @@ class SyncSettingsTest {
         assertTrue(p.contains("log.level must be one of [DEBUG, ERROR, INFO, OFF, TRACE, WARN] or \"\", got 'LOUD'"), p);
         assertTrue(p.contains("log.components.org.hftfw must be one of"), p);
     }
+
+    @Test
+    void expectationSyncIsOffOnOrAHelperList() {
+        assertEquals(org.hftfw.sync.ExpectationSync.OFF, parse(MIN).expectations());
+        assertEquals(org.hftfw.sync.ExpectationSync.ALL, parse(MIN + "sync.expectation-sync = on").expectations());
+        org.hftfw.sync.ExpectationSync ftp = parse(MIN + "sync.expectation-sync = [ftp, SIP]").expectations();
+        assertEquals(java.util.Set.of("ftp", "sip"), ftp.helpers());
+        assertEquals("ftp,sip", ftp.describe());
+        String m = problems(MIN + "sync.expectation-sync = [ftp, \"a-helper-name-too-long\", \"\"]");
+        assertTrue(m.contains("sync.expectation-sync: 'a-helper-name-too-long' is not a helper name"), m);
+        assertTrue(problems(MIN + "sync.expectation-sync = maybe").contains("sync.expectation-sync"));
+    }
 }
