@@ -215,6 +215,7 @@ final class FtfwEngine {
     private long lastPeerDatagramNanos;
     private boolean heardFromPeer;
     private Runnable onPeerRestart = () -> { };
+    private long firstContactPushNanos = -1;
     private BulkListener bulkListener = new BulkListener() { };
 
     /** Null without {@code sync.auth.key-file}. */
@@ -364,6 +365,29 @@ final class FtfwEngine {
     /** What to do when a peer we had heard from restarts (see {@link FtfwChannel.Builder#onPeerRestart}). */
     void onPeerRestart(Runnable action) {
         onPeerRestart = action;
+    }
+
+    /**
+     * On first contact with the peer, sends our table after {@code waitNanos} unless a bulk was started or asked for
+     * meanwhile (see {@link FtfwChannel.Builder#pushTableOnFirstContact}).
+     */
+    void pushTableOnFirstContact(long waitNanos) {
+        firstContactPushNanos = waitNanos;
+    }
+
+    /**
+     * The first-contact push: a peer that started before us asked for our table when nobody was there, and sees our
+     * first HELLO as a first contact too, so it does not ask again. A peer that starts after us, or that saw us
+     * restart, asks within the wait; its RESYNC then starts the bulk and this does nothing.
+     */
+    private void firstContact() {
+        long started = bulksSent;
+        sched.schedule(() -> {
+            if (!closed && bulksSent == started && !bulkPending) {
+                LOG.info("first contact with the peer and no request for our table: bulk-sending it");
+                sendBulk();
+            }
+        }, firstContactPushNanos);
     }
 
     /**
@@ -821,6 +845,7 @@ final class FtfwEngine {
             guard.accepted();
         }
         msgsRx++;
+        boolean firstContact = !seqSet && firstContactPushNanos >= 0;
         if (m.helloBack() && hello == Hello.SAY) {
             hello = Hello.DONE;
             sched.schedule(this::resendSentWithHello, 2 * aliveNanos);
@@ -899,6 +924,9 @@ final class FtfwEngine {
         lastStamp = curStamp;
         stampNonce = nonce;
         seqSet = true;
+        if (firstContact) {
+            firstContact();
+        }
         // only data arms the early ACK: ACKs are themselves acknowledged (on the window or the alive timer, as
         // conntrackd does), and an early ACK of an ACK would make the two ends ping-pong forever
         if (m instanceof FtfwMessage.Data && ackFromSet && !ackDelayScheduled && ackDelayNanos > 0) {

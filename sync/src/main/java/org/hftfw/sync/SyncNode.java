@@ -195,9 +195,14 @@ public final class SyncNode implements AutoCloseable {
         ChannelOutbound out = new ChannelOutbound();
         publisher = new Publisher(filter, out, eventClock);
         FtfwChannel.Builder b = FtfwChannel.builder(ftfwConfig);
+        List<ConntrackEntry> leftByLastRun = List.of();
         if (role.keepsPeerStates() && s.backup().commit() == NodeSettings.Commit.ALWAYS) {
             committed = new CommittedBackup(backupWriter, s.backup(), s.link().commitBatch(), clock);
             b.peerStates(committed);
+            if (!role.publishes()) {
+                // read before the channel runs: what arrives from the peer from then on is newer (CommittedBackup#adopt)
+                leftByLastRun = table.list().stream().filter(filter::admits).toList();
+            }
         }
         if (role.publishes()) {
             b.resyncSource(() -> publisher.bulkSnapshot(ownTable()));
@@ -219,6 +224,11 @@ public final class SyncNode implements AutoCloseable {
                 c.requestResync();
             }
         });
+        if (role.publishes()) {
+            // a backup started before us asked for our table when nobody listened: push it on first contact, unless
+            // its RESYNC (it started after us, or saw us restart) arrives within two alive intervals
+            b.pushTableOnFirstContact(ftfwConfig.aliveInterval().multipliedBy(2));
+        }
         Callable<FtfwChannel> startChannel = b::start;
         channel = namespace.call(startChannel);
         resources.add(channel);
@@ -233,6 +243,7 @@ public final class SyncNode implements AutoCloseable {
             }
             committed.start(channel.externalCache());
             resources.add(committed);
+            committed.adopt(leftByLastRun);
         } else if (role.publishes() && role.keepsPeerStates()
                 && table.origin() != org.hftfw.conntrack.ConntrackEvent.ORIGIN_KERNEL) {
             // an external-cache node that also publishes: the events of its own commit (the peer's flows written
