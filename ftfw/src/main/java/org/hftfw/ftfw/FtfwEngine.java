@@ -10,6 +10,7 @@ import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -216,6 +217,12 @@ final class FtfwEngine {
     private boolean heardFromPeer;
     private Runnable onPeerRestart = () -> { };
     private long firstContactPushNanos = -1;
+    /**
+     * Flows published since the running table bulk began (null when none runs): its snapshot, read off the loop
+     * meanwhile, may hold an older state of them, which must not follow the event's newer one.
+     */
+    private Set<FlowId> publishedDuringBulk;
+    private BulkTransfer tableBulk;
     private BulkListener bulkListener = new BulkListener() { };
 
     /** Null without {@code sync.auth.key-file}. */
@@ -320,6 +327,9 @@ final class FtfwEngine {
             return;
         }
         queueState(type, entry, extras);
+        if (publishedDuringBulk != null) {
+            publishedDuringBulk.add(entry.flowId());
+        }
         requestXmit();
     }
 
@@ -422,6 +432,7 @@ final class FtfwEngine {
         bulkEver = true;
         bulkStartNanos = sched.nanos();
         bulksSent++;
+        publishedDuringBulk = new HashSet<>();
         // marked provisionally while the handshake is under way: a stock peer is never kept waiting for it, and its
         // END is only sent if the peer turns out to agree
         // (only a bulk from a real table is the whole table: an empty source must not make the peer drop its flows)
@@ -443,7 +454,10 @@ final class FtfwEngine {
             LOG.warn("bulk send: reading the table failed, sending the {} entries read", all.size(), e);
         }
         try {
-            sched.schedule(() -> sendPaced(new BulkTransfer(all.iterator(), () -> bulkFed(marked, all.size()))), 0);
+            sched.schedule(() -> {
+                tableBulk = new BulkTransfer(all.iterator(), () -> bulkFed(marked, all.size()));
+                sendPaced(tableBulk);
+            }, 0);
         } catch (RejectedExecutionException e) {
             LOG.debug("bulk send dropped: the channel is closing");
         }
@@ -459,6 +473,8 @@ final class FtfwEngine {
             });
         }
         bulkRunning = false;
+        publishedDuringBulk = null;
+        tableBulk = null;
         if (bulkPending) {
             scheduleBulk();
         }
@@ -586,6 +602,9 @@ final class FtfwEngine {
         BulkTransfer t;
         while (budget > 0 && (t = transfers.peek()) != null && room() > 0) {
             ConntrackEntry e = t.next();
+            if (e != null && t == tableBulk && publishedDuringBulk.contains(e.flowId())) {
+                continue;                                    // its event, sent since the bulk began, is newer
+            }
             if (e == null) {
                 transfers.poll();
                 t.publish();
