@@ -64,7 +64,11 @@ import org.slf4j.LoggerFactory;
  *   at most once per {@code LOG_INTERVAL}.</li>
  * <li><b>Resync.</b> A RESYNC request (and {@link #sendBulk}) is answered by bulk-sending the whole table from the
  *   bulk source, at most once per {@code resyncInterval}; requests in between are coalesced into the next answer.
- *   The source is read on the bulk executor, off the event loop, and its entries are queued as a paced transfer.</li>
+ *   The source is read on the bulk executor, off the event loop, and its entries are queued as a paced transfer;
+ *   a flow published since the bulk began is left out of it (its event carried a newer state than the snapshot's,
+ *   and an older one sent after it would undo a DEL). On first contact with the peer, a node told to
+ *   ({@link #pushTableOnFirstContact}) sends its table unless a bulk starts within the wait: a peer that started
+ *   first asked when nobody listened.</li>
  * <li><b>hFT-FW peers</b> ({@link Handshake}, {@link Ext}). One capability handshake, which a stock conntrackd drops
  *   as a wrong protocol version, decides what else is used. <i>Authentication</i> ({@link DatagramAuth}): every
  *   datagram is sealed with an HMAC trailer, and a datagram from the peer's address that is not authentic is
