@@ -36,6 +36,7 @@ import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.Tuple;
 import org.hftfw.conntrack.lab.NetnsLab;
 import org.hftfw.conntrack.netlink.KernelConntrackTable;
+import org.hftfw.models.lab.NfqueueDelayLine;
 
 /**
  * The fault soak ({@code hftfw sync soak}, issue 14 item 6): {@code hftfw sync primary} and {@code hftfw sync backup}
@@ -47,25 +48,34 @@ import org.hftfw.conntrack.netlink.KernelConntrackTable;
  * <ul>
  *   <li>{@code kill -9} of the primary or the backup (by PID), then a restart;</li>
  *   <li>a loss burst on the sync link (nftables {@code numgen random} drop of half the datagrams both ways, 3 s);</li>
+ *   <li>reordering on the sync link (3 s, a bulk and three churn batches through it): half the datagrams both ways,
+ *       picked at random (iptables {@code statistic}), go through an NFQUEUE delay line ({@link NfqueueDelayLine},
+ *       this kernel has no netem) that holds them {@value #REORDER_MILLIS} ms, so the others overtake them;</li>
  *   <li>flows deleted and added on the primary while its daemon is down (the generation-marked resync must remove
  *       what the restarted primary no longer has);</li>
  *   <li>a bulk ordered on the primary ({@code bulk}), then the backup killed and restarted during it;</li>
+ *   <li>both daemons killed, flows changed, the backup started first (its startup RESYNC reaches no one: the
+ *       primary's push on first contact must fill it);</li>
  *   <li>forged datagrams from x to the backup's sync port: each must be counted as a not-peer drop.</li>
  * </ul>
  * After each fault the soak waits (bounded) until the backup's {@code conntrack -L} equals the primary's, normalised
  * to protocol, state and both tuples (timeouts, ids, marks, use counts ignored), and records the flows missing and
  * stale at that moment and the time to converge. Every process is stopped by PID and the namespaces and the temp
  * directory are removed at the end, on failure, and on Ctrl-C (a shutdown hook). The primary's namespace has
- * {@code nf_conntrack_events = 1} (see the constructor), and the primary starts before the backup (see {@code run}).
+ * {@code nf_conntrack_events = 1} (see the constructor). The backup starts first, as after a reboot of both.
  */
 public final class SyncSoak {
-    private static final String A_SYNC = "10.234.21.1";
-    private static final String B_SYNC = "10.234.21.2";
+    // the delay line keys its clients as prefix + (10 + i): a is client 0, b client 1
+    private static final String SYNC_PREFIX = "10.234.21.";
+    private static final String A_SYNC = SYNC_PREFIX + "10";
+    private static final String B_SYNC = SYNC_PREFIX + "11";
     private static final String X_ADDR = "10.234.22.1";
     private static final String B_FORGE = "10.234.22.2";
     private static final int PORT = 3791;
     private static final long CONVERGE_NANOS = TimeUnit.SECONDS.toNanos(90);
     private static final int FORGED_PER_FAULT = 50;
+    private static final int REORDER_MILLIS = 30;
+    private static final int REORDER_QUEUE = 7;
     private static final Pattern NOT_PEER = Pattern.compile("NOT_PEER=(\\d+)");
 
     /** What the soak injects. */
@@ -73,8 +83,10 @@ public final class SyncSoak {
         KILL_PRIMARY("kill -9 primary"),
         KILL_BACKUP("kill -9 backup"),
         LOSS_BURST("sync link loss burst"),
+        REORDER("sync link reordering"),
         CHURN_WHILE_PRIMARY_DOWN("churn while primary down"),
         BACKUP_RESTART_DURING_BULK("backup restart during a bulk"),
+        BOTH_RESTART_BACKUP_FIRST("both killed, backup started first"),
         FORGED("forged datagrams from a non-peer");
 
         final String label;
@@ -101,10 +113,11 @@ public final class SyncSoak {
 
     /** The run's figures. */
     public record Result(List<Scenario> scenarios, Map<Fault, Integer> injected, int lost, int stale,
-                         long worstConvergeNanos, int notConverged, long forgedSent, long forgedCounted, int flows) {
-        /** Nothing lost, nothing stale at the end, every forged datagram counted. */
+                         long worstConvergeNanos, int notConverged, long forgedSent, long forgedCounted, int flows,
+                         long heldBack) {
+        /** Every scenario converged, nothing lost, nothing stale at the end, every forged datagram counted. */
         public boolean clean() {
-            return lost == 0 && stale == 0 && forgedSent == forgedCounted;
+            return notConverged == 0 && lost == 0 && stale == 0 && forgedSent == forgedCounted;
         }
 
         public List<String> lines() {
@@ -116,12 +129,14 @@ public final class SyncSoak {
             out.add("faults injected: " + kinds);
             out.add(String.format(Locale.ROOT, "flows lost (missing on the backup at the end): %d of %d  (goal 0)",
                     lost, flows));
-            out.add(String.format(Locale.ROOT, "stale flows (on the backup, gone from the primary) at the end: %d",
-                    stale));
+            out.add(String.format(Locale.ROOT, "stale flows (on the backup, gone from the primary) at the end: %d  "
+                    + "(goal 0)", stale));
             out.add(String.format(Locale.ROOT, "worst convergence after a fault: %.2f s%s",
                     Math.max(0, worstConvergeNanos) / 1e9, notConverged > 0 ? " (of those that converged)" : ""));
             out.add(String.format(Locale.ROOT, "forged datagrams sent %d, counted as not-peer drops %d", forgedSent,
                     forgedCounted));
+            out.add(String.format(Locale.ROOT, "sync datagrams held back %d ms by the reordering (overtaken by the "
+                    + "others): %d", REORDER_MILLIS, heldBack));
             return out;
         }
     }
@@ -135,6 +150,8 @@ public final class SyncSoak {
     private final Churn churn;
     private Process primary;
     private Process backup;
+    private final List<Process> delayLines = new ArrayList<>();
+    private long heldBack;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private SyncSoak(Path dir, long seed, int flows) {
@@ -160,8 +177,8 @@ public final class SyncSoak {
     }
 
     /**
-     * Runs the soak and prints its figures; exit status 1 when a flow is lost or stale at the end, or a forged
-     * datagram was not counted.
+     * Runs the soak and prints its figures; exit status 1 when a scenario did not converge within the bound, a flow
+     * is lost or stale at the end, or a forged datagram was not counted.
      */
     public static int run(Duration duration, int flows, long seed) throws Exception {
         Figures.header("sync soak", String.format(Locale.ROOT, "%s, %d flows in churn, seed %d; primary and backup "
@@ -197,12 +214,11 @@ public final class SyncSoak {
 
     private Result run(Duration duration, java.util.function.Consumer<Scenario> progress) throws Exception {
         rules(0);
+        startDelayLines();
         churn.load();
-        // the primary first: the backup's startup resync is then answered. Started the other way round the backup
-        // stays empty (its one RESYNC request reached no one, and the primary's first HELLO is a first contact, not
-        // a restart, so neither side sends or asks again) until the next change of each flow
-        startPrimary();
+        // the backup first: its startup RESYNC reaches no one, and the primary's push on first contact fills it
         startBackup();
+        startPrimary();
         List<Scenario> done = new ArrayList<>();
         Map<Fault, Integer> injected = new EnumMap<>(Fault.class);
         long[] forged = {0, 0};
@@ -212,7 +228,8 @@ public final class SyncSoak {
         List<Fault> order = new ArrayList<>(List.of(Fault.values()));
         Collections.shuffle(order, rng);
         long end = System.nanoTime() + duration.toNanos();
-        for (int n = 1; System.nanoTime() < end; n++) {
+        // the first round runs whole even past the duration: every kind is injected at least once
+        for (int n = 1; n <= order.size() || System.nanoTime() < end; n++) {
             Fault f = n <= order.size() ? order.get(n - 1) : Fault.values()[rng.nextInt(Fault.values().length)];
             churn.batch();
             long t0 = System.nanoTime();
@@ -225,7 +242,7 @@ public final class SyncSoak {
         long worst = done.stream().mapToLong(Scenario::convergeNanos).max().orElse(-1);
         int notConverged = (int) done.stream().filter(s -> s.convergeNanos() < 0).count();
         return new Result(done, injected, last.missing(), last.stale(), worst, notConverged, forged[0], forged[1],
-                last.flows());
+                last.flows(), heldBack);
     }
 
     private void inject(Fault f, long[] forged) throws Exception {
@@ -243,6 +260,25 @@ public final class SyncSoak {
                 churn.batch();
                 Thread.sleep(3_000);
                 rules(0);
+            }
+            case REORDER -> {
+                // a bulk and three churn batches through the reordering link: enough datagrams to overtake each other
+                reorder(true);
+                String reply = control(dir.resolve("a.ctl"), "bulk");
+                check(reply.startsWith("OK"), "bulk refused: " + reply);
+                for (int i = 0; i < 3; i++) {
+                    churn.batch();
+                    Thread.sleep(1_000);
+                }
+                heldBack += queued();
+                reorder(false);
+            }
+            case BOTH_RESTART_BACKUP_FIRST -> {
+                kill(primary);
+                kill(backup);
+                churn.batch();
+                startBackup();
+                startPrimary();
             }
             case CHURN_WHILE_PRIMARY_DOWN -> {
                 kill(primary);
@@ -372,6 +408,57 @@ public final class SyncSoak {
         }
     }
 
+    /**
+     * One NFQUEUE delay line per namespace for the whole run (a JVM start per fault would dominate it); the
+     * {@code REORDER} fault only adds and removes the rule that sends half the sync datagrams there. The queue is
+     * fail-open and the rule bypasses a queue with no listener, so nothing is dropped if a delay line dies.
+     */
+    private void startDelayLines() throws IOException, InterruptedException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        for (NetnsLab.Netns ns : List.of(a, b)) {
+            Path out = dir.resolve(ns.name() + "-delay.out");
+            Process p = ns.spawn(out, java, "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-cp",
+                    System.getProperty("java.class.path"), NfqueueDelayLine.class.getName(),
+                    Integer.toString(REORDER_QUEUE), SYNC_PREFIX, Integer.toString(REORDER_MILLIS),
+                    Integer.toString(REORDER_MILLIS));
+            delayLines.add(p);
+            check(reached(() -> !p.isAlive() || readyLine(out), TimeUnit.SECONDS.toNanos(60)) && p.isAlive(),
+                    "the delay line in " + ns.name() + " did not start: " + tail(out));
+        }
+    }
+
+    private static boolean readyLine(Path out) {
+        try {
+            return Files.exists(out) && Files.readString(out).contains("ready");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Datagrams the reordering rules of both namespaces sent to the delay line (their packet counters). */
+    private long queued() {
+        long n = 0;
+        for (NetnsLab.Netns ns : List.of(a, b)) {
+            for (String line : ns.exec("iptables", "-t", "raw", "-L", "PREROUTING", "-v", "-x", "-n").check().stdout()
+                    .split("\n", -1)) {
+                String[] f = line.strip().split("\\s+", -1);
+                if (line.contains("NFQUEUE") && f.length > 0 && f[0].matches("\\d+")) {
+                    n += Long.parseLong(f[0]);
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Sends half the incoming sync datagrams of both namespaces through the delay line, or stops doing so. */
+    private void reorder(boolean on) {
+        for (NetnsLab.Netns ns : List.of(a, b)) {
+            ns.exec("iptables", "-t", "raw", on ? "-A" : "-D", "PREROUTING", "-i", "sync", "-p", "udp", "--dport",
+                    Integer.toString(PORT), "-m", "statistic", "--mode", "random", "--probability", "0.5", "-j",
+                    "NFQUEUE", "--queue-num", Integer.toString(REORDER_QUEUE), "--queue-bypass").check();
+        }
+    }
+
     private void startPrimary() throws Exception {
         primary = spawn("primary", a, A_SYNC, B_SYNC, "a");
     }
@@ -418,6 +505,7 @@ public final class SyncSoak {
                 NetnsLab.stop(p);
             }
         }
+        delayLines.forEach(NetnsLab::stop);
         churn.close();
         lab.close();
         try {

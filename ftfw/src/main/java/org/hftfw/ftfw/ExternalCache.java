@@ -149,6 +149,26 @@ public final class ExternalCache implements FtfwEngine.Receiver {
         return new FtfwEngine.BulkOutcome(held, stale);
     }
 
+    /**
+     * Adds flows this node finds in its own table at start as the peer's, each only if the cache does not hold it yet,
+     * with the oldest stamp: a state received since wins, and the peer's next full bulk removes every seeded flow it
+     * does not resend (an always-committed backup's restart: the entries it wrote before are in its kernel table, and
+     * those the peer deleted meanwhile must go). Stops at the limit. Returns how many were added.
+     */
+    public int seed(Collection<ConntrackEntry> entries) {
+        int added = 0;
+        long now = nanoClock.nanos();
+        for (ConntrackEntry e : entries) {
+            if (map.size() >= limit) {
+                break;
+            }
+            if (map.putIfAbsent(e.flowId(), new Cached(e, FlowExtras.NONE, now, 0)) == null) {
+                added++;
+            }
+        }
+        return added;
+    }
+
     /** Number of cached flows. */
     public int size() {
         return map.size();

@@ -1,6 +1,7 @@
 package org.hftfw.ftfw;
 
 import org.hftfw.common.Clock;
+import java.time.Duration;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
@@ -94,6 +95,7 @@ public final class FtfwChannel implements AutoCloseable {
             int initialSeq = (int) (Clock.system().epochMicros() / 1_000_000);
             FtfwEngine.BulkSource src = b.bulk;
             Runnable onPeerRestart = b.onPeerRestart;
+            Duration firstContactPush = b.firstContactPush;
             BulkListener bulkListener = b.bulkListener;
             FtfwEngine.Receiver receiver = b.peerStates == null ? cache : new FtfwEngine.Receiver() {
                 private final PeerStateListener listener = b.peerStates;
@@ -144,6 +146,9 @@ public final class FtfwChannel implements AutoCloseable {
                 FtfwEngine e = new FtfwEngine(cfg, new NettyScheduler(loop), initialSeq, ByteBufAllocator.DEFAULT,
                         link::send, withExpectations, src, bulkExecutor);
                 e.onPeerRestart(onPeerRestart);
+                if (firstContactPush != null) {
+                    e.pushTableOnFirstContact(firstContactPush.toNanos());
+                }
                 e.bulkListener(bulkListener);
                 inbound.attach(e);
                 return e;
@@ -349,6 +354,7 @@ public final class FtfwChannel implements AutoCloseable {
         private final FtfwConfig cfg;
         private FtfwEngine.BulkSource bulk = FtfwEngine.BulkSource.NONE;
         private Runnable onPeerRestart = () -> { };
+        private Duration firstContactPush;
         private BulkListener bulkListener = new BulkListener() { };
         private PeerStateListener peerStates;
         private ExpectationTable.Listener peerExpectations;
@@ -375,6 +381,18 @@ public final class FtfwChannel implements AutoCloseable {
          */
         public Builder onPeerRestart(Runnable action) {
             onPeerRestart = Objects.requireNonNull(action);
+            return this;
+        }
+
+        /**
+         * On the first datagram ever heard from the peer, bulk-sends the resync source unless a bulk is started or
+         * asked for within {@code wait}: a peer that started first asked for our table when nobody listened (its
+         * startup RESYNC), and takes our HELLO for a first contact, not a restart, so it would not ask again. The
+         * wait lets the RESYNC of a peer that does ask (it starts after us, or saw us restart) arrive and be the one
+         * bulk. Off by default.
+         */
+        public Builder pushTableOnFirstContact(Duration wait) {
+            firstContactPush = Objects.requireNonNull(wait);
             return this;
         }
 

@@ -10,6 +10,7 @@ import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +66,11 @@ import org.slf4j.LoggerFactory;
  *   at most once per {@code LOG_INTERVAL}.</li>
  * <li><b>Resync.</b> A RESYNC request (and {@link #sendBulk}) is answered by bulk-sending the whole table from the
  *   bulk source, at most once per {@code resyncInterval}; requests in between are coalesced into the next answer.
- *   The source is read on the bulk executor, off the event loop, and its entries are queued as a paced transfer.</li>
+ *   The source is read on the bulk executor, off the event loop, and its entries are queued as a paced transfer;
+ *   a flow published since the bulk began is left out of it (its event carried a newer state than the snapshot's,
+ *   and an older one sent after it would undo a DEL). On first contact with the peer, a node told to
+ *   ({@link #pushTableOnFirstContact}) sends its table unless a bulk starts within the wait: a peer that started
+ *   first asked when nobody listened.</li>
  * <li><b>hFT-FW peers</b> ({@link Handshake}, {@link Ext}). One capability handshake, which a stock conntrackd drops
  *   as a wrong protocol version, decides what else is used. <i>Authentication</i> ({@link DatagramAuth}): every
  *   datagram is sealed with an HMAC trailer, and a datagram from the peer's address that is not authentic is
@@ -224,6 +229,13 @@ final class FtfwEngine {
     private long lastPeerDatagramNanos;
     private boolean heardFromPeer;
     private Runnable onPeerRestart = () -> { };
+    private long firstContactPushNanos = -1;
+    /**
+     * Flows published since the running table bulk began (null when none runs): its snapshot, read off the loop
+     * meanwhile, may hold an older state of them, which must not follow the event's newer one.
+     */
+    private Set<FlowId> publishedDuringBulk;
+    private BulkTransfer tableBulk;
     private BulkListener bulkListener = new BulkListener() { };
 
     /** Null without {@code sync.auth.key-file}. */
@@ -329,6 +341,9 @@ final class FtfwEngine {
             return;
         }
         queueState(type, entry, extras);
+        if (publishedDuringBulk != null) {
+            publishedDuringBulk.add(entry.flowId());
+        }
         requestXmit();
     }
 
@@ -411,6 +426,29 @@ final class FtfwEngine {
     }
 
     /**
+     * On first contact with the peer, sends our table after {@code waitNanos} unless a bulk was started or asked for
+     * meanwhile (see {@link FtfwChannel.Builder#pushTableOnFirstContact}).
+     */
+    void pushTableOnFirstContact(long waitNanos) {
+        firstContactPushNanos = waitNanos;
+    }
+
+    /**
+     * The first-contact push: a peer that started before us asked for our table when nobody was there, and sees our
+     * first HELLO as a first contact too, so it does not ask again. A peer that starts after us, or that saw us
+     * restart, asks within the wait; its RESYNC then starts the bulk and this does nothing.
+     */
+    private void firstContact() {
+        long started = bulksSent;
+        sched.schedule(() -> {
+            if (!closed && bulksSent == started && !bulkPending) {
+                LOG.info("first contact with the peer and no request for our table: bulk-sending it");
+                sendBulk();
+            }
+        }, firstContactPushNanos);
+    }
+
+    /**
      * Sends our whole table ({@code conntrackd -B}), at once or, within {@code resyncInterval} of the last bulk
      * send, once that interval has passed; a request while one is pending joins it.
      */
@@ -442,6 +480,7 @@ final class FtfwEngine {
         bulkEver = true;
         bulkStartNanos = sched.nanos();
         bulksSent++;
+        publishedDuringBulk = new HashSet<>();
         // marked provisionally while the handshake is under way: a stock peer is never kept waiting for it, and its
         // END is only sent if the peer turns out to agree
         // (only a bulk from a real table is the whole table: an empty source must not make the peer drop its flows)
@@ -463,7 +502,10 @@ final class FtfwEngine {
             LOG.warn("bulk send: reading the table failed, sending the {} entries read", all.size(), e);
         }
         try {
-            sched.schedule(() -> sendPaced(new BulkTransfer(all.iterator(), () -> bulkFed(marked, all.size()))), 0);
+            sched.schedule(() -> {
+                tableBulk = new BulkTransfer(all.iterator(), () -> bulkFed(marked, all.size()));
+                sendPaced(tableBulk);
+            }, 0);
         } catch (RejectedExecutionException e) {
             LOG.debug("bulk send dropped: the channel is closing");
         }
@@ -479,6 +521,8 @@ final class FtfwEngine {
             });
         }
         bulkRunning = false;
+        publishedDuringBulk = null;
+        tableBulk = null;
         if (bulkPending) {
             scheduleBulk();
         }
@@ -606,6 +650,9 @@ final class FtfwEngine {
         BulkTransfer t;
         while (budget > 0 && (t = transfers.peek()) != null && room() > 0) {
             ConntrackEntry e = t.next();
+            if (e != null && t == tableBulk && publishedDuringBulk.contains(e.flowId())) {
+                continue;                                    // its event, sent since the bulk began, is newer
+            }
             if (e == null) {
                 transfers.poll();
                 t.publish();
@@ -873,6 +920,7 @@ final class FtfwEngine {
             guard.accepted();
         }
         msgsRx++;
+        boolean firstContact = !seqSet && firstContactPushNanos >= 0;
         if (m.helloBack() && hello == Hello.SAY) {
             hello = Hello.DONE;
             sched.schedule(this::resendSentWithHello, 2 * aliveNanos);
@@ -951,6 +999,9 @@ final class FtfwEngine {
         lastStamp = curStamp;
         stampNonce = nonce;
         seqSet = true;
+        if (firstContact) {
+            firstContact();
+        }
         // only data arms the early ACK: ACKs are themselves acknowledged (on the window or the alive timer, as
         // conntrackd does), and an early ACK of an ACK would make the two ends ping-pong forever
         if (m instanceof FtfwMessage.Data && ackFromSet && !ackDelayScheduled && ackDelayNanos > 0) {

@@ -28,6 +28,25 @@ class ExternalCacheTest {
     }
 
     @Test
+    void seededFlowsGiveWayToReceivedOnesAndGoAtTheNextFullBulkUnlessResent() {
+        ExternalCache c = new ExternalCache(() -> 0L);
+        ConntrackEntry received = RandomEntries.tcpFlow(1, 300);
+        c.onData(FtfwMessage.DataType.NEW, received, FlowExtras.NONE, 10L << 32);
+        ConntrackEntry kept = RandomEntries.tcpFlow(2, 400_000);
+        ConntrackEntry deletedMeanwhile = RandomEntries.tcpFlow(3, 400_000);
+        assertEquals(2, c.seed(List.of(received.toBuilder().timeout(400_000).build(), kept, deletedMeanwhile)));
+        assertEquals(300, c.get(received.original(), 0).orElseThrow().timeout(), "what was received stays");
+
+        long bulkFrom = 11L << 32;
+        c.onData(FtfwMessage.DataType.UPD, kept.toBuilder().timeout(500).build(), FlowExtras.NONE, bulkFrom);
+        c.onData(FtfwMessage.DataType.UPD, received, FlowExtras.NONE, bulkFrom + 1);
+        FtfwEngine.BulkOutcome o = c.onBulkEnd(bulkFrom, true);
+        assertEquals(List.of(deletedMeanwhile.flowId()), o.stale(), "the seeded flow the peer did not resend");
+        assertEquals(2, c.size());
+        assertEquals(500, c.get(kept.original(), 0).orElseThrow().timeout(), "the peer's state replaced the seed");
+    }
+
+    @Test
     void commitComputesTimeoutsLikeConntrackdAndBatches() {
         long[] now = {0};
         ExternalCache c = new ExternalCache(() -> now[0], false, 4, ExternalCache.DEFAULT_LIMIT);

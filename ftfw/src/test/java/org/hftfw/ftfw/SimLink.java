@@ -32,6 +32,8 @@ final class SimLink {
     final FtfwConfig cfg;
     /** What A's bulk sends read: its table ({@link #truth}) unless a test says otherwise. */
     FtfwEngine.BulkSource sourceA = sink -> truth.values().forEach(sink);
+    /** Where A's bulk source is read (at once unless a test says otherwise). */
+    java.util.concurrent.Executor bulkExecutorA = Runnable::run;
     /** B's configuration (A's unless given). */
     final FtfwConfig cfgB;
     FtfwEngine a;
@@ -65,7 +67,7 @@ final class SimLink {
     }
 
     FtfwEngine newA(long seq) {
-        return new FtfwEngine(cfg, clock, (int) seq, alloc, d -> deliver(d, true), cacheA, sourceA);
+        return new FtfwEngine(cfg, clock, (int) seq, alloc, d -> deliver(d, true), cacheA, sourceA, bulkExecutorA);
     }
 
     FtfwEngine newB(long seq) {

@@ -51,6 +51,16 @@ import org.slf4j.LoggerFactory;
  *   events survives if a packet comes within the grace, after which the kernel refreshes it as usual. Packets pass
  *   during the pass, because the entries exist. The pass writes only timeouts (no state, mark or status), so it
  *   cannot undo what traffic taught the entry meanwhile.</li>
+ * <li><b>Restarts.</b> The kernel table outlives this process: a restarted backup finds the entries it wrote before,
+ *   and a new, empty external cache. Flows the peer deleted while this node was down would stay (their DELs went
+ *   nowhere, and a resync purges only what the cache holds). So at start ({@link #adopt}) the entries of the filtered
+ *   table that carry a standby timeout go into the cache as the peer's, with the oldest generation stamp: the peer's
+ *   first full generation-marked bulk refreshes those it still has and removes the rest, here and in the kernel
+ *   ({@link #forget}). An entry is taken for a standby one when its remaining timeout is at least a quarter of
+ *   {@code standbyTimeout}: while the writer runs they hold at least half of it (the re-arm), so a process down for
+ *   up to a quarter of it (30 h by default) still finds them; the kernel gives a flow of its own that much only in
+ *   TCP ESTABLISHED (5 d), which a standby does not forward. Only on a node that does not publish: one that serves
+ *   flows of its own ({@code both}) cannot tell its own ESTABLISHED flows from the peer's this way.</li>
  * </ul>
  * The store of what is held is the channel's {@link ExternalCache} (received state, age): the takeover pass and the
  * refresh read it, so the external-cache mode and this one keep the same counters and the same generation purge.
@@ -78,10 +88,12 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
      * @param purged        flows deleted by {@link #forget}
      * @param notHeld       states not written because the external cache does not hold the flow (full, or flushed)
      * @param tookOver      a takeover pass ran and no resync since
+     * @param adopted       entries of the kernel table taken into the external cache at start ({@link #adopt})
      */
     public record Stats(long received, long coalesced, long batches, long writes, long created, long updated,
                         long deleted, long absent, long failed, long maxLagNanos, long lastLagNanos,
-                        long writerCpuNanos, long refreshes, long purged, long notHeld, boolean tookOver) {}
+                        long writerCpuNanos, long refreshes, long purged, long notHeld, boolean tookOver,
+                        long adopted) {}
 
     /** The outcome of a takeover pass. */
     public record Takeover(int flows, ConntrackTable.WriteResult result, long nanos) {}
@@ -113,6 +125,7 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
     private final AtomicLong refreshes = new AtomicLong();
     private final AtomicLong purged = new AtomicLong();
     private final AtomicLong notHeld = new AtomicLong();
+    private final AtomicLong adopted = new AtomicLong();
 
     /**
      * @param table     the handle the writes go through: its {@link ConntrackTable#origin()} marks their events
@@ -131,6 +144,28 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
         cache = Objects.requireNonNull(c);
         nextRefreshNanos = clock.nanos() + refreshPeriodNanos();
         writer.start();
+    }
+
+    /**
+     * Takes the entries of this node's filtered kernel table that an earlier run wrote for the peer into the external
+     * cache, as the peer's flows not yet confirmed (see the class note); the cache keeps what it received since.
+     * Returns how many were adopted.
+     */
+    public int adopt(Collection<ConntrackEntry> filteredTable) {
+        long floor = cfg.standbyTimeout().toSeconds() / 4;
+        List<ConntrackEntry> standby = new ArrayList<>();
+        for (ConntrackEntry e : filteredTable) {
+            if (e.timeout() >= floor) {
+                standby.add(e);
+            }
+        }
+        int n = cache.seed(standby);
+        adopted.addAndGet(n);
+        if (n > 0) {
+            LOG.info("{} entries of the kernel table with a standby timeout (>= {} s) taken for the peer's until its "
+                    + "next full resync (of {} in the filtered table)", n, floor, filteredTable.size());
+        }
+        return n;
     }
 
     // ------------------------------------------------------------------ the channel's event loop
@@ -211,7 +246,7 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
         forget(stale);
     }
 
-        /** Waits until every state handed over so far is written (tests, benches). */
+    /** Waits until every state handed over so far is written (tests, benches). */
     public void drain() {
         onWriter(() -> null);
     }
@@ -234,7 +269,7 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
         long cpu = writer.isAlive() ? mx.getThreadCpuTime(writer.threadId()) : -1;
         return new Stats(received.get(), coalesced.get(), batches.get(), writes.get(), created.get(), updated.get(),
                 deleted.get(), absent.get(), failed.get(), maxLagNanos.get(), lastLagNanos.get(), cpu, refreshes.get(),
-                purged.get(), notHeld.get(), tookOver);
+                purged.get(), notHeld.get(), tookOver, adopted.get());
     }
 
     private <T> T onWriter(java.util.concurrent.Callable<T> step) {

@@ -217,6 +217,7 @@ public final class SyncNode implements AutoCloseable {
         ChannelOutbound out = new ChannelOutbound();
         publisher = new Publisher(filter, out, eventClock);
         FtfwChannel.Builder b = FtfwChannel.builder(ftfwConfig);
+        List<ConntrackEntry> leftByLastRun = List.of();
         if (role.keepsPeerStates() && s.backup().commit() == NodeSettings.Commit.ALWAYS) {
             committed = new CommittedBackup(backupWriter, s.backup(), s.link().commitBatch(), clock);
             b.peerStates(committed);
@@ -224,6 +225,10 @@ public final class SyncNode implements AutoCloseable {
                 CommittedBackup flows = committed;
                 expectationWriter = new ExpectationWriter(expectations, flows::drain, clock);
                 b.peerExpectations(expectationWriter);
+            }
+            if (!role.publishes()) {
+                // read before the channel runs: what arrives from the peer from then on is newer (CommittedBackup#adopt)
+                leftByLastRun = table.list().stream().filter(filter::admits).toList();
             }
         }
         if (role.publishes()) {
@@ -250,6 +255,11 @@ public final class SyncNode implements AutoCloseable {
                 c.requestResync();
             }
         });
+        if (role.publishes()) {
+            // a backup started before us asked for our table when nobody listened: push it on first contact, unless
+            // its RESYNC (it started after us, or saw us restart) arrives within two alive intervals
+            b.pushTableOnFirstContact(ftfwConfig.aliveInterval().multipliedBy(2));
+        }
         Callable<FtfwChannel> startChannel = b::start;
         channel = namespace.call(startChannel);
         resources.add(channel);
@@ -264,6 +274,7 @@ public final class SyncNode implements AutoCloseable {
             }
             committed.start(channel.externalCache());
             resources.add(committed);
+            committed.adopt(leftByLastRun);
             if (expectationWriter != null) {
                 expectationWriter.start();
                 resources.add(expectationWriter);

@@ -84,6 +84,64 @@ class SyncRestartLabTest {
         }
     }
 
+    /**
+     * Issue 14 item 3: a backup started before its primary. Its startup RESYNC reached no one and it takes the
+     * primary's HELLO for a first contact, not a restart; the primary pushes its table on first contact. Before, the
+     * backup's kernel table stayed empty of the 1000 flows the primary held when it started.
+     */
+    @Test
+    void aBackupStartedBeforeItsPrimaryGetsTheTable() throws Exception {
+        try (SyncLab l = new SyncLab()) {
+            SyncDaemon backup = l.startHftfw(l.bk, SyncNode.Role.BACKUP,
+                    l.hftfwConf("bk", SyncLab.BK_SYNC, SyncLab.FW_SYNC, ""));
+            l.topo.fw.exec("conntrack", "-R", l.loadFile(0, 1000, 80).toString()).check();
+            SyncDaemon primary = l.startHftfw(l.topo.fw, SyncNode.Role.PRIMARY,
+                    l.hftfwConf("fw", SyncLab.FW_SYNC, SyncLab.BK_SYNC, ""));
+            Set<String> truth = SyncLab.loadedTuples(primary.node().table().list());
+            assertEquals(1000, truth.size());
+            SyncLab.await("the backup's kernel table holds the primary's 1000 flows", 30_000,
+                    () -> SyncLab.loadedTuples(backup.node().table().list()).equals(truth));
+            assertEquals(1, primary.node().channel().stats().bulksSent(), "one bulk: the first-contact push");
+        }
+    }
+
+    /**
+     * Issue 14 item 3: an always-committed backup down while the primary deletes flows keeps those entries in its
+     * kernel table once the DELs are gone from the primary's resend queue (here a small queue and 1000 new flows
+     * push them out; in the soak, DELs acknowledged but not yet written when the backup was killed). The restarted
+     * backup takes the entries with a standby timeout for the peer's, and the primary's full generation-marked resync
+     * removes the 512 it no longer has. Before, the new process's empty external cache never knew them and they
+     * stayed (the soak's stale flows).
+     */
+    @Test
+    void aRestartedCommittedBackupDropsTheFlowsThePrimaryDeletedWhileItWasDown() throws Exception {
+        try (SyncLab l = new SyncLab()) {
+            Path bkConf = l.hftfwConf("bk", SyncLab.BK_SYNC, SyncLab.FW_SYNC, "");
+            SyncDaemon backup = l.startHftfw(l.bk, SyncNode.Role.BACKUP, bkConf);
+            SyncDaemon primary = l.startHftfw(l.topo.fw, SyncNode.Role.PRIMARY,
+                    l.hftfwConf("fw", SyncLab.FW_SYNC, SyncLab.BK_SYNC, "sync.resend-queue-size = 256"));
+            l.topo.fw.exec("conntrack", "-R", l.loadFile(0, 2000, 80).toString()).check();
+            SyncLab.await("the backup's kernel table holds the primary's 2000 flows", 30_000,
+                    () -> SyncLab.loadedTuples(backup.node().table().list()).size() == 2000);
+
+            backup.close();
+            l.topo.fw.exec("conntrack", "-D", "-p", "tcp", "-s", "10.234.0.0/24").check();
+            l.topo.fw.exec("conntrack", "-D", "-p", "tcp", "-s", "10.234.1.0/24").check();
+            l.topo.fw.exec("conntrack", "-R", l.loadFile(2000, 1000, 80).toString()).check();
+            Set<String> truth = SyncLab.loadedTuples(primary.node().table().list());
+            assertEquals(2000 - 512 + 1000, truth.size());
+            SyncLab.await("the primary's resend queue dropped the oldest states (the DELs among them)", 30_000,
+                    () -> primary.node().channel().stats().rsQueueOverflow() > 512);
+            assertEquals(2000, listed(l.bk.exec("conntrack", "-L").check().stdout()).size(),
+                    "the backup's kernel table still holds the deleted flows");
+
+            SyncDaemon restarted = l.startHftfw(l.bk, SyncNode.Role.BACKUP, bkConf);
+            SyncLab.await("the restarted backup's kernel table equals the primary's", 30_000,
+                    () -> SyncLab.loadedTuples(restarted.node().table().list()).equals(truth));
+            assertEquals(2000, restarted.node().committedBackup().orElseThrow().stats().adopted());
+        }
+    }
+
     /** {@code src=A dst=B sport=S dport=D} of the loaded flows, from {@code conntrack -L} text. */
     private static Set<String> listed(String conntrackL) {
         Set<String> out = new java.util.TreeSet<>();
