@@ -78,6 +78,7 @@ public final class LazyReplicator implements ConntrackEventListener {
     private final FlowTable flows;
     private final HostLatency hosts;
     private final DeadlineQueue deadlines = new DeadlineQueue();
+    private final CalibrationGuard guard = new CalibrationGuard();
     private final MetricsRecorder metrics = new MetricsRecorder();
     /** The starting model: its prior and provenance are carried into snapshots unchanged. */
     private final LearnedModel initial;
@@ -256,7 +257,8 @@ public final class LazyReplicator implements ConntrackEventListener {
             int t = f.key.observed(f.slot);
             pss = (double) (t - f.key.observedTs(f.slot)) / t;
             source = FlowRecord.TS_KEY;
-        } else if (fallback.stateObservations(stateId) >= c.minObservations()) {
+        } else if (fallback.stateObservations(stateId) >= c.minObservations()
+                && !guard.distrusted(CalibrationGuard.FALLBACK, stateId, f.portClass)) {
             pss = fallback.probabilityStable(f.code);
             source = FlowRecord.TS_FALLBACK;
             metrics.count(MetricsRecorder.FALLBACK, stateId, f.portClass);
@@ -330,11 +332,32 @@ public final class LazyReplicator implements ConntrackEventListener {
             } else {
                 k.streak(0);
             }
+            checkCalibration(f, stable, c.barrier());
         }
         if (f.slot >= 0) {
             k.observe(f.slot, !stable);
         }
         fallback.observe(f.code, !stable);
+    }
+
+    /** {@link CalibrationGuard}: a change held by the prior-blended latency model or by the fallback was labelled. */
+    private void checkCalibration(FlowRecord f, boolean stable, double barrier) {
+        if (f.decision == FlowRecord.TS_LATENCY && latency.hasPrior(f.stateId, f.portClass)) {
+            if (guard.record(CalibrationGuard.PRIOR, f.stateId, f.portClass, stable, barrier)) {
+                latency.dropPrior(f.stateId, f.portClass);
+                log.debug("prior withdrawn for {} port class {}: its held changes were stable too often",
+                        StateIds.name(f.stateId), f.portClass);
+            }
+        } else if (f.decision == FlowRecord.TS_FALLBACK
+                && guard.record(CalibrationGuard.FALLBACK, f.stateId, f.portClass, stable, barrier)) {
+            log.debug("fallback withdrawn for {} port class {}: its held changes were stable too often",
+                    StateIds.name(f.stateId), f.portClass);
+        }
+    }
+
+    /** (State, port class) contexts where the prior or the fallback was withdrawn ({@link CalibrationGuard}). */
+    long calibrationTrips() {
+        return guard.trips();
     }
 
     /**
