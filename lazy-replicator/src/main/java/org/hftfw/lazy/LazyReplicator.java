@@ -45,6 +45,9 @@ import org.slf4j.LoggerFactory;
  * </ol>
  * (Measured on held-out recordings, docs/evaluation.md: with the tuple counters first, tuples with 5 observations
  * held back stable HTTP ESTABLISHED states and sent transitional CLOSE_WAITs.)
+ * A prior-blended latency-scaled model and the naive Bayes fallback are checked against this site's labels per
+ * (state, port class) ({@link CalibrationGuard}): on probation they hold one change per B there, and where their
+ * held changes turn out stable too often they are withdrawn (the prior) or no longer asked (the fallback).
  * P(SS) ≤ barrier ⇒ TS (the paper's rule: "Naive Bayes must return ≤ barrier to classify sk as TS"), so barrier 0
  * holds back only states never seen stable, and barrier 1 holds back everything that has any knowledge.
  *
@@ -267,6 +270,14 @@ public final class LazyReplicator implements ConntrackEventListener {
             source = FlowRecord.NONE;
             metrics.count(MetricsRecorder.NO_KNOWLEDGE, stateId, f.portClass);
         }
+        if (source != FlowRecord.NONE && pss <= c.barrier() && c.learning()) {
+            int judged = judgedSource(source, f);
+            if (judged >= 0 && !guard.mayHold(judged, stateId, f.portClass, now, boundary)) {
+                source = FlowRecord.NONE;   // on probation or distrusted here: sent
+            } else if (judged >= 0) {
+                guard.hold(judged, stateId, f.portClass, now);
+            }
+        }
         if (source != FlowRecord.NONE && pss <= c.barrier()) {
             f.decision = source;
             if (c.mode() == Mode.DEFER) {
@@ -340,15 +351,24 @@ public final class LazyReplicator implements ConntrackEventListener {
         fallback.observe(f.code, !stable);
     }
 
+    /** The {@link CalibrationGuard} source behind a decision by {@code source}, or −1 when it is not guarded. */
+    private int judgedSource(byte source, FlowRecord f) {
+        if (source == FlowRecord.TS_LATENCY) {
+            return latency.hasPrior(f.stateId, f.portClass) ? CalibrationGuard.PRIOR : -1;
+        }
+        return source == FlowRecord.TS_FALLBACK ? CalibrationGuard.FALLBACK : -1;
+    }
+
     /** {@link CalibrationGuard}: a change held by the prior-blended latency model or by the fallback was labelled. */
     private void checkCalibration(FlowRecord f, boolean stable, double barrier) {
-        if (f.decision == FlowRecord.TS_LATENCY && latency.hasPrior(f.stateId, f.portClass)) {
+        int judged = judgedSource(f.decision, f);
+        if (judged == CalibrationGuard.PRIOR) {
             if (guard.record(CalibrationGuard.PRIOR, f.stateId, f.portClass, stable, barrier)) {
                 latency.dropPrior(f.stateId, f.portClass);
                 log.debug("prior withdrawn for {} port class {}: its held changes were stable too often",
                         StateIds.name(f.stateId), f.portClass);
             }
-        } else if (f.decision == FlowRecord.TS_FALLBACK
+        } else if (judged == CalibrationGuard.FALLBACK
                 && guard.record(CalibrationGuard.FALLBACK, f.stateId, f.portClass, stable, barrier)) {
             log.debug("fallback withdrawn for {} port class {}: its held changes were stable too often",
                     StateIds.name(f.stateId), f.portClass);
