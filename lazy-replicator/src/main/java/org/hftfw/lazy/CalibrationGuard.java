@@ -27,7 +27,8 @@ package org.hftfw.lazy;
  * is on <i>probation</i> in each context until {@link #PROBATION} of its held changes there were labelled, and
  * meanwhile holds at most one change per B there (the others are sent).
  *
- * <p>Runtime only: a restart trusts the sources again (by then the site's own evidence outweighs the prior).
+ * <p>Runtime only, and only while the replicator learns (a frozen model is evaluated as it is): a restart trusts the
+ * sources again (by then the site's own evidence outweighs the prior).
  */
 final class CalibrationGuard {
     static final int MIN_WRONG = 1;
@@ -36,8 +37,8 @@ final class CalibrationGuard {
     static final int PRIOR = 0;
     static final int FALLBACK = 1;
 
-    private final int[][] held = new int[2][LatencyScaledModel.POOLED_CONTEXTS];
-    private final int[][] wrong = new int[2][LatencyScaledModel.POOLED_CONTEXTS];
+    private final long[][] held = new long[2][LatencyScaledModel.POOLED_CONTEXTS];
+    private final long[][] wrong = new long[2][LatencyScaledModel.POOLED_CONTEXTS];
     private final boolean[][] distrusted = new boolean[2][LatencyScaledModel.POOLED_CONTEXTS];
     private final long[][] lastHold = new long[2][LatencyScaledModel.POOLED_CONTEXTS];
     private final boolean[][] holding = new boolean[2][LatencyScaledModel.POOLED_CONTEXTS];
