@@ -35,7 +35,9 @@ import org.hftfw.models.logs.FlowLogs;
  *       none);</li>
  *   <li>{@code c}: the same client's (source address) last ended lifetime of this state ÷ RTT;</li>
  *   <li>{@code s}: whether the tuple's last ended state of this kind was stable (the paper's per-tuple counters,
- *       depth one).</li>
+ *       depth one);</li>
+ *   <li>{@code v}: the service's ([dst, dport], over all clients) share of stable among its ended states of this
+ *       kind: none, fewer than 5, 0, ≤ 10 %, ≤ 50 %, more.</li>
  * </ul>
  * A context seen fewer than 5 times on the fitting half falls back to the base context, then to "send". For each
  * threshold on the fitted P(SS), the changes at or below it are held; printed: the largest share of transitional
@@ -120,7 +122,7 @@ public final class FeatureValue {
         return fit;
     }
 
-    private record Ended(long at, String tupleKey, String clientKey, long life, boolean stable) {}
+    private record Ended(long at, String tupleKey, String clientKey, String serviceKey, long life, boolean stable) {}
 
     private static List<Change> changes(List<ConntrackEvent> ev, String features) {
         Map<FlowId, Integer> last = new HashMap<>();
@@ -144,6 +146,7 @@ public final class FeatureValue {
         Map<Object, Long> clientRtt = new HashMap<>();
         Map<String, long[]> tupleLast = new HashMap<>();
         Map<String, long[]> clientLast = new HashMap<>();
+        Map<String, long[]> service = new HashMap<>();
         PriorityQueue<Ended> ended = new PriorityQueue<>((a, b) -> Long.compare(a.at(), b.at()));
         List<Change> out = new ArrayList<>();
         for (int i = 0; i < ev.size(); i++) {
@@ -153,6 +156,7 @@ public final class FeatureValue {
                 Ended x = ended.poll();
                 tupleLast.put(x.tupleKey(), new long[] {x.life(), x.stable() ? 1 : 0});
                 clientLast.put(x.clientKey(), new long[] {x.life(), x.stable() ? 1 : 0});
+                service.computeIfAbsent(x.serviceKey(), k -> new long[2])[x.stable() ? 1 : 0]++;
             }
             FlowId id = e.entry().flowId();
             Tuple o = e.entry().original();
@@ -181,6 +185,7 @@ public final class FeatureValue {
                     + (r == null ? "-" : Long.toString((long) Math.floor(Math.log((double) B / r) / Math.log(2) * 4)));
             String tupleKey = o.src() + ">" + o.dst() + ":" + o.dport() + "/" + state;
             String clientKey = o.src() + "/" + state;
+            String serviceKey = o.dst() + ":" + o.dport() + "/" + state;
             StringBuilder full = new StringBuilder(base);
             if (features.contains("e")) {
                 full.append("|e").append(ratioBucket(now - start.getOrDefault(id, now), r));
@@ -197,9 +202,15 @@ public final class FeatureValue {
                 long[] t = tupleLast.get(tupleKey);
                 full.append("|s").append(t == null ? "none" : t[1]);
             }
+            if (features.contains("v")) {
+                long[] v = service.get(serviceKey);
+                long n = v == null ? 0 : v[0] + v[1];
+                full.append("|v").append(n == 0 ? "none" : n < MIN ? "few" : v[1] == 0 ? "0"
+                        : v[1] * 10 <= n ? "10" : v[1] * 2 <= n ? "50" : "more");
+            }
             boolean stable = life[i] >= B;
             out.add(new Change(Math.floorMod(id.hashCode(), 2) == 0, stable, base, full.toString()));
-            ended.add(new Ended(now + life[i], tupleKey, clientKey, life[i], stable));
+            ended.add(new Ended(now + life[i], tupleKey, clientKey, serviceKey, life[i], stable));
         }
         return out;
     }
