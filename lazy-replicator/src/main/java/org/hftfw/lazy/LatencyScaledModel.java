@@ -63,6 +63,8 @@ final class LatencyScaledModel {
     /** The prior (a model trained elsewhere), null when there is none; never updated. */
     private final LatencyScaledModel prior;
     private final double strength;
+    /** Per (state, port class): the prior was withdrawn there ({@link CalibrationGuard}); runtime only. */
+    private final boolean[] priorDropped = new boolean[POOLED_CONTEXTS];
 
     LatencyScaledModel() {
         this.prior = null;
@@ -165,13 +167,28 @@ final class LatencyScaledModel {
      */
     double observations(int stateId, int portClass, int prevBucket) {
         int c = context(stateId, portClass, prevBucket);
-        return totals[c] + (prior == null ? 0 : Math.min((double) prior.totals[c], strength));
+        return totals[c] + (priorAt(c / PREV_BUCKETS) == null ? 0 : Math.min((double) prior.totals[c], strength));
     }
 
     /** Observations of (state, port class) over all previous-lifetime buckets, as above. */
     double observations(int stateId, int portClass) {
         int pc = pooledContext(stateId, portClass);
-        return pooledTotals[pc] + (prior == null ? 0 : Math.min((double) prior.pooledTotals[pc], strength));
+        return pooledTotals[pc] + (priorAt(pc) == null ? 0 : Math.min((double) prior.pooledTotals[pc], strength));
+    }
+
+    /** The prior where it still counts for (state, port class) context {@code pc}, else null. */
+    private LatencyScaledModel priorAt(int pc) {
+        return priorDropped[pc] ? null : prior;
+    }
+
+    /** A prior is blended into the decisions of (state, port class). */
+    boolean hasPrior(int stateId, int portClass) {
+        return priorAt(pooledContext(stateId, portClass)) != null;
+    }
+
+    /** Withdraws the prior from the decisions of (state, port class): it disagrees with this site's labels there. */
+    void dropPrior(int stateId, int portClass) {
+        priorDropped[pooledContext(stateId, portClass)] = true;
     }
 
     /**
@@ -181,14 +198,14 @@ final class LatencyScaledModel {
      */
     double probabilityStable(int stateId, int portClass, int prevBucket, long rttNanos, long boundaryNanos) {
         int c = context(stateId, portClass, prevBucket);
-        return prior == null ? share(trees[c], totals[c], rttNanos, boundaryNanos)
+        return priorAt(c / PREV_BUCKETS) == null ? share(trees[c], totals[c], rttNanos, boundaryNanos)
                 : share(trees[c], totals[c], prior.trees[c], prior.totals[c], rttNanos, boundaryNanos);
     }
 
     /** As {@link #probabilityStable(int, int, int, long, long)} from the histogram of all buckets together. */
     double probabilityStablePooled(int stateId, int portClass, long rttNanos, long boundaryNanos) {
         int pc = pooledContext(stateId, portClass);
-        return prior == null ? share(pooled[pc], pooledTotals[pc], rttNanos, boundaryNanos)
+        return priorAt(pc) == null ? share(pooled[pc], pooledTotals[pc], rttNanos, boundaryNanos)
                 : share(pooled[pc], pooledTotals[pc], prior.pooled[pc], prior.pooledTotals[pc], rttNanos,
                 boundaryNanos);
     }

@@ -45,6 +45,9 @@ import org.slf4j.LoggerFactory;
  * </ol>
  * (Measured on held-out recordings, docs/evaluation.md: with the tuple counters first, tuples with 5 observations
  * held back stable HTTP ESTABLISHED states and sent transitional CLOSE_WAITs.)
+ * A prior-blended latency-scaled model and the naive Bayes fallback are checked against this site's labels per
+ * (state, port class) ({@link CalibrationGuard}): on probation they hold one change per B there, and where their
+ * held changes turn out stable too often they are withdrawn (the prior) or no longer asked (the fallback).
  * P(SS) ≤ barrier ⇒ TS (the paper's rule: "Naive Bayes must return ≤ barrier to classify sk as TS"), so barrier 0
  * holds back only states never seen stable, and barrier 1 holds back everything that has any knowledge.
  *
@@ -78,6 +81,7 @@ public final class LazyReplicator implements ConntrackEventListener {
     private final FlowTable flows;
     private final HostLatency hosts;
     private final DeadlineQueue deadlines = new DeadlineQueue();
+    private final CalibrationGuard guard = new CalibrationGuard();
     private final MetricsRecorder metrics = new MetricsRecorder();
     /** The starting model: its prior and provenance are carried into snapshots unchanged. */
     private final LearnedModel initial;
@@ -255,7 +259,8 @@ public final class LazyReplicator implements ConntrackEventListener {
             int t = f.key.observed(f.slot);
             pss = (double) (t - f.key.observedTs(f.slot)) / t;
             source = FlowRecord.TS_KEY;
-        } else if (fallback.stateObservations(stateId) >= c.minObservations()) {
+        } else if (fallback.stateObservations(stateId) >= c.minObservations()
+                && !guard.distrusted(CalibrationGuard.FALLBACK, stateId, f.portClass)) {
             pss = fallback.probabilityStable(f.code);
             source = FlowRecord.TS_FALLBACK;
             metrics.count(MetricsRecorder.FALLBACK, stateId, f.portClass);
@@ -263,6 +268,14 @@ public final class LazyReplicator implements ConntrackEventListener {
             pss = 1.0;
             source = FlowRecord.NONE;
             metrics.count(MetricsRecorder.NO_KNOWLEDGE, stateId, f.portClass);
+        }
+        if (source != FlowRecord.NONE && pss <= c.barrier() && c.learning()) {
+            int judged = judgedSource(source, f);
+            if (judged >= 0 && !guard.mayHold(judged, stateId, f.portClass, now, boundary)) {
+                source = FlowRecord.NONE;   // on probation or distrusted here: sent
+            } else if (judged >= 0) {
+                guard.hold(judged, stateId, f.portClass, now);
+            }
         }
         if (source != FlowRecord.NONE && pss <= c.barrier()) {
             f.decision = source;
@@ -329,11 +342,41 @@ public final class LazyReplicator implements ConntrackEventListener {
             } else {
                 k.streak(0);
             }
+            checkCalibration(f, stable, c.barrier());
         }
         if (f.slot >= 0) {
             k.observe(f.slot, !stable);
         }
         fallback.observe(f.code, !stable);
+    }
+
+    /** The {@link CalibrationGuard} source behind a decision by {@code source}, or −1 when it is not guarded. */
+    private int judgedSource(byte source, FlowRecord f) {
+        if (source == FlowRecord.TS_LATENCY) {
+            return latency.hasPrior(f.stateId, f.portClass) ? CalibrationGuard.PRIOR : -1;
+        }
+        return source == FlowRecord.TS_FALLBACK ? CalibrationGuard.FALLBACK : -1;
+    }
+
+    /** {@link CalibrationGuard}: a change held by the prior-blended latency model or by the fallback was labelled. */
+    private void checkCalibration(FlowRecord f, boolean stable, double barrier) {
+        int judged = judgedSource(f.decision, f);
+        if (judged == CalibrationGuard.PRIOR) {
+            if (guard.record(CalibrationGuard.PRIOR, f.stateId, f.portClass, stable, barrier)) {
+                latency.dropPrior(f.stateId, f.portClass);
+                log.debug("prior withdrawn for {} port class {}: its held changes were stable too often",
+                        StateIds.name(f.stateId), f.portClass);
+            }
+        } else if (judged == CalibrationGuard.FALLBACK
+                && guard.record(CalibrationGuard.FALLBACK, f.stateId, f.portClass, stable, barrier)) {
+            log.debug("fallback withdrawn for {} port class {}: its held changes were stable too often",
+                    StateIds.name(f.stateId), f.portClass);
+        }
+    }
+
+    /** (State, port class) contexts where the prior or the fallback was withdrawn ({@link CalibrationGuard}). */
+    long calibrationTrips() {
+        return guard.trips();
     }
 
     /**

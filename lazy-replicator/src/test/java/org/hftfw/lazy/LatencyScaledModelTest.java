@@ -1,6 +1,7 @@
 package org.hftfw.lazy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -121,5 +122,25 @@ class LatencyScaledModelTest {
         assertTrue(p <= 0.125, "held back at the default barrier");
         assertTrue(full.probabilityStable(CLOSE_WAIT, 0, 0, 100 * MS, B) > 0.95, "at full weight it never yields");
         assertEquals(p, capped.probabilityStablePooled(CLOSE_WAIT, 0, 100 * MS, B), 1e-9);
+    }
+
+    /** A prior withdrawn from one (state, port class) (CalibrationGuard) no longer counts there, and only there. */
+    @Test
+    void aDroppedPriorLeavesOnlyLocalEvidenceInItsContext() {
+        LatencyScaledModel elsewhere = new LatencyScaledModel();
+        for (int i = 0; i < 100; i++) {
+            elsewhere.observe(CLOSE_WAIT, 0, 0, 10 * MS, 100 * MS);
+            elsewhere.observe(CLOSE_WAIT, 1, 0, 10 * MS, 100 * MS);
+        }
+        LatencyScaledModel m = new LatencyScaledModel(new long[LatencyScaledModel.CONTEXTS][], elsewhere.counts(), 5);
+        m.observe(CLOSE_WAIT, 0, 0, 300 * MS, 100 * MS);
+        assertTrue(m.hasPrior(CLOSE_WAIT, 0));
+        m.dropPrior(CLOSE_WAIT, 0);
+        assertFalse(m.hasPrior(CLOSE_WAIT, 0));
+        assertEquals(1.0, m.observations(CLOSE_WAIT, 0, 0), "the local observation only");
+        assertEquals(1.0, m.observations(CLOSE_WAIT, 0));
+        assertEquals(1.5 / 2, m.probabilityStable(CLOSE_WAIT, 0, 0, 100 * MS, B), 1e-9);
+        assertTrue(m.hasPrior(CLOSE_WAIT, 1), "another port class keeps it");
+        assertEquals(5.0, m.observations(CLOSE_WAIT, 1, 0));
     }
 }

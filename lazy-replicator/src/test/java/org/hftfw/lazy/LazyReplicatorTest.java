@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.hftfw.conntrack.ConntrackEvent;
@@ -324,6 +326,44 @@ class LazyReplicatorTest {
         feed(r, httpFlow(Ev.tcp("10.0.0.1", "10.0.0.99", 40000, 80), t, 10, 500, 1000));
         assertEquals(List.of("ESTABLISHED", "TIME_WAIT", "DESTROY"), sink.states());
         assertEquals(6, r.metrics().fallbackDecisions() - before);
+    }
+
+    /**
+     * CalibrationGuard, the way the shipped prior failed in a site's first seconds: elsewhere this service answered
+     * at once (ESTABLISHED 50 ms: transitional), here it takes a second (stable), and five flows start within 100 ms,
+     * before the first label. On probation the prior holds only the first ESTABLISHED; the first label (stable at
+     * B) withdraws it, and later flows' ESTABLISHED go out at once.
+     */
+    @Test
+    void aPriorWrongOnThisTrafficHoldsOneChangeOnProbationAndIsThenWithdrawn() {
+        LazyReplicator elsewhere = replicator(LazyConfig.defaults());
+        long t = 0;
+        for (int i = 0; i < 40; i++) {
+            feed(elsewhere, httpFlow(Ev.tcp("10.0.0." + (1 + i % 20), "10.0.0.2", 40000 + i, 80), t, 10, 50, 1000));
+            t += 2000;
+        }
+        LearnedModel prior = elsewhere.snapshot().asPrior(LearnedModel.DEFAULT_PRIOR_STRENGTH);
+        Ev.Sink s = new Ev.Sink();
+        LazyReplicator r = new LazyReplicator(LazyConfig.defaults().withMode(Mode.DEFER), s, clock::get, prior);
+        List<ConntrackEvent> burst = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            burst.addAll(httpFlow(Ev.tcp("10.0.9." + (i + 1), "10.0.9.100", 40000, 80), t + 20L * i, 10, 1000, 1000));
+        }
+        burst.sort(Comparator.comparingLong(ConntrackEvent::monotonicNanos));
+        feed(r, burst);
+        long later = t + 5000;
+        feed(r, httpFlow(Ev.tcp("10.0.9.9", "10.0.9.100", 40000, 80), later, 10, 1000, 1000));
+        List<Long> establishedDelays = new ArrayList<>();
+        for (int i = 0; i < s.size(); i++) {
+            ConntrackEvent e = s.events.get(i);
+            if (e.type() != EventType.DESTROY && e.entry().tcpState() == TcpState.ESTABLISHED) {
+                establishedDelays.add((s.at.get(i) - e.monotonicNanos()) / MS);
+            }
+        }
+        assertEquals(List.of(0L, 0L, 0L, 0L, 0L, 200L), establishedDelays.stream().sorted().toList(),
+                "one held on probation (sent at B), the rest at once");
+        assertEquals(1, r.metrics().wrong(), "the prior was wrong once, not once per flow of the burst");
+        assertTrue(r.calibrationTrips() >= 1);
     }
 
     @Test
