@@ -9,7 +9,10 @@ import org.hftfw.conntrack.EventType;
  * to {@link FtfwChannel#DATAGRAMS_PER_READ} datagrams), so a listener that batches hands its batch over there.
  */
 public interface PeerStateListener {
-    /** A state of the peer's: NEW, UPDATE, or DESTROY (the peer's flow is gone). */
+    /**
+     * A state of the peer's: NEW (also an update of a flow the external cache did not hold before, e.g. from the
+     * peer's bulk send), UPDATE, or DESTROY (the peer's flow is gone).
+     */
     void onPeerState(EventType type, ConntrackEntry entry);
 
     /** The read pass is over. */

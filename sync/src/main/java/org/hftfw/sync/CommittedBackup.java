@@ -138,9 +138,12 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
     @Override
     public void onPeerState(EventType type, ConntrackEntry entry) {
         FlowId id = entry.flowId();
-        Change c = new Change(type, id, entry, clock.nanos());
         synchronized (lock) {
-            if (dirty.put(id, c) != null) {
+            Change before = dirty.get(id);
+            // a flow whose NEW is not written yet is still new to the kernel table: created first by its update too
+            EventType t = before != null && before.type() == EventType.NEW && type == EventType.UPDATE
+                    ? EventType.NEW : type;
+            if (dirty.put(id, new Change(t, id, entry, clock.nanos())) != null) {
                 coalesced.incrementAndGet();
             }
             received.incrementAndGet();
