@@ -350,6 +350,13 @@ final class FtfwEngine {
             n.marked = openBulk;
             openBulk.outstanding++;
         }
+        if (type == FtfwMessage.DataType.DEL && !bulks.isEmpty()) {
+            for (MarkedBulk b : bulks.values()) {
+                if (!b.endQueued) {
+                    b.deletes++;                    // the backup rightly no longer holds this flow
+                }
+            }
+        }
         if (FtfwEncoder.helperTooLong(entry)) {
             helperOmitted++;
         }
@@ -967,7 +974,7 @@ final class FtfwEngine {
             case FtfwMessage.Holds h -> {
                 MarkedBulk b = bulks.remove(h.id());
                 if (b != null) {
-                    b.receipt.complete(new BulkReceipt(b.id, b.count, h.held(), b.dropped));
+                    b.receipt.complete(new BulkReceipt(b.id, b.count, h.held(), b.dropped, b.deletes));
                 }
             }
             case FtfwMessage.Expectation e -> expectations++;
@@ -1008,7 +1015,7 @@ final class FtfwEngine {
                     o.stale().size(), o.held());
             bulkListener.onStaleAfterResync(o.stale());
         }
-        bulkListener.onBulkEnd(new BulkReceipt(e.id(), e.count(), o.held(), 0));
+        bulkListener.onBulkEnd(new BulkReceipt(e.id(), e.count(), o.held(), 0, 0));
         queueExt(Ext.T_HOLDS, 0, e.id(), o.held(), 0);
     }
 
