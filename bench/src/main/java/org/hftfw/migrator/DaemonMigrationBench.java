@@ -193,9 +193,15 @@ public final class DaemonMigrationBench {
 
     private void spawn(String role, Path conf, NetnsLab.Netns ns, Path log) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseCompactObjectHeaders", "-cp",
-                System.getProperty("java.class.path"), "org.hftfw.sidecar.Hftfw", "sync", role, "--config",
-                conf.toString(), "--netns", ns.name());
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+                "-XX:+UseCompactObjectHeaders"));
+        // e.g. a flight recording of each daemon: HFTFW_BENCH_DAEMON_OPTS=-XX:StartFlightRecording:filename=/tmp/%p.jfr
+        String extra = System.getenv().getOrDefault("HFTFW_BENCH_DAEMON_OPTS", "").strip();
+        if (!extra.isEmpty()) {
+            cmd.addAll(List.of(extra.split("\\s+", -1)));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.hftfw.sidecar.Hftfw", "sync", role,
+                "--config", conf.toString(), "--netns", ns.name()));
         daemons.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start());
     }
 
@@ -221,7 +227,7 @@ public final class DaemonMigrationBench {
         boolean all = count(b) >= n;
         long t1 = System.nanoTime();
         await(() -> reports() > reportsBefore, seconds, "the primary's report of the migration");
-        String report = lastReport();
+        String report = lastReport() + "; backup: " + backupWriter();
         long inB = count(b);
         String who = round == 1 ? "hFT-FW     round 1 (first migration of the daemon)" : "hFT-FW     round " + round;
         String line = all
@@ -231,6 +237,17 @@ public final class DaemonMigrationBench {
         // HANDED_OVER -> HEALTHY for the next round (the demotion runs right after the migration)
         await(() -> control(aCtl, "policy manual recover bench").startsWith("OK"), 90, "the policy back to HEALTHY");
         return new Round("hFT-FW", round, all ? t1 - t0 : -1, inB, line);
+    }
+
+    /** The backup's kernel-writer counters (cumulative since it started), from its {@code stats} reply. */
+    private String backupWriter() {
+        List<String> lines = control(bCtl, "stats").lines().map(String::strip).toList();
+        for (int i = 0; i + 2 < lines.size(); i++) {
+            if (lines.get(i).startsWith("kernel table (always committed")) {
+                return lines.get(i + 1).replaceAll("\\s+", " ") + "; " + lines.get(i + 2).replaceAll("\\s+", " ");
+            }
+        }
+        return "no kernel writer (external cache)";
     }
 
     private long reports() {
