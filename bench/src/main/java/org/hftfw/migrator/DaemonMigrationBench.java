@@ -170,7 +170,7 @@ public final class DaemonMigrationBench {
                 predictor { enabled = true, fake-tree = "%s" }
                 migration { commit-socket = "%s", ack-timeout = 30s, command-timeout = 120s }
                 """.formatted(A_SYNC, B_SYNC, HFTFW_PORT, aCtl, tree, bCtl));
-        Path bLog = dir.resolve("b.log");
+        Path bLog = Path.of("/tmp/migrate-b.log");
         aLog = dir.resolve("a-" + System.nanoTime() + ".log");
         spawn("backup", bConf, b, bLog);
         await(() -> answers(bCtl), 60, "the backup daemon's control socket");
@@ -213,8 +213,16 @@ public final class DaemonMigrationBench {
     }
 
     private Round hftfwRound(int round, int n, KernelConntrackTable kb) throws Exception {
+        // the backup's writer deletes the flushed flows from its kernel table on its own thread: the round starts once
+        // it has (else the next migration's writes queue behind a whole table of deletes)
+        long goneBefore = backupWriterGone();
+        String flushed = control(bCtl, "flush");
+        check(flushed.startsWith("OK"), "flush on the backup: " + flushed);
+        java.util.regex.Matcher held = java.util.regex.Pattern.compile("external cache \\((\\d+) flows")
+                .matcher(flushed);
+        long flushedFlows = held.find() ? Long.parseLong(held.group(1)) : 0;
+        await(() -> backupWriterGone() >= goneBefore + flushedFlows, 120, "the backup's writer to delete the flows");
         kb.flush();
-        check(control(bCtl, "flush").startsWith("OK"), "flush on the backup");
         await(() -> count(b) == 0, 60, "the backup's table to empty");
         long reportsBefore = reports();
         long t0 = System.nanoTime();
@@ -237,6 +245,13 @@ public final class DaemonMigrationBench {
         // HANDED_OVER -> HEALTHY for the next round (the demotion runs right after the migration)
         await(() -> control(aCtl, "policy manual recover bench").startsWith("OK"), 90, "the policy back to HEALTHY");
         return new Round("hFT-FW", round, all ? t1 - t0 : -1, inB, line);
+    }
+
+    /** Deletes the backup's writer has done (deleted + absent, cumulative); 0 without a kernel writer. */
+    private long backupWriterGone() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) deleted, (\\d+) absent")
+                .matcher(backupWriter());
+        return m.find() ? Long.parseLong(m.group(1)) + Long.parseLong(m.group(2)) : 0;
     }
 
     /** The backup's kernel-writer counters (cumulative since it started), from its {@code stats} reply. */
