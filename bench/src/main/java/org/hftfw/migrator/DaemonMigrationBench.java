@@ -168,9 +168,9 @@ public final class DaemonMigrationBench {
                 control.socket = "%s"
                 metrics.enabled = false
                 predictor { enabled = true, fake-tree = "%s" }
-                migration { commit-socket = "%s", ack-timeout = 30s, command-timeout = 120s }
-                """.formatted(A_SYNC, B_SYNC, HFTFW_PORT, aCtl, tree, bCtl));
-        Path bLog = Path.of("/tmp/migrate-b.log");
+                migration { commit-socket = "%s", ack-timeout = %ds, command-timeout = 120s }
+                """.formatted(A_SYNC, B_SYNC, HFTFW_PORT, aCtl, tree, bCtl, ackTimeoutSeconds(n)));
+        Path bLog = dir.resolve("b.log");
         aLog = dir.resolve("a-" + System.nanoTime() + ".log");
         spawn("backup", bConf, b, bLog);
         await(() -> answers(bCtl), 60, "the backup daemon's control socket");
@@ -184,6 +184,15 @@ public final class DaemonMigrationBench {
         // a daemon migrates long after it started: let the compilations its start-up warm-up queued finish (on this
         // shared 2-CPU machine the JIT's threads lag), as they would have in any real deployment
         Thread.sleep(SETTLE_MILLIS);
+    }
+
+    /**
+     * The primary's {@code migration.ack-timeout}: it also bounds the wait for the backup's in-band answer, which an
+     * always-committed backup gives once its kernel writer has written the migrated flows (a million flows take
+     * tens of seconds on a loaded machine).
+     */
+    private static int ackTimeoutSeconds(int n) {
+        return Math.max(30, n / 10_000);
     }
 
     private static boolean peerHeard(Path ctl) {

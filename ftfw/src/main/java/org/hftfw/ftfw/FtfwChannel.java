@@ -163,6 +163,11 @@ public final class FtfwChannel implements AutoCloseable {
                     return o;
                 }
 
+                @Override
+                public CompletionStage<Void> applied() {
+                    return listener.applied();
+                }
+
                 private void seen(FtfwMessage.DataType type, ConntrackEntry entry) {
                     listener.onPeerState(switch (type) {
                         case NEW -> EventType.NEW;

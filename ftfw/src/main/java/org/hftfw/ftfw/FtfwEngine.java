@@ -109,6 +109,11 @@ final class FtfwEngine {
         default BulkOutcome onBulkEnd(long fromStamp, boolean full) {
             return new BulkOutcome(-1, List.of());
         }
+
+        /** Completes once every state received so far is applied (the HOLDS answer waits for it); at once here. */
+        default CompletionStage<Void> applied() {
+            return CompletableFuture.completedStage(null);
+        }
     }
 
     /** What a receiver did at the end of a peer's bulk: flows held since it began, flows removed as stale. */
@@ -1016,7 +1021,18 @@ final class FtfwEngine {
             bulkListener.onStaleAfterResync(o.stale());
         }
         bulkListener.onBulkEnd(new BulkReceipt(e.id(), e.count(), o.held(), 0, 0));
-        queueExt(Ext.T_HOLDS, 0, e.id(), o.held(), 0);
+        // an always-committed backup answers once its kernel writer has written what arrived before the END: the
+        // peer's migration is then confirmed in the kernel table, not only in the external cache
+        CompletableFuture<Void> applied = receiver.applied().toCompletableFuture();
+        if (applied.isDone()) {
+            queueExt(Ext.T_HOLDS, 0, e.id(), o.held(), 0);
+        } else {
+            var _ = applied.whenComplete((v, failure) -> sched.schedule(() -> {
+                if (!closed) {
+                    queueExt(Ext.T_HOLDS, 0, e.id(), o.held(), 0);
+                }
+            }, 0));
+        }
     }
 
     private void ackRange(int from, int to) {

@@ -19,6 +19,15 @@ public interface PeerStateListener {
     default void endOfBurst() {}
 
     /**
+     * Completes once every state handed over so far is where this listener puts it (e.g. written into a kernel
+     * table); any thread may complete it. The backup's in-band answer to a bulk's end (HOLDS) waits for it, so a
+     * confirmed migration is one the listener has applied. At once by default.
+     */
+    default java.util.concurrent.CompletionStage<Void> applied() {
+        return java.util.concurrent.CompletableFuture.completedStage(null);
+    }
+
+    /**
      * These flows of the peer's are gone though no DEL said so (a generation-marked resync found them stale and took
      * them out of the external cache); on the channel's event loop.
      */

@@ -159,6 +159,20 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
         }
     }
 
+    /** {@inheritDoc} Here: once the writer has written every state handed over before this call. */
+    @Override
+    public java.util.concurrent.CompletionStage<Void> applied() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        synchronized (lock) {
+            if (closed || !writer.isAlive()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            tasks.add(() -> done.complete(null));     // runs after the states taken with it are written
+            lock.notifyAll();
+        }
+        return done;
+    }
+
     // ------------------------------------------------------------------ commands (any thread)
 
     /**
