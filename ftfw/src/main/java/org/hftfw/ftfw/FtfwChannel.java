@@ -164,7 +164,7 @@ public final class FtfwChannel implements AutoCloseable {
                 }
 
                 @Override
-                public CompletionStage<Void> applied() {
+                public CompletionStage<Long> applied() {
                     return listener.applied();
                 }
 

@@ -110,9 +110,12 @@ final class FtfwEngine {
             return new BulkOutcome(-1, List.of());
         }
 
-        /** Completes once every state received so far is applied (the HOLDS answer waits for it); at once here. */
-        default CompletionStage<Void> applied() {
-            return CompletableFuture.completedStage(null);
+        /**
+         * Completes once every state received so far is applied, with the states that could not be since the last
+         * call (the HOLDS answer waits for it and does not count them); at once, 0, here.
+         */
+        default CompletionStage<Long> applied() {
+            return CompletableFuture.completedStage(0L);
         }
     }
 
@@ -1021,18 +1024,24 @@ final class FtfwEngine {
             bulkListener.onStaleAfterResync(o.stale());
         }
         bulkListener.onBulkEnd(new BulkReceipt(e.id(), e.count(), o.held(), 0, 0));
-        // an always-committed backup answers once its kernel writer has written what arrived before the END: the
-        // peer's migration is then confirmed in the kernel table, not only in the external cache
-        CompletableFuture<Void> applied = receiver.applied().toCompletableFuture();
-        if (applied.isDone()) {
-            queueExt(Ext.T_HOLDS, 0, e.id(), o.held(), 0);
+        // an always-committed backup answers once its kernel writer has written what arrived before the END, less
+        // the writes the kernel refused: the peer's migration is then confirmed in the kernel table, not only in the
+        // external cache (a refusal since the previous END is counted against this bulk: a kernel table that refuses
+        // writes is missing flows either way)
+        CompletableFuture<Long> applied = receiver.applied().toCompletableFuture();
+        if (applied.isDone() && !applied.isCompletedExceptionally()) {
+            queueExt(Ext.T_HOLDS, 0, e.id(), heldAfter(o.held(), applied.join()), 0);
         } else {
-            var _ = applied.whenComplete((v, failure) -> sched.schedule(() -> {
+            var _ = applied.whenComplete((refused, failure) -> sched.schedule(() -> {
                 if (!closed) {
-                    queueExt(Ext.T_HOLDS, 0, e.id(), o.held(), 0);
+                    queueExt(Ext.T_HOLDS, 0, e.id(), heldAfter(o.held(), failure != null ? o.held() : refused), 0);
                 }
             }, 0));
         }
+    }
+
+    private static long heldAfter(long held, long refused) {
+        return held < 0 ? held : Math.max(0, held - refused);
     }
 
     private void ackRange(int from, int to) {

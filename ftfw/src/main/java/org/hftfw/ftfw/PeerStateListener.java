@@ -20,11 +20,12 @@ public interface PeerStateListener {
 
     /**
      * Completes once every state handed over so far is where this listener puts it (e.g. written into a kernel
-     * table); any thread may complete it. The backup's in-band answer to a bulk's end (HOLDS) waits for it, so a
-     * confirmed migration is one the listener has applied. At once by default.
+     * table), with the number of states it could not apply since the previous call (writes the kernel refused, e.g.
+     * a full table); any thread may complete it. The backup's in-band answer to a bulk's end (HOLDS) waits for it and
+     * counts those as not held, so a confirmed migration is one the listener has applied. At once, 0, by default.
      */
-    default java.util.concurrent.CompletionStage<Void> applied() {
-        return java.util.concurrent.CompletableFuture.completedStage(null);
+    default java.util.concurrent.CompletionStage<Long> applied() {
+        return java.util.concurrent.CompletableFuture.completedStage(0L);
     }
 
     /**

@@ -98,6 +98,8 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
     private volatile boolean tookOver;
     private volatile boolean closed;
     private long nextRefreshNanos;
+    /** The writer's {@code failed} count when {@link #applied} last answered (writer thread only). */
+    private long failedAtLastApplied;
 
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong coalesced = new AtomicLong();
@@ -159,15 +161,22 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
         }
     }
 
-    /** {@inheritDoc} Here: once the writer has written every state handed over before this call. */
+    /**
+     * {@inheritDoc} Here: once the writer has written every state handed over before this call, with the writes the
+     * kernel refused since the previous call.
+     */
     @Override
-    public java.util.concurrent.CompletionStage<Void> applied() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
+    public java.util.concurrent.CompletionStage<Long> applied() {
+        CompletableFuture<Long> done = new CompletableFuture<>();
         synchronized (lock) {
             if (closed || !writer.isAlive()) {
-                return CompletableFuture.completedFuture(null);
+                return CompletableFuture.failedFuture(new IllegalStateException("the backup writer is not running"));
             }
-            tasks.add(() -> done.complete(null));     // runs after the states taken with it are written
+            tasks.add(() -> {                          // runs after the states taken with it are written
+                long f = failed.get();
+                done.complete(f - failedAtLastApplied);
+                failedAtLastApplied = f;
+            });
             lock.notifyAll();
         }
         return done;
