@@ -74,7 +74,9 @@ import org.slf4j.LoggerFactory;
  *   a late datagram with HELLO that only looks like a restart does not), so at a full bulk's end whatever was not refreshed
  *   since it began is what the peer no longer has, and is removed; the answer (HOLDS) says how many flows since
  *   the bulk began the backup holds ({@link #endBulk}). One marked bulk at a time: a bulk started while one is open
- *   goes unmarked.</li>
+ *   goes unmarked. The answer waits for the receiver to have applied what arrived before the END
+ *   ({@link Receiver#applied}: an always-committed backup's kernel writes) and does not count what it could not
+ *   apply; the sender counts the DESTROYs it sent meanwhile ({@link BulkReceipt}).</li>
  * <li><b>Paced bulk.</b> conntrackd queues a whole bulk at once (src/sync-ftfw.c), so a table larger than the resend
  *   queue pushes its oldest unacknowledged messages out before the peer can NACK them: lost for good, while the
  *   sender's window moves on (issue 10 measured 824 465 of 1 000 000 arriving). A {@link BulkTransfer} is queued
