@@ -168,8 +168,8 @@ public final class DaemonMigrationBench {
                 control.socket = "%s"
                 metrics.enabled = false
                 predictor { enabled = true, fake-tree = "%s" }
-                migration { commit-socket = "%s", ack-timeout = 30s, command-timeout = 120s }
-                """.formatted(A_SYNC, B_SYNC, HFTFW_PORT, aCtl, tree, bCtl));
+                migration { commit-socket = "%s", ack-timeout = %ds, command-timeout = 120s }
+                """.formatted(A_SYNC, B_SYNC, HFTFW_PORT, aCtl, tree, bCtl, ackTimeoutSeconds(n)));
         Path bLog = dir.resolve("b.log");
         aLog = dir.resolve("a-" + System.nanoTime() + ".log");
         spawn("backup", bConf, b, bLog);
@@ -186,6 +186,15 @@ public final class DaemonMigrationBench {
         Thread.sleep(SETTLE_MILLIS);
     }
 
+    /**
+     * The primary's {@code migration.ack-timeout}: it also bounds the wait for the backup's in-band answer, which an
+     * always-committed backup gives once its kernel writer has written the migrated flows (a million flows take
+     * tens of seconds on a loaded machine).
+     */
+    private static int ackTimeoutSeconds(int n) {
+        return Math.max(30, n / 10_000);
+    }
+
     private static boolean peerHeard(Path ctl) {
         String s = control(ctl, "stats");
         return s.contains("last datagram from the peer:") && !s.contains("last datagram from the peer: never");
@@ -193,9 +202,15 @@ public final class DaemonMigrationBench {
 
     private void spawn(String role, Path conf, NetnsLab.Netns ns, Path log) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseCompactObjectHeaders", "-cp",
-                System.getProperty("java.class.path"), "org.hftfw.sidecar.Hftfw", "sync", role, "--config",
-                conf.toString(), "--netns", ns.name());
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+                "-XX:+UseCompactObjectHeaders"));
+        // e.g. a flight recording of each daemon: HFTFW_BENCH_DAEMON_OPTS=-XX:StartFlightRecording:filename=/tmp/%p.jfr
+        String extra = System.getenv().getOrDefault("HFTFW_BENCH_DAEMON_OPTS", "").strip();
+        if (!extra.isEmpty()) {
+            cmd.addAll(List.of(extra.split("\\s+", -1)));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.hftfw.sidecar.Hftfw", "sync", role,
+                "--config", conf.toString(), "--netns", ns.name()));
         daemons.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start());
     }
 
@@ -207,8 +222,16 @@ public final class DaemonMigrationBench {
     }
 
     private Round hftfwRound(int round, int n, KernelConntrackTable kb) throws Exception {
+        // the backup's writer deletes the flushed flows from its kernel table on its own thread: the round starts once
+        // it has (else the next migration's writes queue behind a whole table of deletes)
+        long goneBefore = backupWriterGone();
+        String flushed = control(bCtl, "flush");
+        check(flushed.startsWith("OK"), "flush on the backup: " + flushed);
+        java.util.regex.Matcher held = java.util.regex.Pattern.compile("external cache \\((\\d+) flows")
+                .matcher(flushed);
+        long flushedFlows = held.find() ? Long.parseLong(held.group(1)) : 0;
+        await(() -> backupWriterGone() >= goneBefore + flushedFlows, 120, "the backup's writer to delete the flows");
         kb.flush();
-        check(control(bCtl, "flush").startsWith("OK"), "flush on the backup");
         await(() -> count(b) == 0, 60, "the backup's table to empty");
         long reportsBefore = reports();
         long t0 = System.nanoTime();
@@ -221,7 +244,7 @@ public final class DaemonMigrationBench {
         boolean all = count(b) >= n;
         long t1 = System.nanoTime();
         await(() -> reports() > reportsBefore, seconds, "the primary's report of the migration");
-        String report = lastReport();
+        String report = lastReport() + "; backup: " + backupWriter();
         long inB = count(b);
         String who = round == 1 ? "hFT-FW     round 1 (first migration of the daemon)" : "hFT-FW     round " + round;
         String line = all
@@ -231,6 +254,24 @@ public final class DaemonMigrationBench {
         // HANDED_OVER -> HEALTHY for the next round (the demotion runs right after the migration)
         await(() -> control(aCtl, "policy manual recover bench").startsWith("OK"), 90, "the policy back to HEALTHY");
         return new Round("hFT-FW", round, all ? t1 - t0 : -1, inB, line);
+    }
+
+    /** Deletes the backup's writer has done (deleted + absent, cumulative); 0 without a kernel writer. */
+    private long backupWriterGone() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) deleted, (\\d+) absent")
+                .matcher(backupWriter());
+        return m.find() ? Long.parseLong(m.group(1)) + Long.parseLong(m.group(2)) : 0;
+    }
+
+    /** The backup's kernel-writer counters (cumulative since it started), from its {@code stats} reply. */
+    private String backupWriter() {
+        List<String> lines = control(bCtl, "stats").lines().map(String::strip).toList();
+        for (int i = 0; i + 2 < lines.size(); i++) {
+            if (lines.get(i).startsWith("kernel table (always committed")) {
+                return lines.get(i + 1).replaceAll("\\s+", " ") + "; " + lines.get(i + 2).replaceAll("\\s+", " ");
+            }
+        }
+        return "no kernel writer (external cache)";
     }
 
     private long reports() {

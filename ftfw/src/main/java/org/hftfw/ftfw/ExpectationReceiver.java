@@ -36,6 +36,11 @@ final class ExpectationReceiver implements FtfwEngine.Receiver {
     }
 
     @Override
+    public java.util.concurrent.CompletionStage<Long> applied() {
+        return flows.applied();
+    }
+
+    @Override
     public void onExpectation(EventType type, Expectation e) {
         cache.apply(type, e);
         if (listener != null) {

@@ -197,6 +197,11 @@ public final class ExternalCache implements FtfwEngine.Receiver {
         return c == null ? Optional.empty() : Optional.of(c.entry());
     }
 
+    /** Whether the cache holds this flow. */
+    boolean holds(FlowId id) {
+        return map.containsKey(id);
+    }
+
     /** Empties the cache ({@code conntrackd -f external}). */
     public void flush() {
         map.clear();

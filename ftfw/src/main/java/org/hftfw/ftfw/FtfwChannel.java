@@ -104,14 +104,24 @@ public final class FtfwChannel implements AutoCloseable {
 
                 @Override
                 public void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras) {
+                    FtfwMessage.DataType t = kind(type, entry);
                     cache.onData(type, entry, extras);
-                    seen(type, entry);
+                    seen(t, entry);
                 }
 
                 @Override
                 public void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras, long stamp) {
+                    FtfwMessage.DataType t = kind(type, entry);
                     cache.onData(type, entry, extras, stamp);             // the stamp: for generation-marked resyncs
-                    seen(type, entry);
+                    seen(t, entry);
+                }
+
+                // A bulk (a migration, a resync answer) sends every flow as UPD, also the flows this node has never
+                // seen; handed on as NEW, a listener that writes a kernel table creates them at once instead of
+                // trying an update the kernel refuses with ENOENT first (two netlink requests per flow).
+                private FtfwMessage.DataType kind(FtfwMessage.DataType type, ConntrackEntry entry) {
+                    return type == FtfwMessage.DataType.UPD && !cache.holds(entry.flowId())
+                            ? FtfwMessage.DataType.NEW : type;
                 }
 
                 @Override
@@ -121,6 +131,11 @@ public final class FtfwChannel implements AutoCloseable {
                         listener.onPeerForgot(o.stale());
                     }
                     return o;
+                }
+
+                @Override
+                public CompletionStage<Long> applied() {
+                    return listener.applied();
                 }
 
                 private void seen(FtfwMessage.DataType type, ConntrackEntry entry) {

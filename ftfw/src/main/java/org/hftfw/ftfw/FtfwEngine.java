@@ -81,7 +81,9 @@ import org.slf4j.LoggerFactory;
  *   a late datagram with HELLO that only looks like a restart does not), so at a full bulk's end whatever was not refreshed
  *   since it began is what the peer no longer has, and is removed; the answer (HOLDS) says how many flows since
  *   the bulk began the backup holds ({@link #endBulk}). One marked bulk at a time: a bulk started while one is open
- *   goes unmarked.</li>
+ *   goes unmarked. The answer waits for the receiver to have applied what arrived before the END
+ *   ({@link Receiver#applied}: an always-committed backup's kernel writes) and does not count what it could not
+ *   apply; the sender counts the DESTROYs it sent meanwhile ({@link BulkReceipt}).</li>
  * <li><b>Paced bulk.</b> conntrackd queues a whole bulk at once (src/sync-ftfw.c), so a table larger than the resend
  *   queue pushes its oldest unacknowledged messages out before the peer can NACK them: lost for good, while the
  *   sender's window moves on (issue 10 measured 824 465 of 1 000 000 arriving). A {@link BulkTransfer} is queued
@@ -122,6 +124,14 @@ final class FtfwEngine {
          * ExpectationSync is on (src/sync-mode.c).
          */
         default void onExpectation(EventType type, Expectation e) {}
+
+        /**
+         * Completes once every state received so far is applied, with the states that could not be since the last
+         * call (the HOLDS answer waits for it and does not count them); at once, 0, here.
+         */
+        default CompletionStage<Long> applied() {
+            return CompletableFuture.completedStage(0L);
+        }
     }
 
     /** What a receiver did at the end of a peer's bulk: flows held since it began, flows removed as stale. */
@@ -374,6 +384,13 @@ final class FtfwEngine {
             }
             n.marked = openBulk;
             openBulk.outstanding++;
+        }
+        if (type == FtfwMessage.DataType.DEL && !bulks.isEmpty()) {
+            for (MarkedBulk b : bulks.values()) {
+                if (!b.endQueued) {
+                    b.deletes++;                    // the backup rightly no longer holds this flow
+                }
+            }
         }
         if (FtfwEncoder.helperTooLong(entry)) {
             helperOmitted++;
@@ -1070,7 +1087,7 @@ final class FtfwEngine {
             case FtfwMessage.Holds h -> {
                 MarkedBulk b = bulks.remove(h.id());
                 if (b != null) {
-                    b.receipt.complete(new BulkReceipt(b.id, b.count, h.held(), b.dropped));
+                    b.receipt.complete(new BulkReceipt(b.id, b.count, h.held(), b.dropped, b.deletes));
                 }
             }
             case FtfwMessage.ExpData x -> {
@@ -1114,8 +1131,25 @@ final class FtfwEngine {
                     o.stale().size(), o.held());
             bulkListener.onStaleAfterResync(o.stale());
         }
-        bulkListener.onBulkEnd(new BulkReceipt(e.id(), e.count(), o.held(), 0));
-        queueExt(Ext.T_HOLDS, 0, e.id(), o.held(), 0);
+        bulkListener.onBulkEnd(new BulkReceipt(e.id(), e.count(), o.held(), 0, 0));
+        // an always-committed backup answers once its kernel writer has written what arrived before the END, less
+        // the writes the kernel refused: the peer's migration is then confirmed in the kernel table, not only in the
+        // external cache (a refusal since the previous END is counted against this bulk: a kernel table that refuses
+        // writes is missing flows either way)
+        CompletableFuture<Long> applied = receiver.applied().toCompletableFuture();
+        if (applied.isDone() && !applied.isCompletedExceptionally()) {
+            queueExt(Ext.T_HOLDS, 0, e.id(), heldAfter(o.held(), applied.join()), 0);
+        } else {
+            var _ = applied.whenComplete((refused, failure) -> sched.schedule(() -> {
+                if (!closed) {
+                    queueExt(Ext.T_HOLDS, 0, e.id(), heldAfter(o.held(), failure != null ? o.held() : refused), 0);
+                }
+            }, 0));
+        }
+    }
+
+    private static long heldAfter(long held, long refused) {
+        return held < 0 ? held : Math.max(0, held - refused);
     }
 
     private void ackRange(int from, int to) {

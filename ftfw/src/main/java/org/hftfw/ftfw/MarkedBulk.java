@@ -16,6 +16,8 @@ final class MarkedBulk {
     long count = -1;
     long outstanding;
     long dropped;
+    /** DESTROYs queued from the bulk's start until its END was queued (see {@link BulkReceipt}). */
+    long deletes;
     boolean ended;
     boolean endQueued;
 

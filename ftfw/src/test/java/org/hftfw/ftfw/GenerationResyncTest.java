@@ -90,7 +90,7 @@ class GenerationResyncTest {
         CompletableFuture<BulkReceipt> receipt = s.a.endBulk(id, 2000).toCompletableFuture();
         assertTrue(s.clock.advanceUntil(receipt::isDone, 10 * MS, 20 * SEC) >= 0);
         BulkReceipt r = receipt.join();
-        assertEquals(new BulkReceipt(id, 2000, 2000, 0), r);
+        assertEquals(new BulkReceipt(id, 2000, 2000, 0, 0), r);
         assertTrue(r.complete());
         assertEquals(r, seen.getLast(), "the backup's callback saw the same receipt");
         assertTrue(s.converged());
@@ -110,7 +110,7 @@ class GenerationResyncTest {
         s.bToA = SimLink.PERFECT;
         s.restartB(SEQ_B + 20_000, true);                  // empty again: what it held is gone
         assertTrue(s.clock.advanceUntil(receipt::isDone, 10 * MS, 10 * SEC) >= 0, s.a.stats().format());
-        assertEquals(new BulkReceipt(id, 100, 100, 0), receipt.join(), "the restarted backup got every flow again");
+        assertEquals(new BulkReceipt(id, 100, 100, 0, 0), receipt.join(), "the restarted backup got every flow again");
         assertTrue(s.converged());
     }
 

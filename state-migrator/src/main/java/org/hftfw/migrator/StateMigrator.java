@@ -50,6 +50,14 @@ public final class StateMigrator {
     public interface BulkLink {
         /** Starts sending {@code entries} (read by the link as the peer's window makes room) and returns at once. */
         Transfer send(Iterator<ConntrackEntry> entries);
+
+        /**
+         * How the peer at the other end confirms what it holds; none by default (a stock conntrackd peer cannot
+         * say). Asked once per migrator: migrations never overlap, so one confirmation serves them all.
+         */
+        default Confirmation confirmation() {
+            return Confirmation.none();
+        }
     }
 
     /** One bulk send on the link. */
@@ -124,16 +132,28 @@ public final class StateMigrator {
     /**
      * The backup's own word on how many of the migrated flows it holds, asked once every flow is acknowledged.
      * Between two hFT-FW peers this is an in-band exchange on the FT-FW channel (bulk end / holds count); a stock
-     * conntrackd peer cannot say, and there the commit hook's exit status is the confirmation.
+     * conntrackd peer cannot say, and there the commit hook's exit status is the confirmation. One migration:
+     * {@link #begin} before its first entry is sent, {@link #holds} once all are acknowledged, {@link #end} always.
      */
     @FunctionalInterface
     public interface Confirmation {
-        /** Flows of the migration ({@code sent} of them) the backup holds; empty when it cannot tell. */
-        OptionalLong holds(long sent) throws Exception;
+        /** The migration starts sending: what is sent from now on is counted. */
+        default void begin() {
+        }
+
+        /**
+         * Flows of the migration ({@code sent} of them) the backup holds, flows deleted here meanwhile counted as
+         * held (the backup rightly dropped them); empty when it cannot tell. Waits at most {@code wait}.
+         */
+        OptionalLong holds(long sent, Duration wait) throws Exception;
+
+        /** The migration ended (also when {@link #holds} was never asked): releases what {@link #begin} took. */
+        default void end() {
+        }
 
         /** No in-band confirmation: the ACK count and the commit hook decide. */
         static Confirmation none() {
-            return sent -> OptionalLong.empty();
+            return (sent, wait) -> OptionalLong.empty();
         }
     }
 
@@ -242,7 +262,7 @@ public final class StateMigrator {
     private final Clock clock;
     private final Pause pause;
     private volatile Quiesce quiesce = Quiesce.none();
-    private volatile Confirmation confirmation = Confirmation.none();
+    private volatile Confirmation confirmation;
     private volatile Config config;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicInteger refused = new AtomicInteger();
@@ -263,13 +283,14 @@ public final class StateMigrator {
                          Clock clock, Pause pause) {
         this.dump = Objects.requireNonNull(dump);
         this.link = Objects.requireNonNull(link);
+        this.confirmation = link.confirmation();
         this.handover = Objects.requireNonNull(handover);
         this.config = Objects.requireNonNull(config);
         this.clock = Objects.requireNonNull(clock);
         this.pause = Objects.requireNonNull(pause);
     }
 
-    /** Sets how the backup confirms what it holds (see {@link Confirmation}); none by default. */
+    /** Sets how the backup confirms what it holds (see {@link Confirmation}); the link's by default. */
     public StateMigrator confirmation(Confirmation c) {
         this.confirmation = Objects.requireNonNull(c);
         return this;
@@ -323,6 +344,17 @@ public final class StateMigrator {
             return new Report(reason, urgency, 0, now - t0, 0, 0, 0, false, false, "snapshot failed: " + e.getMessage(),
                     0);
         }
+        Confirmation confirm = confirmation;
+        confirm.begin();
+        try {
+            return sendAndHandOver(reason, urgency, progress, cfg, table, confirm, t0);
+        } finally {
+            confirm.end();
+        }
+    }
+
+    private Report sendAndHandOver(String reason, Urgency urgency, Progress progress, Config cfg, Snapshot table,
+                                   Confirmation confirm, long t0) throws InterruptedException {
         long t1 = clock.nanos();
         int total = table.size();
         progress.update("send", 0, total);
@@ -346,7 +378,7 @@ public final class StateMigrator {
                     : " (no ACK for " + cfg.ackTimeout().toMillis() + " ms)");
         } else {
             try {
-                OptionalLong holds = confirmation.holds(acknowledged);
+                OptionalLong holds = confirm.holds(acknowledged, cfg.ackTimeout());
                 if (holds.isPresent() && holds.getAsLong() < acknowledged) {
                     missing = acknowledged - holds.getAsLong();
                     failure = "the backup holds " + holds.getAsLong() + " of the " + acknowledged

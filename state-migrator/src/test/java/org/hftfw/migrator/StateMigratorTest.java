@@ -162,7 +162,7 @@ class StateMigratorTest {
     @Test
     void aBackupHoldingFewerFlowsThanItAcknowledgedFailsTheMigration() throws Exception {
         StateMigrator m = migrator(tableWith(20), new FakeLink(), recordingHandover, Duration.ofSeconds(1))
-                .confirmation(sent -> java.util.OptionalLong.of(sent - 4));
+                .confirmation((sent, wait) -> java.util.OptionalLong.of(sent - 4));
         StateMigrator.Report r = m.migrate("manual", StateMigrator.Urgency.PLANNED, (s, d, n) -> { });
         assertFalse(r.handedOver());
         assertEquals(4, r.missing());

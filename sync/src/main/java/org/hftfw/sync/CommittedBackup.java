@@ -110,6 +110,8 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
     private volatile boolean tookOver;
     private volatile boolean closed;
     private long nextRefreshNanos;
+    /** The writer's {@code failed} count when {@link #applied} last answered (writer thread only). */
+    private long failedAtLastApplied;
 
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong coalesced = new AtomicLong();
@@ -173,9 +175,12 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
     @Override
     public void onPeerState(EventType type, ConntrackEntry entry) {
         FlowId id = entry.flowId();
-        Change c = new Change(type, id, entry, clock.nanos());
         synchronized (lock) {
-            if (dirty.put(id, c) != null) {
+            Change before = dirty.get(id);
+            // a flow whose NEW is not written yet is still new to the kernel table: created first by its update too
+            EventType t = before != null && before.type() == EventType.NEW && type == EventType.UPDATE
+                    ? EventType.NEW : type;
+            if (dirty.put(id, new Change(t, id, entry, clock.nanos())) != null) {
                 coalesced.incrementAndGet();
             }
             received.incrementAndGet();
@@ -189,6 +194,27 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
                 lock.notifyAll();
             }
         }
+    }
+
+    /**
+     * {@inheritDoc} Here: once the writer has written every state handed over before this call, with the writes the
+     * kernel refused since the previous call.
+     */
+    @Override
+    public java.util.concurrent.CompletionStage<Long> applied() {
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        synchronized (lock) {
+            if (closed || !writer.isAlive()) {
+                return CompletableFuture.failedFuture(new IllegalStateException("the backup writer is not running"));
+            }
+            tasks.add(() -> {                          // runs after the states taken with it are written
+                long f = failed.get();
+                done.complete(f - failedAtLastApplied);
+                failedAtLastApplied = f;
+            });
+            lock.notifyAll();
+        }
+        return done;
     }
 
     // ------------------------------------------------------------------ commands (any thread)
