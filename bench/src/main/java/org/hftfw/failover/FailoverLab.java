@@ -64,7 +64,10 @@ public final class FailoverLab {
         A("a", "predicted fault: EDAC UE -> migrate -> commit -> demote (drain track file)"),
         B_LINKS("b-links", "unplanned: fw1's links go down"),
         B_KILL("b-kill", "unplanned: kill -9 of fw1's daemon; keepalived tracks it (vrrp_script)"),
-        C("c", "sync link loses packets during traffic, then fw1's links go down");
+        C("c", "sync link loses packets during traffic, then fw1's links go down"),
+        UPGRADE("upgrade", "rolling upgrade (hFT-FW pair): fw2's daemon stopped (SIGTERM) and started again, then "
+                + "fw1's: keepalived's daemon check moves the VIPs to fw2; fw1's started again (nopreempt: fw2 stays "
+                + "master); both nodes run 'sync both'");
 
         private final String cliName;
         private final String description;
@@ -82,7 +85,7 @@ public final class FailoverLab {
             return description;
         }
 
-        /** a, b (both unplanned cases), b-links, b-kill, c. */
+        /** a, b (both unplanned cases), b-links, b-kill, c, upgrade. */
         public static List<Case> parse(String s) {
             if (s.equalsIgnoreCase("b")) {
                 return List.of(B_LINKS, B_KILL);
@@ -92,7 +95,7 @@ public final class FailoverLab {
                     return List.of(c);
                 }
             }
-            throw new IllegalArgumentException("unknown case '" + s + "' (a, b, b-links, b-kill, c)");
+            throw new IllegalArgumentException("unknown case '" + s + "' (a, b, b-links, b-kill, c, upgrade)");
         }
     }
 
@@ -253,6 +256,10 @@ public final class FailoverLab {
             out.println("case " + c.cliName() + ": " + c.description());
             for (Pair p : spec.pairs()) {
                 out.println("  pair " + p.cliName() + ": " + p.description());
+                if (c == Case.UPGRADE && p != Pair.HFTFW) {
+                    out.println("  (the rolling upgrade is of hFT-FW's package: skipped for this pair)");
+                    continue;
+                }
                 Outcome o = new Trial(spec, p, c, out).run();
                 out.println("  " + o.row() + " (load average " + loadAverage() + ")");
                 all.add(o);

@@ -14,7 +14,8 @@ import org.hftfw.conntrack.lab.NetnsLab;
 /**
  * An hFT-FW sync daemon as docs/daemon.md sets it up, as its own JVM inside the node's namespace: {@code hftfw sync
  * primary} on fw1 with the proactive path (its predictor reads the lab's fake sysfs tree; the migration's commit hook
- * commits on the peer, its demote hook writes keepalived's drain file), {@code hftfw sync backup} on fw2.
+ * commits on the peer, its demote hook writes keepalived's drain file), {@code hftfw sync backup} on fw2; in the
+ * rolling-upgrade case {@code hftfw sync both} on each.
  */
 final class HftfwNode implements Replicator {
     private static final Pattern EXTERNAL = Pattern.compile("external cache:\\s+(\\d+) flows");
@@ -22,7 +23,7 @@ final class HftfwNode implements Replicator {
 
     private final NetnsLab.Netns ns;
     private final int node;
-    private final boolean primary;
+    private final String role;
     private final List<String> hftfw;
     private final List<String> client;
     private final Path dir;
@@ -31,16 +32,17 @@ final class HftfwNode implements Replicator {
     private Process process;
 
     /**
+     * @param role      primary, backup, or both (each node in the rolling upgrade, as docs/deploy.md runs them)
      * @param hftfw     the command that runs the hftfw CLI (e.g. java -cp ... org.hftfw.sidecar.Hftfw)
      * @param client    the command keepalived's notify script runs for the control commands
      * @param extraConf HOCON appended to the generated config (e.g. the primary's predictor and migration sections,
      *                  or a backup mode)
      */
-    HftfwNode(NetnsLab.Netns ns, int node, boolean primary, List<String> hftfw, List<String> client, Path dir,
+    HftfwNode(NetnsLab.Netns ns, int node, String role, List<String> hftfw, List<String> client, Path dir,
               String extraConf) {
         this.ns = ns;
         this.node = node;
-        this.primary = primary;
+        this.role = role;
         this.hftfw = List.copyOf(hftfw);
         this.client = List.copyOf(client);
         this.dir = dir;
@@ -72,7 +74,7 @@ final class HftfwNode implements Replicator {
                 """.formatted(Topology.syncAddress(node), Topology.syncAddress(3 - node), socket(), hocon(ignore),
                 extraConf));
         List<String> cmd = new ArrayList<>(hftfw);
-        cmd.addAll(List.of("sync", primary ? "primary" : "backup", "--config", conf.toString()));
+        cmd.addAll(List.of("sync", role, "--config", conf.toString()));
         process = ns.spawn(log, cmd.toArray(String[]::new));
         Await.until("the hFT-FW daemon in " + ns + " answers", 90_000, () -> {
             if (!process.isAlive()) {
@@ -86,6 +88,28 @@ final class HftfwNode implements Replicator {
                 return false;
             }
         });
+    }
+
+    /**
+     * Stops the daemon as systemd stops it (SIGTERM to the main process) and returns its exit status: 0 after a clean
+     * shutdown, -1 if it was still running after 30 s (then killed).
+     */
+    int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+            return -1;
+        }
+        return process.exitValue();
+    }
+
+    /** Whether the capability handshake with an hFT-FW peer is done (its extensions negotiated). */
+    boolean negotiated() {
+        try {
+            return Control.send(socket(), "stats").contains("peer: hftfw [");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Override

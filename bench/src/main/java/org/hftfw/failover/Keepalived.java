@@ -28,9 +28,11 @@ final class Keepalived {
     /**
      * @param confDir  the repository's conf/keepalived
      * @param advert   VRRP advert interval in seconds (under 1 s needs VRRPv3)
+     * @param nopreempt add {@code nopreempt} to both VRRP instances: a node that comes back does not take the VIPs
+     *                  back from its peer (docs/deploy.md, "Upgrade")
      */
-    Keepalived(NetnsLab.Netns ns, int node, Path confDir, Path dir, double advert, Replicator replicator)
-            throws IOException {
+    Keepalived(NetnsLab.Netns ns, int node, Path confDir, Path dir, double advert, Replicator replicator,
+               boolean nopreempt) throws IOException {
         this.ns = ns;
         this.node = node;
         this.run = dir.resolve("fw" + node);
@@ -70,6 +72,9 @@ final class Keepalived {
         String text = Files.readString(confDir.resolve("keepalived.conf.in"));
         for (Map.Entry<String, String> e : values.entrySet()) {
             text = text.replace("@" + e.getKey() + "@", e.getValue());
+        }
+        if (nopreempt) {
+            text = text.replace("    state BACKUP", "    nopreempt\n    state BACKUP");
         }
         int left = text.indexOf('@', text.indexOf("global_defs"));
         if (left >= 0) {

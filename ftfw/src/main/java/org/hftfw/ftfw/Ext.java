@@ -25,7 +25,12 @@ import io.netty.buffer.ByteBuf;
  *  HOLDS      (4, sequenced)                8: u64 bulk id  16: u64 flows the backup holds that it received since
  *                                           the bulk began                                                       = 24
  * </pre>
- * Sequenced messages take a number from the FT-FW counter and wait in the resend queue until ACKed, so they arrive
+ * Between versions (a rolling upgrade runs two): a later version adds a capability bit for each new message or
+ * behaviour, and uses it only when the peer offers the bit too (the handshake agrees on the intersection, so unknown
+ * bits are ignored); it may append fields to CAPS, and a CAPS longer than 40 bytes is read by its first 40 (the
+ * framing skips the rest by {@code len}).
+ *
+ * <p>Sequenced messages take a number from the FT-FW counter and wait in the resend queue until ACKed, so they arrive
  * reliably, and a BULK_END is queued only once every state of its bulk was acknowledged: the backup reads it after
  * all of them, resends included.
  */
@@ -87,7 +92,7 @@ final class Ext {
     static FtfwMessage decode(ByteBuf buf, int pos, int type, int flags, int len, int seq, DropCounters drops) {
         switch (type) {
             case T_CAPS -> {
-                if (len == CAPS_SIZE && buf.getInt(pos + 8) == MAGIC) {
+                if (len >= CAPS_SIZE && buf.getInt(pos + 8) == MAGIC) {
                     return new FtfwMessage.Caps((flags & F_REPLY) != 0, buf.getUnsignedShort(pos + 12),
                             buf.getInt(pos + 16), buf.getInt(pos + 20), buf.getLong(pos + 24), buf.getLong(pos + 32));
                 }

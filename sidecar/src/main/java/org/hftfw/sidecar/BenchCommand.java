@@ -97,7 +97,9 @@ final class BenchCommand {
                 "the takeover, new short connections per second. Per pair and case: flows that survived, INVALID",
                 "drops on the new master, the longest stall, takeover time, Tprop; conntrackd pairs as the baseline.",
                 "Cases: a = predicted fault (EDAC UE -> migrate -> commit -> demote), b = b-links (fw1's links go",
-                "down) and b-kill (kill -9 of fw1's daemon), c = loss on the sync link, then b-links."})
+                "down) and b-kill (kill -9 of fw1's daemon), c = loss on the sync link, then b-links, upgrade =",
+                "rolling upgrade of an hFT-FW pair (fw2's daemon stopped and started, then fw1's: the flows must",
+                "survive the takeover and fw1's return)."})
     static final class Failover implements Callable<Integer> {
         @Option(names = "--flows", defaultValue = "1000", description = "long-lived flows (default: ${DEFAULT-VALUE})")
         int flows;
@@ -105,7 +107,7 @@ final class BenchCommand {
                 description = "new short connections per second (default: ${DEFAULT-VALUE})")
         int rate;
         @Option(names = "--case", split = ",", defaultValue = "a,b,c",
-                description = "a, b, b-links, b-kill, c (default: ${DEFAULT-VALUE})")
+                description = "a, b, b-links, b-kill, c, upgrade (default: ${DEFAULT-VALUE})")
         List<String> cases;
         @Option(names = "--pair", split = ",", defaultValue = "hftfw,mixed,conntrackd",
                 description = "hftfw, mixed, conntrackd (default: ${DEFAULT-VALUE})")

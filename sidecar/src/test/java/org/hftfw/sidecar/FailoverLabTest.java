@@ -89,6 +89,25 @@ class FailoverLabTest {
         assertCommittedBackupDropsNothing(o);
     }
 
+    /**
+     * What a rolling upgrade keeps today: every flow through the backup's restart and through the takeover when the
+     * master's daemon stops, both daemons stopping with exit 0 and agreeing on the extensions again. Not asserted:
+     * the flows after the old master's daemon starts again. Its table bulk overwrites the new master's live entries
+     * with its own stale ones, and in three runs the lab saw 10, 7 and 0 of the 10 long-lived flows dropped there as
+     * INVALID. That is the known gap in docs/deploy.md ("Upgrade"); the bench row prints the figure as "flows
+     * survived".
+     */
+    @Test
+    void aRollingUpgradeKeepsEveryFlowThroughTheBackupsRestartAndTheTakeover() throws Exception {
+        Outcome o = trial(Pair.HFTFW, Case.UPGRADE);
+        assertTrue(o.note().contains("fw2 stopped: exit 0;") && o.note().contains("fw1 stopped: exit 0;"),
+                "each daemon stopped cleanly on SIGTERM: " + o);
+        assertTrue(o.note().contains(FLOWS + "/" + FLOWS + " echoed through fw2;"),
+                "every flow survived fw2's restart and the takeover: " + o);
+        assertTrue(o.note().contains("fw1 started again, VRRP backup, fw2 keeps the VIPs, extensions negotiated;"),
+                o.toString());
+    }
+
     private static void assertCommittedBackupDropsNothing(Outcome o) {
         assertEquals(0, o.invalidLongLived(), "an always-committed backup (the default, or the config in "
                 + "-Dhftfw.failover.backup-conf) holds the flows before the VIPs move: " + o);
