@@ -89,11 +89,13 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
      * @param notHeld       states not written because the external cache does not hold the flow (full, or flushed)
      * @param tookOver      a takeover pass ran and no resync since
      * @param adopted       entries of the kernel table taken into the external cache at start ({@link #adopt})
+     * @param asMaster      the peer's states and purges not applied because this node had taken over (kept in the
+     *                      external cache only)
      */
     public record Stats(long received, long coalesced, long batches, long writes, long created, long updated,
                         long deleted, long absent, long failed, long maxLagNanos, long lastLagNanos,
                         long writerCpuNanos, long refreshes, long purged, long notHeld, boolean tookOver,
-                        long adopted) {}
+                        long adopted, long asMaster) {}
 
     /** The outcome of a takeover pass. */
     public record Takeover(int flows, ConntrackTable.WriteResult result, long nanos) {}
@@ -108,6 +110,7 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
     private final Thread writer;
     private volatile ExternalCache cache;
     private volatile boolean tookOver;
+    private final AtomicLong asMaster = new AtomicLong();
     private volatile boolean closed;
     private long nextRefreshNanos;
     /** The writer's {@code failed} count when {@link #applied} last answered (writer thread only). */
@@ -172,8 +175,20 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
 
     // ------------------------------------------------------------------ the channel's event loop
 
+    /**
+     * {@inheritDoc} Not once this node has taken over: its kernel table then holds the flows it serves, refreshed by
+     * their own packets, and what the old primary sends afterwards (the expiry DESTROYs of the flows that left it, a
+     * restarted daemon's stale table pushed on first contact, with TCP windows from before the takeover) would
+     * delete or roll back live entries. The state stays in the external cache, so the node can commit it if asked;
+     * the kernel follows the peer again once the node stands by ({@link #standBy}: keepalived's notify_backup runs
+     * {@code resync}, which also asks the peer for its whole table).
+     */
     @Override
     public void onPeerState(EventType type, ConntrackEntry entry) {
+        if (tookOver) {
+            asMaster.incrementAndGet();
+            return;
+        }
         FlowId id = entry.flowId();
         synchronized (lock) {
             Change before = dirty.get(id);
@@ -266,9 +281,13 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
         }
     }
 
-    /** {@inheritDoc} They leave the kernel table too ({@link #forget}). */
+    /** {@inheritDoc} They leave the kernel table too ({@link #forget}), unless this node has taken over. */
     @Override
     public void onPeerForgot(Collection<FlowId> stale) {
+        if (tookOver) {
+            asMaster.addAndGet(stale.size());
+            return;
+        }
         forget(stale);
     }
 
@@ -295,7 +314,7 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
         long cpu = writer.isAlive() ? mx.getThreadCpuTime(writer.threadId()) : -1;
         return new Stats(received.get(), coalesced.get(), batches.get(), writes.get(), created.get(), updated.get(),
                 deleted.get(), absent.get(), failed.get(), maxLagNanos.get(), lastLagNanos.get(), cpu, refreshes.get(),
-                purged.get(), notHeld.get(), tookOver, adopted.get());
+                purged.get(), notHeld.get(), tookOver, adopted.get(), asMaster.get());
     }
 
     private <T> T onWriter(java.util.concurrent.Callable<T> step) {

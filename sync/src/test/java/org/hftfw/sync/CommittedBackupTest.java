@@ -137,6 +137,40 @@ class CommittedBackupTest {
         assertEquals(0, tableB.size(), "a flush forgets the peer's flows in the kernel table too");
     }
 
+    /**
+     * After a takeover the node's kernel table holds the flows it serves: what the old primary sends then (its
+     * expiry DESTROYs, a restarted daemon's stale table) must not delete or roll back those entries. Once the node
+     * stands by again ({@code resync}, keepalived's notify_backup), its table follows the peer's again.
+     */
+    @Test
+    void aNodeThatTookOverLeavesItsKernelTableToItsOwnTraffic() throws Exception {
+        SyncNode[] n = pair(SyncNode.Role.PRIMARY, SyncNode.Role.BACKUP);
+        ConntrackEntry served = tcp("10.240.2.1", 1000, 0);
+        ConntrackEntry expiring = tcp("10.240.2.2", 1000, 0);
+        tableA.create(served);
+        tableA.create(expiring);
+        assertTrue(Await.await(() -> view(tableB).equals(view(tableA)), 10_000), view(tableB).toString());
+        NodeCommands commands = new NodeCommands(n[1], () -> "");
+        assertTrue(commands.handle("commit").ok());
+        CommittedBackup cb = n[1].committedBackup().orElseThrow();
+
+        tableA.update(served.toBuilder().mark(7).build());   // the old primary's stale view of a served flow
+        tableA.delete(expiring.original(), 0);               // and its expiry there
+        assertTrue(Await.await(() -> cb.stats().asMaster() >= 2, 10_000), cb.stats().toString());
+        cb.drain();
+        assertEquals(0, tableB.get(served.original(), 0).orElseThrow().mark(), "the served entry is not rolled back");
+        assertTrue(tableB.get(expiring.original(), 0).isPresent(), "nor deleted by the old primary's expiry");
+        assertTrue(commands.handle("stats").text().contains("not applied as master"));
+
+        assertTrue(commands.handle("resync").ok());           // a backup again: follow the peer
+        assertTrue(Await.await(() -> tableB.get(served.original(), 0).orElseThrow().mark() == 7, 10_000),
+                "standing by again, the table follows the peer's: " + view(tableB));
+        cb.refreshNow();
+        // the flow the peer deleted meanwhile is no longer the peer's: not re-armed, it leaves on its own timeout
+        assertTrue(tableB.get(expiring.original(), 0).orElseThrow().timeout() <= 600, view(tableB).toString());
+        assertTrue(tableB.get(served.original(), 0).orElseThrow().timeout() >= STANDBY - 5, "re-armed");
+    }
+
     @Test
     void aNodeThatAlsoPublishesNeverSendsThePeersFlowsBack() throws Exception {
         SyncNode[] n = pair(SyncNode.Role.BOTH, SyncNode.Role.BOTH);
