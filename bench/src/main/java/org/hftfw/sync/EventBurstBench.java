@@ -30,20 +30,23 @@ import org.hftfw.ftfw.FtfwConfig;
 
 /**
  * Whether the primary's event path keeps up with the kernel (issue 14, item 4): {@code flows} new flows are loaded
- * into the primary's namespace by {@code loaders} parallel {@code conntrack -R} processes, as fast as they go, while
- * the primary replicates every event over FT-FW (a veth) to a backup. Reported per configuration: the loaders'
- * event rate, the event socket overruns (ENOBUFS) and resyncs, how long until the backup held every flow, the state
- * messages the backup applied (created + updated + destroyed in its external cache: what the repairs cost) and the
- * datagrams the primary put on the veth (its tx_packets, ACKs and resends included). Run
- * for hFT-FW with a fixed 16 MiB event buffer, with the buffer allowed to grow to 64 MiB on overruns
- * ({@code events.buffer-max-growth}), and, in the same run, for a stock conntrackd pair with NetlinkBufferSize 16 MiB
- * and NetlinkBufferSizeMaxGrowth 64 MiB. hFT-FW's primary is the event path itself (table subscription,
- * {@link Publisher} replicating every change, {@link FtfwChannel}); its backup is a channel's external cache.
+ * into the primary's namespace by a {@link Loader}, while the primary replicates every event over FT-FW (a veth) to a
+ * backup. The loader is either {@link NetlinkLoader} (batched ctnetlink creates from several threads, paced to a
+ * target event rate or unpaced: the rates the issue names, which {@code conntrack -R} cannot produce here) or
+ * parallel {@code conntrack -R} processes ({@link ConntrackRestore}, the issue's own loader). Reported per
+ * configuration: the loader's achieved event rate, the event socket overruns (ENOBUFS) and resyncs, how long until the
+ * backup held every flow, the state messages the backup applied (created + updated + destroyed in its external cache:
+ * what the repairs cost) and the datagrams the primary put on the veth (its tx_packets, ACKs and resends included).
+ * Run for hFT-FW with a fixed 16 MiB event buffer, with the buffer allowed to grow to 64 MiB
+ * ({@code events.buffer-max-growth}), and, on the same burst from the same loader in the same run, for a stock
+ * conntrackd pair with NetlinkBufferSize 16 MiB and NetlinkBufferSizeMaxGrowth 64 MiB. hFT-FW's primary is the event
+ * path itself (table subscription, {@link Publisher} replicating every change, {@link FtfwChannel}); its backup is a
+ * channel's external cache.
  *
  * <p>First it prints how fast the pump's read side drains a full queue, with recvmmsg beside recvfrom ({@link
- * EventDrainBench}). Run by {@code hftfw sync event-bench [--flows 200000] [--loaders 4]}. Each configuration
- * gets fresh namespaces {@code hpb-*} (a {@link NetnsLab}), removed with every process it started at the end;
- * traffic stays on the veth.
+ * EventDrainBench}). Run by {@code hftfw sync event-bench [--flows 200000] [--loaders 4] [--rate 120000,0]
+ * [--conntrack-tool]}. Each configuration gets fresh namespaces {@code hpb-*} (a {@link NetnsLab}), removed
+ * with every process it started at the end; traffic stays on the veth.
  */
 public final class EventBurstBench {
     private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(2);
@@ -75,40 +78,108 @@ public final class EventBurstBench {
 
     private EventBurstBench() {}
 
-    /** Measures and prints the three configurations. */
-    public static void run(int flows, int loaders) throws Exception {
-        Figures.header("event burst bench", String.format(Locale.ROOT, "%,d new flows by %d parallel conntrack -R, GC %s",
-                flows, loaders, ManagementFactory.getGarbageCollectorMXBeans().getFirst().getName()));
+    /** Loads the burst's flows into a namespace; returns the time until the last was created. */
+    interface Loader {
+        long load(NetnsLab.Netns ns) throws Exception;
+
+        String describe();
+    }
+
+    /** {@code loaders} parallel {@code conntrack -R} processes, each restoring its share of the flows from a file. */
+    record ConntrackRestore(List<Path> files) implements Loader {
+        @Override
+        public long load(NetnsLab.Netns ns) throws InterruptedException {
+            long t0 = System.nanoTime();
+            List<Process> ps = new ArrayList<>();
+            for (Path f : files) {
+                ps.add(ns.spawn(null, "conntrack", "-R", f.toString()));
+            }
+            for (Process p : ps) {
+                check(p.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS), "a conntrack -R loader did not finish");
+                check(p.exitValue() == 0, "a conntrack -R loader failed: exit " + p.exitValue());
+            }
+            return System.nanoTime() - t0;
+        }
+
+        @Override
+        public String describe() {
+            return files.size() + " parallel conntrack -R";
+        }
+    }
+
+    /**
+     * Measures and prints the configurations once per rate in {@code rates} (events/s, 0: as fast as the loader
+     * goes) with the netlink loader, or once with {@code conntrack -R} processes when {@code conntrackTool}.
+     */
+    public static void run(int flows, int loaders, List<Long> rates, boolean conntrackTool) throws Exception {
+        Figures.header("event burst bench", String.format(Locale.ROOT, "%,d new flows, GC %s", flows,
+                ManagementFactory.getGarbageCollectorMXBeans().getFirst().getName()));
         System.out.println(EventDrainBench.measure(DRAIN_EVENTS).line());
-        for (Row r : measure(flows, loaders, true)) {
-            System.out.println(r.line());
+        Path dir = Files.createTempDirectory("hftfw-event-burst");
+        try {
+            List<Loader> runs = new ArrayList<>();
+            if (conntrackTool) {
+                runs.add(new ConntrackRestore(loadFiles(dir, flows, loaders)));
+            } else {
+                for (long rate : rates) {
+                    runs.add(new NetlinkLoader(flows, loaders, rate));
+                }
+            }
+            for (Loader loader : runs) {
+                System.out.println("loader: " + loader.describe());
+                warmUp(loader);
+                for (Row r : measure(dir, flows, loader, true)) {
+                    System.out.println(r.line());
+                }
+            }
+        } finally {
+            deleteAll(dir);
         }
         System.out.println("(issue 14: 200 000 flows, four loaders, about 120 000 events/s: hFT-FW with 16 MiB overran "
                 + "twice; conntrackd 16 MiB growing to 64 MiB held everything at 4.4 s with no resync)");
     }
 
-    /** Runs hFT-FW without and with buffer growth; with {@code conntrackd} also the stock pair. */
-    public static List<Row> measure(int flows, int loaders, boolean conntrackd) throws Exception {
+    /** Runs hFT-FW without and with buffer growth on the loader's burst; with {@code conntrackd} also the stock pair. */
+    public static List<Row> measure(int flows, int loaders, long rate, boolean conntrackd) throws Exception {
         Path dir = Files.createTempDirectory("hftfw-event-burst");
         try {
-            List<Path> files = loadFiles(dir, flows, loaders);
-            List<Row> rows = new ArrayList<>();
-            rows.add(pumpOnly(flows, files));
-            rows.add(hftfw("hFT-FW, 16 MiB fixed", BUFFER, flows, files));
-            rows.add(hftfw("hFT-FW, 16 MiB growing to 64 MiB", GROWN, flows, files));
-            if (conntrackd) {
-                rows.add(NetnsLab.onPath("conntrackd") ? conntrackd(dir, flows, files)
-                        : new Row("conntrackd (not installed)", flows, -1, -1, -1, -1, -1, -1, -1, 0));
-            }
-            return rows;
+            return measure(dir, flows, new NetlinkLoader(flows, loaders, rate), conntrackd);
         } finally {
-            try (var list = Files.list(dir)) {
-                for (Path f : list.toList()) {
-                    Files.deleteIfExists(f);
-                }
-            }
-            Files.deleteIfExists(dir);
+            deleteAll(dir);
         }
+    }
+
+    private static List<Row> measure(Path dir, int flows, Loader loader, boolean conntrackd) throws Exception {
+        List<Row> rows = new ArrayList<>();
+        rows.add(pumpOnly(flows, loader));
+        rows.add(hftfw("hFT-FW, 16 MiB fixed", BUFFER, flows, loader));
+        rows.add(hftfw("hFT-FW, 16 MiB growing to 64 MiB", GROWN, flows, loader));
+        if (conntrackd) {
+            rows.add(NetnsLab.onPath("conntrackd") ? conntrackd(dir, flows, loader)
+                    : new Row("conntrackd (not installed)", flows, -1, -1, -1, -1, -1, -1, -1, 0));
+        }
+        return rows;
+    }
+
+    /**
+     * One untimed burst into a namespace nobody listens to: the first burst of a fresh JVM otherwise runs the
+     * netlink loader interpreted, and the first configuration measured would get a slower loader than the others.
+     */
+    private static void warmUp(Loader loader) throws Exception {
+        if (loader instanceof NetlinkLoader) {
+            try (NetnsLab lab = new NetnsLab("hpb", COMMAND_TIMEOUT)) {
+                loader.load(lab.netns("warm"));
+            }
+        }
+    }
+
+    private static void deleteAll(Path dir) throws IOException {
+        try (var list = Files.list(dir)) {
+            for (Path f : list.toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+        Files.deleteIfExists(dir);
     }
 
     /** The loaders' input: {@code flows} established TCP flows, split evenly, distinct original tuples. */
@@ -135,7 +206,7 @@ public final class EventBurstBench {
         return new NetnsLab.Netns[] {a, b};
     }
 
-    private static Row hftfw(String who, int maxBuffer, int flows, List<Path> files) throws Exception {
+    private static Row hftfw(String who, int maxBuffer, int flows, Loader loader) throws Exception {
         try (NetnsLab lab = new NetnsLab("hpb", COMMAND_TIMEOUT)) {
             NetnsLab.Netns[] ab = pair(lab);
             NetnsLab.Netns a = ab[0];
@@ -151,7 +222,7 @@ public final class EventBurstBench {
                 out.attach(primary);
                 Publisher publisher = new Publisher(new FlowFilter(List.of(), Set.of()), out, Clock.system());
                 try (ConntrackTable.EventSubscription _ = table.subscribe(publisher)) {
-                    long loadNanos = load(a, files);
+                    long loadNanos = loader.load(a);
                     long held = until(() -> backup.externalCache().size() >= flows, loadNanos);
                     ExternalCache.Stats applied = backup.externalCache().stats();
                     String grown = table.eventBufferEarlyGrowths() > 0
@@ -166,13 +237,13 @@ public final class EventBurstBench {
     }
 
     /** Baseline: the event socket read and decoded, nothing replicated (the pump's own ceiling). */
-    private static Row pumpOnly(int flows, List<Path> files) throws Exception {
+    private static Row pumpOnly(int flows, Loader loader) throws Exception {
         try (NetnsLab lab = new NetnsLab("hpb", COMMAND_TIMEOUT)) {
             NetnsLab.Netns a = lab.netns("a");
             Ctnetlink.Options o = Ctnetlink.Options.defaults().withEventBufferBytes(BUFFER);
             try (KernelConntrackTable table = a.openConntrack(o);
                  ConntrackTable.EventSubscription _ = table.subscribe(e -> { })) {
-                long loadNanos = load(a, files);
+                long loadNanos = loader.load(a);
                 // done when every event was delivered, or when the last overrun was followed by its resync
                 long held = until(() -> table.stats().events() >= flows
                         || (table.stats().overruns() > 0 && table.stats().resyncs() == table.stats().overruns()),
@@ -183,7 +254,7 @@ public final class EventBurstBench {
         }
     }
 
-    private static Row conntrackd(Path dir, int flows, List<Path> files) throws Exception {
+    private static Row conntrackd(Path dir, int flows, Loader loader) throws Exception {
         try (NetnsLab lab = new NetnsLab("hpb", COMMAND_TIMEOUT)) {
             NetnsLab.Netns[] ab = pair(lab);
             Path confA = ConntrackdConf.lab(dir, "burst-a", SELF, PEER, List.of("127.0.0.1", "10.238.9.0/24"))
@@ -192,7 +263,7 @@ public final class EventBurstBench {
                     .withNetlinkBuffer(BUFFER).write();
             start(dir, ab[0], confA);
             start(dir, ab[1], confB);
-            long loadNanos = load(ab[0], files);
+            long loadNanos = loader.load(ab[0]);
             long held = until(() -> externalCacheSize(ab[1], confB) >= flows, loadNanos);
             String stats = ab[0].exec("conntrackd", "-C", confA.toString(), "-s", "runtime").check().stdout();
             String external = ab[1].exec("conntrackd", "-C", confB.toString(), "-s").check().stdout();
@@ -200,20 +271,6 @@ public final class EventBurstBench {
                     statistic(stats, "resync with kernel table:"), held, externalCacheSize(ab[1], confB),
                     appliedExternal(external), txPackets(ab[0]), 0);
         }
-    }
-
-    /** Runs the loaders in parallel in {@code ns}; returns the time until the last one finished. */
-    private static long load(NetnsLab.Netns ns, List<Path> files) throws InterruptedException {
-        long t0 = System.nanoTime();
-        List<Process> ps = new ArrayList<>();
-        for (Path f : files) {
-            ps.add(ns.spawn(null, "conntrack", "-R", f.toString()));
-        }
-        for (Process p : ps) {
-            check(p.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS), "a conntrack -R loader did not finish");
-            check(p.exitValue() == 0, "a conntrack -R loader failed: exit " + p.exitValue());
-        }
-        return System.nanoTime() - t0;
     }
 
     /**
