@@ -127,7 +127,6 @@ public final class EventBurstBench {
             }
             for (Loader loader : runs) {
                 System.out.println("loader: " + loader.describe());
-                warmUp(loader);
                 for (Row r : measure(dir, flows, loader, true)) {
                     System.out.println(r.line());
                 }
@@ -159,18 +158,6 @@ public final class EventBurstBench {
                     : new Row("conntrackd (not installed)", flows, -1, -1, -1, -1, -1, -1, -1, 0));
         }
         return rows;
-    }
-
-    /**
-     * One untimed burst into a namespace nobody listens to: the first burst of a fresh JVM otherwise runs the
-     * netlink loader interpreted, and the first configuration measured would get a slower loader than the others.
-     */
-    private static void warmUp(Loader loader) throws Exception {
-        if (loader instanceof NetlinkLoader) {
-            try (NetnsLab lab = new NetnsLab("hpb", COMMAND_TIMEOUT)) {
-                loader.load(lab.netns("warm"));
-            }
-        }
     }
 
     private static void deleteAll(Path dir) throws IOException {
