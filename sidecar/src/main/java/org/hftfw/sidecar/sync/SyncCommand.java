@@ -56,8 +56,9 @@ public final class SyncCommand {
     @Command(name = "event-bench", mixinStandardHelpOptions = true,
             description = "A burst of new flows loaded into a namespace by batched ctnetlink writes (paced to each "
                     + "--rate, 0: as fast as they go) or by parallel conntrack -R: the loader's events/s, event "
-                    + "socket overruns and resyncs, time until the backup holds every flow; hFT-FW with and without "
-                    + "buffer growth beside a stock conntrackd pair on the same burst in the same run. Needs root.")
+                    + "socket overruns and resyncs, time until the backup holds every flow; hFT-FW with its default "
+                    + "event buffer (16 MiB growing to 64 MiB) and with 64 MiB from the start, beside a stock "
+                    + "conntrackd pair on the same burst in the same run. Needs root.")
     static final class EventBench implements java.util.concurrent.Callable<Integer> {
         @picocli.CommandLine.Option(names = "--flows", defaultValue = "200000",
                 description = "flows loaded (default: ${DEFAULT-VALUE})")
