@@ -34,9 +34,11 @@ import org.hftfw.ftfw.FtfwConfig;
  * backup. The loader is either {@link NetlinkLoader} (batched ctnetlink creates from several threads, paced to a
  * target event rate or unpaced: the rates the issue names, which {@code conntrack -R} cannot produce here) or
  * parallel {@code conntrack -R} processes ({@link ConntrackRestore}, the issue's own loader). Reported per
- * configuration: the loader's achieved event rate, the event socket overruns (ENOBUFS) and resyncs, how long until the
- * backup held every flow, the state messages the backup applied (created + updated + destroyed in its external cache:
- * what the repairs cost) and the datagrams the primary put on the veth (its tx_packets, ACKs and resends included).
+ * configuration: the loader's achieved event rate, the event socket overruns (ENOBUFS) and resyncs, the CPU time
+ * per event of the pair from the load's start until the backup held all (hFT-FW's primary and backup share the
+ * bench's JVM; conntrackd's are two processes), how long until the backup held every flow, the state messages the
+ * backup applied (created + updated + destroyed in its external cache: what the repairs cost) and the datagrams the
+ * primary put on the veth (its tx_packets, ACKs and resends included).
  * Run for hFT-FW with its default event buffer (16 MiB, allowed to grow to 64 MiB: {@code events.buffer},
  * {@code events.buffer-max-growth}), with 64 MiB from the start (growth cannot help while the pump does not run,
  * e.g. in a garbage-collection pause), and, on the same burst from the same loader in the same run, for a stock
@@ -65,11 +67,11 @@ public final class EventBurstBench {
      * decode-only baseline: the events delivered, and when the last one was).
      */
     public record Row(String who, long flows, long loadNanos, long overruns, long resyncs, long heldNanos,
-                      long inBackup, long messages, long datagrams, long linkDrops) {
+                      long inBackup, long messages, long datagrams, long linkDrops, long cpuNanos) {
         String line() {
-            return String.format(Locale.ROOT, "%-34s %,9.0f events/s  %3d overruns  %3d resyncs  backup holds %,d "
-                            + "of %,d %s  %,d messages applied  %,d datagrams%s", who, Figures.rate(flows, loadNanos),
-                    overruns, resyncs, inBackup, flows,
+            return String.format(Locale.ROOT, "%-34s %,9.0f events/s  %3d overruns  %3d resyncs  %5.1f µs CPU per "
+                            + "event  backup holds %,d of %,d %s  %,d messages applied  %,d datagrams%s", who,
+                    Figures.rate(flows, loadNanos), overruns, resyncs, cpuNanos / 1e3 / flows, inBackup, flows,
                     heldNanos < 0 ? "(not within " + HOLD_SECONDS + " s)"
                             : String.format(Locale.ROOT, "after %.2f s", heldNanos / 1e9), messages, datagrams,
                     linkDrops > 0 ? String.format(Locale.ROOT, "  %,d states dropped by full FT-FW queues", linkDrops)
@@ -156,7 +158,7 @@ public final class EventBurstBench {
         rows.add(hftfw("hFT-FW, 64 MiB from the start", GROWN, GROWN, flows, loader));
         if (conntrackd) {
             rows.add(NetnsLab.onPath("conntrackd") ? conntrackd(dir, flows, loader)
-                    : new Row("conntrackd (not installed)", flows, -1, -1, -1, -1, -1, -1, -1, 0));
+                    : new Row("conntrackd (not installed)", flows, -1, -1, -1, -1, -1, -1, -1, 0, -1));
         }
         return rows;
     }
@@ -210,15 +212,17 @@ public final class EventBurstBench {
                 out.attach(primary);
                 Publisher publisher = new Publisher(new FlowFilter(List.of(), Set.of()), out, Clock.system());
                 try (ConntrackTable.EventSubscription _ = table.subscribe(publisher)) {
+                    long cpu = jvmCpuNanos();
                     long loadNanos = loader.load(a);
                     long held = until(() -> backup.externalCache().size() >= flows, loadNanos);
+                    cpu = jvmCpuNanos() - cpu;
                     ExternalCache.Stats applied = backup.externalCache().stats();
                     String grown = table.eventBufferEarlyGrowths() > 0
                             ? " (grown early " + table.eventBufferEarlyGrowths() + "x)" : "";
                     return new Row(who + grown, flows, loadNanos, table.stats().overruns(),
                             publisher.stats().resyncs(), held, backup.externalCache().size(),
                             applied.news() + applied.updates() + applied.deletes(), txPackets(a),
-                            primary.stats().rsQueueOverflow() + primary.stats().txQueueOverflow());
+                            primary.stats().rsQueueOverflow() + primary.stats().txQueueOverflow(), cpu);
                 }
             }
         }
@@ -231,13 +235,15 @@ public final class EventBurstBench {
             Ctnetlink.Options o = Ctnetlink.Options.defaults().withEventBufferBytes(BUFFER);
             try (KernelConntrackTable table = a.openConntrack(o);
                  ConntrackTable.EventSubscription _ = table.subscribe(e -> { })) {
+                long cpu = jvmCpuNanos();
                 long loadNanos = loader.load(a);
                 // done when every event was delivered, or when the last overrun was followed by its resync
                 long held = until(() -> table.stats().events() >= flows
                         || (table.stats().overruns() > 0 && table.stats().resyncs() == table.stats().overruns()),
                         loadNanos);
+                cpu = jvmCpuNanos() - cpu;
                 return new Row("baseline: decode only, 16 MiB fixed", flows, loadNanos, table.stats().overruns(),
-                        table.stats().resyncs(), held, table.stats().events(), 0, 0, 0);
+                        table.stats().resyncs(), held, table.stats().events(), 0, 0, 0, cpu);
             }
         }
     }
@@ -249,15 +255,16 @@ public final class EventBurstBench {
                     .withNetlinkBuffer(BUFFER).write();
             Path confB = ConntrackdConf.lab(dir, "burst-b", PEER, SELF, List.of("127.0.0.1", "10.238.9.0/24"))
                     .withNetlinkBuffer(BUFFER).write();
-            start(dir, ab[0], confA);
-            start(dir, ab[1], confB);
+            List<Process> daemons = List.of(start(dir, ab[0], confA), start(dir, ab[1], confB));
+            long cpu = cpuNanos(daemons);
             long loadNanos = loader.load(ab[0]);
-            long held = until(() -> externalCacheSize(ab[1], confB) >= flows, loadNanos);
+            long held = until(() -> externalCacheCount(ab[1], confB) >= flows, loadNanos);
+            cpu = cpuNanos(daemons) - cpu;
             String stats = ab[0].exec("conntrackd", "-C", confA.toString(), "-s", "runtime").check().stdout();
             String external = ab[1].exec("conntrackd", "-C", confB.toString(), "-s").check().stdout();
             return new Row("conntrackd, 16 MiB growing to 64 MiB", flows, loadNanos, statistic(stats, "netlink overrun:"),
                     statistic(stats, "resync with kernel table:"), held, externalCacheSize(ab[1], confB),
-                    appliedExternal(external), txPackets(ab[0]), 0);
+                    appliedExternal(external), txPackets(ab[0]), 0, cpu);
         }
     }
 
@@ -276,10 +283,50 @@ public final class EventBurstBench {
         return System.nanoTime() - start;
     }
 
-    private static void start(Path dir, NetnsLab.Netns ns, Path conf) throws InterruptedException {
-        ns.spawn(dir.resolve(ns.name() + ".out"), "conntrackd", "-C", conf.toString());
+    private static Process start(Path dir, NetnsLab.Netns ns, Path conf) throws InterruptedException {
+        Process p = ns.spawn(dir.resolve(ns.name() + ".out"), "conntrackd", "-C", conf.toString());
         LongSupplier up = () -> ns.exec("conntrackd", "-C", conf.toString(), "-s").exitCode();
         check(until(() -> up.getAsLong() == 0, 0) >= 0, "conntrackd did not start in " + ns);
+        return p;
+    }
+
+    /**
+     * CPU time (user + system) of this JVM: hFT-FW's primary and backup, the JIT and the garbage collector (the
+     * loader runs in a JVM of its own). Read from the load's start until the backup held all: per event it is
+     * the pair's cost, which the machine's load changes far less than it changes rates.
+     */
+    private static long jvmCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /**
+     * CPU time (utime + stime of {@code /proc/PID/stat}, in clock ticks of 10 ms: USER_HZ is 100 on Linux) of the
+     * conntrackd daemons ({@code ip netns exec} execs them, so the process started is the daemon).
+     */
+    private static long cpuNanos(List<Process> daemons) throws IOException {
+        long ticks = 0;
+        for (Process p : daemons) {
+            String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
+            ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);     // fields 14 and 15: utime, stime
+        }
+        return ticks * 10_000_000L;
+    }
+
+    /**
+     * Entries in conntrackd's external cache from its statistics ({@code -s}: "current active connections" under
+     * "cache external:"), which costs the daemon little while it is measured, unlike a dump of the cache ({@code
+     * -e}); -1 while it does not answer.
+     */
+    private static long externalCacheCount(NetnsLab.Netns ns, Path conf) {
+        try {
+            NetnsLab.Result r = ns.exec("conntrackd", "-C", conf.toString(), "-s");
+            int at = r.stdout().indexOf("cache external:");
+            return r.exitCode() != 0 || at < 0 ? -1 : statistic(r.stdout().substring(at), "current active connections:");
+        } catch (IllegalStateException e) {
+            return -1;
+        }
     }
 
     /** Entries in conntrackd's external cache; -1 while it does not answer. */

@@ -123,7 +123,7 @@ final class NetlinkLoader implements EventBurstBench.Loader {
                     int created = 0;
                     for (int c = nextChunk.getAndIncrement(); c < chunks; c = nextChunk.getAndIncrement()) {
                         if (rate > 0) {
-                            long due = t0 + c * CHUNK * TimeUnit.SECONDS.toNanos(1) / rate;
+                            long due = t0 + (long) c * CHUNK * TimeUnit.SECONDS.toNanos(1) / rate;
                             for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
                                 LockSupport.parkNanos(wait);
                             }

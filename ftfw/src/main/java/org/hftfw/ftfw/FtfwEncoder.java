@@ -210,7 +210,7 @@ final class FtfwEncoder {
     private static void address(ByteBuf out, InetAddress ip) {
         if (ip instanceof Inet4Address v4) {
             byte[] a = v4.getAddress();
-            out.writeInt((a[0] & 0xff) << 24 | (a[1] & 0xff) << 16 | (a[2] & 0xff) << 8 | a[3] & 0xff);
+            out.writeInt((a[0] & 0xff) << 24 | (a[1] & 0xff) << 16 | (a[2] & 0xff) << 8 | (a[3] & 0xff));
         } else {
             out.writeBytes(ip.getAddress());
         }
