@@ -30,20 +30,26 @@ import org.hftfw.ftfw.FtfwConfig;
 
 /**
  * Whether the primary's event path keeps up with the kernel (issue 14, item 4): {@code flows} new flows are loaded
- * into the primary's namespace by {@code loaders} parallel {@code conntrack -R} processes, as fast as they go, while
- * the primary replicates every event over FT-FW (a veth) to a backup. Reported per configuration: the loaders'
- * event rate, the event socket overruns (ENOBUFS) and resyncs, how long until the backup held every flow, the state
- * messages the backup applied (created + updated + destroyed in its external cache: what the repairs cost) and the
- * datagrams the primary put on the veth (its tx_packets, ACKs and resends included). Run
- * for hFT-FW with a fixed 16 MiB event buffer, with the buffer allowed to grow to 64 MiB on overruns
- * ({@code events.buffer-max-growth}), and, in the same run, for a stock conntrackd pair with NetlinkBufferSize 16 MiB
- * and NetlinkBufferSizeMaxGrowth 64 MiB. hFT-FW's primary is the event path itself (table subscription,
- * {@link Publisher} replicating every change, {@link FtfwChannel}); its backup is a channel's external cache.
+ * into the primary's namespace by a {@link Loader}, while the primary replicates every event over FT-FW (a veth) to a
+ * backup. The loader is either {@link NetlinkLoader} (batched ctnetlink creates from several threads, paced to a
+ * target event rate or unpaced: the rates the issue names, which {@code conntrack -R} cannot produce here) or
+ * parallel {@code conntrack -R} processes ({@link ConntrackRestore}, the issue's own loader). Reported per
+ * configuration: the loader's achieved event rate, the event socket overruns (ENOBUFS) and resyncs, the CPU time
+ * per event of the pair from the load's start until the backup held all (hFT-FW's primary and backup share the
+ * bench's JVM; conntrackd's are two processes), how long until the backup held every flow, the state messages the
+ * backup applied (created + updated + destroyed in its external cache: what the repairs cost) and the datagrams the
+ * primary put on the veth (its tx_packets, ACKs and resends included).
+ * Run for hFT-FW with its default event buffer (16 MiB, allowed to grow to 64 MiB: {@code events.buffer},
+ * {@code events.buffer-max-growth}), with 64 MiB from the start (growth cannot help while the pump does not run,
+ * e.g. in a garbage-collection pause), and, on the same burst from the same loader in the same run, for a stock
+ * conntrackd pair with NetlinkBufferSize 16 MiB and NetlinkBufferSizeMaxGrowth 64 MiB. hFT-FW's primary is the event
+ * path itself (table subscription, {@link Publisher} replicating every change, {@link FtfwChannel}); its backup is a
+ * channel's external cache.
  *
  * <p>First it prints how fast the pump's read side drains a full queue, with recvmmsg beside recvfrom ({@link
- * EventDrainBench}). Run by {@code hftfw sync event-bench [--flows 200000] [--loaders 4]}. Each configuration
- * gets fresh namespaces {@code hpb-*} (a {@link NetnsLab}), removed with every process it started at the end;
- * traffic stays on the veth.
+ * EventDrainBench}). Run by {@code hftfw sync event-bench [--flows 200000] [--loaders 4] [--rate 120000,0]
+ * [--conntrack-tool]}. Each configuration gets fresh namespaces {@code hpb-*} (a {@link NetnsLab}), removed
+ * with every process it started at the end; traffic stays on the veth.
  */
 public final class EventBurstBench {
     private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(2);
@@ -61,11 +67,11 @@ public final class EventBurstBench {
      * decode-only baseline: the events delivered, and when the last one was).
      */
     public record Row(String who, long flows, long loadNanos, long overruns, long resyncs, long heldNanos,
-                      long inBackup, long messages, long datagrams, long linkDrops) {
+                      long inBackup, long messages, long datagrams, long linkDrops, long cpuNanos) {
         String line() {
-            return String.format(Locale.ROOT, "%-34s %,9.0f events/s  %3d overruns  %3d resyncs  backup holds %,d "
-                            + "of %,d %s  %,d messages applied  %,d datagrams%s", who, Figures.rate(flows, loadNanos),
-                    overruns, resyncs, inBackup, flows,
+            return String.format(Locale.ROOT, "%-34s %,9.0f events/s  %3d overruns  %3d resyncs  %5.1f µs CPU per "
+                            + "event  backup holds %,d of %,d %s  %,d messages applied  %,d datagrams%s", who,
+                    Figures.rate(flows, loadNanos), overruns, resyncs, cpuNanos / 1e3 / flows, inBackup, flows,
                     heldNanos < 0 ? "(not within " + HOLD_SECONDS + " s)"
                             : String.format(Locale.ROOT, "after %.2f s", heldNanos / 1e9), messages, datagrams,
                     linkDrops > 0 ? String.format(Locale.ROOT, "  %,d states dropped by full FT-FW queues", linkDrops)
@@ -75,40 +81,95 @@ public final class EventBurstBench {
 
     private EventBurstBench() {}
 
-    /** Measures and prints the three configurations. */
-    public static void run(int flows, int loaders) throws Exception {
-        Figures.header("event burst bench", String.format(Locale.ROOT, "%,d new flows by %d parallel conntrack -R, GC %s",
-                flows, loaders, ManagementFactory.getGarbageCollectorMXBeans().getFirst().getName()));
+    /** Loads the burst's flows into a namespace; returns the time until the last was created. */
+    interface Loader {
+        long load(NetnsLab.Netns ns) throws Exception;
+
+        String describe();
+    }
+
+    /** {@code loaders} parallel {@code conntrack -R} processes, each restoring its share of the flows from a file. */
+    record ConntrackRestore(List<Path> files) implements Loader {
+        @Override
+        public long load(NetnsLab.Netns ns) throws InterruptedException {
+            long t0 = System.nanoTime();
+            List<Process> ps = new ArrayList<>();
+            for (Path f : files) {
+                ps.add(ns.spawn(null, "conntrack", "-R", f.toString()));
+            }
+            for (Process p : ps) {
+                check(p.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS), "a conntrack -R loader did not finish");
+                check(p.exitValue() == 0, "a conntrack -R loader failed: exit " + p.exitValue());
+            }
+            return System.nanoTime() - t0;
+        }
+
+        @Override
+        public String describe() {
+            return files.size() + " parallel conntrack -R";
+        }
+    }
+
+    /**
+     * Measures and prints the configurations once per rate in {@code rates} (events/s, 0: as fast as the loader
+     * goes) with the netlink loader, or once with {@code conntrack -R} processes when {@code conntrackTool}.
+     */
+    public static void run(int flows, int loaders, List<Long> rates, boolean conntrackTool) throws Exception {
+        Figures.header("event burst bench", String.format(Locale.ROOT, "%,d new flows, GC %s", flows,
+                ManagementFactory.getGarbageCollectorMXBeans().getFirst().getName()));
         System.out.println(EventDrainBench.measure(DRAIN_EVENTS).line());
-        for (Row r : measure(flows, loaders, true)) {
-            System.out.println(r.line());
+        Path dir = Files.createTempDirectory("hftfw-event-burst");
+        try {
+            List<Loader> runs = new ArrayList<>();
+            if (conntrackTool) {
+                runs.add(new ConntrackRestore(loadFiles(dir, flows, loaders)));
+            } else {
+                for (long rate : rates) {
+                    runs.add(new NetlinkLoader(flows, loaders, rate));
+                }
+            }
+            for (Loader loader : runs) {
+                System.out.println("loader: " + loader.describe());
+                for (Row r : measure(dir, flows, loader, true)) {
+                    System.out.println(r.line());
+                }
+            }
+        } finally {
+            deleteAll(dir);
         }
         System.out.println("(issue 14: 200 000 flows, four loaders, about 120 000 events/s: hFT-FW with 16 MiB overran "
                 + "twice; conntrackd 16 MiB growing to 64 MiB held everything at 4.4 s with no resync)");
     }
 
-    /** Runs hFT-FW without and with buffer growth; with {@code conntrackd} also the stock pair. */
-    public static List<Row> measure(int flows, int loaders, boolean conntrackd) throws Exception {
+    /** Runs hFT-FW without and with buffer growth on the loader's burst; with {@code conntrackd} also the stock pair. */
+    public static List<Row> measure(int flows, int loaders, long rate, boolean conntrackd) throws Exception {
         Path dir = Files.createTempDirectory("hftfw-event-burst");
         try {
-            List<Path> files = loadFiles(dir, flows, loaders);
-            List<Row> rows = new ArrayList<>();
-            rows.add(pumpOnly(flows, files));
-            rows.add(hftfw("hFT-FW, 16 MiB fixed", BUFFER, flows, files));
-            rows.add(hftfw("hFT-FW, 16 MiB growing to 64 MiB", GROWN, flows, files));
-            if (conntrackd) {
-                rows.add(NetnsLab.onPath("conntrackd") ? conntrackd(dir, flows, files)
-                        : new Row("conntrackd (not installed)", flows, -1, -1, -1, -1, -1, -1, -1, 0));
-            }
-            return rows;
+            return measure(dir, flows, new NetlinkLoader(flows, loaders, rate), conntrackd);
         } finally {
-            try (var list = Files.list(dir)) {
-                for (Path f : list.toList()) {
-                    Files.deleteIfExists(f);
-                }
-            }
-            Files.deleteIfExists(dir);
+            deleteAll(dir);
         }
+    }
+
+    private static List<Row> measure(Path dir, int flows, Loader loader, boolean conntrackd) throws Exception {
+        List<Row> rows = new ArrayList<>();
+        rows.add(pumpOnly(flows, loader));
+        rows.add(hftfw("hFT-FW, 16 MiB growing to 64 MiB", BUFFER, GROWN, flows, loader));
+        rows.add(hftfw("hFT-FW, 64 MiB from the start", GROWN, GROWN, flows, loader));
+        if (conntrackd) {
+            rows.add(NetnsLab.onPath("conntrackd") ? conntrackd(dir, flows, loader)
+                    : new Row("conntrackd (not installed)", flows, -1, -1, -1, -1, -1, -1, -1, 0, -1));
+        }
+        return rows;
+    }
+
+    private static void deleteAll(Path dir) throws IOException {
+        try (var list = Files.list(dir)) {
+            for (Path f : list.toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+        Files.deleteIfExists(dir);
     }
 
     /** The loaders' input: {@code flows} established TCP flows, split evenly, distinct original tuples. */
@@ -135,14 +196,14 @@ public final class EventBurstBench {
         return new NetnsLab.Netns[] {a, b};
     }
 
-    private static Row hftfw(String who, int maxBuffer, int flows, List<Path> files) throws Exception {
+    private static Row hftfw(String who, int buffer, int maxBuffer, int flows, Loader loader) throws Exception {
         try (NetnsLab lab = new NetnsLab("hpb", COMMAND_TIMEOUT)) {
             NetnsLab.Netns[] ab = pair(lab);
             NetnsLab.Netns a = ab[0];
             NetnsLab.Netns b = ab[1];
             InetSocketAddress self = new InetSocketAddress(InetAddress.getByName(SELF), PORT);
             InetSocketAddress peer = new InetSocketAddress(InetAddress.getByName(PEER), PORT);
-            Ctnetlink.Options o = Ctnetlink.Options.defaults().withEventBufferBytes(BUFFER)
+            Ctnetlink.Options o = Ctnetlink.Options.defaults().withEventBufferBytes(buffer)
                     .withEventBufferMaxBytes(maxBuffer);
             try (KernelConntrackTable table = a.openConntrack(o);
                  FtfwChannel primary = a.call(() -> FtfwChannel.builder(FtfwConfig.of(self, peer)).start());
@@ -151,69 +212,60 @@ public final class EventBurstBench {
                 out.attach(primary);
                 Publisher publisher = new Publisher(new FlowFilter(List.of(), Set.of()), out, Clock.system());
                 try (ConntrackTable.EventSubscription _ = table.subscribe(publisher)) {
-                    long loadNanos = load(a, files);
+                    long cpu = jvmCpuNanos();
+                    long loadNanos = loader.load(a);
                     long held = until(() -> backup.externalCache().size() >= flows, loadNanos);
+                    cpu = jvmCpuNanos() - cpu;
                     ExternalCache.Stats applied = backup.externalCache().stats();
                     String grown = table.eventBufferEarlyGrowths() > 0
                             ? " (grown early " + table.eventBufferEarlyGrowths() + "x)" : "";
                     return new Row(who + grown, flows, loadNanos, table.stats().overruns(),
                             publisher.stats().resyncs(), held, backup.externalCache().size(),
                             applied.news() + applied.updates() + applied.deletes(), txPackets(a),
-                            primary.stats().rsQueueOverflow() + primary.stats().txQueueOverflow());
+                            primary.stats().rsQueueOverflow() + primary.stats().txQueueOverflow(), cpu);
                 }
             }
         }
     }
 
     /** Baseline: the event socket read and decoded, nothing replicated (the pump's own ceiling). */
-    private static Row pumpOnly(int flows, List<Path> files) throws Exception {
+    private static Row pumpOnly(int flows, Loader loader) throws Exception {
         try (NetnsLab lab = new NetnsLab("hpb", COMMAND_TIMEOUT)) {
             NetnsLab.Netns a = lab.netns("a");
             Ctnetlink.Options o = Ctnetlink.Options.defaults().withEventBufferBytes(BUFFER);
             try (KernelConntrackTable table = a.openConntrack(o);
                  ConntrackTable.EventSubscription _ = table.subscribe(e -> { })) {
-                long loadNanos = load(a, files);
+                long cpu = jvmCpuNanos();
+                long loadNanos = loader.load(a);
                 // done when every event was delivered, or when the last overrun was followed by its resync
                 long held = until(() -> table.stats().events() >= flows
                         || (table.stats().overruns() > 0 && table.stats().resyncs() == table.stats().overruns()),
                         loadNanos);
+                cpu = jvmCpuNanos() - cpu;
                 return new Row("baseline: decode only, 16 MiB fixed", flows, loadNanos, table.stats().overruns(),
-                        table.stats().resyncs(), held, table.stats().events(), 0, 0, 0);
+                        table.stats().resyncs(), held, table.stats().events(), 0, 0, 0, cpu);
             }
         }
     }
 
-    private static Row conntrackd(Path dir, int flows, List<Path> files) throws Exception {
+    private static Row conntrackd(Path dir, int flows, Loader loader) throws Exception {
         try (NetnsLab lab = new NetnsLab("hpb", COMMAND_TIMEOUT)) {
             NetnsLab.Netns[] ab = pair(lab);
             Path confA = ConntrackdConf.lab(dir, "burst-a", SELF, PEER, List.of("127.0.0.1", "10.238.9.0/24"))
                     .withNetlinkBuffer(BUFFER).write();
             Path confB = ConntrackdConf.lab(dir, "burst-b", PEER, SELF, List.of("127.0.0.1", "10.238.9.0/24"))
                     .withNetlinkBuffer(BUFFER).write();
-            start(dir, ab[0], confA);
-            start(dir, ab[1], confB);
-            long loadNanos = load(ab[0], files);
-            long held = until(() -> externalCacheSize(ab[1], confB) >= flows, loadNanos);
+            List<Process> daemons = List.of(start(dir, ab[0], confA), start(dir, ab[1], confB));
+            long cpu = cpuNanos(daemons);
+            long loadNanos = loader.load(ab[0]);
+            long held = until(() -> externalCacheCount(ab[1], confB) >= flows, loadNanos);
+            cpu = cpuNanos(daemons) - cpu;
             String stats = ab[0].exec("conntrackd", "-C", confA.toString(), "-s", "runtime").check().stdout();
             String external = ab[1].exec("conntrackd", "-C", confB.toString(), "-s").check().stdout();
             return new Row("conntrackd, 16 MiB growing to 64 MiB", flows, loadNanos, statistic(stats, "netlink overrun:"),
                     statistic(stats, "resync with kernel table:"), held, externalCacheSize(ab[1], confB),
-                    appliedExternal(external), txPackets(ab[0]), 0);
+                    appliedExternal(external), txPackets(ab[0]), 0, cpu);
         }
-    }
-
-    /** Runs the loaders in parallel in {@code ns}; returns the time until the last one finished. */
-    private static long load(NetnsLab.Netns ns, List<Path> files) throws InterruptedException {
-        long t0 = System.nanoTime();
-        List<Process> ps = new ArrayList<>();
-        for (Path f : files) {
-            ps.add(ns.spawn(null, "conntrack", "-R", f.toString()));
-        }
-        for (Process p : ps) {
-            check(p.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS), "a conntrack -R loader did not finish");
-            check(p.exitValue() == 0, "a conntrack -R loader failed: exit " + p.exitValue());
-        }
-        return System.nanoTime() - t0;
     }
 
     /**
@@ -231,10 +283,50 @@ public final class EventBurstBench {
         return System.nanoTime() - start;
     }
 
-    private static void start(Path dir, NetnsLab.Netns ns, Path conf) throws InterruptedException {
-        ns.spawn(dir.resolve(ns.name() + ".out"), "conntrackd", "-C", conf.toString());
+    private static Process start(Path dir, NetnsLab.Netns ns, Path conf) throws InterruptedException {
+        Process p = ns.spawn(dir.resolve(ns.name() + ".out"), "conntrackd", "-C", conf.toString());
         LongSupplier up = () -> ns.exec("conntrackd", "-C", conf.toString(), "-s").exitCode();
         check(until(() -> up.getAsLong() == 0, 0) >= 0, "conntrackd did not start in " + ns);
+        return p;
+    }
+
+    /**
+     * CPU time (user + system) of this JVM: hFT-FW's primary and backup, the JIT and the garbage collector (the
+     * loader runs in a JVM of its own). Read from the load's start until the backup held all: per event it is
+     * the pair's cost, which the machine's load changes far less than it changes rates.
+     */
+    private static long jvmCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /**
+     * CPU time (utime + stime of {@code /proc/PID/stat}, in clock ticks of 10 ms: USER_HZ is 100 on Linux) of the
+     * conntrackd daemons ({@code ip netns exec} execs them, so the process started is the daemon).
+     */
+    private static long cpuNanos(List<Process> daemons) throws IOException {
+        long ticks = 0;
+        for (Process p : daemons) {
+            String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
+            ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);     // fields 14 and 15: utime, stime
+        }
+        return ticks * 10_000_000L;
+    }
+
+    /**
+     * Entries in conntrackd's external cache from its statistics ({@code -s}: "current active connections" under
+     * "cache external:"), which costs the daemon little while it is measured, unlike a dump of the cache ({@code
+     * -e}); -1 while it does not answer.
+     */
+    private static long externalCacheCount(NetnsLab.Netns ns, Path conf) {
+        try {
+            NetnsLab.Result r = ns.exec("conntrackd", "-C", conf.toString(), "-s");
+            int at = r.stdout().indexOf("cache external:");
+            return r.exitCode() != 0 || at < 0 ? -1 : statistic(r.stdout().substring(at), "current active connections:");
+        } catch (IllegalStateException e) {
+            return -1;
+        }
     }
 
     /** Entries in conntrackd's external cache; -1 while it does not answer. */

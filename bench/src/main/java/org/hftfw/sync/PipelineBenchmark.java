@@ -3,6 +3,7 @@ package org.hftfw.sync;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.hftfw.bench.CpuRate;
 import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.conntrack.netlink.KernelEventFeed;
 import org.hftfw.ftfw.NullSinkChannel;
@@ -29,7 +30,10 @@ import org.openjdk.jmh.annotations.TearDown;
  * ({@link NullSinkChannel}). The peer never acknowledges, so the resend queue runs full and recycles its oldest
  * node, as behind a silent peer. One operation is one event; each invocation delivers a batch of {@value #BATCH}
  * events and then runs the event loop. Baseline: the same events decoded and dropped, the floor of the pipeline.
- * {@code -prof gc} gives the allocation per event ({@code gc.alloc.rate.norm}).
+ * {@code -prof gc} gives the allocation per event ({@code gc.alloc.rate.norm}). Each iteration also prints its
+ * events per CPU-second of the benchmark thread ({@link CpuRate}): the per-core rate the goals name (1 M events/s
+ * replicate-all, 500 k lazy), which on a shared machine JMH's wall-clock score understates by the share of a core
+ * the thread did not get.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -46,10 +50,21 @@ public class PipelineBenchmark {
     public static class DecodeOnly {
         KernelEventFeed feed;
         ConntrackEvent last;
+        private final CpuRate cpu = new CpuRate("decode only");
 
         @Setup(Level.Trial)
         public void setUp() {
             feed = KernelEventFeed.tcpLifecycles(FLOWS, CONCURRENT, GAP_NANOS).deliverTo(e -> last = e);
+        }
+
+        @Setup(Level.Iteration)
+        public void startIteration() {
+            cpu.start(feed.delivered());
+        }
+
+        @TearDown(Level.Iteration)
+        public void endIteration() {
+            cpu.stop(feed.delivered());
         }
     }
 
@@ -60,6 +75,7 @@ public class PipelineBenchmark {
         NullSinkChannel channel;
         Publisher publisher;
         private long nextTick;
+        private final CpuRate cpu = new CpuRate(getClass().getSimpleName());
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -73,6 +89,16 @@ public class PipelineBenchmark {
         }
 
         abstract void mode(Publisher p);
+
+        @Setup(Level.Iteration)
+        public void startIteration() {
+            cpu.start(feed.delivered());
+        }
+
+        @TearDown(Level.Iteration)
+        public void endIteration() {
+            cpu.stop(feed.delivered());
+        }
 
         void batch() {
             feed.deliver(BATCH);

@@ -347,19 +347,24 @@ final class FtfwEngine {
 
     /** Queues the latest state of a local flow; a queued older state of the same flow is replaced. */
     void publish(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras) {
+        publish(type, entry, entry.flowId(), extras);
+    }
+
+    /** {@link #publish(FtfwMessage.DataType, ConntrackEntry, FlowExtras)} with the flow's id already at hand. */
+    void publish(FtfwMessage.DataType type, ConntrackEntry entry, FlowId id, FlowExtras extras) {
         if (closed) {
             return;
         }
-        queueState(type, entry, extras);
+        queueState(type, entry, id, extras);
         if (publishedDuringBulk != null) {
-            publishedDuringBulk.add(entry.flowId());
+            publishedDuringBulk.add(id);
         }
         requestXmit();
     }
 
-    /** Queues the latest state of a flow (see {@link #publish}) and returns its node. */
-    private NodeQueue.Node queueState(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras) {
-        FlowId id = entry.flowId();
+    /** Queues the latest state of the flow {@code id} (see {@link #publish}) and returns its node. */
+    private NodeQueue.Node queueState(FtfwMessage.DataType type, ConntrackEntry entry, FlowId id,
+                                      FlowExtras extras) {
         QueueItem.FlowState state = new QueueItem.FlowState(id, type, entry, extras);
         NodeQueue.Node n = flows.get(id);
         if (n == null) {
@@ -678,7 +683,7 @@ final class FtfwEngine {
                 }
                 continue;
             }
-            NodeQueue.Node n = queueState(FtfwMessage.DataType.UPD, e, FlowExtras.NONE);
+            NodeQueue.Node n = queueState(FtfwMessage.DataType.UPD, e, e.flowId(), FlowExtras.NONE);
             if (n.bulk != null && n.bulk != t) {
                 n.bulk.lost(e);                              // a newer transfer counts this flow from now on
                 n.bulk.publish();

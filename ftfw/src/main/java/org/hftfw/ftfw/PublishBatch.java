@@ -4,6 +4,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.FlowId;
 
 /**
  * One producer's changes for the FT-FW engine, handed to the event loop in one task per batch instead of one task per
@@ -31,6 +32,11 @@ public final class PublishBatch {
 
     /** Adds one local change (NEW, UPDATE, DESTROY) to the batch. */
     public void add(EventType type, ConntrackEntry entry) {
+        add(type, entry, entry.flowId());
+    }
+
+    /** Adds one local change of the flow {@code id} ({@code entry.flowId()}, when the caller has it already). */
+    public void add(EventType type, ConntrackEntry entry, FlowId id) {
         Chunk c = current;
         if (c == null) {
             c = spare.getAndSet(null);
@@ -38,6 +44,7 @@ public final class PublishBatch {
         }
         c.types[c.size] = FtfwChannel.map(type);
         c.entries[c.size] = entry;
+        c.ids[c.size] = id;
         if (++c.size == CAPACITY) {
             flush();
         }
@@ -56,13 +63,15 @@ public final class PublishBatch {
     private final class Chunk implements Runnable {
         final FtfwMessage.DataType[] types = new FtfwMessage.DataType[CAPACITY];
         final ConntrackEntry[] entries = new ConntrackEntry[CAPACITY];
+        final FlowId[] ids = new FlowId[CAPACITY];
         int size;
 
         @Override
         public void run() {
             for (int i = 0; i < size; i++) {
-                engine.publish(types[i], entries[i], FlowExtras.NONE);
+                engine.publish(types[i], entries[i], ids[i], FlowExtras.NONE);
                 entries[i] = null;
+                ids[i] = null;
             }
             size = 0;
             spare.set(this);

@@ -3,6 +3,7 @@ package org.hftfw.sync;
 import java.util.Objects;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.FlowId;
 import java.util.function.LongSupplier;
 import org.hftfw.ftfw.FtfwChannel;
 import org.hftfw.ftfw.FtfwStats;
@@ -37,11 +38,11 @@ final class ChannelOutbound implements Outbound {
     }
 
     @Override
-    public void publish(EventType type, ConntrackEntry entry) {
+    public void publish(EventType type, ConntrackEntry entry, FlowId id) {
         if (batch == null) {
             throw new IllegalStateException("no FT-FW channel attached yet");
         }
-        batch.add(type, entry);
+        batch.add(type, entry, id);
     }
 
     @Override

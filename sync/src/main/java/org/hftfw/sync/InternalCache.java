@@ -29,13 +29,13 @@ final class InternalCache {
     private final ConcurrentHashMap<FlowId, ConntrackEntry> flows = new ConcurrentHashMap<>();
 
     /** Applies one accepted change (called under the publisher's lock). */
-    void update(ConntrackEntry e) {
-        flows.put(e.flowId(), e);
+    void update(FlowId id, ConntrackEntry e) {
+        flows.put(id, e);
     }
 
     /** Forgets a destroyed flow (called under the publisher's lock). */
-    void remove(ConntrackEntry e) {
-        flows.remove(e.flowId());
+    void remove(FlowId id) {
+        flows.remove(id);
     }
 
     /** Replaces the whole image with {@code table}, already filtered (start, overrun resync). */

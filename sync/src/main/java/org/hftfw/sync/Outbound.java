@@ -2,6 +2,7 @@ package org.hftfw.sync;
 
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.FlowId;
 
 /**
  * Where the primary's replicated changes go: the FT-FW channel ({@link ChannelOutbound}), a recorder in tests. The
@@ -9,7 +10,8 @@ import org.hftfw.conntrack.EventType;
  */
 @FunctionalInterface
 interface Outbound {
-    void publish(EventType type, ConntrackEntry entry);
+    /** Publishes one change of the flow {@code id} ({@code entry.flowId()}, which the caller has at hand). */
+    void publish(EventType type, ConntrackEntry entry, FlowId id);
 
     /** The changes published since the last call form a batch: hand them on now. */
     default void endOfBatch() {}

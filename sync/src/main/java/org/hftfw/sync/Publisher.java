@@ -160,22 +160,23 @@ public final class Publisher implements ConntrackEventListener {
             }
             return;
         }
+        FlowId id = e.entry().flowId();                     // once per event: the cache, the held set and the link share it
         lock.lock();
         try {
             events++;
             if (e.type() == EventType.DESTROY) {
-                cache.remove(e.entry());
+                cache.remove(id);
             } else {
-                cache.update(e.entry());
+                cache.update(id, e.entry());
             }
             // the mode always sees the change (a lazy replicator keeps learning while every change is replicated)
             if (mode.sendsNow(e) || replicateAll) {
-                send(e.type(), e.entry());
+                send(e.type(), e.entry(), id);
                 return;
             }
-            if (e.type() == EventType.DESTROY && held.containsKey(e.entry().flowId())) {
+            if (e.type() == EventType.DESTROY && held.containsKey(id)) {
                 destroysForced++;
-                send(EventType.DESTROY, e.entry());
+                send(EventType.DESTROY, e.entry(), id);
             }
         } finally {
             lock.unlock();
@@ -194,14 +195,17 @@ public final class Publisher implements ConntrackEventListener {
     }
 
     private void send(EventType type, ConntrackEntry entry) {
-        FlowId id = entry.flowId();
+        send(type, entry, entry.flowId());
+    }
+
+    private void send(EventType type, ConntrackEntry entry, FlowId id) {
         if (type == EventType.DESTROY) {
             held.remove(id);
         } else {
             held.put(id, entry);
         }
         published++;
-        out.publish(type, entry);
+        out.publish(type, entry, id);
     }
 
     /**

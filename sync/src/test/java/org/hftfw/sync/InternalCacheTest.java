@@ -35,11 +35,11 @@ class InternalCacheTest {
     void aSnapshotSendsEachFlowAtItsLatestStateAndSkipsFlowsGoneSinceTheOrder() {
         InternalCache cache = new InternalCache();
         for (int i = 0; i < 3; i++) {
-            cache.update(flow(i, TcpState.ESTABLISHED));
+            update(cache, flow(i, TcpState.ESTABLISHED));
         }
         StateMigrator.Snapshot snap = cache.snapshot();
-        cache.update(flow(0, TcpState.FIN_WAIT));                  // changed after the order
-        cache.remove(flow(1, TcpState.ESTABLISHED));               // destroyed after the order
+        update(cache, flow(0, TcpState.FIN_WAIT));                  // changed after the order
+        cache.remove(flow(1, TcpState.ESTABLISHED).flowId());               // destroyed after the order
         assertEquals(3, snap.size(), "the flows at the order");
         assertEquals(Set.of(flow(0, TcpState.FIN_WAIT), flow(2, TcpState.ESTABLISHED)), Set.copyOf(drain(snap.entries())),
                 "the newer state of flow 0 and flow 2; flow 1 is gone (its DESTROY went out live)");
@@ -51,10 +51,14 @@ class InternalCacheTest {
     @Test
     void aResyncReplacesTheImage() {
         InternalCache cache = new InternalCache();
-        cache.update(flow(0, TcpState.ESTABLISHED));
-        cache.update(flow(1, TcpState.ESTABLISHED));
+        update(cache, flow(0, TcpState.ESTABLISHED));
+        update(cache, flow(1, TcpState.ESTABLISHED));
         ConntrackEntry two = flow(2, TcpState.ESTABLISHED);
         cache.replace(Map.of(two.flowId(), two));
         assertEquals(List.of(two), drain(cache.snapshot().entries()));
+    }
+
+    private static void update(InternalCache cache, ConntrackEntry e) {
+        cache.update(e.flowId(), e);
     }
 }

@@ -12,6 +12,7 @@ import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.conntrack.Counters;
 import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.FlowId;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.TcpState;
@@ -28,7 +29,7 @@ class PublisherTest {
     private final List<Sent> sent = new ArrayList<>();
     private long now = 1_000_000_000L;
     private final FlowFilter filter = new FlowFilter(List.of(Cidr.parse("10.9.0.0/16")), Set.of(IpProto.TCP));
-    private final Publisher p = new Publisher(filter, (t, e) -> sent.add(new Sent(t, e)), () -> now);
+    private final Publisher p = new Publisher(filter, (t, e, id) -> sent.add(new Sent(t, e)), () -> now);
 
     private static ConntrackEntry tcp(String src, int sport, TcpState state) {
         Tuple t = Tuple.ports(InetAddress.ofLiteral(src), InetAddress.ofLiteral("10.2.0.1"), IpProto.TCP, sport, 80);
@@ -62,7 +63,7 @@ class PublisherTest {
         List<String> log = new ArrayList<>();
         Publisher q = new Publisher(filter, new Outbound() {
             @Override
-            public void publish(EventType type, ConntrackEntry entry) {
+            public void publish(EventType type, ConntrackEntry entry, FlowId id) {
                 log.add(type.name());
             }
 
@@ -142,7 +143,7 @@ class PublisherTest {
         long[] dropped = {0};
         Publisher q = new Publisher(filter, new Outbound() {
             @Override
-            public void publish(EventType type, ConntrackEntry entry) {
+            public void publish(EventType type, ConntrackEntry entry, FlowId id) {
                 sent.add(new Sent(type, entry));
             }
 

@@ -88,11 +88,14 @@ public final class KernelEventFeed {
                 (byte) flow}), InetAddress.getByAddress(new byte[] {(byte) 192, (byte) 168, (byte) (flow % 7), 10}),
                     IpProto.TCP, 1024 + flow % 60000, 443);
             long status = Status.CONFIRMED | (stage >= 1 ? Status.SEEN_REPLY : 0) | (stage >= 2 ? Status.ASSURED : 0);
-            ConntrackEntry.Builder b = ConntrackEntry.builder(t).status(status).mark(0).id(0x5000_0000L + flow)
-                    .counters(new Counters(2L + stage, 120L + 60L * stage), new Counters(1L + stage, 60L + 60L * stage))
-                    .timestamps(1_765_000_000_000_000_000L + flow, 0);
+            ConntrackEntry.Builder b = ConntrackEntry.builder(t).status(status).mark(0).id(0x5000_0000L + flow);
             if (stage < STAGES - 1) {
                 b.tcpState(LIFE[stage]).timeout(new long[] {120, 60, 432_000, 120}[stage]);
+            } else {
+                // counters and timestamps only in the DESTROY event, as the kernel sends them with nf_conntrack_acct
+                // and nf_conntrack_timestamp on (ctnetlink_conntrack_event; conntrack -E shows no packets= before)
+                b.counters(new Counters(2L + stage, 120L + 60L * stage), new Counters(1L + stage, 60L + 60L * stage))
+                        .timestamps(1_765_000_000_000_000_000L + flow, 0);
             }
             return b.build();
         } catch (UnknownHostException e) {

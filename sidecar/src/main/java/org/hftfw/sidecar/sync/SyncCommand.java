@@ -54,20 +54,29 @@ public final class SyncCommand {
     }
 
     @Command(name = "event-bench", mixinStandardHelpOptions = true,
-            description = "A burst of new flows from parallel conntrack -R loaders in a namespace: events/s, event "
-                    + "socket overruns and resyncs, time until the backup holds every flow; hFT-FW with and without "
-                    + "buffer growth beside a stock conntrackd pair in the same run. Needs root.")
+            description = "A burst of new flows loaded into a namespace by batched ctnetlink writes (paced to each "
+                    + "--rate, 0: as fast as they go) or by parallel conntrack -R: the loader's events/s, event "
+                    + "socket overruns and resyncs, time until the backup holds every flow; hFT-FW with its default "
+                    + "event buffer (16 MiB growing to 64 MiB) and with 64 MiB from the start, beside a stock "
+                    + "conntrackd pair on the same burst in the same run. Needs root.")
     static final class EventBench implements java.util.concurrent.Callable<Integer> {
         @picocli.CommandLine.Option(names = "--flows", defaultValue = "200000",
                 description = "flows loaded (default: ${DEFAULT-VALUE})")
         int flows;
         @picocli.CommandLine.Option(names = "--loaders", defaultValue = "4",
-                description = "parallel conntrack -R processes (default: ${DEFAULT-VALUE})")
+                description = "loader threads (netlink) or parallel conntrack -R processes (default: ${DEFAULT-VALUE})")
         int loaders;
+        @picocli.CommandLine.Option(names = "--rate", split = ",", defaultValue = "120000,0",
+                description = "target event rates of the netlink loader, one run each; 0: unpaced "
+                        + "(default: ${DEFAULT-VALUE})")
+        java.util.List<Long> rates;
+        @picocli.CommandLine.Option(names = "--conntrack-tool",
+                description = "load with parallel conntrack -R processes instead (the issue's loader; --rate ignored)")
+        boolean conntrackTool;
 
         @Override
         public Integer call() throws Exception {
-            org.hftfw.sync.EventBurstBench.run(flows, loaders);
+            org.hftfw.sync.EventBurstBench.run(flows, loaders, rates, conntrackTool);
             return 0;
         }
     }
