@@ -32,10 +32,12 @@ import org.slf4j.LoggerFactory;
  *       ({@code nl_flush_conntrack_table_selective}).</li>
  *   <li>{@code -R}: hFT-FW keeps no copy of the kernel table (a bulk send reads the table itself), so the request
  *       reads the table and logs how many flows it holds.</li>
+ *   <li>Expectations ({@code -c/-e/-i/-s/-F/-R expect}): the same verbs on the expectation caches; the internal one
+ *       is the kernel's expectation table read at the request, filtered by {@code sync.expectation-sync}.</li>
  * </ul>
- * The stock client exits 0 whatever the daemon answers, so a request hFT-FW cannot carry out (the expectation verbs
- * but {@code -c expect} and {@code -e expect}; a bulk send from a backup; a request number conntrackd does not define; a commit with failed
- * flows) is made visible the other ways: a line starting {@code hftfw:} on the client's output, a log line, and a
+ * The stock client exits 0 whatever the daemon answers, so a request hFT-FW cannot carry out (an expectation verb on
+ * a node without expectation sync, where conntrackd answers nothing; the XML expectation dumps; a bulk send from a
+ * backup; a request number conntrackd does not define; a commit with failed flows) is made visible the other ways: a line starting {@code hftfw:} on the client's output, a log line, and a
  * counter ({@link #refused()}, {@code -s runtime}'s "local unknown request", the metrics). Requests are served one at
  * a time by the caller.
  */
@@ -178,11 +180,42 @@ public final class ConntrackdControl implements AutoCloseable {
                         + " expectations can't be committed (first: " + x.firstErrors().getFirst() + ")");
             }
             case EXP_DUMP_EXTERNAL -> Answer.ok(ExpectationText.lines(node.channel().expectationCache().entries()));
-            case EXP_STATS, EXP_FLUSH_MASTER, EXP_RESYNC_MASTER, EXP_DUMP_INTERNAL, EXP_DUMP_INT_XML,
-                 EXP_DUMP_EXT_XML -> refuse("conntrackd " + r.flags() + ": not supported for expectations by hFT-FW "
-                    + "(it replicates and commits them: -c expect, -e expect): nothing done");
+            case EXP_DUMP_INTERNAL -> {
+                List<org.hftfw.conntrack.Expectation> local = node.localExpectations();
+                yield local == null ? noExpectationSync(r) : Answer.ok(ExpectationText.lines(local));
+            }
+            case EXP_STATS -> {
+                List<org.hftfw.conntrack.Expectation> local = node.localExpectations();
+                yield local == null ? noExpectationSync(r)
+                        : Answer.ok(ConntrackdStats.expectationCaches(local.size(), node.channel().expectationCache()));
+            }
+            case EXP_RESYNC_MASTER -> {
+                List<org.hftfw.conntrack.Expectation> local = node.localExpectations();
+                if (local == null) {
+                    yield noExpectationSync(r);
+                }
+                LOG.info("conntrackd -R expect: resync with master expectation table ({} expectations; hFT-FW reads "
+                        + "the kernel table when it sends and keeps no copy of it)", local.size());
+                yield Answer.ok("");
+            }
+            case EXP_FLUSH_MASTER -> {
+                int n = node.flushKernelExpectations();
+                if (n < 0) {
+                    yield noExpectationSync(r);
+                }
+                LOG.info("conntrackd -F expect: flushed {} expectations from the kernel table", n);
+                yield Answer.ok("");
+            }
+            case EXP_DUMP_INT_XML, EXP_DUMP_EXT_XML -> refuse("conntrackd " + r.flags() + ": XML dumps of "
+                    + "expectations are not supported by hFT-FW (-i expect, -e expect list them): nothing done");
             case DEBUG_INFO -> throw new IllegalStateException("unreachable: refused before");
         };
+    }
+
+    /** conntrackd ignores its expectation verbs without ExpectationSync; the stock client would say nothing. */
+    private Answer noExpectationSync(ConntrackdRequest r) {
+        return refuse("conntrackd " + r.flags() + ": this node does not replicate expectations (sync.expectation-sync "
+                + "is off, or ExpectationSync in conntrackd.conf): nothing done");
     }
 
     private Answer commit() {

@@ -104,6 +104,20 @@ final class ConntrackdStats {
                 0, c.deletes() - c.deletesUnknown(), c.deletesUnknown(), c.deletesUnknown());
     }
 
+    /**
+     * {@code -s expect}: conntrackd's two expectation caches in its {@code -s cache} layout. The internal one is the
+     * kernel's accepted expectations ({@code local}; hFT-FW reads them when it sends), the external one the peer's.
+     */
+    static String expectationCaches(int local, org.hftfw.ftfw.ExpectationCache external) {
+        org.hftfw.ftfw.ExpectationCache.Stats c = external.stats();
+        return String.format(Locale.ROOT, "cache:internal\tactive objects:\t\t%12d%n%n"
+                + "cache:external\tactive objects:\t\t%12d%n"
+                + "\tcreation OK/failed:\t\t%12d/%12d%n"
+                + "\tupdate OK/failed:\t\t%12d/%12d%n"
+                + "\tdeletion created/failed:\t%12d/%12d%n%n",
+                local, c.size(), c.news(), 0, c.updates(), 0, c.deletes(), 0);
+    }
+
     /** {@code -s runtime}: uptime, the event socket, the control socket. */
     static String runtime(SyncNode node, ProcessFacts p) {
         ConntrackTable.SourceStats ev = node.table().stats();

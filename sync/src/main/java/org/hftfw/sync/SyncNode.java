@@ -485,6 +485,47 @@ public final class SyncNode implements AutoCloseable {
         }
     }
 
+    /**
+     * The local expectations {@code sync.expectation-sync} accepts, read from the kernel now: what conntrackd's
+     * internal expectation cache holds ({@code conntrackd -i expect}; hFT-FW keeps no copy and reads the table when
+     * it sends). Null without an expectation table or with expectation sync off (conntrackd then answers nothing).
+     */
+    List<org.hftfw.conntrack.Expectation> localExpectations() {
+        if (expectations == null || !expectationSync.enabled()) {
+            return null;
+        }
+        List<org.hftfw.conntrack.Expectation> out = new java.util.ArrayList<>();
+        expectations.dump(e -> {
+            if (expectationSync.accepts(e)) {
+                out.add(e);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Deletes every expectation of the kernel table ({@code conntrackd -F expect}: nl_flush_expect_table); the
+     * number deleted, or -1 without an expectation table or with expectation sync off (as conntrackd, which serves
+     * its expectation verbs only with ExpectationSync).
+     */
+    int flushKernelExpectations() {
+        if (expectations == null || !expectationSync.enabled()) {
+            return -1;
+        }
+        List<org.hftfw.conntrack.Expectation> all = new java.util.ArrayList<>();
+        expectations.dump(all::add);
+        int n = 0;
+        for (org.hftfw.conntrack.Expectation e : all) {
+            try {
+                expectations.delete(e);
+                n++;
+            } catch (org.hftfw.conntrack.ConntrackException.NoSuchEntryException x) {
+                LOG.debug("expectation gone before its delete: {}", x.getMessage());
+            }
+        }
+        return n;
+    }
+
     /** Commits the peer's expectations alone ({@code conntrackd -c expect}); null without an expectation table. */
     ExpectationCache.CommitResult commitExpectations() {
         if (expectations == null) {

@@ -173,13 +173,15 @@ class ConntrackdClientLabTest {
 
                 // what hFT-FW cannot carry out is visible: a "hftfw:" line, a log line, a counter
                 long refused = p.bk.conntrackd().refused();
-                // the expectation cache is committed and listed (empty here: no helper traffic); the rest is refused
+                // the expectation cache is committed and listed (empty here: no helper traffic); without
+                // ExpectationSync the verbs on the local expectations are refused (conntrackd ignores them);
+                // ExpectationSyncLabTest runs them with it
                 assertEquals("", client(p.bkConf, "-c", "expect"));
                 assertEquals("", client(p.bkConf, "-e", "expect"));
                 for (String[] args : List.of(new String[] {"-s", "expect"}, new String[] {"-i", "expect"},
                         new String[] {"-F", "expect"}, new String[] {"-R", "expect"})) {
                     assertTrue(client(p.bkConf, args).startsWith("hftfw: conntrackd " + String.join(" ", args)
-                            + ": not supported for expectations by hFT-FW"), String.join(" ", args));
+                            + ": this node does not replicate expectations"), String.join(" ", args));
                 }
                 assertTrue(raw(p.bk.control().path(), 49).startsWith("hftfw: conntrackd request 49 is not one"));
                 assertEquals(refused + 5, p.bk.conntrackd().refused());

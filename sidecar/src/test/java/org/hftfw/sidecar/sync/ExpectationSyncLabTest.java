@@ -51,6 +51,24 @@ class ExpectationSyncLabTest {
         return Files.writeString(conf, text.replaceFirst("Sync \\{\n", "Sync {\n\tOptions { ExpectationSync On }\n"));
     }
 
+    /** A conntrackd.conf for the stock client only: its UNIX Path is an hFT-FW daemon's control socket. */
+    private static Path clientConf(Path dir, Path socket) throws java.io.IOException {
+        return Files.writeString(dir.resolve("client-conntrackd.conf"), """
+                Sync {
+                	Mode FTFW { }
+                	UDP { IPv4_address 127.0.0.1
+                	      IPv4_Destination_Address 127.0.0.2
+                	      Port 3780
+                	      Interface lo }
+                }
+                General {
+                	UNIX { Path %s }
+                	LockFile %s
+                	Syslog off
+                }
+                """.formatted(socket, dir.resolve("client-conntrackd.lock")));
+    }
+
     @Test
     void hftfwPairAlwaysCommittedWritesTheExpectationAsItArrivesAndDeletesItOnceUsed() throws Exception {
         try (SyncLab l = new SyncLab(); FtpLab ftp = new FtpLab(l)) {
@@ -80,7 +98,7 @@ class ExpectationSyncLabTest {
         try (SyncLab l = new SyncLab(); FtpLab ftp = new FtpLab(l)) {
             SyncDaemon backup = l.startHftfw(l.bk, SyncNode.Role.BACKUP,
                     l.hftfwConf("bk", SyncLab.BK_SYNC, SyncLab.FW_SYNC, "sync.backup.commit = on-takeover"));
-            l.startHftfw(l.topo.fw, SyncNode.Role.PRIMARY,
+            SyncDaemon primary = l.startHftfw(l.topo.fw, SyncNode.Role.PRIMARY,
                     l.hftfwConf("fw", SyncLab.FW_SYNC, SyncLab.BK_SYNC, "sync.expectation-sync = on"));
             try (Socket _ = ftp.pasv(l.topo)) {
                 awaitExpectation(l.topo.fw, "fw");
@@ -92,6 +110,16 @@ class ExpectationSyncLabTest {
                 assertTrue(copy.contains(MASTER), copy);
                 assertEquals(1, backup.node().lastExpectationCommit().created(), out);
                 LOG.info("hFT-FW external cache: {} | {}", out.strip(), copy);
+
+                // the stock client's expectation verbs on fw: its internal cache is its kernel table
+                Path client = clientConf(l.dir, primary.control().path());
+                String internal = SyncLab.conntrackd(l.topo.fw, client, "-i", "expect");
+                assertTrue(internal.contains(MASTER) && internal.contains("ftp"), internal);
+                String stats = SyncLab.conntrackd(l.topo.fw, client, "-s", "expect");
+                assertTrue(stats.startsWith("cache:internal\tactive objects:\t\t           1\n"), stats);
+                assertEquals("", SyncLab.conntrackd(l.topo.fw, client, "-R", "expect"));
+                assertEquals("", SyncLab.conntrackd(l.topo.fw, client, "-F", "expect"));
+                assertTrue(FtpLab.expectations(l.topo.fw).isEmpty(), "-F expect flushed fw's kernel expectations");
             }
         }
     }
