@@ -114,6 +114,8 @@ public final class SyncCommand {
     }
 
     static final String DEFAULT_CONFIG = "/etc/hftfw/hftfw.conf";
+    /** How often the running daemon looks whether its config file changed (a stat on the timer thread). */
+    static final java.time.Duration CONFIG_POLL = java.time.Duration.ofSeconds(1);
 
     /**
      * Loads and validates a config file (relative paths inside it are taken from its directory): hftfw.conf, or a
@@ -186,8 +188,9 @@ public final class SyncCommand {
             }
             SyncDaemon d;
             try {
-                rc.reloadOnSighup().reloadOnChange();
+                rc.reloadOnSighup();
                 d = SyncDaemon.start(role(), rc, ns, System::nanoTime);
+                rc.reloadOnChange(d.timers(), CONFIG_POLL);
             } catch (IOException | IllegalStateException | ConntrackException e) {
                 rc.close();
                 err.println("hftfw: cannot start the sync daemon: " + e.getMessage());
@@ -196,8 +199,8 @@ public final class SyncCommand {
             // systemd (Type=notify): ready once the kernel table is open and the sync and control sockets are bound
             SdNotify systemd = SdNotify.fromEnvironment();
             systemd.ready("sync " + role().label() + " running, control socket " + d.control().path());
-            Scheduler.Daemon watchdogThread = Scheduler.daemon("hftfw-watchdog");
-            Scheduler.Cancellable watchdog = systemd.feedWatchdog(watchdogThread, d::eventLoopAnswers);
+            // on the shared timer thread, as every periodic task of the daemon (docs/daemon.md, "Footprint")
+            Scheduler.Cancellable watchdog = systemd.feedWatchdog(d.timers(), d::eventLoopAnswers);
             // SIGTERM/SIGINT ask the main thread to stop: it closes everything and returns 0, as a service manager
             // expects of a clean stop (a JVM ended by the signal itself exits 143 with no word of what it did)
             CountDownLatch stop = d.stopRequested();
@@ -221,7 +224,6 @@ public final class SyncCommand {
             LOG.info("stopping ({})", why[0]);
             systemd.stopping("stopping (" + why[0] + ")");
             watchdog.cancel();
-            watchdogThread.close();
             d.close();
             rc.close();
             systemd.close();
