@@ -83,6 +83,8 @@ final class SyncDaemon implements AutoCloseable {
         timers = Scheduler.daemon("hftfw-timers");
         resources.add(timers);
         DeferredLog.shared().drainOn(timers);
+        NativeHeapTrim.every(timers);
+        HeapWatch.every(timers);
         SyncNode.Builder nb = SyncNode.builder(role, s.node(), table).clock(clock).scheduler(timers)
                 .namespace(namespace(netns));
         if (role.keepsPeerStates() && s.node().backup().commit() == NodeSettings.Commit.ALWAYS) {
