@@ -275,12 +275,16 @@ final class ControlServer implements AutoCloseable {
             a = conntrackd.handle(code);
             (a.done() ? served : rejected).incrementAndGet();
         }
-        ByteBuffer b = ByteBuffer.wrap(a.text().getBytes(StandardCharsets.UTF_8));
-        while (b.hasRemaining()) {
-            c.write(b);
+        // what follows the answer (-k: the stop) happens even when the client has gone before reading it
+        try {
+            ByteBuffer b = ByteBuffer.wrap(a.text().getBytes(StandardCharsets.UTF_8));
+            while (b.hasRemaining()) {
+                c.write(b);
+            }
+        } finally {
+            c.close();
+            a.after().run();
         }
-        c.close();
-        a.after().run();
     }
 
     @Override
