@@ -29,7 +29,7 @@ import org.hftfw.ftfw.ConntrackdConf;
  * (its ACKs drain the daemon's resend queue as in a running pair): {@code hftfw sync both}
  * with lazy replication and the predictor on (policy in dry-run, so a real fault on this host orders nothing) as its
  * own JVM, with the given JVM options, and conntrackd in FTFW mode with the external cache. Phases: idle (after a
- * settle time for start-up and JIT), 100 000 established TCP flows loaded in batches through ctnetlink (the same
+ * settle time for start-up and JIT, and one control request answered), 100 000 established TCP flows loaded in batches through ctnetlink (the same
  * kernel path as {@code conntrack -R}), then a bounded loader that creates and deletes short flows at a fixed event
  * rate (a NEW and a DESTROY event per flow). CPU is each process's own (user + system) over the rate phase plus a
  * drain second, per second of that wall time, divided by the thousands of events per second the loader reached (its
@@ -89,6 +89,8 @@ public final class FootprintBench {
             List<String[]> rows = new ArrayList<>();
             try (KernelConntrackTable table = node.openConntrack()) {
                 Thread.sleep(SETTLE.toMillis());
+                // as keepalived's notify script and a monitor do: the threads a control request starts count too
+                controlRequest(dir.resolve("hftfw.ctl"));
                 Sample hIdle = sample(hftfw);
                 Sample cIdle = sample(conntrackd);
                 rows.add(row("idle", hIdle, cIdle));
@@ -171,6 +173,19 @@ public final class FootprintBench {
             return (text(log) + text(err)).contains("hftfw sync both running");
         });
         return p;
+    }
+
+    /** One {@code stats} request on the daemon's control socket, its answer read to the end. */
+    private static void controlRequest(Path socket) throws IOException {
+        try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(
+                java.net.StandardProtocolFamily.UNIX)) {
+            c.connect(java.net.UnixDomainSocketAddress.of(socket));
+            c.write(java.nio.ByteBuffer.wrap("stats\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(64 * 1024);
+            while (c.read(b) >= 0) {
+                b.clear();
+            }
+        }
     }
 
     /** {@code flows} established TCP flows 10.243.x.y:port -> 10.244.0.10:80, in batches of 10 000. */

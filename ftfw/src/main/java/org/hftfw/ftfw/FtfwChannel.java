@@ -249,6 +249,14 @@ public final class FtfwChannel implements AutoCloseable {
     }
 
     /**
+     * The channel's event loop, lent to the daemon's other light I/O (the metrics endpoint) so that it needs no thread
+     * of its own; nothing may block on it. Ends with this channel.
+     */
+    public EventLoop eventLoop() {
+        return loop;
+    }
+
+    /**
      * The capabilities agreed with an hFT-FW peer through the handshake: empty with a stock conntrackd peer, or
      * while the handshake is under way (at most about one alive interval after the start).
      */

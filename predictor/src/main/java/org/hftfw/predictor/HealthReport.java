@@ -40,9 +40,6 @@ public final class HealthReport {
             s.start();
         }
         for (FaultSource s : list) {
-            if (s instanceof KmsgSource k) {
-                settle(k);
-            }
             SourceSample sample;
             try {
                 sample = s.sample(clock.nanos());
@@ -62,24 +59,6 @@ public final class HealthReport {
             }
         }
         return new HealthReport(roots, out, oshi, new FaultInjector(roots).detectEdacInjection().description());
-    }
-
-    /** Waits until the kernel log reader stops making progress on the backlog (bounded: at most ~1 s). */
-    private static void settle(KmsgSource k) {
-        double before = -1;
-        for (int i = 0; i < 50; i++) {
-            double now = k.recordsRead().orElse(-1);
-            if (now == before && now >= 0) {
-                return;
-            }
-            before = now;
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 
     public List<SourceStatus> sources() {

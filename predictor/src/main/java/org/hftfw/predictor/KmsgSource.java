@@ -2,28 +2,27 @@ package org.hftfw.predictor;
 
 import org.hftfw.common.SafeFiles;
 import java.nio.charset.StandardCharsets;
-import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Hardware events in the kernel log, read from {@code <dev>/kmsg} (kernel Documentation/ABI/testing/dev-kmsg;
- * libraries.md §3 "Kernel log"). A read blocks at the end of the buffer and never returns EOF, so a daemon thread
- * reads; each read returns one record (an 8 KiB buffer is enough; a too small one fails with EINVAL). Java cannot
+ * libraries.md §3 "Kernel log"). The device is opened non-blocking ({@link NonBlockingDevice}) and read by each
+ * {@link #sample} until it has nothing more (EAGAIN), on the predictor's sampling thread: a blocking read would need a
+ * thread of its own for the daemon's whole life (the daemon's thread budget, docs/daemon.md "Footprint"), and the
+ * kernel keeps the records in its ring buffer between rounds. Each read returns one record (an 8 KiB buffer is
+ * enough; a too small one fails with EINVAL). Java cannot
  * {@code SEEK_END} on the device, so the boot history is read too and set apart by its timestamp: records stamped
  * before the uptime at start-up ({@code <proc>/uptime}) count as history, the rest as live events. An EPIPE means
  * records were overwritten; reading goes on. Needs CAP_SYSLOG when {@code kernel.dmesg_restrict=1}.
  *
- * <p>Closing the stream does not wake a read blocked on the device; the thread is a daemon and ends with the JVM
- * or at the next record. A regular file (a saved dump) ends with EOF, after which the source reports
- * {@link Availability.Degraded} with the counts it gathered.
+ * <p>A regular file (a saved dump) ends with EOF, after which the source reports {@link Availability.Degraded}
+ * with the counts it gathered.
  */
 final class KmsgSource implements FaultSource {
 
@@ -33,11 +32,11 @@ final class KmsgSource implements FaultSource {
 
     private final Path kmsg;
     private final Path uptime;
-    private volatile KmsgStream stream;
-    private volatile String failure;
-    private volatile boolean ended;
-    private Thread reader;
-    private InputStream in;
+    private final byte[] record = new byte[READ_BUFFER];
+    private KmsgStream stream;
+    private String failure;
+    private boolean ended;
+    private NonBlockingDevice device;
 
     KmsgSource(SourceRoots roots) {
         this.kmsg = roots.dev().resolve("kmsg");
@@ -51,7 +50,7 @@ final class KmsgSource implements FaultSource {
 
     @Override
     public synchronized void start() {
-        if (reader != null || failure != null) {
+        if (device != null || failure != null) {
             return;
         }
         if (!Files.exists(kmsg)) {
@@ -59,19 +58,15 @@ final class KmsgSource implements FaultSource {
             return;
         }
         try {
-            in = new FileInputStream(kmsg.toFile());
+            device = NonBlockingDevice.open(kmsg, READ_BUFFER);
         } catch (IOException e) {
             failure = kmsg + " cannot be opened (" + SampleCollector.describe(e)
                     + "; reading it needs CAP_SYSLOG when kernel.dmesg_restrict=1)";
             return;
         }
         long skipBefore = uptimeUsec().orElse(0L);
-        KmsgStream s = new KmsgStream(skipBefore,
+        stream = new KmsgStream(skipBefore,
                 r -> LOG.debug("kmsg hardware event seq={} level={}: {}", r.seq(), r.level(), r.message()));
-        stream = s;
-        InputStream input = in;
-        reader = Thread.ofPlatform().daemon().name("hftfw-kmsg").unstarted(() -> pump(input, s));
-        reader.start();
     }
 
     private long uptimeSecondsToUsec(String text) {
@@ -88,72 +83,48 @@ final class KmsgSource implements FaultSource {
         }
     }
 
-    private void pump(InputStream input, KmsgStream s) {
-        byte[] buf = new byte[READ_BUFFER];
+    /** Reads every record the device has now (the backlog at the first call). */
+    private void drain() {
+        if (device == null || ended || failure != null) {
+            return;
+        }
         while (true) {
             int n;
             try {
-                n = input.read(buf);
+                n = device.read(record);
             } catch (IOException e) {
-                if (isOverrun(e)) {
-                    synchronized (s) {
-                        s.overrun();
-                    }
-                    continue;
-                }
                 failure = "read failed: " + SampleCollector.describe(e);
                 LOG.warn("kernel log reader stopped: {}", failure);
                 return;
             }
-            if (n < 0) {
-                ended = true;
+            if (n == NonBlockingDevice.NOTHING_NOW) {
                 return;
             }
-            synchronized (s) {
-                s.feed(buf, 0, n);
+            if (n == NonBlockingDevice.OVERRUN) {
+                stream.overrun();
+            } else if (n == 0) {
+                ended = true;
+                return;
+            } else {
+                stream.feed(record, 0, n);
             }
         }
-    }
-
-    private static boolean isOverrun(IOException e) {
-        String m = e.getMessage();
-        return m != null && m.contains("Broken pipe");
-    }
-
-    /** Waits (bounded) for the reader to finish; used with regular files that end in EOF. */
-    boolean awaitEnd(long millis) throws InterruptedException {
-        Thread t;
-        synchronized (this) {
-            t = reader;
-        }
-        if (t == null) {
-            return true;
-        }
-        t.join(millis);
-        return !t.isAlive();
     }
 
     @Override
-    public SourceSample sample(long nowNanos) {
+    public synchronized SourceSample sample(long nowNanos) {
+        drain();
         KmsgStream s = stream;
         if (s == null) {
             return SourceSample.unavailable(NAME, nowNanos, failure != null ? failure : "not started");
         }
         SampleCollector c = new SampleCollector(NAME);
-        Map<LogEventClass, Long> live;
-        Map<LogEventClass, Long> history;
-        long lost;
-        long records;
-        long malformed;
-        String lastMalformed;
-        synchronized (s) {
-            live = s.live();
-            history = s.history();
-            lost = s.lost();
-            records = s.records();
-            malformed = s.malformed();
-            lastMalformed = s.lastMalformed();
-        }
+        Map<LogEventClass, Long> live = s.live();
+        Map<LogEventClass, Long> history = s.history();
+        long lost = s.lost();
+        long records = s.records();
+        long malformed = s.malformed();
+        String lastMalformed = s.lastMalformed();
         for (LogEventClass e : LogEventClass.values()) {
             long h = history.getOrDefault(e, 0L);
             c.add(Metric.LOG_EVENTS, e.name(), live.getOrDefault(e, 0L), h > 0 ? h + " before start-up" : "");
@@ -170,25 +141,12 @@ final class KmsgSource implements FaultSource {
         return c.build(nowNanos);
     }
 
-    /** Count of records parsed so far (for reports). */
-    OptionalDouble recordsRead() {
-        KmsgStream s = stream;
-        if (s == null) {
-            return OptionalDouble.empty();
-        }
-        synchronized (s) {
-            return OptionalDouble.of((double) s.records());
-        }
-    }
-
     @Override
     public synchronized void close() {
-        if (in != null) {
-            try {
-                in.close();
-            } catch (IOException e) {
-                LOG.debug("closing {}: {}", kmsg, e.toString());
-            }
+        if (device != null) {
+            device.close();
+            device = null;
+            ended = true;
         }
     }
 }

@@ -1,6 +1,7 @@
 package org.hftfw.sidecar.config;
 
 import org.hftfw.common.SafeFiles;
+import org.hftfw.common.Scheduler;
 import org.hftfw.conntrack.netlink.SignalDisposition;
 import org.hftfw.common.InvalidConfigException;
 
@@ -10,13 +11,11 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import java.io.IOException;
-import java.nio.file.ClosedWatchServiceException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -70,13 +69,14 @@ public final class ReloadableConfig<T> implements AutoCloseable {
     private final AtomicLong reloads = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private volatile String lastError;
-    private WatchService watcher;
-    private Thread watchThread;
+    private Scheduler.Cancellable filePoll; // guarded by pending
     private volatile boolean warnedWritable;
     private final Object reloading = new Object();
     private String refusedText;
-    private Thread debouncer;
-    private final java.util.concurrent.atomic.AtomicBoolean pending = new java.util.concurrent.atomic.AtomicBoolean();
+    private final Object pending = new Object();
+    private Scheduler timer; // guarded by pending
+    private Scheduler.Daemon ownTimer; // guarded by pending
+    private long requests; // guarded by pending
     /** A SIGHUP arrived whose reload has not been read yet: its end is reported to the {@link SighupObserver}. */
     private final java.util.concurrent.atomic.AtomicBoolean signalled = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile SighupObserver sighupObserver = SighupObserver.NONE;
@@ -169,30 +169,22 @@ public final class ReloadableConfig<T> implements AutoCloseable {
 
     /**
      * Reloads once things settle: the reload runs {@value #SETTLE_MILLIS} ms after the last of a burst of requests
-     * (signals, writes), on one thread, so a burst is one reload of the finished file.
+     * (signals, writes), so a burst is one reload of the finished file. It runs on the scheduler given to
+     * {@link #reloadOnChange}, else on a timer thread of its own started by the first request.
      */
     public void reloadSoon() {
         synchronized (pending) {
-            pending.set(true);
-            pending.notifyAll();
-            if (debouncer == null) {
-                debouncer = Thread.ofPlatform().daemon().name("config-reload").start(this::debounce);
+            if (timer == null) {
+                ownTimer = Scheduler.daemon("config-reload");
+                timer = ownTimer;
             }
-        }
-    }
-
-    private void debounce() {
-        try {
-            while (true) {
+            // each request restarts the wait: only the last one's task still holds the newest generation
+            long generation = ++requests;
+            timer.schedule(() -> {
                 synchronized (pending) {
-                    while (!pending.get()) {
-                        pending.wait();
+                    if (generation != requests) {
+                        return;
                     }
-                    // quiet for SETTLE_MILLIS: each new request restarts the wait
-                    do {
-                        pending.set(false);
-                        pending.wait(SETTLE_MILLIS);
-                    } while (pending.get());
                 }
                 // taken before the file is read: a SIGHUP from here on is answered by the next round
                 boolean answersSignal = signalled.getAndSet(false);
@@ -200,9 +192,7 @@ public final class ReloadableConfig<T> implements AutoCloseable {
                 if (answersSignal) {
                     sighupObserver.reloaded();
                 }
-            }
-        } catch (InterruptedException e) {
-            // closing
+            }, java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS));
         }
     }
 
@@ -334,50 +324,52 @@ public final class ReloadableConfig<T> implements AutoCloseable {
         return this;
     }
 
-    private boolean ours(WatchKey key) {
-        boolean mine = key.pollEvents().stream().anyMatch(e -> file.getFileName().equals(e.context()));
-        key.reset();
-        return mine;
-    }
-
     /**
-     * Reloads when the file is written (watching its directory, so editors that replace the file work), once
-     * writes have settled for {@value #SETTLE_MILLIS} ms.
+     * Reloads when the file changes, once writes have settled for {@value #SETTLE_MILLIS} ms: every
+     * {@code period} a task on {@code scheduler} (the daemon's shared timer thread) compares the file's size,
+     * modification time and inode with the last ones seen, so an editor that replaces the file is noticed too. A
+     * poll instead of a {@link java.nio.file.WatchService}: the JDK's watch service costs two threads of its own
+     * (its poller and a reader blocked on it), a poll a stat per period (docs/daemon.md, "Footprint").
      */
-    public ReloadableConfig<T> reloadOnChange() throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        watcher = FileSystems.getDefault().newWatchService();
-        dir.register(watcher, StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_CREATE);
-        watchThread = Thread.ofPlatform().daemon().name("config-watch").start(() -> {
-            try {
-                while (true) {
-                    if (ours(watcher.take())) {
-                        // an editor writing in place shows a truncated file first: the reload waits until writes settle
-                        reloadSoon();
-                    }
-                }
-            } catch (InterruptedException | ClosedWatchServiceException e) {
-                // closing
+    public ReloadableConfig<T> reloadOnChange(Scheduler scheduler, Duration period) {
+        Stamp[] last = {Stamp.of(file)};
+        Scheduler.Cancellable poll = scheduler.every(period, () -> {
+            Stamp now = Stamp.of(file);
+            if (!now.equals(last[0])) {
+                last[0] = now;
+                // an editor writing in place shows a truncated file first: the reload waits until writes settle
+                reloadSoon();
             }
         });
+        synchronized (pending) {
+            filePoll = poll;
+            if (timer == null) {
+                timer = scheduler;
+            }
+        }
         return this;
+    }
+
+    /** What tells one version of the file from the next without reading it; null fields when it cannot be read. */
+    private record Stamp(Object inode, FileTime modified, long size) {
+        static Stamp of(Path file) {
+            try {
+                BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+                return new Stamp(a.fileKey(), a.lastModifiedTime(), a.size());
+            } catch (IOException e) {
+                return new Stamp(null, null, -1);
+            }
+        }
     }
 
     @Override
     public void close() {
-        if (watcher != null) {
-            try {
-                watcher.close();
-            } catch (IOException ignored) {
-                // closing
-            }
-        }
-        if (watchThread != null) {
-            watchThread.interrupt();
-        }
         synchronized (pending) {
-            if (debouncer != null) {
-                debouncer.interrupt();
+            if (filePoll != null) {
+                filePoll.cancel();
+            }
+            if (ownTimer != null) {
+                ownTimer.close();
             }
         }
     }

@@ -9,15 +9,16 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.hftfw.sync.MetricsRegistry;
 
@@ -26,11 +27,11 @@ import org.hftfw.sync.MetricsRegistry;
  * the metrics of a firewall are not for the world.
  *
  * <p>Design note. A scrape is one short request answered with {@code Connection: close}, which Prometheus handles
- * as well as keep-alive. So the server is a small HTTP/1.1 responder on one Netty event loop thread rather than the
- * JDK's server, which costs three platform threads of its own plus the virtual-thread scheduler's (six threads in
- * all, against the daemon's budget of 16). Nothing blocks on the loop: headers are collected as they arrive (at
- * most {@link #MAX_REQUEST_BYTES}), the registry is rendered in memory, the answer is written and the connection
- * closed. A client that never finishes its headers is closed after {@link #MAX_REQUEST_SECONDS} without holding
+ * as well as keep-alive. So the server is a small HTTP/1.1 responder on a Netty event loop the daemon already runs
+ * (the FT-FW channel's) rather than the JDK's server, which costs three platform threads of its own plus the
+ * virtual-thread scheduler's (six threads in all, against the daemon's budget of 16). Nothing blocks on the loop:
+ * headers are collected as they arrive (at most {@link #MAX_REQUEST_BYTES}), the registry is rendered in memory on
+ * the render executor, the answer is written back on the loop and the connection closed. A client that never finishes its headers is closed after {@link #MAX_REQUEST_SECONDS} without holding
  * anyone else up, and at most {@link #MAX_CONNECTIONS} connections are open at once (more are closed on accept).
  */
 public final class MetricsServer implements AutoCloseable {
@@ -38,20 +39,23 @@ public final class MetricsServer implements AutoCloseable {
     static final int MAX_CONNECTIONS = 64;
     static final int MAX_REQUEST_BYTES = 8192;
 
-    private final EventLoopGroup group;
     private final Channel server;
 
-    private MetricsServer(EventLoopGroup group, Channel server) {
-        this.group = group;
+    private MetricsServer(Channel server) {
         this.server = server;
     }
 
-    public static MetricsServer start(InetSocketAddress bind, MetricsRegistry registry) throws IOException {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("hftfw-metrics", true),
-                NioIoHandler.newFactory());
+    /**
+     * Listens on {@code bind} on {@code loop} (the daemon passes the FT-FW channel's loop, epoll or NIO: no thread of
+     * its own); each scrape is rendered on {@code render} (the daemon's timer thread), because the registry's gauges
+     * ask the FT-FW loop for its counters and wait for the answer, which they cannot do on that loop itself.
+     */
+    public static MetricsServer start(InetSocketAddress bind, MetricsRegistry registry, EventLoop loop,
+                                      Executor render) throws IOException {
+        boolean epoll = loop instanceof IoEventLoop io && io.isCompatible(EpollIoHandle.class);
         ConnectionLimit limit = new ConnectionLimit();
-        ServerBootstrap bootstrap = new ServerBootstrap().group(group)
-                .channel(NioServerSocketChannel.class)
+        ServerBootstrap bootstrap = new ServerBootstrap().group(loop)
+                .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 16)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -63,17 +67,15 @@ public final class MetricsServer implements AutoCloseable {
                         var _ = ch.eventLoop().schedule(() -> {
                             var _ = ch.close();
                         }, MAX_REQUEST_SECONDS, TimeUnit.SECONDS);
-                        ch.pipeline().addLast(new Exchange(registry));
+                        ch.pipeline().addLast(new Exchange(registry, render));
                     }
                 });
         try {
-            return new MetricsServer(group, bootstrap.bind(bind).sync().channel());
+            return new MetricsServer(bootstrap.bind(bind).sync().channel());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw new IOException("interrupted while binding the metrics address " + bind, e);
         } catch (RuntimeException e) {
-            var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw new IOException("cannot listen for metrics on " + bind + ": " + e.getMessage(), e);
         }
     }
@@ -82,10 +84,10 @@ public final class MetricsServer implements AutoCloseable {
         return (InetSocketAddress) server.localAddress();
     }
 
+    /** Stops listening; the loop belongs to the caller. */
     @Override
     public void close() {
         server.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     /** Open connections, counted on the one event loop thread (no synchronisation needed). */
@@ -105,11 +107,13 @@ public final class MetricsServer implements AutoCloseable {
     /** One request on one connection: headers in, one response out, closed. */
     private static final class Exchange extends ChannelInboundHandlerAdapter {
         private final MetricsRegistry registry;
+        private final Executor render;
         private final StringBuilder head = new StringBuilder();
         private boolean answered;
 
-        Exchange(MetricsRegistry registry) {
+        Exchange(MetricsRegistry registry, Executor render) {
             this.registry = registry;
+            this.render = render;
         }
 
         @Override
@@ -149,8 +153,17 @@ public final class MetricsServer implements AutoCloseable {
                 respond(ctx, 404, "Not Found", "only /metrics is served\n", "text/plain");
                 return;
             }
-            byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-            respond(ctx, 200, "OK", body, !head, "text/plain; version=0.0.4; charset=utf-8");
+            answered = true;
+            try {
+                render.execute(() -> {
+                    byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+                    // back on the connection's loop, where the rest of the exchange runs
+                    ctx.executor().execute(() -> respond(ctx, 200, "OK", body, !head,
+                            "text/plain; version=0.0.4; charset=utf-8"));
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                respond(ctx, 503, "Service Unavailable", "shutting down\n", "text/plain");
+            }
         }
 
         private void respond(ChannelHandlerContext ctx, int status, String reason, String body, String type) {

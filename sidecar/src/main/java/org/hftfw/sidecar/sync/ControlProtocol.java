@@ -56,27 +56,45 @@ final class ControlProtocol {
      * it is recognised by its first byte and read as 4 bytes; every hftfw command starts with a letter.
      */
     static Request read(SocketChannel c) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(MAX_REQUEST + 1);
-        while (b.hasRemaining()) {
-            int n = c.read(b);
-            if (n < 0) {
-                break;
-            }
-            if ((b.get(0) & 0xff) < 'A') {
-                if (b.position() >= 4) {
-                    return b.position() == 4 ? new Request.Conntrackd(b.order(ByteOrder.LITTLE_ENDIAN).getInt(0))
-                            : new Request.Malformed();
-                }
-                continue;
-            }
-            int nl = indexOfNewline(b);
-            if (nl >= 0) {
-                String line = new String(b.array(), 0, nl, StandardCharsets.UTF_8).strip();
-                return line.isEmpty() || line.chars().anyMatch(ch -> ch < 0x20 && ch != '\t') ? new Request.Malformed()
-                        : new Request.Line(line);
+        ByteBuffer b = newRequestBuffer();
+        while (true) {
+            boolean eof = c.read(b) < 0;
+            Request r = parse(b, eof);
+            if (r != null) {
+                return r;
             }
         }
-        return new Request.Malformed();
+    }
+
+    /** A buffer for one request's bytes, for {@link #parse}. */
+    static ByteBuffer newRequestBuffer() {
+        return ByteBuffer.allocate(MAX_REQUEST + 1);
+    }
+
+    /**
+     * The request in the bytes read so far into {@code b} (from its start to its position), or null while it is
+     * incomplete and more may come; {@code eof}: the client sent all it will.
+     */
+    static Request parse(ByteBuffer b, boolean eof) {
+        if (b.position() == 0) {
+            return eof ? new Request.Malformed() : null;
+        }
+        if ((b.get(0) & 0xff) < 'A') {
+            if (b.position() >= 4) {
+                return b.position() == 4 ? new Request.Conntrackd(b.order(ByteOrder.LITTLE_ENDIAN).getInt(0))
+                        : new Request.Malformed();
+            }
+            return eof ? new Request.Malformed() : null;
+        }
+        int nl = indexOfNewline(b);
+        if (nl >= 0) {
+            byte[] bytes = new byte[nl];
+            b.get(0, bytes);
+            String line = new String(bytes, StandardCharsets.UTF_8).strip();
+            return line.isEmpty() || line.chars().anyMatch(ch -> ch < 0x20 && ch != '\t') ? new Request.Malformed()
+                    : new Request.Line(line);
+        }
+        return eof || !b.hasRemaining() ? new Request.Malformed() : null;
     }
 
     private static int indexOfNewline(ByteBuffer b) {

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.hftfw.sync.ConntrackdControl;
@@ -36,15 +42,17 @@ final class ControlServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Function<String, Reply> handler;
     private final ConntrackdControl conntrackd;
+    private final Selector selector;
     private final Thread thread;
     private final AtomicLong served = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private volatile boolean closed;
 
     private ControlServer(Path path, ServerSocketChannel server, Function<String, Reply> handler,
-                          ConntrackdControl conntrackd) {
+                          ConntrackdControl conntrackd) throws IOException {
         this.path = path;
         this.server = server;
+        this.selector = Selector.open();
         this.handler = handler;
         this.conntrackd = conntrackd;
         this.thread = Thread.ofPlatform().daemon(true).name("hftfw-control").unstarted(this::serve);
@@ -85,7 +93,13 @@ final class ControlServer implements AutoCloseable {
             s.close();
             throw new IOException("cannot listen on control socket " + path + ": " + e.getMessage(), e);
         }
-        ControlServer cs = new ControlServer(path, s, handler, conntrackd);
+        ControlServer cs;
+        try {
+            cs = new ControlServer(path, s, handler, conntrackd);
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
         cs.thread.start();
         LOG.info("control socket listening on {}", path);
         return cs;
@@ -116,36 +130,96 @@ final class ControlServer implements AutoCloseable {
         return rejected.get();
     }
 
+    /** A client whose request is still being read, and when it is cut off. */
+    private record Pending(ByteBuffer request, long deadlineNanos) {}
+
+    /**
+     * The accept loop and every client's read on this one thread, with a selector: a client that never finishes its
+     * request holds no one up and is cut off at its deadline. A complete request is answered here too (requests are
+     * answered one at a time anyway, see the class comment), in blocking mode. One thread where a virtual thread per
+     * client cost up to three more (the carrier, the JDK's I/O poller and its timer), against the daemon's budget of
+     * 16 (docs/daemon.md, "Footprint").
+     */
     private void serve() {
-        while (!closed) {
-            try {
-                SocketChannel c = server.accept();
-                Thread.ofVirtual().name("hftfw-control-client").start(() -> serveClient(c));
-            } catch (IOException e) {
-                if (!closed) {
-                    LOG.warn("control socket: {}", e.getMessage());
+        try {
+            server.configureBlocking(false);
+            server.register(selector, SelectionKey.OP_ACCEPT);
+            while (!closed) {
+                selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(untilNextDeadline())));
+                List<Map.Entry<SocketChannel, ControlProtocol.Request>> complete = new ArrayList<>();
+                for (SelectionKey key : selector.selectedKeys()) {
+                    if (key.isValid() && key.isAcceptable()) {
+                        accept();
+                    } else if (key.isValid() && key.isReadable()) {
+                        ControlProtocol.Request r = readSome(key);
+                        if (r != null) {
+                            key.cancel();
+                            complete.add(Map.entry((SocketChannel) key.channel(), r));
+                        }
+                    }
                 }
+                selector.selectedKeys().clear();
+                cutOffLate();
+                if (!complete.isEmpty()) {
+                    selector.selectNow();                  // deregisters the cancelled keys: blocking mode allowed
+                    for (var e : complete) {
+                        answer(e.getKey(), e.getValue());
+                    }
+                }
+            }
+        } catch (IOException | java.nio.channels.ClosedSelectorException e) {
+            if (!closed) {
+                LOG.warn("control socket stopped: {}", e.getMessage());
             }
         }
     }
 
-    /** Reads the request under a deadline (a client that never sends is cut off), then answers it. */
-    private void serveClient(SocketChannel channel) {
-        try (SocketChannel c = channel) {
-            Thread watchdog = Thread.ofVirtual().start(() -> {
-                try {
-                    Thread.sleep(READ_DEADLINE_MILLIS);
-                    channel.close();
-                } catch (InterruptedException | IOException e) {
-                    // request read in time, or closing anyway
-                }
-            });
-            ControlProtocol.Request request;
-            try {
-                request = ControlProtocol.read(c);
-            } finally {
-                watchdog.interrupt();
+    private void accept() throws IOException {
+        for (SocketChannel c = server.accept(); c != null; c = server.accept()) {
+            c.configureBlocking(false);
+            c.register(selector, SelectionKey.OP_READ, new Pending(ControlProtocol.newRequestBuffer(),
+                    System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READ_DEADLINE_MILLIS)));
+        }
+    }
+
+    /** Reads what the client sent; its request when complete, else null (a failed read closes the client). */
+    private static ControlProtocol.Request readSome(SelectionKey key) {
+        SocketChannel c = (SocketChannel) key.channel();
+        ByteBuffer b = ((Pending) key.attachment()).request();
+        try {
+            int n = c.read(b);
+            return ControlProtocol.parse(b, n < 0);
+        } catch (IOException e) {
+            LOG.debug("control client: {}", e.getMessage());
+            closeQuietly(c);
+            return null;
+        }
+    }
+
+    /** Closes the clients whose request did not arrive in time. */
+    private void cutOffLate() {
+        long now = System.nanoTime();
+        for (SelectionKey key : selector.keys()) {
+            if (key.attachment() instanceof Pending p && now - p.deadlineNanos() >= 0) {
+                closeQuietly(key.channel());
             }
+        }
+    }
+
+    private long untilNextDeadline() {
+        long now = System.nanoTime();
+        long next = TimeUnit.MILLISECONDS.toNanos(READ_DEADLINE_MILLIS);
+        for (SelectionKey key : selector.keys()) {
+            if (key.attachment() instanceof Pending p) {
+                next = Math.min(next, p.deadlineNanos() - now);
+            }
+        }
+        return next;
+    }
+
+    private void answer(SocketChannel channel, ControlProtocol.Request request) {
+        try (SocketChannel c = channel) {
+            c.configureBlocking(true);
             switch (request) {
                 case ControlProtocol.Request.Conntrackd r -> handleConntrackd(c, r.code());
                 case ControlProtocol.Request.Line l -> handle(c, l.text());
@@ -155,6 +229,14 @@ final class ControlServer implements AutoCloseable {
             if (!closed) {
                 LOG.debug("control client: {}", e.getMessage());
             }
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // closing anyway
         }
     }
 
@@ -193,27 +275,32 @@ final class ControlServer implements AutoCloseable {
             a = conntrackd.handle(code);
             (a.done() ? served : rejected).incrementAndGet();
         }
-        ByteBuffer b = ByteBuffer.wrap(a.text().getBytes(StandardCharsets.UTF_8));
-        while (b.hasRemaining()) {
-            c.write(b);
+        // what follows the answer (-k: the stop) happens even when the client has gone before reading it
+        try {
+            ByteBuffer b = ByteBuffer.wrap(a.text().getBytes(StandardCharsets.UTF_8));
+            while (b.hasRemaining()) {
+                c.write(b);
+            }
+        } finally {
+            c.close();
+            a.after().run();
         }
-        c.close();
-        a.after().run();
     }
 
     @Override
     public void close() {
         closed = true;
-        try {
-            server.close();
-        } catch (IOException e) {
-            // closing
-        }
+        selector.wakeup();
         try {
             thread.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        for (SelectionKey key : selector.keys()) {               // the loop has ended: no one else uses them
+            closeQuietly(key.channel());
+        }
+        closeQuietly(selector);
+        closeQuietly(server);
         try {
             Files.deleteIfExists(path);
         } catch (IOException e) {

@@ -123,6 +123,8 @@ public final class SyncCommand {
     }
 
     static final String DEFAULT_CONFIG = "/etc/hftfw/hftfw.conf";
+    /** How often the running daemon looks whether its config file changed (a stat on the timer thread). */
+    static final java.time.Duration CONFIG_POLL = java.time.Duration.ofSeconds(1);
 
     /**
      * Loads and validates a config file (relative paths inside it are taken from its directory): hftfw.conf, or a
@@ -197,8 +199,9 @@ public final class SyncCommand {
             SystemdReload reloads = new SystemdReload(systemd, rc);
             SyncDaemon d;
             try {
-                rc.reloadOnSighup(reloads).reloadOnChange();
+                rc.reloadOnSighup(reloads);
                 d = SyncDaemon.start(role(), rc, ns, System::nanoTime);
+                rc.reloadOnChange(d.timers(), CONFIG_POLL);
             } catch (IOException | IllegalStateException | ConntrackException e) {
                 rc.close();
                 systemd.close();
@@ -212,8 +215,8 @@ public final class SyncCommand {
             String running = "sync " + role().label() + " running, control socket " + d.control().path();
             reloads.running(running);
             systemd.ready(running);
-            Scheduler.Daemon watchdogThread = Scheduler.daemon("hftfw-watchdog");
-            Scheduler.Cancellable watchdog = systemd.feedWatchdog(watchdogThread, d::eventLoopAnswers);
+            // on the shared timer thread, as every periodic task of the daemon (docs/daemon.md, "Footprint")
+            Scheduler.Cancellable watchdog = systemd.feedWatchdog(d.timers(), d::eventLoopAnswers);
             // SIGTERM/SIGINT ask the main thread to stop: it closes everything and returns 0, as a service manager
             // expects of a clean stop (a JVM ended by the signal itself exits 143 with no word of what it did)
             CountDownLatch stop = d.stopRequested();
@@ -237,7 +240,6 @@ public final class SyncCommand {
             LOG.info("stopping ({})", why[0]);
             systemd.stopping("stopping (" + why[0] + ")");
             watchdog.cancel();
-            watchdogThread.close();
             registry.close();
             d.close();
             rc.close();

@@ -47,6 +47,7 @@ final class SyncDaemon implements AutoCloseable {
     private ConntrackdControl conntrackd;
     private final CountDownLatch stop = new CountDownLatch(1);
     private MetricsServer metricsServer;
+    private Scheduler.Daemon timers;
 
     private SyncDaemon(ReloadableConfig<SyncSettings> config) {
         this.config = config;
@@ -81,9 +82,11 @@ final class SyncDaemon implements AutoCloseable {
         resources.add(table);
         // one timer thread for the lazy replicator's sweeps, the predictor's sampling rounds and the decision path's
         // deferred log lines (all short, periodic) instead of one thread each: the daemon's thread budget (docs/daemon.md, "Footprint")
-        Scheduler.Daemon timers = Scheduler.daemon("hftfw-timers");
+        timers = Scheduler.daemon("hftfw-timers");
         resources.add(timers);
         DeferredLog.shared().drainOn(timers);
+        NativeHeapTrim.every(timers);
+        HeapWatch.every(timers);
         SyncNode.Builder nb = SyncNode.builder(role, s.node(), table).clock(clock).scheduler(timers)
                 .namespace(namespace(netns));
         if (role.keepsPeerStates() && s.node().backup().commit() == NodeSettings.Commit.ALWAYS) {
@@ -121,7 +124,10 @@ final class SyncDaemon implements AutoCloseable {
         metrics.counter("hftfw_config_reloads_total", "configuration reloads applied", config::reloads);
         metrics.counter("hftfw_config_rejected_total", "configuration reloads rejected", config::rejected);
         if (s.metrics().enabled()) {
-            metricsServer = MetricsServer.start(s.metrics().address(), metrics);
+            // on the FT-FW loop, rendered on the timer thread: no thread of its own (docs/daemon.md, "Footprint")
+            Scheduler render = timers;
+            metricsServer = MetricsServer.start(s.metrics().address(), metrics, node.channel().eventLoop(),
+                    task -> render.schedule(task, 0));
             resources.add(metricsServer);
             LOG.info("metrics on http://{}:{}/metrics", metricsServer.address().getAddress().getHostAddress(),
                     metricsServer.address().getPort());
@@ -182,6 +188,14 @@ final class SyncDaemon implements AutoCloseable {
     private String configStats() {
         return String.format(Locale.ROOT, "config: %d reloads, %d rejected%s%n", config.reloads(), config.rejected(),
                 config.lastError() == null ? "" : " (last: " + config.lastError() + ")");
+    }
+
+    /**
+     * The daemon's one timer thread: the lazy replicator's sweeps, the predictor's rounds, the config file's poll,
+     * the systemd watchdog.
+     */
+    Scheduler timers() {
+        return timers;
     }
 
     SyncNode node() {

@@ -93,11 +93,13 @@ class ReloadableConfigTest {
     void fileChangeTriggersReload(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("hftfw.conf");
         Files.writeString(f, "lazy.barrier = 0.25\n");
-        try (ReloadableConfig<Lazy> rc = ReloadableConfig.load(f, DEFAULTS, ReloadableConfigTest::map).reloadOnChange()) {
+        try (org.hftfw.common.Scheduler.Daemon timers = org.hftfw.common.Scheduler.daemon("test-timers");
+             ReloadableConfig<Lazy> rc = ReloadableConfig.load(f, DEFAULTS, ReloadableConfigTest::map)
+                     .reloadOnChange(timers, java.time.Duration.ofMillis(100))) {
             java.util.concurrent.BlockingQueue<Lazy> changes = new java.util.concurrent.LinkedBlockingQueue<>();
             rc.onChange(changes::add);
             Files.writeString(f, "lazy.barrier = 0.5\n");
-            // the watch service reports asynchronously; bounded wait, not a timing assertion
+            // the poll sees the change within a period; bounded wait, not a timing assertion
             Lazy first = changes.poll(30, java.util.concurrent.TimeUnit.SECONDS);
             assertEquals(new Lazy(0.5, 100), first, "the settled file, not the truncated one in between");
             assertEquals(0.5, rc.get().barrier());

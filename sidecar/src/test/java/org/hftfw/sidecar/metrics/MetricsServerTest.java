@@ -18,6 +18,40 @@ import org.junit.jupiter.api.Test;
 
 /** The HTTP endpoint serves the registry's text. */
 class MetricsServerTest {
+    /** The loop the server runs on (the daemon's FT-FW loop) and the thread that renders (its timer thread). */
+    private static io.netty.channel.EventLoopGroup loop;
+    private static java.util.concurrent.ExecutorService render;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void startLoop() {
+        loop = new io.netty.channel.MultiThreadIoEventLoopGroup(1, io.netty.channel.nio.NioIoHandler.newFactory());
+        render = java.util.concurrent.Executors.newSingleThreadExecutor();
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void stopLoop() {
+        render.shutdownNow();
+        loop.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private static MetricsServer start(MetricsRegistry reg) throws java.io.IOException {
+        return MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), reg, loop.next(), render);
+    }
+
+    /** The daemon's FT-FW loop is an epoll one where epoll exists: the server picks the matching channel. */
+    @Test
+    void servesOnAnEpollLoopToo() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(), "no epoll here");
+        io.netty.channel.EventLoopGroup epoll = new io.netty.channel.MultiThreadIoEventLoopGroup(1,
+                io.netty.channel.epoll.EpollIoHandler.newFactory());
+        try (MetricsServer server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                new MetricsRegistry().gauge("up_gauge", "1", () -> 1), epoll.next(), render)) {
+            assertTrue(exchange(server.address().getPort(), "GET /metrics HTTP/1.1\r\n\r\n").endsWith("up_gauge 1\n"));
+        } finally {
+            epoll.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
 
     @Test
     void servesPrometheusTextOnLoopback() throws Exception {
@@ -30,7 +64,7 @@ class MetricsServerTest {
                 .gauge("hftfw_lazy_saved_ratio", "share of replication messages saved", () -> 0.4375)
                 .gauges("hftfw_lazy_held", "held back updates per state", "state", () -> perState);
         sent.incrementAndGet();
-        try (MetricsServer server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), reg)) {
+        try (MetricsServer server = start(reg)) {
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + server.address().getPort() + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -47,7 +81,7 @@ class MetricsServerTest {
     @Test
     void aClientThatNeverFinishesItsHeadersDoesNotBlockTheNextScrape() throws Exception {
         MetricsRegistry reg = new MetricsRegistry().gauge("up_gauge", "1", () -> 1);
-        try (MetricsServer server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), reg);
+        try (MetricsServer server = start(reg);
              java.net.Socket slow = new java.net.Socket(InetAddress.getLoopbackAddress(), server.address().getPort())) {
             slow.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
             slow.getOutputStream().flush();
@@ -67,7 +101,7 @@ class MetricsServerTest {
     @Test
     void onlyGetAndHeadOfMetricsAreServedAndOversizedHeadersAreRefused() throws Exception {
         MetricsRegistry reg = new MetricsRegistry().gauge("up_gauge", "1", () -> 1);
-        try (MetricsServer server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), reg)) {
+        try (MetricsServer server = start(reg)) {
             int port = server.address().getPort();
             assertTrue(exchange(port, "GET /other HTTP/1.1\r\n\r\n").startsWith("HTTP/1.1 404 "));
             String post = exchange(port, "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
@@ -84,7 +118,7 @@ class MetricsServerTest {
     @Test
     void connectionsBeyondTheLimitAreClosedAndTheServerStillAnswersAfterwards() throws Exception {
         MetricsRegistry reg = new MetricsRegistry().gauge("up_gauge", "1", () -> 1);
-        try (MetricsServer server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), reg)) {
+        try (MetricsServer server = start(reg)) {
             int port = server.address().getPort();
             java.util.List<java.net.Socket> idle = new java.util.ArrayList<>();
             try {

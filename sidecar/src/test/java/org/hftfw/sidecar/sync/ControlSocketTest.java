@@ -55,6 +55,35 @@ class ControlSocketTest {
         }
     }
 
+    /**
+     * One thread serves every client: one that never finishes its request does not hold up the next, whose request
+     * arrives in pieces, and is cut off at its deadline.
+     */
+    @Test
+    void aSilentClientHoldsNoOneUpAndIsCutOff(@TempDir Path dir) throws Exception {
+        Path sock = dir.resolve("sync.ctl");
+        try (ControlServer s = ControlServer.start(sock, ControlSocketTest::echo);
+             SocketChannel silent = SocketChannel.open(StandardProtocolFamily.UNIX);
+             SocketChannel slow = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            silent.connect(UnixDomainSocketAddress.of(sock));
+            silent.write(ByteBuffer.wrap("sta".getBytes(StandardCharsets.UTF_8)));
+            slow.connect(UnixDomainSocketAddress.of(sock));
+            slow.write(ByteBuffer.wrap("sta".getBytes(StandardCharsets.UTF_8)));
+            assertEquals(Reply.ok("did other\n"), ControlClient.send(sock, "other"), "answered while two wait");
+            slow.write(ByteBuffer.wrap("ts\n".getBytes(StandardCharsets.UTF_8)));
+            assertEquals(Reply.ok("did stats\n"), ControlProtocol.decode(ControlProtocol.readAll(slow)));
+            // bounded: the server closes it after its 5 s deadline, the test gives up long after
+            java.util.concurrent.ExecutorService reader = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                java.util.concurrent.Future<Integer> end = reader.submit(() -> silent.read(ByteBuffer.allocate(16)));
+                assertEquals(-1, end.get(60, java.util.concurrent.TimeUnit.SECONDS), "cut off without an answer");
+            } finally {
+                reader.shutdownNow();                           // an interrupted read closes the channel
+            }
+            assertEquals(2, s.served());
+        }
+    }
+
     /** A conntrackd client's 4-byte request is answered at once (not after the 5 s deadline) on the same socket. */
     @Test
     void conntrackdRequestIsRecognisedAndRefusedWhereNotServed(@TempDir Path dir) throws Exception {
