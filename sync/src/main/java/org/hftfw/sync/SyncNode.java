@@ -232,7 +232,12 @@ public final class SyncNode implements AutoCloseable {
             }
         }
         if (role.publishes()) {
-            b.resyncSource(() -> publisher.bulkSnapshot(ownTable()));
+            // off the event loop: every table send (a RESYNC answer, -B, a restarted peer, a migration) carries the
+            // expectations too, as conntrackd's resync sends its expectation cache with the flows
+            b.resyncSource(() -> {
+                publishExpectations();
+                return publisher.bulkSnapshot(ownTable());
+            });
         } else {
             b.resyncSource(List::of);
         }
@@ -245,11 +250,7 @@ public final class SyncNode implements AutoCloseable {
                     : "asking it for its table");
             FtfwChannel c = channel;                    // null only while the channel is still being started
             if (c != null && role.publishes()) {
-                c.sendBulk();
-                if (expectations != null && expectationSync.enabled()) {
-                    // a netlink dump: not on the channel's event loop
-                    Thread.ofVirtual().name("hftfw-expect-resend").start(this::publishExpectations);
-                }
+                c.sendBulk();                           // the expectations with it (the resync source)
             }
             if (c != null && role.keepsPeerStates()) {
                 c.requestResync();

@@ -105,6 +105,11 @@ class ExpectationSyncLabTest {
                 SyncLab.await("the backup's expectation cache holds it", 10_000,
                         () -> backup.node().channel().expectationCache().size() == 1);
                 assertTrue(FtpLab.expectations(l.bk).isEmpty(), "nothing in bk's kernel before the commit");
+                // a RESYNC request is answered with the expectations too (as conntrackd's -n)
+                backup.node().channel().expectationCache().flush();
+                SyncInteropLabTest.cli("sync", "resync", "--socket", backup.control().path().toString());
+                SyncLab.await("bk's RESYNC brought the expectation back", 10_000,
+                        () -> backup.node().channel().expectationCache().size() == 1);
                 String out = SyncInteropLabTest.cli("commit", "--socket", backup.control().path().toString());
                 String copy = awaitExpectation(l.bk, "bk after hftfw commit");
                 assertTrue(copy.contains(MASTER), copy);
