@@ -86,8 +86,8 @@ final class Trial {
         FaultInjector injector = null;
         // the upgrade runs each node as docs/deploy.md does: 'sync both', and keepalived with nopreempt, so fw1 does
         // not take the VIPs back when it returns: its own entries of the long-lived flows keep the TCP windows of
-        // before the takeover, and taking the VIPs back dropped every one of them as INVALID in this lab; fw1's
-        // table bulk on its return still breaks most of them on fw2 (both known gaps, docs/deploy.md "Upgrade")
+        // before the takeover, and taking the VIPs back dropped every one of them as INVALID in this lab (the known
+        // gap, docs/deploy.md "Upgrade"); fw1's table bulk on its return leaves fw2's entries alone (fw2 took over)
         boolean upgrade = kase == FailoverLab.Case.UPGRADE;
         Replicator r2 = pair == FailoverLab.Pair.HFTFW
                 ? new HftfwNode(fw2, 2, upgrade ? "both" : "backup", spec.hftfw(), spec.client(), dir,
