@@ -362,6 +362,19 @@ final class FtfwEngine {
         requestXmit();
     }
 
+    /**
+     * A newer state of a queued flow or expectation replaces the older one in place: one message per item in the
+     * queues; one already sent and waiting for its ACK goes back to the transmit queue (the peer needs the newer).
+     */
+    private void supersede(NodeQueue.Node n, QueueItem state) {
+        superseded++;
+        n.item = state;
+        if (n.queue == rs) {
+            rs.remove(n);
+            tx.add(n);
+        }
+    }
+
     /** Queues the latest state of the flow {@code id} (see {@link #publish}) and returns its node. */
     private NodeQueue.Node queueState(FtfwMessage.DataType type, ConntrackEntry entry, FlowId id,
                                       FlowExtras extras) {
@@ -376,12 +389,7 @@ final class FtfwEngine {
             flows.put(id, n);
             tx.add(n);
         } else {
-            superseded++;
-            n.item = state;
-            if (n.queue == rs) {
-                rs.remove(n);
-                tx.add(n);
-            }
+            supersede(n, state);
         }
         if (openBulk != null && n.marked != openBulk) {
             if (n.marked != null) {
@@ -427,12 +435,7 @@ final class FtfwEngine {
             exps.put(state.id(), n);
             tx.add(n);
         } else {
-            superseded++;
-            n.item = state;
-            if (n.queue == rs) {
-                rs.remove(n);
-                tx.add(n);
-            }
+            supersede(n, state);
         }
         requestXmit();
     }

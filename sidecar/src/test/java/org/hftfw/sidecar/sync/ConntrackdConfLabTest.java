@@ -7,10 +7,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.hftfw.conntrack.lab.FirewallTopology;
 import org.hftfw.ftfw.ConntrackdConf;
 import org.hftfw.sync.SyncNode;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,13 +47,8 @@ class ConntrackdConfLabTest {
             SyncDaemon bk = l.startHftfw(l.bk, SyncNode.Role.BOTH, SyncCommand.load(bkOwn, bkConf, true));
             assertEquals(new InetSocketAddress(FW6, 3780), bk.node().ftfwConfig().peer());
 
-            List<Socket> open = new ArrayList<>();
+            List<Socket> open = SyncLab.tcpToBothServers(l.topo, 3);
             try {
-                for (String server : new String[] {FirewallTopology.SERVER4, FirewallTopology.SERVER6}) {
-                    for (int i = 0; i < 3; i++) {
-                        open.add(l.topo.openTcp(server, 8080));
-                    }
-                }
                 Set<String> flows = SyncLab.clientFlows(l.topo.fw);
                 assertEquals(6, flows.size(), flows.toString());
                 SyncLab.await("hFT-FW's external cache holds conntrackd's flows over IPv6", 10_000,

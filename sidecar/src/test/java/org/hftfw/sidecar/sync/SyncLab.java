@@ -122,6 +122,17 @@ final class SyncLab implements AutoCloseable {
         await("conntrackd answers in " + ns, 10_000, () -> ns.exec("conntrackd", "-C", conf.toString(), "-s").exitCode() == 0);
     }
 
+    /** {@code perServer} TCP connections from the client to each server (IPv4 and IPv6), left open. */
+    static List<java.net.Socket> tcpToBothServers(FirewallTopology t, int perServer) {
+        List<java.net.Socket> open = new ArrayList<>();
+        for (String server : new String[] {FirewallTopology.SERVER4, FirewallTopology.SERVER6}) {
+            for (int i = 0; i < perServer; i++) {
+                open.add(t.openTcp(server, 8080));
+            }
+        }
+        return open;
+    }
+
     /** Runs {@code conntrackd -C conf ARGS} in {@code ns}, checked; returns stdout. */
     static String conntrackd(NetnsLab.Netns ns, Path conf, String... args) {
         List<String> cmd = new ArrayList<>(List.of("conntrackd", "-C", conf.toString()));
