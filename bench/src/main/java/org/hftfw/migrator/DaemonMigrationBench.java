@@ -225,6 +225,14 @@ public final class DaemonMigrationBench {
         // the backup's writer deletes the flushed flows from its kernel table on its own thread: the round starts once
         // it has (else the next migration's writes queue behind a whole table of deletes)
         long goneBefore = backupWriterGone();
+        // the previous round's commit was a takeover, after which the backup's kernel no longer follows its peer:
+        // it stands by again as keepalived's notify_backup has it do (resync), and holds the table before the flush
+        if (control(bCtl, "stats").contains("(always committed, took over)")) {
+            check(control(bCtl, "resync").startsWith("OK"), "resync on the backup");
+        }
+        // the table the backup got at start (or from that resync) is in before the flush: a bulk still on its way
+        // would refill what the round must start without
+        await(() -> externalFlows() >= n, 120, "the backup to hold the primary's table");
         String flushed = control(bCtl, "flush");
         check(flushed.startsWith("OK"), "flush on the backup: " + flushed);
         java.util.regex.Matcher held = java.util.regex.Pattern.compile("external cache \\((\\d+) flows")
@@ -254,6 +262,13 @@ public final class DaemonMigrationBench {
         // HANDED_OVER -> HEALTHY for the next round (the demotion runs right after the migration)
         await(() -> control(aCtl, "policy manual recover bench").startsWith("OK"), 90, "the policy back to HEALTHY");
         return new Round("hFT-FW", round, all ? t1 - t0 : -1, inB, line);
+    }
+
+    /** The flows in the backup's external cache, from its {@code stats} reply. */
+    private long externalFlows() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("external cache:\\s+(\\d+) flows")
+                .matcher(control(bCtl, "stats"));
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     /** Deletes the backup's writer has done (deleted + absent, cumulative); 0 without a kernel writer. */

@@ -213,7 +213,8 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
 
     /**
      * {@inheritDoc} Here: once the writer has written every state handed over before this call, with the writes the
-     * kernel refused since the previous call.
+     * kernel refused since the previous call and the states left out because this node had taken over (a migration
+     * toward a node that never stood by again must not be confirmed as held).
      */
     @Override
     public java.util.concurrent.CompletionStage<Long> applied() {
@@ -223,7 +224,7 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
                 return CompletableFuture.failedFuture(new IllegalStateException("the backup writer is not running"));
             }
             tasks.add(() -> {                          // runs after the states taken with it are written
-                long f = failed.get();
+                long f = failed.get() + asMaster.get();
                 done.complete(f - failedAtLastApplied);
                 failedAtLastApplied = f;
             });

@@ -161,6 +161,8 @@ class CommittedBackupTest {
         assertEquals(0, tableB.get(served.original(), 0).orElseThrow().mark(), "the served entry is not rolled back");
         assertTrue(tableB.get(expiring.original(), 0).isPresent(), "nor deleted by the old primary's expiry");
         assertTrue(commands.handle("stats").text().contains("not applied as master"));
+        assertTrue(cb.applied().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS) >= 2,
+                "a migration's HOLDS answer does not count what was left out as held");
 
         assertTrue(commands.handle("resync").ok());           // a backup again: follow the peer
         assertTrue(Await.await(() -> tableB.get(served.original(), 0).orElseThrow().mark() == 7, 10_000),
