@@ -36,8 +36,7 @@ import org.slf4j.LoggerFactory;
  *       is the kernel's expectation table read at the request, filtered by {@code sync.expectation-sync}.</li>
  * </ul>
  * The stock client exits 0 whatever the daemon answers, so a request hFT-FW cannot carry out (an expectation verb on
- * a node without expectation sync, where conntrackd answers nothing; the XML expectation dumps; a bulk send from a
- * backup; a request number conntrackd does not define; a commit with failed flows) is made visible the other ways: a line starting {@code hftfw:} on the client's output, a log line, and a
+ * a node without expectation sync, where conntrackd answers nothing; a bulk send from a backup; a request number conntrackd does not define; a commit with failed flows) is made visible the other ways: a line starting {@code hftfw:} on the client's output, a log line, and a
  * counter ({@link #refused()}, {@code -s runtime}'s "local unknown request", the metrics). Requests are served one at
  * a time by the caller.
  */
@@ -206,8 +205,11 @@ public final class ConntrackdControl implements AutoCloseable {
                 LOG.info("conntrackd -F expect: flushed {} expectations from the kernel table", n);
                 yield Answer.ok("");
             }
-            case EXP_DUMP_INT_XML, EXP_DUMP_EXT_XML -> refuse("conntrackd " + r.flags() + ": XML dumps of "
-                    + "expectations are not supported by hFT-FW (-i expect, -e expect list them): nothing done");
+            case EXP_DUMP_INT_XML -> {
+                List<org.hftfw.conntrack.Expectation> local = node.localExpectations();
+                yield local == null ? noExpectationSync(r) : Answer.ok(ExpectationText.xml(local));
+            }
+            case EXP_DUMP_EXT_XML -> Answer.ok(ExpectationText.xml(node.channel().expectationCache().entries()));
             case DEBUG_INFO -> throw new IllegalStateException("unreachable: refused before");
         };
     }

@@ -52,8 +52,8 @@ class ExpectationSyncLabTest {
     }
 
     /** A conntrackd.conf for the stock client only: its UNIX Path is an hFT-FW daemon's control socket. */
-    private static Path clientConf(Path dir, Path socket) throws java.io.IOException {
-        return Files.writeString(dir.resolve("client-conntrackd.conf"), """
+    private static Path clientConf(Path dir, String name, Path socket) throws java.io.IOException {
+        return Files.writeString(dir.resolve(name + "-conntrackd.conf"), """
                 Sync {
                 	Mode FTFW { }
                 	UDP { IPv4_address 127.0.0.1
@@ -66,7 +66,7 @@ class ExpectationSyncLabTest {
                 	LockFile %s
                 	Syslog off
                 }
-                """.formatted(socket, dir.resolve("client-conntrackd.lock")));
+                """.formatted(socket, dir.resolve(name + "-conntrackd.lock")));
     }
 
     @Test
@@ -117,11 +117,17 @@ class ExpectationSyncLabTest {
                 LOG.info("hFT-FW external cache: {} | {}", out.strip(), copy);
 
                 // the stock client's expectation verbs on fw: its internal cache is its kernel table
-                Path client = clientConf(l.dir, primary.control().path());
+                Path client = clientConf(l.dir, "fw-client", primary.control().path());
                 String internal = SyncLab.conntrackd(l.topo.fw, client, "-i", "expect");
                 assertTrue(internal.contains(MASTER) && internal.contains("ftp"), internal);
                 String stats = SyncLab.conntrackd(l.topo.fw, client, "-s", "expect");
                 assertTrue(stats.startsWith("cache:internal\tactive objects:\t\t           1\n"), stats);
+                String xml = SyncLab.conntrackd(l.topo.fw, client, "-i", "expect", "-x");
+                assertTrue(xml.startsWith("<flow><layer3 protonum=\"2\" protoname=\"ipv4\"><expected>")
+                        && xml.contains("<helper-name>ftp</helper-name>") && xml.endsWith("</meta></flow>\n"), xml);
+                String external = SyncLab.conntrackd(l.bk, clientConf(l.dir, "bk-client", backup.control().path()),
+                        "-e", "expect", "-x");
+                assertTrue(external.contains("<helper-name>ftp</helper-name>"), external);
                 assertEquals("", SyncLab.conntrackd(l.topo.fw, client, "-R", "expect"));
                 assertEquals("", SyncLab.conntrackd(l.topo.fw, client, "-F", "expect"));
                 assertTrue(FtpLab.expectations(l.topo.fw).isEmpty(), "-F expect flushed fw's kernel expectations");
