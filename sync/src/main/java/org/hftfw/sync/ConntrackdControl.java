@@ -261,7 +261,7 @@ public final class ConntrackdControl implements AutoCloseable {
         }
         purge = null;
         try {
-            int n = flushReplicatedKernelFlows();
+            int n = flushReplicatedKernelFlows(true);
             node.publisher().flush();
             LOG.info("flushing kernel conntrack table (scheduled by -t): {} replicated flows deleted", n);
         } catch (ConntrackException e) {
@@ -271,9 +271,24 @@ public final class ConntrackdControl implements AutoCloseable {
 
     /** Deletes each kernel flow the filter admits; a flow gone meanwhile is not an error. */
     private int flushReplicatedKernelFlows() {
+        return flushReplicatedKernelFlows(false);
+    }
+
+    /**
+     * Deletes the kernel flows the filter would replicate. For {@code -t} ({@code keepPeers}) not those an
+     * always-committed backup holds for its peer: {@code -t} (primary-backup.sh's backup and fault transitions)
+     * removes the zombie entries a node left from when it was master; on an always-committed node the peer's flows
+     * are in the same table, and deleting them would leave the next takeover with nothing (conntrackd with
+     * DisableExternalCache flushes them too, then refills what the peer resends).
+     */
+    private int flushReplicatedKernelFlows(boolean keepPeers) {
         FlowFilter filter = node.publisher().filter();
+        boolean committed = keepPeers && node.committedBackup().isPresent();
         int n = 0;
         for (ConntrackEntry e : node.table().list()) {
+            if (committed && node.channel().externalCache().get(e.original(), e.zone()).isPresent()) {
+                continue;
+            }
             if (filter.admits(e)) {
                 try {
                     node.table().delete(e.original(), e.zone());

@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.hftfw.common.Await;
 import org.hftfw.common.Clock;
+import org.hftfw.common.Scheduler;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.IpProto;
@@ -171,6 +172,29 @@ class CommittedBackupTest {
         // the flow the peer deleted meanwhile is no longer the peer's: not re-armed, it leaves on its own timeout
         assertTrue(tableB.get(expiring.original(), 0).orElseThrow().timeout() <= 600, view(tableB).toString());
         assertTrue(tableB.get(served.original(), 0).orElseThrow().timeout() >= STANDBY - 5, "re-armed");
+    }
+
+    /**
+     * {@code conntrackd -t} (the stock primary-backup.sh runs it on every backup and fault transition) purges the
+     * node's own leftover flows after PurgeTimeout, not the peer's flows an always-committed backup holds: those are
+     * what the next takeover needs.
+     */
+    @Test
+    void conntrackdTimerResetKeepsThePeersCommittedFlows() throws Exception {
+        SyncNode[] n = pair(SyncNode.Role.PRIMARY, SyncNode.Role.BACKUP);
+        ConntrackEntry peers = tcp("10.240.3.1", 1000, 0);
+        tableA.create(peers);
+        assertTrue(Await.await(() -> view(tableB).equals(view(tableA)), 10_000), view(tableB).toString());
+        ConntrackEntry zombie = tcp("10.240.3.2", 1000, 0);      // left from when this node was master
+        tableB.create(zombie);
+        try (Scheduler.Daemon timer = Scheduler.daemon("test-purge")) {
+            ConntrackdControl control = new ConntrackdControl(n[1], Duration.ofMillis(50), timer, () -> { },
+                    new ConntrackdControl.DaemonFacts(1 << 20, "lo", () -> ""));
+            assertTrue(control.handle(ConntrackdRequest.RESET_TIMERS.code()).done());
+            assertTrue(Await.await(() -> !control.purgeArmed(), 10_000), "the purge ran");
+            assertTrue(tableB.get(zombie.original(), 0).isEmpty(), "the node's own leftover flow is purged");
+            assertTrue(tableB.get(peers.original(), 0).isPresent(), "the peer's committed flow stays");
+        }
     }
 
     @Test
