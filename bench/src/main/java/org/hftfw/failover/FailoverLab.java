@@ -31,6 +31,8 @@ public final class FailoverLab {
     public enum Pair {
         HFTFW("hftfw", "hFT-FW primary on fw1, hFT-FW backup on fw2"),
         MIXED("mixed", "hFT-FW primary on fw1, stock conntrackd on fw2"),
+        STOCK_SCRIPT("stock-script", "hFT-FW on both, fw2's keepalived notify running conntrack-tools' stock "
+                + "primary-backup.sh unchanged (the stock conntrackd client against hFT-FW's control socket)"),
         CONNTRACKD("conntrackd", "stock conntrackd on both");
 
         private final String cliName;
@@ -55,7 +57,7 @@ public final class FailoverLab {
                     return p;
                 }
             }
-            throw new IllegalArgumentException("unknown pair '" + s + "' (hftfw, mixed, conntrackd)");
+            throw new IllegalArgumentException("unknown pair '" + s + "' (hftfw, mixed, stock-script, conntrackd)");
         }
     }
 

@@ -26,6 +26,8 @@ final class HftfwNode implements Replicator {
     private final String role;
     private final List<String> hftfw;
     private final List<String> client;
+    /** A conntrackd.conf for the stock client (UNIX Path: this daemon's socket), when primary-backup.sh drives it. */
+    private Path stockScriptConf;
     private final Path dir;
     private final String extraConf;
     private final Path log;
@@ -117,8 +119,47 @@ final class HftfwNode implements Replicator {
         return process.toHandle();
     }
 
+    /**
+     * Has keepalived's notify run conntrack-tools' stock primary-backup.sh for this node instead of hftfw-notify.sh:
+     * the script's {@code conntrackd -C /etc/conntrackd/conntrackd.conf} client calls then reach this daemon through
+     * a conntrackd.conf whose {@code UNIX { Path }} is its control socket.
+     */
+    HftfwNode drivenByStockScript() throws IOException {
+        stockScriptConf = Files.writeString(dir.resolve("fw" + node + "-client-conntrackd.conf"), """
+                Sync {
+                	Mode FTFW { }
+                	UDP { IPv4_address %s
+                	      IPv4_Destination_Address %s
+                	      Port 3780
+                	      Interface sync }
+                }
+                General {
+                	UNIX { Path %s }
+                	LockFile %s
+                	Syslog off
+                }
+                """.formatted(Topology.syncAddress(node), Topology.syncAddress(3 - node), socket(),
+                dir.resolve("fw" + node + "-client-conntrackd.lock")));
+        return this;
+    }
+
+    @Override
+    public String notifyScript() {
+        return stockScriptConf == null ? Replicator.super.notifyScript() : Keepalived.STOCK_SCRIPT_NOTIFY;
+    }
+
     @Override
     public String keepalivedEnv(Path notifyLog) {
+        if (stockScriptConf != null) {
+            // DAEMON and HFTFW_SOCKET for hftfw-check.sh (keepalived's vrrp_script), which still tracks this daemon
+            return """
+                    DAEMON=hftfw
+                    HFTFW_SOCKET=%s
+                    CONNTRACKD_CONF=%s
+                    PRIMARY_BACKUP_SH=%s
+                    NOTIFY_LOG=%s
+                    """.formatted(socket(), stockScriptConf, Keepalived.PRIMARY_BACKUP_SH, notifyLog);
+        }
         return """
                 DAEMON=hftfw
                 HFTFW="%s"

@@ -19,6 +19,33 @@ import org.hftfw.conntrack.lab.NetnsLab;
  */
 final class Keepalived {
     static final List<String> SCRIPTS = List.of("hftfw-notify.sh", "hftfw-check.sh");
+    /** conntrack-tools' own notify script, as the Debian conntrackd package installs it. */
+    static final Path PRIMARY_BACKUP_SH = Path.of("/usr/share/doc/conntrackd/examples/sync/primary-backup.sh");
+    /** The file primary-backup.sh reads (hard-coded in it). */
+    static final Path STOCK_CONF = Path.of("/etc/conntrackd/conntrackd.conf");
+    /** The lab's notify for a node driven by primary-backup.sh (written into the lab's script folder). */
+    static final String STOCK_SCRIPT_NOTIFY = "primary-backup-notify.sh";
+    /**
+     * keepalived's notify for a node driven by the stock primary-backup.sh, unchanged: the script reads
+     * /etc/conntrackd/conntrackd.conf, and the lab runs both nodes on one host, so the node's own file is bind-mounted
+     * there in a private mount namespace for the script's run only. It logs as hftfw-notify.sh does (start, the step
+     * with its exit code, done), and maps keepalived's master to the script's primary.
+     */
+    private static final String STOCK_SCRIPT_NOTIFY_TEXT = """
+            #!/bin/sh
+            ROLE=$1
+            . "$2"
+            log() {
+                [ -n "$NOTIFY_LOG" ] && echo "$(date +%s.%N) $ROLE $*" >> "$NOTIFY_LOG"
+                return 0
+            }
+            case "$ROLE" in master) arg=primary ;; *) arg=$ROLE ;; esac
+            log start
+            unshare -m sh -c 'mount --bind "$1" /etc/conntrackd/conntrackd.conf && exec sh "$2" "$3"' notify \
+                "$CONNTRACKD_CONF" "$PRIMARY_BACKUP_SH" "$arg" >/dev/null 2>&1
+            log "primary-backup.sh $arg rc=$?"
+            log done
+            """;
 
     private final NetnsLab.Netns ns;
     private final int node;
@@ -47,6 +74,11 @@ final class Keepalived {
             Files.copy(confDir.resolve(s), to, StandardCopyOption.REPLACE_EXISTING);
             Files.setPosixFilePermissions(to, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
+        if (replicator.notifyScript().equals(STOCK_SCRIPT_NOTIFY)) {
+            Path to = scripts.resolve(STOCK_SCRIPT_NOTIFY);
+            Files.writeString(to, STOCK_SCRIPT_NOTIFY_TEXT);
+            Files.setPosixFilePermissions(to, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
         Path env = run.resolve("hftfw-keepalived.env");
         Files.writeString(env, replicator.keepalivedEnv(notifyLog));
         int peer = 3 - node;
@@ -69,7 +101,8 @@ final class Keepalived {
         values.put("RUN", run.toString());
         values.put("SCRIPTS", scripts.toString());
         values.put("ENV", env.toString());
-        String text = Files.readString(confDir.resolve("keepalived.conf.in"));
+        String text = Files.readString(confDir.resolve("keepalived.conf.in"))
+                .replace("@SCRIPTS@/hftfw-notify.sh", "@SCRIPTS@/" + replicator.notifyScript());
         for (Map.Entry<String, String> e : values.entrySet()) {
             text = text.replace("@" + e.getKey() + "@", e.getValue());
         }

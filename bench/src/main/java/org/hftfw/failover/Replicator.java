@@ -22,6 +22,11 @@ sealed interface Replicator permits HftfwNode, ConntrackdNode {
     /** The settings of conf/keepalived's notify and check scripts for this node (hftfw-keepalived.env lines). */
     String keepalivedEnv(Path notifyLog);
 
+    /** The notify script keepalived runs for this node, in the lab's script folder (conf/keepalived's by default). */
+    default String notifyScript() {
+        return "hftfw-notify.sh";
+    }
+
     /** Flows of the peer this daemon holds, ready to commit (its external cache), or -1 if it cannot tell now. */
     long externalFlows();
 }

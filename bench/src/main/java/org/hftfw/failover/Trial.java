@@ -89,10 +89,19 @@ final class Trial {
         // before the takeover, and taking the VIPs back dropped every one of them as INVALID in this lab (the known
         // gap, docs/deploy.md "Upgrade"); fw1's table bulk on its return leaves fw2's entries alone (fw2 took over)
         boolean upgrade = kase == FailoverLab.Case.UPGRADE;
-        Replicator r2 = pair == FailoverLab.Pair.HFTFW
-                ? new HftfwNode(fw2, 2, upgrade ? "both" : "backup", spec.hftfw(), spec.client(), dir,
-                        spec.backupConf())
-                : new ConntrackdNode(fw2, 2, dir);
+        Replicator r2 = switch (pair) {
+            case HFTFW -> new HftfwNode(fw2, 2, upgrade ? "both" : "backup", spec.hftfw(), spec.client(), dir,
+                    spec.backupConf());
+            case STOCK_SCRIPT -> {
+                if (!Files.isRegularFile(Keepalived.PRIMARY_BACKUP_SH) || !Files.isRegularFile(Keepalived.STOCK_CONF)) {
+                    throw new IllegalStateException("the stock-script pair needs the conntrackd package's "
+                            + Keepalived.PRIMARY_BACKUP_SH + " and " + Keepalived.STOCK_CONF);
+                }
+                yield new HftfwNode(fw2, 2, "backup", spec.hftfw(), spec.client(), dir, spec.backupConf())
+                        .drivenByStockScript();
+            }
+            case MIXED, CONNTRACKD -> new ConntrackdNode(fw2, 2, dir);
+        };
         Replicator r1;
         if (pair == FailoverLab.Pair.CONNTRACKD) {
             r1 = new ConntrackdNode(fw1, 1, dir);
@@ -191,8 +200,9 @@ final class Trial {
                                     (Double.parseDouble(f[0]) - t0Epoch) * 1e3, f[1]))
                             .collect(java.util.stream.Collectors.joining("; ")));
                 }
-                double commitEpoch = ka2.stepDone("master", r2 instanceof HftfwNode ? "hftfw commit" : "conntrackd -c",
-                        t0Epoch);
+                String commitStep = r2.notifyScript().equals(Keepalived.STOCK_SCRIPT_NOTIFY)
+                        ? "primary-backup.sh primary" : r2 instanceof HftfwNode ? "hftfw commit" : "conntrackd -c";
+                double commitEpoch = ka2.stepDone("master", commitStep, t0Epoch);
                 long race = commitEpoch < 0 || !tookOver ? -1 : (long) ((commitEpoch - vipEpoch) * 1e9);
                 shorts.stop();
                 return new FailoverLab.Outcome(pair, kase, s.established(), s.survived(), invalid.all(),

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.hftfw.failover.FailoverLab;
@@ -72,6 +73,22 @@ class FailoverLabTest {
         assertEquals(FLOWS, o.survived(), o.toString());
         assertEquals(0, o.invalidLongLived(), o.toString());
         assertTrue(o.tprop().endsWith("entries)"), o.toString());
+    }
+
+    /**
+     * conntrack-tools' stock primary-backup.sh, unchanged, as fw2's keepalived notify (issue 11): its backup
+     * transition (-s, -t, -n) and, when fw1's daemon is killed, its primary transition (-c, -f, -R, -B) through the
+     * stock conntrackd client against hFT-FW's control socket; every flow survives with no INVALID drop.
+     */
+    @Test
+    void theStockPrimaryBackupScriptDrivesAnHftfwNodeThroughATakeover() throws Exception {
+        Assumptions.assumeTrue(Files.isRegularFile(Path.of("/usr/share/doc/conntrackd/examples/sync/primary-backup.sh"))
+                && Files.isRegularFile(Path.of("/etc/conntrackd/conntrackd.conf")),
+                "needs the conntrackd package's primary-backup.sh and /etc/conntrackd/conntrackd.conf");
+        Outcome o = trial(Pair.STOCK_SCRIPT, Case.B_KILL);
+        assertEquals(FLOWS, o.survived(), o.toString());
+        assertCommittedBackupDropsNothing(o);
+        assertFalse(o.commitAfterVips() < 0, "fw2's notify_master ran primary-backup.sh primary: " + o);
     }
 
     @Test
