@@ -2,11 +2,7 @@ package org.hftfw.migrator;
 
 import static org.hftfw.bench.Figures.check;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -330,15 +326,8 @@ public final class DaemonMigrationBench {
 
     /** One control-socket request and its whole reply; "" when the daemon does not answer. */
     static String control(Path ctl, String request) {
-        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(ctl))) {
-            c.write(ByteBuffer.wrap((request + "\n").getBytes(StandardCharsets.UTF_8)));
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteBuffer buf = ByteBuffer.allocate(16 * 1024);
-            while (c.read(buf) >= 0) {
-                out.write(buf.array(), 0, buf.position());
-                buf.clear();
-            }
-            return out.toString(StandardCharsets.UTF_8);
+        try {
+            return org.hftfw.failover.Control.exchange(ctl, request);
         } catch (IOException e) {
             return "";
         }

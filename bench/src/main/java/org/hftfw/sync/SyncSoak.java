@@ -1,14 +1,10 @@
 package org.hftfw.sync;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -590,18 +586,8 @@ public final class SyncSoak {
 
     /** One control-socket request and its whole reply; "" when the daemon does not answer. */
     private static String control(Path ctl, String request) {
-        if (!Files.exists(ctl)) {
-            return "";
-        }
-        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(ctl))) {
-            c.write(ByteBuffer.wrap((request + "\n").getBytes(StandardCharsets.UTF_8)));
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteBuffer buf = ByteBuffer.allocate(16 * 1024);
-            while (c.read(buf) >= 0) {
-                out.write(buf.array(), 0, buf.position());
-                buf.clear();
-            }
-            return out.toString(StandardCharsets.UTF_8);
+        try {
+            return org.hftfw.failover.Control.exchange(ctl, request);
         } catch (IOException e) {
             return "";
         }
