@@ -88,6 +88,13 @@ class ExpectationLabTest {
                     assertThrows(ConntrackException.EntryExistsException.class, () -> exps.create(e, false));
                     exps.create(e, true);
                     assertEquals(1, exps.dump(x -> { }));
+                    // the replacement's own events (its DESTROY and NEW) may still be on their way on a busy
+                    // machine: the delete's DESTROY is told apart only once the replacement's NEW has arrived
+                    Event replaced;
+                    do {
+                        replaced = events.poll(5, TimeUnit.SECONDS);
+                    } while (replaced != null && replaced.type() != EventType.NEW);
+                    assertTrue(replaced != null, "the replacement's NEW event");
 
                     events.clear();
                     exps.delete(e);
