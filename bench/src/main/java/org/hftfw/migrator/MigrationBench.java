@@ -119,7 +119,8 @@ public final class MigrationBench {
                             System::nanoTime, StateMigrator.Pause.sleeping());
                     StateMigrator.Report rep = m.migrate("bench", StateMigrator.Urgency.PLANNED, (s, d, t) -> { });
                     long inB = kb.dump(e -> { });
-                    check(rep.handedOver() && inB == n, "round " + r + ": backup kernel table has " + inB + " of " + n);
+                    check(rep.handedOver() && inB == n, "round " + r + ": backup kernel table has " + inB + " of " + n
+                            + "; " + rep.describe());
                     if (r == 0) {
                         continue;                                   // warm-up
                     }

@@ -970,7 +970,11 @@ final class FtfwEngine {
             t = reanchor(seq);
         }
         long nonce = hs == null ? 0 : hs.peerNonce();
-        boolean newIncarnation = nonce != stampNonce;
+        // the peer's nonce first learned with no restart signal is the incarnation we were already stamping (its
+        // CAPS was lost until now, e.g. mid-bulk on a lossy link): a jump here would leave that bulk's earlier
+        // states before its start and its HOLDS would undercount
+        boolean learnedNonce = stampNonce == 0 && seqSet && !restart && !reanchor && !implausible;
+        boolean newIncarnation = nonce != stampNonce && !learnedNonce;
         boolean continuous = seqSet && !reanchor && !implausible && !newIncarnation && (!restart || nonce != 0);
         curStamp = continuous ? lastStamp + (seq - lastSeq) : lastStamp + (1L << 32);
         if (restart) {

@@ -52,6 +52,12 @@ final class SimLink {
     }
 
     SimLink(FtfwConfig cfg, FtfwConfig cfgB, long seed, long seqA, long seqB) {
+        this(cfg, cfgB, seed, seqA, seqB, d -> false);
+    }
+
+    SimLink(FtfwConfig cfg, FtfwConfig cfgB, long seed, long seqA, long seqB,
+            java.util.function.Predicate<ByteBuf> dropAtoB) {
+        this.dropAtoB = dropAtoB;
         this.cfg = cfg;
         this.cfgB = cfgB;
         this.rnd = new Random(seed);
@@ -92,9 +98,17 @@ final class SimLink {
     /** Hands every datagram on a direction to {@code tap} too (a copy, released by the caller). */
     java.util.function.Consumer<ByteBuf> tapAtoB;
 
+    /** Drops the datagrams from A it matches, from A's first (none unless a test says otherwise). */
+    final java.util.function.Predicate<ByteBuf> dropAtoB;
+
     private void deliver(ByteBuf d, boolean fromA) {
         if (fromA && tapAtoB != null) {
             tapAtoB.accept(d.copy());
+        }
+        if (fromA && dropAtoB.test(d)) {
+            dropped++;
+            d.release();
+            return;
         }
         long n = fromA ? sentAtoB++ : sentBtoA++;
         long delay = (fromA ? aToB : bToA).fate(n, rnd);
