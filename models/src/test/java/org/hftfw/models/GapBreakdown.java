@@ -132,6 +132,20 @@ public final class GapBreakdown {
                 labelled, total[0], 100.0 * (total[0] - total[1]) / total[0], total[3],
                 100.0 * total[3] / labelled, FIT_SEEDS, best, 100.0 * total[4] / total[0],
                 100.0 * total[5] / labelled);
+        Map<String, long[]> byState = new TreeMap<>();
+        g.forEach((k, v) -> {
+            long[] c = byState.computeIfAbsent(k.substring(0, k.indexOf(' ')), x -> new long[6]);
+            for (int j = 0; j < c.length; j++) {
+                c[j] += v[j];
+            }
+        });
+        System.out.print("TS sent at event by state (share of all TS sent):");
+        byState.forEach((k, v) -> {
+            if (v[1] > 0) {
+                System.out.printf(Locale.ROOT, " %s %d (%.0f %%)", k, v[1], 100.0 * v[1] / total[1]);
+            }
+        });
+        System.out.println();
         System.out.printf(Locale.ROOT, "%-35s %6s %6s %6s %6s %6s %6s%n", "state service rtt-known rtt-band", "TS",
                 "TSsent", "SS", "SSheld", "bndTS", "bndSS");
         g.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1]))
