@@ -308,6 +308,14 @@ public final class ModelFile {
         }
     }
 
+    private static long nonNullRows(long[][] rows, int from, int to) {
+        long n = 0;
+        for (int r = from; r < to; r++) {
+            n += rows[r] != null ? 1 : 0;
+        }
+        return n;
+    }
+
     private static long[][] readWords(ByteBuffer b, int p) {
         long[][] words = new long[2][p];
         for (long[] row : words) {
@@ -462,8 +470,10 @@ public final class ModelFile {
         sb.append(String.format(Locale.ROOT, "fallback naive Bayes: %d observations (%d TS, %d SS)%n",
                 m.fallbackObservations(), m.classCounts[0], m.classCounts[1]));
         sb.append(String.format(Locale.ROOT, "latency-scaled lifetimes: %d observations in %d (state, port class, "
-                + "previous lifetime) histograms%n", m.latencyObservations(),
-                java.util.Arrays.stream(m.latencyCounts).filter(java.util.Objects::nonNull).count()));
+                + "previous lifetime) histograms; %d of them also in %d history histograms (with the lifetime "
+                + "before)%n", m.latencyObservations(), nonNullRows(m.latencyCounts, 0, LatencyScaledModel.CONTEXTS),
+                m.historyObservations(), nonNullRows(m.latencyCounts, LatencyScaledModel.CONTEXTS,
+                        LatencyScaledModel.ROWS)));
         // the per-state table shows evidence and prior together
         long[][] words = {m.wordCounts[0].clone(), m.wordCounts[1].clone()};
         List<long[][]> latencyParts = new ArrayList<>();

@@ -232,6 +232,8 @@ class ModelFileTest {
         resign(withHistory);
         assertTrue(refused(withHistory).getMessage().contains("out of range"));
         assertEquals(full, ModelFile.decode(ModelFile.encode(full, 0)), "format 5 keeps them");
+        String text = ModelFile.inspect(ModelFile.encode(full, 0), "new.hfm");
+        assertTrue(text.contains(full.historyObservations() + " of them also in "), text);
     }
 
     /** Format 3 files (before priors and provenance) are still read, as models without either. */

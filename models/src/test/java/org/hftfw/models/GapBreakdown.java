@@ -174,8 +174,8 @@ public final class GapBreakdown {
             lastLifetime.put(f, prev);
             stateStart.put(f, t.time[i]);
             String host = o.src().getHostAddress();
-            boolean rttKnown = known.containsKey(host) || o.l4proto() == IpProto.TCP
-                    && e.entry().tcpState() == TcpState.ESTABLISHED;
+            boolean rttKnown = known.containsKey(host) || (o.l4proto() == IpProto.TCP
+                    && e.entry().tcpState() == TcpState.ESTABLISHED);
             if (o.l4proto() == IpProto.TCP && e.entry().tcpState() == TcpState.ESTABLISHED) {
                 known.put(host, 1);
             }
