@@ -292,6 +292,22 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
         forget(stale);
     }
 
+    /**
+     * Runs {@code action} on the writer thread once every state and purge handed over before this call is written
+     * (the end of a peer's full table: the node then holds it in its kernel table); never waits. Dropped once the
+     * backup is closed.
+     */
+    public void afterWrites(Runnable action) {
+        synchronized (lock) {
+            if (closed) {
+                LOG.debug("backup writer stopped: not running {}", action);
+                return;
+            }
+            tasks.add(action);                          // before start() too: the writer's first pass runs it
+            lock.notifyAll();
+        }
+    }
+
     /** Waits until every state handed over so far is written (tests, benches). */
     public void drain() {
         onWriter(() -> null);

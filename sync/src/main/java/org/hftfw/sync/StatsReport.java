@@ -48,6 +48,11 @@ final class StatsReport {
         sb.append(String.format(Locale.ROOT, "external cache:%n%12d flows %10d new %10d updated %10d destroyed "
                 + "(%d unknown) %6d commits %6d dropped (full: limit %d)%n", c.size(), c.news(), c.updates(),
                 c.deletes(), c.deletesUnknown(), c.commits(), c.overflows(), d.ftfwConfig().cacheLimit()));
+        if (d.role().keepsPeerStates()) {
+            long held = d.peerTableMillis();
+            sb.append(held < 0 ? "peer table: waiting for the peer's table since start (not ready to be master)\n"
+                    : String.format(Locale.ROOT, "peer table: held %d ms after start%n", held));
+        }
         d.committedBackup().ifPresent(cb -> {
             CommittedBackup.Stats b = cb.stats();
             long[] echo = d.echoCounts();

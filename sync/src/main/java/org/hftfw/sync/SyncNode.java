@@ -11,11 +11,14 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.ExpectationTable;
 import org.hftfw.conntrack.IpProto;
+import org.hftfw.ftfw.BulkListener;
 import org.hftfw.ftfw.ExpectationCache;
 import org.hftfw.ftfw.FtfwChannel;
 import org.hftfw.ftfw.FtfwConfig;
@@ -95,6 +98,9 @@ public final class SyncNode implements AutoCloseable {
     private final ExpectationSync expectationSync;
     private ExpectationWriter expectationWriter;
     private volatile ExpectationCache.CommitResult lastExpectationCommit;
+    /** Completes once this node holds the peer's table after its start (see {@link #peerTableHeld}). */
+    private final CompletableFuture<Void> peerTable = new CompletableFuture<>();
+    private volatile long peerTableNanos = -1;
 
     private SyncNode(Builder b) {
         this.role = b.role;
@@ -261,6 +267,14 @@ public final class SyncNode implements AutoCloseable {
             // its RESYNC (it started after us, or saw us restart) arrives within two alive intervals
             b.pushTableOnFirstContact(ftfwConfig.aliveInterval().multipliedBy(2));
         }
+        if (role.keepsPeerStates() && s.link().extensions()) {
+            b.bulkListener(new BulkListener() {
+                @Override
+                public void onPeerTable() {
+                    peerTableArrived();
+                }
+            });
+        }
         Callable<FtfwChannel> startChannel = b::start;
         channel = namespace.call(startChannel);
         resources.add(channel);
@@ -289,6 +303,14 @@ public final class SyncNode implements AutoCloseable {
             echo = new EchoFilter(publisher, table.origin(), channel.externalCache(), () -> false);
         }
         out.attach(channel);
+        if (!role.keepsPeerStates()) {
+            holdPeerTable();                            // nothing of the peer's to hold
+        } else if (!s.link().extensions()) {
+            LOG.info("sync.extensions = false: the peer cannot confirm the end of its table, so this node counts as "
+                    + "holding it at once (a returning node may then take the VIPs back before it has the peer's "
+                    + "current states: use keepalived's nopreempt)");
+            holdPeerTable();
+        }
         reload = new Reload(role, s, publisher, models);
         if (role.keepsPeerStates() && s.link().startupResync()) {
             channel.requestResync();
@@ -329,6 +351,32 @@ public final class SyncNode implements AutoCloseable {
                 filter.acceptList().isEmpty() ? "" : "accepts " + filter.acceptList() + ", ", filter.ignoreList(),
                 s.filter().protocols().isEmpty() ? "all"
                         : s.filter().protocols().stream().map(IpProto::name).sorted().toList());
+    }
+
+    /**
+     * On the event loop: the peer's full table ended. Held once it is where this node keeps it: in the kernel table
+     * (the always-committed backup's writer has written every state of it, and deleted what it no longer has), or
+     * in the external cache.
+     */
+    private void peerTableArrived() {
+        CommittedBackup c = committed;
+        if (c != null) {
+            c.afterWrites(this::holdPeerTable);
+        } else {
+            holdPeerTable();
+        }
+    }
+
+    private void holdPeerTable() {
+        if (peerTable.isDone()) {
+            return;
+        }
+        peerTableNanos = clock.nanos() - startNanos;
+        peerTable.complete(null);
+        if (role.keepsPeerStates()) {
+            LOG.info("holding the peer's table ({} flows) {} ms after start: ready to be master, also by preemption",
+                    channel == null ? 0 : channel.externalCache().size(), peerTableNanos / 1_000_000);
+        }
     }
 
     /** Flows sent through the warm-up at start: enough for the JIT to compile the path (C2 needs ~10k calls). */
@@ -545,6 +593,24 @@ public final class SyncNode implements AutoCloseable {
     /** The always-committed backup's expectation writer, when this node has one. */
     public Optional<ExpectationWriter> expectationWriter() {
         return Optional.ofNullable(expectationWriter);
+    }
+
+    /**
+     * Completes once this node holds the peer's current table, the first time after its start: at once on a node
+     * that keeps no peer states (primary) or whose peer cannot confirm a bulk's end ({@code sync.extensions = false});
+     * otherwise when the peer's first full table (its answer to our RESYNC, or its push when it saw us start) has
+     * ended and is in the kernel table (always committed) or the external cache. Until then a node that returns
+     * after a takeover must not take the VIPs back (issue 10, preempt failback): its own kernel entries of the flows
+     * its peer serves still have the TCP windows of before the takeover, and their packets would be INVALID.
+     */
+    public CompletionStage<Void> peerTableHeld() {
+        return peerTable.minimalCompletionStage();
+    }
+
+    /** Milliseconds from start until the peer's table was held ({@link #peerTableHeld}), or -1 while waiting. */
+    public long peerTableMillis() {
+        long n = peerTableNanos;
+        return n < 0 ? -1 : n / 1_000_000;
     }
 
     /** The always-committed backup's takeover pass (timeouts only: the flows are in the table already). */

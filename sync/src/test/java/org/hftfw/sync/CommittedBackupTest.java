@@ -175,6 +175,51 @@ class CommittedBackupTest {
     }
 
     /**
+     * Preempt failback (issue 10): a node that comes back after its peer took over must hold the peer's current
+     * states before it may take the VIPs back. Its table still has its own entries of before the takeover; the peer
+     * sends its table when it sees the node restart, and {@link SyncNode#peerTableHeld} completes only once that table
+     * is written: at that moment the node's table already holds what the peer changed and created meanwhile.
+     */
+    @Test
+    void aReturningNodeIsReadyOnlyOnceItsTableHoldsThePeersCurrentStates() throws Exception {
+        InetSocketAddress a = freeLoopbackPort();
+        InetSocketAddress b = freeLoopbackPort();
+        SyncNode nb = SyncNode.builder(SyncNode.Role.BOTH, settings(b, a), tableB).backupWriter(tableB.handle()).start();
+        open.add(nb);
+        SyncNode na = SyncNode.builder(SyncNode.Role.BOTH, settings(a, b), tableA).backupWriter(tableA.handle()).start();
+        ConntrackEntry served = tcp("10.240.4.1", 1000, 1);
+        tableA.create(served);
+        assertTrue(Await.await(() -> view(tableB).equals(view(tableA)), 10_000), view(tableB).toString());
+        assertTrue(na.peerTableHeld().toCompletableFuture().isDone() && na.peerTableMillis() >= 0,
+                "A held B's (empty) table when it started");
+
+        na.close();                                              // A's daemon stops: B takes over
+        assertTrue(new NodeCommands(nb, () -> "").handle("commit").ok());
+        tableB.update(served.toBuilder().mark(5).build());       // B's traffic moves the flow on
+        ConntrackEntry created = tcp("10.240.4.2", 1000, 6);     // and B serves a new one
+        tableB.create(created);
+
+        java.util.concurrent.CompletableFuture<Map<String, String>> atReady = new java.util.concurrent.CompletableFuture<>();
+        SyncNode back = SyncNode.builder(SyncNode.Role.BOTH, settings(a, b), tableA).backupWriter(tableA.handle())
+                .start();                                        // A's daemon starts again
+        open.add(0, back);
+        assertEquals(1, view(tableA).size(), "A's table has only its entry of before the takeover");
+        var _ = back.peerTableHeld().thenRun(() -> atReady.complete(view(tableA)));
+        Map<String, String> seen = atReady.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(view(tableB), seen, "when A is ready its table holds B's current states");
+        assertTrue(back.peerTableMillis() >= 0);
+        assertTrue(new NodeCommands(back, () -> "").handle("stats").text().contains("peer table: held "));
+    }
+
+    @Test
+    void aPrimaryHasNoPeerTableToWaitFor() throws Exception {
+        SyncNode[] n = pair(SyncNode.Role.PRIMARY, SyncNode.Role.BACKUP);
+        assertTrue(n[0].peerTableHeld().toCompletableFuture().isDone());
+        assertTrue(Await.await(() -> n[1].peerTableMillis() >= 0, 10_000), "the backup held the primary's table");
+        assertTrue(!new NodeCommands(n[0], () -> "").handle("stats").text().contains("peer table:"));
+    }
+
+    /**
      * {@code conntrackd -t} (the stock primary-backup.sh runs it on every backup and fault transition) purges the
      * node's own leftover flows after PurgeTimeout, not the peer's flows an always-committed backup holds: those are
      * what the next takeover needs.
