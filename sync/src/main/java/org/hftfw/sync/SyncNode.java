@@ -101,6 +101,11 @@ public final class SyncNode implements AutoCloseable {
     /** Completes once this node holds the peer's table after its start (see {@link #peerTableHeld}). */
     private final CompletableFuture<Void> peerTable = new CompletableFuture<>();
     private volatile long peerTableNanos = -1;
+    /**
+     * Open once the node knows which flows of its table are the peer's (echo filter, adoption): a bulk send asked for
+     * before (the peer's RESYNC can arrive as soon as the channel runs) waits for it, or it would carry them as ours.
+     */
+    private final java.util.concurrent.CountDownLatch ownFlowsKnown = new java.util.concurrent.CountDownLatch(1);
 
     private SyncNode(Builder b) {
         this.role = b.role;
@@ -232,15 +237,15 @@ public final class SyncNode implements AutoCloseable {
                 expectationWriter = new ExpectationWriter(expectations, flows::drain, clock);
                 b.peerExpectations(expectationWriter);
             }
-            if (!role.publishes()) {
-                // read before the channel runs: what arrives from the peer from then on is newer (CommittedBackup#adopt)
-                leftByLastRun = table.list().stream().filter(filter::admits).toList();
-            }
+            // read before the channel runs: what arrives from the peer from then on is newer (CommittedBackup#adopt);
+            // a node that publishes too ('both') adopts its TCP ESTABLISHED entries provisionally
+            leftByLastRun = table.list().stream().filter(filter::admits).toList();
         }
         if (role.publishes()) {
             // off the event loop: every table send (a RESYNC answer, -B, a restarted peer, a migration) carries the
             // expectations too, as conntrackd's resync sends its expectation cache with the flows
             b.resyncSource(() -> {
+                awaitOwnFlowsKnown();
                 publishExpectations();
                 return publisher.bulkSnapshot(ownTable());
             });
@@ -289,7 +294,10 @@ public final class SyncNode implements AutoCloseable {
             }
             committed.start(channel.externalCache());
             resources.add(committed);
-            committed.adopt(leftByLastRun);
+            // provisional adoption needs the peer's confirmed full table to end (an hFT-FW peer's BULK_END)
+            if (!role.publishes() || s.link().extensions()) {
+                committed.adopt(leftByLastRun, role.publishes());
+            }
             if (expectationWriter != null) {
                 expectationWriter.start();
                 resources.add(expectationWriter);
@@ -302,6 +310,7 @@ public final class SyncNode implements AutoCloseable {
             // flows for ours and leave them out of its bulk sends
             echo = new EchoFilter(publisher, table.origin(), channel.externalCache(), () -> false);
         }
+        ownFlowsKnown.countDown();
         out.attach(channel);
         if (!role.keepsPeerStates()) {
             holdPeerTable();                            // nothing of the peer's to hold
@@ -353,6 +362,17 @@ public final class SyncNode implements AutoCloseable {
                         : s.filter().protocols().stream().map(IpProto::name).sorted().toList());
     }
 
+    /** On the bulk executor: waits (bounded) until the node has told its own flows from the peer's at start. */
+    private void awaitOwnFlowsKnown() {
+        try {
+            if (!ownFlowsKnown.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                LOG.warn("bulk send: the node's start did not finish within 30 s; sending the table as it is");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /**
      * On the event loop: the peer's full table ended. Held once it is where this node keeps it: in the kernel table
      * (the always-committed backup's writer has written every state of it, and deleted what it no longer has), or
@@ -361,6 +381,13 @@ public final class SyncNode implements AutoCloseable {
     private void peerTableArrived() {
         CommittedBackup c = committed;
         if (c != null) {
+            int released = c.peerTableEnded();
+            FtfwChannel ch = channel;
+            if (released > 0 && role.publishes() && ch != null) {
+                LOG.info("sending our table again: it now carries our {} flows that were adopted provisionally",
+                        released);
+                ch.sendBulk();
+            }
             c.afterWrites(this::holdPeerTable);
         } else {
             holdPeerTable();
@@ -693,6 +720,7 @@ public final class SyncNode implements AutoCloseable {
     /** Stops replicating, saves the lazy model when configured, closes the channel and the proactive path. */
     @Override
     public void close() {
+        ownFlowsKnown.countDown();                      // a bulk send waiting for the start goes on (and finds it closed)
         if (subscription != null) {
             subscription.close();
         }
