@@ -238,6 +238,8 @@ class CommittedBackupTest {
         tableB.create(ofB);
         assertTrue(Await.await(() -> tableA.size() == 5 && tableB.size() == 5, 10_000), view(tableA) + " / " + view(tableB));
         nb.committedBackup().orElseThrow().drain();
+        // every state acknowledged, so A has nothing of these flows to resend to B's next run
+        assertTrue(Await.await(() -> na.channel().pendingFlows() == 0, 10_000), "A's states acknowledged");
 
         nb.close();                                              // B's daemon stops; two of A's flows end
         // meanwhile, their DESTROYs never reaching B (in the lab: pushed out of A's resend queue): deleted through
