@@ -113,7 +113,7 @@ final class BenchCommand {
                 description = "new short connections per second (default: ${DEFAULT-VALUE})")
         int rate;
         @Option(names = "--case", split = ",", defaultValue = "a,b,c",
-                description = "a, b, b-links, b-kill, c, upgrade (default: ${DEFAULT-VALUE})")
+                description = "a, b, b-links, b-kill, c, upgrade, failback (default: ${DEFAULT-VALUE})")
         List<String> cases;
         @Option(names = "--pair", split = ",", defaultValue = "hftfw,mixed,conntrackd",
                 description = "hftfw, mixed, conntrackd (default: ${DEFAULT-VALUE})")
