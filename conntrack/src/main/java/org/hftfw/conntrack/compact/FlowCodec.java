@@ -1,0 +1,312 @@
+package org.hftfw.conntrack.compact;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.Counters;
+import org.hftfw.conntrack.FlowId;
+import org.hftfw.conntrack.Tuple;
+
+/**
+ * A {@link ConntrackEntry} as one small byte array, lossless, for the stores that keep a state per live flow
+ * ({@link FlowStore}): an entry of an un-NATed IPv4 TCP flow takes 35-40 bytes, a 56-byte array with its header,
+ * where the record with its two tuples took 176 bytes.
+ *
+ * <p>Design note. The layout starts with the flow's key, fixed-length per family, so a store compares keys and hashes
+ * them on the bytes without decoding: family (4 or 6), l4proto, zone (2 bytes), source and destination address,
+ * sport, dport (2 bytes each), ICMP type, code (1 each) and id (2), all big-endian as on the wire (ctnetlink's
+ * CTA_TUPLE_ORIG with CTA_ZONE). Then a flags byte saying which optional parts follow, and the values as
+ * LEB128 varints (protoState and timeout zig-zag, since -1 means unknown): protoState, status, timeout, mark, id,
+ * use, then counters, timestamps, helper, TCP info and a reply tuple only when present. The reply tuple is stored
+ * only when it is not {@code original.inverted()} (NAT), which {@link ConntrackEntry.Builder} rebuilds otherwise, so
+ * most entries carry one tuple. Like conntrackd's own cache objects (src/cache.c keeps a copy of the nf_conntrack
+ * object, not a parsed structure), the stored form is decoded only when a bulk send, a migration or a comparison reads
+ * it.
+ */
+public final class FlowCodec {
+    /** Bytes of an IPv4 / IPv6 flow key at the start of every encoded entry. */
+    static final int KEY_LEN_V4 = 1 + 1 + 2 + 4 + 4 + 8;
+    static final int KEY_LEN_V6 = 1 + 1 + 2 + 16 + 16 + 8;
+
+    private static final int NAT = 1;
+    private static final int ORIGINAL_COUNTERS = 2;
+    private static final int REPLY_COUNTERS = 4;
+    private static final int TIMESTAMPS = 8;
+    private static final int HELPER = 16;
+    private static final int TCP = 32;
+    private static final int REPLY_V6 = 64;
+    private static final int KNOWN_FLAGS = 127;
+
+    private FlowCodec() {}
+
+    /** The entry's encoded form. */
+    public static byte[] encode(ConntrackEntry e) {
+        Writer w = new Writer(64);
+        writeKey(w, e.original(), e.zone());
+        boolean nat = e.isNatted();
+        int flags = (nat ? NAT : 0)
+                | (e.originalCounters() != null ? ORIGINAL_COUNTERS : 0)
+                | (e.replyCounters() != null ? REPLY_COUNTERS : 0)
+                | (e.startNanos() != 0 || e.stopNanos() != 0 ? TIMESTAMPS : 0)
+                | (e.helper() != null ? HELPER : 0)
+                | (e.tcp() != null ? TCP : 0)
+                | (nat && !e.reply().isIpv4() ? REPLY_V6 : 0);
+        w.u8(flags);
+        w.varLong(zigZag(e.protoState()));
+        w.varLong(e.status());
+        w.varLong(zigZag(e.timeout()));
+        w.varLong(e.mark());
+        w.varLong(e.id());
+        w.varLong(zigZag(e.use()));
+        if (e.originalCounters() != null) {
+            w.varLong(e.originalCounters().packets());
+            w.varLong(e.originalCounters().bytes());
+        }
+        if (e.replyCounters() != null) {
+            w.varLong(e.replyCounters().packets());
+            w.varLong(e.replyCounters().bytes());
+        }
+        if ((flags & TIMESTAMPS) != 0) {
+            w.varLong(e.startNanos());
+            w.varLong(e.stopNanos());
+        }
+        if (e.helper() != null) {
+            byte[] name = e.helper().getBytes(StandardCharsets.UTF_8);
+            w.varLong(name.length);
+            w.bytes(name);
+        }
+        if (e.tcp() != null) {
+            ConntrackEntry.TcpInfo t = e.tcp();
+            w.varLong(zigZag(t.wscaleOriginal()));
+            w.varLong(zigZag(t.wscaleReply()));
+            w.varLong(zigZag(t.flagsOriginal()));
+            w.varLong(zigZag(t.flagsReply()));
+        }
+        if (nat) {
+            writeAddressesAndPorts(w, e.reply());
+        }
+        return w.toArray();
+    }
+
+    /**
+     * The entry back from {@link #encode}'s bytes.
+     *
+     * @throws IllegalArgumentException if {@code b} is not an encoded entry (truncated, unknown flags, trailing bytes)
+     */
+    public static ConntrackEntry decode(byte[] b) {
+        Reader r = new Reader(b);
+        try {
+            int family = r.u8();
+            int l4proto = r.u8();
+            int zone = r.u16();
+            int addrLen = addressLength(family);
+            Tuple original = readTuple(r, addrLen, l4proto);
+            int flags = r.u8();
+            if ((flags & ~KNOWN_FLAGS) != 0) {
+                throw new IllegalArgumentException("unknown flags 0x" + Integer.toHexString(flags));
+            }
+            ConntrackEntry.Builder e = ConntrackEntry.builder(original).zone(zone)
+                    .protoState((int) unZigZag(r.varLong()))
+                    .status(r.varLong())
+                    .timeout(unZigZag(r.varLong()))
+                    .mark(r.varLong())
+                    .id(r.varLong())
+                    .use((int) unZigZag(r.varLong()));
+            Counters orig = (flags & ORIGINAL_COUNTERS) != 0 ? new Counters(r.varLong(), r.varLong()) : null;
+            Counters repl = (flags & REPLY_COUNTERS) != 0 ? new Counters(r.varLong(), r.varLong()) : null;
+            e.counters(orig, repl);
+            if ((flags & TIMESTAMPS) != 0) {
+                e.timestamps(r.varLong(), r.varLong());
+            }
+            if ((flags & HELPER) != 0) {
+                int len = Math.toIntExact(r.varLong());
+                e.helper(new String(r.bytes(len), StandardCharsets.UTF_8));
+            }
+            if ((flags & TCP) != 0) {
+                e.tcp(new ConntrackEntry.TcpInfo((int) unZigZag(r.varLong()), (int) unZigZag(r.varLong()),
+                        (int) unZigZag(r.varLong()), (int) unZigZag(r.varLong())));
+            }
+            if ((flags & NAT) != 0) {
+                e.reply(readTuple(r, (flags & REPLY_V6) != 0 ? 16 : 4, l4proto));
+            }
+            if (r.pos != b.length) {
+                throw new IllegalArgumentException((b.length - r.pos) + " bytes after the entry");
+            }
+            return e.build();
+        } catch (ArrayIndexOutOfBoundsException | ArithmeticException e) {
+            throw new IllegalArgumentException("truncated or malformed entry of " + b.length + " bytes", e);
+        }
+    }
+
+    /** The key bytes of a flow: what {@link #encode} starts with. */
+    public static byte[] key(FlowId id) {
+        Writer w = new Writer(KEY_LEN_V6);
+        writeKey(w, id.original(), id.zone());
+        return w.toArray();
+    }
+
+    /** Length of the key at the start of {@code encoded} (an encoded entry or a key). */
+    static int keyLength(byte[] encoded) {
+        if (encoded.length == 0) {
+            throw new IllegalArgumentException("empty entry");
+        }
+        return switch (encoded[0]) {
+            case 4 -> KEY_LEN_V4;
+            case 6 -> KEY_LEN_V6;
+            default -> throw new IllegalArgumentException("unknown address family " + encoded[0]);
+        };
+    }
+
+    /** Whether the two byte arrays start with the same flow key. */
+    static boolean sameKey(byte[] a, byte[] b) {
+        int len = keyLength(a);
+        return b.length >= len && Arrays.equals(a, 0, len, b, 0, len);
+    }
+
+    /** A hash of the key at the start of {@code encoded}, spread over all bits (open addressing masks the low ones). */
+    static int keyHash(byte[] encoded) {
+        int len = keyLength(encoded);
+        int h = 0x9e3779b9;
+        for (int i = 0; i < len; i++) {
+            h = (h ^ encoded[i]) * 0x01000193;
+        }
+        return h ^ (h >>> 16);
+    }
+
+    private static void writeKey(Writer w, Tuple t, int zone) {
+        w.u8(t.isIpv4() ? 4 : 6);
+        w.u8(t.l4proto());
+        w.u16(zone);
+        writeAddressesAndPorts(w, t);
+    }
+
+    private static void writeAddressesAndPorts(Writer w, Tuple t) {
+        w.bytes(t.src().getAddress());
+        w.bytes(t.dst().getAddress());
+        w.u16(t.sport());
+        w.u16(t.dport());
+        w.u8(t.icmpType());
+        w.u8(t.icmpCode());
+        w.u16(t.icmpId());
+    }
+
+    private static int addressLength(int family) {
+        return switch (family) {
+            case 4 -> 4;
+            case 6 -> 16;
+            default -> throw new IllegalArgumentException("unknown address family " + family);
+        };
+    }
+
+    private static Tuple readTuple(Reader r, int addrLen, int l4proto) {
+        InetAddress src = address(r.bytes(addrLen));
+        InetAddress dst = address(r.bytes(addrLen));
+        return new Tuple(src, dst, l4proto, r.u16(), r.u16(), r.u8(), r.u8(), r.u16());
+    }
+
+    private static InetAddress address(byte[] raw) {
+        try {
+            InetAddress a = InetAddress.getByAddress(raw);
+            // an IPv4-mapped IPv6 address comes back as Inet4Address; the tuple's family must stay IPv6
+            return raw.length == 16 && a instanceof Inet4Address ? java.net.Inet6Address.getByAddress(null, raw, -1) : a;
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("bad address length " + raw.length, e);
+        }
+    }
+
+    private static long zigZag(long v) {
+        return (v << 1) ^ (v >> 63);
+    }
+
+    private static long unZigZag(long v) {
+        return (v >>> 1) ^ -(v & 1);
+    }
+
+    /** Appends to a growing array. */
+    private static final class Writer {
+        private byte[] buf;
+        private int pos;
+
+        Writer(int capacity) {
+            buf = new byte[capacity];
+        }
+
+        private void ensure(int n) {
+            if (pos + n > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
+            }
+        }
+
+        void u8(int v) {
+            ensure(1);
+            buf[pos++] = (byte) v;
+        }
+
+        void u16(int v) {
+            ensure(2);
+            buf[pos++] = (byte) (v >>> 8);
+            buf[pos++] = (byte) v;
+        }
+
+        void bytes(byte[] b) {
+            ensure(b.length);
+            System.arraycopy(b, 0, buf, pos, b.length);
+            pos += b.length;
+        }
+
+        void varLong(long v) {
+            ensure(10);
+            while ((v & ~0x7fL) != 0) {
+                buf[pos++] = (byte) ((v & 0x7f) | 0x80);
+                v >>>= 7;
+            }
+            buf[pos++] = (byte) v;
+        }
+
+        byte[] toArray() {
+            return Arrays.copyOf(buf, pos);
+        }
+    }
+
+    /** Reads from an encoded entry; running past its end throws ArrayIndexOutOfBoundsException. */
+    private static final class Reader {
+        private final byte[] buf;
+        private int pos;
+
+        Reader(byte[] buf) {
+            this.buf = buf;
+        }
+
+        int u8() {
+            return buf[pos++] & 0xff;
+        }
+
+        int u16() {
+            return (u8() << 8) | u8();
+        }
+
+        byte[] bytes(int n) {
+            if (n < 0 || pos + n > buf.length) {
+                throw new ArrayIndexOutOfBoundsException("need " + n + " bytes at " + pos);
+            }
+            byte[] b = Arrays.copyOfRange(buf, pos, pos + n);
+            pos += n;
+            return b;
+        }
+
+        long varLong() {
+            long v = 0;
+            for (int shift = 0; shift < 64; shift += 7) {
+                int b = u8();
+                v |= (long) (b & 0x7f) << shift;
+                if ((b & 0x80) == 0) {
+                    return v;
+                }
+            }
+            throw new ArithmeticException("varint longer than 10 bytes");
+        }
+    }
+}
