@@ -54,6 +54,11 @@ final class InternalCache {
         }
     }
 
+    /** The cached state of the flow whose key starts {@code keyOrEntry}, encoded (not to be written), or null. */
+    byte[] encoded(byte[] keyOrEntry) {
+        return flows.getEncoded(keyOrEntry);
+    }
+
     int size() {
         return flows.size();
     }

@@ -5,6 +5,7 @@ import org.hftfw.conntrack.FlowId;
 import org.hftfw.common.InvalidConfigException;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -146,7 +147,7 @@ public final class Publisher implements ConntrackEventListener {
                 staleDeferredDropped++;
                 return;
             }
-            send(event.type(), event.entry(), event.entry().flowId(), encodedUnlessDestroy(event));
+            send(event.type(), event.entry(), event.entry().flowId(), cachedIfSame(encodedUnlessDestroy(event)));
         };
     }
 
@@ -200,6 +201,15 @@ public final class Publisher implements ConntrackEventListener {
     /** The event's state encoded for the stores, or for a DESTROY only the flow's key (nothing stores it). */
     private static byte[] encodedUnlessDestroy(ConntrackEvent e) {
         return e.type() == EventType.DESTROY ? FlowCodec.key(e.entry().flowId()) : FlowCodec.encode(e.entry());
+    }
+
+    /**
+     * The internal cache's array when it holds the same state (a deferred send of the flow's current state, the usual
+     * case), so that the held set shares it instead of keeping a copy; else {@code encoded}.
+     */
+    private byte[] cachedIfSame(byte[] encoded) {
+        byte[] cached = cache.encoded(encoded);
+        return cached != null && Arrays.equals(cached, encoded) ? cached : encoded;
     }
 
     private void send(EventType type, ConntrackEntry entry) {

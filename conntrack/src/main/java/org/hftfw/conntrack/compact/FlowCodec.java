@@ -148,6 +148,43 @@ public final class FlowCodec {
         return w.toArray();
     }
 
+    /** Writes the flow's key into {@code into} (at least {@link #KEY_LEN_V6} bytes long), without allocating. */
+    static void key(FlowId id, byte[] into) {
+        Tuple t = id.original();
+        int p = 0;
+        into[p++] = (byte) (t.isIpv4() ? 4 : 6);
+        into[p++] = (byte) t.l4proto();
+        p = u16(into, p, id.zone());
+        p = address(into, p, t.src());
+        p = address(into, p, t.dst());
+        p = u16(into, p, t.sport());
+        p = u16(into, p, t.dport());
+        into[p++] = (byte) t.icmpType();
+        into[p++] = (byte) t.icmpCode();
+        u16(into, p, t.icmpId());
+    }
+
+    private static int u16(byte[] b, int p, int v) {
+        b[p] = (byte) (v >>> 8);
+        b[p + 1] = (byte) v;
+        return p + 2;
+    }
+
+    /** An address's bytes; for IPv4 through {@link Inet4Address#hashCode()}, which is the address and copies nothing. */
+    private static int address(byte[] b, int p, InetAddress a) {
+        if (a instanceof Inet4Address) {
+            int v = a.hashCode();
+            b[p] = (byte) (v >>> 24);
+            b[p + 1] = (byte) (v >>> 16);
+            b[p + 2] = (byte) (v >>> 8);
+            b[p + 3] = (byte) v;
+            return p + 4;
+        }
+        byte[] raw = a.getAddress();
+        System.arraycopy(raw, 0, b, p, raw.length);
+        return p + raw.length;
+    }
+
     /** Length of the key at the start of {@code encoded} (an encoded entry or a key). */
     static int keyLength(byte[] encoded) {
         if (encoded.length == 0) {

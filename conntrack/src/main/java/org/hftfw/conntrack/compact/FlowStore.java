@@ -38,6 +38,8 @@ public final class FlowStore {
     private int highWater;
     private int freeHead = NONE;
     private int size;
+    /** A lookup's key by {@link FlowId}, written under the monitor: no allocation per lookup. */
+    private final byte[] scratch = new byte[FlowCodec.KEY_LEN_V6];
 
     /** Stores the entry's state, replacing the flow's previous one. */
     public void put(ConntrackEntry e) {
@@ -45,17 +47,17 @@ public final class FlowStore {
     }
 
     /**
-     * Stores an encoded entry ({@link FlowCodec#encode}), replacing the flow's previous state. The array is kept, not
-     * copied: it must not be written afterwards.
+     * Stores an encoded entry ({@link FlowCodec#encode}) or a bare {@link FlowCodec#key}, replacing the flow's
+     * previous one, and returns its slot. The array is kept, not copied: it must not be written afterwards.
      *
      * @throws IllegalArgumentException if {@code encoded} does not start with a flow key
      */
-    public synchronized void put(byte[] encoded) {
+    public synchronized int put(byte[] encoded) {
         int hash = FlowCodec.keyHash(encoded);
         int cell = find(encoded, hash);
         if (index[cell] != 0) {
             slots[index[cell] - 1] = encoded;
-            return;
+            return index[cell] - 1;
         }
         int slot = allocate();
         slots[slot] = encoded;
@@ -65,6 +67,7 @@ public final class FlowStore {
         if (size * 2 > index.length) {
             rebuildIndex(index.length * 2);
         }
+        return slot;
     }
 
     /** The flow's state, or null. */
@@ -74,8 +77,41 @@ public final class FlowStore {
     }
 
     /** The flow's state in encoded form (not to be written), or null. */
-    public byte[] getEncoded(FlowId id) {
-        return getEncoded(FlowCodec.key(id));
+    public synchronized byte[] getEncoded(FlowId id) {
+        int slot = slotOf(id);
+        return slot < 0 ? null : slots[slot];
+    }
+
+    /**
+     * The flow's slot, or -1. A slot number stays the flow's until it is removed, so arrays indexed by it (sized to
+     * {@link #slotCapacity()}) can keep further values per flow beside the store.
+     */
+    public synchronized int slotOf(FlowId id) {
+        FlowCodec.key(id, scratch);
+        int cell = find(scratch, FlowCodec.keyHash(scratch));
+        return index[cell] - 1;
+    }
+
+    /** One more than the largest slot number a flow can have now (slot numbers are below it). */
+    public synchronized int slotCapacity() {
+        return slots.length;
+    }
+
+    /** What slot {@code slot} holds (not to be written), or null when it is free. */
+    public synchronized byte[] at(int slot) {
+        return slots[slot];
+    }
+
+    /** Forgets the flow in {@code slot}; returns whether the slot was in use. */
+    public synchronized boolean removeAt(int slot) {
+        byte[] b = slots[slot];
+        if (b == null) {
+            return false;
+        }
+        int cell = find(b, hashes[slot]);
+        release(slot);
+        deleteCell(cell);
+        return true;
     }
 
     /** The stored state of the flow whose key starts {@code keyOrEntry}, encoded (not to be written), or null. */
@@ -84,8 +120,8 @@ public final class FlowStore {
         return index[cell] == 0 ? null : slots[index[cell] - 1];
     }
 
-    public boolean contains(FlowId id) {
-        return getEncoded(id) != null;
+    public synchronized boolean contains(FlowId id) {
+        return slotOf(id) >= 0;
     }
 
     /** Whether the flow whose key starts {@code keyOrEntry} (a {@link FlowCodec#key} or an encoded entry) is stored. */
@@ -94,8 +130,9 @@ public final class FlowStore {
     }
 
     /** Forgets the flow; returns whether it was stored. */
-    public boolean remove(FlowId id) {
-        return removeKey(FlowCodec.key(id));
+    public synchronized boolean remove(FlowId id) {
+        int slot = slotOf(id);
+        return slot >= 0 && removeAt(slot);
     }
 
     /** Forgets the flow whose key starts {@code keyOrEntry}; returns whether it was stored. */
@@ -115,9 +152,7 @@ public final class FlowStore {
         for (int slot = 0; slot < highWater; slot++) {
             byte[] b = slots[slot];
             if (b != null && !keep.test(b)) {
-                int cell = find(b, hashes[slot]);
-                release(slot);
-                deleteCell(cell);
+                removeAt(slot);
                 removed++;
             }
         }

@@ -106,6 +106,17 @@ class FlowCodecTest {
     }
 
     @Test
+    void theKeyWrittenInPlaceIsTheSameKey() {
+        byte[] into = new byte[FlowCodec.KEY_LEN_V6];
+        for (ConntrackEntry e : variety()) {
+            Arrays.fill(into, (byte) 0x5a);
+            FlowCodec.key(e.flowId(), into);
+            byte[] key = FlowCodec.key(e.flowId());
+            assertArrayEquals(key, Arrays.copyOf(into, key.length), e.toString());
+        }
+    }
+
+    @Test
     void everyTruncationIsAClearError() {
         for (ConntrackEntry e : variety()) {
             byte[] encoded = FlowCodec.encode(e);

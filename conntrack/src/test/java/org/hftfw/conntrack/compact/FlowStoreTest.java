@@ -209,6 +209,25 @@ class FlowStoreTest {
     }
 
     @Test
+    void aSlotStaysTheFlowsUntilItIsRemoved() {
+        FlowStore store = new FlowStore();
+        int a = store.put(FlowCodec.key(flow(1).flowId()));          // a store of bare keys
+        int b = store.put(FlowCodec.key(flow(2).flowId()));
+        assertEquals(a, store.slotOf(flow(1).flowId()));
+        for (int i = 3; i < 5_000; i++) {
+            store.put(FlowCodec.key(flow(i).flowId()));
+        }
+        assertEquals(a, store.slotOf(flow(1).flowId()), "growth moves no slot");
+        assertTrue(store.slotCapacity() > b);
+        assertTrue(store.removeAt(b));
+        assertFalse(store.removeAt(b));
+        assertNull(store.at(b));
+        assertEquals(-1, store.slotOf(flow(2).flowId()));
+        assertEquals(b, store.put(FlowCodec.key(flow(2).flowId())), "a freed slot is reused");
+        assertThrows(IllegalArgumentException.class, () -> store.get(flow(1).flowId()), "a bare key is no entry");
+    }
+
+    @Test
     void ipv6AndIpv4FlowsLiveTogether() {
         FlowStore store = new FlowStore();
         List<ConntrackEntry> all = FlowCodecTest.variety();
