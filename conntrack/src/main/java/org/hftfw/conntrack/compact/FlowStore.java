@@ -9,12 +9,12 @@ import org.hftfw.conntrack.FlowId;
 
 /**
  * One state per flow, keyed by the flow's original tuple and zone, each kept in {@link FlowCodec}'s encoded form:
- * about 20 bytes of table per flow beside the encoded array, where a {@code ConcurrentHashMap<FlowId,
+ * about 15 bytes of table per flow beside the encoded array, where a {@code ConcurrentHashMap<FlowId,
  * ConntrackEntry>} cost 24 (node) + 16 (key) + 176 (entry and tuples) + 8-16 (table) bytes. Thread-safe: every
  * method holds the store's monitor for the few array accesses it needs; decoding happens outside it.
  *
  * <p>Design note. Two arrays: a dense slot array holding the encoded entries and their key hashes, with a free list of
- * emptied slots, and an open-addressing index (linear probing, load at most 1/2, deletion by backward shift as in
+ * emptied slots, and an open-addressing index (linear probing, load at most 3/4, deletion by backward shift as in
  * Knuth's algorithm R, TAOCP 6.4) that maps a key hash to a slot number. A slot never moves while its flow lives:
  * the index is rebuilt from the stored hashes when it grows, and the slot array only grows (its capacity stays at
  * the largest size seen, as a hash map's table does). That is what makes {@link #entries()} weakly consistent like
@@ -64,7 +64,7 @@ public final class FlowStore {
         hashes[slot] = hash;
         index[cell] = slot + 1;
         size++;
-        if (size * 2 > index.length) {
+        if (size * 4 > index.length * 3) {
             rebuildIndex(index.length * 2);
         }
         return slot;
