@@ -37,9 +37,9 @@ final class InternalCache {
         flows.put(encoded);
     }
 
-    /** Forgets a destroyed flow, given by its {@link FlowCodec#key} (called under the publisher's lock). */
-    void remove(byte[] key) {
-        flows.removeKey(key);
+    /** Forgets a destroyed flow (called under the publisher's lock). */
+    void remove(FlowId id) {
+        flows.remove(id);
     }
 
     /** Replaces the whole image with {@code table}, already filtered and encoded (start, overrun resync). */

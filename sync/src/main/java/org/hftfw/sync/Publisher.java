@@ -147,7 +147,8 @@ public final class Publisher implements ConntrackEventListener {
                 staleDeferredDropped++;
                 return;
             }
-            send(event.type(), event.entry(), event.entry().flowId(), cachedIfSame(encodedUnlessDestroy(event)));
+            send(event.type(), event.entry(), event.entry().flowId(),
+                    event.type() == EventType.DESTROY ? null : cachedIfSame(FlowCodec.encode(event.entry())));
         };
     }
 
@@ -163,13 +164,13 @@ public final class Publisher implements ConntrackEventListener {
             return;
         }
         FlowId id = e.entry().flowId();                     // once per event: the cache, the held set and the link share it
-        // once per event too: the encoded state (its key for a DESTROY), one array for the cache and the held set
-        byte[] encoded = encodedUnlessDestroy(e);
+        // once per event too: the encoded state, one array for the cache and the held set (none for a DESTROY)
+        byte[] encoded = e.type() == EventType.DESTROY ? null : FlowCodec.encode(e.entry());
         lock.lock();
         try {
             events++;
             if (e.type() == EventType.DESTROY) {
-                cache.remove(encoded);
+                cache.remove(id);
             } else {
                 cache.update(encoded);
             }
@@ -178,7 +179,7 @@ public final class Publisher implements ConntrackEventListener {
                 send(e.type(), e.entry(), id, encoded);
                 return;
             }
-            if (e.type() == EventType.DESTROY && held.containsKey(encoded)) {
+            if (e.type() == EventType.DESTROY && held.contains(id)) {
                 destroysForced++;
                 send(EventType.DESTROY, e.entry(), id, encoded);
             }
@@ -198,11 +199,6 @@ public final class Publisher implements ConntrackEventListener {
         }
     }
 
-    /** The event's state encoded for the stores, or for a DESTROY only the flow's key (nothing stores it). */
-    private static byte[] encodedUnlessDestroy(ConntrackEvent e) {
-        return e.type() == EventType.DESTROY ? FlowCodec.key(e.entry().flowId()) : FlowCodec.encode(e.entry());
-    }
-
     /**
      * The internal cache's array when it holds the same state (a deferred send of the flow's current state, the usual
      * case), so that the held set shares it instead of keeping a copy; else {@code encoded}.
@@ -213,14 +209,13 @@ public final class Publisher implements ConntrackEventListener {
     }
 
     private void send(EventType type, ConntrackEntry entry) {
-        send(type, entry, entry.flowId(), type == EventType.DESTROY ? FlowCodec.key(entry.flowId())
-                : FlowCodec.encode(entry));
+        send(type, entry, entry.flowId(), type == EventType.DESTROY ? null : FlowCodec.encode(entry));
     }
 
-    /** Publishes {@code entry}; {@code encoded} is its {@link FlowCodec} form (its key for a DESTROY). */
+    /** Publishes {@code entry}; {@code encoded} is its {@link FlowCodec} form (null for a DESTROY). */
     private void send(EventType type, ConntrackEntry entry, FlowId id, byte[] encoded) {
         if (type == EventType.DESTROY) {
-            held.removeKey(encoded);
+            held.remove(id);
         } else {
             held.put(encoded);
         }

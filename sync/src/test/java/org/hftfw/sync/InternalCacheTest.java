@@ -39,7 +39,7 @@ class InternalCacheTest {
         }
         StateMigrator.Snapshot snap = cache.snapshot();
         update(cache, flow(0, TcpState.FIN_WAIT));                  // changed after the order
-        cache.remove(FlowCodec.key(flow(1, TcpState.ESTABLISHED).flowId())); // destroyed after the order
+        cache.remove(flow(1, TcpState.ESTABLISHED).flowId());               // destroyed after the order
         assertEquals(3, snap.size(), "the flows at the order");
         assertEquals(Set.of(flow(0, TcpState.FIN_WAIT), flow(2, TcpState.ESTABLISHED)), Set.copyOf(drain(snap.entries())),
                 "the newer state of flow 0 and flow 2; flow 1 is gone (its DESTROY went out live)");

@@ -42,11 +42,11 @@ public final class FlowCodec {
 
     private FlowCodec() {}
 
-    /** The entry's encoded form. */
+    /** The entry's encoded form: one array of the exact size, the only allocation (the per-event path calls this). */
     public static byte[] encode(ConntrackEntry e) {
-        Writer w = new Writer(64);
-        writeKey(w, e.original(), e.zone());
         boolean nat = e.isNatted();
+        Writer w = new Writer(new byte[size(e, nat)]);
+        writeKey(w, e.original(), e.zone());
         int flags = (nat ? NAT : 0)
                 | (e.originalCounters() != null ? ORIGINAL_COUNTERS : 0)
                 | (e.replyCounters() != null ? REPLY_COUNTERS : 0)
@@ -88,7 +88,44 @@ public final class FlowCodec {
         if (nat) {
             writeAddressesAndPorts(w, e.reply());
         }
-        return w.toArray();
+        return w.buf;
+    }
+
+    /** The length of {@link #encode}'s array. */
+    private static int size(ConntrackEntry e, boolean nat) {
+        int n = keyLength(e.original()) + 1 + varLength(zigZag(e.protoState())) + varLength(e.status())
+                + varLength(zigZag(e.timeout())) + varLength(e.mark()) + varLength(e.id()) + varLength(zigZag(e.use()));
+        if (e.originalCounters() != null) {
+            n += varLength(e.originalCounters().packets()) + varLength(e.originalCounters().bytes());
+        }
+        if (e.replyCounters() != null) {
+            n += varLength(e.replyCounters().packets()) + varLength(e.replyCounters().bytes());
+        }
+        if (e.startNanos() != 0 || e.stopNanos() != 0) {
+            n += varLength(e.startNanos()) + varLength(e.stopNanos());
+        }
+        if (e.helper() != null) {
+            int len = e.helper().getBytes(StandardCharsets.UTF_8).length;
+            n += varLength(len) + len;
+        }
+        if (e.tcp() != null) {
+            ConntrackEntry.TcpInfo t = e.tcp();
+            n += varLength(zigZag(t.wscaleOriginal())) + varLength(zigZag(t.wscaleReply()))
+                    + varLength(zigZag(t.flagsOriginal())) + varLength(zigZag(t.flagsReply()));
+        }
+        if (nat) {
+            n += keyLength(e.reply()) - 4;                      // the reply tuple: no family, l4proto and zone
+        }
+        return n;
+    }
+
+    private static int keyLength(Tuple t) {
+        return t.isIpv4() ? KEY_LEN_V4 : KEY_LEN_V6;
+    }
+
+    /** Bytes of {@code v} as an unsigned LEB128 varint. */
+    private static int varLength(long v) {
+        return v == 0 ? 1 : (64 - Long.numberOfLeadingZeros(v) + 6) / 7;
     }
 
     /**
@@ -143,9 +180,9 @@ public final class FlowCodec {
 
     /** The key bytes of a flow: what {@link #encode} starts with. */
     public static byte[] key(FlowId id) {
-        Writer w = new Writer(KEY_LEN_V6);
-        writeKey(w, id.original(), id.zone());
-        return w.toArray();
+        byte[] key = new byte[keyLength(id.original())];
+        key(id, key);
+        return key;
     }
 
     /** Writes the flow's key into {@code into} (at least {@link #KEY_LEN_V6} bytes long), without allocating. */
@@ -221,8 +258,8 @@ public final class FlowCodec {
     }
 
     private static void writeAddressesAndPorts(Writer w, Tuple t) {
-        w.bytes(t.src().getAddress());
-        w.bytes(t.dst().getAddress());
+        w.address(t.src());
+        w.address(t.dst());
         w.u16(t.sport());
         w.u16(t.dport());
         w.u8(t.icmpType());
@@ -262,49 +299,38 @@ public final class FlowCodec {
         return (v >>> 1) ^ -(v & 1);
     }
 
-    /** Appends to a growing array. */
+    /** Fills an array of the exact size ({@link #size}). */
     private static final class Writer {
-        private byte[] buf;
+        private final byte[] buf;
         private int pos;
 
-        Writer(int capacity) {
-            buf = new byte[capacity];
-        }
-
-        private void ensure(int n) {
-            if (pos + n > buf.length) {
-                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
-            }
+        Writer(byte[] buf) {
+            this.buf = buf;
         }
 
         void u8(int v) {
-            ensure(1);
             buf[pos++] = (byte) v;
         }
 
         void u16(int v) {
-            ensure(2);
-            buf[pos++] = (byte) (v >>> 8);
-            buf[pos++] = (byte) v;
+            pos = FlowCodec.u16(buf, pos, v);
+        }
+
+        void address(InetAddress a) {
+            pos = FlowCodec.address(buf, pos, a);
         }
 
         void bytes(byte[] b) {
-            ensure(b.length);
             System.arraycopy(b, 0, buf, pos, b.length);
             pos += b.length;
         }
 
         void varLong(long v) {
-            ensure(10);
             while ((v & ~0x7fL) != 0) {
                 buf[pos++] = (byte) ((v & 0x7f) | 0x80);
                 v >>>= 7;
             }
             buf[pos++] = (byte) v;
-        }
-
-        byte[] toArray() {
-            return Arrays.copyOf(buf, pos);
         }
     }
 
