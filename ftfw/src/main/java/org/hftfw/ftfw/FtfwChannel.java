@@ -18,7 +18,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -80,8 +81,11 @@ public final class FtfwChannel implements AutoCloseable {
         group = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         loop = group.next();
         cache = new ExternalCache(Clock.system(), cfg.tcpWindowTracking(), cfg.commitBatch(), cfg.cacheLimit());
-        bulkExecutor = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon(true)
-                .name("hftfw-ftfw-bulk").unstarted(r));
+        // one thread, in order, and only while a bulk runs: it ends after 5 s without work (issue #12's thread goal)
+        ThreadPoolExecutor bulkThread = new ThreadPoolExecutor(1, 1, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                r -> Thread.ofPlatform().daemon(true).name("hftfw-ftfw-bulk").unstarted(r));
+        bulkThread.allowCoreThreadTimeOut(true);
+        bulkExecutor = bulkThread;
         EngineInboundHandler inbound = new EngineInboundHandler();
         if (!cfg.iface().isEmpty() && !epoll) {
             var _ = group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);   // not awaited: the start failed

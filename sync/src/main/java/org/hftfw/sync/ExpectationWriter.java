@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  * held back by the lazy replicator) is kept and retried every {@link #RETRY_MILLIS} until its received timeout has
  * passed or a DEL for it arrives, instead of being lost as conntrackd loses it; then it is counted as failed. A
  * delete of an expectation that is gone already (used by its data connection, or expired) is counted as absent.
+ * The thread runs only while there is work (queued or waiting expectations): it ends when both are empty and the
+ * next expectation starts another, so a pair without helpers pays no thread for this path (issue #12's thread goal).
  */
 public final class ExpectationWriter implements ExpectationTable.Listener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ExpectationWriter.class);
@@ -54,8 +56,10 @@ public final class ExpectationWriter implements ExpectationTable.Listener, AutoC
     private final Clock clock;
     private final Object lock = new Object();
     private final ArrayDeque<Change> queue = new ArrayDeque<>();          // guarded by lock
-    private final Map<Expectation.Id, Change> waiting = new LinkedHashMap<>(); // writer thread only
-    private final Thread writer;
+    private final Map<Expectation.Id, Change> waiting = new LinkedHashMap<>(); // the one running writer thread only
+    /** The running writer thread, null while idle (guarded by lock). */
+    private Thread writer;
+    private boolean started;                                               // guarded by lock
     private volatile boolean closed;
     private volatile int pending;
 
@@ -74,11 +78,13 @@ public final class ExpectationWriter implements ExpectationTable.Listener, AutoC
         this.table = Objects.requireNonNull(table);
         this.flowsWritten = Objects.requireNonNull(flowsWritten);
         this.clock = Objects.requireNonNull(clock);
-        this.writer = Thread.ofPlatform().daemon(true).name("hftfw-expect-writer").unstarted(this::run);
     }
 
     public void start() {
-        writer.start();
+        synchronized (lock) {
+            started = true;
+            wakeWriter();
+        }
     }
 
     @Override
@@ -86,7 +92,19 @@ public final class ExpectationWriter implements ExpectationTable.Listener, AutoC
         synchronized (lock) {
             queue.add(new Change(type, e, clock.nanos()));
             received.incrementAndGet();
+            wakeWriter();
+        }
+    }
+
+    /** Starts a writer thread when there is work and none runs, else wakes it (called under lock). */
+    private void wakeWriter() {
+        if (!started || closed) {
+            return;
+        }
+        if (writer != null) {
             lock.notifyAll();
+        } else if (!queue.isEmpty()) {
+            writer = Thread.ofPlatform().daemon(true).name("hftfw-expect-writer").start(this::run);
         }
     }
 
@@ -95,16 +113,20 @@ public final class ExpectationWriter implements ExpectationTable.Listener, AutoC
             List<Change> work;
             synchronized (lock) {
                 while (!closed && queue.isEmpty()) {
-                    try {
-                        lock.wait(waiting.isEmpty() ? 1000 : RETRY_MILLIS);
-                    } catch (InterruptedException e) {
+                    if (waiting.isEmpty()) {
+                        writer = null;                      // idle: the next expectation starts a thread
                         return;
                     }
-                    if (!waiting.isEmpty()) {
-                        break;
+                    try {
+                        lock.wait(RETRY_MILLIS);
+                    } catch (InterruptedException e) {
+                        writer = null;
+                        return;
                     }
+                    break;                                  // a retry pass for the waiting ones
                 }
                 if (closed) {
+                    writer = null;
                     return;
                 }
                 work = new ArrayList<>(queue);
@@ -165,6 +187,13 @@ public final class ExpectationWriter implements ExpectationTable.Listener, AutoC
         }
     }
 
+    /** Whether a writer thread runs now. */
+    boolean writing() {
+        synchronized (lock) {
+            return writer != null;
+        }
+    }
+
     public Stats stats() {
         return new Stats(received.get(), created.get(), deleted.get(), absent.get(), retries.get(), failed.get(),
                 pending);
@@ -172,12 +201,17 @@ public final class ExpectationWriter implements ExpectationTable.Listener, AutoC
 
     @Override
     public void close() {
+        Thread running;
         synchronized (lock) {
             closed = true;
+            running = writer;
             lock.notifyAll();
         }
+        if (running == null) {
+            return;
+        }
         try {
-            writer.join(5000);
+            running.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -1,13 +1,14 @@
 package org.hftfw.sync;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.concurrent.ConcurrentHashMap;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.FlowId;
+import org.hftfw.conntrack.compact.FlowCodec;
+import org.hftfw.conntrack.compact.FlowStore;
 import org.hftfw.migrator.StateMigrator;
 
 /**
@@ -19,18 +20,21 @@ import org.hftfw.migrator.StateMigrator;
  * writes it under its lock as it sees each accepted event (so every state it has published is here, and nothing
  * newer than what it will publish next), replaces it after an event overrun with the re-read table, and fills it once
  * at start. A migration's {@link #snapshot()} copies nothing (a copy of a million keys took 1.5 s on a loaded
- * machine): it walks the concurrent map with its weakly consistent iterator as the FT-FW channel's paced bulk asks
+ * machine): it walks the store with its weakly consistent iterator as the FT-FW channel's paced bulk asks
  * for flows, on the channel's thread. So a flow that changed during the migration goes out at its latest state (a
  * live change published meanwhile is never older than it, and never overtaken by an older one), a flow destroyed
  * before the walk reached it is skipped (its DESTROY went out live), and a flow created after the order may go out
- * twice, live and in the walk, which the receiver takes as an update.
+ * twice, live and in the walk, which the receiver takes as an update. The states are kept encoded in a
+ * {@link FlowStore} (about 100 bytes per flow with the set of flows the backup holds, which shares the arrays, where
+ * the entry objects and two hash maps cost about 300: issue #12's footprint goal); its walk has the same weak
+ * consistency as the concurrent map's it replaced, and each state is decoded as the walk reaches it.
  */
 final class InternalCache {
-    private final ConcurrentHashMap<FlowId, ConntrackEntry> flows = new ConcurrentHashMap<>();
+    private final FlowStore flows = new FlowStore();
 
-    /** Applies one accepted change (called under the publisher's lock). */
-    void update(FlowId id, ConntrackEntry e) {
-        flows.put(id, e);
+    /** Applies one accepted change, {@link FlowCodec#encode}d (called under the publisher's lock). */
+    void update(byte[] encoded) {
+        flows.put(encoded);
     }
 
     /** Forgets a destroyed flow (called under the publisher's lock). */
@@ -38,10 +42,21 @@ final class InternalCache {
         flows.remove(id);
     }
 
-    /** Replaces the whole image with {@code table}, already filtered (start, overrun resync). */
-    void replace(Map<FlowId, ConntrackEntry> table) {
-        flows.keySet().retainAll(table.keySet());
-        flows.putAll(table);
+    /** Replaces the whole image with {@code table}, already filtered and encoded (start, overrun resync). */
+    void replace(Collection<byte[]> table) {
+        FlowStore now = new FlowStore();
+        for (byte[] e : table) {
+            now.put(e);
+        }
+        flows.retainIf(now::containsKey);
+        for (byte[] e : table) {
+            flows.put(e);
+        }
+    }
+
+    /** The cached state of the flow whose key starts {@code keyOrEntry}, encoded (not to be written), or null. */
+    byte[] encoded(byte[] keyOrEntry) {
+        return flows.getEncoded(keyOrEntry);
     }
 
     int size() {
@@ -50,7 +65,16 @@ final class InternalCache {
 
     /** Up to {@code n} of the cached states, e.g. for a warm-up. */
     List<ConntrackEntry> sample(int n) {
-        return flows.values().stream().limit(n).toList();
+        List<ConntrackEntry> out = new ArrayList<>(Math.min(n, flows.size()));
+        for (Iterator<ConntrackEntry> it = flows.entries(); it.hasNext() && out.size() < n; ) {
+            out.add(it.next());
+        }
+        return out;
+    }
+
+    /** The cached states in encoded form, walked as {@link #snapshot()} does. */
+    Iterator<byte[]> encodedEntries() {
+        return flows.encodedEntries();
     }
 
     /** The flows in the cache, each read at its latest state as it is sent (see the class comment). */
@@ -64,7 +88,7 @@ final class InternalCache {
 
             @Override
             public Iterator<ConntrackEntry> entries() {
-                return flows.values().iterator();
+                return flows.entries();
             }
 
             @Override

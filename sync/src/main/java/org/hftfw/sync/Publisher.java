@@ -5,14 +5,13 @@ import org.hftfw.conntrack.FlowId;
 import org.hftfw.common.InvalidConfigException;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.ReentrantLock;
 import org.hftfw.conntrack.ConntrackEntry;
@@ -20,6 +19,8 @@ import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.conntrack.ConntrackEventListener;
 import org.hftfw.conntrack.ConntrackException;
 import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.compact.FlowCodec;
+import org.hftfw.conntrack.compact.FlowStore;
 import org.hftfw.lazy.LazyConfig;
 import org.hftfw.lazy.LazyReplicator;
 import org.hftfw.lazy.LearnedModel;
@@ -68,7 +69,8 @@ public final class Publisher implements ConntrackEventListener {
     private final Outbound out;
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Map<FlowId, ConntrackEntry> held = new HashMap<>();
+    /** The last state sent of each flow the backup holds; shares the encoded arrays with the cache where equal. */
+    private final FlowStore held = new FlowStore();
     private final InternalCache cache = new InternalCache();
     private ReplicationMode mode = new ReplicationMode.EveryChange();
     private boolean replicateAll;
@@ -145,7 +147,8 @@ public final class Publisher implements ConntrackEventListener {
                 staleDeferredDropped++;
                 return;
             }
-            send(event.type(), event.entry());
+            send(event.type(), event.entry(), event.entry().flowId(),
+                    event.type() == EventType.DESTROY ? null : cachedIfSame(FlowCodec.encode(event.entry())));
         };
     }
 
@@ -161,22 +164,24 @@ public final class Publisher implements ConntrackEventListener {
             return;
         }
         FlowId id = e.entry().flowId();                     // once per event: the cache, the held set and the link share it
+        // once per event too: the encoded state, one array for the cache and the held set (none for a DESTROY)
+        byte[] encoded = e.type() == EventType.DESTROY ? null : FlowCodec.encode(e.entry());
         lock.lock();
         try {
             events++;
             if (e.type() == EventType.DESTROY) {
                 cache.remove(id);
             } else {
-                cache.update(id, e.entry());
+                cache.update(encoded);
             }
             // the mode always sees the change (a lazy replicator keeps learning while every change is replicated)
             if (mode.sendsNow(e) || replicateAll) {
-                send(e.type(), e.entry(), id);
+                send(e.type(), e.entry(), id, encoded);
                 return;
             }
-            if (e.type() == EventType.DESTROY && held.containsKey(id)) {
+            if (e.type() == EventType.DESTROY && held.contains(id)) {
                 destroysForced++;
-                send(EventType.DESTROY, e.entry(), id);
+                send(EventType.DESTROY, e.entry(), id, encoded);
             }
         } finally {
             lock.unlock();
@@ -194,15 +199,25 @@ public final class Publisher implements ConntrackEventListener {
         }
     }
 
-    private void send(EventType type, ConntrackEntry entry) {
-        send(type, entry, entry.flowId());
+    /**
+     * The internal cache's array when it holds the same state (a deferred send of the flow's current state, the usual
+     * case), so that the held set shares it instead of keeping a copy; else {@code encoded}.
+     */
+    private byte[] cachedIfSame(byte[] encoded) {
+        byte[] cached = cache.encoded(encoded);
+        return cached != null && Arrays.equals(cached, encoded) ? cached : encoded;
     }
 
-    private void send(EventType type, ConntrackEntry entry, FlowId id) {
+    private void send(EventType type, ConntrackEntry entry) {
+        send(type, entry, entry.flowId(), type == EventType.DESTROY ? null : FlowCodec.encode(entry));
+    }
+
+    /** Publishes {@code entry}; {@code encoded} is its {@link FlowCodec} form (null for a DESTROY). */
+    private void send(EventType type, ConntrackEntry entry, FlowId id, byte[] encoded) {
         if (type == EventType.DESTROY) {
             held.remove(id);
         } else {
-            held.put(id, entry);
+            held.put(encoded);
         }
         published++;
         out.publish(type, entry, id);
@@ -272,29 +287,38 @@ public final class Publisher implements ConntrackEventListener {
                 droppedAtLastRepair = dropped;
             }
             Map<FlowId, ConntrackEntry> now = HashMap.newHashMap(table.size());
+            FlowStore nowKeys = new FlowStore();
             for (ConntrackEntry e : table) {
                 if (filter.admits(e)) {
                     now.put(e.flowId(), e);
                 }
             }
+            List<byte[]> nowEncoded = new ArrayList<>(now.size());
+            for (ConntrackEntry e : now.values()) {
+                byte[] encoded = FlowCodec.encode(e);
+                nowEncoded.add(encoded);
+                nowKeys.put(encoded);
+            }
             List<ConntrackEntry> gone = new ArrayList<>();
-            for (Map.Entry<FlowId, ConntrackEntry> h : held.entrySet()) {
-                if (!now.containsKey(h.getKey())) {
-                    gone.add(h.getValue());
+            for (Iterator<byte[]> h = held.encodedEntries(); h.hasNext(); ) {
+                byte[] last = h.next();
+                if (!nowKeys.containsKey(last)) {
+                    gone.add(FlowCodec.decode(last));
                 }
             }
             for (ConntrackEntry e : gone) {
                 send(EventType.DESTROY, e);
             }
             int updates = 0;
-            for (Map.Entry<FlowId, ConntrackEntry> e : now.entrySet()) {
-                ConntrackEntry last = held.get(e.getKey());
-                if (!exact || last == null || !ReplicatedState.same(last, e.getValue())) {
-                    send(EventType.UPDATE, e.getValue());
+            for (byte[] encoded : nowEncoded) {
+                byte[] last = held.getEncoded(encoded);
+                if (!exact || last == null || !ReplicatedState.same(FlowCodec.decode(last), FlowCodec.decode(encoded))) {
+                    ConntrackEntry e = FlowCodec.decode(encoded);
+                    send(EventType.UPDATE, e, e.flowId(), encoded);
                     updates++;
                 }
             }
-            cache.replace(now);
+            cache.replace(nowEncoded);
             resyncDestroys += gone.size();
             resyncUpdates += updates;
             resyncUnchanged += now.size() - updates;
@@ -338,16 +362,17 @@ public final class Publisher implements ConntrackEventListener {
                 accepted.add(e);
             }
         }
+        List<byte[]> encoded = new ArrayList<>(accepted.size());
+        for (ConntrackEntry e : accepted) {
+            encoded.add(FlowCodec.encode(e));
+        }
         lock.lock();
         try {
             bulkSnapshots++;
-            Set<FlowId> seen = new HashSet<>();
-            for (ConntrackEntry e : accepted) {
-                FlowId id = e.flowId();
-                seen.add(id);
-                held.put(id, e);
+            held.clear();
+            for (byte[] e : encoded) {
+                held.put(e);
             }
-            held.keySet().retainAll(seen);
         } finally {
             lock.unlock();
         }
@@ -358,7 +383,11 @@ public final class Publisher implements ConntrackEventListener {
     List<ConntrackEntry> held() {
         lock.lock();
         try {
-            return new ArrayList<>(held.values());
+            List<ConntrackEntry> all = new ArrayList<>(held.size());
+            for (Iterator<ConntrackEntry> it = held.entries(); it.hasNext(); ) {
+                all.add(it.next());
+            }
+            return all;
         } finally {
             lock.unlock();
         }
@@ -369,10 +398,10 @@ public final class Publisher implements ConntrackEventListener {
      * node's start); returns the number of flows it holds.
      */
     int fillCache(Collection<ConntrackEntry> table) {
-        Map<FlowId, ConntrackEntry> accepted = new HashMap<>();
+        List<byte[]> accepted = new ArrayList<>(table.size());
         for (ConntrackEntry e : table) {
             if (filter.admits(e)) {
-                accepted.put(e.flowId(), e);
+                accepted.add(FlowCodec.encode(e));
             }
         }
         lock.lock();
@@ -412,7 +441,7 @@ public final class Publisher implements ConntrackEventListener {
 
                 @Override
                 public void ended() {
-                    markHeld(snap);
+                    markHeld();
                 }
             };
         } finally {
@@ -420,12 +449,11 @@ public final class Publisher implements ConntrackEventListener {
         }
     }
 
-    private void markHeld(StateMigrator.Snapshot snap) {
+    private void markHeld() {
         lock.lock();
         try {
-            for (Iterator<ConntrackEntry> all = snap.entries(); all.hasNext(); ) {
-                ConntrackEntry e = all.next();
-                held.put(e.flowId(), e);
+            for (Iterator<byte[]> all = cache.encodedEntries(); all.hasNext(); ) {
+                held.put(all.next());
             }
         } finally {
             lock.unlock();

@@ -1,6 +1,7 @@
 package org.hftfw.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -81,6 +82,21 @@ class ExpectationWriterTest {
             w.onExpectation(EventType.DESTROY, ftp(50000, 300));
             assertTrue(Await.await(() -> w.stats().deleted() == 1, 5000), w.stats().toString());
             assertEquals(List.of("create 50000 timeout 300", "delete 50000"), List.copyOf(t.log));
+        }
+    }
+
+    @Test
+    void theWriterThreadRunsOnlyWhileThereIsWork() throws Exception {
+        FakeTable t = new FakeTable();
+        t.masterAfter = 1;
+        try (ExpectationWriter w = new ExpectationWriter(t, () -> { }, () -> 0L)) {
+            w.onExpectation(EventType.NEW, ftp(50002, 300));
+            assertFalse(w.writing(), "not before start");
+            w.start();
+            assertTrue(Await.await(() -> w.stats().created() == 1 && !w.writing(), 5000), w.stats().toString());
+            w.onExpectation(EventType.DESTROY, ftp(50002, 300));
+            assertTrue(Await.await(() -> w.stats().deleted() == 1 && !w.writing(), 5000), w.stats().toString());
+            assertEquals(1, w.stats().retries(), "the absent master kept the thread for one retry");
         }
     }
 

@@ -6,13 +6,13 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.TcpState;
 import org.hftfw.conntrack.Tuple;
+import org.hftfw.conntrack.compact.FlowCodec;
 import org.hftfw.migrator.StateMigrator;
 import org.junit.jupiter.api.Test;
 
@@ -54,11 +54,11 @@ class InternalCacheTest {
         update(cache, flow(0, TcpState.ESTABLISHED));
         update(cache, flow(1, TcpState.ESTABLISHED));
         ConntrackEntry two = flow(2, TcpState.ESTABLISHED);
-        cache.replace(Map.of(two.flowId(), two));
+        cache.replace(List.of(FlowCodec.encode(two)));
         assertEquals(List.of(two), drain(cache.snapshot().entries()));
     }
 
     private static void update(InternalCache cache, ConntrackEntry e) {
-        cache.update(e.flowId(), e);
+        cache.update(FlowCodec.encode(e));
     }
 }

@@ -1,0 +1,295 @@
+package org.hftfw.conntrack.compact;
+
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.function.Predicate;
+import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.FlowId;
+
+/**
+ * One state per flow, keyed by the flow's original tuple and zone, each kept in {@link FlowCodec}'s encoded form:
+ * about 15 bytes of table per flow beside the encoded array, where a {@code ConcurrentHashMap<FlowId,
+ * ConntrackEntry>} cost 24 (node) + 16 (key) + 176 (entry and tuples) + 8-16 (table) bytes. Thread-safe: every
+ * method holds the store's monitor for the few array accesses it needs; decoding happens outside it.
+ *
+ * <p>Design note. Two arrays: a dense slot array holding the encoded entries and their key hashes, with a free list of
+ * emptied slots, and an open-addressing index (linear probing, load at most 3/4, deletion by backward shift as in
+ * Knuth's algorithm R, TAOCP 6.4) that maps a key hash to a slot number. A slot never moves while its flow lives:
+ * the index is rebuilt from the stored hashes when it grows, and the slot array only grows (its capacity stays at
+ * the largest size seen, as a hash map's table does). That is what makes {@link #entries()} weakly consistent like
+ * a {@code ConcurrentHashMap}'s iterator, which the internal cache's migration walk relies on: it walks slot
+ * numbers upwards, so a flow present for the whole walk is returned exactly once, at the state it has when the walk
+ * reaches it, a flow removed before is not returned, and one added meanwhile may or may not be. A stored array is
+ * never written after it is stored (an update replaces it), so two stores can share one (the publisher's internal
+ * cache and its set of flows the backup holds).
+ */
+public final class FlowStore {
+    private static final int MIN_CAPACITY = 16;
+    private static final int NONE = -1;
+
+    /** Encoded entries by slot; null: free. */
+    private byte[][] slots = new byte[MIN_CAPACITY][];
+    /** Key hash of each used slot; for a free slot, the next free slot or NONE. */
+    private int[] hashes = new int[MIN_CAPACITY];
+    /** Open-addressing index: slot number + 1, 0 for an empty cell. */
+    private int[] index = new int[MIN_CAPACITY * 2];
+    /** Slots below this have been used; the free list holds the freed ones among them. */
+    private int highWater;
+    private int freeHead = NONE;
+    private int size;
+    /** A lookup's key by {@link FlowId}, written under the monitor: no allocation per lookup. */
+    private final byte[] scratch = new byte[FlowCodec.KEY_LEN_V6];
+
+    /** Stores the entry's state, replacing the flow's previous one. */
+    public void put(ConntrackEntry e) {
+        put(FlowCodec.encode(e));
+    }
+
+    /**
+     * Stores an encoded entry ({@link FlowCodec#encode}) or a bare {@link FlowCodec#key}, replacing the flow's
+     * previous one, and returns its slot. The array is kept, not copied: it must not be written afterwards.
+     *
+     * @throws IllegalArgumentException if {@code encoded} does not start with a flow key
+     */
+    public synchronized int put(byte[] encoded) {
+        int hash = FlowCodec.keyHash(encoded);
+        int cell = find(encoded, hash);
+        if (index[cell] != 0) {
+            slots[index[cell] - 1] = encoded;
+            return index[cell] - 1;
+        }
+        int slot = allocate();
+        slots[slot] = encoded;
+        hashes[slot] = hash;
+        index[cell] = slot + 1;
+        size++;
+        if (size * 4 > index.length * 3) {
+            rebuildIndex(index.length * 2);
+        }
+        return slot;
+    }
+
+    /** The flow's state, or null. */
+    public ConntrackEntry get(FlowId id) {
+        byte[] b = getEncoded(id);
+        return b == null ? null : FlowCodec.decode(b);
+    }
+
+    /** The flow's state in encoded form (not to be written), or null. */
+    public synchronized byte[] getEncoded(FlowId id) {
+        int slot = slotOf(id);
+        return slot < 0 ? null : slots[slot];
+    }
+
+    /**
+     * The flow's slot, or -1. A slot number stays the flow's until it is removed, so arrays indexed by it (sized to
+     * {@link #slotCapacity()}) can keep further values per flow beside the store.
+     */
+    public synchronized int slotOf(FlowId id) {
+        FlowCodec.key(id, scratch);
+        int cell = find(scratch, FlowCodec.keyHash(scratch));
+        return index[cell] - 1;
+    }
+
+    /** One more than the largest slot number a flow can have now (slot numbers are below it). */
+    public synchronized int slotCapacity() {
+        return slots.length;
+    }
+
+    /** What slot {@code slot} holds (not to be written), or null when it is free. */
+    public synchronized byte[] at(int slot) {
+        return slots[slot];
+    }
+
+    /** Forgets the flow in {@code slot}; returns whether the slot was in use. */
+    public synchronized boolean removeAt(int slot) {
+        byte[] b = slots[slot];
+        if (b == null) {
+            return false;
+        }
+        int cell = find(b, hashes[slot]);
+        release(slot);
+        deleteCell(cell);
+        return true;
+    }
+
+    /** The stored state of the flow whose key starts {@code keyOrEntry}, encoded (not to be written), or null. */
+    public synchronized byte[] getEncoded(byte[] keyOrEntry) {
+        int cell = find(keyOrEntry, FlowCodec.keyHash(keyOrEntry));
+        return index[cell] == 0 ? null : slots[index[cell] - 1];
+    }
+
+    public synchronized boolean contains(FlowId id) {
+        return slotOf(id) >= 0;
+    }
+
+    /** Whether the flow whose key starts {@code keyOrEntry} (a {@link FlowCodec#key} or an encoded entry) is stored. */
+    public boolean containsKey(byte[] keyOrEntry) {
+        return getEncoded(keyOrEntry) != null;
+    }
+
+    /** Forgets the flow; returns whether it was stored. */
+    public synchronized boolean remove(FlowId id) {
+        int slot = slotOf(id);
+        return slot >= 0 && removeAt(slot);
+    }
+
+    /** Forgets the flow whose key starts {@code keyOrEntry}; returns whether it was stored. */
+    public synchronized boolean removeKey(byte[] keyOrEntry) {
+        int cell = find(keyOrEntry, FlowCodec.keyHash(keyOrEntry));
+        if (index[cell] == 0) {
+            return false;
+        }
+        release(index[cell] - 1);
+        deleteCell(cell);
+        return true;
+    }
+
+    /** Forgets every flow whose encoded state fails {@code keep}; returns how many were removed. */
+    public synchronized int retainIf(Predicate<byte[]> keep) {
+        int removed = 0;
+        for (int slot = 0; slot < highWater; slot++) {
+            byte[] b = slots[slot];
+            if (b != null && !keep.test(b)) {
+                removeAt(slot);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /** Forgets every flow and gives the arrays back. */
+    public synchronized void clear() {
+        slots = new byte[MIN_CAPACITY][];
+        hashes = new int[MIN_CAPACITY];
+        index = new int[MIN_CAPACITY * 2];
+        highWater = 0;
+        freeHead = NONE;
+        size = 0;
+    }
+
+    public synchronized int size() {
+        return size;
+    }
+
+    /** The stored states, decoded as the iterator reaches them (weakly consistent, see the class comment). */
+    public Iterator<ConntrackEntry> entries() {
+        Iterator<byte[]> raw = encodedEntries();
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return raw.hasNext();
+            }
+
+            @Override
+            public ConntrackEntry next() {
+                return FlowCodec.decode(raw.next());
+            }
+        };
+    }
+
+    /** The stored states in encoded form (not to be written), weakly consistent as {@link #entries()}. */
+    public Iterator<byte[]> encodedEntries() {
+        return new Iterator<>() {
+            private int slot;
+            private byte[] next;
+
+            @Override
+            public boolean hasNext() {
+                if (next == null) {
+                    next = nextFrom();
+                }
+                return next != null;
+            }
+
+            private byte[] nextFrom() {
+                synchronized (FlowStore.this) {
+                    while (slot < highWater) {
+                        byte[] b = slots[slot++];
+                        if (b != null) {
+                            return b;
+                        }
+                    }
+                    return null;
+                }
+            }
+
+            @Override
+            public byte[] next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                byte[] b = next;
+                next = null;
+                return b;
+            }
+        };
+    }
+
+    /** The index cell holding {@code key}'s slot, or the empty cell where it would go. */
+    private int find(byte[] key, int hash) {
+        int mask = index.length - 1;
+        for (int cell = hash & mask; ; cell = (cell + 1) & mask) {
+            int ref = index[cell];
+            if (ref == 0) {
+                return cell;
+            }
+            int slot = ref - 1;
+            if (hashes[slot] == hash && FlowCodec.sameKey(slots[slot], key)) {
+                return cell;
+            }
+        }
+    }
+
+    private int allocate() {
+        if (freeHead != NONE) {
+            int slot = freeHead;
+            freeHead = hashes[slot];
+            return slot;
+        }
+        if (highWater == slots.length) {
+            slots = Arrays.copyOf(slots, slots.length * 2);
+            hashes = Arrays.copyOf(hashes, hashes.length * 2);
+        }
+        return highWater++;
+    }
+
+    private void release(int slot) {
+        slots[slot] = null;
+        hashes[slot] = freeHead;
+        freeHead = slot;
+        size--;
+    }
+
+    /** Empties {@code cell} and shifts back the cells of its probe run that could no longer be found. */
+    private void deleteCell(int cell) {
+        int mask = index.length - 1;
+        int hole = cell;
+        for (int next = (hole + 1) & mask; index[next] != 0; next = (next + 1) & mask) {
+            int home = hashes[index[next] - 1] & mask;
+            // move the entry into the hole unless its home lies cyclically in (hole, next]
+            boolean homeAfterHole = hole <= next ? hole < home && home <= next : hole < home || home <= next;
+            if (!homeAfterHole) {
+                index[hole] = index[next];
+                hole = next;
+            }
+        }
+        index[hole] = 0;
+    }
+
+    private void rebuildIndex(int cells) {
+        int[] fresh = new int[cells];
+        int mask = cells - 1;
+        for (int slot = 0; slot < highWater; slot++) {
+            if (slots[slot] != null) {
+                int cell = hashes[slot] & mask;
+                while (fresh[cell] != 0) {
+                    cell = (cell + 1) & mask;
+                }
+                fresh[cell] = slot + 1;
+            }
+        }
+        index = fresh;
+    }
+}

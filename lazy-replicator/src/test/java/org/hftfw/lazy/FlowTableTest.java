@@ -1,0 +1,109 @@
+package org.hftfw.lazy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import org.hftfw.conntrack.FlowId;
+import org.hftfw.conntrack.IpProto;
+import org.hftfw.conntrack.Tuple;
+import org.junit.jupiter.api.Test;
+
+/** The live-flow table: a map by flow, least recently seen evicted first, idle flows expired, evicted ones marked. */
+class FlowTableTest {
+    private static FlowId id(int i) {
+        return new FlowId(Tuple.ports(InetAddress.ofLiteral("10.9." + (i >>> 8 & 0xff) + "." + (i & 0xff)),
+                InetAddress.ofLiteral("10.8.0.1"), IpProto.TCP, 1024 + i, 80), 0);
+    }
+
+    @Test
+    void aFlowIsFoundByAnEqualIdAndForgottenWhenRemoved() {
+        FlowTable t = new FlowTable(10, 1_000);
+        FlowRecord f = new FlowRecord();
+        t.put(id(1), f, 5);
+        assertSame(f, t.get(id(1), 6), "another FlowId object of the same flow");
+        assertEquals(6, f.lastSeen);
+        assertNull(t.get(id(2), 6));
+        assertNull(t.get(new FlowId(id(1).original(), 3), 6), "the zone is part of the key");
+        t.remove(id(2));
+        t.remove(id(1));
+        assertNull(t.get(id(1), 7));
+        assertEquals(0, t.size());
+        assertFalse(f.gone, "removed, not evicted");
+    }
+
+    @Test
+    void theLeastRecentlySeenFlowIsEvictedFirst() {
+        FlowTable t = new FlowTable(3, Long.MAX_VALUE);
+        FlowRecord[] r = new FlowRecord[5];
+        for (int i = 0; i < 3; i++) {
+            r[i] = new FlowRecord();
+            t.put(id(i), r[i], i);
+        }
+        t.get(id(0), 10);                                   // 1 is now the eldest
+        r[3] = new FlowRecord();
+        t.put(id(3), r[3], 11);
+        assertTrue(r[1].gone);
+        assertNull(t.get(id(1), 12));
+        FlowRecord again = new FlowRecord();
+        t.put(id(2), again, 13);                            // a put of a known flow replaces it and refreshes it
+        r[4] = new FlowRecord();
+        t.put(id(4), r[4], 14);
+        assertTrue(r[0].gone, "0 was seen at 10, 2 at 13");
+        assertSame(again, t.get(id(2), 15));
+        assertEquals(3, t.size());
+        assertEquals(2, t.evictions());
+        t.resize(1, Long.MAX_VALUE);
+        assertEquals(1, t.size());
+        assertSame(again, t.get(id(2), 16), "the most recently seen stays");
+        assertTrue(r[3].gone && r[4].gone);
+    }
+
+    @Test
+    void idleFlowsExpire() {
+        FlowTable t = new FlowTable(100, 50);
+        FlowRecord a = new FlowRecord();
+        FlowRecord b = new FlowRecord();
+        t.put(id(1), a, 0);
+        t.put(id(2), b, 30);
+        t.expire(49);
+        assertEquals(2, t.size());
+        t.expire(50);
+        assertTrue(a.gone);
+        assertFalse(b.gone);
+        t.get(id(2), 90);
+        t.expire(139);
+        assertFalse(b.gone, "seen at 90");
+        t.expire(140);
+        assertTrue(b.gone);
+        assertEquals(0, t.size());
+        assertEquals(2, t.evictions());
+    }
+
+    @Test
+    void manyFlowsGrowTheTableAndFreedSlotsAreReused() {
+        FlowTable t = new FlowTable(100_000, Long.MAX_VALUE);
+        FlowRecord[] r = new FlowRecord[20_000];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = new FlowRecord();
+            t.put(id(i), r[i], i);
+        }
+        for (int i = 0; i < r.length; i += 2) {
+            t.remove(id(i));
+        }
+        for (int i = 0; i < r.length; i += 2) {
+            r[i] = new FlowRecord();
+            t.put(id(i), r[i], 100_000 + i);
+        }
+        for (int i = 0; i < r.length; i++) {
+            assertSame(r[i], t.get(id(i), 200_000), "flow " + i);
+        }
+        assertEquals(r.length, t.size());
+        t.resize(10, Long.MAX_VALUE);
+        assertEquals(10, t.size());
+        assertSame(r[r.length - 1], t.get(id(r.length - 1), 300_000), "seen last by the get loop above");
+    }
+}
