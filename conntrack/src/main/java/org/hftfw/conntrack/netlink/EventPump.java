@@ -8,8 +8,11 @@ import org.hftfw.conntrack.ConntrackTable.EventSubscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
 
 /**
@@ -58,6 +61,7 @@ final class EventPump implements EventSubscription {
     private final Clock clock;
     private final Consumer<EventPump> onClosed;
     private final int bufferMaxBytes;
+    private final OptionalInt nice;
     private final EventDelivery delivery;
     private final RecvBatch rx;
     private final NetlinkSocket.QueueProbe queue;
@@ -82,7 +86,7 @@ final class EventPump implements EventSubscription {
     }
 
     EventPump(NetlinkSocket socket, CtRequester resync, ConntrackEventListener listener, TableStats stats,
-              Clock clock, int bufferMaxBytes, Consumer<EventPump> onClosed) {
+              Clock clock, int bufferMaxBytes, OptionalInt nice, Consumer<EventPump> onClosed) {
         this.socket = socket;
         this.resync = resync;
         this.listener = listener;
@@ -90,6 +94,7 @@ final class EventPump implements EventSubscription {
         this.clock = clock;
         this.onClosed = onClosed;
         this.bufferMaxBytes = bufferMaxBytes;
+        this.nice = nice;
         this.delivery = new EventDelivery(listener, stats);
         this.rx = new RecvBatch(socket, SLOTS, SLOT_BYTES);
         this.queue = socket.new QueueProbe();
@@ -103,6 +108,7 @@ final class EventPump implements EventSubscription {
 
     private void run() {
         try {
+            nice.ifPresent(this::setOwnNice);
             delivery.warmUp(WARM_UP_ROUNDS);
             while (!stopping) {
                 runQuietSteps();
@@ -226,6 +232,20 @@ final class EventPump implements EventSubscription {
             LOG.warn("the kernel dropped {} events without reporting them (the socket stayed congested after the "
                     + "last overrun); repairing with another resync", queue.drops() - coveredDrops);
             overrun();
+        }
+    }
+
+    /**
+     * Gives this thread its own nice value (see {@code Ctnetlink.Options.withEventThreadNice}). Without the privilege
+     * the thread says so and reads at the process's priority: events are still delivered, only less surely.
+     */
+    private void setOwnNice(int value) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cap = Libc.newCapture(a);
+            if (Libc.setOwnNice(cap, value) != 0) {
+                LOG.warn("cannot set the conntrack event thread's nice value to {}: {} (needs CAP_SYS_NICE); it "
+                        + "reads at the process's priority", value, Libc.errnoName(Libc.errno(cap)));
+            }
         }
     }
 

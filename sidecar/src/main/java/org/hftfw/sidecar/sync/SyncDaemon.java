@@ -78,6 +78,9 @@ final class SyncDaemon implements AutoCloseable {
                 .withEventBufferMaxBytes(s.events().bufferMaxBytes())
                 .withReliableDestroy(s.events().reliableDestroy())
                 .withClock(clock);
+        if (s.events().readerNice().isPresent()) {
+            o = o.withEventThreadNice(s.events().readerNice().getAsInt());
+        }
         KernelConntrackTable table = Ctnetlink.open(netns == null ? o : o.withNetns(netns));
         resources.add(table);
         // one timer thread for the lazy replicator's sweeps, the predictor's sampling rounds and the decision path's
