@@ -13,6 +13,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -37,6 +38,18 @@ import java.util.function.Consumer;
  * Growing early costs nothing while the queue is short: the buffer size is a limit on queued memory, not an
  * allocation, while an overrun costs a dump of the whole table. (It cannot help while the pump does not run at
  * all, e.g. during a garbage collection pause: only the initial size covers that.)
+ *
+ * <p>Once a read has emptied the queue the pump waits {@value #CATCH_UP_PAUSE_NANOS} ns before it reads again, so
+ * that events gather in the socket instead of waking it one by one. The kernel queues each event in the system call
+ * of whoever changed the table (a ctnetlink writer, or softirq for packets) and wakes a waiting reader from there: a
+ * reader faster than the event rate went back to sleep after each event or two and was woken again at once, and on
+ * a loaded machine every wake-up of a reader woke it in front of the writer (wake-up preemption), which then waited
+ * for a CPU again. With four batched ctnetlink writers on two busy cores the event-bench's writers reached 3.4 k
+ * events/s beside the pump alone and 18 k beside a stock conntrackd (which is slower per event, so it reads many at
+ * a time); with this pause 14.5 k beside 14.4 k in the next run (docs/performance.md §4, fourth round). A burst
+ * never waits for it (a read that fills the slots is followed by the next at once), and 1 ms of events is about
+ * 150 KB of socket memory at 120 000 events/s, far inside the buffer; an event is delivered at most that much
+ * later, and is stamped when it is read.
  */
 final class EventPump implements EventSubscription {
     private static final Logger LOG = LoggerFactory.getLogger(EventPump.class);
@@ -53,6 +66,8 @@ final class EventPump implements EventSubscription {
     /** Decodes before the first read, so a burst right after subscribing meets compiled code (see EventDelivery). */
     private static final int WARM_UP_ROUNDS = 20_000;
     private static final long DRAIN_NANOS = 1_000_000_000L;
+    /** How long the pump waits after it emptied the queue before it reads (blocks) again; see the design note. */
+    static final long CATCH_UP_PAUSE_NANOS = 1_000_000L;
 
     private final NetlinkSocket socket;
     private final CtRequester resync;
@@ -213,6 +228,7 @@ final class EventPump implements EventSubscription {
         delivery.endOfBatch();
         if (rx.count() < rx.capacity()) {
             checkSilentDrops();                             // the last read emptied the queue
+            LockSupport.parkNanos(CATCH_UP_PAUSE_NANOS);    // let events gather (see the design note)
         }
     }
 
