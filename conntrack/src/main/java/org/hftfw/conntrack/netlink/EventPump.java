@@ -46,7 +46,8 @@ import java.util.function.Consumer;
  * a loaded machine every wake-up of a reader woke it in front of the writer (wake-up preemption), which then waited
  * for a CPU again. With four batched ctnetlink writers on two busy cores the event-bench's writers reached 3.4 k
  * events/s beside the pump alone and 18 k beside a stock conntrackd (which is slower per event, so it reads many at
- * a time); with this pause 14.5 k beside 14.4 k in the next run (docs/performance.md §4, fourth round). A burst
+ * a time); with this pause 14.5 k beside 14.4 k in the next run, and in a second pair 20.5 k beside 79 k before, 52 k
+ * beside 138 k after: a part of the writer's slowdown, not all (docs/performance.md §4, fourth round). A burst
  * never waits for it (a read that fills the slots is followed by the next at once), and 1 ms of events is about
  * 150 KB of socket memory at 120 000 events/s, far inside the buffer; an event is delivered at most that much
  * later, and is stamped when it is read.
