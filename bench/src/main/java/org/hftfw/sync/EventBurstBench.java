@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -48,7 +49,8 @@ import org.hftfw.ftfw.FtfwConfig;
  *
  * <p>First it prints how fast the pump's read side drains a full queue, with recvmmsg beside recvfrom ({@link
  * EventDrainBench}). Run by {@code hftfw sync event-bench [--flows 200000] [--loaders 4] [--rate 120000,0]
- * [--conntrack-tool]}. Each configuration gets fresh namespaces {@code hpb-*} (a {@link NetnsLab}), removed
+ * [--conntrack-tool] [--reader-nice -10|inherit]}: the event reading thread at the daemon's {@code
+ * events.reader-nice}, or at the bench's own priority. Each configuration gets fresh namespaces {@code hpb-*} (a {@link NetnsLab}), removed
  * with every process it started at the end; traffic stays on the veth.
  */
 public final class EventBurstBench {
@@ -61,6 +63,8 @@ public final class EventBurstBench {
     private static final int HOLD_SECONDS = 120;
     /** Events queued for the drain measurement: about 64 MiB of socket memory, inside the 64 MiB buffer's limit. */
     private static final int DRAIN_EVENTS = 40_000;
+    /** The daemon's {@code events.reader-nice} default (conf/hftfw.conf). */
+    public static final OptionalInt DEFAULT_READER_NICE = OptionalInt.of(-10);
 
     /**
      * One configuration's burst: the loaders' rate, the overruns and resyncs, and when the backup held all (for the
@@ -114,9 +118,11 @@ public final class EventBurstBench {
      * Measures and prints the configurations once per rate in {@code rates} (events/s, 0: as fast as the loader
      * goes) with the netlink loader, or once with {@code conntrack -R} processes when {@code conntrackTool}.
      */
-    public static void run(int flows, int loaders, List<Long> rates, boolean conntrackTool) throws Exception {
-        Figures.header("event burst bench", String.format(Locale.ROOT, "%,d new flows, GC %s", flows,
-                ManagementFactory.getGarbageCollectorMXBeans().getFirst().getName()));
+    public static void run(int flows, int loaders, List<Long> rates, boolean conntrackTool, OptionalInt readerNice)
+            throws Exception {
+        Figures.header("event burst bench", String.format(Locale.ROOT, "%,d new flows, GC %s, event reader nice %s",
+                flows, ManagementFactory.getGarbageCollectorMXBeans().getFirst().getName(),
+                readerNice.isPresent() ? Integer.toString(readerNice.getAsInt()) : "inherited"));
         System.out.println(EventDrainBench.measure(DRAIN_EVENTS).line());
         Path dir = Files.createTempDirectory("hftfw-event-burst");
         try {
@@ -130,7 +136,7 @@ public final class EventBurstBench {
             }
             for (Loader loader : runs) {
                 System.out.println("loader: " + loader.describe());
-                for (Row r : measure(dir, flows, loader, true)) {
+                for (Row r : measure(dir, flows, loader, true, readerNice)) {
                     System.out.println(r.line());
                 }
             }
@@ -145,17 +151,21 @@ public final class EventBurstBench {
     public static List<Row> measure(int flows, int loaders, long rate, boolean conntrackd) throws Exception {
         Path dir = Files.createTempDirectory("hftfw-event-burst");
         try {
-            return measure(dir, flows, new NetlinkLoader(flows, loaders, rate), conntrackd);
+            return measure(dir, flows, new NetlinkLoader(flows, loaders, rate), conntrackd, DEFAULT_READER_NICE);
         } finally {
             deleteAll(dir);
         }
     }
 
-    private static List<Row> measure(Path dir, int flows, Loader loader, boolean conntrackd) throws Exception {
+    private static List<Row> measure(Path dir, int flows, Loader loader, boolean conntrackd, OptionalInt readerNice)
+            throws Exception {
         List<Row> rows = new ArrayList<>();
-        rows.add(pumpOnly(flows, loader));
-        rows.add(hftfw("hFT-FW, 16 MiB growing to 64 MiB", BUFFER, GROWN, flows, loader));
-        rows.add(hftfw("hFT-FW, 64 MiB from the start", GROWN, GROWN, flows, loader));
+        Ctnetlink.Options o = readerNice.isPresent()
+                ? Ctnetlink.Options.defaults().withEventThreadNice(readerNice.getAsInt()) : Ctnetlink.Options.defaults();
+        rows.add(pumpOnly(flows, loader, o));
+        rows.add(hftfw("hFT-FW, 16 MiB growing to 64 MiB", o.withEventBufferBytes(BUFFER).withEventBufferMaxBytes(GROWN),
+                flows, loader));
+        rows.add(hftfw("hFT-FW, 64 MiB from the start", o.withEventBufferBytes(GROWN), flows, loader));
         if (conntrackd) {
             rows.add(NetnsLab.onPath("conntrackd") ? conntrackd(dir, flows, loader)
                     : new Row("conntrackd (not installed)", flows, -1, -1, -1, -1, -1, -1, -1, 0, -1));
@@ -196,15 +206,13 @@ public final class EventBurstBench {
         return new NetnsLab.Netns[] {a, b};
     }
 
-    private static Row hftfw(String who, int buffer, int maxBuffer, int flows, Loader loader) throws Exception {
+    private static Row hftfw(String who, Ctnetlink.Options o, int flows, Loader loader) throws Exception {
         try (NetnsLab lab = new NetnsLab("hpb", COMMAND_TIMEOUT)) {
             NetnsLab.Netns[] ab = pair(lab);
             NetnsLab.Netns a = ab[0];
             NetnsLab.Netns b = ab[1];
             InetSocketAddress self = new InetSocketAddress(InetAddress.getByName(SELF), PORT);
             InetSocketAddress peer = new InetSocketAddress(InetAddress.getByName(PEER), PORT);
-            Ctnetlink.Options o = Ctnetlink.Options.defaults().withEventBufferBytes(buffer)
-                    .withEventBufferMaxBytes(maxBuffer);
             try (KernelConntrackTable table = a.openConntrack(o);
                  FtfwChannel primary = a.call(() -> FtfwChannel.builder(FtfwConfig.of(self, peer)).start());
                  FtfwChannel backup = b.call(() -> FtfwChannel.builder(FtfwConfig.of(peer, self)).start())) {
@@ -229,11 +237,10 @@ public final class EventBurstBench {
     }
 
     /** Baseline: the event socket read and decoded, nothing replicated (the pump's own ceiling). */
-    private static Row pumpOnly(int flows, Loader loader) throws Exception {
+    private static Row pumpOnly(int flows, Loader loader, Ctnetlink.Options o) throws Exception {
         try (NetnsLab lab = new NetnsLab("hpb", COMMAND_TIMEOUT)) {
             NetnsLab.Netns a = lab.netns("a");
-            Ctnetlink.Options o = Ctnetlink.Options.defaults().withEventBufferBytes(BUFFER);
-            try (KernelConntrackTable table = a.openConntrack(o);
+            try (KernelConntrackTable table = a.openConntrack(o.withEventBufferBytes(BUFFER));
                  ConntrackTable.EventSubscription _ = table.subscribe(e -> { })) {
                 long cpu = jvmCpuNanos();
                 long loadNanos = loader.load(a);

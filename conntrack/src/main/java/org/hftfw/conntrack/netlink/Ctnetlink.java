@@ -5,6 +5,7 @@ import org.hftfw.conntrack.ConntrackTable;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
 /**
@@ -56,13 +57,19 @@ public final class Ctnetlink {
      * @param netns              network namespace file to open all sockets in, or null for the caller's
      * @param clock              stamps {@code ConntrackEvent.monotonicNanos} and {@code .epochMicros}
      * @param replyTimeoutMillis how long a request waits for the kernel's reply
+     * @param eventThreadNice    the nice value each event subscription's reading thread sets for itself (-20..19;
+     *                           empty: it keeps the process's); see {@link #withEventThreadNice}
      */
     public record Options(int requestBufferBytes, int eventBufferBytes, int eventBufferMaxBytes, int batchBytes, int maxBatchMessages,
                           boolean ackEveryMessage, boolean reliableDestroy, Path netns,
-                          Clock clock, int replyTimeoutMillis) {
+                          Clock clock, int replyTimeoutMillis, OptionalInt eventThreadNice) {
 
         public Options {
             Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(eventThreadNice, "eventThreadNice");
+            if (eventThreadNice.isPresent() && (eventThreadNice.getAsInt() < -20 || eventThreadNice.getAsInt() > 19)) {
+                throw new IllegalArgumentException("a nice value is -20..19, got " + eventThreadNice.getAsInt());
+            }
             if (batchBytes < 4096 || maxBatchMessages < 1 || eventBufferBytes < 4096 || requestBufferBytes < 4096) {
                 throw new IllegalArgumentException("buffer sizes must be at least 4096 bytes and a batch at least 1 message");
             }
@@ -74,44 +81,55 @@ public final class Ctnetlink {
 
         public static Options defaults() {
             return new Options(4 << 20, 16 << 20, 16 << 20, 128 << 10, 512, false, false, null,
-                    Clock.system(), 5000);
+                    Clock.system(), 5000, OptionalInt.empty());
         }
 
         /** The event socket buffer, never grown (see {@link #withEventBufferMaxBytes}). */
         public Options withEventBufferBytes(int bytes) {
             return new Options(requestBufferBytes, bytes, bytes, batchBytes, maxBatchMessages, ackEveryMessage,
-                    reliableDestroy, netns, clock, replyTimeoutMillis);
+                    reliableDestroy, netns, clock, replyTimeoutMillis, eventThreadNice);
         }
 
         /** Lets each overrun double the event socket buffer up to {@code max} bytes. */
         public Options withEventBufferMaxBytes(int max) {
             return new Options(requestBufferBytes, eventBufferBytes, max, batchBytes, maxBatchMessages,
-                    ackEveryMessage, reliableDestroy, netns, clock, replyTimeoutMillis);
+                    ackEveryMessage, reliableDestroy, netns, clock, replyTimeoutMillis, eventThreadNice);
         }
 
         public Options withRequestBufferBytes(int bytes) {
             return new Options(bytes, eventBufferBytes, eventBufferMaxBytes, batchBytes, maxBatchMessages,
-                    ackEveryMessage, reliableDestroy, netns, clock, replyTimeoutMillis);
+                    ackEveryMessage, reliableDestroy, netns, clock, replyTimeoutMillis, eventThreadNice);
         }
 
         public Options withBatch(int bytes, int messages, boolean ackEvery) {
             return new Options(requestBufferBytes, eventBufferBytes, eventBufferMaxBytes, bytes, messages, ackEvery,
-                    reliableDestroy, netns, clock, replyTimeoutMillis);
+                    reliableDestroy, netns, clock, replyTimeoutMillis, eventThreadNice);
         }
 
         public Options withReliableDestroy(boolean reliable) {
             return new Options(requestBufferBytes, eventBufferBytes, eventBufferMaxBytes, batchBytes, maxBatchMessages,
-                    ackEveryMessage, reliable, netns, clock, replyTimeoutMillis);
+                    ackEveryMessage, reliable, netns, clock, replyTimeoutMillis, eventThreadNice);
         }
 
         public Options withNetns(Path netnsFile) {
             return new Options(requestBufferBytes, eventBufferBytes, eventBufferMaxBytes, batchBytes, maxBatchMessages,
-                    ackEveryMessage, reliableDestroy, netnsFile, clock, replyTimeoutMillis);
+                    ackEveryMessage, reliableDestroy, netnsFile, clock, replyTimeoutMillis, eventThreadNice);
+        }
+
+        /**
+         * The event reading thread's own nice value (conntrackd's {@code Nice} for the one thread that must keep up
+         * with the kernel): a starved reader lets the socket queue fill and the kernel drop events, which costs a
+         * resync. Needs CAP_SYS_NICE to go below the process's value; without it the thread logs why and keeps the
+         * process's priority.
+         */
+        public Options withEventThreadNice(int nice) {
+            return new Options(requestBufferBytes, eventBufferBytes, eventBufferMaxBytes, batchBytes, maxBatchMessages,
+                    ackEveryMessage, reliableDestroy, netns, clock, replyTimeoutMillis, OptionalInt.of(nice));
         }
 
         public Options withClock(Clock c) {
             return new Options(requestBufferBytes, eventBufferBytes, eventBufferMaxBytes, batchBytes, maxBatchMessages,
-                    ackEveryMessage, reliableDestroy, netns, c, replyTimeoutMillis);
+                    ackEveryMessage, reliableDestroy, netns, c, replyTimeoutMillis, eventThreadNice);
         }
     }
 }

@@ -8,8 +8,12 @@ import org.hftfw.conntrack.ConntrackTable.EventSubscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -34,6 +38,19 @@ import java.util.function.Consumer;
  * Growing early costs nothing while the queue is short: the buffer size is a limit on queued memory, not an
  * allocation, while an overrun costs a dump of the whole table. (It cannot help while the pump does not run at
  * all, e.g. during a garbage collection pause: only the initial size covers that.)
+ *
+ * <p>Once a read has emptied the queue the pump waits {@value #CATCH_UP_PAUSE_NANOS} ns before it reads again, so
+ * that events gather in the socket instead of waking it one by one. The kernel queues each event in the system call
+ * of whoever changed the table (a ctnetlink writer, or softirq for packets) and wakes a waiting reader from there: a
+ * reader faster than the event rate went back to sleep after each event or two and was woken again at once, and on
+ * a loaded machine every wake-up of a reader woke it in front of the writer (wake-up preemption), which then waited
+ * for a CPU again. With four batched ctnetlink writers on two busy cores the event-bench's writers reached 3.4 k
+ * events/s beside the pump alone and 18 k beside a stock conntrackd (which is slower per event, so it reads many at
+ * a time); with this pause 14.5 k beside 14.4 k in the next run, and in a second pair 20.5 k beside 79 k before, 52 k
+ * beside 138 k after: a part of the writer's slowdown, not all (docs/performance.md §4, fourth round). A burst
+ * never waits for it (a read that fills the slots is followed by the next at once), and 1 ms of events is about
+ * 150 KB of socket memory at 120 000 events/s, far inside the buffer; an event is delivered at most that much
+ * later, and is stamped when it is read.
  */
 final class EventPump implements EventSubscription {
     private static final Logger LOG = LoggerFactory.getLogger(EventPump.class);
@@ -50,6 +67,8 @@ final class EventPump implements EventSubscription {
     /** Decodes before the first read, so a burst right after subscribing meets compiled code (see EventDelivery). */
     private static final int WARM_UP_ROUNDS = 20_000;
     private static final long DRAIN_NANOS = 1_000_000_000L;
+    /** How long the pump waits after it emptied the queue before it reads (blocks) again; see the design note. */
+    static final long CATCH_UP_PAUSE_NANOS = 1_000_000L;
 
     private final NetlinkSocket socket;
     private final CtRequester resync;
@@ -58,6 +77,7 @@ final class EventPump implements EventSubscription {
     private final Clock clock;
     private final Consumer<EventPump> onClosed;
     private final int bufferMaxBytes;
+    private final OptionalInt nice;
     private final EventDelivery delivery;
     private final RecvBatch rx;
     private final NetlinkSocket.QueueProbe queue;
@@ -82,7 +102,7 @@ final class EventPump implements EventSubscription {
     }
 
     EventPump(NetlinkSocket socket, CtRequester resync, ConntrackEventListener listener, TableStats stats,
-              Clock clock, int bufferMaxBytes, Consumer<EventPump> onClosed) {
+              Clock clock, int bufferMaxBytes, OptionalInt nice, Consumer<EventPump> onClosed) {
         this.socket = socket;
         this.resync = resync;
         this.listener = listener;
@@ -90,6 +110,7 @@ final class EventPump implements EventSubscription {
         this.clock = clock;
         this.onClosed = onClosed;
         this.bufferMaxBytes = bufferMaxBytes;
+        this.nice = nice;
         this.delivery = new EventDelivery(listener, stats);
         this.rx = new RecvBatch(socket, SLOTS, SLOT_BYTES);
         this.queue = socket.new QueueProbe();
@@ -103,6 +124,7 @@ final class EventPump implements EventSubscription {
 
     private void run() {
         try {
+            nice.ifPresent(this::setOwnNice);
             delivery.warmUp(WARM_UP_ROUNDS);
             while (!stopping) {
                 runQuietSteps();
@@ -207,6 +229,7 @@ final class EventPump implements EventSubscription {
         delivery.endOfBatch();
         if (rx.count() < rx.capacity()) {
             checkSilentDrops();                             // the last read emptied the queue
+            LockSupport.parkNanos(CATCH_UP_PAUSE_NANOS);    // let events gather (see the design note)
         }
     }
 
@@ -226,6 +249,20 @@ final class EventPump implements EventSubscription {
             LOG.warn("the kernel dropped {} events without reporting them (the socket stayed congested after the "
                     + "last overrun); repairing with another resync", queue.drops() - coveredDrops);
             overrun();
+        }
+    }
+
+    /**
+     * Gives this thread its own nice value (see {@code Ctnetlink.Options.withEventThreadNice}). Without the privilege
+     * the thread says so and reads at the process's priority: events are still delivered, only less surely.
+     */
+    private void setOwnNice(int value) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cap = Libc.newCapture(a);
+            if (Libc.setOwnNice(cap, value) != 0) {
+                LOG.warn("cannot set the conntrack event thread's nice value to {}: {} (needs CAP_SYS_NICE); it "
+                        + "reads at the process's priority", value, Libc.errnoName(Libc.errno(cap)));
+            }
         }
     }
 

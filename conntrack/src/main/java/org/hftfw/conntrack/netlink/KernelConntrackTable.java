@@ -147,7 +147,7 @@ public final class KernelConntrackTable implements ConntrackTable {
             throw e;
         }
         EventPump pump = new EventPump(events, resync, listener, stats, options.clock(),
-                options.eventBufferMaxBytes(), subscriptions::remove);
+                options.eventBufferMaxBytes(), options.eventThreadNice(), subscriptions::remove);
         subscriptions.add(pump);
         pump.start();
         return pump;

@@ -50,6 +50,9 @@ final class Libc {
     static final int O_CLOEXEC = 0x80000;
     static final int CLONE_NEWNET = 0x40000000;
 
+    /** setpriority(2): {@code who} is a thread id (Linux applies a nice value per thread). */
+    static final int PRIO_PROCESS = 0;
+
     static final int EINTR = 4;
     static final int EAGAIN = 11;
     static final int EBADF = 9;
@@ -76,6 +79,9 @@ final class Libc {
     private static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SETNS = downcall("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SIGNAL = downcall("signal", FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS));
+    private static final MethodHandle GETTID = downcall("gettid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle SETPRIORITY = downcall("setpriority",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle CAPSET = downcall("capset", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
 
     private Libc() {}
@@ -190,6 +196,19 @@ final class Libc {
     static MemorySegment signalDefault(MemorySegment cap, int signo) {
         try {
             return (MemorySegment) SIGNAL.invokeExact(cap, signo, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Sets the calling thread's nice value (setpriority(2) on its thread id; Linux schedules threads, so the rest of
+     * the process keeps its priority). A value below the current one needs CAP_SYS_NICE (or RLIMIT_NICE).
+     */
+    static int setOwnNice(MemorySegment cap, int nice) {
+        try {
+            int tid = (int) GETTID.invokeExact(cap);
+            return (int) SETPRIORITY.invokeExact(cap, PRIO_PROCESS, tid, nice);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -73,10 +73,16 @@ public final class SyncCommand {
         @picocli.CommandLine.Option(names = "--conntrack-tool",
                 description = "load with parallel conntrack -R processes instead (the issue's loader; --rate ignored)")
         boolean conntrackTool;
+        @picocli.CommandLine.Option(names = "--reader-nice", defaultValue = "-10",
+                description = "nice value of hFT-FW's event reading thread (events.reader-nice), or inherit "
+                        + "(default: ${DEFAULT-VALUE}, the daemon's)")
+        String readerNice;
 
         @Override
         public Integer call() throws Exception {
-            org.hftfw.sync.EventBurstBench.run(flows, loaders, rates, conntrackTool);
+            java.util.OptionalInt nice = readerNice.equals("inherit") ? java.util.OptionalInt.empty()
+                    : java.util.OptionalInt.of(Integer.parseInt(readerNice));
+            org.hftfw.sync.EventBurstBench.run(flows, loaders, rates, conntrackTool, nice);
             return 0;
         }
     }

@@ -82,6 +82,9 @@ final class SyncDaemon implements AutoCloseable {
         // node must not look ready with the 0 an earlier run left in the file
         ResyncTrackFile resync = s.control().resyncFile() == null ? null
                 : ResyncTrackFile.waiting(s.control().resyncFile());
+        if (s.events().readerNice().isPresent()) {
+            o = o.withEventThreadNice(s.events().readerNice().getAsInt());
+        }
         KernelConntrackTable table = Ctnetlink.open(netns == null ? o : o.withNetns(netns));
         resources.add(table);
         // one timer thread for the lazy replicator's sweeps, the predictor's sampling rounds and the decision path's

@@ -15,6 +15,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.hftfw.conntrack.IpProto;
@@ -51,8 +52,9 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
      * @param bufferBytes     event socket receive buffer (NetlinkBufferSize)
      * @param bufferMaxBytes  how far overruns may double it (NetlinkBufferSizeMaxGrowth)
      * @param reliableDestroy NetlinkEventsReliable
+     * @param readerNice      the event reading thread's nice value; empty: the process's ({@code inherit})
      */
-    record Events(int bufferBytes, int bufferMaxBytes, boolean reliableDestroy) {}
+    record Events(int bufferBytes, int bufferMaxBytes, boolean reliableDestroy, OptionalInt readerNice) {}
 
     /**
      * The control socket, where hftfw's commands and a stock conntrackd client's requests are served.
@@ -105,7 +107,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
               backup { commit = always, standby-timeout = 5d, takeover-grace = 60s }
               expectation-sync = off
             }
-            events { buffer = 16MiB, buffer-max-growth = 64MiB, reliable-destroy = false }
+            events { buffer = 16MiB, buffer-max-growth = 64MiB, reliable-destroy = false, reader-nice = -10 }
             lazy {
               enabled = false
               barrier = 0.125
@@ -443,7 +445,9 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
                 problems.add("events.buffer-max-growth (" + max + ") must not be below events.buffer (" + buffer + ")");
                 max = buffer;
             }
-            return new Events(buffer, max, bool("events.reliable-destroy"));
+            OptionalInt nice = string("events.reader-nice").trim().equals("inherit") ? OptionalInt.empty()
+                    : OptionalInt.of(intIn("events.reader-nice", -20, 19));
+            return new Events(buffer, max, bool("events.reliable-destroy"), nice);
         }
 
         NodeSettings.Lazy lazy() {

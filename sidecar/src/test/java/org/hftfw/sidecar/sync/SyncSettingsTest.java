@@ -222,6 +222,15 @@ class SyncSettingsTest {
     }
 
     @Test
+    void theEventReaderRunsAtNiceMinusTenUnlessTheConfigSaysOtherwise() {
+        assertEquals(java.util.OptionalInt.of(-10), parse(MIN).events().readerNice());
+        assertEquals(java.util.OptionalInt.of(-20), parse(MIN + "events.reader-nice = -20").events().readerNice());
+        assertEquals(java.util.OptionalInt.empty(), parse(MIN + "events.reader-nice = inherit").events().readerNice());
+        String p = problems(MIN + "events.reader-nice = -21");
+        assertTrue(p.contains("events.reader-nice must be in -20..19, got -21"), p);
+    }
+
+    @Test
     void logLevelsPerComponentWithOrWithoutQuotes() {
         SyncSettings.Log log = parse(MIN + "log { level = debug, components { \"org.hftfw.ftfw\" = WARN, "
                 + "org.hftfw.sync = trace } }\n").log();
