@@ -120,12 +120,12 @@ class EventsLabTest {
 
             @Override
             public void onResync(List<ConntrackEntry> table) {
-                synchronized (known) {
+                resyncs.add(table);
+                order.add("resync");
+                synchronized (known) {                  // last: once the test sees it, the lists above are complete
                     known.clear();
                     table.forEach(e -> known.add(e.original()));
                 }
-                resyncs.add(table);
-                order.add("resync");
             }
         };
         // the smallest event buffer the kernel accepts: a burst of NEW events cannot fit
