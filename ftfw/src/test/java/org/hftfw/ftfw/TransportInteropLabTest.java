@@ -103,10 +103,12 @@ class TransportInteropLabTest {
                 boolean here = await(() -> theirs(ours) == THEIRS, 30_000);
                 assertTrue(here, link.describe() + ": our cache has " + theirs(ours) + " of " + THEIRS + "; "
                         + ours.stats().format() + "\n" + lab.b.exec("conntrackd", "-C", file.toString(), "-s").stdout());
+                // the peer is taken for a stock one when the handshake's tries run out (one alive interval after
+                // the start), a timer of its own: on a fast machine the flows can be through before it fires
+                assertTrue(await(() -> "stock".equals(ours.stats().peer().kind()), 10_000), ours.stats().format());
                 FtfwStats s = ours.stats();
                 assertEquals(0, s.malformedTotal(), s.format());
                 assertEquals(0, s.dropped(DropReason.NOT_PEER), "only the peer is heard: " + s.format());
-                assertEquals("stock", s.peer().kind());
                 LOG.info("{} {}: {} flows in conntrackd -e after {} ms, {} of conntrackd's in ours; {}", link.describe(),
                         v6 ? "IPv6" : "IPv4", OURS, ms, THEIRS, s.format());
             }

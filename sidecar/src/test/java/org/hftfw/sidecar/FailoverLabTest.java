@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Test;
 class FailoverLabTest {
     private static final int FLOWS = 10;
     private static final String BACKUP_CONF = System.getProperty("hftfw.failover.backup-conf", "");
+    private static final int TRIALS = 3;
 
     // assumptions per test, not in @BeforeAll: surefire drops a class aborted there from the counts (SUREFIRE-2300)
     @BeforeEach
@@ -42,18 +43,29 @@ class FailoverLabTest {
         FailoverLab.unavailable().ifPresent(Assumptions::abort);
     }
 
+    /**
+     * One trial of {@code kase}. A trial the lab marks DISTURBED (fw2 became VRRP master before the fault: fw1's
+     * adverts, 0.1 s apart, were late on a saturated machine) did not start from the case's premise, so it is run
+     * again, at most {@value #TRIALS} times in all; the outcome's assertions are never retried.
+     */
     private static Outcome trial(Pair pair, Case kase) throws Exception {
         Path conf = FailoverLab.findConfDir().orElseThrow(() -> new AssertionError("conf/keepalived not found"));
         FailoverLab.Spec spec = new FailoverLab.Spec(FLOWS, 20, 50, 0.1, 30, 30, List.of(kase), List.of(pair),
                 BenchCommand.Failover.hftfwCommand(), BenchCommand.Failover.clientCommand(), conf, BACKUP_CONF);
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        List<Outcome> all;
-        try (PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
-            all = FailoverLab.run(spec, out);
+        Outcome o = null;
+        for (int i = 0; i < TRIALS && (o == null || o.note().contains("DISTURBED")); i++) {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            List<Outcome> all;
+            try (PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+                all = FailoverLab.run(spec, out);
+            }
+            System.out.print(buf.toString(StandardCharsets.UTF_8));
+            assertEquals(1, all.size());
+            o = all.getFirst();
         }
-        System.out.print(buf.toString(StandardCharsets.UTF_8));
-        assertEquals(1, all.size());
-        Outcome o = all.getFirst();
+        if (o.note().contains("DISTURBED")) {
+            Assumptions.abort(TRIALS + " trials disturbed by VRRP flaps before the fault (a saturated machine): " + o);
+        }
         assertEquals(FLOWS, o.established(), "every flow was echoing when the fault came: " + o);
         assertTrue(o.takeover() > 0, "fw2 took both VIPs: " + o);
         return o;

@@ -33,6 +33,9 @@ import org.hftfw.policy.PolicyConfig;
 import org.hftfw.predictor.FakeSysfs;
 import org.hftfw.predictor.FaultInjector;
 import org.hftfw.predictor.FaultKind;
+import org.hftfw.predictor.Metric;
+import org.hftfw.predictor.Severity;
+import org.hftfw.predictor.SourceSample;
 import org.hftfw.sidecar.Hftfw;
 import org.hftfw.sync.ProactivePath;
 import org.hftfw.sync.SyncNode;
@@ -219,6 +222,12 @@ class ProactiveLabTest {
             SyncLab.await("the demote hook ran", 60_000,
                     () -> { try { return l.hookLines().stream().anyMatch(x -> x.startsWith("demote ")); }
                             catch (IOException e) { return false; } });
+            // the hook's line is written before its process exits; the daemon counts the demotion and ends
+            // replicate-all only once it has reaped it
+            SyncLab.await("the daemon recorded the demotion", 60_000,
+                    () -> pp.demotionsOk() + pp.demotionsFailed() > 0);
+            assertEquals(1, pp.demotionsOk(), String.valueOf(pp.lastDemotion()));
+            SyncLab.await("replicate-all ended with the handover", 10_000, () -> !pp.replicatingAll());
 
             List<String> hooks = l.hookLines();
             assertEquals(2, hooks.size(), hooks.toString());
@@ -239,7 +248,6 @@ class ProactiveLabTest {
             assertTrue(m.report().handedOver() && m.report().allAcknowledged(), m.report().describe());
             assertEquals(n, m.report().entries(), "only the test flows: the sync link's own flow is filtered");
             assertEquals(PolicyConfig.HANDED_OVER, pp.policy().state());
-            assertFalse(pp.replicatingAll(), "replicate-all ended with the handover");
             assertEquals(1, log.count("replication: every change is replicated from now on (migration ordered"),
                     log.lines().toString());
             assertTrue(log.count("ERROR alert CRITICAL edac:MEM_UE:mc0: uncorrected memory error [") >= 1);
@@ -285,7 +293,7 @@ class ProactiveLabTest {
             l.injector.inject(FaultKind.EDAC_UE, 1, "mc0");
             SyncLab.await("the dry-run decision", 10_000,
                     () -> pp.policy().state().equals(PolicyConfig.MIGRATING));
-            Thread.sleep(1000);                                 // ten more rounds: still nothing may happen
+            awaitRounds(pp, 10);                                // ten more rounds: still nothing may happen
             assertEquals(1, log.count("WARN policy DRY-RUN: HEALTHY -> MIGRATING: would call MIGRATE_NOW(1 CRITICAL+ "
                     + "signal alert(s) within 1m [CRITICAL edac:MEM_UE"), log.lines().toString());
             assertTrue(l.hookLines().isEmpty(), "no hook ran");
@@ -309,13 +317,17 @@ class ProactiveLabTest {
             ProactivePath pp = primary.node().proactive().orElseThrow();
             SyncLab.await("the first sampling round", 10_000, () -> pp.sources().size() == 9);
             backup.node().channel().externalCache().flush();
-            for (int i = 0; i < 16; i++) {                      // hot, normal, hot, ...: each hot phase is a WARNING
+            // hot, normal, hot, ...: each hot phase is a WARNING. Each phase lasts until a sampling round has read
+            // it (a fixed 120 ms per phase let a late sampler on a busy machine miss phases)
+            for (int i = 0; i < 16; i++) {
+                long before = warnings(pp);
                 l.injector.inject(FaultKind.TEMPERATURE, 90, "hwmon0/temp1");
-                Thread.sleep(120);
+                SyncLab.await("a sampling round read hot phase " + i + " and warned", 10_000,
+                        () -> sensorReads(pp, 90) && warnings(pp) > before);
                 l.injector.inject(FaultKind.TEMPERATURE, 45, "hwmon0/temp1");
-                Thread.sleep(120);
+                SyncLab.await("a sampling round read normal phase " + i, 10_000, () -> sensorReads(pp, 45));
             }
-            long warnings = pp.predictor().counters().count(org.hftfw.predictor.Severity.WARNING);
+            long warnings = warnings(pp);
             assertTrue(warnings >= 10, "the sensor alerted again and again: " + warnings);
             assertEquals(PolicyConfig.SUSPECT, pp.policy().state());
             assertTrue(pp.policy().decisions().stream().noneMatch(d -> d.to().equals(PolicyConfig.MIGRATING)),
@@ -332,6 +344,25 @@ class ProactiveLabTest {
             assertTrue(l.hookLines().get(0).startsWith("commit ") && l.hookLines().get(1).endsWith(" 60"),
                     l.hookLines().toString());
         }
+    }
+
+    /** Waits until the sampler has run {@code n} more rounds (each round stamps every source's sample). */
+    private static void awaitRounds(ProactivePath pp, int n) throws InterruptedException {
+        for (int i = 1; i <= n; i++) {
+            long last = pp.sources().get("hwmon").timeNanos();
+            SyncLab.await("sampling round " + i + " of " + n, 10_000, () -> pp.sources().get("hwmon").timeNanos() > last);
+        }
+    }
+
+    private static long warnings(ProactivePath pp) {
+        return pp.predictor().counters().count(Severity.WARNING);
+    }
+
+    /** Whether the last sampling round read {@code celsius} from the sensor the noisy test drives. */
+    private static boolean sensorReads(ProactivePath pp, int celsius) {
+        SourceSample s = pp.sources().get("hwmon");
+        return s != null && s.readings().stream().anyMatch(r -> r.metric() == Metric.TEMP_C
+                && r.component().equals("hwmon0/temp1") && Math.round(r.value()) == celsius);
     }
 
     /** Prints the measurement and keeps it in target/ for docs/daemon.md. */
