@@ -175,6 +175,12 @@ final class Trial {
                 if (!tookOver) {
                     note = (note + " no takeover within " + TAKEOVER_BOUND_MILLIS / 1000 + " s").strip();
                 }
+                if (kase == FailoverLab.Case.A && tookOver && vipEpoch < writtenSince(drain1, t0Epoch)) {
+                    // case a's premise is that fw1 hands over (its demote hook's drain file moves the VIPs); fw2
+                    // taking them earlier means fw1's adverts were late during the migration
+                    note = (note + " DISTURBED: fw2 took the VIPs before fw1's demote hook wrote its drain file "
+                            + "(adverts late on a saturated machine)").strip();
+                }
                 long vipsAt = tookOver ? t0 + (long) ((vipEpoch - t0Epoch) * 1e9) + GARP_MARGIN_NANOS : Long.MAX_VALUE;
                 Await.within(spec.observeSeconds() * 1000L, () -> flows.allEchoedAfter(vipsAt));
                 long after = vipsAt;
@@ -339,6 +345,19 @@ final class Trial {
         long tprop = System.nanoTime() - t0;
         Files.writeString(drain1, "1\n");
         return String.format(Locale.ROOT, "%.1f ms", tprop / 1e6);
+    }
+
+    /**
+     * When {@code file} was last written, in epoch seconds, if that was after {@code sinceEpoch}; +infinity otherwise
+     * (keepalived's {@code init_file} wrote the drain file when it started, long before the fault).
+     */
+    private static double writtenSince(Path file, double sinceEpoch) throws IOException {
+        if (!Files.exists(file)) {
+            return Double.POSITIVE_INFINITY;
+        }
+        Instant m = Files.getLastModifiedTime(file).toInstant();
+        double at = m.getEpochSecond() + m.getNano() / 1e9;
+        return at > sinceEpoch ? at : Double.POSITIVE_INFINITY;
     }
 
     private static boolean holdsVips(NetnsLab.Netns fw) {
