@@ -30,7 +30,9 @@ import org.hftfw.predictor.FakeSysfs;
  * flows alone); the primary's own report of the migration (snapshot, send, ACKs, commit) is printed beside it. The
  * first round runs in a daemon that has not migrated before (its start-up warm-up is what it has; the order comes 5 s
  * after the daemons are up, time for the warm-up's compilations to finish); between rounds
- * the policy is returned to HEALTHY ({@code policy manual recover}). Optional random loss on the sync link (nftables
+ * the policy is returned to HEALTHY ({@code policy manual recover}). The daemons run with the JVM options they are
+ * deployed with (conf/daemon.jvm: C1 only, serial GC, small heap) unless told otherwise; each round prints the CPU
+ * time both daemons used from the order until the backup held every flow. Optional random loss on the sync link (nftables
  * numgen) applies to both implementations. Namespaces {@code hmd-*}; every process started is stopped by PID.
  */
 public final class DaemonMigrationBench {
@@ -39,6 +41,7 @@ public final class DaemonMigrationBench {
     private static final int HFTFW_PORT = 3790;
     private static final Path COUNT = Path.of("/proc/sys/net/netfilter/nf_conntrack_count");
     private static final long SETTLE_MILLIS = 5_000;
+    private static final long WAIT_POLL_MILLIS = 20;
 
     /** One measured migration: who, which round, order → backup kernel holding all (-1: never), what it printed. */
     public record Round(String who, int round, long nanos, long inBackup, String line) {}
@@ -47,12 +50,14 @@ public final class DaemonMigrationBench {
     private final NetnsLab.Netns b;
     private final Path dir;
     private final List<Process> daemons = new ArrayList<>();
+    private final Path jvmOptions;
     private Path aLog;
     private Path aCtl;
     private Path bCtl;
 
-    private DaemonMigrationBench(NetnsLab lab, Path dir) {
+    private DaemonMigrationBench(NetnsLab lab, Path dir, Path jvmOptions) {
         this.dir = dir;
+        this.jvmOptions = jvmOptions;
         a = lab.netns("a");
         b = lab.netns("b");
         lab.veth(a, "sync", b, "sync");
@@ -60,11 +65,16 @@ public final class DaemonMigrationBench {
         b.addr("sync", B_SYNC + "/24");
     }
 
-    /** Prints the rounds of both implementations at N flows. */
-    public static void run(int n, int rounds, int loss, boolean raiseMax) throws Exception {
+    /**
+     * Prints the rounds of both implementations at N flows; the daemons run with the JVM options file
+     * {@code jvmOptions} (the deployed conf/daemon.jvm; null: the JVM's defaults).
+     */
+    public static void run(int n, int rounds, int loss, boolean raiseMax, Path jvmOptions) throws Exception {
         Figures.header("migration bench through the daemons", String.format(Locale.ROOT,
-                "%d flows, sync link loss %d%%, %d rounds; load average before: %s", n, loss, rounds, loadAverage()));
-        List<Round> rows = measure(n, rounds, loss, raiseMax, true);
+                "%d flows, sync link loss %d%%, %d rounds; daemon JVM options %s; load average before: %s", n, loss,
+                rounds, jvmOptions == null ? "the JVM's defaults" : "@" + jvmOptions + heapFor(n).map(" "::concat)
+                        .orElse(""), loadAverage()));
+        List<Round> rows = measure(n, rounds, loss, raiseMax, true, jvmOptions);
         rows.forEach(r -> System.out.println(r.line()));
         System.out.printf(Locale.ROOT, "load average after: %s%n", loadAverage());
     }
@@ -77,6 +87,12 @@ public final class DaemonMigrationBench {
      */
     public static List<Round> measure(int n, int rounds, int loss, boolean raiseMax, boolean conntrackd)
             throws Exception {
+        return measure(n, rounds, loss, raiseMax, conntrackd, null);
+    }
+
+    /** {@link #measure(int, int, int, boolean, boolean)} with the daemons' JVM options file (null: defaults). */
+    public static List<Round> measure(int n, int rounds, int loss, boolean raiseMax, boolean conntrackd,
+                                      Path jvmOptions) throws Exception {
         Optional<String> tooSmall = ConntrackMax.tooSmallFor(n);
         if (tooSmall.isPresent() && !raiseMax) {
             throw new IllegalArgumentException(tooSmall.get());
@@ -84,7 +100,7 @@ public final class DaemonMigrationBench {
         Path dir = Files.createTempDirectory("hftfw-daemon-migration");
         try (ConntrackMax max = tooSmall.isPresent() ? ConntrackMax.raisedFor(n) : null;
              NetnsLab lab = new NetnsLab("hmd", java.time.Duration.ofMinutes(2))) {
-            DaemonMigrationBench bench = new DaemonMigrationBench(lab, dir);
+            DaemonMigrationBench bench = new DaemonMigrationBench(lab, dir, jvmOptions);
             try {
                 return bench.run(n, rounds, loss, conntrackd, max);
             } finally {
@@ -168,9 +184,9 @@ public final class DaemonMigrationBench {
                 """.formatted(A_SYNC, B_SYNC, HFTFW_PORT, aCtl, tree, bCtl, ackTimeoutSeconds(n)));
         Path bLog = dir.resolve("b.log");
         aLog = dir.resolve("a-" + System.nanoTime() + ".log");
-        spawn("backup", bConf, b, bLog);
+        spawn("backup", bConf, b, bLog, n);
         await(() -> answers(bCtl), 60, "the backup daemon's control socket");
-        spawn("primary", aConf, a, aLog);
+        spawn("primary", aConf, a, aLog, n);
         await(() -> log(aLog).contains("internal cache: "), 300, "the primary's internal cache (" + aLog + ")");
         String line = log(aLog).lines().filter(l -> l.contains("internal cache: ")).findFirst().orElse("");
         check(line.contains("internal cache: " + n + " flows"), "the primary's internal cache: " + line);
@@ -196,10 +212,24 @@ public final class DaemonMigrationBench {
         return s.contains("last datagram from the peer:") && !s.contains("last datagram from the peer: never");
     }
 
-    private void spawn(String role, Path conf, NetnsLab.Netns ns, Path log) throws IOException {
+    /**
+     * The heap a daemon needs beyond the options file's -Xmx (384m, sized for the kernel's default table of 262 144
+     * flows): about 1 KB per flow, as conf/daemon.jvm advises (-Xmx1g at 1 000 000); empty when the file's is enough.
+     */
+    static Optional<String> heapFor(int flows) {
+        long mb = flows / 1_000L;
+        return mb > 384 ? Optional.of("-Xmx" + mb + "m") : Optional.empty();
+    }
+
+    private void spawn(String role, Path conf, NetnsLab.Netns ns, Path log, int flows) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
                 "-XX:+UseCompactObjectHeaders"));
+        if (jvmOptions != null) {
+            // as bin/hftfw and the package's launcher start the daemon, with the heap raised for a large table
+            cmd.add("@" + jvmOptions);
+            heapFor(flows).ifPresent(cmd::add);
+        }
         // e.g. a flight recording of each daemon: HFTFW_BENCH_DAEMON_OPTS=-XX:StartFlightRecording:filename=/tmp/%p.jfr
         String extra = System.getenv().getOrDefault("HFTFW_BENCH_DAEMON_OPTS", "").strip();
         if (!extra.isEmpty()) {
@@ -207,7 +237,11 @@ public final class DaemonMigrationBench {
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.hftfw.sidecar.Hftfw", "sync", role,
                 "--config", conf.toString(), "--netns", ns.name()));
-        daemons.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        if (jvmOptions != null) {
+            pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");     // as bin/hftfw sets it for the daemon
+        }
+        daemons.add(pb.start());
     }
 
     private void stopDaemons() {
@@ -223,34 +257,49 @@ public final class DaemonMigrationBench {
         long goneBefore = backupWriterGone();
         // the previous round's commit was a takeover, after which the backup's kernel no longer follows its peer:
         // it stands by again as keepalived's notify_backup has it do (resync), and holds the table before the flush
+        String resyncNote = "";
         if (control(bCtl, "stats").contains("(always committed, took over)")) {
+            long confirmedBefore = confirmedBulks();
             check(control(bCtl, "resync").startsWith("OK"), "resync on the backup");
+            // the primary answers the resync with a marked bulk, which the backup confirms once its writer has
+            // written it; a migration ordered while it is open goes unconfirmed (one marked bulk at a time) and
+            // competes with it for the queue and the writer: a real migration comes long after a failback's resync
+            if (!reached(() -> confirmedBulks() > confirmedBefore, Math.max(60, n / 5_000), WAIT_POLL_MILLIS)) {
+                resyncNote = " (the resync's bulk was still unconfirmed at the order)";
+            }
         }
         // the table the backup got at start (or from that resync) is in before the flush: a bulk still on its way
         // would refill what the round must start without
-        await(() -> externalFlows() >= n, 120, "the backup to hold the primary's table");
+        await(() -> externalFlows() >= n, Math.max(120, n / 2_000), "the backup to hold the primary's table");
         String flushed = control(bCtl, "flush");
         check(flushed.startsWith("OK"), "flush on the backup: " + flushed);
         java.util.regex.Matcher held = java.util.regex.Pattern.compile("external cache \\((\\d+) flows")
                 .matcher(flushed);
         long flushedFlows = held.find() ? Long.parseLong(held.group(1)) : 0;
-        await(() -> backupWriterGone() >= goneBefore + flushedFlows, 120, "the backup's writer to delete the flows");
+        await(() -> backupWriterGone() >= goneBefore + flushedFlows, Math.max(120, n / 2_000),
+                "the backup's writer to delete the flows");
         kb.flush();
         await(() -> count(b) == 0, 60, "the backup's table to empty");
         long reportsBefore = reports();
+        long[] pids = daemons.stream().mapToLong(Process::pid).toArray();
+        long cpu0 = ProcessCpu.millis(pids);
         long t0 = System.nanoTime();
         String order = control(aCtl, "migrate now bench round " + round);
         check(order.startsWith("OK"), "the order was refused: " + order);
         int seconds = Math.max(60, n / 5_000);
-        // until the backup holds all, or the primary has reported (a failed migration ends there)
+        // until the backup holds all, or the primary has reported (a failed migration ends there); polled from one
+        // thread inside b (count(b) starts a thread per read to enter the namespace, a cost the daemons paid for)
         int[] polls = {0};
-        reached(() -> count(b) >= n || (++polls[0] % 100 == 0 && reports() > reportsBefore), seconds);
-        boolean all = count(b) >= n;
+        boolean all = b.call(() -> reached(() -> countHere() >= n
+                || (++polls[0] % 100 == 0 && reports() > reportsBefore), seconds, 1) && countHere() >= n);
         long t1 = System.nanoTime();
+        long cpu1 = ProcessCpu.millis(pids);
         await(() -> reports() > reportsBefore, seconds, "the primary's report of the migration");
-        String report = lastReport() + "; backup: " + backupWriter();
+        String report = String.format(Locale.ROOT, "CPU of both daemons until then %d ms; ", cpu1 - cpu0)
+                + lastReport() + "; backup: " + backupWriter();
         long inB = count(b);
-        String who = round == 1 ? "hFT-FW     round 1 (first migration of the daemon)" : "hFT-FW     round " + round;
+        String who = (round == 1 ? "hFT-FW     round 1 (first migration of the daemon)" : "hFT-FW     round " + round)
+                + resyncNote;
         String line = all
                 ? String.format(Locale.ROOT, "%s: order -> backup kernel holds all %7.1f ms; %s", who, (t1 - t0) / 1e6,
                         report)
@@ -285,6 +334,12 @@ public final class DaemonMigrationBench {
         return "no kernel writer (external cache)";
     }
 
+    /** The primary's marked bulks the backup has confirmed (its log's "bulk N confirmed by the peer" lines). */
+    private long confirmedBulks() {
+        return log(aLog).lines().filter(l -> l.contains("FtfwEngine - bulk ") && l.contains(" confirmed by the peer"))
+                .count();
+    }
+
     private long reports() {
         return log(aLog).lines().filter(DaemonMigrationBench::isReport).count();
     }
@@ -317,7 +372,16 @@ public final class DaemonMigrationBench {
 
     /** Entries in {@code ns}'s conntrack table ({@code nf_conntrack_count}, read inside the namespace). */
     private static long count(NetnsLab.Netns ns) {
-        return ns.call(() -> Long.parseLong(Files.readAllLines(COUNT, StandardCharsets.US_ASCII).getFirst().strip()));
+        return ns.call(DaemonMigrationBench::countHere);
+    }
+
+    /** Entries in the conntrack table of the calling thread's network namespace. */
+    private static long countHere() {
+        try {
+            return Long.parseLong(Files.readAllLines(COUNT, StandardCharsets.US_ASCII).getFirst().strip());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + COUNT, e);
+        }
     }
 
     private static boolean answers(Path ctl) {
@@ -350,20 +414,25 @@ public final class DaemonMigrationBench {
         }
     }
 
-    private static boolean reached(java.util.function.BooleanSupplier done, int seconds) throws InterruptedException {
+    /**
+     * Polls {@code done} every {@code pollMillis} for up to {@code seconds}: 1 ms while a migration is timed, longer
+     * between rounds, where each poll is a control-socket request or a log read that the daemons pay for.
+     */
+    private static boolean reached(java.util.function.BooleanSupplier done, int seconds, long pollMillis)
+            throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > end) {
                 return false;
             }
-            Thread.sleep(1);
+            Thread.sleep(pollMillis);
         }
         return true;
     }
 
     private static void await(java.util.function.BooleanSupplier done, int seconds, String what)
             throws InterruptedException {
-        if (!reached(done, seconds)) {
+        if (!reached(done, seconds, WAIT_POLL_MILLIS)) {
             throw new IllegalStateException("waited " + seconds + " s for " + what);
         }
     }
