@@ -281,21 +281,35 @@ public final class DaemonMigrationBench {
         kb.flush();
         await(() -> count(b) == 0, 60, "the backup's table to empty");
         long reportsBefore = reports();
-        long[] pids = daemons.stream().mapToLong(Process::pid).toArray();
-        long cpu0 = ProcessCpu.millis(pids);
+        long backupPid = daemons.get(0).pid();
+        long primaryPid = daemons.get(1).pid();
+        long lost0 = tracking(bCtl, 1);
+        long resent0 = tracking(aCtl, 3);
+        long primary0 = ProcessCpu.millis(primaryPid);
+        long backup0 = ProcessCpu.millis(backupPid);
         long t0 = System.nanoTime();
         String order = control(aCtl, "migrate now bench round " + round);
         check(order.startsWith("OK"), "the order was refused: " + order);
         int seconds = Math.max(60, n / 5_000);
         // until the backup holds all, or the primary has reported (a failed migration ends there); polled from one
         // thread inside b (count(b) starts a thread per read to enter the namespace, a cost the daemons paid for)
+        // and what the backup's kernel writer does meanwhile, sampled on every other poll
         int[] polls = {0};
-        boolean all = b.call(() -> reached(() -> countHere() >= n
-                || (++polls[0] % 100 == 0 && reports() > reportsBefore), seconds, 1) && countHere() >= n);
+        Optional<ThreadStates> writer = ThreadStates.of(backupPid, "hftfw-backup-w");
+        boolean all = b.call(() -> reached(() -> {
+            if (++polls[0] % 2 == 0) {
+                writer.ifPresent(ThreadStates::sample);
+            }
+            return countHere() >= n || (polls[0] % 100 == 0 && reports() > reportsBefore);
+        }, seconds, 1) && countHere() >= n);
         long t1 = System.nanoTime();
-        long cpu1 = ProcessCpu.millis(pids);
+        long primaryCpu = ProcessCpu.millis(primaryPid) - primary0;
+        long backupCpu = ProcessCpu.millis(backupPid) - backup0;
         await(() -> reports() > reportsBefore, seconds, "the primary's report of the migration");
-        String report = String.format(Locale.ROOT, "CPU of both daemons until then %d ms; ", cpu1 - cpu0)
+        String report = String.format(Locale.ROOT, "CPU until then: primary %d ms + backup %d ms; FT-FW messages "
+                        + "the backup missed (sequence gaps) %d, the primary resent %d; backup's kernel writer meanwhile: %s; ",
+                primaryCpu, backupCpu, tracking(bCtl, 1) - lost0, tracking(aCtl, 3) - resent0,
+                writer.map(ThreadStates::describe).orElse("not found"))
                 + lastReport() + "; backup: " + backupWriter();
         long inB = count(b);
         String who = (round == 1 ? "hFT-FW     round 1 (first migration of the daemon)" : "hFT-FW     round " + round)
@@ -307,6 +321,16 @@ public final class DaemonMigrationBench {
         // HANDED_OVER -> HEALTHY for the next round (the demotion runs right after the migration)
         await(() -> control(aCtl, "policy manual recover bench").startsWith("OK"), 90, "the policy back to HEALTHY");
         return new Round("hFT-FW", round, all ? t1 - t0 : -1, inB, line);
+    }
+
+    /**
+     * A counter of the FT-FW message tracking line "N lost  N before  N resent" of a daemon's {@code stats} reply
+     * (group 1: lost, 2: before, 3: resent); -1 when absent.
+     */
+    private static long tracking(Path ctl, int group) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) lost\\s+(\\d+) before\\s+(\\d+) resent")
+                .matcher(control(ctl, "stats"));
+        return m.find() ? Long.parseLong(m.group(group)) : -1;
     }
 
     /** The flows in the backup's external cache, from its {@code stats} reply. */
