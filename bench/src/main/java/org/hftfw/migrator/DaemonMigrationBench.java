@@ -29,11 +29,13 @@ import org.hftfw.predictor.FakeSysfs;
  * polls b's {@code nf_conntrack_count} until it holds N (the sync link is not tracked, so the count is the migrated
  * flows alone); the primary's own report of the migration (snapshot, send, ACKs, commit) is printed beside it. The
  * first round runs in a daemon that has not migrated before (its start-up warm-up is what it has; the order comes 5 s
- * after the daemons are up, time for the warm-up's compilations to finish); between rounds
- * the policy is returned to HEALTHY ({@code policy manual recover}). The daemons run with the JVM options they are
- * deployed with (conf/daemon.jvm: C1 only, serial GC, small heap) unless told otherwise; each round prints the CPU
- * time both daemons used from the order until the backup held every flow. Optional random loss on the sync link (nftables
- * numgen) applies to both implementations. Namespaces {@code hmd-*}; every process started is stopped by PID.
+ * after the daemons are up, time for the warm-up's compilations to finish); between rounds the policy is returned to
+ * HEALTHY ({@code policy manual recover}). The daemons run with the JVM options they are deployed with
+ * (conf/daemon.jvm: C1 only, serial GC, small heap) unless told otherwise. Beside the wall time each round prints
+ * what load-independent figures there are: each daemon's CPU time from the order until the backup held every flow,
+ * the FT-FW messages missed and resent, and the sampled states of the backup's kernel writer and both event loops
+ * ({@link ThreadStates}). Optional random loss on the sync link (nftables numgen) applies to both implementations.
+ * Namespaces {@code hmd-*}; every process started is stopped by PID.
  */
 public final class DaemonMigrationBench {
     private static final String A_SYNC = "10.234.11.1";
@@ -42,6 +44,8 @@ public final class DaemonMigrationBench {
     private static final Path COUNT = Path.of("/proc/sys/net/netfilter/nf_conntrack_count");
     private static final long SETTLE_MILLIS = 5_000;
     private static final long WAIT_POLL_MILLIS = 20;
+    /** The name (comm, 15 characters) of the daemon's FT-FW channel thread, a Netty event loop. */
+    private static final String EVENT_LOOP = "multiThreadIoEv";
 
     /** One measured migration: who, which round, order → backup kernel holding all (-1: never), what it printed. */
     public record Round(String who, int round, long nanos, long inBackup, String line) {}
@@ -293,12 +297,16 @@ public final class DaemonMigrationBench {
         int seconds = Math.max(60, n / 5_000);
         // until the backup holds all, or the primary has reported (a failed migration ends there); polled from one
         // thread inside b (count(b) starts a thread per read to enter the namespace, a cost the daemons paid for)
-        // and what the backup's kernel writer does meanwhile, sampled on every other poll
+        // and what the backup's kernel writer and both FT-FW event loops do meanwhile, sampled on every other poll
         int[] polls = {0};
         Optional<ThreadStates> writer = ThreadStates.of(backupPid, "hftfw-backup-w");
+        Optional<ThreadStates> sender = ThreadStates.of(primaryPid, EVENT_LOOP);
+        Optional<ThreadStates> receiver = ThreadStates.of(backupPid, EVENT_LOOP);
         boolean all = b.call(() -> reached(() -> {
             if (++polls[0] % 2 == 0) {
                 writer.ifPresent(ThreadStates::sample);
+                sender.ifPresent(ThreadStates::sample);
+                receiver.ifPresent(ThreadStates::sample);
             }
             return countHere() >= n || (polls[0] % 100 == 0 && reports() > reportsBefore);
         }, seconds, 1) && countHere() >= n);
@@ -307,8 +315,11 @@ public final class DaemonMigrationBench {
         long backupCpu = ProcessCpu.millis(backupPid) - backup0;
         await(() -> reports() > reportsBefore, seconds, "the primary's report of the migration");
         String report = String.format(Locale.ROOT, "CPU until then: primary %d ms + backup %d ms; FT-FW messages "
-                        + "the backup missed (sequence gaps) %d, the primary resent %d; backup's kernel writer meanwhile: %s; ",
-                primaryCpu, backupCpu, tracking(bCtl, 1) - lost0, tracking(aCtl, 3) - resent0,
+                + "the backup missed (sequence gaps) %d, the primary resent %d; meanwhile the primary's event loop: "
+                + "%s; the backup's event loop: %s; its kernel writer: %s; ", primaryCpu, backupCpu,
+                tracking(bCtl, 1) - lost0, tracking(aCtl, 3) - resent0,
+                sender.map(ThreadStates::describe).orElse("not found"),
+                receiver.map(ThreadStates::describe).orElse("not found"),
                 writer.map(ThreadStates::describe).orElse("not found"))
                 + lastReport() + "; backup: " + backupWriter();
         long inB = count(b);
