@@ -25,6 +25,7 @@ final class ConntrackdPair {
     private final Path dir;
     private Path confA;
     private Path confB;
+    private final java.util.List<Process> daemons = new java.util.ArrayList<>();
 
     ConntrackdPair(NetnsLab.Netns a, NetnsLab.Netns b, Path dir) {
         this.a = a;
@@ -49,6 +50,8 @@ final class ConntrackdPair {
     Round migrate(int round, int n, int convergeSeconds, java.util.function.LongSupplier inBackupKernel)
             throws InterruptedException {
         b.exec("conntrackd", "-C", confB.toString(), "-f", "external").check();
+        long[] pids = daemons.stream().mapToLong(Process::pid).toArray();
+        long cpu0 = ProcessCpu.millis(pids);
         long t0 = System.nanoTime();
         a.exec("conntrackd", "-C", confA.toString(), "-B").check();
         if (!reached(() -> cacheSize(b, confB, "external") >= n, convergeSeconds)) {
@@ -57,12 +60,32 @@ final class ConntrackdPair {
                     + "holds %d of %d flows %d s after -B: not converged", round, has, n, convergeSeconds));
         }
         long t1 = System.nanoTime();
-        b.exec("conntrackd", "-C", confB.toString(), "-c").check();
+        // what the backup's conntrackd (one thread) does during its commit, sampled as the hFT-FW writer is
+        java.util.Optional<ThreadStates> committer = ThreadStates.of(daemons.get(1).pid(), "conntrackd");
+        java.util.concurrent.atomic.AtomicBoolean committing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+            while (committing.get()) {
+                committer.ifPresent(ThreadStates::sample);
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        try {
+            b.exec("conntrackd", "-C", confB.toString(), "-c").check();
+        } finally {
+            committing.set(false);
+            sampler.join();
+        }
         long t2 = System.nanoTime();
+        long cpu = ProcessCpu.millis(pids) - cpu0;
         long inB = inBackupKernel.getAsLong();
         return new Round(t2 - t0, inB, String.format(Locale.ROOT, "conntrackd round %d: -B until the backup's cache "
-                + "holds all %7.0f ms, -c %7.0f ms: total %7.0f ms (%d in the backup kernel table)", round,
-                (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t2 - t0) / 1e6, inB));
+                + "holds all %7.0f ms, -c %7.0f ms: total %7.0f ms (%d in the backup kernel table); CPU of both "
+                + "daemons %d ms; the backup's conntrackd during -c: %s", round, (t1 - t0) / 1e6, (t2 - t1) / 1e6,
+                (t2 - t0) / 1e6, inB, cpu, committer.map(ThreadStates::describe).orElse("not found")));
     }
 
     /** A baseline round: its time from -B to the end of -c (-1: not converged), and the backup kernel's count. */
@@ -95,7 +118,8 @@ final class ConntrackdPair {
     }
 
     private void startIn(NetnsLab.Netns ns, Path conf) throws InterruptedException {
-        ns.spawn(dir.resolve(ns.name() + ".conntrackd.out"), "conntrackd", "-C", conf.toString());
+        // ip netns exec execs conntrackd: the process is the daemon
+        daemons.add(ns.spawn(dir.resolve(ns.name() + ".conntrackd.out"), "conntrackd", "-C", conf.toString()));
         waitFor(() -> ns.exec("conntrackd", "-C", conf.toString(), "-s").exitCode() == 0, 15,
                 "conntrackd start in " + ns);
     }

@@ -29,9 +29,13 @@ import org.hftfw.predictor.FakeSysfs;
  * polls b's {@code nf_conntrack_count} until it holds N (the sync link is not tracked, so the count is the migrated
  * flows alone); the primary's own report of the migration (snapshot, send, ACKs, commit) is printed beside it. The
  * first round runs in a daemon that has not migrated before (its start-up warm-up is what it has; the order comes 5 s
- * after the daemons are up, time for the warm-up's compilations to finish); between rounds
- * the policy is returned to HEALTHY ({@code policy manual recover}). Optional random loss on the sync link (nftables
- * numgen) applies to both implementations. Namespaces {@code hmd-*}; every process started is stopped by PID.
+ * after the daemons are up, time for the warm-up's compilations to finish); between rounds the policy is returned to
+ * HEALTHY ({@code policy manual recover}). The daemons run with the JVM options they are deployed with
+ * (conf/daemon.jvm: C1 only, serial GC, small heap) unless told otherwise. Beside the wall time each round prints
+ * what load-independent figures there are: each daemon's CPU time from the order until the backup held every flow,
+ * the FT-FW messages missed and resent, and the sampled states of the backup's kernel writer and both event loops
+ * ({@link ThreadStates}). Optional random loss on the sync link (nftables numgen) applies to both implementations.
+ * Namespaces {@code hmd-*}; every process started is stopped by PID.
  */
 public final class DaemonMigrationBench {
     private static final String A_SYNC = "10.234.11.1";
@@ -39,6 +43,9 @@ public final class DaemonMigrationBench {
     private static final int HFTFW_PORT = 3790;
     private static final Path COUNT = Path.of("/proc/sys/net/netfilter/nf_conntrack_count");
     private static final long SETTLE_MILLIS = 5_000;
+    private static final long WAIT_POLL_MILLIS = 20;
+    /** The name (comm, 15 characters) of the daemon's FT-FW channel thread, a Netty event loop. */
+    private static final String EVENT_LOOP = "multiThreadIoEv";
 
     /** One measured migration: who, which round, order → backup kernel holding all (-1: never), what it printed. */
     public record Round(String who, int round, long nanos, long inBackup, String line) {}
@@ -47,12 +54,14 @@ public final class DaemonMigrationBench {
     private final NetnsLab.Netns b;
     private final Path dir;
     private final List<Process> daemons = new ArrayList<>();
+    private final Path jvmOptions;
     private Path aLog;
     private Path aCtl;
     private Path bCtl;
 
-    private DaemonMigrationBench(NetnsLab lab, Path dir) {
+    private DaemonMigrationBench(NetnsLab lab, Path dir, Path jvmOptions) {
         this.dir = dir;
+        this.jvmOptions = jvmOptions;
         a = lab.netns("a");
         b = lab.netns("b");
         lab.veth(a, "sync", b, "sync");
@@ -60,11 +69,16 @@ public final class DaemonMigrationBench {
         b.addr("sync", B_SYNC + "/24");
     }
 
-    /** Prints the rounds of both implementations at N flows. */
-    public static void run(int n, int rounds, int loss, boolean raiseMax) throws Exception {
+    /**
+     * Prints the rounds of both implementations at N flows; the daemons run with the JVM options file
+     * {@code jvmOptions} (the deployed conf/daemon.jvm; null: the JVM's defaults).
+     */
+    public static void run(int n, int rounds, int loss, boolean raiseMax, Path jvmOptions) throws Exception {
         Figures.header("migration bench through the daemons", String.format(Locale.ROOT,
-                "%d flows, sync link loss %d%%, %d rounds; load average before: %s", n, loss, rounds, loadAverage()));
-        List<Round> rows = measure(n, rounds, loss, raiseMax, true);
+                "%d flows, sync link loss %d%%, %d rounds; daemon JVM options %s; load average before: %s", n, loss,
+                rounds, jvmOptions == null ? "the JVM's defaults" : "@" + jvmOptions + heapFor(n).map(" "::concat)
+                        .orElse(""), loadAverage()));
+        List<Round> rows = measure(n, rounds, loss, raiseMax, true, jvmOptions);
         rows.forEach(r -> System.out.println(r.line()));
         System.out.printf(Locale.ROOT, "load average after: %s%n", loadAverage());
     }
@@ -77,6 +91,12 @@ public final class DaemonMigrationBench {
      */
     public static List<Round> measure(int n, int rounds, int loss, boolean raiseMax, boolean conntrackd)
             throws Exception {
+        return measure(n, rounds, loss, raiseMax, conntrackd, null);
+    }
+
+    /** {@link #measure(int, int, int, boolean, boolean)} with the daemons' JVM options file (null: defaults). */
+    public static List<Round> measure(int n, int rounds, int loss, boolean raiseMax, boolean conntrackd,
+                                      Path jvmOptions) throws Exception {
         Optional<String> tooSmall = ConntrackMax.tooSmallFor(n);
         if (tooSmall.isPresent() && !raiseMax) {
             throw new IllegalArgumentException(tooSmall.get());
@@ -84,7 +104,7 @@ public final class DaemonMigrationBench {
         Path dir = Files.createTempDirectory("hftfw-daemon-migration");
         try (ConntrackMax max = tooSmall.isPresent() ? ConntrackMax.raisedFor(n) : null;
              NetnsLab lab = new NetnsLab("hmd", java.time.Duration.ofMinutes(2))) {
-            DaemonMigrationBench bench = new DaemonMigrationBench(lab, dir);
+            DaemonMigrationBench bench = new DaemonMigrationBench(lab, dir, jvmOptions);
             try {
                 return bench.run(n, rounds, loss, conntrackd, max);
             } finally {
@@ -168,9 +188,9 @@ public final class DaemonMigrationBench {
                 """.formatted(A_SYNC, B_SYNC, HFTFW_PORT, aCtl, tree, bCtl, ackTimeoutSeconds(n)));
         Path bLog = dir.resolve("b.log");
         aLog = dir.resolve("a-" + System.nanoTime() + ".log");
-        spawn("backup", bConf, b, bLog);
+        spawn("backup", bConf, b, bLog, n);
         await(() -> answers(bCtl), 60, "the backup daemon's control socket");
-        spawn("primary", aConf, a, aLog);
+        spawn("primary", aConf, a, aLog, n);
         await(() -> log(aLog).contains("internal cache: "), 300, "the primary's internal cache (" + aLog + ")");
         String line = log(aLog).lines().filter(l -> l.contains("internal cache: ")).findFirst().orElse("");
         check(line.contains("internal cache: " + n + " flows"), "the primary's internal cache: " + line);
@@ -196,10 +216,24 @@ public final class DaemonMigrationBench {
         return s.contains("last datagram from the peer:") && !s.contains("last datagram from the peer: never");
     }
 
-    private void spawn(String role, Path conf, NetnsLab.Netns ns, Path log) throws IOException {
+    /**
+     * The heap a daemon needs beyond the options file's -Xmx (384m, sized for the kernel's default table of 262 144
+     * flows): about 1 KB per flow, as conf/daemon.jvm advises (-Xmx1g at 1 000 000); empty when the file's is enough.
+     */
+    static Optional<String> heapFor(int flows) {
+        long mb = flows / 1_000L;
+        return mb > 384 ? Optional.of("-Xmx" + mb + "m") : Optional.empty();
+    }
+
+    private void spawn(String role, Path conf, NetnsLab.Netns ns, Path log, int flows) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
                 "-XX:+UseCompactObjectHeaders"));
+        if (jvmOptions != null) {
+            // as bin/hftfw and the package's launcher start the daemon, with the heap raised for a large table
+            cmd.add("@" + jvmOptions);
+            heapFor(flows).ifPresent(cmd::add);
+        }
         // e.g. a flight recording of each daemon: HFTFW_BENCH_DAEMON_OPTS=-XX:StartFlightRecording:filename=/tmp/%p.jfr
         String extra = System.getenv().getOrDefault("HFTFW_BENCH_DAEMON_OPTS", "").strip();
         if (!extra.isEmpty()) {
@@ -207,7 +241,11 @@ public final class DaemonMigrationBench {
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.hftfw.sidecar.Hftfw", "sync", role,
                 "--config", conf.toString(), "--netns", ns.name()));
-        daemons.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        if (jvmOptions != null) {
+            pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");     // as bin/hftfw sets it for the daemon
+        }
+        daemons.add(pb.start());
     }
 
     private void stopDaemons() {
@@ -223,34 +261,70 @@ public final class DaemonMigrationBench {
         long goneBefore = backupWriterGone();
         // the previous round's commit was a takeover, after which the backup's kernel no longer follows its peer:
         // it stands by again as keepalived's notify_backup has it do (resync), and holds the table before the flush
+        String resyncNote = "";
         if (control(bCtl, "stats").contains("(always committed, took over)")) {
+            long confirmedBefore = confirmedBulks();
             check(control(bCtl, "resync").startsWith("OK"), "resync on the backup");
+            // the primary answers the resync with a marked bulk, which the backup confirms once its writer has
+            // written it; a migration ordered while it is open goes unconfirmed (one marked bulk at a time) and
+            // competes with it for the queue and the writer: a real migration comes long after a failback's resync
+            if (!reached(() -> confirmedBulks() > confirmedBefore, Math.max(60, n / 5_000), WAIT_POLL_MILLIS)) {
+                resyncNote = " (the resync's bulk was still unconfirmed at the order)";
+            }
         }
         // the table the backup got at start (or from that resync) is in before the flush: a bulk still on its way
         // would refill what the round must start without
-        await(() -> externalFlows() >= n, 120, "the backup to hold the primary's table");
+        await(() -> externalFlows() >= n, Math.max(120, n / 2_000), "the backup to hold the primary's table");
         String flushed = control(bCtl, "flush");
         check(flushed.startsWith("OK"), "flush on the backup: " + flushed);
         java.util.regex.Matcher held = java.util.regex.Pattern.compile("external cache \\((\\d+) flows")
                 .matcher(flushed);
         long flushedFlows = held.find() ? Long.parseLong(held.group(1)) : 0;
-        await(() -> backupWriterGone() >= goneBefore + flushedFlows, 120, "the backup's writer to delete the flows");
+        await(() -> backupWriterGone() >= goneBefore + flushedFlows, Math.max(120, n / 2_000),
+                "the backup's writer to delete the flows");
         kb.flush();
         await(() -> count(b) == 0, 60, "the backup's table to empty");
         long reportsBefore = reports();
+        long backupPid = daemons.get(0).pid();
+        long primaryPid = daemons.get(1).pid();
+        long lost0 = tracking(bCtl, 1);
+        long resent0 = tracking(aCtl, 3);
+        long primary0 = ProcessCpu.millis(primaryPid);
+        long backup0 = ProcessCpu.millis(backupPid);
         long t0 = System.nanoTime();
         String order = control(aCtl, "migrate now bench round " + round);
         check(order.startsWith("OK"), "the order was refused: " + order);
         int seconds = Math.max(60, n / 5_000);
-        // until the backup holds all, or the primary has reported (a failed migration ends there)
+        // until the backup holds all, or the primary has reported (a failed migration ends there); polled from one
+        // thread inside b (count(b) starts a thread per read to enter the namespace, a cost the daemons paid for)
+        // and what the backup's kernel writer and both FT-FW event loops do meanwhile, sampled on every other poll
         int[] polls = {0};
-        reached(() -> count(b) >= n || (++polls[0] % 100 == 0 && reports() > reportsBefore), seconds);
-        boolean all = count(b) >= n;
+        Optional<ThreadStates> writer = ThreadStates.of(backupPid, "hftfw-backup-w");
+        Optional<ThreadStates> sender = ThreadStates.of(primaryPid, EVENT_LOOP);
+        Optional<ThreadStates> receiver = ThreadStates.of(backupPid, EVENT_LOOP);
+        boolean all = b.call(() -> reached(() -> {
+            if (++polls[0] % 2 == 0) {
+                writer.ifPresent(ThreadStates::sample);
+                sender.ifPresent(ThreadStates::sample);
+                receiver.ifPresent(ThreadStates::sample);
+            }
+            return countHere() >= n || (polls[0] % 100 == 0 && reports() > reportsBefore);
+        }, seconds, 1) && countHere() >= n);
         long t1 = System.nanoTime();
+        long primaryCpu = ProcessCpu.millis(primaryPid) - primary0;
+        long backupCpu = ProcessCpu.millis(backupPid) - backup0;
         await(() -> reports() > reportsBefore, seconds, "the primary's report of the migration");
-        String report = lastReport() + "; backup: " + backupWriter();
+        String report = String.format(Locale.ROOT, "CPU until then: primary %d ms + backup %d ms; FT-FW messages "
+                + "the backup missed (sequence gaps) %d, the primary resent %d; meanwhile the primary's event loop: "
+                + "%s; the backup's event loop: %s; its kernel writer: %s; ", primaryCpu, backupCpu,
+                tracking(bCtl, 1) - lost0, tracking(aCtl, 3) - resent0,
+                sender.map(ThreadStates::describe).orElse("not found"),
+                receiver.map(ThreadStates::describe).orElse("not found"),
+                writer.map(ThreadStates::describe).orElse("not found"))
+                + lastReport() + "; backup: " + backupWriter();
         long inB = count(b);
-        String who = round == 1 ? "hFT-FW     round 1 (first migration of the daemon)" : "hFT-FW     round " + round;
+        String who = (round == 1 ? "hFT-FW     round 1 (first migration of the daemon)" : "hFT-FW     round " + round)
+                + resyncNote;
         String line = all
                 ? String.format(Locale.ROOT, "%s: order -> backup kernel holds all %7.1f ms; %s", who, (t1 - t0) / 1e6,
                         report)
@@ -258,6 +332,16 @@ public final class DaemonMigrationBench {
         // HANDED_OVER -> HEALTHY for the next round (the demotion runs right after the migration)
         await(() -> control(aCtl, "policy manual recover bench").startsWith("OK"), 90, "the policy back to HEALTHY");
         return new Round("hFT-FW", round, all ? t1 - t0 : -1, inB, line);
+    }
+
+    /**
+     * A counter of the FT-FW message tracking line "N lost  N before  N resent" of a daemon's {@code stats} reply
+     * (group 1: lost, 2: before, 3: resent); -1 when absent.
+     */
+    private static long tracking(Path ctl, int group) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) lost\\s+(\\d+) before\\s+(\\d+) resent")
+                .matcher(control(ctl, "stats"));
+        return m.find() ? Long.parseLong(m.group(group)) : -1;
     }
 
     /** The flows in the backup's external cache, from its {@code stats} reply. */
@@ -283,6 +367,12 @@ public final class DaemonMigrationBench {
             }
         }
         return "no kernel writer (external cache)";
+    }
+
+    /** The primary's marked bulks the backup has confirmed (its log's "bulk N confirmed by the peer" lines). */
+    private long confirmedBulks() {
+        return log(aLog).lines().filter(l -> l.contains("FtfwEngine - bulk ") && l.contains(" confirmed by the peer"))
+                .count();
     }
 
     private long reports() {
@@ -317,7 +407,16 @@ public final class DaemonMigrationBench {
 
     /** Entries in {@code ns}'s conntrack table ({@code nf_conntrack_count}, read inside the namespace). */
     private static long count(NetnsLab.Netns ns) {
-        return ns.call(() -> Long.parseLong(Files.readAllLines(COUNT, StandardCharsets.US_ASCII).getFirst().strip()));
+        return ns.call(DaemonMigrationBench::countHere);
+    }
+
+    /** Entries in the conntrack table of the calling thread's network namespace. */
+    private static long countHere() {
+        try {
+            return Long.parseLong(Files.readAllLines(COUNT, StandardCharsets.US_ASCII).getFirst().strip());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + COUNT, e);
+        }
     }
 
     private static boolean answers(Path ctl) {
@@ -350,20 +449,25 @@ public final class DaemonMigrationBench {
         }
     }
 
-    private static boolean reached(java.util.function.BooleanSupplier done, int seconds) throws InterruptedException {
+    /**
+     * Polls {@code done} every {@code pollMillis} for up to {@code seconds}: 1 ms while a migration is timed, longer
+     * between rounds, where each poll is a control-socket request or a log read that the daemons pay for.
+     */
+    private static boolean reached(java.util.function.BooleanSupplier done, int seconds, long pollMillis)
+            throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > end) {
                 return false;
             }
-            Thread.sleep(1);
+            Thread.sleep(pollMillis);
         }
         return true;
     }
 
     private static void await(java.util.function.BooleanSupplier done, int seconds, String what)
             throws InterruptedException {
-        if (!reached(done, seconds)) {
+        if (!reached(done, seconds, WAIT_POLL_MILLIS)) {
             throw new IllegalStateException("waited " + seconds + " s for " + what);
         }
     }

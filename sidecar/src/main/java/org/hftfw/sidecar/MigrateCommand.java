@@ -31,6 +31,10 @@ final class MigrateCommand {
         @Option(names = "--raise-conntrack-max", description = "raise net.netfilter.nf_conntrack_max for the bench "
                 + "when the table does not fit (restored at the end)")
         boolean raiseMax;
+        @Option(names = "--jvm-options", paramLabel = "FILE|none",
+                description = "with --through-daemons: the daemons' JVM options file (default: conf/daemon.jvm of "
+                        + "this checkout, as deployed; none: JVM defaults)")
+        String jvmOptions;
 
         @Override
         public Integer call() throws Exception {
@@ -42,13 +46,26 @@ final class MigrateCommand {
                 throw new Failures.UserError(tooSmall.get());
             }
             if (throughDaemons) {
-                DaemonMigrationBench.run(entries, rounds, loss, raiseMax);
+                DaemonMigrationBench.run(entries, rounds, loss, raiseMax, daemonJvmOptions());
                 return 0;
             }
             try (var _ = tooSmall.isPresent() ? ConntrackMax.raisedFor(entries) : null) {
                 MigrationBench.run(entries, rounds, loss);
             }
             return 0;
+        }
+
+        private java.nio.file.Path daemonJvmOptions() {
+            if ("none".equals(jvmOptions)) {
+                return null;
+            }
+            if (jvmOptions != null) {
+                return java.nio.file.Path.of(jvmOptions).toAbsolutePath();
+            }
+            return org.hftfw.failover.FailoverLab.findConfDir().map(d -> d.getParent().resolve("daemon.jvm"))
+                    .filter(java.nio.file.Files::isRegularFile).orElseThrow(() -> new Failures.UserError(
+                            "conf/daemon.jvm not found above the working directory or this program; give "
+                                    + "--jvm-options FILE or none"));
         }
     }
 }

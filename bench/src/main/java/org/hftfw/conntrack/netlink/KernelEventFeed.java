@@ -69,7 +69,7 @@ public final class KernelEventFeed {
                 }
             }
         }
-        return new KernelEventFeed(image, offsets, lengths, gapNanos);
+        return new KernelEventFeed(w.segment(), offsets, lengths, gapNanos);
     }
 
     private static void write(NlWriter w, int flow, int stage, int seq) {

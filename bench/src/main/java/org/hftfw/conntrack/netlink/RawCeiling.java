@@ -130,7 +130,7 @@ final class RawCeiling implements AutoCloseable {
     long dump() {
         NlWriter w = new NlWriter(rx);
         CtEncoder.dump(w, 0x7fff0000);
-        socket.send(rx, w.position());
+        socket.send(w.segment(), w.position());
         long entries = 0;
         while (true) {
             long r = socket.recv(rx, false);
@@ -158,7 +158,7 @@ final class RawCeiling implements AutoCloseable {
     List<MemorySegment> captureDump() {
         NlWriter w = new NlWriter(rx);
         CtEncoder.dump(w, 0x7fff0001);
-        socket.send(rx, w.position());
+        socket.send(w.segment(), w.position());
         List<MemorySegment> out = new java.util.ArrayList<>();
         while (true) {
             long r = socket.recv(rx, false);

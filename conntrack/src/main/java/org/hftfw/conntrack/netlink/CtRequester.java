@@ -421,9 +421,7 @@ final class CtRequester implements AutoCloseable {
                 continue;
             }
             if (!ackEveryMessage) {
-                int flagsAt = lastOff + 6;
-                short f = tx.segment().get(NlWriter.H16, flagsAt);
-                tx.segment().set(NlWriter.H16, flagsAt, (short) (f | Nl.NLM_F_ACK));
+                tx.addFlags(lastOff, Nl.NLM_F_ACK);
             }
             int[] result = sendBatch(base, sent.size());
             for (int k = 0; k < sent.size(); k++) {
