@@ -120,10 +120,6 @@ final class EchoFlows implements AutoCloseable {
         }
     }
 
-    int size() {
-        return flows.size();
-    }
-
     /** How many connections have echoed a line sent after {@code nanos} (System.nanoTime) and are not broken. */
     int echoedAfter(long nanos) {
         return (int) flows.stream().filter(f -> !f.broken && f.lastEchoedSend > nanos).count();
