@@ -69,7 +69,10 @@ public final class FailoverLab {
         C("c", "sync link loses packets during traffic, then fw1's links go down"),
         UPGRADE("upgrade", "rolling upgrade (hFT-FW pair): fw2's daemon stopped (SIGTERM) and started again, then "
                 + "fw1's: keepalived's daemon check moves the VIPs to fw2; fw1's started again (nopreempt: fw2 stays "
-                + "master); both nodes run 'sync both'");
+                + "master); both nodes run 'sync both'"),
+        FAILBACK("failback", "preempt failback (hFT-FW pair, 'sync both' on each, keepalived preempts): fw1's daemon "
+                + "stopped (SIGTERM): the VIPs move to fw2; fw1's started again: it stays VRRP backup until it holds "
+                + "fw2's table (control.resync-file), then takes the VIPs back");
 
         private final String cliName;
         private final String description;
@@ -87,7 +90,7 @@ public final class FailoverLab {
             return description;
         }
 
-        /** a, b (both unplanned cases), b-links, b-kill, c, upgrade. */
+        /** a, b (both unplanned cases), b-links, b-kill, c, upgrade, failback. */
         public static List<Case> parse(String s) {
             if (s.equalsIgnoreCase("b")) {
                 return List.of(B_LINKS, B_KILL);
@@ -97,7 +100,7 @@ public final class FailoverLab {
                     return List.of(c);
                 }
             }
-            throw new IllegalArgumentException("unknown case '" + s + "' (a, b, b-links, b-kill, c, upgrade)");
+            throw new IllegalArgumentException("unknown case '" + s + "' (a, b, b-links, b-kill, c, upgrade, failback)");
         }
     }
 
@@ -258,8 +261,8 @@ public final class FailoverLab {
             out.println("case " + c.cliName() + ": " + c.description());
             for (Pair p : spec.pairs()) {
                 out.println("  pair " + p.cliName() + ": " + p.description());
-                if (c == Case.UPGRADE && p != Pair.HFTFW) {
-                    out.println("  (the rolling upgrade is of hFT-FW's package: skipped for this pair)");
+                if ((c == Case.UPGRADE || c == Case.FAILBACK) && p != Pair.HFTFW) {
+                    out.println("  (a case of an hFT-FW pair running 'sync both': skipped for this pair)");
                     continue;
                 }
                 Outcome o = new Trial(spec, p, c, out).run();

@@ -15,7 +15,8 @@ import org.hftfw.conntrack.lab.NetnsLab;
  * An hFT-FW sync daemon as docs/daemon.md sets it up, as its own JVM inside the node's namespace: {@code hftfw sync
  * primary} on fw1 with the proactive path (its predictor reads the lab's fake sysfs tree; the migration's commit hook
  * commits on the peer, its demote hook writes keepalived's drain file), {@code hftfw sync backup} on fw2; in the
- * rolling-upgrade case {@code hftfw sync both} on each.
+ * rolling-upgrade and failback cases {@code hftfw sync both} on each. Each writes keepalived's resync track file
+ * ({@code control.resync-file}) in its node's keepalived folder.
  */
 final class HftfwNode implements Replicator {
     private static final Pattern EXTERNAL = Pattern.compile("external cache:\\s+(\\d+) flows");
@@ -61,6 +62,30 @@ final class HftfwNode implements Replicator {
         return dir.resolve("fw" + node + "-hftfw.ctl");
     }
 
+    /** keepalived's hftfw_resync track file ({@code control.resync-file}), in the node's keepalived folder. */
+    Path resyncFile() {
+        return dir.resolve("fw" + node).resolve("resync");
+    }
+
+    /** When the resync file was last written (epoch seconds), or -1 if it cannot be read. */
+    double resyncFileWritten() {
+        try {
+            java.time.Instant t = Files.getLastModifiedTime(resyncFile()).toInstant();
+            return t.getEpochSecond() + t.getNano() / 1e9;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** Whether the daemon has written 0 into its resync file: it holds its peer's table. */
+    boolean holdsPeerTable() {
+        try {
+            return Files.readString(resyncFile()).strip().equals("0");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
 
     @Override
     public void start() throws IOException, InterruptedException {
@@ -69,12 +94,12 @@ final class HftfwNode implements Replicator {
         ignore.addAll(Topology.firewallAddresses());
         Files.writeString(conf, """
                 sync { local-address = "%s", peer-address = "%s", interface = "sync", alive-interval = 200ms }
-                control.socket = "%s"
+                control { socket = "%s", resync-file = "%s" }
                 metrics.address = "127.0.0.1:0"
                 filter.ignore-addresses = %s
                 %s
-                """.formatted(Topology.syncAddress(node), Topology.syncAddress(3 - node), socket(), hocon(ignore),
-                extraConf));
+                """.formatted(Topology.syncAddress(node), Topology.syncAddress(3 - node), socket(), resyncFile(),
+                hocon(ignore), extraConf));
         List<String> cmd = new ArrayList<>(hftfw);
         cmd.addAll(List.of("sync", role, "--config", conf.toString()));
         process = ns.spawn(log, cmd.toArray(String[]::new));

@@ -27,7 +27,8 @@ import org.hftfw.predictor.FaultKind;
  *   <li>case upgrade: fw2's daemon stopped and started again first (see {@link #upgradeBackup});</li>
  *   <li>the fault at T0; wait until both VIPs are on fw2, then until every flow has echoed a line sent after that
  *       (bounded by the observation time); case upgrade: then fw1's daemon started again (fw1 becomes VRRP
- *       backup), and the same wait after that;</li>
+ *       backup), and the same wait after that; case failback: fw1's daemon started again, which takes the VIPs back
+ *       once it holds fw2's table (see {@link #failBack}), and the same wait after that;</li>
  *   <li>the figures; everything is stopped and removed.</li>
  * </ol>
  */
@@ -89,8 +90,12 @@ final class Trial {
         // before the takeover, and taking the VIPs back dropped every one of them as INVALID in this lab (the known
         // gap, docs/deploy.md "Upgrade"); fw1's table bulk on its return leaves fw2's entries alone (fw2 took over)
         boolean upgrade = kase == FailoverLab.Case.UPGRADE;
+        // the failback case runs the same roles with keepalived's preempt: fw1 takes the VIPs back, once its
+        // resync track file says it holds fw2's table
+        boolean failback = kase == FailoverLab.Case.FAILBACK;
+        String both = upgrade || failback ? "both" : null;
         Replicator r2 = switch (pair) {
-            case HFTFW -> new HftfwNode(fw2, 2, upgrade ? "both" : "backup", spec.hftfw(), spec.client(), dir,
+            case HFTFW -> new HftfwNode(fw2, 2, both != null ? both : "backup", spec.hftfw(), spec.client(), dir,
                     spec.backupConf());
             case STOCK_SCRIPT -> {
                 if (!Files.isRegularFile(Keepalived.PRIMARY_BACKUP_SH) || !Files.isRegularFile(Keepalived.STOCK_CONF)) {
@@ -112,7 +117,7 @@ final class Trial {
             // process: migration.commit-socket); a stock conntrackd backup through its client, as a hook
             String commit = r2 instanceof HftfwNode h ? "commit-socket = \"" + h.socket() + "\""
                     : "commit-command = " + HftfwNode.hocon(((ConntrackdNode) r2).commitCommand());
-            r1 = new HftfwNode(fw1, 1, upgrade ? "both" : "primary", spec.hftfw(), spec.client(), dir, """
+            r1 = new HftfwNode(fw1, 1, both != null ? both : "primary", spec.hftfw(), spec.client(), dir, """
                     predictor { enabled = true, fake-tree = "%s", interval = 200ms, sources = sysfs }
                     migration { %s, demote-command = %s, command-timeout = 30s }
                     """.formatted(tree, commit, HftfwNode.hocon(List.of("sh", "-c", "echo 1 > '" + drain1 + "'"))));
@@ -162,7 +167,8 @@ final class Trial {
                     case A -> tprop = predictedFault(injector, r1, r2, drain1, t0);
                     case B_LINKS, C -> topo.linksDown(1);
                     case B_KILL -> r1.process().destroyForcibly();   // SIGKILL
-                    case UPGRADE -> note = (note + " fw1 stopped: exit " + ((HftfwNode) r1).stop() + ";").strip();
+                    case UPGRADE, FAILBACK -> note = (note + " fw1 stopped: exit " + ((HftfwNode) r1).stop() + ";")
+                            .strip();
                 }
                 boolean tookOver = Await.within(TAKEOVER_BOUND_MILLIS, () -> watch.bothAt(t0Epoch) > 0);
                 double vipEpoch = watch.bothAt(t0Epoch);
@@ -186,12 +192,36 @@ final class Trial {
                     note = String.format(Locale.ROOT, "%s INVALID on fw2 since fw1's return %d (%d);", note,
                             sinceReturn.all(), sinceReturn.longLived());
                 }
+                Topology.Invalid fw1SinceReturn = new Topology.Invalid(0, 0);
+                if (failback && tookOver) {
+                    int viaFw2 = flows.summary(established, vipsAt).survived();
+                    Topology.Invalid fw1AtReturn = Topology.invalidDrops(fw1);
+                    Topology.Invalid fw2AtReturn = Topology.invalidDrops(fw2);
+                    VipWatch back1 = new VipWatch(fw1, dir.resolve("fw1-addresses.txt"));
+                    Instant returned = Instant.now();
+                    double returnEpoch = returned.getEpochSecond() + returned.getNano() / 1e9;
+                    long returnNanos = System.nanoTime();
+                    String fb = failBack((HftfwNode) r1, ka1, ka2, back1, returnEpoch);
+                    double backEpoch = back1.bothAt(returnEpoch);
+                    long back = backEpoch < 0 ? Long.MAX_VALUE
+                            : returnNanos + (long) ((backEpoch - returnEpoch) * 1e9) + GARP_MARGIN_NANOS;
+                    Await.within(spec.observeSeconds() * 1000L, () -> flows.allEchoedAfter(back));
+                    after = back;                   // a survivor echoed after the takeover and after the failback
+                    fw1SinceReturn = Topology.invalidDrops(fw1).minus(fw1AtReturn);
+                    Topology.Invalid fw2SinceReturn = Topology.invalidDrops(fw2).minus(fw2AtReturn);
+                    note = String.format(Locale.ROOT, "%s %d/%d echoed through fw2; %s INVALID since fw1's return: "
+                            + "on fw1 %d (%d), on fw2 %d (%d);", note, viaFw2, established, fb, fw1SinceReturn.all(),
+                            fw1SinceReturn.longLived(), fw2SinceReturn.all(), fw2SinceReturn.longLived());
+                }
                 LongFlows.Summary s = flows.summary(kase == FailoverLab.Case.UPGRADE ? upgradeEstablished
                         : established, after);
                 if (kase == FailoverLab.Case.A && r1 instanceof HftfwNode h) {
                     tprop = h.tprop().orElse("no migration logged");
                 }
-                Topology.Invalid invalid = Topology.invalidDrops(fw2).minus(invalid0);
+                // failback: fw1 is the master again at the end, and its drops since its return count too
+                Topology.Invalid fw2Invalid = Topology.invalidDrops(fw2).minus(invalid0);
+                Topology.Invalid invalid = new Topology.Invalid(fw2Invalid.all() + fw1SinceReturn.all(),
+                        fw2Invalid.longLived() + fw1SinceReturn.longLived());
                 for (Keepalived ka : List.of(ka1, ka2)) {
                     out.println("    " + ka + ", notify (from the fault): " + ka.notifyLines().stream()
                             .map(l -> l.split(" ", 2))
@@ -242,6 +272,31 @@ final class Trial {
         return "fw1 started again" + (back ? ", VRRP backup" : ", NOT VRRP backup within 60 s")
                 + (holdsVips(fw2) ? ", fw2 keeps the VIPs" : ", fw2 LOST the VIPs")
                 + (negotiated ? ", extensions negotiated;" : ", extensions NOT negotiated;");
+    }
+
+    /**
+     * Case failback: fw1's daemon (stopped at T0) is started again. Its resync file holds 1 until it holds fw2's
+     * table, so it comes back as VRRP backup; then keepalived preempts and fw1 takes both VIPs back. Returns the note:
+     * when the file said 0 and when the VIPs were back (from the restart), and whether that was in this order.
+     */
+    private static String failBack(HftfwNode r1, Keepalived ka1, Keepalived ka2, VipWatch back1, double returnEpoch)
+            throws IOException, InterruptedException {
+        long masters = ka1.transitions("master");
+        r1.start();
+        boolean held = Await.within(60_000, r1::holdsPeerTable);
+        // when the daemon wrote the 0 (the file's time, not when this poll saw it): on a busy machine a poll can be
+        // late by more than keepalived takes to preempt
+        double heldEpoch = held ? r1.resyncFileWritten() : -1;
+        boolean back = Await.within(60_000, () -> back1.bothAt(returnEpoch) > 0 && ka1.transitions("master") > masters
+                && ka1.idle() && ka2.idle());
+        double backEpoch = back1.bothAt(returnEpoch);
+        String order = !held || !back ? ";" : backEpoch > heldEpoch
+                ? ", fw1 took the VIPs back after it held fw2's table;"
+                : ", fw1 took the VIPs back BEFORE it held fw2's table;";
+        return String.format(Locale.ROOT, "fw1 started again: resync file 0 %s, VIPs back on fw1 %s%s",
+                held ? String.format(Locale.ROOT, "after %.0f ms", (heldEpoch - returnEpoch) * 1e3) : "NOT within 60 s",
+                back ? String.format(Locale.ROOT, "after %.0f ms", (backEpoch - returnEpoch) * 1e3) : "NOT within 60 s",
+                order);
     }
 
     /** Starts both daemons at once (each waits until it answers): two JVM starts overlap. */

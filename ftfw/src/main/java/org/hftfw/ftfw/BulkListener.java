@@ -18,4 +18,11 @@ public interface BulkListener {
 
     /** A bulk of the peer ended (full or not); {@code receipt} is what we answered (HOLDS). */
     default void onBulkEnd(BulkReceipt receipt) { }
+
+    /**
+     * A full bulk of the peer (its whole table: the answer to our RESYNC, or its push when it saw us start) ended,
+     * after {@link #onBulkEnd}: the external cache holds the peer's table as of the bulk's end, and a
+     * {@link PeerStateListener} has been handed every state of it.
+     */
+    default void onPeerTable() { }
 }

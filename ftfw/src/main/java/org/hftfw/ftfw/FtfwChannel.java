@@ -346,6 +346,34 @@ public final class FtfwChannel implements AutoCloseable {
         }
     }
 
+    /**
+     * The TCP transport's connections, as conntrackd's {@code -s} shows them for a TCP channel (conntrack-tools
+     * src/tcp.c, tcp_snprintf_stats): {@code server}, the peer's connection to our listening socket (what we read);
+     * {@code client}, ours to the peer's (what we write).
+     */
+    public record TcpConnections(boolean server, boolean client) {
+        /** {@code server=connected client=disconnected}, conntrackd's words. */
+        public String describe() {
+            return "server=" + word(server) + " client=" + word(client);
+        }
+
+        private static String word(boolean up) {
+            return up ? "connected" : "disconnected";
+        }
+    }
+
+    /** The TCP transport's connections now (read on the event loop); empty on the datagram transports. */
+    public java.util.Optional<TcpConnections> tcpConnections() {
+        try {
+            return java.util.Optional.ofNullable(loop.submit(link::connections).get(5, TimeUnit.SECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot read the TCP connections", e);
+        }
+    }
+
     /** Number of flows whose latest state is not yet acknowledged by the peer. */
     public int pendingFlows() {
         try {

@@ -1144,6 +1144,9 @@ final class FtfwEngine {
             bulkListener.onStaleAfterResync(o.stale());
         }
         bulkListener.onBulkEnd(new BulkReceipt(e.id(), e.count(), o.held(), 0, 0));
+        if (e.full()) {
+            bulkListener.onPeerTable();
+        }
         // an always-committed backup answers once its kernel writer has written what arrived before the END, less
         // the writes the kernel refused: the peer's migration is then confirmed in the kernel table, not only in the
         // external cache (a refusal since the previous END is counted against this bulk: a kernel table that refuses

@@ -25,6 +25,13 @@ sealed interface LinkSocket permits DatagramLink, TcpLink {
     /** Closes the sockets, waiting a bounded time. */
     void close();
 
+    /**
+     * The TCP transport's two connections (on the event loop); null for the datagram transports, which have none.
+     */
+    default FtfwChannel.TcpConnections connections() {
+        return null;
+    }
+
     /** Opens the socket(s) of {@code cfg.link()}, bound (and, for multicast, joined) before it returns. */
     static LinkSocket open(FtfwConfig cfg, EventLoop loop, boolean epoll, EngineInboundHandler inbound)
             throws InterruptedException {

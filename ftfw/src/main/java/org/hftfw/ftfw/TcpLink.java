@@ -92,6 +92,11 @@ final class TcpLink implements LinkSocket {
         return link;
     }
 
+    @Override
+    public FtfwChannel.TcpConnections connections() {
+        return new FtfwChannel.TcpConnections(in != null && in.isActive(), out != null && out.isActive());
+    }
+
     // ---- receiving: the peer's connection to us
 
     private void accepted(SocketChannel ch) {

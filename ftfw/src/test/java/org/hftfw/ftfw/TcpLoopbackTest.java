@@ -92,6 +92,29 @@ class TcpLoopbackTest {
         replicatesBothWays(tcp(A, B, port).auth(SyncAuth.of(key, false)).build(), tcp(B, A, port).build(), true);
     }
 
+    /**
+     * conntrackd's {@code -s} shows a TCP channel's two connections (src/tcp.c, tcp_snprintf_stats): ours to the peer
+     * (client) and the peer's to us (server); a datagram channel has none.
+     */
+    @Test
+    void theTwoConnectionsAreReportedConnectedThenDisconnectedWhenThePeerStops() throws Exception {
+        int port = freePort();
+        try (FtfwChannel a = FtfwChannel.builder(tcp(A, B, port).build()).start()) {
+            try (FtfwChannel b = FtfwChannel.builder(tcp(B, A, port).build()).start()) {
+                assertTrue(await(() -> a.tcpConnections().orElseThrow().equals(new FtfwChannel.TcpConnections(true,
+                        true)), 10_000), "a: " + a.tcpConnections());
+                assertEquals("server=connected client=connected", b.tcpConnections().orElseThrow().describe());
+            }
+            assertTrue(await(() -> a.tcpConnections().orElseThrow().equals(new FtfwChannel.TcpConnections(false,
+                    false)), 10_000), "the peer stopped: " + a.tcpConnections());
+            assertEquals("server=disconnected client=disconnected", a.tcpConnections().orElseThrow().describe());
+        }
+        try (FtfwChannel udp = FtfwChannel.builder(FtfwConfig.builder(new InetSocketAddress(A, 0),
+                new InetSocketAddress(B, port)).build()).start()) {
+            assertTrue(udp.tcpConnections().isEmpty());
+        }
+    }
+
     @Test
     void aRestartedPeerReconnectsAndAStrangerIsRefusedAndCounted() throws Exception {
         int port = freePort();

@@ -43,6 +43,10 @@ final class FlowRecord {
     long decisionRtt = -1;
     /** {@link LatencyScaledModel#prevBucket} of the current state: the previous state's lifetime in RTTs. */
     int prevBucket;
+    /** {@link LatencyScaledModel#prevBucket} of the lifetime before the previous one (0: none). */
+    int historyBucket;
+    /** The previous state's lifetime (−1: none), for the next state's {@link #historyBucket}. */
+    long prevLifetime = -1;
     /** Time of the flow's last event (idle expiry). */
     long lastSeen;
     /** Removed from the flow table by eviction or expiry: deadlines for it are ignored. */

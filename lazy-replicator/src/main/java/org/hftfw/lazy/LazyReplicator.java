@@ -126,6 +126,7 @@ public final class LazyReplicator implements ConntrackEventListener {
         }
         FlowRecord f = flows.get(id, now);
         long prevLifetime = -1;
+        long beforeLifetime = -1;
         if (f == null) {
             f = new FlowRecord();
             f.flowStart = now;
@@ -133,9 +134,11 @@ public final class LazyReplicator implements ConntrackEventListener {
         } else {
             if (e.type() != EventType.NEW) {
                 prevLifetime = now - f.start;
+                beforeLifetime = f.prevLifetime;
             }
             endState(f, now);
         }
+        f.prevLifetime = prevLifetime;
         if (e.type() == EventType.NEW) {
             f.flowStart = now;
             f.rtt = -1;
@@ -145,7 +148,7 @@ public final class LazyReplicator implements ConntrackEventListener {
             // counts from the flow's start; a tuple evicted meanwhile only loses that flow's observations)
             f.key = kb.lookup(entry.original());
         }
-        startState(f, e, prevLifetime);
+        startState(f, e, prevLifetime, beforeLifetime);
     }
 
     /** Sweeps the deadlines that are due by the injected clock's time (sends deferred updates). */
@@ -211,13 +214,13 @@ public final class LazyReplicator implements ConntrackEventListener {
             label(f, end - f.start >= boundary);
         }
         if (config.learning()) {
-            latency.observe(f.stateId, f.portClass, f.prevBucket, end - f.start, f.decisionRtt);
+            latency.observe(f.stateId, f.portClass, f.prevBucket, f.historyBucket, end - f.start, f.decisionRtt);
         }
         metrics.stateEnded(f, end, boundary);
         f.held = null;
     }
 
-    private void startState(FlowRecord f, ConntrackEvent e, long prevLifetime) {
+    private void startState(FlowRecord f, ConntrackEvent e, long prevLifetime, long beforeLifetime) {
         ConntrackEntry entry = e.entry();
         Tuple o = entry.original();
         int stateId = StateIds.of(entry);
@@ -234,6 +237,7 @@ public final class LazyReplicator implements ConntrackEventListener {
         long rtt = f.rtt >= 0 ? f.rtt : hosts.get(o.src());
         f.decisionRtt = rtt;
         f.prevBucket = LatencyScaledModel.prevBucket(prevLifetime, rtt);
+        f.historyBucket = LatencyScaledModel.prevBucket(beforeLifetime, rtt);
         f.code = FeatureEncoder.code(stateId, f.portClass, FeatureEncoder.lifetimeBucket(prevLifetime, boundary),
                 FeatureEncoder.rttBucket(rtt, boundary));
         f.start = now;
@@ -290,10 +294,15 @@ public final class LazyReplicator implements ConntrackEventListener {
     }
 
     /**
-     * P(SS) from the latency-scaled model: the (state, port class, previous-lifetime bucket) histogram when it has
-     * {@code min} observations, else the (state, port class) one over all buckets when that has; NaN otherwise.
+     * P(SS) from the latency-scaled model, the most specific histogram with {@code min} observations: (state, port
+     * class, previous-lifetime bucket, bucket of the lifetime before it), else without the latter, else the (state,
+     * port class) one over all buckets; NaN when none has.
      */
     private double latencyProbability(FlowRecord f, long rtt, int min) {
+        if (latency.historyObservations(f.stateId, f.portClass, f.prevBucket, f.historyBucket) >= min) {
+            return latency.probabilityStableHistory(f.stateId, f.portClass, f.prevBucket, f.historyBucket, rtt,
+                    boundary);
+        }
         if (latency.observations(f.stateId, f.portClass, f.prevBucket) >= min) {
             return latency.probabilityStable(f.stateId, f.portClass, f.prevBucket, rtt, boundary);
         }

@@ -33,7 +33,10 @@ public final class LearnedModel {
     final long[] v6Counters;
     final long[] classCounts;
     final long[][] wordCounts;
-    /** Latency-scaled lifetime histograms, [context][bin], null rows for contexts never observed. */
+    /**
+     * Latency-scaled lifetime histograms, [row][bin] as {@link LatencyScaledModel#counts()} (the bucketed ones, then
+     * the history ones), null rows for contexts never observed.
+     */
     final long[][] latencyCounts;
     /** The prior's counts (all three null when there is no prior) and its strength. */
     final long[] priorClassCounts;
@@ -57,7 +60,7 @@ public final class LearnedModel {
         if (hasPrior != (priorClassCounts != null) || hasPrior != (priorLatencyCounts != null)
                 || (hasPrior && (priorClassCounts.length != 2 || priorWordCounts.length != 2
                 || priorWordCounts[0].length != FeatureEncoder.P || priorWordCounts[1].length != FeatureEncoder.P
-                || priorLatencyCounts.length != LatencyScaledModel.CONTEXTS || !(priorStrength > 0)))) {
+                || priorLatencyCounts.length != LatencyScaledModel.ROWS || !(priorStrength > 0)))) {
             throw new IllegalArgumentException("inconsistent prior arrays");
         }
         this.priorClassCounts = priorClassCounts;
@@ -69,7 +72,7 @@ public final class LearnedModel {
                 || v6Addrs.length != 4 * v6Meta.length || v6Counters.length != 2 * v6Meta.length
                 || classCounts.length != 2 || wordCounts.length != 2
                 || wordCounts[0].length != FeatureEncoder.P || wordCounts[1].length != FeatureEncoder.P
-                || latencyCounts.length != LatencyScaledModel.CONTEXTS) {
+                || latencyCounts.length != LatencyScaledModel.ROWS) {
             throw new IllegalArgumentException("inconsistent model arrays");
         }
         this.boundaryNanos = boundaryNanos;
@@ -87,7 +90,7 @@ public final class LearnedModel {
     /** No knowledge at all: the replicator starts by replicating everything. */
     public static LearnedModel empty() {
         return new LearnedModel(0, new long[0], new int[0], new long[0], new long[0], new int[0], new long[0],
-                new long[2], new long[2][FeatureEncoder.P], new long[LatencyScaledModel.CONTEXTS][]);
+                new long[2], new long[2][FeatureEncoder.P], new long[LatencyScaledModel.ROWS][]);
     }
 
     static LearnedModel of(List<KeyStats> keys, FallbackModel fallback, LatencyScaledModel latency,
@@ -176,7 +179,7 @@ public final class LearnedModel {
             }
         }
         return new LearnedModel(boundaryNanos, new long[0], new int[0], new long[0], new long[0], new int[0],
-                new long[0], new long[2], new long[2][FeatureEncoder.P], new long[LatencyScaledModel.CONTEXTS][],
+                new long[0], new long[2], new long[2][FeatureEncoder.P], new long[LatencyScaledModel.ROWS][],
                 cls, words, lat, strength, provenance);
     }
 
@@ -246,7 +249,22 @@ public final class LearnedModel {
     /** Lifetime observations in the latency-scaled model. */
     public long latencyObservations() {
         long t = 0;
-        for (long[] row : latencyCounts) {
+        for (int c = 0; c < LatencyScaledModel.CONTEXTS; c++) {   // the history rows count the same lifetimes again
+            long[] row = latencyCounts[c];
+            if (row != null) {
+                for (long v : row) {
+                    t += v;
+                }
+            }
+        }
+        return t;
+    }
+
+    /** Lifetimes counted in the history histograms (each also counted above; 0 for a format 3 or 4 file). */
+    public long historyObservations() {
+        long t = 0;
+        for (int r = LatencyScaledModel.CONTEXTS; r < LatencyScaledModel.ROWS; r++) {
+            long[] row = latencyCounts[r];
             if (row != null) {
                 for (long v : row) {
                     t += v;

@@ -22,7 +22,8 @@ import org.hftfw.conntrack.IpProto;
  * <pre>
  * offset  size  field (big-endian)
  *  0       8    magic "HFTFWMDL"
- *  8       2    format version (4; version 3, the same without the last two sections, is still read)
+ *  8       2    format version (5; version 4, the same without history histograms, and version 3, without
+ *               the last two sections either, are still read)
  * 10       2    feature schema ({@link FeatureEncoder#SCHEMA})
  * 12       2    number of state ids ({@link StateIds#COUNT})
  * 14       2    p, features per observation vector ({@link FeatureEncoder#P})
@@ -32,8 +33,10 @@ import org.hftfw.conntrack.IpProto;
  * 40      16    fallback class counts TS, SS
  * 56    16·p    fallback feature counts, class TS then SS
  *  …       4    m, then m × { context i32 ((state id × 8 + port class) × {@link LatencyScaledModel#PREV_BUCKETS}
- *               + previous-lifetime bucket), k u16, k × { bin u16, count i64 } }: the latency-scaled lifetime
- *               histograms that have observations, their non-zero bins in increasing order
+ *               + previous-lifetime bucket, or from {@link LatencyScaledModel#CONTEXTS} on a history context:
+ *               CONTEXTS + context × PREV_BUCKETS + bucket of the lifetime before the previous one, version 5),
+ *               k u16, k × { bin u16, count i64 } }: the latency-scaled lifetime histograms that have
+ *               observations, their non-zero bins in increasing order
  *  …       4    n4, then n4 × { addrs i64 (src≪32 | dst), meta i32 (l4proto≪24 | dport≪8), counters 2 × i64 }
  *  …       4    n6, then n6 × { src i64 i64, dst i64 i64, meta i32, counters 2 × i64 }
  *  …       1    1 if a prior follows, else 0; then the prior: strength f64 (observations per state and histogram
@@ -48,8 +51,10 @@ import org.hftfw.conntrack.IpProto;
 public final class ModelFile {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelFile.class);
     static final byte[] MAGIC = "HFTFWMDL".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    static final int VERSION = 4;
-    /** The previous format, without prior and provenance: still read (as a model without either). */
+    static final int VERSION = 5;
+    /** The previous format, without history histograms: still read (as a model without them). */
+    static final int VERSION_4 = 4;
+    /** The format before it, without prior and provenance either: still read (as a model without them). */
     static final int VERSION_3 = 3;
     /** The longest provenance text stored. */
     static final int MAX_PROVENANCE = 64 << 10;
@@ -200,10 +205,10 @@ public final class ModelFile {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         b.position(MAGIC.length);
         int version = b.getShort() & 0xffff;
-        if (version != VERSION && version != VERSION_3) {
+        if (version != VERSION && version != VERSION_4 && version != VERSION_3) {
             throw new ModelFileException(ModelFileException.Reason.UNSUPPORTED_VERSION,
                     "model file format version " + version + " is not supported (this build reads versions "
-                            + VERSION_3 + " and " + VERSION + "; retrain it with hftfw train)");
+                            + VERSION_3 + " to " + VERSION + "; retrain it with hftfw train)");
         }
         int schema = b.getShort() & 0xffff;
         int states = b.getShort() & 0xffff;
@@ -236,7 +241,8 @@ public final class ModelFile {
             long[] classCounts = {b.getLong(), b.getLong()};
             long[][] words = readWords(b, p);
             checkCounts(classCounts, words);
-            long[][] latency = readLatency(b);
+            int rows = version == VERSION ? LatencyScaledModel.ROWS : LatencyScaledModel.CONTEXTS;
+            long[][] latency = readLatency(b, rows);
             int n4 = b.getInt();
             if (n4 < 0 || (long) n4 * 28 > b.remaining()) {
                 throw malformed("IPv4 tuple count " + n4 + " does not fit the file");
@@ -287,7 +293,7 @@ public final class ModelFile {
                 priorClass = new long[] {b.getLong(), b.getLong()};
                 priorWords = readWords(b, p);
                 checkCounts(priorClass, priorWords);
-                priorLatency = readLatency(b);
+                priorLatency = readLatency(b, rows);
             }
             int plen = b.getInt();
             if (plen < 0 || plen > MAX_PROVENANCE || plen != b.remaining() - 4) {
@@ -302,6 +308,14 @@ public final class ModelFile {
         }
     }
 
+    private static long nonNullRows(long[][] rows, int from, int to) {
+        long n = 0;
+        for (int r = from; r < to; r++) {
+            n += rows[r] != null ? 1 : 0;
+        }
+        return n;
+    }
+
     private static long[][] readWords(ByteBuffer b, int p) {
         long[][] words = new long[2][p];
         for (long[] row : words) {
@@ -312,15 +326,16 @@ public final class ModelFile {
         return words;
     }
 
-    private static long[][] readLatency(ByteBuffer b) throws ModelFileException {
+    /** A latency-scaled section whose contexts are below {@code rows} (the file's version decides). */
+    private static long[][] readLatency(ByteBuffer b, int rows) throws ModelFileException {
         int nl = b.getInt();
-        if (nl < 0 || nl > LatencyScaledModel.CONTEXTS || (long) nl * 6 > b.remaining()) {
+        if (nl < 0 || nl > rows || (long) nl * 6 > b.remaining()) {
             throw malformed("latency-scaled context count " + nl + " does not fit the file");
         }
-        long[][] latency = new long[LatencyScaledModel.CONTEXTS][];
+        long[][] latency = new long[LatencyScaledModel.ROWS][];
         for (int i = 0; i < nl; i++) {
             int c = b.getInt();
-            if (c < 0 || c >= LatencyScaledModel.CONTEXTS || latency[c] != null) {
+            if (c < 0 || c >= rows || latency[c] != null) {
                 throw malformed("latency-scaled context " + c + " is out of range or repeated");
             }
             int k = b.getShort() & 0xffff;
@@ -455,8 +470,10 @@ public final class ModelFile {
         sb.append(String.format(Locale.ROOT, "fallback naive Bayes: %d observations (%d TS, %d SS)%n",
                 m.fallbackObservations(), m.classCounts[0], m.classCounts[1]));
         sb.append(String.format(Locale.ROOT, "latency-scaled lifetimes: %d observations in %d (state, port class, "
-                + "previous lifetime) histograms%n", m.latencyObservations(),
-                java.util.Arrays.stream(m.latencyCounts).filter(java.util.Objects::nonNull).count()));
+                + "previous lifetime) histograms; %d of them also in %d history histograms (with the lifetime "
+                + "before)%n", m.latencyObservations(), nonNullRows(m.latencyCounts, 0, LatencyScaledModel.CONTEXTS),
+                m.historyObservations(), nonNullRows(m.latencyCounts, LatencyScaledModel.CONTEXTS,
+                        LatencyScaledModel.ROWS)));
         // the per-state table shows evidence and prior together
         long[][] words = {m.wordCounts[0].clone(), m.wordCounts[1].clone()};
         List<long[][]> latencyParts = new ArrayList<>();

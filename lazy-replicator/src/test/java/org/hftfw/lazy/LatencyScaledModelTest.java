@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 class LatencyScaledModelTest {
     private static final int SYN_RECV = StateIds.TCP + 2;
     private static final int CLOSE_WAIT = StateIds.TCP + 5;
+    private static final int LAST_ACK = StateIds.TCP + 6;
     private static final int TIME_WAIT = StateIds.TCP + 7;
     private static final long MS = 1_000_000L;
     private static final long B = 200 * MS;
@@ -105,9 +106,9 @@ class LatencyScaledModelTest {
         for (int i = 0; i < 2000; i++) {
             elsewhere.observe(CLOSE_WAIT, 0, 0, 300 * MS, 100 * MS);        // elsewhere: 3 RTT, stable at 100 ms
         }
-        LatencyScaledModel capped = new LatencyScaledModel(new long[LatencyScaledModel.CONTEXTS][],
+        LatencyScaledModel capped = new LatencyScaledModel(new long[LatencyScaledModel.ROWS][],
                 elsewhere.counts(), 5);
-        LatencyScaledModel full = new LatencyScaledModel(new long[LatencyScaledModel.CONTEXTS][],
+        LatencyScaledModel full = new LatencyScaledModel(new long[LatencyScaledModel.ROWS][],
                 elsewhere.counts(), Double.POSITIVE_INFINITY);
         assertEquals(5.0, capped.observations(CLOSE_WAIT, 0, 0), "the prior alone counts as K observations");
         assertEquals(2000.0, full.observations(CLOSE_WAIT, 0, 0));
@@ -132,7 +133,7 @@ class LatencyScaledModelTest {
             elsewhere.observe(CLOSE_WAIT, 0, 0, 10 * MS, 100 * MS);
             elsewhere.observe(CLOSE_WAIT, 1, 0, 10 * MS, 100 * MS);
         }
-        LatencyScaledModel m = new LatencyScaledModel(new long[LatencyScaledModel.CONTEXTS][], elsewhere.counts(), 5);
+        LatencyScaledModel m = new LatencyScaledModel(new long[LatencyScaledModel.ROWS][], elsewhere.counts(), 5);
         m.observe(CLOSE_WAIT, 0, 0, 300 * MS, 100 * MS);
         assertTrue(m.hasPrior(CLOSE_WAIT, 0));
         m.dropPrior(CLOSE_WAIT, 0);
@@ -142,5 +143,38 @@ class LatencyScaledModelTest {
         assertEquals(1.5 / 2, m.probabilityStable(CLOSE_WAIT, 0, 0, 100 * MS, B), 1e-9);
         assertTrue(m.hasPrior(CLOSE_WAIT, 1), "another port class keeps it");
         assertEquals(5.0, m.observations(CLOSE_WAIT, 1, 0));
+    }
+
+    /**
+     * Issue 13 item 3: the lifetime two states back tells who closed first. After an instant CLOSE_WAIT, a LAST_ACK
+     * ends at once when the server closed first (its FIN_WAIT took most of the client's RTT) and lasts the client's
+     * RTT when the client did (its FIN_WAIT was instant); the previous lifetime alone makes it a coin flip.
+     */
+    @Test
+    void theLifetimeTwoStatesBackTellsWhoClosedFirst() {
+        LatencyScaledModel m = new LatencyScaledModel();
+        long rtt = 300 * MS;
+        int instant = LatencyScaledModel.prevBucket(rtt / 100, rtt);
+        int mostOfTheRtt = LatencyScaledModel.prevBucket(rtt * 95 / 100, rtt);
+        for (int i = 0; i < 20; i++) {
+            m.observe(LAST_ACK, 1, instant, mostOfTheRtt, 2 * MS, rtt);
+            m.observe(LAST_ACK, 1, instant, instant, rtt, rtt);
+        }
+        double byPrevious = m.probabilityStable(LAST_ACK, 1, instant, rtt, B);
+        assertTrue(byPrevious > 0.4 && byPrevious < 0.6, "the previous lifetime alone: " + byPrevious);
+        assertEquals(20.0, m.historyObservations(LAST_ACK, 1, instant, mostOfTheRtt));
+        assertTrue(m.probabilityStableHistory(LAST_ACK, 1, instant, mostOfTheRtt, rtt, B) < 0.05, "server closed");
+        assertTrue(m.probabilityStableHistory(LAST_ACK, 1, instant, instant, rtt, B) > 0.95, "client closed");
+        assertTrue(Double.isNaN(m.probabilityStableHistory(LAST_ACK, 1, instant, 0, rtt, B)), "never observed");
+        m.observe(LAST_ACK, 1, instant, 5 * MS, rtt);
+        assertEquals(41.0, m.observations(LAST_ACK, 1, instant), "without a history bucket: counted once");
+        assertEquals(40.0, m.historyObservations(LAST_ACK, 1, instant, mostOfTheRtt)
+                + m.historyObservations(LAST_ACK, 1, instant, instant));
+
+        LatencyScaledModel back = new LatencyScaledModel(m.counts());
+        assertEquals(20.0, back.historyObservations(LAST_ACK, 1, instant, instant), "saved and restored");
+        LatencyScaledModel asPrior = new LatencyScaledModel(new long[LatencyScaledModel.ROWS][], m.counts(), 5);
+        assertEquals(5.0, asPrior.historyObservations(LAST_ACK, 1, instant, instant), "a prior counts as K");
+        assertTrue(asPrior.probabilityStableHistory(LAST_ACK, 1, instant, instant, rtt, B) > 0.9);
     }
 }

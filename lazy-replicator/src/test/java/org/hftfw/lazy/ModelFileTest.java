@@ -138,7 +138,7 @@ class ModelFileTest {
         resign(zero);
         assertTrue(refused(zero).getMessage().contains("not positive"));
         byte[] range = bytes.clone();
-        ByteBuffer.wrap(range).putInt(section + 4, LatencyScaledModel.CONTEXTS);
+        ByteBuffer.wrap(range).putInt(section + 4, LatencyScaledModel.ROWS);
         resign(range);
         assertTrue(refused(range).getMessage().contains("out of range"));
     }
@@ -168,7 +168,7 @@ class ModelFileTest {
         assertTrue(ModelFile.load(f).isEmpty());
     }
 
-    /** Format 4 keeps the prior apart (with its strength) and the provenance text. */
+    /** Format 4 and later keep the prior apart (with its strength) and the provenance text. */
     @Test
     void priorAndProvenanceRoundTrip() throws IOException {
         LearnedModel m = trained().asPrior(5).withProvenance("trained on: lab recordings a, b\nnote: ünïcode");
@@ -182,7 +182,7 @@ class ModelFileTest {
         assertEquals(m, back);
         assertEquals(5.0, back.priorStrength());
         String text = ModelFile.inspect(f);
-        assertTrue(text.contains("format 4"), text);
+        assertTrue(text.contains("format 5"), text);
         assertTrue(text.contains("trained on: trained on: lab recordings a, b"), text);
         assertTrue(text.contains("strength 5.00"), text);
         assertTrue(text.contains("ESTABLISHED"), "the per-state table shows the prior's counts: " + text);
@@ -203,12 +203,45 @@ class ModelFileTest {
         assertTrue(s.fallbackObservations() > 0, "the flow's own labels are evidence");
     }
 
+    /** The model without its history histograms: what a format 3 or 4 file holds. */
+    private static LearnedModel withoutHistory(LearnedModel m) {
+        long[][] lat = Arrays.copyOf(m.latencyCounts, LatencyScaledModel.ROWS);
+        Arrays.fill(lat, LatencyScaledModel.CONTEXTS, LatencyScaledModel.ROWS, null);
+        return new LearnedModel(m.boundaryNanos, m.v4Addrs, m.v4Meta, m.v4Counters, m.v6Addrs, m.v6Meta,
+                m.v6Counters, m.classCounts, m.wordCounts, lat, m.priorClassCounts, m.priorWordCounts,
+                m.priorLatencyCounts, m.priorStrength, m.provenance);
+    }
+
+    /**
+     * Format 4 files (before the history histograms, issue 13 item 3) are still read, as models without them; a
+     * history context in a format 4 file is refused. The shipped default model is such a file.
+     */
+    @Test
+    void formatFourIsStillRead() throws IOException {
+        LearnedModel full = trained();
+        assertTrue(full.historyObservations() > 0, "a replicator learns history histograms");
+        LearnedModel m = withoutHistory(full);
+        byte[] v4 = ModelFile.encode(m, 0);
+        ByteBuffer.wrap(v4).putShort(8, (short) 4);
+        resign(v4);
+        assertEquals(m, ModelFile.decode(v4));
+        assertEquals(0, ModelFile.decode(v4).historyObservations());
+        assertTrue(ModelFile.inspect(v4, "old.hfm").contains("format 4"));
+        byte[] withHistory = ModelFile.encode(full, 0);
+        ByteBuffer.wrap(withHistory).putShort(8, (short) 4);
+        resign(withHistory);
+        assertTrue(refused(withHistory).getMessage().contains("out of range"));
+        assertEquals(full, ModelFile.decode(ModelFile.encode(full, 0)), "format 5 keeps them");
+        String text = ModelFile.inspect(ModelFile.encode(full, 0), "new.hfm");
+        assertTrue(text.contains(full.historyObservations() + " of them also in "), text);
+    }
+
     /** Format 3 files (before priors and provenance) are still read, as models without either. */
     @Test
     void formatThreeIsStillRead() throws IOException {
-        LearnedModel m = trained();
+        LearnedModel m = withoutHistory(trained());
         byte[] v4 = ModelFile.encode(m, 0);
-        // format 3 = format 4 without the prior flag byte and the provenance length (both empty here)
+        // format 3 = format 4 (here: 5 without history) without the prior flag byte and the provenance length (both empty here)
         byte[] v3 = Arrays.copyOf(v4, v4.length - 5);
         System.arraycopy(v4, v4.length - 4, v3, v3.length - 4, 4);
         ByteBuffer.wrap(v3).putShort(8, (short) 3).putLong(16, v3.length);
@@ -222,12 +255,12 @@ class ModelFileTest {
 
     @Test
     void aNewerFormatIsRefusedWithTheVersionsThisBuildReads() throws IOException {
-        byte[] v5 = ModelFile.encode(trained(), 0);
-        ByteBuffer.wrap(v5).putShort(8, (short) 5);
-        resign(v5);
-        ModelFileException e = refused(v5);
+        byte[] v6 = ModelFile.encode(trained(), 0);
+        ByteBuffer.wrap(v6).putShort(8, (short) 6);
+        resign(v6);
+        ModelFileException e = refused(v6);
         assertEquals(ModelFileException.Reason.UNSUPPORTED_VERSION, e.reason());
-        assertTrue(e.getMessage().contains("version 5 is not supported (this build reads versions 3 and 4"),
+        assertTrue(e.getMessage().contains("version 6 is not supported (this build reads versions 3 to 5"),
                 e.getMessage());
     }
 

@@ -36,6 +36,10 @@ import org.hftfw.models.logs.FlowLogs;
  *   <li>{@code c}: the same client's (source address) last ended lifetime of this state ÷ RTT;</li>
  *   <li>{@code s}: whether the tuple's last ended state of this kind was stable (the paper's per-tuple counters,
  *       depth one);</li>
+ *   <li>{@code p}: the lifetime of the state before the previous one, ÷ RTT (half octaves, unbounded; none for
+ *       the first two states of a flow);</li>
+ *   <li>{@code f}: the previous lifetime ÷ RTT in half octaves without the base's floor at RTT/16;</li>
+ *   <li>{@code d}: the exact protocol and destination port instead of only its port class;</li>
  *   <li>{@code v}: the service's ([dst, dport], over all clients) share of stable among its ended states of this
  *       kind: none, fewer than 5, 0, ≤ 10 %, ≤ 50 %, more.</li>
  * </ul>
@@ -143,6 +147,7 @@ public final class FeatureValue {
         Map<FlowId, Long> start = new HashMap<>();
         Map<FlowId, Long> rtt = new HashMap<>();
         Map<FlowId, Long> stateStart = new HashMap<>();
+        Map<FlowId, Long> prevLife = new HashMap<>();
         Map<Object, Long> clientRtt = new HashMap<>();
         Map<String, long[]> tupleLast = new HashMap<>();
         Map<String, long[]> clientLast = new HashMap<>();
@@ -162,6 +167,9 @@ public final class FeatureValue {
             Tuple o = e.entry().original();
             Long s = stateStart.get(id);
             long prev = s == null || e.type() == EventType.NEW ? -1 : now - s;
+            Long before = e.type() == EventType.NEW ? null : prevLife.get(id);
+            long prev2 = before == null ? -1 : before;
+            prevLife.put(id, prev);
             stateStart.put(id, now);
             if (e.type() == EventType.NEW) {
                 start.put(id, now);
@@ -187,6 +195,15 @@ public final class FeatureValue {
             String clientKey = o.src() + "/" + state;
             String serviceKey = o.dst() + ":" + o.dport() + "/" + state;
             StringBuilder full = new StringBuilder(base);
+            if (features.contains("p")) {
+                full.append("|p").append(prev2 < 0 ? "none" : Integer.toString(ratioBucket(prev2, r)));
+            }
+            if (features.contains("f")) {
+                full.append("|f").append(prev < 0 ? "none" : Integer.toString(ratioBucket(prev, r)));
+            }
+            if (features.contains("d")) {
+                full.append("|d").append(o.l4proto()).append('/').append(o.dport());
+            }
             if (features.contains("e")) {
                 full.append("|e").append(ratioBucket(now - start.getOrDefault(id, now), r));
             }

@@ -34,10 +34,16 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
+            if (args.contains("--help")) {                  // JMH's parser knows only -h: --help was a crash
+                picocli.CommandLine.usage(this, System.out);
+                return 0;
+            }
             try {
                 Jmh.run(args.toArray(String[]::new));
             } catch (org.openjdk.jmh.runner.NoBenchmarksException e) {
                 throw new Failures.UserError("no JMH benchmark matches " + args + " (hftfw bench jmh -l lists them)");
+            } catch (org.openjdk.jmh.runner.options.CommandLineOptionException e) {
+                throw new Failures.UserError(e.getMessage() + " (hftfw bench jmh -h shows JMH's options)");
             }
             return 0;
         }
@@ -107,7 +113,7 @@ final class BenchCommand {
                 description = "new short connections per second (default: ${DEFAULT-VALUE})")
         int rate;
         @Option(names = "--case", split = ",", defaultValue = "a,b,c",
-                description = "a, b, b-links, b-kill, c, upgrade (default: ${DEFAULT-VALUE})")
+                description = "a, b, b-links, b-kill, c, upgrade, failback (default: ${DEFAULT-VALUE})")
         List<String> cases;
         @Option(names = "--pair", split = ",", defaultValue = "hftfw,mixed,conntrackd",
                 description = "hftfw, mixed, conntrackd (default: ${DEFAULT-VALUE})")

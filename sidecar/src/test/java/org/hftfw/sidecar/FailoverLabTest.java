@@ -126,6 +126,24 @@ class FailoverLabTest {
         assertEquals(FLOWS, o.survived(), "every flow echoes after fw1's return: " + o);
     }
 
+    /**
+     * Preempt failback (issue 10): fw1's daemon stops, fw2 takes over and serves the flows; fw1's daemon starts
+     * again, stays VRRP backup while its resync track file holds 1, gets fw2's table (its entries written over the
+     * ones of before the takeover), and only then does keepalived let it preempt. Every flow echoes through fw1 after
+     * it took the VIPs back, with no INVALID drop of a long-lived flow on either node. Before, fw1 took the VIPs back
+     * as soon as its daemon answered and dropped every long-lived flow as INVALID (docs/deploy.md, three runs).
+     */
+    @Test
+    void aReturningMasterTakesTheVipsBackOnlyOnceItHoldsThePeersTable() throws Exception {
+        Outcome o = trial(Pair.HFTFW, Case.FAILBACK);
+        assertTrue(o.note().contains("fw1 stopped: exit 0;"), o.toString());
+        assertTrue(o.note().contains(FLOWS + "/" + FLOWS + " echoed through fw2;"), "the takeover kept every flow: " + o);
+        assertTrue(o.note().contains("fw1 took the VIPs back after it held fw2's table;"), o.toString());
+        assertEquals(FLOWS, o.survived(), "every flow echoes through fw1 after the failback: " + o);
+        assertEquals(0, o.invalidLongLived(), "no long-lived flow dropped as INVALID, on fw2 after the takeover nor "
+                + "on fw1 after the failback: " + o);
+    }
+
     private static void assertCommittedBackupDropsNothing(Outcome o) {
         assertEquals(0, o.invalidLongLived(), "an always-committed backup (the default, or the config in "
                 + "-Dhftfw.failover.backup-conf) holds the flows before the VIPs move: " + o);

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -59,8 +60,13 @@ import org.slf4j.LoggerFactory;
  *   ({@link #forget}). An entry is taken for a standby one when its remaining timeout is at least a quarter of
  *   {@code standbyTimeout}: while the writer runs they hold at least half of it (the re-arm), so a process down for
  *   up to a quarter of it (30 h by default) still finds them; the kernel gives a flow of its own that much only in
- *   TCP ESTABLISHED (5 d), which a standby does not forward. Only on a node that does not publish: one that serves
- *   flows of its own ({@code both}) cannot tell its own ESTABLISHED flows from the peer's this way.</li>
+ *   TCP ESTABLISHED (5 d), which a standby does not forward. A node that serves flows of its own too ({@code both})
+ *   cannot tell its own ESTABLISHED flows from the peer's this way, so there those are adopted provisionally: the
+ *   peer's first full table after the start decides. Those it holds are the peer's; those it does not are released
+ *   as this node's own ({@link #onPeerForgot}: left in the kernel table, out of the external cache, and so in this
+ *   node's bulk sends again), since a live connection of ours must not be deleted; the peer's flows that ended while
+ *   this node was down and that only ESTABLISHED could hide then leave on their own timeout (at most the standby
+ *   timeout), while every other stale entry is deleted at once, as on a backup.</li>
  * </ul>
  * The store of what is held is the channel's {@link ExternalCache} (received state, age): the takeover pass and the
  * refresh read it, so the external-cache mode and this one keep the same counters and the same generation purge.
@@ -89,13 +95,15 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
      * @param notHeld       states not written because the external cache does not hold the flow (full, or flushed)
      * @param tookOver      a takeover pass ran and no resync since
      * @param adopted       entries of the kernel table taken into the external cache at start ({@link #adopt})
+     * @param released      of those, provisionally adopted TCP ESTABLISHED entries of a {@code both} node that the
+     *                      peer's first full table did not hold: left in the kernel table as this node's own
      * @param asMaster      the peer's states and purges not applied because this node had taken over (kept in the
      *                      external cache only)
      */
     public record Stats(long received, long coalesced, long batches, long writes, long created, long updated,
                         long deleted, long absent, long failed, long maxLagNanos, long lastLagNanos,
                         long writerCpuNanos, long refreshes, long purged, long notHeld, boolean tookOver,
-                        long adopted, long asMaster) {}
+                        long adopted, long released, long asMaster) {}
 
     /** The outcome of a takeover pass. */
     public record Takeover(int flows, ConntrackTable.WriteResult result, long nanos) {}
@@ -131,6 +139,15 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
     private final AtomicLong purged = new AtomicLong();
     private final AtomicLong notHeld = new AtomicLong();
     private final AtomicLong adopted = new AtomicLong();
+    private final AtomicLong released = new AtomicLong();
+    /**
+     * Adopted at start but possibly this node's own (a {@code both} node's TCP ESTABLISHED entries), until the peer's
+     * first full table decides ({@link #onPeerForgot}, {@link #peerTableEnded}); on the channel's event loop after
+     * {@link #adopt}.
+     */
+    private volatile Set<FlowId> provisional = Set.of();
+    /** Provisional entries released since the start, until {@link #peerTableEnded} (event loop). */
+    private int releasedAtFirstTable;
 
     /**
      * @param table     the handle the writes go through: its {@link ConntrackTable#origin()} marks their events
@@ -157,19 +174,47 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
      * Returns how many were adopted.
      */
     public int adopt(Collection<ConntrackEntry> filteredTable) {
+        return adopt(filteredTable, false);
+    }
+
+    /**
+     * The same on a node that may hold flows of its own in the table ({@code both}, {@code ownFlowsPossible}): its TCP
+     * ESTABLISHED entries are adopted provisionally, until the peer's first full table (see the class note).
+     */
+    public int adopt(Collection<ConntrackEntry> filteredTable, boolean ownFlowsPossible) {
         long floor = cfg.standbyTimeout().toSeconds() / 4;
         List<ConntrackEntry> standby = new ArrayList<>();
+        Set<FlowId> maybeOwn = new java.util.HashSet<>();
         for (ConntrackEntry e : filteredTable) {
             if (e.timeout() >= floor) {
                 standby.add(e);
+                if (ownFlowsPossible && e.tcpState() == org.hftfw.conntrack.TcpState.ESTABLISHED) {
+                    maybeOwn.add(e.flowId());
+                }
             }
         }
+        provisional = maybeOwn;
         int n = cache.seed(standby);
         adopted.addAndGet(n);
         if (n > 0) {
             LOG.info("{} entries of the kernel table with a standby timeout (>= {} s) taken for the peer's until its "
-                    + "next full resync (of {} in the filtered table)", n, floor, filteredTable.size());
+                    + "next full resync (of {} in the filtered table){}", n, floor, filteredTable.size(),
+                    maybeOwn.isEmpty() ? "" : ", " + maybeOwn.size() + " TCP ESTABLISHED ones provisionally (they may "
+                            + "be this node's own)");
         }
+        return n;
+    }
+
+    /**
+     * The peer's first full table since the start has ended: the provisionally adopted entries it still held are
+     * the peer's; those it did not were released by {@link #onPeerForgot} before this call. On the event loop.
+     * Returns how many were released (a node that publishes sends its table again: its bulk sends so far left them
+     * out as the peer's).
+     */
+    public int peerTableEnded() {
+        provisional = Set.of();
+        int n = releasedAtFirstTable;
+        releasedAtFirstTable = 0;
         return n;
     }
 
@@ -282,14 +327,53 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
         }
     }
 
-    /** {@inheritDoc} They leave the kernel table too ({@link #forget}), unless this node has taken over. */
+    /**
+     * {@inheritDoc} They leave the kernel table too ({@link #forget}), unless this node has taken over, or they are
+     * provisionally adopted entries that may be this node's own ({@code both}): those stay as its own (the class note).
+     */
     @Override
     public void onPeerForgot(Collection<FlowId> stale) {
         if (tookOver) {
             asMaster.addAndGet(stale.size());
             return;
         }
-        forget(stale);
+        Set<FlowId> maybeOwn = provisional;
+        if (maybeOwn.isEmpty()) {
+            forget(stale);
+            return;
+        }
+        List<FlowId> gone = new ArrayList<>(stale.size());
+        int kept = 0;
+        for (FlowId id : stale) {
+            if (maybeOwn.contains(id)) {
+                kept++;
+            } else {
+                gone.add(id);
+            }
+        }
+        released.addAndGet(kept);
+        releasedAtFirstTable += kept;
+        if (kept > 0) {
+            LOG.info("{} provisionally adopted TCP ESTABLISHED entries are not in the peer's table: kept as this "
+                    + "node's own", kept);
+        }
+        forget(gone);
+    }
+
+    /**
+     * Runs {@code action} on the writer thread once every state and purge handed over before this call is written
+     * (the end of a peer's full table: the node then holds it in its kernel table); never waits. Dropped once the
+     * backup is closed.
+     */
+    public void afterWrites(Runnable action) {
+        synchronized (lock) {
+            if (closed) {
+                LOG.debug("backup writer stopped: not running {}", action);
+                return;
+            }
+            tasks.add(action);                          // before start() too: the writer's first pass runs it
+            lock.notifyAll();
+        }
     }
 
     /** Waits until every state handed over so far is written (tests, benches). */
@@ -315,7 +399,7 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
         long cpu = writer.isAlive() ? mx.getThreadCpuTime(writer.threadId()) : -1;
         return new Stats(received.get(), coalesced.get(), batches.get(), writes.get(), created.get(), updated.get(),
                 deleted.get(), absent.get(), failed.get(), maxLagNanos.get(), lastLagNanos.get(), cpu, refreshes.get(),
-                purged.get(), notHeld.get(), tookOver, adopted.get(), asMaster.get());
+                purged.get(), notHeld.get(), tookOver, adopted.get(), released.get(), asMaster.get());
     }
 
     private <T> T onWriter(java.util.concurrent.Callable<T> step) {

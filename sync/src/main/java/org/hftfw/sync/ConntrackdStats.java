@@ -52,8 +52,9 @@ final class ConntrackdStats {
 
     /**
      * {@code UDP traffic (active device=…)}, {@code multicast traffic …} or {@code TCP traffic …} by the transport (as
-     * conntrack-tools src/udp.c, mcast.c, tcp.c print it, without the TCP line's connection states); hFT-FW counts no
-     * send or receive errors, so that line is left out.
+     * conntrack-tools src/udp.c, mcast.c, tcp.c print it; the TCP heading with its two connections' states, {@code
+     * server=connected|disconnected client=…}, as tcp_snprintf_stats does); hFT-FW counts no send or receive errors,
+     * so that line is left out.
      */
     static String link(SyncNode node, String device) {
         FtfwStats f = node.channel().stats();
@@ -62,10 +63,11 @@ final class ConntrackdStats {
             case SyncTransport.Multicast _ -> "multicast";
             case SyncTransport.Tcp _ -> "TCP";
         };
-        return String.format(Locale.ROOT, "%s traffic (active device=%s):%n"
+        String connections = node.channel().tcpConnections().map(c -> " " + c.describe()).orElse("");
+        return String.format(Locale.ROOT, "%s traffic (active device=%s)%s:%n"
                 + "%20d Bytes sent %20d Bytes recv%n"
                 + "%20d Pckts sent %20d Pckts recv%n%n",
-                kind, device, f.bytesTx(), f.bytesRx(), f.datagramsTx(), f.datagramsRx());
+                kind, device, connections, f.bytesTx(), f.bytesRx(), f.datagramsTx(), f.datagramsRx());
     }
 
     static String messageTracking(SyncNode node) {

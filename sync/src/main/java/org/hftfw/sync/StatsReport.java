@@ -43,23 +43,29 @@ final class StatsReport {
         }
 
         sb.append(d.channel().stats().format()).append('\n');
+        d.channel().tcpConnections().ifPresent(c -> sb.append("TCP connections: ").append(c.describe()).append('\n'));
 
         ExternalCache.Stats c = d.channel().externalCache().stats();
         sb.append(String.format(Locale.ROOT, "external cache:%n%12d flows %10d new %10d updated %10d destroyed "
                 + "(%d unknown) %6d commits %6d dropped (full: limit %d)%n", c.size(), c.news(), c.updates(),
                 c.deletes(), c.deletesUnknown(), c.commits(), c.overflows(), d.ftfwConfig().cacheLimit()));
+        if (d.role().keepsPeerStates()) {
+            long held = d.peerTableMillis();
+            sb.append(held < 0 ? "peer table: waiting for the peer's table since start (not ready to be master)\n"
+                    : String.format(Locale.ROOT, "peer table: held %d ms after start%n", held));
+        }
         d.committedBackup().ifPresent(cb -> {
             CommittedBackup.Stats b = cb.stats();
             long[] echo = d.echoCounts();
             sb.append(String.format(Locale.ROOT, "kernel table (always committed, %s):%n%12d states received %8d "
                     + "coalesced %8d batches %10d writes (%d created, %d updated, %d deleted, %d absent, %d failed)%n"
                     + "%12.1f ms max lag %8.1f ms last lag %8.1f ms writer CPU %6d standby re-arms %6d purged %6d "
-                    + "not held %6d own events dropped %6d peer expiries dropped %6d adopted at start %6d peer states "
-                    + "not applied as master%n",
+                    + "not held %6d own events dropped %6d peer expiries dropped %6d adopted at start (%d released as "
+                    + "own) %6d peer states not applied as master%n",
                     b.tookOver() ? "took over" : "standing by", b.received(), b.coalesced(), b.batches(), b.writes(),
                     b.created(), b.updated(), b.deleted(), b.absent(), b.failed(), b.maxLagNanos() / 1e6,
                     b.lastLagNanos() / 1e6, b.writerCpuNanos() / 1e6, b.refreshes(), b.purged(), b.notHeld(), echo[0],
-                    echo[1], b.adopted(), b.asMaster()));
+                    echo[1], b.adopted(), b.released(), b.asMaster()));
             CommittedBackup.Takeover t = d.lastTakeover();
             if (t != null) {
                 sb.append(String.format(Locale.ROOT, "last takeover: %d flows in %.1f ms (%d updated, %d absent, "

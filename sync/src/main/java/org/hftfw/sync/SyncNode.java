@@ -11,11 +11,14 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.ExpectationTable;
 import org.hftfw.conntrack.IpProto;
+import org.hftfw.ftfw.BulkListener;
 import org.hftfw.ftfw.ExpectationCache;
 import org.hftfw.ftfw.FtfwChannel;
 import org.hftfw.ftfw.FtfwConfig;
@@ -95,6 +98,14 @@ public final class SyncNode implements AutoCloseable {
     private final ExpectationSync expectationSync;
     private ExpectationWriter expectationWriter;
     private volatile ExpectationCache.CommitResult lastExpectationCommit;
+    /** Completes once this node holds the peer's table after its start (see {@link #peerTableHeld}). */
+    private final CompletableFuture<Void> peerTable = new CompletableFuture<>();
+    private volatile long peerTableNanos = -1;
+    /**
+     * Open once the node knows which flows of its table are the peer's (echo filter, adoption): a bulk send asked for
+     * before (the peer's RESYNC can arrive as soon as the channel runs) waits for it, or it would carry them as ours.
+     */
+    private final java.util.concurrent.CountDownLatch ownFlowsKnown = new java.util.concurrent.CountDownLatch(1);
 
     private SyncNode(Builder b) {
         this.role = b.role;
@@ -226,15 +237,15 @@ public final class SyncNode implements AutoCloseable {
                 expectationWriter = new ExpectationWriter(expectations, flows::drain, clock);
                 b.peerExpectations(expectationWriter);
             }
-            if (!role.publishes()) {
-                // read before the channel runs: what arrives from the peer from then on is newer (CommittedBackup#adopt)
-                leftByLastRun = table.list().stream().filter(filter::admits).toList();
-            }
+            // read before the channel runs: what arrives from the peer from then on is newer (CommittedBackup#adopt);
+            // a node that publishes too ('both') adopts its TCP ESTABLISHED entries provisionally
+            leftByLastRun = table.list().stream().filter(filter::admits).toList();
         }
         if (role.publishes()) {
             // off the event loop: every table send (a RESYNC answer, -B, a restarted peer, a migration) carries the
             // expectations too, as conntrackd's resync sends its expectation cache with the flows
             b.resyncSource(() -> {
+                awaitOwnFlowsKnown();
                 publishExpectations();
                 return publisher.bulkSnapshot(ownTable());
             });
@@ -261,6 +272,14 @@ public final class SyncNode implements AutoCloseable {
             // its RESYNC (it started after us, or saw us restart) arrives within two alive intervals
             b.pushTableOnFirstContact(ftfwConfig.aliveInterval().multipliedBy(2));
         }
+        if (role.keepsPeerStates() && s.link().extensions()) {
+            b.bulkListener(new BulkListener() {
+                @Override
+                public void onPeerTable() {
+                    peerTableArrived();
+                }
+            });
+        }
         Callable<FtfwChannel> startChannel = b::start;
         channel = namespace.call(startChannel);
         resources.add(channel);
@@ -275,7 +294,10 @@ public final class SyncNode implements AutoCloseable {
             }
             committed.start(channel.externalCache());
             resources.add(committed);
-            committed.adopt(leftByLastRun);
+            // provisional adoption needs the peer's confirmed full table to end (an hFT-FW peer's BULK_END)
+            if (!role.publishes() || s.link().extensions()) {
+                committed.adopt(leftByLastRun, role.publishes());
+            }
             if (expectationWriter != null) {
                 expectationWriter.start();
                 resources.add(expectationWriter);
@@ -288,7 +310,16 @@ public final class SyncNode implements AutoCloseable {
             // flows for ours and leave them out of its bulk sends
             echo = new EchoFilter(publisher, table.origin(), channel.externalCache(), () -> false);
         }
+        ownFlowsKnown.countDown();
         out.attach(channel);
+        if (!role.keepsPeerStates()) {
+            holdPeerTable();                            // nothing of the peer's to hold
+        } else if (!s.link().extensions()) {
+            LOG.info("sync.extensions = false: the peer cannot confirm the end of its table, so this node counts as "
+                    + "holding it at once (a returning node may then take the VIPs back before it has the peer's "
+                    + "current states: use keepalived's nopreempt)");
+            holdPeerTable();
+        }
         reload = new Reload(role, s, publisher, models);
         if (role.keepsPeerStates() && s.link().startupResync()) {
             channel.requestResync();
@@ -329,6 +360,50 @@ public final class SyncNode implements AutoCloseable {
                 filter.acceptList().isEmpty() ? "" : "accepts " + filter.acceptList() + ", ", filter.ignoreList(),
                 s.filter().protocols().isEmpty() ? "all"
                         : s.filter().protocols().stream().map(IpProto::name).sorted().toList());
+    }
+
+    /** On the bulk executor: waits (bounded) until the node has told its own flows from the peer's at start. */
+    private void awaitOwnFlowsKnown() {
+        try {
+            if (!ownFlowsKnown.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                LOG.warn("bulk send: the node's start did not finish within 30 s; sending the table as it is");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * On the event loop: the peer's full table ended. Held once it is where this node keeps it: in the kernel table
+     * (the always-committed backup's writer has written every state of it, and deleted what it no longer has), or
+     * in the external cache.
+     */
+    private void peerTableArrived() {
+        CommittedBackup c = committed;
+        if (c != null) {
+            int released = c.peerTableEnded();
+            FtfwChannel ch = channel;
+            if (released > 0 && role.publishes() && ch != null) {
+                LOG.info("sending our table again: it now carries our {} flows that were adopted provisionally",
+                        released);
+                ch.sendBulk();
+            }
+            c.afterWrites(this::holdPeerTable);
+        } else {
+            holdPeerTable();
+        }
+    }
+
+    private void holdPeerTable() {
+        if (peerTable.isDone()) {
+            return;
+        }
+        peerTableNanos = clock.nanos() - startNanos;
+        peerTable.complete(null);
+        if (role.keepsPeerStates()) {
+            LOG.info("holding the peer's table ({} flows) {} ms after start: ready to be master, also by preemption",
+                    channel == null ? 0 : channel.externalCache().size(), peerTableNanos / 1_000_000);
+        }
     }
 
     /** Flows sent through the warm-up at start: enough for the JIT to compile the path (C2 needs ~10k calls). */
@@ -547,6 +622,24 @@ public final class SyncNode implements AutoCloseable {
         return Optional.ofNullable(expectationWriter);
     }
 
+    /**
+     * Completes once this node holds the peer's current table, the first time after its start: at once on a node
+     * that keeps no peer states (primary) or whose peer cannot confirm a bulk's end ({@code sync.extensions = false});
+     * otherwise when the peer's first full table (its answer to our RESYNC, or its push when it saw us start) has
+     * ended and is in the kernel table (always committed) or the external cache. Until then a node that returns
+     * after a takeover must not take the VIPs back (issue 10, preempt failback): its own kernel entries of the flows
+     * its peer serves still have the TCP windows of before the takeover, and their packets would be INVALID.
+     */
+    public CompletionStage<Void> peerTableHeld() {
+        return peerTable.minimalCompletionStage();
+    }
+
+    /** Milliseconds from start until the peer's table was held ({@link #peerTableHeld}), or -1 while waiting. */
+    public long peerTableMillis() {
+        long n = peerTableNanos;
+        return n < 0 ? -1 : n / 1_000_000;
+    }
+
     /** The always-committed backup's takeover pass (timeouts only: the flows are in the table already). */
     CommittedBackup.Takeover takeover() {
         CommittedBackup.Takeover t = committed.takeover();
@@ -627,6 +720,7 @@ public final class SyncNode implements AutoCloseable {
     /** Stops replicating, saves the lazy model when configured, closes the channel and the proactive path. */
     @Override
     public void close() {
+        ownFlowsKnown.countDown();                      // a bulk send waiting for the start goes on (and finds it closed)
         if (subscription != null) {
             subscription.close();
         }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.hftfw.common.Await;
@@ -172,6 +173,112 @@ class CommittedBackupTest {
         // the flow the peer deleted meanwhile is no longer the peer's: not re-armed, it leaves on its own timeout
         assertTrue(tableB.get(expiring.original(), 0).orElseThrow().timeout() <= 600, view(tableB).toString());
         assertTrue(tableB.get(served.original(), 0).orElseThrow().timeout() >= STANDBY - 5, "re-armed");
+    }
+
+    /**
+     * Preempt failback (issue 10): a node that comes back after its peer took over must hold the peer's current
+     * states before it may take the VIPs back. Its table still has its own entries of before the takeover; the peer
+     * sends its table when it sees the node restart, and {@link SyncNode#peerTableHeld} completes only once that table
+     * is written: at that moment the node's table already holds what the peer changed and created meanwhile.
+     */
+    @Test
+    void aReturningNodeIsReadyOnlyOnceItsTableHoldsThePeersCurrentStates() throws Exception {
+        InetSocketAddress a = freeLoopbackPort();
+        InetSocketAddress b = freeLoopbackPort();
+        SyncNode nb = SyncNode.builder(SyncNode.Role.BOTH, settings(b, a), tableB).backupWriter(tableB.handle()).start();
+        open.add(nb);
+        SyncNode na = SyncNode.builder(SyncNode.Role.BOTH, settings(a, b), tableA).backupWriter(tableA.handle()).start();
+        ConntrackEntry served = tcp("10.240.4.1", 1000, 1);
+        tableA.create(served);
+        assertTrue(Await.await(() -> view(tableB).equals(view(tableA)), 10_000), view(tableB).toString());
+        assertTrue(na.peerTableHeld().toCompletableFuture().isDone() && na.peerTableMillis() >= 0,
+                "A held B's (empty) table when it started");
+
+        na.close();                                              // A's daemon stops: B takes over
+        assertTrue(new NodeCommands(nb, () -> "").handle("commit").ok());
+        tableB.update(served.toBuilder().mark(5).build());       // B's traffic moves the flow on
+        ConntrackEntry created = tcp("10.240.4.2", 1000, 6);     // and B serves a new one
+        tableB.create(created);
+
+        java.util.concurrent.CompletableFuture<Map<String, String>> atReady = new java.util.concurrent.CompletableFuture<>();
+        assertEquals(1, view(tableA).size(), "A's table has only its entry of before the takeover");
+        SyncNode back = SyncNode.builder(SyncNode.Role.BOTH, settings(a, b), tableA).backupWriter(tableA.handle())
+                .start();                                        // A's daemon starts again
+        open.add(0, back);
+        var _ = back.peerTableHeld().thenRun(() -> atReady.complete(view(tableA)));
+        Map<String, String> seen = atReady.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(view(tableB), seen, "when A is ready its table holds B's current states");
+        assertTrue(back.peerTableMillis() >= 0);
+        assertTrue(new NodeCommands(back, () -> "").handle("stats").text().contains("peer table: held "));
+    }
+
+    /**
+     * A restarted {@code both} node adopts its kernel table (issue 10): the entries its last run wrote for the peer
+     * are the peer's again, so its bulk sends do not carry them back as its own; of those the peer deleted while it
+     * was down, a UDP entry is deleted at once and a TCP ESTABLISHED one (which could be its own) is kept as its own;
+     * its own ESTABLISHED flow, adopted provisionally, is released as its own and reaches the peer again.
+     */
+    @Test
+    void aRestartedBothNodeAdoptsItsTableAndConvergesWithThePeers() throws Exception {
+        InetSocketAddress a = freeLoopbackPort();
+        InetSocketAddress b = freeLoopbackPort();
+        ConntrackTable writerA = tableA.handle();
+        SyncNode na = SyncNode.builder(SyncNode.Role.BOTH, settings(a, b), tableA).backupWriter(writerA).start();
+        open.add(na);
+        SyncNode nb = SyncNode.builder(SyncNode.Role.BOTH, settings(b, a), tableB).backupWriter(tableB.handle()).start();
+        ConntrackEntry kept = tcp("10.240.5.1", 1000, 1);
+        ConntrackEntry keptUdp = udp("10.240.5.2", 1000);
+        ConntrackEntry closed = tcp("10.240.5.3", 1000, 1);
+        ConntrackEntry closedUdp = udp("10.240.5.4", 1000);
+        for (ConntrackEntry e : List.of(kept, keptUdp, closed, closedUdp)) {
+            tableA.create(e);
+        }
+        // B's own long-lived flow: the kernel gives an ESTABLISHED flow 5 days, like a standby entry
+        ConntrackEntry ofB = tcp("10.240.6.1", 2000, 2).toBuilder().timeout(STANDBY).build();
+        tableB.create(ofB);
+        assertTrue(Await.await(() -> tableA.size() == 5 && tableB.size() == 5, 10_000), view(tableA) + " / " + view(tableB));
+        nb.committedBackup().orElseThrow().drain();
+        // every state acknowledged, so A has nothing of these flows to resend to B's next run
+        assertTrue(Await.await(() -> na.channel().pendingFlows() == 0, 10_000), "A's states acknowledged");
+
+        nb.close();                                              // B's daemon stops; two of A's flows end
+        // meanwhile, their DESTROYs never reaching B (in the lab: pushed out of A's resend queue): deleted through
+        // A's writer handle, whose events A does not replicate
+        writerA.delete(closed.original(), 0);
+        writerA.delete(closedUdp.original(), 0);
+        assertEquals(5, tableB.size());
+
+        SyncNode back = SyncNode.builder(SyncNode.Role.BOTH, settings(b, a), tableB).backupWriter(tableB.handle())
+                .start();
+        open.add(0, back);
+        CommittedBackup cb = back.committedBackup().orElseThrow();
+        assertEquals(5, cb.stats().adopted(), "every entry with a standby timeout is adopted: " + cb.stats());
+        assertTrue(Await.await(() -> back.peerTableMillis() >= 0, 10_000), "B holds A's table");
+        cb.drain();
+        assertTrue(tableB.get(closedUdp.original(), 0).isEmpty(), "the peer's UDP flow that ended is deleted");
+        assertTrue(tableB.get(closed.original(), 0).isPresent(), "an ESTABLISHED one could be B's own: kept");
+        assertTrue(tableB.get(ofB.original(), 0).isPresent(), "B's own flow stays");
+        assertEquals(2, cb.stats().released(), cb.stats().toString());
+        assertEquals(Set.of(kept.original(), keptUdp.original()), originals(back.channel().externalCache().entries()),
+                "B holds A's live flows as the peer's");
+        assertTrue(Await.await(() -> originals(na.channel().externalCache().entries()).contains(ofB.original()), 10_000),
+                "B's own flow reached A again: " + na.channel().externalCache().entries());
+        assertTrue(!originals(na.channel().externalCache().entries()).contains(kept.original()),
+                "B never sent A's flow back as its own");
+    }
+
+    private static Set<Tuple> originals(List<ConntrackEntry> entries) {
+        Set<Tuple> out = new java.util.HashSet<>();
+        entries.forEach(e -> out.add(e.original()));
+        return out;
+    }
+
+    @Test
+    void aPrimaryHasNoPeerTableToWaitFor() throws Exception {
+        SyncNode[] n = pair(SyncNode.Role.PRIMARY, SyncNode.Role.BACKUP);
+        assertTrue(n[0].peerTableHeld().toCompletableFuture().isDone());
+        assertTrue(Await.await(() -> n[1].peerTableMillis() >= 0, 10_000), "the backup held the primary's table");
+        assertTrue(!new NodeCommands(n[0], () -> "").handle("stats").text().contains("peer table:"));
     }
 
     /**

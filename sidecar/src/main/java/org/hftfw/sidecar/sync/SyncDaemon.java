@@ -78,6 +78,10 @@ final class SyncDaemon implements AutoCloseable {
                 .withEventBufferMaxBytes(s.events().bufferMaxBytes())
                 .withReliableDestroy(s.events().reliableDestroy())
                 .withClock(clock);
+        // before anything else, and so before the control socket listens (keepalived's daemon check): a returning
+        // node must not look ready with the 0 an earlier run left in the file
+        ResyncTrackFile resync = s.control().resyncFile() == null ? null
+                : ResyncTrackFile.waiting(s.control().resyncFile());
         KernelConntrackTable table = Ctnetlink.open(netns == null ? o : o.withNetns(netns));
         resources.add(table);
         // one timer thread for the lazy replicator's sweeps, the predictor's sampling rounds and the decision path's
@@ -103,6 +107,9 @@ final class SyncDaemon implements AutoCloseable {
         }
         node = nb.start();
         resources.add(node);
+        if (resync != null) {
+            var _ = node.peerTableHeld().thenRun(resync::held);
+        }
         if (role.publishes()) {
             warnUnlessEveryFlowReportsEvents(namespace(netns));
         }

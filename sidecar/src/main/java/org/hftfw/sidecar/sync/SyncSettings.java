@@ -60,8 +60,10 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
      * @param socket       its path (conntrackd's {@code UNIX { Path }})
      * @param purgeTimeout how long after {@code conntrackd -t} the replicated kernel flows are flushed
      *                     (conntrackd's {@code PurgeTimeout})
+     * @param resyncFile   keepalived's track file that holds 1 from this daemon's start until the node holds its
+     *                     peer's table, then 0 ({@link ResyncTrackFile}); null for none
      */
-    record Control(Path socket, Duration purgeTimeout) {}
+    record Control(Path socket, Duration purgeTimeout, Path resyncFile) {}
 
     record Metrics(boolean enabled, InetSocketAddress address) {}
 
@@ -130,7 +132,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
             }
             metrics { enabled = true, address = "127.0.0.1:9477" }
             log { level = "", components {} }
-            """ + "control { socket = \"" + DEFAULT_CONTROL_SOCKET + "\", purge-timeout = 60s }\n" + ProactiveBinding.DEFAULTS;
+            """ + "control { socket = \"" + DEFAULT_CONTROL_SOCKET + "\", purge-timeout = 60s, resync-file = \"\" }\n" + ProactiveBinding.DEFAULTS;
 
     /**
      * Sections whose keys their own reader checks, not the defaults' key list: PolicyConfig knows the policy's, and
@@ -147,7 +149,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
         Reader r = new Reader(c, baseDir);
         NodeSettings node = new NodeSettings(r.link(), r.lazy(), r.filter(), ProactiveBinding.read(r), r.backup());
         SyncSettings s = new SyncSettings(node, r.events(), new Control(r.path("control.socket", false),
-                r.positive("control.purge-timeout")), r.metrics(), r.log(), r.expectationSync());
+                r.positive("control.purge-timeout"), r.path("control.resync-file", true)), r.metrics(), r.log(), r.expectationSync());
         if (!r.problems.isEmpty()) {
             throw new InvalidConfigException(String.join("; ", r.problems));
         }
