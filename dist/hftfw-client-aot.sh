@@ -9,10 +9,13 @@ out=${1:-/var/cache/hftfw/client.aot}
 mkdir -p "$(dirname "$out")"
 sync=("$ROOT"/lib/hftfw-sync-*.jar)
 tmp="$out.$$.tmp"
-if "$ROOT/runtime/bin/java" -XX:AOTCacheOutput="$tmp" "${HFTFW_CLIENT_TRAINING_OPTS[@]}" \
-        -cp "$ROOT/lib/hftfw.jar:${sync[0]}" org.hftfw.sidecar.sync.ClientTraining >/dev/null; then
+# the JVM's notes while it assembles the cache (classes it skips, the options it hands its assembly step) are
+# shown only when the training fails: an apt install of the package printed nine such lines
+if err=$("$ROOT/runtime/bin/java" -XX:AOTCacheOutput="$tmp" "${HFTFW_CLIENT_TRAINING_OPTS[@]}" \
+        -cp "$ROOT/lib/hftfw.jar:${sync[0]}" org.hftfw.sidecar.sync.ClientTraining 2>&1 >/dev/null); then
     mv -f "$tmp" "$out"
 else
+    printf '%s\n' "$err" >&2
     rm -f "$tmp" "$tmp.config"
     echo "hftfw-client-aot: training failed; the control commands run without the cache (slower start)" >&2
     exit 1

@@ -93,8 +93,11 @@ final class Handshake {
         if (state == State.PENDING && tries >= TRIES) {
             state = State.STOCK;
             if (require) {
-                refuse("the peer never answered the capability handshake (a stock conntrackd, or hFT-FW without "
-                        + "sync.extensions)");
+                // the first node of a pair to start gets here too (its peer is not running yet): say so, and that
+                // it keeps asking, or the operator reads a stock conntrackd into a normal start (docs/deploy.md)
+                refuse("the peer has not answered the capability handshake (not started yet, unreachable, a stock "
+                        + "conntrackd, or hFT-FW without sync.extensions; asked again every "
+                        + REQUIRED_RETRY_NANOS / 1_000_000_000L + " s)");
             } else {
                 LOG.info("no answer to the hFT-FW capability handshake: the peer is taken for a stock conntrackd, "
                         + "plain FT-FW is used");
