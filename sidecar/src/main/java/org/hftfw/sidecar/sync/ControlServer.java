@@ -130,6 +130,15 @@ final class ControlServer implements AutoCloseable {
         return rejected.get();
     }
 
+    /** Registers the request counters on {@code r} (both protocols; conntrackd's also have their own family). */
+    void registerMetrics(org.hftfw.sync.MetricsRegistry r) {
+        r.counter("hftfw_control_requests_total", "control socket requests answered with success (hftfw command "
+                + "lines and conntrackd requests)", this::served);
+        r.counter("hftfw_control_requests_refused_total", "control socket requests refused: malformed, unknown or "
+                + "not allowed in the current state, failed, or a conntrackd request this daemon does not serve",
+                this::rejected);
+    }
+
     /** A client whose request is still being read, and when it is cut off. */
     private record Pending(ByteBuffer request, long deadlineNanos) {}
 
@@ -250,8 +259,9 @@ final class ControlServer implements AutoCloseable {
         } else {
             try {
                 reply = handler.apply(request);
-                served.incrementAndGet();
+                (reply.ok() ? served : rejected).incrementAndGet();   // unknown, not allowed now, or failed
             } catch (RuntimeException e) {
+                rejected.incrementAndGet();
                 LOG.warn("control command '{}' failed", request, e);
                 reply = Reply.error(request + " failed: " + e.getMessage());
             }

@@ -128,6 +128,7 @@ final class SyncDaemon implements AutoCloseable {
         control = ControlServer.start(s.control().socket(), commands::handle, conntrackd);
         resources.add(control);
         conntrackd.registerMetrics(metrics);
+        control.registerMetrics(metrics);
         node.registerMetrics(metrics);
         metrics.gauges("hftfw_build_info", "1, labelled with the running version", "version",
                 () -> java.util.Map.of(org.hftfw.sidecar.Version.number(), 1));

@@ -35,7 +35,13 @@ class ControlSocketTest {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)));
             assertEquals(Reply.ok("did stats\n"), ControlClient.send(sock, "stats"));
             assertEquals(Reply.error("it failed\n"), ControlClient.send(sock, "fail"));
-            assertEquals(2, s.served());
+            assertEquals(1, s.served());
+            assertEquals(1, s.rejected(), "a command answered with an error is a refused request");
+            org.hftfw.sync.MetricsRegistry m = new org.hftfw.sync.MetricsRegistry();
+            s.registerMetrics(m);
+            String scrape = m.scrape();
+            assertTrue(scrape.contains("hftfw_control_requests_total 1"), scrape);
+            assertTrue(scrape.contains("hftfw_control_requests_refused_total 1"), scrape);
         }
         assertFalse(Files.exists(sock), "the socket file is removed on close");
     }
