@@ -222,16 +222,22 @@ public final class FlowCodec {
         return p + raw.length;
     }
 
-    /** Length of the key at the start of {@code encoded} (an encoded entry or a key). */
+    /** Length of the key at the start of {@code encoded} (an encoded entry or a key), checked to be there. */
     static int keyLength(byte[] encoded) {
         if (encoded.length == 0) {
             throw new IllegalArgumentException("empty entry");
         }
-        return switch (encoded[0]) {
+        int len = switch (encoded[0]) {
             case 4 -> KEY_LEN_V4;
             case 6 -> KEY_LEN_V6;
             default -> throw new IllegalArgumentException("unknown address family " + encoded[0]);
         };
+        if (encoded.length < len) {
+            // the store hashes the key bytes before anything decodes them: a cut key is refused here, not as an AIOOBE
+            throw new IllegalArgumentException("flow key of " + encoded.length + " bytes, family " + encoded[0]
+                    + " needs " + len);
+        }
+        return len;
     }
 
     /** Whether the two byte arrays start with the same flow key. */

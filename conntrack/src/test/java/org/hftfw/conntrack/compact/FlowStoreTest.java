@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -82,6 +83,10 @@ class FlowStoreTest {
         assertThrows(IllegalArgumentException.class, () -> store.put(new byte[0]));
         assertThrows(IllegalArgumentException.class, () -> store.put(new byte[] {9, 6, 0, 0}));
         assertThrows(IllegalArgumentException.class, () -> store.containsKey(new byte[] {5}));
+        byte[] cut = Arrays.copyOf(FlowCodec.key(flow(1).flowId()), FlowCodec.KEY_LEN_V4 - 1);
+        assertThrows(IllegalArgumentException.class, () -> store.put(cut), "a key cut short is no key");
+        assertThrows(IllegalArgumentException.class, () -> store.containsKey(cut));
+        assertThrows(IllegalArgumentException.class, () -> store.removeKey(new byte[] {6, 6, 0, 0}));
         assertEquals(List.of(flow(1)), drain(store.entries()));
     }
 
