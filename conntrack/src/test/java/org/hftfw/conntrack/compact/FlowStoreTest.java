@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -140,6 +141,44 @@ class FlowStoreTest {
         assertTrue(removed > 0);
         for (ConntrackEntry e : model.values()) {
             assertEquals(e, store.get(e.flowId()));
+        }
+    }
+
+    /**
+     * Backward-shift deletion where probe runs wrap from the index's last cell to its first: keys homed at the last two
+     * cells and the first two of the initial 32-cell index (too few to grow it), inserted and removed in many orders.
+     */
+    @Test
+    void deletionKeepsEveryKeyFindableWhereProbeRunsWrapAround() {
+        List<FlowId> wrapping = new ArrayList<>();
+        int[] wanted = {3, 3, 2, 2};                                // keys homed at cells 30, 31, 0, 1
+        for (int i = 0; wrapping.size() < 10; i++) {
+            FlowId id = flow(i).flowId();
+            int home = FlowCodec.keyHash(FlowCodec.key(id)) & 31;
+            int k = home >= 30 ? home - 30 : home + 2;
+            if (k < wanted.length && wanted[k] > 0) {
+                wanted[k]--;
+                wrapping.add(id);
+            }
+        }
+        Random random = new Random(5);
+        for (int round = 0; round < 2_000; round++) {
+            FlowStore store = new FlowStore();
+            List<FlowId> order = new ArrayList<>(wrapping);
+            Collections.shuffle(order, random);
+            for (FlowId id : order) {
+                store.put(FlowCodec.key(id));
+            }
+            Collections.shuffle(order, random);
+            Set<FlowId> left = new HashSet<>(order);
+            for (FlowId gone : order.subList(0, 1 + random.nextInt(order.size()))) {
+                assertTrue(store.remove(gone));
+                left.remove(gone);
+                for (FlowId id : wrapping) {
+                    assertEquals(left.contains(id), store.contains(id), "round " + round + ": " + id);
+                }
+            }
+            assertEquals(left.size(), store.size());
         }
     }
 
