@@ -1,13 +1,18 @@
 package org.hftfw.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.FlowId;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.TcpState;
@@ -56,6 +61,42 @@ class InternalCacheTest {
         ConntrackEntry two = flow(2, TcpState.ESTABLISHED);
         cache.replace(List.of(FlowCodec.encode(two)));
         assertEquals(List.of(two), drain(cache.snapshot().entries()));
+    }
+
+    @Test
+    void aResyncDuringAMigrationWalkKeepsTheWalkExactlyOnceForTheFlowsItKeeps() {
+        InternalCache cache = new InternalCache();
+        for (int i = 0; i < 200; i++) {
+            update(cache, flow(i, TcpState.ESTABLISHED));
+        }
+        Iterator<ConntrackEntry> walk = cache.snapshot().entries();
+        List<ConntrackEntry> seen = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            seen.add(walk.next());
+        }
+        Set<FlowId> before = seen.stream().map(ConntrackEntry::flowId).collect(Collectors.toSet());
+        List<byte[]> table = new ArrayList<>();
+        for (int i = 0; i < 254; i++) {
+            if (i % 2 == 0 || i >= 200) {                           // odd flows below 200 ended during the overrun
+                table.add(FlowCodec.encode(flow(i, TcpState.CLOSE_WAIT)));
+            }
+        }
+        cache.replace(table);                                       // the overrun resync, under the publisher's lock
+        walk.forEachRemaining(seen::add);
+        Map<FlowId, Long> times = seen.stream().collect(Collectors.groupingBy(ConntrackEntry::flowId,
+                Collectors.counting()));
+        for (int i = 0; i < 200; i++) {
+            FlowId id = flow(i, TcpState.ESTABLISHED).flowId();
+            if (i % 2 == 0) {
+                assertEquals(1L, times.get(id), "flow " + i + " stayed through the resync: sent once");
+                if (!before.contains(id)) {
+                    assertTrue(seen.contains(flow(i, TcpState.CLOSE_WAIT)), "flow " + i + " at its resynced state");
+                }
+            } else if (!before.contains(id)) {
+                assertFalse(times.containsKey(id), "flow " + i + " ended before the walk reached it");
+            }
+        }
+        assertEquals(100 + 54, cache.size());
     }
 
     private static void update(InternalCache cache, ConntrackEntry e) {
