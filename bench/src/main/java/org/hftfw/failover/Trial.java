@@ -10,6 +10,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+import org.hftfw.conntrack.lab.EchoFlows;
+import org.hftfw.conntrack.lab.EchoServer;
 import org.hftfw.conntrack.lab.NetnsLab;
 import org.hftfw.predictor.FakeSysfs;
 import org.hftfw.predictor.FaultInjector;
@@ -58,11 +60,9 @@ final class Trial {
             Runtime.getRuntime().addShutdownHook(cleanup);
             try {
                 Topology topo = new Topology(lab);
-                EchoServer echo = new EchoServer(topo.server);
-                try {
+                try (EchoServer _ = new EchoServer(topo.server, Topology.SERVER, EchoServer.Ending.QUIT_LINE,
+                        Topology.ECHO_PORT, Topology.SHORT_PORT)) {
                     return run(topo, dir);
-                } finally {
-                    echo.close();
                 }
             } finally {
                 try {
@@ -139,7 +139,8 @@ final class Trial {
             topo.syncLoss(spec.lossPercent());
         }
 
-        try (LongFlows flows = new LongFlows(topo.client, spec.flows(), spec.intervalMillis())) {
+        try (EchoFlows flows = new EchoFlows(topo.client, Topology.SERVER, Topology.ECHO_PORT, spec.flows(),
+                spec.intervalMillis())) {
             Await.within(20_000, () -> r2.externalFlows() >= spec.flows());
             VipWatch watch = new VipWatch(fw2, dir.resolve("fw2-addresses.txt"));
             try (ShortConnections shorts = new ShortConnections(topo.client, spec.rate(), 120)) {
@@ -219,7 +220,7 @@ final class Trial {
                             + "on fw1 %d (%d), on fw2 %d (%d);", note, viaFw2, established, fb, fw1SinceReturn.all(),
                             fw1SinceReturn.longLived(), fw2SinceReturn.all(), fw2SinceReturn.longLived());
                 }
-                LongFlows.Summary s = flows.summary(kase == FailoverLab.Case.UPGRADE ? upgradeEstablished
+                EchoFlows.Summary s = flows.summary(kase == FailoverLab.Case.UPGRADE ? upgradeEstablished
                         : established, after);
                 if (kase == FailoverLab.Case.A && r1 instanceof HftfwNode h) {
                     tprop = h.tprop().orElse("no migration logged");

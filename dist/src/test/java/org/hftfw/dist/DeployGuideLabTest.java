@@ -18,6 +18,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.hftfw.common.Await;
+import org.hftfw.conntrack.lab.EchoFlows;
+import org.hftfw.conntrack.lab.EchoServer;
 import org.hftfw.conntrack.lab.LabAssumptions;
 import org.hftfw.conntrack.lab.NetnsLab;
 import org.junit.jupiter.api.Assumptions;
@@ -107,7 +109,8 @@ class DeployGuideLabTest {
                             && pair.shows(fw2, "hftfw sync stats", " authenticated"), AWAIT_MILLIS),
                     "the two daemons authenticate each other");
 
-            try (EchoFlows flows = new EchoFlows(pair.server, SERVER, ECHO_PORT, pair.client, FLOWS, 50)) {
+            try (EchoServer _ = new EchoServer(pair.server, SERVER, EchoServer.Ending.CLIENT_CLOSES, ECHO_PORT);
+                 EchoFlows flows = new EchoFlows(pair.client, SERVER, ECHO_PORT, FLOWS, 50)) {
                 long opened = System.nanoTime();
                 assertTrue(Await.await(() -> flows.echoedAfter(opened) == FLOWS, AWAIT_MILLIS),
                         "every connection echoes through fw1");

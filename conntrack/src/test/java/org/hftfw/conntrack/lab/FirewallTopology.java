@@ -3,12 +3,10 @@ package org.hftfw.conntrack.lab;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +18,7 @@ import java.util.List;
  * fd00:230:1::/64 and fd00:230:2::/64, forwarding on in fw, and an nftables stateful ruleset in fw
  * ({@code ct state established,related accept; ct state new accept}, policy drop; TCP to port 8081 gets
  * {@code ct mark 42}; UDP to port 5354 is tracked in conntrack zone 7). Echo servers (Java sockets opened inside
- * the server namespace) answer TCP on 8080/8081 (one line, then close) and UDP on 5353/5354.
+ * the server namespace) answer TCP on 8080/8081 (one line, then close: {@link EchoServer}) and UDP on 5353/5354.
  */
 public final class FirewallTopology implements AutoCloseable {
     public static final String CLIENT4 = "10.230.1.10";
@@ -49,8 +47,6 @@ public final class FirewallTopology implements AutoCloseable {
     public final NetnsLab.Netns server;
     private final List<AutoCloseable> servers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
-    /** Accepted connections still being answered (or held open by a client that sends nothing), closed with us. */
-    private final java.util.Set<Socket> accepted = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Skips the calling test (before creating anything) when nft or sysctl is missing. */
     public FirewallTopology(NetnsLab lab) {
@@ -78,57 +74,17 @@ public final class FirewallTopology implements AutoCloseable {
         fw.nft(RULESET);
     }
 
-    /** Starts the echo servers inside the server namespace. */
+    /**
+     * Starts the echo servers inside the server namespace. TCP answers one line and closes (the server closes first,
+     * as an HTTP/1.0 server does); a connection that sends nothing ({@link #openTcp}) stays open until the client
+     * closes it.
+     */
     public void startEchoServers() {
-        for (int port : new int[] {8080, 8081}) {
-            ServerSocket ss = server.call(() -> {
-                ServerSocket s = new ServerSocket();
-                s.bind(new InetSocketAddress(InetAddress.getByName("::"), port), 256);
-                return s;
-            });
-            servers.add(ss);
-            threads.add(Thread.ofPlatform().daemon(true).name("hnl-tcp-echo-" + port).start(() -> tcpEcho(ss, accepted)));
-        }
+        servers.add(new EchoServer(server, "::", EchoServer.Ending.FIRST_LINE, 8080, 8081));
         for (int port : new int[] {5353, 5354}) {
             DatagramSocket ds = server.call(() -> new DatagramSocket(new InetSocketAddress(InetAddress.getByName("::"), port)));
             servers.add(ds);
             threads.add(Thread.ofPlatform().daemon(true).name("hnl-udp-echo-" + port).start(() -> udpEcho(ds)));
-        }
-    }
-
-    private static void tcpEcho(ServerSocket ss, java.util.Set<Socket> accepted) {
-        while (!ss.isClosed()) {
-            try {
-                Socket s = ss.accept();
-                accepted.add(s);
-                Thread.ofVirtual().start(() -> {
-                    answer(s);
-                    accepted.remove(s);
-                });
-            } catch (IOException e) {
-                if (ss.isClosed()) {
-                    return;
-                }
-            }
-        }
-    }
-
-    /**
-     * Echoes one line and closes (the server closes first, as an HTTP/1.0 server does). A connection that sends
-     * nothing ({@link #openTcp}) stays open until the client closes it: with a 30 s read timeout here the server
-     * closed it under a test that ran longer on a busy machine (CLOSE_WAIT updates where the test expected none).
-     */
-    private static void answer(Socket socket) {
-        try (Socket s = socket) {
-            String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
-            if (line == null) {
-                return;
-            }
-            OutputStream out = s.getOutputStream();
-            out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-        } catch (IOException e) {
-            // the client went away: nothing to answer
         }
     }
 
@@ -188,13 +144,6 @@ public final class FirewallTopology implements AutoCloseable {
             try {
                 c.close();
             } catch (Exception e) {
-                // closing anyway
-            }
-        }
-        for (Socket s : accepted) {
-            try {
-                s.close();
-            } catch (IOException e) {
                 // closing anyway
             }
         }

@@ -1,4 +1,4 @@
-package org.hftfw.failover;
+package org.hftfw.conntrack.lab;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -11,15 +11,15 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import org.hftfw.conntrack.lab.NetnsLab;
 
 /**
- * Long-lived TCP flows from the client through the firewall pair to the echo server. Each flow is a ping-pong on its
+ * Long-lived TCP flows from a client namespace through a firewall (pair) to an {@link EchoServer}. Each flow is a ping-pong on its
  * own virtual thread: send a numbered line, wait for its echo, send the next one an interval after the previous
  * (starts are spread over one interval). So a flow's longest gap between two echoes is its stall (an interval is
- * none), and a flow whose packets are dropped as INVALID after a takeover never echoes again.
+ * none), and a flow whose packets are dropped as INVALID after a takeover never echoes again. Used by the failover
+ * bench and the deploy-guide lab.
  */
-final class LongFlows implements AutoCloseable {
+public final class EchoFlows implements AutoCloseable {
     /** A flow that echoed within this long (or two intervals) before the fault counts as established. */
     private static final long ESTABLISHED_WITHIN_NANOS = 2_000_000_000L;
     private final List<Flow> flows;
@@ -45,10 +45,10 @@ final class LongFlows implements AutoCloseable {
     }
 
     /** What the flows did around a takeover at {@code takeoverNanos}. */
-    record Summary(int established, int survived, long longestStallNanos) {}
+    public record Summary(int established, int survived, long longestStallNanos) {}
 
-    /** Opens {@code n} connections from inside the client namespace and starts their ping-pong. */
-    LongFlows(NetnsLab.Netns client, int n, long intervalMillis) {
+    /** Opens {@code n} connections from inside {@code client} to {@code address}:{@code port} and starts their ping-pong. */
+    public EchoFlows(NetnsLab.Netns client, String address, int port, int n, long intervalMillis) {
         intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMillis);
         List<SocketChannel> channels = client.call(() -> {
             List<SocketChannel> out = new ArrayList<>(n);
@@ -57,7 +57,7 @@ final class LongFlows implements AutoCloseable {
                     SocketChannel c = SocketChannel.open();
                     out.add(c);
                     c.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                    c.connect(new InetSocketAddress(Topology.SERVER, Topology.ECHO_PORT));
+                    c.connect(new InetSocketAddress(address, port));
                 }
             } catch (IOException e) {
                 closeAll(out);
@@ -112,7 +112,7 @@ final class LongFlows implements AutoCloseable {
         }
     }
 
-    int size() {
+    public int size() {
         return flows.size();
     }
 
@@ -120,7 +120,7 @@ final class LongFlows implements AutoCloseable {
      * The fault comes at {@code nanos}: the flows open and echoing within the last 2 s are the established
      * ones (returned), and gaps between echoes count as stalls from here on.
      */
-    int fault(long nanos) {
+    public int fault(long nanos) {
         int n = 0;
         for (Flow f : flows) {
             f.established = !f.broken && f.lastEchoedSend != 0 && nanos - f.lastEcho < Math.max(ESTABLISHED_WITHIN_NANOS, 2 * intervalNanos);
@@ -131,15 +131,20 @@ final class LongFlows implements AutoCloseable {
     }
 
     /** Whether every established flow still open has echoed a line sent after {@code nanos}. */
-    boolean allEchoedAfter(long nanos) {
+    public boolean allEchoedAfter(long nanos) {
         return flows.stream().allMatch(f -> !f.established || f.broken || f.lastEchoedSend > nanos);
+    }
+
+    /** How many flows, established at the fault or not, are open and have echoed a line sent after {@code nanos}. */
+    public int echoedAfter(long nanos) {
+        return (int) flows.stream().filter(f -> !f.broken && f.lastEchoedSend > nanos).count();
     }
 
     /**
      * An established flow survived if it echoed a line sent after {@code takeoverNanos} (the VIPs on the new
      * master); the stall is the longest gap between echoes since the {@link #fault}, over the surviving flows.
      */
-    Summary summary(int established, long takeoverNanos) {
+    public Summary summary(int established, long takeoverNanos) {
         int survived = 0;
         long stall = 0;
         for (Flow f : flows) {
@@ -166,12 +171,6 @@ final class LongFlows implements AutoCloseable {
     }
 
     private static void closeAll(List<SocketChannel> channels) {
-        for (SocketChannel c : channels) {
-            try {
-                c.close();
-            } catch (IOException e) {
-                // closing the rest anyway
-            }
-        }
+        channels.forEach(EchoServer::closeQuietly);
     }
 }
