@@ -21,12 +21,12 @@ import org.hftfw.conntrack.ConntrackEvent;
  * knowledge F (the mix itself, the flow's service, its exact RTT and LAN delay, all its earlier draws, and from its
  * FIN_WAIT on whether the server or the client closed first) and of draws independent of this state's lifetime. For
  * any classifier whose hold decision D is so determined, E[D·1{stable}] = E[D·q] with q = P(stable | F), which {@link
- * MixTraces#generate(TrafficMix, long, int, double, IdentityHashMap)} computes (in closed form; by Monte Carlo for an ESTABLISHED
- * lifetime, 20 000 samples per flow). The expected transitional changes held at an expected wrong count W are then at
- * most those of holding the changes of lowest q first until Σq = W (Neyman–Pearson; fractional at the last change).
- * DESTROY messages of flows whose every change is transitional and changes whose label is unknown (alive at the end of
- * the log) are credited as saved without cost. The bound is on expected savings; a classifier's realised savings on
- * one log differ from their expectation by chance (the genie's own realised figures are printed beside it).
+ * MixTraces#generate(TrafficMix, long, int, double, IdentityHashMap)} computes (in closed form; by Monte Carlo for an
+ * ESTABLISHED lifetime, 20 000 samples per flow). The expected transitional changes held at an expected wrong count W
+ * are then at most those of holding the changes of lowest q first until Σq = W (Neyman–Pearson; fractional at the last
+ * change). DESTROY messages of flows whose every change is transitional and changes whose label is unknown (alive at
+ * the end of the log) are credited as saved without cost. The bound is on expected savings; a classifier's realised
+ * savings on one log differ from their expectation by chance (the genie's own realised figures are printed beside it).
  *
  * <p>It is a bound for these <i>synthetic</i> mixes: on real traffic nobody knows q. It shows where the 95 % goal
  * fails for want of information rather than of a better learner.
