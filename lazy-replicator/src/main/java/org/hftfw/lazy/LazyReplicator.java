@@ -275,7 +275,7 @@ public final class LazyReplicator implements ConntrackEventListener {
             metrics.count(MetricsRecorder.NO_KNOWLEDGE, stateId, f.portClass);
         }
         if (source != FlowRecord.NONE && pss <= c.barrier() && c.learning()) {
-            if (source != FlowRecord.TS_KEY && f.slot >= 0 && services.vetoes(f.key.serviceKey(), f.slot)) {
+            if (serviceVetoes(source, f)) {
                 source = FlowRecord.NONE;   // this service's state was held and stable too often: sent
             }
             int judged = judgedSource(source, f);
@@ -356,14 +356,24 @@ public final class LazyReplicator implements ConntrackEventListener {
                 k.streak(0);
             }
             checkCalibration(f, stable, c.barrier());
-            if (f.decision != FlowRecord.TS_KEY && f.slot >= 0) {
-                services.record(k.serviceKey(), f.slot, stable);
-            }
+            recordService(f, stable);
         }
         if (f.slot >= 0) {
             k.observe(f.slot, !stable);
         }
         fallback.observe(f.code, !stable);
+    }
+
+    /** {@link ServiceGuard}: may not {@code source} hold this change of the flow's service? (Not the tuple's own.) */
+    private boolean serviceVetoes(byte source, FlowRecord f) {
+        return source != FlowRecord.TS_KEY && f.slot >= 0 && services.vetoes(f.key.serviceKey(), f.slot);
+    }
+
+    /** {@link ServiceGuard}: a held change was labelled (kept small: the per-event methods stay inlinable). */
+    private void recordService(FlowRecord f, boolean stable) {
+        if (f.decision != FlowRecord.TS_KEY && f.slot >= 0) {
+            services.record(f.key.serviceKey(), f.slot, stable);
+        }
     }
 
     /** The {@link CalibrationGuard} source behind a decision by {@code source}, or −1 when it is not guarded. */
