@@ -27,23 +27,25 @@ import org.hftfw.conntrack.Tuple;
  * otherwise; before that the source address's last TCP handshake RTT, as the replicator's host table has it), the
  * previous two states' lifetimes in nanoseconds and ÷ RTT, the server address, the [src, dst, proto, dport] tuple's
  * last ended lifetime of this state and whether it was stable, the flow's elapsed time, the wall-clock time (its
- * hour, then 5-minute, 1-minute and 10-second windows: time of day, and any change of a classifier's mind over
- * time), and the client address. {@link #LEVELS} adds them in a ladder, times in 1, 2, 4, … bins per octave; each
+ * hour, then 5-minute and 1-minute windows: time of day, and a classifier changing its mind over time), and the
+ * client address. {@link #LEVELS} adds them in a ladder, times in 1, 2, 4, … bins per octave; each
  * level's cells <i>refine</i> the previous level's (every bin splits the coarser one), so the bound can only rise
  * from one level to the next.
  *
  * <p><b>The bound.</b> A decision rule on a level's features gives every change in a cell the same decision. With the
- * true label of every change known (hindsight), the best rule holds the cells in order of stable changes per unit
- * of saving (cells without a stable change first) until the stable changes held reach the budget — a fractional
- * knapsack whose fractional optimum is at least the best integral one. Holding a transitional change saves its
- * message; a DESTROY is saved only for a flow none of whose changes reached the backup, which is credited here as
- * 1/k per held change of a flow of k transitional changes (at least what holding any subset really saves). A stable
- * change held is sent B late in DEFER mode: it counts as wrong and still costs its message. Changes whose label is
- * unknown (alive at the end of the log, younger than B) are counted as never sent. Every causal rule on these
- * features — however it was learned, even fitted on this very log — therefore saves at most the bound at that wrong
- * rate. Finer cells fit the log's own labels more closely (a cell of one change is always decided right): the bound
- * then rises toward the oracle by overfitting, which makes it looser, never wrong. {@link Result#singletonShare} says
- * how much of the log sits in one-change cells.
+ * true label of every change known (hindsight), the best rule holds the cells in order of stable changes per unit of
+ * saving (cells without a stable change first) until the stable changes held reach the budget — a fractional knapsack
+ * whose fractional optimum is at least the best integral one. Holding a transitional change saves its message; a
+ * DESTROY is saved only for a flow none of whose changes reached the backup, which is credited here as 1/k per held
+ * change of a flow of k transitional changes (at least what holding any subset really saves). A stable change held is
+ * sent B late in DEFER mode: it counts as wrong and still costs its message. Changes whose label is unknown (alive at
+ * the end of the log, younger than B) are counted as never sent. Every rule that decides from these features alone —
+ * however it was learned, even fitted on this very log — therefore saves at most the bound at that wrong rate; an
+ * online learner whose decisions for one cell change over time is covered as far as the time windows resolve the
+ * change ({@link GenieBound} bounds every classifier, but only on generated mixes). Finer cells fit the log's own
+ * labels more closely (a cell of one change is always decided right): the bound then rises toward the oracle by
+ * overfitting, which makes it looser, never wrong. {@link Result#singletonShare} says how much of the log sits in
+ * one-change cells.
  */
 public final class HindsightBound {
     /**
