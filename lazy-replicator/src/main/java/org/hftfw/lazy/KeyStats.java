@@ -96,6 +96,9 @@ abstract sealed class KeyStats permits KeyStats.V4, KeyStats.V6 {
     /** Shallow object size in bytes with the usual 12-byte header (compressed class pointers). */
     abstract int objectBytes();
 
+    /** The service [dst, l4proto, dport] of this tuple as a non-zero long ({@link ServiceGuard}). */
+    abstract long serviceKey();
+
     /** An IPv4 tuple: both addresses in one long (src in the high half). */
     static final class V4 extends KeyStats {
         final long addrs;
@@ -119,6 +122,12 @@ abstract sealed class KeyStats permits KeyStats.V4, KeyStats.V6 {
         @Override
         int objectBytes() {
             return 40;
+        }
+
+        @Override
+        long serviceKey() {
+            // dst (32 bits), l4proto (8), dport (16), and a top bit so that no key is 0
+            return Long.MIN_VALUE | (addrs & 0xffffffffL) << 24 | keyMeta() >>> 8;
         }
 
         @Override
@@ -165,6 +174,13 @@ abstract sealed class KeyStats permits KeyStats.V4, KeyStats.V6 {
         @Override
         int objectBytes() {
             return 64;
+        }
+
+        @Override
+        long serviceKey() {
+            long h = dst0 * 0x9E3779B97F4A7C15L + dst1;
+            h = h * 0x9E3779B97F4A7C15L + keyMeta();
+            return h == 0 ? 1 : h;
         }
 
         @Override

@@ -82,6 +82,7 @@ public final class LazyReplicator implements ConntrackEventListener {
     private final HostLatency hosts;
     private final DeadlineQueue deadlines = new DeadlineQueue();
     private final CalibrationGuard guard = new CalibrationGuard();
+    private final ServiceGuard services = new ServiceGuard();
     private final MetricsRecorder metrics = new MetricsRecorder();
     /** The starting model: its prior and provenance are carried into snapshots unchanged. */
     private final LearnedModel initial;
@@ -274,6 +275,9 @@ public final class LazyReplicator implements ConntrackEventListener {
             metrics.count(MetricsRecorder.NO_KNOWLEDGE, stateId, f.portClass);
         }
         if (source != FlowRecord.NONE && pss <= c.barrier() && c.learning()) {
+            if (serviceVetoes(source, f)) {
+                source = FlowRecord.NONE;   // this service's state was held and stable too often: sent
+            }
             int judged = judgedSource(source, f);
             if (judged >= 0 && !guard.mayHold(judged, stateId, f.portClass, now, boundary)) {
                 source = FlowRecord.NONE;   // on probation or distrusted here: sent
@@ -352,11 +356,24 @@ public final class LazyReplicator implements ConntrackEventListener {
                 k.streak(0);
             }
             checkCalibration(f, stable, c.barrier());
+            recordService(f, stable);
         }
         if (f.slot >= 0) {
             k.observe(f.slot, !stable);
         }
         fallback.observe(f.code, !stable);
+    }
+
+    /** {@link ServiceGuard}: may not {@code source} hold this change of the flow's service? (Not the tuple's own.) */
+    private boolean serviceVetoes(byte source, FlowRecord f) {
+        return source != FlowRecord.TS_KEY && f.slot >= 0 && services.vetoes(f.key.serviceKey(), f.slot);
+    }
+
+    /** {@link ServiceGuard}: a held change was labelled (kept small: the per-event methods stay inlinable). */
+    private void recordService(FlowRecord f, boolean stable) {
+        if (f.decision != FlowRecord.TS_KEY && f.slot >= 0) {
+            services.record(f.key.serviceKey(), f.slot, stable);
+        }
     }
 
     /** The {@link CalibrationGuard} source behind a decision by {@code source}, or −1 when it is not guarded. */

@@ -22,6 +22,11 @@ final class TraceFlow {
         this.t = startMs;
     }
 
+    /** The list the events go to (its last element is the event just added). */
+    List<ConntrackEvent> events() {
+        return out;
+    }
+
     void tcp(Tuple tu, EventType type, TcpState s, double gapMs) {
         t += gapMs;
         long status = s == TcpState.SYN_SENT ? 0 : s == TcpState.SYN_RECV ? Status.SEEN_REPLY

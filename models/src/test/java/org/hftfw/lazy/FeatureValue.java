@@ -20,8 +20,8 @@ import org.hftfw.models.TrafficMix;
 import org.hftfw.models.logs.FlowLogs;
 
 /**
- * Development tool (not a test): does a candidate feature pay? Unlike {@link HindsightBound} (fitted on the log it
- * scores, so finer contexts always look better) this one is <b>cross-fitted</b>: the flows are split in two by
+ * Development tool (not a test): does a candidate feature pay? Unlike {@link org.hftfw.models.HindsightBound}
+ * (fitted on the log it scores, so finer contexts always look better) this one is <b>cross-fitted</b>: the flows are split in two by
  * flow (original tuple) hash parity, contexts are counted on one half and scored on the other (and the other way round), so a
  * feature only helps if what it learned on some flows holds on others. Every feature is what the replicator could
  * know at the event: the RTT is the flow's own handshake RTT once measured, else its client's last one; a previous

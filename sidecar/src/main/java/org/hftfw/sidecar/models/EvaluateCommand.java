@@ -18,8 +18,12 @@ import org.hftfw.lazy.ModelFileException;
 import org.hftfw.models.BarrierPlot;
 import org.hftfw.models.DefaultModel;
 import org.hftfw.models.Evaluation;
+import org.hftfw.models.Evaluator;
+import org.hftfw.models.HindsightBound;
 import org.hftfw.models.MixLab;
 import org.hftfw.models.ParetoFront;
+import org.hftfw.models.Policy;
+import org.hftfw.models.Trace;
 import org.hftfw.models.logs.FlowLogs;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -81,6 +85,15 @@ public final class EvaluateCommand implements Callable<Integer> {
     long mixSeed;
     @Option(names = "--mix-flows", defaultValue = "3000", description = "flows per mix (default: ${DEFAULT-VALUE})")
     int mixFlows;
+    @Option(names = "--bound",
+            description = "also compute the hindsight bound: per log or mix, the most any classifier on the event "
+                    + "stream's features (a ladder of ever finer feature sets) could save in DEFER mode at wrong "
+                    + "<= 0.5 %, fitted on the log itself with every label known (docs/evaluation.md 5.8)")
+    boolean bound;
+    @Option(names = "--bound-seeds", defaultValue = "16", paramLabel = "K",
+            description = "with --mixes --bound: also fit the bound on K logs of each mix (its own and K-1 more "
+                    + "traffic seeds) pooled (default: ${DEFAULT-VALUE})")
+    int boundSeeds;
     @Parameters(arity = "0..*", paramLabel = "LOG", description = "flow logs (.gz accepted)")
     List<Path> logs = List.of();
 
@@ -137,6 +150,14 @@ public final class EvaluateCommand implements Callable<Integer> {
                     + "(model: %s)%n", r.events(), bs.length * modes.size(), (System.nanoTime() - t0) / 1e9,
                     model.equals("none") ? "none, online learning" : model + ", " + initial);
             System.out.print(json ? Evaluation.json(r) : Evaluation.table(r));
+            if (bound) {
+                for (int i = 0; i < logs.size(); i++) {
+                    Evaluator ev = new Evaluator(Trace.of(events.get(i), l));
+                    System.out.print(HindsightBound.table(logs.get(i).getFileName().toString(),
+                            ev.evaluate(new Policy.Oracle()).saved(), HindsightBound.compute(ev.trace(),
+                                    MixLab.WRONG_BUDGET)));
+                }
+            }
             if (plot != null) {
                 String title = String.format(Locale.ROOT, "Bayes lazy replication, B = %d ms: %s",
                         base.boundaryNanos() / 1_000_000, String.join(", ", logs.stream()
@@ -169,6 +190,9 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (mixes < 2 || mixFlows < 1) {
             throw new Logs.CliError("--mixes needs at least 2 mixes and --mix-flows at least 1");
         }
+        if (boundSeeds < 1) {
+            throw new Logs.CliError("--bound-seeds must be at least 1");
+        }
         double[] bs = barrierList();
         if (bs.length != 1) {
             throw new Logs.CliError("--mixes scores one --barrier, not a sweep");
@@ -181,11 +205,14 @@ public final class EvaluateCommand implements Callable<Integer> {
         };
         LearnedModel shipped = ignoreKeys ? initialModel().withoutKeys() : initialModel();
         List<MixLab.MixResult> r = MixLab.run(new MixLab.Spec(mixes, mixSeed, mixFlows, bs[0], modes, shipped,
-                        Logs.priorStrength(priorStrength, LearnedModel.DEFAULT_PRIOR_STRENGTH)),
+                        Logs.priorStrength(priorStrength, LearnedModel.DEFAULT_PRIOR_STRENGTH), bound ? boundSeeds : 0),
                 line -> System.err.println("hftfw: " + line));
         System.out.println("leave-one-mix-out on SYNTHETIC mixes (models/.../MixTraces), barrier " + bs[0]
                 + "; --model " + model + " as 'shipped'");
         System.out.print(MixLab.table(r));
+        if (bound) {
+            System.out.print(MixLab.boundTable(r, boundSeeds));
+        }
         return 0;
     }
 
