@@ -241,13 +241,16 @@ class FlowStoreTest {
                 }
             }
         });
-        Set<FlowId> seen = new HashSet<>();
+        // the contract is for the flows present during the whole walk: each exactly once. A churned flow may be
+        // returned twice (walked in one slot, removed, put again into a freed slot the walk has not reached yet),
+        // which a walk that sends states tolerates; asserting "no flow twice" for those failed now and then.
+        Map<FlowId, Integer> seen = new HashMap<>();
         for (Iterator<ConntrackEntry> it = store.entries(); it.hasNext(); ) {
-            assertTrue(seen.add(it.next().flowId()), "no flow twice");
+            seen.merge(it.next().flowId(), 1, Integer::sum);
         }
         writer.join();
         for (int i = 0; i < stay; i++) {
-            assertTrue(seen.contains(flow(i).flowId()), "flow " + i);
+            assertEquals(1, seen.getOrDefault(flow(i).flowId(), 0), "flow " + i + " once");
         }
         assertEquals(stay, store.size());
     }
