@@ -52,8 +52,8 @@ public final class FootprintBench {
      * @param hftfw      the command that runs the hftfw CLI (java … org.hftfw.sidecar.Hftfw)
      * @param jvmOptions the daemon's JVM options file (conf/daemon.jvm), passed as {@code @file}; null: JVM defaults
      * @param analyse    a folder for the daemon's memory breakdown per phase (Native Memory Tracking on, which adds
-     *                   about 2 MB, and a heap histogram after the loaded phase, whose full collection changes the
-     *                   next phase's RSS: not for the figures); null: none
+     *                   about 2 MB, and a heap histogram per phase, whose full collection changes the next phase's
+     *                   RSS: not for the figures); null: none
      */
     public record Spec(int flows, int rate, int seconds, List<String> hftfw, Path jvmOptions, Path analyse) {
         public Spec {
@@ -102,7 +102,7 @@ public final class FootprintBench {
                 Sample hIdle = sample(hftfw);
                 Sample cIdle = sample(conntrackd);
                 rows.add(row("idle", hIdle, cIdle));
-                MemoryBreakdown.write(spec, hftfw, "1-idle", false);
+                MemoryBreakdown.write(spec, hftfw, "1-idle");
                 load(table, spec.flows());
                 awaitQuiet(hftfw, conntrackd);
                 // the steady state an operator sees with the flows loaded: as at idle, after the daemons' periodic
@@ -112,7 +112,7 @@ public final class FootprintBench {
                 Sample hLoaded = sample(hftfw);
                 Sample cLoaded = sample(conntrackd);
                 rows.add(row(spec.flows() + " flows", hLoaded, cLoaded));
-                MemoryBreakdown.write(spec, hftfw, "2-loaded", true);
+                MemoryBreakdown.write(spec, hftfw, "2-loaded");
                 long began = System.nanoTime();
                 long events = churn(table, spec.rate(), spec.seconds());
                 double loading = (System.nanoTime() - began) / 1e9;
@@ -122,7 +122,7 @@ public final class FootprintBench {
                 double wall = (System.nanoTime() - began) / 1e9;
                 double kEvents = events / loading / 1000.0;
                 rows.add(row("at " + Math.round(kEvents * 1000) + " ev/s", hRate, cRate));
-                MemoryBreakdown.write(spec, hftfw, "3-rate", false);
+                MemoryBreakdown.write(spec, hftfw, "3-rate");
                 print(out, spec, rows, cpuPerK(hLoaded, hRate, wall, kEvents), cpuPerK(cLoaded, cRate, wall, kEvents),
                         Math.max(hIdle.rssKiB(), Math.max(hLoaded.rssKiB(), hRate.rssKiB())),
                         Math.max(hIdle.threads(), Math.max(hLoaded.threads(), hRate.threads())), hRate.peakKiB(),

@@ -10,8 +10,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Where the daemon's resident memory goes at one phase of {@link FootprintBench}: {@code /proc/PID/status} (RssAnon,
  * RssFile, RssShmem), {@code smaps_rollup} and {@code smaps}, and the JVM's own accounts through {@code jcmd} (Native
- * Memory Tracking, metaspace, class loaders; after the loaded phase also the heap histogram). One file per source in
- * the folder {@code --analyse} names, prefixed by the phase.
+ * Memory Tracking, metaspace, class loaders, threads, the heap histogram). One file per source in
+ * the folder {@code --analyse} names, prefixed by the phase. The histogram's full collection changes the next phase's
+ * heap: the figures of an analysed run are not the footprint's.
  */
 final class MemoryBreakdown {
     private static final long JCMD_TIMEOUT_SECONDS = 60;
@@ -19,7 +20,7 @@ final class MemoryBreakdown {
     private MemoryBreakdown() {}
 
     /** Writes the breakdown of {@code daemon} for {@code phase}, if the spec asks for it. */
-    static void write(FootprintBench.Spec spec, Process daemon, String phase, boolean histogram)
+    static void write(FootprintBench.Spec spec, Process daemon, String phase)
             throws IOException, InterruptedException {
         if (spec.analyse() == null) {
             return;
@@ -30,12 +31,8 @@ final class MemoryBreakdown {
         for (String f : List.of("status", "smaps_rollup", "smaps")) {
             Files.copy(proc.resolve(f), out.resolve(phase + "." + f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
-        List<String> commands = new ArrayList<>(List.of("VM.native_memory summary", "VM.metaspace",
-                "VM.classloader_stats", "Thread.print"));
-        if (histogram) {
-            commands.add("GC.class_histogram");
-        }
-        for (String c : commands) {
+        for (String c : List.of("VM.native_memory summary", "VM.metaspace", "VM.classloader_stats", "Thread.print",
+                "GC.class_histogram")) {
             jcmd(daemon.pid(), c, out.resolve(phase + "." + c.replace(' ', '-') + ".txt"));
         }
     }

@@ -23,13 +23,14 @@ import org.slf4j.LoggerFactory;
  * ({@link System#gc()}) when
  * <ul>
  *   <li>it grew by {@link #GROWTH} of that and at least {@link #MIN_GROWTH} (a burst, or a table that grows), or
- *   <li>it grew by {@link #QUIET_GROWTH} of that and at least {@link #MIN_QUIET_GROWTH}, and then nothing more was
- *       promoted for a period (a burst is over: a collection in its middle counted what was in flight as live).
+ *   <li>nothing was promoted for a period (quiet) and either it grew by {@link #QUIET_GROWTH} and at least
+ *       {@link #MIN_QUIET_GROWTH}, or the last full collection ran while objects were being promoted (the collector's
+ *       own or one of the above in the middle of a burst: it counted what was in flight as live).
  * </ul>
  * With {@code -XX:MaxHeapFreeRatio} and {@code -XX:-ShrinkHeapInSteps} the collection uncommits all but the live data
  * and that free ratio. A table that really grew is found live, the mark moves up with it, and the next collection
- * waits for the next growth: at most one full collection per tenth of growth and per period, about what the collector
- * itself does when the old generation fills. Only for the serial collector (its old pool is "Tenured Gen"): the others
+ * waits for the next growth: at most one full collection per tenth of growth and per period, and one after a burst,
+ * about what the collector itself does when the old generation fills. Only for the serial collector (its old pool is "Tenured Gen"): the others
  * have their own ways ({@code G1PeriodicGCInterval}).
  */
 final class HeapShrink {
@@ -46,6 +47,10 @@ final class HeapShrink {
     private final Runnable collect;
     /** The use at the last look, -1 before the first. */
     private long lastUsed = -1;
+    /** What was live after the full collection seen at the last look. */
+    private long lastLive;
+    /** The last full collection ran while objects were being promoted: one more once it is quiet. */
+    private boolean inFlight;
 
     HeapShrink(LongSupplier used, LongSupplier liveAfterFullCollection, Runnable collect) {
         this.used = used;
@@ -74,17 +79,21 @@ final class HeapShrink {
     boolean check() {
         long live = liveAfterFullCollection.getAsLong();
         long now = used.getAsLong();
-        long grown = now - live;
-        boolean quiet = now == lastUsed;
-        lastUsed = now;
-        if (grown < Math.max(MIN_GROWTH, (long) (live * GROWTH))
-                && !(quiet && grown >= Math.max(MIN_QUIET_GROWTH, (long) (live * QUIET_GROWTH)))) {
-            return false;
+        boolean quiet = now == lastUsed && live == lastLive;
+        if (live != lastLive && lastUsed >= 0) {
+            inFlight = true; // the collector's own full collection, when the old generation filled
         }
-        collect.run();
+        long grown = now - live;
+        boolean due = grown >= Math.max(MIN_GROWTH, (long) (live * GROWTH))
+                || (quiet && (inFlight || grown >= Math.max(MIN_QUIET_GROWTH, (long) (live * QUIET_GROWTH))));
+        if (due) {
+            collect.run();
+            inFlight = !quiet;
+            LOG.debug("full collection to give back the old generation: {} MB used, {} MB live after the last one",
+                    now >> 20, live >> 20);
+        }
         lastUsed = used.getAsLong();
-        LOG.debug("full collection to give back the old generation: {} MB used, {} MB live after the last one",
-                now >> 20, live >> 20);
-        return true;
+        lastLive = liveAfterFullCollection.getAsLong();
+        return due;
     }
 }
