@@ -51,18 +51,26 @@ public final class FootprintBench {
      * @param seconds    length of the rate phase
      * @param hftfw      the command that runs the hftfw CLI (java … org.hftfw.sidecar.Hftfw)
      * @param jvmOptions the daemon's JVM options file (conf/daemon.jvm), passed as {@code @file}; null: JVM defaults
+     * @param analyse    a folder for the daemon's memory breakdown per phase (Native Memory Tracking on, which adds
+     *                   about 2 MB, and a heap histogram per phase, whose full collection changes the next phase's
+     *                   RSS: not for the figures); null: none
      */
-    public record Spec(int flows, int rate, int seconds, List<String> hftfw, Path jvmOptions) {
+    public record Spec(int flows, int rate, int seconds, List<String> hftfw, Path jvmOptions, Path analyse) {
         public Spec {
             if (flows < 0 || rate < 2 || seconds < 1) {
                 throw new IllegalArgumentException("need flows >= 0, rate >= 2 events/s and seconds >= 1");
             }
             hftfw = List.copyOf(hftfw);
         }
+
+        /** Without the breakdown. */
+        public Spec(int flows, int rate, int seconds, List<String> hftfw, Path jvmOptions) {
+            this(flows, rate, seconds, hftfw, jvmOptions, null);
+        }
     }
 
-    /** One process at one moment: resident set, OS threads, CPU time so far. */
-    record Sample(long rssKiB, int threads, Duration cpu) {}
+    /** One process at one moment: resident set, its peak so far (VmHWM), OS threads, CPU time so far. */
+    record Sample(long rssKiB, long peakKiB, int threads, Duration cpu) {}
 
     private FootprintBench() {}
 
@@ -94,11 +102,17 @@ public final class FootprintBench {
                 Sample hIdle = sample(hftfw);
                 Sample cIdle = sample(conntrackd);
                 rows.add(row("idle", hIdle, cIdle));
+                MemoryBreakdown.write(spec, hftfw, "1-idle");
                 load(table, spec.flows());
                 awaitQuiet(hftfw, conntrackd);
+                // the steady state an operator sees with the flows loaded: as at idle, after the daemons' periodic
+                // work (the heap given back after the burst every 2 s, malloc_trim every 5 s) had its turn; the peak
+                // during the load is printed apart (VmHWM)
+                Thread.sleep(SETTLE.toMillis());
                 Sample hLoaded = sample(hftfw);
                 Sample cLoaded = sample(conntrackd);
                 rows.add(row(spec.flows() + " flows", hLoaded, cLoaded));
+                MemoryBreakdown.write(spec, hftfw, "2-loaded");
                 long began = System.nanoTime();
                 long events = churn(table, spec.rate(), spec.seconds());
                 double loading = (System.nanoTime() - began) / 1e9;
@@ -108,9 +122,11 @@ public final class FootprintBench {
                 double wall = (System.nanoTime() - began) / 1e9;
                 double kEvents = events / loading / 1000.0;
                 rows.add(row("at " + Math.round(kEvents * 1000) + " ev/s", hRate, cRate));
+                MemoryBreakdown.write(spec, hftfw, "3-rate");
                 print(out, spec, rows, cpuPerK(hLoaded, hRate, wall, kEvents), cpuPerK(cLoaded, cRate, wall, kEvents),
                         Math.max(hIdle.rssKiB(), Math.max(hLoaded.rssKiB(), hRate.rssKiB())),
-                        Math.max(hIdle.threads(), Math.max(hLoaded.threads(), hRate.threads())));
+                        Math.max(hIdle.threads(), Math.max(hLoaded.threads(), hRate.threads())), hRate.peakKiB(),
+                        cRate.peakKiB());
                 table.flush();
             } catch (IllegalStateException e) {
                 throw new IllegalStateException(e.getMessage() + (hftfw.isAlive() ? "" : "; the hFT-FW daemon exited "
@@ -160,6 +176,9 @@ public final class FootprintBench {
             // as bin/hftfw starts the daemon: the options file and two malloc arenas (env execs java: same PID)
             cmd.add(1, "@" + spec.jvmOptions());
             cmd.addAll(0, List.of("env", "MALLOC_ARENA_MAX=2"));
+        }
+        if (spec.analyse() != null) {
+            cmd.add(cmd.size() - 1, "-XX:NativeMemoryTracking=summary"); // before the main class, the last word
         }
         cmd.addAll(List.of("sync", "both", "--config", conf.toString()));
         Path log = dir.resolve("hftfw.out");
@@ -274,11 +293,14 @@ public final class FootprintBench {
     static Sample sample(Process p) {
         Path status = Path.of("/proc", Long.toString(p.pid()), "status");
         long rss = -1;
+        long peak = -1;
         int threads = -1;
         try {
             for (String line : Files.readAllLines(status)) {
                 if (line.startsWith("VmRSS:")) {
                     rss = Long.parseLong(line.replaceAll("\\D", ""));
+                } else if (line.startsWith("VmHWM:")) {
+                    peak = Long.parseLong(line.replaceAll("\\D", ""));
                 } else if (line.startsWith("Threads:")) {
                     threads = Integer.parseInt(line.replaceAll("\\D", ""));
                 }
@@ -286,7 +308,7 @@ public final class FootprintBench {
         } catch (IOException e) {
             throw new IllegalStateException("the process " + p.pid() + " is gone: " + e.getMessage(), e);
         }
-        return new Sample(rss, threads, p.toHandle().info().totalCpuDuration().orElse(Duration.ZERO));
+        return new Sample(rss, peak, threads, p.toHandle().info().totalCpuDuration().orElse(Duration.ZERO));
     }
 
     private static String[] row(String phase, Sample h, Sample c) {
@@ -295,7 +317,7 @@ public final class FootprintBench {
     }
 
     private static void print(PrintStream out, Spec spec, List<String[]> rows, double hCpu, double cCpu, long maxRss,
-                              int maxThreads) {
+                              int maxThreads, long hPeak, long cPeak) {
         out.println("== footprint: hftfw sync both (lazy + predictor) beside conntrackd, same namespace, same events");
         out.println("   hFT-FW JVM options: " + (spec.jvmOptions() == null ? "JVM defaults" : "@" + spec.jvmOptions()));
         out.printf(Locale.ROOT, "%-16s %12s %8s %14s %8s%n", "phase", "hFT-FW RSS", "threads", "conntrackd RSS",
@@ -303,6 +325,7 @@ public final class FootprintBench {
         for (String[] r : rows) {
             out.printf(Locale.ROOT, "%-16s %12s %8s %14s %8s%n", (Object[]) r);
         }
+        out.printf(Locale.ROOT, "%-16s %12s %8s %14s%n", "peak (VmHWM)", mb(hPeak), "", mb(cPeak));
         out.printf(Locale.ROOT, "CPU per 1 000 events/s: hFT-FW %.2f %% of a core, conntrackd %.2f %%%n", hCpu, cCpu);
         out.printf(Locale.ROOT, "target RSS <= 96 MB: %s (max %s); threads <= 16: %s (max %d)%n",
                 maxRss <= 96 * 1024 ? "met" : "NOT met", mb(maxRss), maxThreads <= 16 ? "met" : "NOT met", maxThreads);

@@ -208,6 +208,11 @@ final class BenchCommand {
                 description = "the daemon's JVM options file (default: conf/daemon.jvm of this checkout; none: JVM "
                         + "defaults)")
         String jvmOptions;
+        @Option(names = "--analyse", paramLabel = "DIR",
+                description = "write the daemon's memory breakdown per phase into DIR (/proc smaps, Native Memory "
+                        + "Tracking, metaspace, class loaders, heap histogram; NMT and the histogram's full "
+                        + "collection change the figures)")
+        Path analyse;
 
         @Override
         public Integer call() throws Exception {
@@ -228,7 +233,7 @@ final class BenchCommand {
             }
             try {
                 org.hftfw.footprint.FootprintBench.run(new org.hftfw.footprint.FootprintBench.Spec(flows, rate, seconds,
-                        Failover.hftfwCommand(), options), System.out);
+                        Failover.hftfwCommand(), options, analyse == null ? null : analyse.toAbsolutePath()), System.out);
             } catch (IllegalArgumentException e) {
                 throw new Failures.UserError(e.getMessage());
             }

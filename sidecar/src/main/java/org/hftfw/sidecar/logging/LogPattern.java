@@ -6,7 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The log line layout, chosen once at start-up (logback.xml's {@code hftfwLogPattern}). On a terminal or in a file:
+ * The log line layout, chosen once at start-up: {@link LineLayout} writes it, and a logback file given with
+ * {@code -Dlogback.configurationFile} can have it as a pattern ({@code <define name="hftfwLogPattern"
+ * class="org.hftfw.sidecar.logging.LogPattern"/>}, with the {@code safemsg} and {@code syslogprio} conversion rules).
+ * On a terminal or in a file:
  * a time, the level, the thread, the logger, the message. Under systemd with stderr connected to the journal
  * ({@code JOURNAL_STREAM} names stderr's device and inode, as systemd.exec(5) says to check): no time, as journald
  * stamps every line itself, and a {@code <N>} syslog priority prefix ({@link SyslogPriorityConverter}).

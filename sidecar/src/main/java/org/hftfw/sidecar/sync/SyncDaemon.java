@@ -94,6 +94,7 @@ final class SyncDaemon implements AutoCloseable {
         DeferredLog.shared().drainOn(timers);
         NativeHeapTrim.every(timers);
         HeapWatch.every(timers);
+        HeapShrink.every(timers);
         SyncNode.Builder nb = SyncNode.builder(role, s.node(), table).clock(clock).scheduler(timers)
                 .namespace(namespace(netns));
         if (role.keepsPeerStates() && s.node().backup().commit() == NodeSettings.Commit.ALWAYS) {
