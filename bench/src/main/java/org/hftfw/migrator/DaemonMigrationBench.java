@@ -311,6 +311,9 @@ public final class DaemonMigrationBench {
             return countHere() >= n || (polls[0] % 100 == 0 && reports() > reportsBefore);
         }, seconds, 1) && countHere() >= n);
         long t1 = System.nanoTime();
+        writer.ifPresent(ThreadStates::stop);
+        sender.ifPresent(ThreadStates::stop);
+        receiver.ifPresent(ThreadStates::stop);
         long primaryCpu = ProcessCpu.millis(primaryPid) - primary0;
         long backupCpu = ProcessCpu.millis(backupPid) - backup0;
         await(() -> reports() > reportsBefore, seconds, "the primary's report of the migration");
@@ -318,9 +321,9 @@ public final class DaemonMigrationBench {
                 + "the backup missed (sequence gaps) %d, the primary resent %d; meanwhile the primary's event loop: "
                 + "%s; the backup's event loop: %s; its kernel writer: %s; ", primaryCpu, backupCpu,
                 tracking(bCtl, 1) - lost0, tracking(aCtl, 3) - resent0,
-                sender.map(ThreadStates::describe).orElse("not found"),
-                receiver.map(ThreadStates::describe).orElse("not found"),
-                writer.map(ThreadStates::describe).orElse("not found"))
+                sender.map(t -> t.describe(n)).orElse("not found"),
+                receiver.map(t -> t.describe(n)).orElse("not found"),
+                writer.map(t -> t.describe(n)).orElse("not found"))
                 + lastReport() + "; backup: " + backupWriter();
         long inB = count(b);
         String who = (round == 1 ? "hFT-FW     round 1 (first migration of the daemon)" : "hFT-FW     round " + round)
