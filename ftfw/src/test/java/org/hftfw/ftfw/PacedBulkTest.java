@@ -55,7 +55,7 @@ class PacedBulkTest {
 
     /**
      * The window also fits the peer's socket buffer: with a 64 KiB {@code socket-buffer} and the default resend queue
-     * (whose three quarters, 98 304 messages, would be some 11 MB of datagrams at the peer), at most 256 messages
+     * (whose three quarters, 98 304 messages, would be some 12 MB of datagrams at the peer), at most 512 messages
      * are in flight, and the table still arrives whole.
      */
     @Test
