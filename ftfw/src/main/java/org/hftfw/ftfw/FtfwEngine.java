@@ -167,8 +167,8 @@ final class FtfwEngine {
      * the kernel gives a socket twice the {@code socket-buffer} asked for (up to {@code net.core.rmem_max}): at 128 B
      * the window fills about half of it if the peer's reader stands still. Without this bound the window was three
      * quarters of the resend queue (98 304 messages, some 12 MB of datagrams) against a 4 MiB {@code socket-buffer}:
-     * a 1 000 000-flow migration through the daemons lost and resent 324 496 messages at 0 % loss, while the backup's
-     * event loop stood in 7.1 s of garbage-collection pauses; 0 with it. The window does not limit the rate
+     * a 1 000 000-flow migration through the daemons lost and resent 324 496 messages at 0 % loss, the backup
+     * standing in garbage-collection pauses (some 7 s of them around that 21 s migration); 0 with it. The window does not limit the rate
      * otherwise (the peer acknowledges every {@code ack-window} messages), and a 25 000-flow migration fits in one
      * (at 256 B, 16 384 messages, its send waited for ACKs on a loaded machine: 182–185 ms against 44–92 ms).
      */
