@@ -12,26 +12,44 @@ import java.util.Optional;
  * bench of more flows than that cannot load its table (at the default 262 144 a million-flow run used to die with a
  * stack trace). A bench either refuses with a clear message or, when asked, raises the limit for its run and
  * restores it afterwards — on close, and from a shutdown hook if the run is interrupted.
+ *
+ * <p>With the limit, the bench raises the kernel's conntrack hash table ({@code /sys/module/nf_conntrack/parameters/
+ * hashsize}, one table for every namespace of the host) to as many buckets, as operators are told to: raising only
+ * the limit leaves the buckets at the default, and a million-flow bench (two tables of N flows, primary and backup)
+ * then hashes 2 000 000 entries into 262 144 chains, a cost every create, update and delete pays, conntrackd's too.
  */
 public final class ConntrackMax implements AutoCloseable {
     static final Path FILE = Path.of("/proc/sys/net/netfilter/nf_conntrack_max");
 
+    static final Path HASHSIZE = Path.of("/sys/module/nf_conntrack/parameters/hashsize");
+
     private final long original;
+    private final long originalBuckets;
     private final Thread restoreOnExit;
     private boolean restored;
 
-    private ConntrackMax(long original) {
+    private ConntrackMax(long original, long originalBuckets) {
         this.original = original;
+        this.originalBuckets = originalBuckets;
         this.restoreOnExit = new Thread(this::restore, "hftfw-restore-conntrack-max");
     }
 
     /** The limit now. */
     public static long current() {
+        return read(FILE);
+    }
+
+    /** The buckets of the kernel's conntrack hash table now. */
+    public static long buckets() {
+        return read(HASHSIZE);
+    }
+
+    private static long read(Path file) {
         try {
             // not Files.readString: on a /proc file (size 0) it returned the first character only
-            return Long.parseLong(Files.readAllLines(FILE, StandardCharsets.US_ASCII).getFirst().strip());
+            return Long.parseLong(Files.readAllLines(file, StandardCharsets.US_ASCII).getFirst().strip());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + FILE, e);
+            throw new UncheckedIOException("cannot read " + file, e);
         }
     }
 
@@ -47,16 +65,23 @@ public final class ConntrackMax implements AutoCloseable {
                         + "yourself (sysctl -w net.netfilter.nf_conntrack_max=%d)", flows, max, flows + flows / 10));
     }
 
-    /** Raises the limit to hold {@code flows} (plus 10 %) until {@link #close()}; no change when it already does. */
+    /**
+     * Raises the limit to hold {@code flows} (plus 10 %), and the hash table's buckets to as many, until
+     * {@link #close()}; no change when the limit already does.
+     */
     public static ConntrackMax raisedFor(long flows) {
         long before = current();
-        ConntrackMax m = new ConntrackMax(before);
+        long bucketsBefore = buckets();
+        ConntrackMax m = new ConntrackMax(before, bucketsBefore);
         long wanted = flows + flows / 10;
         if (wanted > before) {
             Runtime.getRuntime().addShutdownHook(m.restoreOnExit);
-            write(wanted);
-            System.out.printf(java.util.Locale.ROOT, "nf_conntrack_max raised from %d to %d for the bench (restored at "
-                    + "the end)%n", before, wanted);
+            write(FILE, wanted);
+            if (wanted > bucketsBefore) {
+                write(HASHSIZE, wanted);
+            }
+            System.out.printf(java.util.Locale.ROOT, "nf_conntrack_max raised from %d to %d, hashsize from %d to %d, "
+                    + "for the bench (restored at the end)%n", before, wanted, bucketsBefore, buckets());
         } else {
             m.restored = true;
         }
@@ -72,16 +97,20 @@ public final class ConntrackMax implements AutoCloseable {
     public synchronized void restore() {
         if (!restored) {
             restored = true;
-            write(original);
-            System.out.printf(java.util.Locale.ROOT, "nf_conntrack_max restored to %d%n", original);
+            write(FILE, original);
+            if (buckets() != originalBuckets) {
+                write(HASHSIZE, originalBuckets);
+            }
+            System.out.printf(java.util.Locale.ROOT, "nf_conntrack_max restored to %d, hashsize to %d%n", original,
+                    buckets());
         }
     }
 
-    private static void write(long value) {
+    private static void write(Path file, long value) {
         try {
-            Files.writeString(FILE, Long.toString(value), StandardCharsets.US_ASCII);
+            Files.writeString(file, Long.toString(value), StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + FILE + " (needs root in the host's namespace)", e);
+            throw new UncheckedIOException("cannot write " + file + " (needs root in the host's namespace)", e);
         }
     }
 

@@ -78,6 +78,7 @@ final class ConntrackdPair {
         } finally {
             committing.set(false);
             sampler.join();
+            committer.ifPresent(ThreadStates::stop);
         }
         long t2 = System.nanoTime();
         long cpu = ProcessCpu.millis(pids) - cpu0;
@@ -85,7 +86,7 @@ final class ConntrackdPair {
         return new Round(t2 - t0, inB, String.format(Locale.ROOT, "conntrackd round %d: -B until the backup's cache "
                 + "holds all %7.0f ms, -c %7.0f ms: total %7.0f ms (%d in the backup kernel table); CPU of both "
                 + "daemons %d ms; the backup's conntrackd during -c: %s", round, (t1 - t0) / 1e6, (t2 - t1) / 1e6,
-                (t2 - t0) / 1e6, inB, cpu, committer.map(ThreadStates::describe).orElse("not found")));
+                (t2 - t0) / 1e6, inB, cpu, committer.map(c -> c.describe(n)).orElse("not found")));
     }
 
     /** A baseline round: its time from -B to the end of -c (-1: not converged), and the backup kernel's count. */

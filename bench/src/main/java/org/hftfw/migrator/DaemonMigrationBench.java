@@ -287,6 +287,7 @@ public final class DaemonMigrationBench {
         long reportsBefore = reports();
         long backupPid = daemons.get(0).pid();
         long primaryPid = daemons.get(1).pid();
+        long rcvbuf0 = b.call(DaemonMigrationBench::udpRcvbufErrorsHere);
         long lost0 = tracking(bCtl, 1);
         long resent0 = tracking(aCtl, 3);
         long primary0 = ProcessCpu.millis(primaryPid);
@@ -311,16 +312,20 @@ public final class DaemonMigrationBench {
             return countHere() >= n || (polls[0] % 100 == 0 && reports() > reportsBefore);
         }, seconds, 1) && countHere() >= n);
         long t1 = System.nanoTime();
+        writer.ifPresent(ThreadStates::stop);
+        sender.ifPresent(ThreadStates::stop);
+        receiver.ifPresent(ThreadStates::stop);
         long primaryCpu = ProcessCpu.millis(primaryPid) - primary0;
         long backupCpu = ProcessCpu.millis(backupPid) - backup0;
         await(() -> reports() > reportsBefore, seconds, "the primary's report of the migration");
         String report = String.format(Locale.ROOT, "CPU until then: primary %d ms + backup %d ms; FT-FW messages "
-                + "the backup missed (sequence gaps) %d, the primary resent %d; meanwhile the primary's event loop: "
-                + "%s; the backup's event loop: %s; its kernel writer: %s; ", primaryCpu, backupCpu,
-                tracking(bCtl, 1) - lost0, tracking(aCtl, 3) - resent0,
-                sender.map(ThreadStates::describe).orElse("not found"),
-                receiver.map(ThreadStates::describe).orElse("not found"),
-                writer.map(ThreadStates::describe).orElse("not found"))
+                + "the backup missed (sequence gaps) %d, the primary resent %d, datagrams the backup's full socket "
+                + "buffer dropped %d; meanwhile the primary's event loop: %s; the backup's event loop: %s; its kernel "
+                + "writer: %s; ", primaryCpu, backupCpu, tracking(bCtl, 1) - lost0, tracking(aCtl, 3) - resent0,
+                b.call(DaemonMigrationBench::udpRcvbufErrorsHere) - rcvbuf0,
+                sender.map(t -> t.describe(n)).orElse("not found"),
+                receiver.map(t -> t.describe(n)).orElse("not found"),
+                writer.map(t -> t.describe(n)).orElse("not found"))
                 + lastReport() + "; backup: " + backupWriter();
         long inB = count(b);
         String who = (round == 1 ? "hFT-FW     round 1 (first migration of the daemon)" : "hFT-FW     round " + round)
@@ -416,6 +421,21 @@ public final class DaemonMigrationBench {
             return Long.parseLong(Files.readAllLines(COUNT, StandardCharsets.US_ASCII).getFirst().strip());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot read " + COUNT, e);
+        }
+    }
+
+    /**
+     * UDP datagrams dropped because a receive buffer was full (RcvbufErrors of {@code /proc/thread-self/net/snmp}) in
+     * the calling thread's network namespace: at the backup, the sync link's losses that are not the link's.
+     */
+    private static long udpRcvbufErrorsHere() {
+        try {
+            List<String> udp = Files.readAllLines(Path.of("/proc/thread-self/net/snmp"), StandardCharsets.US_ASCII)
+                    .stream().filter(l -> l.startsWith("Udp: ")).toList();
+            List<String> names = List.of(udp.get(0).split(" ", -1));
+            return Long.parseLong(udp.get(1).split(" ", -1)[names.indexOf("RcvbufErrors")]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 

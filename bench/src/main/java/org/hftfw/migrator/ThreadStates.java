@@ -25,9 +25,34 @@ final class ThreadStates {
     private long otherKernel;
     private long sleeping;
 
+    private final Path schedstat;
+    private final long[] cpuAtStart;
+    private long[] cpuAtEnd;
+
     private ThreadStates(Path task) {
         this.stat = task.resolve("stat");
         this.wchan = task.resolve("wchan");
+        this.schedstat = task.resolve("schedstat");
+        this.cpuAtStart = cpu();
+    }
+
+    /**
+     * The thread's CPU so far: on-CPU nanoseconds ({@code schedstat}), user and system clock ticks ({@code stat}, 10 ms
+     * each); zeros once it has ended.
+     */
+    private long[] cpu() {
+        try {
+            String[] f = firstLine(stat).substring(firstLine(stat).lastIndexOf(')') + 2).split(" ", -1);
+            long onCpu = Long.parseLong(firstLine(schedstat).split(" ", -1)[0]);
+            return new long[] {onCpu, Long.parseLong(f[11]), Long.parseLong(f[12])};
+        } catch (IOException | RuntimeException e) {
+            return new long[3];
+        }
+    }
+
+    /** Ends the measured span: {@link #describe} reports the thread's CPU from its start ({@link #of}) to here. */
+    void stop() {
+        cpuAtEnd = cpu();
     }
 
     /** The thread of {@code pid} whose name ({@code comm}, at most 15 characters) starts with {@code name}. */
@@ -66,14 +91,24 @@ final class ThreadStates {
         }
     }
 
-    /** "N samples: running X %, waiting for the nfnetlink mutex Y %, in the kernel otherwise Z %, idle W %". */
-    String describe() {
+    /**
+     * "CPU C ms (U µs per flow; user u, system s ticks), N samples: running X %, waiting for the nfnetlink mutex Y %,
+     * in the kernel otherwise Z %, idle W %"; the CPU part once {@link #stop} ran.
+     */
+    String describe(long flows) {
         long n = running + mutex + otherKernel + sleeping;
-        if (n == 0) {
-            return "no samples";
+        String cpu = "";
+        if (cpuAtEnd != null && cpuAtEnd[0] > 0) {
+            long nanos = cpuAtEnd[0] - cpuAtStart[0];
+            cpu = String.format(Locale.ROOT, "CPU %.1f ms (%.2f µs per flow; user %d, system %d ticks of 10 ms), ",
+                    nanos / 1e6, nanos / 1e3 / Math.max(1, flows), cpuAtEnd[1] - cpuAtStart[1],
+                    cpuAtEnd[2] - cpuAtStart[2]);
         }
-        return String.format(Locale.ROOT, "%d samples: running %.0f %%, waiting for the nfnetlink mutex %.0f %%, in "
-                + "the kernel otherwise %.0f %%, idle %.0f %%", n, 100.0 * running / n, 100.0 * mutex / n,
+        if (n == 0) {
+            return cpu + "no samples";
+        }
+        return cpu + String.format(Locale.ROOT, "%d samples: running %.0f %%, waiting for the nfnetlink mutex %.0f %%, "
+                + "in the kernel otherwise %.0f %%, idle %.0f %%", n, 100.0 * running / n, 100.0 * mutex / n,
                 100.0 * otherKernel / n, 100.0 * sleeping / n);
     }
 

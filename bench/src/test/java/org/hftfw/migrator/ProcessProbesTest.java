@@ -55,7 +55,7 @@ class ProcessProbesTest {
                 assertTrue(System.nanoTime() < end, "the sleeper never seen asleep");
                 asleep = ThreadStates.of(SELF, "probe-sleeper").orElseThrow();
                 asleep.sample();
-            } while (!asleep.describe().endsWith("idle 100 %"));
+            } while (!asleep.describe(1).endsWith("idle 100 %"));
             asleep = ThreadStates.of(SELF, "probe-sleeper").orElseThrow();
             ThreadStates busy = ThreadStates.of(SELF, "probe-spinner").orElseThrow();
             for (int i = 0; i < 20; i++) {
@@ -63,9 +63,18 @@ class ProcessProbesTest {
                 busy.sample();
             }
             assertEquals("20 samples: running 0 %, waiting for the nfnetlink mutex 0 %, in the kernel otherwise 0 %, "
-                    + "idle 100 %", asleep.describe());
+                    + "idle 100 %", asleep.describe(1));
             // runnable or running whenever it is not held at a JVM safepoint (a futex wait, counted idle)
-            assertTrue(!busy.describe().startsWith("20 samples: running 0 %"), busy.describe());
+            assertTrue(!busy.describe(1).startsWith("20 samples: running 0 %"), busy.describe(1));
+            // once stopped, the spinner's CPU since it was found leads the description; on a loaded machine it may
+            // not have run yet, so stop again until it has (stop() moves the end of the span)
+            long spun = System.nanoTime() + 30_000_000_000L;
+            do {
+                assertTrue(System.nanoTime() < spun, "the spinner never ran: " + busy.describe(1));
+                Thread.sleep(1);                        // leave the CPU to the spinner
+                busy.stop();
+            } while (busy.describe(1).startsWith("CPU 0.0 ms"));
+            assertTrue(busy.describe(1).matches("CPU \\d+\\.\\d ms \\(.*\\), 20 samples: .*"), busy.describe(1));
         } finally {
             stop.set(true);
             sleeper.interrupt();

@@ -6,4 +6,15 @@ package org.hftfw.conntrack;
  * table, traces). The kernel also finds a flow by its reply tuple; a table that supports that indexes the reply
  * tuple as a second {@code FlowId} pointing at the first.
  */
-public record FlowId(Tuple original, int zone) {}
+public record FlowId(Tuple original, int zone) {
+    // written out for the daemon's C1 compiler, as Tuple's are
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof FlowId f && zone == f.zone && original.equals(f.original);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * original.hashCode() + zone;
+    }
+}

@@ -46,6 +46,10 @@ public final class ExternalCache implements FtfwEngine.Receiver {
     static final int DEFAULT_LIMIT = 262_144;
     static final long LOG_INTERVAL = 10_000_000_000L;
     private static final Logger LOG = LoggerFactory.getLogger(ExternalCache.class);
+    /** What {@link #put} did. */
+    private static final int REFUSED = 0;
+    private static final int ADDED = 1;
+    private static final int REPLACED = 2;
 
     private record Cached(ConntrackEntry entry, FlowExtras extras, long updatedNanos, long stamp) {}
 
@@ -86,46 +90,69 @@ public final class ExternalCache implements FtfwEngine.Receiver {
     }
 
     void apply(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras) {
-        apply(type, entry, extras, 0);
+        apply(type, entry, entry.flowId(), extras, 0);
     }
 
-    private void apply(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras, long stamp) {
-        FlowId id = entry.flowId();
-        switch (type) {
+    /**
+     * Applies a peer's state of the flow {@code id} (the channel's receiver with a listener) and says whether the
+     * cache held the flow before: one map operation per state, where asking first took another.
+     */
+    boolean applyAndTellHeld(FtfwMessage.DataType type, ConntrackEntry entry, FlowId id, FlowExtras extras,
+                             long stamp) {
+        return apply(type, entry, id, extras, stamp);
+    }
+
+    private boolean apply(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras, long stamp) {
+        return apply(type, entry, entry.flowId(), extras, stamp);
+    }
+
+    /** Applies the state; returns whether the flow was held before. */
+    private boolean apply(FtfwMessage.DataType type, ConntrackEntry entry, FlowId id, FlowExtras extras, long stamp) {
+        return switch (type) {
             case NEW -> {
-                if (put(id, entry, extras, stamp)) {
+                int r = put(id, entry, extras, stamp);
+                if (r != REFUSED) {
                     news.incrementAndGet();
                 }
+                yield r == REPLACED;
             }
             case UPD -> {
-                if (put(id, entry, extras, stamp)) {
+                int r = put(id, entry, extras, stamp);
+                if (r != REFUSED) {
                     updates.incrementAndGet();
                 }
+                yield r == REPLACED;
             }
             case DEL -> {
                 deletes.incrementAndGet();
-                if (map.remove(id) == null) {
+                boolean held = map.remove(id) != null;
+                if (!held) {
                     deletesUnknown.incrementAndGet();
                 }
+                yield held;
             }
-        }
+        };
     }
 
-    private boolean put(FlowId id, ConntrackEntry entry, FlowExtras extras, long stamp) {
+    /** Caches the state: {@link #ADDED}, {@link #REPLACED} a held one, or {@link #REFUSED} (the cache is full). */
+    private int put(FlowId id, ConntrackEntry entry, FlowExtras extras, long stamp) {
         if (map.size() >= limit && !map.containsKey(id)) {
             long n = overflows.incrementAndGet();
             if (overflowLog.due()) {
                 LOG.warn("external cache full ({} flows, sync.external-cache-limit): dropped a flow from the peer, "
                         + "{} dropped so far", limit, n);
             }
-            return false;
+            return REFUSED;
         }
         // the highest stamp stays: a late datagram the peer sent before a newer state of the flow (a reordered one
-        // with HELLO is applied, as conntrackd does) does not make the flow look older than its refresh
-        Cached old = map.get(id);
-        long st = old == null ? stamp : Math.max(old.stamp(), stamp);
-        map.put(id, new Cached(entry, extras, nanoClock.nanos(), st));
-        return true;
+        // with HELLO is applied, as conntrackd does) does not make the flow look older than its refresh; put first
+        // and mend that rare case after, so a state costs one map operation (the event loop is the only writer)
+        long now = nanoClock.nanos();
+        Cached old = map.put(id, new Cached(entry, extras, now, stamp));
+        if (old != null && old.stamp() > stamp) {
+            map.put(id, new Cached(entry, extras, now, old.stamp()));
+        }
+        return old == null ? ADDED : REPLACED;
     }
 
     /**
@@ -198,7 +225,7 @@ public final class ExternalCache implements FtfwEngine.Receiver {
     }
 
     /** Whether the cache holds this flow. */
-    boolean holds(FlowId id) {
+    public boolean holds(FlowId id) {
         return map.containsKey(id);
     }
 

@@ -29,6 +29,7 @@ import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.EventType;
 import org.hftfw.conntrack.Expectation;
 import org.hftfw.conntrack.ExpectationTable;
+import org.hftfw.conntrack.FlowId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,24 +109,22 @@ public final class FtfwChannel implements AutoCloseable {
 
                 @Override
                 public void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras) {
-                    FtfwMessage.DataType t = kind(type, entry);
-                    cache.onData(type, entry, extras);
-                    seen(t, entry);
+                    onData(type, entry, extras, 0);
                 }
 
                 @Override
                 public void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras, long stamp) {
-                    FtfwMessage.DataType t = kind(type, entry);
-                    cache.onData(type, entry, extras, stamp);             // the stamp: for generation-marked resyncs
-                    seen(t, entry);
+                    FlowId id = entry.flowId();
+                    // the stamp: for generation-marked resyncs
+                    boolean held = cache.applyAndTellHeld(type, entry, id, extras, stamp);
+                    seen(kind(type, held), entry);
                 }
 
                 // A bulk (a migration, a resync answer) sends every flow as UPD, also the flows this node has never
                 // seen; handed on as NEW, a listener that writes a kernel table creates them at once instead of
                 // trying an update the kernel refuses with ENOENT first (two netlink requests per flow).
-                private FtfwMessage.DataType kind(FtfwMessage.DataType type, ConntrackEntry entry) {
-                    return type == FtfwMessage.DataType.UPD && !cache.holds(entry.flowId())
-                            ? FtfwMessage.DataType.NEW : type;
+                private FtfwMessage.DataType kind(FtfwMessage.DataType type, boolean held) {
+                    return type == FtfwMessage.DataType.UPD && !held ? FtfwMessage.DataType.NEW : type;
                 }
 
                 @Override

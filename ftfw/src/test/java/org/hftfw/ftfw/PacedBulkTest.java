@@ -53,6 +53,35 @@ class PacedBulkTest {
         assertTrue(s.converged(), "the backup holds every flow");
     }
 
+    /**
+     * The window also fits the peer's socket buffer: with a 64 KiB {@code socket-buffer} and the default resend queue
+     * (whose three quarters, 98 304 messages, would be some 12 MB of datagrams at the peer), at most 512 messages
+     * are in flight, and the table still arrives whole.
+     */
+    @Test
+    void theBulkWindowFitsThePeersSocketBuffer() {
+        FtfwConfig base = SimLink.config();
+        SimLink s = new SimLink(FtfwConfig.builder(base.bind(), base.peer()).socketBuffer(64 << 10).build(), 23,
+                SEQ_A, SEQ_B);
+        s.publish(FtfwMessage.DataType.NEW, RandomEntries.tcpFlow(-1, 600));
+        s.clock.advance(3 * SEC);
+        BulkTransfer t = FtfwEngine.transfer(table(s, 5_000).iterator());
+        s.a.sendPaced(t);
+        int[] most = {0};
+        long at = s.clock.advanceUntil(() -> {
+            FtfwStats st = s.a.stats();
+            // the flows of the bulk, plus the ACKs this side sends meanwhile (they wait in the resend queue too,
+            // queued after a feed has filled the window)
+            most[0] = Math.max(most[0], st.rsQueueLen() + st.txQueueLen());
+            return t.progress().complete();
+        }, MS, 120 * SEC);
+        assertTrue(at >= 0, "transfer did not complete: " + t.progress());
+        assertEquals(new BulkTransfer.Progress(5_000, 5_000, 0, true, false), t.progress());
+        int window = (64 << 10) / FtfwEngine.RCVBUF_BYTES_PER_MESSAGE;
+        assertTrue(most[0] > window / 2 && most[0] <= window + 4, "in flight at most " + most[0] + ", window " + window);
+        assertTrue(s.converged(), "the backup holds every flow");
+    }
+
     @Test
     void withoutPacingTheSameTableOverflowsAndATransferCountsTheLossesOnly() {
         SimLink s = link(512, 22);

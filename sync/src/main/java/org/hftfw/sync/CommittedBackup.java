@@ -74,6 +74,8 @@ import org.slf4j.LoggerFactory;
 public final class CommittedBackup implements PeerStateListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CommittedBackup.class);
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    /** The largest pass the map of pending states is sized for in advance. */
+    private static final int MAX_PRESIZED = 65_536;
 
     /** One received change waiting for the writer; {@code entry} is null for a purge. */
     private record Change(EventType type, FlowId id, ConntrackEntry entry, long receivedNanos) {}
@@ -235,13 +237,16 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
             return;
         }
         FlowId id = entry.flowId();
+        long now = clock.nanos();
         synchronized (lock) {
-            Change before = dirty.get(id);
-            // a flow whose NEW is not written yet is still new to the kernel table: created first by its update too
-            EventType t = before != null && before.type() == EventType.NEW && type == EventType.UPDATE
-                    ? EventType.NEW : type;
-            if (dirty.put(id, new Change(t, id, entry, clock.nanos())) != null) {
+            Change before = dirty.put(id, new Change(type, id, entry, now));
+            if (before != null) {
                 coalesced.incrementAndGet();
+                // a flow whose NEW is not written yet is still new to the kernel table: created first by its update
+                // too (mended after the put: one map operation for the common state, which replaces nothing)
+                if (before.type() == EventType.NEW && type == EventType.UPDATE) {
+                    dirty.put(id, new Change(EventType.NEW, id, entry, now));
+                }
             }
             received.incrementAndGet();
         }
@@ -448,7 +453,9 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
                     return;
                 }
                 work = dirty;
-                dirty = new LinkedHashMap<>();
+                // sized for a pass like this one: a migration's passes are alike, and growing a map of thousands of
+                // states by doubling cost the event loop a rehash of each on the way
+                dirty = LinkedHashMap.newLinkedHashMap(Math.min(work.size(), MAX_PRESIZED));
                 steps = List.copyOf(tasks);
                 tasks.clear();
             }
@@ -482,7 +489,7 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
         long oldest = Long.MAX_VALUE;
         for (Change ch : work.values()) {
             oldest = Math.min(oldest, ch.receivedNanos());
-            if (ch.type() != EventType.DESTROY && c.get(ch.id().original(), ch.id().zone()).isEmpty()) {
+            if (ch.type() != EventType.DESTROY && !c.holds(ch.id())) {
                 // the cache dropped it (full: sync.external-cache-limit) or was flushed since: a flow the takeover
                 // pass and the re-arm would not see must not be written, or it would keep its standby timeout
                 notHeld.incrementAndGet();

@@ -1,5 +1,6 @@
 package org.hftfw.conntrack.netlink;
 
+import java.net.InetAddress;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.Status;
@@ -147,8 +148,8 @@ final class CtEncoder {
         int outer = w.beginNested(type);
         int ip = w.beginNested(Cta.TUPLE_IP);
         if (t.isIpv4()) {
-            w.putBe32(Cta.IP_V4_SRC, v4(t.src().getAddress()));
-            w.putBe32(Cta.IP_V4_DST, v4(t.dst().getAddress()));
+            w.putBe32(Cta.IP_V4_SRC, v4(t.src()));
+            w.putBe32(Cta.IP_V4_DST, v4(t.dst()));
         } else {
             w.putBytes(Cta.IP_V6_SRC, t.src().getAddress());
             w.putBytes(Cta.IP_V6_DST, t.dst().getAddress());
@@ -177,7 +178,27 @@ final class CtEncoder {
         w.endNested(outer);
     }
 
-    /** The IPv4 address as a big-endian int (the array stays local, so the JIT can drop the copy). */
+    /**
+     * An IPv4 address as a big-endian int: its {@code hashCode()}, which every JDK computes as exactly that (checked once
+     * here; otherwise the bytes are read). {@code getAddress()} allocates a copy per call, which C1, the daemon's
+     * compiler, does not remove: 25 of the 38 MB the backup's kernel writer allocated in a two-round 25 000-flow
+     * migration through the daemons (JFR allocation samples), each young collection a pause of the writer.
+     */
+    static int v4(InetAddress a) {
+        return HASH_IS_ADDRESS ? a.hashCode() : v4(a.getAddress());
+    }
+
+    private static final boolean HASH_IS_ADDRESS = hashIsAddress();
+
+    private static boolean hashIsAddress() {
+        try {
+            return InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, (byte) 201}).hashCode() == 0xc00002c9
+                    && InetAddress.getByAddress(new byte[] {10, (byte) 255, 0, 1}).hashCode() == 0x0aff0001;
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
     private static int v4(byte[] a) {
         return (a[0] & 0xff) << 24 | (a[1] & 0xff) << 16 | (a[2] & 0xff) << 8 | (a[3] & 0xff);
     }

@@ -72,6 +72,17 @@ class CtCodecTest {
         assertTrue(rejected > msg.length / 2, "most cuts fall inside an attribute: " + rejected + "/" + msg.length);
     }
 
+    /** The encoder's allocation-free IPv4 read gives the address's bytes, big-endian, for every first octet. */
+    @Test
+    void ipv4AddressesAreEncodedAsTheirBytes() throws java.net.UnknownHostException {
+        java.util.Random r = new java.util.Random(7);
+        for (int first = 0; first < 256; first++) {
+            byte[] b = {(byte) first, (byte) r.nextInt(256), (byte) r.nextInt(256), (byte) r.nextInt(256)};
+            int expected = (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
+            assertEquals(expected, CtEncoder.v4(java.net.InetAddress.getByAddress(b)), java.util.Arrays.toString(b));
+        }
+    }
+
     @Test
     void nlaLenOverrunIsRejected() {
         byte[] msg = KernelImage.message(entries().get(2), Cta.IPCTNL_MSG_CT_NEW, 0);
