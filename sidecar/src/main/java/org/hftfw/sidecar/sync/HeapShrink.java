@@ -22,7 +22,11 @@ import org.slf4j.LoggerFactory;
  * between full collections, against what it held after the last one, and asks for a full collection
  * ({@link System#gc()}) when
  * <ul>
- *   <li>it grew by {@link #GROWTH} of that and at least {@link #MIN_GROWTH} (a burst, or a table that grows), or
+ *   <li>it grew by {@link #GROWTH} of that and at least {@link #MIN_GROWTH} (a burst, or a table that grows), and the
+ *       last period promoted less than {@link #BUSY_PROMOTION}: a full collection stops the event loops, the event
+ *       reader and the backup's kernel writer for tens to hundreds of milliseconds, so it waits until a migration's
+ *       bulk or a burst of new flows has passed instead of landing in the middle of one (where it would also count
+ *       what is in flight as live and need a second one), or
  *   <li>nothing was promoted for a period (quiet) and either it grew by {@link #QUIET_GROWTH} and at least
  *       {@link #MIN_QUIET_GROWTH}, or the last full collection ran while objects were being promoted (the collector's
  *       own or one of the above in the middle of a burst: it counted what was in flight as live).
@@ -39,6 +43,11 @@ final class HeapShrink {
     static final long MIN_GROWTH = 8L << 20;
     static final double QUIET_GROWTH = 0.1;
     static final long MIN_QUIET_GROWTH = 4L << 20;
+    /**
+     * Promotion in one period above which the daemon is busy (a migration's bulk, a burst): a 25 000-flow migration
+     * promotes tens of MB within a period, steady traffic of 2 000 new flows/s about 1 MB.
+     */
+    static final long BUSY_PROMOTION = 4L << 20;
     private static final String SERIAL_OLD_POOL = "Tenured Gen";
     private static final Logger LOG = LoggerFactory.getLogger(HeapShrink.class);
 
@@ -84,7 +93,8 @@ final class HeapShrink {
             inFlight = true; // the collector's own full collection, when the old generation filled
         }
         long grown = now - live;
-        boolean due = grown >= Math.max(MIN_GROWTH, (long) (live * GROWTH))
+        boolean busy = lastUsed >= 0 && now - lastUsed >= BUSY_PROMOTION;
+        boolean due = (!busy && grown >= Math.max(MIN_GROWTH, (long) (live * GROWTH)))
                 || (quiet && (inFlight || grown >= Math.max(MIN_QUIET_GROWTH, (long) (live * QUIET_GROWTH))));
         if (due) {
             collect.run();

@@ -97,4 +97,19 @@ class HeapShrinkTest {
         assertFalse(s.check());
         assertEquals(1, old.collections.get());
     }
+
+    @Test
+    void waitsUntilAMigrationsBulkHasPassed() {
+        OldGeneration old = new OldGeneration(40 * MB, 40 * MB);
+        HeapShrink s = old.shrink();
+        old.used.set(60 * MB);
+        assertFalse(s.check(), "20 MB promoted within the period: a bulk is under way");
+        old.used.set(64 * MB);
+        assertFalse(s.check(), "4 MB more within the period: still busy");
+        old.used.set(66 * MB);
+        old.foundLive = 52 * MB;
+        assertTrue(s.check(), "2 MB in the last period: the bulk has passed");
+        assertEquals(52 * MB, old.used.get());
+        assertEquals(1, old.collections.get());
+    }
 }
