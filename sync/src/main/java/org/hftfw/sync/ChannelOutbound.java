@@ -51,4 +51,11 @@ final class ChannelOutbound implements Outbound {
             batch.flush();
         }
     }
+
+    @Override
+    public void awaitRoom() {
+        if (batch != null) {
+            batch.awaitRoom();
+        }
+    }
 }
