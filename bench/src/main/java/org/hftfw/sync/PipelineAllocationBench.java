@@ -2,7 +2,9 @@ package org.hftfw.sync;
 
 import com.sun.management.ThreadMXBean;
 import java.lang.management.ManagementFactory;
+import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.LongSupplier;
 import org.hftfw.bench.Figures;
@@ -27,24 +29,53 @@ public final class PipelineAllocationBench {
     /** One path of the pipeline: a step delivers a batch, {@code delivered} counts events. */
     private record Path(String name, Runnable step, LongSupplier delivered) {}
 
-    public static void run(long warmUp, long events, int rounds) {
+    /**
+     * Measures each path in a JVM of its own, as JMH forks: in one JVM the paths that ran before would leave the
+     * shared call sites (the decoder's listener call) polymorphic, which changes what the JIT inlines and so what
+     * escape analysis removes; the daemon runs one path.
+     */
+    public static void run(long warmUp, long events, int rounds) throws IOException, InterruptedException {
         Figures.header("pipeline", "kernel-format events in, FT-FW datagrams to a null sink; " + events
-                + " events per round, " + rounds + " rounds after " + warmUp + " warm-up events, load average "
-                + Figures.loadAverage());
-        PipelineBenchmark b = new PipelineBenchmark();
-        var decode = new PipelineBenchmark.DecodeOnly();
-        decode.setUp();
-        var all = new PipelineBenchmark.ReplicateAll();
-        all.setUp();
-        var lazy = new PipelineBenchmark.Lazy();
-        lazy.setUp();
-        for (Path p : new Path[] {
-            new Path("decode only (baseline)", () -> b.baselineDecodeOnly(decode), decode.feed::delivered),
-            new Path("replicate-all", () -> b.replicateAll(all), all.feed::delivered),
-            new Path("lazy", () -> b.lazy(lazy), lazy.feed::delivered)}) {
-            measure(p, warmUp, events, rounds);
+                + " events per round, median of " + rounds + " rounds after " + warmUp + " warm-up events, one JVM "
+                + "per path; load average " + Figures.loadAverage());
+        for (String path : new String[] {"decode", "replicate-all", "lazy"}) {
+            List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"),
+                    "--enable-native-access=ALL-UNNAMED", "-XX:+UseCompactObjectHeaders", "-Dhftfw.log.level=WARN", "-cp", System.getProperty("java.class.path"),
+                    PipelineAllocationBench.class.getName(), path, Long.toString(warmUp), Long.toString(events),
+                    Integer.toString(rounds));
+            int exit = new ProcessBuilder(cmd).inheritIO().start().waitFor();
+            if (exit != 0) {
+                throw new IllegalStateException("the " + path + " run exited with " + exit);
+            }
         }
         System.out.println("load average at the end: " + Figures.loadAverage());
+    }
+
+    /** One path in this JVM: {@code decode|replicate-all|lazy warmUp events rounds}. */
+    public static void main(String[] args) {
+        long warmUp = Long.parseLong(args[1]);
+        long events = Long.parseLong(args[2]);
+        int rounds = Integer.parseInt(args[3]);
+        PipelineBenchmark b = new PipelineBenchmark();
+        Path p = switch (args[0]) {
+            case "decode" -> {
+                var s = new PipelineBenchmark.DecodeOnly();
+                s.setUp();
+                yield new Path("decode only (baseline)", () -> b.baselineDecodeOnly(s), s.feed::delivered);
+            }
+            case "replicate-all" -> {
+                var s = new PipelineBenchmark.ReplicateAll();
+                s.setUp();
+                yield new Path("replicate-all", () -> b.replicateAll(s), s.feed::delivered);
+            }
+            case "lazy" -> {
+                var s = new PipelineBenchmark.Lazy();
+                s.setUp();
+                yield new Path("lazy", () -> b.lazy(s), s.feed::delivered);
+            }
+            default -> throw new IllegalArgumentException("no path " + args[0]);
+        };
+        measure(p, warmUp, events, rounds);
     }
 
     private static void measure(Path p, long warmUp, long events, int rounds) {

@@ -251,7 +251,7 @@ final class BenchCommand {
         long warmUp;
 
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             if (events < 1000 || rounds < 1 || warmUp < 0) {
                 throw new Failures.UserError("--events must be at least 1000, --rounds at least 1, --warm-up >= 0");
             }
