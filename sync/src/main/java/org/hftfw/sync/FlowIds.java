@@ -21,6 +21,7 @@ final class FlowIds {
     private final FlowId[] slots = new FlowId[SLOTS];
 
     /** {@code entry.flowId()}, the cached object when there is one. */
+    @SuppressWarnings("ReferenceEquality")                 // identity on purpose: see the design note
     FlowId of(ConntrackEntry entry) {
         int slot = System.identityHashCode(entry.original()) & (SLOTS - 1);
         FlowId id = slots[slot];

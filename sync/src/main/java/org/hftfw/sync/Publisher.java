@@ -177,7 +177,7 @@ public final class Publisher implements ConntrackEventListener {
                 cache.update(encoded);
             }
             // the mode always sees the change (a lazy replicator keeps learning while every change is replicated)
-            if (mode.sendsNow(e) || replicateAll) {
+            if (mode.sendsNow(e, id) || replicateAll) {
                 send(e.type(), e.entry(), id, encoded);
                 return;
             }
