@@ -1291,14 +1291,6 @@ final class FtfwEngine {
         return flows.size();
     }
 
-    /**
-     * States waiting in the transmit queue while they can go out; 0 while nothing may be sent (closed, or a key and no
-     * agreement yet), when waiting for the queue to drain would never end. Loop thread only ({@link PublishBatch}).
-     */
-    int transmitBacklog() {
-        return closed || (hs != null && !hs.canTransmit()) ? 0 : tx.size();
-    }
-
     FtfwStats stats() {
         return new FtfwStats(msgsTx, packer.bytes(), packer.datagrams(), msgsRx, bytesRx, datagramsRx, dataTx, dataRx,
                 lost, beforeDrops, resent, nacksRx, nacksTx, acksTx, resyncsRx, peerRestarts, rs.size(), tx.size(),

@@ -3,9 +3,7 @@ package org.hftfw.ftfw;
 import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.hftfw.conntrack.ConntrackEntry;
@@ -23,27 +21,21 @@ import org.hftfw.conntrack.FlowId;
  * small pool, so while the loop keeps up the same chunks take turns and a batch allocates nothing.
  *
  * <p>Design note (issue 14 item 4, a bounded hand-off). The producer is the event reader, at a higher priority than
- * the loop (events.reader-nice): in a burst it read faster than the loop sent, and the states waiting for the loop
- * (in batches not yet run, then in the engine's transmit queue) held the backlog in the heap (about 20 MB of RSS at
- * 100 000 new flows, which the serial collector keeps). So the producer waits in {@link #awaitRoom} (outside any lock
- * the loop takes) while {@value #IN_FLIGHT} batches wait for the loop or more than {@value #BACKLOG_LIMIT} states
- * (one transmit run's burst) wait to be sent, and the backlog stays where conntrackd, whose one thread reads and
- * sends, leaves it: in the kernel's event socket, whose buffer grows like its NetlinkBufferSizeMaxGrowth. The loop
- * publishes the transmit backlog after each batch it runs; a producer waiting for the backlog alone asks for it
- * (a probe task) every {@value #PROBE_MICROS} µs. While the engine may not send (no agreement with the peer yet) the
- * backlog counts as empty: the queue, bounded and evicting as before, holds it. The wait is bounded ({@value #WAIT_LIMIT_MILLIS} ms): a loop that has
- * stopped running tasks must not stop the reader, which then goes on as before (counted in {@link #waitsTimedOut}).
- * {@link #add} itself never waits, so a producer that publishes more than one batch under a lock (a resync) still
- * goes through; the next {@code awaitRoom} waits until the loop has caught up. Not thread-safe: one producer at a
- * time.
+ * the loop (events.reader-nice), and in a burst it could hand over batches faster than the loop ran them, each
+ * waiting in the loop's task queue with its entries. So at most {@value #IN_FLIGHT} batches wait for the loop: past
+ * that the producer waits in {@link #awaitRoom} (outside any lock the loop takes), and the backlog stays where
+ * conntrackd's single loop leaves it, in the kernel's event socket, whose buffer grows like its
+ * NetlinkBufferSizeMaxGrowth. The engine's transmit queue is not counted: it is bounded on its own (the oldest state
+ * goes when full, counted), and a migration's paced bulk keeps it full by design, which would hold live events back
+ * for the whole migration. The wait is bounded ({@value #WAIT_LIMIT_MILLIS} ms): a loop that has stopped running
+ * tasks must not stop the reader, which then goes on as before (counted in {@link #waitsTimedOut}). {@link #add}
+ * itself never waits, so a producer that publishes more than one batch under a lock (a resync) still goes through;
+ * the next {@code awaitRoom} waits until the loop has caught up. Not thread-safe: one producer at a time.
  */
 public final class PublishBatch {
     static final int CAPACITY = 256;
     /** Batches handed to the loop and not yet run, past which {@link #awaitRoom} waits. */
     static final int IN_FLIGHT = 4;
-    /** States in the engine's transmit queue past which {@link #awaitRoom} waits: one transmit run's default burst. */
-    static final int BACKLOG_LIMIT = 4096;
-    static final long PROBE_MICROS = 1000;
     static final long WAIT_LIMIT_MILLIS = 1000;
 
     private final Executor loop;
@@ -53,15 +45,10 @@ public final class PublishBatch {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** The producer waiting in {@link #awaitRoom}, for the loop to wake; null when none waits. */
     private volatile Thread waiting;
-    /** The engine's transmit backlog as the loop last saw it. */
-    private volatile int backlog;
-    private final AtomicBoolean probing = new AtomicBoolean();
-    private final Runnable probe = this::probeBacklog;
+    private final long waitLimitNanos;
     private long waits;
     private long waitsTimedOut;
     private Chunk current;
-
-    private final long waitLimitNanos;
 
     PublishBatch(Executor loop, FtfwEngine engine) {
         this(loop, engine, TimeUnit.MILLISECONDS.toNanos(WAIT_LIMIT_MILLIS));
@@ -115,48 +102,24 @@ public final class PublishBatch {
      * holding no lock the loop's tasks take.
      */
     public void awaitRoom() {
-        if (hasRoom()) {
+        if (inFlight.get() < IN_FLIGHT) {
             return;
         }
         waits++;
         long deadline = System.nanoTime() + waitLimitNanos;
         waiting = Thread.currentThread();
         try {
-            while (!hasRoom()) {
+            while (inFlight.get() >= IN_FLIGHT) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     waitsTimedOut++;
                     return;
                 }
-                if (inFlight.get() == 0 && probing.compareAndSet(false, true) && !ask(probe)) {
-                    return;                                 // a loop that refuses tasks is closing: nothing to wait for
-                }
-                LockSupport.parkNanos(this, Math.min(left, TimeUnit.MICROSECONDS.toNanos(PROBE_MICROS)));
+                LockSupport.parkNanos(this, left);
             }
         } finally {
             waiting = null;
         }
-    }
-
-    /** Hands {@code task} to the loop (no batch will report the backlog); false when the loop refuses it. */
-    private boolean ask(Runnable task) {
-        try {
-            loop.execute(task);
-            return true;
-        } catch (RejectedExecutionException e) {
-            probing.set(false);
-            return false;
-        }
-    }
-
-    private boolean hasRoom() {
-        return inFlight.get() < IN_FLIGHT && backlog <= BACKLOG_LIMIT;
-    }
-
-    /** On the loop: publishes the engine's transmit backlog to a waiting producer. */
-    private void probeBacklog() {
-        backlog = engine.transmitBacklog();
-        probing.set(false);
     }
 
     /** Times {@link #awaitRoom} waited for the loop (read by the producer's thread). */
@@ -187,7 +150,6 @@ public final class PublishBatch {
                 Arrays.fill(ids, 0, size, null);
                 size = 0;
                 spares.offer(this);
-                backlog = engine.transmitBacklog();
                 inFlight.decrementAndGet();
                 Thread w = waiting;
                 if (w != null) {

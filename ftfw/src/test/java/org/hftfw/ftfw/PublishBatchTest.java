@@ -10,8 +10,6 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.hftfw.common.Await;
 import org.hftfw.common.VirtualScheduler;
@@ -154,32 +152,5 @@ class PublishBatchTest {
         bounded.awaitRoom();
         assertEquals(0, bounded.waits(), "the loop caught up before the next wait");
         assertEquals(flows, engine.pendingFlows());
-    }
-
-    @Test
-    void theProducerWaitsWhileTheEngineHasMoreThanOneBurstToSend() throws Exception {
-        Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();     // the producer's thread posts its probe here
-        PublishBatch bounded = new PublishBatch(tasks::add, engine, TimeUnit.MINUTES.toNanos(5));
-        for (int i = 0; i <= PublishBatch.BACKLOG_LIMIT; i++) {
-            bounded.add(EventType.NEW, RandomEntries.tcpFlow(i, 120));
-        }
-        bounded.flush();
-        for (Runnable t; (t = tasks.poll()) != null; ) {
-            t.run();                                        // the loop publishes every batch, sends nothing yet
-        }
-        Thread producer = Thread.ofPlatform().start(bounded::awaitRoom);
-        assertTrue(Await.await(() -> !tasks.isEmpty(), 60_000),
-                "with no batch in flight, the waiting producer asks the loop for the backlog");
-        tasks.poll().run();
-        assertTrue(producer.isAlive(), "the backlog is still over one burst: the producer still waits");
-        clock.runDue();                                     // one transmit run sends a burst
-        assertTrue(Await.await(() -> {
-            for (Runnable t; (t = tasks.poll()) != null; ) {
-                t.run();
-            }
-            return !producer.isAlive();
-        }, 60_000), "the loop sent a burst: the producer goes on");
-        assertEquals(1, bounded.waits());
-        assertEquals(0, bounded.waitsTimedOut());
     }
 }
