@@ -69,7 +69,6 @@ class HandOffAllocationTest {
             batch.add(EventType.UPDATE, states[f][(i / FLOWS) & 1], ids[f]);
             if (i % 64 == 63) {
                 batch.flush();
-                batch.awaitRoom();
                 for (Runnable task; (task = loop.poll()) != null; ) {
                     task.run();
                 }

@@ -1,17 +1,13 @@
 package org.hftfw.ftfw;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.hftfw.common.Await;
 import org.hftfw.common.VirtualScheduler;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.EventType;
@@ -103,54 +99,5 @@ class PublishBatchTest {
             out.add(ByteBufUtil.hexDump(d));
         }
         return out;
-    }
-
-    @Test
-    void theProducerWaitsWhileTheLoopIsBehindAndGoesOnOnceItRunsABatch() throws Exception {
-        PublishBatch bounded = new PublishBatch(loop::add, engine, TimeUnit.MINUTES.toNanos(5));
-        for (int i = 0; i < PublishBatch.IN_FLIGHT - 1; i++) {
-            bounded.add(EventType.NEW, RandomEntries.tcpFlow(i, 120));
-            bounded.flush();
-        }
-        bounded.awaitRoom();
-        assertEquals(0, bounded.waits(), "room for one more batch: no wait");
-        bounded.add(EventType.NEW, RandomEntries.tcpFlow(PublishBatch.IN_FLIGHT, 120));
-        bounded.flush();
-        Thread producer = Thread.ofPlatform().start(bounded::awaitRoom);
-        assertTrue(Await.await(() -> producer.getState() == Thread.State.TIMED_WAITING, 60_000),
-                "the producer waits while " + PublishBatch.IN_FLIGHT + " batches wait for the loop");
-        loop.removeFirst().run();                           // the loop runs one batch
-        producer.join(60_000);
-        assertFalse(producer.isAlive(), "the loop ran a batch: the producer goes on");
-        assertEquals(1, bounded.waits());
-        assertEquals(0, bounded.waitsTimedOut());
-        runLoop();
-        assertEquals(PublishBatch.IN_FLIGHT, engine.pendingFlows(), "every batch was published once");
-    }
-
-    @Test
-    void aLoopThatDoesNotRunStopsTheProducerOnlyUntilTheLimit() {
-        PublishBatch bounded = new PublishBatch(loop::add, engine, TimeUnit.MILLISECONDS.toNanos(1));
-        for (int i = 0; i < PublishBatch.IN_FLIGHT; i++) {
-            bounded.add(EventType.NEW, RandomEntries.tcpFlow(i, 120));
-            bounded.flush();
-        }
-        bounded.awaitRoom();
-        assertEquals(1, bounded.waitsTimedOut(), "the wait ended at its limit, counted");
-    }
-
-    @Test
-    void aResyncUnderALockIsNeverHeldUpByTheBound() {
-        PublishBatch bounded = new PublishBatch(loop::add, engine, TimeUnit.MINUTES.toNanos(5));
-        int flows = PublishBatch.CAPACITY * (PublishBatch.IN_FLIGHT + 2);
-        for (int i = 0; i < flows; i++) {
-            bounded.add(EventType.NEW, RandomEntries.tcpFlow(i, 120));   // add never waits, however far behind
-        }
-        bounded.flush();
-        assertEquals(PublishBatch.IN_FLIGHT + 2, loop.size());
-        runLoop();
-        bounded.awaitRoom();
-        assertEquals(0, bounded.waits(), "the loop caught up before the next wait");
-        assertEquals(flows, engine.pendingFlows());
     }
 }

@@ -51,11 +51,4 @@ final class ChannelOutbound implements Outbound {
             batch.flush();
         }
     }
-
-    @Override
-    public void awaitRoom() {
-        if (batch != null) {
-            batch.awaitRoom();
-        }
-    }
 }

@@ -17,12 +17,6 @@ interface Outbound {
     default void endOfBatch() {}
 
     /**
-     * Waits while the link is too far behind the batches handed on (a bounded hand-off: the producer's backlog then
-     * waits where it came from, e.g. in the kernel's event socket). Called between batches, holding no lock.
-     */
-    default void awaitRoom() {}
-
-    /**
      * States published here that the link dropped without delivering them (the FT-FW queues overflowed), counted
      * since the start. While it stays the same, what was published is what the peer holds. May wait for the link's
      * thread: not to be called under a lock that thread takes.

@@ -190,12 +190,7 @@ public final class Publisher implements ConntrackEventListener {
         }
     }
 
-    /**
-     * Hands what the delivery batch published to the outbound in one step, then, outside the lock (the channel's
-     * loop takes it for a bulk snapshot), waits while the outbound is too far behind: the reader's next batch then
-     * waits in the kernel's event socket instead of in the heap (issue 14 item 4, see {@link
-     * org.hftfw.ftfw.PublishBatch}).
-     */
+    /** Hands what the delivery batch published to the outbound in one step. */
     @Override
     public void endOfBatch() {
         lock.lock();
@@ -204,7 +199,6 @@ public final class Publisher implements ConntrackEventListener {
         } finally {
             lock.unlock();
         }
-        out.awaitRoom();
     }
 
     /**
