@@ -19,6 +19,20 @@ public final class Figures {
                 Runtime.getRuntime().availableProcessors(), Runtime.version());
     }
 
+    /** The machine's load averages over 1, 5 and 15 minutes (/proc/loadavg), to print beside a figure. */
+    public static String loadAverage() {
+        try {
+            String line = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"));
+            int end = -1;
+            for (int fields = 0; fields < 3; fields++) {
+                end = line.indexOf(' ', end + 1);
+            }
+            return end < 0 ? line.strip() : line.substring(0, end);
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+
     public static double median(List<Double> values) {
         return median(values.stream().mapToDouble(Double::doubleValue).toArray());
     }

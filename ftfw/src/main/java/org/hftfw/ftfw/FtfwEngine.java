@@ -392,18 +392,18 @@ final class FtfwEngine {
     /** Queues the latest state of the flow {@code id} (see {@link #publish}) and returns its node. */
     private NodeQueue.Node queueState(FtfwMessage.DataType type, ConntrackEntry entry, FlowId id,
                                       FlowExtras extras) {
-        QueueItem.FlowState state = new QueueItem.FlowState(id, type, entry, extras);
         NodeQueue.Node n = flows.get(id);
         if (n == null) {
             if (tx.size() >= cfg.txQueueSize()) {
                 evict(tx.poll());
                 txOverflow++;
             }
-            n = new NodeQueue.Node(state);
+            n = new NodeQueue.Node(new QueueItem.FlowState(id, type, entry, extras));
             flows.put(id, n);
             tx.add(n);
         } else {
-            supersede(n, state);
+            ((QueueItem.FlowState) n.item).supersede(type, entry, extras);   // in place: no item per event
+            supersede(n, n.item);
         }
         if (openBulk != null && n.marked != openBulk) {
             if (n.marked != null) {

@@ -14,11 +14,46 @@ import org.hftfw.conntrack.FlowId;
 sealed interface QueueItem {
 
     /**
-     * The latest state of one local flow, encoded only when sent. A newer state of the same flow replaces the item
-     * in the flow's node, so a superseded state is never sent. Kept in the resend queue until ACKed.
+     * The latest state of one local flow, encoded only when sent. A newer state of the same flow replaces the one in
+     * the flow's node, so a superseded state is never sent. Kept in the resend queue until ACKed. Mutable, unlike the
+     * other kinds: a flow keeps its node and this item for its lifetime in the queues, and a newer state is written
+     * into it ({@link #supersede}) instead of allocating an item per event (issue 14 item 4). Only the node refers to
+     * it, and only the engine's loop thread touches either.
      */
-    record FlowState(FlowId id, FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras)
-            implements QueueItem {}
+    final class FlowState implements QueueItem {
+        private final FlowId id;
+        private FtfwMessage.DataType type;
+        private ConntrackEntry entry;
+        private FlowExtras extras;
+
+        FlowState(FlowId id, FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras) {
+            this.id = id;
+            supersede(type, entry, extras);
+        }
+
+        /** Replaces the state with a newer one of the same flow. */
+        void supersede(FtfwMessage.DataType newType, ConntrackEntry newEntry, FlowExtras newExtras) {
+            this.type = newType;
+            this.entry = newEntry;
+            this.extras = newExtras;
+        }
+
+        FlowId id() {
+            return id;
+        }
+
+        FtfwMessage.DataType type() {
+            return type;
+        }
+
+        ConntrackEntry entry() {
+            return entry;
+        }
+
+        FlowExtras extras() {
+            return extras;
+        }
+    }
 
     /**
      * The latest state of one local expectation (ExpectationSync), encoded only when sent; like a flow's, a newer

@@ -117,10 +117,17 @@ public final class LazyReplicator implements ConntrackEventListener {
     /** Handles one conntrack event (in event-time order). */
     @Override
     public void onEvent(ConntrackEvent e) {
+        onEvent(e, e.entry().flowId());
+    }
+
+    /**
+     * {@link #onEvent(ConntrackEvent)} with the flow's key at hand ({@code e.entry().flowId()}): the publisher keeps
+     * one key per flow across its events, so the per-event path builds none (issue 14 item 4).
+     */
+    public void onEvent(ConntrackEvent e, FlowId id) {
         advanceTo(e.monotonicNanos());
         metrics.events++;
         ConntrackEntry entry = e.entry();
-        FlowId id = entry.flowId();
         if (e.type() == EventType.DESTROY) {
             onDestroy(id, e);
             return;

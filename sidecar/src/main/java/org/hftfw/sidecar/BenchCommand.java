@@ -20,7 +20,7 @@ import picocli.CommandLine.Unmatched;
         description = "Benchmarks, each beside its baseline: the JMH benchmarks of the hot paths, the knowledge base's "
                 + "memory per tuple, the offline evaluation engine, the failover lab, the daemon's footprint.",
         subcommands = {BenchCommand.JmhRun.class, BenchCommand.KbMemory.class, BenchCommand.Evaluate.class,
-            BenchCommand.Failover.class, BenchCommand.Footprint.class})
+            BenchCommand.Failover.class, BenchCommand.Footprint.class, BenchCommand.Pipeline.class})
 final class BenchCommand {
 
     @Command(name = "jmh", mixinStandardHelpOptions = false,
@@ -237,6 +237,30 @@ final class BenchCommand {
             } catch (IllegalArgumentException e) {
                 throw new Failures.UserError(e.getMessage());
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "pipeline", mixinStandardHelpOptions = true,
+            description = {"The primary's event path on one thread (kernel-format events in, decode, filter,",
+                "replicate-all or the lazy decision, FT-FW encode, datagrams to a null sink) beside decoding alone:",
+                "events per CPU-second and bytes allocated per event (issue #14: >= 1 M and >= 500 k events/s per",
+                "core, no allocation per event). Median of --rounds rounds after a warm-up."})
+    static final class Pipeline implements Callable<Integer> {
+        @Option(names = "--events", defaultValue = "1000000", description = "events per round (default: ${DEFAULT-VALUE})")
+        long events;
+        @Option(names = "--rounds", defaultValue = "5", description = "rounds (default: ${DEFAULT-VALUE})")
+        int rounds;
+        @Option(names = "--warm-up", defaultValue = "2000000",
+                description = "events before the first round (default: ${DEFAULT-VALUE})")
+        long warmUp;
+
+        @Override
+        public Integer call() throws Exception {
+            if (events < 1000 || rounds < 1 || warmUp < 0) {
+                throw new Failures.UserError("--events must be at least 1000, --rounds at least 1, --warm-up >= 0");
+            }
+            org.hftfw.sync.PipelineAllocationBench.run(warmUp, events, rounds);
             return 0;
         }
     }

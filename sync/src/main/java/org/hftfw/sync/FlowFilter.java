@@ -26,7 +26,8 @@ import org.hftfw.conntrack.TcpState;
 final class FlowFilter {
     private final List<Cidr> ignore;
     private final List<Cidr> accept;
-    private final Set<Integer> protocols;
+    /** Accepted L4 protocol numbers, null for all: a lookup that boxes no protocol number per event. */
+    private final boolean[] protocols;
     private final Set<TcpState> tcpStates;
     private final AtomicLong ignoredAddress = new AtomicLong();
     private final AtomicLong ignoredProtocol = new AtomicLong();
@@ -46,7 +47,13 @@ final class FlowFilter {
     FlowFilter(List<Cidr> accept, List<Cidr> ignore, Set<Integer> protocols, Set<TcpState> tcpStates) {
         this.accept = List.copyOf(accept);
         this.ignore = List.copyOf(ignore);
-        this.protocols = Set.copyOf(protocols);
+        this.protocols = protocols.isEmpty() ? null : new boolean[256];
+        for (int p : protocols) {
+            if (p < 0 || p > 255) {
+                throw new IllegalArgumentException("L4 protocol number out of range 0-255: " + p);
+            }
+            this.protocols[p] = true;
+        }
         this.tcpStates = tcpStates.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(tcpStates));
     }
 
@@ -85,7 +92,7 @@ final class FlowFilter {
     }
 
     private boolean protocolAccepted(ConntrackEntry e) {
-        return protocols.isEmpty() || protocols.contains(e.l4proto());
+        return protocols == null || protocols[e.l4proto()];
     }
 
     private boolean addressAccepted(ConntrackEntry e) {
@@ -95,9 +102,10 @@ final class FlowFilter {
                 && !in(ignore, src) && !in(ignore, replySrc);
     }
 
+    /** Indexed, not for-each: the list's iterator was an allocation per event where the JIT did not remove it. */
     private static boolean in(List<Cidr> ranges, InetAddress a) {
-        for (Cidr c : ranges) {
-            if (c.contains(a)) {
+        for (int i = 0, n = ranges.size(); i < n; i++) {
+            if (ranges.get(i).contains(a)) {
                 return true;
             }
         }

@@ -72,6 +72,8 @@ public final class Publisher implements ConntrackEventListener {
     /** The last state sent of each flow the backup holds; shares the encoded arrays with the cache where equal. */
     private final FlowStore held = new FlowStore();
     private final InternalCache cache = new InternalCache();
+    /** The delivery thread's flow keys, reused across a flow's events (onEvent only). */
+    private final FlowIds flowIds = new FlowIds();
     private ReplicationMode mode = new ReplicationMode.EveryChange();
     private boolean replicateAll;
     private long resyncAtNanos = Long.MIN_VALUE;
@@ -163,7 +165,7 @@ public final class Publisher implements ConntrackEventListener {
             }
             return;
         }
-        FlowId id = e.entry().flowId();                     // once per event: the cache, the held set and the link share it
+        FlowId id = flowIds.of(e.entry());                  // once per event: the cache, the held set and the link share it
         // once per event too: the encoded state, one array for the cache and the held set (none for a DESTROY)
         byte[] encoded = e.type() == EventType.DESTROY ? null : FlowCodec.encode(e.entry());
         lock.lock();
@@ -175,7 +177,7 @@ public final class Publisher implements ConntrackEventListener {
                 cache.update(encoded);
             }
             // the mode always sees the change (a lazy replicator keeps learning while every change is replicated)
-            if (mode.sendsNow(e) || replicateAll) {
+            if (mode.sendsNow(e, id) || replicateAll) {
                 send(e.type(), e.entry(), id, encoded);
                 return;
             }

@@ -1,6 +1,7 @@
 package org.hftfw.sync;
 
 import org.hftfw.conntrack.ConntrackEvent;
+import org.hftfw.conntrack.FlowId;
 import org.hftfw.lazy.LazyConfig;
 import org.hftfw.lazy.LazyReplicator;
 import org.hftfw.lazy.LearnedModel;
@@ -11,8 +12,11 @@ import org.hftfw.lazy.LearnedModel;
  */
 sealed interface ReplicationMode permits ReplicationMode.EveryChange, ReplicationMode.Lazy {
 
-    /** Sees an accepted change; true when it must be sent now, false when the mode sends it later or never. */
-    boolean sendsNow(ConntrackEvent e);
+    /**
+     * Sees an accepted change of the flow {@code id} ({@code e.entry().flowId()}, which the publisher has at hand);
+     * true when it must be sent now, false when the mode sends it later or never.
+     */
+    boolean sendsNow(ConntrackEvent e, FlowId id);
 
     /** Sweeps the mode's deadlines: deferred sends go out. */
     void tick();
@@ -23,7 +27,7 @@ sealed interface ReplicationMode permits ReplicationMode.EveryChange, Replicatio
     /** Replicates every change. */
     record EveryChange() implements ReplicationMode {
         @Override
-        public boolean sendsNow(ConntrackEvent e) {
+        public boolean sendsNow(ConntrackEvent e, FlowId id) {
             return true;
         }
 
@@ -41,8 +45,8 @@ sealed interface ReplicationMode permits ReplicationMode.EveryChange, Replicatio
     /** The lazy replicator decides; what it decides to send reaches the publisher through its sink. */
     record Lazy(LazyReplicator replicator) implements ReplicationMode {
         @Override
-        public boolean sendsNow(ConntrackEvent e) {
-            replicator.onEvent(e);
+        public boolean sendsNow(ConntrackEvent e, FlowId id) {
+            replicator.onEvent(e, id);
             return false;
         }
 
