@@ -5,6 +5,14 @@ import org.hftfw.conntrack.ConntrackEvent;
 /**
  * What the replicator remembers of one live flow: its current state, when it began, what was decided for it, and
  * what the backup holds. Mutable, owned by the replicator thread.
+ *
+ * <p>Design note (issue #12's footprint goal: one of these per live flow). The fields are as narrow as their ranges
+ * allow without changing a single decision: state ids ({@code < StateIds.COUNT}, 49), port classes (8) and lifetime
+ * buckets ({@code < LatencyScaledModel.PREV_BUCKETS}, 14) are bytes, the feature code ({@code < FeatureEncoder.CODES},
+ * 15 680) a short; the tuple slot is looked up from the state id instead of kept; the flow's start is needed only
+ * until its RTT is measured and shares one field with it. Times stay nanoseconds on the event clock in longs: an int of
+ * any coarser unit would round lifetimes that the labels and the latency model compare with B. 80 bytes with compact
+ * object headers (112 before).
  */
 final class FlowRecord {
     static final byte NONE = 0;
@@ -18,41 +26,63 @@ final class FlowRecord {
     static final byte TS_LATENCY = 4;
 
     KeyStats key;
-    int stateId = -1;
-    int slot = -1;
-    int portClass;
-    int code;
-    long start;
-    int seq;
-    /** The current state's TS/SS label is known (superseded, or alive at B). */
-    boolean labelled;
-    byte decision = NONE;
     /** DEFER mode: the held (not yet sent) update of the current state, else null. */
     ConntrackEvent held;
-    /** State id of the last state message sent for this flow, -1 if none: what the backup holds. */
-    int backupStateId = -1;
-    /** State id the backup held when the current state began (for exposure accounting). */
-    int backupAtStart = -1;
+    long start;
     /** When the current state was sent, or -1. */
     long sentAt = -1;
-    /** When the flow's NEW was seen (or its first event). */
-    long flowStart;
-    /** The flow's handshake RTT (NEW → first reply-confirmed state), −1 until measured. */
-    long rtt = -1;
     /** The RTT known when the current state was classified (the flow's own or its source's), −1 if none. */
     long decisionRtt = -1;
-    /** {@link LatencyScaledModel#prevBucket} of the current state: the previous state's lifetime in RTTs. */
-    int prevBucket;
-    /** {@link LatencyScaledModel#prevBucket} of the lifetime before the previous one (0: none). */
-    int historyBucket;
     /** The previous state's lifetime (−1: none), for the next state's {@link #historyBucket}. */
     long prevLifetime = -1;
     /** Time of the flow's last event (idle expiry). */
     long lastSeen;
+    /** {@link #rttKnown}: the flow's handshake RTT (NEW → first reply-confirmed state); else when its NEW was seen. */
+    private long rttOrFlowStart;
+    int seq;
+    /** {@link FeatureEncoder#code} of the current state. */
+    short code;
+    /** {@link StateIds} id of the current state, -1 before the first. */
+    byte stateId = -1;
+    byte portClass;
+    /** {@link LatencyScaledModel#prevBucket} of the current state: the previous state's lifetime in RTTs. */
+    byte prevBucket;
+    /** {@link LatencyScaledModel#prevBucket} of the lifetime before the previous one (0: none). */
+    byte historyBucket;
+    byte decision = NONE;
+    /** State id of the last state message sent for this flow, -1 if none: what the backup holds. */
+    byte backupStateId = -1;
+    /** State id the backup held when the current state began (for exposure accounting). */
+    byte backupAtStart = -1;
+    /** The current state's TS/SS label is known (superseded, or alive at B). */
+    boolean labelled;
     /** Removed from the flow table by eviction or expiry: deadlines for it are ignored. */
     boolean gone;
+    private boolean rttKnown;
 
     boolean heldBack() {
         return decision == TS_KEY || decision == TS_FALLBACK || decision == TS_LATENCY;
+    }
+
+    /** The current state's per-tuple counter slot ({@link StateIds#slot}), -1 if it has none. */
+    int slot() {
+        return StateIds.slot(stateId);
+    }
+
+    /** The flow's NEW (or first event) was seen at {@code now}: its RTT is measured afresh. */
+    void flowStarted(long now) {
+        rttOrFlowStart = now;
+        rttKnown = false;
+    }
+
+    /** The flow's handshake completed at {@code now}: its RTT is the time since {@link #flowStarted}. */
+    void rttMeasured(long now) {
+        rttOrFlowStart = now - rttOrFlowStart;
+        rttKnown = true;
+    }
+
+    /** The flow's handshake RTT, −1 until measured. */
+    long rtt() {
+        return rttKnown ? rttOrFlowStart : -1;
     }
 }

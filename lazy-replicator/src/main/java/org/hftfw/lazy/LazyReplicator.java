@@ -137,7 +137,7 @@ public final class LazyReplicator implements ConntrackEventListener {
         long beforeLifetime = -1;
         if (f == null) {
             f = new FlowRecord();
-            f.flowStart = now;
+            f.flowStarted(now);
             flows.put(id, f, now);
         } else {
             if (e.type() != EventType.NEW) {
@@ -148,8 +148,7 @@ public final class LazyReplicator implements ConntrackEventListener {
         }
         f.prevLifetime = prevLifetime;
         if (e.type() == EventType.NEW) {
-            f.flowStart = now;
-            f.rtt = -1;
+            f.flowStarted(now);
         }
         if (f.key == null || e.type() == EventType.NEW) {
             // one knowledge-base access per flow: later events of the flow reuse the tuple (its idle expiry then
@@ -233,21 +232,20 @@ public final class LazyReplicator implements ConntrackEventListener {
         Tuple o = entry.original();
         int stateId = StateIds.of(entry);
         int port = IpProto.isIcmp(o.l4proto()) ? o.icmpType() : o.dport();
-        f.stateId = stateId;
-        f.slot = StateIds.slot(stateId);
-        f.portClass = FeatureEncoder.portClass(o.l4proto(), port);
-        if (f.rtt < 0 && e.type() != EventType.NEW && replyConfirmed(entry)) {
-            f.rtt = now - f.flowStart;
+        f.stateId = (byte) stateId;
+        f.portClass = (byte) FeatureEncoder.portClass(o.l4proto(), port);
+        if (f.rtt() < 0 && e.type() != EventType.NEW && replyConfirmed(entry)) {
+            f.rttMeasured(now);
             if (o.l4proto() == IpProto.TCP) {
-                hosts.record(o.src(), f.rtt);   // a full round trip; a UDP reply only times the server side
+                hosts.record(o.src(), f.rtt());   // a full round trip; a UDP reply only times the server side
             }
         }
-        long rtt = f.rtt >= 0 ? f.rtt : hosts.get(o.src());
+        long rtt = f.rtt() >= 0 ? f.rtt() : hosts.get(o.src());
         f.decisionRtt = rtt;
-        f.prevBucket = LatencyScaledModel.prevBucket(prevLifetime, rtt);
-        f.historyBucket = LatencyScaledModel.prevBucket(beforeLifetime, rtt);
-        f.code = FeatureEncoder.code(stateId, f.portClass, FeatureEncoder.lifetimeBucket(prevLifetime, boundary),
-                FeatureEncoder.rttBucket(rtt, boundary));
+        f.prevBucket = (byte) LatencyScaledModel.prevBucket(prevLifetime, rtt);
+        f.historyBucket = (byte) LatencyScaledModel.prevBucket(beforeLifetime, rtt);
+        f.code = (short) FeatureEncoder.code(stateId, f.portClass,
+                FeatureEncoder.lifetimeBucket(prevLifetime, boundary), FeatureEncoder.rttBucket(rtt, boundary));
         f.start = now;
         f.seq++;
         f.labelled = false;
@@ -263,13 +261,13 @@ public final class LazyReplicator implements ConntrackEventListener {
         if (!Double.isNaN(pss)) {
             source = FlowRecord.TS_LATENCY;
             metrics.count(MetricsRecorder.FALLBACK, stateId, f.portClass);
-            if (f.slot >= 0 && f.key.observed(f.slot) >= c.minObservations()
-                    && 2 * f.key.observedTs(f.slot) <= f.key.observed(f.slot)) {
+            if (f.slot() >= 0 && f.key.observed(f.slot()) >= c.minObservations()
+                    && 2 * f.key.observedTs(f.slot()) <= f.key.observed(f.slot())) {
                 pss = Math.max(pss, 0.5);   // the tuple's own history: stable at least half of the time
             }
-        } else if (f.slot >= 0 && f.key.observed(f.slot) >= c.minObservations()) {
-            int t = f.key.observed(f.slot);
-            pss = (double) (t - f.key.observedTs(f.slot)) / t;
+        } else if (f.slot() >= 0 && f.key.observed(f.slot()) >= c.minObservations()) {
+            int t = f.key.observed(f.slot());
+            pss = (double) (t - f.key.observedTs(f.slot())) / t;
             source = FlowRecord.TS_KEY;
         } else if (fallback.stateObservations(stateId) >= c.minObservations()
                 && !guard.distrusted(CalibrationGuard.FALLBACK, stateId, f.portClass)) {
@@ -365,21 +363,21 @@ public final class LazyReplicator implements ConntrackEventListener {
             checkCalibration(f, stable, c.barrier());
             recordService(f, stable);
         }
-        if (f.slot >= 0) {
-            k.observe(f.slot, !stable);
+        if (f.slot() >= 0) {
+            k.observe(f.slot(), !stable);
         }
         fallback.observe(f.code, !stable);
     }
 
     /** {@link ServiceGuard}: may not {@code source} hold this change of the flow's service? (Not the tuple's own.) */
     private boolean serviceVetoes(byte source, FlowRecord f) {
-        return source != FlowRecord.TS_KEY && f.slot >= 0 && services.vetoes(f.key.serviceKey(), f.slot);
+        return source != FlowRecord.TS_KEY && f.slot() >= 0 && services.vetoes(f.key.serviceKey(), f.slot());
     }
 
     /** {@link ServiceGuard}: a held change was labelled (kept small: the per-event methods stay inlinable). */
     private void recordService(FlowRecord f, boolean stable) {
-        if (f.decision != FlowRecord.TS_KEY && f.slot >= 0) {
-            services.record(f.key.serviceKey(), f.slot, stable);
+        if (f.decision != FlowRecord.TS_KEY && f.slot() >= 0) {
+            services.record(f.key.serviceKey(), f.slot(), stable);
         }
     }
 

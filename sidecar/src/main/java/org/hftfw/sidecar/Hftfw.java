@@ -49,7 +49,8 @@ public final class Hftfw implements Runnable {
 
     /** Runs the CLI and returns the exit code (no System.exit, for tests). */
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Hftfw());
+        // the sync daemon (and sync's client commands) build picocli's model of their own command only
+        CommandLine cl = new CommandLine(args.length > 0 && args[0].equals("sync") ? new SyncCli() : new Hftfw());
         cl.setExecutionExceptionHandler(new Failures());
         cl.setUsageHelpWidth(110);
         return cl.execute(args);
