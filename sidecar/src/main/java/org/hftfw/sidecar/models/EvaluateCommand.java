@@ -88,7 +88,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--bound",
             description = "also compute the hindsight bound: per log or mix, the most any classifier on the event "
                     + "stream's features (a ladder of ever finer feature sets) could save in DEFER mode at wrong "
-                    + "<= 0.5 %, fitted on the log itself with every label known (docs/evaluation.md 5.8)")
+                    + "<= 0.5 %%, fitted on the log itself with every label known (docs/evaluation.md 5.8)")
     boolean bound;
     @Option(names = "--bound-seeds", defaultValue = "16", paramLabel = "K",
             description = "with --mixes --bound: also fit the bound on K logs of each mix (its own and K-1 more "
