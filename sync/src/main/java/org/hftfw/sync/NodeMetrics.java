@@ -6,9 +6,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Supplier;
-import java.util.function.ToDoubleFunction;
+import java.util.function.DoubleSupplier;
 import org.hftfw.conntrack.ConntrackTable;
-import org.hftfw.ftfw.DropReason;
 import org.hftfw.ftfw.ExternalCache;
 import org.hftfw.ftfw.FtfwStats;
 import org.hftfw.lazy.ReplicatorMetrics;
@@ -45,56 +44,14 @@ final class NodeMetrics {
 
     static void register(MetricsRegistry r, SyncNode d) {
         Memo<FtfwStats> ftfw = new Memo<>(() -> d.channel().stats());
-        counter(r, ftfw, "hftfw_ftfw_messages_sent_total", "FT-FW messages sent (data and control, resends included)", FtfwStats::msgsTx);
-        counter(r, ftfw, "hftfw_ftfw_bytes_sent_total", "FT-FW payload bytes sent", FtfwStats::bytesTx);
-        counter(r, ftfw, "hftfw_ftfw_datagrams_sent_total", "FT-FW datagrams sent", FtfwStats::datagramsTx);
-        counter(r, ftfw, "hftfw_ftfw_data_sent_total", "FT-FW data messages (NEW/UPD/DEL) sent", FtfwStats::dataTx);
-        counter(r, ftfw, "hftfw_ftfw_messages_received_total", "FT-FW messages received", FtfwStats::msgsRx);
-        counter(r, ftfw, "hftfw_ftfw_bytes_received_total", "FT-FW payload bytes received", FtfwStats::bytesRx);
-        counter(r, ftfw, "hftfw_ftfw_data_received_total", "FT-FW data messages received and applied", FtfwStats::dataRx);
-        counter(r, ftfw, "hftfw_ftfw_lost_total", "messages the peer sent that never arrived", FtfwStats::lost);
-        counter(r, ftfw, "hftfw_ftfw_resent_total", "messages resent after a NACK", FtfwStats::resent);
-        counter(r, ftfw, "hftfw_ftfw_acks_sent_total", "ACKs sent", FtfwStats::acksTx);
-        counter(r, ftfw, "hftfw_ftfw_nacks_sent_total", "NACKs sent", FtfwStats::nacksTx);
-        counter(r, ftfw, "hftfw_ftfw_nacks_received_total", "NACKs received", FtfwStats::nacksRx);
-        counter(r, ftfw, "hftfw_ftfw_datagrams_received_total", "FT-FW datagrams received", FtfwStats::datagramsRx);
-        counter(r, ftfw, "hftfw_ftfw_acks_received_total", "ACKs received from the peer", FtfwStats::acksRx);
-        r.gauge("hftfw_ftfw_peer_silence_seconds", "time since the last datagram from the peer (peer liveness; the "
-                + "peer sends at least an ALIVE every sync.alive-interval), NaN before the first",
-                () -> ftfw.get().sincePeerNanos() < 0 ? Double.NaN : ftfw.get().sincePeerNanos() / 1e9);
-        counter(r, ftfw, "hftfw_ftfw_peer_restarts_total", "times the peer was seen (re)starting (its HELLO)",
-                FtfwStats::peerRestarts);
-        counter(r, ftfw, "hftfw_ftfw_resyncs_answered_total", "peer RESYNC requests received", FtfwStats::resyncsRx);
-        counter(r, ftfw, "hftfw_ftfw_bulk_sends_total", "bulk sends of the table (RESYNC answers and local requests)",
-                FtfwStats::bulksSent);
-        counter(r, ftfw, "hftfw_ftfw_bulk_requests_coalesced_total",
-                "RESYNC or bulk requests joined to a pending one (at most one bulk send per sync.resync-interval)",
-                FtfwStats::resyncsCoalesced);
-        counter(r, ftfw, "hftfw_ftfw_malformed_total", "malformed input dropped", FtfwStats::malformedTotal);
-        counter(r, ftfw, "hftfw_ftfw_not_peer_dropped_total", "datagrams dropped because their source is not the peer",
-                s -> s.dropped(DropReason.NOT_PEER));
-        counter(r, ftfw, "hftfw_ftfw_implausible_seq_dropped_total",
-                "messages from the peer dropped for a sequence number implausibly far from the expected one",
-                s -> s.dropped(DropReason.IMPLAUSIBLE_SEQ));
-        counter(r, ftfw, "hftfw_ftfw_auth_dropped_total", "datagrams from the peer's address dropped by authentication: "
-                + "no MAC while authentication is in force, or a MAC that does not verify (forged, other key)",
-                s -> s.dropped(DropReason.AUTH_MISSING) + s.dropped(DropReason.AUTH_BAD_MAC));
-        counter(r, ftfw, "hftfw_ftfw_auth_replays_total", "authentic datagrams dropped as replays (counter seen or too old)",
-                s -> s.dropped(DropReason.AUTH_REPLAY));
-        r.gauge("hftfw_ftfw_peer_authenticated", "1 when the sync link is authenticated (HMAC-SHA-256), else 0",
-                () -> ftfw.get().peer().authenticated() ? 1 : 0);
-        counter(r, ftfw, "hftfw_ftfw_peer_caps_sent_total", "hFT-FW capability handshake datagrams sent",
-                s -> s.peer().capsSent());
-        counter(r, ftfw, "hftfw_ftfw_seq_resets_total",
-                "resets of the receive sequence state (peer restarts, re-anchoring)", FtfwStats::seqResets);
-        counter(r, ftfw, "hftfw_ftfw_queue_overflows_total", "queue entries dropped because a queue was full",
-                s -> s.rsQueueOverflow() + s.txQueueOverflow());
-        counter(r, ftfw, "hftfw_ftfw_expectations_sent_total", "FT-FW expectation messages sent (ExpectationSync)",
-                FtfwStats::expectationsTx);
-        counter(r, ftfw, "hftfw_ftfw_expectations_received_total", "FT-FW expectation messages received and applied",
-                FtfwStats::expectationsRx);
-        r.gauge("hftfw_ftfw_resend_queue_length", "resend queue length", () -> ftfw.get().rsQueueLen());
-        r.gauge("hftfw_ftfw_transmit_queue_length", "transmit queue length", () -> ftfw.get().txQueueLen());
+        for (FtfwMetric m : FtfwMetric.values()) {
+            DoubleSupplier value = () -> m.read(ftfw.get());
+            if (m.counter) {
+                r.counter(m.metricName, m.help, value);
+            } else {
+                r.gauge(m.metricName, m.help, value);
+            }
+        }
 
         Supplier<ExternalCache.Stats> cache = () -> d.channel().externalCache().stats();
         r.gauge("hftfw_external_cache_flows", "flows in the external cache", () -> cache.get().size());
@@ -206,40 +163,23 @@ final class NodeMetrics {
                 () -> Map.of("done", p.demotionsOk(), "failed", p.demotionsFailed()));
     }
 
-    private static void counter(MetricsRegistry r, Supplier<FtfwStats> s, String name, String help,
-                                ToDoubleFunction<FtfwStats> f) {
-        r.counter(name, help, () -> f.applyAsDouble(s.get()));
-    }
-
     /**
      * The lazy replicator, one family per quantity (all 0 while it is off): counts as counters, shares as
      * {@code _ratio} gauges, and the settings in force (barrier, latency, mode) as gauges.
      */
     private static void lazy(MetricsRegistry r, Supplier<Replication> replication) {
         Supplier<ReplicatorMetrics> m = () -> replication.get() instanceof Replication.Lazy l ? l.metrics() : null;
-        lazyCounter(r, m, "hftfw_lazy_events_total", "events seen (what replicate-all would send)",
-                ReplicatorMetrics::events);
-        lazyCounter(r, m, "hftfw_lazy_sent_total", "messages put on the sync link (states and DESTROYs)",
-                ReplicatorMetrics::sent);
-        lazyCounter(r, m, "hftfw_lazy_labelled_total", "decisions whose outcome is known (state superseded or "
-                + "outlived B)", ReplicatorMetrics::labelled);
-        lazyCounter(r, m, "hftfw_lazy_wrong_predictions_total", "held-back states that turned out stable",
-                ReplicatorMetrics::wrong);
-        lazyCounter(r, m, "hftfw_lazy_deferred_then_sent_total", "deferred states sent at B because still current",
-                ReplicatorMetrics::deferredThenSent);
-        lazyCounter(r, m, "hftfw_lazy_resets_total", "tuples reset after repeated wrong predictions",
-                ReplicatorMetrics::resets);
-        lazyGauge(r, m, "hftfw_lazy_saved_ratio", "1 - sent / events", ReplicatorMetrics::saved);
-        lazyGauge(r, m, "hftfw_lazy_wrong_ratio", "share of labelled decisions that were wrong",
-                ReplicatorMetrics::wrongRate);
-        lazyGauge(r, m, "hftfw_lazy_exposure_ratio", "share of stable state-time the backup did not hold the current "
-                + "state",
-                ReplicatorMetrics::exposure);
-        lazyGauge(r, m, "hftfw_lazy_knowledge_base_tuples", "tuples in the knowledge base",
-                ReplicatorMetrics::knowledgeBaseSize);
-        lazyGauge(r, m, "hftfw_lazy_live_flows", "live flows tracked", ReplicatorMetrics::liveFlows);
-        lazyGauge(r, m, "hftfw_lazy_lost_at_failover_ratio", "share of stable state-time the backup held nothing "
-                + "for the flow", ReplicatorMetrics::lostAtFailover);
+        for (LazyMetric l : LazyMetric.values()) {
+            DoubleSupplier value = () -> {
+                ReplicatorMetrics x = m.get();
+                return x == null ? 0 : l.read(x);
+            };
+            if (l.counter) {
+                r.counter(l.metricName, l.help, value);
+            } else {
+                r.gauge(l.metricName, l.help, value);
+            }
+        }
         r.counters("hftfw_lazy_sent_by_state_total", "state changes sent, by conntrack state", "state", () -> {
             Map<String, Number> v = new TreeMap<>();
             ReplicatorMetrics x = m.get();
@@ -260,15 +200,5 @@ final class NodeMetrics {
             }
             return v;
         });
-    }
-
-    private static void lazyCounter(MetricsRegistry r, Supplier<ReplicatorMetrics> m, String name, String help,
-                                    ToDoubleFunction<ReplicatorMetrics> f) {
-        r.counter(name, help, () -> m.get() == null ? 0 : f.applyAsDouble(m.get()));
-    }
-
-    private static void lazyGauge(MetricsRegistry r, Supplier<ReplicatorMetrics> m, String name, String help,
-                                  ToDoubleFunction<ReplicatorMetrics> f) {
-        r.gauge(name, help, () -> m.get() == null ? 0 : f.applyAsDouble(m.get()));
     }
 }
