@@ -164,7 +164,7 @@ public final class ConntrackdControl implements AutoCloseable {
             case STATS_CACHE -> Answer.ok(ConntrackdStats.cache(node));
             case STATS_RUNTIME -> Answer.ok(ConntrackdStats.runtime(node, stats()));
             case STATS_LINK -> Answer.ok(ConntrackdStats.link(node, process.device()));
-            case STATS_RSQUEUE -> Answer.ok(ConntrackdStats.resendQueue(node));
+            case STATS_RSQUEUE -> Answer.ok(ConntrackdStats.resendQueue(node.channel().resendQueue()));
             case STATS_QUEUE -> Answer.ok(ConntrackdStats.queues(node));
             case STATS_PROCESS -> Answer.ok("");    // conntrackd lists its forked children; hFT-FW forks none
             case EXP_COMMIT -> {

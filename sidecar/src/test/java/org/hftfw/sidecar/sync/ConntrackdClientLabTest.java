@@ -132,7 +132,7 @@ class ConntrackdClientLabTest {
                 assertTrue(client(p.bkConf, "-s", "runtime").matches("(?s)daemon uptime: \\d+ min\n\nnetlink stats:.*"
                         + "local unknown request:\t\t           0\n\n"), "-s runtime");
                 assertTrue(client(p.bkConf, "-s", "link").startsWith("UDP traffic (active device=sync):"), "-s link");
-                assertTrue(client(p.bkConf, "-s", "rsqueue").matches("resent queue \\(len=\\d+\\)\n"), "-s rsqueue");
+                resendQueue(client(p.bkConf, "-s", "rsqueue"));       // checks conntrackd's layout line by line
                 assertTrue(client(p.bkConf, "-s", "queue").startsWith("queue txqueue:\ncurrent elements:"), "-s queue");
                 assertEquals("", client(p.bkConf, "-s", "process"));
 
@@ -198,6 +198,78 @@ class ConntrackdClientLabTest {
                 }
             }
         }
+    }
+
+    /**
+     * {@code -s rsqueue} lists each message awaiting the peer's ACK as conntrackd does (src/sync-ftfw.c,
+     * ftfw_local_queue, rs_queue_dump): the same twelve flows through fw with no peer to ACK them, once with a stock
+     * conntrackd on fw and once with hFT-FW, each asked with the stock client, read by one grammar. hFT-FW's queue
+     * also holds its StartupResync request (a RESYNC, flags 2), which the lab's conntrackd.conf leaves off.
+     */
+    @Test
+    void resendQueueIsListedEntryByEntryAsConntrackdListsIt() throws Exception {
+        List<String> stock = resendQueueWithoutPeer(false);
+        List<String> hftfw = resendQueueWithoutPeer(true);
+        assertEquals(12, stock.stream().filter(x -> x.startsWith("object")).count(), "stock conntrackd: " + stock);
+        assertEquals(12, hftfw.stream().filter(x -> x.startsWith("object")).count(), "hFT-FW: " + hftfw);
+        assertTrue(hftfw.contains("control flags:2"), "the StartupResync request awaits its ACK: " + hftfw);
+    }
+
+    /**
+     * The entries of {@code -s rsqueue} from fw, a stock conntrackd or hFT-FW, after twelve flows with nobody at the
+     * peer's address: each as its kind ({@code object}, or {@code control flags:F}), in queue order.
+     */
+    private static List<String> resendQueueWithoutPeer(boolean hftfw) throws Exception {
+        try (SyncLab l = new SyncLab()) {
+            Path conf = l.conntrackdConf("fw", SyncLab.FW_SYNC, SyncLab.BK_SYNC);
+            if (hftfw) {
+                l.startHftfw(l.topo.fw, SyncNode.Role.BOTH, SyncCommand.load(
+                        Files.writeString(l.dir.resolve("beside.conf"), "metrics.address = \"127.0.0.1:0\"\n"),
+                        conf, true));
+            } else {
+                l.startConntrackd(l.topo.fw, conf);
+            }
+            CLIENT_NS.put(conf, l.topo.fw);
+            List<Socket> open = traffic(l.topo);
+            try {
+                SyncLab.await("-s rsqueue lists a state of each of the twelve flows", 10_000, () -> resendQueue(
+                        client(conf, "-s", "rsqueue")).stream().filter(x -> x.startsWith("object")).count() == 12);
+                List<String> q = resendQueue(client(conf, "-s", "rsqueue"));
+                LOG.info("{} -s rsqueue: {}", hftfw ? "hFT-FW" : "conntrackd", q);
+                return q;
+            } finally {
+                for (Socket s : open) {
+                    s.close();
+                }
+                CLIENT_NS.remove(conf);
+            }
+        }
+    }
+
+    /**
+     * {@code -s rsqueue}'s answer read by conntrackd's layout: {@code resent queue (len=N)}, then N lines {@code
+     * object -> seq:S} or {@code control -> seq:S flags:F}, their sequence numbers increasing by at least one each
+     * (the queue is in sending order); returns the lines as {@code object} / {@code control flags:F}.
+     */
+    private static List<String> resendQueue(String answer) {
+        java.util.regex.Matcher head = java.util.regex.Pattern.compile("resent queue \\(len=(\\d+)\\)\n")
+                .matcher(answer);
+        assertTrue(head.lookingAt(), answer);
+        List<String> lines = answer.substring(head.end()).lines().toList();
+        assertEquals(Integer.parseInt(head.group(1)), lines.size(), answer);
+        assertTrue(answer.endsWith("\n"), answer);
+        List<String> kinds = new ArrayList<>();
+        long last = -1;
+        for (String x : lines) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                    "(object|control) -> seq:(\\d+)( flags:(\\d+))?").matcher(x);
+            assertTrue(m.matches() && (m.group(1).equals("object") == (m.group(3) == null)), x + " in " + answer);
+            long seq = Long.parseLong(m.group(2));
+            assertTrue(seq <= 0xffff_ffffL && (last < 0 || seq > last), "sequence numbers in sending order: " + answer);
+            last = seq;
+            kinds.add(m.group(3) == null ? "object" : "control flags:" + m.group(4));
+        }
+        return kinds;
     }
 
     /**
