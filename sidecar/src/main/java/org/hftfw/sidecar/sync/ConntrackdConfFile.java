@@ -101,16 +101,30 @@ final class ConntrackdConfFile {
     }
 
     /**
+     * Everything a file says, its problems beside its settings and warnings (a refused file's warnings included).
+     *
+     * @param settings the hftfw.conf keys and values, in the file's order
+     */
+    record Review(List<String> problems, List<String> warnings, Map<String, Object> settings, Set<String> explicit) {}
+
+    /** Reviews {@code text} (from {@code origin}, for messages) without throwing on what cannot be honoured. */
+    static Review review(String text, String origin) {
+        ConntrackdConfFile f = new ConntrackdConfFile(origin);
+        f.map(parse(tokens(text), origin));
+        return new Review(List.copyOf(f.problems), List.copyOf(f.warnings),
+                java.util.Collections.unmodifiableMap(f.out), Set.copyOf(f.explicit));
+    }
+
+    /**
      * Reads {@code text} (from {@code origin}, for messages); throws {@link InvalidConfigException} naming every key
      * that cannot be honoured.
      */
     static Result read(String text, String origin) {
-        ConntrackdConfFile f = new ConntrackdConfFile(origin);
-        f.map(parse(tokens(text), origin));
-        if (!f.problems.isEmpty()) {
-            throw new InvalidConfigException(f.problems);
+        Review r = review(text, origin);
+        if (!r.problems().isEmpty()) {
+            throw new InvalidConfigException(r.problems());
         }
-        return new Result(ConfigFactory.parseMap(f.out, origin), Set.copyOf(f.explicit), List.copyOf(f.warnings));
+        return new Result(ConfigFactory.parseMap(r.settings(), origin), r.explicit(), r.warnings());
     }
 
     // ---- syntax: words, braces and comments, as conntrackd's lexer splits them

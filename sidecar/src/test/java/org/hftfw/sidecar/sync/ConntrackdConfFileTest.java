@@ -2,6 +2,7 @@ package org.hftfw.sidecar.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,7 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.hftfw.common.InvalidConfigException;
 import org.hftfw.conntrack.TcpState;
 import org.hftfw.ftfw.ConntrackdConf;
@@ -25,8 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * conntrackd.conf read as hFT-FW settings, one test per key family: what is mapped, what is accepted with a warning
- * naming it, what is refused naming it. The Debian package's example files (conntrack-tools doc/, in the test
- * resources) are read as they ship.
+ * naming it, what is refused naming it. conntrack-tools' example files (doc/sync/ftfw, notrack, alarm, doc/stats, as
+ * the Debian package ships them, doc/helper) and Debian's default conntrackd.conf, in the test resources, are read as
+ * they ship and with each statement their comments offer uncommented.
  */
 class ConntrackdConfFileTest {
 
@@ -304,11 +308,153 @@ class ConntrackdConfFileTest {
         assertTrue(stats.contains("Stats mode") && stats.contains("no Sync section"), stats);
         String debian = problems(resource("debian-default.conf"));
         assertTrue(debian.contains("no Sync section") && debian.contains("Stats mode"), debian);
-        for (String f : List.of("ftfw.conf", "notrack.conf", "alarm.conf", "stats.conf", "debian-default.conf")) {
+        String helper = problems(resource("helper.conf"));
+        assertTrue(helper.contains("user-space conntrack helpers (Helper)") && helper.contains("no Sync section"),
+                helper);
+        for (String f : EXAMPLES) {
             assertTrue(ConntrackdConfFile.looksLikeConntrackd(resource(f)), f);
         }
         assertFalse(ConntrackdConfFile.looksLikeConntrackd("sync { port = 3780 }\n"), "HOCON");
         assertFalse(ConntrackdConfFile.looksLikeConntrackd("sync.port = 3780\n"), "HOCON");
+    }
+
+    /** conntrack-tools' example files (doc/sync, doc/stats, doc/helper), Debian's default conntrackd.conf. */
+    private static final List<String> EXAMPLES = List.of("ftfw.conf", "notrack.conf", "alarm.conf", "stats.conf",
+            "helper.conf", "debian-default.conf");
+
+    /** The words conntrackd's lexer knows as keywords (conntrack-tools src/read_config_lex.l). */
+    private static final Set<String> LEXER_KEYWORDS = Set.of("UNIX", "IPv4_address", "IPv6_address",
+            "IPv4_Destination_Address", "IPv6_Destination_Address", "IPv4_interface", "IPv6_interface", "Interface",
+            "Multicast", "UDP", "TCP", "HashSize", "RefreshTime", "CacheTimeout", "CommitTimeout", "HashLimit", "Path",
+            "Backlog", "Group", "Port", "LogFile", "Syslog", "LockFile", "General", "Sync", "Stats",
+            "SocketBufferSize", "SocketBufferSizeMaxGrown", "SocketBufferSizeMaxGrowth", "NetlinkBufferSize",
+            "NetlinkBufferSizeMaxGrowth", "Mode", "ResendQueueSize", "Checksum", "ACKWindowSize", "SndSocketBuffer",
+            "RcvSocketBuffer", "Filter", "Protocol", "Address", "State", "PurgeTimeout", "EventIterationLimit",
+            "PollSecs", "NetlinkOverrunResync", "Nice", "Scheduler", "Type", "Priority", "NetlinkEventsReliable",
+            "DisableInternalCache", "DisableExternalCache", "Options", "TCPWindowTracking", "ExpectationSync",
+            "ErrorQueueLength", "Helper", "QueueNum", "QueueLen", "Policy", "ExpectMax", "ExpectTimeout", "Systemd",
+            "StartupResync", "Setup");
+
+    /**
+     * Every keyword of the example files, the ones they set and the ones their comments offer, is mapped, warned by
+     * name or refused by name: none is unknown, and none is silently dropped. Each commented-out statement (a line,
+     * or a block through its closing brace) is uncommented alone and the file reviewed again; the review must differ
+     * from the file's own (a setting, a warning or an error more), unless the statement sits in a section refused as
+     * a whole (Mode NOTRACK or ALARM, Stats, Helper), whose refusal names it.
+     */
+    @Test
+    void everyKeywordOfTheExampleFilesIsMappedWarnedOrRefused() throws IOException {
+        java.util.Map<String, Integer> tried = new java.util.TreeMap<>();
+        for (String name : EXAMPLES) {
+            int statements = 0;
+            String text = resource(name);
+            ConntrackdConfFile.Review base = ConntrackdConfFile.review(text, name);
+            assertTrue(base.problems().stream().noneMatch(p -> p.contains("unknown")), name + ": " + base.problems());
+            String[] lines = text.split("\n", -1);
+            List<String> open = new ArrayList<>();                 // the enclosing live blocks' headers
+            for (int i = 0; i < lines.length; i++) {
+                String[] variant = lines.clone();
+                int end = uncommentStatement(variant, i, !open.isEmpty() && isList(open.getLast()));
+                if (end >= 0) {
+                    String where = name + " line " + (i + 1) + " '" + lines[i].strip() + "'";
+                    ConntrackdConfFile.Review r = ConntrackdConfFile.review(String.join("\n", variant), name);
+                    assertTrue(r.problems().stream().noneMatch(p -> p.contains("unknown")), where + ": " + r);
+                    String refusedWhole = open.stream().filter(ConntrackdConfFileTest::refusedWhole).findFirst()
+                            .orElse(null);
+                    if (refusedWhole == null) {
+                        assertNotEquals(base, r, where + " has no visible effect");
+                    } else {
+                        assertEquals(base, r, where);
+                        assertTrue(base.problems().stream().anyMatch(p -> p.contains(refusedWhole)),
+                                where + ": refused with its section " + refusedWhole + ": " + base.problems());
+                    }
+                    statements++;
+                    i = end;                                       // a block's lines were tried with it
+                    continue;
+                }
+                String live = lines[i].replaceAll("#.*", "");
+                for (int k = 0; k < live.length(); k++) {
+                    char c = live.charAt(k);
+                    if (c == '{') {
+                        open.add(live.substring(0, live.indexOf('{')).strip());
+                    } else if (c == '}') {
+                        open.removeLast();
+                    }
+                }
+            }
+            tried.put(name, statements);
+        }
+        // what the files' comments offer: each link section, Options and State Accept as one block, each list item
+        assertEquals(java.util.Map.of("alarm.conf", 17, "debian-default.conf", 0, "ftfw.conf", 20, "helper.conf", 1,
+                "notrack.conf", 20, "stats.conf", 9), tried);
+    }
+
+    private static boolean isList(String header) {
+        return header.startsWith("Protocol ") || header.startsWith("Address ") || header.startsWith("State ")
+                || header.equals("ExpectationSync");
+    }
+
+    /** A section refused as a whole, its contents unread: conntrackd's other modes. */
+    private static boolean refusedWhole(String header) {
+        return header.equals("Stats") || header.equals("Helper")
+                || (header.startsWith("Mode ") && !header.equals("Mode FTFW"));
+    }
+
+    private static final java.util.regex.Pattern COMMENTED = java.util.regex.Pattern.compile("^(\\s*)#\\s?(.*)$");
+
+    /**
+     * Uncomments, in {@code lines}, the commented-out statement on line {@code i}, if it is one, and returns its last
+     * line (-1: none). A statement is a lexer keyword not followed by prose (at most three words, the second not a
+     * lower-case word other than on/off/yes/no), or a block opening (a keyword line ending in an opening brace) with
+     * its statements, list items and closing braces down to the one that closes it, its prose left commented; in a
+     * list block (live or uncommented with it), a short line is a list item.
+     */
+    private static int uncommentStatement(String[] lines, int i, boolean inList) {
+        List<Boolean> lists = new ArrayList<>();           // the uncommented blocks open, whether each is a list
+        for (int j = i; j < lines.length; j++) {
+            java.util.regex.Matcher m = COMMENTED.matcher(lines[j]);
+            if (!m.matches()) {
+                if (j == i) {
+                    return -1;
+                }
+                continue;
+            }
+            String t = m.group(2).strip();
+            boolean list = lists.isEmpty() ? inList && j == i : lists.getLast();
+            boolean closes = !lists.isEmpty() && t.equals("}");
+            if (!closes && !(list ? listItem(t) : statement(t))) {
+                if (j == i) {
+                    return -1;
+                }
+                continue;                                       // prose inside the block
+            }
+            lines[j] = m.group(1) + m.group(2);
+            if (closes) {
+                lists.removeLast();
+            } else if (t.endsWith("{")) {
+                lists.add(isList(t.substring(0, t.length() - 1).strip()));
+            }
+            if (lists.isEmpty()) {
+                return j;
+            }
+        }
+        throw new AssertionError("line " + (i + 1) + ": a commented block that never closes");
+    }
+
+    private static boolean statement(String t) {
+        String[] w = t.split("\\s+", -1);
+        if (!LEXER_KEYWORDS.contains(w[0]) || t.endsWith(":")) {
+            return false;
+        }
+        return t.endsWith("{") || (w.length <= 3 && (w.length == 1 || !w[1].matches("[a-z]+")
+                || w[1].matches("on|off|yes|no")));
+    }
+
+    private static boolean listItem(String t) {
+        String item = t.replaceAll("\\s#.*", "").strip();
+        return !item.isEmpty() && !item.startsWith("#") && item.split("\\s+", -1).length <= 6
+                && !item.endsWith(":") && !item.endsWith(".") && Character.isLetterOrDigit(item.charAt(0))
+                && !item.matches("[A-Z][a-z].*");                  // prose starts with a capitalised word
     }
 
     @Test
