@@ -55,6 +55,8 @@ public final class ConntrackdControl implements AutoCloseable {
     private final AtomicLong unknown = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong readFailed = new AtomicLong();
+    /** conntrackd's "flush kernel table": -F, -F ct, -F expect and each -t flush that ran. */
+    private final AtomicLong kernelFlushes = new AtomicLong();
     private Scheduler.Cancellable purge;
 
     /**
@@ -102,12 +104,13 @@ public final class ConntrackdControl implements AutoCloseable {
         return switch (r) {
             case CT_COMMIT, ALL_COMMIT -> commit();
             case CT_FLUSH_CACHE, ALL_FLUSH_CACHE -> {
-                if (r == ConntrackdRequest.CT_FLUSH_CACHE) {
-                    disarmPurge();
-                }
+                // conntrackd (since 1.4.6, src/sync-mode.c) disarms -t on both; only -f empties the expectations
+                disarmPurge();
                 LOG.info("conntrackd {}: flushing caches", r.flags());
                 node.channel().externalCache().flush();
-                node.channel().expectationCache().flush();
+                if (r == ConntrackdRequest.ALL_FLUSH_CACHE) {
+                    node.channel().expectationCache().flush();
+                }
                 node.publisher().flush();
                 yield Answer.ok("");
             }
@@ -123,14 +126,28 @@ public final class ConntrackdControl implements AutoCloseable {
                 yield Answer.ok("");
             }
             case CT_FLUSH_MASTER, ALL_FLUSH_MASTER -> {
+                kernelFlushes.incrementAndGet();
                 int n = flushReplicatedKernelFlows();
                 LOG.info("conntrackd {}: flushed {} replicated flows from the kernel table", r.flags(), n);
+                // -F: the expectation table too when expectations are replicated (conntrack-tools src/ctnl.c)
+                if (r == ConntrackdRequest.ALL_FLUSH_MASTER) {
+                    int x = node.flushKernelExpectations();
+                    if (x >= 0) {
+                        kernelFlushes.incrementAndGet();
+                        LOG.info("conntrackd -F: flushed {} expectations from the kernel table", x);
+                    }
+                }
                 yield Answer.ok("");
             }
             case CT_RESYNC_MASTER, ALL_RESYNC_MASTER -> {
                 long n = node.table().dump(e -> { });
                 LOG.info("conntrackd {}: resync with master conntrack table ({} flows; hFT-FW reads the kernel "
                         + "table at each bulk send and keeps no copy of it)", r.flags(), n);
+                List<org.hftfw.conntrack.Expectation> local = r == ConntrackdRequest.ALL_RESYNC_MASTER
+                        ? node.localExpectations() : null;
+                if (local != null) {
+                    LOG.info("conntrackd -R: resync with master expectation table ({} expectations)", local.size());
+                }
                 yield Answer.ok("");
             }
             case SEND_BULK -> {
@@ -168,6 +185,7 @@ public final class ConntrackdControl implements AutoCloseable {
             case STATS_QUEUE -> Answer.ok(ConntrackdStats.queues(node));
             case STATS_PROCESS -> Answer.ok("");    // conntrackd lists its forked children; hFT-FW forks none
             case EXP_COMMIT -> {
+                disarmPurge();                      // conntrackd's local_commit disarms -t before any commit
                 ExpectationCache.CommitResult x = node.commitExpectations();
                 if (x == null) {
                     yield refuse("conntrackd -c expect: this node has no expectation table (a primary without "
@@ -202,6 +220,7 @@ public final class ConntrackdControl implements AutoCloseable {
                 if (n < 0) {
                     yield noExpectationSync(r);
                 }
+                kernelFlushes.incrementAndGet();
                 LOG.info("conntrackd -F expect: flushed {} expectations from the kernel table", n);
                 yield Answer.ok("");
             }
@@ -260,6 +279,7 @@ public final class ConntrackdControl implements AutoCloseable {
             return;                                 // disarmed after it was due
         }
         purge = null;
+        kernelFlushes.incrementAndGet();
         try {
             int n = flushReplicatedKernelFlows(true);
             node.publisher().flush();
@@ -316,7 +336,8 @@ public final class ConntrackdControl implements AutoCloseable {
     }
 
     private ConntrackdStats.ProcessFacts stats() {
-        return new ConntrackdStats.ProcessFacts(process.eventBufferBytes(), process.device(), readFailed.get(),
+        return new ConntrackdStats.ProcessFacts(process.eventBufferBytes(), process.device(), kernelFlushes.get(),
+                readFailed.get(),
                 unknown.get(), process.ownReport().get());
     }
 

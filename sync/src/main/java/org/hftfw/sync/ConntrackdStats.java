@@ -23,8 +23,8 @@ final class ConntrackdStats {
     private ConntrackdStats() {}
 
     /** Things the node does not know: the process's event buffer, the control socket's counters, the device. */
-    record ProcessFacts(int eventBufferBytes, String device, long localReadFailed, long localUnknownRequests,
-                   String ownReport) {}
+    record ProcessFacts(int eventBufferBytes, String device, long kernelFlushes, long localReadFailed,
+                        long localUnknownRequests, String ownReport) {}
 
     /** {@code -s}: both caches, the link, message tracking, then hFT-FW's report. */
     static String general(SyncNode node, ProcessFacts p) {
@@ -132,13 +132,14 @@ final class ConntrackdStats {
                 + "\tevents filtered:\t%20d%n"
                 + "\tcatch event failed:\t\t%12d%n"
                 + "\tnetlink overrun:\t\t%12d%n"
+                + "\tflush kernel table:\t\t%12d%n"
                 + "\tresync with kernel table:\t%12d%n"
                 + "\tcurrent buffer size (in bytes):\t%12d%n%n"
                 + "runtime stats:%n"
                 + "\tlocal read failed:\t\t%12d%n"
                 + "\tlocal unknown request:\t\t%12d%n%n",
                 uptime(node.uptime()), ev.events(), s.filtered(), ev.malformed() + ev.errors(), ev.overruns(),
-                ev.resyncs(), p.eventBufferBytes(), p.localReadFailed(), p.localUnknownRequests());
+                p.kernelFlushes(), ev.resyncs(), p.eventBufferBytes(), p.localReadFailed(), p.localUnknownRequests());
     }
 
     /**

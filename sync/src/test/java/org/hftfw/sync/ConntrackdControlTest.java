@@ -1,0 +1,70 @@
+package org.hftfw.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import org.hftfw.common.Clock;
+import org.hftfw.common.Scheduler;
+import org.hftfw.conntrack.memory.InMemoryConntrackTable;
+import org.hftfw.ftfw.FtfwConfig;
+import org.hftfw.lazy.LazyConfig;
+import org.junit.jupiter.api.Test;
+
+/**
+ * conntrackd's request handling where it keeps state of its own (conntrack-tools src/sync-mode.c,
+ * local_handler_sync; src/ctnl.c, ctnl_local): which requests disarm a pending {@code -t}, and what counts as a
+ * kernel table flush in {@code -s runtime}. The timer is an hour, so "disarmed" is never "already fired".
+ */
+class ConntrackdControlTest {
+
+    private static InetSocketAddress freeLoopbackPort() throws IOException {
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            return new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort());
+        }
+    }
+
+    @Test
+    void theRequestsThatDisarmATimerResetAreConntrackds() throws Exception {
+        InetSocketAddress self = freeLoopbackPort();
+        InetSocketAddress peer = freeLoopbackPort();                // nobody there
+        NodeSettings settings = new NodeSettings(NodeSettings.Link.of(FtfwConfig.of(self, peer)),
+                new NodeSettings.Lazy(false, LazyConfig.defaults(), null, false, Duration.ofMillis(20)),
+                NodeSettings.Filter.acceptAll(), ProactiveSettings.disabled());
+        try (InMemoryConntrackTable table = InMemoryConntrackTable.create(Clock.system());
+             SyncNode node = SyncNode.builder(SyncNode.Role.BOTH, settings, table).start();
+             Scheduler.Daemon timer = Scheduler.daemon("test-purge");
+             ConntrackdControl control = new ConntrackdControl(node, Duration.ofHours(1), timer, () -> { },
+                     new ConntrackdControl.DaemonFacts(1 << 20, "lo", () -> ""))) {
+            // -c, -c ct, -c expect (local_commit), -f, -f internal and the client-less CT_FLUSH_CACHE disarm it
+            for (ConntrackdRequest r : List.of(ConntrackdRequest.ALL_COMMIT, ConntrackdRequest.CT_COMMIT,
+                    ConntrackdRequest.EXP_COMMIT, ConntrackdRequest.ALL_FLUSH_CACHE,
+                    ConntrackdRequest.CT_FLUSH_INT_CACHE, ConntrackdRequest.CT_FLUSH_CACHE)) {
+                control.handle(ConntrackdRequest.RESET_TIMERS.code());
+                assertTrue(control.purgeArmed(), "-t armed");
+                control.handle(r.code());
+                assertFalse(control.purgeArmed(), r.flags() + " disarms -t");
+            }
+            // -f external, -F, -s and a second -t leave it armed
+            control.handle(ConntrackdRequest.RESET_TIMERS.code());
+            for (ConntrackdRequest r : List.of(ConntrackdRequest.CT_FLUSH_EXT_CACHE, ConntrackdRequest.ALL_FLUSH_MASTER,
+                    ConntrackdRequest.STATS, ConntrackdRequest.RESET_TIMERS)) {
+                control.handle(r.code());
+                assertTrue(control.purgeArmed(), r.flags() + " leaves -t armed");
+            }
+            // -F and -F ct were two kernel table flushes (no expectations replicated here)
+            control.handle(ConntrackdRequest.CT_FLUSH_MASTER.code());
+            String runtime = control.handle(ConntrackdRequest.STATS_RUNTIME.code()).text();
+            assertTrue(runtime.contains("\tnetlink overrun:\t\t           0\n\tflush kernel table:\t\t           2\n"
+                    + "\tresync with kernel table:\t"), runtime);
+            // -c expect disarmed -t before it was refused: no expectation table without ExpectationSync
+            assertEquals(1, control.refused());
+        }
+    }
+}
