@@ -57,6 +57,8 @@ public final class ConntrackdControl implements AutoCloseable {
     private final AtomicLong readFailed = new AtomicLong();
     /** conntrackd's "flush kernel table": -F, -F ct, -F expect and each -t flush that ran. */
     private final AtomicLong kernelFlushes = new AtomicLong();
+    /** conntrackd's "resync with kernel table" counts -R, -R ct, -R expect beside the resyncs after an overrun. */
+    private final AtomicLong kernelResyncs = new AtomicLong();
     private Scheduler.Cancellable purge;
 
     /**
@@ -140,12 +142,14 @@ public final class ConntrackdControl implements AutoCloseable {
                 yield Answer.ok("");
             }
             case CT_RESYNC_MASTER, ALL_RESYNC_MASTER -> {
+                kernelResyncs.incrementAndGet();
                 long n = node.table().dump(e -> { });
                 LOG.info("conntrackd {}: resync with master conntrack table ({} flows; hFT-FW reads the kernel "
                         + "table at each bulk send and keeps no copy of it)", r.flags(), n);
                 List<org.hftfw.conntrack.Expectation> local = r == ConntrackdRequest.ALL_RESYNC_MASTER
                         ? node.localExpectations() : null;
                 if (local != null) {
+                    kernelResyncs.incrementAndGet();
                     LOG.info("conntrackd -R: resync with master expectation table ({} expectations)", local.size());
                 }
                 yield Answer.ok("");
@@ -211,6 +215,7 @@ public final class ConntrackdControl implements AutoCloseable {
                 if (local == null) {
                     yield noExpectationSync(r);
                 }
+                kernelResyncs.incrementAndGet();
                 LOG.info("conntrackd -R expect: resync with master expectation table ({} expectations; hFT-FW reads "
                         + "the kernel table when it sends and keeps no copy of it)", local.size());
                 yield Answer.ok("");
@@ -337,7 +342,7 @@ public final class ConntrackdControl implements AutoCloseable {
 
     private ConntrackdStats.ProcessFacts stats() {
         return new ConntrackdStats.ProcessFacts(process.eventBufferBytes(), process.device(), kernelFlushes.get(),
-                readFailed.get(),
+                kernelResyncs.get(), readFailed.get(),
                 unknown.get(), process.ownReport().get());
     }
 

@@ -23,8 +23,8 @@ final class ConntrackdStats {
     private ConntrackdStats() {}
 
     /** Things the node does not know: the process's event buffer, the control socket's counters, the device. */
-    record ProcessFacts(int eventBufferBytes, String device, long kernelFlushes, long localReadFailed,
-                        long localUnknownRequests, String ownReport) {}
+    record ProcessFacts(int eventBufferBytes, String device, long kernelFlushes, long kernelResyncs,
+                        long localReadFailed, long localUnknownRequests, String ownReport) {}
 
     /** {@code -s}: both caches, the link, message tracking, then hFT-FW's report. */
     static String general(SyncNode node, ProcessFacts p) {
@@ -139,7 +139,7 @@ final class ConntrackdStats {
                 + "\tlocal read failed:\t\t%12d%n"
                 + "\tlocal unknown request:\t\t%12d%n%n",
                 uptime(node.uptime()), ev.events(), s.filtered(), ev.malformed() + ev.errors(), ev.overruns(),
-                p.kernelFlushes(), ev.resyncs(), p.eventBufferBytes(), p.localReadFailed(), p.localUnknownRequests());
+                p.kernelFlushes(), ev.resyncs() + p.kernelResyncs(), p.eventBufferBytes(), p.localReadFailed(), p.localUnknownRequests());
     }
 
     /**

@@ -58,11 +58,16 @@ class ConntrackdControlTest {
                 control.handle(r.code());
                 assertTrue(control.purgeArmed(), r.flags() + " leaves -t armed");
             }
-            // -F and -F ct were two kernel table flushes (no expectations replicated here)
+            // -F and -F ct were two kernel table flushes, -R and -R ct two resyncs (no expectations replicated)
             control.handle(ConntrackdRequest.CT_FLUSH_MASTER.code());
+            control.handle(ConntrackdRequest.ALL_RESYNC_MASTER.code());
+            control.handle(ConntrackdRequest.CT_RESYNC_MASTER.code());
             String runtime = control.handle(ConntrackdRequest.STATS_RUNTIME.code()).text();
-            assertTrue(runtime.contains("\tnetlink overrun:\t\t           0\n\tflush kernel table:\t\t           2\n"
-                    + "\tresync with kernel table:\t"), runtime);
+            assertTrue(runtime.contains("""
+                    \tnetlink overrun:\t\t           0
+                    \tflush kernel table:\t\t           2
+                    \tresync with kernel table:\t           2
+                    """), runtime);
             // -c expect disarmed -t before it was refused: no expectation table without ExpectationSync
             assertEquals(1, control.refused());
         }

@@ -294,6 +294,39 @@ class ConntrackdConfFileTest {
         assertTrue(problems("Sync {\n Mode FTFW {\n").contains("is never closed"));
     }
 
+    /** hftfw.conf's keys are checked the same way (the issue's own example). */
+    @Test
+    void unknownHoconKeysAreErrorsWithASuggestion(@TempDir Path dir) throws IOException {
+        Path h = Files.writeString(dir.resolve("hftfw.conf"), "sync.prot = 3780\n");
+        String m = assertThrows(InvalidConfigException.class, () -> SyncCommand.load(h)).getMessage();
+        assertTrue(m.contains("unknown key sync.prot (did you mean sync.port?)"), m);
+    }
+
+    /**
+     * A changed conntrackd.conf is read whole and validated before it replaces the running settings in one step; a
+     * file that does not validate (half written, or refused) leaves them as they are and is logged once.
+     */
+    @Test
+    void aConntrackdConfReloadIsValidatedWholeAndARefusedOneIsLoggedOnce(@TempDir Path dir) throws Exception {
+        Path c = Files.writeString(dir.resolve("conntrackd.conf"), FTFW_UDP);
+        try (ReloadableConfig<SyncSettings> rc = SyncCommand.load(dir.resolve("absent.conf"), c, false);
+             org.hftfw.sync.LogCapture log = new org.hftfw.sync.LogCapture()) {
+            Files.writeString(c, FTFW_UDP.replace("ACKWindowSize 300", "ACKWindowSize 200"));
+            assertTrue(rc.reload());
+            assertEquals(200, rc.get().node().link().ackWindow());
+            String half = FTFW_UDP.substring(0, FTFW_UDP.indexOf("General {") + 12);
+            Files.writeString(c, half.replace("ACKWindowSize 300", "ACKWindowSize 100"));
+            assertFalse(rc.reload(), "a half-written file");
+            assertEquals(200, rc.get().node().link().ackWindow(), "the running settings stay");
+            Files.writeString(c, FTFW_UDP.replace("Mode FTFW", "Mode NOTRACK"));
+            assertFalse(rc.reload());
+            assertFalse(rc.reload(), "the same refused file again");
+            assertEquals(2, rc.rejected());
+            assertEquals(1, log.count("Mode NOTRACK is not supported"), log.lines().toString());
+            assertEquals(200, rc.get().node().link().ackWindow());
+        }
+    }
+
     @Test
     void debianExamplesAreReadAsTheyShip() throws IOException {
         String ftfw = assertThrows(InvalidConfigException.class, () -> settings(resource("ftfw.conf"))).getMessage();
