@@ -70,6 +70,9 @@ class ConntrackdControlTest {
                     """), runtime);
             // -c expect disarmed -t before it was refused: no expectation table without ExpectationSync
             assertEquals(1, control.refused());
+            MetricsRegistry m = new MetricsRegistry();
+            control.registerMetrics(m);
+            assertTrue(m.scrape().contains("hftfw_conntrackd_requests_refused_total 1"), m.scrape());
         }
     }
 }
