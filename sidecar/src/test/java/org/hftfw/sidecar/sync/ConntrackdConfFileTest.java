@@ -197,12 +197,18 @@ class ConntrackdConfFileTest {
 
     @Test
     void whatWouldChangeReplicationIsRefusedByName() {
-        String m = problems(FTFW_UDP.replace("DisableExternalCache Off", "CommitTimeout 180")
-                .replace("Systemd on", "PollSecs 15"));
-        for (String key : List.of("CommitTimeout", "PollSecs")) {
+        String m = problems(FTFW_UDP.replace("DisableExternalCache Off",
+                "CommitTimeout 180\n\t\tDisableInternalCache On").replace("Systemd on", "PollSecs 15\n\tSetup yes"));
+        for (String key : List.of("CommitTimeout", "DisableInternalCache On", "PollSecs", "Setup")) {
             assertTrue(m.contains(key), key + " in " + m);
         }
+        assertTrue(ConntrackdConfFile.read(FTFW_UDP.replace("DisableExternalCache Off", "DisableInternalCache Off"),
+                "c.conf").warnings().stream().noneMatch(w -> w.contains("DisableInternalCache")),
+                "DisableInternalCache Off is hFT-FW's behaviour");
         assertTrue(problems(FTFW_UDP.replace("Mode FTFW", "Mode ALARM")).contains("Mode ALARM is not supported"));
+        assertTrue(problems(FTFW_UDP.replace("Mode FTFW", "Mode NOTRACK")).contains("Mode NOTRACK is not supported"));
+        assertTrue(problems(FTFW_UDP + "Stats {\n\tLogFile on\n}\n").contains("Stats mode"));
+        assertTrue(problems(FTFW_UDP + "Helper {\n\tSetup yes\n}\n").contains("conntrack helpers (Helper)"));
         assertTrue(problems(FTFW_UDP.replace("\t}\n\tOptions", "\t}\n\tTCP {\n\t\tPort 3781\n\t}\n\tOptions"))
                 .contains("more than one sync link"));
     }
