@@ -309,6 +309,7 @@ class ConntrackdClientLabTest {
                 p.bk.node().channel().externalCache().flush();
 
                 notify(l, p, "backup");         // -s (answers: no conntrackd -d), -t, -n
+                assertEquals(List.of(), conntrackdDaemons(l.bk), "backup: -s answered, so the script ran no -d");
                 assertTrue(p.bk.conntrackd().purgeArmed(), "backup: -t armed the purge");
                 SyncLab.await("backup: -n refilled the external cache", 10_000,
                         () -> p.bk.node().channel().externalCache().size() == flows.size());
@@ -329,6 +330,21 @@ class ConntrackdClientLabTest {
                 }
             }
         }
+    }
+
+    /** The PIDs of conntrackd processes in {@code ns} ({@code ip netns pids}, then each one's /proc/PID/comm). */
+    private static List<String> conntrackdDaemons(NetnsLab.Netns ns) {
+        List<String> found = new ArrayList<>();
+        for (String pid : ns.exec("ip", "netns", "pids", ns.name()).check().stdout().split("\\s+", -1)) {
+            try {
+                if (!pid.isEmpty() && Files.readString(Path.of("/proc", pid, "comm")).strip().equals("conntrackd")) {
+                    found.add(pid);
+                }
+            } catch (java.io.IOException gone) {
+                // the process ended since the listing (the stock client, say)
+            }
+        }
+        return found;
     }
 
     private static void notify(SyncLab l, Pair p, String state) {
