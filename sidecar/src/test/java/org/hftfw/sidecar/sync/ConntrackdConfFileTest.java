@@ -333,6 +333,19 @@ class ConntrackdConfFileTest {
         }
     }
 
+    /** The test resources are the files the conntrackd package installs, when it is installed here. */
+    @Test
+    void theExampleCopiesAreThePackagesFiles() throws IOException {
+        java.util.Map<String, String> installed = java.util.Map.of("ftfw.conf", "sync/ftfw/conntrackd.conf",
+                "notrack.conf", "sync/notrack/conntrackd.conf", "alarm.conf", "sync/alarm/conntrackd.conf",
+                "stats.conf", "stats/conntrackd.conf");
+        Path examples = Path.of("/usr/share/doc/conntrackd/examples");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(examples), "the conntrackd package's examples");
+        for (var e : installed.entrySet()) {
+            assertEquals(Files.readString(examples.resolve(e.getValue())), resource(e.getKey()), e.getKey());
+        }
+    }
+
     @Test
     void debianExamplesAreReadAsTheyShip() throws IOException {
         String ftfw = assertThrows(InvalidConfigException.class, () -> settings(resource("ftfw.conf"))).getMessage();
