@@ -111,7 +111,7 @@ class ConntrackToolsSuiteLabTest {
                 SyncDaemon d = start(ns, conf, "127.0.0.2", true, dir, daemons).orElseThrow();
                 assertTrue(client(ns, conf, "-s").contains("cache"), "-s | grep -q cache");
                 assertEquals("", client(ns, conf, "-k"));
-                assertEquals(0, d.stopRequested().getCount(), "-k stopped the daemon");
+                assertTrue(d.stopRequested().await(10, java.util.concurrent.TimeUnit.SECONDS), "-k stopped the daemon");
             } finally {
                 closeAll(daemons);
             }
@@ -195,8 +195,8 @@ class ConntrackToolsSuiteLabTest {
             }
             // the test: a ping through nsr1 puts an ICMP entry in nsr1's table, replicated into nsr2's
             // ping -c1 10.0.1.2: an ICMP echo (the JVM sends one when it may open a raw socket, as root here)
-            assertTrue(net.ns1.call(() -> java.net.InetAddress.getByName("10.0.1.2").isReachable(2000)),
-                    "ping through nsr1");
+            SyncLab.await("ping through nsr1 answered", 10_000,
+                    () -> net.ns1.call(() -> java.net.InetAddress.getByName("10.0.1.2").isReachable(1000)));
             SyncLab.await("nsr2's kernel table holds the ICMP entry (conntrack -L -p icmp)", 10_000,
                     () -> net.r2.exec("conntrack", "-L", "-p", "icmp").stdout().contains("icmp"));
         } finally {

@@ -210,7 +210,7 @@ class ConntrackdClientLabTest {
 
                 // -k stops the daemon
                 assertEquals("", client(p.bkConf, "-k"));
-                assertEquals(0, p.bk.stopRequested().getCount());
+                assertTrue(p.bk.stopRequested().await(10, java.util.concurrent.TimeUnit.SECONDS), "-k stopped the daemon");
                 LOG.info("served: {}", p.bk.conntrackd().served());
             } finally {
                 for (Socket s : open) {
@@ -252,11 +252,15 @@ class ConntrackdClientLabTest {
             CLIENT_NS.put(conf, l.topo.fw);
             List<Socket> open = traffic(l.topo);
             try {
-                SyncLab.await("-s rsqueue lists a state of each of the twelve flows", 10_000, () -> resendQueue(
-                        client(conf, "-s", "rsqueue")).stream().filter(x -> x.startsWith("object")).count() == 12);
-                List<String> q = resendQueue(client(conf, "-s", "rsqueue"));
-                LOG.info("{} -s rsqueue: {}", hftfw ? "hFT-FW" : "conntrackd", q);
-                return q;
+                List<List<String>> seen = new ArrayList<>(List.of(List.of()));
+                SyncLab.await("-s rsqueue lists a state of each of the twelve flows"
+                        + (hftfw ? " and the StartupResync request" : ""), 10_000, () -> {
+                    seen.set(0, resendQueue(client(conf, "-s", "rsqueue")));
+                    return seen.getFirst().stream().filter(x -> x.startsWith("object")).count() == 12
+                            && (!hftfw || seen.getFirst().contains("control flags:2"));
+                });
+                LOG.info("{} -s rsqueue: {}", hftfw ? "hFT-FW" : "conntrackd", seen.getFirst());
+                return seen.getFirst();
             } finally {
                 for (Socket s : open) {
                     s.close();
