@@ -15,8 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running daemon's record of where its control socket is, by the config file it was started from: a symbolic link
- * {@code ${HFTFW_RUNTIME_DIR:-/run/hftfw}/by-config/<the config's real path, escaped>} to the socket. The no-JVM
+ * A running daemon's record of where its control socket is, by the file its socket came from (its
+ * {@code --conntrackd-conf} when given, else its {@code --config}): a symbolic link
+ * {@code ${HFTFW_RUNTIME_DIR:-/run/hftfw}/by-config/<the file's real path, escaped>} to the socket. The no-JVM
  * control client ({@code sidecar/src/main/c/hftfw-client.c}) follows it instead of parsing HOCON: the daemon is the
  * one that knows which socket it bound (a reload does not rebind it), and a client that finds no link hands over
  * to the Java client, which reads the file.

@@ -41,13 +41,18 @@ class FastClientTest {
                 arguments("policy manual recover --socket /s", "policy manual recover"));
     }
 
-    /** Argument lists that are not exactly a fast command (shared with NativeClientTest). */
+    /**
+     * Argument lists that are not exactly a fast command (shared with NativeClientTest). The no-JVM client also takes
+     * {@code --conntrackd-conf FILE} alone (NativeClientTest); this client hands it to the full command line, which
+     * reads conntrackd's syntax.
+     */
     static Stream<String> notFast() {
         return Stream.of("", "sync", "sync primary", "sync stats --help", "commit -h", "commit -V", "commit --version",
                 "commit --why x", "commit extra", "commit --socket", "commit --socket a --socket b",
                 "commit -C a --config b", "commit --bogus", "commit @args.txt", "commit --socket -x", "migrate bench",
                 "migrate now --why", "policy manual", "policy manual a b", "policy replay x.csv", "commit --socket=",
-                "demo");
+                "demo", "commit --conntrackd-conf", "commit --conntrackd-conf=", "commit --conntrackd-conf a -C b",
+                "sync stats --config=b --conntrackd-conf=a", "commit --conntrackd-conf a --conntrackd-conf b");
     }
 
     @ParameterizedTest

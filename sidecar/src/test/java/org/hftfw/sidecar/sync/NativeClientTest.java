@@ -117,6 +117,11 @@ class NativeClientTest {
         assertEquals(1, gone.exit());
         assertTrue(gone.err().startsWith("hftfw: the sync daemon is not running (no control socket at "), gone.err());
 
+        // a reply that cannot be printed (stdout full or closed) does not turn the daemon's OK into a failure: the
+        // exit status is its verdict, as with the Java client, whose PrintStream swallows the error
+        Result full = run(NO_RECORDS, List.of("commit", "--socket", socket.toString()), Path.of("/dev/full"));
+        assertEquals(0, full.exit(), full.err());
+
         // text the C client cannot strip exactly as Java's strip() does goes to the Java client
         Result unicode = run(NO_RECORDS,
                 List.of("migrate", "now", "--why", "\u2003ventilateur", "--socket", socket.toString()));
@@ -133,6 +138,18 @@ class NativeClientTest {
         // no record for this config (a daemon that never started, or stopped): the Java client reads the file
         Path other = Files.writeString(dir.resolve("other.conf"), "");
         assertEquals(FastClient.HAND_OVER, run(registry, List.of("commit", "-C", other.toString())).exit());
+        // a daemon started with --conntrackd-conf FILE records that file; -C with it is the Java client's to combine
+        Path conntrackdConf = Files.writeString(dir.resolve("conntrackd.conf"), "General { UNIX { Path /x.ctl } }\n");
+        try (ControlSocketRegistry _ = ControlSocketRegistry.register(registry, socket, conntrackdConf)) {
+            for (List<String> args : List.of(List.of("commit", "--conntrackd-conf", conntrackdConf.toString()),
+                    List.of("commit", "--conntrackd-conf=" + conntrackdConf))) {
+                Result c = run(registry, args);
+                assertEquals(0, c.exit(), c.err());
+                assertEquals("got commit\n", c.out());
+            }
+            assertEquals(FastClient.HAND_OVER, run(registry, List.of("commit", "--conntrackd-conf",
+                    conntrackdConf.toString(), "-C", config.toString())).exit());
+        }
         // a record left behind by a daemon that is gone: nobody answers, hand over
         Path stale = Files.writeString(dir.resolve("stale.conf"), "");
         try (ControlSocketRegistry _ = ControlSocketRegistry.register(registry, dir.resolve("dead.ctl"), stale)) {
@@ -174,6 +191,11 @@ class NativeClientTest {
 
     /** Runs the client with HFTFW_RUNTIME_DIR set so that {@code registry} (a by-config directory) is its record. */
     private static Result run(Path registry, List<String> args) throws IOException, InterruptedException {
+        return run(registry, args, null);
+    }
+
+    /** ... with its stdout to {@code stdout} (null: a file read back as {@link Result#out}). */
+    private static Result run(Path registry, List<String> args, Path stdout) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(client.toString());
         cmd.addAll(args);
@@ -182,11 +204,11 @@ class NativeClientTest {
         pb.environment().put("HFTFW_RUNTIME_DIR", registry.getParent().toString());
         Path out = Files.createTempFile(dir, "out", "");
         Path err = Files.createTempFile(dir, "err", "");
-        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p = pb.redirectOutput((stdout == null ? out : stdout).toFile()).redirectError(err.toFile()).start();
         if (!p.waitFor(30, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("the client did not exit within 30 s");
         }
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        return new Result(p.exitValue(), stdout == null ? Files.readString(out) : "", Files.readString(err));
     }
 }
