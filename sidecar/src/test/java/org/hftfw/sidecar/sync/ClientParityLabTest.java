@@ -97,8 +97,10 @@ class ClientParityLabTest {
         Path x = hftfwDaemon("x", SyncNode.Role.PRIMARY, proactive);
         Path y = hftfwDaemon("y", SyncNode.Role.PRIMARY, proactive);
         Path z = conntrackdConfDaemon("z");
-        // the sources sampled once, so that policy status does not change its lines between the two clients
-        assertTrue(Await.await(() -> sampled(dir.resolve("x.ctl")), 30_000), "x's predictor sampled its sources");
+        // the sources sampled and settled (the same lines for five sampling intervals), so that policy status does
+        // not change its lines between the two clients
+        Settled settled = new Settled(dir.resolve("x.ctl"));
+        assertTrue(Await.await(settled, 60_000), "x's policy status settled: " + settled.shape);
 
         // a primary with the proactive path, found through its config (-C): the daemon's record for the C client,
         // the config file for the Java one
@@ -152,13 +154,31 @@ class ClientParityLabTest {
         }
     }
 
-    /** True when the daemon's policy status lists its sources as sampled. */
-    private static boolean sampled(Path socket) {
-        try {
-            var r = ControlClient.send(socket, "policy status");
-            return r.ok() && !r.text().contains("not sampled yet");
-        } catch (IOException e) {
-            return false;
+    /** True once the daemon's policy status lists its sources as sampled and has kept its shape for 1 s. */
+    private static final class Settled implements java.util.function.BooleanSupplier {
+        private final Path socket;
+        String shape = "";
+        private long sinceNanos;
+
+        Settled(Path socket) {
+            this.socket = socket;
+        }
+
+        @Override
+        public boolean getAsBoolean() {
+            String now;
+            try {
+                var r = ControlClient.send(socket, "policy status");
+                now = r.ok() ? shape(r.text()) : "";
+            } catch (IOException e) {
+                now = "";
+            }
+            if (!now.equals(shape)) {
+                shape = now;
+                sinceNanos = System.nanoTime();
+                return false;
+            }
+            return !now.isEmpty() && !now.contains("not sampled yet") && System.nanoTime() - sinceNanos >= 1_000_000_000L;
         }
     }
 
