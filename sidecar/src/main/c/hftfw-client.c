@@ -18,7 +18,8 @@
  * The protocol (ControlProtocol): one request line, the write side shut, then "OK" or "ERROR", a newline and the
  * reply's text up to the end of the stream. The exit status is the daemon's verdict (0 for OK, 1 for ERROR or no
  * daemon), as in ControlClient: like the JVM, this program ignores SIGPIPE, and a reply that cannot be printed (stdout
- * closed early, e.g. `| head -1`) does not turn a done commit into a failure.
+ * closed early, e.g. `| head -1`) does not turn a done commit into a failure. There is no reply timeout, as in the Java
+ * client and conntrackd's own: the daemon answers one request at a time, and a commit takes what it takes.
  *
  * Copyright (C) 2026 the hFT-FW authors. GPL-3.0-or-later.
  */
