@@ -6,6 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -122,6 +131,27 @@ class NativeClientTest {
         Result full = run(NO_RECORDS, List.of("commit", "--socket", socket.toString()), Path.of("/dev/full"));
         assertEquals(0, full.exit(), full.err());
 
+        // a socket whose server answers nothing (a stock conntrackd reads "comm" as an unknown request number) or
+        // not our protocol: the same words and exit status as the Java client
+        for (String answer : new String[] {"", "garbage\nmore\n"}) {
+            Path other = dir.resolve("other.ctl");
+            try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                s.bind(UnixDomainSocketAddress.of(other));
+                Thread server = Thread.ofPlatform().start(() -> answerOnce(s, answer, 2));
+                Result fast = run(NO_RECORDS, List.of("commit", "--socket", other.toString()));
+                StringWriter out = new StringWriter();
+                StringWriter err = new StringWriter();
+                int exit = ControlClient.call(other, "commit", new PrintWriter(out), new PrintWriter(err));
+                server.join(30_000);
+                assertEquals(new Result(exit, out.toString(), err.toString()), fast);
+                assertEquals(1, fast.exit());
+                assertTrue(fast.err().startsWith("hftfw: the daemon sent a malformed reply: ") && fast.err().endsWith("\n"),
+                        fast.err());
+            } finally {
+                Files.deleteIfExists(other);
+            }
+        }
+
         // text the C client cannot strip exactly as Java's strip() does goes to the Java client
         Result unicode = run(NO_RECORDS,
                 List.of("migrate", "now", "--why", "\u2003ventilateur", "--socket", socket.toString()));
@@ -179,6 +209,21 @@ class NativeClientTest {
             assertNull(ControlSocketRegistry.recorded(registry, killed));
         }
         assertNull(ControlSocketRegistry.name(Path.of("/" + "x".repeat(300))), "longer than one file name");
+    }
+
+    /** Answers {@code n} connections with {@code answer} once their request has arrived, then closes them. */
+    private static void answerOnce(ServerSocketChannel server, String answer, int n) {
+        for (int k = 0; k < n; k++) {
+            try (SocketChannel c = server.accept()) {
+                ByteBuffer in = ByteBuffer.allocate(ControlProtocol.MAX_REQUEST + 1);
+                while (c.read(in) >= 0 && in.hasRemaining()) {
+                    // up to the client's shut write side
+                }
+                c.write(ByteBuffer.wrap(answer.getBytes(StandardCharsets.UTF_8)));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     private static Path registryFor(Path conf) {
