@@ -216,7 +216,7 @@ public final class SyncCommand {
             }
             // where the no-JVM control client finds this daemon's socket (hftfw-client.c), under the file the socket
             // came from: with --conntrackd-conf that file, not --config, where the Java client would look elsewhere
-            ControlSocketRegistry registry = ControlSocketRegistry.register(ControlSocketRegistry.directory(),
+            ControlSocketRegistry registry = ControlSocketRegistry.register(ControlSocketRecords.directory(),
                     d.control().path(), conntrackdConf != null ? conntrackdConf : config);
             // systemd (Type=notify): ready once the kernel table is open and the sync and control sockets are bound
             String running = "sync " + role().label() + " running, control socket " + d.control().path();

@@ -145,8 +145,8 @@ class NativeClientTest {
                 server.join(30_000);
                 assertEquals(new Result(exit, out.toString(), err.toString()), fast);
                 assertEquals(1, fast.exit());
-                assertTrue(fast.err().startsWith("hftfw: the daemon sent a malformed reply: ") && fast.err().endsWith("\n"),
-                        fast.err());
+                assertTrue(fast.err().startsWith("hftfw: the daemon sent a malformed reply: ")
+                        && fast.err().endsWith("\n"), fast.err());
             } finally {
                 Files.deleteIfExists(other);
             }
@@ -192,13 +192,13 @@ class NativeClientTest {
         Path registry = dir.resolve("runtime-stop/by-config");
         Path conf = Files.writeString(dir.resolve("stop.conf"), "");
         ControlSocketRegistry first = ControlSocketRegistry.register(registry, dir.resolve("first.ctl"), conf, null);
-        assertEquals(dir.resolve("first.ctl"), ControlSocketRegistry.recorded(registry, conf));
+        assertEquals(dir.resolve("first.ctl"), ControlSocketRecords.recorded(registry, conf));
         // a second daemon on the same config took the record over: the first one's stop leaves it
         try (ControlSocketRegistry _ = ControlSocketRegistry.register(registry, dir.resolve("second.ctl"), conf)) {
             first.close();
-            assertEquals(dir.resolve("second.ctl"), ControlSocketRegistry.recorded(registry, conf));
+            assertEquals(dir.resolve("second.ctl"), ControlSocketRecords.recorded(registry, conf));
         }
-        assertNull(ControlSocketRegistry.recorded(registry, conf));
+        assertNull(ControlSocketRecords.recorded(registry, conf));
 
         // a daemon killed with -9 leaves its record; the next one to register removes it once its socket is gone
         Path killed = Files.writeString(dir.resolve("killed.conf"), "");
@@ -206,9 +206,9 @@ class NativeClientTest {
         ControlSocketRegistry.register(registry, killedSocket, killed);
         Files.delete(killedSocket);
         try (ControlSocketRegistry _ = ControlSocketRegistry.register(registry, dir.resolve("next.ctl"), conf)) {
-            assertNull(ControlSocketRegistry.recorded(registry, killed));
+            assertNull(ControlSocketRecords.recorded(registry, killed));
         }
-        assertNull(ControlSocketRegistry.name(Path.of("/" + "x".repeat(300))), "longer than one file name");
+        assertNull(ControlSocketRecords.name(Path.of("/" + "x".repeat(300))), "longer than one file name");
     }
 
     /** Answers {@code n} connections with {@code answer} once their request has arrived, then closes them. */
