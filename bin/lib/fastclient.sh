@@ -39,17 +39,25 @@ build_client_aot() {
 HFTFW_NATIVE_CLIENT="$ROOT/sidecar/target/hftfw-client"
 HFTFW_NATIVE_CLIENT_SRC="$ROOT/sidecar/src/main/c/hftfw-client.c"
 
-# Builds (or rebuilds, when its source is newer) the no-JVM client; silently nothing without a C compiler.
+# Builds (or rebuilds, when its source is newer) the no-JVM client; silently nothing without a C compiler. A compiler
+# that fails (no libc headers) is tried again each time (installing them is the fix), but said once per source
+# version: stderr is the reply's, and the log beside the client marks that it was said.
 ensure_native_client() {
     [ -x "$HFTFW_NATIVE_CLIENT" ] && [ ! "$HFTFW_NATIVE_CLIENT_SRC" -nt "$HFTFW_NATIVE_CLIENT" ] && return 0
     command -v cc >/dev/null 2>&1 || return 0
     mkdir -p "$(dirname "$HFTFW_NATIVE_CLIENT")"
-    local tmp="$HFTFW_NATIVE_CLIENT.$$.tmp"
+    local tmp="$HFTFW_NATIVE_CLIENT.$$.tmp" failed="$HFTFW_NATIVE_CLIENT.failed.log" said=false
+    [ -f "$failed" ] && [ ! "$HFTFW_NATIVE_CLIENT_SRC" -nt "$failed" ] && said=true
     if cc -O2 -std=gnu11 -Wall -Wextra -o "$tmp" "$HFTFW_NATIVE_CLIENT_SRC" 2>"$tmp.log"; then
         mv -f "$tmp" "$HFTFW_NATIVE_CLIENT"
-        rm -f "$tmp.log"
+        rm -f "$tmp.log" "$failed"
     else
-        echo "hftfw: could not build the no-JVM control client (log: $tmp.log); using the Java one" >&2
         rm -f "$tmp"
+        if $said; then
+            rm -f "$tmp.log"
+        else
+            mv -f "$tmp.log" "$failed"
+            echo "hftfw: could not build the no-JVM control client (log: $failed); using the Java one" >&2
+        fi
     fi
 }

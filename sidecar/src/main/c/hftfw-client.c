@@ -8,19 +8,25 @@
  * exit codes — and hands everything else back with exit status 99 and no output; the launcher then starts the Java
  * client, and that in turn the full command line. FastClientTest and NativeClientTest hold the two to each other.
  *
- * Finding the socket: `--socket PATH`, or the daemon's own record of where it listens. A daemon started with
- * `--config FILE` links ${HFTFW_RUNTIME_DIR:-/run/hftfw}/by-config/<FILE's real path, escaped> to its control socket
- * (ControlSocketRegistry); with `-C FILE` (default /etc/hftfw/hftfw.conf) this program follows that link. No link, or
- * nobody answering on it, and it hands over: the Java client reads the file itself and says what is wrong.
+ * Finding the socket: `--socket PATH`, or the daemon's own record of where it listens. A daemon links
+ * ${HFTFW_RUNTIME_DIR:-/run/hftfw}/by-config/<the real path of the file its socket came from, escaped> to its control
+ * socket (ControlSocketRegistry): its `--conntrackd-conf FILE` when given, else its `--config FILE`. This program
+ * follows the link of `--conntrackd-conf FILE`, else of `-C FILE` (default /etc/hftfw/hftfw.conf); the two together
+ * are the Java client's to combine. No link, or nobody answering on it, and it hands over: the Java client reads the
+ * file itself and says what is wrong.
  *
  * The protocol (ControlProtocol): one request line, the write side shut, then "OK" or "ERROR", a newline and the
- * reply's text up to the end of the stream.
+ * reply's text up to the end of the stream. The exit status is the daemon's verdict (0 for OK, 1 for ERROR or no
+ * daemon), as in ControlClient: like the JVM, this program ignores SIGPIPE, and a reply that cannot be printed (stdout
+ * closed early, e.g. `| head -1`) does not turn a done commit into a failure. There is no reply timeout, as in the Java
+ * client and conntrackd's own: the daemon answers one request at a time, and a commit takes what it takes.
  *
  * Copyright (C) 2026 the hFT-FW authors. GPL-3.0-or-later.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +45,7 @@
 struct request {
     char line[MAX_REQUEST + 1];
     const char *socket;
-    const char *config;
+    const char *config; /* the file whose daemon's record names the socket */
 };
 
 static int starts_with(const char *s, const char *prefix) {
@@ -114,10 +120,10 @@ static int parse(int argc, char **argv, struct request *r) {
     if (line == NULL) {
         return 0;
     }
-    const char *socket = NULL, *config = NULL, *why = NULL, *command = NULL;
+    const char *socket = NULL, *config = NULL, *conntrackd_conf = NULL, *why = NULL, *command = NULL;
     for (int k = 1 + words; k < argc; k++) {
         const char *a = argv[k];
-        char name[16];
+        char name[32];
         const char *value = NULL;
         const char *eq = strchr(a, '=');
         snprintf(name, sizeof name, "%s", a);
@@ -156,6 +162,11 @@ static int parse(int argc, char **argv, struct request *r) {
                 return 0;
             }
             config = value;
+        } else if (strcmp(name, "--conntrackd-conf") == 0) {
+            if (conntrackd_conf != NULL) {
+                return 0;
+            }
+            conntrackd_conf = value;
         } else if (strcmp(name, "--why") == 0) {
             if (!takes_why || why != NULL) {
                 return 0;
@@ -167,7 +178,8 @@ static int parse(int argc, char **argv, struct request *r) {
     }
     char w[MAX_REQUEST + 1];
     if (!strip_why(why, w, sizeof w) || (takes_command && command == NULL) || (socket != NULL && socket[0] == '\0')
-            || (config != NULL && config[0] == '\0')) {
+            || (config != NULL && config[0] == '\0') || (conntrackd_conf != NULL && conntrackd_conf[0] == '\0')
+            || (config != NULL && conntrackd_conf != NULL)) {
         return 0;
     }
     int n;
@@ -180,7 +192,7 @@ static int parse(int argc, char **argv, struct request *r) {
         return 0; /* the daemon would refuse it as too long: the Java client says so */
     }
     r->socket = socket;
-    r->config = config == NULL ? DEFAULT_CONFIG : config;
+    r->config = conntrackd_conf != NULL ? conntrackd_conf : config != NULL ? config : DEFAULT_CONFIG;
     return 1;
 }
 
@@ -261,6 +273,8 @@ static int connect_unix(const char *path) {
 }
 
 int main(int argc, char **argv) {
+    /* a daemon that closed early is an EPIPE to report, as the JVM reports it, not a silent death */
+    signal(SIGPIPE, SIG_IGN);
     struct request r;
     if (!parse(argc, argv, &r)) {
         return HAND_OVER;
@@ -279,6 +293,9 @@ int main(int argc, char **argv) {
                 "'hftfw sync primary|backup|both --config FILE')\n", socket);
         return 1;
     }
+    if (strlen(socket) >= sizeof ((struct sockaddr_un *) NULL)->sun_path) {
+        return HAND_OVER; /* longer than a socket address holds: the Java client words that error its own way */
+    }
     int fd = connect_unix(socket);
     if (fd < 0) {
         if (r.socket == NULL) {
@@ -290,8 +307,9 @@ int main(int argc, char **argv) {
     }
     size_t n = strlen(r.line);
     r.line[n] = '\n';
+    /* an I/O error is printed as ControlClient prints the JVM's IOException: its message is the C library's text */
     if (!write_all(fd, r.line, n + 1) || shutdown(fd, SHUT_WR) < 0) {
-        fprintf(stderr, "hftfw: sending to control socket %s: %s\n", socket, strerror(errno));
+        fprintf(stderr, "hftfw: %s\n", strerror(errno));
         close(fd);
         return 1;
     }
@@ -308,7 +326,7 @@ int main(int argc, char **argv) {
             continue;
         }
         if (k < 0) {
-            fprintf(stderr, "hftfw: reading from control socket %s: %s\n", socket, strerror(errno));
+            fprintf(stderr, "hftfw: %s\n", strerror(errno));
             close(fd);
             return 1;
         }
@@ -329,7 +347,8 @@ int main(int argc, char **argv) {
     const char *body = nl == NULL ? "" : nl + 1;
     size_t body_len = nl == NULL ? 0 : got - head - 1;
     if (head == 2 && memcmp(reply, "OK", 2) == 0) {
-        return write_all(STDOUT_FILENO, body, body_len) ? 0 : 1;
+        write_all(STDOUT_FILENO, body, body_len); /* the verdict stands whether or not it could be printed */
+        return 0;
     }
     if (head == 5 && memcmp(reply, "ERROR", 5) == 0) {
         write_all(STDERR_FILENO, "hftfw: ", 7);

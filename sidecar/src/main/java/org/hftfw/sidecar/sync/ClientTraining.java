@@ -33,7 +33,7 @@ final class ClientTraining {
                 {"commit"}, {"sync", "stats"}, {"migrate", "now", "--why", "training"}, {"policy", "status"},
                 {"policy", "manual", "recover"}, {"sync", "resync"},
             };
-            Thread answer = Thread.ofPlatform().start(() -> answer(server, commands.length * 2));
+            Thread answer = Thread.ofPlatform().start(() -> answer(server, commands.length * 2 + 1));
             PrintWriter sink = new PrintWriter(Writer.nullWriter());
             for (String[] c : commands) {
                 for (String[] args2 : new String[][] {append(c, "-C", config.toString()), append(c, "--socket",
@@ -47,6 +47,18 @@ final class ClientTraining {
                     }
                 }
             }
+            // --conntrackd-conf: the socket from a daemon's record, as FastClient.socket follows it
+            Path records = Files.createDirectories(dir.resolve("by-config"));
+            Path link = Files.createSymbolicLink(records.resolve(ControlSocketRecords.name(config.toRealPath())),
+                    socket);
+            FastClient.Request r = FastClient.parse("commit", "--conntrackd-conf", config.toString());
+            Path recorded = ControlSocketRecords.recorded(records, config);
+            if (r == null || recorded == null
+                    || ControlClient.call(recorded, r.line(), sink, sink, r.fromRecord()) != 0) {
+                throw new IllegalStateException("training request through a record failed");
+            }
+            Files.delete(link);
+            Files.delete(records);
             answer.join();
         } finally {
             Files.deleteIfExists(socket);

@@ -49,13 +49,22 @@ final class ControlClient {
      * running.
      */
     static int call(Path socket, String command, PrintWriter out, PrintWriter err) {
+        return call(socket, command, out, err, false);
+    }
+
+    /**
+     * As {@link #call(Path, String, PrintWriter, PrintWriter)}; with {@code handOverIfNotRunning}, a daemon that is
+     * not running is {@link FastClient#HAND_OVER} with no output instead (the socket came from a record that
+     * outlived its daemon: the full command line reads the file).
+     */
+    static int call(Path socket, String command, PrintWriter out, PrintWriter err, boolean handOverIfNotRunning) {
         Reply reply;
         try {
             reply = send(socket, command);
+        } catch (NotRunningException e) {
+            return handOverIfNotRunning ? FastClient.HAND_OVER : failed(err, e);
         } catch (IOException e) {
-            err.println("hftfw: ".concat(String.valueOf(e.getMessage())));
-            err.flush();
-            return 1;
+            return failed(err, e);
         }
         if (reply.ok()) {
             out.print(reply.text());
@@ -63,6 +72,12 @@ final class ControlClient {
             return 0;
         }
         err.print("hftfw: ".concat(reply.text()));
+        err.flush();
+        return 1;
+    }
+
+    private static int failed(PrintWriter err, IOException e) {
+        err.println("hftfw: ".concat(String.valueOf(e.getMessage())));
         err.flush();
         return 1;
     }

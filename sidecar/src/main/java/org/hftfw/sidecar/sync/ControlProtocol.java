@@ -34,7 +34,8 @@ final class ControlProtocol {
         return switch (head) {
             case "OK" -> Reply.ok(body);
             case "ERROR" -> Reply.error(body);
-            default -> Reply.error("the daemon sent a malformed reply: " + head);
+            // e.g. a stock conntrackd on the socket, which answers a text line with nothing
+            default -> Reply.error("the daemon sent a malformed reply: " + head + "\n");
         };
     }
 

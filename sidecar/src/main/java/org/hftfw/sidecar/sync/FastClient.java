@@ -11,12 +11,13 @@ import org.hftfw.sidecar.Hftfw;
  * must reply within 50 ms of process start (issue 10 item 3), where the full command line took 0.8-2 s.
  *
  * <p>It loads java.base and a handful of this module's classes: no picocli, no logging, no Typesafe Config (the
- * control socket is found by {@link ControlSocketLookup}), no lambdas or string concatenation on the path, so the
- * JVM links almost nothing; {@code bin/hftfw} adds the JVM options and the AOT cache that make the rest fast
- * (docs/daemon.md, "Fast control commands"). It accepts exactly the options of those commands ({@code -C/--config},
- * {@code --socket}, {@code --why}). Anything else — {@code --help}, a typo, an argument file, a config it cannot
- * read for certain — goes to the full command line ({@link Hftfw}), which answers as it always did: through
- * {@link #HAND_OVER} when bin/hftfw started the client.
+ * control socket is found by {@link ControlSocketLookup}, or for {@code --conntrackd-conf} in the daemon's record,
+ * {@link ControlSocketRecords}), no lambdas or string concatenation on the path, so the JVM links almost nothing;
+ * {@code bin/hftfw} adds the JVM options and the AOT cache that make the rest fast (docs/daemon.md, "Fast control
+ * commands"). It accepts exactly the options of those commands ({@code -C/--config}, {@code --conntrackd-conf}
+ * alone, {@code --socket}, {@code --why}). Anything else — {@code --help}, a typo, an argument file, a config it
+ * cannot read for certain, a record nobody answers behind — goes to the full command line ({@link Hftfw}), which
+ * answers as it always did: through {@link #HAND_OVER} when bin/hftfw started the client.
  */
 public final class FastClient {
     private FastClient() {}
@@ -24,11 +25,18 @@ public final class FastClient {
     /**
      * A recognised control command.
      *
-     * @param line   the request line
-     * @param socket the control socket from {@code --socket}, or null
-     * @param config the config file to find it in ({@code -C}, default {@value SyncCommand#DEFAULT_CONFIG})
+     * @param line           the request line
+     * @param socket         the control socket from {@code --socket}, or null
+     * @param config         the config file to find it in ({@code -C}, default {@value SyncCommand#DEFAULT_CONFIG})
+     * @param conntrackdConf {@code --conntrackd-conf}: the file whose daemon's record names the socket
+     *                       ({@link ControlSocketRecords}), or null
      */
-    record Request(String line, Path socket, Path config) {}
+    record Request(String line, Path socket, Path config, Path conntrackdConf) {
+        /** True when the socket comes from a daemon's record, which may outlive its daemon (kill -9). */
+        boolean fromRecord() {
+            return socket == null && conntrackdConf != null;
+        }
+    }
 
     public static void main(String[] args) {
         Request r = parse(args);
@@ -39,7 +47,13 @@ public final class FastClient {
         }
         PrintWriter out = new PrintWriter(System.out, false, System.out.charset());
         PrintWriter err = new PrintWriter(System.err, false, System.err.charset());
-        System.exit(ControlClient.call(socket, r.line(), out, err));
+        // nobody behind a record: a daemon that is gone, and the full command line reads the file and says so
+        int status = ControlClient.call(socket, r.line(), out, err, r.fromRecord());
+        if (status == HAND_OVER) {
+            fullCommandLine(args);
+            return;
+        }
+        System.exit(status);
     }
 
     /**
@@ -57,9 +71,19 @@ public final class FastClient {
         Hftfw.main(args);
     }
 
-    /** The control socket of {@code r}: {@code --socket}, or the config's when it can be read for certain; else null. */
+    /**
+     * The control socket of {@code r}: {@code --socket}; the record of the daemon started with
+     * {@code --conntrackd-conf} (this client does not read conntrackd's syntax); the config's when it can be read for
+     * certain; else null.
+     */
     static Path socket(Request r) {
-        return r.socket() != null ? r.socket() : ControlSocketLookup.find(r.config()).orElse(null);
+        if (r.socket() != null) {
+            return r.socket();
+        }
+        if (r.conntrackdConf() != null) {
+            return ControlSocketRecords.recorded(ControlSocketRecords.directory(), r.conntrackdConf());
+        }
+        return ControlSocketLookup.find(r.config()).orElse(null);
     }
 
     /** The request {@code args} make, or null when they are not exactly one of the fast commands. */
@@ -103,6 +127,7 @@ public final class FastClient {
         }
         String socket = null;
         String config = null;
+        String conntrackdConf = null;
         String why = null;
         String command = null;
         for (int k = words; k < args.length; k++) {
@@ -143,6 +168,12 @@ public final class FastClient {
                     }
                     config = value;
                 }
+                case "--conntrackd-conf" -> {
+                    if (conntrackdConf != null) {
+                        return null;
+                    }
+                    conntrackdConf = value;
+                }
                 case "--why" -> {
                     if (!takesWhy || why != null) {
                         return null;
@@ -155,8 +186,9 @@ public final class FastClient {
             }
         }
         String w = ControlRequests.why(why);
-        if (w == null || (takesCommand && command == null) || (socket != null && socket.isEmpty())) {
-            return null;
+        if (w == null || (takesCommand && command == null) || (socket != null && socket.isEmpty())
+                || (conntrackdConf != null && (conntrackdConf.isEmpty() || config != null))) {
+            return null;                   // with -C too, the full command line combines the two files
         }
         if (args[0].equals("migrate")) {
             line = ControlRequests.migrateNow(w);
@@ -165,7 +197,8 @@ public final class FastClient {
         }
         try {
             return new Request(line, socket == null ? null : Path.of(socket),
-                    Path.of(config == null ? SyncCommand.DEFAULT_CONFIG : config));
+                    Path.of(config == null ? SyncCommand.DEFAULT_CONFIG : config),
+                    conntrackdConf == null ? null : Path.of(conntrackdConf));
         } catch (InvalidPathException e) {
             return null;
         }

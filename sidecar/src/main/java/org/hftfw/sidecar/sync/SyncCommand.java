@@ -214,9 +214,10 @@ public final class SyncCommand {
                 err.println("hftfw: cannot start the sync daemon: " + e.getMessage());
                 return 1;
             }
-            // where the no-JVM control client finds this daemon's socket (hftfw-client.c)
-            ControlSocketRegistry registry = ControlSocketRegistry.register(ControlSocketRegistry.directory(),
-                    d.control().path(), config, conntrackdConf);
+            // where the no-JVM control client finds this daemon's socket (hftfw-client.c), under the file the socket
+            // came from: with --conntrackd-conf that file, not --config, where the Java client would look elsewhere
+            ControlSocketRegistry registry = ControlSocketRegistry.register(ControlSocketRecords.directory(),
+                    d.control().path(), conntrackdConf != null ? conntrackdConf : config);
             // systemd (Type=notify): ready once the kernel table is open and the sync and control sockets are bound
             String running = "sync " + role().label() + " running, control socket " + d.control().path();
             reloads.running(running);

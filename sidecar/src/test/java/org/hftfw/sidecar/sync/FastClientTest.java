@@ -1,6 +1,7 @@
 package org.hftfw.sidecar.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.hftfw.sync.Reply;
@@ -38,16 +40,22 @@ class FastClientTest {
                 arguments("policy status --config /etc/a.conf", "policy status"),
                 arguments("policy manual recover", "policy manual recover"),
                 arguments("policy manual --why repaired recover", "policy manual recover repaired"),
-                arguments("policy manual recover --socket /s", "policy manual recover"));
+                arguments("policy manual recover --socket /s", "policy manual recover"),
+                arguments("commit --conntrackd-conf /etc/c.conf", "commit"),
+                arguments("sync stats --conntrackd-conf=/etc/c.conf", "stats"));
     }
 
-    /** Argument lists that are not exactly a fast command (shared with NativeClientTest). */
+    /**
+     * Argument lists that are not exactly a fast command (shared with NativeClientTest). {@code --conntrackd-conf}
+     * with {@code -C} is the full command line's to combine.
+     */
     static Stream<String> notFast() {
         return Stream.of("", "sync", "sync primary", "sync stats --help", "commit -h", "commit -V", "commit --version",
                 "commit --why x", "commit extra", "commit --socket", "commit --socket a --socket b",
                 "commit -C a --config b", "commit --bogus", "commit @args.txt", "commit --socket -x", "migrate bench",
                 "migrate now --why", "policy manual", "policy manual a b", "policy replay x.csv", "commit --socket=",
-                "demo");
+                "demo", "commit --conntrackd-conf", "commit --conntrackd-conf=", "commit --conntrackd-conf a -C b",
+                "sync stats --config=b --conntrackd-conf=a", "commit --conntrackd-conf a --conntrackd-conf b");
     }
 
     @ParameterizedTest
@@ -72,6 +80,38 @@ class FastClientTest {
         assertEquals(Path.of("/a.conf"), FastClient.parse("sync", "stats", "-C", "/a.conf").config());
         assertNull(FastClient.parse("migrate", "now", "--why", "two\nlines"), "one line, as the full command line asks");
         assertEquals("migrate now spaced out", FastClient.parse("migrate", "now", "--why", "  spaced out ").line());
+        FastClient.Request c = FastClient.parse("commit", "--conntrackd-conf", "/c.conf");
+        assertEquals(Path.of("/c.conf"), c.conntrackdConf());
+        assertTrue(c.fromRecord());
+        assertFalse(FastClient.parse("commit", "--conntrackd-conf", "/c.conf", "--socket", "/s.ctl").fromRecord());
+    }
+
+    /**
+     * {@code --conntrackd-conf FILE}: the socket is the one the daemon started with that file recorded; a record
+     * nobody answers behind (a daemon killed with -9) or none hands over, with no output, to the full command line,
+     * which reads conntrackd's syntax.
+     */
+    @Test
+    void conntrackdConfIsFoundThroughTheDaemonsRecord(@TempDir Path dir) throws Exception {
+        String twoJars = location(FastClient.class) + java.io.File.pathSeparator + location(Reply.class);
+        Path sock = dir.resolve("sync.ctl");
+        Path conf = Files.writeString(dir.resolve("conntrackd.conf"), "General {\n\tUNIX { Path /elsewhere.ctl }\n}\n");
+        Path records = dir.resolve("run/by-config");
+        Map<String, String> env = Map.of("HFTFW_RUNTIME_DIR", records.getParent().toString());
+        try (ControlServer _ = ControlServer.start(sock, r -> Reply.ok("did " + r + "\n"));
+             ControlSocketRegistry _ = ControlSocketRegistry.register(records, sock, conf)) {
+            Result ok = runOn(twoJars, dir, env, "commit", "--conntrackd-conf", conf.toString());
+            assertEquals(0, ok.exit(), ok.err());
+            assertEquals("did commit\n", ok.out());
+        }
+        try (ControlSocketRegistry _ = ControlSocketRegistry.register(records, dir.resolve("dead.ctl"), conf)) {
+            Result gone = runOn(twoJars, dir, env, "commit", "--conntrackd-conf", conf.toString());
+            assertEquals(FastClient.HAND_OVER, gone.exit());
+            assertEquals("", gone.out() + gone.err());
+        }
+        Result none = runOn(twoJars, dir, env, "sync", "stats", "--conntrackd-conf", conf.toString());
+        assertEquals(FastClient.HAND_OVER, none.exit());
+        assertEquals("", none.out() + none.err());
     }
 
     /**
@@ -123,13 +163,20 @@ class FastClientTest {
     }
 
     private static Result runOn(String classPath, Path dir, String... args) throws IOException, InterruptedException {
+        return runOn(classPath, dir, Map.of(), args);
+    }
+
+    private static Result runOn(String classPath, Path dir, Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xlog:class+load=info:file=" + dir.resolve("classes.log"), "-cp", classPath,
                 FastClient.class.getName()));
         cmd.addAll(List.of(args));
         Path out = dir.resolve("out");
         Path err = dir.resolve("err");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("the client did not exit within 60 s");

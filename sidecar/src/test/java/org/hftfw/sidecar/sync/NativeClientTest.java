@@ -6,6 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -117,6 +126,32 @@ class NativeClientTest {
         assertEquals(1, gone.exit());
         assertTrue(gone.err().startsWith("hftfw: the sync daemon is not running (no control socket at "), gone.err());
 
+        // a reply that cannot be printed (stdout full or closed) does not turn the daemon's OK into a failure: the
+        // exit status is its verdict, as with the Java client, whose PrintStream swallows the error
+        Result full = run(NO_RECORDS, List.of("commit", "--socket", socket.toString()), Path.of("/dev/full"));
+        assertEquals(0, full.exit(), full.err());
+
+        // a socket whose server answers nothing (a stock conntrackd reads "comm" as an unknown request number) or
+        // not our protocol: the same words and exit status as the Java client
+        for (String answer : new String[] {"", "garbage\nmore\n"}) {
+            Path other = dir.resolve("other.ctl");
+            try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                s.bind(UnixDomainSocketAddress.of(other));
+                Thread server = Thread.ofPlatform().start(() -> answerOnce(s, answer, 2));
+                Result fast = run(NO_RECORDS, List.of("commit", "--socket", other.toString()));
+                StringWriter out = new StringWriter();
+                StringWriter err = new StringWriter();
+                int exit = ControlClient.call(other, "commit", new PrintWriter(out), new PrintWriter(err));
+                server.join(30_000);
+                assertEquals(new Result(exit, out.toString(), err.toString()), fast);
+                assertEquals(1, fast.exit());
+                assertTrue(fast.err().startsWith("hftfw: the daemon sent a malformed reply: ")
+                        && fast.err().endsWith("\n"), fast.err());
+            } finally {
+                Files.deleteIfExists(other);
+            }
+        }
+
         // text the C client cannot strip exactly as Java's strip() does goes to the Java client
         Result unicode = run(NO_RECORDS,
                 List.of("migrate", "now", "--why", "\u2003ventilateur", "--socket", socket.toString()));
@@ -133,6 +168,18 @@ class NativeClientTest {
         // no record for this config (a daemon that never started, or stopped): the Java client reads the file
         Path other = Files.writeString(dir.resolve("other.conf"), "");
         assertEquals(FastClient.HAND_OVER, run(registry, List.of("commit", "-C", other.toString())).exit());
+        // a daemon started with --conntrackd-conf FILE records that file; -C with it is the Java client's to combine
+        Path conntrackdConf = Files.writeString(dir.resolve("conntrackd.conf"), "General { UNIX { Path /x.ctl } }\n");
+        try (ControlSocketRegistry _ = ControlSocketRegistry.register(registry, socket, conntrackdConf)) {
+            for (List<String> args : List.of(List.of("commit", "--conntrackd-conf", conntrackdConf.toString()),
+                    List.of("commit", "--conntrackd-conf=" + conntrackdConf))) {
+                Result c = run(registry, args);
+                assertEquals(0, c.exit(), c.err());
+                assertEquals("got commit\n", c.out());
+            }
+            assertEquals(FastClient.HAND_OVER, run(registry, List.of("commit", "--conntrackd-conf",
+                    conntrackdConf.toString(), "-C", config.toString())).exit());
+        }
         // a record left behind by a daemon that is gone: nobody answers, hand over
         Path stale = Files.writeString(dir.resolve("stale.conf"), "");
         try (ControlSocketRegistry _ = ControlSocketRegistry.register(registry, dir.resolve("dead.ctl"), stale)) {
@@ -145,13 +192,13 @@ class NativeClientTest {
         Path registry = dir.resolve("runtime-stop/by-config");
         Path conf = Files.writeString(dir.resolve("stop.conf"), "");
         ControlSocketRegistry first = ControlSocketRegistry.register(registry, dir.resolve("first.ctl"), conf, null);
-        assertEquals(dir.resolve("first.ctl"), ControlSocketRegistry.recorded(registry, conf));
+        assertEquals(dir.resolve("first.ctl"), ControlSocketRecords.recorded(registry, conf));
         // a second daemon on the same config took the record over: the first one's stop leaves it
         try (ControlSocketRegistry _ = ControlSocketRegistry.register(registry, dir.resolve("second.ctl"), conf)) {
             first.close();
-            assertEquals(dir.resolve("second.ctl"), ControlSocketRegistry.recorded(registry, conf));
+            assertEquals(dir.resolve("second.ctl"), ControlSocketRecords.recorded(registry, conf));
         }
-        assertNull(ControlSocketRegistry.recorded(registry, conf));
+        assertNull(ControlSocketRecords.recorded(registry, conf));
 
         // a daemon killed with -9 leaves its record; the next one to register removes it once its socket is gone
         Path killed = Files.writeString(dir.resolve("killed.conf"), "");
@@ -159,9 +206,24 @@ class NativeClientTest {
         ControlSocketRegistry.register(registry, killedSocket, killed);
         Files.delete(killedSocket);
         try (ControlSocketRegistry _ = ControlSocketRegistry.register(registry, dir.resolve("next.ctl"), conf)) {
-            assertNull(ControlSocketRegistry.recorded(registry, killed));
+            assertNull(ControlSocketRecords.recorded(registry, killed));
         }
-        assertNull(ControlSocketRegistry.name(Path.of("/" + "x".repeat(300))), "longer than one file name");
+        assertNull(ControlSocketRecords.name(Path.of("/" + "x".repeat(300))), "longer than one file name");
+    }
+
+    /** Answers {@code n} connections with {@code answer} once their request has arrived, then closes them. */
+    private static void answerOnce(ServerSocketChannel server, String answer, int n) {
+        for (int k = 0; k < n; k++) {
+            try (SocketChannel c = server.accept()) {
+                ByteBuffer in = ByteBuffer.allocate(ControlProtocol.MAX_REQUEST + 1);
+                while (c.read(in) >= 0 && in.hasRemaining()) {
+                    // up to the client's shut write side
+                }
+                c.write(ByteBuffer.wrap(answer.getBytes(StandardCharsets.UTF_8)));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     private static Path registryFor(Path conf) {
@@ -174,6 +236,11 @@ class NativeClientTest {
 
     /** Runs the client with HFTFW_RUNTIME_DIR set so that {@code registry} (a by-config directory) is its record. */
     private static Result run(Path registry, List<String> args) throws IOException, InterruptedException {
+        return run(registry, args, null);
+    }
+
+    /** ... with its stdout to {@code stdout} (null: a file read back as {@link Result#out}). */
+    private static Result run(Path registry, List<String> args, Path stdout) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(client.toString());
         cmd.addAll(args);
@@ -182,11 +249,11 @@ class NativeClientTest {
         pb.environment().put("HFTFW_RUNTIME_DIR", registry.getParent().toString());
         Path out = Files.createTempFile(dir, "out", "");
         Path err = Files.createTempFile(dir, "err", "");
-        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p = pb.redirectOutput((stdout == null ? out : stdout).toFile()).redirectError(err.toFile()).start();
         if (!p.waitFor(30, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("the client did not exit within 30 s");
         }
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        return new Result(p.exitValue(), stdout == null ? Files.readString(out) : "", Files.readString(err));
     }
 }
