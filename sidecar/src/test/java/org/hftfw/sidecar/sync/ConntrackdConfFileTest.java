@@ -291,6 +291,46 @@ class ConntrackdConfFileTest {
         assertEquals(ExpectationSync.OFF, settings(FTFW_UDP).expectations());
     }
 
+    /**
+     * conntrackd's grammar ignores line breaks: the whole example on one line, several statements per line and a
+     * value on the line after its keyword are read as conntrackd reads them (stock 1.4.7 starts on such a file), and
+     * words after a one-value keyword's value are a statement of their own, refused by name when unknown.
+     */
+    @Test
+    void statementsAreReadAcrossLineBreaksAsConntrackdReadsThem() {
+        String oneLine = FTFW_UDP.replaceAll("#[^\n]*", "").replace('\n', ' ');
+        assertEquals(ConntrackdConfFile.read(FTFW_UDP, "c.conf").config().root().unwrapped(),
+                ConntrackdConfFile.read(oneLine, "c.conf").config().root().unwrapped());
+        assertEquals(ConntrackdConfFile.read(FTFW_UDP, "c.conf").warnings().size(),
+                ConntrackdConfFile.read(oneLine, "c.conf").warnings().size(), "the same warnings");
+
+        SyncSettings s = settings(FTFW_UDP.replace("ACKWindowSize 300\n", "").replace("ResendQueueSize 131072",
+                        "ResendQueueSize 131072 ACKWindowSize 20")
+                .replace("TCPWindowTracking Off", "TCPWindowTracking On ExpectationSync On")
+                .replace("Port 3780", "Port\n3781"));
+        assertEquals(20, s.node().link().ackWindow());
+        assertEquals(131072, s.node().link().resendQueueSize());
+        assertTrue(s.node().link().tcpWindowTracking());
+        assertEquals(ExpectationSync.ALL, s.expectations());
+        assertEquals(new InetSocketAddress("192.168.2.101", 3781), s.node().link().peer());
+        assertEquals(List.of(Cidr.parse("10.0.0.1"), Cidr.parse("10.0.0.2")), settings(FTFW_UDP.replace(
+                "IPv4_address 127.0.0.1 # loopback", "IPv4_address 10.0.0.1 IPv4_address 10.0.0.2")
+                .replaceAll("(?m)^\\s*IPv[46]_address (192.168.0.100|::1|192.168.100.0/24).*$", ""))
+                .node().filter().ignore());
+
+        String m = problems(FTFW_UDP.replace("Port 3780", "Port 3780 extra words"));
+        assertTrue(m.contains("unknown conntrackd.conf keyword 'extra words' here"), m);
+    }
+
+    /** conntrackd reads mode names in any case and NACK as FTFW's old name (read_config_lex.l). */
+    @Test
+    void modeNamesAreReadInAnyCase() {
+        assertEquals(131072, settings(FTFW_UDP.replace("Mode FTFW", "Mode ftfw")).node().link().resendQueueSize());
+        List<String> w = ConntrackdConfFile.read(FTFW_UDP.replace("Mode FTFW", "Mode nack"), "c.conf").warnings();
+        assertTrue(w.stream().anyMatch(x -> x.contains("Mode NACK is FTFW's old name")), w.toString());
+        assertTrue(problems(FTFW_UDP.replace("Mode FTFW", "Mode notrack")).contains("Mode notrack is not supported"));
+    }
+
     @Test
     void unknownKeywordsAreErrorsWithASuggestion() {
         String m = problems(FTFW_UDP.replace("HashLimit", "Hashlimit").replace("Port 3780", "Prot 3780"));
