@@ -128,10 +128,8 @@ public final class ConntrackdControl implements AutoCloseable {
                 yield Answer.ok("");
             }
             case CT_FLUSH_MASTER, ALL_FLUSH_MASTER -> {
-                kernelFlushes.incrementAndGet();
-                int n = flushReplicatedKernelFlows();
-                LOG.info("conntrackd {}: flushed {} replicated flows from the kernel table", r.flags(), n);
-                // -F: the expectation table too when expectations are replicated (conntrack-tools src/ctnl.c)
+                // -F: the expectation table too when expectations are replicated (conntrack-tools src/ctnl.c), first:
+                // the kernel drops a flow's expectations with it, so after the flows the count would say nothing
                 if (r == ConntrackdRequest.ALL_FLUSH_MASTER) {
                     int x = node.flushKernelExpectations();
                     if (x >= 0) {
@@ -139,6 +137,9 @@ public final class ConntrackdControl implements AutoCloseable {
                         LOG.info("conntrackd -F: flushed {} expectations from the kernel table", x);
                     }
                 }
+                kernelFlushes.incrementAndGet();
+                int n = flushReplicatedKernelFlows();
+                LOG.info("conntrackd {}: flushed {} replicated flows from the kernel table", r.flags(), n);
                 yield Answer.ok("");
             }
             case CT_RESYNC_MASTER, ALL_RESYNC_MASTER -> {
