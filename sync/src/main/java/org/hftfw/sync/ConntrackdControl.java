@@ -99,6 +99,11 @@ public final class ConntrackdControl implements AutoCloseable {
             return serve(r);
         } catch (ConntrackException | IllegalStateException e) {
             return refuse("conntrackd " + r.flags() + " failed: " + e.getMessage());
+        } catch (RuntimeException e) {
+            // a bug must not end the control socket's one thread: -s would stop answering, and the stock
+            // primary-backup.sh would hang on it instead of noticing
+            LOG.error("conntrackd {} failed", r.flags(), e);
+            return refuse("conntrackd " + r.flags() + " failed: " + e);
         }
     }
 
@@ -108,8 +113,7 @@ public final class ConntrackdControl implements AutoCloseable {
             case CT_FLUSH_CACHE, ALL_FLUSH_CACHE -> {
                 // conntrackd (since 1.4.6, src/sync-mode.c) disarms -t on both; only -f empties the expectations
                 disarmPurge();
-                LOG.info("conntrackd {}: flushing caches", r.flags());
-                node.channel().externalCache().flush();
+                LOG.info("conntrackd {}: flushing caches{}", r.flags(), flushExternal());
                 if (r == ConntrackdRequest.ALL_FLUSH_CACHE) {
                     node.channel().expectationCache().flush();
                 }
@@ -123,8 +127,7 @@ public final class ConntrackdControl implements AutoCloseable {
                 yield Answer.ok("");
             }
             case CT_FLUSH_EXT_CACHE -> {
-                LOG.info("conntrackd -f external: flushing external cache");
-                node.channel().externalCache().flush();
+                LOG.info("conntrackd -f external: flushing external cache{}", flushExternal());
                 yield Answer.ok("");
             }
             case CT_FLUSH_MASTER, ALL_FLUSH_MASTER -> {
@@ -166,7 +169,7 @@ public final class ConntrackdControl implements AutoCloseable {
             }
             case REQUEST_DUMP -> {
                 LOG.info("conntrackd -n: resync requested");
-                node.channel().requestResync();
+                node.requestPeerTable();
                 yield Answer.ok("");
             }
             case RESET_TIMERS -> {
@@ -245,18 +248,45 @@ public final class ConntrackdControl implements AutoCloseable {
                 + "is off, or ExpectationSync in conntrackd.conf): nothing done");
     }
 
+    /**
+     * {@code -c}: the external cache into the kernel table, then the peer's expectations; on an always-committed
+     * backup the takeover pass {@code hftfw commit} runs (the flows are in the table: their timeouts are set and the
+     * node stops applying the peer's states until {@code -n} makes it stand by again).
+     */
     private Answer commit() {
         disarmPurge();
+        if (node.committedBackup().isPresent()) {
+            CommittedBackup.Takeover t = node.takeover();
+            ConntrackTable.WriteResult w = t.result();
+            LOG.info("conntrackd -c: takeover: the {} flows of the peer were already in the kernel table; set their "
+                    + "timeouts in {} ms: {} updated, {} absent, {} failed", t.flows(), t.nanos() / 1_000_000,
+                    w.updated(), w.absent(), w.failed());
+            return w.allSucceeded() ? Answer.ok("") : refuse(w.failed() + " of " + t.flows()
+                    + " flows' timeouts can't be set at the takeover"
+                    + (w.firstErrors().isEmpty() ? "" : " (first: " + w.firstErrors().getFirst() + ")"));
+        }
         LOG.info("conntrackd -c: committing external cache");
         SyncNode.CommitSummary c = node.commit();
         ConntrackTable.BatchResult res = c.result();
         LOG.info("Committed {} new entries, {} updated, {} failed; commit has taken {} ms", res.created(),
                 res.updated(), res.failed(), c.millis());
-        if (res.allSucceeded()) {
-            return Answer.ok("");
+        if (!res.allSucceeded()) {
+            return refuse(res.failed() + " of " + res.requested() + " flows can't be committed"
+                    + (res.firstErrors().isEmpty() ? "" : " (first: " + res.firstErrors().getFirst() + ")"));
         }
-        return refuse(res.failed() + " of " + res.requested() + " flows can't be committed"
-                + (res.firstErrors().isEmpty() ? "" : " (first: " + res.firstErrors().getFirst() + ")"));
+        ExpectationCache.CommitResult x = c.expectations();
+        if (x != null && x.failed() > 0) {
+            return refuse("the flows are committed, but " + x.failed() + " of " + x.requested()
+                    + " expectations can't be (first: " + x.firstErrors().getFirst() + ")");
+        }
+        return Answer.ok("");
+    }
+
+    /** Empties the external cache (see {@link SyncNode#flushExternalCache}); what it did, for the log line. */
+    private String flushExternal() {
+        SyncNode.Flush f = node.flushExternalCache();
+        return f.deletedFromKernel() ? " (" + f.flows() + " flows of the peer deleted from the kernel table: this "
+                + "always-committed backup stands by)" : "";
     }
 
     private Answer refuse(String why) {

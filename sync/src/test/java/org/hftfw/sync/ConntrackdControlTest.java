@@ -42,6 +42,12 @@ class ConntrackdControlTest {
                 NodeSettings.Filter.acceptAll(), ProactiveSettings.disabled());
     }
 
+    /** conntrackd's default (DisableExternalCache Off): the peer's flows wait in the external cache for -c. */
+    private static NodeSettings externalCache(NodeSettings s) {
+        return new NodeSettings(s.link(), s.lazy(), s.filter(), s.proactive(),
+                NodeSettings.Backup.DEFAULT.withCommit(NodeSettings.Commit.ON_TAKEOVER));
+    }
+
     private static ConntrackEntry tcp(String src, int sport, String dst, int dport) {
         Tuple t = Tuple.ports(InetAddress.ofLiteral(src), InetAddress.ofLiteral(dst), IpProto.TCP, sport, dport);
         return ConntrackEntry.builder(t).tcpState(TcpState.ESTABLISHED).status(Status.SEEN_REPLY | Status.ASSURED)
@@ -105,7 +111,7 @@ class ConntrackdControlTest {
         InetSocketAddress b = freeLoopbackPort();
         try (InMemoryConntrackTable tableA = InMemoryConntrackTable.create(Clock.system());
              InMemoryConntrackTable tableB = InMemoryConntrackTable.create(Clock.system());
-             SyncNode backup = SyncNode.builder(SyncNode.Role.BACKUP, settings(b, a), tableB).start();
+             SyncNode backup = SyncNode.builder(SyncNode.Role.BACKUP, externalCache(settings(b, a)), tableB).start();
              SyncNode primary = SyncNode.builder(SyncNode.Role.PRIMARY, settings(a, b), tableA).start();
              Scheduler.Daemon timer = Scheduler.daemon("test-purge");
              ConntrackdControl control = control(backup, timer)) {
