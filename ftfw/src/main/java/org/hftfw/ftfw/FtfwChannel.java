@@ -12,6 +12,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
 import java.net.InetSocketAddress;
 import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -374,6 +375,18 @@ public final class FtfwChannel implements AutoCloseable {
             throw new IllegalStateException("interrupted", e);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot read the TCP connections", e);
+        }
+    }
+
+    /** The messages waiting for the peer's ACK, oldest first, read on the event loop (conntrackd's -s rsqueue). */
+    public List<ResendEntry> resendQueue() {
+        try {
+            return loop.submit(engine::resendQueue).get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot read the resend queue", e);
         }
     }
 

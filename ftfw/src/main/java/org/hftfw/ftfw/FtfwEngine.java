@@ -1305,6 +1305,19 @@ final class FtfwEngine {
         return flows.size();
     }
 
+    /** The resend queue's messages, oldest first (conntrackd's {@code -s rsqueue}). */
+    List<ResendEntry> resendQueue() {
+        List<ResendEntry> out = new ArrayList<>(rs.size());
+        for (NodeQueue.Node n = rs.head(); n != null; n = n.next) {
+            out.add(switch (n.item) {
+                case QueueItem.FlowState _, QueueItem.ExpState _ -> new ResendEntry.CacheObject(n.seq);
+                case QueueItem.Control c -> new ResendEntry.Control(n.seq, c.flags());
+                case QueueItem.Extension e -> new ResendEntry.Control(n.seq, e.flags());
+            });
+        }
+        return out;
+    }
+
     FtfwStats stats() {
         return new FtfwStats(msgsTx, packer.bytes(), packer.datagrams(), msgsRx, bytesRx, datagramsRx, dataTx, dataRx,
                 lost, beforeDrops, resent, nacksRx, nacksTx, acksTx, resyncsRx, peerRestarts, rs.size(), tx.size(),

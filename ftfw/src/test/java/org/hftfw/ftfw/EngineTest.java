@@ -153,6 +153,33 @@ class EngineTest {
         assertEquals(10, s.a.pendingFlows());
     }
 
+    /** conntrackd's -s rsqueue: each message awaiting its ACK, oldest first, with the sequence number it went with. */
+    @Test
+    void resendQueueListsWhatAwaitsItsAckOldestFirst() {
+        SimLink s = link(SimLink.config(), 12);
+        s.aToB = (n, r) -> -1;                              // nothing reaches the backup, so nothing is ACKed
+        publishFlows(s, 0, 3, 600);
+        s.a.requestResync();
+        s.clock.advance(10 * MS);
+        java.util.List<ResendEntry> q = s.a.resendQueue();
+        assertEquals(4, q.size(), q.toString());
+        for (int i = 0; i < 3; i++) {
+            assertTrue(q.get(i) instanceof ResendEntry.CacheObject, q.toString());
+            assertEquals(q.getFirst().seq() + i, q.get(i).seq(), "sent in order, one sequence number each");
+        }
+        assertEquals(new ResendEntry.Control(q.getFirst().seq() + 3, Nethdr.F_RESYNC), q.get(3));
+        publishFlows(s, 1, 1, 300);                         // a newer state of flow 1 is resent with a new number
+        s.clock.advance(10 * MS);
+        q = s.a.resendQueue();
+        assertEquals(4, q.size(), "one node per flow: " + q);
+        assertEquals(new ResendEntry.CacheObject(q.getFirst().seq() + 4), q.getLast());
+        s.aToB = SimLink.PERFECT;
+        s.a.requestResync();
+        assertTrue(s.clock.advanceUntil(() -> s.a.pendingFlows() == 0, 10 * MS, 10 * SEC) >= 0);
+        assertTrue(s.a.resendQueue().stream().noneMatch(e -> e instanceof ResendEntry.CacheObject),
+                "ACKed states leave the queue: " + s.a.resendQueue());
+    }
+
     @Test
     void fullTransmitQueueDropsTheOldestAndCountsIt() {
         FtfwConfig cfg = FtfwConfig.builder(SimLink.config().bind(), SimLink.config().peer()).txQueueSize(50).build();

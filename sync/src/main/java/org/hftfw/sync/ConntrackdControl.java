@@ -55,6 +55,10 @@ public final class ConntrackdControl implements AutoCloseable {
     private final AtomicLong unknown = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong readFailed = new AtomicLong();
+    /** conntrackd's "flush kernel table": -F, -F ct, -F expect and each -t flush that ran. */
+    private final AtomicLong kernelFlushes = new AtomicLong();
+    /** conntrackd's "resync with kernel table" counts -R, -R ct, -R expect beside the resyncs after an overrun. */
+    private final AtomicLong kernelResyncs = new AtomicLong();
     private Scheduler.Cancellable purge;
 
     /**
@@ -95,6 +99,11 @@ public final class ConntrackdControl implements AutoCloseable {
             return serve(r);
         } catch (ConntrackException | IllegalStateException e) {
             return refuse("conntrackd " + r.flags() + " failed: " + e.getMessage());
+        } catch (RuntimeException e) {
+            // a bug must not end the control socket's one thread: -s would stop answering, and the stock
+            // primary-backup.sh would hang on it instead of noticing
+            LOG.error("conntrackd {} failed", r.flags(), e);
+            return refuse("conntrackd " + r.flags() + " failed: " + e);
         }
     }
 
@@ -102,12 +111,12 @@ public final class ConntrackdControl implements AutoCloseable {
         return switch (r) {
             case CT_COMMIT, ALL_COMMIT -> commit();
             case CT_FLUSH_CACHE, ALL_FLUSH_CACHE -> {
-                if (r == ConntrackdRequest.CT_FLUSH_CACHE) {
-                    disarmPurge();
+                // conntrackd (since 1.4.6, src/sync-mode.c) disarms -t on both; only -f empties the expectations
+                disarmPurge();
+                LOG.info("conntrackd {}: flushing caches{}", r.flags(), flushExternal());
+                if (r == ConntrackdRequest.ALL_FLUSH_CACHE) {
+                    node.channel().expectationCache().flush();
                 }
-                LOG.info("conntrackd {}: flushing caches", r.flags());
-                node.channel().externalCache().flush();
-                node.channel().expectationCache().flush();
                 node.publisher().flush();
                 yield Answer.ok("");
             }
@@ -118,19 +127,35 @@ public final class ConntrackdControl implements AutoCloseable {
                 yield Answer.ok("");
             }
             case CT_FLUSH_EXT_CACHE -> {
-                LOG.info("conntrackd -f external: flushing external cache");
-                node.channel().externalCache().flush();
+                LOG.info("conntrackd -f external: flushing external cache{}", flushExternal());
                 yield Answer.ok("");
             }
             case CT_FLUSH_MASTER, ALL_FLUSH_MASTER -> {
+                // -F: the expectation table too when expectations are replicated (conntrack-tools src/ctnl.c), first:
+                // the kernel drops a flow's expectations with it, so after the flows the count would say nothing
+                if (r == ConntrackdRequest.ALL_FLUSH_MASTER) {
+                    int x = node.flushKernelExpectations();
+                    if (x >= 0) {
+                        kernelFlushes.incrementAndGet();
+                        LOG.info("conntrackd -F: flushed {} expectations from the kernel table", x);
+                    }
+                }
+                kernelFlushes.incrementAndGet();
                 int n = flushReplicatedKernelFlows();
                 LOG.info("conntrackd {}: flushed {} replicated flows from the kernel table", r.flags(), n);
                 yield Answer.ok("");
             }
             case CT_RESYNC_MASTER, ALL_RESYNC_MASTER -> {
+                kernelResyncs.incrementAndGet();
                 long n = node.table().dump(e -> { });
                 LOG.info("conntrackd {}: resync with master conntrack table ({} flows; hFT-FW reads the kernel "
                         + "table at each bulk send and keeps no copy of it)", r.flags(), n);
+                List<org.hftfw.conntrack.Expectation> local = r == ConntrackdRequest.ALL_RESYNC_MASTER
+                        ? node.localExpectations() : null;
+                if (local != null) {
+                    kernelResyncs.incrementAndGet();
+                    LOG.info("conntrackd -R: resync with master expectation table ({} expectations)", local.size());
+                }
                 yield Answer.ok("");
             }
             case SEND_BULK -> {
@@ -144,7 +169,7 @@ public final class ConntrackdControl implements AutoCloseable {
             }
             case REQUEST_DUMP -> {
                 LOG.info("conntrackd -n: resync requested");
-                node.channel().requestResync();
+                node.requestPeerTable();
                 yield Answer.ok("");
             }
             case RESET_TIMERS -> {
@@ -164,10 +189,11 @@ public final class ConntrackdControl implements AutoCloseable {
             case STATS_CACHE -> Answer.ok(ConntrackdStats.cache(node));
             case STATS_RUNTIME -> Answer.ok(ConntrackdStats.runtime(node, stats()));
             case STATS_LINK -> Answer.ok(ConntrackdStats.link(node, process.device()));
-            case STATS_RSQUEUE -> Answer.ok(ConntrackdStats.resendQueue(node));
+            case STATS_RSQUEUE -> Answer.ok(ConntrackdStats.resendQueue(node.channel().resendQueue()));
             case STATS_QUEUE -> Answer.ok(ConntrackdStats.queues(node));
             case STATS_PROCESS -> Answer.ok("");    // conntrackd lists its forked children; hFT-FW forks none
             case EXP_COMMIT -> {
+                disarmPurge();                      // conntrackd's local_commit disarms -t before any commit
                 ExpectationCache.CommitResult x = node.commitExpectations();
                 if (x == null) {
                     yield refuse("conntrackd -c expect: this node has no expectation table (a primary without "
@@ -193,6 +219,7 @@ public final class ConntrackdControl implements AutoCloseable {
                 if (local == null) {
                     yield noExpectationSync(r);
                 }
+                kernelResyncs.incrementAndGet();
                 LOG.info("conntrackd -R expect: resync with master expectation table ({} expectations; hFT-FW reads "
                         + "the kernel table when it sends and keeps no copy of it)", local.size());
                 yield Answer.ok("");
@@ -202,6 +229,7 @@ public final class ConntrackdControl implements AutoCloseable {
                 if (n < 0) {
                     yield noExpectationSync(r);
                 }
+                kernelFlushes.incrementAndGet();
                 LOG.info("conntrackd -F expect: flushed {} expectations from the kernel table", n);
                 yield Answer.ok("");
             }
@@ -220,18 +248,45 @@ public final class ConntrackdControl implements AutoCloseable {
                 + "is off, or ExpectationSync in conntrackd.conf): nothing done");
     }
 
+    /**
+     * {@code -c}: the external cache into the kernel table, then the peer's expectations; on an always-committed
+     * backup the takeover pass {@code hftfw commit} runs (the flows are in the table: their timeouts are set and the
+     * node stops applying the peer's states until {@code -n} makes it stand by again).
+     */
     private Answer commit() {
         disarmPurge();
+        if (node.committedBackup().isPresent()) {
+            CommittedBackup.Takeover t = node.takeover();
+            ConntrackTable.WriteResult w = t.result();
+            LOG.info("conntrackd -c: takeover: the {} flows of the peer were already in the kernel table; set their "
+                    + "timeouts in {} ms: {} updated, {} absent, {} failed", t.flows(), t.nanos() / 1_000_000,
+                    w.updated(), w.absent(), w.failed());
+            return w.allSucceeded() ? Answer.ok("") : refuse(w.failed() + " of " + t.flows()
+                    + " flows' timeouts can't be set at the takeover"
+                    + (w.firstErrors().isEmpty() ? "" : " (first: " + w.firstErrors().getFirst() + ")"));
+        }
         LOG.info("conntrackd -c: committing external cache");
         SyncNode.CommitSummary c = node.commit();
         ConntrackTable.BatchResult res = c.result();
         LOG.info("Committed {} new entries, {} updated, {} failed; commit has taken {} ms", res.created(),
                 res.updated(), res.failed(), c.millis());
-        if (res.allSucceeded()) {
-            return Answer.ok("");
+        if (!res.allSucceeded()) {
+            return refuse(res.failed() + " of " + res.requested() + " flows can't be committed"
+                    + (res.firstErrors().isEmpty() ? "" : " (first: " + res.firstErrors().getFirst() + ")"));
         }
-        return refuse(res.failed() + " of " + res.requested() + " flows can't be committed"
-                + (res.firstErrors().isEmpty() ? "" : " (first: " + res.firstErrors().getFirst() + ")"));
+        ExpectationCache.CommitResult x = c.expectations();
+        if (x != null && x.failed() > 0) {
+            return refuse("the flows are committed, but " + x.failed() + " of " + x.requested()
+                    + " expectations can't be (first: " + x.firstErrors().getFirst() + ")");
+        }
+        return Answer.ok("");
+    }
+
+    /** Empties the external cache (see {@link SyncNode#flushExternalCache}); what it did, for the log line. */
+    private String flushExternal() {
+        SyncNode.Flush f = node.flushExternalCache();
+        return f.deletedFromKernel() ? " (" + f.flows() + " flows of the peer deleted from the kernel table: this "
+                + "always-committed backup stands by)" : "";
     }
 
     private Answer refuse(String why) {
@@ -260,6 +315,7 @@ public final class ConntrackdControl implements AutoCloseable {
             return;                                 // disarmed after it was due
         }
         purge = null;
+        kernelFlushes.incrementAndGet();
         try {
             int n = flushReplicatedKernelFlows(true);
             node.publisher().flush();
@@ -316,7 +372,8 @@ public final class ConntrackdControl implements AutoCloseable {
     }
 
     private ConntrackdStats.ProcessFacts stats() {
-        return new ConntrackdStats.ProcessFacts(process.eventBufferBytes(), process.device(), readFailed.get(),
+        return new ConntrackdStats.ProcessFacts(process.eventBufferBytes(), process.device(), kernelFlushes.get(),
+                kernelResyncs.get(), readFailed.get(),
                 unknown.get(), process.ownReport().get());
     }
 

@@ -1,11 +1,13 @@
 package org.hftfw.sync;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.ftfw.DropReason;
 import org.hftfw.ftfw.ExternalCache;
 import org.hftfw.ftfw.FtfwStats;
+import org.hftfw.ftfw.ResendEntry;
 import org.hftfw.ftfw.SyncTransport;
 
 /**
@@ -21,8 +23,8 @@ final class ConntrackdStats {
     private ConntrackdStats() {}
 
     /** Things the node does not know: the process's event buffer, the control socket's counters, the device. */
-    record ProcessFacts(int eventBufferBytes, String device, long localReadFailed, long localUnknownRequests,
-                   String ownReport) {}
+    record ProcessFacts(int eventBufferBytes, String device, long kernelFlushes, long kernelResyncs,
+                        long localReadFailed, long localUnknownRequests, String ownReport) {}
 
     /** {@code -s}: both caches, the link, message tracking, then hFT-FW's report. */
     static String general(SyncNode node, ProcessFacts p) {
@@ -130,18 +132,34 @@ final class ConntrackdStats {
                 + "\tevents filtered:\t%20d%n"
                 + "\tcatch event failed:\t\t%12d%n"
                 + "\tnetlink overrun:\t\t%12d%n"
+                + "\tflush kernel table:\t\t%12d%n"
                 + "\tresync with kernel table:\t%12d%n"
                 + "\tcurrent buffer size (in bytes):\t%12d%n%n"
                 + "runtime stats:%n"
                 + "\tlocal read failed:\t\t%12d%n"
                 + "\tlocal unknown request:\t\t%12d%n%n",
                 uptime(node.uptime()), ev.events(), s.filtered(), ev.malformed() + ev.errors(), ev.overruns(),
-                ev.resyncs(), p.eventBufferBytes(), p.localReadFailed(), p.localUnknownRequests());
+                p.kernelFlushes(), ev.resyncs() + p.kernelResyncs(), p.eventBufferBytes(), p.localReadFailed(), p.localUnknownRequests());
     }
 
-    /** {@code -s rsqueue}: the length of the resend queue (hFT-FW does not list its entries). */
-    static String resendQueue(SyncNode node) {
-        return String.format(Locale.ROOT, "resent queue (len=%d)%n", node.channel().stats().rsQueueLen());
+    /**
+     * {@code -s rsqueue}: the resend queue's length, then each message in it, oldest first, as conntrackd's {@code
+     * ftfw_local_queue} and {@code rs_queue_dump} print them: {@code object -> seq:N} for a flow's or an
+     * expectation's state, {@code control -> seq:N flags:F} for an ACK, NACK or RESYNC; the length and the lines come
+     * from one snapshot.
+     */
+    static String resendQueue(List<ResendEntry> queue) {
+        StringBuilder sb = new StringBuilder(32 + 24 * queue.size());
+        sb.append("resent queue (len=").append(queue.size()).append(")\n");
+        for (ResendEntry e : queue) {
+            switch (e) {
+                case ResendEntry.Control c -> sb.append("control -> seq:").append(Integer.toUnsignedString(c.seq()))
+                        .append(" flags:").append(c.flags()).append('\n');
+                case ResendEntry.CacheObject o -> sb.append("object -> seq:")
+                        .append(Integer.toUnsignedString(o.seq())).append('\n');
+            }
+        }
+        return sb.toString();
     }
 
     /** {@code -s queue}: the transmit and resend queues with their bounds and overflows. */

@@ -1,13 +1,10 @@
 package org.hftfw.sync;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Supplier;
-import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackTable;
-import org.hftfw.conntrack.FlowId;
+import org.hftfw.ftfw.ExpectationCache;
 import org.hftfw.policy.Action;
 import org.hftfw.policy.Decision;
 import org.slf4j.Logger;
@@ -46,27 +43,16 @@ public final class NodeCommands {
             case "commit" -> commit();
             case "stats" -> Reply.ok(StatsReport.format(node) + processStats.get());
             case "flush" -> {
-                int n = node.channel().externalCache().size();
-                // an always-committed backup's kernel table holds what the cache held: forget it there too, or the
-                // entries would keep their standby timeouts with no takeover pass or re-arm to correct them
-                String kernel = node.committedBackup().map(c -> {
-                    List<FlowId> ids = new ArrayList<>(n);
-                    for (ConntrackEntry e : node.channel().externalCache().entries()) {
-                        ids.add(e.flowId());
-                    }
-                    c.forget(ids);
-                    return ", deleted them from the kernel table";
-                }).orElse("");
-                node.channel().externalCache().flush();
+                SyncNode.Flush f = node.flushExternalCache();
                 int held = node.publisher().stats().backupHolds();
                 node.publisher().flush();
-                yield Reply.ok("flushed the external cache (" + n + " flows" + kernel + ") and the internal cache ("
-                        + held + " flows)");
+                yield Reply.ok("flushed the external cache (" + f.flows() + " flows"
+                        + (f.deletedFromKernel() ? ", deleted them from the kernel table" : "")
+                        + ") and the internal cache (" + held + " flows)");
             }
             case "resync" -> {
                 // keepalived's notify_backup runs it: a node that took over stands by again
-                node.committedBackup().filter(c -> !c.standingBy()).ifPresent(CommittedBackup::standBy);
-                node.channel().requestResync();
+                node.requestPeerTable();
                 yield Reply.ok("asked the peer " + node.ftfwConfig().peer() + " to resend its table");
             }
             case "bulk" -> {
@@ -128,8 +114,16 @@ public final class NodeCommands {
         for (String e : r.firstErrors()) {
             sb.append("\n  ").append(e);
         }
+        ExpectationCache.CommitResult x = c.expectations();
+        if (x != null) {
+            sb.append(String.format(Locale.ROOT, "\nthen %d of the peer's expectations: %d created, %d expired, "
+                    + "%d failed", x.requested(), x.created(), x.expired(), x.failed()));
+            for (String e : x.firstErrors()) {
+                sb.append("\n  ").append(e);
+            }
+        }
         LOG.info("{}", sb);
-        return r.allSucceeded() ? Reply.ok(sb.toString()) : Reply.error(sb.toString());
+        return c.allSucceeded() ? Reply.ok(sb.toString()) : Reply.error(sb.toString());
     }
 
     /** {@code commit} on an always-committed backup: the flows are in the table; only their timeouts change. */

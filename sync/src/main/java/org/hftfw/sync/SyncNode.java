@@ -17,6 +17,7 @@ import java.util.function.Consumer;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.ExpectationTable;
+import org.hftfw.conntrack.FlowId;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.ftfw.BulkListener;
 import org.hftfw.ftfw.ExpectationCache;
@@ -67,8 +68,21 @@ public final class SyncNode implements AutoCloseable {
         }
     }
 
-    /** The outcome of the last commit, for {@code stats}. */
-    public record CommitSummary(ConntrackTable.BatchResult result, long millis) {}
+    /**
+     * What a commit of the external cache did (the last one is kept for {@code stats}): its flows, and the peer's expectations after them ({@code null} when
+     * there were none to commit).
+     */
+    public record CommitSummary(ConntrackTable.BatchResult result, long millis,
+            ExpectationCache.CommitResult expectations) {
+
+        /** Whether every flow and every expectation was written. */
+        public boolean allSucceeded() {
+            return result.allSucceeded() && (expectations == null || expectations.failed() == 0);
+        }
+    }
+
+    /** What {@link #flushExternalCache} emptied: how many flows, and whether they also left the kernel table. */
+    public record Flush(int flows, boolean deletedFromKernel) {}
 
     private final Role role;
     private final NodeSettings settings;
@@ -530,15 +544,49 @@ public final class SyncNode implements AutoCloseable {
     CommitSummary commit() {
         long t0 = clock.nanos();
         ConntrackTable.BatchResult r = channel.externalCache().commit(table);
-        CommitSummary c = new CommitSummary(r, (clock.nanos() - t0) / 1_000_000);
-        lastCommit = c;
+        long millis = (clock.nanos() - t0) / 1_000_000;
+        ExpectationCache.CommitResult x = null;
         if (expectations != null && channel.expectationCache().size() > 0) {
-            ExpectationCache.CommitResult x = channel.expectationCache().commit(expectations);
+            x = channel.expectationCache().commit(expectations);
             lastExpectationCommit = x;
             LOG.info("committed {} of the peer's {} expectations ({} expired, {} failed)", x.created(),
                     x.requested(), x.expired(), x.failed());
         }
+        CommitSummary c = new CommitSummary(r, millis, x);
+        lastCommit = c;
         return c;
+    }
+
+    /**
+     * The node is a backup again and asks its peer for the whole table (keepalived's notify_backup: {@code hftfw sync
+     * resync}, {@code conntrackd -n} in the stock primary-backup.sh): an always-committed backup that took over stands
+     * by first, so the peer's states are written into the kernel table again, with standby timeouts.
+     */
+    void requestPeerTable() {
+        if (committed != null && !committed.standingBy()) {
+            committed.standBy();
+        }
+        channel.requestResync();
+    }
+
+    /**
+     * Empties the external cache ({@code hftfw sync flush}, {@code conntrackd -f}). On an always-committed backup
+     * standing by, that cache is the record of the peer's flows in the kernel table: they are deleted there too, or
+     * they would keep their standby timeouts with no re-arm, takeover pass or delete to correct them. After a takeover
+     * they are this node's own flows and stay (the stock primary-backup.sh runs {@code -f} right after {@code -c}).
+     */
+    Flush flushExternalCache() {
+        int n = channel.externalCache().size();
+        boolean delete = committed != null && committed.standingBy();
+        if (delete) {
+            List<FlowId> ids = new ArrayList<>(n);
+            for (ConntrackEntry e : channel.externalCache().entries()) {
+                ids.add(e.flowId());
+            }
+            committed.forget(ids);
+        }
+        channel.externalCache().flush();
+        return new Flush(n, delete);
     }
 
     /**

@@ -66,4 +66,19 @@ class CacheDumpTest {
         assertEquals("2 h 5 min", ConntrackdStats.uptime(java.time.Duration.ofMinutes(125)));
         assertEquals("1 day 0 min", ConntrackdStats.uptime(java.time.Duration.ofDays(1)));
     }
+
+    /** conntrackd's rs_queue_dump: %u sequence numbers, so one past 2^31 prints unsigned. */
+    @Test
+    void conntrackdResendQueue() {
+        assertEquals("resent queue (len=0)\n", ConntrackdStats.resendQueue(List.of()));
+        assertEquals("""
+                resent queue (len=3)
+                object -> seq:2147483647
+                object -> seq:2147483648
+                control -> seq:4294967295 flags:8
+                """, ConntrackdStats.resendQueue(List.of(
+                        new org.hftfw.ftfw.ResendEntry.CacheObject(Integer.MAX_VALUE),
+                        new org.hftfw.ftfw.ResendEntry.CacheObject(Integer.MIN_VALUE),
+                        new org.hftfw.ftfw.ResendEntry.Control(-1, 8))));
+    }
 }

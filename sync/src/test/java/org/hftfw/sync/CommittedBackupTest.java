@@ -1,6 +1,7 @@
 package org.hftfw.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -133,10 +134,20 @@ class CommittedBackupTest {
         cb.drain();
         assertTrue(tableB.get(dns.original(), 0).isEmpty(), "a purged flow leaves the kernel table");
 
+        // after the takeover the flows are the node's own: a flush (conntrackd -f right after -c in the stock
+        // primary-backup.sh) leaves them to its traffic
         Reply flush = new NodeCommands(n[1], () -> "").handle("flush");
+        assertFalse(flush.text().contains("deleted them from the kernel table"), flush.text());
+        cb.drain();
+        assertEquals(1, tableB.size(), "a flush after the takeover deletes nothing: " + view(tableB));
+
+        // standing by again, the external cache is the record of the peer's flows in the table: they go with it
+        assertTrue(new NodeCommands(n[1], () -> "").handle("resync").ok());
+        assertTrue(Await.await(() -> view(tableB).equals(view(tableA)), 10_000), "the peer resent its table");
+        flush = new NodeCommands(n[1], () -> "").handle("flush");
         assertTrue(flush.text().contains("deleted them from the kernel table"), flush.text());
         cb.drain();
-        assertEquals(0, tableB.size(), "a flush forgets the peer's flows in the kernel table too");
+        assertEquals(0, tableB.size(), "a flush while standing by forgets the peer's flows in the kernel table too");
     }
 
     /**
@@ -301,6 +312,47 @@ class CommittedBackupTest {
             assertTrue(Await.await(() -> !control.purgeArmed(), 10_000), "the purge ran");
             assertTrue(tableB.get(zombie.original(), 0).isEmpty(), "the node's own leftover flow is purged");
             assertTrue(tableB.get(peers.original(), 0).isPresent(), "the peer's committed flow stays");
+        }
+    }
+
+    /**
+     * The stock primary-backup.sh drives an always-committed backup (conntrackd.conf's DisableExternalCache On) as
+     * {@code hftfw commit} and {@code hftfw sync resync} do: its primary transition's {@code -c} is the takeover
+     * pass (timeouts set, the peer's later states no longer applied) and the {@code -f} after it leaves the flows the
+     * node now serves in the table; the backup transition's {@code -n} makes it stand by and follow the peer again;
+     * a {@code -f} while standing by deletes the peer's flows it held, as {@code hftfw sync flush} does, instead of
+     * leaving them with standby timeouts nothing would correct.
+     */
+    @Test
+    void theStockScriptsVerbsDriveTheAlwaysCommittedBackupAsHftfwsOwnDo() throws Exception {
+        SyncNode[] n = pair(SyncNode.Role.PRIMARY, SyncNode.Role.BACKUP);
+        ConntrackEntry served = tcp("10.240.4.1", 1000, 0);
+        tableA.create(served);
+        assertTrue(Await.await(() -> view(tableB).equals(view(tableA)), 10_000), view(tableB).toString());
+        CommittedBackup cb = n[1].committedBackup().orElseThrow();
+        try (Scheduler.Daemon timer = Scheduler.daemon("test-purge")) {
+            ConntrackdControl control = new ConntrackdControl(n[1], Duration.ofHours(1), timer, () -> { },
+                    new ConntrackdControl.DaemonFacts(1 << 20, "lo", () -> ""));
+            assertEquals("", control.handle(ConntrackdRequest.ALL_COMMIT.code()).text(), "-c");
+            assertFalse(cb.standingBy(), "-c is the takeover pass");
+            assertTrue(tableB.get(served.original(), 0).orElseThrow().timeout() <= Math.max(600, GRACE),
+                    "the takeover set the flow's timeout from the standby one");
+            assertEquals("", control.handle(ConntrackdRequest.ALL_FLUSH_CACHE.code()).text(), "-f");
+            assertEquals(0, n[1].channel().externalCache().size());
+            tableA.update(served.toBuilder().mark(7).build());   // the old primary's stale view of a served flow
+            assertTrue(Await.await(() -> cb.stats().asMaster() >= 1, 10_000), cb.stats().toString());
+            cb.drain();
+            assertEquals(0, tableB.get(served.original(), 0).orElseThrow().mark(),
+                    "the flow the node serves after -c and -f stays as its traffic keeps it");
+
+            assertEquals("", control.handle(ConntrackdRequest.REQUEST_DUMP.code()).text(), "-n");
+            assertTrue(cb.standingBy(), "-n: a backup again");
+            assertTrue(Await.await(() -> tableB.get(served.original(), 0).orElseThrow().mark() == 7, 10_000),
+                    "standing by again, the table follows the peer's: " + view(tableB));
+            assertEquals("", control.handle(ConntrackdRequest.CT_FLUSH_EXT_CACHE.code()).text(), "-f external");
+            assertTrue(Await.await(() -> tableB.get(served.original(), 0).isEmpty(), 10_000),
+                    "-f while standing by deletes the peer's flows it held: " + view(tableB));
+            assertEquals(0, control.refused());
         }
     }
 

@@ -101,16 +101,30 @@ final class ConntrackdConfFile {
     }
 
     /**
+     * Everything a file says, its problems beside its settings and warnings (a refused file's warnings included).
+     *
+     * @param settings the hftfw.conf keys and values, in the file's order
+     */
+    record Review(List<String> problems, List<String> warnings, Map<String, Object> settings, Set<String> explicit) {}
+
+    /** Reviews {@code text} (from {@code origin}, for messages) without throwing on what cannot be honoured. */
+    static Review review(String text, String origin) {
+        ConntrackdConfFile f = new ConntrackdConfFile(origin);
+        f.map(parse(tokens(text), origin));
+        return new Review(List.copyOf(f.problems), List.copyOf(f.warnings),
+                java.util.Collections.unmodifiableMap(f.out), Set.copyOf(f.explicit));
+    }
+
+    /**
      * Reads {@code text} (from {@code origin}, for messages); throws {@link InvalidConfigException} naming every key
      * that cannot be honoured.
      */
     static Result read(String text, String origin) {
-        ConntrackdConfFile f = new ConntrackdConfFile(origin);
-        f.map(parse(tokens(text), origin));
-        if (!f.problems.isEmpty()) {
-            throw new InvalidConfigException(f.problems);
+        Review r = review(text, origin);
+        if (!r.problems().isEmpty()) {
+            throw new InvalidConfigException(r.problems());
         }
-        return new Result(ConfigFactory.parseMap(f.out, origin), Set.copyOf(f.explicit), List.copyOf(f.warnings));
+        return new Result(ConfigFactory.parseMap(r.settings(), origin), r.explicit(), r.warnings());
     }
 
     // ---- syntax: words, braces and comments, as conntrackd's lexer splits them
@@ -155,7 +169,25 @@ final class ConntrackdConfFile {
         return top;
     }
 
-    /** Statements up to a closing brace (not consumed) or the end: a statement is the words of one line. */
+    /**
+     * The keywords that take exactly one value and no block (conntrack-tools src/read_config_yy.y). conntrackd's
+     * grammar ignores line breaks, so {@code Mode FTFW { ResendQueueSize 131072 ACKWindowSize 20 }} is two
+     * statements on one line, and {@code Port} may take its value from the next line: such a keyword ends after its
+     * value, and whatever follows on the line is a statement of its own (read, or refused by name, never dropped).
+     */
+    private static final Set<String> ONE_VALUE = Set.of("IPv4_address", "IPv6_address", "IPv4_Destination_Address",
+            "IPv6_Destination_Address", "IPv4_interface", "IPv6_interface", "Interface", "HashSize", "RefreshTime",
+            "CacheTimeout", "CommitTimeout", "HashLimit", "Path", "Backlog", "Group", "Port", "LogFile", "Syslog",
+            "LockFile", "SocketBufferSize", "SocketBufferSizeMaxGrown", "SocketBufferSizeMaxGrowth",
+            "NetlinkBufferSize", "NetlinkBufferSizeMaxGrowth", "ResendQueueSize", "Checksum", "ACKWindowSize",
+            "SndSocketBuffer", "RcvSocketBuffer", "PurgeTimeout", "EventIterationLimit", "PollSecs",
+            "NetlinkOverrunResync", "Nice", "Priority", "NetlinkEventsReliable", "DisableInternalCache",
+            "DisableExternalCache", "TCPWindowTracking", "ErrorQueueLength", "Systemd", "StartupResync");
+
+    /**
+     * Statements up to a closing brace (not consumed) or the end: the words of one line, split after each
+     * {@link #ONE_VALUE} keyword's value; a one-value keyword last on its line takes the next line's first word.
+     */
     private static List<Stmt> block(List<Token> t, int[] pos, String origin) {
         List<Stmt> out = new ArrayList<>();
         while (pos[0] < t.size() && !t.get(pos[0]).text().equals("}")) {
@@ -164,8 +196,8 @@ final class ConntrackdConfFile {
                 throw new InvalidConfigException(origin + ": line " + first.line() + ": '{' without a keyword");
             }
             List<String> words = new ArrayList<>();
-            while (pos[0] < t.size() && t.get(pos[0]).line() == first.line()
-                    && !t.get(pos[0]).text().equals("{") && !t.get(pos[0]).text().equals("}")) {
+            while (pos[0] < t.size() && !t.get(pos[0]).text().equals("{") && !t.get(pos[0]).text().equals("}")
+                    && (t.get(pos[0]).line() == first.line() || valueDue(words))) {
                 words.add(t.get(pos[0]++).text());
             }
             List<Stmt> inner = null;
@@ -178,9 +210,23 @@ final class ConntrackdConfFile {
                 }
                 pos[0]++;
             }
-            out.add(new Stmt(List.copyOf(words), first.line(), inner));
+            int start = 0;
+            while (ONE_VALUE.contains(words.get(start)) && words.size() - start > 2) {
+                out.add(new Stmt(List.copyOf(words.subList(start, start + 2)), first.line(), null));
+                start += 2;
+            }
+            out.add(new Stmt(List.copyOf(words.subList(start, words.size())), first.line(), inner));
         }
         return out;
+    }
+
+    /** Whether the words so far end with a one-value keyword still waiting for its value. */
+    private static boolean valueDue(List<String> words) {
+        int start = 0;
+        while (start < words.size() && ONE_VALUE.contains(words.get(start)) && words.size() - start >= 2) {
+            start += 2;
+        }
+        return words.size() - start == 1 && ONE_VALUE.contains(words.get(start));
     }
 
     // ---- meaning
@@ -270,7 +316,12 @@ final class ConntrackdConfFile {
         for (Stmt s : section.block()) {
             switch (s.key()) {
                 case "Mode" -> {
-                    if (s.arg(1).equals("FTFW")) {
+                    // conntrackd's lexer reads mode names in any case, and NACK as FTFW's old name
+                    String mode = s.arg(1).toUpperCase(Locale.ROOT);
+                    if (mode.equals("FTFW") || mode.equals("NACK")) {
+                        if (mode.equals("NACK")) {
+                            warn(s, "Mode NACK is FTFW's old name (conntrackd says the same): read as FTFW");
+                        }
                         ftfw = true;
                         each(s, FTFW_KEYS, this::ftfw);
                     } else {

@@ -2,6 +2,7 @@ package org.hftfw.sidecar.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,7 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.hftfw.common.InvalidConfigException;
 import org.hftfw.conntrack.TcpState;
 import org.hftfw.ftfw.ConntrackdConf;
@@ -25,8 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * conntrackd.conf read as hFT-FW settings, one test per key family: what is mapped, what is accepted with a warning
- * naming it, what is refused naming it. The Debian package's example files (conntrack-tools doc/, in the test
- * resources) are read as they ship.
+ * naming it, what is refused naming it. conntrack-tools' example files (doc/sync/ftfw, notrack, alarm, doc/stats, as
+ * the Debian package ships them, doc/helper) and Debian's default conntrackd.conf, in the test resources, are read as
+ * they ship and with each statement their comments offer uncommented.
  */
 class ConntrackdConfFileTest {
 
@@ -193,12 +197,18 @@ class ConntrackdConfFileTest {
 
     @Test
     void whatWouldChangeReplicationIsRefusedByName() {
-        String m = problems(FTFW_UDP.replace("DisableExternalCache Off", "CommitTimeout 180")
-                .replace("Systemd on", "PollSecs 15"));
-        for (String key : List.of("CommitTimeout", "PollSecs")) {
+        String m = problems(FTFW_UDP.replace("DisableExternalCache Off",
+                "CommitTimeout 180\n\t\tDisableInternalCache On").replace("Systemd on", "PollSecs 15\n\tSetup yes"));
+        for (String key : List.of("CommitTimeout", "DisableInternalCache On", "PollSecs", "Setup")) {
             assertTrue(m.contains(key), key + " in " + m);
         }
+        assertTrue(ConntrackdConfFile.read(FTFW_UDP.replace("DisableExternalCache Off", "DisableInternalCache Off"),
+                "c.conf").warnings().stream().noneMatch(w -> w.contains("DisableInternalCache")),
+                "DisableInternalCache Off is hFT-FW's behaviour");
         assertTrue(problems(FTFW_UDP.replace("Mode FTFW", "Mode ALARM")).contains("Mode ALARM is not supported"));
+        assertTrue(problems(FTFW_UDP.replace("Mode FTFW", "Mode NOTRACK")).contains("Mode NOTRACK is not supported"));
+        assertTrue(problems(FTFW_UDP + "Stats {\n\tLogFile on\n}\n").contains("Stats mode"));
+        assertTrue(problems(FTFW_UDP + "Helper {\n\tSetup yes\n}\n").contains("conntrack helpers (Helper)"));
         assertTrue(problems(FTFW_UDP.replace("\t}\n\tOptions", "\t}\n\tTCP {\n\t\tPort 3781\n\t}\n\tOptions"))
                 .contains("more than one sync link"));
     }
@@ -281,6 +291,46 @@ class ConntrackdConfFileTest {
         assertEquals(ExpectationSync.OFF, settings(FTFW_UDP).expectations());
     }
 
+    /**
+     * conntrackd's grammar ignores line breaks: the whole example on one line, several statements per line and a
+     * value on the line after its keyword are read as conntrackd reads them (stock 1.4.7 starts on such a file), and
+     * words after a one-value keyword's value are a statement of their own, refused by name when unknown.
+     */
+    @Test
+    void statementsAreReadAcrossLineBreaksAsConntrackdReadsThem() {
+        String oneLine = FTFW_UDP.replaceAll("#[^\n]*", "").replace('\n', ' ');
+        assertEquals(ConntrackdConfFile.read(FTFW_UDP, "c.conf").config().root().unwrapped(),
+                ConntrackdConfFile.read(oneLine, "c.conf").config().root().unwrapped());
+        assertEquals(ConntrackdConfFile.read(FTFW_UDP, "c.conf").warnings().size(),
+                ConntrackdConfFile.read(oneLine, "c.conf").warnings().size(), "the same warnings");
+
+        SyncSettings s = settings(FTFW_UDP.replace("ACKWindowSize 300\n", "").replace("ResendQueueSize 131072",
+                        "ResendQueueSize 131072 ACKWindowSize 20")
+                .replace("TCPWindowTracking Off", "TCPWindowTracking On ExpectationSync On")
+                .replace("Port 3780", "Port\n3781"));
+        assertEquals(20, s.node().link().ackWindow());
+        assertEquals(131072, s.node().link().resendQueueSize());
+        assertTrue(s.node().link().tcpWindowTracking());
+        assertEquals(ExpectationSync.ALL, s.expectations());
+        assertEquals(new InetSocketAddress("192.168.2.101", 3781), s.node().link().peer());
+        assertEquals(List.of(Cidr.parse("10.0.0.1"), Cidr.parse("10.0.0.2")), settings(FTFW_UDP.replace(
+                "IPv4_address 127.0.0.1 # loopback", "IPv4_address 10.0.0.1 IPv4_address 10.0.0.2")
+                .replaceAll("(?m)^\\s*IPv[46]_address (192.168.0.100|::1|192.168.100.0/24).*$", ""))
+                .node().filter().ignore());
+
+        String m = problems(FTFW_UDP.replace("Port 3780", "Port 3780 extra words"));
+        assertTrue(m.contains("unknown conntrackd.conf keyword 'extra words' here"), m);
+    }
+
+    /** conntrackd reads mode names in any case and NACK as FTFW's old name (read_config_lex.l). */
+    @Test
+    void modeNamesAreReadInAnyCase() {
+        assertEquals(131072, settings(FTFW_UDP.replace("Mode FTFW", "Mode ftfw")).node().link().resendQueueSize());
+        List<String> w = ConntrackdConfFile.read(FTFW_UDP.replace("Mode FTFW", "Mode nack"), "c.conf").warnings();
+        assertTrue(w.stream().anyMatch(x -> x.contains("Mode NACK is FTFW's old name")), w.toString());
+        assertTrue(problems(FTFW_UDP.replace("Mode FTFW", "Mode notrack")).contains("Mode notrack is not supported"));
+    }
+
     @Test
     void unknownKeywordsAreErrorsWithASuggestion() {
         String m = problems(FTFW_UDP.replace("HashLimit", "Hashlimit").replace("Port 3780", "Prot 3780"));
@@ -288,6 +338,52 @@ class ConntrackdConfFileTest {
                 + "HashLimit?)"), m);
         assertTrue(m.contains("unknown conntrackd.conf keyword 'Prot 3780' here (did you mean Port?)"), m);
         assertTrue(problems("Sync {\n Mode FTFW {\n").contains("is never closed"));
+    }
+
+    /** hftfw.conf's keys are checked the same way (the issue's own example). */
+    @Test
+    void unknownHoconKeysAreErrorsWithASuggestion(@TempDir Path dir) throws IOException {
+        Path h = Files.writeString(dir.resolve("hftfw.conf"), "sync.prot = 3780\n");
+        String m = assertThrows(InvalidConfigException.class, () -> SyncCommand.load(h)).getMessage();
+        assertTrue(m.contains("unknown key sync.prot (did you mean sync.port?)"), m);
+    }
+
+    /**
+     * A changed conntrackd.conf is read whole and validated before it replaces the running settings in one step; a
+     * file that does not validate (half written, or refused) leaves them as they are and is logged once.
+     */
+    @Test
+    void aConntrackdConfReloadIsValidatedWholeAndARefusedOneIsLoggedOnce(@TempDir Path dir) throws Exception {
+        Path c = Files.writeString(dir.resolve("conntrackd.conf"), FTFW_UDP);
+        try (ReloadableConfig<SyncSettings> rc = SyncCommand.load(dir.resolve("absent.conf"), c, false);
+             org.hftfw.sync.LogCapture log = new org.hftfw.sync.LogCapture()) {
+            Files.writeString(c, FTFW_UDP.replace("ACKWindowSize 300", "ACKWindowSize 200"));
+            assertTrue(rc.reload());
+            assertEquals(200, rc.get().node().link().ackWindow());
+            String half = FTFW_UDP.substring(0, FTFW_UDP.indexOf("General {") + 12);
+            Files.writeString(c, half.replace("ACKWindowSize 300", "ACKWindowSize 100"));
+            assertFalse(rc.reload(), "a half-written file");
+            assertEquals(200, rc.get().node().link().ackWindow(), "the running settings stay");
+            Files.writeString(c, FTFW_UDP.replace("Mode FTFW", "Mode NOTRACK"));
+            assertFalse(rc.reload());
+            assertFalse(rc.reload(), "the same refused file again");
+            assertEquals(2, rc.rejected());
+            assertEquals(1, log.count("Mode NOTRACK is not supported"), log.lines().toString());
+            assertEquals(200, rc.get().node().link().ackWindow());
+        }
+    }
+
+    /** The test resources are the files the conntrackd package installs, when it is installed here. */
+    @Test
+    void theExampleCopiesAreThePackagesFiles() throws IOException {
+        java.util.Map<String, String> installed = java.util.Map.of("ftfw.conf", "sync/ftfw/conntrackd.conf",
+                "notrack.conf", "sync/notrack/conntrackd.conf", "alarm.conf", "sync/alarm/conntrackd.conf",
+                "stats.conf", "stats/conntrackd.conf");
+        Path examples = Path.of("/usr/share/doc/conntrackd/examples");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(examples), "the conntrackd package's examples");
+        for (var e : installed.entrySet()) {
+            assertEquals(Files.readString(examples.resolve(e.getValue())), resource(e.getKey()), e.getKey());
+        }
     }
 
     @Test
@@ -304,11 +400,153 @@ class ConntrackdConfFileTest {
         assertTrue(stats.contains("Stats mode") && stats.contains("no Sync section"), stats);
         String debian = problems(resource("debian-default.conf"));
         assertTrue(debian.contains("no Sync section") && debian.contains("Stats mode"), debian);
-        for (String f : List.of("ftfw.conf", "notrack.conf", "alarm.conf", "stats.conf", "debian-default.conf")) {
+        String helper = problems(resource("helper.conf"));
+        assertTrue(helper.contains("user-space conntrack helpers (Helper)") && helper.contains("no Sync section"),
+                helper);
+        for (String f : EXAMPLES) {
             assertTrue(ConntrackdConfFile.looksLikeConntrackd(resource(f)), f);
         }
         assertFalse(ConntrackdConfFile.looksLikeConntrackd("sync { port = 3780 }\n"), "HOCON");
         assertFalse(ConntrackdConfFile.looksLikeConntrackd("sync.port = 3780\n"), "HOCON");
+    }
+
+    /** conntrack-tools' example files (doc/sync, doc/stats, doc/helper), Debian's default conntrackd.conf. */
+    private static final List<String> EXAMPLES = List.of("ftfw.conf", "notrack.conf", "alarm.conf", "stats.conf",
+            "helper.conf", "debian-default.conf");
+
+    /** The words conntrackd's lexer knows as keywords (conntrack-tools src/read_config_lex.l). */
+    private static final Set<String> LEXER_KEYWORDS = Set.of("UNIX", "IPv4_address", "IPv6_address",
+            "IPv4_Destination_Address", "IPv6_Destination_Address", "IPv4_interface", "IPv6_interface", "Interface",
+            "Multicast", "UDP", "TCP", "HashSize", "RefreshTime", "CacheTimeout", "CommitTimeout", "HashLimit", "Path",
+            "Backlog", "Group", "Port", "LogFile", "Syslog", "LockFile", "General", "Sync", "Stats",
+            "SocketBufferSize", "SocketBufferSizeMaxGrown", "SocketBufferSizeMaxGrowth", "NetlinkBufferSize",
+            "NetlinkBufferSizeMaxGrowth", "Mode", "ResendQueueSize", "Checksum", "ACKWindowSize", "SndSocketBuffer",
+            "RcvSocketBuffer", "Filter", "Protocol", "Address", "State", "PurgeTimeout", "EventIterationLimit",
+            "PollSecs", "NetlinkOverrunResync", "Nice", "Scheduler", "Type", "Priority", "NetlinkEventsReliable",
+            "DisableInternalCache", "DisableExternalCache", "Options", "TCPWindowTracking", "ExpectationSync",
+            "ErrorQueueLength", "Helper", "QueueNum", "QueueLen", "Policy", "ExpectMax", "ExpectTimeout", "Systemd",
+            "StartupResync", "Setup");
+
+    /**
+     * Every keyword of the example files, the ones they set and the ones their comments offer, is mapped, warned by
+     * name or refused by name: none is unknown, and none is silently dropped. Each commented-out statement (a line,
+     * or a block through its closing brace) is uncommented alone and the file reviewed again; the review must differ
+     * from the file's own (a setting, a warning or an error more), unless the statement sits in a section refused as
+     * a whole (Mode NOTRACK or ALARM, Stats, Helper), whose refusal names it.
+     */
+    @Test
+    void everyKeywordOfTheExampleFilesIsMappedWarnedOrRefused() throws IOException {
+        java.util.Map<String, Integer> tried = new java.util.TreeMap<>();
+        for (String name : EXAMPLES) {
+            int statements = 0;
+            String text = resource(name);
+            ConntrackdConfFile.Review base = ConntrackdConfFile.review(text, name);
+            assertTrue(base.problems().stream().noneMatch(p -> p.contains("unknown")), name + ": " + base.problems());
+            String[] lines = text.split("\n", -1);
+            List<String> open = new ArrayList<>();                 // the enclosing live blocks' headers
+            for (int i = 0; i < lines.length; i++) {
+                String[] variant = lines.clone();
+                int end = uncommentStatement(variant, i, !open.isEmpty() && isList(open.getLast()));
+                if (end >= 0) {
+                    String where = name + " line " + (i + 1) + " '" + lines[i].strip() + "'";
+                    ConntrackdConfFile.Review r = ConntrackdConfFile.review(String.join("\n", variant), name);
+                    assertTrue(r.problems().stream().noneMatch(p -> p.contains("unknown")), where + ": " + r);
+                    String refusedWhole = open.stream().filter(ConntrackdConfFileTest::refusedWhole).findFirst()
+                            .orElse(null);
+                    if (refusedWhole == null) {
+                        assertNotEquals(base, r, where + " has no visible effect");
+                    } else {
+                        assertEquals(base, r, where);
+                        assertTrue(base.problems().stream().anyMatch(p -> p.contains(refusedWhole)),
+                                where + ": refused with its section " + refusedWhole + ": " + base.problems());
+                    }
+                    statements++;
+                    i = end;                                       // a block's lines were tried with it
+                    continue;
+                }
+                String live = lines[i].replaceAll("#.*", "");
+                for (int k = 0; k < live.length(); k++) {
+                    char c = live.charAt(k);
+                    if (c == '{') {
+                        open.add(live.substring(0, live.indexOf('{')).strip());
+                    } else if (c == '}') {
+                        open.removeLast();
+                    }
+                }
+            }
+            tried.put(name, statements);
+        }
+        // what the files' comments offer: each link section, Options and State Accept as one block, each list item
+        assertEquals(java.util.Map.of("alarm.conf", 17, "debian-default.conf", 0, "ftfw.conf", 20, "helper.conf", 1,
+                "notrack.conf", 20, "stats.conf", 9), tried);
+    }
+
+    private static boolean isList(String header) {
+        return header.startsWith("Protocol ") || header.startsWith("Address ") || header.startsWith("State ")
+                || header.equals("ExpectationSync");
+    }
+
+    /** A section refused as a whole, its contents unread: conntrackd's other modes. */
+    private static boolean refusedWhole(String header) {
+        return header.equals("Stats") || header.equals("Helper")
+                || (header.startsWith("Mode ") && !header.equals("Mode FTFW"));
+    }
+
+    private static final java.util.regex.Pattern COMMENTED = java.util.regex.Pattern.compile("^(\\s*)#\\s?(.*)$");
+
+    /**
+     * Uncomments, in {@code lines}, the commented-out statement on line {@code i}, if it is one, and returns its last
+     * line (-1: none). A statement is a lexer keyword not followed by prose (at most three words, the second not a
+     * lower-case word other than on/off/yes/no), or a block opening (a keyword line ending in an opening brace) with
+     * its statements, list items and closing braces down to the one that closes it, its prose left commented; in a
+     * list block (live or uncommented with it), a short line is a list item.
+     */
+    private static int uncommentStatement(String[] lines, int i, boolean inList) {
+        List<Boolean> lists = new ArrayList<>();           // the uncommented blocks open, whether each is a list
+        for (int j = i; j < lines.length; j++) {
+            java.util.regex.Matcher m = COMMENTED.matcher(lines[j]);
+            if (!m.matches()) {
+                if (j == i) {
+                    return -1;
+                }
+                continue;
+            }
+            String t = m.group(2).strip();
+            boolean list = lists.isEmpty() ? inList && j == i : lists.getLast();
+            boolean closes = !lists.isEmpty() && t.equals("}");
+            if (!closes && !(list ? listItem(t) : statement(t))) {
+                if (j == i) {
+                    return -1;
+                }
+                continue;                                       // prose inside the block
+            }
+            lines[j] = m.group(1) + m.group(2);
+            if (closes) {
+                lists.removeLast();
+            } else if (t.endsWith("{")) {
+                lists.add(isList(t.substring(0, t.length() - 1).strip()));
+            }
+            if (lists.isEmpty()) {
+                return j;
+            }
+        }
+        throw new AssertionError("line " + (i + 1) + ": a commented block that never closes");
+    }
+
+    private static boolean statement(String t) {
+        String[] w = t.split("\\s+", -1);
+        if (!LEXER_KEYWORDS.contains(w[0]) || t.endsWith(":")) {
+            return false;
+        }
+        return t.endsWith("{") || (w.length <= 3 && (w.length == 1 || !w[1].matches("[a-z]+")
+                || w[1].matches("on|off|yes|no")));
+    }
+
+    private static boolean listItem(String t) {
+        String item = t.replaceAll("\\s#.*", "").strip();
+        return !item.isEmpty() && !item.startsWith("#") && item.split("\\s+", -1).length <= 6
+                && !item.endsWith(":") && !item.endsWith(".") && Character.isLetterOrDigit(item.charAt(0))
+                && !item.matches("[A-Z][a-z].*");                  // prose starts with a capitalised word
     }
 
     @Test

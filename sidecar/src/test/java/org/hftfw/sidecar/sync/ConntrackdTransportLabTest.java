@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * An hFT-FW node started from a conntrackd.conf whose sync link is a Multicast or TCP section, paired with a stock
- * conntrackd on the same transport, both directions down to the kernel: the firewall's flows (replicated by
+ * An hFT-FW node started from a conntrackd.conf whose sync link is a Multicast or TCP section (or UDP with
+ * {@code Checksum off}), paired with a stock conntrackd on the same transport, both directions down to the kernel: the firewall's flows (replicated by
  * conntrackd) reach hFT-FW's kernel table through the stock client's {@code -c}, and a flow created on the hFT-FW
  * node reaches conntrackd's external cache and, through its {@code -c}, the firewall's kernel table.
  */
@@ -35,22 +35,37 @@ class ConntrackdTransportLabTest {
     void multicastSyncLinkWithAStockConntrackdPeer() throws Exception {
         // conntrackd.conf names no peer for Multicast: hFT-FW's comes from the hftfw.conf beside it
         pair(new SyncTransport.Multicast(InetAddress.ofLiteral("225.0.0.50")),
-                "sync.peer-address = \"" + SyncLab.FW_SYNC + "\"\n");
+                "sync.peer-address = \"" + SyncLab.FW_SYNC + "\"\n", false);
     }
 
     @Test
     void tcpSyncLinkWithAStockConntrackdPeer() throws Exception {
-        pair(SyncTransport.tcp(), "");
+        pair(SyncTransport.tcp(), "", false);
     }
 
-    private static void pair(SyncTransport transport, String own) throws Exception {
+    /**
+     * {@code Checksum off} on both nodes: the stock conntrackd sends UDP datagrams without a checksum
+     * (SO_NO_CHECK), which hFT-FW reads; hFT-FW, warned, still sends checksums, which conntrackd reads.
+     */
+    @Test
+    void udpSyncLinkWithAStockConntrackdPeerThatSendsNoChecksums() throws Exception {
+        pair(SyncTransport.udp(), "", true);
+    }
+
+    private static void pair(SyncTransport transport, String own, boolean checksumOff) throws Exception {
         try (SyncLab l = new SyncLab()) {
             List<String> ignore = List.of("127.0.0.1", "::1", "10.236.0.0/24", "10.230.1.1", "10.230.2.1");
             Path fwConf = ConntrackdConf.lab(l.dir, "fw-conntrackd", SyncLab.FW_SYNC, SyncLab.BK_SYNC, ignore)
                     .withProtocols(List.of("TCP", "UDP")).withLink(transport).write();
-            l.startConntrackd(l.topo.fw, fwConf);
             Path bkConf = ConntrackdConf.lab(l.dir, "bk-conntrackd", SyncLab.BK_SYNC, SyncLab.FW_SYNC, ignore)
                     .withProtocols(List.of("TCP", "UDP")).withLink(transport).write();
+            if (checksumOff) {
+                for (Path f : List.of(fwConf, bkConf)) {
+                    assertTrue(Files.readString(f).contains("Checksum on"), f.toString());
+                    Files.writeString(f, Files.readString(f).replace("Checksum on", "Checksum off"));
+                }
+            }
+            l.startConntrackd(l.topo.fw, fwConf);
             Path bkOwn = Files.writeString(l.dir.resolve("bk-own.conf"), "metrics.address = \"127.0.0.1:0\"\n" + own);
             SyncDaemon bk = l.startHftfw(l.bk, SyncNode.Role.BOTH, SyncCommand.load(bkOwn, bkConf, true));
             assertEquals(transport, bk.node().ftfwConfig().link());
@@ -76,8 +91,11 @@ class ConntrackdTransportLabTest {
                 assertEquals(0, stats.lost(), stats.format());
                 assertEquals(0, stats.dropped(DropReason.NOT_PEER), stats.format());
                 String link = SyncLab.conntrackd(l.bk, bkConf, "-s", "link");
-                assertTrue(link.startsWith(transport instanceof SyncTransport.Tcp ? "TCP traffic" : "multicast traffic"),
-                        link);
+                        assertTrue(link.startsWith(switch (transport) {
+                    case SyncTransport.Tcp _ -> "TCP traffic";
+                    case SyncTransport.Multicast _ -> "multicast traffic";
+                    case SyncTransport.Udp _ -> "UDP traffic";
+                }), link);
             } finally {
                 for (Socket s : open) {
                     s.close();

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.hftfw.sidecar.Hftfw;
 import org.hftfw.sync.Reply;
 import org.junit.jupiter.api.Test;
@@ -170,6 +171,27 @@ class ControlSocketTest {
         err.getBuffer().setLength(0);
         assertEquals(1, cl.execute("sync", "stats", "--config", dir.resolve("missing.conf").toString()));
         assertTrue(err.toString().contains("cannot read the config file"), err.toString());
+    }
+
+    /**
+     * The stock conntrackd client exits 0 whatever the daemon answers; the hftfw verbs exit 1 when the daemon refuses
+     * or fails the request, with its reason on standard error.
+     */
+    @Test
+    void cliExitsNonZeroWhenTheDaemonRefusesOrFails(@TempDir Path dir) throws Exception {
+        Path sock = dir.resolve("sync.ctl");
+        try (ControlServer _ = ControlServer.start(sock, r -> Reply.error(r + " failed: 3 of 12 flows"))) {
+            for (String[] verb : List.of(new String[] {"commit"}, new String[] {"sync", "stats"},
+                    new String[] {"sync", "flush"}, new String[] {"sync", "resync"}, new String[] {"sync", "bulk"})) {
+                StringWriter out = new StringWriter();
+                StringWriter err = new StringWriter();
+                CommandLine cl = new CommandLine(new Hftfw()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
+                List<String> args = new java.util.ArrayList<>(List.of(verb));
+                args.addAll(List.of("--socket", sock.toString()));
+                assertEquals(1, cl.execute(args.toArray(String[]::new)), String.join(" ", verb));
+                assertTrue(err.toString().contains("failed: 3 of 12 flows"), String.join(" ", verb) + ": " + err);
+            }
+        }
     }
 
     @Test

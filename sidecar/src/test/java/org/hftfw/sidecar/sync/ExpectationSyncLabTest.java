@@ -125,12 +125,28 @@ class ExpectationSyncLabTest {
                 String xml = SyncLab.conntrackd(l.topo.fw, client, "-i", "expect", "-x");
                 assertTrue(xml.startsWith("<flow><layer3 protonum=\"2\" protoname=\"ipv4\"><expected>")
                         && xml.contains("<helper-name>ftp</helper-name>") && xml.endsWith("</meta></flow>\n"), xml);
-                String external = SyncLab.conntrackd(l.bk, clientConf(l.dir, "bk-client", backup.control().path()),
-                        "-e", "expect", "-x");
+                Path bkClient = clientConf(l.dir, "bk-client", backup.control().path());
+                String external = SyncLab.conntrackd(l.bk, bkClient, "-e", "expect", "-x");
                 assertTrue(external.contains("<helper-name>ftp</helper-name>"), external);
+                // bk's expectation cache by the stock client: -e expect lists it, -c expect writes it again
+                assertTrue(SyncLab.conntrackd(l.bk, bkClient, "-e", "expect").contains("dport=" + FtpLab.DATA_PORT));
+                assertEquals(0, l.bk.exec("conntrack", "-F", "expect").exitCode());
+                assertTrue(FtpLab.expectations(l.bk).isEmpty(), "bk's kernel expectation removed by hand");
+                assertEquals("", SyncLab.conntrackd(l.bk, bkClient, "-c", "expect"));
+                assertTrue(awaitExpectation(l.bk, "bk after conntrackd -c expect").contains(MASTER));
                 assertEquals("", SyncLab.conntrackd(l.topo.fw, client, "-R", "expect"));
+                assertEquals("", SyncLab.conntrackd(l.topo.fw, client, "-R"));
                 assertEquals("", SyncLab.conntrackd(l.topo.fw, client, "-F", "expect"));
                 assertTrue(FtpLab.expectations(l.topo.fw).isEmpty(), "-F expect flushed fw's kernel expectations");
+                // -F flushes the expectation table too when expectations are replicated (src/ctnl.c); the kernel
+                // would drop them with their master flow anyway, so the log's count is what shows it
+                try (Socket _ = ftp.pasv(l.topo); org.hftfw.sync.LogCapture log = new org.hftfw.sync.LogCapture()) {
+                    awaitExpectation(l.topo.fw, "fw, a second PASV");
+                    assertEquals("", SyncLab.conntrackd(l.topo.fw, client, "-F"));
+                    assertTrue(FtpLab.expectations(l.topo.fw).isEmpty(), "-F flushed fw's kernel expectations");
+                    assertEquals(1, log.count("conntrackd -F: flushed 1 expectations from the kernel table"),
+                            log.lines().toString());
+                }
             }
         }
     }
