@@ -14,6 +14,11 @@ import org.hftfw.common.Await;
 import org.hftfw.common.Clock;
 import org.hftfw.common.Scheduler;
 import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.ConntrackException;
+import org.hftfw.conntrack.ConntrackTable;
+import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.Expectation;
+import org.hftfw.conntrack.ExpectationTable;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.TcpState;
@@ -124,6 +129,74 @@ class ConntrackdControlTest {
             assertTrue(r.text().endsWith(")\n"), r.text());
             assertEquals(1, control.refused());
             assertTrue(primary.channel().stats().dataTx() >= 1);
+        }
+    }
+
+    /** An expectation table that remembers its listener (to raise events) and refuses every create. */
+    private static final class RefusingExpectations implements ExpectationTable {
+        volatile ExpectationTable.Listener listener;
+
+        @Override
+        public long dump(java.util.function.Consumer<Expectation> sink) {
+            return 0;
+        }
+
+        @Override
+        public void create(Expectation e, boolean replaceExisting) {
+            throw new ConntrackException.PermissionDeniedException("refused by the test's table");
+        }
+
+        @Override
+        public void delete(Expectation e) { }
+
+        @Override
+        public ConntrackTable.EventSubscription subscribe(ExpectationTable.Listener l) {
+            listener = l;
+            return () -> listener = null;
+        }
+
+        @Override
+        public void close() { }
+    }
+
+    /**
+     * conntrackd's {@code -c} commits the peer's expectations after the flows (the stock primary-backup.sh runs
+     * nothing else): one the kernel refuses fails the request visibly, as a refused flow does, although every flow
+     * was committed.
+     */
+    @Test
+    void aCommitWhoseExpectationsFailSaysSo() throws Exception {
+        InetSocketAddress a = freeLoopbackPort();
+        InetSocketAddress b = freeLoopbackPort();
+        RefusingExpectations expA = new RefusingExpectations();
+        try (InMemoryConntrackTable tableA = InMemoryConntrackTable.create(Clock.system());
+             InMemoryConntrackTable tableB = InMemoryConntrackTable.create(Clock.system());
+             SyncNode backup = SyncNode.builder(SyncNode.Role.BACKUP, externalCache(settings(b, a)), tableB)
+                     .expectations(new RefusingExpectations(), ExpectationSync.ALL).start();
+             SyncNode _ = SyncNode.builder(SyncNode.Role.PRIMARY, settings(a, b), tableA)
+                     .expectations(expA, ExpectationSync.ALL).start();
+             Scheduler.Daemon timer = Scheduler.daemon("test-purge");
+             ConntrackdControl control = control(backup, timer)) {
+            ConntrackEntry master = tcp("10.240.3.1", 40000, "10.242.0.1", 21);
+            tableA.create(master);
+            InetAddress c = InetAddress.ofLiteral("10.240.3.1");
+            InetAddress srv = InetAddress.ofLiteral("10.242.0.1");
+            InetAddress ones = InetAddress.ofLiteral("255.255.255.255");
+            assertTrue(Await.await(() -> expA.listener != null, 10_000), "the primary listens for expectations");
+            expA.listener.onExpectation(EventType.NEW, new Expectation(master.original(),
+                    Tuple.ports(c, srv, IpProto.TCP, 0, 50000), Tuple.ports(ones, ones, IpProto.TCP, 0, 0xffff),
+                    300, 0, 0, "ftp", null, null));
+            assertTrue(Await.await(() -> backup.channel().externalCache().size() == 1
+                    && backup.channel().expectationCache().size() == 1, 10_000), "the backup holds both");
+            ConntrackdControl.Answer r = control.handle(ConntrackdRequest.ALL_COMMIT.code());
+            assertTrue(r.text().startsWith("hftfw: the flows are committed, but 1 of 1 expectations can't be (first: "
+                    + "expect tcp src=10.240.3.1 dst=10.242.0.1 sport=0 dport=50000") && r.text().endsWith(
+                    "refused by the test's table)\n"), r.text());
+            assertTrue(tableB.get(master.original(), 0).isPresent(), "the flow is committed");
+            assertEquals(1, control.refused());
+            Reply cli = new NodeCommands(backup, () -> "").handle("commit");
+            assertFalse(cli.ok(), "hftfw commit exits non-zero: " + cli.text());
+            assertTrue(cli.text().contains("1 failed"), cli.text());
         }
     }
 }
