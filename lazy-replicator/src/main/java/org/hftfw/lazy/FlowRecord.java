@@ -13,8 +13,9 @@ import org.hftfw.conntrack.ConntrackEvent;
  * until its RTT is measured and shares one field with it; the three flags share a byte. Times stay nanoseconds on the
  * event clock in longs: an int of any coarser unit would round lifetimes that the labels and the latency model compare
  * with B. The record also names its flow for {@link FlowTable} (the knowledge-base tuple {@link #key} holds the
- * addresses and the protocol, {@link #ports} and {@link #zone} the rest), instead of a key array of its own there: 88
- * bytes with compact object headers (112 at first, then 80 beside a 32-byte key array and its slot reference).
+ * addresses and the protocol, {@link #ports} and {@link #zone} the rest), instead of a key array of its own there, and
+ * its last event is its current state's start (every event starts a state), not a time of its own: 80 bytes with
+ * compact object headers (112 at first, then 80 beside a 32-byte key array and its slot reference).
  */
 final class FlowRecord {
     static final byte NONE = 0;
@@ -35,6 +36,7 @@ final class FlowRecord {
     KeyStats key;
     /** DEFER mode: the held (not yet sent) update of the current state, else null. */
     ConntrackEvent held;
+    /** When the current state began: the flow's last event too (idle expiry, {@link FlowTable#expire}). */
     long start;
     /** When the current state was sent, or -1. */
     long sentAt = -1;
@@ -42,8 +44,6 @@ final class FlowRecord {
     long decisionRtt = -1;
     /** The previous state's lifetime (−1: none), for the next state's {@link #historyBucket}. */
     long prevLifetime = -1;
-    /** Time of the flow's last event (idle expiry). */
-    long lastSeen;
     /** {@link #RTT_KNOWN}: the flow's handshake RTT (NEW → first reply-confirmed state); else when its NEW was seen. */
     private long rttOrFlowStart;
     /** The original tuple's ports, ICMP type, code and id ({@link FlowTable#ports}): with {@link #key}, the flow. */

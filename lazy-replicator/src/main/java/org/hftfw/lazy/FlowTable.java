@@ -17,7 +17,7 @@ import org.hftfw.conntrack.Tuple;
  * grown by half, home cell by multiply-shift). A flow is named by its record, not by a key array of its own: the
  * record's knowledge-base tuple ({@link FlowRecord#key}: addresses, protocol) with its {@link FlowRecord#ports}
  * and {@link FlowRecord#zone}, so a lookup compares the event's {@link FlowId} with those fields and allocates
- * nothing (IPv6 aside: its addresses are read as a copy). About 30 bytes per flow beside the 88-byte record, where a
+ * nothing (IPv6 aside: its addresses are read as a copy). About 30 bytes per flow beside the 80-byte record, where a
  * {@code FlowStore} of the flows' 20-byte keys cost 50 (the key array, its slot and index) and a
  * {@code LinkedHashMap<FlowId, FlowRecord>} 88 (entry, the event's {@code FlowId} and its original {@code Tuple})
  * (issue #12's footprint goal).
@@ -50,25 +50,26 @@ final class FlowTable {
         this.idleNanos = idleNanos;
     }
 
-    FlowRecord get(FlowId id, long now) {
+    /** The flow's record, now the most recently seen; its {@link FlowRecord#start} is the caller's to move. */
+    FlowRecord get(FlowId id) {
         int slot = slotOf(id);
         if (slot < 0) {
             return null;
         }
         FlowRecord f = records[slot];
-        f.lastSeen = now;
         unlink(slot);
         linkYoungest(slot);
         return f;
     }
 
     /**
-     * Stores {@code f} as the flow's record, replacing a previous one. Its {@link FlowRecord#key} must be the knowledge
-     * base's tuple of the flow's original direction: with the ports and zone set here, it names the flow.
+     * Stores {@code f} as the flow's record, the most recently seen, replacing a previous one. Its
+     * {@link FlowRecord#key} must be the knowledge base's tuple of the flow's original direction: with the ports and
+     * zone set here, it names the flow.
      *
      * @throws IllegalArgumentException if {@code f}'s key is not the flow's tuple
      */
-    void put(FlowId id, FlowRecord f, long now) {
+    void put(FlowId id, FlowRecord f) {
         Tuple t = id.original();
         if (f.key == null || f.key.l4proto() != t.l4proto() || !f.key.sameAddresses(t)) {
             throw new IllegalArgumentException("the record's knowledge-base tuple " + f.key + " is not " + t + "'s");
@@ -78,7 +79,6 @@ final class FlowTable {
         int cell = find(id, hash, ports);
         f.ports = ports;
         f.zone = (short) id.zone();
-        f.lastSeen = now;
         int slot;
         if (index[cell] != 0) {
             slot = index[cell] - 1;
@@ -107,9 +107,13 @@ final class FlowTable {
         }
     }
 
-    /** Drops flows idle for the idle limit or longer at {@code now}. */
+    /**
+     * Drops flows idle for the idle limit or longer at {@code now}. A flow's last event is when its current state
+     * began ({@link FlowRecord#start}: the replicator starts a state at every event of a flow it keeps), and the
+     * recency list is in that order: every {@link #get} and {@link #put} is followed by the event's state.
+     */
     void expire(long now) {
-        while (eldest != NONE && now - records[eldest].lastSeen >= idleNanos) {
+        while (eldest != NONE && now - records[eldest].start >= idleNanos) {
             evict(eldest);
         }
     }

@@ -132,7 +132,7 @@ public final class LazyReplicator implements ConntrackEventListener {
             onDestroy(id, e);
             return;
         }
-        FlowRecord f = flows.get(id, now);
+        FlowRecord f = flows.get(id);
         long prevLifetime = -1;
         long beforeLifetime = -1;
         boolean fresh = f == null;
@@ -141,7 +141,7 @@ public final class LazyReplicator implements ConntrackEventListener {
             f.flowStarted(now);
             // the flow's knowledge-base tuple, looked up before the flow table's put: it names the flow there too
             f.key = kb.lookup(entry.original());
-            flows.put(id, f, now);
+            flows.put(id, f);
         } else {
             if (e.type() != EventType.NEW) {
                 prevLifetime = now - f.start;
@@ -200,7 +200,7 @@ public final class LazyReplicator implements ConntrackEventListener {
 
     private void onDestroy(FlowId id, ConntrackEvent e) {
         metrics.destroys++;
-        FlowRecord f = flows.get(id, now);
+        FlowRecord f = flows.get(id);
         boolean send;
         if (f == null) {
             send = true;
