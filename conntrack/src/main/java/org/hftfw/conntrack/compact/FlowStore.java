@@ -17,9 +17,10 @@ import org.hftfw.conntrack.FlowId;
  * emptied slots, and an open-addressing index (linear probing, load at most 3/4, deletion by backward shift as in
  * Knuth's algorithm R, TAOCP 6.4) that maps a key hash to a slot number. Both grow by half (not doubling) and the
  * index needs no power-of-two size (a key's home cell is the hash's high bits scaled to the cell count, Lemire's
- * multiply-shift reduction): the arrays hold 1-1.5 times the cells their flows need instead of 1-2 times, a third
- * less on average, which at 100 000 flows is about 0.5 MB per store (issue #12's footprint goal; three stores hold
- * every flow with lazy replication on). A slot never moves while its flow lives:
+ * multiply-shift reduction): the arrays hold 1-1.5 times the cells their flows need instead of 1-2 times (the unused
+ * part about halves on average), which at 100 000 flows is about 0.5 MB per store (issue #12's footprint goal; the
+ * internal cache and the set of flows the backup holds are two stores of every flow). A slot never moves while its
+ * flow lives:
  * the index is rebuilt from the stored hashes when it grows, and the slot array only grows (its capacity stays at
  * the largest size seen, as a hash map's table does). That is what makes {@link #entries()} weakly consistent like
  * a {@code ConcurrentHashMap}'s iterator, which the internal cache's migration walk relies on: it walks slot
