@@ -10,9 +10,12 @@ import org.hftfw.conntrack.ConntrackEvent;
  * allow without changing a single decision: state ids ({@code < StateIds.COUNT}, 49), port classes (8) and lifetime
  * buckets ({@code < LatencyScaledModel.PREV_BUCKETS}, 14) are bytes, the feature code ({@code < FeatureEncoder.CODES},
  * 15 680) a short; the tuple slot is looked up from the state id instead of kept; the flow's start is needed only
- * until its RTT is measured and shares one field with it. Times stay nanoseconds on the event clock in longs: an int of
- * any coarser unit would round lifetimes that the labels and the latency model compare with B. 80 bytes with compact
- * object headers (112 before).
+ * until its RTT is measured and shares one field with it; the three flags share a byte. Times stay nanoseconds on the
+ * event clock in longs: an int of any coarser unit would round lifetimes that the labels and the latency model compare
+ * with B. The record also names its flow for {@link FlowTable} (the knowledge-base tuple {@link #key} holds the
+ * addresses and the protocol, {@link #ports} and {@link #zone} the rest), instead of a key array of its own there, and
+ * its last event is its current state's start (every event starts a state), not a time of its own: 80 bytes with
+ * compact object headers (112 at first, then 80 beside a 32-byte key array and its slot reference).
  */
 final class FlowRecord {
     static final byte NONE = 0;
@@ -24,10 +27,16 @@ final class FlowRecord {
     static final byte TS_FALLBACK = 3;
     /** Classified TS by the latency-scaled lifetime model. */
     static final byte TS_LATENCY = 4;
+    /** The current state's TS/SS label is known (superseded, or alive at B). */
+    private static final int LABELLED = 1;
+    /** Removed from the flow table by eviction or expiry: deadlines for it are ignored. */
+    private static final int GONE = 2;
+    private static final int RTT_KNOWN = 4;
 
     KeyStats key;
     /** DEFER mode: the held (not yet sent) update of the current state, else null. */
     ConntrackEvent held;
+    /** When the current state began: the flow's last event too (idle expiry, {@link FlowTable#expire}). */
     long start;
     /** When the current state was sent, or -1. */
     long sentAt = -1;
@@ -35,11 +44,13 @@ final class FlowRecord {
     long decisionRtt = -1;
     /** The previous state's lifetime (−1: none), for the next state's {@link #historyBucket}. */
     long prevLifetime = -1;
-    /** Time of the flow's last event (idle expiry). */
-    long lastSeen;
-    /** {@link #rttKnown}: the flow's handshake RTT (NEW → first reply-confirmed state); else when its NEW was seen. */
+    /** {@link #RTT_KNOWN}: the flow's handshake RTT (NEW → first reply-confirmed state); else when its NEW was seen. */
     private long rttOrFlowStart;
+    /** The original tuple's ports, ICMP type, code and id ({@link FlowTable#ports}): with {@link #key}, the flow. */
+    long ports;
     int seq;
+    /** The flow's conntrack zone (16 bits, as the kernel's). */
+    short zone;
     /** {@link FeatureEncoder#code} of the current state. */
     short code;
     /** {@link StateIds} id of the current state, -1 before the first. */
@@ -54,11 +65,30 @@ final class FlowRecord {
     byte backupStateId = -1;
     /** State id the backup held when the current state began (for exposure accounting). */
     byte backupAtStart = -1;
+    /** {@link #LABELLED}, {@link #GONE}, {@link #RTT_KNOWN}. */
+    private byte flags;
+
     /** The current state's TS/SS label is known (superseded, or alive at B). */
-    boolean labelled;
+    boolean labelled() {
+        return (flags & LABELLED) != 0;
+    }
+
+    void labelled(boolean known) {
+        flag(LABELLED, known);
+    }
+
     /** Removed from the flow table by eviction or expiry: deadlines for it are ignored. */
-    boolean gone;
-    private boolean rttKnown;
+    boolean gone() {
+        return (flags & GONE) != 0;
+    }
+
+    void markGone() {
+        flag(GONE, true);
+    }
+
+    private void flag(int bit, boolean on) {
+        flags = (byte) (on ? flags | bit : flags & ~bit);
+    }
 
     boolean heldBack() {
         return decision == TS_KEY || decision == TS_FALLBACK || decision == TS_LATENCY;
@@ -72,17 +102,17 @@ final class FlowRecord {
     /** The flow's NEW (or first event) was seen at {@code now}: its RTT is measured afresh. */
     void flowStarted(long now) {
         rttOrFlowStart = now;
-        rttKnown = false;
+        flag(RTT_KNOWN, false);
     }
 
     /** The flow's handshake completed at {@code now}: its RTT is the time since {@link #flowStarted}. */
     void rttMeasured(long now) {
         rttOrFlowStart = now - rttOrFlowStart;
-        rttKnown = true;
+        flag(RTT_KNOWN, true);
     }
 
     /** The flow's handshake RTT, −1 until measured. */
     long rtt() {
-        return rttKnown ? rttOrFlowStart : -1;
+        return (flags & RTT_KNOWN) != 0 ? rttOrFlowStart : -1;
     }
 }

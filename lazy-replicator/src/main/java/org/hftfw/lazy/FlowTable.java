@@ -2,8 +2,7 @@ package org.hftfw.lazy;
 
 import java.util.Arrays;
 import org.hftfw.conntrack.FlowId;
-import org.hftfw.conntrack.compact.FlowCodec;
-import org.hftfw.conntrack.compact.FlowStore;
+import org.hftfw.conntrack.Tuple;
 
 /**
  * The live-flow table: original tuple + zone → {@link FlowRecord}, bounded in size (least recently seen flow evicted
@@ -12,21 +11,34 @@ import org.hftfw.conntrack.compact.FlowStore;
  * are ignored.
  *
  * <p>Design note. The replicator is single-threaded, and on the per-event path an access-ordered map costs a fraction
- * of a concurrent cache's maintenance (measured with {@code ClassifyLearnBench}). The map is a {@link FlowStore} of
- * the flows' compact keys ({@link FlowCodec#key}, 20 bytes for IPv4) with the records and the recency list in arrays
- * indexed by the store's slot numbers, which stay a flow's while it lives: about 70 bytes per flow beside the record,
- * where a {@code LinkedHashMap<FlowId, FlowRecord>} kept an entry (32 bytes), the event's {@code FlowId} (16) and its
- * original {@code Tuple} (40, with its addresses) per flow (issue #12's footprint goal). A lookup writes the key into
- * the store's scratch array, so the per-event path allocates nothing here.
+ * of a concurrent cache's maintenance (measured with {@code ClassifyLearnBench}). The records and the recency list
+ * live in arrays indexed by slot numbers, which stay a flow's while it lives, with an open-addressing index from the
+ * flow's hash to its slot as in {@code FlowStore} (linear probing, load at most 3/4, backward-shift deletion, arrays
+ * grown by half, home cell by multiply-shift). A flow is named by its record, not by a key array of its own: the
+ * record's knowledge-base tuple ({@link FlowRecord#key}: addresses, protocol) with its {@link FlowRecord#ports}
+ * and {@link FlowRecord#zone}, so a lookup compares the event's {@link FlowId} with those fields and allocates
+ * nothing (IPv6 aside: its addresses are read as a copy). About 30 bytes per flow beside the 80-byte record, where a
+ * {@code FlowStore} of the flows' 20-byte keys cost 50 (the key array, its slot and index) and a
+ * {@code LinkedHashMap<FlowId, FlowRecord>} 88 (entry, the event's {@code FlowId} and its original {@code Tuple})
+ * (issue #12's footprint goal).
  */
 final class FlowTable {
     private static final int NONE = -1;
+    private static final int MIN_SLOTS = 16;
 
-    private final FlowStore keys = new FlowStore();
-    private FlowRecord[] records = new FlowRecord[0];
-    /** The recency list by slot: {@link #eldest} is the least recently seen flow. */
-    private int[] newer = new int[0];
-    private int[] older = new int[0];
+    /** Records by slot; null: free. */
+    private FlowRecord[] records = new FlowRecord[MIN_SLOTS];
+    /** Hash of each used slot's flow ({@link #hash}): the index is probed and rebuilt without reading the records. */
+    private int[] hashes = new int[MIN_SLOTS];
+    /** The recency list by slot: {@link #eldest} is the least recently seen flow; for a free slot, the next free one. */
+    private int[] newer = new int[MIN_SLOTS];
+    private int[] older = new int[MIN_SLOTS];
+    /** Open-addressing index: slot number + 1, 0 for an empty cell. */
+    private int[] index = new int[MIN_SLOTS * 2];
+    /** Slots below this have been used; the free list holds the freed ones among them. */
+    private int highWater;
+    private int freeHead = NONE;
+    private int size;
     private int eldest = NONE;
     private int youngest = NONE;
     private long max;
@@ -38,49 +50,70 @@ final class FlowTable {
         this.idleNanos = idleNanos;
     }
 
-    FlowRecord get(FlowId id, long now) {
-        int slot = keys.slotOf(id);
+    /** The flow's record, now the most recently seen; its {@link FlowRecord#start} is the caller's to move. */
+    FlowRecord get(FlowId id) {
+        int slot = slotOf(id);
         if (slot < 0) {
             return null;
         }
         FlowRecord f = records[slot];
-        f.lastSeen = now;
         unlink(slot);
         linkYoungest(slot);
         return f;
     }
 
-    void put(FlowId id, FlowRecord f, long now) {
-        f.lastSeen = now;
-        int slot = keys.slotOf(id);
-        if (slot >= 0) {
+    /**
+     * Stores {@code f} as the flow's record, the most recently seen, replacing a previous one. Its
+     * {@link FlowRecord#key} must be the knowledge base's tuple of the flow's original direction: with the ports and
+     * zone set here, it names the flow.
+     *
+     * @throws IllegalArgumentException if {@code f}'s key is not the flow's tuple
+     */
+    void put(FlowId id, FlowRecord f) {
+        Tuple t = id.original();
+        if (f.key == null || f.key.l4proto() != t.l4proto() || !f.key.sameAddresses(t)) {
+            throw new IllegalArgumentException("the record's knowledge-base tuple " + f.key + " is not " + t + "'s");
+        }
+        long ports = ports(t);
+        int hash = hash(t, ports, id.zone());
+        int cell = find(id, hash, ports);
+        f.ports = ports;
+        f.zone = (short) id.zone();
+        int slot;
+        if (index[cell] != 0) {
+            slot = index[cell] - 1;
             unlink(slot);
+            records[slot] = f;
         } else {
-            slot = keys.put(FlowCodec.key(id));
-            if (slot >= records.length) {
-                int n = keys.slotCapacity();
-                records = Arrays.copyOf(records, n);
-                newer = Arrays.copyOf(newer, n);
-                older = Arrays.copyOf(older, n);
+            slot = allocate();
+            records[slot] = f;
+            hashes[slot] = hash;
+            index[cell] = slot + 1;
+            size++;
+            if (size * 4L > index.length * 3L) {
+                rebuildIndex(grown(index.length));
             }
         }
-        records[slot] = f;
         linkYoungest(slot);
-        if (keys.size() > max) {
+        if (size > max) {
             trim();
         }
     }
 
     void remove(FlowId id) {
-        int slot = keys.slotOf(id);
+        int slot = slotOf(id);
         if (slot >= 0) {
             drop(slot);
         }
     }
 
-    /** Drops flows idle for the idle limit or longer at {@code now}. */
+    /**
+     * Drops flows idle for the idle limit or longer at {@code now}. A flow's last event is when its current state
+     * began ({@link FlowRecord#start}: the replicator starts a state at every event of a flow it keeps), and the
+     * recency list is in that order: every {@link #get} and {@link #put} is followed by the event's state.
+     */
     void expire(long now) {
-        while (eldest != NONE && now - records[eldest].lastSeen >= idleNanos) {
+        while (eldest != NONE && now - records[eldest].start >= idleNanos) {
             evict(eldest);
         }
     }
@@ -91,22 +124,143 @@ final class FlowTable {
         trim();
     }
 
+    long size() {
+        return size;
+    }
+
+    long evictions() {
+        return evictions;
+    }
+
+    /** The original tuple's ports, ICMP type, code and id in one long: what the flow's key tuple does not hold. */
+    static long ports(Tuple t) {
+        return (long) t.sport() << 48 | (long) t.dport() << 32 | (long) t.icmpType() << 24 | t.icmpCode() << 16
+                | t.icmpId();
+    }
+
+    /** The flow's hash from the same fields its record names it by; the zone as the kernel's 16 bits. */
+    private static int hash(Tuple t, long ports, int zone) {
+        long h = t.src().hashCode();
+        h = h * 0x9E3779B97F4A7C15L + t.dst().hashCode();
+        h = h * 0x9E3779B97F4A7C15L + ports;
+        h = h * 0x9E3779B97F4A7C15L + ((long) t.l4proto() << 16 | (zone & 0xffff));
+        return (int) (h ^ (h >>> 32));
+    }
+
+    private int slotOf(FlowId id) {
+        long ports = ports(id.original());
+        return index[find(id, hash(id.original(), ports, id.zone()), ports)] - 1;
+    }
+
+    /** The index cell holding the flow's slot, or the empty cell where it would go. */
+    private int find(FlowId id, int hash, long ports) {
+        int cells = index.length;
+        for (int cell = home(hash, cells); ; cell = next(cell, cells)) {
+            int ref = index[cell];
+            if (ref == 0) {
+                return cell;
+            }
+            int slot = ref - 1;
+            if (hashes[slot] == hash && names(records[slot], id, ports)) {
+                return cell;
+            }
+        }
+    }
+
+    private static boolean names(FlowRecord f, FlowId id, long ports) {
+        Tuple t = id.original();
+        return f.ports == ports && f.zone == (short) id.zone() && f.key.l4proto() == t.l4proto()
+                && f.key.sameAddresses(t);
+    }
+
+    /** The index cell holding {@code slot}. */
+    private int cellOf(int slot) {
+        int cells = index.length;
+        int cell = home(hashes[slot], cells);
+        while (index[cell] != slot + 1) {
+            cell = next(cell, cells);
+        }
+        return cell;
+    }
+
+    private static int home(int hash, int cells) {
+        return (int) (((hash & 0xffffffffL) * cells) >>> 32);
+    }
+
+    private static int next(int cell, int cells) {
+        return cell + 1 == cells ? 0 : cell + 1;
+    }
+
+    private static int grown(int length) {
+        return length + (length >> 1);
+    }
+
+    private int allocate() {
+        if (freeHead != NONE) {
+            int slot = freeHead;
+            freeHead = newer[slot];
+            return slot;
+        }
+        if (highWater == records.length) {
+            int n = grown(records.length);
+            records = Arrays.copyOf(records, n);
+            hashes = Arrays.copyOf(hashes, n);
+            newer = Arrays.copyOf(newer, n);
+            older = Arrays.copyOf(older, n);
+        }
+        return highWater++;
+    }
+
     private void trim() {
-        while (keys.size() > max && eldest != NONE) {
+        while (size > max && eldest != NONE) {
             evict(eldest);
         }
     }
 
     private void evict(int slot) {
-        records[slot].gone = true;
+        records[slot].markGone();
         evictions++;
         drop(slot);
     }
 
     private void drop(int slot) {
         unlink(slot);
+        int cell = cellOf(slot);
         records[slot] = null;
-        keys.removeAt(slot);
+        newer[slot] = freeHead;
+        freeHead = slot;
+        size--;
+        deleteCell(cell);
+    }
+
+    /** Empties {@code cell} and shifts back the cells of its probe run that could no longer be found. */
+    private void deleteCell(int cell) {
+        int cells = index.length;
+        int hole = cell;
+        for (int next = next(hole, cells); index[next] != 0; next = next(next, cells)) {
+            int home = home(hashes[index[next] - 1], cells);
+            // move the entry into the hole unless its home lies cyclically in (hole, next]
+            boolean homeAfterHole = hole <= next ? hole < home && home <= next : hole < home || home <= next;
+            if (!homeAfterHole) {
+                index[hole] = index[next];
+                hole = next;
+            }
+        }
+        index[hole] = 0;
+    }
+
+    private void rebuildIndex(int cells) {
+        int[] fresh = new int[cells];
+        for (int slot = 0; slot < highWater; slot++) {
+            if (records[slot] != null) {
+                int cell = home(hashes[slot], cells);
+                while (fresh[cell] != 0) {
+                    cell = next(cell, cells);
+                }
+                fresh[cell] = slot + 1;
+            }
+        }
+        index = fresh;
     }
 
     private void linkYoungest(int slot) {
@@ -133,13 +287,5 @@ final class FlowTable {
         } else {
             older[n] = o;
         }
-    }
-
-    long size() {
-        return keys.size();
-    }
-
-    long evictions() {
-        return evictions;
     }
 }

@@ -1,5 +1,8 @@
 package org.hftfw.lazy;
 
+import java.net.Inet4Address;
+import org.hftfw.conntrack.Tuple;
+
 /**
  * One knowledge-base tuple Qr = [src, dst, l4proto, dport] with its per-state counters, packed to keep the
  * knowledge base small (the seed's C implementation used 80 B per tuple; hFT-FW aims at ≤ 128 B including the
@@ -99,6 +102,9 @@ abstract sealed class KeyStats permits KeyStats.V4, KeyStats.V6 {
     /** The service [dst, l4proto, dport] of this tuple as a non-zero long ({@link ServiceGuard}). */
     abstract long serviceKey();
 
+    /** Whether {@code t} has this tuple's source and destination ({@link FlowTable} names a flow by them). */
+    abstract boolean sameAddresses(Tuple t);
+
     /** An IPv4 tuple: both addresses in one long (src in the high half). */
     static final class V4 extends KeyStats {
         final long addrs;
@@ -122,6 +128,13 @@ abstract sealed class KeyStats permits KeyStats.V4, KeyStats.V6 {
         @Override
         int objectBytes() {
             return 40;
+        }
+
+        @Override
+        boolean sameAddresses(Tuple t) {
+            // an Inet4Address's hash code is its address (as KnowledgeBase.probe reads it), without the copy
+            return t.src() instanceof Inet4Address s && t.dst() instanceof Inet4Address d
+                    && addrs == ((long) s.hashCode() << 32 | (d.hashCode() & 0xffffffffL));
         }
 
         @Override
@@ -174,6 +187,17 @@ abstract sealed class KeyStats permits KeyStats.V4, KeyStats.V6 {
         @Override
         int objectBytes() {
             return 64;
+        }
+
+        @Override
+        boolean sameAddresses(Tuple t) {
+            if (t.src() instanceof Inet4Address) {
+                return false;
+            }
+            byte[] s = t.src().getAddress();
+            byte[] d = t.dst().getAddress();
+            return KnowledgeBase.longAt(s, 0) == src0 && KnowledgeBase.longAt(s, 8) == src1
+                    && KnowledgeBase.longAt(d, 0) == dst0 && KnowledgeBase.longAt(d, 8) == dst1;
         }
 
         @Override

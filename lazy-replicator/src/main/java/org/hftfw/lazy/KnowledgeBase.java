@@ -68,7 +68,7 @@ final class KnowledgeBase {
         return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
     }
 
-    private static long longAt(byte[] b, int off) {
+    static long longAt(byte[] b, int off) {
         long v = 0;
         for (int i = 0; i < 8; i++) {
             v = v << 8 | (b[off + i] & 0xff);

@@ -132,13 +132,16 @@ public final class LazyReplicator implements ConntrackEventListener {
             onDestroy(id, e);
             return;
         }
-        FlowRecord f = flows.get(id, now);
+        FlowRecord f = flows.get(id);
         long prevLifetime = -1;
         long beforeLifetime = -1;
-        if (f == null) {
+        boolean fresh = f == null;
+        if (fresh) {
             f = new FlowRecord();
             f.flowStarted(now);
-            flows.put(id, f, now);
+            // the flow's knowledge-base tuple, looked up before the flow table's put: it names the flow there too
+            f.key = kb.lookup(entry.original());
+            flows.put(id, f);
         } else {
             if (e.type() != EventType.NEW) {
                 prevLifetime = now - f.start;
@@ -150,7 +153,7 @@ public final class LazyReplicator implements ConntrackEventListener {
         if (e.type() == EventType.NEW) {
             f.flowStarted(now);
         }
-        if (f.key == null || e.type() == EventType.NEW) {
+        if (!fresh && e.type() == EventType.NEW) {
             // one knowledge-base access per flow: later events of the flow reuse the tuple (its idle expiry then
             // counts from the flow's start; a tuple evicted meanwhile only loses that flow's observations)
             f.key = kb.lookup(entry.original());
@@ -179,7 +182,7 @@ public final class LazyReplicator implements ConntrackEventListener {
             FlowRecord f = deadlines.headFlow();
             int seq = deadlines.headSeq();
             deadlines.pop();
-            if (!f.gone && f.seq == seq && !f.labelled) {
+            if (!f.gone() && f.seq == seq && !f.labelled()) {
                 label(f, true);
                 if (f.held != null) {
                     ConntrackEvent h = f.held;
@@ -197,13 +200,13 @@ public final class LazyReplicator implements ConntrackEventListener {
 
     private void onDestroy(FlowId id, ConntrackEvent e) {
         metrics.destroys++;
-        FlowRecord f = flows.get(id, now);
+        FlowRecord f = flows.get(id);
         boolean send;
         if (f == null) {
             send = true;
         } else {
             endState(f, now);
-            f.gone = true;
+            f.markGone();
             flows.remove(id);
             send = f.backupStateId >= 0;
         }
@@ -217,7 +220,7 @@ public final class LazyReplicator implements ConntrackEventListener {
         if (f.stateId < 0) {
             return;
         }
-        if (!f.labelled) {
+        if (!f.labelled()) {
             label(f, end - f.start >= boundary);
         }
         if (config.learning()) {
@@ -248,7 +251,7 @@ public final class LazyReplicator implements ConntrackEventListener {
                 FeatureEncoder.lifetimeBucket(prevLifetime, boundary), FeatureEncoder.rttBucket(rtt, boundary));
         f.start = now;
         f.seq++;
-        f.labelled = false;
+        f.labelled(false);
         f.held = null;
         f.sentAt = -1;
         f.backupAtStart = f.backupStateId;
@@ -338,7 +341,7 @@ public final class LazyReplicator implements ConntrackEventListener {
     }
 
     private void label(FlowRecord f, boolean stable) {
-        f.labelled = true;
+        f.labelled(true);
         metrics.count(MetricsRecorder.LABELLED, f.stateId, f.portClass);
         boolean wrong = stable && f.heldBack();
         if (wrong) {

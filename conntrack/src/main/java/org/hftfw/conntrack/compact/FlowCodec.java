@@ -246,7 +246,10 @@ public final class FlowCodec {
         return b.length >= len && Arrays.equals(a, 0, len, b, 0, len);
     }
 
-    /** A hash of the key at the start of {@code encoded}, spread over all bits (open addressing masks the low ones). */
+    /**
+     * A hash of the key at the start of {@code encoded}, spread over all bits (the store's index uses the high
+     * ones).
+     */
     static int keyHash(byte[] encoded) {
         int len = keyLength(encoded);
         int h = 0x9e3779b9;

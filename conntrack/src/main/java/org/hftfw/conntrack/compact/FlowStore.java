@@ -15,7 +15,12 @@ import org.hftfw.conntrack.FlowId;
  *
  * <p>Design note. Two arrays: a dense slot array holding the encoded entries and their key hashes, with a free list of
  * emptied slots, and an open-addressing index (linear probing, load at most 3/4, deletion by backward shift as in
- * Knuth's algorithm R, TAOCP 6.4) that maps a key hash to a slot number. A slot never moves while its flow lives:
+ * Knuth's algorithm R, TAOCP 6.4) that maps a key hash to a slot number. Both grow by half (not doubling) and the
+ * index needs no power-of-two size (a key's home cell is the hash's high bits scaled to the cell count, Lemire's
+ * multiply-shift reduction): the arrays hold 1-1.5 times the cells their flows need instead of 1-2 times (the unused
+ * part about halves on average), which at 100 000 flows is about 0.5 MB per store (issue #12's footprint goal; the
+ * internal cache and the set of flows the backup holds are two stores of every flow). A slot never moves while its
+ * flow lives:
  * the index is rebuilt from the stored hashes when it grows, and the slot array only grows (its capacity stays at
  * the largest size seen, as a hash map's table does). That is what makes {@link #entries()} weakly consistent like
  * a {@code ConcurrentHashMap}'s iterator, which the internal cache's migration walk relies on: it walks slot
@@ -65,7 +70,7 @@ public final class FlowStore {
         index[cell] = slot + 1;
         size++;
         if (size * 4 > index.length * 3) {
-            rebuildIndex(index.length * 2);
+            rebuildIndex(grown(index.length));
         }
         return slot;
     }
@@ -229,8 +234,8 @@ public final class FlowStore {
 
     /** The index cell holding {@code key}'s slot, or the empty cell where it would go. */
     private int find(byte[] key, int hash) {
-        int mask = index.length - 1;
-        for (int cell = hash & mask; ; cell = (cell + 1) & mask) {
+        int cells = index.length;
+        for (int cell = home(hash, cells); ; cell = next(cell, cells)) {
             int ref = index[cell];
             if (ref == 0) {
                 return cell;
@@ -249,8 +254,8 @@ public final class FlowStore {
             return slot;
         }
         if (highWater == slots.length) {
-            slots = Arrays.copyOf(slots, slots.length * 2);
-            hashes = Arrays.copyOf(hashes, hashes.length * 2);
+            slots = Arrays.copyOf(slots, grown(slots.length));
+            hashes = Arrays.copyOf(hashes, slots.length);
         }
         return highWater++;
     }
@@ -264,10 +269,10 @@ public final class FlowStore {
 
     /** Empties {@code cell} and shifts back the cells of its probe run that could no longer be found. */
     private void deleteCell(int cell) {
-        int mask = index.length - 1;
+        int cells = index.length;
         int hole = cell;
-        for (int next = (hole + 1) & mask; index[next] != 0; next = (next + 1) & mask) {
-            int home = hashes[index[next] - 1] & mask;
+        for (int next = next(hole, cells); index[next] != 0; next = next(next, cells)) {
+            int home = home(hashes[index[next] - 1], cells);
             // move the entry into the hole unless its home lies cyclically in (hole, next]
             boolean homeAfterHole = hole <= next ? hole < home && home <= next : hole < home || home <= next;
             if (!homeAfterHole) {
@@ -278,14 +283,27 @@ public final class FlowStore {
         index[hole] = 0;
     }
 
+    /** The cell a key with {@code hash} is looked up from first: the hash's high bits scaled to {@code cells}. */
+    static int home(int hash, int cells) {
+        return (int) (((hash & 0xffffffffL) * cells) >>> 32);
+    }
+
+    private static int next(int cell, int cells) {
+        return cell + 1 == cells ? 0 : cell + 1;
+    }
+
+    /** An array's next length: half as long again. */
+    private static int grown(int length) {
+        return length + (length >> 1);
+    }
+
     private void rebuildIndex(int cells) {
         int[] fresh = new int[cells];
-        int mask = cells - 1;
         for (int slot = 0; slot < highWater; slot++) {
             if (slots[slot] != null) {
-                int cell = hashes[slot] & mask;
+                int cell = home(hashes[slot], cells);
                 while (fresh[cell] != 0) {
-                    cell = (cell + 1) & mask;
+                    cell = next(cell, cells);
                 }
                 fresh[cell] = slot + 1;
             }
