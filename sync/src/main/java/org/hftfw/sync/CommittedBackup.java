@@ -74,7 +74,7 @@ import org.slf4j.LoggerFactory;
 public final class CommittedBackup implements PeerStateListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CommittedBackup.class);
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
-    /** The largest pass the map of pending states is sized for in advance. */
+    /** The largest pass whose map of pending states is kept for the next one. */
     private static final int MAX_PRESIZED = 65_536;
 
     /** One received change waiting for the writer; {@code entry} is null for a purge. */
@@ -117,6 +117,11 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
     private final Object lock = new Object();
     private final List<Runnable> tasks = new ArrayList<>();              // guarded by lock
     private LinkedHashMap<FlowId, Change> dirty = new LinkedHashMap<>(); // guarded by lock
+    /**
+     * The map the next pass's states go into, emptied by the writer (writer thread): two maps take turns, so a
+     * migration's passes do not grow a new map each (a cleared map keeps its table).
+     */
+    private LinkedHashMap<FlowId, Change> spare = new LinkedHashMap<>();
     private final Thread writer;
     private volatile ExternalCache cache;
     private volatile boolean tookOver;
@@ -438,7 +443,7 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
 
     private void run() {
         while (true) {
-            Map<FlowId, Change> work;
+            LinkedHashMap<FlowId, Change> work;
             List<Runnable> steps;
             synchronized (lock) {
                 while (!closed && dirty.isEmpty() && tasks.isEmpty() && !refreshDue()) {
@@ -453,15 +458,19 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
                     return;
                 }
                 work = dirty;
-                // sized for a pass like this one: a migration's passes are alike, and growing a map of thousands of
-                // states by doubling cost the event loop a rehash of each on the way
-                dirty = LinkedHashMap.newLinkedHashMap(Math.min(work.size(), MAX_PRESIZED));
+                // the emptied map of the pass before: a migration's passes are alike, and growing a map of thousands
+                // of states by doubling cost the event loop a rehash of each on the way
+                dirty = spare;
                 steps = List.copyOf(tasks);
                 tasks.clear();
             }
             try {
-                if (!work.isEmpty()) {
-                    write(work);
+                try {
+                    if (!work.isEmpty()) {
+                        write(work);
+                    }
+                } finally {
+                    spare = recycled(work);                 // never the map the event loop now fills
                 }
                 for (Runnable s : steps) {
                     s.run();
@@ -473,6 +482,18 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
                 LOG.warn("backup writer: a batch failed", e);
             }
         }
+    }
+
+    /**
+     * The written map, emptied for the next pass; a new one when it held more than {@link #MAX_PRESIZED} states (a
+     * cleared map keeps its table: a million-flow bulk's would stay allocated while the node stands by).
+     */
+    private static LinkedHashMap<FlowId, Change> recycled(LinkedHashMap<FlowId, Change> written) {
+        if (written.size() > MAX_PRESIZED) {
+            return LinkedHashMap.newLinkedHashMap(MAX_PRESIZED);
+        }
+        written.clear();
+        return written;
     }
 
     private boolean refreshDue() {
@@ -497,8 +518,8 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
             }
             out.add(switch (ch.type()) {
                 case DESTROY -> new Write.Delete(ch.id().original(), ch.id().zone());
-                case NEW -> new Write.Upsert(c.committable(ch.entry(), timeoutFor(ch.entry())), true);
-                case UPDATE -> new Write.Upsert(c.committable(ch.entry(), timeoutFor(ch.entry())), false);
+                case NEW -> c.asWrite(ch.entry(), timeoutFor(ch.entry()), true);
+                case UPDATE -> c.asWrite(ch.entry(), timeoutFor(ch.entry()), false);
             });
         }
         writeInBatches(out);

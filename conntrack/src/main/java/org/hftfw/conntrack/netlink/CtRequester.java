@@ -269,8 +269,16 @@ final class CtRequester implements AutoCloseable {
             return new Req(write, k);
         }
 
+        /** The entry an upsert or a commit writes (as received, for a commit). */
         ConntrackEntry entry() {
-            return ((ConntrackTable.Write.Upsert) write).entry();
+            return write instanceof ConntrackTable.Write.Commit c ? c.asReceived()
+                    : ((ConntrackTable.Write.Upsert) write).entry();
+        }
+
+        /** The timeout an upsert or a commit writes. */
+        long timeout() {
+            return write instanceof ConntrackTable.Write.Commit c ? c.timeout()
+                    : ((ConntrackTable.Write.Upsert) write).entry().timeout();
         }
     }
 
@@ -278,8 +286,8 @@ final class CtRequester implements AutoCloseable {
         @Override
         public String invalid(Req r) {
             return switch (r.kind()) {
-                case CREATE -> CtEncoder.invalidForCreate(r.entry());
-                case UPDATE -> CtEncoder.invalidForUpdate(r.entry());
+                case CREATE -> CtEncoder.invalidForCreate(r.entry(), r.timeout());
+                case UPDATE -> CtEncoder.invalidForUpdate(r.entry(), r.timeout());
                 case DELETE, TIMEOUT -> null;
             };
         }
@@ -292,6 +300,13 @@ final class CtRequester implements AutoCloseable {
                         CtEncoder.create(w, u.entry(), seq, ack);
                     } else {
                         CtEncoder.update(w, u.entry(), seq, ack);
+                    }
+                }
+                case ConntrackTable.Write.Commit c -> {
+                    if (r.kind() == Req.Kind.CREATE) {
+                        CtEncoder.create(w, c, seq, ack);
+                    } else {
+                        CtEncoder.update(w, c, seq, ack);
                     }
                 }
                 case ConntrackTable.Write.Delete d -> CtEncoder.delete(w, d.original(), d.zone(), seq, ack);
@@ -312,6 +327,7 @@ final class CtRequester implements AutoCloseable {
         for (ConntrackTable.Write w : writes) {
             first.add(new Req(w, switch (w) {
                 case ConntrackTable.Write.Upsert u -> u.createFirst() ? Req.Kind.CREATE : Req.Kind.UPDATE;
+                case ConntrackTable.Write.Commit c -> c.createFirst() ? Req.Kind.CREATE : Req.Kind.UPDATE;
                 case ConntrackTable.Write.Delete d -> Req.Kind.DELETE;
                 case ConntrackTable.Write.Timeout to -> Req.Kind.TIMEOUT;
             }));
@@ -382,6 +398,7 @@ final class CtRequester implements AutoCloseable {
     private static void fail(ConntrackTable.WriteResult.Tally t, Req r, int errno) {
         String what = r.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + switch (r.write()) {
             case ConntrackTable.Write.Upsert u -> u.entry().original();
+            case ConntrackTable.Write.Commit c -> c.asReceived().original();
             case ConntrackTable.Write.Delete d -> d.original();
             case ConntrackTable.Write.Timeout to -> to.original();
         };
