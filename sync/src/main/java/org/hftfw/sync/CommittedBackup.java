@@ -237,11 +237,15 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
      */
     @Override
     public void onPeerState(EventType type, ConntrackEntry entry) {
+        onPeerState(type, entry, entry.flowId());
+    }
+
+    @Override
+    public void onPeerState(EventType type, ConntrackEntry entry, FlowId id) {
         if (tookOver) {
             asMaster.incrementAndGet();
             return;
         }
-        FlowId id = entry.flowId();
         long now = clock.nanos();
         synchronized (lock) {
             Change before = dirty.put(id, new Change(type, id, entry, now));
@@ -470,7 +474,14 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
                         write(work);
                     }
                 } finally {
-                    spare = recycled(work);                 // never the map the event loop now fills
+                    // the written map, emptied, takes the next pass (never the map the event loop now fills); a new one
+                    // after a pass of more than MAX_PRESIZED states, whose table would stay while the node stands by
+                    if (work.size() > MAX_PRESIZED) {
+                        spare = LinkedHashMap.newLinkedHashMap(MAX_PRESIZED);
+                    } else {
+                        work.clear();
+                        spare = work;
+                    }
                 }
                 for (Runnable s : steps) {
                     s.run();
@@ -482,18 +493,6 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
                 LOG.warn("backup writer: a batch failed", e);
             }
         }
-    }
-
-    /**
-     * The written map, emptied for the next pass; a new one when it held more than {@link #MAX_PRESIZED} states (a
-     * cleared map keeps its table: a million-flow bulk's would stay allocated while the node stands by).
-     */
-    private static LinkedHashMap<FlowId, Change> recycled(LinkedHashMap<FlowId, Change> written) {
-        if (written.size() > MAX_PRESIZED) {
-            return LinkedHashMap.newLinkedHashMap(MAX_PRESIZED);
-        }
-        written.clear();
-        return written;
     }
 
     private boolean refreshDue() {
