@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import org.hftfw.conntrack.AddressCache;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.Status;
@@ -66,6 +67,7 @@ final class AttrParser {
     private int zone;
 
     private DropReason failure;
+    private final AddressCache addresses = new AddressCache();
 
     /**
      * Parses the conntrack payload of {@code len} bytes at {@code pos}: the entry, or null when the payload is
@@ -322,9 +324,15 @@ final class AttrParser {
                 has(Attr.MARK) ? mark : 0, has(Attr.ZONE) ? zone : 0, 0, 0, null, null, 0, 0, helper, tcp);
     }
 
-    /** The address stored in the first 4 (IPv4) or 16 (IPv6) bytes of {@code raw}. */
-    private static InetAddress addr(byte[] raw, int l3) {
-        byte[] a = new byte[l3 == 4 ? 4 : 16];
+    /**
+     * The address stored in the first 4 (IPv4) or 16 (IPv6) bytes of {@code raw}; an IPv4 one from the parser's
+     * {@link AddressCache}, so the flows of one address share its object (a backup's external cache keeps them all).
+     */
+    private InetAddress addr(byte[] raw, int l3) {
+        if (l3 == 4) {
+            return addresses.v4((raw[0] & 0xff) << 24 | (raw[1] & 0xff) << 16 | (raw[2] & 0xff) << 8 | (raw[3] & 0xff));
+        }
+        byte[] a = new byte[16];
         System.arraycopy(raw, 0, a, 0, a.length);
         try {
             return InetAddress.getByAddress(a);
