@@ -64,6 +64,7 @@ public interface ConntrackTable extends AutoCloseable {
         for (Write w : writes) {
             switch (w) {
                 case Write.Upsert u -> upsertOne(u, t);
+                case Write.Commit c -> upsertOne(new Write.Upsert(c.committed(), c.createFirst()), t);
                 case Write.Delete d -> {
                     try {
                         delete(d.original(), d.zone());
@@ -169,6 +170,42 @@ public interface ConntrackTable extends AutoCloseable {
         record Upsert(ConntrackEntry entry, boolean createFirst) implements Write {
             public Upsert {
                 java.util.Objects.requireNonNull(entry, "entry");
+            }
+        }
+
+        /**
+         * A peer's state written as a backup commits it ({@link Upsert} of {@link #committed()}): the state as received
+         * with this timeout (seconds), {@link Status#EXPECTED} cleared and, with {@code liberalTcp}, TCP "be liberal"
+         * in both directions (conntrackd's external_inject and cache-ct commit; the backup does not track the peer's
+         * windows). The kernel table encodes these changes straight into the request, so a backup writing every
+         * received state builds no committed copy per flow (a builder, an entry and its TCP info each).
+         */
+        record Commit(ConntrackEntry asReceived, long timeout, boolean liberalTcp, boolean createFirst)
+                implements Write {
+            public Commit {
+                java.util.Objects.requireNonNull(asReceived, "asReceived");
+            }
+
+            /** The status bits written: the received ones without {@link Status#EXPECTED}. */
+            public long status() {
+                return asReceived.status() & ~Status.EXPECTED;
+            }
+
+            /** The TCP details written: the received ones, with BE_LIBERAL in both directions if asked; null: none. */
+            public ConntrackEntry.TcpInfo tcp() {
+                ConntrackEntry.TcpInfo t = asReceived.tcp();
+                if (!liberalTcp || asReceived.l4proto() != IpProto.TCP) {
+                    return t;
+                }
+                int lib = ConntrackEntry.TcpInfo.FLAG_BE_LIBERAL;
+                return t == null ? new ConntrackEntry.TcpInfo(0, 0, lib, lib)
+                        : new ConntrackEntry.TcpInfo(t.wscaleOriginal(), t.wscaleReply(), t.flagsOriginal() | lib,
+                                t.flagsReply() | lib);
+            }
+
+            /** The entry as written. */
+            public ConntrackEntry committed() {
+                return asReceived.toBuilder().timeout(timeout).status(status()).tcp(tcp()).build();
             }
         }
 

@@ -297,15 +297,15 @@ public final class ExternalCache implements FtfwEngine.Receiver {
      * cleared, TCP "be liberal" in both directions unless TCP window tracking is on (see the class note).
      */
     public ConntrackEntry committable(ConntrackEntry e, long timeout) {
-        ConntrackEntry.Builder b = e.toBuilder().timeout(timeout).status(e.status() & ~Status.EXPECTED);
-        if (e.l4proto() == IpProto.TCP && !tcpWindowTracking) {
-            ConntrackEntry.TcpInfo t = e.tcp();
-            int lib = ConntrackEntry.TcpInfo.FLAG_BE_LIBERAL;
-            b.tcp(t == null ? new ConntrackEntry.TcpInfo(0, 0, lib, lib)
-                    : new ConntrackEntry.TcpInfo(t.wscaleOriginal(), t.wscaleReply(), t.flagsOriginal() | lib,
-                            t.flagsReply() | lib));
-        }
-        return b.build();
+        return asWrite(e, timeout, true).committed();
+    }
+
+    /**
+     * The same as a write of the peer's state that the table applies while encoding it (no committed copy per flow);
+     * {@code createFirst}: try the create first (see {@link ConntrackTable.Write.Upsert}).
+     */
+    public ConntrackTable.Write.Commit asWrite(ConntrackEntry e, long timeout, boolean createFirst) {
+        return new ConntrackTable.Write.Commit(e, timeout, !tcpWindowTracking, createFirst);
     }
 
     /**

@@ -118,7 +118,7 @@ public final class FtfwChannel implements AutoCloseable {
                     FlowId id = entry.flowId();
                     // the stamp: for generation-marked resyncs
                     boolean held = cache.applyAndTellHeld(type, entry, id, extras, stamp);
-                    seen(kind(type, held), entry);
+                    seen(kind(type, held), entry, id);
                 }
 
                 // A bulk (a migration, a resync answer) sends every flow as UPD, also the flows this node has never
@@ -142,12 +142,12 @@ public final class FtfwChannel implements AutoCloseable {
                     return listener.applied();
                 }
 
-                private void seen(FtfwMessage.DataType type, ConntrackEntry entry) {
+                private void seen(FtfwMessage.DataType type, ConntrackEntry entry, FlowId id) {
                     listener.onPeerState(switch (type) {
                         case NEW -> EventType.NEW;
                         case UPD -> EventType.UPDATE;
                         case DEL -> EventType.DESTROY;
-                    }, entry);
+                    }, entry, id);
                     if (!burst) {
                         // the event loop runs its queued tasks after the read pass: the end of the burst
                         burst = true;

@@ -15,6 +15,14 @@ public interface PeerStateListener {
      */
     void onPeerState(EventType type, ConntrackEntry entry);
 
+    /**
+     * The same with the flow's identity, which the channel has already built for the external cache: a listener that
+     * keys its work by flow takes it from here instead of building another per state.
+     */
+    default void onPeerState(EventType type, ConntrackEntry entry, org.hftfw.conntrack.FlowId id) {
+        onPeerState(type, entry);
+    }
+
     /** The read pass is over. */
     default void endOfBurst() {}
 

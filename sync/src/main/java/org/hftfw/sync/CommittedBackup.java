@@ -74,7 +74,7 @@ import org.slf4j.LoggerFactory;
 public final class CommittedBackup implements PeerStateListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CommittedBackup.class);
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
-    /** The largest pass the map of pending states is sized for in advance. */
+    /** The largest pass whose map of pending states is kept for the next one. */
     private static final int MAX_PRESIZED = 65_536;
 
     /** One received change waiting for the writer; {@code entry} is null for a purge. */
@@ -117,6 +117,11 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
     private final Object lock = new Object();
     private final List<Runnable> tasks = new ArrayList<>();              // guarded by lock
     private LinkedHashMap<FlowId, Change> dirty = new LinkedHashMap<>(); // guarded by lock
+    /**
+     * The map the next pass's states go into, emptied by the writer (writer thread): two maps take turns, so a
+     * migration's passes do not grow a new map each (a cleared map keeps its table).
+     */
+    private LinkedHashMap<FlowId, Change> spare = new LinkedHashMap<>();
     private final Thread writer;
     private volatile ExternalCache cache;
     private volatile boolean tookOver;
@@ -232,11 +237,15 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
      */
     @Override
     public void onPeerState(EventType type, ConntrackEntry entry) {
+        onPeerState(type, entry, entry.flowId());
+    }
+
+    @Override
+    public void onPeerState(EventType type, ConntrackEntry entry, FlowId id) {
         if (tookOver) {
             asMaster.incrementAndGet();
             return;
         }
-        FlowId id = entry.flowId();
         long now = clock.nanos();
         synchronized (lock) {
             Change before = dirty.put(id, new Change(type, id, entry, now));
@@ -438,7 +447,7 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
 
     private void run() {
         while (true) {
-            Map<FlowId, Change> work;
+            LinkedHashMap<FlowId, Change> work;
             List<Runnable> steps;
             synchronized (lock) {
                 while (!closed && dirty.isEmpty() && tasks.isEmpty() && !refreshDue()) {
@@ -453,15 +462,26 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
                     return;
                 }
                 work = dirty;
-                // sized for a pass like this one: a migration's passes are alike, and growing a map of thousands of
-                // states by doubling cost the event loop a rehash of each on the way
-                dirty = LinkedHashMap.newLinkedHashMap(Math.min(work.size(), MAX_PRESIZED));
+                // the emptied map of the pass before: a migration's passes are alike, and growing a map of thousands
+                // of states by doubling cost the event loop a rehash of each on the way
+                dirty = spare;
                 steps = List.copyOf(tasks);
                 tasks.clear();
             }
             try {
-                if (!work.isEmpty()) {
-                    write(work);
+                try {
+                    if (!work.isEmpty()) {
+                        write(work);
+                    }
+                } finally {
+                    // the written map, emptied, takes the next pass (never the map the event loop now fills); a new one
+                    // after a pass of more than MAX_PRESIZED states, whose table would stay while the node stands by
+                    if (work.size() > MAX_PRESIZED) {
+                        spare = LinkedHashMap.newLinkedHashMap(MAX_PRESIZED);
+                    } else {
+                        work.clear();
+                        spare = work;
+                    }
                 }
                 for (Runnable s : steps) {
                     s.run();
@@ -497,8 +517,8 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
             }
             out.add(switch (ch.type()) {
                 case DESTROY -> new Write.Delete(ch.id().original(), ch.id().zone());
-                case NEW -> new Write.Upsert(c.committable(ch.entry(), timeoutFor(ch.entry())), true);
-                case UPDATE -> new Write.Upsert(c.committable(ch.entry(), timeoutFor(ch.entry())), false);
+                case NEW -> c.asWrite(ch.entry(), timeoutFor(ch.entry()), true);
+                case UPDATE -> c.asWrite(ch.entry(), timeoutFor(ch.entry()), false);
             });
         }
         writeInBatches(out);

@@ -2,6 +2,7 @@ package org.hftfw.conntrack.netlink;
 
 import java.net.InetAddress;
 import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.Tuple;
@@ -27,35 +28,59 @@ final class CtEncoder {
 
     /** Why {@code e} cannot be sent as a create request, or null. */
     static String invalidForCreate(ConntrackEntry e) {
-        if (e.timeout() < 0) {
+        return invalidForCreate(e, e.timeout());
+    }
+
+    /** Why {@code e} with this timeout cannot be sent as a create request, or null. */
+    static String invalidForCreate(ConntrackEntry e, long timeout) {
+        if (timeout < 0) {
             return "creating a conntrack entry needs a timeout: " + e.original();
         }
-        return invalidForUpdate(e);
+        return invalidForUpdate(e, timeout);
     }
 
     /** Why {@code e} cannot be sent as an update request, or null. */
     static String invalidForUpdate(ConntrackEntry e) {
+        return invalidForUpdate(e, e.timeout());
+    }
+
+    /** Why {@code e} with this timeout cannot be sent as an update request, or null. */
+    static String invalidForUpdate(ConntrackEntry e, long timeout) {
         if (e.helper() != null && e.helper().length() > 15) {
             return "helper name longer than 15 characters: " + e.helper();
         }
-        if (e.timeout() > 0xffffffffL || e.mark() < 0 || e.mark() > 0xffffffffL) {
+        if (timeout > 0xffffffffL || e.mark() < 0 || e.mark() > 0xffffffffL) {
             return "timeout or mark out of the u32 range: " + e.original();
         }
         return null;
     }
 
     static void create(NlWriter w, ConntrackEntry e, int seq, boolean ack) {
+        create(w, e, e.timeout(), e.status(), 0, seq, ack);
+    }
+
+    /** The create of a backup's commit: the received state with the commit's changes applied while encoding. */
+    static void create(NlWriter w, ConntrackTable.Write.Commit c, int seq, boolean ack) {
+        create(w, c.asReceived(), c.timeout(), c.status(), liberal(c), seq, ack);
+    }
+
+    /**
+     * A create of {@code e} with {@code timeout}, {@code status} and {@code tcpFlagsOr} ORed into both directions'
+     * TCP flags (with TCP info of zeros when the entry has none).
+     */
+    private static void create(NlWriter w, ConntrackEntry e, long timeout, long status, int tcpFlagsOr, int seq,
+                               boolean ack) {
         int flags = Nl.NLM_F_REQUEST | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL | (ack ? Nl.NLM_F_ACK : 0);
         int m = w.beginMessage(Cta.msgType(Cta.IPCTNL_MSG_CT_NEW), flags, seq, e.original().family(), Nl.NFNETLINK_V0);
         tuple(w, Cta.TUPLE_ORIG, e.original());
         tuple(w, Cta.TUPLE_REPLY, e.reply());
         zone(w, e.zone());
-        String invalid = invalidForCreate(e);
+        String invalid = invalidForCreate(e, timeout);
         if (invalid != null) {
             throw new IllegalArgumentException(invalid);
         }
-        w.putBe32(Cta.TIMEOUT, e.timeout());
-        mutable(w, e);
+        w.putBe32(Cta.TIMEOUT, timeout);
+        mutable(w, e, status, tcpFlagsOr);
         if (e.helper() != null && !e.helper().isEmpty()) {
             int h = w.beginNested(Cta.HELP);
             w.putString(Cta.HELP_NAME, e.helper());
@@ -66,19 +91,34 @@ final class CtEncoder {
 
     /** An update (IPCTNL_MSG_CT_NEW without NLM_F_CREATE): status, timeout, mark and protocol state. */
     static void update(NlWriter w, ConntrackEntry e, int seq, boolean ack) {
+        update(w, e, e.timeout(), e.status(), 0, seq, ack);
+    }
+
+    /** The update of a backup's commit (see {@link #create(NlWriter, ConntrackTable.Write.Commit, int, boolean)}). */
+    static void update(NlWriter w, ConntrackTable.Write.Commit c, int seq, boolean ack) {
+        update(w, c.asReceived(), c.timeout(), c.status(), liberal(c), seq, ack);
+    }
+
+    private static void update(NlWriter w, ConntrackEntry e, long timeout, long status, int tcpFlagsOr, int seq,
+                               boolean ack) {
         int flags = Nl.NLM_F_REQUEST | (ack ? Nl.NLM_F_ACK : 0);
-        String invalid = invalidForUpdate(e);
+        String invalid = invalidForUpdate(e, timeout);
         if (invalid != null) {
             throw new IllegalArgumentException(invalid);
         }
         int m = w.beginMessage(Cta.msgType(Cta.IPCTNL_MSG_CT_NEW), flags, seq, e.original().family(), Nl.NFNETLINK_V0);
         tuple(w, Cta.TUPLE_ORIG, e.original());
         zone(w, e.zone());
-        if (e.timeout() >= 0) {
-            w.putBe32(Cta.TIMEOUT, e.timeout());
+        if (timeout >= 0) {
+            w.putBe32(Cta.TIMEOUT, timeout);
         }
-        mutable(w, e);
+        mutable(w, e, status, tcpFlagsOr);
         w.endMessage(m);
+    }
+
+    /** The TCP flags a commit ORs into both directions: BE_LIBERAL when asked, for TCP. */
+    private static int liberal(ConntrackTable.Write.Commit c) {
+        return c.liberalTcp() && c.asReceived().l4proto() == IpProto.TCP ? ConntrackEntry.TcpInfo.FLAG_BE_LIBERAL : 0;
     }
 
     /**
@@ -138,10 +178,10 @@ final class CtEncoder {
         w.endMessage(m);
     }
 
-    private static void mutable(NlWriter w, ConntrackEntry e) {
-        w.putBe32(Cta.STATUS, (e.status() & ~Status.KERNEL_ONLY) | Status.CONFIRMED);
+    private static void mutable(NlWriter w, ConntrackEntry e, long status, int tcpFlagsOr) {
+        w.putBe32(Cta.STATUS, (status & ~Status.KERNEL_ONLY) | Status.CONFIRMED);
         w.putBe32(Cta.MARK, e.mark());
-        protoinfo(w, e);
+        protoinfo(w, e, tcpFlagsOr);
     }
 
     static void tuple(NlWriter w, int type, Tuple t) {
@@ -209,12 +249,13 @@ final class CtEncoder {
         }
     }
 
-    private static void protoinfo(NlWriter w, ConntrackEntry e) {
+    /** The protocol state; {@code tcpFlagsOr} != 0 ORs those flags in (TCP info of zeros when the entry has none). */
+    private static void protoinfo(NlWriter w, ConntrackEntry e, int tcpFlagsOr) {
         int state = e.protoState();
         switch (e.l4proto()) {
             case IpProto.TCP -> {
                 ConntrackEntry.TcpInfo tcp = e.tcp();
-                if (state < 0 && tcp == null) {
+                if (state < 0 && tcp == null && tcpFlagsOr == 0) {
                     return;
                 }
                 int pi = w.beginNested(Cta.PROTOINFO);
@@ -222,11 +263,11 @@ final class CtEncoder {
                 if (state >= 0) {
                     w.putU8(Cta.TCP_STATE, state);
                 }
-                if (tcp != null) {
-                    w.putBe16(Cta.TCP_FLAGS_ORIGINAL, tcpFlags(tcp.flagsOriginal()));
-                    w.putBe16(Cta.TCP_FLAGS_REPLY, tcpFlags(tcp.flagsReply()));
-                    w.putU8(Cta.TCP_WSCALE_ORIGINAL, tcp.wscaleOriginal());
-                    w.putU8(Cta.TCP_WSCALE_REPLY, tcp.wscaleReply());
+                if (tcp != null || tcpFlagsOr != 0) {
+                    w.putBe16(Cta.TCP_FLAGS_ORIGINAL, tcpFlags((tcp == null ? 0 : tcp.flagsOriginal()) | tcpFlagsOr));
+                    w.putBe16(Cta.TCP_FLAGS_REPLY, tcpFlags((tcp == null ? 0 : tcp.flagsReply()) | tcpFlagsOr));
+                    w.putU8(Cta.TCP_WSCALE_ORIGINAL, tcp == null ? 0 : tcp.wscaleOriginal());
+                    w.putU8(Cta.TCP_WSCALE_REPLY, tcp == null ? 0 : tcp.wscaleReply());
                 }
                 w.endNested(t);
                 w.endNested(pi);

@@ -39,6 +39,8 @@ final class CtRequester implements AutoCloseable {
     private final int maxBatchMessages;
     private final boolean ackEveryMessage;
     private int seq = (int) (System.nanoTime() & 0x3fffffff);
+    /** The last batch's result per request ({@link #sendBatch}), reused from batch to batch. */
+    private int[] results = new int[0];
 
     CtRequester(NetlinkSocket socket, TableStats stats, int batchBytes, int maxBatchMessages, boolean ackEveryMessage) {
         this.socket = socket;
@@ -265,40 +267,98 @@ final class CtRequester implements AutoCloseable {
     private record Req(ConntrackTable.Write write, Kind kind) {
         enum Kind { CREATE, UPDATE, DELETE, TIMEOUT }
 
+        /**
+         * The request a write goes out as first: a NEW state's create, an UPDATE's update, the delete, the timeout.
+         * Asked three times per write (check, encode, result): tests of the final record classes, which C1, the
+         * daemon's only compiler, keeps as class compares where a pattern switch is an invokedynamic call.
+         */
+        static Kind first(ConntrackTable.Write w) {
+            if (w instanceof ConntrackTable.Write.Commit c) {
+                return c.createFirst() ? Kind.CREATE : Kind.UPDATE;
+            }
+            if (w instanceof ConntrackTable.Write.Timeout) {
+                return Kind.TIMEOUT;
+            }
+            if (w instanceof ConntrackTable.Write.Delete) {
+                return Kind.DELETE;
+            }
+            return ((ConntrackTable.Write.Upsert) w).createFirst() ? Kind.CREATE : Kind.UPDATE;
+        }
+
         Req as(Kind k) {
             return new Req(write, k);
         }
 
+        /** The entry an upsert or a commit writes (as received, for a commit). */
         ConntrackEntry entry() {
-            return ((ConntrackTable.Write.Upsert) write).entry();
+            return entryOf(write);
+        }
+
+        static ConntrackEntry entryOf(ConntrackTable.Write w) {
+            return w instanceof ConntrackTable.Write.Commit c ? c.asReceived()
+                    : ((ConntrackTable.Write.Upsert) w).entry();
+        }
+
+        /** The timeout an upsert or a commit writes. */
+        static long timeoutOf(ConntrackTable.Write w) {
+            return w instanceof ConntrackTable.Write.Commit c ? c.timeout()
+                    : ((ConntrackTable.Write.Upsert) w).entry().timeout();
         }
     }
 
     private static final RequestCodec<Req> WRITE = new RequestCodec<>() {
         @Override
         public String invalid(Req r) {
-            return switch (r.kind()) {
-                case CREATE -> CtEncoder.invalidForCreate(r.entry());
-                case UPDATE -> CtEncoder.invalidForUpdate(r.entry());
-                case DELETE, TIMEOUT -> null;
-            };
+            return invalidAs(r.write(), r.kind());
         }
 
         @Override
         public void encode(NlWriter w, Req r, int seq, boolean ack) {
-            switch (r.write()) {
-                case ConntrackTable.Write.Upsert u -> {
-                    if (r.kind() == Req.Kind.CREATE) {
-                        CtEncoder.create(w, u.entry(), seq, ack);
-                    } else {
-                        CtEncoder.update(w, u.entry(), seq, ack);
-                    }
-                }
-                case ConntrackTable.Write.Delete d -> CtEncoder.delete(w, d.original(), d.zone(), seq, ack);
-                case ConntrackTable.Write.Timeout t -> CtEncoder.timeout(w, t.original(), t.zone(), t.seconds(), seq, ack);
-            }
+            encodeAs(w, r.write(), r.kind(), seq, ack);
         }
     };
+
+    /** A write as its first request ({@link Req#first}): the first pass of a batch needs no {@link Req} per write. */
+    private static final RequestCodec<ConntrackTable.Write> FIRST = new RequestCodec<>() {
+        @Override
+        public String invalid(ConntrackTable.Write w) {
+            return invalidAs(w, Req.first(w));
+        }
+
+        @Override
+        public void encode(NlWriter w, ConntrackTable.Write write, int seq, boolean ack) {
+            encodeAs(w, write, Req.first(write), seq, ack);
+        }
+    };
+
+    private static String invalidAs(ConntrackTable.Write w, Req.Kind kind) {
+        return switch (kind) {
+            case CREATE -> CtEncoder.invalidForCreate(Req.entryOf(w), Req.timeoutOf(w));
+            case UPDATE -> CtEncoder.invalidForUpdate(Req.entryOf(w), Req.timeoutOf(w));
+            case DELETE, TIMEOUT -> null;
+        };
+    }
+
+    private static void encodeAs(NlWriter w, ConntrackTable.Write write, Req.Kind kind, int seq, boolean ack) {
+        switch (write) {
+            case ConntrackTable.Write.Upsert u -> {
+                if (kind == Req.Kind.CREATE) {
+                    CtEncoder.create(w, u.entry(), seq, ack);
+                } else {
+                    CtEncoder.update(w, u.entry(), seq, ack);
+                }
+            }
+            case ConntrackTable.Write.Commit c -> {
+                if (kind == Req.Kind.CREATE) {
+                    CtEncoder.create(w, c, seq, ack);
+                } else {
+                    CtEncoder.update(w, c, seq, ack);
+                }
+            }
+            case ConntrackTable.Write.Delete d -> CtEncoder.delete(w, d.original(), d.zone(), seq, ack);
+            case ConntrackTable.Write.Timeout t -> CtEncoder.timeout(w, t.original(), t.zone(), t.seconds(), seq, ack);
+        }
+    }
 
     /**
      * The batched {@link ConntrackTable#writeAll}: every write goes out as its first request (create, update, delete
@@ -308,47 +368,40 @@ final class CtRequester implements AutoCloseable {
      */
     ConntrackTable.WriteResult writeAll(List<? extends ConntrackTable.Write> writes) {
         ConntrackTable.WriteResult.Tally t = new ConntrackTable.WriteResult.Tally();
-        List<Req> first = new ArrayList<>(writes.size());
-        for (ConntrackTable.Write w : writes) {
-            first.add(new Req(w, switch (w) {
-                case ConntrackTable.Write.Upsert u -> u.createFirst() ? Req.Kind.CREATE : Req.Kind.UPDATE;
-                case ConntrackTable.Write.Delete d -> Req.Kind.DELETE;
-                case ConntrackTable.Write.Timeout to -> Req.Kind.TIMEOUT;
-            }));
-        }
         List<Req> retry = new ArrayList<>();
         List<Req> replace = new ArrayList<>();
-        batches(first, WRITE, (r, errno) -> {
+        batches(writes, FIRST, (w, errno) -> {
+            Req.Kind kind = Req.first(w);
             if (errno == 0) {
-                switch (r.kind()) {
+                switch (kind) {
                     case CREATE -> t.created++;
                     case UPDATE, TIMEOUT -> t.updated++;
                     case DELETE -> t.deleted++;
                 }
                 return;
             }
-            switch (r.kind()) {
+            switch (kind) {
                 case CREATE -> {
                     if (errno == ConntrackException.EEXIST) {
-                        retry.add(r.as(Req.Kind.UPDATE));
+                        retry.add(new Req(w, Req.Kind.UPDATE));
                     } else {
-                        fail(t, r, errno);
+                        fail(t, new Req(w, kind), errno);
                     }
                 }
                 case UPDATE -> {
                     if (errno == ConntrackException.ENOENT) {
-                        retry.add(r.as(Req.Kind.CREATE));
+                        retry.add(new Req(w, Req.Kind.CREATE));
                     } else if (errno > 0 && errno != ConntrackException.EINVAL) {
-                        replace.add(r);
+                        replace.add(new Req(w, kind));
                     } else {
-                        fail(t, r, errno);
+                        fail(t, new Req(w, kind), errno);
                     }
                 }
                 case DELETE, TIMEOUT -> {
                     if (errno == ConntrackException.ENOENT) {
                         t.absent++;
                     } else {
-                        fail(t, r, errno);
+                        fail(t, new Req(w, kind), errno);
                     }
                 }
             }
@@ -382,6 +435,7 @@ final class CtRequester implements AutoCloseable {
     private static void fail(ConntrackTable.WriteResult.Tally t, Req r, int errno) {
         String what = r.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + switch (r.write()) {
             case ConntrackTable.Write.Upsert u -> u.entry().original();
+            case ConntrackTable.Write.Commit c -> c.asReceived().original();
             case ConntrackTable.Write.Delete d -> d.original();
             case ConntrackTable.Write.Timeout to -> to.original();
         };
@@ -389,7 +443,7 @@ final class CtRequester implements AutoCloseable {
                 errno < 0 ? "reply lost" : ConntrackException.describe(errno)));
     }
 
-    private <T> void batches(List<T> list, RequestCodec<T> codec, ResultSink<T> sink) {
+    private <T> void batches(List<? extends T> list, RequestCodec<T> codec, ResultSink<T> sink) {
         int i = 0;
         List<T> sent = new ArrayList<>();
         while (i < list.size()) {
@@ -432,8 +486,11 @@ final class CtRequester implements AutoCloseable {
 
     /** Sends the encoded batch and reads replies until the last request is answered. */
     private int[] sendBatch(int base, int count) {
-        int[] result = new int[count];
-        Arrays.fill(result, Integer.MIN_VALUE);
+        if (results.length < count) {
+            results = new int[count];
+        }
+        int[] result = results;                 // read by the caller before the next batch is sent
+        Arrays.fill(result, 0, count, Integer.MIN_VALUE);
         socket.send(tx.segment(), tx.position());
         int last = base + count - 1;
         int[] pending = {ackEveryMessage ? count : 1};

@@ -1,8 +1,7 @@
 package org.hftfw.conntrack.netlink;
 
-import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
+import org.hftfw.conntrack.AddressCache;
 import org.hftfw.conntrack.ConntrackException.MalformedException;
 import org.hftfw.conntrack.Tuple;
 
@@ -24,8 +23,6 @@ import org.hftfw.conntrack.Tuple;
  */
 final class TupleCache {
     private static final int TUPLE_SLOTS = 1 << 14;
-    private static final int ADDRESS_SLOTS = 1 << 12;
-    private static final int V6_SLOTS = 1 << 10;
 
     /** Raw values of each tuple slot side by side (one cache line or two per lookup, not one per value). */
     private static final int KEY_INTS = 5;
@@ -33,13 +30,7 @@ final class TupleCache {
     private final Tuple[] tuples = new Tuple[TUPLE_SLOTS];
     private final int[] tupleKeys = new int[TUPLE_SLOTS * KEY_INTS];
 
-    private final InetAddress[] v4 = new InetAddress[ADDRESS_SLOTS];
-    private final int[] v4Keys = new int[ADDRESS_SLOTS];
-    private final byte[] v4Scratch = new byte[4];
-
-    private final InetAddress[] v6 = new InetAddress[V6_SLOTS];
-    private final long[] v6Hi = new long[V6_SLOTS];
-    private final long[] v6Lo = new long[V6_SLOTS];
+    private final AddressCache addresses = new AddressCache();
 
     /** An IPv4 tuple; addresses in network order as 32-bit values. */
     Tuple v4(int src, int dst, int proto, int sport, int dport, int icmpType, int icmpCode, int icmpId) {
@@ -66,44 +57,15 @@ final class TupleCache {
 
     /** An IPv4 address in network order as a 32-bit value. */
     InetAddress v4(int raw) {
-        int slot = mix(raw, 0x5bd1e995) & (ADDRESS_SLOTS - 1);
-        InetAddress a = v4[slot];
-        if (a != null && v4Keys[slot] == raw) {
-            return a;
-        }
-        v4Scratch[0] = (byte) (raw >>> 24);
-        v4Scratch[1] = (byte) (raw >>> 16);
-        v4Scratch[2] = (byte) (raw >>> 8);
-        v4Scratch[3] = (byte) raw;
-        try {
-            a = InetAddress.getByAddress(v4Scratch);              // copies the bytes
-        } catch (UnknownHostException e) {
-            throw new MalformedException("bad address length 4");
-        }
-        v4[slot] = a;
-        v4Keys[slot] = raw;
-        return a;
+        return addresses.v4(raw);
     }
 
-    /**
-     * An IPv6 address from its 16 bytes (an IPv4-mapped one stays IPv6: InetAddress.getByAddress would turn it
-     * into IPv4), keyed by its two halves.
-     */
+    /** An IPv6 address from its 16 bytes, keyed by its two halves ({@link AddressCache#v6}). */
     InetAddress v6(byte[] raw, long hi, long lo) {
-        int slot = mix(mix((int) (hi ^ hi >>> 32), (int) (lo ^ lo >>> 32)), 0x27d4eb2f) & (V6_SLOTS - 1);
-        InetAddress a = v6[slot];
-        if (a != null && v6Hi[slot] == hi && v6Lo[slot] == lo) {
-            return a;
-        }
-        try {
-            a = Inet6Address.getByAddress(null, raw, -1);          // copies the bytes
-        } catch (UnknownHostException e) {
+        if (raw.length != 16) {
             throw new MalformedException("bad address length " + raw.length);
         }
-        v6[slot] = a;
-        v6Hi[slot] = hi;
-        v6Lo[slot] = lo;
-        return a;
+        return addresses.v6(raw, hi, lo);
     }
 
     private static int mix(int h, int v) {

@@ -1,6 +1,7 @@
 package org.hftfw.conntrack.netlink;
 
 import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.ConntrackException.MalformedException;
 import org.hftfw.conntrack.Counters;
 import org.hftfw.conntrack.IpProto;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.hftfw.conntrack.netlink.Entries.ip;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -176,6 +178,40 @@ class CtCodecTest {
         // the writer sets NLA_F_NESTED on nests; clear it on CTA_TUPLE_ORIG (old kernels) and add NET_BYTEORDER
         seg.set(NlWriter.H16, 22, (short) (Cta.TUPLE_ORIG | Nl.NLA_F_NET_BYTEORDER));
         assertEquals(e, decode(msg));
+    }
+
+    /**
+     * A backup's commit, encoded with its changes applied on the way, is byte for byte the request of the committed
+     * entry: EXPECTED cleared, the timeout replaced, BE_LIBERAL ORed in (TCP info of zeros where none was received).
+     */
+    @ParameterizedTest
+    @MethodSource("entries")
+    void aCommitEncodesAsItsCommittedEntry(ConntrackEntry received) {
+        ConntrackEntry e = received.toBuilder().status(received.status() | Status.EXPECTED).build();
+        ConntrackEntry noTcpInfo = e.toBuilder().tcp(null).build();
+        for (ConntrackEntry in : List.of(e, noTcpInfo)) {
+            for (boolean liberal : new boolean[] {true, false}) {
+                ConntrackTable.Write.Commit c = new ConntrackTable.Write.Commit(in, 7200, liberal, true);
+                ConntrackEntry committed = c.committed();
+                assertEquals(0, committed.status() & Status.EXPECTED);
+                assertEquals(7200, committed.timeout());
+                if (liberal && in.l4proto() == IpProto.TCP) {
+                    assertEquals(ConntrackEntry.TcpInfo.FLAG_BE_LIBERAL,
+                            committed.tcp().flagsOriginal() & committed.tcp().flagsReply()
+                                    & ConntrackEntry.TcpInfo.FLAG_BE_LIBERAL);
+                }
+                NlWriter direct = new NlWriter(MemorySegment.ofArray(new byte[1024]));
+                NlWriter viaCopy = new NlWriter(MemorySegment.ofArray(new byte[1024]));
+                CtEncoder.create(direct, c, 9, true);
+                CtEncoder.create(viaCopy, committed, 9, true);
+                assertArrayEquals(viaCopy.toByteArray(), direct.toByteArray(), "create " + in + " liberal " + liberal);
+                direct = new NlWriter(MemorySegment.ofArray(new byte[1024]));
+                viaCopy = new NlWriter(MemorySegment.ofArray(new byte[1024]));
+                CtEncoder.update(direct, c, 9, false);
+                CtEncoder.update(viaCopy, committed, 9, false);
+                assertArrayEquals(viaCopy.toByteArray(), direct.toByteArray(), "update " + in + " liberal " + liberal);
+            }
+        }
     }
 
     @Test
