@@ -348,13 +348,8 @@ public final class SyncNode implements AutoCloseable {
             subscription = table.subscribe(echo != null ? echo : publisher);
             fillInternalCache();
             if (expectations != null && expectationSync.enabled()) {
-                FtfwChannel c = channel;
-                ExpectationSync accept = expectationSync;
-                resources.add(expectations.subscribe((type, e) -> {
-                    if (accept.accepts(e)) {
-                        c.publishExpectation(type, e);
-                    }
-                }));
+                resources.add(expectations.subscribe(new ExpectationPublisher(expectationSync,
+                        channel::publishExpectation)));
                 publishExpectations();
                 LOG.info("expectation sync: replicating the expectations of {} helpers", expectationSync.describe());
             }

@@ -190,23 +190,44 @@ class ExpectationSyncLabTest {
         }
     }
 
+    /** An always-committed hFT-FW backup and an hFT-FW primary, started by {@link #pair}. */
+    private record Pair(SyncDaemon primary, SyncDaemon backup) {
+        /**
+         * Waits until bk's kernel expects the data connection, after fw's; on a timeout the message names the hop
+         * that lost it: the primary's sends, bk's receipt, bk's writer (created, retried for an absent master,
+         * failed, pending).
+         */
+        String awaitCopy(SyncLab l) throws InterruptedException {
+            awaitExpectation(l.topo.fw, "fw");
+            try {
+                return awaitExpectation(l.bk, "bk");
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "; fw sent "
+                        + primary.node().channel().stats().expectationsTx() + " expectation messages, bk received "
+                        + backup.node().channel().stats().expectationsRx()
+                        + ", bk's writer " + backup.node().expectationWriter().orElseThrow().stats(), e);
+            }
+        }
+    }
+
     /** Starts an always-committed hFT-FW backup and an hFT-FW primary with {@code expectationSync}, bk wired. */
-    private static SyncDaemon pair(SyncLab l, String expectationSync) throws Exception {
+    private static Pair pair(SyncLab l, String expectationSync) throws Exception {
         FtpLab.wireBackup(l);
         SyncDaemon backup = l.startHftfw(l.bk, SyncNode.Role.BACKUP,
                 l.hftfwConf("bk", SyncLab.BK_SYNC, SyncLab.FW_SYNC, ""));
-        l.startHftfw(l.topo.fw, SyncNode.Role.PRIMARY,
+        SyncDaemon primary = l.startHftfw(l.topo.fw, SyncNode.Role.PRIMARY,
                 l.hftfwConf("fw", SyncLab.FW_SYNC, SyncLab.BK_SYNC, "sync.expectation-sync = " + expectationSync));
-        return backup;
+        return new Pair(primary, backup);
     }
 
     @Test
     void anFtpDataConnectionAnnouncedBeforeATakeoverPassesTheBackupAfterIt() throws Exception {
         try (SyncLab l = new SyncLab(); FtpLab ftp = new FtpLab(l)) {
-            SyncDaemon backup = pair(l, "[ftp]");
+            Pair pair = pair(l, "[ftp]");
             try (Socket control = ftp.pasv(l.topo)) {
-                awaitExpectation(l.bk, "bk");
-                String takeover = SyncInteropLabTest.cli("commit", "--socket", backup.control().path().toString());
+                pair.awaitCopy(l);
+                String takeover = SyncInteropLabTest.cli("commit", "--socket",
+                        pair.backup().control().path().toString());
                 FtpLab.takeOver(l);
                 assertEquals("502 not implemented", FtpLab.noop(l.topo, control), "the control connection crosses bk");
                 assertEquals("data", FtpLab.data(l.topo), "the data connection is RELATED in bk");
@@ -220,7 +241,7 @@ class ExpectationSyncLabTest {
     @Test
     void withoutExpectationSyncTheDataConnectionIsDroppedAfterATakeover() throws Exception {
         try (SyncLab l = new SyncLab(); FtpLab ftp = new FtpLab(l)) {
-            SyncDaemon backup = pair(l, "off");
+            SyncDaemon backup = pair(l, "off").backup();
             try (Socket control = ftp.pasv(l.topo)) {
                 awaitExpectation(l.topo.fw, "fw");
                 SyncLab.await("bk holds the control connection", 10_000, () -> SyncLab.clientFlows(l.bk).stream()
