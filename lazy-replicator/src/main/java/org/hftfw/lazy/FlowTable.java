@@ -3,6 +3,7 @@ package org.hftfw.lazy;
 import java.util.Arrays;
 import org.hftfw.conntrack.FlowId;
 import org.hftfw.conntrack.Tuple;
+import org.hftfw.conntrack.compact.SlotIndex;
 
 /**
  * The live-flow table: original tuple + zone → {@link FlowRecord}, bounded in size (least recently seen flow evicted
@@ -91,7 +92,7 @@ final class FlowTable {
             index[cell] = slot + 1;
             size++;
             if (size * 4L > index.length * 3L) {
-                rebuildIndex(grown(index.length));
+                rebuildIndex(SlotIndex.grown(index.length));
             }
         }
         linkYoungest(slot);
@@ -155,7 +156,7 @@ final class FlowTable {
     /** The index cell holding the flow's slot, or the empty cell where it would go. */
     private int find(FlowId id, int hash, long ports) {
         int cells = index.length;
-        for (int cell = home(hash, cells); ; cell = next(cell, cells)) {
+        for (int cell = SlotIndex.home(hash, cells); ; cell = SlotIndex.next(cell, cells)) {
             int ref = index[cell];
             if (ref == 0) {
                 return cell;
@@ -176,24 +177,15 @@ final class FlowTable {
     /** The index cell holding {@code slot}. */
     private int cellOf(int slot) {
         int cells = index.length;
-        int cell = home(hashes[slot], cells);
+        int cell = SlotIndex.home(hashes[slot], cells);
         while (index[cell] != slot + 1) {
-            cell = next(cell, cells);
+            cell = SlotIndex.next(cell, cells);
         }
         return cell;
     }
 
-    private static int home(int hash, int cells) {
-        return (int) (((hash & 0xffffffffL) * cells) >>> 32);
-    }
 
-    private static int next(int cell, int cells) {
-        return cell + 1 == cells ? 0 : cell + 1;
-    }
 
-    private static int grown(int length) {
-        return length + (length >> 1);
-    }
 
     private int allocate() {
         if (freeHead != NONE) {
@@ -202,7 +194,7 @@ final class FlowTable {
             return slot;
         }
         if (highWater == records.length) {
-            int n = grown(records.length);
+            int n = SlotIndex.grown(records.length);
             records = Arrays.copyOf(records, n);
             hashes = Arrays.copyOf(hashes, n);
             newer = Arrays.copyOf(newer, n);
@@ -230,37 +222,12 @@ final class FlowTable {
         newer[slot] = freeHead;
         freeHead = slot;
         size--;
-        deleteCell(cell);
+        SlotIndex.deleteCell(index, hashes, cell);
     }
 
-    /** Empties {@code cell} and shifts back the cells of its probe run that could no longer be found. */
-    private void deleteCell(int cell) {
-        int cells = index.length;
-        int hole = cell;
-        for (int next = next(hole, cells); index[next] != 0; next = next(next, cells)) {
-            int home = home(hashes[index[next] - 1], cells);
-            // move the entry into the hole unless its home lies cyclically in (hole, next]
-            boolean homeAfterHole = hole <= next ? hole < home && home <= next : hole < home || home <= next;
-            if (!homeAfterHole) {
-                index[hole] = index[next];
-                hole = next;
-            }
-        }
-        index[hole] = 0;
-    }
 
     private void rebuildIndex(int cells) {
-        int[] fresh = new int[cells];
-        for (int slot = 0; slot < highWater; slot++) {
-            if (records[slot] != null) {
-                int cell = home(hashes[slot], cells);
-                while (fresh[cell] != 0) {
-                    cell = next(cell, cells);
-                }
-                fresh[cell] = slot + 1;
-            }
-        }
-        index = fresh;
+        index = SlotIndex.rebuilt(cells, highWater, hashes, slot -> records[slot] != null);
     }
 
     private void linkYoungest(int slot) {

@@ -70,7 +70,7 @@ public final class FlowStore {
         index[cell] = slot + 1;
         size++;
         if (size * 4 > index.length * 3) {
-            rebuildIndex(grown(index.length));
+            rebuildIndex(SlotIndex.grown(index.length));
         }
         return slot;
     }
@@ -115,7 +115,7 @@ public final class FlowStore {
         }
         int cell = find(b, hashes[slot]);
         release(slot);
-        deleteCell(cell);
+        SlotIndex.deleteCell(index, hashes, cell);
         return true;
     }
 
@@ -147,7 +147,7 @@ public final class FlowStore {
             return false;
         }
         release(index[cell] - 1);
-        deleteCell(cell);
+        SlotIndex.deleteCell(index, hashes, cell);
         return true;
     }
 
@@ -235,7 +235,7 @@ public final class FlowStore {
     /** The index cell holding {@code key}'s slot, or the empty cell where it would go. */
     private int find(byte[] key, int hash) {
         int cells = index.length;
-        for (int cell = home(hash, cells); ; cell = next(cell, cells)) {
+        for (int cell = SlotIndex.home(hash, cells); ; cell = SlotIndex.next(cell, cells)) {
             int ref = index[cell];
             if (ref == 0) {
                 return cell;
@@ -254,7 +254,7 @@ public final class FlowStore {
             return slot;
         }
         if (highWater == slots.length) {
-            slots = Arrays.copyOf(slots, grown(slots.length));
+            slots = Arrays.copyOf(slots, SlotIndex.grown(slots.length));
             hashes = Arrays.copyOf(hashes, slots.length);
         }
         return highWater++;
@@ -267,47 +267,11 @@ public final class FlowStore {
         size--;
     }
 
-    /** Empties {@code cell} and shifts back the cells of its probe run that could no longer be found. */
-    private void deleteCell(int cell) {
-        int cells = index.length;
-        int hole = cell;
-        for (int next = next(hole, cells); index[next] != 0; next = next(next, cells)) {
-            int home = home(hashes[index[next] - 1], cells);
-            // move the entry into the hole unless its home lies cyclically in (hole, next]
-            boolean homeAfterHole = hole <= next ? hole < home && home <= next : hole < home || home <= next;
-            if (!homeAfterHole) {
-                index[hole] = index[next];
-                hole = next;
-            }
-        }
-        index[hole] = 0;
-    }
 
-    /** The cell a key with {@code hash} is looked up from first: the hash's high bits scaled to {@code cells}. */
-    static int home(int hash, int cells) {
-        return (int) (((hash & 0xffffffffL) * cells) >>> 32);
-    }
 
-    private static int next(int cell, int cells) {
-        return cell + 1 == cells ? 0 : cell + 1;
-    }
 
-    /** An array's next length: half as long again. */
-    private static int grown(int length) {
-        return length + (length >> 1);
-    }
 
     private void rebuildIndex(int cells) {
-        int[] fresh = new int[cells];
-        for (int slot = 0; slot < highWater; slot++) {
-            if (slots[slot] != null) {
-                int cell = home(hashes[slot], cells);
-                while (fresh[cell] != 0) {
-                    cell = next(cell, cells);
-                }
-                fresh[cell] = slot + 1;
-            }
-        }
-        index = fresh;
+        index = SlotIndex.rebuilt(cells, highWater, hashes, slot -> slots[slot] != null);
     }
 }

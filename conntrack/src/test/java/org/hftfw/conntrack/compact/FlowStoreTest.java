@@ -154,7 +154,7 @@ class FlowStoreTest {
         int[] wanted = {3, 3, 2, 2};                                // keys homed at cells 30, 31, 0, 1
         for (int i = 0; wrapping.size() < 10; i++) {
             FlowId id = flow(i).flowId();
-            int home = FlowStore.home(FlowCodec.keyHash(FlowCodec.key(id)), 32);
+            int home = SlotIndex.home(FlowCodec.keyHash(FlowCodec.key(id)), 32);
             int k = home >= 30 ? home - 30 : home + 2;
             if (k < wanted.length && wanted[k] > 0) {
                 wanted[k]--;
