@@ -262,6 +262,45 @@ class CommittedBackupTest {
     }
 
     /**
+     * keepalived runs its notify scripts without waiting for them: on a returning node the FAULT -> BACKUP transition's
+     * {@code hftfw sync resync} (a JVM start) can reach the daemon after the BACKUP -> MASTER transition's
+     * {@code hftfw commit}. The node that serves the flows must keep them in its table.
+     */
+    @Test
+    void aLateResyncOnTheNodeThatTookTheVipsBackKeepsTheFlowsItServes() throws Exception {
+        InetSocketAddress a = freeLoopbackPort();
+        InetSocketAddress b = freeLoopbackPort();
+        SyncNode nb = SyncNode.builder(SyncNode.Role.BOTH, settings(b, a), tableB).backupWriter(tableB.handle()).start();
+        open.add(nb);
+        SyncNode na = SyncNode.builder(SyncNode.Role.BOTH, settings(a, b), tableA).backupWriter(tableA.handle()).start();
+        ConntrackEntry served = tcp("10.240.8.1", 1000, 1).toBuilder().timeout(STANDBY).build();
+        tableA.create(served);
+        assertTrue(Await.await(() -> view(tableB).equals(view(tableA)), 10_000), view(tableB).toString());
+        nb.committedBackup().orElseThrow().drain();
+        na.close();                                              // fw1's daemon killed: fw2 takes over
+        NodeCommands onB = new NodeCommands(nb, () -> "");
+        assertTrue(onB.handle("commit").ok());
+        SyncNode back = SyncNode.builder(SyncNode.Role.BOTH, settings(a, b), tableA).backupWriter(tableA.handle())
+                .start();
+        open.add(0, back);
+        back.peerTableHeld().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        NodeCommands onA = new NodeCommands(back, () -> "");
+        assertTrue(onA.handle("commit").ok());                   // fw1 preempts: notify_master
+        assertTrue(onB.handle("resync").ok());                   // fw2: notify_backup; it gets fw1's table
+        assertTrue(Await.await(() -> nb.channel().externalCache().get(served.original(), 0).isPresent(), 10_000));
+        CommittedBackup cb = back.committedBackup().orElseThrow();
+        long purged = cb.stats().purged();
+        assertTrue(onA.handle("resync").ok());                   // fw1's late notify_backup (FAULT -> BACKUP)
+        // the purge of fw2's table decides the flow: kept as fw1's own, or queued for deletion
+        assertTrue(Await.await(() -> cb.stats().released() > 0 || cb.stats().purged() > purged, 10_000),
+                "fw2's table reached fw1: " + cb.stats());
+        cb.drain();
+        assertTrue(tableA.get(served.original(), 0).isPresent(), "fw1 still holds the flow it serves: "
+                + cb.stats());
+        assertEquals(1, cb.stats().released(), "kept as fw1's own, as at a restart: " + cb.stats());
+    }
+
+    /**
      * A restarted {@code both} node adopts its kernel table (issue 10): the entries its last run wrote for the peer
      * are the peer's again, so its bulk sends do not carry them back as its own; of those the peer deleted while it
      * was down, a UDP entry is deleted at once and a TCP ESTABLISHED one (which could be its own) is kept as its own;
