@@ -66,7 +66,8 @@ import org.slf4j.LoggerFactory;
  *   as this node's own ({@link #onPeerForgot}: left in the kernel table, out of the external cache, and so in this
  *   node's bulk sends again), since a live connection of ours must not be deleted; the peer's flows that ended while
  *   this node was down and that only ESTABLISHED could hide then leave on their own timeout (at most the standby
- *   timeout), while every other stale entry is deleted at once, as on a backup.</li>
+ *   timeout), while every other stale entry is deleted at once, as on a backup. A {@code both} node that took over and
+ *   stands by again ({@link #standBy}) holds the TCP ESTABLISHED flows it served provisionally in the same way.</li>
  * </ul>
  * The store of what is held is the channel's {@link ExternalCache} (received state, age): the takeover pass and the
  * refresh read it, so the external-cache mode and this one keep the same counters and the same generation purge.
@@ -98,7 +99,8 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
      * @param tookOver      a takeover pass ran and no resync since
      * @param adopted       entries of the kernel table taken into the external cache at start ({@link #adopt})
      * @param released      of those, provisionally adopted TCP ESTABLISHED entries of a {@code both} node that the
-     *                      peer's first full table did not hold: left in the kernel table as this node's own
+     *                      peer's first full table did not hold (after the start, or after standing by again
+     *                      once it took over): left in the kernel table as this node's own
      * @param asMaster      the peer's states and purges not applied because this node had taken over (kept in the
      *                      external cache only)
      */
@@ -153,6 +155,8 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
      * {@link #adopt}.
      */
     private volatile Set<FlowId> provisional = Set.of();
+    /** Whether this node may hold flows of its own in the table ({@code both}, told by {@link #adopt}). */
+    private volatile boolean ownFlowsPossible;
     /** Provisional entries released since the start, until {@link #peerTableEnded} (event loop). */
     private int releasedAtFirstTable;
 
@@ -201,6 +205,7 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
             }
         }
         provisional = maybeOwn;
+        this.ownFlowsPossible = ownFlowsPossible;
         int n = cache.seed(standby);
         adopted.addAndGet(n);
         if (n > 0) {
@@ -315,10 +320,23 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
 
     /**
      * Back to standing by (the node is a backup again, e.g. keepalived's notify_backup ran {@code resync}): entries
-     * written from now on get the standby timeout, and the held ones are re-armed at once.
+     * written from now on get the standby timeout, and the held ones are re-armed at once. On a node that serves
+     * flows of its own too, the TCP ESTABLISHED flows it served since its takeover are provisional again, as at a
+     * restart: keepalived does not wait for its notify scripts, so a returning node's {@code resync} of its FAULT ->
+     * BACKUP transition can come after the {@code commit} of its BACKUP -> MASTER one; the peer, standing by too, then
+     * leaves them out of its table as ours, and its purge must not delete the flows this node serves.
      */
     public void standBy() {
         onWriter(() -> {
+            if (tookOver && ownFlowsPossible) {
+                Set<FlowId> served = new java.util.HashSet<>();
+                cache.forEachHeld((e, age) -> {
+                    if (e.tcpState() == org.hftfw.conntrack.TcpState.ESTABLISHED) {
+                        served.add(e.flowId());
+                    }
+                });
+                provisional = served;
+            }
             tookOver = false;
             refresh();
             return null;

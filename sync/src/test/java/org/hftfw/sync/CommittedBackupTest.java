@@ -224,6 +224,83 @@ class CommittedBackupTest {
     }
 
     /**
+     * The deploy lab's kill -9 failback (issue 10): the returning node's own entry of a flow its peer served meanwhile
+     * is TCP ESTABLISHED with the kernel's 5 days, so its start adopts it provisionally; the peer, which took over,
+     * sends it in its table (a bulk send reads the kernel table, where the takeover left the flow, not the internal
+     * cache), so at ready the entry holds the peer's state written "be liberal" by the writer, not released as the
+     * node's own with the TCP windows of before the takeover.
+     */
+    @Test
+    void aReturningNodesOwnEstablishedEntryIsRewrittenWithThePeersStateNotReleased() throws Exception {
+        InetSocketAddress a = freeLoopbackPort();
+        InetSocketAddress b = freeLoopbackPort();
+        SyncNode nb = SyncNode.builder(SyncNode.Role.BOTH, settings(b, a), tableB).backupWriter(tableB.handle()).start();
+        open.add(nb);
+        SyncNode na = SyncNode.builder(SyncNode.Role.BOTH, settings(a, b), tableA).backupWriter(tableA.handle()).start();
+        ConntrackEntry served = tcp("10.240.7.1", 1000, 1).toBuilder().timeout(STANDBY).build();
+        tableA.create(served);
+        assertTrue(Await.await(() -> view(tableB).equals(view(tableA)), 10_000), view(tableB).toString());
+        nb.committedBackup().orElseThrow().drain();
+
+        na.close();                                              // A's daemon is killed: B takes over
+        assertTrue(new NodeCommands(nb, () -> "").handle("commit").ok());
+        tableB.update(tableB.get(served.original(), 0).orElseThrow().toBuilder().mark(5).timeout(STANDBY).build());
+
+        SyncNode back = SyncNode.builder(SyncNode.Role.BOTH, settings(a, b), tableA).backupWriter(tableA.handle())
+                .start();                                        // systemd starts A's daemon again
+        open.add(0, back);
+        CommittedBackup cb = back.committedBackup().orElseThrow();
+        assertEquals(1, cb.stats().adopted(), cb.stats().toString());
+        java.util.concurrent.CompletableFuture<ConntrackEntry> atReady = new java.util.concurrent.CompletableFuture<>();
+        var _ = back.peerTableHeld().thenRun(() -> atReady.complete(tableA.get(served.original(), 0).orElseThrow()));
+        ConntrackEntry e = atReady.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(5, e.mark(), "A's entry holds B's state when A is ready: " + e);
+        int liberal = ConntrackEntry.TcpInfo.FLAG_BE_LIBERAL;
+        assertTrue(e.tcp() != null && (e.tcp().flagsOriginal() & liberal) != 0 && (e.tcp().flagsReply() & liberal) != 0,
+                "written by the backup writer, be liberal both ways: " + e.tcp());
+        assertEquals(0, cb.stats().released(), "B's table held the flow: not released as A's own " + cb.stats());
+    }
+
+    /**
+     * keepalived runs its notify scripts without waiting for them: on a returning node the FAULT -> BACKUP transition's
+     * {@code hftfw sync resync} (a JVM start) can reach the daemon after the BACKUP -> MASTER transition's
+     * {@code hftfw commit}. The node that serves the flows must keep them in its table.
+     */
+    @Test
+    void aLateResyncOnTheNodeThatTookTheVipsBackKeepsTheFlowsItServes() throws Exception {
+        InetSocketAddress a = freeLoopbackPort();
+        InetSocketAddress b = freeLoopbackPort();
+        SyncNode nb = SyncNode.builder(SyncNode.Role.BOTH, settings(b, a), tableB).backupWriter(tableB.handle()).start();
+        open.add(nb);
+        SyncNode na = SyncNode.builder(SyncNode.Role.BOTH, settings(a, b), tableA).backupWriter(tableA.handle()).start();
+        ConntrackEntry served = tcp("10.240.8.1", 1000, 1).toBuilder().timeout(STANDBY).build();
+        tableA.create(served);
+        assertTrue(Await.await(() -> view(tableB).equals(view(tableA)), 10_000), view(tableB).toString());
+        nb.committedBackup().orElseThrow().drain();
+        na.close();                                              // fw1's daemon killed: fw2 takes over
+        NodeCommands onB = new NodeCommands(nb, () -> "");
+        assertTrue(onB.handle("commit").ok());
+        SyncNode back = SyncNode.builder(SyncNode.Role.BOTH, settings(a, b), tableA).backupWriter(tableA.handle())
+                .start();
+        open.add(0, back);
+        back.peerTableHeld().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        NodeCommands onA = new NodeCommands(back, () -> "");
+        assertTrue(onA.handle("commit").ok());                   // fw1 preempts: notify_master
+        assertTrue(onB.handle("resync").ok());                   // fw2: notify_backup; it gets fw1's table
+        assertTrue(Await.await(() -> nb.channel().externalCache().get(served.original(), 0).isPresent(), 10_000));
+        CommittedBackup cb = back.committedBackup().orElseThrow();
+        long purged = cb.stats().purged();
+        assertTrue(onA.handle("resync").ok());                   // fw1's late notify_backup (FAULT -> BACKUP)
+        // the purge of fw2's table decides the flow: kept as fw1's own, or queued for deletion
+        assertTrue(Await.await(() -> cb.stats().released() > 0 || cb.stats().purged() > purged, 10_000),
+                "fw2's table reached fw1: " + cb.stats());
+        cb.drain();
+        assertTrue(tableA.get(served.original(), 0).isPresent(), "fw1 still holds the flow it serves: "
+                + cb.stats());
+        assertEquals(1, cb.stats().released(), "kept as fw1's own, as at a restart: " + cb.stats());
+    }
+
+    /**
      * A restarted {@code both} node adopts its kernel table (issue 10): the entries its last run wrote for the peer
      * are the peer's again, so its bulk sends do not carry them back as its own; of those the peer deleted while it
      * was down, a UDP entry is deleted at once and a TCP ESTABLISHED one (which could be its own) is kept as its own;
