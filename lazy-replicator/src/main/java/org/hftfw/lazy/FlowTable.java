@@ -184,9 +184,6 @@ final class FlowTable {
         return cell;
     }
 
-
-
-
     private int allocate() {
         if (freeHead != NONE) {
             int slot = freeHead;
@@ -224,7 +221,6 @@ final class FlowTable {
         size--;
         SlotIndex.deleteCell(index, hashes, cell);
     }
-
 
     private void rebuildIndex(int cells) {
         index = SlotIndex.rebuilt(cells, highWater, hashes, slot -> records[slot] != null);

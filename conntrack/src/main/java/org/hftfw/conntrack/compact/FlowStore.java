@@ -267,10 +267,6 @@ public final class FlowStore {
         size--;
     }
 
-
-
-
-
     private void rebuildIndex(int cells) {
         index = SlotIndex.rebuilt(cells, highWater, hashes, slot -> slots[slot] != null);
     }
