@@ -81,6 +81,36 @@ class CommittedBackupTest {
         return new SyncNode[] {na, nb};
     }
 
+    /** Two {@code both} nodes after A's daemon ended and B ran its takeover pass; A's addresses to restart it. */
+    private record BothPair(SyncNode b, InetSocketAddress addrA, InetSocketAddress addrB, List<AutoCloseable> open,
+                            InMemoryConntrackTable tableA) {
+        /** A's daemon started again on its table (systemd's restart). */
+        SyncNode restartA() throws Exception {
+            SyncNode back = SyncNode.builder(SyncNode.Role.BOTH, settings(addrA, addrB), tableA)
+                    .backupWriter(tableA.handle()).start();
+            open.add(0, back);
+            return back;
+        }
+    }
+
+    /**
+     * Two {@code both} nodes A and B over loopback; {@code served} is created on A and B's table mirrors it; then A's
+     * daemon ends (its kernel table stays) and B runs the takeover pass ({@code commit}).
+     */
+    private BothPair bothPairWhereBTookOver(ConntrackEntry served) throws Exception {
+        InetSocketAddress a = freeLoopbackPort();
+        InetSocketAddress b = freeLoopbackPort();
+        SyncNode nb = SyncNode.builder(SyncNode.Role.BOTH, settings(b, a), tableB).backupWriter(tableB.handle()).start();
+        open.add(nb);
+        SyncNode na = SyncNode.builder(SyncNode.Role.BOTH, settings(a, b), tableA).backupWriter(tableA.handle()).start();
+        tableA.create(served);
+        assertTrue(Await.await(() -> view(tableB).equals(view(tableA)), 10_000), view(tableB).toString());
+        nb.committedBackup().orElseThrow().drain();
+        na.close();
+        assertTrue(new NodeCommands(nb, () -> "").handle("commit").ok());
+        return new BothPair(nb, a, b, open, tableA);
+    }
+
     /** Tuple → "state mark" of every entry: what a backup must mirror (timeouts, ids and counters aside). */
     private static Map<String, String> view(ConntrackTable t) {
         Map<String, String> m = new TreeMap<>();
@@ -232,23 +262,11 @@ class CommittedBackupTest {
      */
     @Test
     void aReturningNodesOwnEstablishedEntryIsRewrittenWithThePeersStateNotReleased() throws Exception {
-        InetSocketAddress a = freeLoopbackPort();
-        InetSocketAddress b = freeLoopbackPort();
-        SyncNode nb = SyncNode.builder(SyncNode.Role.BOTH, settings(b, a), tableB).backupWriter(tableB.handle()).start();
-        open.add(nb);
-        SyncNode na = SyncNode.builder(SyncNode.Role.BOTH, settings(a, b), tableA).backupWriter(tableA.handle()).start();
         ConntrackEntry served = tcp("10.240.7.1", 1000, 1).toBuilder().timeout(STANDBY).build();
-        tableA.create(served);
-        assertTrue(Await.await(() -> view(tableB).equals(view(tableA)), 10_000), view(tableB).toString());
-        nb.committedBackup().orElseThrow().drain();
-
-        na.close();                                              // A's daemon is killed: B takes over
-        assertTrue(new NodeCommands(nb, () -> "").handle("commit").ok());
+        BothPair p = bothPairWhereBTookOver(served);                 // A's daemon is killed: B takes over
         tableB.update(tableB.get(served.original(), 0).orElseThrow().toBuilder().mark(5).timeout(STANDBY).build());
 
-        SyncNode back = SyncNode.builder(SyncNode.Role.BOTH, settings(a, b), tableA).backupWriter(tableA.handle())
-                .start();                                        // systemd starts A's daemon again
-        open.add(0, back);
+        SyncNode back = p.restartA();                                // systemd starts A's daemon again
         CommittedBackup cb = back.committedBackup().orElseThrow();
         assertEquals(1, cb.stats().adopted(), cb.stats().toString());
         java.util.concurrent.CompletableFuture<ConntrackEntry> atReady = new java.util.concurrent.CompletableFuture<>();
@@ -268,21 +286,11 @@ class CommittedBackupTest {
      */
     @Test
     void aLateResyncOnTheNodeThatTookTheVipsBackKeepsTheFlowsItServes() throws Exception {
-        InetSocketAddress a = freeLoopbackPort();
-        InetSocketAddress b = freeLoopbackPort();
-        SyncNode nb = SyncNode.builder(SyncNode.Role.BOTH, settings(b, a), tableB).backupWriter(tableB.handle()).start();
-        open.add(nb);
-        SyncNode na = SyncNode.builder(SyncNode.Role.BOTH, settings(a, b), tableA).backupWriter(tableA.handle()).start();
         ConntrackEntry served = tcp("10.240.8.1", 1000, 1).toBuilder().timeout(STANDBY).build();
-        tableA.create(served);
-        assertTrue(Await.await(() -> view(tableB).equals(view(tableA)), 10_000), view(tableB).toString());
-        nb.committedBackup().orElseThrow().drain();
-        na.close();                                              // fw1's daemon killed: fw2 takes over
+        BothPair p = bothPairWhereBTookOver(served);                 // fw1's daemon killed: fw2 takes over
+        SyncNode nb = p.b();
         NodeCommands onB = new NodeCommands(nb, () -> "");
-        assertTrue(onB.handle("commit").ok());
-        SyncNode back = SyncNode.builder(SyncNode.Role.BOTH, settings(a, b), tableA).backupWriter(tableA.handle())
-                .start();
-        open.add(0, back);
+        SyncNode back = p.restartA();
         back.peerTableHeld().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
         NodeCommands onA = new NodeCommands(back, () -> "");
         assertTrue(onA.handle("commit").ok());                   // fw1 preempts: notify_master
