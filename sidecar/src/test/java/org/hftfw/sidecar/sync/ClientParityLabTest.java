@@ -197,17 +197,7 @@ class ClientParityLabTest {
         NetnsLab.Netns ns = namespace(name);
         Path conf = org.hftfw.ftfw.ConntrackdConf.lab(dir, name, SELF, PEER, List.of("127.0.0.1")).write();
         var rc = ConntrackdSettings.load(conf, null);
-        SyncDaemon d;
-        try {
-            d = SyncDaemon.start(SyncNode.Role.BACKUP, rc, ns.path(), System::nanoTime);
-        } catch (Exception e) {
-            rc.close();
-            throw e;
-        }
-        daemons.add(() -> {
-            d.close();
-            rc.close();
-        });
+        SyncDaemon d = SyncLab.startDaemon(ns, SyncNode.Role.BACKUP, rc, daemons);
         daemons.add(ControlSocketRegistry.register(registry, d.control().path(), conf));
         return conf;
     }

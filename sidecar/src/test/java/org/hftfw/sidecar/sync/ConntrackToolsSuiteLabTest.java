@@ -345,18 +345,7 @@ class ConntrackToolsSuiteLabTest {
             Path own = Files.writeString(dir.resolve("hftfw-beside-" + conf.getFileName()),
                     "sync.peer-address = \"" + peer + "\"\n");
             var rc = SyncCommand.load(own, conf, true);
-            SyncDaemon d;
-            try {
-                d = SyncDaemon.start(SyncNode.Role.BOTH, rc, ns.path(), System::nanoTime);
-            } catch (Exception e) {
-                rc.close();
-                throw e;
-            }
-            daemons.add(() -> {
-                d.close();
-                rc.close();
-            });
-            started = d;
+            started = SyncLab.startDaemon(ns, SyncNode.Role.BOTH, rc, daemons);
         } else {
             ns.spawn(dir.resolve(conf.getFileName() + ".out"), "conntrackd", "-C", conf.toString());
         }

@@ -92,7 +92,8 @@ final class SyncLab implements AutoCloseable {
         return startDaemon(ns, role, rc, daemons);
     }
 
-    private static SyncDaemon startDaemon(NetnsLab.Netns ns, SyncNode.Role role,
+    /** Starts a daemon in {@code ns} on {@code rc}; both are closed by {@code closers} (rc at once if it fails). */
+    static SyncDaemon startDaemon(NetnsLab.Netns ns, SyncNode.Role role,
                                           org.hftfw.sidecar.config.ReloadableConfig<SyncSettings> rc,
                                           List<AutoCloseable> closers) throws Exception {
         SyncDaemon d;
