@@ -74,16 +74,14 @@ final class Keepalived {
             Files.copy(confDir.resolve(s), to, StandardCopyOption.REPLACE_EXISTING);
             Files.setPosixFilePermissions(to, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
-        String envText = replicator.keepalivedEnv(notifyLog);
         if (replicator.notifyScript().equals(STOCK_SCRIPT_NOTIFY)) {
             Path to = scripts.resolve(STOCK_SCRIPT_NOTIFY);
             Files.writeString(to, STOCK_SCRIPT_NOTIFY_TEXT);
             Files.setPosixFilePermissions(to, PosixFilePermissions.fromString("rwxr-xr-x"));
-            // the shipped notify FIFO's reader runs each transition through this script instead of its own steps
-            envText += "NOTIFY_SCRIPT=" + to + "\n";
         }
         Path env = run.resolve("hftfw-keepalived.env");
-        Files.writeString(env, envText);
+        // both lab nodes share the host's /run: each gets its own notify lock, as each machine has
+        Files.writeString(env, replicator.keepalivedEnv(notifyLog) + "NOTIFY_LOCK=" + run.resolve("notify.lock") + "\n");
         int peer = 3 - node;
         Map<String, String> values = new LinkedHashMap<>();
         values.put("ME", "fw" + node);
@@ -104,7 +102,8 @@ final class Keepalived {
         values.put("RUN", run.toString());
         values.put("SCRIPTS", scripts.toString());
         values.put("ENV", env.toString());
-        String text = Files.readString(confDir.resolve("keepalived.conf.in"));
+        String text = Files.readString(confDir.resolve("keepalived.conf.in"))
+                .replace("@SCRIPTS@/hftfw-notify.sh", "@SCRIPTS@/" + replicator.notifyScript());
         for (Map.Entry<String, String> e : values.entrySet()) {
             text = text.replace("@" + e.getKey() + "@", e.getValue());
         }
