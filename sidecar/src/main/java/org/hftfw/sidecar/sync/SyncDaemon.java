@@ -17,6 +17,7 @@ import org.hftfw.conntrack.netlink.KernelConntrackTable;
 import org.hftfw.conntrack.netlink.KernelExpectationTable;
 import org.hftfw.sidecar.config.ReloadableConfig;
 import org.hftfw.sidecar.logging.LogLevels;
+import org.hftfw.sidecar.logging.SyslogOutput;
 import org.hftfw.predictor.DeferredLog;
 import org.hftfw.sidecar.metrics.MetricsServer;
 import org.hftfw.sync.MetricsRegistry;
@@ -42,6 +43,7 @@ final class SyncDaemon implements AutoCloseable {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final MetricsRegistry metrics = new MetricsRegistry();
     private final LogLevels logLevels = new LogLevels();
+    private final SyslogOutput syslog = new SyslogOutput();
     private SyncNode node;
     private ControlServer control;
     private ConntrackdControl conntrackd;
@@ -145,6 +147,7 @@ final class SyncDaemon implements AutoCloseable {
                     metricsServer.address().getPort());
         }
         logLevels.apply(s.log().level(), s.log().components());
+        syslog.apply(s.log().syslog(), s.log().facility());
         config.onChange(this::applyReload);
     }
 
@@ -193,6 +196,7 @@ final class SyncDaemon implements AutoCloseable {
             LOG.warn("configuration reloaded: changes to events, control or metrics take effect at the next restart");
         }
         logLevels.apply(next.log().level(), next.log().components());
+        syslog.apply(next.log().syslog(), next.log().facility());
         node.reload(next.node());
     }
 
