@@ -80,6 +80,9 @@ final class SyncDaemon implements AutoCloseable {
                 .withEventBufferMaxBytes(s.events().bufferMaxBytes())
                 .withReliableDestroy(s.events().reliableDestroy())
                 .withClock(clock);
+        // the running daemon's lock first: a second one started with its config must not touch its files (the
+        // resync file's 1 would lower the live node's keepalived priority) nor talk to its peer
+        ControlServer.refuseIfTaken(s.control().socket());
         // before anything else, and so before the control socket listens (keepalived's daemon check): a returning
         // node must not look ready with the 0 an earlier run left in the file
         ResyncTrackFile resync = s.control().resyncFile() == null ? null
