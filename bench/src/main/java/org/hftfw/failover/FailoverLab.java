@@ -119,10 +119,21 @@ public final class FailoverLab {
      *                       client where one was built, else {@code hftfw}
      * @param confDir        the repository's conf/keepalived
      * @param backupConf     HOCON appended to the hFT-FW backup's config (e.g. a backup mode), may be empty
+     * @param upgradeFrom    case upgrade: the command that runs an earlier build's CLI ({@link OldBuild}), which
+     *                       both daemons run until each is upgraded to {@code hftfw}; empty: the same build throughout
+     * @param upgradeLabel   what {@code upgradeFrom} is (its commit), for the output
      */
     public record Spec(int flows, int rate, long intervalMillis, double advert, int lossPercent, int observeSeconds,
                        List<Case> cases, List<Pair> pairs, List<String> hftfw, List<String> client, Path confDir,
-                       String backupConf) {
+                       String backupConf, List<String> upgradeFrom, String upgradeLabel) {
+        /** A spec whose upgrade case restarts the same build. */
+        public Spec(int flows, int rate, long intervalMillis, double advert, int lossPercent, int observeSeconds,
+                    List<Case> cases, List<Pair> pairs, List<String> hftfw, List<String> client, Path confDir,
+                    String backupConf) {
+            this(flows, rate, intervalMillis, advert, lossPercent, observeSeconds, cases, pairs, hftfw, client, confDir,
+                    backupConf, List.of(), "");
+        }
+
         public Spec {
             if (flows < 1) {
                 throw new IllegalArgumentException("--flows must be at least 1");
@@ -148,6 +159,8 @@ public final class FailoverLab {
             client = List.copyOf(client);
             Objects.requireNonNull(confDir, "confDir");
             Objects.requireNonNull(backupConf, "backupConf");
+            upgradeFrom = List.copyOf(upgradeFrom);
+            Objects.requireNonNull(upgradeLabel, "upgradeLabel");
         }
 
         /** Defaults of the command: ping-pong every max(50 ms, flows / 4 ms), 0.1 s adverts, 30 % loss, 15 s. */
@@ -159,7 +172,13 @@ public final class FailoverLab {
 
         public Spec withBackupConf(String hocon) {
             return new Spec(flows, rate, intervalMillis, advert, lossPercent, observeSeconds, cases, pairs, hftfw,
-                    client, confDir, hocon);
+                    client, confDir, hocon, upgradeFrom, upgradeLabel);
+        }
+
+        /** Case upgrade from {@code build} (run with this spec's JVM) to this spec's build. */
+        public Spec upgradingFrom(OldBuild build) {
+            return new Spec(flows, rate, intervalMillis, advert, lossPercent, observeSeconds, cases, pairs, hftfw,
+                    client, confDir, backupConf, build.command(hftfw.getFirst()), build.label());
         }
     }
 
@@ -254,6 +273,9 @@ public final class FailoverLab {
         Figures.header("failover lab", String.format(Locale.ROOT, "%d long-lived flows (one echo per %d ms each), "
                 + "%d new connections/s, VRRP adverts %.2f s, sync loss in case c %d %%; load average %s",
                 spec.flows(), spec.intervalMillis(), spec.rate(), spec.advert(), spec.lossPercent(), loadAverage()));
+        if (!spec.upgradeFrom().isEmpty()) {
+            out.println("case upgrade from the earlier build " + spec.upgradeLabel() + " to this one");
+        }
         out.println("hFT-FW notify script's client: " + (spec.client().equals(spec.hftfw()) ? "the hftfw CLI (a JVM)"
                 : String.join(" ", spec.client())));
         List<Outcome> all = new ArrayList<>();

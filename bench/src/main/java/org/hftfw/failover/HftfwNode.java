@@ -25,7 +25,8 @@ final class HftfwNode implements Replicator {
     private final NetnsLab.Netns ns;
     private final int node;
     private final String role;
-    private final List<String> hftfw;
+    /** The build it runs: changed by {@link #upgradeTo} while stopped (the rolling upgrade). */
+    private List<String> hftfw;
     private final List<String> client;
     /** A conntrackd.conf for the stock client (UNIX Path: this daemon's socket), when primary-backup.sh drives it. */
     private Path stockScriptConf;
@@ -117,6 +118,11 @@ final class HftfwNode implements Replicator {
         });
     }
 
+    /** The next {@link #start} runs {@code build} (another build's CLI command), as a package upgrade does. */
+    void upgradeTo(List<String> build) {
+        hftfw = List.copyOf(build);
+    }
+
     /**
      * Stops the daemon as systemd stops it (SIGTERM to the main process) and returns its exit status: 0 after a clean
      * shutdown, -1 if it was still running after 30 s (then killed).
@@ -136,6 +142,16 @@ final class HftfwNode implements Replicator {
             return Control.send(socket(), "stats").contains("peer: hftfw [");
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /** The {@code peer:} line of the daemon's stats (which peer, the agreed extensions), or why there is none. */
+    String peerLine() {
+        try {
+            return Control.send(socket(), "stats").lines().filter(l -> l.startsWith("peer:")).findFirst()
+                    .orElse("no peer line");
+        } catch (IOException e) {
+            return "no stats: " + e.getMessage();
         }
     }
 

@@ -124,6 +124,13 @@ final class Topology {
         return new Invalid(longLived + counter(fw, "invalid_short") + counter(fw, "invalid"), longLived);
     }
 
+    /** The long-lived flows' ESTABLISHED entries in {@code fw}'s kernel table (to the echo port), -1 if unreadable. */
+    static long kernelEstablished(NetnsLab.Netns fw) {
+        NetnsLab.Result r = fw.exec("conntrack", "-L", "-p", "tcp", "--dport", String.valueOf(ECHO_PORT), "--state",
+                "ESTABLISHED");
+        return r.exitCode() != 0 ? -1 : r.stdout().lines().filter(l -> l.contains(" dport=" + ECHO_PORT + " ")).count();
+    }
+
     private static long counter(NetnsLab.Netns fw, String name) {
         String out = fw.exec("nft", "list", "counter", "inet", "hfo", name).check().stdout();
         Matcher m = PACKETS.matcher(out);

@@ -94,8 +94,11 @@ final class Trial {
         // resync track file says it holds fw2's table
         boolean failback = kase == FailoverLab.Case.FAILBACK;
         String both = upgrade || failback ? "both" : null;
+        // the upgrade from an earlier build: both nodes run it until each is upgraded (docs/deploy.md section 8)
+        boolean skew = upgrade && !spec.upgradeFrom().isEmpty();
+        List<String> firstBuild = skew ? spec.upgradeFrom() : spec.hftfw();
         Replicator r2 = switch (pair) {
-            case HFTFW -> new HftfwNode(fw2, 2, both != null ? both : "backup", spec.hftfw(), spec.client(), dir,
+            case HFTFW -> new HftfwNode(fw2, 2, both != null ? both : "backup", firstBuild, spec.client(), dir,
                     spec.backupConf());
             case STOCK_SCRIPT -> {
                 if (!Files.isRegularFile(Keepalived.PRIMARY_BACKUP_SH) || !Files.isRegularFile(Keepalived.STOCK_CONF)) {
@@ -117,7 +120,7 @@ final class Trial {
             // process: migration.commit-socket); a stock conntrackd backup through its client, as a hook
             String commit = r2 instanceof HftfwNode h ? "commit-socket = \"" + h.socket() + "\""
                     : "commit-command = " + HftfwNode.hocon(((ConntrackdNode) r2).commitCommand());
-            r1 = new HftfwNode(fw1, 1, both != null ? both : "primary", spec.hftfw(), spec.client(), dir, """
+            r1 = new HftfwNode(fw1, 1, both != null ? both : "primary", firstBuild, spec.client(), dir, """
                     predictor { enabled = true, fake-tree = "%s", interval = 200ms, sources = sysfs }
                     migration { %s, demote-command = %s, command-timeout = 30s }
                     """.formatted(tree, commit, HftfwNode.hocon(List.of("sh", "-c", "echo 1 > '" + drain1 + "'"))));
@@ -143,6 +146,7 @@ final class Trial {
                 spec.intervalMillis())) {
             Await.within(20_000, () -> r2.externalFlows() >= spec.flows());
             VipWatch watch = new VipWatch(fw2, dir.resolve("fw2-addresses.txt"));
+            EchoFlows skewFlows = null;
             try (ShortConnections shorts = new ShortConnections(topo.client, spec.rate(), 120)) {
                 Thread.sleep(STEADY_TRAFFIC_MILLIS);              // the experiment's schedule: traffic in steady state
                 // the upgrade's first half (the backup) comes before the takeover's T0; the flows that must survive
@@ -152,6 +156,11 @@ final class Trial {
                 if (kase == FailoverLab.Case.UPGRADE) {
                     upgradeEstablished = flows.fault(System.nanoTime());
                     upgradeNote = upgradeBackup((HftfwNode) r2, ka2);
+                    if (skew) {
+                        skewFlows = new EchoFlows(topo.client, Topology.SERVER, Topology.ECHO_PORT, spec.flows(),
+                                spec.intervalMillis());
+                        upgradeNote += skewWindow((HftfwNode) r2, fw2, skewFlows);
+                    }
                 }
                 long held = r2.externalFlows();
                 Topology.Invalid invalid0 = Topology.invalidDrops(fw2);
@@ -189,11 +198,24 @@ final class Trial {
                 Await.within(spec.observeSeconds() * 1000L, () -> ka2.notified("master"));
                 if (kase == FailoverLab.Case.UPGRADE && tookOver) {
                     int viaFw2 = flows.summary(upgradeEstablished, vipsAt).survived();
+                    if (skewFlows != null) {
+                        EchoFlows late = skewFlows;
+                        Await.within(spec.observeSeconds() * 1000L, () -> late.echoedAfter(vipsAt) == late.size());
+                        note = String.format(Locale.ROOT, "%s %d/%d flows opened in the skew window echoed through "
+                                + "fw2;", note, late.echoedAfter(vipsAt), late.size());
+                        ((HftfwNode) r1).upgradeTo(spec.hftfw());
+                    }
                     Topology.Invalid beforeReturn = Topology.invalidDrops(fw2);
                     note = String.format(Locale.ROOT, "%s %d/%d echoed through fw2; %s", note, viaFw2,
                             upgradeEstablished, restartPrimary((HftfwNode) r1, fw2, ka1, ka2));
                     long back = System.nanoTime() + GARP_MARGIN_NANOS;
                     Await.within(spec.observeSeconds() * 1000L, () -> flows.allEchoedAfter(back));
+                    if (skewFlows != null) {
+                        EchoFlows late = skewFlows;
+                        Await.within(spec.observeSeconds() * 1000L, () -> late.echoedAfter(back) == late.size());
+                        note = String.format(Locale.ROOT, "%s %d/%d of them after fw1's return;", note,
+                                late.echoedAfter(back), late.size());
+                    }
                     after = back;                   // a survivor echoed after the takeover and after fw1 came back
                     Topology.Invalid sinceReturn = Topology.invalidDrops(fw2).minus(beforeReturn);
                     note = String.format(Locale.ROOT, "%s INVALID on fw2 since fw1's return %d (%d);", note,
@@ -245,6 +267,10 @@ final class Trial {
                 return new FailoverLab.Outcome(pair, kase, s.established(), s.survived(), invalid.all(),
                         invalid.longLived(), s.longestStallNanos(), tookOver ? (long) ((vipEpoch - t0Epoch) * 1e9) : -1,
                         tprop, race, held, shorts.counts(), note);
+            } finally {
+                if (skewFlows != null) {
+                    skewFlows.close();
+                }
             }
         }
     }
@@ -259,11 +285,28 @@ final class Trial {
         long backups = ka2.transitions("backup");
         long t = System.nanoTime();
         int exit = r2.stop();
+        if (!spec.upgradeFrom().isEmpty()) {
+            r2.upgradeTo(spec.hftfw());
+        }
         r2.start();
         Await.until("fw2's new daemon negotiated the extensions with fw1", 60_000, r2::negotiated);
         Await.until("fw2's new daemon holds every long-lived flow", 60_000, () -> r2.externalFlows() >= spec.flows());
         Await.until("fw2 is VRRP backup again", 60_000, () -> ka2.transitions("backup") > backups && ka2.idle());
         return String.format(Locale.ROOT, "fw2 stopped: exit %d; fw2 back in %.1f s;", exit, (System.nanoTime() - t) / 1e9);
+    }
+
+    /**
+     * Case upgrade from an earlier build, the skew window: fw1 runs the old build, fw2 already the new one. The flows
+     * {@code late} opened now reach fw2 only through the old daemon's replication to the new one, and fw2 (the
+     * always-committed backup) must write them into its kernel table beside the flows it held before. Returns the
+     * note: fw2's peer line (the extensions the two builds agreed) and how many of the long-lived flows' ESTABLISHED
+     * entries fw2's kernel table held.
+     */
+    private String skewWindow(HftfwNode r2, NetnsLab.Netns fw2, EchoFlows late) throws InterruptedException {
+        long want = (long) spec.flows() + late.size();
+        Await.within(30_000, () -> Topology.kernelEstablished(fw2) >= want);
+        return String.format(Locale.ROOT, " skew window (fw1 old, fw2 new): fw2's %s; fw2's kernel table held %d/%d "
+                + "established flows;", r2.peerLine().strip(), Topology.kernelEstablished(fw2), want);
     }
 
     /**

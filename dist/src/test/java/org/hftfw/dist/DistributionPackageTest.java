@@ -67,6 +67,42 @@ class DistributionPackageTest {
         }
     }
 
+    /**
+     * The build's own jar also runs alone, as {@code java -jar sidecar/target/hftfw.jar} (its libraries beside it in
+     * target/lib): it failed with NoClassDefFoundError for picocli, as the jar named neither its class path nor the
+     * native access its FFM calls need (issue 12).
+     */
+    @Test
+    void theSidecarJarRunsWithJavaJar() throws Exception {
+        Path jar = Path.of("..", "sidecar", "target", "hftfw.jar").toAbsolutePath().normalize();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Result version = run(List.of(java, "-jar", jar.toString(), "--version"), Map.of("PATH", "/usr/bin:/bin"), 60);
+        assertEquals(0, version.exit(), version.out());
+        assertTrue(version.out().startsWith("hftfw 0.") && !version.out().contains("WARNING"), version.out());
+    }
+
+    /**
+     * The container recipe installs this package: its COPY pattern names the .deb this build made, the entry point is
+     * a file the package installs, and the documented run gives the daemon the one capability it needs. Building the
+     * image needs the base image from a registry, which CI does not reach.
+     */
+    @Test
+    void theContainerfileInstallsThisPackageAndRunsItsLauncher() throws Exception {
+        String recipe = Files.readString(Path.of("Containerfile"));
+        java.util.regex.Matcher copy = java.util.regex.Pattern.compile("(?m)^COPY (\\S+) /tmp/$").matcher(recipe);
+        assertTrue(copy.find(), recipe);
+        String glob = copy.group(1);
+        assertTrue(deb.getFileSystem().getPathMatcher("glob:" + glob).matches(deb.getFileName()),
+                glob + " does not match " + deb.getFileName());
+        java.util.regex.Matcher entry = java.util.regex.Pattern.compile("(?m)^ENTRYPOINT \\[\"([^\"]+)\"\\]$")
+                .matcher(recipe);
+        assertTrue(entry.find(), recipe);
+        String listing = run(List.of("dpkg-deb", "-c", deb.toString()), Map.of(), 30).out();
+        assertTrue(listing.contains(" ." + entry.group(1) + " -> ") || listing.contains(" ." + entry.group(1) + "\n"),
+                "the package installs " + entry.group(1));
+        assertTrue(recipe.contains("--cap-add NET_ADMIN") && recipe.contains("--network host"), recipe);
+    }
+
     @Test
     void unpackedPackageRunsTheDemoOnItsOwnRuntime(@TempDir Path root) throws Exception {
         run(List.of("dpkg-deb", "-x", deb.toString(), root.toString()), Map.of(), 60);

@@ -58,6 +58,8 @@ final class Handshake {
     private long capsRx;
     private Scheduler.Cancellable retry;
     private boolean closed;
+    /** Silent in the start's warm-up: its two engines' handshake is not the peer's ({@link WarmUp.Rehearsal}). */
+    private final Logger log;
 
     /**
      * @param offered  what this node can do ({@link Capability} bits); AUTH only when {@code auth} is set
@@ -77,6 +79,7 @@ final class Handshake {
         this.onChange = onChange;
         this.refusalLog = new LogLimiter(sched, 10_000_000_000L);
         this.authActive = require;
+        this.log = sched instanceof WarmUp.Rehearsal ? org.slf4j.helpers.NOPLogger.NOP_LOGGER : LOG;
     }
 
     void start() {
@@ -99,7 +102,7 @@ final class Handshake {
                         + "conntrackd, or hFT-FW without sync.extensions; asked again every "
                         + REQUIRED_RETRY_NANOS / 1_000_000_000L + " s)");
             } else {
-                LOG.info("no answer to the hFT-FW capability handshake: the peer is taken for a stock conntrackd, "
+                log.info("no answer to the hFT-FW capability handshake: the peer is taken for a stock conntrackd, "
                         + "plain FT-FW is used");
             }
             onChange.run();
@@ -135,7 +138,7 @@ final class Handshake {
             peerOffers &= ~Capability.AUTH.bit;     // an unauthenticated offer of AUTH is no proof of the key
         }
         if ((c.required() & Capability.AUTH.bit) != 0 && auth == null && refusalLog.due()) {
-            LOG.error("the peer requires authentication (its sync.auth.require) and this node has no "
+            log.error("the peer requires authentication (its sync.auth.require) and this node has no "
                     + "sync.auth.key-file: the peer drops everything this node sends");
         }
         boolean wasAuth = authActive;
@@ -145,7 +148,7 @@ final class Handshake {
             refuse("the peer does not authenticate (no sync.auth.key-file there, or another key)");
         }
         if (authActive && !wasAuth) {
-            LOG.info("sync link authenticated (HMAC-SHA-256) with the hFT-FW peer");
+            log.info("sync link authenticated (HMAC-SHA-256) with the hFT-FW peer");
         }
         State before = state;
         state = State.HFTFW;
@@ -154,7 +157,7 @@ final class Handshake {
             retry = null;
         }
         if (before != State.HFTFW) {
-            LOG.info("hFT-FW peer: agreed capabilities {}", Capability.of(agreed));
+            log.info("hFT-FW peer: agreed capabilities {}", Capability.of(agreed));
         }
         onChange.run();
     }
@@ -193,7 +196,7 @@ final class Handshake {
 
     private void refuse(String why) {
         if (refusalLog.due()) {
-            LOG.error("sync.auth.require is set and {}: nothing is sent to the peer and its datagrams are dropped{}",
+            log.error("sync.auth.require is set and {}: nothing is sent to the peer and its datagrams are dropped{}",
                     why, refusalLog.suppressed() > 0 ? " (" + refusalLog.suppressed() + " more since the last line)" : "");
         }
     }

@@ -44,8 +44,14 @@ final class WarmUp {
         }
     }
 
+    /**
+     * The warm-up's scheduler: what runs on it is a rehearsal between two in-memory engines, not the link, and logs
+     * nothing as if it were (the handshake's "agreed capabilities" read as the peer's answer).
+     */
+    interface Rehearsal extends Scheduler {}
+
     /** A single-threaded virtual clock: tasks run in time order when {@link #advance} moves it. */
-    private static final class VirtualTime implements Scheduler {
+    private static final class VirtualTime implements Rehearsal {
         private record Task(long at, long order, Runnable run) {}
 
         private final PriorityQueue<Task> tasks = new PriorityQueue<>((x, y) ->

@@ -35,6 +35,8 @@ public final class BarrierPlot {
     /** Tick labels closer than this (pixels) would overlap: only every n-th swept barrier is labelled. */
     private static final double MIN_LABEL_SPACING = 48;
     private static final String WRONG_COLOUR = "#c62828";
+    /** The longest legend line that fits right of the plot at 11 px: "wrong prediction rate (right axis) (defer)". */
+    static final int LEGEND_CHARS = 42;
 
     private BarrierPlot() {}
 
@@ -187,9 +189,33 @@ public final class BarrierPlot {
             c.line(L, y, L + pw, y, col, 1.4f, dash);
             c.line(lx, ly, lx + 30, ly, col, 1.4f, dash);
             String label = same.stream().map(PolicyResult::policy).collect(java.util.stream.Collectors.joining(" = "));
-            c.text(lx + 36, ly + 4, String.format(Locale.ROOT, "%s saved %.3f", label, saved), 11, "start", "#000000");
-            ly += 17;
+            for (String line : legendLines(String.format(Locale.ROOT, "%s saved %.3f", label, saved))) {
+                c.text(lx + 36, ly + 4, line, 11, "start", "#000000");
+                ly += 17;
+            }
         }
+    }
+
+    /**
+     * A legend entry broken at its " = " joins into lines of at most {@link #LEGEND_CHARS} characters, so that
+     * baselines which save alike ("state-filter-tcp-only = defer-all = oracle saved 0.671") stay inside the image
+     * (the entry ran past its right edge); a single name longer than that stays whole.
+     */
+    static List<String> legendLines(String text) {
+        List<String> lines = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        for (String part : text.split(" = ", -1)) {
+            if (line.isEmpty()) {
+                line.append(part);
+            } else if (line.length() + 3 + part.length() > LEGEND_CHARS) {
+                lines.add(line.toString());
+                line = new StringBuilder("= ").append(part);
+            } else {
+                line.append(" = ").append(part);
+            }
+        }
+        lines.add(line.toString());
+        return lines;
     }
 
     /** A rate on the wrong-prediction axis as a percentage with as many decimals as its top needs. */

@@ -39,6 +39,15 @@ class BarrierPlotTest {
     }
 
     @Test
+    void aLegendEntryOfBaselinesThatSaveAlikeIsBrokenIntoLinesThatFitTheImage() {
+        assertEquals(List.of("state-filter-tcp-only = defer-all", "= oracle saved 0.671"),
+                BarrierPlot.legendLines("state-filter-tcp-only = defer-all = oracle saved 0.671"));
+        assertEquals(List.of("poll-15.0s saved 0.914"), BarrierPlot.legendLines("poll-15.0s saved 0.914"));
+        assertEquals("wrong prediction rate (right axis) (defer)".length(), BarrierPlot.LEGEND_CHARS,
+                "the longest mode entry, which fits");
+    }
+
+    @Test
     void tickLabelsUseTheFewestDecimalsThatWriteEverySweptBarrier() {
         assertEquals(3, BarrierPlot.decimals(new double[] {0.05, 0.075, 0.1}));
         assertEquals(2, BarrierPlot.decimals(new double[] {0.05, 0.1, 0.15}));

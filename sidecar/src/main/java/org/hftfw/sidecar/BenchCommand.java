@@ -98,14 +98,16 @@ final class BenchCommand {
     }
 
     @Command(name = "failover", mixinStandardHelpOptions = true,
-            description = {"The failover lab (needs root, keepalived, conntrackd, nft): client/fw1/fw2/server",
-                "namespaces, keepalived VRRP from conf/keepalived, long-lived TCP flows that must each echo after",
-                "the takeover, new short connections per second. Per pair and case: flows that survived, INVALID",
+            description = {"The failover lab: an hFT-FW and a conntrackd firewall pair through real faults.",
+                "Needs root, keepalived, conntrackd, nft. Client/fw1/fw2/server namespaces, keepalived VRRP from",
+                "conf/keepalived, long-lived TCP flows that must each echo after the takeover, new short",
+                "connections per second. Per pair and case: flows that survived, INVALID",
                 "drops on the new master, the longest stall, takeover time, Tprop; conntrackd pairs as the baseline.",
                 "Cases: a = predicted fault (EDAC UE -> migrate -> commit -> demote), b = b-links (fw1's links go",
                 "down) and b-kill (kill -9 of fw1's daemon), c = loss on the sync link, then b-links, upgrade =",
                 "rolling upgrade of an hFT-FW pair (fw2's daemon stopped and started, then fw1's: the flows must",
-                "survive the takeover and fw1's return)."})
+                "survive the takeover and fw1's return; with --upgrade-from REV both start on an earlier build).",
+                "failback = fw1's daemon stopped and started again under keepalived's preempt."})
     static final class Failover implements Callable<Integer> {
         @Option(names = "--flows", defaultValue = "1000", description = "long-lived flows (default: ${DEFAULT-VALUE})")
         int flows;
@@ -134,6 +136,14 @@ final class BenchCommand {
         @Option(names = "--conf-dir", paramLabel = "DIR",
                 description = "the keepalived files (default: conf/keepalived of this checkout)")
         Path confDir;
+        @Option(names = "--upgrade-from", paramLabel = "REV",
+                description = "case upgrade between two builds: both nodes start on REV of this checkout's git history "
+                        + "(built offline from the local Maven repository into --old-builds, or reused from there) and "
+                        + "are upgraded to this build one at a time (docs/deploy.md section 8)")
+        String upgradeFrom;
+        @Option(names = "--old-builds", paramLabel = "DIR",
+                description = "where the builds of --upgrade-from are made and kept (default: ${DEFAULT-VALUE})")
+        Path oldBuilds = defaultOldBuilds();
 
         @Override
         public Integer call() throws Exception {
@@ -162,8 +172,21 @@ final class BenchCommand {
             } catch (IllegalArgumentException e) {
                 throw new Failures.UserError(e.getMessage());
             }
+            if (upgradeFrom != null) {
+                try {
+                    spec = spec.upgradingFrom(org.hftfw.failover.OldBuild.of(conf.toAbsolutePath().getParent()
+                            .getParent(), upgradeFrom, oldBuilds, System.out));
+                } catch (org.hftfw.failover.OldBuild.Unavailable e) {
+                    throw new Failures.UserError(e.getMessage());
+                }
+            }
             org.hftfw.failover.FailoverLab.run(spec, System.out);
             return 0;
+        }
+
+        /** The old builds' folder shared by the bench and FailoverLabTest: built once per commit and machine boot. */
+        static Path defaultOldBuilds() {
+            return Path.of(System.getProperty("java.io.tmpdir"), "hftfw-old-builds");
         }
 
         /**
@@ -193,10 +216,11 @@ final class BenchCommand {
     }
 
     @Command(name = "footprint", mixinStandardHelpOptions = true,
-            description = {"The sync daemon's RSS, OS threads and CPU per 1 000 events/s beside stock conntrackd's,",
-                "both in one namespace this bench creates (needs root and conntrackd): hftfw sync both with lazy",
-                "replication and the predictor on, idle, with --flows flows loaded, then under a bounded loader of",
-                "--rate conntrack events/s. Target: RSS <= 96 MB, <= 16 threads (issue #12)."})
+            description = {"The sync daemon's footprint beside stock conntrackd's.",
+                "RSS, OS threads and CPU per 1 000 events/s of both, in one namespace this bench creates (needs",
+                "root and conntrackd): hftfw sync both with lazy replication and the predictor on, idle, with",
+                "--flows flows loaded, then under a bounded loader of --rate conntrack events/s. Target: RSS <=",
+                "96 MB, <= 16 threads (issue #12)."})
     static final class Footprint implements Callable<Integer> {
         @Option(names = "--flows", defaultValue = "100000", description = "flows loaded (default: ${DEFAULT-VALUE})")
         int flows;
@@ -242,8 +266,9 @@ final class BenchCommand {
     }
 
     @Command(name = "pipeline", mixinStandardHelpOptions = true,
-            description = {"The primary's event path on one thread (kernel-format events in, decode, filter,",
-                "replicate-all or the lazy decision, FT-FW encode, datagrams to a null sink) beside decoding alone:",
+            description = {"The primary's event path on one thread, beside decoding alone.",
+                "Kernel-format events in, decode, filter, replicate-all or the lazy decision, FT-FW encode,",
+                "datagrams to a null sink:",
                 "events per CPU-second and bytes allocated per event (issue #14: >= 1 M and >= 500 k events/s per",
                 "core, no allocation per event). Median of --rounds rounds after a warm-up."})
     static final class Pipeline implements Callable<Integer> {

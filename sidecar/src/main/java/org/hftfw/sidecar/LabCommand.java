@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 final class LabCommand {
 
     @Command(name = "record", mixinStandardHelpOptions = true,
-            description = {"Builds client/firewall/server namespaces, replays a seeded traffic mix (HTTP, SSH, POP3,",
+            description = {"Records a real conntrack event log from generated traffic in lab namespaces.",
+                "Builds client/firewall/server namespaces, replays a seeded traffic mix (HTTP, SSH, POP3,",
                 "IMAP, FTP, DNS) through the firewall with per-client RTTs from an NFQUEUE delay line, records",
                 "'conntrack -E -o timestamp,id' in the firewall, and removes everything again.",
                 "Writes OUT/events.log, OUT/rtt.txt, OUT/client.out."})

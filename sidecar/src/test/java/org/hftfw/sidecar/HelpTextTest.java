@@ -37,6 +37,30 @@ class HelpTextTest {
         assertTrue(all.size() > 20 && usage.indexOf("hftfw evaluate") >= 0, "the walk reached the subcommands");
     }
 
+    /**
+     * The command list of a parent's {@code --help} shows each subcommand's first description line (or its header's):
+     * that line must be a whole sentence. {@code hftfw --help} cut the summaries of train and evaluate mid-sentence
+     * ("Builds a model file (knowledge-base tuples, naive Bayes fallback, latency-scaled lifetimes)", issue 12).
+     */
+    @Test
+    void everyCommandsSummaryInItsParentsListIsAWholeSentence() {
+        List<CommandLine> all = new ArrayList<>();
+        collect(new CommandLine(new Hftfw()), all);
+        List<String> cut = new ArrayList<>();
+        for (CommandLine c : all) {
+            if (c.getParent() == null || c.getCommand() instanceof CommandLine.HelpCommand) {
+                continue;
+            }
+            var usage = c.getCommandSpec().usageMessage();
+            String[] lines = usage.header().length > 0 ? usage.header() : usage.description();
+            String summary = lines.length == 0 ? "" : lines[0].strip();
+            if (!summary.matches("(?s).*[.!?][')\"]*")) {
+                cut.add(c.getCommandSpec().qualifiedName() + ": '" + summary + "'");
+            }
+        }
+        assertEquals(List.of(), cut, "summaries cut mid-sentence in the parent's command list");
+    }
+
     private static void collect(CommandLine c, List<CommandLine> into) {
         into.add(c);
         for (CommandLine sub : c.getSubcommands().values()) {

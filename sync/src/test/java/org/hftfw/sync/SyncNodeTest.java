@@ -109,6 +109,23 @@ class SyncNodeTest {
         }
     }
 
+    /**
+     * The start's JIT warm-up runs two in-memory FT-FW engines through their capability handshake; that handshake
+     * is not the peer's, and its lines ("hFT-FW peer: agreed capabilities", twice per start) read in the journal as
+     * if the peer had answered while it was not even running (docs/deploy.md, section 4).
+     */
+    @Test
+    void theWarmUpsHandshakeIsNotLoggedAsThePeers() throws Exception {
+        InetSocketAddress self = freeLoopbackPort();
+        InetSocketAddress nobody = freeLoopbackPort();
+        try (LogCapture log = new LogCapture()) {
+            backup = SyncNode.builder(SyncNode.Role.BACKUP, settings(self, nobody, NodeSettings.Filter.acceptAll(),
+                    ProactiveSettings.disabled()), backupTable).start();
+            assertTrue(log.count("FT-FW path warmed up") == 1, log.lines().toString());
+            assertEquals(0, log.count("agreed capabilities"), log.lines().toString());
+        }
+    }
+
     @Test
     void metricsFollowThePrometheusNamingRules() throws Exception {
         start(NodeSettings.Filter.acceptAll(), ProactiveSettings.disabled(), null);

@@ -42,19 +42,24 @@ final class LineLayout extends LayoutBase<ILoggingEvent> {
             sb.append((char) ('0' + ms / 100)).append((char) ('0' + ms / 10 % 10)).append((char) ('0' + ms % 10))
                     .append(' ');
         }
-        String level = event.getLevel().toString();
-        sb.append(level);
-        for (int i = level.length(); i < 5; i++) {
-            sb.append(' ');
-        }
-        sb.append(" [").append(event.getThreadName()).append("] ").append(abbreviator.abbreviate(event.getLoggerName()))
-                .append(" - ").append(SafeMessageConverter.escape(event.getFormattedMessage()))
-                .append(CoreConstants.LINE_SEPARATOR);
+        body(sb, event).append(CoreConstants.LINE_SEPARATOR);
         IThrowableProxy thrown = event.getThrowableProxy();
         if (thrown != null) {
             sb.append(ThrowableProxyUtil.asString(thrown));
         }
         return sb.toString();
+    }
+
+    /** {@code LEVEL [thread] logger - message}: what every line says after its time or priority. */
+    StringBuilder body(StringBuilder sb, ILoggingEvent event) {
+        String level = event.getLevel().toString();
+        sb.append(level);
+        for (int i = level.length(); i < 5; i++) {
+            sb.append(' ');
+        }
+        return sb.append(" [").append(event.getThreadName()).append("] ")
+                .append(abbreviator.abbreviate(event.getLoggerName())).append(" - ")
+                .append(SafeMessageConverter.escape(event.getFormattedMessage()));
     }
 
     private static StringBuilder two(StringBuilder sb, int v) {

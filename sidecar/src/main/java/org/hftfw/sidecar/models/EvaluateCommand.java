@@ -32,8 +32,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code hftfw evaluate}: Bayes lazy replication against the baselines on recorded flow logs. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = {"Scores Bayes lazy replication on flow logs (per barrier and mode: saved messages, good and wrong",
-            "prediction rates, exposure) beside the baselines replicate-all, FT-FW queue collapsing, conntrackd's",
+        description = {"Scores Bayes lazy replication on flow logs beside conntrackd's ways and the oracle.",
+            "Per barrier and mode: saved messages, good and wrong prediction rates, exposure; beside the",
+            "baselines replicate-all, FT-FW queue collapsing, conntrackd's",
             "State Accept filter (with and without UDP), PollSecs, defer-all and the oracle. Rates are fractions",
             "in --json, percentages in the table."})
 public final class EvaluateCommand implements Callable<Integer> {
@@ -146,7 +147,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             Evaluation.Report r = Evaluation.run(events, new Evaluation.Spec(base, initial, bs, modes,
                     Duration.ofMillis(Math.round(pollSecs * 1000)), delay));
-            System.err.printf(Locale.ROOT, "hftfw: evaluated %d events × %d Bayes runs + baselines in %.2f s "
+            System.err.printf(Locale.ROOT, "hftfw: evaluated %d events x %d Bayes runs + baselines in %.2f s "
                     + "(model: %s)%n", r.events(), bs.length * modes.size(), (System.nanoTime() - t0) / 1e9,
                     model.equals("none") ? "none, online learning" : model + ", " + initial);
             System.out.print(json ? Evaluation.json(r) : Evaluation.table(r));

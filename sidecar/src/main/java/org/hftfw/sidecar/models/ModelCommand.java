@@ -18,9 +18,9 @@ import picocli.CommandLine.Parameters;
 public final class ModelCommand {
 
     @Command(name = "inspect", mixinStandardHelpOptions = true,
-            description = {"Prints what a model file contains: header, knowledge-base size, per-state statistics,",
-                "busiest tuples. 'default' inspects the model shipped with hFT-FW. A corrupt or incompatible file",
-                "is refused with the reason."})
+            description = {"Prints what a model file contains.",
+                "Header, knowledge-base size, per-state statistics, busiest tuples. 'default' inspects the model",
+                "shipped with hFT-FW. A corrupt or incompatible file is refused with the reason."})
     static final class Inspect implements Callable<Integer> {
         @Parameters(paramLabel = "FILE", description = "model file, or 'default'")
         String file;
@@ -48,10 +48,10 @@ public final class ModelCommand {
     }
 
     @Command(name = "convert", mixinStandardHelpOptions = true,
-            description = {"Rewrites a model file (any format this build reads, e.g. format 3) in the current format,",
-                "optionally as a prior for other networks (--prior-strength: its counts then act as at most K",
-                "observations per state and histogram, and its knowledge-base tuples are dropped) and with a",
-                "provenance note (what it was trained on)."})
+            description = {"Rewrites a model file in the current format.",
+                "Any format this build reads (e.g. format 3), optionally as a prior for other networks",
+                "(--prior-strength: its counts then act as at most K observations per state and histogram, and its",
+                "knowledge-base tuples are dropped) and with a provenance note (what it was trained on)."})
     static final class Convert implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "IN", description = "model file to read")
         Path in;

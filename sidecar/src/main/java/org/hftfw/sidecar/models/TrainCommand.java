@@ -16,9 +16,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code hftfw train}: a model file from recorded flow logs. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Builds a model file (knowledge-base tuples, naive Bayes fallback, latency-scaled lifetimes)",
-            "from flow logs: conntrack -E -o timestamp,id text (also hftfw conntrack watch and hftfw lab record",
-            "output) or ulogd2 NFCT JSON, plain or gzipped. Malformed lines are counted and skipped."})
+        description = {"Builds a lazy-replication model file from flow logs.",
+            "The model: knowledge-base tuples, naive Bayes fallback, latency-scaled lifetimes. Flow logs:",
+            "conntrack -E -o timestamp,id text (also hftfw conntrack watch and hftfw lab record output) or",
+            "ulogd2 NFCT JSON, plain or gzipped. Malformed lines are counted and skipped."})
 public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--latency", defaultValue = "100ms",
             description = "network latency l; states living < B = 2·l are transitional (default: ${DEFAULT-VALUE})")

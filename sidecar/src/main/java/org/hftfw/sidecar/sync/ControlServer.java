@@ -70,14 +70,7 @@ final class ControlServer implements AutoCloseable {
     static ControlServer start(Path path, Function<String, Reply> handler, ConntrackdControl conntrackd)
             throws IOException {
         if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            String kind = fileKind(path);
-            if (!kind.equals("socket")) {
-                throw new IOException("control.socket " + path + " exists and is a " + kind
-                        + ", not a UNIX socket: refusing to replace it (remove it or choose another control.socket)");
-            }
-            if (ControlClient.answers(path)) {
-                throw new IOException("another hftfw sync daemon is already running on control socket " + path);
-            }
+            refuseIfTaken(path);
             LOG.info("removing stale control socket {}", path);
             Files.delete(path);
         }
@@ -103,6 +96,26 @@ final class ControlServer implements AutoCloseable {
         cs.thread.start();
         LOG.info("control socket listening on {}", path);
         return cs;
+    }
+
+    /**
+     * Refuses a control socket path that is not a socket, or one a running daemon answers on: the live control
+     * socket is the daemon's lock (conntrackd's LockFile). The sync daemon asks before it opens anything, as a second
+     * daemon started with the running one's config would otherwise write the running one's files first
+     * ({@code control.resync-file}: keepalived would lower the live node's priority).
+     */
+    static void refuseIfTaken(Path path) throws IOException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        String kind = fileKind(path);
+        if (!kind.equals("socket")) {
+            throw new IOException("control.socket " + path + " exists and is a " + kind
+                    + ", not a UNIX socket: refusing to replace it (remove it or choose another control.socket)");
+        }
+        if (ControlClient.answers(path)) {
+            throw new IOException("another hftfw sync daemon is already running on control socket " + path);
+        }
     }
 
     /** The file type of {@code path} itself (a symbolic link is not followed), from its {@code st_mode}. */

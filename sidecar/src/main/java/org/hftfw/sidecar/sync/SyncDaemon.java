@@ -17,6 +17,7 @@ import org.hftfw.conntrack.netlink.KernelConntrackTable;
 import org.hftfw.conntrack.netlink.KernelExpectationTable;
 import org.hftfw.sidecar.config.ReloadableConfig;
 import org.hftfw.sidecar.logging.LogLevels;
+import org.hftfw.sidecar.logging.SyslogOutput;
 import org.hftfw.predictor.DeferredLog;
 import org.hftfw.sidecar.metrics.MetricsServer;
 import org.hftfw.sync.MetricsRegistry;
@@ -42,6 +43,7 @@ final class SyncDaemon implements AutoCloseable {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final MetricsRegistry metrics = new MetricsRegistry();
     private final LogLevels logLevels = new LogLevels();
+    private final SyslogOutput syslog = new SyslogOutput();
     private SyncNode node;
     private ControlServer control;
     private ConntrackdControl conntrackd;
@@ -78,6 +80,9 @@ final class SyncDaemon implements AutoCloseable {
                 .withEventBufferMaxBytes(s.events().bufferMaxBytes())
                 .withReliableDestroy(s.events().reliableDestroy())
                 .withClock(clock);
+        // the running daemon's lock first: a second one started with its config must not touch its files (the
+        // resync file's 1 would lower the live node's keepalived priority) nor talk to its peer
+        ControlServer.refuseIfTaken(s.control().socket());
         // before anything else, and so before the control socket listens (keepalived's daemon check): a returning
         // node must not look ready with the 0 an earlier run left in the file
         ResyncTrackFile resync = s.control().resyncFile() == null ? null
@@ -145,6 +150,7 @@ final class SyncDaemon implements AutoCloseable {
                     metricsServer.address().getPort());
         }
         logLevels.apply(s.log().level(), s.log().components());
+        syslog.apply(s.log().syslog(), s.log().facility());
         config.onChange(this::applyReload);
     }
 
@@ -193,6 +199,7 @@ final class SyncDaemon implements AutoCloseable {
             LOG.warn("configuration reloaded: changes to events, control or metrics take effect at the next restart");
         }
         logLevels.apply(next.log().level(), next.log().components());
+        syslog.apply(next.log().syslog(), next.log().facility());
         node.reload(next.node());
     }
 

@@ -74,8 +74,10 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
      *
      * @param level      the root level, upper case; "" keeps the process's (INFO, or -Dhftfw.log.level)
      * @param components logger name (a package or class) to its level, upper case
+     * @param syslog     the syslog daemon's socket each line also goes to ("" for none), e.g. /dev/log
+     * @param facility   the syslog facility, lower case
      */
-    record Log(String level, java.util.Map<String, String> components) {}
+    record Log(String level, java.util.Map<String, String> components, String syslog, String facility) {}
 
     /** Where the control socket is unless the file says otherwise (also read by {@link ControlSocketLookup}). */
     static final String DEFAULT_CONTROL_SOCKET = "/run/hftfw/sync.ctl";
@@ -133,7 +135,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
               accept-addresses = []
             }
             metrics { enabled = true, address = "127.0.0.1:9477" }
-            log { level = "", components {} }
+            log { level = "", components {}, syslog = "", syslog-facility = daemon }
             """ + "control { socket = \"" + DEFAULT_CONTROL_SOCKET + "\", purge-timeout = 60s, resync-file = \"\" }\n" + ProactiveBinding.DEFAULTS;
 
     /**
@@ -532,7 +534,18 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
                 components.put(name, level("log.components." + name, v instanceof String str ? str : String.valueOf(v),
                         false));
             }
-            return new Log(root, java.util.Collections.unmodifiableMap(components));
+            String syslog = string("log.syslog").trim();
+            if (!syslog.isEmpty() && !syslog.startsWith("/")) {
+                problems.add("log.syslog must be the absolute path of the syslog daemon's socket (e.g. /dev/log) or "
+                        + "\"\", got '" + syslog + "'");
+            }
+            String facility = string("log.syslog-facility").trim().toLowerCase(Locale.ROOT);
+            if (!org.hftfw.sidecar.logging.SyslogOutput.FACILITY_NAMES.contains(facility)) {
+                problems.add("log.syslog-facility must be one of "
+                        + new java.util.TreeSet<>(org.hftfw.sidecar.logging.SyslogOutput.FACILITY_NAMES) + ", got '"
+                        + facility + "'");
+            }
+            return new Log(root, java.util.Collections.unmodifiableMap(components), syslog, facility);
         }
 
         private String level(String key, String value, boolean emptyAllowed) {

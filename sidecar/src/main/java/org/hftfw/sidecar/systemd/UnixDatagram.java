@@ -20,9 +20,10 @@ import java.nio.charset.StandardCharsets;
 /**
  * A UNIX-domain datagram socket that sends, through the FFM API: java.base has UNIX-domain stream sockets only
  * (JEP 380), and systemd's notification socket is a datagram socket. Three libc calls, {@code socket},
- * {@code sendto} and {@code close}, each capturing errno.
+ * {@code sendto} and {@code close}, each capturing errno. Also the syslog output's socket to {@code /dev/log}
+ * ({@code log.syslog}).
  */
-final class UnixDatagram implements AutoCloseable {
+public final class UnixDatagram implements AutoCloseable {
     static final int AF_UNIX = 1;
     static final int SOCK_DGRAM = 2;
     static final int SOCK_CLOEXEC = 0x80000;
@@ -57,7 +58,7 @@ final class UnixDatagram implements AutoCloseable {
      * A socket that sends to {@code path}: a file system path, or an abstract name given with a leading {@code @}
      * (systemd's notation for a leading NUL byte).
      */
-    UnixDatagram(String path) throws IOException {
+    public UnixDatagram(String path) throws IOException {
         byte[] sunPath = sunPath(path);
         address = arena.allocate(SOCKADDR_UN_SIZE);
         address.set(JAVA_SHORT, 0, (short) AF_UNIX);
@@ -95,7 +96,7 @@ final class UnixDatagram implements AutoCloseable {
     }
 
     /** Sends one datagram; throws with the errno when the kernel refuses it. */
-    synchronized void send(byte[] message) throws IOException {
+    public synchronized void send(byte[] message) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(Math.max(1, message.length));
             MemorySegment.copy(message, 0, buf, JAVA_BYTE, 0, message.length);

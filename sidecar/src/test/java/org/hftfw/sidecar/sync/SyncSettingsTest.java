@@ -231,12 +231,24 @@ class SyncSettingsTest {
     }
 
     @Test
+    void syslogOutputIsASocketPathWithAKnownFacility() {
+        assertEquals(new SyncSettings.Log("", java.util.Map.of(), "/dev/log", "local3"),
+                parse(MIN + "log { syslog = \"/dev/log\", syslog-facility = LOCAL3 }\n").log());
+        String p = problems(MIN + "log { syslog = \"localhost:514\", syslog-facility = local9 }\n");
+        assertTrue(p.contains("log.syslog must be the absolute path of the syslog daemon's socket (e.g. /dev/log) or "
+                + "\"\", got 'localhost:514'"), p);
+        assertTrue(p.contains("log.syslog-facility must be one of [auth, authpriv, cron, daemon, ftp, kern, local0, "
+                + "local1, local2, local3, local4, local5, local6, local7, lpr, mail, news, syslog, user, uucp], got "
+                + "'local9'"), p);
+    }
+
+    @Test
     void logLevelsPerComponentWithOrWithoutQuotes() {
         SyncSettings.Log log = parse(MIN + "log { level = debug, components { \"org.hftfw.ftfw\" = WARN, "
                 + "org.hftfw.sync = trace } }\n").log();
-        assertEquals(new SyncSettings.Log("DEBUG", java.util.Map.of("org.hftfw.ftfw", "WARN", "org.hftfw.sync", "TRACE")),
-                log);
-        assertEquals(new SyncSettings.Log("", java.util.Map.of()), parse(MIN).log());
+        assertEquals(new SyncSettings.Log("DEBUG", java.util.Map.of("org.hftfw.ftfw", "WARN", "org.hftfw.sync", "TRACE"),
+                "", "daemon"), log);
+        assertEquals(new SyncSettings.Log("", java.util.Map.of(), "", "daemon"), parse(MIN).log());
         String p = problems(MIN + "log { level = LOUD, components { \"org.hftfw\" = \"\" } }\n");
         assertTrue(p.contains("log.level must be one of [DEBUG, ERROR, INFO, OFF, TRACE, WARN] or \"\", got 'LOUD'"), p);
         assertTrue(p.contains("log.components.org.hftfw must be one of"), p);
