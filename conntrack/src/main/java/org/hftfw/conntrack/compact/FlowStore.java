@@ -9,8 +9,8 @@ import org.hftfw.conntrack.FlowId;
 
 /**
  * One state per flow, keyed by the flow's original tuple and zone, each kept in {@link FlowCodec}'s encoded form:
- * about 11 bytes of table per flow (16 with an array of hashes) beside the encoded array, where a {@code ConcurrentHashMap<FlowId,
- * ConntrackEntry>} cost 24 (node) + 16 (key) + 176 (entry and tuples) + 8-16 (table) bytes. Thread-safe: every
+ * about 11 bytes of table per flow (16 with an array of hashes) beside the encoded array, where a
+ * {@code ConcurrentHashMap<FlowId, ConntrackEntry>} cost 24 (node) + 16 (key) + 176 (entry and tuples) + 8-16 (table) bytes. Thread-safe: every
  * method holds the store's monitor for the few array accesses it needs; decoding happens outside it.
  *
  * <p>Design note. Two arrays: a dense slot array holding the encoded entries, with a stack of emptied slots, and an
