@@ -10,8 +10,9 @@ import org.hftfw.conntrack.FlowId;
 /**
  * One state per flow, keyed by the flow's original tuple and zone, each kept in {@link FlowCodec}'s encoded form:
  * about 11 bytes of table per flow (16 with an array of hashes) beside the encoded array, where a
- * {@code ConcurrentHashMap<FlowId, ConntrackEntry>} cost 24 (node) + 16 (key) + 176 (entry and tuples) + 8-16 (table) bytes. Thread-safe: every
- * method holds the store's monitor for the few array accesses it needs; decoding happens outside it.
+ * {@code ConcurrentHashMap<FlowId, ConntrackEntry>} cost 24 (node) + 16 (key) + 176 (entry and tuples) + 8-16
+ * (table) bytes. Thread-safe: every method holds the store's monitor for the few array accesses it needs; decoding
+ * happens outside it.
  *
  * <p>Design note. Two arrays: a dense slot array holding the encoded entries, with a stack of emptied slots, and an
  * open-addressing index (linear probing, load at most 3/4, deletion by backward shift as in Knuth's algorithm R,
@@ -46,7 +47,7 @@ public final class FlowStore {
     /** Freed slots below {@link #highWater}, a stack (as long as the most slots that were free at once). */
     private int[] free = new int[0];
     private int freeCount;
-    /** Open-addressing index: 0 for an empty cell, else a tag of the key's hash and the slot number + 1 ({@link #ref}). */
+    /** Open-addressing index: 0 for an empty cell, else 8 bits of the key's hash and slot + 1 ({@link #ref}). */
     private int[] index = new int[MIN_CAPACITY * 2];
     /** Slots below this have been used; {@link #free} holds the freed ones among them. */
     private int highWater;
