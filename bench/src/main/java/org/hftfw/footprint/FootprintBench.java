@@ -52,8 +52,8 @@ public final class FootprintBench {
      * @param hftfw      the command that runs the hftfw CLI (java … org.hftfw.sidecar.Hftfw)
      * @param jvmOptions the daemon's JVM options file (conf/daemon.jvm), passed as {@code @file}; null: JVM defaults
      * @param analyse    a folder for the daemon's memory breakdown per phase (Native Memory Tracking on, which adds
-     *                   about 2 MB, and a heap histogram per phase, whose full collection changes the next phase's
-     *                   RSS: not for the figures); null: none
+     *                   about 2 MB, and a heap histogram and a heap dump per phase, whose full collections change
+     *                   the next phase's RSS: not for the figures); null: none
      */
     public record Spec(int flows, int rate, int seconds, List<String> hftfw, Path jvmOptions, Path analyse) {
         public Spec {

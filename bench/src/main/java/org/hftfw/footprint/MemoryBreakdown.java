@@ -10,9 +10,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Where the daemon's resident memory goes at one phase of {@link FootprintBench}: {@code /proc/PID/status} (RssAnon,
  * RssFile, RssShmem), {@code smaps_rollup} and {@code smaps}, and the JVM's own accounts through {@code jcmd} (Native
- * Memory Tracking, metaspace, class loaders, threads, the heap histogram). One file per source in
- * the folder {@code --analyse} names, prefixed by the phase. The histogram's full collection changes the next phase's
- * heap: the figures of an analysed run are not the footprint's.
+ * Memory Tracking, metaspace, class loaders, threads, the heap histogram) and a heap dump of the live objects
+ * ({@code PHASE.hprof}, 10-40 MB: what holds which arrays, which the histogram cannot tell). One file per source in
+ * the folder {@code --analyse} names, prefixed by the phase. The histogram's and the dump's full collections change
+ * the next phase's heap: the figures of an analysed run are not the footprint's.
  */
 final class MemoryBreakdown {
     private static final long JCMD_TIMEOUT_SECONDS = 60;
@@ -35,6 +36,9 @@ final class MemoryBreakdown {
                 "GC.class_histogram")) {
             jcmd(daemon.pid(), c, out.resolve(phase + "." + c.replace(' ', '-') + ".txt"));
         }
+        Path dump = out.toAbsolutePath().resolve(phase + ".hprof");
+        Files.deleteIfExists(dump);                         // jcmd refuses to overwrite
+        jcmd(daemon.pid(), "GC.heap_dump " + dump, out.resolve(phase + ".GC.heap_dump.txt"));
     }
 
     private static void jcmd(long pid, String command, Path file) throws IOException, InterruptedException {

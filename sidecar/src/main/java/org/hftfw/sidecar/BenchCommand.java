@@ -234,8 +234,8 @@ final class BenchCommand {
         String jvmOptions;
         @Option(names = "--analyse", paramLabel = "DIR",
                 description = "write the daemon's memory breakdown per phase into DIR (/proc smaps, Native Memory "
-                        + "Tracking, metaspace, class loaders, heap histogram; NMT and the histogram's full "
-                        + "collection change the figures)")
+                        + "Tracking, metaspace, class loaders, heap histogram, heap dump; NMT and the "
+                        + "histogram's and dump's full collections change the figures)")
         Path analyse;
 
         @Override

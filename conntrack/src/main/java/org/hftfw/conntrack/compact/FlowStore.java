@@ -9,19 +9,24 @@ import org.hftfw.conntrack.FlowId;
 
 /**
  * One state per flow, keyed by the flow's original tuple and zone, each kept in {@link FlowCodec}'s encoded form:
- * about 15 bytes of table per flow beside the encoded array, where a {@code ConcurrentHashMap<FlowId,
- * ConntrackEntry>} cost 24 (node) + 16 (key) + 176 (entry and tuples) + 8-16 (table) bytes. Thread-safe: every
- * method holds the store's monitor for the few array accesses it needs; decoding happens outside it.
+ * about 11 bytes of table per flow (16 with an array of hashes) beside the encoded array, where a
+ * {@code ConcurrentHashMap<FlowId, ConntrackEntry>} cost 24 (node) + 16 (key) + 176 (entry and tuples) + 8-16
+ * (table) bytes. Thread-safe: every method holds the store's monitor for the few array accesses it needs; decoding
+ * happens outside it.
  *
- * <p>Design note. Two arrays: a dense slot array holding the encoded entries and their key hashes, with a free list of
- * emptied slots, and an open-addressing index (linear probing, load at most 3/4, deletion by backward shift as in
- * Knuth's algorithm R, TAOCP 6.4) that maps a key hash to a slot number. Both grow by half (not doubling) and the
- * index needs no power-of-two size (a key's home cell is the hash's high bits scaled to the cell count, Lemire's
- * multiply-shift reduction): the arrays hold 1-1.5 times the cells their flows need instead of 1-2 times (the unused
- * part about halves on average), which at 100 000 flows is about 0.5 MB per store (issue #12's footprint goal; the
- * internal cache and the set of flows the backup holds are two stores of every flow). A slot never moves while its
- * flow lives:
- * the index is rebuilt from the stored hashes when it grows, and the slot array only grows (its capacity stays at
+ * <p>Design note. Two arrays: a dense slot array holding the encoded entries, with a stack of emptied slots, and an
+ * open-addressing index (linear probing, load at most 3/4, deletion by backward shift as in Knuth's algorithm R,
+ * TAOCP 6.4) that maps a key hash to a slot number. Both grow by half (not doubling) and the index needs no
+ * power-of-two size (a key's home cell is the hash's high bits scaled to the cell count, Lemire's multiply-shift
+ * reduction): the arrays hold 1-1.5 times the cells their flows need instead of 1-2 times (the unused part about
+ * halves on average), which at 100 000 flows is about 0.5 MB per store (issue #12's footprint goal; the internal
+ * cache and the set of flows the backup holds are two stores of every flow). No array of key hashes beside the slots
+ * (4 bytes a slot, 0.5 MB per store at 100 000 flows): an index cell keeps the slot number + 1 in its low
+ * {@value #SLOT_BITS} bits and 8 bits of the key's hash above them, so a probe reads the key only when those 8 bits
+ * match (1 in 256 of the other keys), and the rare moves that need a key's whole hash (a deletion's backward shift,
+ * the index's growth) compute it from the stored key. Hence at most {@value #MAX_FLOWS} flows per store. A slot never
+ * moves while its flow lives:
+ * the index is rebuilt from the stored keys when it grows, and the slot array only grows (its capacity stays at
  * the largest size seen, as a hash map's table does). That is what makes {@link #entries()} weakly consistent like
  * a {@code ConcurrentHashMap}'s iterator, which the internal cache's migration walk relies on: it walks slot
  * numbers upwards, so a flow present for the whole walk is returned exactly once, at the state it has when the walk
@@ -31,17 +36,21 @@ import org.hftfw.conntrack.FlowId;
  */
 public final class FlowStore {
     private static final int MIN_CAPACITY = 16;
-    private static final int NONE = -1;
+    /** Low bits of an index cell: the slot number + 1 (0: an empty cell); the 8 bits above: the key hash's low 8. */
+    private static final int SLOT_BITS = 24;
+    private static final int SLOT_MASK = (1 << SLOT_BITS) - 1;
+    /** The most flows one store holds (slot numbers + 1 fit in {@value #SLOT_BITS} bits). */
+    static final int MAX_FLOWS = SLOT_MASK;
 
     /** Encoded entries by slot; null: free. */
     private byte[][] slots = new byte[MIN_CAPACITY][];
-    /** Key hash of each used slot; for a free slot, the next free slot or NONE. */
-    private int[] hashes = new int[MIN_CAPACITY];
-    /** Open-addressing index: slot number + 1, 0 for an empty cell. */
+    /** Freed slots below {@link #highWater}, a stack (as long as the most slots that were free at once). */
+    private int[] free = new int[0];
+    private int freeCount;
+    /** Open-addressing index: 0 for an empty cell, else 8 bits of the key's hash and slot + 1 ({@link #ref}). */
     private int[] index = new int[MIN_CAPACITY * 2];
-    /** Slots below this have been used; the free list holds the freed ones among them. */
+    /** Slots below this have been used; {@link #free} holds the freed ones among them. */
     private int highWater;
-    private int freeHead = NONE;
     private int size;
     /** A lookup's key by {@link FlowId}, written under the monitor: no allocation per lookup. */
     private final byte[] scratch = new byte[FlowCodec.KEY_LEN_V6];
@@ -61,13 +70,13 @@ public final class FlowStore {
         int hash = FlowCodec.keyHash(encoded);
         int cell = find(encoded, hash);
         if (index[cell] != 0) {
-            slots[index[cell] - 1] = encoded;
-            return index[cell] - 1;
+            int slot = slotIn(index[cell]);
+            slots[slot] = encoded;
+            return slot;
         }
         int slot = allocate();
         slots[slot] = encoded;
-        hashes[slot] = hash;
-        index[cell] = slot + 1;
+        index[cell] = ref(hash, slot);
         size++;
         if (size * 4 > index.length * 3) {
             rebuildIndex(SlotIndex.grown(index.length));
@@ -93,8 +102,8 @@ public final class FlowStore {
      */
     public synchronized int slotOf(FlowId id) {
         FlowCodec.key(id, scratch);
-        int cell = find(scratch, FlowCodec.keyHash(scratch));
-        return index[cell] - 1;
+        int ref = index[find(scratch, FlowCodec.keyHash(scratch))];
+        return ref == 0 ? -1 : slotIn(ref);
     }
 
     /** One more than the largest slot number a flow can have now (slot numbers are below it). */
@@ -113,16 +122,16 @@ public final class FlowStore {
         if (b == null) {
             return false;
         }
-        int cell = find(b, hashes[slot]);
+        int cell = find(b, FlowCodec.keyHash(b));
         release(slot);
-        SlotIndex.deleteCell(index, hashes, cell);
+        deleteCell(cell);
         return true;
     }
 
     /** The stored state of the flow whose key starts {@code keyOrEntry}, encoded (not to be written), or null. */
     public synchronized byte[] getEncoded(byte[] keyOrEntry) {
-        int cell = find(keyOrEntry, FlowCodec.keyHash(keyOrEntry));
-        return index[cell] == 0 ? null : slots[index[cell] - 1];
+        int ref = index[find(keyOrEntry, FlowCodec.keyHash(keyOrEntry))];
+        return ref == 0 ? null : slots[slotIn(ref)];
     }
 
     public synchronized boolean contains(FlowId id) {
@@ -146,8 +155,8 @@ public final class FlowStore {
         if (index[cell] == 0) {
             return false;
         }
-        release(index[cell] - 1);
-        SlotIndex.deleteCell(index, hashes, cell);
+        release(slotIn(index[cell]));
+        deleteCell(cell);
         return true;
     }
 
@@ -167,10 +176,10 @@ public final class FlowStore {
     /** Forgets every flow and gives the arrays back. */
     public synchronized void clear() {
         slots = new byte[MIN_CAPACITY][];
-        hashes = new int[MIN_CAPACITY];
+        free = new int[0];
+        freeCount = 0;
         index = new int[MIN_CAPACITY * 2];
         highWater = 0;
-        freeHead = NONE;
         size = 0;
     }
 
@@ -235,39 +244,83 @@ public final class FlowStore {
     /** The index cell holding {@code key}'s slot, or the empty cell where it would go. */
     private int find(byte[] key, int hash) {
         int cells = index.length;
+        int tag = hash << SLOT_BITS;
         for (int cell = SlotIndex.home(hash, cells); ; cell = SlotIndex.next(cell, cells)) {
             int ref = index[cell];
             if (ref == 0) {
                 return cell;
             }
-            int slot = ref - 1;
-            if (hashes[slot] == hash && FlowCodec.sameKey(slots[slot], key)) {
+            if ((ref & ~SLOT_MASK) == tag && FlowCodec.sameKey(slots[slotIn(ref)], key)) {
                 return cell;
             }
         }
     }
 
+    /** An index cell's value for {@code slot}, whose key has {@code hash}. */
+    private static int ref(int hash, int slot) {
+        return hash << SLOT_BITS | (slot + 1);
+    }
+
+    private static int slotIn(int ref) {
+        return (ref & SLOT_MASK) - 1;
+    }
+
     private int allocate() {
-        if (freeHead != NONE) {
-            int slot = freeHead;
-            freeHead = hashes[slot];
-            return slot;
+        if (freeCount > 0) {
+            return free[--freeCount];
         }
         if (highWater == slots.length) {
-            slots = Arrays.copyOf(slots, SlotIndex.grown(slots.length));
-            hashes = Arrays.copyOf(hashes, slots.length);
+            if (highWater == MAX_FLOWS) {
+                throw new IllegalStateException("a flow store holds at most " + MAX_FLOWS + " flows");
+            }
+            slots = Arrays.copyOf(slots, Math.min(SlotIndex.grown(slots.length), MAX_FLOWS));
         }
         return highWater++;
     }
 
     private void release(int slot) {
         slots[slot] = null;
-        hashes[slot] = freeHead;
-        freeHead = slot;
+        if (freeCount == free.length) {
+            free = Arrays.copyOf(free, Math.max(MIN_CAPACITY, SlotIndex.grown(free.length)));
+        }
+        free[freeCount++] = slot;
         size--;
     }
 
+    /**
+     * Empties {@code cell} and shifts back the cells of its probe run that could no longer be found (as
+     * {@link SlotIndex#deleteCell}, each moved key's home from its stored key).
+     */
+    private void deleteCell(int cell) {
+        int[] cellsOf = index;
+        int cells = cellsOf.length;
+        int hole = cell;
+        for (int next = SlotIndex.next(hole, cells); cellsOf[next] != 0; next = SlotIndex.next(next, cells)) {
+            int home = SlotIndex.home(FlowCodec.keyHash(slots[slotIn(cellsOf[next])]), cells);
+            // move the entry into the hole unless its home lies cyclically in (hole, next]
+            boolean homeAfterHole = hole <= next ? hole < home && home <= next : hole < home || home <= next;
+            if (!homeAfterHole) {
+                cellsOf[hole] = cellsOf[next];
+                hole = next;
+            }
+        }
+        cellsOf[hole] = 0;
+    }
+
+    /** A new index of {@code cells} cells over the used slots, each key's hash computed from the stored key. */
     private void rebuildIndex(int cells) {
-        index = SlotIndex.rebuilt(cells, highWater, hashes, slot -> slots[slot] != null);
+        int[] fresh = new int[cells];
+        for (int slot = 0; slot < highWater; slot++) {
+            byte[] b = slots[slot];
+            if (b != null) {
+                int hash = FlowCodec.keyHash(b);
+                int cell = SlotIndex.home(hash, cells);
+                while (fresh[cell] != 0) {
+                    cell = SlotIndex.next(cell, cells);
+                }
+                fresh[cell] = ref(hash, slot);
+            }
+        }
+        index = fresh;
     }
 }

@@ -4,8 +4,10 @@ import java.util.function.IntPredicate;
 
 /**
  * The open-addressing index both compact flow stores keep over their slots ({@link FlowStore}, the lazy replicator's
- * flow table): an {@code int[]} of cells, each 0 (empty) or a slot number + 1, probed linearly from a key's home
- * cell; the slot's hash is kept beside it in a parallel {@code hashes} array. Deletion shifts back the rest of the
+ * flow table): an {@code int[]} of cells, each 0 (empty) or a reference to a slot, probed linearly from a key's home
+ * cell. The flow table's cells hold the slot number + 1 and its slots' hashes are kept in a parallel {@code hashes}
+ * array; the flow store's hold the slot number + 1 and 8 bits of the hash, which it computes from the stored key
+ * where it needs it whole (its own deletion and growth). Deletion shifts back the rest of the
  * probe run (no tombstones, so a lookup stops at the first empty cell), and the arrays grow by half, not double: at
  * any size the stores hold 1-1.5 times the cells their flows need.
  */

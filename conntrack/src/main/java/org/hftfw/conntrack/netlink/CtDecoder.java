@@ -67,15 +67,21 @@ final class CtDecoder {
     private final byte[] v6src = new byte[16];
     private final byte[] v6dst = new byte[16];
     private static final VarHandle BYTES_BE64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
-    private final TupleCache cache = new TupleCache();
+    private final TupleCache cache;
 
+    /** A decoder of dumps and replies (a request socket's; {@link TupleCache#REQUEST_SLOTS}). */
     CtDecoder() {
-        this(new AtomicLong());
+        this(new AtomicLong(), TupleCache.REQUEST_SLOTS);
     }
 
-    /** @param unknownAttributes counter of skipped unknown attribute types (shared by a table's decoders) */
-    CtDecoder(AtomicLong unknownAttributes) {
+    /**
+     * @param unknownAttributes counter of skipped unknown attribute types (shared by a table's decoders)
+     * @param tupleSlots        slots of its tuple cache: {@link TupleCache#EVENT_SLOTS} for the event stream,
+     *                          {@link TupleCache#REQUEST_SLOTS} for a request socket
+     */
+    CtDecoder(AtomicLong unknownAttributes, int tupleSlots) {
         this.unknownAttributes = unknownAttributes;
+        this.cache = new TupleCache(tupleSlots);
     }
 
     /** Attribute types skipped because they were unknown. */

@@ -47,7 +47,7 @@ final class CtRequester implements AutoCloseable {
         this.stats = stats;
         this.rx = socket.allocate(256 * 1024);
         this.tx = new NlWriter(socket.allocate(Math.max(batchBytes, 4 * CtEncoder.MAX_MESSAGE_BYTES)));
-        this.decoder = new CtDecoder(stats.unknownAttributes);
+        this.decoder = new CtDecoder(stats.unknownAttributes, TupleCache.REQUEST_SLOTS);
         this.maxBatchMessages = maxBatchMessages;
         this.ackEveryMessage = ackEveryMessage;
     }

@@ -37,7 +37,7 @@ final class EventDelivery {
     private long wall;
 
     EventDelivery(ConntrackEventListener listener, TableStats stats) {
-        this.decoder = new CtDecoder(stats.unknownAttributes);
+        this.decoder = new CtDecoder(stats.unknownAttributes, TupleCache.EVENT_SLOTS);
         this.listener = listener;
         this.stats = stats;
     }

@@ -165,7 +165,7 @@ class CtCodecTest {
         });
         byte[] msg = w.toByteArray();
         AtomicLong unknown = new AtomicLong();
-        ConntrackEntry got = new CtDecoder(unknown).decode(MemorySegment.ofArray(msg), 0, msg.length);
+        ConntrackEntry got = new CtDecoder(unknown, TupleCache.REQUEST_SLOTS).decode(MemorySegment.ofArray(msg), 0, msg.length);
         assertEquals(e, got);
         assertEquals(2, unknown.get());
     }

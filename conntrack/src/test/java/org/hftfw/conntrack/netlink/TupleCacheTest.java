@@ -3,6 +3,7 @@ package org.hftfw.conntrack.netlink;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** The decoder's tuple and address cache: a hit is the same object, a miss or a collision never a wrong value. */
 class TupleCacheTest {
-    private final TupleCache cache = new TupleCache();
+    private final TupleCache cache = new TupleCache(TupleCache.EVENT_SLOTS);
 
     private static int v4(String literal) {
         byte[] b = InetAddress.ofLiteral(literal).getAddress();
@@ -33,6 +34,20 @@ class TupleCacheTest {
 
     @Test
     void everyTupleHasItsOwnValuesWhateverTheSlotsHeld() {
+        everyTupleExact(cache);
+    }
+
+    @Test
+    void aRequestSocketsSmallCacheIsAsExact() {
+        everyTupleExact(new TupleCache(TupleCache.REQUEST_SLOTS));
+    }
+
+    @Test
+    void slotsArePowersOfTwo() {
+        assertThrows(IllegalArgumentException.class, () -> new TupleCache(1000));
+    }
+
+    private static void everyTupleExact(TupleCache cache) {
         // far more tuples than slots: misses and collisions replace slots, and every answer is still exact
         for (int round = 0; round < 2; round++) {
             for (int i = 0; i < 50_000; i++) {
