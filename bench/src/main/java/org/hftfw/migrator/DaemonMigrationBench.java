@@ -292,6 +292,8 @@ public final class DaemonMigrationBench {
         long resent0 = tracking(aCtl, 3);
         long primary0 = ProcessCpu.millis(primaryPid);
         long backup0 = ProcessCpu.millis(backupPid);
+        ThreadCpu primaryThreads = ThreadCpu.start(primaryPid);
+        ThreadCpu backupThreads = ThreadCpu.start(backupPid);
         long t0 = System.nanoTime();
         String order = control(aCtl, "migrate now bench round " + round);
         check(order.startsWith("OK"), "the order was refused: " + order);
@@ -317,15 +319,17 @@ public final class DaemonMigrationBench {
         receiver.ifPresent(ThreadStates::stop);
         long primaryCpu = ProcessCpu.millis(primaryPid) - primary0;
         long backupCpu = ProcessCpu.millis(backupPid) - backup0;
+        String threads = "threads of the primary: " + primaryThreads.describe(4) + "; of the backup: "
+                + backupThreads.describe(4);
         await(() -> reports() > reportsBefore, seconds, "the primary's report of the migration");
         String report = String.format(Locale.ROOT, "CPU until then: primary %d ms + backup %d ms; FT-FW messages "
                 + "the backup missed (sequence gaps) %d, the primary resent %d, datagrams the backup's full socket "
                 + "buffer dropped %d; meanwhile the primary's event loop: %s; the backup's event loop: %s; its kernel "
-                + "writer: %s; ", primaryCpu, backupCpu, tracking(bCtl, 1) - lost0, tracking(aCtl, 3) - resent0,
+                + "writer: %s; %s; ", primaryCpu, backupCpu, tracking(bCtl, 1) - lost0, tracking(aCtl, 3) - resent0,
                 b.call(DaemonMigrationBench::udpRcvbufErrorsHere) - rcvbuf0,
                 sender.map(t -> t.describe(n)).orElse("not found"),
                 receiver.map(t -> t.describe(n)).orElse("not found"),
-                writer.map(t -> t.describe(n)).orElse("not found"))
+                writer.map(t -> t.describe(n)).orElse("not found"), threads)
                 + lastReport() + "; backup: " + backupWriter();
         long inB = count(b);
         String who = (round == 1 ? "hFT-FW     round 1 (first migration of the daemon)" : "hFT-FW     round " + round)

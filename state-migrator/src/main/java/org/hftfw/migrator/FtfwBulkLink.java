@@ -50,6 +50,12 @@ public record FtfwBulkLink(FtfwChannel channel) implements StateMigrator.BulkLin
             public void cancel() {
                 t.cancel();
             }
+
+            @Override
+            public boolean awaitMilestone(boolean fedSeen, long nanos) throws InterruptedException {
+                t.awaitMilestone(fedSeen, nanos);
+                return true;
+            }
         };
     }
 

@@ -45,6 +45,12 @@ public final class StateMigrator {
 
     /** Lost flows are resent at most this many times before the migration reports them missing. */
     public static final int RESEND_ROUNDS = 3;
+    /**
+     * The longest wait for a transfer's next milestone on a link that signals it ({@link Transfer#awaitMilestone}):
+     * how often the ACK stall ({@code ack-timeout}) is checked and progress reported, instead of every
+     * {@code poll-interval}.
+     */
+    static final long MILESTONE_WAIT_NANOS = 100_000_000L;
 
     /** The sync link's paced bulk path. */
     public interface BulkLink {
@@ -70,6 +76,15 @@ public final class StateMigrator {
 
         /** Stops sending further entries. */
         void cancel();
+
+        /**
+         * Waits at most {@code nanos} for the transfer's next milestone: fed (when {@code fedSeen} is false),
+         * complete, or cancelled; returns at once when it is there already. Returns false without waiting when the
+         * link cannot say (the migrator then polls every {@code poll-interval}).
+         */
+        default boolean awaitMilestone(boolean fedSeen, long nanos) throws InterruptedException {
+            return false;
+        }
     }
 
     /**
@@ -434,7 +449,9 @@ public final class StateMigrator {
         Sent before = t.progress();
         Sent now = before;
         while (!now.complete()) {
-            pause.pause(cfg.pollInterval().toNanos());
+            if (!t.awaitMilestone(now.fed(), MILESTONE_WAIT_NANOS)) {
+                pause.pause(cfg.pollInterval().toNanos());
+            }
             now = t.progress();
             long at = clock.nanos();
             if (now.fed() && fedAt < 0) {

@@ -10,9 +10,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.hftfw.common.Clock;
 import org.hftfw.conntrack.ConntrackEntry;
@@ -77,6 +74,13 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
     /** The largest pass whose map of pending states is kept for the next one. */
     private static final int MAX_PRESIZED = 65_536;
+    /** Flows per progress line of a takeover or re-arm pass (a million-flow pass logs 16). */
+    static final int PASS_CHUNK = 65_536;
+    /**
+     * How long a command waits for the writer while it completes no batch ({@link WriterWait}): a pass of any size
+     * is waited for as long as it makes progress.
+     */
+    static final java.time.Duration WRITER_STALL = java.time.Duration.ofSeconds(60);
 
     /** One received change waiting for the writer; {@code entry} is null for a purge. */
     private record Change(EventType type, FlowId id, ConntrackEntry entry, long receivedNanos) {}
@@ -125,6 +129,11 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
      */
     private LinkedHashMap<FlowId, Change> spare = new LinkedHashMap<>();
     private final Thread writer;
+    private final WriterWait writerWait;
+    /** The clock's time when the writer last completed a batch (any: received states, a pass); read by waiters. */
+    private volatile long lastBatchNanos;
+    /** Where the running takeover or re-arm pass stands, for a waiter that gives up on it; "" when none runs. */
+    private volatile String passProgress = "";
     private volatile ExternalCache cache;
     private volatile boolean tookOver;
     private final AtomicLong asMaster = new AtomicLong();
@@ -170,6 +179,7 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
         this.batchSize = batchSize;
         this.clock = Objects.requireNonNull(clock);
         this.writer = Thread.ofPlatform().daemon(true).name("hftfw-backup-writer").unstarted(this::run);
+        this.writerWait = new WriterWait(clock, WRITER_STALL);
     }
 
     /** Starts writing, with {@code cache} as the record of what the peer holds (the channel's external cache). */
@@ -301,7 +311,9 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
 
     /**
      * The takeover pass ({@code commit} in this mode): writes what is still pending, then sets every held entry's
-     * timeout to its takeover value in batches (see the class note). Blocks until done.
+     * timeout to its takeover value in batches (see the class note), logging its progress every {@link #PASS_CHUNK}
+     * flows. Blocks until done, for as long as the writer completes a batch at least every {@link #WRITER_STALL}
+     * (a million-flow pass on a loaded machine takes longer than any one deadline for the whole would allow).
      */
     public Takeover takeover() {
         return onWriter(() -> {
@@ -312,7 +324,7 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
                 long remaining = e.timeout() < 0 ? 0 : e.timeout() - age / NANOS_PER_SECOND;
                 all.add(new Write.Timeout(e.original(), e.zone(), Math.max(remaining, graceSeconds)));
             });
-            ConntrackTable.WriteResult r = writeInBatches(all);
+            ConntrackTable.WriteResult r = writeInBatches(all, "takeover pass", t0);
             tookOver = true;
             return new Takeover(all.size(), r, clock.nanos() - t0);
         });
@@ -449,16 +461,8 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
             });
             lock.notifyAll();
         }
-        try {
-            return done.get(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("the backup writer did not answer within 60 s", e);
-        }
+        return writerWait.await(done, () -> lastBatchNanos,
+                () -> passProgress.isEmpty() ? "before the step began" : passProgress);
     }
 
     // ------------------------------------------------------------------ the writer thread
@@ -539,7 +543,7 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
                 case UPDATE -> c.asWrite(ch.entry(), timeoutFor(ch.entry()), false);
             });
         }
-        writeInBatches(out);
+        writeInBatches(out, "", 0);
         long lag = clock.nanos() - oldest;
         lastLagNanos.set(lag);
         maxLagNanos.accumulateAndGet(lag, Math::max);
@@ -552,7 +556,8 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
     }
 
     private void refresh() {
-        nextRefreshNanos = clock.nanos() + refreshPeriodNanos();
+        long t0 = clock.nanos();
+        nextRefreshNanos = t0 + refreshPeriodNanos();
         if (tookOver) {
             return;
         }
@@ -561,15 +566,33 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
         cache.forEachHeld((e, age) -> all.add(new Write.Timeout(e.original(), e.zone(),
                 Math.min(0xffffffffL, Math.max(e.timeout(), standby)))));
         refreshes.incrementAndGet();
-        ConntrackTable.WriteResult r = writeInBatches(all);
+        ConntrackTable.WriteResult r = writeInBatches(all, "standby re-arm", t0);
         LOG.debug("standby timeouts re-armed: {} flows, {} absent, {} failed", all.size(), r.absent(), r.failed());
     }
 
-    private ConntrackTable.WriteResult writeInBatches(List<Write> all) {
+    /**
+     * Writes {@code all} in batches of {@code commitBatch}; a named {@code pass} (not received states) that began at
+     * {@code t0} logs a progress line every {@link #PASS_CHUNK} flows and says where it stands to a waiter that gives
+     * up on it.
+     */
+    private ConntrackTable.WriteResult writeInBatches(List<Write> all, String pass, long t0) {
         ConntrackTable.WriteResult.Tally t = new ConntrackTable.WriteResult.Tally();
         List<String> errors = new ArrayList<>();
+        boolean logged = !pass.isEmpty() && all.size() > PASS_CHUNK;
+        if (!pass.isEmpty()) {
+            passProgress = pass + ": 0 of " + all.size() + " timeouts set";
+        }
         for (int i = 0; i < all.size(); i += batchSize) {
-            ConntrackTable.WriteResult r = table.writeAll(all.subList(i, Math.min(all.size(), i + batchSize)));
+            int end = Math.min(all.size(), i + batchSize);
+            ConntrackTable.WriteResult r = table.writeAll(all.subList(i, end));
+            lastBatchNanos = clock.nanos();
+            if (!pass.isEmpty()) {
+                passProgress = pass + ": " + end + " of " + all.size() + " timeouts set";
+                if (logged && (end / PASS_CHUNK != i / PASS_CHUNK || end == all.size())) {
+                    LOG.info("{}: {} of {} timeouts set, {} ms", pass, end, all.size(),
+                            (lastBatchNanos - t0) / 1_000_000);
+                }
+            }
             t.created += r.created();
             t.updated += r.updated();
             t.deleted += r.deleted();
@@ -590,6 +613,7 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
                         r.firstErrors());
             }
         }
+        passProgress = "";
         ConntrackTable.WriteResult sum = t.result(all.size());
         return new ConntrackTable.WriteResult(sum.requested(), sum.created(), sum.updated(), sum.deleted(),
                 sum.absent(), sum.failed(), List.copyOf(errors.subList(0, Math.min(10, errors.size()))));
