@@ -115,9 +115,15 @@ public final class FtfwChannel implements AutoCloseable {
 
                 @Override
                 public void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras, long stamp) {
+                    onData(type, entry, extras, stamp, false);
+                }
+
+                @Override
+                public void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras, long stamp,
+                                   boolean bulkFlow) {
                     FlowId id = entry.flowId();
-                    // the stamp: for generation-marked resyncs
-                    boolean held = cache.applyAndTellHeld(type, entry, id, extras, stamp);
+                    // the stamp and the bulk-flow mark: for generation-marked resyncs and the per-flow HOLDS count
+                    boolean held = cache.applyAndTellHeld(type, entry, id, extras, stamp, bulkFlow);
                     seen(kind(type, held), entry, id);
                 }
 
