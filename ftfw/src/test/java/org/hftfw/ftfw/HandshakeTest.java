@@ -5,6 +5,8 @@ import static org.hftfw.ftfw.SimLink.SEC;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -58,11 +60,26 @@ class HandshakeTest {
             var e = RandomEntries.tcpFlow(i, 600);
             s.truth.put(e.flowId(), e);
         }
+        List<Integer> dataFlags = new ArrayList<>();
+        s.tapAtoB = d -> {
+            for (int at = d.readerIndex(); at + Nethdr.SIZE <= d.writerIndex(); ) {
+                int len = d.getUnsignedShort(at + 2);
+                int b0 = d.getUnsignedByte(at);
+                if (b0 >> 4 == Nethdr.VERSION && (b0 & 0x0f) <= Nethdr.T_STATE_MAX) {
+                    dataFlags.add((int) d.getUnsignedByte(at + 1));
+                }
+                at += Math.max(len, Nethdr.SIZE);
+            }
+            d.release();
+        };
         s.a.sendBulk();                            // at once, while the handshake is still under way
         assertTrue(s.clock.advanceUntil(s::converged, 10 * MS, 10 * SEC) >= 0);
         s.clock.advance(3 * SEC);
         assertEquals(Handshake.TRIES, s.b.stats().dropped(DropReason.BAD_VERSION), "the CAPS tries and nothing else");
         assertEquals(0, s.b.stats().lost());
+        assertTrue(dataFlags.size() >= 300, "the bulk's states were seen: " + dataFlags.size());
+        assertTrue(dataFlags.stream().noneMatch(f -> (f & Nethdr.F_BULK_FLOW) != 0),
+                "no hFT-FW bulk-flow mark towards a stock peer (its IS_DATA would refuse the state)");
     }
 
     @Test
