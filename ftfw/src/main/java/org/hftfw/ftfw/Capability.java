@@ -16,7 +16,14 @@ public enum Capability {
      */
     GENERATION_RESYNC(2),
     /** The backup answers a BULK_END with HOLDS: how many flows of that bulk it holds (in-band completion). */
-    BULK_COMPLETION(4);
+    BULK_COMPLETION(4),
+    /**
+     * HOLDS counts per flow of the bulk: the bulk's data messages carry {@link Nethdr#F_BULK_FLOW}, and the backup
+     * answers with the bulk's flows it holds and the bulk's flows the peer deleted (a 32-byte HOLDS), so flows created
+     * or deleted meanwhile by live traffic do not stand in for missing ones. Without it (an older hFT-FW peer) HOLDS
+     * counts every flow written since the bulk began: a lower bound.
+     */
+    BULK_FLOWS(8);
 
     final int bit;
 

@@ -31,6 +31,12 @@ final class ExpectationReceiver implements FtfwEngine.Receiver {
     }
 
     @Override
+    public void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras, long stamp,
+                       boolean bulkFlow) {
+        flows.onData(type, entry, extras, stamp, bulkFlow);
+    }
+
+    @Override
     public FtfwEngine.BulkOutcome onBulkEnd(long fromStamp, boolean full) {
         return flows.onBulkEnd(fromStamp, full);
     }

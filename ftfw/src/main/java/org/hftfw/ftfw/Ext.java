@@ -24,7 +24,11 @@ import io.netty.buffer.ByteBuf;
  *                                           24: u32 our seq when the bulk began  28: u32 0                        = 32
  *  HOLDS      (4, sequenced)                8: u64 bulk id  16: u64 flows the backup holds that it received since
  *                                           the bulk began                                                       = 24
+ *             with BULK_FLOWS               8: u64 bulk id  16: u64 flows of the bulk the backup holds
+ *                                           24: u64 flows of the bulk the peer deleted since                     = 32
  * </pre>
+ * A flow of the bulk is one whose data message carried {@link Nethdr#F_BULK_FLOW} (sent only with BULK_FLOWS): the
+ * older HOLDS cannot tell the bulk's flows from live ones, and stays what a peer without BULK_FLOWS sends and reads.
  * Between versions (a rolling upgrade runs two): a later version adds a capability bit for each new message or
  * behaviour, and uses it only when the peer offers the bit too (the handshake agrees on the intersection, so unknown
  * bits are ignored); it may append fields to CAPS, and a CAPS longer than 40 bytes is read by its first 40 (the
@@ -55,6 +59,7 @@ final class Ext {
     static final int MAC_SIZE = 16;
     static final int END_SIZE = 32;
     static final int HOLDS_SIZE = 24;
+    static final int HOLDS_FLOWS_SIZE = 32;
 
     private static void header(ByteBuf out, int type, int flags, int len, int seq) {
         out.writeByte(VERSION << 4 | type);
@@ -74,14 +79,21 @@ final class Ext {
         out.writeLong(peerNonce);
     }
 
-    /** A sequenced message: BULK_END ({@code startSeq} used) or HOLDS. */
-    static void writeSequenced(ByteBuf out, int type, int flags, int seq, long id, long count, int startSeq) {
-        header(out, type, flags, type == T_BULK_END ? END_SIZE : HOLDS_SIZE, seq);
+    /**
+     * A sequenced message: BULK_END ({@code startSeq} used) or HOLDS ({@code deleted} &ge; 0: the per-flow one of
+     * {@link Capability#BULK_FLOWS}).
+     */
+    static void writeSequenced(ByteBuf out, int type, int flags, int seq, long id, long count, int startSeq,
+                               long deleted) {
+        boolean perFlow = type == T_HOLDS && deleted >= 0;
+        header(out, type, flags, type == T_BULK_END ? END_SIZE : perFlow ? HOLDS_FLOWS_SIZE : HOLDS_SIZE, seq);
         out.writeLong(id);
         out.writeLong(count);
         if (type == T_BULK_END) {
             out.writeInt(startSeq);
             out.writeInt(0);
+        } else if (perFlow) {
+            out.writeLong(deleted);
         }
     }
 
@@ -105,7 +117,13 @@ final class Ext {
             }
             case T_HOLDS -> {
                 if (len == HOLDS_SIZE) {
-                    return new FtfwMessage.Holds(seq, flags, buf.getLong(pos + 8), buf.getLong(pos + 16));
+                    return new FtfwMessage.Holds(seq, flags, buf.getLong(pos + 8), buf.getLong(pos + 16), -1);
+                }
+                if (len == HOLDS_FLOWS_SIZE) {
+                    long deleted = buf.getLong(pos + 24);
+                    if (deleted >= 0) {
+                        return new FtfwMessage.Holds(seq, flags, buf.getLong(pos + 8), buf.getLong(pos + 16), deleted);
+                    }
                 }
             }
             default -> { }

@@ -4,7 +4,9 @@ import org.hftfw.common.Clock;
 import org.hftfw.conntrack.FlowId;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,6 +40,14 @@ import org.slf4j.LoggerFactory;
  * peer's sequence number made monotonic, {@link FtfwEngine}); at the end of the peer's full-table bulk, entries
  * stamped before the bulk began were not in the peer's table any more and are removed ({@link #onBulkEnd}), so a
  * restarted primary's resync leaves exactly its table here, and no stale flow is committed.
+ *
+ * <p>Flows of a bulk (the peer marks them, {@link Capability#BULK_FLOWS}). An entry also keeps the stamp of the last
+ * marked state that wrote it ({@code bulkStamp}, carried over by unmarked live states while a bulk is open), and the
+ * marked flows the peer deleted since the last bulk's end are remembered by id (a set the size of the bulk's
+ * deletions, emptied at each end): at the bulk's end the answer counts the bulk's flows held (marked after the
+ * previous end and since the bulk began) and the bulk's flows deleted, each flow once: a marked state of a deleted
+ * flow takes it out of the deleted set again. Live flows created meanwhile are never marked, and deletions of flows
+ * the bulk did not mark are not counted, so neither can stand in for a flow the bulk is missing.
  */
 public final class ExternalCache implements FtfwEngine.Receiver {
     /** conntrackd's fallback commit timeout. */
@@ -51,7 +61,7 @@ public final class ExternalCache implements FtfwEngine.Receiver {
     private static final int ADDED = 1;
     private static final int REPLACED = 2;
 
-    private record Cached(ConntrackEntry entry, FlowExtras extras, long updatedNanos, long stamp) {}
+    private record Cached(ConntrackEntry entry, FlowExtras extras, long updatedNanos, long stamp, long bulkStamp) {}
 
     private final ConcurrentHashMap<FlowId, Cached> map = new ConcurrentHashMap<>();
     private final Clock nanoClock;
@@ -66,6 +76,11 @@ public final class ExternalCache implements FtfwEngine.Receiver {
     private final AtomicLong deletesUnknown = new AtomicLong();
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong staleRemoved = new AtomicLong();
+    /** Flows of the open bulk the peer deleted (event loop only; see the class note). */
+    private final Set<FlowId> bulkFlowsDeleted = new HashSet<>();
+    /** The newest stamp applied, and its value at the last bulk's end: marks up to it belong to bulks answered. */
+    private long newestStamp;
+    private long lastEndStamp;
 
     ExternalCache(Clock nanoClock) {
         this(nanoClock, false, 8192, DEFAULT_LIMIT);
@@ -89,6 +104,12 @@ public final class ExternalCache implements FtfwEngine.Receiver {
         apply(type, entry, extras, stamp);
     }
 
+    @Override
+    public void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras, long stamp,
+                       boolean bulkFlow) {
+        apply(type, entry, entry.flowId(), extras, stamp, bulkFlow);
+    }
+
     void apply(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras) {
         apply(type, entry, entry.flowId(), extras, 0);
     }
@@ -98,26 +119,35 @@ public final class ExternalCache implements FtfwEngine.Receiver {
      * cache held the flow before: one map operation per state, where asking first took another.
      */
     boolean applyAndTellHeld(FtfwMessage.DataType type, ConntrackEntry entry, FlowId id, FlowExtras extras,
-                             long stamp) {
-        return apply(type, entry, id, extras, stamp);
+                             long stamp, boolean bulkFlow) {
+        return apply(type, entry, id, extras, stamp, bulkFlow);
     }
 
     private boolean apply(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras, long stamp) {
-        return apply(type, entry, entry.flowId(), extras, stamp);
+        return apply(type, entry, entry.flowId(), extras, stamp, false);
     }
 
-    /** Applies the state; returns whether the flow was held before. */
     private boolean apply(FtfwMessage.DataType type, ConntrackEntry entry, FlowId id, FlowExtras extras, long stamp) {
+        return apply(type, entry, id, extras, stamp, false);
+    }
+
+    /** Applies the state ({@code bulkFlow}: marked as a flow of the peer's bulk); returns whether it was held before. */
+    private boolean apply(FtfwMessage.DataType type, ConntrackEntry entry, FlowId id, FlowExtras extras, long stamp,
+                          boolean bulkFlow) {
+        newestStamp = Math.max(newestStamp, stamp);
+        if (bulkFlow && type != FtfwMessage.DataType.DEL && !bulkFlowsDeleted.isEmpty()) {
+            bulkFlowsDeleted.remove(id);            // the bulk sends it again: counted as held, or as missing
+        }
         return switch (type) {
             case NEW -> {
-                int r = put(id, entry, extras, stamp);
+                int r = put(id, entry, extras, stamp, bulkFlow);
                 if (r != REFUSED) {
                     news.incrementAndGet();
                 }
                 yield r == REPLACED;
             }
             case UPD -> {
-                int r = put(id, entry, extras, stamp);
+                int r = put(id, entry, extras, stamp, bulkFlow);
                 if (r != REFUSED) {
                     updates.incrementAndGet();
                 }
@@ -125,17 +155,20 @@ public final class ExternalCache implements FtfwEngine.Receiver {
             }
             case DEL -> {
                 deletes.incrementAndGet();
-                boolean held = map.remove(id) != null;
-                if (!held) {
+                Cached gone = map.remove(id);
+                if (gone == null) {
                     deletesUnknown.incrementAndGet();
                 }
-                yield held;
+                if (bulkFlow || gone != null && gone.bulkStamp() > lastEndStamp) {
+                    bulkFlowsDeleted.add(id);
+                }
+                yield gone != null;
             }
         };
     }
 
     /** Caches the state: {@link #ADDED}, {@link #REPLACED} a held one, or {@link #REFUSED} (the cache is full). */
-    private int put(FlowId id, ConntrackEntry entry, FlowExtras extras, long stamp) {
+    private int put(FlowId id, ConntrackEntry entry, FlowExtras extras, long stamp, boolean bulkFlow) {
         if (map.size() >= limit && !map.containsKey(id)) {
             long n = overflows.incrementAndGet();
             if (overflowLog.due()) {
@@ -146,26 +179,36 @@ public final class ExternalCache implements FtfwEngine.Receiver {
         }
         // the highest stamp stays: a late datagram the peer sent before a newer state of the flow (a reordered one
         // with HELLO is applied, as conntrackd does) does not make the flow look older than its refresh; put first
-        // and mend that rare case after, so a state costs one map operation (the event loop is the only writer)
+        // and mend that rare case after, so a state costs one map operation (the event loop is the only writer);
+        // likewise an unmarked live state keeps the mark of the open bulk's flow it updates
         long now = nanoClock.nanos();
-        Cached old = map.put(id, new Cached(entry, extras, now, stamp));
-        if (old != null && old.stamp() > stamp) {
-            map.put(id, new Cached(entry, extras, now, old.stamp()));
+        long bulkStamp = bulkFlow ? stamp : 0;
+        Cached old = map.put(id, new Cached(entry, extras, now, stamp, bulkStamp));
+        if (old != null && (old.stamp() > stamp || !bulkFlow && old.bulkStamp() > lastEndStamp)) {
+            map.put(id, new Cached(entry, extras, now, Math.max(stamp, old.stamp()),
+                    bulkFlow ? bulkStamp : old.bulkStamp()));
         }
         return old == null ? ADDED : REPLACED;
     }
 
     /**
      * The peer's bulk that began at {@code fromStamp} ended: a full one removes every flow not written since (the
-     * peer no longer has it). Returns the flows held that were written since, and those removed.
+     * peer no longer has it). Returns the flows held that were written since, those removed, and per flow of the
+     * bulk (see the class note) its flows held and its flows deleted.
      */
     @Override
     public FtfwEngine.BulkOutcome onBulkEnd(long fromStamp, boolean full) {
         long held = 0;
+        long bulkHeld = 0;
+        long bulkFrom = Math.max(fromStamp, lastEndStamp + 1);
         List<FlowId> stale = new ArrayList<>();
         for (var it = map.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
-            if (e.getValue().stamp() >= fromStamp) {
+            Cached c = e.getValue();
+            if (c.bulkStamp() >= bulkFrom) {
+                bulkHeld++;
+            }
+            if (c.stamp() >= fromStamp) {
                 held++;
             } else if (full) {
                 stale.add(e.getKey());
@@ -173,7 +216,10 @@ public final class ExternalCache implements FtfwEngine.Receiver {
             }
         }
         staleRemoved.addAndGet(stale.size());
-        return new FtfwEngine.BulkOutcome(held, stale);
+        long bulkDeleted = bulkFlowsDeleted.size();
+        bulkFlowsDeleted.clear();
+        lastEndStamp = newestStamp;
+        return new FtfwEngine.BulkOutcome(held, stale, bulkHeld, bulkDeleted);
     }
 
     /**
@@ -189,7 +235,7 @@ public final class ExternalCache implements FtfwEngine.Receiver {
             if (map.size() >= limit) {
                 break;
             }
-            if (map.putIfAbsent(e.flowId(), new Cached(e, FlowExtras.NONE, now, 0)) == null) {
+            if (map.putIfAbsent(e.flowId(), new Cached(e, FlowExtras.NONE, now, 0, 0)) == null) {
                 added++;
             }
         }

@@ -115,9 +115,15 @@ public final class FtfwChannel implements AutoCloseable {
 
                 @Override
                 public void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras, long stamp) {
+                    onData(type, entry, extras, stamp, false);
+                }
+
+                @Override
+                public void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras, long stamp,
+                                   boolean bulkFlow) {
                     FlowId id = entry.flowId();
-                    // the stamp: for generation-marked resyncs
-                    boolean held = cache.applyAndTellHeld(type, entry, id, extras, stamp);
+                    // the stamp and the bulk-flow mark: for generation-marked resyncs and the per-flow HOLDS count
+                    boolean held = cache.applyAndTellHeld(type, entry, id, extras, stamp, bulkFlow);
                     seen(kind(type, held), entry, id);
                 }
 
@@ -323,10 +329,11 @@ public final class FtfwChannel implements AutoCloseable {
     /**
      * Runs this channel's code path over {@code samples}, {@code rounds} paced transfers between two in-memory engines
      * (see {@link WarmUp}), on the calling thread, without sending anything: the JIT compiles it before the first
-     * migration needs it (a fresh daemon's first bulk ran several times slower than later ones).
+     * migration needs it (a fresh daemon's first bulk ran several times slower than later ones). Returns how many
+     * rounds were confirmed in-band as marked bulks (all of them, unless the channel runs without extensions).
      */
-    public void warmUp(java.util.List<ConntrackEntry> samples, int rounds) {
-        WarmUp.run(cfg, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, samples, rounds);
+    public int warmUp(java.util.List<ConntrackEntry> samples, int rounds) {
+        return WarmUp.run(cfg, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, samples, rounds);
     }
 
     /** The peer's replicated states. */

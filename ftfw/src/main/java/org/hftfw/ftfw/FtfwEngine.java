@@ -81,7 +81,13 @@ import org.slf4j.LoggerFactory;
  *   a late datagram with HELLO that only looks like a restart does not), so at a full bulk's end whatever was not refreshed
  *   since it began is what the peer no longer has, and is removed; the answer (HOLDS) says how many flows since
  *   the bulk began the backup holds ({@link #endBulk}). One marked bulk at a time: a bulk started while one is open
- *   goes unmarked. The answer waits for the receiver to have applied what arrived before the END
+ *   goes unmarked, and so does one started before the previous one's END was queued (its last states still wait
+ *   for their ACKs). <i>Per flow of the bulk</i> ({@link Capability#BULK_FLOWS}): a flow queued by a paced transfer
+ *   while its marked bulk is open is a flow of the bulk, and its state goes out with {@link Nethdr#F_BULK_FLOW}
+ *   until acknowledged; the backup counts the bulk's flows it holds and those deleted since the bulk sent them, so
+ *   live flows created or deleted meanwhile count for nothing (they made a missing flow look held: issue 10,
+ *   review10 gap 3). Since bulks do not overlap, every marked state of a bulk lies between its start and its END
+ *   in the sequence, and the backup never counts a flow for the wrong bulk. The answer waits for the receiver to have applied what arrived before the END
  *   ({@link Receiver#applied}: an always-committed backup's kernel writes) and does not count what it could not
  *   apply; the sender counts the DESTROYs it sent meanwhile ({@link BulkReceipt}).</li>
  * <li><b>Paced bulk.</b> conntrackd queues a whole bulk at once (src/sync-ftfw.c), so a table larger than the resend
@@ -112,12 +118,21 @@ final class FtfwEngine {
         }
 
         /**
+         * The same, saying whether the peer sent the state as a flow of its open marked bulk
+         * ({@link Capability#BULK_FLOWS}): what the per-flow HOLDS answer counts.
+         */
+        default void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras, long stamp,
+                            boolean bulkFlow) {
+            onData(type, entry, extras, stamp);
+        }
+
+        /**
          * A bulk of the peer ended; what was applied with a stamp of at least {@code fromStamp} came after it began.
          * A full bulk removes what is older. Returns how many flows the receiver holds from {@code fromStamp} on,
          * and what it removed.
          */
         default BulkOutcome onBulkEnd(long fromStamp, boolean full) {
-            return new BulkOutcome(-1, List.of());
+            return new BulkOutcome(-1, List.of(), -1, 0);
         }
 
         /**
@@ -135,8 +150,12 @@ final class FtfwEngine {
         }
     }
 
-    /** What a receiver did at the end of a peer's bulk: flows held since it began, flows removed as stale. */
-    record BulkOutcome(long held, List<FlowId> stale) {}
+    /**
+     * What a receiver did at the end of a peer's bulk: flows held since it began, flows removed as stale; and per flow
+     * of the bulk (the states sent with {@link Nethdr#F_BULK_FLOW}; -1 when the receiver does not count them): the
+     * bulk's flows it holds, and the bulk's flows the peer deleted since the bulk sent them.
+     */
+    record BulkOutcome(long held, List<FlowId> stale, long bulkFlowsHeld, long bulkFlowsDeleted) {}
 
     /** Streams our whole table for a bulk send. */
     interface BulkSource {
@@ -284,6 +303,8 @@ final class FtfwEngine {
     private long nextBulkId;
     private MarkedBulk openBulk;
     private final Map<Long, MarkedBulk> bulks = new HashMap<>();
+    /** Whether the running table bulk is marked (an unmarked one's flows are no flows of another open bulk). */
+    private boolean tableBulkMarked;
     private long bulkEndsRx;
     private long staleRemoved;
     private long rsOverflow;
@@ -331,8 +352,9 @@ final class FtfwEngine {
         this.lastTxNanos = sched.nanos();
         if (cfg.extensions()) {
             Set<Capability> offered = auth == null
-                    ? Set.of(Capability.GENERATION_RESYNC, Capability.BULK_COMPLETION)
-                    : Set.of(Capability.AUTH, Capability.GENERATION_RESYNC, Capability.BULK_COMPLETION);
+                    ? Set.of(Capability.GENERATION_RESYNC, Capability.BULK_COMPLETION, Capability.BULK_FLOWS)
+                    : Set.of(Capability.AUTH, Capability.GENERATION_RESYNC, Capability.BULK_COMPLETION,
+                    Capability.BULK_FLOWS);
             hs = new Handshake(sched, alloc, sink::send, auth, cfg.auth() != null && cfg.auth().require(), offered,
                     randomNonce(), aliveNanos / Handshake.TRIES, this::onHandshakeChange);
             hs.start();
@@ -419,6 +441,7 @@ final class FtfwEngine {
                 settle(n, false);
             }
             n.marked = openBulk;
+            n.bulkFlow = false;
             openBulk.outstanding++;
         }
         if (type == FtfwMessage.DataType.DEL && !bulks.isEmpty()) {
@@ -532,7 +555,7 @@ final class FtfwEngine {
         // marked provisionally while the handshake is under way: a stock peer is never kept waiting for it, and its
         // END is only sent if the peer turns out to agree
         // (only a bulk from a real table is the whole table: an empty source must not make the peer drop its flows)
-        long marked = bulk.isTable() && openBulk == null
+        long marked = bulk.isTable() && canOpen()
                 && (peerAgreed(Capability.GENERATION_RESYNC) || (hs != null && hs.pending())) ? open(true) : 0;
         try {
             bulkExecutor.execute(() -> readBulkSource(marked));
@@ -552,6 +575,7 @@ final class FtfwEngine {
         try {
             sched.schedule(() -> {
                 tableBulk = new BulkTransfer(all.iterator(), () -> bulkFed(marked, all.size()));
+                tableBulkMarked = marked != 0;
                 sendPaced(tableBulk);
             }, 0);
         } catch (RejectedExecutionException e) {
@@ -592,7 +616,7 @@ final class FtfwEngine {
      * removes what it did not refresh.
      */
     long beginBulk(boolean full) {
-        if (closed || openBulk != null || !peerAgreed(Capability.GENERATION_RESYNC)) {
+        if (closed || !canOpen() || !peerAgreed(Capability.GENERATION_RESYNC)) {
             return 0;
         }
         return open(full);
@@ -635,8 +659,24 @@ final class FtfwEngine {
             b.receipt.completeExceptionally(new IllegalStateException("the peer does not confirm bulks in-band"));
         } else {
             b.endQueued = true;
-            queueExt(Ext.T_BULK_END, b.full ? Ext.F_FULL : 0, b.id, b.count, b.startSeq);
+            queueExt(Ext.T_BULK_END, b.full ? Ext.F_FULL : 0, b.id, b.count, b.startSeq, -1);
         }
+    }
+
+    /**
+     * Whether a marked bulk may open: none is open, and every earlier one's END is queued (so the states of the new
+     * one's flows follow that END in the sequence, and no flow belongs to two bulks: see the design note).
+     */
+    private boolean canOpen() {
+        if (openBulk != null) {
+            return false;
+        }
+        for (MarkedBulk b : bulks.values()) {
+            if (!b.endQueued) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A node's state left the queues: acknowledged, or dropped from a full queue (then the peer may miss it). */
@@ -650,8 +690,8 @@ final class FtfwEngine {
         maybeEnd(b);
     }
 
-    private void queueExt(int type, int flags, long id, long count, int startSeq) {
-        tx.add(new NodeQueue.Node(new QueueItem.Extension(type, flags, id, count, startSeq)));
+    private void queueExt(int type, int flags, long id, long count, int startSeq, long deleted) {
+        tx.add(new NodeQueue.Node(new QueueItem.Extension(type, flags, id, count, startSeq, deleted)));
         requestXmit();
     }
 
@@ -715,6 +755,9 @@ final class FtfwEngine {
                 n.bulk.publish();
             }
             n.bulk = t;
+            if (openBulk != null && n.marked == openBulk && (t != tableBulk || tableBulkMarked)) {
+                n.bulkFlow = true;                           // kept when an unmarked bulk sends the flow again
+            }
             t.queued();
             budget--;
         }
@@ -781,6 +824,9 @@ final class FtfwEngine {
                 case QueueItem.FlowState f -> {
                     int flags = helloFlags();
                     n.sentWithHello = (flags & Nethdr.F_HELLO) != 0;
+                    if (n.bulkFlow && peerAgreed(Capability.BULK_FLOWS)) {
+                        flags |= Nethdr.F_BULK_FLOW;
+                    }
                     FtfwEncoder.writeData(scratch, f.type(), flags, seq, f.entry(), f.extras(), encoding);
                     dataTx++;
                     storeForResend(n);
@@ -801,7 +847,8 @@ final class FtfwEngine {
                     storeForResend(n);
                 }
                 case QueueItem.Extension e -> {
-                    Ext.writeSequenced(scratch, e.type(), e.flags(), seq, e.id(), e.count(), e.startSeq());
+                    Ext.writeSequenced(scratch, e.type(), e.flags(), seq, e.id(), e.count(), e.startSeq(),
+                            e.deleted());
                     storeForResend(n);
                 }
                 case QueueItem.Control _ -> FtfwEncoder.writeAlive(scratch, helloFlags(), seq); // ALIVE: never stored
@@ -1119,14 +1166,18 @@ final class FtfwEngine {
         switch (m) {
             case FtfwMessage.Data d -> {
                 dataRx++;
-                receiver.onData(d.type(), d.entry(), d.extras(), curStamp);
+                receiver.onData(d.type(), d.entry(), d.extras(), curStamp,
+                        (d.flags() & Nethdr.F_BULK_FLOW) != 0);
             }
             case FtfwMessage.Caps _ -> { }          // handled before sequence tracking
             case FtfwMessage.BulkEnd e -> onPeerBulkEnd(e);
             case FtfwMessage.Holds h -> {
                 MarkedBulk b = bulks.remove(h.id());
                 if (b != null) {
-                    b.receipt.complete(new BulkReceipt(b.id, b.count, h.held(), b.dropped, b.deletes));
+                    // an older peer's HOLDS counts every flow written since the bulk began: our DESTROYs meanwhile
+                    // are added, and the result is a lower bound (see BulkReceipt)
+                    b.receipt.complete(new BulkReceipt(b.id, b.count, h.held(), b.dropped,
+                            h.perFlow() ? h.deleted() : b.deletes, h.perFlow()));
                 }
             }
             case FtfwMessage.ExpData x -> {
@@ -1164,13 +1215,16 @@ final class FtfwEngine {
         bulkEndsRx++;
         long from = curStamp + (e.startSeq() - e.seq());
         BulkOutcome o = receiver.onBulkEnd(from, e.full());
+        boolean perFlow = peerAgreed(Capability.BULK_FLOWS) && o.bulkFlowsHeld() >= 0;
+        long held = perFlow ? o.bulkFlowsHeld() : o.held();
+        long deleted = perFlow ? o.bulkFlowsDeleted() : -1;
         if (!o.stale().isEmpty()) {
             staleRemoved += o.stale().size();
             LOG.info("the peer's full bulk {} ended: {} flows it no longer has were removed ({} held)", e.id(),
                     o.stale().size(), o.held());
             bulkListener.onStaleAfterResync(o.stale());
         }
-        bulkListener.onBulkEnd(new BulkReceipt(e.id(), e.count(), o.held(), 0, 0));
+        bulkListener.onBulkEnd(new BulkReceipt(e.id(), e.count(), held, 0, Math.max(0, deleted), perFlow));
         if (e.full()) {
             bulkListener.onPeerTable();
         }
@@ -1180,11 +1234,11 @@ final class FtfwEngine {
         // writes is missing flows either way)
         CompletableFuture<Long> applied = receiver.applied().toCompletableFuture();
         if (applied.isDone() && !applied.isCompletedExceptionally()) {
-            queueExt(Ext.T_HOLDS, 0, e.id(), heldAfter(o.held(), applied.join()), 0);
+            queueExt(Ext.T_HOLDS, 0, e.id(), heldAfter(held, applied.join()), 0, deleted);
         } else {
             var _ = applied.whenComplete((refused, failure) -> sched.schedule(() -> {
                 if (!closed) {
-                    queueExt(Ext.T_HOLDS, 0, e.id(), heldAfter(o.held(), failure != null ? o.held() : refused), 0);
+                    queueExt(Ext.T_HOLDS, 0, e.id(), heldAfter(held, failure != null ? held : refused), 0, deleted);
                 }
             }, 0));
         }

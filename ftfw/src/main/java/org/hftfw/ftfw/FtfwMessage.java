@@ -94,6 +94,13 @@ sealed interface FtfwMessage {
         }
     }
 
-    /** hFT-FW HOLDS: the answer to BULK_END {@code id}: how many of that bulk's flows the backup holds. */
-    record Holds(int seq, int flags, long id, long held) implements FtfwMessage {}
+    /**
+     * hFT-FW HOLDS: the answer to BULK_END {@code id}: how many of that bulk's flows the backup holds, and
+     * ({@code deleted}) how many of them it saw deleted; -1 in an older peer's HOLDS, which is not per flow.
+     */
+    record Holds(int seq, int flags, long id, long held, long deleted) implements FtfwMessage {
+        boolean perFlow() {
+            return deleted >= 0;
+        }
+    }
 }

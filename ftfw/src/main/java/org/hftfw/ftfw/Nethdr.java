@@ -39,10 +39,15 @@ final class Nethdr {
     static final int F_HELLO = 0x20;
     static final int F_HELLO_BACK = 0x40;
     static final int F_HELLO_MASK = F_HELLO | F_HELLO_BACK;
+    /**
+     * hFT-FW only ({@link Capability#BULK_FLOWS}, never sent to a stock conntrackd, whose {@code IS_DATA} would
+     * refuse the message): this flow state belongs to the sender's open marked bulk.
+     */
+    static final int F_BULK_FLOW = 0x80;
 
-    /** {@code IS_DATA}: a state type with no flags but the hello bits. */
+    /** {@code IS_DATA}: a state type with no flags but the hello bits (and our bulk-flow bit). */
     static boolean isData(int type, int flags) {
-        return type <= T_STATE_MAX && (flags & ~F_HELLO_MASK) == 0;
+        return type <= T_STATE_MAX && (flags & ~(F_HELLO_MASK | F_BULK_FLOW)) == 0;
     }
 
     /** True when the message carries the 16-byte header ({@code IS_ACK || IS_NACK || IS_RESYNC}). */

@@ -23,6 +23,11 @@ final class NodeQueue {
         MarkedBulk marked;
         /** The paced bulk transfer that counts this flow until it is acknowledged or lost; null for none. */
         BulkTransfer bulk;
+        /**
+         * A transfer of the marked bulk {@link #marked} queued this flow: its state is sent as a flow of the bulk
+         * ({@link Nethdr#F_BULK_FLOW}), also when a live state replaced the transfer's before it went out.
+         */
+        boolean bulkFlow;
 
         Node(QueueItem item) {
             this.item = item;

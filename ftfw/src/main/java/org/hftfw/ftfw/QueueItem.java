@@ -76,7 +76,8 @@ sealed interface QueueItem {
 
     /**
      * A sequenced hFT-FW extension message (BULK_END, HOLDS; {@link Ext}), sent only to a peer that agreed to it;
-     * kept in the resend queue until ACKed, like a control message with a range.
+     * kept in the resend queue until ACKed, like a control message with a range. {@code deleted}: a per-flow HOLDS'
+     * count of the bulk's flows deleted (-1: the older 24-byte HOLDS).
      */
-    record Extension(int type, int flags, long id, long count, int startSeq) implements QueueItem {}
+    record Extension(int type, int flags, long id, long count, int startSeq, long deleted) implements QueueItem {}
 }

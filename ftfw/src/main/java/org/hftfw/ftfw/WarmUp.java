@@ -6,6 +6,7 @@ import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
 import org.hftfw.common.Scheduler;
 import org.hftfw.conntrack.ConntrackEntry;
 
@@ -14,27 +15,47 @@ import org.hftfw.conntrack.ConntrackEntry;
  * in-memory engines (a sender and a receiver with a throwaway external cache) on virtual time, so that the code a
  * migration runs — feeding, encoding, packing, decoding, caching, ACK handling — is compiled before the first
  * migration needs it. The issue-10 measurement ran its first migration in a fresh daemon several times slower than
- * later ones; a warm-up of the encoder alone still left the first send 10 times slower than the second. Nothing
- * goes on a socket and no counter of the real channel moves.
+ * later ones; a warm-up of the encoder alone still left the first send 10 times slower than the second. Each round
+ * is a marked bulk, as a migration to an hFT-FW peer is, so the bulk-flow marks, BULK_END, the backup's per-flow
+ * count and HOLDS run too (the engines agree on the capabilities first, over the same virtual link). Nothing goes
+ * on a socket and no counter of the real channel moves.
  */
 final class WarmUp {
     private WarmUp() {}
 
-    /** Sends {@code samples} {@code rounds} times from one in-memory engine to another, each round until ACKed. */
-    static void run(FtfwConfig cfg, ByteBufAllocator alloc, List<ConntrackEntry> samples, int rounds) {
+    /**
+     * Sends {@code samples} {@code rounds} times from one in-memory engine to another, each round as a marked bulk
+     * until ACKed and confirmed; returns how many rounds the receiving engine confirmed in-band (HOLDS).
+     */
+    static int run(FtfwConfig cfg, ByteBufAllocator alloc, List<ConntrackEntry> samples, int rounds) {
         VirtualTime time = new VirtualTime();
         ExternalCache cache = new ExternalCache(time);
         FtfwEngine[] ends = new FtfwEngine[2];
         ends[0] = new FtfwEngine(cfg, time, 1, alloc, d -> time.deliver(d, () -> ends[1], cfg), (t, e, x) -> { },
                 sink -> { });
         ends[1] = new FtfwEngine(cfg, time, 1_000_000, alloc, d -> time.deliver(d, () -> ends[0], cfg), cache, sink -> { });
+        int confirmed = 0;
         try {
+            for (int step = 0; step < 1_000 && cfg.extensions() && ends[0].peerCapabilities().isEmpty(); step++) {
+                time.advance(5_000_000L);
+            }
             for (int r = 0; r < rounds; r++) {
+                long bulk = ends[0].beginBulk(false);
                 Iterator<ConntrackEntry> it = samples.iterator();
                 BulkTransfer t = FtfwEngine.transfer(it);
                 ends[0].sendPaced(t);
                 for (int step = 0; step < 10_000 && !t.progress().complete(); step++) {
                     time.advance(5_000_000L);
+                }
+                if (bulk != 0) {
+                    CompletableFuture<BulkReceipt> holds =
+                            ends[0].endBulk(bulk, t.progress().acknowledged()).toCompletableFuture();
+                    for (int step = 0; step < 10_000 && !holds.isDone(); step++) {
+                        time.advance(5_000_000L);
+                    }
+                    if (holds.isDone() && !holds.isCompletedExceptionally() && holds.join().complete()) {
+                        confirmed++;
+                    }
                 }
             }
         } finally {
@@ -42,6 +63,7 @@ final class WarmUp {
             ends[1].close();
             time.drop();
         }
+        return confirmed;
     }
 
     /**

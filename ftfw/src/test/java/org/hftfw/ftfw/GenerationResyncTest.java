@@ -25,6 +25,22 @@ class GenerationResyncTest {
         }
     }
 
+    /**
+     * The bulk's own flows: queued by a paced transfer, as a migration sends them (the marked bulk's flows); returns
+     * once every one is queued.
+     */
+    private static void sendInBulk(SimLink s, int from, int n) {
+        List<ConntrackEntry> flows = new ArrayList<>(n);
+        for (int i = from; i < from + n; i++) {
+            ConntrackEntry e = RandomEntries.tcpFlow(i, 600);
+            s.truth.put(e.flowId(), e);
+            flows.add(e);
+        }
+        BulkTransfer t = FtfwEngine.transfer(flows.iterator());
+        s.a.sendPaced(t);
+        assertTrue(s.clock.advanceUntil(() -> t.progress().fed(), MS / 10, SEC) >= 0, "the bulk's flows are queued");
+    }
+
     /** Kernel changes while the primary is down: no events, only the table (truth) changes. */
     private static Set<FlowId> changeWhileDown(SimLink s, int deleteFrom, int deletes, int addFrom, int adds) {
         Set<FlowId> gone = new HashSet<>();
@@ -83,18 +99,77 @@ class GenerationResyncTest {
         });
         s.aToB = (n, r) -> n % 5 == 4 ? -1 : 200_000L;   // losses: the END waits for every state's ACK
         publish(s, 0, 100);
-        s.clock.advance(10 * MS);
+        assertTrue(s.clock.advanceUntil(() -> s.b.stats().peer().bulkEndsReceived() == 1, 10 * MS, 20 * SEC) >= 0,
+                "the primary's table bulk on first contact ended");
         long id = s.a.beginBulk(false);
         assertTrue(id != 0, "the peer agreed to marked bulks");
-        publish(s, 1000, 2000);
+        sendInBulk(s, 1000, 2000);
         CompletableFuture<BulkReceipt> receipt = s.a.endBulk(id, 2000).toCompletableFuture();
         assertTrue(s.clock.advanceUntil(receipt::isDone, 10 * MS, 20 * SEC) >= 0);
         BulkReceipt r = receipt.join();
-        assertEquals(new BulkReceipt(id, 2000, 2000, 0, 0), r);
+        assertEquals(new BulkReceipt(id, 2000, 2000, 0, 0, true), r);
         assertTrue(r.complete());
         assertEquals(r, seen.getLast(), "the backup's callback saw the same receipt");
         assertTrue(s.converged());
         assertEquals(2100, s.cacheB.size(), "a bulk that is not full removes nothing");
+    }
+
+    /**
+     * Live traffic during the bulk (issue 10, review10 gap 3): flows created, and flows deleted that the bulk never
+     * sent, count for nothing in the answer; the bulk's own flows deleted after they were sent count as deleted, once.
+     */
+    @Test
+    void theAnswerCountsTheBulksOwnFlowsOnlyUnderLiveTraffic() {
+        SimLink s = new SimLink(SimLink.config(), 6, SEQ_A, SEQ_B);
+        s.aToB = (n, r) -> n % 7 == 6 ? -1 : 200_000L;   // losses: resends of the bulk's flows keep their mark
+        publish(s, 0, 300);                                // live flows the bulk will not send
+        s.clock.advance(SEC);
+        long id = s.a.beginBulk(false);
+        sendInBulk(s, 1000, 1000);
+        s.clock.advance(20 * MS);
+        publish(s, 5000, 400);                              // created meanwhile
+        for (int i = 0; i < 300; i++) {                     // deleted meanwhile, never in the bulk
+            s.publish(FtfwMessage.DataType.DEL, RandomEntries.tcpFlow(i, 600));
+        }
+        FlowId last = RandomEntries.tcpFlow(1999, 600).flowId();
+        assertTrue(s.clock.advanceUntil(() -> s.cacheB.holds(last) && s.cacheB.size() == 1400, MS, 10 * SEC) >= 0,
+                "the bulk and the live changes arrived");
+        for (int i = 1000; i < 1050; i++) {                 // 50 of the bulk's flows die after they were sent
+            s.publish(FtfwMessage.DataType.DEL, RandomEntries.tcpFlow(i, 600));
+            s.publish(FtfwMessage.DataType.DEL, RandomEntries.tcpFlow(i, 600));
+        }
+        for (int i = 1050; i < 1100; i++) {                 // and 50 are updated
+            s.publish(FtfwMessage.DataType.UPD, RandomEntries.tcpFlow(i, 900));
+        }
+        CompletableFuture<BulkReceipt> receipt = s.a.endBulk(id, 1000).toCompletableFuture();
+        assertTrue(s.clock.advanceUntil(receipt::isDone, 10 * MS, 20 * SEC) >= 0, s.a.stats().format());
+        assertEquals(new BulkReceipt(id, 1000, 950, 0, 50, true), receipt.join());
+        assertTrue(s.converged());
+    }
+
+    /**
+     * A rolling upgrade: two builds without {@link Capability#BULK_FLOWS} (the bit cleared from every CAPS) agree
+     * without it, and the older 24-byte HOLDS is sent and read: every flow written since the bulk began, created
+     * meanwhile or not (the lower bound this capability replaces), and no bulk-flow mark on the wire.
+     */
+    @Test
+    void peersWithoutBulkFlowsUseTheOlderAnswer() {
+        SimLink s = new SimLink(SimLink.config(), 7, SEQ_A, SEQ_B);
+        s.rewrite = d -> {
+            if (d.getUnsignedByte(d.readerIndex()) == (Ext.VERSION << 4 | Ext.T_CAPS)) {
+                int offered = d.readerIndex() + 16;
+                d.setInt(offered, d.getInt(offered) & ~Capability.BULK_FLOWS.bit);
+            }
+        };
+        s.clock.advance(10 * MS);
+        assertEquals(Set.of(Capability.GENERATION_RESYNC, Capability.BULK_COMPLETION), s.a.peerCapabilities());
+        long id = s.a.beginBulk(false);
+        sendInBulk(s, 0, 500);
+        publish(s, 1000, 100);                              // created meanwhile: counted by the older answer
+        assertTrue(s.clock.advanceUntil(() -> s.cacheB.size() == 600, MS, 10 * SEC) >= 0);
+        CompletableFuture<BulkReceipt> receipt = s.a.endBulk(id, 500).toCompletableFuture();
+        assertTrue(s.clock.advanceUntil(receipt::isDone, 10 * MS, 10 * SEC) >= 0, s.a.stats().format());
+        assertEquals(new BulkReceipt(id, 500, 600, 0, 0, false), receipt.join());
     }
 
     /**
@@ -112,15 +187,15 @@ class GenerationResyncTest {
         long id = s.a.beginBulk(false);
         assertTrue(id != 0, "the primary agreed to marked bulks (it read the backup's CAPS)");
         assertEquals(0, s.b.stats().peer().capabilities().size(), "the backup did not read the primary's CAPS");
-        publish(s, 1000, 500);
+        sendInBulk(s, 1000, 500);
         s.clock.advance(10 * MS);
         capsLost[0] = false;
         assertTrue(s.clock.advanceUntil(() -> !s.b.stats().peer().capabilities().isEmpty(), MS, SEC) >= 0,
                 "the backup read the primary's CAPS mid-bulk");
-        publish(s, 2000, 500);
+        sendInBulk(s, 2000, 500);
         CompletableFuture<BulkReceipt> receipt = s.a.endBulk(id, 1000).toCompletableFuture();
         assertTrue(s.clock.advanceUntil(receipt::isDone, 10 * MS, 20 * SEC) >= 0, s.a.stats().format());
-        assertEquals(new BulkReceipt(id, 1000, 1000, 0, 0), receipt.join());
+        assertEquals(new BulkReceipt(id, 1000, 1000, 0, 0, true), receipt.join());
     }
 
     @Test
@@ -129,14 +204,14 @@ class GenerationResyncTest {
         s.clock.advance(10 * MS);
         long id = s.a.beginBulk(true);
         s.bToA = (n, r) -> -1L;                            // no ACK comes back
-        publish(s, 0, 100);
+        sendInBulk(s, 0, 100);
         CompletableFuture<BulkReceipt> receipt = s.a.endBulk(id, 100).toCompletableFuture();
         s.clock.advance(SEC);
         assertTrue(!receipt.isDone(), "no BULK_END before every state is acknowledged");
         s.bToA = SimLink.PERFECT;
         s.restartB(SEQ_B + 20_000, true);                  // empty again: what it held is gone
         assertTrue(s.clock.advanceUntil(receipt::isDone, 10 * MS, 10 * SEC) >= 0, s.a.stats().format());
-        assertEquals(new BulkReceipt(id, 100, 100, 0, 0), receipt.join(), "the restarted backup got every flow again");
+        assertEquals(new BulkReceipt(id, 100, 100, 0, 0, true), receipt.join(), "the restarted backup got every flow again");
         assertTrue(s.converged());
     }
 

@@ -5,6 +5,8 @@ import static org.hftfw.ftfw.SimLink.SEC;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +24,7 @@ class HandshakeTest {
     void twoHftfwPeersAgreeOnGenerationsAndBulkCompletion() {
         SimLink s = new SimLink(SimLink.config(), 1, SEQ_A, SEQ_B);
         s.clock.advance(10 * MS);
-        Set<Capability> both = Set.of(Capability.GENERATION_RESYNC, Capability.BULK_COMPLETION);
+        Set<Capability> both = Set.of(Capability.GENERATION_RESYNC, Capability.BULK_COMPLETION, Capability.BULK_FLOWS);
         assertEquals(both, s.a.peerCapabilities());
         assertEquals(both, s.b.peerCapabilities());
         assertEquals("hftfw", s.a.stats().peer().kind());
@@ -58,11 +60,26 @@ class HandshakeTest {
             var e = RandomEntries.tcpFlow(i, 600);
             s.truth.put(e.flowId(), e);
         }
+        List<Integer> dataFlags = new ArrayList<>();
+        s.tapAtoB = d -> {
+            for (int at = d.readerIndex(); at + Nethdr.SIZE <= d.writerIndex(); ) {
+                int len = d.getUnsignedShort(at + 2);
+                int b0 = d.getUnsignedByte(at);
+                if (b0 >> 4 == Nethdr.VERSION && (b0 & 0x0f) <= Nethdr.T_STATE_MAX) {
+                    dataFlags.add((int) d.getUnsignedByte(at + 1));
+                }
+                at += Math.max(len, Nethdr.SIZE);
+            }
+            d.release();
+        };
         s.a.sendBulk();                            // at once, while the handshake is still under way
         assertTrue(s.clock.advanceUntil(s::converged, 10 * MS, 10 * SEC) >= 0);
         s.clock.advance(3 * SEC);
         assertEquals(Handshake.TRIES, s.b.stats().dropped(DropReason.BAD_VERSION), "the CAPS tries and nothing else");
         assertEquals(0, s.b.stats().lost());
+        assertTrue(dataFlags.size() >= 300, "the bulk's states were seen: " + dataFlags.size());
+        assertTrue(dataFlags.stream().noneMatch(f -> (f & Nethdr.F_BULK_FLOW) != 0),
+                "no hFT-FW bulk-flow mark towards a stock peer (its IS_DATA would refuse the state)");
     }
 
     @Test
@@ -79,6 +96,6 @@ class HandshakeTest {
         s.restartB(SEQ_B + 10_000, true);          // B (re)starts and says CAPS itself
         s.clock.advance(10 * MS);
         assertEquals("hftfw", s.a.stats().peer().kind());
-        assertEquals(Set.of(Capability.GENERATION_RESYNC, Capability.BULK_COMPLETION), s.b.peerCapabilities());
+        assertEquals(Set.of(Capability.GENERATION_RESYNC, Capability.BULK_COMPLETION, Capability.BULK_FLOWS), s.b.peerCapabilities());
     }
 }

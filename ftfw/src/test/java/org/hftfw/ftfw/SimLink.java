@@ -98,6 +98,9 @@ final class SimLink {
     /** Hands every datagram on a direction to {@code tap} too (a copy, released by the caller). */
     java.util.function.Consumer<ByteBuf> tapAtoB;
 
+    /** Rewrites every datagram, both ways, as it arrives (a test's stand-in for another build); null for none. */
+    java.util.function.Consumer<ByteBuf> rewrite;
+
     /** Drops the datagrams from A it matches, from A's first (none unless a test says otherwise). */
     final java.util.function.Predicate<ByteBuf> dropAtoB;
 
@@ -119,6 +122,9 @@ final class SimLink {
         }
         ByteBuf copy = duplicate ? d.copy() : null;
         clock.schedule(() -> {
+            if (rewrite != null) {
+                rewrite.accept(d);
+            }
             (fromA ? b : a).receive(d, cfg.peer());
             d.release();
         }, delay);

@@ -66,12 +66,15 @@ public record FtfwBulkLink(FtfwChannel channel) implements StateMigrator.BulkLin
 
     /**
      * The in-band confirmation between hFT-FW peers: the migration opens a marked bulk ({@link FtfwChannel#beginBulk})
-     * before its first entry, so every state sent from then on (its entries, its resends, live changes) belongs to
-     * it; once the migrator counted every flow acknowledged, the bulk is ended with that count, its BULK_END follows
-     * the last acknowledgement, and the backup's HOLDS answer says how many flows it wrote since the bulk began. The
-     * flows deleted here meanwhile are counted as held ({@link BulkReceipt}): a DESTROY during a migration makes the
-     * backup's count lower, rightly. With a stock conntrackd peer, or while another marked bulk is open (the answer to
-     * the peer's RESYNC), there is no bulk and no confirmation: the ACK count and the commit hook decide.
+     * before its first entry, so the flows its transfers queue (its entries and resends) are the bulk's flows; once
+     * the migrator counted every flow acknowledged, the bulk is ended with that count, its BULK_END follows the last
+     * acknowledgement, and the backup's HOLDS answer says how many of the bulk's flows it holds and how many of them
+     * were deleted here after they were sent ({@link BulkReceipt}, per flow with {@link Capability#BULK_FLOWS}): a
+     * DESTROY during a migration makes the backup's count lower, rightly, while live flows created or deleted
+     * meanwhile count for nothing, so a shortfall fails the migration with its count. An older hFT-FW backup counts
+     * every flow written since the bulk began, a lower bound under live traffic: said in the log. With a stock
+     * conntrackd peer, or while another marked bulk is open (the answer to the peer's RESYNC), there is no bulk and no
+     * confirmation: the ACK count and the commit hook decide.
      */
     static final class InBand implements StateMigrator.Confirmation {
         private final FtfwChannel channel;
@@ -103,8 +106,15 @@ public record FtfwBulkLink(FtfwChannel channel) implements StateMigrator.BulkLin
             } catch (TimeoutException e) {
                 throw new TimeoutException("no HOLDS answer within " + wait.toMillis() + " ms");
             }
-            LOG.info("migration confirmed by the backup: {} flows sent, {} held since the migration began, {} deleted "
-                    + "here meanwhile, {} dropped from a full queue", r.sent(), r.held(), r.deleted(), r.dropped());
+            if (r.perFlow()) {
+                LOG.info("migration confirmed by the backup: {} flows sent, {} of them held, {} of them deleted here "
+                        + "meanwhile, {} dropped from a full queue", r.sent(), r.held(), r.deleted(), r.dropped());
+            } else {
+                LOG.warn("migration confirmed by an older hFT-FW backup: {} flows sent, {} held since the migration "
+                        + "began, {} deleted here meanwhile, {} dropped from a full queue (flows created or deleted "
+                        + "meanwhile are counted too: a missing flow can hide behind them)", r.sent(), r.held(),
+                        r.deleted(), r.dropped());
+            }
             return OptionalLong.of(Math.min(sent, r.held() + r.deleted()));
         }
 

@@ -447,8 +447,10 @@ public final class SyncNode implements AutoCloseable {
         if (samples.isEmpty()) {
             samples = WarmUpSamples.flows(1_000);
         }
-        channel.warmUp(samples, Math.ceilDiv(WARM_UP_FLOWS, samples.size()));
-        LOG.info("FT-FW path warmed up on {} flows in {} ms", WARM_UP_FLOWS, (clock.nanos() - t0) / 1_000_000);
+        int rounds = Math.ceilDiv(WARM_UP_FLOWS, samples.size());
+        int confirmed = channel.warmUp(samples, rounds);
+        LOG.info("FT-FW path warmed up on {} flows ({} of {} marked bulks confirmed in-band) in {} ms", WARM_UP_FLOWS,
+                confirmed, rounds, (clock.nanos() - t0) / 1_000_000);
     }
 
     /** The caller's scheduler, or a daemon thread of the node's own, ended when the node closes. */
