@@ -65,6 +65,16 @@ public final class ModelFile {
      * before it is rejected.
      */
     static final int MAX_BYTES = 256 << 20;
+    /**
+     * The share of the heap (-Xmx) a model file may take. Decoding holds the file's bytes and its arrays at once
+     * (about as many bytes again), the replicator keeps the arrays for its snapshot and loads up to
+     * {@code lazy.max-keys} of the tuples into its knowledge base, and on a reload the previous model is still live
+     * until the new one replaces it. An eighth leaves the rest of the heap to the flow table: 48 MiB under the
+     * shipped -Xmx384m, about 1.7 million IPv4 or 0.9 million IPv6 tuples, near the default {@code lazy.max-keys}
+     * (1 000 000) that bounds what a node saves, while a file that passes the 256 MiB bound alone killed that daemon
+     * at start and at every reload (-XX:+ExitOnOutOfMemoryError, issue 14 review G3).
+     */
+    static final int HEAP_SHARE = 8;
 
     private ModelFile() {}
 
@@ -409,16 +419,34 @@ public final class ModelFile {
     }
 
     /**
-     * The file's bytes: a regular file of at most {@link #MAX_BYTES} (never a device or FIFO behind a link); a file
-     * that other users may write is read with a warning, since whoever can swap it decides what is replicated.
+     * The largest model file a JVM whose heap is at most {@code maxHeap} bytes reads: {@link #MAX_BYTES}, or
+     * {@code maxHeap /} {@link #HEAP_SHARE} when that is smaller.
+     */
+    static int maxBytes(long maxHeap) {
+        return (int) Math.min(MAX_BYTES, maxHeap / HEAP_SHARE);
+    }
+
+    /**
+     * The file's bytes: a regular file of at most {@link #maxBytes} for this JVM's heap (never a device or FIFO
+     * behind a link), checked on its size before a byte is read; a file that other users may write is read with a
+     * warning, since whoever can swap it decides what is replicated.
      */
     private static byte[] readBounded(Path path) throws IOException {
         if (SafeFiles.writableByOthers(path)) {
             LOG.warn("lazy model file {} is writable by other users: anyone on this host can change what is "
                     + "replicated (chmod o-w)", path);
         }
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        int limit = maxBytes(maxHeap);
+        if (Files.isRegularFile(path) && Files.size(path) > limit) {
+            throw new ModelFileException(ModelFileException.Reason.TOO_LARGE, path + " is " + Files.size(path)
+                    + " bytes, more than this process loads: " + limit + " bytes (" + (limit < MAX_BYTES
+                    ? "an eighth of its " + (maxHeap >> 20) + " MiB heap; decoding needs about twice the file, "
+                    + "raise -Xmx in daemon.jvm or save a model with a lower lazy.max-keys" : "the format's bound")
+                    + ")");
+        }
         try {
-            return SafeFiles.read(path, MAX_BYTES);
+            return SafeFiles.read(path, limit);
         } catch (java.nio.file.NoSuchFileException e) {
             throw e;
         } catch (IOException e) {

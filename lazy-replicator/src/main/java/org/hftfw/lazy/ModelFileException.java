@@ -20,7 +20,9 @@ public final class ModelFileException extends IOException {
         /** Written with a different feature or state layout. */
         INCOMPATIBLE,
         /** Structurally invalid although the checksum matched. */
-        MALFORMED
+        MALFORMED,
+        /** Larger than this process can decode without running out of heap ({@code ModelFile.maxBytes}). */
+        TOO_LARGE
     }
 
     private final Reason reason;

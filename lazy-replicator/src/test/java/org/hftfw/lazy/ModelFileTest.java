@@ -151,7 +151,7 @@ class ModelFileTest {
             raf.setLength(ModelFile.MAX_BYTES + 1L);                 // sparse: no disk, no heap
         }
         ModelFileException e = assertThrows(ModelFileException.class, () -> ModelFile.load(f));
-        assertTrue(e.getMessage().contains("larger than 256 MiB"), e.getMessage());
+        assertEquals(ModelFileException.Reason.TOO_LARGE, e.reason(), e.getMessage());
     }
 
     @Test

@@ -29,6 +29,15 @@ final class KmsgSource implements FaultSource {
     static final String NAME = "kmsg";
     private static final Logger LOG = LoggerFactory.getLogger(KmsgSource.class);
     private static final int READ_BUFFER = 8192;
+    /**
+     * Bytes read per sample at most: 1 MiB, the whole ring buffer of most kernels (log_buf_len, 128 KiB to 1 MiB by
+     * default) in one round; a bigger backlog is read over the next rounds.
+     */
+    static final int BYTES_PER_SAMPLE = 1 << 20;
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFCHR = 0020000;
+    private static final int KMSG_MAJOR = 1;
+    private static final int KMSG_MINOR = 11;
 
     private final Path kmsg;
     private final Path uptime;
@@ -57,6 +66,12 @@ final class KmsgSource implements FaultSource {
             failure = kmsg + " does not exist";
             return;
         }
+        String refused = refusal(kmsg);
+        if (refused != null) {
+            failure = refused;
+            LOG.warn("kernel log source: {}", failure);
+            return;
+        }
         try {
             device = NonBlockingDevice.open(kmsg, READ_BUFFER);
         } catch (IOException e) {
@@ -67,6 +82,33 @@ final class KmsgSource implements FaultSource {
         long skipBefore = uptimeUsec().orElse(0L);
         stream = new KmsgStream(skipBefore,
                 r -> LOG.debug("kmsg hardware event seq={} level={}: {}", r.seq(), r.level(), r.message()));
+    }
+
+    /**
+     * Why {@code file} is not read (null: it is read). Only the kernel's log device (character device 1:11, as
+     * {@code /dev/kmsg} is, kernel Documentation/admin-guide/devices.txt) or a regular file (a saved dump) is opened,
+     * after following links: another device ({@code /dev/zero}, {@code /dev/urandom}) hands out bytes without end
+     * and a FIFO whatever its writer sends, as {@link SafeFiles} refuses them for sysfs attributes.
+     */
+    static String refusal(Path file) {
+        try {
+            if (Files.isRegularFile(file)) {
+                return null;
+            }
+            int mode = (Integer) Files.getAttribute(file, "unix:mode");
+            long rdev = (Long) Files.getAttribute(file, "unix:rdev");
+            long major = ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
+            long minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
+            if ((mode & S_IFMT) == S_IFCHR && major == KMSG_MAJOR && minor == KMSG_MINOR) {
+                return null;
+            }
+            return file + " is not the kernel log device (character device " + KMSG_MAJOR + ":" + KMSG_MINOR
+                    + ") nor a regular file: not read";
+        } catch (IOException e) {
+            return file + " cannot be checked (" + SampleCollector.describe(e) + "): not read";
+        } catch (UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
+            return file + " cannot be checked (" + e + "): not read";
+        }
     }
 
     private long uptimeSecondsToUsec(String text) {
@@ -83,12 +125,16 @@ final class KmsgSource implements FaultSource {
         }
     }
 
-    /** Reads every record the device has now (the backlog at the first call). */
+    /**
+     * Reads the records the device has now (the backlog at the first call), at most {@link #BYTES_PER_SAMPLE}: the
+     * rest waits in the kernel's ring buffer (or the file) for the next sample, so one round never holds the
+     * sampling thread (the daemon's shared timer thread, which also feeds the systemd watchdog) for long.
+     */
     private void drain() {
         if (device == null || ended || failure != null) {
             return;
         }
-        while (true) {
+        for (long budget = BYTES_PER_SAMPLE; budget > 0; ) {
             int n;
             try {
                 n = device.read(record);
@@ -102,11 +148,13 @@ final class KmsgSource implements FaultSource {
             }
             if (n == NonBlockingDevice.OVERRUN) {
                 stream.overrun();
+                budget--;                        // a read, even without bytes
             } else if (n == 0) {
                 ended = true;
                 return;
             } else {
                 stream.feed(record, 0, n);
+                budget -= n;
             }
         }
     }

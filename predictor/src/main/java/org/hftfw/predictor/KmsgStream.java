@@ -1,6 +1,5 @@
 package org.hftfw.predictor;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.Map;
@@ -10,14 +9,24 @@ import java.util.function.Consumer;
  * Turns bytes read from {@code /dev/kmsg} into classified events. On the device every {@code read()} returns exactly
  * one record ending in a newline, with continuation lines (starting with a space) attached; a regular file (a
  * saved dump, test fixture) returns many records per read, possibly cut anywhere, so bytes are buffered up to the
- * newline that is followed by a non-space. Sequence-number gaps mean the ring buffer overwrote records before they
- * were read; they are counted as lost. Malformed records are counted, never fatal. Not thread-safe: one reader.
+ * newline that is followed by a non-space, and at most {@link #MAX_RECORD} of them. Sequence-number gaps mean the
+ * ring buffer overwrote records before they were read; they are counted as lost. Malformed records are counted, never
+ * fatal. Not thread-safe: one reader.
  */
 final class KmsgStream {
 
     private final long skipBeforeUsec;
     private final Consumer<KmsgRecord> onRecord;
-    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    /**
+     * The longest record kept: the kernel caps a record's text at 1 KiB (LOG_LINE_MAX) and a read of
+     * {@code /dev/kmsg} at the reader's buffer (8 KiB here), with its continuation lines.
+     */
+    static final int MAX_RECORD = 16 << 10;
+
+    private final byte[] pending = new byte[MAX_RECORD];
+    private int pendingLength;
+    private boolean afterNewline;
+    private boolean overlong;
     private final Map<LogEventClass, Long> live = new EnumMap<>(LogEventClass.class);
     private final Map<LogEventClass, Long> history = new EnumMap<>(LogEventClass.class);
     private long lastSeq = -1;
@@ -32,28 +41,46 @@ final class KmsgStream {
         this.onRecord = onRecord;
     }
 
+    /**
+     * Takes the next bytes read. A record ends at a newline that is not followed by a continuation line (a space),
+     * or that ends what was read. Linear in the bytes fed; a record longer than {@link #MAX_RECORD} is counted as
+     * malformed and its bytes beyond the bound are skipped, so bytes without a newline (a device that is not a
+     * kernel log) cannot grow the buffer.
+     */
     void feed(byte[] buf, int off, int len) {
         for (int i = off; i < off + len; i++) {
-            pending.write(buf[i]);
+            byte b = buf[i];
+            if (afterNewline) {
+                afterNewline = false;
+                if (b != ' ') {
+                    endRecord();
+                }
+            }
+            if (pendingLength < MAX_RECORD) {
+                pending[pendingLength++] = b;
+            } else {
+                overlong = true;
+            }
+            afterNewline = b == '\n';
         }
-        byte[] all = pending.toByteArray();
-        int start = 0;
-        for (int i = 0; i < all.length; i++) {
-            if (all[i] != '\n') {
-                continue;
-            }
-            boolean continuation = i + 1 < all.length && all[i + 1] == ' ';
-            boolean atEnd = i + 1 == all.length;
-            if (continuation) {
-                continue;
-            }
-            if (atEnd || all[i + 1] != ' ') {
-                record(new String(all, start, i - start, StandardCharsets.UTF_8));
-                start = i + 1;
-            }
+        if (afterNewline) {
+            afterNewline = false;
+            endRecord();
         }
-        pending.reset();
-        pending.write(all, start, all.length - start);
+    }
+
+    /** The buffered record, without its final newline. */
+    private void endRecord() {
+        int n = pendingLength > 0 && pending[pendingLength - 1] == '\n' ? pendingLength - 1 : pendingLength;
+        if (overlong) {
+            malformed++;
+            lastMalformed = "a record longer than " + MAX_RECORD + " bytes: '"
+                    + SampleCollector.abbreviate(new String(pending, 0, n, StandardCharsets.UTF_8)) + "'";
+        } else {
+            record(new String(pending, 0, n, StandardCharsets.UTF_8));
+        }
+        pendingLength = 0;
+        overlong = false;
     }
 
     /** The reader saw EPIPE: records were overwritten while it was not reading. The count is unknown; at least 1. */

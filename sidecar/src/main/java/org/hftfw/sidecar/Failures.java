@@ -1,13 +1,14 @@
 package org.hftfw.sidecar;
 
 import org.hftfw.conntrack.ConntrackException;
+import org.hftfw.sidecar.logging.SafeText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
  * Turns expected failures (no privileges, no conntrack in the kernel, bad input) into one line on stderr
- * and an exit code; only unexpected failures get a stack trace, and then in the log.
+ * ({@link SafeText#line escaped and bounded}: it may quote a config value) and an exit code; only unexpected failures get a stack trace, and then in the log.
  */
 final class Failures implements CommandLine.IExecutionExceptionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(Failures.class);
@@ -30,7 +31,7 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
             LOG.error("unexpected failure", ex);
             msg = "hftfw: internal error: " + ex + " (see the log for details)";
         }
-        cl.getErr().println(msg);
+        cl.getErr().println(SafeText.line(msg));
         return EXIT_ERROR;
     }
 

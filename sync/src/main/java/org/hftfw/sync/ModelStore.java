@@ -3,6 +3,7 @@ package org.hftfw.sync;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.hftfw.lazy.LearnedModel;
 import org.hftfw.lazy.ModelFile;
 import org.slf4j.Logger;
@@ -24,21 +25,33 @@ final class ModelStore {
             status = "none";
             return LearnedModel.empty();
         }
+        return load(file, "starting with no knowledge, every change is replicated until the replicator has learned")
+                .orElseGet(LearnedModel::empty);
+    }
+
+    /**
+     * The model in {@code file} for a reload of a running replicator: empty when the file is missing or unusable
+     * (too large for the heap included), and the caller keeps the model it runs with, so a bad file copied in never
+     * costs the knowledge learned so far.
+     */
+    Optional<LearnedModel> reload(Path file) {
+        return load(file, "keeping the model in use");
+    }
+
+    private Optional<LearnedModel> load(Path file, String instead) {
         try {
             LearnedModel m = ModelFile.load(file);
             status = "loaded " + file + " (" + m.keyCount() + " tuples)";
             LOG.info("lazy replicator model: {}", status);
-            return m;
+            return Optional.of(m);
         } catch (NoSuchFileException e) {
-            status = "missing " + file + " (starting empty)";
-            LOG.warn("lazy.model-file {} does not exist: starting with no knowledge (every change is replicated "
-                    + "until the replicator has learned)", file);
+            status = "missing " + file + " (" + instead + ")";
+            LOG.warn("lazy.model-file {} does not exist: {}", file, instead);
         } catch (IOException | RuntimeException e) {
-            status = "rejected " + file + ": " + e.getMessage();
-            LOG.error("lazy.model-file {} is not usable ({}): starting with no knowledge, every change is "
-                    + "replicated until the replicator has learned", file, e.getMessage());
+            status = "rejected " + file + ": " + e.getMessage() + " (" + instead + ")";
+            LOG.error("lazy.model-file {} is not usable ({}): {}", file, e.getMessage(), instead);
         }
-        return LearnedModel.empty();
+        return Optional.empty();
     }
 
     /** Saves {@code model} to {@code file}; a failure is logged, not thrown (the node is shutting down). */

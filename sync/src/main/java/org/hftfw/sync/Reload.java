@@ -1,6 +1,8 @@
 package org.hftfw.sync;
 
 import java.util.Objects;
+import java.util.Optional;
+import org.hftfw.lazy.LearnedModel;
 import org.hftfw.common.InvalidConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,15 +50,31 @@ final class Reload {
             }
             return;
         }
+        if (active && l.modelFile() != null && !l.modelFile().equals(now.modelFile())) {
+            Optional<LearnedModel> model = models.reload(l.modelFile());
+            if (model.isEmpty()) {
+                // the new file is refused: the replicator keeps its model, a later reload retries the file
+                applied = new NodeSettings.Lazy(l.enabled(), l.config(), now.modelFile(), l.saveOnExit(), l.tick());
+                reconfigure(now, l);
+                return;
+            }
+            publisher.replicateLazily(l.config(), model.get());
+            LOG.info("lazy replication restarted by reload: {}", Replication.Lazy.describe(l.config()));
+            return;
+        }
         if (!active || !Objects.equals(l.modelFile(), now.modelFile())) {
             publisher.replicateLazily(l.config(), models.load(l.modelFile()));
             LOG.info("lazy replication (re)started by reload: {}", Replication.Lazy.describe(l.config()));
             return;
         }
+        reconfigure(now, l);
+    }
+
+    private void reconfigure(NodeSettings.Lazy previous, NodeSettings.Lazy next) {
         try {
-            publisher.reconfigureLazy(l.config());
+            publisher.reconfigureLazy(next.config());
         } catch (InvalidConfigException e) {
-            applied = now;
+            applied = previous;
             LOG.error("lazy configuration refused, keeping the previous one: {}", e.getMessage());
         }
     }

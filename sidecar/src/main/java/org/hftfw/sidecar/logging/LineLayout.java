@@ -3,7 +3,6 @@ package org.hftfw.sidecar.logging;
 import ch.qos.logback.classic.pattern.TargetLengthBasedClassNameAbbreviator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.LayoutBase;
 import java.time.Instant;
@@ -14,8 +13,9 @@ import java.time.ZoneId;
  * One log line, as {@link LogPattern}'s patterns lay it out, without logback's pattern machinery: on a terminal or
  * in a file {@code HH:mm:ss.SSS LEVEL [thread] logger - message} ({@link LogPattern#TERMINAL}); under systemd with
  * stderr on the journal {@code <N>LEVEL [thread] logger - message} ({@link LogPattern#JOURNAL}: journald stamps the
- * time and reads the syslog priority). The message is {@link SafeMessageConverter#escape escaped and bounded}, the
- * logger name abbreviated to 20 characters, a stack trace follows on its own lines.
+ * time and reads the syslog priority). The message is {@link SafeText#line escaped and bounded}, the logger name
+ * abbreviated to 20 characters, a stack trace follows on its own lines, each escaped and their number bounded
+ * ({@link SafeText#stackTrace}: an exception's message may quote input too).
  */
 final class LineLayout extends LayoutBase<ILoggingEvent> {
     private static final int LOGGER_CHARS = 20;
@@ -45,7 +45,7 @@ final class LineLayout extends LayoutBase<ILoggingEvent> {
         body(sb, event).append(CoreConstants.LINE_SEPARATOR);
         IThrowableProxy thrown = event.getThrowableProxy();
         if (thrown != null) {
-            sb.append(ThrowableProxyUtil.asString(thrown));
+            sb.append(SafeText.stackTrace(thrown));
         }
         return sb.toString();
     }
@@ -59,7 +59,7 @@ final class LineLayout extends LayoutBase<ILoggingEvent> {
         }
         return sb.append(" [").append(event.getThreadName()).append("] ")
                 .append(abbreviator.abbreviate(event.getLoggerName())).append(" - ")
-                .append(SafeMessageConverter.escape(event.getFormattedMessage()));
+                .append(SafeText.line(event.getFormattedMessage()));
     }
 
     private static StringBuilder two(StringBuilder sb, int v) {

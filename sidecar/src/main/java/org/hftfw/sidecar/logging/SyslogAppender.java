@@ -80,7 +80,7 @@ final class SyslogAppender extends AppenderBase<ILoggingEvent> {
         IThrowableProxy thrown = event.getThrowableProxy();
         if (thrown != null) {
             sb.append(" (").append(thrown.getClassName()).append(": ")
-                    .append(SafeMessageConverter.escape(thrown.getMessage())).append(')');
+                    .append(SafeText.line(thrown.getMessage())).append(')');
         }
         return sb.toString();
     }

@@ -31,8 +31,12 @@ import org.hftfw.sync.MetricsRegistry;
  * (the FT-FW channel's) rather than the JDK's server, which costs three platform threads of its own plus the
  * virtual-thread scheduler's (six threads in all, against the daemon's budget of 16). Nothing blocks on the loop:
  * headers are collected as they arrive (at most {@link #MAX_REQUEST_BYTES}), the registry is rendered in memory on
- * the render executor, the answer is written back on the loop and the connection closed. A client that never finishes its headers is closed after {@link #MAX_REQUEST_SECONDS} without holding
- * anyone else up, and at most {@link #MAX_CONNECTIONS} connections are open at once (more are closed on accept).
+ * the render executor, the answer is written back on the loop and the connection closed. A client that never
+ * finishes its headers is closed after {@link #MAX_REQUEST_SECONDS} without holding anyone else up, and at most
+ * {@link #MAX_CONNECTIONS} connections are open at once: a new one beyond that closes the oldest that has not sent its
+ * request yet, so one local process holding every slot with idle connections cannot keep a scrape out (issue 14
+ * review G8: closing the newcomer instead let it refuse nearly every scrape); only when every slot is being answered
+ * is the newcomer closed.
  */
 public final class MetricsServer implements AutoCloseable {
     static final int MAX_REQUEST_SECONDS = 5;
@@ -67,7 +71,7 @@ public final class MetricsServer implements AutoCloseable {
                         var _ = ch.eventLoop().schedule(() -> {
                             var _ = ch.close();
                         }, MAX_REQUEST_SECONDS, TimeUnit.SECONDS);
-                        ch.pipeline().addLast(new Exchange(registry, render));
+                        ch.pipeline().addLast(new Exchange(registry, render, () -> limit.answering(ch)));
                     }
                 });
         try {
@@ -90,17 +94,45 @@ public final class MetricsServer implements AutoCloseable {
         server.close().syncUninterruptibly();
     }
 
-    /** Open connections, counted on the one event loop thread (no synchronisation needed). */
+    /**
+     * Open connections in the order they were accepted, and which of them are being answered; used on the one event
+     * loop thread only (no synchronisation needed).
+     */
     private static final class ConnectionLimit {
-        private int open;
+        private final java.util.LinkedHashSet<Channel> open = new java.util.LinkedHashSet<>();
+        private final java.util.Set<Channel> answering = new java.util.HashSet<>();
 
+        /** Takes {@code ch}, closing the oldest idle connection to make room; false: every slot is answering. */
         boolean admit(Channel ch) {
-            if (open >= MAX_CONNECTIONS) {
-                return false;
+            if (open.size() >= MAX_CONNECTIONS) {
+                Channel oldestIdle = null;
+                for (Channel c : open) {
+                    if (!answering.contains(c)) {
+                        oldestIdle = c;
+                        break;
+                    }
+                }
+                if (oldestIdle == null) {
+                    return false;
+                }
+                forget(oldestIdle);
+                var _ = oldestIdle.close();
             }
-            open++;
-            ch.closeFuture().addListener(f -> open--);
+            open.add(ch);
+            ch.closeFuture().addListener(f -> forget(ch));
             return true;
+        }
+
+        /** {@code ch} sent its request: it is no longer idle. */
+        void answering(Channel ch) {
+            if (open.contains(ch)) {
+                answering.add(ch);
+            }
+        }
+
+        private void forget(Channel ch) {
+            open.remove(ch);
+            answering.remove(ch);
         }
     }
 
@@ -108,12 +140,14 @@ public final class MetricsServer implements AutoCloseable {
     private static final class Exchange extends ChannelInboundHandlerAdapter {
         private final MetricsRegistry registry;
         private final Executor render;
+        private final Runnable requestComplete;
         private final StringBuilder head = new StringBuilder();
         private boolean answered;
 
-        Exchange(MetricsRegistry registry, Executor render) {
+        Exchange(MetricsRegistry registry, Executor render, Runnable requestComplete) {
             this.registry = registry;
             this.render = render;
+            this.requestComplete = requestComplete;
         }
 
         @Override
@@ -129,6 +163,7 @@ public final class MetricsServer implements AutoCloseable {
                 if ((end < 0 ? head.length() : end) > MAX_REQUEST_BYTES) {
                     respond(ctx, 431, "Request Header Fields Too Large", "", "text/plain");
                 } else if (end >= 0) {
+                    requestComplete.run();
                     answer(ctx, head.substring(0, head.indexOf("\r\n")));
                 }
             } finally {

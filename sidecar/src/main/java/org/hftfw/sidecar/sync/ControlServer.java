@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +40,8 @@ final class ControlServer implements AutoCloseable {
     private static final long READ_DEADLINE_MILLIS = 5000;
 
     private final Path path;
+    /** The socket file this server created ({@code st_dev}/{@code st_ino}): the only file close removes. */
+    private final Object socketFile;
     private final ServerSocketChannel server;
     private final Function<String, Reply> handler;
     private final ConntrackdControl conntrackd;
@@ -51,6 +54,7 @@ final class ControlServer implements AutoCloseable {
     private ControlServer(Path path, ServerSocketChannel server, Function<String, Reply> handler,
                           ConntrackdControl conntrackd) throws IOException {
         this.path = path;
+        this.socketFile = fileKey(path);
         this.server = server;
         this.selector = Selector.open();
         this.handler = handler;
@@ -115,6 +119,35 @@ final class ControlServer implements AutoCloseable {
         }
         if (ControlClient.answers(path)) {
             throw new IOException("another hftfw sync daemon is already running on control socket " + path);
+        }
+    }
+
+    /** The identity (device and inode) of {@code path} itself, not followed if a link. */
+    private static Object fileKey(Path path) throws IOException {
+        return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+    }
+
+    /**
+     * Removes the control socket if the file at the path is still the one this server created: another daemon
+     * (conntrackd takes a path over by unlinking it, docs/conntrackd.md) or an operator may have put their own file
+     * there since, and stopping must never delete it (issue 14 review G7).
+     */
+    private void removeSocketFile() {
+        try {
+            if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+                return;
+            }
+            String kind = fileKind(path);
+            if (!kind.equals("socket") || !java.util.Objects.equals(fileKey(path), socketFile)) {
+                LOG.warn("control socket {} was replaced by another {} while this daemon ran: left in place", path,
+                        kind);
+                return;
+            }
+            Files.delete(path);
+        } catch (java.nio.file.NoSuchFileException e) {
+            // removed by someone else meanwhile: nothing to do
+        } catch (IOException e) {
+            LOG.warn("cannot remove control socket {}: {}", path, e.getMessage());
         }
     }
 
@@ -324,10 +357,6 @@ final class ControlServer implements AutoCloseable {
         }
         closeQuietly(selector);
         closeQuietly(server);
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException e) {
-            LOG.warn("cannot remove control socket {}: {}", path, e.getMessage());
-        }
+        removeSocketFile();
     }
 }

@@ -1,5 +1,6 @@
 package org.hftfw.sidecar.sync;
 
+import org.hftfw.sidecar.logging.SafeText;
 import org.hftfw.conntrack.lab.NetnsLab;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -198,7 +199,7 @@ public final class SyncCommand {
             try {
                 rc = load(config, conntrackdConf, spec.commandLine().getParseResult().hasMatchedOption("--config"));
             } catch (InvalidConfigException e) {
-                err.println("hftfw: " + e.getMessage());
+                err.println(SafeText.line("hftfw: " + e.getMessage()));     // it may quote a hostile value
                 return 1;
             }
             SdNotify systemd = SdNotify.fromEnvironment();
@@ -341,7 +342,7 @@ public final class SyncCommand {
                         spec.commandLine().getParseResult().hasMatchedOption("--config"))) {
                     s = rc.get().control().socket();
                 } catch (InvalidConfigException e) {
-                    err.println("hftfw: " + e.getMessage());
+                    err.println(SafeText.line("hftfw: " + e.getMessage()));
                     return 1;
                 }
             }

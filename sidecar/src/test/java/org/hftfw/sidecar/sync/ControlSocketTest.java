@@ -156,6 +156,34 @@ class ControlSocketTest {
         assertTrue(Files.isDirectory(sub));
     }
 
+    /**
+     * Stopping removes only the socket this server made: a file, or another daemon's socket, that took the path
+     * over while it ran stays (issue 14 review G7: close deleted whatever was at the path).
+     */
+    @Test
+    void stoppingLeavesAFileOrAnotherSocketThatTookThePathOver(@TempDir Path dir) throws Exception {
+        Path sock = dir.resolve("sync.ctl");
+        ControlServer s = ControlServer.start(sock, ControlSocketTest::echo);
+        Files.delete(sock);
+        Files.writeString(sock, "operator's file\n");
+        s.close();
+        assertEquals("operator's file\n", Files.readString(sock), "the regular file is untouched");
+
+        Files.delete(sock);
+        s = ControlServer.start(sock, ControlSocketTest::echo);
+        Files.delete(sock);                             // conntrackd unlinks the path and binds its own socket
+        try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            other.bind(UnixDomainSocketAddress.of(sock));
+            s.close();
+            assertTrue(Files.exists(sock, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the other socket stays");
+        }
+
+        Files.delete(sock);
+        s = ControlServer.start(sock, ControlSocketTest::echo);
+        s.close();
+        assertFalse(Files.exists(sock, java.nio.file.LinkOption.NOFOLLOW_LINKS), "its own socket is removed");
+    }
+
     @Test
     void cliSaysInOneLineThatTheDaemonIsNotRunning(@TempDir Path dir) {
         StringWriter out = new StringWriter();
