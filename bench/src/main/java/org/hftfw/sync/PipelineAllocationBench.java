@@ -1,8 +1,10 @@
 package org.hftfw.sync;
 
 import com.sun.management.ThreadMXBean;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import java.lang.management.ManagementFactory;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -34,15 +36,22 @@ public final class PipelineAllocationBench {
      * shared call sites (the decoder's listener call) polymorphic, which changes what the JIT inlines and so what
      * escape analysis removes; the daemon runs one path.
      */
-    public static void run(long warmUp, long events, int rounds) throws IOException, InterruptedException {
+    public static void run(long warmUp, long events, int rounds, boolean daemonJit)
+            throws IOException, InterruptedException {
         Figures.header("pipeline", "kernel-format events in, FT-FW datagrams to a null sink; " + events
                 + " events per round, median of " + rounds + " rounds after " + warmUp + " warm-up events, one JVM "
-                + "per path; load average " + Figures.loadAverage());
+                + "per path" + (daemonJit ? ", the daemon's JIT (C1 only)" : "") + "; load average "
+                + Figures.loadAverage());
         for (String path : new String[] {"decode", "replicate-all", "lazy"}) {
-            List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"),
-                    "--enable-native-access=ALL-UNNAMED", "-XX:+UseCompactObjectHeaders", "-Dhftfw.log.level=WARN", "-cp", System.getProperty("java.class.path"),
+            List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                    "--enable-native-access=ALL-UNNAMED", "-XX:+UseCompactObjectHeaders", "-Dhftfw.log.level=WARN"));
+            if (daemonJit) {
+                // conf/daemon.jvm's compiler: C1 removes no allocation by escape analysis, as C2 does
+                cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=4"));
+            }
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
                     PipelineAllocationBench.class.getName(), path, Long.toString(warmUp), Long.toString(events),
-                    Integer.toString(rounds));
+                    Integer.toString(rounds)));
             int exit = new ProcessBuilder(cmd).inheritIO().start().waitFor();
             if (exit != 0) {
                 throw new IllegalStateException("the " + path + " run exited with " + exit);
@@ -51,8 +60,24 @@ public final class PipelineAllocationBench {
         System.out.println("load average at the end: " + Figures.loadAverage());
     }
 
-    /** One path in this JVM: {@code decode|replicate-all|lazy warmUp events rounds}. */
-    public static void main(String[] args) {
+    /**
+     * One path in this JVM: {@code decode|replicate-all|lazy warmUp events rounds}. The path runs on a Netty
+     * {@link FastThreadLocalThread}, as the FT-FW engine does on the channel's event loop in the daemon: Netty recycles
+     * the pooled datagram buffers' objects only on such threads, and on another one a datagram would cost an object
+     * that the daemon does not allocate.
+     */
+    public static void main(String[] args) throws InterruptedException {
+        Throwable[] failed = new Throwable[1];
+        Thread t = new FastThreadLocalThread(() -> runPath(args), "pipeline-" + args[0]);
+        t.setUncaughtExceptionHandler((thread, e) -> failed[0] = e);
+        t.start();
+        t.join();
+        if (failed[0] != null) {
+            throw new IllegalStateException("the " + args[0] + " path failed", failed[0]);
+        }
+    }
+
+    private static void runPath(String[] args) {
         long warmUp = Long.parseLong(args[1]);
         long events = Long.parseLong(args[2]);
         int rounds = Integer.parseInt(args[3]);

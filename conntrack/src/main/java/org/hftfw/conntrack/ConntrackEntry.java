@@ -25,7 +25,7 @@ import java.util.Objects;
 public record ConntrackEntry(Tuple original, Tuple reply, int protoState, long status, long timeout,
                              long mark, int zone, long id, int use,
                              Counters originalCounters, Counters replyCounters,
-                             long startNanos, long stopNanos, String helper, TcpInfo tcp) {
+                             long startNanos, long stopNanos, String helper, TcpInfo tcp) implements EntryView {
 
     public ConntrackEntry {
         Objects.requireNonNull(original, "original");
@@ -44,26 +44,91 @@ public record ConntrackEntry(Tuple original, Tuple reply, int protoState, long s
         public static final int FLAG_BE_LIBERAL = 0x08;
     }
 
+    @Override
     public int l4proto() {
         return original.l4proto();
     }
 
+    @Override
     public TcpState tcpState() {
         return l4proto() == IpProto.TCP ? TcpState.of(protoState) : null;
     }
 
     /** This flow's identity: original tuple and zone. */
+    @Override
     public FlowId flowId() {
         return new FlowId(original, zone);
     }
 
+    @Override
     public boolean hasStatus(long bit) {
         return (status & bit) != 0;
     }
 
     /** True when the reply tuple is not the plain inverse of the original one, i.e. NAT was applied. */
+    @Override
     public boolean isNatted() {
-        return !reply.equals(original.inverted());
+        return !reply.isInverseOf(original);
+    }
+
+    @Override
+    public boolean hasOriginalCounters() {
+        return originalCounters != null;
+    }
+
+    @Override
+    public long originalPackets() {
+        return originalCounters == null ? 0 : originalCounters.packets();
+    }
+
+    @Override
+    public long originalBytes() {
+        return originalCounters == null ? 0 : originalCounters.bytes();
+    }
+
+    @Override
+    public boolean hasReplyCounters() {
+        return replyCounters != null;
+    }
+
+    @Override
+    public long replyPackets() {
+        return replyCounters == null ? 0 : replyCounters.packets();
+    }
+
+    @Override
+    public long replyBytes() {
+        return replyCounters == null ? 0 : replyCounters.bytes();
+    }
+
+    @Override
+    public boolean hasTcp() {
+        return tcp != null;
+    }
+
+    @Override
+    public int tcpWscaleOriginal() {
+        return tcp == null ? 0 : tcp.wscaleOriginal();
+    }
+
+    @Override
+    public int tcpWscaleReply() {
+        return tcp == null ? 0 : tcp.wscaleReply();
+    }
+
+    @Override
+    public int tcpFlagsOriginal() {
+        return tcp == null ? 0 : tcp.flagsOriginal();
+    }
+
+    @Override
+    public int tcpFlagsReply() {
+        return tcp == null ? 0 : tcp.flagsReply();
+    }
+
+    @Override
+    public ConntrackEntry toEntry() {
+        return this;
     }
 
     /**

@@ -16,13 +16,18 @@ import java.util.Objects;
  *                      (conntrackd's src/origin.c)
  */
 public record ConntrackEvent(EventType type, ConntrackEntry entry, long monotonicNanos, long epochMicros,
-                             int origin) {
+                             int origin) implements EventView {
     /** The origin of a change no userspace request caused (or whose origin the source does not know). */
     public static final int ORIGIN_KERNEL = 0;
 
     public ConntrackEvent {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(entry, "entry");
+    }
+
+    @Override
+    public ConntrackEvent toEvent() {
+        return this;
     }
 
     /** An event of the kernel's own (packets, timeouts), or of a source that does not know the origin. */

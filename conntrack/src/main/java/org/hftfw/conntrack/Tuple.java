@@ -63,6 +63,21 @@ public record Tuple(InetAddress src, InetAddress dst, int l4proto, int sport, in
         return new Tuple(/* src= */ dst, /* dst= */ src, l4proto, /* sport= */ dport, /* dport= */ sport, 0, 0, 0);
     }
 
+    /**
+     * Whether this tuple equals {@code t.inverted()}, without building it (the per-event NAT check: issue 14 item 4,
+     * no allocation per event).
+     */
+    public boolean isInverseOf(Tuple t) {
+        if (l4proto != t.l4proto || !src.equals(t.dst) || !dst.equals(t.src)) {
+            return false;
+        }
+        if (IpProto.isIcmp(l4proto)) {
+            return sport == 0 && dport == 0 && icmpType == IcmpTypes.invert(l4proto, t.icmpType)
+                    && icmpCode == t.icmpCode && icmpId == t.icmpId;
+        }
+        return sport == t.dport && dport == t.sport && icmpType == 0 && icmpCode == 0 && icmpId == 0;
+    }
+
     // equals and hashCode are written out: a record's generated ones are method-handle chains (ObjectMethods) that
     // C1, the daemon's only compiler (conf/daemon.jvm), does not inline; every flow-indexed map pays them per lookup
     // (about a tenth of the FT-FW event loops' samples in a 25 000-flow migration through the daemons)

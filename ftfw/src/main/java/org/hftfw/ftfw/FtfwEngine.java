@@ -21,6 +21,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.EntryView;
 import org.hftfw.conntrack.EventType;
 import org.hftfw.conntrack.Expectation;
 import org.slf4j.Logger;
@@ -246,6 +247,8 @@ final class FtfwEngine {
     /** Our next sequence number when the peer's (re)start HELLO arrived: what we sent from then on it can know. */
     private int seqAtPeerHello;
     private boolean xmitScheduled;
+    /** The transmit run as one task object: scheduling it once per batch allocates nothing (issue 14 item 4). */
+    private final Runnable xmitTask = this::xmit;
     private long lastTxNanos;
     private final long ackDelayNanos;
     private boolean ackDelayScheduled;
@@ -395,8 +398,11 @@ final class FtfwEngine {
         publish(type, entry, entry.flowId(), extras);
     }
 
-    /** {@link #publish(FtfwMessage.DataType, ConntrackEntry, FlowExtras)} with the flow's id already at hand. */
-    void publish(FtfwMessage.DataType type, ConntrackEntry entry, FlowId id, FlowExtras extras) {
+    /**
+     * {@link #publish(FtfwMessage.DataType, ConntrackEntry, FlowExtras)} with the flow's id already at hand; a reused
+     * view ({@link EntryView}) is copied into the flow's queue item, so it may change after the call.
+     */
+    void publish(FtfwMessage.DataType type, EntryView entry, FlowId id, FlowExtras extras) {
         if (closed) {
             return;
         }
@@ -421,7 +427,7 @@ final class FtfwEngine {
     }
 
     /** Queues the latest state of the flow {@code id} (see {@link #publish}) and returns its node. */
-    private NodeQueue.Node queueState(FtfwMessage.DataType type, ConntrackEntry entry, FlowId id,
+    private NodeQueue.Node queueState(FtfwMessage.DataType type, EntryView entry, FlowId id,
                                       FlowExtras extras) {
         NodeQueue.Node n = flows.get(id);
         if (n == null) {
@@ -788,7 +794,7 @@ final class FtfwEngine {
     private void requestXmit() {
         if (!xmitScheduled && !closed) {
             xmitScheduled = true;
-            sched.schedule(this::xmit, 0);
+            sched.schedule(xmitTask, 0);
         }
     }
 
@@ -889,7 +895,7 @@ final class FtfwEngine {
     private void evict(NodeQueue.Node n) {
         forget(n, true);
         if (n.bulk != null && n.item instanceof QueueItem.FlowState f) {
-            n.bulk.lost(f.entry());
+            n.bulk.lost(f.entry().toEntry());
             n.bulk.publish();
             n.bulk = null;
         }

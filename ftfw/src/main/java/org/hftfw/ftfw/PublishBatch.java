@@ -3,8 +3,10 @@ package org.hftfw.ftfw;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.EntryView;
 import org.hftfw.conntrack.EventType;
 import org.hftfw.conntrack.FlowId;
+import org.hftfw.conntrack.MutableEntry;
 
 /**
  * One producer's changes for the FT-FW engine, handed to the event loop in one task per batch instead of one task per
@@ -14,8 +16,10 @@ import org.hftfw.conntrack.FlowId;
  * added, and a flush is ordered with the channel's other calls from the same thread (both queue on the loop).
  *
  * <p>A batch travels in a {@link Chunk}, which is its own loop task; the loop hands a chunk it has run back through
- * a one-slot exchange, so while the loop keeps up two chunks take turns and a batch allocates nothing. Not
- * thread-safe: one producer at a time.
+ * a one-slot exchange, so while the loop keeps up two chunks take turns and a batch allocates nothing. A reused
+ * view (the event path's {@link EntryView}, which changes with the next event) is copied into the chunk's own
+ * {@link MutableEntry} of that position, made once; an immutable entry travels by reference. Not thread-safe: one
+ * producer at a time.
  */
 public final class PublishBatch {
     static final int CAPACITY = 256;
@@ -35,15 +39,26 @@ public final class PublishBatch {
         add(type, entry, entry.flowId());
     }
 
-    /** Adds one local change of the flow {@code id} ({@code entry.flowId()}, when the caller has it already). */
-    public void add(EventType type, ConntrackEntry entry, FlowId id) {
+    /**
+     * Adds one local change of the flow {@code id} ({@code entry.flowId()}, when the caller has it already); a view
+     * is copied, so it may change after the call.
+     */
+    public void add(EventType type, EntryView entry, FlowId id) {
         Chunk c = current;
         if (c == null) {
             c = spare.getAndSet(null);
             current = c = c != null ? c : new Chunk();
         }
         c.types[c.size] = FtfwChannel.map(type);
-        c.entries[c.size] = entry;
+        if (entry instanceof ConntrackEntry immutable) {
+            c.entries[c.size] = immutable;
+        } else {
+            MutableEntry copy = c.copies[c.size];
+            if (copy == null) {
+                copy = c.copies[c.size] = new MutableEntry();
+            }
+            c.entries[c.size] = copy.copyFrom(entry);
+        }
         c.ids[c.size] = id;
         if (++c.size == CAPACITY) {
             flush();
@@ -62,7 +77,8 @@ public final class PublishBatch {
     /** A batch in transit: publishes its changes on the loop, then clears itself and becomes the spare. */
     private final class Chunk implements Runnable {
         final FtfwMessage.DataType[] types = new FtfwMessage.DataType[CAPACITY];
-        final ConntrackEntry[] entries = new ConntrackEntry[CAPACITY];
+        final EntryView[] entries = new EntryView[CAPACITY];
+        final MutableEntry[] copies = new MutableEntry[CAPACITY];
         final FlowId[] ids = new FlowId[CAPACITY];
         int size;
 

@@ -1,9 +1,11 @@
 package org.hftfw.ftfw;
 
 import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.EntryView;
 import org.hftfw.conntrack.EventType;
 import org.hftfw.conntrack.Expectation;
 import org.hftfw.conntrack.FlowId;
+import org.hftfw.conntrack.MutableEntry;
 
 /**
  * What waits in the transmit or the resend queue: the two element kinds of conntrackd's queues ({@code Q_ELEM_OBJ}
@@ -18,23 +20,33 @@ sealed interface QueueItem {
      * the flow's node, so a superseded state is never sent. Kept in the resend queue until ACKed. Mutable, unlike the
      * other kinds: a flow keeps its node and this item for its lifetime in the queues, and a newer state is written
      * into it ({@link #supersede}) instead of allocating an item per event (issue 14 item 4). Only the node refers to
-     * it, and only the engine's loop thread touches either.
+     * it, and only the engine's loop thread touches either. An immutable {@link ConntrackEntry} is kept by reference;
+     * a reused view (the event path's, which builds no entry per event) is copied into the item's own
+     * {@link MutableEntry}, made once per item and rewritten in place.
      */
     final class FlowState implements QueueItem {
         private final FlowId id;
         private FtfwMessage.DataType type;
-        private ConntrackEntry entry;
+        private EntryView entry;
+        private MutableEntry copy;
         private FlowExtras extras;
 
-        FlowState(FlowId id, FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras) {
+        FlowState(FlowId id, FtfwMessage.DataType type, EntryView entry, FlowExtras extras) {
             this.id = id;
             supersede(type, entry, extras);
         }
 
         /** Replaces the state with a newer one of the same flow. */
-        void supersede(FtfwMessage.DataType newType, ConntrackEntry newEntry, FlowExtras newExtras) {
+        void supersede(FtfwMessage.DataType newType, EntryView newEntry, FlowExtras newExtras) {
             this.type = newType;
-            this.entry = newEntry;
+            if (newEntry instanceof ConntrackEntry immutable) {
+                this.entry = immutable;
+            } else {
+                if (copy == null) {
+                    copy = new MutableEntry();
+                }
+                this.entry = copy.copyFrom(newEntry);
+            }
             this.extras = newExtras;
         }
 
@@ -46,7 +58,7 @@ sealed interface QueueItem {
             return type;
         }
 
-        ConntrackEntry entry() {
+        EntryView entry() {
             return entry;
         }
 

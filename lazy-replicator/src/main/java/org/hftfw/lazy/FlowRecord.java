@@ -1,7 +1,5 @@
 package org.hftfw.lazy;
 
-import org.hftfw.conntrack.ConntrackEvent;
-
 /**
  * What the replicator remembers of one live flow: its current state, when it began, what was decided for it, and
  * what the backup holds. Mutable, owned by the replicator thread.
@@ -34,8 +32,8 @@ final class FlowRecord {
     private static final int RTT_KNOWN = 4;
 
     KeyStats key;
-    /** DEFER mode: the held (not yet sent) update of the current state, else null. */
-    ConntrackEvent held;
+    /** DEFER mode: the held (not yet sent) update of the current state, else null (a pooled holder). */
+    HeldEvent held;
     /** When the current state began: the flow's last event too (idle expiry, {@link FlowTable#expire}). */
     long start;
     /** When the current state was sent, or -1. */

@@ -63,9 +63,9 @@ final class KnowledgeBase {
         return new KeyStats.V6(longAt(s, 0), longAt(s, 8), longAt(d, 0), longAt(d, 8), t.l4proto(), port);
     }
 
+    /** An IPv4 address as an int: {@link Inet4Address#hashCode()} is the address, and copies no array. */
     private static int v4(InetAddress a) {
-        byte[] b = a.getAddress();
-        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
+        return a.hashCode();
     }
 
     static long longAt(byte[] b, int off) {

@@ -6,8 +6,9 @@ import org.hftfw.common.InvalidConfigException;
 
 import java.util.List;
 import java.util.Objects;
-import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackEvent;
+import org.hftfw.conntrack.EntryView;
+import org.hftfw.conntrack.EventView;
 import org.hftfw.conntrack.ConntrackEventListener;
 import org.hftfw.conntrack.EventType;
 import org.hftfw.conntrack.IpProto;
@@ -81,6 +82,7 @@ public final class LazyReplicator implements ConntrackEventListener {
     private final FlowTable flows;
     private final HostLatency hosts;
     private final DeadlineQueue deadlines = new DeadlineQueue();
+    private final HeldEvents holders = new HeldEvents();
     private final CalibrationGuard guard = new CalibrationGuard();
     private final ServiceGuard services = new ServiceGuard();
     private final MetricsRecorder metrics = new MetricsRecorder();
@@ -120,14 +122,22 @@ public final class LazyReplicator implements ConntrackEventListener {
         onEvent(e, e.entry().flowId());
     }
 
+    @Override
+    public void onEvent(EventView e) {
+        onEvent(e, e.entry().flowId());
+    }
+
     /**
      * {@link #onEvent(ConntrackEvent)} with the flow's key at hand ({@code e.entry().flowId()}): the publisher keeps
-     * one key per flow across its events, so the per-event path builds none (issue 14 item 4).
+     * one key per flow across its events, so the per-event path builds none (issue 14 item 4). The event may be the
+     * event reader's reused view: an update held back for a deferred send is copied into a pooled holder
+     * ({@link HeldEvent}), an immediate send hands the view to the sink ({@link ReplicationSink#send(EventView,
+     * long)}); neither allocates in steady state.
      */
-    public void onEvent(ConntrackEvent e, FlowId id) {
+    public void onEvent(EventView e, FlowId id) {
         advanceTo(e.monotonicNanos());
         metrics.events++;
-        ConntrackEntry entry = e.entry();
+        EntryView entry = e.entry();
         if (e.type() == EventType.DESTROY) {
             onDestroy(id, e);
             return;
@@ -185,9 +195,10 @@ public final class LazyReplicator implements ConntrackEventListener {
             if (!f.gone() && f.seq == seq && !f.labelled()) {
                 label(f, true);
                 if (f.held != null) {
-                    ConntrackEvent h = f.held;
+                    HeldEvent h = f.held;
                     f.held = null;
                     send(f, h);
+                    holders.give(h);
                     metrics.count(MetricsRecorder.DEFERRED_SENT, f.stateId, f.portClass);
                 }
             }
@@ -198,7 +209,7 @@ public final class LazyReplicator implements ConntrackEventListener {
         flows.expire(now);
     }
 
-    private void onDestroy(FlowId id, ConntrackEvent e) {
+    private void onDestroy(FlowId id, EventView e) {
         metrics.destroys++;
         FlowRecord f = flows.get(id);
         boolean send;
@@ -227,11 +238,11 @@ public final class LazyReplicator implements ConntrackEventListener {
             latency.observe(f.stateId, f.portClass, f.prevBucket, f.historyBucket, end - f.start, f.decisionRtt);
         }
         metrics.stateEnded(f, end, boundary);
-        f.held = null;
+        release(f);
     }
 
-    private void startState(FlowRecord f, ConntrackEvent e, long prevLifetime, long beforeLifetime) {
-        ConntrackEntry entry = e.entry();
+    private void startState(FlowRecord f, EventView e, long prevLifetime, long beforeLifetime) {
+        EntryView entry = e.entry();
         Tuple o = entry.original();
         int stateId = StateIds.of(entry);
         int port = IpProto.isIcmp(o.l4proto()) ? o.icmpType() : o.dport();
@@ -252,7 +263,7 @@ public final class LazyReplicator implements ConntrackEventListener {
         f.start = now;
         f.seq++;
         f.labelled(false);
-        f.held = null;
+        release(f);
         f.sentAt = -1;
         f.backupAtStart = f.backupStateId;
         f.decision = FlowRecord.NONE;
@@ -296,7 +307,7 @@ public final class LazyReplicator implements ConntrackEventListener {
         if (source != FlowRecord.NONE && pss <= c.barrier()) {
             f.decision = source;
             if (c.mode() == Mode.DEFER) {
-                f.held = e;
+                f.held = holders.take().hold(e);
             }
         } else {
             f.decision = FlowRecord.SENT_SS;
@@ -328,12 +339,20 @@ public final class LazyReplicator implements ConntrackEventListener {
      * The flow has seen both directions' handshake: TCP reached ESTABLISHED (SYN_RECV already has SEEN_REPLY but
      * only after the server side's half of the handshake), any other protocol has SEEN_REPLY.
      */
-    private static boolean replyConfirmed(ConntrackEntry e) {
+    private static boolean replyConfirmed(EntryView e) {
         return e.l4proto() == IpProto.TCP ? e.tcpState() == org.hftfw.conntrack.TcpState.ESTABLISHED
                 : e.hasStatus(org.hftfw.conntrack.Status.SEEN_REPLY);
     }
 
-    private void send(FlowRecord f, ConntrackEvent e) {
+    /** Ends the flow's hold, if any: its holder goes back to the pool. */
+    private void release(FlowRecord f) {
+        if (f.held != null) {
+            holders.give(f.held);
+            f.held = null;
+        }
+    }
+
+    private void send(FlowRecord f, EventView e) {
         sink.send(e, now);
         f.backupStateId = f.stateId;
         f.sentAt = now;

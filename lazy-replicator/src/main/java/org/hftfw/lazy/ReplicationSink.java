@@ -1,6 +1,7 @@
 package org.hftfw.lazy;
 
 import org.hftfw.conntrack.ConntrackEvent;
+import org.hftfw.conntrack.EventView;
 
 /**
  * Where the lazy replicator puts the state changes (and DESTROYs) it decides to replicate; the sidecar connects
@@ -17,4 +18,13 @@ public interface ReplicationSink {
      *                {@code monotonicNanos} for immediate sends, the hold deadline for deferred ones)
      */
     void send(ConntrackEvent event, long atNanos);
+
+    /**
+     * {@link #send(ConntrackEvent, long)} of an event that may be the event reader's reused view, valid only during
+     * this call (an immediate send on the event path, issue 14 item 4). The default materialises it; a sink that
+     * copies what it keeps overrides this and allocates nothing.
+     */
+    default void send(EventView event, long atNanos) {
+        send(event.toEvent(), atNanos);
+    }
 }

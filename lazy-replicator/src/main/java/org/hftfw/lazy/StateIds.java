@@ -1,6 +1,6 @@
 package org.hftfw.lazy;
 
-import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.EntryView;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.StateNames;
 import org.hftfw.conntrack.Status;
@@ -56,7 +56,7 @@ final class StateIds {
     private StateIds() {}
 
     /** The state id of an entry's current state. */
-    static int of(ConntrackEntry e) {
+    static int of(EntryView e) {
         int ps = e.protoState();
         return switch (e.l4proto()) {
             case IpProto.TCP -> ps >= 0 && ps < 10 ? TCP + ps : UNKNOWN;

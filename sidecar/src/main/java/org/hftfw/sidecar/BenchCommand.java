@@ -279,13 +279,16 @@ final class BenchCommand {
         @Option(names = "--warm-up", defaultValue = "2000000",
                 description = "events before the first round (default: ${DEFAULT-VALUE})")
         long warmUp;
+        @Option(names = "--daemon-jit", description = {"run each path with the daemon's compiler (C1 only, as",
+            "conf/daemon.jvm), which removes no allocation by escape analysis"})
+        boolean daemonJit;
 
         @Override
         public Integer call() throws Exception {
             if (events < 1000 || rounds < 1 || warmUp < 0) {
                 throw new Failures.UserError("--events must be at least 1000, --rounds at least 1, --warm-up >= 0");
             }
-            org.hftfw.sync.PipelineAllocationBench.run(warmUp, events, rounds);
+            org.hftfw.sync.PipelineAllocationBench.run(warmUp, events, rounds, daemonJit);
             return 0;
         }
     }

@@ -2,6 +2,7 @@ package org.hftfw.sync;
 
 import java.util.Objects;
 import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.EntryView;
 import org.hftfw.conntrack.EventType;
 import org.hftfw.conntrack.FlowId;
 import java.util.function.LongSupplier;
@@ -39,6 +40,12 @@ final class ChannelOutbound implements Outbound {
 
     @Override
     public void publish(EventType type, ConntrackEntry entry, FlowId id) {
+        publish(type, (EntryView) entry, id);
+    }
+
+    /** The batch copies a view into its own slot (see {@link PublishBatch}): nothing is allocated per change. */
+    @Override
+    public void publish(EventType type, EntryView entry, FlowId id) {
         if (batch == null) {
             throw new IllegalStateException("no FT-FW channel attached yet");
         }

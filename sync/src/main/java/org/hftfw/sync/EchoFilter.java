@@ -9,6 +9,7 @@ import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.conntrack.ConntrackEventListener;
 import org.hftfw.conntrack.ConntrackException;
 import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.EventView;
 import org.hftfw.ftfw.ExternalCache;
 
 /**
@@ -37,6 +38,12 @@ final class EchoFilter implements ConntrackEventListener {
 
     @Override
     public void onEvent(ConntrackEvent e) {
+        onEvent((EventView) e);
+    }
+
+    /** The event path's view: passed on as it is (the publisher copies what it keeps). */
+    @Override
+    public void onEvent(EventView e) {
         if (e.origin() == writerOrigin && writerOrigin != ConntrackEvent.ORIGIN_KERNEL) {
             echoes.incrementAndGet();
             return;

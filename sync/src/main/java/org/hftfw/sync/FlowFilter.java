@@ -6,7 +6,8 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.EnumSet;
 import org.hftfw.conntrack.ConntrackEntry;
-import org.hftfw.conntrack.ConntrackEvent;
+import org.hftfw.conntrack.EntryView;
+import org.hftfw.conntrack.EventView;
 import org.hftfw.conntrack.EventType;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.TcpState;
@@ -58,8 +59,8 @@ final class FlowFilter {
     }
 
     /** Whether an event is replicated; counts what it ignores (the stats' "filtered" of events). */
-    boolean accepts(ConntrackEvent ev) {
-        ConntrackEntry e = ev.entry();
+    boolean accepts(EventView ev) {
+        EntryView e = ev.entry();
         if (!protocolAccepted(e)) {
             ignoredProtocol.incrementAndGet();
             return false;
@@ -83,7 +84,7 @@ final class FlowFilter {
         return protocolAccepted(e) && addressAccepted(e) && stateAccepted(e);
     }
 
-    private boolean stateAccepted(ConntrackEntry e) {
+    private boolean stateAccepted(EntryView e) {
         if (tcpStates.isEmpty() || e.l4proto() != IpProto.TCP) {
             return true;
         }
@@ -91,11 +92,11 @@ final class FlowFilter {
         return s == null || tcpStates.contains(s);
     }
 
-    private boolean protocolAccepted(ConntrackEntry e) {
+    private boolean protocolAccepted(EntryView e) {
         return protocols == null || protocols[e.l4proto()];
     }
 
-    private boolean addressAccepted(ConntrackEntry e) {
+    private boolean addressAccepted(EntryView e) {
         InetAddress src = e.original().src();
         InetAddress replySrc = e.reply().src();
         return (accept.isEmpty() || in(accept, src) || in(accept, replySrc))

@@ -37,6 +37,15 @@ final class InternalCache {
         flows.put(encoded);
     }
 
+    /**
+     * Applies one accepted change encoded in {@code encoded[0, len)}, rewriting the flow's array in place unless it is
+     * {@code keep} (the held set's array of the flow, which must keep the state last sent); returns the array that
+     * holds the state now (called under the publisher's lock, see {@link FlowStore#update}).
+     */
+    byte[] update(byte[] encoded, int len, byte[] keep) {
+        return flows.update(encoded, len, keep);
+    }
+
     /** Forgets a destroyed flow (called under the publisher's lock). */
     void remove(FlowId id) {
         flows.remove(id);

@@ -1,6 +1,7 @@
 package org.hftfw.sync;
 
 import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.EntryView;
 import org.hftfw.conntrack.EventType;
 import org.hftfw.conntrack.FlowId;
 
@@ -12,6 +13,15 @@ import org.hftfw.conntrack.FlowId;
 interface Outbound {
     /** Publishes one change of the flow {@code id} ({@code entry.flowId()}, which the caller has at hand). */
     void publish(EventType type, ConntrackEntry entry, FlowId id);
+
+    /**
+     * {@link #publish(EventType, ConntrackEntry, FlowId)} of a state that may be the event reader's reused view, valid
+     * only during this call (issue 14 item 4): an outbound that copies what it keeps overrides this; the default
+     * materialises the entry.
+     */
+    default void publish(EventType type, EntryView entry, FlowId id) {
+        publish(type, entry.toEntry(), id);
+    }
 
     /** The changes published since the last call form a batch: hand them on now. */
     default void endOfBatch() {}

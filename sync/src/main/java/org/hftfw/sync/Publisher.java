@@ -18,7 +18,9 @@ import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.conntrack.ConntrackEventListener;
 import org.hftfw.conntrack.ConntrackException;
+import org.hftfw.conntrack.EntryView;
 import org.hftfw.conntrack.EventType;
+import org.hftfw.conntrack.EventView;
 import org.hftfw.conntrack.compact.FlowCodec;
 import org.hftfw.conntrack.compact.FlowStore;
 import org.hftfw.lazy.LazyConfig;
@@ -56,6 +58,14 @@ import org.slf4j.LoggerFactory;
  * end of a delivery batch ({@link #endOfBatch}), of a tick and of a resync ends one, and so does a quiesced step
  * before it runs (so nothing published before it can reach the link after what the step queues). Every batch ends
  * under the lock, which the outbound's single-producer batch relies on.
+ *
+ * <p>The per-event path allocates nothing for a known flow (issue 14 item 4): it reads the event reader's reused view
+ * ({@link #onEvent(EventView)}), keeps one key per flow ({@link FlowIds}), encodes the state into a scratch array and
+ * rewrites the flow's array in the internal cache in place ({@link InternalCache#update(byte[], int, byte[])}), which
+ * the held set shares when the state is sent; the outbound copies the view into its batch. The cache's array is
+ * rewritten only when no one needs its old content: when every change is sent, the held set takes the new state
+ * anyway; when the lazy replicator decides, an array the held set shares keeps the state last sent and the cache
+ * takes a new one.
  */
 public final class Publisher implements ConntrackEventListener {
     private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
@@ -72,8 +82,12 @@ public final class Publisher implements ConntrackEventListener {
     /** The last state sent of each flow the backup holds; shares the encoded arrays with the cache where equal. */
     private final FlowStore held = new FlowStore();
     private final InternalCache cache = new InternalCache();
-    /** The delivery thread's flow keys, reused across a flow's events (onEvent only). */
+    /** The flow keys, reused across a flow's events (the delivery thread, and deferred sends under the lock). */
     private final FlowIds flowIds = new FlowIds();
+    /** The delivery thread's encoding of an event's state, grown when a state does not fit (onEvent only). */
+    private byte[] eventScratch = new byte[256];
+    /** The lazy sink's encoding of the state it sends (under the lock). */
+    private byte[] sinkScratch = new byte[256];
     private ReplicationMode mode = new ReplicationMode.EveryChange();
     private boolean replicateAll;
     private long resyncAtNanos = Long.MIN_VALUE;
@@ -141,21 +155,36 @@ public final class Publisher implements ConntrackEventListener {
 
     /** The sink of this stage's lazy replicator: its decisions are published here. */
     private ReplicationSink lazySink() {
-        return (event, atNanos) -> {
-            if (replicateAll) {
-                return;                                     // already sent directly (replicate-all while migrating)
+        return new ReplicationSink() {
+            @Override
+            public void send(ConntrackEvent event, long atNanos) {
+                send((EventView) event, atNanos);
             }
-            if (event.monotonicNanos() < resyncAtNanos) {
-                staleDeferredDropped++;
-                return;
+
+            @Override
+            public void send(EventView event, long atNanos) {
+                if (replicateAll) {
+                    return;                                 // already sent directly (replicate-all while migrating)
+                }
+                if (event.monotonicNanos() < resyncAtNanos) {
+                    staleDeferredDropped++;
+                    return;
+                }
+                EntryView entry = event.entry();
+                Publisher.this.send(event.type(), entry, flowIds.of(entry),
+                        event.type() == EventType.DESTROY ? null : cachedIfSame(entry));
             }
-            send(event.type(), event.entry(), event.entry().flowId(),
-                    event.type() == EventType.DESTROY ? null : cachedIfSame(FlowCodec.encode(event.entry())));
         };
     }
 
     @Override
     public void onEvent(ConntrackEvent e) {
+        onEvent((EventView) e);
+    }
+
+    /** One event, possibly the event reader's reused view: nothing of it is kept but copies (see the class comment). */
+    @Override
+    public void onEvent(EventView e) {
         if (!filter.accepts(e)) {
             lock.lock();
             try {
@@ -165,25 +194,29 @@ public final class Publisher implements ConntrackEventListener {
             }
             return;
         }
-        FlowId id = flowIds.of(e.entry());                  // once per event: the cache, the held set and the link share it
-        // once per event too: the encoded state, one array for the cache and the held set (none for a DESTROY)
-        byte[] encoded = e.type() == EventType.DESTROY ? null : FlowCodec.encode(e.entry());
+        EntryView entry = e.entry();
+        FlowId id = flowIds.of(entry);                      // once per event: the cache, the held set and the link share it
+        boolean destroy = e.type() == EventType.DESTROY;
+        int len = destroy ? 0 : encodeEvent(entry);         // the encoded state, into the scratch (none for a DESTROY)
         lock.lock();
         try {
             events++;
-            if (e.type() == EventType.DESTROY) {
+            byte[] encoded = null;
+            if (destroy) {
                 cache.remove(id);
             } else {
-                cache.update(encoded);
+                // in place, unless the lazy replicator decides and the held set shares the array (class comment)
+                boolean sentNow = replicateAll || mode instanceof ReplicationMode.EveryChange;
+                encoded = cache.update(eventScratch, len, sentNow ? null : held.getEncoded(eventScratch));
             }
             // the mode always sees the change (a lazy replicator keeps learning while every change is replicated)
             if (mode.sendsNow(e, id) || replicateAll) {
-                send(e.type(), e.entry(), id, encoded);
+                send(e.type(), entry, id, encoded);
                 return;
             }
-            if (e.type() == EventType.DESTROY && held.contains(id)) {
+            if (destroy && held.contains(id)) {
                 destroysForced++;
-                send(EventType.DESTROY, e.entry(), id, encoded);
+                send(EventType.DESTROY, entry, id, null);
             }
         } finally {
             lock.unlock();
@@ -201,21 +234,41 @@ public final class Publisher implements ConntrackEventListener {
         }
     }
 
+    /** Encodes the event's state into {@link #eventScratch}, grown if it does not fit; returns its length. */
+    private int encodeEvent(EntryView entry) {
+        int len = FlowCodec.encode(entry, eventScratch);
+        if (len < 0) {
+            eventScratch = new byte[-len];
+            len = FlowCodec.encode(entry, eventScratch);
+        }
+        return len;
+    }
+
     /**
-     * The internal cache's array when it holds the same state (a deferred send of the flow's current state, the usual
-     * case), so that the held set shares it instead of keeping a copy; else {@code encoded}.
+     * The internal cache's array when it holds the same state as {@code entry} (an immediate send, or a deferred send
+     * of the flow's current state: the usual cases), so that the held set shares it instead of keeping a copy; else
+     * a new array of the state.
      */
-    private byte[] cachedIfSame(byte[] encoded) {
-        byte[] cached = cache.encoded(encoded);
-        return cached != null && Arrays.equals(cached, encoded) ? cached : encoded;
+    private byte[] cachedIfSame(EntryView entry) {
+        int len = FlowCodec.encode(entry, sinkScratch);
+        if (len < 0) {
+            sinkScratch = new byte[-len];
+            len = FlowCodec.encode(entry, sinkScratch);
+        }
+        byte[] cached = cache.encoded(sinkScratch);
+        return cached != null && FlowCodec.sameEntry(cached, sinkScratch, len) ? cached
+                : Arrays.copyOf(sinkScratch, len);
     }
 
     private void send(EventType type, ConntrackEntry entry) {
         send(type, entry, entry.flowId(), type == EventType.DESTROY ? null : FlowCodec.encode(entry));
     }
 
-    /** Publishes {@code entry}; {@code encoded} is its {@link FlowCodec} form (null for a DESTROY). */
-    private void send(EventType type, ConntrackEntry entry, FlowId id, byte[] encoded) {
+    /**
+     * Publishes {@code entry} (possibly a reused view: the outbound copies it); {@code encoded} is its
+     * {@link FlowCodec} form (null for a DESTROY).
+     */
+    private void send(EventType type, EntryView entry, FlowId id, byte[] encoded) {
         if (type == EventType.DESTROY) {
             held.remove(id);
         } else {

@@ -1,6 +1,6 @@
 package org.hftfw.sync;
 
-import org.hftfw.conntrack.ConntrackEvent;
+import org.hftfw.conntrack.EventView;
 import org.hftfw.conntrack.FlowId;
 import org.hftfw.lazy.LazyConfig;
 import org.hftfw.lazy.LazyReplicator;
@@ -14,9 +14,10 @@ sealed interface ReplicationMode permits ReplicationMode.EveryChange, Replicatio
 
     /**
      * Sees an accepted change of the flow {@code id} ({@code e.entry().flowId()}, which the publisher has at hand);
-     * true when it must be sent now, false when the mode sends it later or never.
+     * true when it must be sent now, false when the mode sends it later or never. {@code e} may be the event reader's
+     * reused view: a mode copies what it keeps.
      */
-    boolean sendsNow(ConntrackEvent e, FlowId id);
+    boolean sendsNow(EventView e, FlowId id);
 
     /** Sweeps the mode's deadlines: deferred sends go out. */
     void tick();
@@ -27,7 +28,7 @@ sealed interface ReplicationMode permits ReplicationMode.EveryChange, Replicatio
     /** Replicates every change. */
     record EveryChange() implements ReplicationMode {
         @Override
-        public boolean sendsNow(ConntrackEvent e, FlowId id) {
+        public boolean sendsNow(EventView e, FlowId id) {
             return true;
         }
 
@@ -45,7 +46,7 @@ sealed interface ReplicationMode permits ReplicationMode.EveryChange, Replicatio
     /** The lazy replicator decides; what it decides to send reaches the publisher through its sink. */
     record Lazy(LazyReplicator replicator) implements ReplicationMode {
         @Override
-        public boolean sendsNow(ConntrackEvent e, FlowId id) {
+        public boolean sendsNow(EventView e, FlowId id) {
             replicator.onEvent(e, id);
             return false;
         }

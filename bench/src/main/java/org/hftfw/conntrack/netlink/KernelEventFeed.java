@@ -39,6 +39,8 @@ public final class KernelEventFeed {
     private final long startMicros = 1_765_000_000_000_000L;
     private long now;
     private int next;
+    /** One clock object: the harness reads the time after every batch, which must not allocate. */
+    private final Clock clock = Clock.of(() -> now, () -> startMicros + now / 1000);
 
     private KernelEventFeed(MemorySegment image, int[] offsets, int[] lengths, long gapNanos) {
         this.image = image;
@@ -67,6 +69,41 @@ public final class KernelEventFeed {
                     lengths[k] = w.position() - offsets[k];
                     k++;
                 }
+            }
+        }
+        return new KernelEventFeed(w.segment(), offsets, lengths, gapNanos);
+    }
+
+    /**
+     * The phases of {@code flows} TCP flows, one cycle after another: NEW of each flow (SYN_SENT), then
+     * {@code updateRounds} rounds of one UPDATE of each, alternating ESTABLISHED (timeout 432 000 s) and FIN_WAIT
+     * (120 s), whose encoded states differ in length, then DESTROY of each: {@code flows * (updateRounds + 2)} events
+     * per cycle, so a caller that delivers phase by phase can measure each (the allocation test of the event path).
+     * The flows come back with the same tuples in the next cycle.
+     */
+    public static KernelEventFeed knownFlows(int flows, int updateRounds, long gapNanos) {
+        int events = flows * (updateRounds + 2);
+        MemorySegment image = Arena.ofAuto().allocate((long) events * 512, 8);
+        NlWriter w = new NlWriter(image);
+        int[] offsets = new int[events];
+        int[] lengths = new int[events];
+        int k = 0;
+        for (int round = -1; round <= updateRounds; round++) {
+            for (int f = 0; f < flows; f++) {
+                offsets[k] = w.position();
+                ConntrackEntry e;
+                if (round < 0) {
+                    e = entry(f, 0);
+                    KernelImage.write(w, e, Cta.IPCTNL_MSG_CT_NEW, Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, k, x -> { });
+                } else if (round < updateRounds) {
+                    e = entry(f, 2).toBuilder().tcpState(round % 2 == 0 ? TcpState.ESTABLISHED : TcpState.FIN_WAIT)
+                            .timeout(round % 2 == 0 ? 432_000 : 120).build();
+                    KernelImage.write(w, e, Cta.IPCTNL_MSG_CT_NEW, 0, k, x -> { });
+                } else {
+                    KernelImage.write(w, entry(f, STAGES - 1), Cta.IPCTNL_MSG_CT_DELETE, 0, k, x -> { });
+                }
+                lengths[k] = w.position() - offsets[k];
+                k++;
             }
         }
         return new KernelEventFeed(w.segment(), offsets, lengths, gapNanos);
@@ -133,7 +170,7 @@ public final class KernelEventFeed {
 
     /** The virtual time of the last event delivered; the listener's stages should read time here. */
     public Clock clock() {
-        return Clock.of(() -> now, () -> startMicros + now / 1000);
+        return clock;
     }
 
     /** Events decoded and delivered so far (malformed ones are not counted: the image has none). */

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.Counters;
+import org.hftfw.conntrack.EntryView;
 import org.hftfw.conntrack.FlowId;
 import org.hftfw.conntrack.Tuple;
 
@@ -25,6 +26,12 @@ import org.hftfw.conntrack.Tuple;
  * most entries carry one tuple. Like conntrackd's own cache objects (src/cache.c keeps a copy of the nf_conntrack
  * object, not a parsed structure), the stored form is decoded only when a bulk send, a migration or a comparison reads
  * it.
+ *
+ * <p>Padding (issue 14 item 4, a flow's stored state rewritten in place instead of a new array per event): a stored
+ * array may be longer than its entry; then the flags byte has {@code PADDED} set, the bytes after the entry are zero
+ * and the last one holds the padding's length. {@link #store} sizes a new array to the heap's 8-byte allocation unit
+ * with at least {@value #HEADROOM} spare bytes, so that a flow's next states (a timeout or a counter one varint byte
+ * longer) are written into the same array ({@link #fitsIn}, {@link #writeStored}).
  */
 public final class FlowCodec {
     /** Bytes of an IPv4 / IPv6 flow key at the start of every encoded entry. */
@@ -38,68 +45,144 @@ public final class FlowCodec {
     private static final int HELPER = 16;
     private static final int TCP = 32;
     private static final int REPLY_V6 = 64;
-    private static final int KNOWN_FLAGS = 127;
+    private static final int PADDED = 128;
+    /** Spare bytes at least in an array {@link #store} allocates. */
+    static final int HEADROOM = 2;
+    /** Most padding an in-place write leaves: a state that shrank more than that gets an array of its size. */
+    private static final int MAX_PADDING = 16;
+    /** A byte array's header with compact object headers (JEP 519, as the daemon runs): 8 + 4 length bytes. */
+    private static final int ARRAY_HEADER = 12;
 
     private FlowCodec() {}
 
-    /** The entry's encoded form: one array of the exact size, the only allocation (the per-event path calls this). */
-    public static byte[] encode(ConntrackEntry e) {
+    /** The entry's encoded form: one array of the exact size, the only allocation. */
+    public static byte[] encode(EntryView e) {
         boolean nat = e.isNatted();
-        Writer w = new Writer(new byte[size(e, nat)]);
-        writeKey(w, e.original(), e.zone());
+        byte[] b = new byte[size(e, nat)];
+        write(e, nat, b);
+        return b;
+    }
+
+    /**
+     * Writes the entry's encoded form into {@code into} when it fits and returns its length; when it does not, writes
+     * nothing and returns the length as a negative number (the caller grows its scratch array). Allocates nothing.
+     */
+    public static int encode(EntryView e, byte[] into) {
+        boolean nat = e.isNatted();
+        int n = size(e, nat);
+        if (n > into.length) {
+            return -n;
+        }
+        write(e, nat, into);
+        return n;
+    }
+
+    /**
+     * Writes the entry from {@code b[0]} on. Positions are passed and returned, not kept in a writer object: one that
+     * escape analysis did not remove was an allocation per event (issue 14 item 4).
+     */
+    private static void write(EntryView e, boolean nat, byte[] b) {
+        int p = writeKey(b, e.original(), e.zone());
         int flags = (nat ? NAT : 0)
-                | (e.originalCounters() != null ? ORIGINAL_COUNTERS : 0)
-                | (e.replyCounters() != null ? REPLY_COUNTERS : 0)
+                | (e.hasOriginalCounters() ? ORIGINAL_COUNTERS : 0)
+                | (e.hasReplyCounters() ? REPLY_COUNTERS : 0)
                 | (e.startNanos() != 0 || e.stopNanos() != 0 ? TIMESTAMPS : 0)
                 | (e.helper() != null ? HELPER : 0)
-                | (e.tcp() != null ? TCP : 0)
+                | (e.hasTcp() ? TCP : 0)
                 | (nat && !e.reply().isIpv4() ? REPLY_V6 : 0);
-        w.u8(flags);
-        w.varLong(zigZag(e.protoState()));
-        w.varLong(e.status());
-        w.varLong(zigZag(e.timeout()));
-        w.varLong(e.mark());
-        w.varLong(e.id());
-        w.varLong(zigZag(e.use()));
-        if (e.originalCounters() != null) {
-            w.varLong(e.originalCounters().packets());
-            w.varLong(e.originalCounters().bytes());
+        b[p++] = (byte) flags;
+        p = varLong(b, p, zigZag(e.protoState()));
+        p = varLong(b, p, e.status());
+        p = varLong(b, p, zigZag(e.timeout()));
+        p = varLong(b, p, e.mark());
+        p = varLong(b, p, e.id());
+        p = varLong(b, p, zigZag(e.use()));
+        if (e.hasOriginalCounters()) {
+            p = varLong(b, p, e.originalPackets());
+            p = varLong(b, p, e.originalBytes());
         }
-        if (e.replyCounters() != null) {
-            w.varLong(e.replyCounters().packets());
-            w.varLong(e.replyCounters().bytes());
+        if (e.hasReplyCounters()) {
+            p = varLong(b, p, e.replyPackets());
+            p = varLong(b, p, e.replyBytes());
         }
         if ((flags & TIMESTAMPS) != 0) {
-            w.varLong(e.startNanos());
-            w.varLong(e.stopNanos());
+            p = varLong(b, p, e.startNanos());
+            p = varLong(b, p, e.stopNanos());
         }
         if (e.helper() != null) {
             byte[] name = e.helper().getBytes(StandardCharsets.UTF_8);
-            w.varLong(name.length);
-            w.bytes(name);
+            p = varLong(b, p, name.length);
+            System.arraycopy(name, 0, b, p, name.length);
+            p += name.length;
         }
-        if (e.tcp() != null) {
-            ConntrackEntry.TcpInfo t = e.tcp();
-            w.varLong(zigZag(t.wscaleOriginal()));
-            w.varLong(zigZag(t.wscaleReply()));
-            w.varLong(zigZag(t.flagsOriginal()));
-            w.varLong(zigZag(t.flagsReply()));
+        if (e.hasTcp()) {
+            p = varLong(b, p, zigZag(e.tcpWscaleOriginal()));
+            p = varLong(b, p, zigZag(e.tcpWscaleReply()));
+            p = varLong(b, p, zigZag(e.tcpFlagsOriginal()));
+            p = varLong(b, p, zigZag(e.tcpFlagsReply()));
         }
         if (nat) {
-            writeAddressesAndPorts(w, e.reply());
+            writeAddressesAndPorts(b, p, e.reply());
         }
-        return w.buf;
+    }
+
+    /**
+     * A new array for the entry encoded in {@code encoded[0, len)}: the entry, padded to the heap's allocation unit
+     * with at least {@link #HEADROOM} spare bytes (see the class comment).
+     */
+    static byte[] store(byte[] encoded, int len) {
+        int capacity = ((len + HEADROOM + ARRAY_HEADER + 7) & ~7) - ARRAY_HEADER;
+        byte[] stored = new byte[capacity];
+        writeStored(encoded, len, stored);
+        return stored;
+    }
+
+    /** Whether an entry of {@code len} bytes may be written into a stored array of {@code capacity} bytes. */
+    static boolean fitsIn(int len, int capacity) {
+        return len == capacity || (len < capacity && capacity - len <= MAX_PADDING);
+    }
+
+    /** Writes the entry in {@code encoded[0, len)} into {@code stored} ({@link #fitsIn}), padded to its end. */
+    static void writeStored(byte[] encoded, int len, byte[] stored) {
+        System.arraycopy(encoded, 0, stored, 0, len);
+        int pad = stored.length - len;
+        if (pad > 0) {
+            int flagsAt = keyLength(encoded);
+            stored[flagsAt] = (byte) (stored[flagsAt] | PADDED);
+            Arrays.fill(stored, len, stored.length - 1, (byte) 0);
+            stored[stored.length - 1] = (byte) pad;
+        }
+    }
+
+    /** The length of the entry in a stored array (without its padding). */
+    static int entryLength(byte[] stored) {
+        int flagsAt = keyLength(stored);
+        if (stored.length <= flagsAt || (stored[flagsAt] & PADDED) == 0) {
+            return stored.length;
+        }
+        return stored.length - (stored[stored.length - 1] & 0xff);
+    }
+
+    /** Whether a stored array holds the entry encoded in {@code encoded[0, len)}, padding aside. */
+    public static boolean sameEntry(byte[] stored, byte[] encoded, int len) {
+        if (entryLength(stored) != len) {
+            return false;
+        }
+        int flagsAt = keyLength(stored);
+        return Arrays.equals(stored, 0, flagsAt, encoded, 0, flagsAt)
+                && ((stored[flagsAt] ^ encoded[flagsAt]) & 0xff & ~PADDED) == 0
+                && Arrays.equals(stored, flagsAt + 1, len, encoded, flagsAt + 1, len);
     }
 
     /** The length of {@link #encode}'s array. */
-    private static int size(ConntrackEntry e, boolean nat) {
+    private static int size(EntryView e, boolean nat) {
         int n = keyLength(e.original()) + 1 + varLength(zigZag(e.protoState())) + varLength(e.status())
                 + varLength(zigZag(e.timeout())) + varLength(e.mark()) + varLength(e.id()) + varLength(zigZag(e.use()));
-        if (e.originalCounters() != null) {
-            n += varLength(e.originalCounters().packets()) + varLength(e.originalCounters().bytes());
+        if (e.hasOriginalCounters()) {
+            n += varLength(e.originalPackets()) + varLength(e.originalBytes());
         }
-        if (e.replyCounters() != null) {
-            n += varLength(e.replyCounters().packets()) + varLength(e.replyCounters().bytes());
+        if (e.hasReplyCounters()) {
+            n += varLength(e.replyPackets()) + varLength(e.replyBytes());
         }
         if (e.startNanos() != 0 || e.stopNanos() != 0) {
             n += varLength(e.startNanos()) + varLength(e.stopNanos());
@@ -108,10 +191,9 @@ public final class FlowCodec {
             int len = e.helper().getBytes(StandardCharsets.UTF_8).length;
             n += varLength(len) + len;
         }
-        if (e.tcp() != null) {
-            ConntrackEntry.TcpInfo t = e.tcp();
-            n += varLength(zigZag(t.wscaleOriginal())) + varLength(zigZag(t.wscaleReply()))
-                    + varLength(zigZag(t.flagsOriginal())) + varLength(zigZag(t.flagsReply()));
+        if (e.hasTcp()) {
+            n += varLength(zigZag(e.tcpWscaleOriginal())) + varLength(zigZag(e.tcpWscaleReply()))
+                    + varLength(zigZag(e.tcpFlagsOriginal())) + varLength(zigZag(e.tcpFlagsReply()));
         }
         if (nat) {
             n += keyLength(e.reply()) - 4;                      // the reply tuple: no family, l4proto and zone
@@ -142,9 +224,6 @@ public final class FlowCodec {
             int addrLen = addressLength(family);
             Tuple original = readTuple(r, addrLen, l4proto);
             int flags = r.u8();
-            if ((flags & ~KNOWN_FLAGS) != 0) {
-                throw new IllegalArgumentException("unknown flags 0x" + Integer.toHexString(flags));
-            }
             ConntrackEntry.Builder e = ConntrackEntry.builder(original).zone(zone)
                     .protoState((int) unZigZag(r.varLong()))
                     .status(r.varLong())
@@ -169,8 +248,21 @@ public final class FlowCodec {
             if ((flags & NAT) != 0) {
                 e.reply(readTuple(r, (flags & REPLY_V6) != 0 ? 16 : 4, l4proto));
             }
-            if (r.pos != b.length) {
-                throw new IllegalArgumentException((b.length - r.pos) + " bytes after the entry");
+            int end = b.length;
+            if ((flags & PADDED) != 0) {
+                int pad = b[b.length - 1] & 0xff;
+                end = b.length - pad;
+                if (pad == 0 || end < r.pos) {
+                    throw new IllegalArgumentException("padding of " + pad + " bytes does not fit the entry");
+                }
+                for (int i = end; i < b.length - 1; i++) {
+                    if (b[i] != 0) {
+                        throw new IllegalArgumentException("non-zero padding after the entry");
+                    }
+                }
+            }
+            if (r.pos != end) {
+                throw new IllegalArgumentException((end - r.pos) + " bytes after the entry");
             }
             return e.build();
         } catch (ArrayIndexOutOfBoundsException | ArithmeticException e) {
@@ -259,21 +351,31 @@ public final class FlowCodec {
         return h ^ (h >>> 16);
     }
 
-    private static void writeKey(Writer w, Tuple t, int zone) {
-        w.u8(t.isIpv4() ? 4 : 6);
-        w.u8(t.l4proto());
-        w.u16(zone);
-        writeAddressesAndPorts(w, t);
+    /** Writes the flow key of {@code t} and {@code zone} from {@code b[0]}; returns the position after it. */
+    private static int writeKey(byte[] b, Tuple t, int zone) {
+        b[0] = (byte) (t.isIpv4() ? 4 : 6);
+        b[1] = (byte) t.l4proto();
+        return writeAddressesAndPorts(b, u16(b, 2, zone), t);
     }
 
-    private static void writeAddressesAndPorts(Writer w, Tuple t) {
-        w.address(t.src());
-        w.address(t.dst());
-        w.u16(t.sport());
-        w.u16(t.dport());
-        w.u8(t.icmpType());
-        w.u8(t.icmpCode());
-        w.u16(t.icmpId());
+    private static int writeAddressesAndPorts(byte[] b, int p, Tuple t) {
+        p = address(b, p, t.src());
+        p = address(b, p, t.dst());
+        p = u16(b, p, t.sport());
+        p = u16(b, p, t.dport());
+        b[p] = (byte) t.icmpType();
+        b[p + 1] = (byte) t.icmpCode();
+        return u16(b, p + 2, t.icmpId());
+    }
+
+    /** Writes {@code v} as an unsigned LEB128 varint at {@code p}; returns the position after it. */
+    private static int varLong(byte[] b, int p, long v) {
+        while ((v & ~0x7fL) != 0) {
+            b[p++] = (byte) ((v & 0x7f) | 0x80);
+            v >>>= 7;
+        }
+        b[p++] = (byte) v;
+        return p;
     }
 
     private static int addressLength(int family) {
@@ -306,41 +408,6 @@ public final class FlowCodec {
 
     private static long unZigZag(long v) {
         return (v >>> 1) ^ -(v & 1);
-    }
-
-    /** Fills an array of the exact size ({@link #size}). */
-    private static final class Writer {
-        private final byte[] buf;
-        private int pos;
-
-        Writer(byte[] buf) {
-            this.buf = buf;
-        }
-
-        void u8(int v) {
-            buf[pos++] = (byte) v;
-        }
-
-        void u16(int v) {
-            pos = FlowCodec.u16(buf, pos, v);
-        }
-
-        void address(InetAddress a) {
-            pos = FlowCodec.address(buf, pos, a);
-        }
-
-        void bytes(byte[] b) {
-            System.arraycopy(b, 0, buf, pos, b.length);
-            pos += b.length;
-        }
-
-        void varLong(long v) {
-            while ((v & ~0x7fL) != 0) {
-                buf[pos++] = (byte) ((v & 0x7f) | 0x80);
-                v >>>= 7;
-            }
-            buf[pos++] = (byte) v;
-        }
     }
 
     /** Reads from an encoded entry; running past its end throws ArrayIndexOutOfBoundsException. */

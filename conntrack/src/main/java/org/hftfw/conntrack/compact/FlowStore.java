@@ -31,8 +31,11 @@ import org.hftfw.conntrack.FlowId;
  * a {@code ConcurrentHashMap}'s iterator, which the internal cache's migration walk relies on: it walks slot
  * numbers upwards, so a flow present for the whole walk is returned exactly once, at the state it has when the walk
  * reaches it, a flow removed before is not returned, and one added meanwhile may or may not be. A stored array is
- * never written after it is stored (an update replaces it), so two stores can share one (the publisher's internal
- * cache and its set of flows the backup holds).
+ * written after it is stored only by {@link #update}, in place under the monitor (the event path's update of a known
+ * flow: issue 14 item 4, no array per event), and only when the caller says no one else needs its old content; two
+ * stores can share an array otherwise (the publisher's internal cache and its set of flows the backup holds). So the
+ * decoding readers here ({@link #get}, {@link #entries()}) decode under the monitor, and a caller that reads an
+ * array outside it holds the lock its writers hold.
  */
 public final class FlowStore {
     private static final int MIN_CAPACITY = 16;
@@ -85,9 +88,34 @@ public final class FlowStore {
     }
 
     /** The flow's state, or null. */
-    public ConntrackEntry get(FlowId id) {
+    public synchronized ConntrackEntry get(FlowId id) {
         byte[] b = getEncoded(id);
         return b == null ? null : FlowCodec.decode(b);
+    }
+
+    /**
+     * Stores the entry encoded in {@code encoded[0, len)} ({@link FlowCodec#encode(org.hftfw.conntrack.EntryView,
+     * byte[])}) as its flow's state and returns the array that holds it now: the flow's array rewritten in place
+     * when the state fits it ({@link FlowCodec#fitsIn}) and it is not {@code keep} (an array someone else still
+     * needs as it is), else a new one ({@link FlowCodec#store}). {@code encoded} itself is not kept.
+     */
+    public synchronized byte[] update(byte[] encoded, int len, byte[] keep) {
+        int hash = FlowCodec.keyHash(encoded);
+        int cell = find(encoded, hash);
+        if (index[cell] != 0) {
+            int slot = index[cell] - 1;
+            byte[] current = slots[slot];
+            if (current != keep && FlowCodec.fitsIn(len, current.length)) {
+                FlowCodec.writeStored(encoded, len, current);
+                return current;
+            }
+            byte[] fresh = FlowCodec.store(encoded, len);
+            slots[slot] = fresh;
+            return fresh;
+        }
+        byte[] fresh = FlowCodec.store(encoded, len);
+        put(fresh);
+        return fresh;
     }
 
     /** The flow's state in encoded form (not to be written), or null. */
@@ -198,7 +226,9 @@ public final class FlowStore {
 
             @Override
             public ConntrackEntry next() {
-                return FlowCodec.decode(raw.next());
+                synchronized (FlowStore.this) {
+                    return FlowCodec.decode(raw.next());    // under the monitor: update() may rewrite the array
+                }
             }
         };
     }

@@ -3,6 +3,7 @@ package org.hftfw.conntrack.netlink;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.ConntrackException.MalformedException;
 import org.hftfw.conntrack.Counters;
+import org.hftfw.conntrack.MutableEntry;
 import org.hftfw.conntrack.Tuple;
 
 import java.lang.foreign.MemorySegment;
@@ -15,7 +16,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Decodes one ctnetlink conntrack message (dump reply or event) into a {@link ConntrackEntry}, mirroring the
+ * Decodes one ctnetlink conntrack message (dump reply or event) into a {@link ConntrackEntry}, or for the event path
+ * into the decoder's reused {@link MutableEntry} ({@link #decodeView}: no entry built per event), mirroring the
  * attribute layout the kernel writes in ctnetlink_fill_info / ctnetlink_conntrack_event
  * (net/netfilter/nf_conntrack_netlink.c) and the way libnetfilter_conntrack's parse_mnl.c reads it.
  *
@@ -51,8 +53,12 @@ final class CtDecoder {
     private long id;
     private int use;
     private int protoState;
-    private Counters origCounters;
-    private Counters replyCounters;
+    private boolean origCounters;
+    private long origPackets;
+    private long origBytes;
+    private boolean replyCounters;
+    private long replyPackets;
+    private long replyBytes;
     private long start;
     private long stop;
     private String helper;
@@ -62,6 +68,11 @@ final class CtDecoder {
     private int tcpFlagsReply;
     private boolean tcpInfo;
     private ConntrackEntry.TcpInfo lastTcp;
+    /** The last helper name decoded and its bytes: a flow's events carry the same name, built once. */
+    private String lastHelper;
+    private byte[] lastHelperBytes = new byte[0];
+    /** What {@link #decodeView} fills, reused for every message. */
+    private final MutableEntry view = new MutableEntry();
 
     // scratch IPv6 address buffers: Inet6Address.getByAddress copies them, so they are reused for every tuple
     private final byte[] v6src = new byte[16];
@@ -97,6 +108,34 @@ final class CtDecoder {
      * @param msgLen  nlmsg_len (already checked to lie inside the datagram)
      */
     ConntrackEntry decode(MemorySegment seg, int msgOff, int msgLen) {
+        parse(seg, msgOff, msgLen);
+        return new ConntrackEntry(orig, reply != null ? reply : orig.inverted(), protoState, status, timeout, mark,
+                zone, id, use, origCounters ? new Counters(origPackets, origBytes) : null,
+                replyCounters ? new Counters(replyPackets, replyBytes) : null, start, stop, helper,
+                tcpInfo ? tcpInfo() : null);
+    }
+
+    /**
+     * Decodes like {@link #decode} into the decoder's reused entry, valid until the next call (the event path: issue
+     * 14 item 4, no allocation per event once the flow's tuples are cached).
+     */
+    MutableEntry decodeView(MemorySegment seg, int msgOff, int msgLen) {
+        parse(seg, msgOff, msgLen);
+        view.set(orig, reply != null ? reply : orig.inverted(), protoState, status, timeout, mark, zone, id, use);
+        if (origCounters) {
+            view.originalCounters(origPackets, origBytes);
+        }
+        if (replyCounters) {
+            view.replyCounters(replyPackets, replyBytes);
+        }
+        view.timestamps(start, stop).helper(helper);
+        if (tcpInfo) {
+            view.tcp(tcpWsOrig, tcpWsReply, tcpFlagsOrig, tcpFlagsReply);
+        }
+        return view;
+    }
+
+    private void parse(MemorySegment seg, int msgOff, int msgLen) {
         if (msgLen < Nl.NLMSG_HDRLEN + Nl.NFGENMSG_LEN) {
             throw new MalformedException("ctnetlink message of " + msgLen + " bytes has no room for the nfgenmsg header");
         }
@@ -119,8 +158,6 @@ final class CtDecoder {
         if (reply != null && reply.isIpv4() != orig.isIpv4()) {
             throw new MalformedException("CTA_TUPLE_REPLY and CTA_TUPLE_ORIG have different address families");
         }
-        return new ConntrackEntry(orig, reply != null ? reply : orig.inverted(), protoState, status, timeout, mark,
-                zone, id, use, origCounters, replyCounters, start, stop, helper, tcpInfo ? tcpInfo() : null);
     }
 
     /** The TCP details, the same object as last time when they did not change (most flows share them). */
@@ -144,8 +181,10 @@ final class CtDecoder {
         id = 0;
         use = 0;
         protoState = -1;
-        origCounters = null;
-        replyCounters = null;
+        origCounters = false;
+        origPackets = origBytes = 0;
+        replyCounters = false;
+        replyPackets = replyBytes = 0;
         start = 0;
         stop = 0;
         helper = null;
@@ -156,14 +195,24 @@ final class CtDecoder {
     private void top(MemorySegment seg, int type, int p, int l) {
         switch (type) {
             case Cta.TUPLE_ORIG -> orig = tuple(seg, p, l, "CTA_TUPLE_ORIG");
-            case Cta.TUPLE_REPLY -> reply = tuple(seg, p, l, "CTA_TUPLE_REPLY");
+            case Cta.TUPLE_REPLY -> reply = tuple(seg, p, l, "CTA_TUPLE_REPLY", true);
             case Cta.STATUS -> status = be32(seg, p, l, "CTA_STATUS");
             case Cta.PROTOINFO -> protoinfo(seg, p, l);
             case Cta.HELP -> help(seg, p, l);
             case Cta.TIMEOUT -> timeout = be32(seg, p, l, "CTA_TIMEOUT");
             case Cta.MARK -> mark = be32(seg, p, l, "CTA_MARK");
-            case Cta.COUNTERS_ORIG -> origCounters = counters(seg, p, l, "CTA_COUNTERS_ORIG");
-            case Cta.COUNTERS_REPLY -> replyCounters = counters(seg, p, l, "CTA_COUNTERS_REPLY");
+            case Cta.COUNTERS_ORIG -> {
+                counters(seg, p, l, "CTA_COUNTERS_ORIG");
+                origCounters = true;
+                origPackets = counterPackets;
+                origBytes = counterBytes;
+            }
+            case Cta.COUNTERS_REPLY -> {
+                counters(seg, p, l, "CTA_COUNTERS_REPLY");
+                replyCounters = true;
+                replyPackets = counterPackets;
+                replyBytes = counterBytes;
+            }
             case Cta.USE -> use = (int) be32(seg, p, l, "CTA_USE");
             case Cta.ID -> id = be32(seg, p, l, "CTA_ID");
             case Cta.ZONE -> zone = be16(seg, p, l, "CTA_ZONE");
@@ -177,6 +226,11 @@ final class CtDecoder {
 
     /** Reads a CTA_TUPLE_* nest (payload at {@code p}, {@code l} bytes); also used for expectation tuples. */
     Tuple tuple(MemorySegment seg, int p, int l, String path) {
+        return tuple(seg, p, l, path, false);
+    }
+
+    /** {@link #tuple}; a reply tuple that inverts the original just read is its cached inverse. */
+    private Tuple tuple(MemorySegment seg, int p, int l, String path, boolean reply) {
         int end = p + l;
         int pos = p;
         int srcLen = 0;
@@ -262,7 +316,8 @@ final class CtDecoder {
             throw new MalformedException(path + ": tuple without CTA_PROTO_NUM");
         }
         if (srcLen == 4) {
-            return cache.v4(src4, dst4, proto, sport, dport, icmpType, icmpCode, icmpId);
+            return reply ? cache.v4Reply(src4, dst4, proto, sport, dport, icmpType, icmpCode, icmpId)
+                    : cache.v4(src4, dst4, proto, sport, dport, icmpType, icmpCode, icmpId);
         }
         return new Tuple(v6(v6src), v6(v6dst), proto, sport, dport, icmpType, icmpCode, icmpId);
     }
@@ -381,11 +436,11 @@ final class CtDecoder {
         }
     }
 
-    private Counters counters(MemorySegment seg, int p, int l, String path) {
+    /** Reads a counters nest into {@link #counterPackets} and {@link #counterBytes}. */
+    private void counters(MemorySegment seg, int p, int l, String path) {
         counterPackets = 0;
         counterBytes = 0;
         walk(seg, p, p + l, IN_COUNTERS, path);
-        return new Counters(counterPackets, counterBytes);
     }
 
     private void countersAttr(MemorySegment seg, int type, int ap, int al, String path) {
@@ -495,11 +550,24 @@ final class CtDecoder {
         return seg.get(U8, p) & 0xff;
     }
 
-    private static String string(MemorySegment seg, int p, int l) {
+    /** A NUL-terminated name; the last one again when the bytes are the same (no string per event). */
+    private String string(MemorySegment seg, int p, int l) {
         int n = 0;
         while (n < l && seg.get(U8, p + n) != 0) {
             n++;
         }
-        return new String(seg.asSlice(p, n).toArray(U8), StandardCharsets.UTF_8);
+        byte[] last = lastHelperBytes;
+        if (lastHelper != null && last.length == n) {
+            int i = 0;
+            while (i < n && seg.get(U8, p + i) == last[i]) {
+                i++;
+            }
+            if (i == n) {
+                return lastHelper;
+            }
+        }
+        lastHelperBytes = seg.asSlice(p, n).toArray(U8);
+        lastHelper = new String(lastHelperBytes, StandardCharsets.UTF_8);
+        return lastHelper;
     }
 }

@@ -1,12 +1,12 @@
 package org.hftfw.conntrack.netlink;
 
 import org.hftfw.conntrack.ConntrackEntry;
-import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.conntrack.ConntrackEventListener;
 import org.hftfw.conntrack.ConntrackException.MalformedException;
 import org.hftfw.conntrack.Counters;
 import org.hftfw.conntrack.EventType;
 import org.hftfw.conntrack.IpProto;
+import org.hftfw.conntrack.MutableEntry;
 import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.TcpState;
 import org.hftfw.conntrack.Tuple;
@@ -33,6 +33,8 @@ final class EventDelivery {
     private final ConntrackEventListener listener;
     private final TableStats stats;
     private final Datagrams.Visitor visitor = this::message;
+    /** The view each event is delivered in (the listener copies what it keeps). */
+    private final ReusedEvent event = new ReusedEvent();
     private long mono;
     private long wall;
 
@@ -98,9 +100,9 @@ final class EventDelivery {
         } else {
             return true;
         }
-        ConntrackEntry e;
+        MutableEntry e;
         try {
-            e = decoder.decode(seg, off, len);
+            e = decoder.decodeView(seg, off, len);
         } catch (MalformedException bad) {
             stats.malformed.incrementAndGet();
             LOG.warn("skipped a malformed conntrack event: {}", bad.getMessage());
@@ -109,7 +111,7 @@ final class EventDelivery {
         stats.events.incrementAndGet();
         try {
             // nlmsg_pid: the port of the request that caused the change, 0 for the kernel's own
-            listener.onEvent(new ConntrackEvent(kind, e, mono, wall, seg.get(NlWriter.H32, off + 12)));
+            listener.onEvent(event.set(kind, e, mono, wall, seg.get(NlWriter.H32, off + 12)));
         } catch (RuntimeException ex) {
             stats.listenerFailures.incrementAndGet();
             LOG.warn("conntrack event listener threw", ex);

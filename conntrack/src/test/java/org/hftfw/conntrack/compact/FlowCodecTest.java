@@ -128,6 +128,33 @@ class FlowCodecTest {
     }
 
     @Test
+    void aStoredStateIsPaddedRewrittenInPlaceAndDecodesAsTheEntry() {
+        for (ConntrackEntry e : variety()) {
+            byte[] scratch = new byte[512];
+            int len = FlowCodec.encode(e, scratch);
+            assertArrayEquals(FlowCodec.encode(e), Arrays.copyOf(scratch, len), "into a scratch array: the same bytes");
+            byte[] stored = FlowCodec.store(scratch, len);
+            assertTrue(stored.length >= len + FlowCodec.HEADROOM, e + ": room to grow");
+            assertTrue((stored.length + 12) % 8 == 0, e + ": a whole allocation unit with compact headers");
+            assertEquals(e, FlowCodec.decode(stored));
+            assertTrue(FlowCodec.sameEntry(stored, scratch, len));
+            ConntrackEntry longer = e.toBuilder().timeout(e.timeout() < 1000 ? 432_000 : 1).build();
+            int len2 = FlowCodec.encode(longer, scratch);
+            assertFalse(FlowCodec.sameEntry(stored, scratch, len2));
+            if (FlowCodec.fitsIn(len2, stored.length)) {
+                FlowCodec.writeStored(scratch, len2, stored);
+                assertEquals(longer, FlowCodec.decode(stored), "rewritten in place");
+                assertTrue(FlowCodec.sameEntry(stored, scratch, len2));
+            }
+        }
+        byte[] small = new byte[512];
+        int len = FlowCodec.encode(tcp("10.240.0.1", 30_000), small);
+        assertFalse(FlowCodec.fitsIn(len, len + 17), "a state far smaller than its array gets one of its size");
+        assertFalse(FlowCodec.fitsIn(len + 1, len), "nor one that no longer fits");
+        assertEquals(-len, FlowCodec.encode(tcp("10.240.0.1", 30_000), new byte[len - 1]), "too small: the length");
+    }
+
+    @Test
     void badBytesAreAClearError() {
         byte[] good = FlowCodec.encode(tcp("10.240.0.1", 30_000));
         byte[] trailing = Arrays.copyOf(good, good.length + 1);
@@ -140,9 +167,13 @@ class FlowCodecTest {
         assertThrows(IllegalArgumentException.class, () -> FlowCodec.keyHash(family));
         assertThrows(IllegalArgumentException.class, () -> FlowCodec.keyLength(new byte[0]));
         byte[] flags = good.clone();
-        flags[FlowCodec.KEY_LEN_V4] = (byte) 0x80;
-        assertEquals("unknown flags 0x80",
-                assertThrows(IllegalArgumentException.class, () -> FlowCodec.decode(flags)).getMessage());
+        flags[FlowCodec.KEY_LEN_V4] = (byte) 0x80;          // PADDED on an array whose last byte is no padding length
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> FlowCodec.decode(flags)).getMessage()
+                .startsWith("padding of "));
+        byte[] padded = FlowCodec.store(good, good.length);
+        padded[good.length] = 1;
+        assertEquals("non-zero padding after the entry",
+                assertThrows(IllegalArgumentException.class, () -> FlowCodec.decode(padded)).getMessage());
         byte[] endless = Arrays.copyOf(good, FlowCodec.KEY_LEN_V4 + 12);
         Arrays.fill(endless, FlowCodec.KEY_LEN_V4 + 1, endless.length, (byte) 0xff);
         assertThrows(IllegalArgumentException.class, () -> FlowCodec.decode(endless), "a varint of 11 bytes");

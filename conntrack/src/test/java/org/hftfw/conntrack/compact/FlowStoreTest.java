@@ -2,6 +2,7 @@ package org.hftfw.conntrack.compact;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -62,6 +63,29 @@ class FlowStoreTest {
         assertTrue(store.remove(a.flowId()));
         assertNull(store.get(a.flowId()));
         assertEquals(otherZone, store.get(otherZone.flowId()));
+        assertEquals(1, store.size());
+    }
+
+    @Test
+    void anUpdateRewritesTheFlowsArrayInPlaceUnlessItIsKept() {
+        FlowStore store = new FlowStore();
+        byte[] scratch = new byte[256];
+        ConntrackEntry a = flow(4);
+        byte[] first = store.update(scratch, FlowCodec.encode(a, scratch), null);
+        assertEquals(a, store.get(a.flowId()));
+        ConntrackEntry a2 = changed(a, 120);
+        assertSame(first, store.update(scratch, FlowCodec.encode(a2, scratch), null), "the same array, rewritten");
+        assertEquals(a2, store.get(a.flowId()));
+        assertEquals(a2, FlowCodec.decode(first));
+        ConntrackEntry a3 = changed(a, 7);
+        byte[] kept = store.update(scratch, FlowCodec.encode(a3, scratch), first);
+        assertNotSame(first, kept, "an array someone else needs is not written");
+        assertEquals(a2, FlowCodec.decode(first), "it keeps the state it had");
+        assertEquals(a3, store.get(a.flowId()));
+        ConntrackEntry big = a3.toBuilder().helper("a-helper-name-longer-than-the-array-has-room-for").build();
+        byte[] grown = store.update(scratch, FlowCodec.encode(big, scratch), null);
+        assertNotSame(kept, grown, "a state that does not fit gets a new array");
+        assertEquals(big, store.get(a.flowId()));
         assertEquals(1, store.size());
     }
 

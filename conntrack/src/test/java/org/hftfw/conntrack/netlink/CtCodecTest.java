@@ -5,6 +5,7 @@ import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.ConntrackException.MalformedException;
 import org.hftfw.conntrack.Counters;
 import org.hftfw.conntrack.IpProto;
+import org.hftfw.conntrack.MutableEntry;
 import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.TcpState;
 import org.hftfw.conntrack.Tuple;
@@ -55,6 +56,21 @@ class CtCodecTest {
     void everyAttributeRoundTrips(ConntrackEntry e) {
         byte[] msg = KernelImage.message(e, Cta.IPCTNL_MSG_CT_NEW, 0);
         assertEquals(e, decode(msg));
+    }
+
+    /** The event path's reused view reads the same values as the entry, message after message. */
+    @Test
+    void theReusedViewHoldsWhatTheEntryHolds() {
+        CtDecoder d = new CtDecoder();
+        for (int round = 0; round < 2; round++) {
+            for (ConntrackEntry e : entries()) {
+                byte[] msg = KernelImage.message(e, Cta.IPCTNL_MSG_CT_NEW, 0);
+                MutableEntry view = d.decodeView(MemorySegment.ofArray(msg), 0, msg.length);
+                assertEquals(e, view.toEntry());
+                assertEquals(e.isNatted(), view.isNatted(), e.toString());
+                assertEquals(e, new MutableEntry().copyFrom(view).toEntry(), "a copy of the view");
+            }
+        }
     }
 
     @ParameterizedTest

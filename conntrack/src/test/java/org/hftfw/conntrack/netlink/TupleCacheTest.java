@@ -33,6 +33,21 @@ class TupleCacheTest {
     }
 
     @Test
+    void aReplyThatInvertsTheOriginalIsItsCachedInverse() {
+        Tuple orig = cache.v4(v4("10.0.0.1"), v4("10.0.0.2"), IpProto.TCP, 40000, 443, 0, 0, 0);
+        Tuple reply = cache.v4Reply(v4("10.0.0.2"), v4("10.0.0.1"), IpProto.TCP, 443, 40000, 0, 0, 0);
+        assertEquals(orig.inverted(), reply);
+        assertSame(orig, cache.v4(v4("10.0.0.1"), v4("10.0.0.2"), IpProto.TCP, 40000, 443, 0, 0, 0));
+        assertSame(reply, cache.v4Reply(v4("10.0.0.2"), v4("10.0.0.1"), IpProto.TCP, 443, 40000, 0, 0, 0),
+                "the next event of the flow: the same object");
+        Tuple natted = cache.v4Reply(v4("10.0.0.9"), v4("10.0.0.1"), IpProto.TCP, 443, 40000, 0, 0, 0);
+        assertEquals(Tuple.ports(InetAddress.ofLiteral("10.0.0.9"), InetAddress.ofLiteral("10.0.0.1"), IpProto.TCP,
+                443, 40000), natted, "NAT: the reply's own values");
+        Tuple ping = cache.v4(v4("10.0.0.1"), v4("10.0.0.2"), IpProto.ICMP, 0, 0, 8, 0, 7);
+        assertEquals(ping.inverted(), cache.v4Reply(v4("10.0.0.2"), v4("10.0.0.1"), IpProto.ICMP, 0, 0, 0, 0, 7));
+    }
+
+    @Test
     void everyTupleHasItsOwnValuesWhateverTheSlotsHeld() {
         everyTupleExact(cache);
     }
