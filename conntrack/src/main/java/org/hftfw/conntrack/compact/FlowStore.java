@@ -99,11 +99,13 @@ public final class FlowStore {
      * when the state fits it ({@link FlowCodec#fitsIn}) and it is not {@code keep} (an array someone else still
      * needs as it is), else a new one ({@link FlowCodec#store}). {@code encoded} itself is not kept.
      */
+    // keep is compared by identity: it is one particular array (a queued copy's), not a value
+    @SuppressWarnings("ReferenceEquality")
     public synchronized byte[] update(byte[] encoded, int len, byte[] keep) {
         int hash = FlowCodec.keyHash(encoded);
         int cell = find(encoded, hash);
         if (index[cell] != 0) {
-            int slot = index[cell] - 1;
+            int slot = slotIn(index[cell]);
             byte[] current = slots[slot];
             if (current != keep && FlowCodec.fitsIn(len, current.length)) {
                 FlowCodec.writeStored(encoded, len, current);
