@@ -39,7 +39,7 @@ class FailoverLabTest {
     private static final int TRIALS = 3;
     /**
      * The build a rolling upgrade starts from: the last one landed before this session's work (session 7's end). Move
-     * it forward to the shipped build at each release, as the frozen configs in compat/.
+     * it forward to the shipped build at each release, as the frozen configs in compat/. {@code none} skips the test.
      */
     private static final String UPGRADE_FROM = System.getProperty("hftfw.upgrade-from",
             "b6b48eef72e200cb46e3ef5ea053ef5f7e6882d6");
@@ -157,7 +157,8 @@ class FailoverLabTest {
      * the extensions are agreed again, fw2 holds every flow again, and new long-lived flows opened through fw1 reach
      * fw2's kernel table through the old daemon's replication to the new one; then fw1's daemon stops (the takeover
      * to fw2, both sets of flows echo through it) and fw1 starts on the new build. Every flow established before the
-     * upgrade and every one opened in the skew window echoes after fw1's return, with no INVALID drop on fw2.
+     * upgrade and every one opened in the skew window echoes after fw1's return, with no packet of theirs dropped as
+     * INVALID on fw2.
      *
      * <p>Skipped, with the reason, where the old build cannot be made: a shallow clone without that commit, no mvn,
      * or a local Maven repository that lacks what it needs offline. It costs one offline build of the old tree the
@@ -166,6 +167,7 @@ class FailoverLabTest {
      */
     @Test
     void aRollingUpgradeFromTheEarlierBuildKeepsEveryFlow() throws Exception {
+        Assumptions.assumeFalse(UPGRADE_FROM.equals("none"), "-Dhftfw.upgrade-from=none: no upgrade from another build");
         OldBuild old;
         try {
             old = OldBuild.of(confDir().toAbsolutePath().getParent().getParent(), UPGRADE_FROM,
@@ -188,7 +190,11 @@ class FailoverLabTest {
         assertTrue(o.note().contains("fw1 started again, VRRP backup, fw2 keeps the VIPs, extensions negotiated;"),
                 o.toString());
         assertTrue(o.note().contains(FLOWS + "/" + FLOWS + " of them after fw1's return;"), o.toString());
-        assertTrue(o.note().contains("INVALID on fw2 since fw1's return 0 (0)"), "fw1's return drops nothing: " + o);
+        // the long-lived flows' packets: a short connection that timed out on a saturated machine leaves a few
+        // INVALID packets of its own (2 and 15 in two runs at load 16-35, each with one failed short connection)
+        assertTrue(o.note().matches("(?s).*INVALID on fw2 since fw1's return \\d+ \\(0\\);.*"),
+                "fw1's return drops no packet of a long-lived flow: " + o);
+        assertEquals(0, o.invalidLongLived(), "no long-lived flow's packet dropped as INVALID on fw2: " + o);
         assertEquals(FLOWS, o.survived(), "every flow of before the upgrade echoes after fw1's return: " + o);
     }
 
