@@ -11,12 +11,18 @@ public enum Capability {
     /** Every datagram carries an HMAC-SHA-256 trailer with a replay counter ({@code sync.auth.key-file}). */
     AUTH(1),
     /**
-     * Bulk sends are framed by BULK_BEGIN and BULK_END in the FT-FW sequence; a full-table bulk removes from the
-     * backup the flows the primary no longer has (generation-marked resync).
+     * Bulk sends end with a BULK_END in the FT-FW sequence (opened by a BULK_BEGIN with {@link #BULK_BEGIN}); a
+     * full-table bulk removes from the backup the flows the primary no longer has (generation-marked resync).
      */
     GENERATION_RESYNC(2),
     /** The backup answers a BULK_END with HOLDS: how many flows of that bulk it holds (in-band completion). */
-    BULK_COMPLETION(4);
+    BULK_COMPLETION(4),
+    /**
+     * A marked bulk opens with a BULK_BEGIN carrying its id (random per start of the sender, so not guessable): the
+     * backup removes flows at a full bulk's END only when it received that bulk's BEGIN from the same incarnation of
+     * the peer. A peer without it (an older hFT-FW) gets no removal at a full bulk's end, as with conntrackd.
+     */
+    BULK_BEGIN(8);
 
     final int bit;
 

@@ -94,6 +94,16 @@ sealed interface FtfwMessage {
         }
     }
 
+    /**
+     * hFT-FW BULK_BEGIN: the sender's marked bulk {@code id} began ({@link Capability#BULK_BEGIN}); a full bulk's END
+     * removes flows only for a bulk whose BEGIN arrived.
+     */
+    record BulkBegin(int seq, int flags, long id) implements FtfwMessage {
+        boolean full() {
+            return (flags & Ext.F_FULL) != 0;
+        }
+    }
+
     /** hFT-FW HOLDS: the answer to BULK_END {@code id}: how many of that bulk's flows the backup holds. */
     record Holds(int seq, int flags, long id, long held) implements FtfwMessage {}
 }
