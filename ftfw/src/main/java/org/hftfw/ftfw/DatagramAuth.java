@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.LinkedHashSet;
 import javax.crypto.Mac;
 import javax.crypto.ShortBufferException;
 import javax.crypto.spec.SecretKeySpec;
@@ -50,7 +52,7 @@ final class DatagramAuth {
     private ReplayWindow window = new ReplayWindow();
     /** The peer's current incarnation tag (0: none seen yet). */
     private int peerTag;
-    private final java.util.LinkedHashSet<Integer> retired = new java.util.LinkedHashSet<>();
+    private final LinkedHashSet<Integer> retired = new LinkedHashSet<>();
     private final int tag;
     private long nextCounter;
     /** Set by {@link #open}: where the authenticated bytes end and whether they were bound to our nonce. */
@@ -59,15 +61,7 @@ final class DatagramAuth {
     private long refused;
 
     DatagramAuth(SyncAuth auth, long firstCounter) {
-        this(auth, firstCounter, randomTag());
-    }
-
-    /** @param tag this start's incarnation tag (not 0) */
-    DatagramAuth(SyncAuth auth, long firstCounter, int tag) {
-        if (tag == 0) {
-            throw new IllegalArgumentException("incarnation tag 0 is an earlier build's");
-        }
-        this.tag = tag;
+        this.tag = randomTag();
         try {
             mac = Mac.getInstance(ALGORITHM);
             byte[] k = auth.key();
@@ -79,8 +73,9 @@ final class DatagramAuth {
         nextCounter = firstCounter;
     }
 
+    /** This start's incarnation tag: random, never 0 (an earlier build's). */
     private static int randomTag() {
-        java.security.SecureRandom r = new java.security.SecureRandom();
+        SecureRandom r = new SecureRandom();
         int t;
         do {
             t = r.nextInt();

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -281,7 +282,7 @@ final class FtfwEngine {
      * The peer's marked bulks whose BULK_BEGIN arrived from its current incarnation, by id, with the stamp of the
      * BEGIN; at most {@link #PEER_BULKS_KEPT} (only one is open at a time on the peer's side).
      */
-    private final Map<Long, Long> peerBulksBegun = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+    private final Map<Long, Long> peerBulksBegun = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
             return size() > PEER_BULKS_KEPT;
