@@ -11,8 +11,8 @@ public enum Capability {
     /** Every datagram carries an HMAC-SHA-256 trailer with a replay counter ({@code sync.auth.key-file}). */
     AUTH(1),
     /**
-     * Bulk sends are framed by BULK_BEGIN and BULK_END in the FT-FW sequence; a full-table bulk removes from the
-     * backup the flows the primary no longer has (generation-marked resync).
+     * Bulk sends end with a BULK_END in the FT-FW sequence (opened by a BULK_BEGIN with {@link #BULK_BEGIN}); a
+     * full-table bulk removes from the backup the flows the primary no longer has (generation-marked resync).
      */
     GENERATION_RESYNC(2),
     /** The backup answers a BULK_END with HOLDS: how many flows of that bulk it holds (in-band completion). */
@@ -23,7 +23,13 @@ public enum Capability {
      * or deleted meanwhile by live traffic do not stand in for missing ones. Without it (an older hFT-FW peer) HOLDS
      * counts every flow written since the bulk began: a lower bound.
      */
-    BULK_FLOWS(8);
+    BULK_FLOWS(8),
+    /**
+     * A marked bulk opens with a BULK_BEGIN carrying its id (random per start of the sender, so not guessable): the
+     * backup removes flows at a full bulk's END only when it received that bulk's BEGIN from the same incarnation of
+     * the peer. A peer without it (an older hFT-FW) gets no removal at a full bulk's end, as with conntrackd.
+     */
+    BULK_BEGIN(16);
 
     final int bit;
 

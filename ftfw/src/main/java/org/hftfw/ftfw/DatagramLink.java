@@ -49,6 +49,9 @@ final class DatagramLink implements LinkSocket {
         this.destination = destination;
     }
 
+    /** The largest UDP datagram (IPv4's 16-bit total length): what a receive buffer holds. */
+    static final int MAX_DATAGRAM = 65_535;
+
     static DatagramLink open(FtfwConfig cfg, EventLoop loop, boolean epoll, EngineInboundHandler inbound)
             throws InterruptedException {
         SyncTransport.Multicast mcast = cfg.link() instanceof SyncTransport.Multicast m ? m : null;
@@ -64,8 +67,11 @@ final class DatagramLink implements LinkSocket {
                 // allocator 16): the reader then lags a peer's burst, and while it has not read the peer's
                 // HELLO_BACK every ACK and NACK it sends carries HELLO, on which conntrackd empties its resend
                 // queue, so the losses NACKed meanwhile are never resent
-                .option(ChannelOption.RECVBUF_ALLOCATOR,
-                        new FixedRecvByteBufAllocator(cfg.mtu()).maxMessagesPerRead(FtfwChannel.DATAGRAMS_PER_READ))
+                // the buffer takes the largest datagram there is, not our own MTU: a peer configured with a larger
+                // one (a jumbo interface, another sync.mtu) had its datagrams truncated, NACKed and resent in a storm
+                // (review14 G5: 13 155 resends for 3 000 flows, 9000 against 1500); the engine logs the mismatch
+                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM)
+                        .maxMessagesPerRead(FtfwChannel.DATAGRAMS_PER_READ))
                 .handler(inbound);
         if (mcast == null) {
             bs.channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class);

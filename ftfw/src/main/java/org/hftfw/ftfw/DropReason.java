@@ -26,6 +26,12 @@ public enum DropReason {
     AUTH_BAD_MAC(Scope.REST_OF_DATAGRAM),
     /** An authenticated datagram whose counter was seen already or is too old: a replay, dropped. */
     AUTH_REPLAY(Scope.REST_OF_DATAGRAM),
+    /**
+     * An hFT-FW extension message the handshake did not agree with this incarnation of the peer (a stock conntrackd
+     * or hFT-FW without {@code sync.extensions} never sends one), or a full bulk's END for a bulk whose BEGIN never
+     * arrived: its sequence number counts, its content is ignored (no flow is removed, nothing is confirmed).
+     */
+    EXT_REFUSED(Scope.PAYLOAD),
     /** Fewer bytes left than a header (8, or 16 for ACK/NACK/RESYNC). */
     TRUNCATED(Scope.REST_OF_DATAGRAM),
     /** {@code len} is 0, exceeds the bytes left, or is shorter than the header. */
@@ -66,6 +72,6 @@ public enum DropReason {
 
     /** True for malformed input; false for well-formed input refused for its origin or sequence number. */
     public boolean malformed() {
-        return this != NOT_PEER && this != IMPLAUSIBLE_SEQ && !auth();
+        return this != NOT_PEER && this != IMPLAUSIBLE_SEQ && this != EXT_REFUSED && !auth();
     }
 }

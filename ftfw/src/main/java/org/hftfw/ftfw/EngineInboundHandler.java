@@ -37,11 +37,16 @@ final class EngineInboundHandler extends SimpleChannelInboundHandler<DatagramPac
         deliver(packet.content(), packet.sender());
     }
 
-    /** Hands one buffer of messages (not released) from {@code sender} to the engine; on the event loop. */
-    void deliver(ByteBuf buffer, InetSocketAddress sender) {
+    /**
+     * Hands one buffer of messages (not released) from {@code sender} to the engine; on the event loop. Returns
+     * whether it was authenticated and bound to this start of ours (the sender holds the key; never without one).
+     */
+    boolean deliver(ByteBuf buffer, InetSocketAddress sender) {
         if (engine != null) {
             engine.receive(buffer, sender);
+            return engine.lastBoundAuthentic();
         }
+        return false;
     }
 
     @Override

@@ -23,6 +23,11 @@ import org.slf4j.LoggerFactory;
  * arrived, an existing one replaced. It must run after the flows' commit, since the kernel refuses an expectation
  * whose master conntrack is absent (ENOENT) or has no helper (EOPNOTSUPP); those failures are counted and the first
  * logged. Writes come from the channel's event loop, reads and commits from any thread.
+ *
+ * <p>Bounded like the flows' external cache (conntrackd's {@code HashLimit}, {@code sync.external-cache-limit}): a
+ * NEW or UPD of an expectation not held yet while the cache is full is refused and counted ({@link #overflows}),
+ * the first one of every 10 s logged. Without it, the peer (or whoever sends from its address on an
+ * unauthenticated link) could grow it without end (review14 G2: 50 000 held with a limit of 10).
  */
 public final class ExpectationCache {
     private static final Logger LOG = LoggerFactory.getLogger(ExpectationCache.class);
@@ -42,13 +47,35 @@ public final class ExpectationCache {
     private final AtomicLong updates = new AtomicLong();
     private final AtomicLong deletes = new AtomicLong();
     private final AtomicLong commits = new AtomicLong();
+    private final AtomicLong overflows = new AtomicLong();
+    private final int limit;
+    private final LogLimiter overflowLog;
 
+    /** A cache bounded by conntrackd's default {@code HashLimit}. */
     public ExpectationCache(Clock clock) {
+        this(clock, ExternalCache.DEFAULT_LIMIT);
+    }
+
+    /** @param limit the most expectations held ({@code sync.external-cache-limit}) */
+    public ExpectationCache(Clock clock, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("expectation cache limit " + limit);
+        }
         this.clock = clock;
+        this.limit = limit;
+        this.overflowLog = new LogLimiter(clock, ExternalCache.LOG_INTERVAL);
     }
 
     /** Applies one of the peer's expectation messages. */
     public void apply(EventType type, Expectation e) {
+        if (type != EventType.DESTROY && map.size() >= limit && !map.containsKey(e.id())) {
+            long n = overflows.incrementAndGet();
+            if (overflowLog.due()) {
+                LOG.warn("expectation cache full ({} held, sync.external-cache-limit): the peer's expectation {} "
+                        + "refused ({} refused so far)", map.size(), e, n);
+            }
+            return;
+        }
         switch (type) {
             case NEW -> {
                 map.put(e.id(), new Held(e, clock.nanos()));
@@ -127,6 +154,11 @@ public final class ExpectationCache {
         }
         long elapsed = Math.max(0, now - h.receivedNanos()) / NANOS_PER_SECOND;
         return e.withTimeout(Math.max(0, e.timeout() - elapsed));
+    }
+
+    /** The peer's expectations refused because the cache was full. */
+    public long overflows() {
+        return overflows.get();
     }
 
     public Stats stats() {

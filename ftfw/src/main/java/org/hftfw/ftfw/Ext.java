@@ -19,13 +19,17 @@ import io.netty.buffer.ByteBuf;
  *  every message: byte 0 = 2 &lt;&lt; 4 | type, byte 1 = flags, bytes 2-3 = len, bytes 4-7 = seq (0 if unsequenced)
  *  CAPS       (1, unsequenced, flag REPLY)  8: "HFTW"  12: u16 ext version, u16 0  16: u32 offered  20: u32 required
  *                                           24: u64 sender nonce  32: u64 receiver nonce it answers (0 unknown)  = 40
- *  AUTH       (2, unsequenced, flag BOUND)  8: u64 counter  16: 16-byte MAC; always the datagram's last 32 bytes
+ *  AUTH       (2, unsequenced, flag BOUND)  4: u32 the sender's incarnation tag (0 from builds before it, see
+ *                                           {@link DatagramAuth})  8: u64 counter  16: 16-byte MAC; always the
+ *                                           datagram's last 32 bytes
  *  BULK_END   (3, sequenced, flag FULL)     8: u64 bulk id  16: u64 entries sent in the bulk
  *                                           24: u32 our seq when the bulk began  28: u32 0                        = 32
  *  HOLDS      (4, sequenced)                8: u64 bulk id  16: u64 flows the backup holds that it received since
  *                                           the bulk began                                                       = 24
  *             with BULK_FLOWS               8: u64 bulk id  16: u64 flows of the bulk the backup holds
  *                                           24: u64 flows of the bulk the peer deleted since                     = 32
+ *  BULK_BEGIN (5, sequenced, flag FULL)     8: u64 bulk id  16: u64 0                                            = 24
+ *                                           (only with {@link Capability#BULK_BEGIN})
  * </pre>
  * A flow of the bulk is one whose data message carried {@link Nethdr#F_BULK_FLOW} (sent only with BULK_FLOWS): the
  * older HOLDS cannot tell the bulk's flows from live ones, and stays what a peer without BULK_FLOWS sends and reads.
@@ -49,6 +53,7 @@ final class Ext {
     static final int T_AUTH = 2;
     static final int T_BULK_END = 3;
     static final int T_HOLDS = 4;
+    static final int T_BULK_BEGIN = 5;
 
     static final int F_REPLY = 0x01;
     static final int AUTH_BOUND = 0x01;
@@ -60,6 +65,7 @@ final class Ext {
     static final int END_SIZE = 32;
     static final int HOLDS_SIZE = 24;
     static final int HOLDS_FLOWS_SIZE = 32;
+    static final int BEGIN_SIZE = 24;
 
     private static void header(ByteBuf out, int type, int flags, int len, int seq) {
         out.writeByte(VERSION << 4 | type);
@@ -80,13 +86,14 @@ final class Ext {
     }
 
     /**
-     * A sequenced message: BULK_END ({@code startSeq} used) or HOLDS ({@code deleted} &ge; 0: the per-flow one of
-     * {@link Capability#BULK_FLOWS}).
+     * A sequenced message: BULK_END ({@code startSeq} used), HOLDS ({@code deleted} &ge; 0: the per-flow one of
+     * {@link Capability#BULK_FLOWS}) or BULK_BEGIN ({@code count} 0).
      */
     static void writeSequenced(ByteBuf out, int type, int flags, int seq, long id, long count, int startSeq,
                                long deleted) {
         boolean perFlow = type == T_HOLDS && deleted >= 0;
-        header(out, type, flags, type == T_BULK_END ? END_SIZE : perFlow ? HOLDS_FLOWS_SIZE : HOLDS_SIZE, seq);
+        header(out, type, flags, type == T_BULK_END ? END_SIZE : perFlow ? HOLDS_FLOWS_SIZE
+                : type == T_HOLDS ? HOLDS_SIZE : BEGIN_SIZE, seq);
         out.writeLong(id);
         out.writeLong(count);
         if (type == T_BULK_END) {
@@ -124,6 +131,11 @@ final class Ext {
                     if (deleted >= 0) {
                         return new FtfwMessage.Holds(seq, flags, buf.getLong(pos + 8), buf.getLong(pos + 16), deleted);
                     }
+                }
+            }
+            case T_BULK_BEGIN -> {
+                if (len == BEGIN_SIZE) {
+                    return new FtfwMessage.BulkBegin(seq, flags, buf.getLong(pos + 8));
                 }
             }
             default -> { }

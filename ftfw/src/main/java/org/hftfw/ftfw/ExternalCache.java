@@ -167,6 +167,11 @@ public final class ExternalCache implements FtfwEngine.Receiver {
         };
     }
 
+    /** States refused because the cache was full (one read of a counter: asked per state by the channel). */
+    long overflows() {
+        return overflows.get();
+    }
+
     /** Caches the state: {@link #ADDED}, {@link #REPLACED} a held one, or {@link #REFUSED} (the cache is full). */
     private int put(FlowId id, ConntrackEntry entry, FlowExtras extras, long stamp, boolean bulkFlow) {
         if (map.size() >= limit && !map.containsKey(id)) {

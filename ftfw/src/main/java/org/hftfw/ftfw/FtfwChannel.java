@@ -66,7 +66,7 @@ public final class FtfwChannel implements AutoCloseable {
     private final LinkSocket link;
     private final EventLoop loop;
     private final ExternalCache cache;
-    private final ExpectationCache expectations = new ExpectationCache(Clock.system());
+    private final ExpectationCache expectations;
     private final FtfwEngine engine;
     private final ExecutorService bulkExecutor;
 
@@ -83,6 +83,7 @@ public final class FtfwChannel implements AutoCloseable {
         group = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         loop = group.next();
         cache = new ExternalCache(Clock.system(), cfg.tcpWindowTracking(), cfg.commitBatch(), cfg.cacheLimit());
+        expectations = new ExpectationCache(Clock.system(), cfg.cacheLimit());
         // one thread, in order, and only while a bulk runs: it ends after 5 s without work (issue #12's thread goal)
         ThreadPoolExecutor bulkThread = new ThreadPoolExecutor(1, 1, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 r -> Thread.ofPlatform().daemon(true).name("hftfw-ftfw-bulk").unstarted(r));
@@ -122,8 +123,14 @@ public final class FtfwChannel implements AutoCloseable {
                 public void onData(FtfwMessage.DataType type, ConntrackEntry entry, FlowExtras extras, long stamp,
                                    boolean bulkFlow) {
                     FlowId id = entry.flowId();
+                    long refused = cache.overflows();
                     // the stamp and the bulk-flow mark: for generation-marked resyncs and the per-flow HOLDS count
                     boolean held = cache.applyAndTellHeld(type, entry, id, extras, stamp, bulkFlow);
+                    if (cache.overflows() != refused) {
+                        // over sync.external-cache-limit (counted there): not written either, or the kernel table
+                        // would hold flows no resync purge removes, bounded by nf_conntrack_max only (review14 G12)
+                        return;
+                    }
                     seen(kind(type, held), entry, id);
                 }
 
@@ -360,9 +367,14 @@ public final class FtfwChannel implements AutoCloseable {
     /**
      * The TCP transport's connections, as conntrackd's {@code -s} shows them for a TCP channel (conntrack-tools
      * src/tcp.c, tcp_snprintf_stats): {@code server}, the peer's connection to our listening socket (what we read);
-     * {@code client}, ours to the peer's (what we write).
+     * {@code client}, ours to the peer's (what we write); {@code replaced}, how often a new connection from the peer's
+     * address replaced the one we read (with a key, only one that authenticated).
      */
-    public record TcpConnections(boolean server, boolean client) {
+    public record TcpConnections(boolean server, boolean client, long replaced) {
+        public TcpConnections(boolean server, boolean client) {
+            this(server, client, 0);
+        }
+
         /** {@code server=connected client=disconnected}, conntrackd's words. */
         public String describe() {
             return "server=" + word(server) + " client=" + word(client);

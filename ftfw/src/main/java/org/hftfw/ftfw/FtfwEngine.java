@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -196,6 +197,7 @@ final class FtfwEngine {
     private static final long LOG_INTERVAL = 10_000_000_000L;
     /** Removals from {@link #flows} after which it is made anew once empty: at most one new map per 4 096 ACKed flows. */
     private static final int FLOWS_REMADE_AFTER = 4096;
+    private static final int PEER_BULKS_KEPT = 16;
 
     private enum Hello { INIT, SAY, DONE }
 
@@ -303,11 +305,22 @@ final class FtfwEngine {
     private long curStamp;
     /** The peer's CAPS nonce when {@link #lastStamp} was taken: a new one is a new incarnation of the peer. */
     private long stampNonce;
+    /** Random at start ({@link #randomNonce}): a blind forger cannot guess a HOLDS' id (review14 F9). */
     private long nextBulkId;
     private MarkedBulk openBulk;
     private final Map<Long, MarkedBulk> bulks = new HashMap<>();
     /** Whether the running table bulk is marked (an unmarked one's flows are no flows of another open bulk). */
     private boolean tableBulkMarked;
+    /**
+     * The peer's marked bulks whose BULK_BEGIN arrived from its current incarnation, by id, with the stamp of the
+     * BEGIN; at most {@link #PEER_BULKS_KEPT} (only one is open at a time on the peer's side).
+     */
+    private final Map<Long, Long> peerBulksBegun = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
+            return size() > PEER_BULKS_KEPT;
+        }
+    };
     private long bulkEndsRx;
     private long staleRemoved;
     private long rsOverflow;
@@ -319,6 +332,11 @@ final class FtfwEngine {
     private long seqResets;
     private long bulksSent;
     private long resyncsCoalesced;
+    /** Datagrams from the peer larger than our own MTU allows (a mismatch of the two nodes' MTU). */
+    private long oversized;
+    private final LogLimiter oversizeLog;
+    /** Datagrams larger than this come from a peer with a larger MTU; "infinite" on TCP (its buffers are not datagrams). */
+    private final int largestOwnDatagram;
 
     /** An engine whose bulk source is read on the calling thread (tests on virtual time). */
     FtfwEngine(FtfwConfig cfg, Scheduler sched, int initialSeq, ByteBufAllocator alloc,
@@ -337,6 +355,8 @@ final class FtfwEngine {
         this.peerAddress = cfg.peer().getAddress();
         this.guard = new SeqGuard(cfg.maxSeqJump());
         this.seqResetLog = new LogLimiter(sched, LOG_INTERVAL);
+        this.oversizeLog = new LogLimiter(sched, LOG_INTERVAL);
+        this.largestOwnDatagram = cfg.link() instanceof SyncTransport.Tcp ? Integer.MAX_VALUE : cfg.datagramSize();
         this.resyncNanos = cfg.resyncInterval().toNanos();
         this.auth = cfg.auth() == null ? null : new DatagramAuth(cfg.auth(), sched.epochMicros());
         int trailer = auth == null ? 0 : Ext.AUTH_SIZE;
@@ -353,11 +373,13 @@ final class FtfwEngine {
                 cfg.socketBuffer() / RCVBUF_BYTES_PER_MESSAGE));
         this.window = cfg.ackWindow();
         this.lastTxNanos = sched.nanos();
+        this.nextBulkId = randomNonce() >>> 1;
         if (cfg.extensions()) {
             Set<Capability> offered = auth == null
-                    ? Set.of(Capability.GENERATION_RESYNC, Capability.BULK_COMPLETION, Capability.BULK_FLOWS)
+                    ? Set.of(Capability.GENERATION_RESYNC, Capability.BULK_COMPLETION, Capability.BULK_FLOWS,
+                            Capability.BULK_BEGIN)
                     : Set.of(Capability.AUTH, Capability.GENERATION_RESYNC, Capability.BULK_COMPLETION,
-                    Capability.BULK_FLOWS);
+                            Capability.BULK_FLOWS, Capability.BULK_BEGIN);
             hs = new Handshake(sched, alloc, sink::send, auth, cfg.auth() != null && cfg.auth().require(), offered,
                     randomNonce(), aliveNanos / Handshake.TRIES, this::onHandshakeChange);
             hs.start();
@@ -387,6 +409,7 @@ final class FtfwEngine {
     private void onHandshakeChange() {
         requestXmit();
         for (MarkedBulk b : List.copyOf(bulks.values())) {
+            maybeBegin(b);
             maybeEnd(b);
         }
     }
@@ -629,10 +652,26 @@ final class FtfwEngine {
     }
 
     private long open(boolean full) {
-        MarkedBulk b = new MarkedBulk(++nextBulkId, full, nextSeq);
+        long id = ++nextBulkId;
+        if (id == 0) {
+            id = ++nextBulkId;                      // 0 means "not marked"
+        }
+        MarkedBulk b = new MarkedBulk(id, full, nextSeq);
         bulks.put(b.id, b);
         openBulk = b;
+        maybeBegin(b);
         return b.id;
+    }
+
+    /**
+     * Queues a full bulk's BEGIN once the peer agreed to it (a provisional bulk's waits for the handshake); only a
+     * full bulk removes flows at its END, so only it needs one.
+     */
+    private void maybeBegin(MarkedBulk b) {
+        if (b.full && !b.beginQueued && !b.endQueued && peerAgreed(Capability.BULK_BEGIN)) {
+            b.beginQueued = true;
+            queueExt(Ext.T_BULK_BEGIN, b.full ? Ext.F_FULL : 0, b.id, 0, 0, -1);
+        }
     }
 
     /**
@@ -664,6 +703,7 @@ final class FtfwEngine {
             bulks.remove(b.id);                     // provisional, and the peer is not hFT-FW: nothing to send
             b.receipt.completeExceptionally(new IllegalStateException("the peer does not confirm bulks in-band"));
         } else {
+            maybeBegin(b);
             b.endQueued = true;
             queueExt(Ext.T_BULK_END, b.full ? Ext.F_FULL : 0, b.id, b.count, b.startSeq, -1);
         }
@@ -853,8 +893,10 @@ final class FtfwEngine {
                     storeForResend(n);
                 }
                 case QueueItem.Extension e -> {
-                    Ext.writeSequenced(scratch, e.type(), e.flags(), seq, e.id(), e.count(), e.startSeq(),
-                            e.deleted());
+                    // a BEGIN can be the first message after our start: it says HELLO like any other, or the peer
+                    // takes our next HELLO for a restart (only peers that agreed BULK_BEGIN read it)
+                    int flags = e.type() == Ext.T_BULK_BEGIN ? e.flags() | helloFlags() : e.flags();
+                    Ext.writeSequenced(scratch, e.type(), flags, seq, e.id(), e.count(), e.startSeq(), e.deleted());
                     storeForResend(n);
                 }
                 case QueueItem.Control _ -> FtfwEncoder.writeAlive(scratch, helloFlags(), seq); // ALIVE: never stored
@@ -945,6 +987,7 @@ final class FtfwEngine {
 
     /** Processes one datagram (not released) received from {@code sender}; only the peer's are read. */
     void receive(ByteBuf datagram, InetSocketAddress sender) {
+        datagramAuthentic = false;
         if (closed) {
             return;
         }
@@ -986,9 +1029,30 @@ final class FtfwEngine {
         }
         datagramsRx++;
         bytesRx += datagram.readableBytes();
+        if (datagram.readableBytes() > largestOwnDatagram) {
+            peerMtuLarger();
+        }
         lastPeerDatagramNanos = sched.nanos();
         heardFromPeer = true;
         decoder.decodeDatagram(datagram, end, onMessage);
+    }
+
+    /** Whether the last buffer {@link #receive} read was authentic and bound to our nonce (not a replay). */
+    boolean lastBoundAuthentic() {
+        return datagramAuthentic && auth.bound();
+    }
+
+    /**
+     * A datagram larger than ours can be: the peer's MTU is larger. It is read whole (the receive buffer takes any
+     * datagram), but the peer's larger datagrams may be fragmented or dropped on the way: say so, at most every 10 s.
+     */
+    private void peerMtuLarger() {
+        oversized++;
+        if (oversizeLog.due()) {
+            LOG.warn("the peer sends datagrams larger than this node's sync.mtu {} allows ({} so far): its MTU is "
+                    + "larger; set the same sync.mtu (conntrackd: the interface's MTU) on both nodes", cfg.mtu(),
+                    oversized);
+        }
     }
 
     private static boolean loneCaps(ByteBuf d, int end) {
@@ -1009,7 +1073,11 @@ final class FtfwEngine {
 
     void onMessage(FtfwMessage m) {
         if (m instanceof FtfwMessage.Caps c) {
+            long before = hs.peerNonce();
             hs.onCaps(c, datagramAuthentic);        // unsequenced; the decoder passes CAPS only with extensions on
+            if (before != 0 && hs.peerNonce() != before) {
+                beginAgain();
+            }
             return;
         }
         int seq = m.seq();
@@ -1057,6 +1125,9 @@ final class FtfwEngine {
         boolean newIncarnation = nonce != stampNonce && !learnedNonce;
         boolean continuous = seqSet && !reanchor && !implausible && !newIncarnation && (!restart || nonce != 0);
         curStamp = continuous ? lastStamp + (seq - lastSeq) : lastStamp + (1L << 32);
+        if (!continuous) {
+            peerBulksBegun.clear();                 // a BEGIN counts only for the incarnation that sent it
+        }
         if (restart) {
             if (t != Track.UNSET) {
                 seqReset("the peer restarted (HELLO)", seq);
@@ -1066,6 +1137,7 @@ final class FtfwEngine {
                 if (hs != null) {
                     hs.onPeerRestart();
                 }
+                beginAgain();
                 onPeerRestart.run();
             }
             if (ackFromSet && Nethdr.before(seq, ackFrom)) {
@@ -1116,6 +1188,14 @@ final class FtfwEngine {
         if (m instanceof FtfwMessage.Data && ackFromSet && !ackDelayScheduled && ackDelayNanos > 0) {
             ackDelayScheduled = true;
             sched.schedule(this::delayedAck, ackDelayNanos);
+        }
+    }
+
+    /** A new incarnation of the peer never saw our open bulks' BEGIN: without it, their END would be refused. */
+    private void beginAgain() {
+        for (MarkedBulk b : bulks.values()) {
+            b.beginQueued = false;
+            maybeBegin(b);
         }
     }
 
@@ -1176,9 +1256,18 @@ final class FtfwEngine {
                         (d.flags() & Nethdr.F_BULK_FLOW) != 0);
             }
             case FtfwMessage.Caps _ -> { }          // handled before sequence tracking
-            case FtfwMessage.BulkEnd e -> onPeerBulkEnd(e);
+            case FtfwMessage.BulkBegin g -> {
+                if (extensionAgreed(g, Capability.BULK_BEGIN)) {
+                    peerBulksBegun.put(g.id(), curStamp);
+                }
+            }
+            case FtfwMessage.BulkEnd e -> {
+                if (extensionAgreed(e, Capability.GENERATION_RESYNC)) {
+                    onPeerBulkEnd(e);
+                }
+            }
             case FtfwMessage.Holds h -> {
-                MarkedBulk b = bulks.remove(h.id());
+                MarkedBulk b = extensionAgreed(h, Capability.GENERATION_RESYNC) ? bulks.remove(h.id()) : null;
                 if (b != null) {
                     // an older peer's HOLDS counts every flow written since the bulk began: our DESTROYs meanwhile
                     // are added, and the result is a lower bound (see BulkReceipt)
@@ -1216,11 +1305,37 @@ final class FtfwEngine {
         }
     }
 
-    /** The peer's bulk ended: stale flows go (a full bulk), and the answer says how many we hold. */
+    /**
+     * Whether the handshake agreed {@code c} with the peer's current incarnation; otherwise the extension message
+     * is counted and ignored (a stock peer never sends one: from its address it is forged, review14 G14).
+     */
+    private boolean extensionAgreed(FtfwMessage m, Capability c) {
+        if (peerAgreed(c)) {
+            return true;
+        }
+        drops.drop(DropReason.EXT_REFUSED, m);
+        return false;
+    }
+
+    /**
+     * The peer's bulk ended: stale flows go (a full bulk), and the answer says how many we hold. A full bulk's END
+     * removes flows only when its BEGIN arrived from the same incarnation of the peer and the bulk started no later
+     * than that BEGIN: one forged datagram can no longer empty the table (review14 G14), and what is removed is
+     * bounded to a bulk this node received. An END for a full bulk never begun is counted and ignored (no HOLDS).
+     */
     private void onPeerBulkEnd(FtfwMessage.BulkEnd e) {
-        bulkEndsRx++;
         long from = curStamp + (e.startSeq() - e.seq());
-        BulkOutcome o = receiver.onBulkEnd(from, e.full());
+        Long begun = peerBulksBegun.remove(e.id());
+        boolean full = e.full();
+        if (full && (begun == null || from > begun)) {
+            if (peerAgreed(Capability.BULK_BEGIN)) {
+                drops.drop(DropReason.EXT_REFUSED, "full bulk end " + e.id() + " without its begin");
+                return;
+            }
+            full = false;                           // an earlier hFT-FW sends no BEGIN: answered, nothing removed
+        }
+        bulkEndsRx++;
+        BulkOutcome o = receiver.onBulkEnd(from, full);
         boolean perFlow = peerAgreed(Capability.BULK_FLOWS) && o.bulkFlowsHeld() >= 0;
         long held = perFlow ? o.bulkFlowsHeld() : o.held();
         long deleted = perFlow ? o.bulkFlowsDeleted() : -1;
@@ -1231,7 +1346,7 @@ final class FtfwEngine {
             bulkListener.onStaleAfterResync(o.stale());
         }
         bulkListener.onBulkEnd(new BulkReceipt(e.id(), e.count(), held, 0, Math.max(0, deleted), perFlow));
-        if (e.full()) {
+        if (full) {
             bulkListener.onPeerTable();
         }
         // an always-committed backup answers once its kernel writer has written what arrived before the END, less

@@ -95,6 +95,16 @@ sealed interface FtfwMessage {
     }
 
     /**
+     * hFT-FW BULK_BEGIN: the sender's marked bulk {@code id} began ({@link Capability#BULK_BEGIN}); a full bulk's END
+     * removes flows only for a bulk whose BEGIN arrived.
+     */
+    record BulkBegin(int seq, int flags, long id) implements FtfwMessage {
+        boolean full() {
+            return (flags & Ext.F_FULL) != 0;
+        }
+    }
+
+    /**
      * hFT-FW HOLDS: the answer to BULK_END {@code id}: how many of that bulk's flows the backup holds, and
      * ({@code deleted}) how many of them it saw deleted; -1 in an older peer's HOLDS, which is not per flow.
      */

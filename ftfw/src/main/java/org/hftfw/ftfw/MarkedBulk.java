@@ -20,6 +20,8 @@ final class MarkedBulk {
     long deletes;
     boolean ended;
     boolean endQueued;
+    /** Its BULK_BEGIN was queued ({@link Capability#BULK_BEGIN} agreed). */
+    boolean beginQueued;
 
     MarkedBulk(long id, boolean full, int startSeq) {
         this.id = id;

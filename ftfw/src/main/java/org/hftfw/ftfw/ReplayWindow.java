@@ -5,10 +5,10 @@ package org.hftfw.ftfw;
  * IPsec's anti-replay window (RFC 4303 section 3.4.3). A counter above the highest is new and moves the window; one
  * inside the window is new once; anything older is a replay (or too late to tell).
  *
- * <p>The sender numbers its datagrams from its wall-clock microseconds at start, one up per datagram
- * ({@link DatagramAuth}), so a restarted sender continues above what it sent before (unless it averaged more than a
- * datagram per microsecond) and needs no reset here; a datagram captured before a restart of this receiver cannot
- * be replayed after it because the MAC binds the receiver's per-start nonce. The window covers the last 1024
+ * <p>One window per incarnation of the sender ({@link DatagramAuth}: a restarted sender's datagrams carry a new
+ * random tag and start a new window, so a wall clock stepped back across the restart no longer matters); a datagram
+ * captured before a restart of this receiver cannot be replayed after it because the MAC binds the receiver's
+ * per-start nonce. The window covers the last 1024
  * datagrams: a datagram overtaken by more than that is dropped, and FT-FW recovers it like a lost one.
  */
 final class ReplayWindow {

@@ -33,8 +33,12 @@ import org.slf4j.LoggerFactory;
  * dropped first; what is written to a connection the peer does not read fast enough waits in Netty's outbound buffer
  * up to the same bound and is dropped past it. Either loss is a gap FT-FW's NACK recovers, as it recovers a lost
  * datagram. An accepted connection from any address but the peer's is closed at once and counted as a datagram
- * from a stranger ({@link DropReason#NOT_PEER}); a new one from the peer replaces the one before (its restart), as
- * conntrackd's {@code tcp_accept} does. The received bytes are cut into the engine's buffers by a
+ * from a stranger ({@link DropReason#NOT_PEER}). Without a key, a new one from the peer's address replaces the one
+ * before (its restart), as conntrackd's {@code tcp_accept} does, and the replacement is counted and logged. With a
+ * key, the address proves nothing (review14 G13: any local process on the peer's host, or a spoofer, cut the live
+ * connection at will): while a live connection stands, a new one is only a candidate, read like the live one but
+ * promoted (and the old one closed) once a buffer of it authenticated, bound to our nonce; a newer candidate
+ * replaces an older one, never the live connection. The received bytes are cut into the engine's buffers by a
  * {@link StreamFramer}. Runs on the event loop except {@link #open} and {@link #close}.
  */
 final class TcpLink implements LinkSocket {
@@ -50,6 +54,9 @@ final class TcpLink implements LinkSocket {
     private int waitingBytes;
     private Channel out;
     private Channel in;
+    /** With a key: a newer connection from the peer's address, not authenticated yet. */
+    private Channel candidate;
+    private long replaced;
     private boolean connecting;
     private long dropped;
     private volatile boolean closed;
@@ -94,7 +101,8 @@ final class TcpLink implements LinkSocket {
 
     @Override
     public FtfwChannel.TcpConnections connections() {
-        return new FtfwChannel.TcpConnections(in != null && in.isActive(), out != null && out.isActive());
+        return new FtfwChannel.TcpConnections(in != null && in.isActive(), out != null && out.isActive(),
+                replaced);
     }
 
     // ---- receiving: the peer's connection to us
@@ -106,12 +114,34 @@ final class TcpLink implements LinkSocket {
             var _ = ch.close();
             return;
         }
+        if (cfg.auth() != null && in != null && in.isActive()) {
+            if (candidate != null) {
+                var _ = candidate.close();
+            }
+            candidate = ch;
+            ch.pipeline().addLast(new Reader(remote));
+            return;
+        }
         if (in != null) {
-            LOG.info("FT-FW peer {} connected again: the connection before is closed", remote);
+            replaced++;
+            LOG.info("FT-FW peer {} connected again: the connection before is closed ({} replaced since start)",
+                    remote, replaced);
             var _ = in.close();
         }
         in = ch;
         ch.pipeline().addLast(new Reader(remote));
+    }
+
+    /** A candidate connection authenticated: it is the peer's, the one before is closed. */
+    private void promote(Channel ch) {
+        candidate = null;
+        replaced++;
+        LOG.info("FT-FW peer {} connected again and authenticated: the connection before is closed ({} replaced "
+                + "since start)", ch.remoteAddress(), replaced);
+        if (in != null) {
+            var _ = in.close();
+        }
+        in = ch;
     }
 
     /** Reads one connection of the peer's: cuts its stream into buffers for the engine. */
@@ -137,8 +167,11 @@ final class TcpLink implements LinkSocket {
             }
             int n;
             while ((n = framer.next(acc)) > 0) {
-                inbound.deliver(acc.slice(acc.readerIndex(), n), remote);
+                boolean authentic = inbound.deliver(acc.slice(acc.readerIndex(), n), remote);
                 acc.skipBytes(n);
+                if (authentic && ctx.channel().equals(candidate)) {
+                    promote(ctx.channel());
+                }
             }
             if (n < 0) {
                 // no message boundary can be found again: the engine counts the rest malformed, the peer reconnects
@@ -157,6 +190,9 @@ final class TcpLink implements LinkSocket {
             }
             if (ctx.channel().equals(in)) {
                 in = null;
+            }
+            if (ctx.channel().equals(candidate)) {
+                candidate = null;
             }
         }
 

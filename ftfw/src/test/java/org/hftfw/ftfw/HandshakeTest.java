@@ -24,7 +24,8 @@ class HandshakeTest {
     void twoHftfwPeersAgreeOnGenerationsAndBulkCompletion() {
         SimLink s = new SimLink(SimLink.config(), 1, SEQ_A, SEQ_B);
         s.clock.advance(10 * MS);
-        Set<Capability> both = Set.of(Capability.GENERATION_RESYNC, Capability.BULK_COMPLETION, Capability.BULK_FLOWS);
+        Set<Capability> both = Set.of(Capability.GENERATION_RESYNC, Capability.BULK_COMPLETION, Capability.BULK_FLOWS,
+                Capability.BULK_BEGIN);
         assertEquals(both, s.a.peerCapabilities());
         assertEquals(both, s.b.peerCapabilities());
         assertEquals("hftfw", s.a.stats().peer().kind());
@@ -96,6 +97,7 @@ class HandshakeTest {
         s.restartB(SEQ_B + 10_000, true);          // B (re)starts and says CAPS itself
         s.clock.advance(10 * MS);
         assertEquals("hftfw", s.a.stats().peer().kind());
-        assertEquals(Set.of(Capability.GENERATION_RESYNC, Capability.BULK_COMPLETION, Capability.BULK_FLOWS), s.b.peerCapabilities());
+        assertEquals(Set.of(Capability.GENERATION_RESYNC, Capability.BULK_COMPLETION, Capability.BULK_FLOWS,
+                Capability.BULK_BEGIN), s.b.peerCapabilities());
     }
 }

@@ -145,6 +145,36 @@ class PeerFilterLoopbackTest {
         }
     }
 
+    /**
+     * review14 G5: the peers' MTUs differ (the primary's 9000, the backup's 1500). The backup's receive buffer was its
+     * own MTU, so the primary's datagrams were truncated, NACKed and resent (13 155 resends for 3 000 flows); it now
+     * takes any datagram whole.
+     */
+    @Test
+    void aPeerWithALargerMtuIsReadWhole() throws Exception {
+        int port = freePort();
+        InetSocketAddress b = new InetSocketAddress(BACKUP, port);
+        InetSocketAddress a = new InetSocketAddress(PRIMARY, port);
+        List<ConntrackEntry> table = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            table.add(RandomEntries.tcpFlow(i, 600));
+        }
+        try (FtfwChannel backup = FtfwChannel.builder(FtfwConfig.builder(b, a).mtu(1500).build()).start();
+             FtfwChannel primary = FtfwChannel.builder(FtfwConfig.builder(a, b).mtu(9000).build()).start()) {
+            for (ConntrackEntry e : table) {
+                primary.publish(EventType.NEW, e);
+            }
+            assertTrue(await(() -> mirrors(backup, table) && primary.pendingFlows() == 0, 10_000),
+                    "backup has " + backup.externalCache().size());
+            FtfwStats sa = primary.stats();
+            FtfwStats sb = backup.stats();
+            assertTrue(sa.bytesTx() / sa.datagramsTx() > 1500, "datagrams above the backup's MTU: " + sa.format());
+            assertEquals(0, sa.resent(), "no resends: " + sa.format());
+            assertEquals(0, sb.lost());
+            assertEquals(0, sb.malformedTotal(), "nothing truncated: " + sb.malformed());
+        }
+    }
+
     @Test
     void secondChannelOnTheSameAddressFailsToStart() throws Exception {
         int port = freePort();

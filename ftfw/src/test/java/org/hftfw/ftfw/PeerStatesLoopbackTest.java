@@ -37,6 +37,27 @@ class PeerStatesLoopbackTest {
         return new InetSocketAddress[] {new InetSocketAddress(BACKUP, port), new InetSocketAddress(PRIMARY, port)};
     }
 
+    /**
+     * review14 G12: over {@code sync.external-cache-limit}, a flow the cache refused was still handed to the listener
+     * (written into the kernel), where no resync purge could reach it: the bound now holds for both, counted once.
+     */
+    @Test
+    void aFlowTheCacheRefusesIsNotHandedOnEither() throws Exception {
+        InetSocketAddress[] ab = addresses();
+        java.util.Set<org.hftfw.conntrack.FlowId> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        try (FtfwChannel backup = FtfwChannel.builder(FtfwConfig.builder(ab[0], ab[1]).cacheLimit(10).build())
+                .peerStates((type, entry) -> seen.add(entry.flowId())).start();
+             FtfwChannel primary = FtfwChannel.builder(FtfwConfig.of(ab[1], ab[0])).start()) {
+            for (int i = 0; i < 100; i++) {
+                primary.publish(EventType.NEW, RandomEntries.tcpFlow(i, 600));
+            }
+            assertTrue(await(() -> primary.pendingFlows() == 0 && backup.externalCache().stats().overflows() == 90,
+                    10_000), backup.stats().format());
+            assertEquals(10, backup.externalCache().size());
+            assertEquals(10, seen.size(), "only the flows the cache holds reach the listener");
+        }
+    }
+
     @Test
     void anUpdateOfAFlowNewToTheBackupIsHandedOnAsNew() throws Exception {
         InetSocketAddress[] ab = addresses();

@@ -2,6 +2,7 @@ package org.hftfw.ftfw;
 
 import static org.hftfw.common.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -135,6 +136,58 @@ class TcpLoopbackTest {
                 assertTrue(await(() -> b.externalCache().size() >= 500
                         && b.externalCache().get(RandomEntries.tcpFlow(999, 0).original(), 0).isPresent(), 15_000),
                         "the restarted backup has " + b.externalCache().size() + "\n" + a.stats().format());
+            }
+        }
+    }
+
+    /**
+     * review14 G13: with a key, a connection from the peer's address (any local process on the peer's host can make
+     * one) replaced the live connection before a byte of it was authenticated, cutting the link at will. Now it is
+     * only a candidate: the live connection stays, the stranger's forged buffer is counted, and nothing is replaced.
+     */
+    @Test
+    void aConnectionFromThePeersAddressReplacesTheLiveOneOnlyOnceItAuthenticates() throws Exception {
+        int port = freePort();
+        byte[] key = new byte[SyncAuth.MIN_KEY_BYTES];
+        Arrays.fill(key, (byte) 42);
+        byte[] wrong = new byte[SyncAuth.MIN_KEY_BYTES];
+        Arrays.fill(wrong, (byte) 7);
+        try (FtfwChannel a = FtfwChannel.builder(tcp(A, B, port).auth(SyncAuth.of(key, true)).build()).start();
+             FtfwChannel b = FtfwChannel.builder(tcp(B, A, port).auth(SyncAuth.of(key, true)).build()).start()) {
+            flows(0, 100, 600).forEach(e -> a.publish(EventType.NEW, e));
+            assertTrue(await(() -> b.externalCache().size() == 100, 10_000), b.stats().format());
+            io.netty.buffer.ByteBuf forged = io.netty.buffer.Unpooled.buffer();
+            Ext.writeCaps(forged, false, Capability.bits(java.util.Set.of(Capability.AUTH)), 0, 1, 0);
+            new DatagramAuth(SyncAuth.of(wrong, true), 1).seal(forged, 0);
+            byte[] bytes = io.netty.buffer.ByteBufUtil.getBytes(forged);
+            forged.release();
+            List<Socket> strangers = new ArrayList<>();
+            try {
+                for (int i = 1; i <= 5; i++) {
+                    Socket s = new Socket();
+                    strangers.add(s);
+                    s.bind(new InetSocketAddress(A, 0));          // the peer's address, any port
+                    s.connect(new InetSocketAddress(B, port), 5_000);
+                    s.getOutputStream().write(bytes);
+                    s.getOutputStream().flush();
+                    long want = i;
+                    assertTrue(await(() -> b.stats().dropped(DropReason.AUTH_BAD_MAC) == want, 10_000),
+                            "the stranger's buffer was read and refused: " + b.stats().format());
+                }
+                flows(100, 100, 600).forEach(e -> a.publish(EventType.NEW, e));
+                assertTrue(await(() -> b.externalCache().size() == 200, 10_000), b.stats().format());
+                FtfwChannel.TcpConnections c = b.tcpConnections().orElseThrow();
+                assertEquals(0, c.replaced(), "the live connection was never replaced");
+                assertTrue(c.server() && a.tcpConnections().orElseThrow().client(), c.describe());
+                Socket last = strangers.getLast();
+                last.setSoTimeout(200);
+                assertThrows(java.net.SocketTimeoutException.class, () -> last.getInputStream().read(),
+                        "the newest stranger is still a candidate: the peer's own connection never replaced it, "
+                                + "because the peer's connection was never cut");
+            } finally {
+                for (Socket s : strangers) {
+                    s.close();
+                }
             }
         }
     }

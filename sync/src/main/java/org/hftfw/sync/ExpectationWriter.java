@@ -29,10 +29,17 @@ import org.slf4j.LoggerFactory;
  * delete of an expectation that is gone already (used by its data connection, or expired) is counted as absent.
  * The thread runs only while there is work (queued or waiting expectations): it ends when both are empty and the
  * next expectation starts another, so a pair without helpers pays no thread for this path (issue #12's thread goal).
+ * Bounded (review14 G2): at most {@code limit} expectations queued and as many waiting for their master
+ * ({@code sync.external-cache-limit}); one past either bound is counted as failed ({@link Stats#overflows}), and one
+ * received without a timeout waits at most {@link #NO_TIMEOUT_WAIT_SECONDS}, not for ever.
  */
 public final class ExpectationWriter implements ExpectationTable.Listener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ExpectationWriter.class);
     static final long RETRY_MILLIS = 500;
+    /** How long an expectation received without a timeout waits for its master (conntrackd's fallback timeout). */
+    static final long NO_TIMEOUT_WAIT_SECONDS = 60;
+    /** conntrackd's default {@code HashLimit}. */
+    static final int DEFAULT_LIMIT = 262_144;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
     private record Change(EventType type, Expectation exp, long receivedNanos) {}
@@ -47,9 +54,10 @@ public final class ExpectationWriter implements ExpectationTable.Listener, AutoC
      * @param retries  creates retried because the master was not there yet
      * @param failed   creates given up (master absent until the timeout passed, no helper, other errors)
      * @param pending  expectations waiting for their master now
+     * @param overflows of {@code failed}, refused because the queue or the waiting set was full
      */
     public record Stats(long received, long created, long deleted, long absent, long retries, long failed,
-                        int pending) {}
+                        int pending, long overflows) {}
 
     private final ExpectationTable table;
     private final Runnable flowsWritten;
@@ -69,12 +77,23 @@ public final class ExpectationWriter implements ExpectationTable.Listener, AutoC
     private final AtomicLong absent = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong overflows = new AtomicLong();
+    private final int limit;
 
     /**
      * @param table        where the expectations are written
      * @param flowsWritten blocks until the flow writer has written every state handed to it so far
      */
     public ExpectationWriter(ExpectationTable table, Runnable flowsWritten, Clock clock) {
+        this(table, flowsWritten, clock, DEFAULT_LIMIT);
+    }
+
+    /** @param limit the most expectations queued, and the most waiting for their master */
+    public ExpectationWriter(ExpectationTable table, Runnable flowsWritten, Clock clock, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("expectation writer limit " + limit);
+        }
+        this.limit = limit;
         this.table = Objects.requireNonNull(table);
         this.flowsWritten = Objects.requireNonNull(flowsWritten);
         this.clock = Objects.requireNonNull(clock);
@@ -90,8 +109,12 @@ public final class ExpectationWriter implements ExpectationTable.Listener, AutoC
     @Override
     public void onExpectation(EventType type, Expectation e) {
         synchronized (lock) {
-            queue.add(new Change(type, e, clock.nanos()));
             received.incrementAndGet();
+            if (queue.size() >= limit) {
+                overflow(e);
+                return;
+            }
+            queue.add(new Change(type, e, clock.nanos()));
             wakeWriter();
         }
     }
@@ -175,8 +198,12 @@ public final class ExpectationWriter implements ExpectationTable.Listener, AutoC
             table.create(now, true);
             created.incrementAndGet();
         } catch (ConntrackException.NoSuchEntryException noMaster) {
-            if (e.timeout() < 0 || age < e.timeout()) {
-                waiting.put(e.id(), c);
+            if (age < (e.timeout() < 0 ? NO_TIMEOUT_WAIT_SECONDS : e.timeout())) {
+                if (waiting.size() >= limit) {
+                    overflow(e);
+                } else {
+                    waiting.put(e.id(), c);
+                }
             } else {
                 failed.incrementAndGet();
                 LOG.warn("gave up the peer's expectation {}: its master conntrack never arrived", e);
@@ -184,6 +211,14 @@ public final class ExpectationWriter implements ExpectationTable.Listener, AutoC
         } catch (ConntrackException ex) {
             failed.incrementAndGet();
             LOG.warn("could not write the peer's expectation {}: {}", e, ex.getMessage());
+        }
+    }
+
+    private void overflow(Expectation e) {
+        failed.incrementAndGet();
+        if (overflows.incrementAndGet() == 1) {
+            LOG.warn("expectation writer full ({} queued or waiting, sync.external-cache-limit): the peer's "
+                    + "expectation {} given up; further ones are counted only", limit, e);
         }
     }
 
@@ -196,7 +231,7 @@ public final class ExpectationWriter implements ExpectationTable.Listener, AutoC
 
     public Stats stats() {
         return new Stats(received.get(), created.get(), deleted.get(), absent.get(), retries.get(), failed.get(),
-                pending);
+                pending, overflows.get());
     }
 
     @Override

@@ -38,6 +38,9 @@ enum FtfwMetric {
             "datagrams dropped because their source is not the peer"),
     IMPLAUSIBLE_SEQ_DROPPED_TOTAL("hftfw_ftfw_implausible_seq_dropped_total", true,
             "messages from the peer dropped for a sequence number implausibly far from the expected one"),
+    EXT_REFUSED_TOTAL("hftfw_ftfw_ext_refused_total", true,
+            "hFT-FW extension messages from the peer ignored: not agreed in the handshake, or a full bulk's end "
+                    + "without its begin"),
     AUTH_DROPPED_TOTAL("hftfw_ftfw_auth_dropped_total", true,
             "datagrams from the peer's address dropped by authentication: no MAC while authentication is in force, "
                     + "or a MAC that does not verify (forged, other key)"),
@@ -90,6 +93,7 @@ enum FtfwMetric {
             case MALFORMED_TOTAL -> s.malformedTotal();
             case NOT_PEER_DROPPED_TOTAL -> s.dropped(DropReason.NOT_PEER);
             case IMPLAUSIBLE_SEQ_DROPPED_TOTAL -> s.dropped(DropReason.IMPLAUSIBLE_SEQ);
+            case EXT_REFUSED_TOTAL -> s.dropped(DropReason.EXT_REFUSED);
             case AUTH_DROPPED_TOTAL -> s.dropped(DropReason.AUTH_MISSING) + s.dropped(DropReason.AUTH_BAD_MAC);
             case AUTH_REPLAYS_TOTAL -> s.dropped(DropReason.AUTH_REPLAY);
             case PEER_AUTHENTICATED -> s.peer().authenticated() ? 1 : 0;

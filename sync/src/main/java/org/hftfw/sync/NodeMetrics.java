@@ -69,6 +69,8 @@ final class NodeMetrics {
 
         r.gauge("hftfw_expectation_cache_size", "the peer's expectations in the expectation cache",
                 () -> d.channel().expectationCache().size());
+        r.counter("hftfw_expectation_cache_overflows_total", "the peer's expectations refused because the expectation "
+                + "cache was full (sync.external-cache-limit)", () -> d.channel().expectationCache().overflows());
         d.expectationWriter().ifPresent(w -> {
             r.counter("hftfw_backup_expectations_written_total",
                     "the peer's expectations written into the kernel table (always committed)", () -> w.stats().created());

@@ -43,7 +43,8 @@ final class StatsReport {
         }
 
         sb.append(d.channel().stats().format()).append('\n');
-        d.channel().tcpConnections().ifPresent(c -> sb.append("TCP connections: ").append(c.describe()).append('\n'));
+        d.channel().tcpConnections().ifPresent(c -> sb.append("TCP connections: ").append(c.describe())
+                .append(" (replaced ").append(c.replaced()).append(")\n"));
 
         ExternalCache.Stats c = d.channel().externalCache().stats();
         sb.append(String.format(Locale.ROOT, "external cache:%n%12d flows %10d new %10d updated %10d destroyed "

@@ -248,7 +248,7 @@ public final class SyncNode implements AutoCloseable {
             b.peerStates(committed);
             if (expectations != null) {
                 CommittedBackup flows = committed;
-                expectationWriter = new ExpectationWriter(expectations, flows::drain, clock);
+                expectationWriter = new ExpectationWriter(expectations, flows::drain, clock, ftfwConfig.cacheLimit());
                 b.peerExpectations(expectationWriter);
             }
             // read before the channel runs: what arrives from the peer from then on is newer (CommittedBackup#adopt);

@@ -130,6 +130,50 @@ class ExpectationWriterTest {
         }
     }
 
+    /** review14 G2: 50 000 of the peer's expectations were held with a cache limit of 10. */
+    @Test
+    void theExpectationCacheIsBoundedLikeTheFlowsCacheAndCountsWhatItRefuses() {
+        ExpectationCache c = new ExpectationCache(() -> 0L, 10);
+        for (int i = 0; i < 1000; i++) {
+            c.apply(EventType.NEW, ftp(1 + i, -1));
+        }
+        assertEquals(10, c.size());
+        assertEquals(990, c.overflows());
+        c.apply(EventType.UPDATE, ftp(1, 300));
+        assertEquals(990, c.overflows(), "an update of one it holds is taken");
+        c.apply(EventType.DESTROY, ftp(1, 300));
+        c.apply(EventType.NEW, ftp(5000, 300));
+        assertEquals(10, c.size(), "room again after a DEL");
+        assertEquals(990, c.overflows());
+    }
+
+    /**
+     * review14 G2: the always-committed backup kept every expectation whose master was absent, and one without a
+     * timeout for ever (retried every 500 ms): the waiting set is bounded and such one waits at most a minute.
+     */
+    @Test
+    void expectationsWaitingForTheirMasterAreBoundedAndNoneWaitsForEver() throws Exception {
+        FakeTable t = new FakeTable();
+        t.masterAfter = Integer.MAX_VALUE;
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        try (ExpectationWriter w = new ExpectationWriter(t, () -> { }, now::get, 10)) {
+            w.start();
+            for (int i = 0; i < 10; i++) {
+                w.onExpectation(EventType.NEW, ftp(1 + i, -1));
+            }
+            assertTrue(Await.await(() -> w.stats().pending() == 10, 5000), w.stats().toString());
+            for (int i = 10; i < 15; i++) {
+                w.onExpectation(EventType.NEW, ftp(1 + i, -1));
+            }
+            assertTrue(Await.await(() -> w.stats().overflows() == 5 && w.stats().failed() == 5, 5000),
+                    w.stats().toString());
+            assertEquals(10, w.stats().pending());
+            now.set((ExpectationWriter.NO_TIMEOUT_WAIT_SECONDS + 1) * 1_000_000_000L);
+            assertTrue(Await.await(() -> w.stats().pending() == 0 && w.stats().failed() == 15, 5000),
+                    w.stats().toString());
+        }
+    }
+
     @Test
     void theCacheCommitsWithTheTimeoutLeftAndSkipsExpiredOnes() {
         long[] now = {0};

@@ -44,7 +44,7 @@ class TcpStatsTest {
                 assertTrue(Await.await(() -> ConntrackdStats.link(primary, "sync").startsWith(
                         "TCP traffic (active device=sync) server=connected client=connected:\n"), 10_000),
                         ConntrackdStats.link(primary, "sync"));
-                assertTrue(StatsReport.format(backup).contains("TCP connections: server=connected client=connected\n"),
+                assertTrue(StatsReport.format(backup).contains("TCP connections: server=connected client=connected (replaced 0)\n"),
                         StatsReport.format(backup));
             }
             assertTrue(Await.await(() -> ConntrackdStats.link(primary, "sync").startsWith(
