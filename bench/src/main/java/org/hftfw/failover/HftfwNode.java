@@ -219,6 +219,26 @@ final class HftfwNode implements Replicator {
         }
     }
 
+    /**
+     * The always-committed backup writer's counters from the daemon's {@code stats} (states received, writes, absent,
+     * failed, lag, not held, not applied as master), on one line; empty when it has none or does not answer.
+     */
+    String backupWriterStats() {
+        try {
+            List<String> lines = Control.send(socket(), "stats").lines().toList();
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).startsWith("kernel table (always committed")) {
+                    // the header and its two lines of counters
+                    return String.join(" ", lines.subList(i, Math.min(lines.size(), i + 3)))
+                            .replaceAll("\\s+", " ").strip();
+                }
+            }
+            return "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     /** The Tprop of the migration this daemon handed over, as its log says (entries, milliseconds). */
     Optional<String> tprop() {
         Matcher m = TPROP.matcher(logText());

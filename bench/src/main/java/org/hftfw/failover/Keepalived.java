@@ -145,11 +145,18 @@ final class Keepalived {
         return notifyLines().stream().filter(l -> l.endsWith(" " + role + " start")).count();
     }
 
-    /** Whether every notify script started has finished. */
+    /**
+     * Whether every notify script started has finished: with {@code done}, or with {@code skipped: ...} (a step that
+     * found the VIP where a later transition will act ends there, without {@code done}).
+     */
     boolean idle() {
-        List<String> lines = notifyLines();
+        return idle(notifyLines());
+    }
+
+    /** {@link #idle()} over these notify log lines ({@code EPOCH ROLE start|STEP rc=N|skipped: ...|done}). */
+    static boolean idle(List<String> lines) {
         return lines.stream().filter(l -> l.endsWith(" start")).count()
-                == lines.stream().filter(l -> l.endsWith(" done")).count();
+                == lines.stream().filter(l -> l.endsWith(" done") || l.contains(" skipped: ")).count();
     }
 
     /** The notify script's log lines so far. */

@@ -119,6 +119,24 @@ final class Topology {
         }
     }
 
+    /**
+     * The node's kernel entries of the long-lived flows, by TCP state ({@code conntrack -L}), e.g. "10 entries
+     * {ESTABLISHED=10}": what a new master held for them when it dropped their packets as INVALID.
+     */
+    static String longLivedEntries(NetnsLab.Netns fw) {
+        String out = fw.exec("conntrack", "-L", "-p", "tcp", "--orig-port-dst", String.valueOf(ECHO_PORT)).stdout();
+        java.util.Map<String, Integer> byState = new java.util.TreeMap<>();
+        int n = 0;
+        for (String line : out.lines().toList()) {
+            String[] f = line.strip().split("\\s+", 5);
+            if (f.length > 3 && f[0].equals("tcp")) {
+                byState.merge(f[3], 1, Integer::sum);
+                n++;
+            }
+        }
+        return n + " entries " + byState;
+    }
+
     static Invalid invalidDrops(NetnsLab.Netns fw) {
         long longLived = counter(fw, "invalid_long");
         return new Invalid(longLived + counter(fw, "invalid_short") + counter(fw, "invalid"), longLived);

@@ -182,6 +182,10 @@ final class Trial {
                 }
                 boolean tookOver = Await.within(TAKEOVER_BOUND_MILLIS, () -> watch.bothAt(t0Epoch) > 0);
                 double vipEpoch = watch.bothAt(t0Epoch);
+                // what the new master held for the long-lived flows as the VIPs arrived, and its backup writer's
+                // counters then: named in the outcome if it dropped their packets as INVALID
+                String atVips = !tookOver ? "" : Topology.longLivedEntries(fw2)
+                        + (r2 instanceof HftfwNode h ? ", backup writer: " + h.backupWriterStats() : "");
                 if (!tookOver) {
                     note = (note + " no takeover within " + TAKEOVER_BOUND_MILLIS / 1000 + " s").strip();
                 }
@@ -249,6 +253,10 @@ final class Trial {
                 }
                 // failback: fw1 is the master again at the end, and its drops since its return count too
                 Topology.Invalid fw2Invalid = Topology.invalidDrops(fw2).minus(invalid0);
+                if (fw2Invalid.longLived() > 0 && !atVips.isEmpty()) {
+                    note = (note + " fw2's kernel table when the VIPs arrived: " + atVips
+                            + (r2 instanceof HftfwNode h ? "; at the end: " + h.backupWriterStats() : "") + ";").strip();
+                }
                 Topology.Invalid invalid = new Topology.Invalid(fw2Invalid.all() + fw1SinceReturn.all(),
                         fw2Invalid.longLived() + fw1SinceReturn.longLived());
                 for (Keepalived ka : List.of(ka1, ka2)) {
