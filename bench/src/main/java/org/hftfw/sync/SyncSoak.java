@@ -37,7 +37,8 @@ import org.hftfw.models.lab.NfqueueDelayLine;
 /**
  * The fault soak ({@code hftfw sync soak}, issue 14 item 6): {@code hftfw sync primary} and {@code hftfw sync backup}
  * (always-committed backup) run as their own processes in two namespaces {@code hsk-a}/{@code hsk-b} joined by a
- * veth {@code sync}; a third namespace {@code hsk-x}, linked to b only, plays a host that is not the peer. The
+ * veth {@code sync}, authenticated as the deploy guide sets them up ({@code sync.auth.key-file}, {@code require}); a
+ * third namespace {@code hsk-x}, linked to each by a veth {@code forge}, plays a host that is not the peer. The
  * primary's kernel table keeps a bounded churn of ESTABLISHED TCP flows (netlink batches of creates, updates and
  * deletes, as {@code conntrack -R} would send them). Faults come from a seeded RNG — every kind once in a shuffled
  * first round, then at random — each bounded in time:
@@ -52,7 +53,12 @@ import org.hftfw.models.lab.NfqueueDelayLine;
  *   <li>a bulk ordered on the primary ({@code bulk}), then the backup killed and restarted during it;</li>
  *   <li>both daemons killed, flows changed, the backup started first (its startup RESYNC reaches no one: the
  *       primary's push on first contact must fill it);</li>
- *   <li>forged datagrams from x to the backup's sync port: each must be counted as a not-peer drop.</li>
+ *   <li>forged datagrams from x to the backup's sync port: each must be counted as a not-peer drop;</li>
+ *   <li>forged ACKs (that would empty the resend queue) and RESYNC requests (a whole-table dump each) from x to the
+ *       primary's sync port: each counted as a not-peer drop;</li>
+ *   <li>ACKs and RESYNCs with the peer's own address, sent by a process on each node to the other (a local user on
+ *       the peer host, or a spoofer on the link), half without a MAC and half sealed with another key: each counted
+ *       as an authentication drop ({@code AUTH_MISSING}, {@code AUTH_BAD_MAC}).</li>
  * </ul>
  * After each fault the soak waits (bounded) until the backup's {@code conntrack -L} equals the primary's, normalised
  * to protocol, state and both tuples (timeouts, ids, marks, use counts ignored), and records the flows missing and
@@ -67,12 +73,17 @@ public final class SyncSoak {
     private static final String B_SYNC = SYNC_PREFIX + "11";
     private static final String X_ADDR = "10.234.22.1";
     private static final String B_FORGE = "10.234.22.2";
+    private static final String X_ADDR_A = "10.234.23.1";
+    private static final String A_FORGE = "10.234.23.2";
     private static final int PORT = 3791;
     private static final long CONVERGE_NANOS = TimeUnit.SECONDS.toNanos(90);
     private static final int FORGED_PER_FAULT = 50;
     private static final int REORDER_MILLIS = 30;
     private static final int REORDER_QUEUE = 7;
     private static final Pattern NOT_PEER = Pattern.compile("NOT_PEER=(\\d+)");
+    private static final Pattern AUTH_DROPS = Pattern.compile("AUTH_(?:MISSING|BAD_MAC|REPLAY)=(\\d+)");
+    /** The key an attacker without the pair's key seals with. */
+    private static final byte[] OTHER_KEY = "not the pair's key, but as long as one".getBytes(StandardCharsets.US_ASCII);
 
     /** What the soak injects. */
     public enum Fault {
@@ -83,7 +94,9 @@ public final class SyncSoak {
         CHURN_WHILE_PRIMARY_DOWN("churn while primary down"),
         BACKUP_RESTART_DURING_BULK("backup restart during a bulk"),
         BOTH_RESTART_BACKUP_FIRST("both killed, backup started first"),
-        FORGED("forged datagrams from a non-peer");
+        FORGED("forged datagrams from a non-peer"),
+        FORGED_TO_PRIMARY("forged ACK/RESYNC to the primary"),
+        SPOOFED_PEER("ACK/RESYNC with the peer's address");
 
         final String label;
 
@@ -111,7 +124,10 @@ public final class SyncSoak {
     public record Result(List<Scenario> scenarios, Map<Fault, Integer> injected, int lost, int stale,
                          long worstConvergeNanos, int notConverged, long forgedSent, long forgedCounted, int flows,
                          long heldBack) {
-        /** Every scenario converged, nothing lost, nothing stale at the end, every forged datagram counted. */
+        /**
+         * Every scenario converged, nothing lost, nothing stale at the end, every forged datagram counted (as a
+         * not-peer drop, or with the peer's address as an authentication drop).
+         */
         public boolean clean() {
             return notConverged == 0 && lost == 0 && stale == 0 && forgedSent == forgedCounted;
         }
@@ -129,8 +145,8 @@ public final class SyncSoak {
                     + "(goal 0)", stale));
             out.add(String.format(Locale.ROOT, "worst convergence after a fault: %.2f s%s",
                     Math.max(0, worstConvergeNanos) / 1e9, notConverged > 0 ? " (of those that converged)" : ""));
-            out.add(String.format(Locale.ROOT, "forged datagrams sent %d, counted as not-peer drops %d", forgedSent,
-                    forgedCounted));
+            out.add(String.format(Locale.ROOT, "forged datagrams sent %d, counted as not-peer or authentication drops "
+                    + "%d", forgedSent, forgedCounted));
             out.add(String.format(Locale.ROOT, "sync datagrams held back %d ms by the reordering (overtaken by the "
                     + "others): %d", REORDER_MILLIS, heldBack));
             return out;
@@ -142,6 +158,8 @@ public final class SyncSoak {
     private final NetnsLab.Netns b;
     private final NetnsLab.Netns x;
     private final Path dir;
+    /** The pair's shared key (mode 0600), random per run. */
+    private final Path key;
     private final Random rng;
     private final Churn churn;
     private Process primary;
@@ -153,6 +171,14 @@ public final class SyncSoak {
     private SyncSoak(Path dir, long seed, int flows) {
         this.dir = dir;
         this.rng = new Random(seed);
+        byte[] secret = new byte[32];
+        new java.security.SecureRandom().nextBytes(secret);
+        try {
+            this.key = Files.write(dir.resolve("sync.key"), secret);
+            Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         this.lab = new NetnsLab("hsk", Duration.ofSeconds(60));
         a = lab.netns("a");
         b = lab.netns("b");
@@ -164,6 +190,10 @@ public final class SyncSoak {
         x.addr("forge", X_ADDR + "/24");
         b.addr("forge", B_FORGE + "/24");
         x.ip("route", "add", B_SYNC + "/32", "via", B_FORGE).check();
+        lab.veth(x, "forgea", a, "forge");
+        x.addr("forgea", X_ADDR_A + "/24");
+        a.addr("forge", A_FORGE + "/24");
+        x.ip("route", "add", A_SYNC + "/32", "via", A_FORGE).check();
         // the kernel's default (2) gives an entry its event extension only if a listener exists when it is created:
         // the flows loaded, or created while the primary's daemon is down, would never report their updates and
         // deletes, and the backup would keep them. 1 (every entry reports) is what a firewall running a sync daemon
@@ -288,30 +318,67 @@ public final class SyncSoak {
                 kill(backup);
                 startBackup();
             }
-            case FORGED -> {
-                long before = notPeerDrops(dir.resolve("b.ctl"));
-                forge();
-                long[] counted = {0};
-                reached(() -> {
-                    counted[0] = notPeerDrops(dir.resolve("b.ctl")) - before;
-                    return counted[0] >= FORGED_PER_FAULT;
-                }, TimeUnit.SECONDS.toNanos(10));
-                forged[0] += FORGED_PER_FAULT;
-                forged[1] += counted[0];
+            case FORGED -> counted(forged, dir.resolve("b.ctl"), NOT_PEER,
+                    () -> send(x, X_ADDR, B_SYNC, i -> noise()));
+            case FORGED_TO_PRIMARY -> counted(forged, dir.resolve("a.ctl"), NOT_PEER,
+                    () -> send(x, X_ADDR_A, A_SYNC, this::ackOrResync));
+            case SPOOFED_PEER -> {
+                // a process on each node, with its node's sync address, to the other: the peer's address, no key
+                counted(forged, dir.resolve("b.ctl"), AUTH_DROPS, () -> send(a, A_SYNC, B_SYNC, this::unauthentic));
+                counted(forged, dir.resolve("a.ctl"), AUTH_DROPS, () -> send(b, B_SYNC, A_SYNC, this::unauthentic));
             }
         }
     }
 
-    /** Datagrams shaped like FT-FW (version 0, then noise) from x to the backup's sync port. */
-    private void forge() {
+    /**
+     * Runs {@code sending} ({@link #FORGED_PER_FAULT} datagrams), then waits (bounded) until the daemon behind
+     * {@code ctl} counted as many more drops of the kinds {@code drops} matches; adds both to {@code forged}.
+     */
+    private static void counted(long[] forged, Path ctl, Pattern drops, Runnable sending) throws InterruptedException {
+        long before = drops(ctl, drops);
+        sending.run();
+        long[] counted = {0};
+        reached(() -> {
+            counted[0] = drops(ctl, drops) - before;
+            return counted[0] >= FORGED_PER_FAULT;
+        }, TimeUnit.SECONDS.toNanos(10));
+        forged[0] += FORGED_PER_FAULT;
+        forged[1] += counted[0];
+    }
+
+    /** Datagrams shaped like FT-FW (version 0, then noise). */
+    private byte[] noise() {
         byte[] payload = new byte[64];
         rng.nextBytes(payload);
         payload[0] = 0;
-        x.call(() -> {
-            try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(X_ADDR), 0))) {
-                InetSocketAddress to = new InetSocketAddress(InetAddress.getByName(B_SYNC), PORT);
+        return payload;
+    }
+
+    /**
+     * An ACK of a wide range around now's sequence numbers (the resend queue's whole content, were it taken) or a
+     * RESYNC request, alternately.
+     */
+    private byte[] ackOrResync(int i) {
+        int seq = rng.nextInt();
+        return i % 2 == 0 ? org.hftfw.ftfw.ForgedDatagrams.ack(seq, seq - 1_000_000, seq + 1_000_000)
+                : org.hftfw.ftfw.ForgedDatagrams.resync(seq);
+    }
+
+    /** {@link #ackOrResync}, plain (no MAC) for the first half, sealed with another key for the second. */
+    private byte[] unauthentic(int i) {
+        byte[] d = ackOrResync(i);
+        return i < FORGED_PER_FAULT / 2 ? d : org.hftfw.ftfw.ForgedDatagrams.sealed(d, OTHER_KEY, i + 1L);
+    }
+
+    /** {@link #FORGED_PER_FAULT} datagrams ({@code datagram} of their index) from {@code from} in {@code ns}. */
+    private static void send(NetnsLab.Netns ns, String from, String to,
+                             java.util.function.IntFunction<byte[]> datagram) {
+        ns.call(() -> {
+            try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(from), 0))) {
+                InetSocketAddress dst = new InetSocketAddress(InetAddress.getByName(to), PORT);
                 for (int i = 0; i < FORGED_PER_FAULT; i++) {
-                    s.send(new DatagramPacket(payload, payload.length, to));
+                    byte[] d = datagram.apply(i);
+                    s.send(new DatagramPacket(d, d.length, dst));
                     Thread.sleep(1);
                 }
             }
@@ -319,9 +386,14 @@ public final class SyncSoak {
         });
     }
 
-    private static long notPeerDrops(Path ctl) {
-        Matcher m = NOT_PEER.matcher(control(ctl, "stats"));
-        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    /** The sum of the drop counts {@code drops} matches in the daemon's {@code stats}. */
+    private static long drops(Path ctl, Pattern drops) {
+        Matcher m = drops.matcher(control(ctl, "stats"));
+        long n = 0;
+        while (m.find()) {
+            n += Long.parseLong(m.group(1));
+        }
+        return n;
     }
 
     /**
@@ -466,10 +538,13 @@ public final class SyncSoak {
     private Process spawn(String role, NetnsLab.Netns ns, String local, String peer, String id) throws Exception {
         Path ctl = dir.resolve(id + ".ctl");
         Path conf = Files.writeString(dir.resolve(id + ".conf"), """
-                sync { local-address = "%s", peer-address = "%s", port = %d, alive-interval = 200ms }
+                sync {
+                  local-address = "%s", peer-address = "%s", port = %d, alive-interval = 200ms
+                  auth { key-file = "%s", require = true }
+                }
                 control.socket = "%s"
                 metrics.enabled = false
-                """.formatted(local, peer, PORT, ctl));
+                """.formatted(local, peer, PORT, key, ctl));
         Path log = dir.resolve(id + ".log");
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseCompactObjectHeaders",
