@@ -23,6 +23,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.EntryView;
+import org.hftfw.conntrack.MutableEntry;
 import org.hftfw.conntrack.EventType;
 import org.hftfw.conntrack.Expectation;
 import org.slf4j.Logger;
@@ -194,6 +195,8 @@ final class FtfwEngine {
      * (at 256 B, 16 384 messages, its send waited for ACKs on a loaded machine: 182–185 ms against 44–92 ms).
      */
     static final int RCVBUF_BYTES_PER_MESSAGE = 128;
+    /** Spare state copies kept at most (about 0.5 MB): as many as a burst of acknowledgements frees, bounded. */
+    private static final int SPARE_COPIES = 4096;
     private static final long LOG_INTERVAL = 10_000_000_000L;
     /** Removals from {@link #flows} after which it is made anew once empty: at most one new map per 4 096 ACKed flows. */
     private static final int FLOWS_REMADE_AFTER = 4096;
@@ -251,6 +254,11 @@ final class FtfwEngine {
     private boolean xmitScheduled;
     /** The transmit run as one task object: scheduling it once per batch allocates nothing (issue 14 item 4). */
     private final Runnable xmitTask = this::xmit;
+    /**
+     * The state copies of acknowledged flows' queue items, for the next flows queued from the event path's views
+     * (issue 14 item 4: a flow whose last state was acknowledged gets a new node on its next change, not a new copy).
+     */
+    private final ArrayDeque<MutableEntry> spareCopies = new ArrayDeque<>();
     private long lastTxNanos;
     private final long ackDelayNanos;
     private boolean ackDelayScheduled;
@@ -458,7 +466,8 @@ final class FtfwEngine {
                 evict(tx.poll());
                 txOverflow++;
             }
-            n = new NodeQueue.Node(new QueueItem.FlowState(id, type, entry, extras));
+            n = new NodeQueue.Node(new QueueItem.FlowState(id, type, entry, extras,
+                    entry instanceof ConntrackEntry ? null : spareCopies.poll()));
             flows.put(id, n);
             tx.add(n);
         } else {
@@ -924,12 +933,18 @@ final class FtfwEngine {
         rs.add(n);
     }
 
-    /** Forgets a node the peer acknowledged; its transfer counts the flow as delivered. */
+    /** Forgets a node the peer acknowledged; its transfer counts the flow as delivered, its copy is reused. */
     private void acknowledged(NodeQueue.Node n) {
         forget(n, false);
         if (n.bulk != null) {
             n.bulk.acknowledged();
             n.bulk = null;
+        }
+        if (n.item instanceof QueueItem.FlowState f) {
+            MutableEntry copy = f.takeCopy();
+            if (copy != null && spareCopies.size() < SPARE_COPIES) {
+                spareCopies.push(copy);
+            }
         }
     }
 

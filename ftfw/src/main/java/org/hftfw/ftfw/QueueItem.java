@@ -31,9 +31,24 @@ sealed interface QueueItem {
         private MutableEntry copy;
         private FlowExtras extras;
 
-        FlowState(FlowId id, FtfwMessage.DataType type, EntryView entry, FlowExtras extras) {
+        /** @param spare a copy to reuse for a view (one of an acknowledged flow's, {@link #takeCopy}), or null */
+        FlowState(FlowId id, FtfwMessage.DataType type, EntryView entry, FlowExtras extras, MutableEntry spare) {
             this.id = id;
+            this.copy = spare;
             supersede(type, entry, extras);
+        }
+
+        /**
+         * Gives up the item's copy for another flow's item (this flow was acknowledged: nothing reads its state
+         * again); null when it has none.
+         */
+        MutableEntry takeCopy() {
+            MutableEntry c = copy;
+            copy = null;
+            if (entry == c) {
+                entry = null;
+            }
+            return c;
         }
 
         /** Replaces the state with a newer one of the same flow. */

@@ -65,7 +65,8 @@ import org.slf4j.LoggerFactory;
  * the held set shares when the state is sent; the outbound copies the view into its batch. The cache's array is
  * rewritten only when no one needs its old content: when every change is sent, the held set takes the new state
  * anyway; when the lazy replicator decides, an array the held set shares keeps the state last sent and the cache
- * takes a new one.
+ * takes a new one, once per flow: from then on the held set's own array is rewritten with each state sent
+ * ({@link FlowStore#updateFrom}), and the cache's with each change.
  */
 public final class Publisher implements ConntrackEventListener {
     private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
@@ -271,8 +272,12 @@ public final class Publisher implements ConntrackEventListener {
     private void send(EventType type, EntryView entry, FlowId id, byte[] encoded) {
         if (type == EventType.DESTROY) {
             held.remove(id);
+        } else if (replicateAll || mode instanceof ReplicationMode.EveryChange) {
+            held.put(encoded);                              // shares the cache's array, rewritten with every change
         } else {
-            held.put(encoded);
+            // the lazy replicator decides: the held set keeps the state sent in its own array where it has one (the
+            // cache's is rewritten by the flow's next change), else shares the cache's
+            held.updateFrom(encoded, cache.encoded(encoded));
         }
         published++;
         out.publish(type, entry, id);

@@ -142,15 +142,20 @@ public final class FlowCodec {
         return len == capacity || (len < capacity && capacity - len <= MAX_PADDING);
     }
 
-    /** Writes the entry in {@code encoded[0, len)} into {@code stored} ({@link #fitsIn}), padded to its end. */
+    /**
+     * Writes the entry in {@code encoded[0, len)} (encoded, or stored and maybe padded itself) into {@code stored}
+     * ({@link #fitsIn}), padded to its end.
+     */
     static void writeStored(byte[] encoded, int len, byte[] stored) {
         System.arraycopy(encoded, 0, stored, 0, len);
         int pad = stored.length - len;
+        int flagsAt = keyLength(encoded);
         if (pad > 0) {
-            int flagsAt = keyLength(encoded);
             stored[flagsAt] = (byte) (stored[flagsAt] | PADDED);
             Arrays.fill(stored, len, stored.length - 1, (byte) 0);
             stored[stored.length - 1] = (byte) pad;
+        } else {
+            stored[flagsAt] = (byte) (stored[flagsAt] & ~PADDED);
         }
     }
 

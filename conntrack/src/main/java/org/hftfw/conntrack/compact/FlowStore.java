@@ -120,6 +120,30 @@ public final class FlowStore {
         return fresh;
     }
 
+    /**
+     * Stores the state held in {@code stored} (an array of this or another store, not written here): the flow's own
+     * array here gets a copy of it in place when it fits and is neither {@code stored} nor {@code keep} (an array
+     * someone else still needs as it is); else the store keeps {@code stored} itself, shared. Returns the array that
+     * holds the state now.
+     */
+    public synchronized byte[] updateFrom(byte[] stored, byte[] keep) {
+        int hash = FlowCodec.keyHash(stored);
+        int cell = find(stored, hash);
+        if (index[cell] != 0) {
+            int slot = index[cell] - 1;
+            byte[] current = slots[slot];
+            int len = FlowCodec.entryLength(stored);
+            if (current != stored && current != keep && FlowCodec.fitsIn(len, current.length)) {
+                FlowCodec.writeStored(stored, len, current);
+                return current;
+            }
+            slots[slot] = stored;
+            return stored;
+        }
+        put(stored);
+        return stored;
+    }
+
     /** The flow's state in encoded form (not to be written), or null. */
     public synchronized byte[] getEncoded(FlowId id) {
         int slot = slotOf(id);

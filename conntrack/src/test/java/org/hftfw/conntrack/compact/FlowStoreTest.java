@@ -90,6 +90,30 @@ class FlowStoreTest {
     }
 
     @Test
+    void anUpdateFromAnotherStoresArrayCopiesIntoItsOwnOrSharesIt() {
+        FlowStore cache = new FlowStore();
+        FlowStore held = new FlowStore();
+        byte[] scratch = new byte[256];
+        ConntrackEntry a = flow(5);
+        byte[] c1 = cache.update(scratch, FlowCodec.encode(a, scratch), null);
+        assertSame(c1, held.updateFrom(c1, c1), "no array of its own yet: shared");
+        ConntrackEntry a2 = changed(a, 120);
+        byte[] c2 = cache.update(scratch, FlowCodec.encode(a2, scratch), held.getEncoded(a.flowId()));
+        assertNotSame(c1, c2, "the held set's array keeps the state sent");
+        assertEquals(a, held.get(a.flowId()));
+        assertSame(c1, held.updateFrom(c2, c2), "its own array again, rewritten with the state of the cache's");
+        assertEquals(a2, held.get(a.flowId()));
+        assertEquals(a2, FlowCodec.decode(c1));
+        ConntrackEntry a3 = changed(a, 432_000);
+        assertSame(c2, cache.update(scratch, FlowCodec.encode(a3, scratch), held.getEncoded(a.flowId())),
+                "the cache's own array, rewritten in place");
+        assertEquals(a2, held.get(a.flowId()), "the held set's copy is its own");
+        byte[] exact = FlowCodec.encode(changed(a, 9));
+        assertSame(c1, held.updateFrom(exact, null), "an unpadded array is copied in too");
+        assertEquals(changed(a, 9), held.get(a.flowId()));
+    }
+
+    @Test
     void storedArraysAreKeptAndFoundByKeyOrEntry() {
         FlowStore store = new FlowStore();
         byte[] encoded = FlowCodec.encode(flow(3));
