@@ -679,7 +679,7 @@ final class FtfwEngine {
     private void maybeBegin(MarkedBulk b) {
         if (b.full && !b.beginQueued && !b.endQueued && peerAgreed(Capability.BULK_BEGIN)) {
             b.beginQueued = true;
-            queueExt(Ext.T_BULK_BEGIN, b.full ? Ext.F_FULL : 0, b.id, 0, 0, -1);
+            queueExt(Ext.T_BULK_BEGIN, Ext.F_FULL, b.id, 0, 0, -1);
         }
     }
 
