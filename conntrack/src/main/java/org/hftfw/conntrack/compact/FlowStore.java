@@ -90,6 +90,7 @@ public final class FlowStore {
      * when the state fits it ({@link FlowCodec#fitsIn}) and it is not {@code keep} (an array someone else still
      * needs as it is), else a new one ({@link FlowCodec#store}). {@code encoded} itself is not kept.
      */
+    @SuppressWarnings("ReferenceEquality")                 // identity on purpose: which array, not which bytes
     public synchronized byte[] update(byte[] encoded, int len, byte[] keep) {
         int hash = FlowCodec.keyHash(encoded);
         int cell = find(encoded, hash);
@@ -115,6 +116,7 @@ public final class FlowStore {
      * someone else still needs as it is); else the store keeps {@code stored} itself, shared. Returns the array that
      * holds the state now.
      */
+    @SuppressWarnings("ReferenceEquality")                 // identity on purpose: which array, not which bytes
     public synchronized byte[] updateFrom(byte[] stored, byte[] keep) {
         int hash = FlowCodec.keyHash(stored);
         int cell = find(stored, hash);
