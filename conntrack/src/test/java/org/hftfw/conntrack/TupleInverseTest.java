@@ -2,6 +2,7 @@ package org.hftfw.conntrack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,7 @@ class TupleInverseTest {
                 tuples.add(Tuple.ports(pair[0], pair[1], proto, 443, 1000));
                 tuples.add(Tuple.ports(pair[0], pair[1], proto, 1000, 1000));
             }
-            int icmp = pair[0] instanceof java.net.Inet6Address ? IpProto.ICMPV6 : IpProto.ICMP;
+            int icmp = pair[0] instanceof Inet6Address ? IpProto.ICMPV6 : IpProto.ICMP;
             for (int type : new int[] {0, 8, 13, 14, 3, 128, 129}) {
                 tuples.add(Tuple.icmp(pair[0], pair[1], icmp, type, 0, 7));
                 tuples.add(Tuple.icmp(pair[0], pair[1], icmp, type, 1, 7));

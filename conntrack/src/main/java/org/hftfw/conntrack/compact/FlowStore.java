@@ -126,6 +126,7 @@ public final class FlowStore {
      * someone else still needs as it is); else the store keeps {@code stored} itself, shared. Returns the array that
      * holds the state now.
      */
+    @SuppressWarnings("ReferenceEquality")                 // identity on purpose: which array, not which bytes
     public synchronized byte[] updateFrom(byte[] stored, byte[] keep) {
         int hash = FlowCodec.keyHash(stored);
         int cell = find(stored, hash);

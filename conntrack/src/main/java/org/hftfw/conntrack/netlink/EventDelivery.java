@@ -74,7 +74,7 @@ final class EventDelivery {
         int len = w.position();
         long ids = 0;
         for (int i = 0; i < rounds; i++) {
-            ids += decoder.decode(image, 0, len).id();
+            ids += decoder.decodeView(image, 0, len).id();
         }
         if (ids != rounds) {
             throw new IllegalStateException("the warm-up image did not decode to itself");
