@@ -159,7 +159,7 @@ public final class ExternalCache implements FtfwEngine.Receiver {
                 if (gone == null) {
                     deletesUnknown.incrementAndGet();
                 }
-                if (bulkFlow || gone != null && gone.bulkStamp() > lastEndStamp) {
+                if (bulkFlow || (gone != null && gone.bulkStamp() > lastEndStamp)) {
                     bulkFlowsDeleted.add(id);
                 }
                 yield gone != null;
@@ -189,7 +189,7 @@ public final class ExternalCache implements FtfwEngine.Receiver {
         long now = nanoClock.nanos();
         long bulkStamp = bulkFlow ? stamp : 0;
         Cached old = map.put(id, new Cached(entry, extras, now, stamp, bulkStamp));
-        if (old != null && (old.stamp() > stamp || !bulkFlow && old.bulkStamp() > lastEndStamp)) {
+        if (old != null && (old.stamp() > stamp || (!bulkFlow && old.bulkStamp() > lastEndStamp))) {
             map.put(id, new Cached(entry, extras, now, Math.max(stamp, old.stamp()),
                     bulkFlow ? bulkStamp : old.bulkStamp()));
         }
