@@ -131,7 +131,7 @@ public final class FlowStore {
         int hash = FlowCodec.keyHash(stored);
         int cell = find(stored, hash);
         if (index[cell] != 0) {
-            int slot = index[cell] - 1;
+            int slot = slotIn(index[cell]);
             byte[] current = slots[slot];
             int len = FlowCodec.entryLength(stored);
             if (current != stored && current != keep && FlowCodec.fitsIn(len, current.length)) {
