@@ -1,11 +1,11 @@
 package org.hftfw.sync;
 
+import static org.hftfw.sync.LoopbackNodes.freeLoopbackPort;
+import static org.hftfw.sync.LoopbackNodes.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -25,8 +25,6 @@ import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.TcpState;
 import org.hftfw.conntrack.Tuple;
 import org.hftfw.conntrack.memory.InMemoryConntrackTable;
-import org.hftfw.ftfw.FtfwConfig;
-import org.hftfw.lazy.LazyConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -57,18 +55,6 @@ class CommittedBackupTest {
     private static ConntrackEntry udp(String src, int sport) {
         Tuple t = Tuple.ports(InetAddress.ofLiteral(src), InetAddress.ofLiteral("10.242.0.1"), IpProto.UDP, sport, 53);
         return ConntrackEntry.builder(t).status(Status.SEEN_REPLY).timeout(30).build();
-    }
-
-    private static InetSocketAddress freeLoopbackPort() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            return new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort());
-        }
-    }
-
-    private static NodeSettings settings(InetSocketAddress self, InetSocketAddress peer) {
-        return new NodeSettings(NodeSettings.Link.of(FtfwConfig.of(self, peer)),
-                new NodeSettings.Lazy(false, LazyConfig.defaults(), null, false, Duration.ofMillis(20)),
-                NodeSettings.Filter.acceptAll(), ProactiveSettings.disabled());
     }
 
     private SyncNode[] pair(SyncNode.Role roleA, SyncNode.Role roleB) throws Exception {

@@ -1,11 +1,11 @@
 package org.hftfw.sync;
 
+import static org.hftfw.sync.LoopbackNodes.freeLoopbackPort;
+import static org.hftfw.sync.LoopbackNodes.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -24,8 +24,6 @@ import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.TcpState;
 import org.hftfw.conntrack.Tuple;
 import org.hftfw.conntrack.memory.InMemoryConntrackTable;
-import org.hftfw.ftfw.FtfwConfig;
-import org.hftfw.lazy.LazyConfig;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,18 +32,6 @@ import org.junit.jupiter.api.Test;
  * kernel table flush in {@code -s runtime}. The timer is an hour, so "disarmed" is never "already fired".
  */
 class ConntrackdControlTest {
-
-    private static InetSocketAddress freeLoopbackPort() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            return new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort());
-        }
-    }
-
-    private static NodeSettings settings(InetSocketAddress self, InetSocketAddress peer) {
-        return new NodeSettings(NodeSettings.Link.of(FtfwConfig.of(self, peer)),
-                new NodeSettings.Lazy(false, LazyConfig.defaults(), null, false, Duration.ofMillis(20)),
-                NodeSettings.Filter.acceptAll(), ProactiveSettings.disabled());
-    }
 
     /** conntrackd's default (DisableExternalCache Off): the peer's flows wait in the external cache for -c. */
     private static NodeSettings externalCache(NodeSettings s) {

@@ -1,13 +1,13 @@
 package org.hftfw.sync;
 
+import static org.hftfw.sync.LoopbackNodes.freeLoopbackPort;
+import static org.hftfw.sync.LoopbackNodes.settings;
 import org.hftfw.common.ManualScheduler;
 import org.hftfw.common.Clock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -23,8 +23,6 @@ import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.TcpState;
 import org.hftfw.conntrack.Tuple;
 import org.hftfw.conntrack.memory.InMemoryConntrackTable;
-import org.hftfw.ftfw.FtfwConfig;
-import org.hftfw.lazy.LazyConfig;
 import org.hftfw.migrator.StateMigrator;
 import org.hftfw.policy.PolicyConfig;
 import org.hftfw.predictor.FakeSysfs;
@@ -59,19 +57,6 @@ class SyncNodeTest {
         Tuple t = Tuple.ports(InetAddress.ofLiteral(src), InetAddress.ofLiteral("10.241.0.1"), IpProto.TCP, sport, 443);
         return ConntrackEntry.builder(t).tcpState(TcpState.ESTABLISHED).status(Status.SEEN_REPLY | Status.ASSURED)
                 .timeout(600).build();
-    }
-
-    private static InetSocketAddress freeLoopbackPort() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            return new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort());
-        }
-    }
-
-    private static NodeSettings settings(InetSocketAddress self, InetSocketAddress peer, NodeSettings.Filter filter,
-                                         ProactiveSettings proactive) {
-        return new NodeSettings(NodeSettings.Link.of(FtfwConfig.of(self, peer)),
-                new NodeSettings.Lazy(false, LazyConfig.defaults(), null, false, Duration.ofMillis(20)), filter,
-                proactive);
     }
 
     private void start(NodeSettings.Filter filter, ProactiveSettings proactive, StateMigrator.Handover handover)
