@@ -1276,8 +1276,13 @@ final class FtfwEngine {
                     peerBulksBegun.put(g.id(), curStamp);
                 }
             }
+            // answered also while the handshake is still pending (every CAPS of the peer lost on a lossy link while it
+            // read ours and opened its bulk): the END is sequenced and would not come again, and the migration would
+            // wait for a HOLDS for nothing. It removes flows only after a BEGIN, which needs the agreed handshake; a
+            // peer known to be a stock conntrackd gets no extension message
             case FtfwMessage.BulkEnd e -> {
-                if (extensionAgreed(e, Capability.GENERATION_RESYNC)) {
+                if ((hs != null && hs.state() == Handshake.State.PENDING)
+                        || extensionAgreed(e, Capability.GENERATION_RESYNC)) {
                     onPeerBulkEnd(e);
                 }
             }
