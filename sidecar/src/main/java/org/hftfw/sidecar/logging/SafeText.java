@@ -67,28 +67,29 @@ public final class SafeText {
         int lines;
         long left;
 
+        /** {@code tp} and its causes, a loop over the causes: a chain thousands deep must not overflow the stack. */
         void add(IThrowableProxy tp, String caption, int indent) {
-            String m = tp.getMessage();
-            line(indent, caption + tp.getClassName() + (m == null ? "" : ": " + m));
-            if (tp.isCyclic()) {
-                return;
-            }
-            StackTraceElementProxy[] frames = tp.getStackTraceElementProxyArray();
-            int common = tp.getCommonFrames();
-            for (int i = 0; i < frames.length - common; i++) {
-                line(indent + 1, frames[i].getSTEAsString());
-            }
-            if (common > 0) {
-                line(indent + 1, "... " + common + " common frames omitted");
-            }
-            IThrowableProxy[] suppressed = tp.getSuppressed();
-            if (suppressed != null) {
-                for (IThrowableProxy s : suppressed) {
-                    add(s, "Suppressed: ", indent + 1);
+            String cap = caption;
+            for (IThrowableProxy c = tp; c != null; c = c.getCause(), cap = "Caused by: ") {
+                String m = c.getMessage();
+                line(indent, cap + c.getClassName() + (m == null ? "" : ": " + m));
+                if (c.isCyclic()) {
+                    return;
                 }
-            }
-            if (tp.getCause() != null) {
-                add(tp.getCause(), "Caused by: ", indent);
+                StackTraceElementProxy[] frames = c.getStackTraceElementProxyArray();
+                int common = c.getCommonFrames();
+                for (int i = 0; i < frames.length - common; i++) {
+                    line(indent + 1, frames[i].getSTEAsString());
+                }
+                if (common > 0) {
+                    line(indent + 1, "... " + common + " common frames omitted");
+                }
+                IThrowableProxy[] suppressed = c.getSuppressed();
+                if (suppressed != null) {
+                    for (IThrowableProxy s : suppressed) {
+                        add(s, "Suppressed: ", indent + 1);
+                    }
+                }
             }
         }
 
