@@ -20,7 +20,7 @@ import java.util.Map;
  * that share (the collector's VM thread, the JIT, the migrator's progress polls) is what decides what to cut next.
  * The run-queue wait says how much of the wall time the threads were ready and not running.
  */
-final class ThreadCpu {
+public final class ThreadCpu {
     private final long pid;
     private final Map<String, long[]> atStart;
 
@@ -30,7 +30,7 @@ final class ThreadCpu {
     }
 
     /** Starts a span for process {@code pid}. */
-    static ThreadCpu start(long pid) {
+    public static ThreadCpu start(long pid) {
         return new ThreadCpu(pid);
     }
 
@@ -38,7 +38,7 @@ final class ThreadCpu {
      * The span up to now: on-CPU milliseconds per thread name (threads of one name summed), the largest first, the
      * rest as "others", then the run-queue wait of all threads together.
      */
-    String describe(int top) {
+    public String describe(int top) {
         Map<String, long[]> now = read(pid);
         List<Map.Entry<String, long[]>> used = new ArrayList<>();
         long waitNanos = 0;

@@ -12,11 +12,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import org.hftfw.bench.DaemonLauncher;
 import org.hftfw.bench.Figures;
 import org.hftfw.common.Clock;
 import org.hftfw.conntrack.ConntrackTable;
@@ -28,6 +30,7 @@ import org.hftfw.ftfw.ConntrackdConf;
 import org.hftfw.ftfw.ExternalCache;
 import org.hftfw.ftfw.FtfwChannel;
 import org.hftfw.ftfw.FtfwConfig;
+import org.hftfw.migrator.ThreadCpu;
 
 /**
  * Whether the primary's event path keeps up with the kernel (issue 14, item 4): {@code flows} new flows are loaded
@@ -72,7 +75,7 @@ public final class EventBurstBench {
      */
     public record Row(String who, long flows, long loadNanos, long overruns, long resyncs, long heldNanos,
                       long inBackup, long messages, long datagrams, long linkDrops, long cpuNanos) {
-        String line() {
+        public String line() {
             return String.format(Locale.ROOT, "%-34s %,9.0f events/s  %3d overruns  %3d resyncs  %5.1f µs CPU per "
                             + "event  backup holds %,d of %,d %s  %,d messages applied  %,d datagrams%s", who,
                     Figures.rate(flows, loadNanos), overruns, resyncs, cpuNanos / 1e3 / flows, inBackup, flows,
@@ -118,8 +121,8 @@ public final class EventBurstBench {
      * Measures and prints the configurations once per rate in {@code rates} (events/s, 0: as fast as the loader
      * goes) with the netlink loader, or once with {@code conntrack -R} processes when {@code conntrackTool}.
      */
-    public static void run(int flows, int loaders, List<Long> rates, boolean conntrackTool, OptionalInt readerNice)
-            throws Exception {
+    public static void run(int flows, int loaders, List<Long> rates, boolean conntrackTool, OptionalInt readerNice,
+                           Path daemonJvmOptions, boolean daemonsOnly) throws Exception {
         Figures.header("event burst bench", String.format(Locale.ROOT, "%,d new flows, GC %s, event reader nice %s",
                 flows, ManagementFactory.getGarbageCollectorMXBeans().getFirst().getName(),
                 readerNice.isPresent() ? Integer.toString(readerNice.getAsInt()) : "inherited"));
@@ -136,9 +139,14 @@ public final class EventBurstBench {
             }
             for (Loader loader : runs) {
                 System.out.println("loader: " + loader.describe());
-                for (Row r : measure(dir, flows, loader, true, readerNice)) {
-                    System.out.println(r.line());
+                if (daemonsOnly) {
+                    System.out.println(conntrackdRow(dir, flows, loader).line());
+                } else {
+                    for (Row r : measure(dir, flows, loader, true, readerNice)) {
+                        System.out.println(r.line());
+                    }
                 }
+                System.out.println(daemons(dir, flows, loader, daemonJvmOptions).line());
             }
         } finally {
             deleteAll(dir);
@@ -167,10 +175,24 @@ public final class EventBurstBench {
                 flows, loader));
         rows.add(hftfw("hFT-FW, 64 MiB from the start", o.withEventBufferBytes(GROWN), flows, loader));
         if (conntrackd) {
-            rows.add(NetnsLab.onPath("conntrackd") ? conntrackd(dir, flows, loader)
-                    : new Row("conntrackd (not installed)", flows, -1, -1, -1, -1, -1, -1, -1, 0, -1));
+            rows.add(conntrackdRow(dir, flows, loader));
         }
         return rows;
+    }
+
+    /** The daemons' row alone on a burst of the netlink loader (see {@link #daemons}). */
+    public static Row measureDaemons(int flows, int loaders, long rate, Path jvmOptions) throws Exception {
+        Path dir = Files.createTempDirectory("hftfw-event-burst");
+        try {
+            return daemons(dir, flows, new NetlinkLoader(flows, loaders, rate), jvmOptions);
+        } finally {
+            deleteAll(dir);
+        }
+    }
+
+    private static Row conntrackdRow(Path dir, int flows, Loader loader) throws Exception {
+        return NetnsLab.onPath("conntrackd") ? conntrackd(dir, flows, loader)
+                : new Row("conntrackd (not installed)", flows, -1, -1, -1, -1, -1, -1, -1, 0, -1);
     }
 
     private static void deleteAll(Path dir) throws IOException {
@@ -234,6 +256,103 @@ public final class EventBurstBench {
                 }
             }
         }
+    }
+
+    /**
+     * The same burst through the daemons an operator runs: {@code hftfw sync primary} in the loaded namespace and
+     * {@code hftfw sync backup} beside it, each its own JVM started with the daemon's JVM options file and the
+     * configuration's defaults (event buffer, reader nice, an always-committed backup), read through their control
+     * sockets. Its CPU per event is both daemons' (utime + stime), as for conntrackd.
+     */
+    private static Row daemons(Path dir, int flows, Loader loader, Path jvmOptions) throws Exception {
+        try (NetnsLab lab = new NetnsLab("hpb", COMMAND_TIMEOUT)) {
+            NetnsLab.Netns[] ab = pair(lab);
+            List<Process> daemons = new ArrayList<>();
+            try {
+                Path[] ctl = new Path[2];
+                String[] role = {"primary", "backup"};
+                for (int i = 0; i < 2; i++) {
+                    ctl[i] = dir.resolve("daemon-" + role[i] + ".ctl");
+                    Path conf = Files.writeString(dir.resolve("daemon-" + role[i] + ".conf"), """
+                            sync { local-address = "%s", peer-address = "%s", port = %d }
+                            control.socket = "%s"
+                            metrics.enabled = false
+                            """.formatted(i == 0 ? SELF : PEER, i == 0 ? PEER : SELF, PORT, ctl[i]));
+                    daemons.add(DaemonLauncher.start(jvmOptions, Optional.empty(),
+                            dir.resolve("daemon-" + role[i] + ".out"),
+                            List.of("sync", role[i], "--config", conf.toString(), "--netns", ab[i].name())));
+                }
+                for (int i = 0; i < 2; i++) {
+                    Path socket = ctl[i];
+                    Process p = daemons.get(i);
+                    check(until(() -> !p.isAlive() || peerHeard(daemonStats(socket)), 0) >= 0 && p.isAlive(),
+                            "the " + role[i] + " daemon did not start and hear its peer: "
+                                    + Files.readString(dir.resolve("daemon-" + role[i] + ".out")));
+                }
+                long cpu = cpuNanos(daemons);
+                ThreadCpu[] threads = {ThreadCpu.start(daemons.get(0).pid()), ThreadCpu.start(daemons.get(1).pid())};
+                long loadNanos = loader.load(ab[0]);
+                long held = until(() -> daemonCount(ctl[1], EXTERNAL_FLOWS) >= flows, loadNanos);
+                cpu = cpuNanos(daemons) - cpu;
+                for (int i = 0; i < 2; i++) {   // where each daemon's CPU went: what to cut next
+                    System.out.println("  " + role[i] + " threads (CPU ms): " + threads[i].describe(6));
+                }
+                String primary = daemonStats(ctl[0]);
+                String backup = daemonStats(ctl[1]);
+                long[] applied = numbersAfter(backup, EXTERNAL_FLOWS, 4);
+                long[] events = numbersAfter(primary, "event source:", 3);
+                if (events[1] != 0) {   // what the primary logged about its event socket, to tell a stall from growth
+                    Files.readString(dir.resolve("daemon-primary.out")).lines()
+                            .filter(l -> l.contains("event socket") || l.contains("overrun"))
+                            .forEach(l -> System.out.println("  primary: " + l));
+                }
+                return new Row("hFT-FW daemons (defaults, " + (jvmOptions == null ? "JVM defaults"
+                        : "@" + jvmOptions.getFileName()) + ")", flows, loadNanos,
+                        events[1], events[2], held, applied[0], applied[1] + applied[2] + applied[3], txPackets(ab[0]),
+                        0, cpu);
+            } finally {
+                for (int i = daemons.size() - 1; i >= 0; i--) {
+                    NetnsLab.stop(daemons.get(i));
+                }
+            }
+        }
+    }
+
+    private static final String EXTERNAL_FLOWS = "external cache:";
+
+    /** The daemon's {@code stats} text, empty while it does not answer. */
+    private static String daemonStats(Path socket) {
+        try {
+            return org.hftfw.failover.Control.exchange(socket, "stats");
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Whether a daemon's stats say it has heard its peer (the pair is in contact before the burst). */
+    private static boolean peerHeard(String stats) {
+        return stats.contains("last datagram from the peer: ") && !stats.contains("last datagram from the peer: never");
+    }
+
+    /** The first number after {@code label} in the daemon's stats, -1 while it does not answer. */
+    private static long daemonCount(Path socket, String label) {
+        return numbersAfter(daemonStats(socket), label, 1)[0];
+    }
+
+    /** The first {@code n} numbers after {@code label} in {@code text} (-1 each when absent). */
+    static long[] numbersAfter(String text, String label, int n) {
+        long[] out = new long[n];
+        java.util.Arrays.fill(out, -1);
+        int at = text.indexOf(label);
+        if (at < 0) {
+            return out;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\d+").matcher(text);
+        m.region(at + label.length(), text.length());
+        for (int i = 0; i < n && m.find(); i++) {
+            out[i] = Long.parseLong(m.group());
+        }
+        return out;
     }
 
     /** Baseline: the event socket read and decoded, nothing replicated (the pump's own ceiling). */

@@ -57,9 +57,10 @@ public final class SyncCommand {
     @Command(name = "event-bench", mixinStandardHelpOptions = true,
             description = "A burst of new flows loaded into a namespace by batched ctnetlink writes (paced to each "
                     + "--rate, 0: as fast as they go) or by parallel conntrack -R: the loader's events/s, event "
-                    + "socket overruns and resyncs, time until the backup holds every flow; hFT-FW with its default "
-                    + "event buffer (16 MiB growing to 64 MiB) and with 64 MiB from the start, beside a stock "
-                    + "conntrackd pair on the same burst in the same run. Needs root.")
+                    + "socket overruns and resyncs, time until the backup holds every flow; hFT-FW's event path in "
+                    + "the bench's JVM with a 16 MiB buffer growing to 64 MiB and with 64 MiB from the start, and the "
+                    + "hftfw sync daemons as deployed (their JVM options, the configuration's defaults), beside a "
+                    + "stock conntrackd pair on the same burst in the same run. Needs root.")
     static final class EventBench implements java.util.concurrent.Callable<Integer> {
         @picocli.CommandLine.Option(names = "--flows", defaultValue = "200000",
                 description = "flows loaded (default: ${DEFAULT-VALUE})")
@@ -78,12 +79,20 @@ public final class SyncCommand {
                 description = "nice value of hFT-FW's event reading thread (events.reader-nice), or inherit "
                         + "(default: ${DEFAULT-VALUE}, the daemon's)")
         String readerNice;
+        @picocli.CommandLine.Option(names = "--jvm-options", paramLabel = "FILE|none",
+                description = "the daemons' JVM options file (default: conf/daemon.jvm of this checkout, as "
+                        + "deployed; none: JVM defaults)")
+        String jvmOptions;
+        @picocli.CommandLine.Option(names = "--daemons-only",
+                description = "only the daemons' row, beside conntrackd's (no in-process rows)")
+        boolean daemonsOnly;
 
         @Override
         public Integer call() throws Exception {
             java.util.OptionalInt nice = readerNice.equals("inherit") ? java.util.OptionalInt.empty()
                     : java.util.OptionalInt.of(Integer.parseInt(readerNice));
-            org.hftfw.sync.EventBurstBench.run(flows, loaders, rates, conntrackTool, nice);
+            org.hftfw.sync.EventBurstBench.run(flows, loaders, rates, conntrackTool, nice,
+                    org.hftfw.sidecar.DaemonJvmOptions.resolve(jvmOptions), daemonsOnly);
             return 0;
         }
     }
