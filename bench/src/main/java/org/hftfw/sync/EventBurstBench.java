@@ -43,9 +43,10 @@ import org.hftfw.migrator.ThreadCpu;
  * bench's JVM; conntrackd's are two processes), how long until the backup held every flow, the state messages the
  * backup applied (created + updated + destroyed in its external cache: what the repairs cost) and the datagrams the
  * primary put on the veth (its tx_packets, ACKs and resends included).
- * Run for hFT-FW with its default event buffer (16 MiB, allowed to grow to 64 MiB: {@code events.buffer},
- * {@code events.buffer-max-growth}), with 64 MiB from the start (growth cannot help while the pump does not run,
- * e.g. in a garbage-collection pause), and, on the same burst from the same loader in the same run, for a stock
+ * Run for hFT-FW's event path in the bench's JVM with the issue's conntrackd buffer (16 MiB, allowed to grow to 64
+ * MiB: {@code events.buffer}, {@code events.buffer-max-growth}) and with 64 MiB from the start (growth cannot help
+ * while the pump does not run, e.g. in a garbage-collection pause; the daemon's default since session 9), for the
+ * daemons as deployed ({@link #daemons}), and, on the same burst from the same loader in the same run, for a stock
  * conntrackd pair with NetlinkBufferSize 16 MiB and NetlinkBufferSizeMaxGrowth 64 MiB. hFT-FW's primary is the event
  * path itself (table subscription, {@link Publisher} replicating every change, {@link FtfwChannel}); its backup is a
  * channel's external cache.

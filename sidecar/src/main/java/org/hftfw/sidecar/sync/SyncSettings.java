@@ -109,7 +109,7 @@ record SyncSettings(NodeSettings node, Events events, Control control, Metrics m
               backup { commit = always, standby-timeout = 5d, takeover-grace = 60s }
               expectation-sync = off
             }
-            events { buffer = 16MiB, buffer-max-growth = 64MiB, reliable-destroy = false, reader-nice = -10 }
+            events { buffer = 64MiB, buffer-max-growth = 128MiB, reliable-destroy = false, reader-nice = -10 }
             lazy {
               enabled = false
               barrier = 0.125

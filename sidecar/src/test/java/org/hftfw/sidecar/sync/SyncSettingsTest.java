@@ -46,7 +46,7 @@ class SyncSettingsTest {
             assertEquals(1500, s.node().link().mtu());
             assertEquals(300, s.node().link().ackWindow());
             assertEquals(4 << 20, s.node().link().socketBuffer());
-            assertEquals(16 << 20, s.events().bufferBytes());
+            assertEquals(64 << 20, s.events().bufferBytes());
             assertFalse(s.node().lazy().enabled());
             assertEquals(LazyConfig.defaults(), s.node().lazy().config());
             assertNull(s.node().lazy().modelFile());
