@@ -117,10 +117,11 @@ class DistributionPackageTest {
     }
 
     /**
-     * {@code hftfw evaluate} tells the operator what it did in one line per log read, one summary line and one per plot,
-     * on stderr, and no logger line: it printed 14 identical INFO lines of the lazy replicator per run (issue 12). The
-     * logger writes to the process's own stderr, which an in-process test of the command does not see, so this runs
-     * the package's launcher. The same run at DEBUG shows the logger's lines on that stream: the check can see them.
+     * {@code hftfw evaluate} tells the operator what it did in one line per log read, one summary line and one per
+     * plot, on stderr, and no logger line: it printed 14 identical INFO lines of the lazy replicator per run (issue
+     * 12). The logger writes to the process's own stderr, which an in-process test of the command does not see, so
+     * this runs the package's launcher. The same run at DEBUG shows the logger's lines on that stream: the check can
+     * see them.
      */
     @Test
     void evaluatePrintsOneLinePerLogOneSummaryOnePerPlotAndNoLoggerLine(@TempDir Path root) throws Exception {

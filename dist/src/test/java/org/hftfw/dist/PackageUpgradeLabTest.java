@@ -33,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * dpkg's upgrade path on a live node (issue 12 item 7, docs/deploy.md section 8): {@code apt install} of a newer
- * package over the installed one while its daemon runs, then a held downgrade, an upgrade with the daemon stopped first,
- * a reinstall, remove and purge, on the backup node of a pair whose other node keeps running.
+ * package over the installed one while its daemon runs, then a held downgrade, an upgrade with the daemon stopped
+ * first, a reinstall, remove and purge, on the backup node of a pair whose other node keeps running.
  *
  * <p>The two nodes are {@link LabMachine}s (each its own network namespace and an overlay of the host's Debian root,
  * so dpkg's database and /etc are the machine's) joined by the sync link. Their maintainer scripts see systemd: the
@@ -184,7 +184,7 @@ class PackageUpgradeLabTest {
                 "control.resync-file = \"/run/hftfw/resync\"", "EOF")).check();
     }
 
-    /** {@code n} established TCP flows from the LAN client's address in fw1's kernel table, numbered from {@code from}. */
+    /** {@code n} established TCP flows of the LAN client in fw1's kernel table, numbered from {@code from}. */
     private static void insertFlows(LabMachine fw1, int from, int n) throws IOException, InterruptedException {
         fw1.sh("for i in $(seq " + from + " " + (from + n - 1) + "); do conntrack -I -p tcp -s 192.0.2.10"
                 + " -d 198.51.100.10 --sport $((40000 + i)) --dport 8080 --state ESTABLISHED -u SEEN_REPLY,ASSURED"
@@ -311,7 +311,8 @@ class PackageUpgradeLabTest {
                 manifest = new Manifest(in);
             }
             Attributes main = manifest.getMainAttributes();
-            main.put(Attributes.Name.IMPLEMENTATION_VERSION, main.getValue(Attributes.Name.IMPLEMENTATION_VERSION) + NEXT);
+            main.put(Attributes.Name.IMPLEMENTATION_VERSION,
+                    main.getValue(Attributes.Name.IMPLEMENTATION_VERSION) + NEXT);
             try (OutputStream out = Files.newOutputStream(mf)) {
                 manifest.write(out);
             }

@@ -123,8 +123,9 @@ final class ServiceManager implements AutoCloseable {
      */
     void answerSystemctlInside() throws IOException, InterruptedException {
         machine.quietly("install -d -m 0755 /run/systemd/system && install -d -m 0700 " + SYSTEMCTL_SPOOL
-                + " && rm -f " + SYSTEMCTL_SPOOL + "/requests /usr/bin/systemctl /usr/sbin/policy-rc.d && mkfifo -m 0600 " + SYSTEMCTL_SPOOL
-                + "/requests && cat > /usr/bin/systemctl <<'EOF'\n" + SYSTEMCTL_SHIM
+                + " && rm -f " + SYSTEMCTL_SPOOL + "/requests /usr/bin/systemctl /usr/sbin/policy-rc.d"
+                + " && mkfifo -m 0600 " + SYSTEMCTL_SPOOL + "/requests"
+                + " && cat > /usr/bin/systemctl <<'EOF'\n" + SYSTEMCTL_SHIM
                 + "EOF\nchmod 0755 /usr/bin/systemctl").check();
         Path requests = machine.file(SYSTEMCTL_SPOOL + "/requests");
         systemctlServer = Thread.ofPlatform().daemon().name("lab-systemctl-" + machine.name()).start(() -> {
