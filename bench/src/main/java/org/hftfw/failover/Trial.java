@@ -310,11 +310,38 @@ final class Trial {
      * note: fw2's peer line (the extensions the two builds agreed) and how many of the long-lived flows' ESTABLISHED
      * entries fw2's kernel table held.
      */
-    private String skewWindow(HftfwNode r2, NetnsLab.Netns fw2, EchoFlows late) throws InterruptedException {
+    private String skewWindow(HftfwNode r2, NetnsLab.Netns fw2, EchoFlows late)
+            throws IOException, InterruptedException {
         long want = (long) spec.flows() + late.size();
         Await.within(30_000, () -> Topology.kernelEstablished(fw2) >= want);
         return String.format(Locale.ROOT, " skew window (fw1 old, fw2 new): fw2's %s; fw2's kernel table held %d/%d "
-                + "established flows;", r2.peerLine().strip(), Topology.kernelEstablished(fw2), want);
+                + "established flows; %s", r2.peerLine().strip(), Topology.kernelEstablished(fw2), want,
+                oldClientOnNewDaemon(r2));
+    }
+
+    /**
+     * The old build's own control client against the new daemon (as a node whose package was downgraded while its
+     * newer daemon runs, or a copy of the old client left in a script): {@code hftfw sync stats} of the old CLI on
+     * fw2's control socket. Returns the note: its exit status and the {@code peer:} line it printed, or what it said.
+     */
+    private String oldClientOnNewDaemon(HftfwNode r2) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(spec.upgradeFrom());
+        cmd.addAll(List.of("sync", "stats", "--socket", r2.socket().toString()));
+        Path out = Files.createTempFile("hftfw-old-client", ".out");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                return "the old build's client on fw2 (new daemon): no answer within 60 s;";
+            }
+            String text = Files.readString(out);
+            String shown = text.lines().filter(l -> l.startsWith("peer:")).findFirst()
+                    .orElse(text.strip().lines().findFirst().orElse("(nothing)"));
+            return String.format(Locale.ROOT, "the old build's client on fw2 (new daemon): exit %d, %s;",
+                    p.exitValue(), shown.strip());
+        } finally {
+            Files.delete(out);
+        }
     }
 
     /**

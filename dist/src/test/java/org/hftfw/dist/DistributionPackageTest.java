@@ -116,6 +116,38 @@ class DistributionPackageTest {
         assertTrue(demo.out().contains("(0 missing)"), demo.out());
     }
 
+    /**
+     * {@code hftfw evaluate} tells the operator what it did in one line per log read, one summary line and one per
+     * plot, on stderr, and no logger line: it printed 14 identical INFO lines of the lazy replicator per run (issue
+     * 12). The logger writes to the process's own stderr, which an in-process test of the command does not see, so
+     * this runs the package's launcher. The same run at DEBUG shows the logger's lines on that stream: the check can
+     * see them.
+     */
+    @Test
+    void evaluatePrintsOneLinePerLogOneSummaryOnePerPlotAndNoLoggerLine(@TempDir Path root) throws Exception {
+        run(List.of("dpkg-deb", "-x", deb.toString(), root.toString()), Map.of(), 60);
+        String trace = Path.of("..", "models", "traces", "homogeneous-11.events.log.gz").toAbsolutePath().normalize()
+                .toString();
+        List<String> evaluate = List.of(root.resolve("usr/lib/hftfw/bin/hftfw").toString(), "evaluate", "--plot",
+                root.resolve("barrier.svg").toString(), trace);
+        Map<String, String> bare = Map.of("PATH", "/usr/bin:/bin", "HOME", root.toString());
+        Apart run = runApart(evaluate, bare);
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("oracle saves"), run.out());
+        List<String> lines = run.err().lines().toList();
+        assertEquals(3, lines.size(), "one line per log, the summary, one per plot; nothing else:\n" + run.err());
+        assertTrue(lines.get(0).startsWith("hftfw: " + trace + ": conntrack text"), run.err());
+        assertTrue(lines.get(1).startsWith("hftfw: evaluated "), run.err());
+        assertTrue(lines.get(2).startsWith("hftfw: plot written to "), run.err());
+
+        Map<String, String> debug = Map.of("PATH", "/usr/bin:/bin", "HOME", root.toString(), "HFTFW_JAVA_OPTS",
+                "-Dhftfw.log.level=DEBUG");
+        Apart verbose = runApart(evaluate, debug);
+        assertEquals(0, verbose.exit(), verbose.err());
+        assertTrue(verbose.err().lines().anyMatch(l -> l.contains(" DEBUG ") && l.contains("LazyReplicator")),
+                "the logger's lines reach the stream this test reads:\n" + verbose.err());
+    }
+
     @Test
     void takeoverCommandsStartTheFastClientWithTheAotCacheThePackageTrains(@TempDir Path root) throws Exception {
         run(List.of("dpkg-deb", "-x", deb.toString(), root.toString()), Map.of(), 60);
@@ -207,6 +239,29 @@ class DistributionPackageTest {
     }
 
     private record Result(int exit, String out) {}
+
+    private record Apart(int exit, String out, String err) {}
+
+    /** As {@link #run}, with stdout and stderr kept apart (each in a file). */
+    private static Apart runApart(List<String> command, Map<String, String> env) throws Exception {
+        Path out = Files.createTempFile("hftfw-dist-test", ".out");
+        Path err = Files.createTempFile("hftfw-dist-test", ".err");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().clear();
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            if (!p.waitFor(300, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new AssertionError(command + " still running after 300 s");
+            }
+            return new Apart(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.delete(out);
+            Files.delete(err);
+        }
+    }
 
     /** Runs a command, bounded in time, with stdout and stderr together in a file (a pipe could stall it). */
     private static Result run(List<String> command, Map<String, String> env, int timeoutSeconds) throws Exception {

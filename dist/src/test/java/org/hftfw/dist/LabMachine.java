@@ -160,11 +160,15 @@ final class LabMachine implements AutoCloseable {
         environment(pb);
         Process p = pb.start();
         p.getOutputStream().close();
-        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
+        // a thread of its own, not the common pool: on a 2-core machine that pool has one worker, and a command that
+        // waits for another (a systemctl of the machine answered by the lab's service manager, which runs commands
+        // here too) would leave the second one's reader queued behind the first's for good
+        CompletableFuture<byte[]> err = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("lab-stderr-" + name).start(() -> {
             try (var in = p.getErrorStream()) {
-                return in.readAllBytes();
+                err.complete(in.readAllBytes());
             } catch (IOException e) {
-                return new byte[0];
+                err.complete(new byte[0]);
             }
         });
         byte[] out;

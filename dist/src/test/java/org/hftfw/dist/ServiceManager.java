@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -43,13 +44,16 @@ final class ServiceManager implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
 
     private final LabMachine machine;
-    private final Map<String, Service> services = new HashMap<>();
+    private final Map<String, Service> services = new ConcurrentHashMap<>();
     private final Path journals;
     private final Map<String, String> startedWhen = new HashMap<>();
     private final FakeNotifySocket syslog;
     private final Thread syslogReader;
     private final List<String> syslogLines = new ArrayList<>();
     private boolean holding;
+    /** Serves the machine's own systemctl ({@link #answerSystemctlInside}); null until asked to. */
+    private Thread systemctlServer;
+    private volatile boolean closing;
 
     /**
      * Also listens on the machine's /dev/log (/run/systemd/journal/dev-log, journald's socket) for syslog(3) lines,
@@ -88,6 +92,80 @@ final class ServiceManager implements AutoCloseable {
         startedWhen.put(unit, file);
     }
 
+    /** Where the machine's systemctl stand-in and this manager meet (in the machine's /run). */
+    private static final String SYSTEMCTL_SPOOL = "/run/hftfw-lab/systemctl";
+
+    /**
+     * The machine's systemctl stand-in: a script that sends its arguments down a FIFO to this manager and prints
+     * the answer. The maintainer scripts' calls (deb-systemd-invoke's too) come here.
+     */
+    private static final String SYSTEMCTL_SHIM = String.join("\n",
+            "#!/bin/sh",
+            "# lab (ServiceManager): systemctl of the lab's service manager, for the packages' maintainer scripts",
+            "d=" + SYSTEMCTL_SPOOL,
+            "reply=$d/$$.reply",
+            "rm -f \"$reply\" && mkfifo -m 600 \"$reply\" || exit 1",
+            "echo \"$$ $*\" > $d/requests",
+            "{ read -r rc; cat; } < \"$reply\"",
+            "rm -f \"$reply\"",
+            "exit \"${rc:-1}\"",
+            "");
+
+    /**
+     * Makes the machine look like systemd runs it to the packages' maintainer scripts, which act only when
+     * {@code /run/systemd/system} exists (as dh_installsystemd's do): that directory, and {@code /usr/bin/systemctl}
+     * answered by this manager (in the machine's overlay only: the host's file is untouched; not /usr/local/sbin, as
+     * apt runs dpkg with PATH=/usr/sbin:/usr/bin:/sbin:/bin, its DPkg::Path). So
+     * {@code apt install} runs the scripts' daemon-reload, try-restart and stop against the units here, as systemd
+     * would run them. Without this, the scripts see no systemd and leave the units alone. A policy-rc.d of the host's
+     * root (container images carry one that refuses every service action with 101) is removed in the machine: a
+     * Debian node has none, and deb-systemd-invoke would ask it.
+     */
+    void answerSystemctlInside() throws IOException, InterruptedException {
+        machine.quietly("install -d -m 0755 /run/systemd/system && install -d -m 0700 " + SYSTEMCTL_SPOOL
+                + " && rm -f " + SYSTEMCTL_SPOOL + "/requests /usr/bin/systemctl /usr/sbin/policy-rc.d"
+                + " && mkfifo -m 0600 " + SYSTEMCTL_SPOOL + "/requests"
+                + " && cat > /usr/bin/systemctl <<'EOF'\n" + SYSTEMCTL_SHIM
+                + "EOF\nchmod 0755 /usr/bin/systemctl").check();
+        Path requests = machine.file(SYSTEMCTL_SPOOL + "/requests");
+        systemctlServer = Thread.ofPlatform().daemon().name("lab-systemctl-" + machine.name()).start(() -> {
+            while (!closing) {
+                // opening a FIFO waits for a writer; its end of file is that writer's close
+                try (var in = Files.newBufferedReader(requests, StandardCharsets.UTF_8)) {
+                    for (String line = in.readLine(); line != null && !closing; line = in.readLine()) {
+                        answer(line);
+                    }
+                } catch (IOException e) {
+                    if (!closing) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            }
+        });
+    }
+
+    /** One request of the machine's systemctl: {@code PID ARGS...}; the exit status and output go to PID's FIFO. */
+    private void answer(String request) throws IOException {
+        List<String> words = words(request);
+        if (words.isEmpty()) {
+            return;
+        }
+        String pid = words.removeFirst();
+        String command = "systemctl " + String.join(" ", words) + "   (lab: from inside the machine)";
+        String reply;
+        try {
+            LabMachine.Result r = systemctl(command, words);
+            reply = r.exitCode() + "\n" + r.output();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            reply = "1\n" + e.getMessage() + "\n";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            reply = "1\ninterrupted\n";
+        }
+        Files.writeString(machine.file(SYSTEMCTL_SPOOL + "/" + pid + ".reply"), reply, StandardCharsets.UTF_8,
+                StandardOpenOption.WRITE);
+    }
+
     /** Restarts after a failure wait (beyond RestartSec) until {@link #releaseRestarts}. */
     synchronized void holdRestarts() {
         holding = true;
@@ -111,7 +189,8 @@ final class ServiceManager implements AutoCloseable {
     private final class Service {
         final String name;
         final String path;
-        final Map<String, List<String>> keys;
+        /** The unit file's keys, read again by daemon-reload (an upgrade's new unit file). */
+        volatile Map<String, List<String>> keys;
         final Path journal;
         volatile State state = State.INACTIVE;
         volatile String status = "";
@@ -140,7 +219,14 @@ final class ServiceManager implements AutoCloseable {
     /** {@code systemctl ARGS...}: the exit status and what systemctl would print. */
     LabMachine.Result systemctl(String command, List<String> args) throws IOException, InterruptedException {
         List<String> a = new ArrayList<>(args);
+        // what maintainer scripts and deb-systemd-invoke add: the system manager is the only one here, output is
+        // systemctl's only when something fails
+        a.removeAll(List.of("--system", "--quiet"));
         String verb = a.removeFirst();
+        if (verb.equals("daemon-reload") && a.isEmpty()) {
+            daemonReload();
+            return machine.record(new LabMachine.Result(command, 0, ""));
+        }
         boolean now = a.remove("--now");
         String signal = "SIGTERM";
         int s = a.indexOf("-s");
@@ -172,6 +258,13 @@ final class ServiceManager implements AutoCloseable {
             case "restart" -> {
                 stop(svc, true);
                 rc = start(svc);
+            }
+            case "try-restart" -> {
+                // only a running unit (systemd: "restart if active"); a stopped one stays stopped, with success
+                if (svc.state == State.ACTIVE || svc.state == State.ACTIVATING) {
+                    stop(svc, true);
+                    rc = start(svc);
+                }
             }
             case "reload" -> rc = reload(svc);
             case "kill" -> kill(svc, signal);
@@ -254,6 +347,19 @@ final class ServiceManager implements AutoCloseable {
             }
         }
         throw new IllegalArgumentException("Unit " + name + ".service not found in " + machine);
+    }
+
+    /**
+     * {@code systemctl daemon-reload}: every unit loaded so far is read again from its file (a package upgrade may
+     * have changed it); a running unit whose file is gone keeps what it was started with, as systemd keeps it.
+     */
+    private void daemonReload() throws IOException, InterruptedException {
+        for (Service svc : List.copyOf(services.values())) {
+            LabMachine.Result cat = machine.quietly("cat " + svc.path + " 2>/dev/null || true");
+            if (!cat.output().isEmpty()) {
+                svc.keys = parse(cat.output());
+            }
+        }
     }
 
     /** The [Service] section's keys, each with its values in order (an empty assignment resets the list). */
@@ -621,7 +727,19 @@ final class ServiceManager implements AutoCloseable {
     /** Stops every unit (SIGTERM, then SIGKILL) and closes the notify and syslog sockets. */
     @Override
     public void close() {
+        closing = true;
         releaseRestarts();
+        if (systemctlServer != null) {
+            try {
+                // a writer's open and close ends the server's wait for one
+                machine.quietly("timeout 10 sh -c ': > " + SYSTEMCTL_SPOOL + "/requests' || true");
+                systemctlServer.join(10_000);
+            } catch (IOException e) {
+                // the machine is going away: the server is a daemon thread
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         syslogReader.interrupt();
         try {
             syslogReader.join(5000);

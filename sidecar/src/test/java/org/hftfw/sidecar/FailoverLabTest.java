@@ -185,6 +185,8 @@ class FailoverLabTest {
                 "the new fw2 and the old fw1 agreed their extensions: " + o);
         assertTrue(o.note().contains("fw2's kernel table held " + 2 * FLOWS + "/" + 2 * FLOWS + " established flows;"),
                 "the flows opened while fw1 ran the old build reached the new fw2's kernel table: " + o);
+        assertTrue(o.note().contains("the old build's client on fw2 (new daemon): exit 0, peer: hftfw ["),
+                "the old build's own client reads the new daemon's stats: " + o);
         assertTrue(o.note().contains(FLOWS + "/" + FLOWS + " flows opened in the skew window echoed through fw2;")
                 && o.note().contains(FLOWS + "/" + FLOWS + " echoed through fw2;"), "the takeover kept every flow: " + o);
         assertTrue(o.note().contains("fw1 started again, VRRP backup, fw2 keeps the VIPs, extensions negotiated;"),
