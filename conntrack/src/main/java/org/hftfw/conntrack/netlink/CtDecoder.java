@@ -76,7 +76,8 @@ final class CtDecoder {
     // scratch IPv6 address buffers: Inet6Address.getByAddress copies them, so they are reused for every tuple
     private final byte[] v6src = new byte[16];
     private final byte[] v6dst = new byte[16];
-    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+    /** Where the high byte of a host-order 16-bit value is: 1 on a little-endian host, 0 on a big-endian one. */
+    private static final int H16_HIGH = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? 1 : 0;
     /** The message being decoded, copied out of the datagram ({@link #copy}). */
     private byte[] msg = new byte[512];
     private final TupleCache cache;
@@ -241,8 +242,8 @@ final class CtDecoder {
      */
     private byte[] copy(MemorySegment seg, long off, int len) {
         byte[] b = msg;
-        if (b.length < len) {
-            b = new byte[Math.max(len, 2 * b.length)];
+        if (b.length < len + Nl.NLA_HDRLEN) {              // slack: an attribute header cut by the end is read whole
+            b = new byte[Math.max(len + Nl.NLA_HDRLEN, 2 * b.length)];
             msg = b;
         }
         MemorySegment.copy(seg, U8, off, b, 0, len);
@@ -496,15 +497,16 @@ final class CtDecoder {
      * The path is given in two parts and only joined when a message is built, so that valid input costs no string.
      */
     private static int attrLen(byte[] seg, int pos, int end, String path, String sub) {
-        int len = end - pos < Nl.NLA_HDRLEN ? -1 : h16(seg, pos);
-        if (len < Nl.NLA_HDRLEN || len > end - pos) {
-            throw badAttribute(seg, pos, end, path + sub);
+        int len = h16(seg, pos);                            // inside the copy's slack when the header is cut
+        if (len < Nl.NLA_HDRLEN || len > end - pos) {      // also when fewer than 4 bytes are left
+            throw badAttribute(seg, pos, end, path, sub);
         }
         return len;
     }
 
     /** Why the attribute header at {@code pos} is bad (off the hot path: {@link #attrLen} stays small to inline). */
-    private static MalformedException badAttribute(byte[] seg, int pos, int end, String path) {
+    private static MalformedException badAttribute(byte[] seg, int pos, int end, String container, String sub) {
+        String path = container + sub;
         if (end - pos < Nl.NLA_HDRLEN) {
             return new MalformedException(where(path) + "truncated attribute header: " + (end - pos) + " bytes left");
         }
@@ -540,7 +542,7 @@ final class CtDecoder {
 
     private static int be16(byte[] seg, int p, int l, String path, String leaf) {
         fixed(l, 2, path, leaf);
-        return (seg[p] & 0xff) << 8 | seg[p + 1] & 0xff;
+        return be16(seg, p);
     }
 
     private static long be32(byte[] seg, int p, int l, String path) {
@@ -565,11 +567,17 @@ final class CtDecoder {
 
     /** A 16-bit value in the host's order (netlink's headers: nla_len, nla_type). */
     private static int h16(byte[] b, int p) {
-        return LITTLE_ENDIAN ? (b[p + 1] & 0xff) << 8 | b[p] & 0xff : (b[p] & 0xff) << 8 | b[p + 1] & 0xff;
+        return (b[p + H16_HIGH] & 0xff) << 8 | b[p + 1 - H16_HIGH] & 0xff;
     }
 
+    private static int be16(byte[] b, int p) {
+        return (b[p] & 0xff) << 8 | b[p + 1] & 0xff;
+    }
+
+    // each of these within C1's inlining limit (35 bytes of bytecode), so none is a call
+
     private static int be32(byte[] b, int p) {
-        return b[p] << 24 | (b[p + 1] & 0xff) << 16 | (b[p + 2] & 0xff) << 8 | b[p + 3] & 0xff;
+        return be16(b, p) << 16 | be16(b, p + 2);
     }
 
     private static long be64(byte[] b, int p) {
