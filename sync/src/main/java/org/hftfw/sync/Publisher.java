@@ -60,7 +60,8 @@ import org.slf4j.LoggerFactory;
  * under the lock, which the outbound's single-producer batch relies on.
  *
  * <p>The per-event path allocates nothing for a known flow (issue 14 item 4): it reads the event reader's reused view
- * ({@link #onEvent(EventView)}), keeps one key per flow ({@link FlowIds}), encodes the state into a scratch array and
+ * ({@link #onEvent(EventView)}), whose flow key the decoder keeps beside the flow's tuple (one per flow, {@code
+ * MutableEntry#flowId}; a lazy replicator's held copy carries it along), encodes the state into a scratch array and
  * rewrites the flow's array in the internal cache in place ({@link InternalCache#update(byte[], int, byte[])}), which
  * the held set shares when the state is sent; the outbound copies the view into its batch. The cache's array is
  * rewritten only when no one needs its old content: when every change is sent, the held set takes the new state
@@ -83,8 +84,6 @@ public final class Publisher implements ConntrackEventListener {
     /** The last state sent of each flow the backup holds; shares the encoded arrays with the cache where equal. */
     private final FlowStore held = new FlowStore();
     private final InternalCache cache = new InternalCache();
-    /** The flow keys, reused across a flow's events (the delivery thread, and deferred sends under the lock). */
-    private final FlowIds flowIds = new FlowIds();
     /** The delivery thread's encoding of an event's state, grown when a state does not fit (onEvent only). */
     private byte[] eventScratch = new byte[256];
     /** The lazy sink's encoding of the state it sends (under the lock). */
@@ -172,7 +171,7 @@ public final class Publisher implements ConntrackEventListener {
                     return;
                 }
                 EntryView entry = event.entry();
-                Publisher.this.send(event.type(), entry, flowIds.of(entry),
+                Publisher.this.send(event.type(), entry, entry.flowId(),
                         event.type() == EventType.DESTROY ? null : cachedIfSame(entry));
             }
         };
@@ -196,7 +195,7 @@ public final class Publisher implements ConntrackEventListener {
             return;
         }
         EntryView entry = e.entry();
-        FlowId id = flowIds.of(entry);                      // once per event: the cache, the held set and the link share it
+        FlowId id = entry.flowId();                         // once per event: the cache, the held set and the link share it
         boolean destroy = e.type() == EventType.DESTROY;
         int len = destroy ? 0 : encodeEvent(entry);         // the encoded state, into the scratch (none for a DESTROY)
         lock.lock();

@@ -44,6 +44,8 @@ final class CtDecoder {
 
     // scratch state of the message being decoded
     private Tuple orig;
+    /** The tuple cache's slot of {@link #orig} (an IPv4 tuple), -1 for none. */
+    private int origSlot;
     private Tuple reply;
     private long status;
     private long timeout;
@@ -124,6 +126,9 @@ final class CtDecoder {
     MutableEntry decodeView(MemorySegment seg, int msgOff, int msgLen) {
         parse(seg, msgOff, msgLen);
         view.set(orig, reply != null ? reply : orig.inverted(), protoState, status, timeout, mark, zone, id, use);
+        if (origSlot >= 0) {
+            view.flowId(cache.flowId(origSlot, orig, zone));      // the flow's key, kept beside its tuple
+        }
         if (origCounters) {
             view.originalCounters(origPackets, origBytes);
         }
@@ -176,6 +181,7 @@ final class CtDecoder {
 
     private void reset() {
         orig = null;
+        origSlot = -1;
         reply = null;
         status = 0;
         timeout = -1;
@@ -197,7 +203,10 @@ final class CtDecoder {
 
     private void top(byte[] seg, int type, int p, int l) {
         switch (type) {
-            case Cta.TUPLE_ORIG -> orig = tuple(seg, p, l, "CTA_TUPLE_ORIG", false);
+            case Cta.TUPLE_ORIG -> {
+                orig = tuple(seg, p, l, "CTA_TUPLE_ORIG", false);
+                origSlot = orig.isIpv4() ? cache.lastSlot() : -1;
+            }
             case Cta.TUPLE_REPLY -> reply = tuple(seg, p, l, "CTA_TUPLE_REPLY", true);
             case Cta.STATUS -> status = be32(seg, p, l, "CTA_STATUS");
             case Cta.PROTOINFO -> protoinfo(seg, p, l);
