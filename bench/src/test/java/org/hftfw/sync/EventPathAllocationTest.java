@@ -24,9 +24,10 @@ import org.junit.jupiter.api.Test;
  * internal cache and the held set, handed to the FT-FW engine, queued, encoded and packed into datagrams that a null
  * sink frees ({@link NullSinkChannel}) - the pipeline bench's path. Phase by phase over 1 024 flows: UPDATE and
  * DESTROY of known flows allocate nothing, whether every change is sent or the lazy replicator holds them back until
- * their deadline; a NEW of a flow allocates the internal cache's array of its state (one array; the held set shares
- * it), and with the lazy replicator its record of the flow, its tuples and key coming back from the decoder's and the
- * publisher's caches (the flows come back with the same tuples each cycle, as a flow's tuples do within its life).
+ * their deadline; a NEW of a flow allocates nothing either when every change is sent (its state takes the array of a
+ * destroyed flow's state, {@code FlowStore#recycle}; its tuples and key come back from the decoder's cache: the flows
+ * come back with the same tuples each cycle, as a flow's tuples do within its life), and with the lazy replicator
+ * only the replicator's record of the new flow and its probe key.
  *
  * <p>Like the pipeline bench, the path runs on a Netty {@link FastThreadLocalThread}, as the engine does on the
  * channel's event loop: Netty recycles the datagram buffers' objects only there. Netty's leak detector is off while
@@ -42,12 +43,6 @@ class EventPathAllocationTest {
     private static final long GAP_NANOS = 8_333;
     private static final long TICK_NANOS = 20_000_000;
     /**
-     * The internal cache's array of one new flow's state: the stored form of these entries (31-34 bytes, padded to
-     * 36 with at least 2 spare bytes) with its header: 48 bytes with compact object headers (the daemon's and the
-     * bench's JVM), 56 with the 16-byte headers of the test JVM.
-     */
-    private static final long ONE_STATE_ARRAY = 56;
-    /**
      * What the lazy replicator keeps of a new flow, in the test JVM's layout (12-byte object headers): its record of
      * the live flow ({@code FlowRecord}, 88 bytes; 80 with compact headers) and the knowledge-base key it looks the
      * flow's tuple up with ({@code KeyStats.V4}, 40 bytes), which is garbage when the tuple is known.
@@ -59,26 +54,25 @@ class EventPathAllocationTest {
 
     @Test
     void everyChangeReplicated() throws InterruptedException {
-        List<Cycle> cycles = measure(Publisher::replicateEveryChange, FLOWS * ONE_STATE_ARRAY);
+        List<Cycle> cycles = measure(Publisher::replicateEveryChange, 0);
         Cycle last = cycles.getLast();
         assertEquals(0, last.updates(), "bytes per window of " + FLOWS * UPDATE_ROUNDS + " UPDATEs of known flows: "
                 + cycles);
         assertEquals(0, last.destroys(), "bytes per window of " + FLOWS + " DESTROYs: " + cycles);
-        assertTrue(last.news() <= FLOWS * ONE_STATE_ARRAY, "a NEW allocates the array of its state at most: "
-                + (double) last.news() / FLOWS + " B per NEW; " + cycles);
+        assertEquals(0, last.news(), "bytes per window of " + FLOWS + " NEWs (each state in a destroyed flow's "
+                + "array): " + cycles);
     }
 
     @Test
     void lazyReplication() throws InterruptedException {
         List<Cycle> cycles = measure(p -> p.replicateLazily(LazyConfig.defaults(), LearnedModel.empty()),
-                FLOWS * (ONE_STATE_ARRAY + LAZY_FLOW_STATE));
+                FLOWS * LAZY_FLOW_STATE);
         Cycle last = cycles.getLast();
         assertEquals(0, last.updates(), "bytes per window of " + FLOWS * UPDATE_ROUNDS + " UPDATEs of known flows "
                 + "(held back and sent at their deadlines): " + cycles);
         assertEquals(0, last.destroys(), "bytes per window of " + FLOWS + " DESTROYs: " + cycles);
-        assertTrue(last.news() <= FLOWS * (ONE_STATE_ARRAY + LAZY_FLOW_STATE), "a NEW allocates the array of its "
-                + "state and the replicator's state of a new flow at most: " + (double) last.news() / FLOWS
-                + " B per NEW; " + cycles);
+        assertTrue(last.news() <= FLOWS * LAZY_FLOW_STATE, "a NEW allocates the replicator's state of a new flow "
+                + "at most: " + (double) last.news() / FLOWS + " B per NEW; " + cycles);
     }
 
     /**

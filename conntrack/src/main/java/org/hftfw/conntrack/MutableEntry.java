@@ -34,6 +34,8 @@ public final class MutableEntry implements EntryView {
     private int tcpWscaleReply;
     private int tcpFlagsOriginal;
     private int tcpFlagsReply;
+    /** The flow's key when the writer had one at hand ({@link #flowId(FlowId)}), else null. */
+    private FlowId flowId;
 
     /** Sets the values every entry has; the optional parts (counters, timestamps, helper, TCP) are cleared. */
     public MutableEntry set(Tuple orig, Tuple repl, int state, long st, long seconds, long m, int z, long ctId,
@@ -61,6 +63,22 @@ public final class MutableEntry implements EntryView {
         this.tcpWscaleReply = 0;
         this.tcpFlagsOriginal = 0;
         this.tcpFlagsReply = 0;
+        this.flowId = null;
+        return this;
+    }
+
+    /**
+     * Gives the entry its flow's key, which {@link #flowId()} then returns instead of a new one (the event decoder
+     * keeps one per cached tuple: issue 14 item 4, no key per event); kept until the next {@link #set}.
+     *
+     * @throws IllegalArgumentException when {@code key} is not this entry's flow (its original tuple and zone)
+     */
+    @SuppressWarnings("ReferenceEquality")                 // the same object first: the decoder's case, no compare
+    public MutableEntry flowId(FlowId key) {
+        if ((key.original() != original && !key.original().equals(original)) || key.zone() != zone) {
+            throw new IllegalArgumentException("the key " + key + " is not the flow " + original + " zone " + zone);
+        }
+        flowId = key;
         return this;
     }
 
@@ -98,9 +116,12 @@ public final class MutableEntry implements EntryView {
         return this;
     }
 
-    /** Takes every value of {@code e}; returns this. */
+    /** Takes every value of {@code e}, and its flow's key when it has one; returns this. */
     public MutableEntry copyFrom(EntryView e) {
         set(e.original(), e.reply(), e.protoState(), e.status(), e.timeout(), e.mark(), e.zone(), e.id(), e.use());
+        if (e instanceof MutableEntry m) {
+            flowId = m.flowId;                              // the same original and zone: the same flow's key
+        }
         if (e.hasOriginalCounters()) {
             originalCounters(e.originalPackets(), e.originalBytes());
         }
@@ -122,6 +143,13 @@ public final class MutableEntry implements EntryView {
                 replyCounters ? new Counters(replyPackets, replyBytes) : null, startNanos, stopNanos, helper,
                 tcp ? new ConntrackEntry.TcpInfo(tcpWscaleOriginal, tcpWscaleReply, tcpFlagsOriginal, tcpFlagsReply)
                         : null);
+    }
+
+    /** The key given with {@link #flowId(FlowId)} or copied with the values, else a new one. */
+    @Override
+    public FlowId flowId() {
+        FlowId key = flowId;
+        return key != null ? key : new FlowId(original, zone);
     }
 
     @Override

@@ -48,7 +48,12 @@ final class DatagramPacker {
         if (current == null) {
             current = alloc.buffer(Math.max(size, len) + trailer);
         }
-        current.writeBytes(msg, msg.readerIndex(), len);
+        if (msg.hasArray()) {
+            // the engine's heap scratch: one copy from its array, not the buffer-to-buffer path's checks and views
+            current.writeBytes(msg.array(), msg.arrayOffset() + msg.readerIndex(), len);
+        } else {
+            current.writeBytes(msg, msg.readerIndex(), len);
+        }
     }
 
     void flush() {

@@ -46,9 +46,17 @@ final class InternalCache {
         return flows.update(encoded, len, keep);
     }
 
-    /** Forgets a destroyed flow (called under the publisher's lock). */
-    void remove(FlowId id) {
-        flows.remove(id);
+    /**
+     * Forgets a destroyed flow; returns the array that held its state, which the held set may share, or null (called
+     * under the publisher's lock).
+     */
+    byte[] remove(FlowId id) {
+        return flows.removeEncoded(id);
+    }
+
+    /** Takes a state's array that no one holds any more for a new flow's state ({@link FlowStore#recycle}). */
+    void recycle(byte[] free) {
+        flows.recycle(free);
     }
 
     /** Replaces the whole image with {@code table}, already filtered and encoded (start, overrun resync). */

@@ -60,7 +60,8 @@ import org.slf4j.LoggerFactory;
  * under the lock, which the outbound's single-producer batch relies on.
  *
  * <p>The per-event path allocates nothing for a known flow (issue 14 item 4): it reads the event reader's reused view
- * ({@link #onEvent(EventView)}), keeps one key per flow ({@link FlowIds}), encodes the state into a scratch array and
+ * ({@link #onEvent(EventView)}), whose flow key the decoder keeps beside the flow's tuple (one per flow, {@code
+ * MutableEntry#flowId}; a lazy replicator's held copy carries it along), encodes the state into a scratch array and
  * rewrites the flow's array in the internal cache in place ({@link InternalCache#update(byte[], int, byte[])}), which
  * the held set shares when the state is sent; the outbound copies the view into its batch. The cache's array is
  * rewritten only when no one needs its old content: when every change is sent, the held set takes the new state
@@ -83,8 +84,6 @@ public final class Publisher implements ConntrackEventListener {
     /** The last state sent of each flow the backup holds; shares the encoded arrays with the cache where equal. */
     private final FlowStore held = new FlowStore();
     private final InternalCache cache = new InternalCache();
-    /** The flow keys, reused across a flow's events (the delivery thread, and deferred sends under the lock). */
-    private final FlowIds flowIds = new FlowIds();
     /** The delivery thread's encoding of an event's state, grown when a state does not fit (onEvent only). */
     private byte[] eventScratch = new byte[256];
     /** The lazy sink's encoding of the state it sends (under the lock). */
@@ -172,7 +171,7 @@ public final class Publisher implements ConntrackEventListener {
                     return;
                 }
                 EntryView entry = event.entry();
-                Publisher.this.send(event.type(), entry, flowIds.of(entry),
+                Publisher.this.send(event.type(), entry, entry.flowId(),
                         event.type() == EventType.DESTROY ? null : cachedIfSame(entry));
             }
         };
@@ -196,31 +195,53 @@ public final class Publisher implements ConntrackEventListener {
             return;
         }
         EntryView entry = e.entry();
-        FlowId id = flowIds.of(entry);                      // once per event: the cache, the held set and the link share it
+        FlowId id = entry.flowId();                         // once per event: the cache, the held set and the link share it
         boolean destroy = e.type() == EventType.DESTROY;
         int len = destroy ? 0 : encodeEvent(entry);         // the encoded state, into the scratch (none for a DESTROY)
         lock.lock();
         try {
             events++;
             byte[] encoded = null;
+            byte[] dropped = null;
             if (destroy) {
-                cache.remove(id);
+                dropped = cache.remove(id);
             } else {
                 // in place, unless the lazy replicator decides and the held set shares the array (class comment)
                 boolean sentNow = replicateAll || mode instanceof ReplicationMode.EveryChange;
                 encoded = cache.update(eventScratch, len, sentNow ? null : held.getEncoded(eventScratch));
             }
             // the mode always sees the change (a lazy replicator keeps learning while every change is replicated)
+            byte[] heldDropped = null;
             if (mode.sendsNow(e, id) || replicateAll) {
-                send(e.type(), entry, id, encoded);
-                return;
-            }
-            if (destroy && held.contains(id)) {
+                heldDropped = send(e.type(), entry, id, encoded);
+            } else if (destroy && held.contains(id)) {
                 destroysForced++;
-                send(EventType.DESTROY, entry, id, null);
+                heldDropped = send(EventType.DESTROY, entry, id, null);
+            }
+            if (destroy) {
+                recycle(dropped, heldDropped);
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Gives a destroyed flow's arrays to the internal cache for the next new flows' states (no array per NEW as flows
+     * come and go: issue 14 item 4): the cache's and the held set's, once each (they may be one array). Neither store
+     * holds the flow any more (a DESTROY not sent now finds the flow out of the held set, or is forced). No one else
+     * holds them: the outbound, the FT-FW queue and the lazy replicator copy the view, a bulk or a resync encodes
+     * arrays of its own, and the stores' readers on other threads (a migration's walk) decode under the store's
+     * monitor, so they read a recycled array whole, as a live state of the flow it holds now (a flow created during
+     * the walk may go out twice, as the cache's class comment allows).
+     */
+    @SuppressWarnings("ReferenceEquality")                 // identity on purpose: one array given once
+    private void recycle(byte[] cached, byte[] heldState) {
+        if (cached != null) {
+            cache.recycle(cached);
+        }
+        if (heldState != null && heldState != cached) {
+            cache.recycle(heldState);
         }
     }
 
@@ -267,11 +288,13 @@ public final class Publisher implements ConntrackEventListener {
 
     /**
      * Publishes {@code entry} (possibly a reused view: the outbound copies it); {@code encoded} is its
-     * {@link FlowCodec} form (null for a DESTROY).
+     * {@link FlowCodec} form (null for a DESTROY). Returns the array of the flow's state the held set dropped for a
+     * DESTROY, else null.
      */
-    private void send(EventType type, EntryView entry, FlowId id, byte[] encoded) {
+    private byte[] send(EventType type, EntryView entry, FlowId id, byte[] encoded) {
+        byte[] dropped = null;
         if (type == EventType.DESTROY) {
-            held.remove(id);
+            dropped = held.removeEncoded(id);
         } else if (replicateAll || mode instanceof ReplicationMode.EveryChange) {
             held.put(encoded);                              // shares the cache's array, rewritten with every change
         } else {
@@ -281,6 +304,7 @@ public final class Publisher implements ConntrackEventListener {
         }
         published++;
         out.publish(type, entry, id);
+        return dropped;
     }
 
     /**

@@ -131,10 +131,19 @@ public final class FlowCodec {
      * with at least {@link #HEADROOM} spare bytes (see the class comment).
      */
     static byte[] store(byte[] encoded, int len) {
-        int capacity = ((len + HEADROOM + ARRAY_HEADER + 7) & ~7) - ARRAY_HEADER;
-        byte[] stored = new byte[capacity];
+        byte[] stored = new byte[storedCapacity(len)];
         writeStored(encoded, len, stored);
         return stored;
+    }
+
+    /** Whether {@link #store} makes arrays of {@code length} bytes (for some entry length). */
+    static boolean isStoredCapacity(int length) {
+        return length >= 0 && (length + ARRAY_HEADER) % 8 == 0;
+    }
+
+    /** The length of the array {@link #store} makes for an entry of {@code len} bytes. */
+    static int storedCapacity(int len) {
+        return ((len + HEADROOM + ARRAY_HEADER + 7) & ~7) - ARRAY_HEADER;
     }
 
     /** Whether an entry of {@code len} bytes may be written into a stored array of {@code capacity} bytes. */

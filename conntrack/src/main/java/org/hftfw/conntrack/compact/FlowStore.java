@@ -44,6 +44,13 @@ public final class FlowStore {
     private static final int SLOT_MASK = (1 << SLOT_BITS) - 1;
     /** The most flows one store holds (slot numbers + 1 fit in {@value #SLOT_BITS} bits). */
     static final int MAX_FLOWS = SLOT_MASK;
+    /** Capacity classes of spare arrays kept (states of up to 8 x this many bytes: every IPv4 and IPv6 entry's). */
+    private static final int SPARE_CLASSES = 24;
+    /**
+     * Spare arrays kept at most, all classes together (about 50 KB of arrays when full): a burst of destroys beyond it
+     * leaves the rest to the collector.
+     */
+    private static final int MAX_SPARES = 1024;
 
     /** Encoded entries by slot; null: free. */
     private byte[][] slots = new byte[MIN_CAPACITY][];
@@ -55,6 +62,13 @@ public final class FlowStore {
     /** Slots below this have been used; {@link #free} holds the freed ones among them. */
     private int highWater;
     private int size;
+    /**
+     * Arrays no store holds any more ({@link #recycle}), by {@link FlowCodec#storedCapacity} (index: the capacity
+     * over 8, one capacity per index), for the states of new flows; a class's stack is made when first needed.
+     */
+    private final byte[][][] spares = new byte[SPARE_CLASSES][][];
+    private final int[] spareCounts = new int[SPARE_CLASSES];
+    private int spareTotal;
     /** A lookup's key by {@link FlowId}, written under the monitor: no allocation per lookup. */
     private final byte[] scratch = new byte[FlowCodec.KEY_LEN_V6];
 
@@ -111,13 +125,48 @@ public final class FlowStore {
                 FlowCodec.writeStored(encoded, len, current);
                 return current;
             }
-            byte[] fresh = FlowCodec.store(encoded, len);
+            byte[] fresh = stored(encoded, len);
             slots[slot] = fresh;
             return fresh;
         }
-        byte[] fresh = FlowCodec.store(encoded, len);
+        byte[] fresh = stored(encoded, len);
         put(fresh);
         return fresh;
+    }
+
+    /**
+     * Takes {@code free}, the array of a state that neither this store nor any other holds any more (nor anyone
+     * else: the caller vouches for that), to hold a new state that fits it ({@link #update}) instead of a new array.
+     * The event path hands it a destroyed flow's array (issue 14 item 4): as flows come and go, a new flow's state
+     * then costs no allocation. At most {@value #MAX_SPARES} are kept, beyond that the collector takes them.
+     */
+    public synchronized void recycle(byte[] free) {
+        int c = free.length >> 3;
+        if (c >= SPARE_CLASSES || !FlowCodec.isStoredCapacity(free.length) || spareTotal == MAX_SPARES) {
+            return;                                         // not a length update() asks for, or enough of them
+        }
+        byte[][] stack = spares[c];
+        if (stack == null || spareCounts[c] == stack.length) {
+            stack = stack == null ? new byte[MIN_CAPACITY][] : Arrays.copyOf(stack, 2 * stack.length);
+            spares[c] = stack;                              // grown by doubling up to MAX_SPARES: amortised
+        }
+        stack[spareCounts[c]++] = free;
+        spareTotal++;
+    }
+
+    /** The state in {@code encoded[0, len)} in a spare array of its capacity ({@link #recycle}), else a new one. */
+    private byte[] stored(byte[] encoded, int len) {
+        int capacity = FlowCodec.storedCapacity(len);
+        int c = capacity >> 3;
+        if (c < SPARE_CLASSES && spareCounts[c] > 0) {
+            byte[][] stack = spares[c];
+            byte[] spare = stack[--spareCounts[c]];
+            stack[spareCounts[c]] = null;
+            spareTotal--;
+            FlowCodec.writeStored(encoded, len, spare);
+            return spare;
+        }
+        return FlowCodec.store(encoded, len);
     }
 
     /**
@@ -202,6 +251,17 @@ public final class FlowStore {
     public synchronized boolean remove(FlowId id) {
         int slot = slotOf(id);
         return slot >= 0 && removeAt(slot);
+    }
+
+    /** Forgets the flow; returns the array that held its state (maybe shared with another store), or null. */
+    public synchronized byte[] removeEncoded(FlowId id) {
+        int slot = slotOf(id);
+        if (slot < 0) {
+            return null;
+        }
+        byte[] b = slots[slot];
+        removeAt(slot);
+        return b;
     }
 
     /** Forgets the flow whose key starts {@code keyOrEntry}; returns whether it was stored. */

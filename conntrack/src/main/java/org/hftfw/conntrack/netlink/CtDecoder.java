@@ -8,11 +8,10 @@ import org.hftfw.conntrack.Tuple;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.net.InetAddress;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -45,6 +44,8 @@ final class CtDecoder {
 
     // scratch state of the message being decoded
     private Tuple orig;
+    /** The tuple cache's slot of {@link #orig} (an IPv4 tuple), -1 for none. */
+    private int origSlot;
     private Tuple reply;
     private long status;
     private long timeout;
@@ -77,7 +78,10 @@ final class CtDecoder {
     // scratch IPv6 address buffers: Inet6Address.getByAddress copies them, so they are reused for every tuple
     private final byte[] v6src = new byte[16];
     private final byte[] v6dst = new byte[16];
-    private static final VarHandle BYTES_BE64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    /** Where the high byte of a host-order 16-bit value is: 1 on a little-endian host, 0 on a big-endian one. */
+    private static final int H16_HIGH = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? 1 : 0;
+    /** The message being decoded, copied out of the datagram ({@link #copy}). */
+    private byte[] msg = new byte[512];
     private final TupleCache cache;
 
     /** A decoder of dumps and replies (a request socket's; {@link TupleCache#REQUEST_SLOTS}). */
@@ -122,6 +126,9 @@ final class CtDecoder {
     MutableEntry decodeView(MemorySegment seg, int msgOff, int msgLen) {
         parse(seg, msgOff, msgLen);
         view.set(orig, reply != null ? reply : orig.inverted(), protoState, status, timeout, mark, zone, id, use);
+        if (origSlot >= 0) {
+            view.flowId(cache.flowId(origSlot, orig, zone));      // the flow's key, kept beside its tuple
+        }
         if (origCounters) {
             view.originalCounters(origPackets, origBytes);
         }
@@ -140,12 +147,13 @@ final class CtDecoder {
             throw new MalformedException("ctnetlink message of " + msgLen + " bytes has no room for the nfgenmsg header");
         }
         reset();
-        int end = msgOff + msgLen;
-        int pos = msgOff + Nl.NLMSG_HDRLEN + Nl.NFGENMSG_LEN;
+        byte[] b = copy(seg, msgOff, msgLen);
+        int end = msgLen;
+        int pos = Nl.NLMSG_HDRLEN + Nl.NFGENMSG_LEN;
         while (pos < end) {
-            int len = attrLen(seg, pos, end, "");
-            int type = seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK;
-            top(seg, type, pos + Nl.NLA_HDRLEN, len - Nl.NLA_HDRLEN);
+            int len = attrLen(b, pos, end, "");
+            int type = h16(b, pos + 2) & Nl.NLA_TYPE_MASK;
+            top(b, type, pos + Nl.NLA_HDRLEN, len - Nl.NLA_HDRLEN);
             pos = next(pos, len, end);
         }
         if (orig == null) {
@@ -173,6 +181,7 @@ final class CtDecoder {
 
     private void reset() {
         orig = null;
+        origSlot = -1;
         reply = null;
         status = 0;
         timeout = -1;
@@ -192,9 +201,12 @@ final class CtDecoder {
         tcpWsOrig = tcpWsReply = tcpFlagsOrig = tcpFlagsReply = 0;
     }
 
-    private void top(MemorySegment seg, int type, int p, int l) {
+    private void top(byte[] seg, int type, int p, int l) {
         switch (type) {
-            case Cta.TUPLE_ORIG -> orig = tuple(seg, p, l, "CTA_TUPLE_ORIG");
+            case Cta.TUPLE_ORIG -> {
+                orig = tuple(seg, p, l, "CTA_TUPLE_ORIG", false);
+                origSlot = orig.isIpv4() ? cache.lastSlot() : -1;
+            }
             case Cta.TUPLE_REPLY -> reply = tuple(seg, p, l, "CTA_TUPLE_REPLY", true);
             case Cta.STATUS -> status = be32(seg, p, l, "CTA_STATUS");
             case Cta.PROTOINFO -> protoinfo(seg, p, l);
@@ -226,11 +238,29 @@ final class CtDecoder {
 
     /** Reads a CTA_TUPLE_* nest (payload at {@code p}, {@code l} bytes); also used for expectation tuples. */
     Tuple tuple(MemorySegment seg, int p, int l, String path) {
-        return tuple(seg, p, l, path, false);
+        return tuple(copy(seg, p, l), 0, l, path, false);
+    }
+
+    /**
+     * Copies {@code len} bytes of {@code seg} from {@code off} into {@link #msg} (grown when they do not fit: the
+     * largest message seen, amortised) and returns it. The attributes are then read from the array with plain loads
+     * and shifts: a {@code MemorySegment} read is a chain of checks and calls (VarHandle guard, bounds, session
+     * liveness, byte-order conversion) that C2 folds to one load but C1, the daemon's compiler (conf/daemon.jvm),
+     * compiles as written, and a decoded event makes about sixty of them ({@code hftfw bench pipeline
+     * --daemon-jit}, docs/performance.md §4, eighth round). One bulk copy costs less than that.
+     */
+    private byte[] copy(MemorySegment seg, long off, int len) {
+        byte[] b = msg;
+        if (b.length < len + Nl.NLA_HDRLEN) {              // slack: an attribute header cut by the end is read whole
+            b = new byte[Math.max(len + Nl.NLA_HDRLEN, 2 * b.length)];
+            msg = b;
+        }
+        MemorySegment.copy(seg, U8, off, b, 0, len);
+        return b;
     }
 
     /** {@link #tuple}; a reply tuple that inverts the original just read is its cached inverse. */
-    private Tuple tuple(MemorySegment seg, int p, int l, String path, boolean reply) {
+    private Tuple tuple(byte[] seg, int p, int l, String path, boolean reply) {
         int end = p + l;
         int pos = p;
         int srcLen = 0;
@@ -245,7 +275,7 @@ final class CtDecoder {
         int icmpId = 0;
         while (pos < end) {
             int len = attrLen(seg, pos, end, path);
-            int type = seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK;
+            int type = h16(seg, pos + 2) & Nl.NLA_TYPE_MASK;
             int ap = pos + Nl.NLA_HDRLEN;
             int al = len - Nl.NLA_HDRLEN;
             switch (type) {
@@ -254,18 +284,18 @@ final class CtDecoder {
                     int ipPos = ap;
                     while (ipPos < ipEnd) {
                         int ilen = attrLen(seg, ipPos, ipEnd, path, "/CTA_TUPLE_IP");
-                        int itype = seg.get(NlWriter.H16, ipPos + 2) & Nl.NLA_TYPE_MASK;
+                        int itype = h16(seg, ipPos + 2) & Nl.NLA_TYPE_MASK;
                         int ip = ipPos + Nl.NLA_HDRLEN;
                         int il = ilen - Nl.NLA_HDRLEN;
                         switch (itype) {
                             case Cta.IP_V4_SRC -> {
                                 fixed(il, 4, path, "/CTA_TUPLE_IP/CTA_IP_V4_SRC");
-                                src4 = seg.get(NlWriter.BE32, ip);
+                                src4 = be32(seg, ip);
                                 srcLen = 4;
                             }
                             case Cta.IP_V4_DST -> {
                                 fixed(il, 4, path, "/CTA_TUPLE_IP/CTA_IP_V4_DST");
-                                dst4 = seg.get(NlWriter.BE32, ip);
+                                dst4 = be32(seg, ip);
                                 dstLen = 4;
                             }
                             case Cta.IP_V6_SRC -> {
@@ -286,7 +316,7 @@ final class CtDecoder {
                     int prPos = ap;
                     while (prPos < prEnd) {
                         int plen = attrLen(seg, prPos, prEnd, path, "/CTA_TUPLE_PROTO");
-                        int ptype = seg.get(NlWriter.H16, prPos + 2) & Nl.NLA_TYPE_MASK;
+                        int ptype = h16(seg, prPos + 2) & Nl.NLA_TYPE_MASK;
                         int pp = prPos + Nl.NLA_HDRLEN;
                         int pl = plen - Nl.NLA_HDRLEN;
                         switch (ptype) {
@@ -323,7 +353,7 @@ final class CtDecoder {
     }
 
     private InetAddress v6(byte[] raw) {
-        return cache.v6(raw, (long) BYTES_BE64.get(raw, 0), (long) BYTES_BE64.get(raw, 8));
+        return cache.v6(raw, be64(raw, 0), be64(raw, 8));
     }
 
     // nested attribute sets walked by walk(): which handler gets each attribute
@@ -345,10 +375,10 @@ final class CtDecoder {
      * {@code in} — libmnl's mnl_attr_for_each_nested, without allocating a callback per entry. Lengths are checked
      * by {@link #attrLen}: a truncated or overrunning attribute throws with {@code path}.
      */
-    private void walk(MemorySegment seg, int p, int end, int in, String path) {
+    private void walk(byte[] seg, int p, int end, int in, String path) {
         for (int pos = p; pos < end; ) {
             int len = attrLen(seg, pos, end, path);
-            int type = seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK;
+            int type = h16(seg, pos + 2) & Nl.NLA_TYPE_MASK;
             int ap = pos + Nl.NLA_HDRLEN;
             int al = len - Nl.NLA_HDRLEN;
             switch (in) {
@@ -365,11 +395,11 @@ final class CtDecoder {
         }
     }
 
-    private void protoinfo(MemorySegment seg, int p, int l) {
+    private void protoinfo(byte[] seg, int p, int l) {
         walk(seg, p, p + l, IN_PROTOINFO, PATHS[IN_PROTOINFO]);
     }
 
-    private void protoinfoAttr(MemorySegment seg, int type, int ap, int al) {
+    private void protoinfoAttr(byte[] seg, int type, int ap, int al) {
         int in = switch (type) {
             case Cta.PROTOINFO_TCP -> IN_TCP;
             case Cta.PROTOINFO_SCTP -> IN_SCTP;
@@ -383,7 +413,7 @@ final class CtDecoder {
         }
     }
 
-    private void tcpAttr(MemorySegment seg, int qt, int qp, int qlen, String path) {
+    private void tcpAttr(byte[] seg, int qt, int qp, int qlen, String path) {
         switch (qt) {
             case Cta.TCP_STATE -> protoState = u8(seg, qp, qlen, path, "/STATE");
             case Cta.TCP_WSCALE_ORIGINAL -> {
@@ -406,7 +436,7 @@ final class CtDecoder {
         }
     }
 
-    private void sctpAttr(MemorySegment seg, int qt, int qp, int qlen, String path) {
+    private void sctpAttr(byte[] seg, int qt, int qp, int qlen, String path) {
         switch (qt) {
             case Cta.SCTP_STATE -> protoState = u8(seg, qp, qlen, path, "/STATE");
             case Cta.SCTP_VTAG_ORIGINAL, Cta.SCTP_VTAG_REPLY -> be32(seg, qp, qlen, path, "/VTAG");
@@ -414,7 +444,7 @@ final class CtDecoder {
         }
     }
 
-    private void dccpAttr(MemorySegment seg, int qt, int qp, int qlen, String path) {
+    private void dccpAttr(byte[] seg, int qt, int qp, int qlen, String path) {
         switch (qt) {
             case Cta.DCCP_STATE -> protoState = u8(seg, qp, qlen, path, "/STATE");
             case Cta.DCCP_ROLE -> u8(seg, qp, qlen, path, "/ROLE");
@@ -424,11 +454,11 @@ final class CtDecoder {
         }
     }
 
-    private void help(MemorySegment seg, int p, int l) {
+    private void help(byte[] seg, int p, int l) {
         walk(seg, p, p + l, IN_HELP, PATHS[IN_HELP]);
     }
 
-    private void helpAttr(MemorySegment seg, int type, int ap, int al) {
+    private void helpAttr(byte[] seg, int type, int ap, int al) {
         switch (type) {
             case Cta.HELP_NAME -> helper = string(seg, ap, al);
             case Cta.HELP_INFO -> { }
@@ -437,13 +467,13 @@ final class CtDecoder {
     }
 
     /** Reads a counters nest into {@link #counterPackets} and {@link #counterBytes}. */
-    private void counters(MemorySegment seg, int p, int l, String path) {
+    private void counters(byte[] seg, int p, int l, String path) {
         counterPackets = 0;
         counterBytes = 0;
         walk(seg, p, p + l, IN_COUNTERS, path);
     }
 
-    private void countersAttr(MemorySegment seg, int type, int ap, int al, String path) {
+    private void countersAttr(byte[] seg, int type, int ap, int al, String path) {
         switch (type) {
             case Cta.COUNTERS_PACKETS -> counterPackets = be64(seg, ap, al, path, "/CTA_COUNTERS_PACKETS");
             case Cta.COUNTERS_BYTES -> counterBytes = be64(seg, ap, al, path, "/CTA_COUNTERS_BYTES");
@@ -454,11 +484,11 @@ final class CtDecoder {
         }
     }
 
-    private void timestamp(MemorySegment seg, int p, int l) {
+    private void timestamp(byte[] seg, int p, int l) {
         walk(seg, p, p + l, IN_TIMESTAMP, PATHS[IN_TIMESTAMP]);
     }
 
-    private void timestampAttr(MemorySegment seg, int type, int ap, int al) {
+    private void timestampAttr(byte[] seg, int type, int ap, int al) {
         switch (type) {
             case Cta.TIMESTAMP_START -> start = be64(seg, ap, al, "CTA_TIMESTAMP/START");
             case Cta.TIMESTAMP_STOP -> stop = be64(seg, ap, al, "CTA_TIMESTAMP/STOP");
@@ -467,7 +497,7 @@ final class CtDecoder {
         }
     }
 
-    private static int attrLen(MemorySegment seg, int pos, int end, String path) {
+    private static int attrLen(byte[] seg, int pos, int end, String path) {
         return attrLen(seg, pos, end, path, "");
     }
 
@@ -475,20 +505,25 @@ final class CtDecoder {
      * Validates the attribute header at {@code pos} inside the container at path {@code path + sub}; returns nla_len.
      * The path is given in two parts and only joined when a message is built, so that valid input costs no string.
      */
-    private static int attrLen(MemorySegment seg, int pos, int end, String path, String sub) {
-        if (end - pos < Nl.NLA_HDRLEN) {
-            throw new MalformedException(where(path + sub) + "truncated attribute header: " + (end - pos) + " bytes left");
-        }
-        int len = seg.get(NlWriter.H16, pos) & 0xffff;
-        if (len < Nl.NLA_HDRLEN) {
-            throw new MalformedException(where(path + sub) + "attribute type " + (seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK)
-                    + " has nla_len " + len + " < 4");
-        }
-        if (len > end - pos) {
-            throw new MalformedException(where(path + sub) + "attribute type " + (seg.get(NlWriter.H16, pos + 2) & Nl.NLA_TYPE_MASK)
-                    + " overruns its container: nla_len " + len + ", " + (end - pos) + " bytes left");
+    private static int attrLen(byte[] seg, int pos, int end, String path, String sub) {
+        int len = h16(seg, pos);                            // inside the copy's slack when the header is cut
+        if (len < Nl.NLA_HDRLEN || len > end - pos) {      // also when fewer than 4 bytes are left
+            throw badAttribute(seg, pos, end, path, sub);
         }
         return len;
+    }
+
+    /** Why the attribute header at {@code pos} is bad (off the hot path: {@link #attrLen} stays small to inline). */
+    private static MalformedException badAttribute(byte[] seg, int pos, int end, String container, String sub) {
+        String path = container + sub;
+        if (end - pos < Nl.NLA_HDRLEN) {
+            return new MalformedException(where(path) + "truncated attribute header: " + (end - pos) + " bytes left");
+        }
+        int len = h16(seg, pos);
+        int type = h16(seg, pos + 2) & Nl.NLA_TYPE_MASK;
+        return new MalformedException(where(path) + "attribute type " + type + (len < Nl.NLA_HDRLEN
+                ? " has nla_len " + len + " < 4"
+                : " overruns its container: nla_len " + len + ", " + (end - pos) + " bytes left"));
     }
 
     private static String where(String path) {
@@ -505,68 +540,83 @@ final class CtDecoder {
         }
     }
 
-    private static int u8(MemorySegment seg, int p, int l, String path, String leaf) {
+    private static int u8(byte[] seg, int p, int l, String path, String leaf) {
         fixed(l, 1, path, leaf);
-        return seg.get(U8, p) & 0xff;
+        return seg[p] & 0xff;
     }
 
-    private static int be16(MemorySegment seg, int p, int l, String path) {
+    private static int be16(byte[] seg, int p, int l, String path) {
         return be16(seg, p, l, path, "");
     }
 
-    private static int be16(MemorySegment seg, int p, int l, String path, String leaf) {
+    private static int be16(byte[] seg, int p, int l, String path, String leaf) {
         fixed(l, 2, path, leaf);
-        return seg.get(NlWriter.BE16, p) & 0xffff;
+        return be16(seg, p);
     }
 
-    private static long be32(MemorySegment seg, int p, int l, String path) {
+    private static long be32(byte[] seg, int p, int l, String path) {
         return be32(seg, p, l, path, "");
     }
 
-    private static long be32(MemorySegment seg, int p, int l, String path, String leaf) {
+    private static long be32(byte[] seg, int p, int l, String path, String leaf) {
         fixed(l, 4, path, leaf);
-        return seg.get(NlWriter.BE32, p) & 0xffffffffL;
+        return be32(seg, p) & 0xffffffffL;
     }
 
-    private static long be64(MemorySegment seg, int p, int l, String path) {
+    private static long be64(byte[] seg, int p, int l, String path) {
         return be64(seg, p, l, path, "");
     }
 
-    private static long be64(MemorySegment seg, int p, int l, String path, String leaf) {
+    private static long be64(byte[] seg, int p, int l, String path, String leaf) {
         fixed(l, 8, path, leaf);
-        return seg.get(NlWriter.BE64, p);
+        return be64(seg, p);
+    }
+
+    // the reads: plain loads and shifts, which C1 compiles as it does any array access (see copy)
+
+    /** A 16-bit value in the host's order (netlink's headers: nla_len, nla_type). */
+    private static int h16(byte[] b, int p) {
+        return (b[p + H16_HIGH] & 0xff) << 8 | b[p + 1 - H16_HIGH] & 0xff;
+    }
+
+    private static int be16(byte[] b, int p) {
+        return (b[p] & 0xff) << 8 | b[p + 1] & 0xff;
+    }
+
+    // each of these within C1's inlining limit (35 bytes of bytecode), so none is a call
+
+    private static int be32(byte[] b, int p) {
+        return be16(b, p) << 16 | be16(b, p + 2);
+    }
+
+    private static long be64(byte[] b, int p) {
+        return (long) be32(b, p) << 32 | be32(b, p + 4) & 0xffffffffL;
     }
 
     /** Copies a fixed-size payload into {@code into} (whose length is the expected size) and returns it. */
-    private static byte[] bytes(MemorySegment seg, int p, int l, byte[] into, String path, String leaf) {
+    private static byte[] bytes(byte[] seg, int p, int l, byte[] into, String path, String leaf) {
         fixed(l, into.length, path, leaf);
-        MemorySegment.copy(seg, U8, p, into, 0, into.length);
+        System.arraycopy(seg, p, into, 0, into.length);
         return into;
     }
 
     /** The flags byte of a TCP {flags, mask} pair (struct nf_ct_tcp_flags). */
-    private static int flagPair(MemorySegment seg, int p, int l, String path, String leaf) {
+    private static int flagPair(byte[] seg, int p, int l, String path, String leaf) {
         fixed(l, 2, path, leaf);
-        return seg.get(U8, p) & 0xff;
+        return seg[p] & 0xff;
     }
 
     /** A NUL-terminated name; the last one again when the bytes are the same (no string per event). */
-    private String string(MemorySegment seg, int p, int l) {
+    private String string(byte[] seg, int p, int l) {
         int n = 0;
-        while (n < l && seg.get(U8, p + n) != 0) {
+        while (n < l && seg[p + n] != 0) {
             n++;
         }
         byte[] last = lastHelperBytes;
-        if (lastHelper != null && last.length == n) {
-            int i = 0;
-            while (i < n && seg.get(U8, p + i) == last[i]) {
-                i++;
-            }
-            if (i == n) {
-                return lastHelper;
-            }
+        if (lastHelper != null && Arrays.equals(seg, p, p + n, last, 0, last.length)) {
+            return lastHelper;
         }
-        lastHelperBytes = seg.asSlice(p, n).toArray(U8);
+        lastHelperBytes = Arrays.copyOfRange(seg, p, p + n);
         lastHelper = new String(lastHelperBytes, StandardCharsets.UTF_8);
         return lastHelper;
     }

@@ -2,6 +2,7 @@ package org.hftfw.conntrack.netlink;
 
 import java.net.InetAddress;
 import org.hftfw.conntrack.AddressCache;
+import org.hftfw.conntrack.FlowId;
 import org.hftfw.conntrack.ConntrackException.MalformedException;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.Tuple;
@@ -50,6 +51,8 @@ final class TupleCache {
     private final byte[] nextVictim;
     /** The inverse of each slot's tuple, made when first asked for ({@link #v4Reply}); null: not yet. */
     private final Tuple[] inverses;
+    /** The flow key of each slot's tuple as an original, made when first asked for ({@link #flowId}); null: not yet. */
+    private final FlowId[] flowIds;
     /** The slot {@link #v4} returned last, and that tuple's raw values: what {@link #v4Reply} inverts. */
     private int lastSlot = -1;
     private int lastSrc;
@@ -67,6 +70,7 @@ final class TupleCache {
         tuples = new Tuple[slots];
         tupleKeys = new int[slots * KEY_INTS];
         inverses = new Tuple[slots];
+        flowIds = new FlowId[slots];
         sets = slots / WAYS;
         nextVictim = new byte[sets];
     }
@@ -95,6 +99,7 @@ final class TupleCache {
         Tuple t = new Tuple(v4(src), v4(dst), proto, sport, dport, icmpType, icmpCode, icmpId);
         tuples[slot] = t;
         inverses[slot] = null;
+        flowIds[slot] = null;
         remember(slot, src, dst, ports, proto);
         keys[k] = src;
         keys[k + 1] = dst;
@@ -122,6 +127,31 @@ final class TupleCache {
             return inverse;
         }
         return v4(src, dst, proto, sport, dport, icmpType, icmpCode, icmpId);
+    }
+
+    /** The slot of the tuple {@link #v4} returned last (call it before {@link #v4Reply}, which may move it). */
+    int lastSlot() {
+        return lastSlot;
+    }
+
+    /**
+     * The key of the flow whose original tuple is {@code original}, which {@link #v4} returned from {@code slot}
+     * ({@link #lastSlot} right after), in {@code zone}: the same object for all of a flow's events while its tuple
+     * stays cached, so the event path neither builds nor looks up a key per event (issue 14 item 4). Replaced when
+     * the flow's zone differs from the key's (a tuple seen in two zones: rare); a new key, not kept, when the slot
+     * holds another tuple by now (the same message's NAT reply tuple took it).
+     */
+    @SuppressWarnings("ReferenceEquality")                 // identity on purpose: the slot's own tuple object
+    FlowId flowId(int slot, Tuple original, int zone) {
+        if (tuples[slot] != original) {
+            return new FlowId(original, zone);
+        }
+        FlowId key = flowIds[slot];
+        if (key == null || key.zone() != zone) {
+            key = new FlowId(original, zone);
+            flowIds[slot] = key;
+        }
+        return key;
     }
 
     private void remember(int slot, int src, int dst, int ports, int proto) {

@@ -90,6 +90,35 @@ class FlowStoreTest {
     }
 
     @Test
+    void aNewFlowsStateTakesARecycledArrayOfItsSize() {
+        FlowStore store = new FlowStore();
+        byte[] scratch = new byte[256];
+        ConntrackEntry a = flow(5);
+        byte[] first = store.update(scratch, FlowCodec.encode(a, scratch), null);
+        assertSame(first, store.removeEncoded(a.flowId()));
+        assertNull(store.removeEncoded(a.flowId()));
+        store.recycle(first);
+        store.recycle(new byte[first.length + 1]);          // not a length the store makes: ignored
+        ConntrackEntry b = flow(6);
+        assertSame(first, store.update(scratch, FlowCodec.encode(b, scratch), null), "the destroyed flow's array");
+        assertEquals(b, store.get(b.flowId()));
+        assertEquals(b, FlowCodec.decode(first));
+        assertNull(store.get(a.flowId()));
+        ConntrackEntry c = flow(7);
+        byte[] fresh = store.update(scratch, FlowCodec.encode(c, scratch), null);
+        assertNotSame(first, fresh, "a spare is given once");
+        assertEquals(first.length, fresh.length);
+        assertEquals(b, store.get(b.flowId()));
+        assertEquals(c, store.get(c.flowId()));
+        ConntrackEntry big = flow(8).toBuilder().helper("a-helper-name-longer-than-the-array-has-room-for").build();
+        store.recycle(store.removeEncoded(c.flowId()));
+        assertNotSame(fresh, store.update(scratch, FlowCodec.encode(big, scratch), null), "one of another size");
+        assertEquals(big, store.get(big.flowId()));
+        assertSame(fresh, store.update(scratch, FlowCodec.encode(c, scratch), null), "kept for a state its size");
+        assertEquals(3, store.size());
+    }
+
+    @Test
     void anUpdateFromAnotherStoresArrayCopiesIntoItsOwnOrSharesIt() {
         FlowStore cache = new FlowStore();
         FlowStore held = new FlowStore();

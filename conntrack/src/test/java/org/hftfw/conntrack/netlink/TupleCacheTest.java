@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import org.hftfw.conntrack.FlowId;
 import org.hftfw.conntrack.IpProto;
 import org.hftfw.conntrack.Tuple;
 import org.junit.jupiter.api.Test;
@@ -45,6 +46,27 @@ class TupleCacheTest {
                 443, 40000), natted, "NAT: the reply's own values");
         Tuple ping = cache.v4(v4("10.0.0.1"), v4("10.0.0.2"), IpProto.ICMP, 0, 0, 8, 0, 7);
         assertEquals(ping.inverted(), cache.v4Reply(v4("10.0.0.2"), v4("10.0.0.1"), IpProto.ICMP, 0, 0, 0, 0, 7));
+    }
+
+    @Test
+    void aFlowKeepsOneKeyPerZoneAndASlotTakenSinceGetsACorrectNewOne() {
+        Tuple t = cache.v4(v4("10.0.0.1"), v4("10.0.0.2"), IpProto.TCP, 40000, 443, 0, 0, 0);
+        int slot = cache.lastSlot();
+        FlowId key = cache.flowId(slot, t, 0);
+        assertEquals(new FlowId(t, 0), key);
+        assertSame(t, key.original());
+        assertSame(key, cache.flowId(slot, t, 0), "the flow's next event: the same key");
+        FlowId zone7 = cache.flowId(slot, t, 7);
+        assertEquals(new FlowId(t, 7), zone7);
+        assertSame(zone7, cache.flowId(slot, t, 7));
+        Tuple other = Tuple.ports(InetAddress.ofLiteral("10.0.0.3"), InetAddress.ofLiteral("10.0.0.4"), IpProto.UDP,
+                53, 53);
+        assertEquals(new FlowId(other, 0), cache.flowId(slot, other, 0), "a tuple the slot does not hold");
+        assertSame(zone7, cache.flowId(slot, t, 7), "which does not displace the slot's key");
+        for (int port = 1; port < 20_000; port++) {          // slots replaced by misses: never another flow's key
+            Tuple u = cache.v4(v4("10.0.0.1"), v4("10.0.0.2"), IpProto.TCP, port, 80, 0, 0, 0);
+            assertEquals(new FlowId(u, 0), cache.flowId(cache.lastSlot(), u, 0));
+        }
     }
 
     @Test
