@@ -55,13 +55,16 @@ public final class DaemonMigrationBench {
     private final Path dir;
     private final List<Process> daemons = new ArrayList<>();
     private final Path jvmOptions;
+    /** {@code backup}, as issue 10 measured, or {@code both}, as docs/deploy.md deploys a node (it also publishes). */
+    private final String backupRole;
     private Path aLog;
     private Path aCtl;
     private Path bCtl;
 
-    private DaemonMigrationBench(NetnsLab lab, Path dir, Path jvmOptions) {
+    private DaemonMigrationBench(NetnsLab lab, Path dir, Path jvmOptions, String backupRole) {
         this.dir = dir;
         this.jvmOptions = jvmOptions;
+        this.backupRole = backupRole;
         a = lab.netns("a");
         b = lab.netns("b");
         lab.veth(a, "sync", b, "sync");
@@ -73,12 +76,14 @@ public final class DaemonMigrationBench {
      * Prints the rounds of both implementations at N flows; the daemons run with the JVM options file
      * {@code jvmOptions} (the deployed conf/daemon.jvm; null: the JVM's defaults).
      */
-    public static void run(int n, int rounds, int loss, boolean raiseMax, Path jvmOptions) throws Exception {
+    public static void run(int n, int rounds, int loss, boolean raiseMax, Path jvmOptions, String backupRole)
+            throws Exception {
         Figures.header("migration bench through the daemons", String.format(Locale.ROOT,
-                "%d flows, sync link loss %d%%, %d rounds; daemon JVM options %s; load average before: %s", n, loss,
-                rounds, jvmOptions == null ? "the JVM's defaults" : "@" + jvmOptions + heapFor(n).map(" "::concat)
+                "%d flows, sync link loss %d%%, %d rounds; the backup runs as 'hftfw sync %s'; daemon JVM options %s; "
+                        + "load average before: %s", n, loss, rounds, backupRole,
+                jvmOptions == null ? "the JVM's defaults" : "@" + jvmOptions + heapFor(n).map(" "::concat)
                         .orElse(""), loadAverage()));
-        List<Round> rows = measure(n, rounds, loss, raiseMax, true, jvmOptions);
+        List<Round> rows = measure(n, rounds, loss, raiseMax, true, jvmOptions, backupRole);
         rows.forEach(r -> System.out.println(r.line()));
         System.out.printf(Locale.ROOT, "load average after: %s%n", loadAverage());
     }
@@ -91,12 +96,18 @@ public final class DaemonMigrationBench {
      */
     public static List<Round> measure(int n, int rounds, int loss, boolean raiseMax, boolean conntrackd)
             throws Exception {
-        return measure(n, rounds, loss, raiseMax, conntrackd, null);
+        return measure(n, rounds, loss, raiseMax, conntrackd, null, "backup");
     }
 
-    /** {@link #measure(int, int, int, boolean, boolean)} with the daemons' JVM options file (null: defaults). */
+    /**
+     * {@link #measure(int, int, int, boolean, boolean)} with the daemons' JVM options file (null: defaults) and the
+     * backup's role ({@code backup} or {@code both}).
+     */
     public static List<Round> measure(int n, int rounds, int loss, boolean raiseMax, boolean conntrackd,
-                                      Path jvmOptions) throws Exception {
+                                      Path jvmOptions, String backupRole) throws Exception {
+        if (!List.of("backup", "both").contains(backupRole)) {
+            throw new IllegalArgumentException("the backup's role is backup or both, not " + backupRole);
+        }
         Optional<String> tooSmall = ConntrackMax.tooSmallFor(n);
         if (tooSmall.isPresent() && !raiseMax) {
             throw new IllegalArgumentException(tooSmall.get());
@@ -104,7 +115,7 @@ public final class DaemonMigrationBench {
         Path dir = Files.createTempDirectory("hftfw-daemon-migration");
         try (ConntrackMax max = tooSmall.isPresent() ? ConntrackMax.raisedFor(n) : null;
              NetnsLab lab = new NetnsLab("hmd", java.time.Duration.ofMinutes(2))) {
-            DaemonMigrationBench bench = new DaemonMigrationBench(lab, dir, jvmOptions);
+            DaemonMigrationBench bench = new DaemonMigrationBench(lab, dir, jvmOptions, backupRole);
             try {
                 return bench.run(n, rounds, loss, conntrackd, max);
             } finally {
@@ -188,7 +199,7 @@ public final class DaemonMigrationBench {
                 """.formatted(A_SYNC, B_SYNC, HFTFW_PORT, aCtl, tree, bCtl, ackTimeoutSeconds(n)));
         Path bLog = dir.resolve("b.log");
         aLog = dir.resolve("a-" + System.nanoTime() + ".log");
-        spawn("backup", bConf, b, bLog, n);
+        spawn(backupRole, bConf, b, bLog, n);
         await(() -> answers(bCtl), 60, "the backup daemon's control socket");
         spawn("primary", aConf, a, aLog, n);
         await(() -> log(aLog).contains("internal cache: "), 300, "the primary's internal cache (" + aLog + ")");

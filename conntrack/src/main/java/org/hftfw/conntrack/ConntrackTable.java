@@ -138,6 +138,17 @@ public interface ConntrackTable extends AutoCloseable {
      */
     EventSubscription subscribe(ConntrackEventListener listener);
 
+    /**
+     * Subscribes as {@link #subscribe(ConntrackEventListener)}, without the events caused by the writes of the handle
+     * whose {@link #origin()} is {@code ignoredOrigin} (a writer of this node's own): a table that can leaves them
+     * out before they are delivered (the kernel's: a socket filter), so they cost no delivery and no decoding. Those
+     * that still arrive — any, by default, and those the kernel queued before the filter was in place — carry that
+     * origin, and the listener must keep dropping them. {@link ConntrackEvent#ORIGIN_KERNEL}: nothing is left out.
+     */
+    default EventSubscription subscribe(ConntrackEventListener listener, int ignoredOrigin) {
+        return subscribe(listener);
+    }
+
     /** Counters of this table's access path. */
     SourceStats stats();
 

@@ -35,18 +35,24 @@ final class MigrateCommand {
                 description = "with --through-daemons: the daemons' JVM options file (default: conf/daemon.jvm of "
                         + "this checkout, as deployed; none: JVM defaults)")
         String jvmOptions;
+        @Option(names = "--backup-role", defaultValue = "backup", paramLabel = "backup|both",
+                description = "with --through-daemons: run the backup as hftfw sync backup (default) or both (as "
+                        + "docs/deploy.md deploys a node: it also listens to its table's events and publishes)")
+        String backupRole;
 
         @Override
         public Integer call() throws Exception {
-            if (entries <= 0 || entries > 1_000_000 || rounds <= 0 || rounds > 20 || loss < 0 || loss > 90) {
-                throw new Failures.UserError("--entries 1..1000000, --rounds 1..20, --loss 0..90");
+            if (entries <= 0 || entries > 1_000_000 || rounds <= 0 || rounds > 20 || loss < 0 || loss > 90
+                    || !java.util.List.of("backup", "both").contains(backupRole)) {
+                throw new Failures.UserError("--entries 1..1000000, --rounds 1..20, --loss 0..90, --backup-role "
+                        + "backup|both");
             }
             java.util.Optional<String> tooSmall = ConntrackMax.tooSmallFor(entries);
             if (tooSmall.isPresent() && !raiseMax) {
                 throw new Failures.UserError(tooSmall.get());
             }
             if (throughDaemons) {
-                DaemonMigrationBench.run(entries, rounds, loss, raiseMax, daemonJvmOptions());
+                DaemonMigrationBench.run(entries, rounds, loss, raiseMax, daemonJvmOptions(), backupRole);
                 return 0;
             }
             try (var _ = tooSmall.isPresent() ? ConntrackMax.raisedFor(entries) : null) {

@@ -90,7 +90,12 @@ final class EchoFilter implements ConntrackEventListener {
         return own;
     }
 
-    /** Events of our own writes dropped. */
+    /** The origin of the writes whose events this filter drops ({@link ConntrackEvent#ORIGIN_KERNEL}: none). */
+    int writerOrigin() {
+        return writerOrigin;
+    }
+
+    /** Events of our own writes dropped here (those the kernel's socket filter left out never arrive). */
     long echoes() {
         return echoes.get();
     }

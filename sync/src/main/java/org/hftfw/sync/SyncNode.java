@@ -345,7 +345,8 @@ public final class SyncNode implements AutoCloseable {
                 publisher.replicateLazily(s.lazy().config(), models.load(s.lazy().modelFile()));
             }
             lazyTicks = scheduler("hftfw-lazy-tick").every(s.lazy().tick(), this::tickSafely);
-            subscription = table.subscribe(echo != null ? echo : publisher);
+            // the writes' own events are left out by the kernel where it can (a socket filter), the rest by the filter
+            subscription = echo != null ? table.subscribe(echo, echo.writerOrigin()) : table.subscribe(publisher);
             fillInternalCache();
             if (expectations != null && expectationSync.enabled()) {
                 resources.add(expectations.subscribe(new ExpectationPublisher(expectationSync,

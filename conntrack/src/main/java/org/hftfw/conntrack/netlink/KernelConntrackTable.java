@@ -1,6 +1,7 @@
 package org.hftfw.conntrack.netlink;
 
 import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.ConntrackEvent;
 import org.hftfw.conntrack.ConntrackEventListener;
 import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.Tuple;
@@ -132,13 +133,32 @@ public final class KernelConntrackTable implements ConntrackTable {
     }
 
     @Override
-    public synchronized EventSubscription subscribe(ConntrackEventListener listener) {
+    public EventSubscription subscribe(ConntrackEventListener listener) {
+        return subscribe(listener, ConntrackEvent.ORIGIN_KERNEL);
+    }
+
+    /**
+     * {@inheritDoc} Here the event socket gets a socket filter on the events' sender port id
+     * ({@link NetlinkSocket#dropDatagramsFrom}): the kernel still builds each event of those writes (for any
+     * listener), but no longer queues it here, wakes the reader for it, or has it decoded — on an always-committed
+     * node that also publishes, one event per write of the peer's states.
+     */
+    @Override
+    public synchronized EventSubscription subscribe(ConntrackEventListener listener, int ignoredOrigin) {
         checkOpen();
         Objects.requireNonNull(listener, "listener");
         int groups = Nl.groupMask(Nl.NFNLGRP_CONNTRACK_NEW) | Nl.groupMask(Nl.NFNLGRP_CONNTRACK_UPDATE)
                 | Nl.groupMask(Nl.NFNLGRP_CONNTRACK_DESTROY);
         NetlinkSocket events = inNamespace(options, () -> NetlinkSocket.open(groups, options.eventBufferBytes(), 0,
                 EventPump.POLL_MILLIS, options.reliableDestroy()));
+        if (ignoredOrigin != ConntrackEvent.ORIGIN_KERNEL) {
+            try {
+                events.dropDatagramsFrom(ignoredOrigin);
+            } catch (RuntimeException e) {
+                events.close();
+                throw e;
+            }
+        }
         CtRequester resync;
         try {
             resync = openRequester(options, stats);

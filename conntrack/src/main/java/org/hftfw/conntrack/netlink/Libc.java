@@ -28,6 +28,7 @@ final class Libc {
     static final int SO_SNDBUF = 7;
     static final int SO_RCVBUF = 8;
     static final int SO_RCVTIMEO = 20;
+    static final int SO_ATTACH_FILTER = 26;
     static final int SO_SNDBUFFORCE = 32;
     static final int SO_RCVBUFFORCE = 33;
     /** u32[SK_MEMINFO_VARS]: [0] is sk_rmem_alloc (bytes queued for reading), [1] sk_rcvbuf. */

@@ -19,6 +19,13 @@ public final class NetlinkSocket implements AutoCloseable {
     /** Result of {@link #recv} when the kernel dropped messages for this socket (ENOBUFS). */
     public static final long OVERRUN = -ConntrackException.ENOBUFS;
 
+    /** Offset of {@code nlmsg_pid} in struct nlmsghdr (len u32, type u16, flags u16, seq u32, pid u32). */
+    private static final int NLMSG_PID_OFFSET = 12;
+    /** BPF_LD | BPF_W | BPF_ABS, BPF_JMP | BPF_JEQ | BPF_K, BPF_RET | BPF_K (linux/filter.h). */
+    private static final int BPF_LD_W_ABS = 0x20;
+    private static final int BPF_JEQ_K = 0x15;
+    private static final int BPF_RET_K = 0x06;
+
     private final Arena arena = Arena.ofShared();
     private final ThreadLocal<MemorySegment> captures = ThreadLocal.withInitial(() -> Libc.newCapture(arena));
     private final int fd;
@@ -129,6 +136,41 @@ public final class NetlinkSocket implements AutoCloseable {
 
     int portId() {
         return portId;
+    }
+
+    /**
+     * Drops, in the kernel and before they are queued here, the datagrams whose first message was sent with port id
+     * {@code senderPortId}: a classic BPF socket filter (SO_ATTACH_FILTER) on {@code nlmsg_pid}. ctnetlink stamps each
+     * event with the port id of the request that caused it (0 for the kernel's own changes: packets, timeouts) and
+     * sends every event as a datagram of its own, so on an event socket this leaves out exactly the events of one
+     * writing socket's requests — netlink_broadcast runs the filter before it queues the clone and wakes the reader.
+     * The filter loads the field as a big-endian word (BPF_ABS), the header holds it in host order.
+     */
+    void dropDatagramsFrom(int senderPortId) {
+        int loaded = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.BIG_ENDIAN ? senderPortId
+                : Integer.reverseBytes(senderPortId);
+        int[][] program = {
+            {BPF_LD_W_ABS, 0, 0, NLMSG_PID_OFFSET},     // A = nlmsg_pid
+            {BPF_JEQ_K, 0, 1, loaded},                  // A == sender: next (drop), else skip one (keep)
+            {BPF_RET_K, 0, 0, 0},                       // drop
+            {BPF_RET_K, 0, 0, -1},                      // keep the whole datagram
+        };
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment filter = tmp.allocate(8L * program.length, 8);
+            for (int i = 0; i < program.length; i++) {
+                long at = 8L * i;
+                filter.set(ValueLayout.JAVA_SHORT, at, (short) program[i][0]);
+                filter.set(ValueLayout.JAVA_BYTE, at + 2, (byte) program[i][1]);
+                filter.set(ValueLayout.JAVA_BYTE, at + 3, (byte) program[i][2]);
+                filter.set(ValueLayout.JAVA_INT, at + 4, program[i][3]);
+            }
+            MemorySegment fprog = tmp.allocate(16, 8);             // struct sock_fprog { u16 len; filter * }
+            fprog.set(ValueLayout.JAVA_SHORT, 0, (short) program.length);
+            fprog.set(ValueLayout.ADDRESS, 8, filter);
+            MemorySegment cap = Libc.newCapture(tmp);
+            check(cap, Libc.setsockopt(cap, fd, Libc.SOL_SOCKET, Libc.SO_ATTACH_FILTER, fprog, 16),
+                    "setsockopt(SO_ATTACH_FILTER)");
+        }
     }
 
     /** The receive buffer the kernel granted (SO_RCVBUF as read back; the kernel doubles the request). */
