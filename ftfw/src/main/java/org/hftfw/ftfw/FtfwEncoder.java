@@ -242,7 +242,7 @@ final class FtfwEncoder {
 
     /** A little-endian u16 attribute (the x86 double {@code htons}) and two bytes of padding. */
     private static int u16le(byte[] b, int p, Attr a, int v) {
-        return i16(b, i16(b, header(b, p, a), (v & 0xff) << 8 | v >>> 8 & 0xff), 0);
+        return i16(b, i16(b, header(b, p, a), ((v & 0xff) << 8) | ((v >>> 8) & 0xff)), 0);
     }
 
     private static int u32(byte[] b, int p, Attr a, long v) {

@@ -576,11 +576,11 @@ final class CtDecoder {
 
     /** A 16-bit value in the host's order (netlink's headers: nla_len, nla_type). */
     private static int h16(byte[] b, int p) {
-        return (b[p + H16_HIGH] & 0xff) << 8 | b[p + 1 - H16_HIGH] & 0xff;
+        return ((b[p + H16_HIGH] & 0xff) << 8) | (b[p + 1 - H16_HIGH] & 0xff);
     }
 
     private static int be16(byte[] b, int p) {
-        return (b[p] & 0xff) << 8 | b[p + 1] & 0xff;
+        return ((b[p] & 0xff) << 8) | (b[p + 1] & 0xff);
     }
 
     // each of these within C1's inlining limit (35 bytes of bytecode), so none is a call
@@ -590,7 +590,7 @@ final class CtDecoder {
     }
 
     private static long be64(byte[] b, int p) {
-        return (long) be32(b, p) << 32 | be32(b, p + 4) & 0xffffffffL;
+        return ((long) be32(b, p) << 32) | (be32(b, p + 4) & 0xffffffffL);
     }
 
     /** Copies a fixed-size payload into {@code into} (whose length is the expected size) and returns it. */
