@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * dpkg's upgrade path on a live node (issue 12 item 7, docs/deploy.md section 8): {@code apt install} of a newer
  * package over the installed one while its daemon runs, then a held downgrade, an upgrade with the daemon stopped
- * first, a reinstall, remove and purge, on the backup node of a pair whose other node keeps running.
+ * first, a reinstall, a restart that fails, remove and purge, on the backup node of a pair whose other node keeps
+ * running.
  *
  * <p>The two nodes are {@link LabMachine}s (each its own network namespace and an overlay of the host's Debian root,
  * so dpkg's database and /etc are the machine's) joined by the sync link. Their maintainer scripts see systemd: the
@@ -159,7 +160,22 @@ class PackageUpgradeLabTest {
             assertResynced(fw2);
             assertEquals(FLOWS + 1, heldByFw2(fw2), "every flow of fw1 is still in fw2's kernel table");
 
-            // 5. remove stops the daemon and keeps the configuration; purge deletes it
+            // 5. a daemon that does not come back fails the configure step: apt says so and stops, the package stays
+            // half-configured, and dpkg --configure -a finishes it once the cause is fixed
+            fw2.sh("echo HFTFW_ROLE=no-such-role > /etc/default/hftfw").check();
+            LabMachine.Result failed = fw2.sh("apt-get install -y --reinstall ./" + v2.getFileName());
+            assertNotEquals(0, failed.exitCode(), failed.output());
+            assertTrue((failed.output() + failed.errors()).contains("hftfw: the daemon did not come back"),
+                    failed.output() + failed.errors());
+            assertEquals("install ok half-configured", dpkgStatus(fw2));
+            fw2.sh("rm /etc/default/hftfw && dpkg --configure -a").check();
+            assertEquals("install ok installed", dpkgStatus(fw2));
+            assertTrue(Await.await(() -> nodes.services(fw2).state("hftfw") == ServiceManager.State.ACTIVE,
+                    AWAIT_MILLIS), () -> nodes.services(fw2).journal("hftfw"));
+            assertEquals(v2Build, runningVersion(fw2));
+            assertResynced(fw2);
+
+            // 6. remove stops the daemon and keeps the configuration; purge deletes it
             int starts = nodes.services(fw2).starts("hftfw");
             assertEquals(0, fw2.sh("apt-get remove -y hftfw").exitCode());
             assertEquals(ServiceManager.State.INACTIVE, nodes.services(fw2).state("hftfw"));
@@ -259,6 +275,10 @@ class PackageUpgradeLabTest {
         Matcher v = BUILD_INFO.matcher(metrics);
         assertTrue(v.find(), metrics);
         return v.group(1);
+    }
+
+    private static String dpkgStatus(LabMachine m) throws IOException, InterruptedException {
+        return m.sh("dpkg-query -W -f '${Status}' hftfw").check().output().strip();
     }
 
     private static String installedVersion(LabMachine m) throws IOException, InterruptedException {

@@ -260,8 +260,9 @@ final class ServiceManager implements AutoCloseable {
                 rc = start(svc);
             }
             case "try-restart" -> {
-                // only a running unit (systemd: "restart if active"); a stopped one stays stopped, with success
-                if (svc.state == State.ACTIVE || svc.state == State.ACTIVATING) {
+                // only a running unit, or one starting or waiting to restart (systemd: "restart if active"); a
+                // stopped or failed one stays as it is, with success
+                if (svc.state == State.ACTIVE || svc.state == State.ACTIVATING || svc.state == State.AUTO_RESTART) {
                     stop(svc, true);
                     rc = start(svc);
                 }
