@@ -27,9 +27,7 @@ import org.slf4j.LoggerFactory;
  *       reader and the backup's kernel writer for tens to hundreds of milliseconds, so it waits until a migration's
  *       bulk or a burst of new flows has passed instead of landing in the middle of one (where it would also count
  *       what is in flight as live and need a second one), or
- *   <li>less than {@link #QUIET_PROMOTION} was promoted in a period (quiet; not "nothing": the young collections
- *       after a burst go on promoting 0.2-0.3 MB each for seconds, {@code -Xlog:gc}, and the collection for what the
- *       burst left did not come) and either it grew by {@link #QUIET_GROWTH} and at least
+ *   <li>nothing was promoted for a period (quiet) and either it grew by {@link #QUIET_GROWTH} and at least
  *       {@link #MIN_QUIET_GROWTH}, or the last full collection ran while objects were being promoted (the collector's
  *       own or one of the above in the middle of a burst: it counted what was in flight as live).
  * </ul>
@@ -50,8 +48,6 @@ final class HeapShrink {
      * promotes tens of MB within a period, steady traffic of 2 000 new flows/s about 1 MB.
      */
     static final long BUSY_PROMOTION = 4L << 20;
-    /** Promotion in one period below which the daemon is quiet: less than two young collections' trickle. */
-    static final long QUIET_PROMOTION = 512L << 10;
     private static final String SERIAL_OLD_POOL = "Tenured Gen";
     private static final Logger LOG = LoggerFactory.getLogger(HeapShrink.class);
 
@@ -92,7 +88,7 @@ final class HeapShrink {
     boolean check() {
         long live = liveAfterFullCollection.getAsLong();
         long now = used.getAsLong();
-        boolean quiet = lastUsed >= 0 && now - lastUsed < QUIET_PROMOTION && live == lastLive;
+        boolean quiet = now == lastUsed && live == lastLive;
         if (live != lastLive && lastUsed >= 0) {
             inFlight = true; // the collector's own full collection, when the old generation filled
         }

@@ -86,24 +86,6 @@ class HeapShrinkTest {
     }
 
     @Test
-    void aTrickleOfPromotionAfterABurstCountsAsQuiet() {
-        OldGeneration old = new OldGeneration(30 * MB, 30 * MB);
-        HeapShrink s = old.shrink();
-        old.used.set(38 * MB);
-        assertFalse(s.check(), "8 MB promoted within the period: a burst");
-        old.foundLive = 36 * MB; // what is still in flight counts as live
-        old.used.set(40 * MB);
-        assertTrue(s.check(), "10 MB more, 2 MB of it in the last period");
-        old.used.set(36 * MB + 300 * 1024);
-        old.foundLive = 30 * MB;
-        assertTrue(s.check(), "300 KB promoted by the young collections after the burst: quiet");
-        assertEquals(30 * MB, old.used.get());
-        old.used.set(30 * MB + 600 * 1024);
-        assertFalse(s.check(), "600 KB within a period is traffic, and nothing grew by a tenth");
-        assertEquals(2, old.collections.get());
-    }
-
-    @Test
     void theCollectorsOwnFullCollectionIsFollowedByOneOnceQuiet() {
         OldGeneration old = new OldGeneration(40 * MB, 40 * MB);
         HeapShrink s = old.shrink();
