@@ -38,17 +38,15 @@ public final class PipelineAllocationBench {
      */
     public static void run(long warmUp, long events, int rounds, boolean daemonJit)
             throws IOException, InterruptedException {
+        List<String> jit = daemonJit ? org.hftfw.footprint.DaemonJit.options() : List.of();
         Figures.header("pipeline", "kernel-format events in, FT-FW datagrams to a null sink; " + events
                 + " events per round, median of " + rounds + " rounds after " + warmUp + " warm-up events, one JVM "
-                + "per path" + (daemonJit ? ", the daemon's JIT (C1 only)" : "") + "; load average "
-                + Figures.loadAverage());
+                + "per path" + (daemonJit ? ", the daemon's JIT (conf/daemon.jvm: " + String.join(" ", jit) + ")" : "")
+                + "; load average " + Figures.loadAverage());
         for (String path : new String[] {"decode", "replicate-all", "lazy"}) {
             List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                     "--enable-native-access=ALL-UNNAMED", "-XX:+UseCompactObjectHeaders", "-Dhftfw.log.level=WARN"));
-            if (daemonJit) {
-                // conf/daemon.jvm's compiler: C1 removes no allocation by escape analysis, as C2 does
-                cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=4"));
-            }
+            cmd.addAll(jit);
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
                     PipelineAllocationBench.class.getName(), path, Long.toString(warmUp), Long.toString(events),
                     Integer.toString(rounds)));

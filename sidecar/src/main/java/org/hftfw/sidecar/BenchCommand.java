@@ -279,8 +279,8 @@ final class BenchCommand {
         @Option(names = "--warm-up", defaultValue = "2000000",
                 description = "events before the first round (default: ${DEFAULT-VALUE})")
         long warmUp;
-        @Option(names = "--daemon-jit", description = {"run each path with the daemon's compiler (C1 only, as",
-            "conf/daemon.jvm), which removes no allocation by escape analysis"})
+        @Option(names = "--daemon-jit", description = {"run each path with the daemon's compiler: the JIT options of",
+            "conf/daemon.jvm (compilers, thresholds, inlining, code cache), read from the file"})
         boolean daemonJit;
 
         @Override
