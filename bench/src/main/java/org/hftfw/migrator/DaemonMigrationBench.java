@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.hftfw.bench.DaemonLauncher;
 import org.hftfw.bench.Figures;
 import org.hftfw.conntrack.ConntrackEntry;
 import org.hftfw.conntrack.lab.NetnsLab;
@@ -237,26 +238,9 @@ public final class DaemonMigrationBench {
     }
 
     private void spawn(String role, Path conf, NetnsLab.Netns ns, Path log, int flows) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseCompactObjectHeaders"));
-        if (jvmOptions != null) {
-            // as bin/hftfw and the package's launcher start the daemon, with the heap raised for a large table
-            cmd.add("@" + jvmOptions);
-            heapFor(flows).ifPresent(cmd::add);
-        }
-        // e.g. a flight recording of each daemon: HFTFW_BENCH_DAEMON_OPTS=-XX:StartFlightRecording:filename=/tmp/%p.jfr
-        String extra = System.getenv().getOrDefault("HFTFW_BENCH_DAEMON_OPTS", "").strip();
-        if (!extra.isEmpty()) {
-            cmd.addAll(List.of(extra.split("\\s+", -1)));
-        }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.hftfw.sidecar.Hftfw", "sync", role,
-                "--config", conf.toString(), "--netns", ns.name()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        if (jvmOptions != null) {
-            pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");     // as bin/hftfw sets it for the daemon
-        }
-        daemons.add(pb.start());
+        // as bin/hftfw and the package's launcher start the daemon, with the heap raised for a large table
+        daemons.add(DaemonLauncher.start(jvmOptions, heapFor(flows), log,
+                List.of("sync", role, "--config", conf.toString(), "--netns", ns.name())));
     }
 
     private void stopDaemons() {

@@ -244,17 +244,7 @@ final class BenchCommand {
             if (why.isPresent()) {
                 throw new Failures.UserError("the footprint bench cannot run here: " + why.get());
             }
-            Path options;
-            if ("none".equals(jvmOptions)) {
-                options = null;
-            } else if (jvmOptions != null) {
-                options = Path.of(jvmOptions).toAbsolutePath();
-            } else {
-                options = org.hftfw.failover.FailoverLab.findConfDir().map(d -> d.getParent().resolve("daemon.jvm"))
-                        .filter(java.nio.file.Files::isRegularFile).orElseThrow(() -> new Failures.UserError(
-                                "conf/daemon.jvm not found above the working directory or this program; give "
-                                        + "--jvm-options FILE or none"));
-            }
+            Path options = DaemonJvmOptions.resolve(jvmOptions);
             try {
                 org.hftfw.footprint.FootprintBench.run(new org.hftfw.footprint.FootprintBench.Spec(flows, rate, seconds,
                         Failover.hftfwCommand(), options, analyse == null ? null : analyse.toAbsolutePath()), System.out);

@@ -62,16 +62,7 @@ final class MigrateCommand {
         }
 
         private java.nio.file.Path daemonJvmOptions() {
-            if ("none".equals(jvmOptions)) {
-                return null;
-            }
-            if (jvmOptions != null) {
-                return java.nio.file.Path.of(jvmOptions).toAbsolutePath();
-            }
-            return org.hftfw.failover.FailoverLab.findConfDir().map(d -> d.getParent().resolve("daemon.jvm"))
-                    .filter(java.nio.file.Files::isRegularFile).orElseThrow(() -> new Failures.UserError(
-                            "conf/daemon.jvm not found above the working directory or this program; give "
-                                    + "--jvm-options FILE or none"));
+            return DaemonJvmOptions.resolve(jvmOptions);
         }
     }
 }
