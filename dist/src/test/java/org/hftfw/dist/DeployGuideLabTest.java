@@ -70,12 +70,7 @@ class DeployGuideLabTest {
         }
         Path deb = builtPackage();
         DeployGuide guide = DeployGuide.read(GUIDE);
-        Path out = Files.createDirectories(Path.of("target", "deploy-lab"));
-        try (Stream<Path> old = Files.list(out)) {
-            for (Path f : old.toList()) {
-                Files.delete(f);
-            }
-        }
+        Path out = LabMachine.emptyOutputDir("deploy-lab");
         Path transcript = out.resolve("transcript.txt");
 
         try (NetnsLab lab = new NetnsLab("hdp");

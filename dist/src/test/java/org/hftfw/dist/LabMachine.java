@@ -44,6 +44,17 @@ final class LabMachine implements AutoCloseable {
         this.transcript = transcript;
     }
 
+    /** {@code target/NAME}, emptied of an earlier run's files: where a lab test leaves its transcript and logs. */
+    static Path emptyOutputDir(String name) throws IOException {
+        Path out = Files.createDirectories(Path.of("target", name));
+        try (java.util.stream.Stream<Path> old = Files.list(out)) {
+            for (Path f : old.toList()) {
+                Files.delete(f);
+            }
+        }
+        return out;
+    }
+
     /** Why a machine cannot be made here (a missing tool), or empty. */
     static Optional<String> unavailable() {
         for (String tool : List.of("nsenter", "unshare", "chroot", "setpriv", "dpkg", "apt-get")) {

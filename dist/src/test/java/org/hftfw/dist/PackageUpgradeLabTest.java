@@ -71,12 +71,7 @@ class PackageUpgradeLabTest {
         Path v1 = builtPackage();
         String v1Version = field(v1, "Version");
         Path v2 = nextVersion(v1, dir.resolve("repack"));
-        Path out = Files.createDirectories(Path.of("target", "upgrade-lab"));
-        try (Stream<Path> old = Files.list(out)) {
-            for (Path f : old.toList()) {
-                Files.delete(f);
-            }
-        }
+        Path out = LabMachine.emptyOutputDir("upgrade-lab");
         Path transcript = out.resolve("transcript.txt");
 
         try (NetnsLab lab = new NetnsLab("hpu");
