@@ -902,9 +902,11 @@ final class FtfwEngine {
                     storeForResend(n);
                 }
                 case QueueItem.Extension e -> {
-                    // a BEGIN can be the first message after our start: it says HELLO like any other, or the peer
-                    // takes our next HELLO for a restart (only peers that agreed BULK_BEGIN read it)
-                    int flags = e.type() == Ext.T_BULK_BEGIN ? e.flags() | helloFlags() : e.flags();
+                    // a sequenced extension message says HELLO like any other while we do: the peer takes the first
+                    // HELLO of a series for our restart, so a BEGIN, END or HOLDS without it between two that have it
+                    // (a bulk answering the peer's startup RESYNC before its HELLO_BACK reached us) made it see a
+                    // restart and ask for the whole table again (only peers that agreed the extension read them)
+                    int flags = e.flags() | helloFlags();
                     Ext.writeSequenced(scratch, e.type(), flags, seq, e.id(), e.count(), e.startSeq(), e.deleted());
                     storeForResend(n);
                 }
