@@ -290,6 +290,12 @@ public final class EventBurstBench {
                             "the " + role[i] + " daemon did not start and hear its peer: "
                                     + Files.readString(dir.resolve("daemon-" + role[i] + ".out")));
                 }
+                // the pair's start-up bulk (the answer to the backup's startup RESYNC, or the primary's push on first
+                // contact two alive intervals after it when that RESYNC went out before the primary listened) is
+                // done before the burst, as it is long before any burst on a running pair
+                // (the FT-FW line "sequence resets N  bulk sends N": the replication line has a "bulk sends" too)
+                check(until(() -> numbersAfter(daemonStats(ctl[0]), "sequence resets", 2)[1] >= 1, 0) >= 0,
+                        "the primary made no start-up bulk: " + daemonStats(ctl[0]));
                 long cpu = cpuNanos(daemons);
                 ThreadCpu[] threads = {ThreadCpu.start(daemons.get(0).pid()), ThreadCpu.start(daemons.get(1).pid())};
                 long loadNanos = loader.load(ab[0]);
