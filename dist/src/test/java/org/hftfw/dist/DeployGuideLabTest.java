@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.hftfw.common.Await;
 import org.hftfw.conntrack.lab.EchoFlows;
 import org.hftfw.conntrack.lab.EchoServer;
@@ -68,7 +67,7 @@ class DeployGuideLabTest {
         for (String tool : List.of("keepalived", "conntrack", "nft")) {
             LabAssumptions.assumeBinary(tool);
         }
-        Path deb = builtPackage();
+        Path deb = LabMachine.builtPackage();
         DeployGuide guide = DeployGuide.read(GUIDE);
         Path out = LabMachine.emptyOutputDir("deploy-lab");
         Path transcript = out.resolve("transcript.txt");
@@ -183,18 +182,6 @@ class DeployGuideLabTest {
                     () -> "the drain file moves the VIPs after the daemon's stop and start:\n"
                             + pair.services(fw1).journal("keepalived"));
         }
-    }
-
-    private static Path builtPackage() throws IOException {
-        String dir = System.getProperty("hftfw.packages", "");
-        Optional<Path> deb = Optional.empty();
-        if (!dir.isEmpty() && Files.isDirectory(Path.of(dir))) {
-            try (Stream<Path> files = Files.list(Path.of(dir))) {
-                deb = files.filter(f -> f.getFileName().toString().matches("hftfw_.*_amd64\\.deb")).findFirst();
-            }
-        }
-        Assumptions.assumeTrue(deb.isPresent(), "no hftfw_*_amd64.deb in '" + dir + "' (dist/build.sh did not run)");
-        return deb.orElseThrow();
     }
 
     private static long invalid(String nftLine) {

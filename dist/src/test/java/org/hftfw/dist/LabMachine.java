@@ -44,6 +44,20 @@ final class LabMachine implements AutoCloseable {
         this.transcript = transcript;
     }
 
+    /** The .deb that dist/build.sh made (system property {@code hftfw.packages}); skips the test when there is none. */
+    static Path builtPackage() throws IOException {
+        String dir = System.getProperty("hftfw.packages", "");
+        Optional<Path> deb = Optional.empty();
+        if (!dir.isEmpty() && Files.isDirectory(Path.of(dir))) {
+            try (java.util.stream.Stream<Path> files = Files.list(Path.of(dir))) {
+                deb = files.filter(f -> f.getFileName().toString().matches("hftfw_.*_amd64\\.deb")).findFirst();
+            }
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(deb.isPresent(),
+                "no hftfw_*_amd64.deb in '" + dir + "' (dist/build.sh did not run)");
+        return deb.orElseThrow();
+    }
+
     /** {@code target/NAME}, emptied of an earlier run's files: where a lab test leaves its transcript and logs. */
     static Path emptyOutputDir(String name) throws IOException {
         Path out = Files.createDirectories(Path.of("target", name));

@@ -16,13 +16,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.hftfw.common.Await;
 import org.hftfw.conntrack.lab.LabAssumptions;
 import org.hftfw.conntrack.lab.NetnsLab;
@@ -68,7 +66,7 @@ class PackageUpgradeLabTest {
         for (String tool : List.of("conntrack", "keepalived", "dpkg-deb", "deb-systemd-invoke")) {
             LabAssumptions.assumeBinary(tool);
         }
-        Path v1 = builtPackage();
+        Path v1 = LabMachine.builtPackage();
         String v1Version = field(v1, "Version");
         Path v2 = nextVersion(v1, dir.resolve("repack"));
         Path out = LabMachine.emptyOutputDir("upgrade-lab");
@@ -358,18 +356,6 @@ class PackageUpgradeLabTest {
         } finally {
             Files.delete(err);
         }
-    }
-
-    private static Path builtPackage() throws IOException {
-        String dir = System.getProperty("hftfw.packages", "");
-        Optional<Path> deb = Optional.empty();
-        if (!dir.isEmpty() && Files.isDirectory(Path.of(dir))) {
-            try (Stream<Path> files = Files.list(Path.of(dir))) {
-                deb = files.filter(f -> f.getFileName().toString().matches("hftfw_.*_amd64\\.deb")).findFirst();
-            }
-        }
-        Assumptions.assumeTrue(deb.isPresent(), "no hftfw_*_amd64.deb in '" + dir + "' (dist/build.sh did not run)");
-        return deb.orElseThrow();
     }
 
     /** fw1 and fw2 joined by the sync link (eth3, as in docs/deploy.md's table), each with its service manager. */
