@@ -50,15 +50,20 @@ class ForgedExtensionTest {
         assertTrue(s.converged());
     }
 
+    /** One datagram from the peer's address: a full bulk's BEGIN ({@code beginId}) and an END ({@code endId}). */
+    private static void beginAndEnd(SimLink s, long beginId, long endId) {
+        int seq = s.a.nextSeq();
+        ByteBuf d = Unpooled.buffer();
+        Ext.writeSequenced(d, Ext.T_BULK_BEGIN, Ext.F_FULL, seq, beginId, 0, 0, -1);
+        Ext.writeSequenced(d, Ext.T_BULK_END, Ext.F_FULL, seq + 1, endId, 0, seq, -1);
+        s.b.receive(d, s.cfg.peer());
+        d.release();
+    }
+
     @Test
     void aBulkEndWithTheBeginOfAnotherBulkRemovesNothing() {
         SimLink s = converged(SimLink.config(), SimLink.config(), 1000);
-        int seq = s.a.nextSeq();
-        ByteBuf d = Unpooled.buffer();
-        Ext.writeSequenced(d, Ext.T_BULK_BEGIN, Ext.F_FULL, seq, 5, 0, 0, -1);
-        Ext.writeSequenced(d, Ext.T_BULK_END, Ext.F_FULL, seq + 1, 6, 0, seq, -1);
-        s.b.receive(d, s.cfg.peer());
-        d.release();
+        beginAndEnd(s, 5, 6);
         s.clock.advance(2 * SEC);
         assertEquals(1000, s.cacheB.size());
         assertEquals(1, s.b.stats().dropped(DropReason.EXT_REFUSED));
@@ -70,12 +75,7 @@ class ForgedExtensionTest {
                 .extensions(false).build();
         SimLink s = converged(stock, SimLink.config(), 1000);
         assertEquals("stock", s.b.stats().peer().kind());
-        int seq = s.a.nextSeq();
-        ByteBuf d = Unpooled.buffer();
-        Ext.writeSequenced(d, Ext.T_BULK_BEGIN, Ext.F_FULL, seq, 77, 0, 0, -1);
-        Ext.writeSequenced(d, Ext.T_BULK_END, Ext.F_FULL, seq + 1, 77, 0, seq, -1);
-        s.b.receive(d, s.cfg.peer());
-        d.release();
+        beginAndEnd(s, 77, 77);
         s.clock.advance(2 * SEC);
         assertEquals(1000, s.cacheB.size(), "a stock peer's BULK_END is no message of its");
         assertEquals(0, s.b.stats().peer().bulkEndsReceived());
