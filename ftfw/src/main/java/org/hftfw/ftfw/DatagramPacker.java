@@ -2,6 +2,7 @@ package org.hftfw.ftfw;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.util.Arrays;
 
 /**
  * Packs messages back to back into datagrams the way conntrackd's buffered channel does ({@code channel_send},
@@ -9,6 +10,13 @@ import io.netty.buffer.ByteBufAllocator;
  * first; {@link #flush} sends what is left at the end of a transmit run. The size is the link MTU minus 28 (IPv4 +
  * UDP headers), less the room kept for an authentication trailer ({@code trailer} bytes, which the sink appends). A
  * message that alone reaches the size goes out on its own.
+ *
+ * <p>The messages of a datagram are gathered in a heap array and copied into the datagram's buffer once, when it is
+ * full or flushed: a copy into the allocator's direct buffer is a native copy that C1, the daemon's compiler
+ * ({@code conf/daemon.jvm}), does not inline (an {@code Unsafe.copyMemory} call through the VM, with checks of the
+ * buffer's reference count, bounds and capacity before it), and per message it cost about a twentieth of the event
+ * path ({@code hftfw bench pipeline --daemon-jit}, docs/performance.md §4, ninth round); an array copy is one C1
+ * intrinsic.
  */
 final class DatagramPacker {
 
@@ -21,7 +29,11 @@ final class DatagramPacker {
     private final int size;
     private final int trailer;
     private final Sink sink;
-    private ByteBuf current;
+    /** The open datagram's messages, {@link #pending} bytes of them; grown only for a message longer than the size. */
+    private byte[] gathered;
+    private int pending;
+    /** Whether a datagram is open (a message was added since the last one went out). */
+    private boolean open;
     private long datagrams;
     private long bytes;
 
@@ -37,29 +49,34 @@ final class DatagramPacker {
         this.size = size;
         this.trailer = trailer;
         this.sink = sink;
+        this.gathered = new byte[size];
     }
 
     /** Appends the readable bytes of {@code msg} (one encoded message); does not release it. */
     void add(ByteBuf msg) {
         int len = msg.readableBytes();
-        if (current != null && current.readableBytes() + len >= size) {
+        if (open && pending + len >= size) {
             flush();
         }
-        if (current == null) {
-            current = alloc.buffer(Math.max(size, len) + trailer);
+        if (len > gathered.length - pending) {
+            gathered = Arrays.copyOf(gathered, pending + len);     // a message that alone reaches the size
         }
         if (msg.hasArray()) {
-            // the engine's heap scratch: one copy from its array, not the buffer-to-buffer path's checks and views
-            current.writeBytes(msg.array(), msg.arrayOffset() + msg.readerIndex(), len);
+            // the engine's heap scratch: one copy from its array, not the buffer-to-array path's checks
+            System.arraycopy(msg.array(), msg.arrayOffset() + msg.readerIndex(), gathered, pending, len);
         } else {
-            current.writeBytes(msg, msg.readerIndex(), len);
+            msg.getBytes(msg.readerIndex(), gathered, pending, len);
         }
+        pending += len;
+        open = true;
     }
 
     void flush() {
-        if (current != null) {
-            ByteBuf d = current;
-            current = null;
+        if (open) {
+            ByteBuf d = alloc.buffer(Math.max(size, pending) + trailer);
+            d.writeBytes(gathered, 0, pending);
+            open = false;
+            pending = 0;
             datagrams++;
             bytes += d.readableBytes();
             sink.send(d);

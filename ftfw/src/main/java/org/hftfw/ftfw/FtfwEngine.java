@@ -198,8 +198,6 @@ final class FtfwEngine {
     /** Spare state copies kept at most (about 0.5 MB): as many as a burst of acknowledgements frees, bounded. */
     private static final int SPARE_COPIES = 4096;
     private static final long LOG_INTERVAL = 10_000_000_000L;
-    /** Removals from {@link #flows} after which it is made anew once empty: at most one new map per 4 096 ACKed flows. */
-    private static final int FLOWS_REMADE_AFTER = 4096;
     private static final int PEER_BULKS_KEPT = 16;
 
     private enum Hello { INIT, SAY, DONE }
@@ -225,14 +223,8 @@ final class FtfwEngine {
 
     private final NodeQueue tx = new NodeQueue();
     private final NodeQueue rs = new NodeQueue();
-    /**
-     * The queued node of each flow with a state not yet acknowledged. A {@code HashMap} keeps the table its largest
-     * size needed: after a burst of 100 000 new flows in flight, 512 KB of empty table for as long as the daemon runs
-     * (issue #12's footprint goal). So once it is empty again after {@value #FLOWS_REMADE_AFTER} removals, the map is
-     * made anew ({@link #forget}).
-     */
-    private Map<FlowId, NodeQueue.Node> flows = new HashMap<>();
-    private int flowsRemoved;
+    /** The queued node of each flow with a state not yet acknowledged (made anew once empty: {@link FlowIndex}). */
+    private final FlowIndex flows = new FlowIndex();
     private final Map<Expectation.Id, NodeQueue.Node> exps = new HashMap<>();
 
     private int nextSeq;
@@ -460,18 +452,19 @@ final class FtfwEngine {
     /** Queues the latest state of the flow {@code id} (see {@link #publish}) and returns its node. */
     private NodeQueue.Node queueState(FtfwMessage.DataType type, EntryView entry, FlowId id,
                                       FlowExtras extras) {
-        NodeQueue.Node n = flows.get(id);
+        int hash = FlowIndex.hash(id);
+        NodeQueue.Node n = flows.get(id, hash);
         if (n == null) {
             if (tx.size() >= cfg.txQueueSize()) {
                 evict(tx.poll());
                 txOverflow++;
             }
-            n = new NodeQueue.Node(new QueueItem.FlowState(id, type, entry, extras,
+            n = new NodeQueue.Node(new QueueItem.FlowState(id, hash, type, entry, extras,
                     entry instanceof ConntrackEntry ? null : spareCopies.poll()));
-            flows.put(id, n);
+            flows.put(id, hash, n);
             tx.add(n);
         } else {
-            ((QueueItem.FlowState) n.item).supersede(type, entry, extras);   // in place: no item per event
+            ((QueueItem.FlowState) n.item).supersede(id, type, entry, extras);   // in place: no item per event
             supersede(n, n.item);
         }
         if (openBulk != null && n.marked != openBulk) {
@@ -964,11 +957,7 @@ final class FtfwEngine {
     private void forget(NodeQueue.Node n, boolean overflow) {
         switch (n.item) {
             case QueueItem.FlowState f -> {
-                flows.remove(f.id());
-                if (++flowsRemoved >= FLOWS_REMADE_AFTER && flows.isEmpty()) {
-                    flows = new HashMap<>();
-                    flowsRemoved = 0;
-                }
+                flows.remove(f.id(), f.hash());
                 if (n.marked != null) {
                     settle(n, overflow);
                 }

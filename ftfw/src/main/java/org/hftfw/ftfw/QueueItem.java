@@ -25,17 +25,25 @@ sealed interface QueueItem {
      * {@link MutableEntry}, made once per item and rewritten in place.
      */
     final class FlowState implements QueueItem {
-        private final FlowId id;
+        /** The latest key object of the flow (equal to the first: see {@link #supersede}). */
+        private FlowId id;
+        /** {@link FlowIndex#hash} of {@link #id}: the engine's index finds the node without reading the key. */
+        private final int hash;
         private FtfwMessage.DataType type;
         private EntryView entry;
         private MutableEntry copy;
         private FlowExtras extras;
 
-        /** @param spare a copy to reuse for a view (one of an acknowledged flow's, {@link #takeCopy}), or null */
-        FlowState(FlowId id, FtfwMessage.DataType type, EntryView entry, FlowExtras extras, MutableEntry spare) {
+        /**
+         * @param hash  {@link FlowIndex#hash} of {@code id}
+         * @param spare a copy to reuse for a view (one of an acknowledged flow's, {@link #takeCopy}), or null
+         */
+        FlowState(FlowId id, int hash, FtfwMessage.DataType type, EntryView entry, FlowExtras extras,
+                  MutableEntry spare) {
             this.id = id;
+            this.hash = hash;
             this.copy = spare;
-            supersede(type, entry, extras);
+            supersede(id, type, entry, extras);
         }
 
         /**
@@ -51,8 +59,16 @@ sealed interface QueueItem {
             return c;
         }
 
-        /** Replaces the state with a newer one of the same flow. */
-        void supersede(FtfwMessage.DataType newType, EntryView newEntry, FlowExtras newExtras) {
+        /**
+         * Replaces the state with a newer one of the same flow, whose key {@code sameId} equals {@link #id}: the item
+         * keeps the newer key object, which is the one the event path hands over for the flow's next changes (the
+         * decoder keeps one per cached tuple, and makes a new one when the tuple was evicted meanwhile), so that the
+         * engine's index matches it by identity ({@link FlowIndex}) and the older key can be collected.
+         */
+        void supersede(FlowId sameId, FtfwMessage.DataType newType, EntryView newEntry, FlowExtras newExtras) {
+            if (id != sameId) {
+                this.id = sameId;
+            }
             this.type = newType;
             if (newEntry instanceof ConntrackEntry immutable) {
                 this.entry = immutable;
@@ -67,6 +83,10 @@ sealed interface QueueItem {
 
         FlowId id() {
             return id;
+        }
+
+        int hash() {
+            return hash;
         }
 
         FtfwMessage.DataType type() {
