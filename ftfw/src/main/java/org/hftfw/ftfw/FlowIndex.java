@@ -47,6 +47,7 @@ final class FlowIndex {
      * identical is replaced by {@code id}: the flow's later lookups, with the event path's key object of the flow
      * now, match by identity and read no key.
      */
+    @SuppressWarnings("ReferenceEquality")                 // identity on purpose: which key object the cell keeps
     NodeQueue.Node get(FlowId id, int hash) {
         int cell = find(id, hash);
         if (cell < 0) {
@@ -60,6 +61,7 @@ final class FlowIndex {
     }
 
     /** Maps the flow {@code id} (hash {@code hash}) to {@code node}, replacing its node if it has one. */
+    @SuppressWarnings("ReferenceEquality")                 // the same key object first: no compare of its tuple
     void put(FlowId id, int hash, NodeQueue.Node node) {
         int cells = hashes.length;
         Object[] p = pairs;
@@ -104,6 +106,7 @@ final class FlowIndex {
     }
 
     /** The cell holding {@code id}, or -1. */
+    @SuppressWarnings("ReferenceEquality")                 // the same key object first: no compare of its tuple
     private int find(FlowId id, int hash) {
         int cells = hashes.length;
         Object[] p = pairs;

@@ -251,6 +251,8 @@ final class FtfwEngine {
      * (issue 14 item 4: a flow whose last state was acknowledged gets a new node on its next change, not a new copy).
      */
     private final ArrayDeque<MutableEntry> spareCopies = new ArrayDeque<>();
+    /** The copy {@link #queueState} gave in exchange for one it took ({@link #publishCopy}); null between calls. */
+    private MutableEntry exchanged;
     private long lastTxNanos;
     private final long ackDelayNanos;
     private boolean ackDelayScheduled;
@@ -429,11 +431,31 @@ final class FtfwEngine {
         if (closed) {
             return;
         }
-        queueState(type, entry, id, extras);
+        queueState(type, entry, id, extras, null);
         if (publishedDuringBulk != null) {
             publishedDuringBulk.add(id);
         }
         requestXmit();
+    }
+
+    /**
+     * {@link #publish(FtfwMessage.DataType, EntryView, FlowId, FlowExtras)} of a copy of the state that the caller
+     * hands over ({@link PublishBatch}'s, made from the event path's view): the flow's queue item takes it instead of
+     * copying it again, and the caller gets another copy in exchange to reuse, the item's previous one or a spare
+     * (null: none at hand), which nothing else refers to. When the engine is closed the caller keeps {@code own}.
+     */
+    MutableEntry publishCopy(FtfwMessage.DataType type, MutableEntry own, FlowId id, FlowExtras extras) {
+        if (closed) {
+            return own;
+        }
+        queueState(type, own, id, extras, own);
+        MutableEntry back = exchanged;
+        exchanged = null;
+        if (publishedDuringBulk != null) {
+            publishedDuringBulk.add(id);
+        }
+        requestXmit();
+        return back;
     }
 
     /**
@@ -449,9 +471,13 @@ final class FtfwEngine {
         }
     }
 
-    /** Queues the latest state of the flow {@code id} (see {@link #publish}) and returns its node. */
+    /**
+     * Queues the latest state of the flow {@code id} (see {@link #publish}) and returns its node; with {@code own}
+     * (the same object as {@code entry}) the item takes it as its copy and the copy given in exchange is left in
+     * {@link #exchanged} ({@link #publishCopy}).
+     */
     private NodeQueue.Node queueState(FtfwMessage.DataType type, EntryView entry, FlowId id,
-                                      FlowExtras extras) {
+                                      FlowExtras extras, MutableEntry own) {
         int hash = FlowIndex.hash(id);
         NodeQueue.Node n = flows.get(id, hash);
         if (n == null) {
@@ -459,13 +485,23 @@ final class FtfwEngine {
                 evict(tx.poll());
                 txOverflow++;
             }
-            n = new NodeQueue.Node(new QueueItem.FlowState(id, hash, type, entry, extras,
-                    entry instanceof ConntrackEntry ? null : spareCopies.poll()));
+            if (own != null) {
+                n = new NodeQueue.Node(new QueueItem.FlowState(id, hash, type, own, extras));
+                exchanged = spareCopies.poll();
+            } else {
+                n = new NodeQueue.Node(new QueueItem.FlowState(id, hash, type, entry, extras,
+                        entry instanceof ConntrackEntry ? null : spareCopies.poll()));
+            }
             flows.put(id, hash, n);
             tx.add(n);
         } else {
-            ((QueueItem.FlowState) n.item).supersede(id, type, entry, extras);   // in place: no item per event
-            supersede(n, n.item);
+            QueueItem.FlowState f = (QueueItem.FlowState) n.item;
+            if (own != null) {
+                exchanged = f.adopt(id, type, own, extras);
+            } else {
+                f.supersede(id, type, entry, extras);                       // in place: no item per event
+            }
+            supersede(n, f);
         }
         if (openBulk != null && n.marked != openBulk) {
             if (n.marked != null) {
@@ -797,7 +833,7 @@ final class FtfwEngine {
                 }
                 continue;
             }
-            NodeQueue.Node n = queueState(FtfwMessage.DataType.UPD, e, e.flowId(), FlowExtras.NONE);
+            NodeQueue.Node n = queueState(FtfwMessage.DataType.UPD, e, e.flowId(), FlowExtras.NONE, null);
             if (n.bulk != null && n.bulk != t) {
                 n.bulk.lost(e);                              // a newer transfer counts this flow from now on
                 n.bulk.publish();

@@ -18,8 +18,10 @@ import org.hftfw.conntrack.MutableEntry;
  * <p>A batch travels in a {@link Chunk}, which is its own loop task; the loop hands a chunk it has run back through
  * a one-slot exchange, so while the loop keeps up two chunks take turns and a batch allocates nothing. A reused
  * view (the event path's {@link EntryView}, which changes with the next event) is copied into the chunk's own
- * {@link MutableEntry} of that position, made once; an immutable entry travels by reference. Not thread-safe: one
- * producer at a time.
+ * {@link MutableEntry} of that position, made once; an immutable entry travels by reference. On the loop the engine
+ * takes that copy for the flow's queue item and hands the chunk another for the position ({@link
+ * FtfwEngine#publishCopy}): a view is copied once on its way to the link, not a second time into the item. Not
+ * thread-safe: one producer at a time.
  */
 public final class PublishBatch {
     static final int CAPACITY = 256;
@@ -83,9 +85,16 @@ public final class PublishBatch {
         int size;
 
         @Override
+        @SuppressWarnings("ReferenceEquality")             // identity on purpose: the position's own copy or not
         public void run() {
             for (int i = 0; i < size; i++) {
-                engine.publish(types[i], entries[i], ids[i], FlowExtras.NONE);
+                MutableEntry own = copies[i];
+                if (own != null && entries[i] == own) {
+                    // the view's copy goes to the flow's queue item, which gives another back for this position
+                    copies[i] = engine.publishCopy(types[i], own, ids[i], FlowExtras.NONE);
+                } else {
+                    engine.publish(types[i], entries[i], ids[i], FlowExtras.NONE);
+                }
                 entries[i] = null;
                 ids[i] = null;
             }

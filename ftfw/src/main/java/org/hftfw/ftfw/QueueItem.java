@@ -60,11 +60,42 @@ sealed interface QueueItem {
         }
 
         /**
+         * A new flow's item that takes {@code own} as its copy of the state ({@link #adopt}).
+         *
+         * @param hash {@link FlowIndex#hash} of {@code id}
+         */
+        FlowState(FlowId id, int hash, FtfwMessage.DataType type, MutableEntry own, FlowExtras extras) {
+            this.id = id;
+            this.hash = hash;
+            adopt(id, type, own, extras);
+        }
+
+        /**
+         * Replaces the state with {@code own}, a copy of the newer state that the caller hands over and no longer
+         * touches (the event path's batch: issue 14 item 4, one copy of each event's view on its way to the link, not
+         * two), and returns the item's previous copy (null when it had none), which is the caller's now: nothing else
+         * refers to it (a sent state was encoded when it went out). Otherwise as {@link #supersede}.
+         */
+        @SuppressWarnings("ReferenceEquality")             // identity on purpose: which key object is kept
+        MutableEntry adopt(FlowId sameId, FtfwMessage.DataType newType, MutableEntry own, FlowExtras newExtras) {
+            if (id != sameId) {
+                this.id = sameId;
+            }
+            this.type = newType;
+            MutableEntry previous = copy;
+            this.copy = own;
+            this.entry = own;
+            this.extras = newExtras;
+            return previous;
+        }
+
+        /**
          * Replaces the state with a newer one of the same flow, whose key {@code sameId} equals {@link #id}: the item
          * keeps the newer key object, which is the one the event path hands over for the flow's next changes (the
          * decoder keeps one per cached tuple, and makes a new one when the tuple was evicted meanwhile), so that the
          * engine's index matches it by identity ({@link FlowIndex}) and the older key can be collected.
          */
+        @SuppressWarnings("ReferenceEquality")             // identity on purpose: which key object is kept
         void supersede(FlowId sameId, FtfwMessage.DataType newType, EntryView newEntry, FlowExtras newExtras) {
             if (id != sameId) {
                 this.id = sameId;

@@ -40,10 +40,11 @@ final class InternalCache {
     /**
      * Applies one accepted change encoded in {@code encoded[0, len)}, rewriting the flow's array in place unless it is
      * {@code keep} (the held set's array of the flow, which must keep the state last sent); returns the array that
-     * holds the state now (called under the publisher's lock, see {@link FlowStore#update}).
+     * holds the state now (called under the publisher's lock, see {@link FlowStore#update}); {@code hash}: the key's
+     * {@link FlowStore#hash}.
      */
-    byte[] update(byte[] encoded, int len, byte[] keep) {
-        return flows.update(encoded, len, keep);
+    byte[] update(byte[] encoded, int len, byte[] keep, int hash) {
+        return flows.update(encoded, len, keep, hash);
     }
 
     /**
@@ -74,6 +75,11 @@ final class InternalCache {
     /** The cached state of the flow whose key starts {@code keyOrEntry}, encoded (not to be written), or null. */
     byte[] encoded(byte[] keyOrEntry) {
         return flows.getEncoded(keyOrEntry);
+    }
+
+    /** {@link #encoded(byte[])} with the key's {@link FlowStore#hash} already at hand. */
+    byte[] encoded(byte[] keyOrEntry, int hash) {
+        return flows.getEncoded(keyOrEntry, hash);
     }
 
     int size() {

@@ -198,6 +198,7 @@ public final class Publisher implements ConntrackEventListener {
         FlowId id = entry.flowId();                         // once per event: the cache, the held set and the link share it
         boolean destroy = e.type() == EventType.DESTROY;
         int len = destroy ? 0 : encodeEvent(entry);         // the encoded state, into the scratch (none for a DESTROY)
+        int hash = destroy ? 0 : FlowStore.hash(eventScratch);  // once for both stores
         lock.lock();
         try {
             events++;
@@ -208,12 +209,12 @@ public final class Publisher implements ConntrackEventListener {
             } else {
                 // in place, unless the lazy replicator decides and the held set shares the array (class comment)
                 boolean sentNow = replicateAll || mode instanceof ReplicationMode.EveryChange;
-                encoded = cache.update(eventScratch, len, sentNow ? null : held.getEncoded(eventScratch));
+                encoded = cache.update(eventScratch, len, sentNow ? null : held.getEncoded(eventScratch, hash), hash);
             }
             // the mode always sees the change (a lazy replicator keeps learning while every change is replicated)
             byte[] heldDropped = null;
             if (mode.sendsNow(e, id) || replicateAll) {
-                heldDropped = send(e.type(), entry, id, encoded);
+                heldDropped = send(e.type(), entry, id, encoded, hash);
             } else if (destroy && held.contains(id)) {
                 destroysForced++;
                 heldDropped = send(EventType.DESTROY, entry, id, null);
@@ -292,15 +293,20 @@ public final class Publisher implements ConntrackEventListener {
      * DESTROY, else null.
      */
     private byte[] send(EventType type, EntryView entry, FlowId id, byte[] encoded) {
+        return send(type, entry, id, encoded, encoded == null ? 0 : FlowStore.hash(encoded));
+    }
+
+    /** {@link #send(EventType, EntryView, FlowId, byte[])} with the key's {@link FlowStore#hash} at hand. */
+    private byte[] send(EventType type, EntryView entry, FlowId id, byte[] encoded, int hash) {
         byte[] dropped = null;
         if (type == EventType.DESTROY) {
             dropped = held.removeEncoded(id);
         } else if (replicateAll || mode instanceof ReplicationMode.EveryChange) {
-            held.put(encoded);                              // shares the cache's array, rewritten with every change
+            held.put(encoded, hash);                        // shares the cache's array, rewritten with every change
         } else {
             // the lazy replicator decides: the held set keeps the state sent in its own array where it has one (the
             // cache's is rewritten by the flow's next change), else shares the cache's
-            held.updateFrom(encoded, cache.encoded(encoded));
+            held.updateFrom(encoded, cache.encoded(encoded, hash), hash);
         }
         published++;
         out.publish(type, entry, id);

@@ -354,13 +354,18 @@ public final class FlowCodec {
 
     /**
      * A hash of the key at the start of {@code encoded}, spread over all bits (the store's index uses the high
-     * ones).
+     * ones). Four bytes a step (both key lengths are multiples of four): the event path hashes a key two to four
+     * times per event, and a multiply per byte was 3-4 % of its samples under C1, the daemon's compiler ({@code
+     * hftfw bench pipeline --daemon-jit}, docs/performance.md §4, ninth round).
      */
     static int keyHash(byte[] encoded) {
         int len = keyLength(encoded);
         int h = 0x9e3779b9;
-        for (int i = 0; i < len; i++) {
-            h = (h ^ encoded[i]) * 0x01000193;
+        for (int i = 0; i < len; i += 4) {
+            int w = encoded[i] << 24 | (encoded[i + 1] & 0xff) << 16 | (encoded[i + 2] & 0xff) << 8
+                    | encoded[i + 3] & 0xff;
+            h = (h ^ w) * 0x9e3779b1;
+            h ^= h >>> 15;
         }
         return h ^ (h >>> 16);
     }

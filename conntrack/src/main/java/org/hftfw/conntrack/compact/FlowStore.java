@@ -83,12 +83,22 @@ public final class FlowStore {
      *
      * @throws IllegalArgumentException if {@code encoded} does not start with a flow key
      */
-    public synchronized int put(byte[] encoded) {
-        int hash = FlowCodec.keyHash(encoded);
+    public int put(byte[] encoded) {
+        return put(encoded, FlowCodec.keyHash(encoded));
+    }
+
+    /**
+     * {@link #put(byte[])} with the key's {@link #hash} already at hand (one state stored in two stores, the event
+     * path's: its key is hashed once).
+     */
+    @SuppressWarnings("ReferenceEquality")                 // identity on purpose: which array, not which bytes
+    public synchronized int put(byte[] encoded, int hash) {
         int cell = find(encoded, hash);
         if (index[cell] != 0) {
             int slot = slotIn(index[cell]);
-            slots[slot] = encoded;
+            if (slots[slot] != encoded) {
+                slots[slot] = encoded;                      // the event path puts the array the slot holds: no store
+            }
             return slot;
         }
         int slot = allocate();
@@ -114,9 +124,13 @@ public final class FlowStore {
      * needs as it is), else a new one ({@link FlowCodec#store}). {@code encoded} itself is not kept.
      */
     // keep is compared by identity: it is one particular array (a queued copy's), not a value
+    public byte[] update(byte[] encoded, int len, byte[] keep) {
+        return update(encoded, len, keep, FlowCodec.keyHash(encoded));
+    }
+
+    /** {@link #update(byte[], int, byte[])} with the key's {@link #hash} already at hand. */
     @SuppressWarnings("ReferenceEquality")
-    public synchronized byte[] update(byte[] encoded, int len, byte[] keep) {
-        int hash = FlowCodec.keyHash(encoded);
+    public synchronized byte[] update(byte[] encoded, int len, byte[] keep, int hash) {
         int cell = find(encoded, hash);
         if (index[cell] != 0) {
             int slot = slotIn(index[cell]);
@@ -130,7 +144,7 @@ public final class FlowStore {
             return fresh;
         }
         byte[] fresh = stored(encoded, len);
-        put(fresh);
+        put(fresh, hash);
         return fresh;
     }
 
@@ -175,9 +189,13 @@ public final class FlowStore {
      * someone else still needs as it is); else the store keeps {@code stored} itself, shared. Returns the array that
      * holds the state now.
      */
+    public byte[] updateFrom(byte[] stored, byte[] keep) {
+        return updateFrom(stored, keep, FlowCodec.keyHash(stored));
+    }
+
+    /** {@link #updateFrom(byte[], byte[])} with the key's {@link #hash} already at hand. */
     @SuppressWarnings("ReferenceEquality")                 // identity on purpose: which array, not which bytes
-    public synchronized byte[] updateFrom(byte[] stored, byte[] keep) {
-        int hash = FlowCodec.keyHash(stored);
+    public synchronized byte[] updateFrom(byte[] stored, byte[] keep, int hash) {
         int cell = find(stored, hash);
         if (index[cell] != 0) {
             int slot = slotIn(index[cell]);
@@ -190,7 +208,7 @@ public final class FlowStore {
             slots[slot] = stored;
             return stored;
         }
-        put(stored);
+        put(stored, hash);
         return stored;
     }
 
@@ -233,9 +251,19 @@ public final class FlowStore {
     }
 
     /** The stored state of the flow whose key starts {@code keyOrEntry}, encoded (not to be written), or null. */
-    public synchronized byte[] getEncoded(byte[] keyOrEntry) {
-        int ref = index[find(keyOrEntry, FlowCodec.keyHash(keyOrEntry))];
+    public byte[] getEncoded(byte[] keyOrEntry) {
+        return getEncoded(keyOrEntry, FlowCodec.keyHash(keyOrEntry));
+    }
+
+    /** {@link #getEncoded(byte[])} with the key's {@link #hash} already at hand. */
+    public synchronized byte[] getEncoded(byte[] keyOrEntry, int hash) {
+        int ref = index[find(keyOrEntry, hash)];
         return ref == 0 ? null : slots[slotIn(ref)];
+    }
+
+    /** The hash a store keys the flow whose key starts {@code keyOrEntry} by (the same in every store). */
+    public static int hash(byte[] keyOrEntry) {
+        return FlowCodec.keyHash(keyOrEntry);
     }
 
     public synchronized boolean contains(FlowId id) {
@@ -249,18 +277,21 @@ public final class FlowStore {
 
     /** Forgets the flow; returns whether it was stored. */
     public synchronized boolean remove(FlowId id) {
-        int slot = slotOf(id);
-        return slot >= 0 && removeAt(slot);
+        return removeEncoded(id) != null;
     }
 
     /** Forgets the flow; returns the array that held its state (maybe shared with another store), or null. */
     public synchronized byte[] removeEncoded(FlowId id) {
-        int slot = slotOf(id);
-        if (slot < 0) {
+        FlowCodec.key(id, scratch);
+        int cell = find(scratch, FlowCodec.keyHash(scratch));  // one probe: the cell is emptied from here
+        int ref = index[cell];
+        if (ref == 0) {
             return null;
         }
+        int slot = slotIn(ref);
         byte[] b = slots[slot];
-        removeAt(slot);
+        release(slot);
+        deleteCell(cell);
         return b;
     }
 
