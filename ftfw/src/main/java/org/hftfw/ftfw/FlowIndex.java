@@ -8,7 +8,7 @@ import org.hftfw.conntrack.compact.SlotIndex;
  * table of primitive and plain arrays in place of a {@code HashMap<FlowId, NodeQueue.Node>} (issue 14 item 4, the event
  * path under the daemon's compiler).
  *
- * <p>Design note. The map cost about a sixth of C1's samples on the event path ({@code hftfw bench pipeline
+ * <p>Design note. The map cost 11-16 % of C1's samples on the event path ({@code hftfw bench pipeline
  * --daemon-jit}, {@code perf}): C1 does not inline {@code HashMap}'s calls of {@code hashCode} and {@code equals}
  * (virtual calls from a shared method), and each flow costs a {@code HashMap.Node} of its own, one more object to
  * reach per lookup. Here the key hash ({@link #hash}, computed once per event by the caller and kept in the flow's

@@ -62,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * <p>The per-event path allocates nothing for a known flow (issue 14 item 4): it reads the event reader's reused view
  * ({@link #onEvent(EventView)}), whose flow key the decoder keeps beside the flow's tuple (one per flow, {@code
  * MutableEntry#flowId}; a lazy replicator's held copy carries it along), encodes the state into a scratch array and
- * rewrites the flow's array in the internal cache in place ({@link InternalCache#update(byte[], int, byte[])}), which
+ * rewrites the flow's array in the internal cache in place ({@link InternalCache#update(byte[], int, byte[], int)}), which
  * the held set shares when the state is sent; the outbound copies the view into its batch. The cache's array is
  * rewritten only when no one needs its old content: when every change is sent, the held set takes the new state
  * anyway; when the lazy replicator decides, an array the held set shares keeps the state last sent and the cache

@@ -363,7 +363,7 @@ public final class FlowCodec {
         int h = 0x9e3779b9;
         for (int i = 0; i < len; i += 4) {
             int w = encoded[i] << 24 | (encoded[i + 1] & 0xff) << 16 | (encoded[i + 2] & 0xff) << 8
-                    | encoded[i + 3] & 0xff;
+                    | (encoded[i + 3] & 0xff);
             h = (h ^ w) * 0x9e3779b1;
             h ^= h >>> 15;
         }
