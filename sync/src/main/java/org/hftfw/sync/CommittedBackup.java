@@ -128,6 +128,8 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
      * migration's passes do not grow a new map each (a cleared map keeps its table).
      */
     private LinkedHashMap<FlowId, Change> spare = new LinkedHashMap<>();
+    /** The writes of one batch of a pass of received states, reused from batch to batch (writer thread). */
+    private final List<Write> batch = new ArrayList<>();
     private final Thread writer;
     private final WriterWait writerWait;
     /** The clock's time when the writer last completed a batch (any: received states, a pass); read by waiters. */
@@ -525,9 +527,14 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
         return cfg.standbyTimeout().toNanos() / 2;
     }
 
+    /**
+     * Writes a pass of received states, one batch of writes built at a time: a migration's pass holds hundreds of
+     * thousands of states when the writer lags, and their writes built all at once outlived many young collections
+     * (promoted, then garbage in the old generation) where a batch's die young.
+     */
     private void write(Map<FlowId, Change> work) {
         ExternalCache c = cache;
-        List<Write> out = new ArrayList<>(work.size());
+        List<Write> out = batch;
         long oldest = Long.MAX_VALUE;
         for (Change ch : work.values()) {
             oldest = Math.min(oldest, ch.receivedNanos());
@@ -542,8 +549,13 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
                 case NEW -> c.asWrite(ch.entry(), timeoutFor(ch.entry()), true);
                 case UPDATE -> c.asWrite(ch.entry(), timeoutFor(ch.entry()), false);
             });
+            if (out.size() == batchSize) {
+                writeInBatches(out, "", 0);
+                out.clear();
+            }
         }
         writeInBatches(out, "", 0);
+        out.clear();
         long lag = clock.nanos() - oldest;
         lastLagNanos.set(lag);
         maxLagNanos.accumulateAndGet(lag, Math::max);
