@@ -31,9 +31,19 @@ final class CtRequester implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CtRequester.class);
     private static final int MAX_REPORTED_ERRORS = 10;
 
+    /**
+     * The probe's buffers: its GET_STATS request and reply are a few dozen bytes (the reply a few hundred at most,
+     * a netlink message of one page is the most a non-dump reply can be).
+     */
+    private static final int PROBE_BUFFER_BYTES = 8192;
+    private static final int RECEIVE_BUFFER_BYTES = 256 * 1024;
+
     private final NetlinkSocket socket;
-    private final MemorySegment rx;
-    private final NlWriter tx;
+    private final int batchBytes;
+    /** The probe's small buffers until the first request, then {@link #full}'s. */
+    private MemorySegment rx;
+    private NlWriter tx;
+    private boolean full;
     private final CtDecoder decoder;
     private final TableStats stats;
     private final int maxBatchMessages;
@@ -45,8 +55,9 @@ final class CtRequester implements AutoCloseable {
     CtRequester(NetlinkSocket socket, TableStats stats, int batchBytes, int maxBatchMessages, boolean ackEveryMessage) {
         this.socket = socket;
         this.stats = stats;
-        this.rx = socket.allocate(256 * 1024);
-        this.tx = new NlWriter(socket.allocate(Math.max(batchBytes, 4 * CtEncoder.MAX_MESSAGE_BYTES)));
+        this.batchBytes = batchBytes;
+        this.rx = socket.allocate(PROBE_BUFFER_BYTES);
+        this.tx = new NlWriter(socket.allocate(4 * CtEncoder.MAX_MESSAGE_BYTES));
         this.decoder = new CtDecoder(stats.unknownAttributes, TupleCache.REQUEST_SLOTS);
         this.maxBatchMessages = maxBatchMessages;
         this.ackEveryMessage = ackEveryMessage;
@@ -54,6 +65,21 @@ final class CtRequester implements AutoCloseable {
 
     int portId() {
         return socket.portId();
+    }
+
+    /**
+     * Allocates the request buffers on the first request after the probe: 256 KB to receive and a batch's size to
+     * send, native and zeroed, and the send buffer's staging array on the heap (512 KB in all with the default batch
+     * of 128 KB). A table opens one requester for its requests, one per event subscription for the resync dump after
+     * an overrun, and the always-committed backup one for its writes; the daemon that never overruns, or whose peer
+     * sends nothing to write, keeps those two at the probe's buffers (docs/daemon.md, "Footprint").
+     */
+    private void full() {
+        if (!full) {
+            rx = socket.allocate(RECEIVE_BUFFER_BYTES);
+            tx = new NlWriter(socket.allocate(Math.max(batchBytes, 4 * CtEncoder.MAX_MESSAGE_BYTES)));
+            full = true;
+        }
     }
 
     private int nextSeq() {
@@ -85,6 +111,7 @@ final class CtRequester implements AutoCloseable {
     }
 
     long dump(Consumer<ConntrackEntry> sink) {
+        full();
         tx.reset();
         int s = nextSeq();
         CtEncoder.dump(tx, s);
@@ -135,6 +162,7 @@ final class CtRequester implements AutoCloseable {
     }
 
     Optional<ConntrackEntry> get(Tuple original, int zone) {
+        full();
         tx.reset();
         int s = nextSeq();
         CtEncoder.get(tx, original, zone, s);
@@ -148,6 +176,7 @@ final class CtRequester implements AutoCloseable {
     }
 
     void create(ConntrackEntry e) {
+        full();
         tx.reset();
         int s = nextSeq();
         try {
@@ -159,6 +188,7 @@ final class CtRequester implements AutoCloseable {
     }
 
     void update(ConntrackEntry e) {
+        full();
         tx.reset();
         int s = nextSeq();
         try {
@@ -170,6 +200,7 @@ final class CtRequester implements AutoCloseable {
     }
 
     void delete(Tuple original, int zone) {
+        full();
         tx.reset();
         int s = nextSeq();
         CtEncoder.delete(tx, original, zone, s);
@@ -177,6 +208,7 @@ final class CtRequester implements AutoCloseable {
     }
 
     void flush() {
+        full();
         tx.reset();
         int s = nextSeq();
         CtEncoder.flush(tx, s);
@@ -444,6 +476,7 @@ final class CtRequester implements AutoCloseable {
     }
 
     private <T> void batches(List<? extends T> list, RequestCodec<T> codec, ResultSink<T> sink) {
+        full();
         int i = 0;
         List<T> sent = new ArrayList<>();
         while (i < list.size()) {
