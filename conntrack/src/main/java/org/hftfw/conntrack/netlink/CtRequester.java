@@ -9,6 +9,7 @@ import org.hftfw.conntrack.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,10 +41,12 @@ final class CtRequester implements AutoCloseable {
 
     private final NetlinkSocket socket;
     private final int batchBytes;
-    /** The probe's small buffers until the first request, then {@link #full}'s. */
+    private final MemorySegment probeRx;
+    private final NlWriter probeTx;
+    /** The buffers in use: the probe's, or {@link #full}'s while {@link #fullBuffers} is open. */
     private MemorySegment rx;
     private NlWriter tx;
-    private boolean full;
+    private Arena fullBuffers;
     private final CtDecoder decoder;
     private final TableStats stats;
     private final int maxBatchMessages;
@@ -56,8 +59,10 @@ final class CtRequester implements AutoCloseable {
         this.socket = socket;
         this.stats = stats;
         this.batchBytes = batchBytes;
-        this.rx = socket.allocate(PROBE_BUFFER_BYTES);
-        this.tx = new NlWriter(socket.allocate(4 * CtEncoder.MAX_MESSAGE_BYTES));
+        this.probeRx = socket.allocate(PROBE_BUFFER_BYTES);
+        this.probeTx = new NlWriter(socket.allocate(4 * CtEncoder.MAX_MESSAGE_BYTES));
+        this.rx = probeRx;
+        this.tx = probeTx;
         this.decoder = new CtDecoder(stats.unknownAttributes, TupleCache.REQUEST_SLOTS);
         this.maxBatchMessages = maxBatchMessages;
         this.ackEveryMessage = ackEveryMessage;
@@ -68,17 +73,32 @@ final class CtRequester implements AutoCloseable {
     }
 
     /**
-     * Allocates the request buffers on the first request after the probe: 256 KB to receive and a batch's size to
-     * send, native and zeroed, and the send buffer's staging array on the heap (512 KB in all with the default batch
-     * of 128 KB). A table opens one requester for its requests, one per event subscription for the resync dump after
-     * an overrun, and the always-committed backup one for its writes; the daemon that never overruns, or whose peer
-     * sends nothing to write, keeps those two at the probe's buffers (docs/daemon.md, "Footprint").
+     * Allocates the request buffers on the first request after the probe or a dump: 256 KB to receive and a batch's
+     * size to send, native and zeroed, and the send buffer's staging array on the heap (512 KB in all with the default
+     * batch of 128 KB). A table opens one requester for its requests, one per event subscription for the resync dump
+     * after an overrun, and the always-committed backup one for its writes; the daemon that never overruns, or whose
+     * peer sends nothing to write, keeps those two at the probe's buffers, and the first one gives them back after
+     * its start-up dump ({@link #release}; docs/daemon.md, "Footprint").
      */
     private void full() {
-        if (!full) {
-            rx = socket.allocate(RECEIVE_BUFFER_BYTES);
-            tx = new NlWriter(socket.allocate(Math.max(batchBytes, 4 * CtEncoder.MAX_MESSAGE_BYTES)));
-            full = true;
+        if (fullBuffers == null) {
+            Arena a = Arena.ofShared();
+            rx = a.allocate(RECEIVE_BUFFER_BYTES, 8);
+            tx = new NlWriter(a.allocate(Math.max(batchBytes, 4 * CtEncoder.MAX_MESSAGE_BYTES), 8));
+            fullBuffers = a;
+        }
+    }
+
+    /**
+     * Frees the request buffers after a dump: dumps are rare (start-up, a resync after an overrun, a command), and
+     * the writes that come often (an always-committed backup's) keep them from one batch to the next.
+     */
+    private void release() {
+        if (fullBuffers != null) {
+            rx = probeRx;
+            tx = probeTx;
+            fullBuffers.close();
+            fullBuffers = null;
         }
     }
 
@@ -157,6 +177,8 @@ final class CtRequester implements AutoCloseable {
                 drain(s);
             }
             throw e;
+        } finally {
+            release();
         }
         return delivered[0];
     }
@@ -676,6 +698,10 @@ final class CtRequester implements AutoCloseable {
 
     @Override
     public void close() {
-        socket.close();
+        try {
+            release();
+        } finally {
+            socket.close();
+        }
     }
 }
