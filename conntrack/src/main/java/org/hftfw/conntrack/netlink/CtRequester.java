@@ -43,10 +43,10 @@ final class CtRequester implements AutoCloseable {
     private final int batchBytes;
     private final MemorySegment probeRx;
     private final NlWriter probeTx;
-    /** The buffers in use: the probe's, or {@link #full}'s while {@link #fullBuffers} is open. */
+    /** The buffers in use: the probe's, or {@link #fullBuffers}' until {@link #release}. */
     private MemorySegment rx;
     private NlWriter tx;
-    private Arena fullBuffers;
+    private FullBuffers fullBuffers;
     private final CtDecoder decoder;
     private final TableStats stats;
     private final int maxBatchMessages;
@@ -82,10 +82,25 @@ final class CtRequester implements AutoCloseable {
      */
     private void full() {
         if (fullBuffers == null) {
-            Arena a = Arena.ofShared();
-            rx = a.allocate(RECEIVE_BUFFER_BYTES, 8);
-            tx = new NlWriter(a.allocate(Math.max(batchBytes, 4 * CtEncoder.MAX_MESSAGE_BYTES), 8));
-            fullBuffers = a;
+            fullBuffers = new FullBuffers(Math.max(batchBytes, 4 * CtEncoder.MAX_MESSAGE_BYTES));
+            rx = fullBuffers.rx;
+            tx = fullBuffers.tx;
+        }
+    }
+
+    /** The request buffers in an arena of their own, so that {@link #release} frees them. */
+    private static final class FullBuffers implements AutoCloseable {
+        private final Arena arena = Arena.ofShared();
+        final MemorySegment rx = arena.allocate(RECEIVE_BUFFER_BYTES, 8);
+        final NlWriter tx;
+
+        FullBuffers(int sendBytes) {
+            tx = new NlWriter(arena.allocate(sendBytes, 8));
+        }
+
+        @Override
+        public void close() {
+            arena.close();
         }
     }
 
