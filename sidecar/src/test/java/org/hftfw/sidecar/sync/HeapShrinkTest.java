@@ -79,10 +79,27 @@ class HeapShrinkTest {
         assertFalse(s.check(), "quiet, but 3 MB is less than a tenth of 40 MB");
         old.used.set(45 * MB);
         assertFalse(s.check(), "5 MB more, but promoted during the last period");
-        old.foundLive = 38 * MB;
+        old.foundLive = 44 * MB;
         assertTrue(s.check(), "5 MB more and nothing promoted for a period");
-        assertFalse(s.check(), "quiet after a quiet collection, nothing grew");
+        assertFalse(s.check(), "it freed 1 MB: nothing a burst left in flight, no second one");
+        assertFalse(s.check());
         assertEquals(1, old.collections.get());
+    }
+
+    @Test
+    void aQuietCollectionThatFreedABurstsLeftoversIsFollowedByOneMore() {
+        OldGeneration old = new OldGeneration(30 * MB, 30 * MB);
+        HeapShrink s = old.shrink();
+        old.used.set(79 * MB); // 100 000 new flows, the last of them promoted before this period
+        assertFalse(s.check(), "promoted 49 MB within the period: busy");
+        old.foundLive = 31 * MB; // the resend queue and the deferred sends still hold some of the burst
+        assertTrue(s.check(), "quiet: the burst has passed");
+        old.foundLive = 27 * MB;
+        assertTrue(s.check(), "still quiet: once more, for what was in flight at the first one");
+        assertEquals(27 * MB, old.used.get());
+        assertFalse(s.check(), "the follow-up is not followed");
+        assertFalse(s.check());
+        assertEquals(2, old.collections.get());
     }
 
     @Test
