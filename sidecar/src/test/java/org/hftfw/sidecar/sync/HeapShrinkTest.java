@@ -17,6 +17,8 @@ class HeapShrinkTest {
         final AtomicLong live = new AtomicLong();
         final AtomicInteger collections = new AtomicInteger();
         long foundLive;
+        /** The daemon's own work that a full collection would stop (the backup's writer trailing a bulk). */
+        boolean held;
 
         OldGeneration(long used, long live) {
             this.used.set(used);
@@ -32,7 +34,7 @@ class HeapShrinkTest {
         }
 
         HeapShrink shrink() {
-            HeapShrink s = new HeapShrink(used::get, live::get, this::collect);
+            HeapShrink s = new HeapShrink(used::get, live::get, this::collect, () -> held);
             assertFalse(s.check(), "the first look only takes the marks");
             assertFalse(s.check(), "nothing grew");
             return s;
@@ -83,6 +85,22 @@ class HeapShrinkTest {
         assertTrue(s.check(), "5 MB more and nothing promoted for a period");
         assertFalse(s.check(), "it freed 1 MB: nothing a burst left in flight, no second one");
         assertFalse(s.check());
+        assertEquals(1, old.collections.get());
+    }
+
+    @Test
+    void noCollectionWhileHeldThenOnceTheHoldEnds() {
+        OldGeneration old = new OldGeneration(30 * MB, 30 * MB);
+        HeapShrink s = old.shrink();
+        old.used.set(300 * MB); // a migration's bulk received, promoted
+        assertFalse(s.check(), "promoted within the period: busy");
+        old.held = true; // the writer still writes what the bulk brought, allocating little: the heap looks quiet
+        assertFalse(s.check(), "quiet, but held");
+        assertFalse(s.check(), "still held");
+        assertEquals(0, old.collections.get());
+        old.held = false;
+        old.foundLive = 290 * MB;
+        assertTrue(s.check(), "the writer caught up: quiet and grown");
         assertEquals(1, old.collections.get());
     }
 
