@@ -14,9 +14,14 @@ import java.util.Optional;
  * restores it afterwards — on close, and from a shutdown hook if the run is interrupted.
  *
  * <p>With the limit, the bench raises the kernel's conntrack hash table ({@code /sys/module/nf_conntrack/parameters/
- * hashsize}, one table for every namespace of the host) to as many buckets, as operators are told to: raising only
+ * hashsize}, one table for every namespace of the host) with it, as operators are told to: raising only
  * the limit leaves the buckets at the default, and a million-flow bench (two tables of N flows, primary and backup)
  * then hashes 2 000 000 entries into 262 144 chains, a cost every create, update and delete pays, conntrackd's too.
+ * The buckets are twice the limit: the kernel's default is one bucket per entry of the limit ({@code nf_conntrack_max}
+ * defaults to {@code nf_conntrack_buckets}), and the bench's two tables, each on its own host when deployed, share
+ * this host's one hash table (with as many buckets as the limit, a million-flow bench's creates walked chains of 3.6
+ * entries on average, both directions of each flow being hashed: 10 % of both daemons' samples in
+ * {@code nf_conntrack_hash_check_insert} and {@code __nf_conntrack_find_get}, session 10).
  */
 public final class ConntrackMax implements AutoCloseable {
     static final Path FILE = Path.of("/proc/sys/net/netfilter/nf_conntrack_max");
@@ -66,7 +71,7 @@ public final class ConntrackMax implements AutoCloseable {
     }
 
     /**
-     * Raises the limit to hold {@code flows} (plus 10 %), and the hash table's buckets to as many, until
+     * Raises the limit to hold {@code flows} (plus 10 %), and the hash table's buckets to twice that, until
      * {@link #close()}; no change when the limit already does.
      */
     public static ConntrackMax raisedFor(long flows) {
@@ -77,8 +82,8 @@ public final class ConntrackMax implements AutoCloseable {
         if (wanted > before) {
             Runtime.getRuntime().addShutdownHook(m.restoreOnExit);
             write(FILE, wanted);
-            if (wanted > bucketsBefore) {
-                write(HASHSIZE, wanted);
+            if (2 * wanted > bucketsBefore) {
+                write(HASHSIZE, 2 * wanted);
             }
             System.out.printf(java.util.Locale.ROOT, "nf_conntrack_max raised from %d to %d, hashsize from %d to %d, "
                     + "for the bench (restored at the end)%n", before, wanted, bucketsBefore, buckets());

@@ -39,6 +39,9 @@ final class MigrateCommand {
                 description = "with --through-daemons: run the backup as hftfw sync backup (default) or both (as "
                         + "docs/deploy.md deploys a node: it also listens to its table's events and publishes)")
         String backupRole;
+        @Option(names = "--hftfw-only", description = "with --through-daemons: hFT-FW's rounds alone, without "
+                + "conntrackd's and without the round at the original nf_conntrack_max (for profiling)")
+        boolean hftfwOnly;
 
         @Override
         public Integer call() throws Exception {
@@ -52,7 +55,8 @@ final class MigrateCommand {
                 throw new Failures.UserError(tooSmall.get());
             }
             if (throughDaemons) {
-                DaemonMigrationBench.run(entries, rounds, loss, raiseMax, daemonJvmOptions(), backupRole);
+                DaemonMigrationBench.run(entries, rounds, loss, raiseMax, daemonJvmOptions(), backupRole,
+                        hftfwOnly);
                 return 0;
             }
             try (var _ = tooSmall.isPresent() ? ConntrackMax.raisedFor(entries) : null) {

@@ -128,6 +128,10 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
      * migration's passes do not grow a new map each (a cleared map keeps its table).
      */
     private LinkedHashMap<FlowId, Change> spare = new LinkedHashMap<>();
+    /** The writes of one batch of a pass of received states, reused from batch to batch (writer thread). */
+    private final List<Write> batch = new ArrayList<>();
+    /** States of the writer's running pass not yet written (written by the writer thread, read by {@link #trails}). */
+    private volatile int passRemaining;
     private final Thread writer;
     private final WriterWait writerWait;
     /** The clock's time when the writer last completed a batch (any: received states, a pass); read by waiters. */
@@ -425,6 +429,20 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
         onWriter(() -> null);
     }
 
+    /**
+     * Whether more received states wait to be written into the kernel table (the rest of the writer's running pass
+     * and those queued for the next) than one batch of writes: fewer while the writer keeps up; a migration's bulk
+     * into a lagging writer leaves hundreds of thousands (1 000 000 flows: the writer trailed the receive by 9-36 s,
+     * docs/performance.md §5).
+     */
+    public boolean trails() {
+        int next;
+        synchronized (lock) {
+            next = dirty.size();
+        }
+        return next + passRemaining > batchSize;
+    }
+
     /** True while the node stands by (no takeover pass since the last resync). */
     public boolean standingBy() {
         return !tookOver;
@@ -496,6 +514,7 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
                         write(work);
                     }
                 } finally {
+                    passRemaining = 0;
                     // the written map, emptied, takes the next pass (never the map the event loop now fills); a new one
                     // after a pass of more than MAX_PRESIZED states, whose table would stay while the node stands by
                     if (work.size() > MAX_PRESIZED) {
@@ -525,11 +544,19 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
         return cfg.standbyTimeout().toNanos() / 2;
     }
 
+    /**
+     * Writes a pass of received states, one batch of writes built at a time: a migration's pass holds hundreds of
+     * thousands of states when the writer lags, and their writes built all at once outlived many young collections
+     * (promoted, then garbage in the old generation) where a batch's die young.
+     */
     private void write(Map<FlowId, Change> work) {
         ExternalCache c = cache;
-        List<Write> out = new ArrayList<>(work.size());
+        List<Write> out = batch;
         long oldest = Long.MAX_VALUE;
+        int left = work.size();
+        passRemaining = left;
         for (Change ch : work.values()) {
+            left--;
             oldest = Math.min(oldest, ch.receivedNanos());
             if (ch.type() != EventType.DESTROY && !c.holds(ch.id())) {
                 // the cache dropped it (full: sync.external-cache-limit) or was flushed since: a flow the takeover
@@ -542,8 +569,14 @@ public final class CommittedBackup implements PeerStateListener, AutoCloseable {
                 case NEW -> c.asWrite(ch.entry(), timeoutFor(ch.entry()), true);
                 case UPDATE -> c.asWrite(ch.entry(), timeoutFor(ch.entry()), false);
             });
+            if (out.size() == batchSize) {
+                writeInBatches(out, "", 0);
+                out.clear();
+                passRemaining = left;
+            }
         }
         writeInBatches(out, "", 0);
+        out.clear();
         long lag = clock.nanos() - oldest;
         lastLagNanos.set(lag);
         maxLagNanos.accumulateAndGet(lag, Math::max);

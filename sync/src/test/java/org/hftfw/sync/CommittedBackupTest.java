@@ -25,6 +25,7 @@ import org.hftfw.conntrack.Status;
 import org.hftfw.conntrack.TcpState;
 import org.hftfw.conntrack.Tuple;
 import org.hftfw.conntrack.memory.InMemoryConntrackTable;
+import org.hftfw.ftfw.FtfwConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -113,6 +114,114 @@ class CommittedBackupTest {
         }
         tableA.close();
         tableB.close();
+    }
+
+    /**
+     * The writer's backlog, which holds off the daemon's heap shrinking (a full collection would stop the writer):
+     * trailing while more states wait than one batch of writes, caught up once they are in the table.
+     */
+    @Test
+    void theWriterTrailsWhileMoreThanABatchWaitsForIt() throws Exception {
+        InetSocketAddress a = freeLoopbackPort();
+        InetSocketAddress b = freeLoopbackPort();
+        NodeSettings sb = settings(b, a);
+        sb = new NodeSettings(NodeSettings.Link.of(FtfwConfig.builder(b, a).commitBatch(100).build()), sb.lazy(),
+                sb.filter(), sb.proactive());
+        GatedWrites gate = new GatedWrites(tableB.handle());
+        SyncNode nb = SyncNode.builder(SyncNode.Role.BACKUP, sb, tableB).backupWriter(gate).start();
+        open.add(nb);
+        SyncNode na = SyncNode.builder(SyncNode.Role.PRIMARY, settings(a, b), tableA).start();
+        open.add(0, na);
+        CommittedBackup cb = nb.committedBackup().orElseThrow();
+        assertFalse(cb.trails(), "nothing received");
+        for (int i = 0; i < 500; i++) {
+            tableA.create(tcp("10.240.2." + (1 + i / 250), 1000 + i % 250, 0));
+        }
+        assertTrue(Await.await(() -> cb.stats().received() >= 500, 10_000), cb.stats().toString());
+        assertTrue(cb.trails(), "500 states wait behind a closed table, batches of 100");
+        gate.open();
+        assertTrue(Await.await(() -> tableB.size() == 500, 10_000), "the writer caught up: " + tableB.size());
+        assertTrue(Await.await(() -> !cb.trails(), 10_000), "nothing waits once written");
+    }
+
+    /** A writer's handle whose batched writes wait until {@link #open}: a kernel table that takes its time. */
+    private static final class GatedWrites implements ConntrackTable {
+        private final ConntrackTable to;
+        private final java.util.concurrent.CountDownLatch opened = new java.util.concurrent.CountDownLatch(1);
+
+        GatedWrites(ConntrackTable to) {
+            this.to = to;
+        }
+
+        void open() {
+            opened.countDown();
+        }
+
+        @Override
+        public WriteResult writeAll(List<? extends Write> writes) {
+            try {
+                opened.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            return to.writeAll(writes);
+        }
+
+        @Override
+        public int origin() {
+            return to.origin();
+        }
+
+        @Override
+        public long dump(java.util.function.Consumer<ConntrackEntry> sink) {
+            return to.dump(sink);
+        }
+
+        @Override
+        public java.util.Optional<ConntrackEntry> get(Tuple original, int zone) {
+            return to.get(original, zone);
+        }
+
+        @Override
+        public void create(ConntrackEntry entry) {
+            to.create(entry);
+        }
+
+        @Override
+        public void update(ConntrackEntry entry) {
+            to.update(entry);
+        }
+
+        @Override
+        public void delete(Tuple original, int zone) {
+            to.delete(original, zone);
+        }
+
+        @Override
+        public void flush() {
+            to.flush();
+        }
+
+        @Override
+        public BatchResult createAll(java.util.Collection<ConntrackEntry> entries, boolean replaceExisting) {
+            return to.createAll(entries, replaceExisting);
+        }
+
+        @Override
+        public EventSubscription subscribe(org.hftfw.conntrack.ConntrackEventListener listener) {
+            return to.subscribe(listener);
+        }
+
+        @Override
+        public SourceStats stats() {
+            return to.stats();
+        }
+
+        @Override
+        public void close() {
+            open();
+        }
     }
 
     @Test

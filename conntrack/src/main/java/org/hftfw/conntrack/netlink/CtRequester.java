@@ -9,6 +9,7 @@ import org.hftfw.conntrack.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,9 +32,21 @@ final class CtRequester implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CtRequester.class);
     private static final int MAX_REPORTED_ERRORS = 10;
 
+    /**
+     * The probe's buffers: its GET_STATS request and reply are a few dozen bytes (the reply a few hundred at most,
+     * a netlink message of one page is the most a non-dump reply can be).
+     */
+    private static final int PROBE_BUFFER_BYTES = 8192;
+    private static final int RECEIVE_BUFFER_BYTES = 256 * 1024;
+
     private final NetlinkSocket socket;
-    private final MemorySegment rx;
-    private final NlWriter tx;
+    private final int batchBytes;
+    private final MemorySegment probeRx;
+    private final NlWriter probeTx;
+    /** The buffers in use: the probe's, or {@link #fullBuffers}' until {@link #release}. */
+    private MemorySegment rx;
+    private NlWriter tx;
+    private FullBuffers fullBuffers;
     private final CtDecoder decoder;
     private final TableStats stats;
     private final int maxBatchMessages;
@@ -45,8 +58,11 @@ final class CtRequester implements AutoCloseable {
     CtRequester(NetlinkSocket socket, TableStats stats, int batchBytes, int maxBatchMessages, boolean ackEveryMessage) {
         this.socket = socket;
         this.stats = stats;
-        this.rx = socket.allocate(256 * 1024);
-        this.tx = new NlWriter(socket.allocate(Math.max(batchBytes, 4 * CtEncoder.MAX_MESSAGE_BYTES)));
+        this.batchBytes = batchBytes;
+        this.probeRx = socket.allocate(PROBE_BUFFER_BYTES);
+        this.probeTx = new NlWriter(socket.allocate(4 * CtEncoder.MAX_MESSAGE_BYTES));
+        this.rx = probeRx;
+        this.tx = probeTx;
         this.decoder = new CtDecoder(stats.unknownAttributes, TupleCache.REQUEST_SLOTS);
         this.maxBatchMessages = maxBatchMessages;
         this.ackEveryMessage = ackEveryMessage;
@@ -54,6 +70,51 @@ final class CtRequester implements AutoCloseable {
 
     int portId() {
         return socket.portId();
+    }
+
+    /**
+     * Allocates the request buffers on the first request after the probe or a dump: 256 KB to receive and a batch's
+     * size to send, native and zeroed, and the send buffer's staging array on the heap (512 KB in all with the default
+     * batch of 128 KB). A table opens one requester for its requests, one per event subscription for the resync dump
+     * after an overrun, and the always-committed backup one for its writes; the daemon that never overruns, or whose
+     * peer sends nothing to write, keeps those two at the probe's buffers, and the first one gives them back after
+     * its start-up dump ({@link #release}; docs/daemon.md, "Footprint").
+     */
+    private void full() {
+        if (fullBuffers == null) {
+            fullBuffers = new FullBuffers(Math.max(batchBytes, 4 * CtEncoder.MAX_MESSAGE_BYTES));
+            rx = fullBuffers.rx;
+            tx = fullBuffers.tx;
+        }
+    }
+
+    /** The request buffers in an arena of their own, so that {@link #release} frees them. */
+    private static final class FullBuffers implements AutoCloseable {
+        private final Arena arena = Arena.ofShared();
+        final MemorySegment rx = arena.allocate(RECEIVE_BUFFER_BYTES, 8);
+        final NlWriter tx;
+
+        FullBuffers(int sendBytes) {
+            tx = new NlWriter(arena.allocate(sendBytes, 8));
+        }
+
+        @Override
+        public void close() {
+            arena.close();
+        }
+    }
+
+    /**
+     * Frees the request buffers after a dump: dumps are rare (start-up, a resync after an overrun, a command), and
+     * the writes that come often (an always-committed backup's) keep them from one batch to the next.
+     */
+    private void release() {
+        if (fullBuffers != null) {
+            rx = probeRx;
+            tx = probeTx;
+            fullBuffers.close();
+            fullBuffers = null;
+        }
     }
 
     private int nextSeq() {
@@ -85,6 +146,7 @@ final class CtRequester implements AutoCloseable {
     }
 
     long dump(Consumer<ConntrackEntry> sink) {
+        full();
         tx.reset();
         int s = nextSeq();
         CtEncoder.dump(tx, s);
@@ -130,11 +192,14 @@ final class CtRequester implements AutoCloseable {
                 drain(s);
             }
             throw e;
+        } finally {
+            release();
         }
         return delivered[0];
     }
 
     Optional<ConntrackEntry> get(Tuple original, int zone) {
+        full();
         tx.reset();
         int s = nextSeq();
         CtEncoder.get(tx, original, zone, s);
@@ -148,6 +213,7 @@ final class CtRequester implements AutoCloseable {
     }
 
     void create(ConntrackEntry e) {
+        full();
         tx.reset();
         int s = nextSeq();
         try {
@@ -159,6 +225,7 @@ final class CtRequester implements AutoCloseable {
     }
 
     void update(ConntrackEntry e) {
+        full();
         tx.reset();
         int s = nextSeq();
         try {
@@ -170,6 +237,7 @@ final class CtRequester implements AutoCloseable {
     }
 
     void delete(Tuple original, int zone) {
+        full();
         tx.reset();
         int s = nextSeq();
         CtEncoder.delete(tx, original, zone, s);
@@ -177,6 +245,7 @@ final class CtRequester implements AutoCloseable {
     }
 
     void flush() {
+        full();
         tx.reset();
         int s = nextSeq();
         CtEncoder.flush(tx, s);
@@ -444,6 +513,7 @@ final class CtRequester implements AutoCloseable {
     }
 
     private <T> void batches(List<? extends T> list, RequestCodec<T> codec, ResultSink<T> sink) {
+        full();
         int i = 0;
         List<T> sent = new ArrayList<>();
         while (i < list.size()) {
@@ -643,6 +713,10 @@ final class CtRequester implements AutoCloseable {
 
     @Override
     public void close() {
-        socket.close();
+        try {
+            release();
+        } finally {
+            socket.close();
+        }
     }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.hftfw.sync.CommittedBackup;
 import org.hftfw.sync.ConntrackdControl;
 import org.hftfw.sync.ExpectationSync;
 import org.hftfw.conntrack.netlink.Ctnetlink;
@@ -44,7 +45,7 @@ final class SyncDaemon implements AutoCloseable {
     private final MetricsRegistry metrics = new MetricsRegistry();
     private final LogLevels logLevels = new LogLevels();
     private final SyslogOutput syslog = new SyslogOutput();
-    private SyncNode node;
+    private volatile SyncNode node;
     private ControlServer control;
     private ConntrackdControl conntrackd;
     private final CountDownLatch stop = new CountDownLatch(1);
@@ -99,7 +100,8 @@ final class SyncDaemon implements AutoCloseable {
         DeferredLog.shared().drainOn(timers);
         NativeHeapTrim.every(timers);
         HeapWatch.every(timers);
-        HeapShrink.every(timers);
+        // no full collection while the always-committed backup's writer trails a bulk (it would stop the writer)
+        HeapShrink.every(timers, this::writerTrails);
         SyncNode.Builder nb = SyncNode.builder(role, s.node(), table).clock(clock).scheduler(timers)
                 .namespace(namespace(netns));
         if (role.keepsPeerStates() && s.node().backup().commit() == NodeSettings.Commit.ALWAYS) {
@@ -215,6 +217,12 @@ final class SyncDaemon implements AutoCloseable {
      */
     Scheduler timers() {
         return timers;
+    }
+
+    /** More received states wait for the always-committed backup's kernel writer than one batch of its writes. */
+    private boolean writerTrails() {
+        SyncNode n = node;
+        return n != null && n.committedBackup().map(CommittedBackup::trails).orElse(false);
     }
 
     SyncNode node() {
