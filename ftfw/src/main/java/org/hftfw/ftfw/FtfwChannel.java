@@ -334,12 +334,13 @@ public final class FtfwChannel implements AutoCloseable {
     }
 
     /**
-     * Runs this channel's code path over {@code samples}, {@code rounds} paced transfers between two in-memory engines
-     * (see {@link WarmUp}), on the calling thread, without sending anything: the JIT compiles it before the first
-     * migration needs it (a fresh daemon's first bulk ran several times slower than later ones). Returns how many
-     * rounds were confirmed in-band as marked bulks (all of them, unless the channel runs without extensions).
+     * Runs this channel's code path over {@code samples} (a new walk of the flows per round, through the same kind
+     * of source a migration walks), {@code rounds} paced transfers between two in-memory engines (see {@link WarmUp}),
+     * on the calling thread, without sending anything: the JIT compiles it before the first migration needs it (a
+     * fresh daemon's first bulk ran several times slower than later ones). Returns how many rounds were confirmed
+     * in-band as marked bulks (all of them, unless the channel runs without extensions).
      */
-    public int warmUp(java.util.List<ConntrackEntry> samples, int rounds) {
+    public int warmUp(java.util.function.Supplier<java.util.Iterator<ConntrackEntry>> samples, int rounds) {
         return WarmUp.run(cfg, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, samples, rounds);
     }
 
