@@ -3,6 +3,7 @@ package org.hftfw.ftfw;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
@@ -52,7 +53,7 @@ final class DatagramLink implements LinkSocket {
     /** The largest UDP datagram (IPv4's 16-bit total length): what a receive buffer holds. */
     static final int MAX_DATAGRAM = 65_535;
 
-    static DatagramLink open(FtfwConfig cfg, EventLoop loop, boolean epoll, EngineInboundHandler inbound)
+    static DatagramLink open(FtfwConfig cfg, EventLoop loop, boolean epoll, ChannelHandler inbound)
             throws InterruptedException {
         SyncTransport.Multicast mcast = cfg.link() instanceof SyncTransport.Multicast m ? m : null;
         // the group's interface is looked up here, on the caller's thread: in the sync link's network namespace

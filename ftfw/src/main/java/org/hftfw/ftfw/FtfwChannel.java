@@ -65,6 +65,7 @@ public final class FtfwChannel implements AutoCloseable {
     private final EventLoopGroup group;
     private final LinkSocket link;
     private final EventLoop loop;
+    private final boolean epoll;
     private final ExternalCache cache;
     private final ExpectationCache expectations;
     private final FtfwEngine engine;
@@ -72,7 +73,7 @@ public final class FtfwChannel implements AutoCloseable {
 
     private FtfwChannel(Builder b) throws InterruptedException {
         this.cfg = b.cfg;
-        boolean epoll = switch (cfg.transport()) {
+        epoll = switch (cfg.transport()) {
             case NIO -> false;
             case EPOLL -> true;
             case AUTO -> Epoll.isAvailable();
@@ -334,13 +335,37 @@ public final class FtfwChannel implements AutoCloseable {
     }
 
     /**
-     * Runs this channel's code path over {@code samples}, {@code rounds} paced transfers between two in-memory engines
-     * (see {@link WarmUp}), on the calling thread, without sending anything: the JIT compiles it before the first
-     * migration needs it (a fresh daemon's first bulk ran several times slower than later ones). Returns how many
-     * rounds were confirmed in-band as marked bulks (all of them, unless the channel runs without extensions).
+     * Runs this channel's code path over {@code samples} (a new walk of the flows per round, through the same kind
+     * of source a migration walks), {@code rounds} paced transfers between two in-memory engines (see {@link WarmUp}),
+     * on the calling thread, without sending anything: the JIT compiles it before the first migration needs it (a
+     * fresh daemon's first bulk ran several times slower than later ones). Returns how many rounds were confirmed
+     * in-band as marked bulks (all of them, unless the channel runs without extensions).
      */
-    public int warmUp(java.util.List<ConntrackEntry> samples, int rounds) {
-        return WarmUp.run(cfg, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, samples, rounds);
+    public int warmUp(java.util.function.Supplier<java.util.Iterator<ConntrackEntry>> samples, int rounds) {
+        int confirmed = WarmUp.run(cfg, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, samples, rounds);
+        if (link instanceof DatagramLink) {
+            rehearseSocket();
+        }
+        return confirmed;
+    }
+
+    /** Datagrams of the socket's rehearsal at start: enough for the JIT to compile Netty's send and read paths. */
+    private static final int REHEARSAL_DATAGRAMS = 4_000;
+
+    /** The sync socket's Netty code over a loopback pair on this channel's event loop ({@link LoopbackRehearsal}). */
+    private void rehearseSocket() {
+        long t0 = System.nanoTime();
+        try {
+            int back = LoopbackRehearsal.run(loop, epoll, ByteBufAllocator.DEFAULT, cfg.datagramSize(),
+                    REHEARSAL_DATAGRAMS, Duration.ofSeconds(2));
+            LOG.debug("socket path rehearsed: {} of {} datagrams over the loopback in {} ms", back,
+                    REHEARSAL_DATAGRAMS, (System.nanoTime() - t0) / 1_000_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // a host or namespace without a usable loopback: the first migration compiles it, as before
+            LOG.debug("socket path not rehearsed: {}", e.toString());
+        }
     }
 
     /** The peer's replicated states. */

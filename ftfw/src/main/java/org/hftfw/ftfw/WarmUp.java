@@ -4,9 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayDeque;
 import java.util.Iterator;
-import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.hftfw.common.Scheduler;
 import org.hftfw.conntrack.ConntrackEntry;
 
@@ -24,10 +24,11 @@ final class WarmUp {
     private WarmUp() {}
 
     /**
-     * Sends {@code samples} {@code rounds} times from one in-memory engine to another, each round as a marked bulk
-     * until ACKed and confirmed; returns how many rounds the receiving engine confirmed in-band (HOLDS).
+     * Sends the flows of {@code samples} (a new walk per round, as a migration walks its source) {@code rounds} times
+     * from one in-memory engine to another, each round as a marked bulk until ACKed and confirmed; returns how many
+     * rounds the receiving engine confirmed in-band (HOLDS).
      */
-    static int run(FtfwConfig cfg, ByteBufAllocator alloc, List<ConntrackEntry> samples, int rounds) {
+    static int run(FtfwConfig cfg, ByteBufAllocator alloc, Supplier<Iterator<ConntrackEntry>> samples, int rounds) {
         VirtualTime time = new VirtualTime();
         ExternalCache cache = new ExternalCache(time);
         FtfwEngine[] ends = new FtfwEngine[2];
@@ -41,7 +42,7 @@ final class WarmUp {
             }
             for (int r = 0; r < rounds; r++) {
                 long bulk = ends[0].beginBulk(false);
-                Iterator<ConntrackEntry> it = samples.iterator();
+                Iterator<ConntrackEntry> it = samples.get();
                 BulkTransfer t = FtfwEngine.transfer(it);
                 ends[0].sendPaced(t);
                 for (int step = 0; step < 10_000 && !t.progress().complete(); step++) {

@@ -15,13 +15,13 @@ class WarmUpTest {
 
     @Test
     void everyRoundIsAMarkedBulkConfirmedPerFlow() {
-        assertEquals(4, WarmUp.run(SimLink.config(), ByteBufAllocator.DEFAULT, SAMPLES, 4));
+        assertEquals(4, WarmUp.run(SimLink.config(), ByteBufAllocator.DEFAULT, SAMPLES::iterator, 4));
     }
 
     @Test
     void withoutExtensionsTheRoundsAreSentUnconfirmed() {
         FtfwConfig plain = FtfwConfig.builder(SimLink.config().bind(), SimLink.config().peer()).extensions(false)
                 .build();
-        assertEquals(0, WarmUp.run(plain, ByteBufAllocator.DEFAULT, SAMPLES, 2));
+        assertEquals(0, WarmUp.run(plain, ByteBufAllocator.DEFAULT, SAMPLES::iterator, 2));
     }
 }

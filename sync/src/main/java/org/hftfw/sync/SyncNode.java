@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.hftfw.conntrack.ConntrackEntry;
+import org.hftfw.conntrack.compact.FlowStore;
 import org.hftfw.conntrack.ConntrackTable;
 import org.hftfw.conntrack.ExpectationTable;
 import org.hftfw.conntrack.FlowId;
@@ -440,7 +441,10 @@ public final class SyncNode implements AutoCloseable {
     /**
      * Sends sample flows (the table's own, or made-up ones) between two in-memory FT-FW engines, so the first
      * migration (or the first bulk a backup receives) does not run cold: issue 10 measured a fresh daemon's first
-     * migration several times slower than the next.
+     * migration several times slower than the next. Each round walks the samples in a store of their own, as a
+     * migration walks the internal cache (each state decoded as the walk reaches it): warmed from a list, the first
+     * migration still compiled that walk and decode once it had begun (session 10, the primary's
+     * {@code -XX:+LogCompilation}).
      */
     private void warmUp() {
         long t0 = clock.nanos();
@@ -448,8 +452,10 @@ public final class SyncNode implements AutoCloseable {
         if (samples.isEmpty()) {
             samples = WarmUpSamples.flows(1_000);
         }
-        int rounds = Math.ceilDiv(WARM_UP_FLOWS, samples.size());
-        int confirmed = channel.warmUp(samples, rounds);
+        FlowStore rehearsal = new FlowStore();
+        samples.forEach(rehearsal::put);
+        int rounds = Math.ceilDiv(WARM_UP_FLOWS, Math.max(1, rehearsal.size()));
+        int confirmed = channel.warmUp(rehearsal::entries, rounds);
         LOG.info("FT-FW path warmed up on {} flows ({} of {} marked bulks confirmed in-band) in {} ms", WARM_UP_FLOWS,
                 confirmed, rounds, (clock.nanos() - t0) / 1_000_000);
     }
