@@ -12,17 +12,21 @@ import org.hftfw.failover.FailoverLab;
  * The JIT options of the sync daemon's JVM options file ({@code conf/daemon.jvm}): what {@code hftfw bench pipeline
  * --daemon-jit} runs the event path with, read from the file so that the bench follows it when it changes.
  *
- * <p>Only the options that choose the compilers and when they compile are taken (tiers, compilation mode, compiler
- * threads, thresholds, inlining, profiling, code cache); the heap, collector and thread options stay the bench's: the
- * path it measures allocates nothing per event, and a collection runs on the VM thread, outside the CPU time of the
- * path's thread that the figure counts.
+ * <p>The options that choose the compilers and when they compile are taken (tiers, compilation mode, compiler
+ * threads, thresholds, inlining, profiling, code cache), and the two that change the code the path runs: the
+ * collector, whose write barrier is compiled into every reference store (G1's, the bench's default, took 11 % of C1's
+ * samples of the replicate-all path in session 10, where the daemon's serial collector marks a card), and Netty's
+ * allocator (each datagram's buffer: unpooled in the daemon). The heap and thread options stay the bench's: the path
+ * allocates nothing per event, and a collection runs on the VM thread, outside the CPU time of the path's thread that
+ * the figure counts.
  */
 public final class DaemonJit {
-    /** An option line of the file that selects or tunes the JIT. */
+    /** An option line of the file that selects or tunes the JIT, the collector or Netty's allocator. */
     private static final Pattern JIT_OPTION = Pattern.compile("-Xint|-Xcomp|-Xmixed|-XX:[+-]?(TieredCompilation"
             + "|TieredStopAtLevel|CompilationMode|CICompilerCount|CompileThreshold\\w*|Tier\\d\\w*"
             + "|BackgroundCompilation|ProfileInterpreter|UseOnStackReplacement|\\w*Inline\\w*|ReservedCodeCacheSize"
-            + "|\\w*CodeHeapSize|SegmentedCodeCache|DoEscapeAnalysis|EliminateAllocations)(=\\S+)?");
+            + "|\\w*CodeHeapSize|SegmentedCodeCache|DoEscapeAnalysis|EliminateAllocations|Use\\w+GC)(=\\S+)?"
+            + "|-Dio\\.netty\\.allocator\\.type=\\S+");
 
     private DaemonJit() {}
 

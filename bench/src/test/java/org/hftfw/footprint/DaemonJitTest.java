@@ -6,12 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** {@code hftfw bench pipeline --daemon-jit} takes the compiler options of the daemon's file, and only those. */
+/**
+ * {@code hftfw bench pipeline --daemon-jit} takes the daemon's compiler options and the two that change the code the
+ * path runs (collector, Netty allocator), and nothing else.
+ */
 class DaemonJitTest {
     @Test
     void takesTheCompilerOptionsAndLeavesTheRest() {
-        assertEquals(List.of("-XX:-TieredCompilation", "-XX:CICompilerCount=1", "-XX:CompileThresholdScaling=4",
-                "-XX:ReservedCodeCacheSize=32m"), DaemonJit.options(List.of("# C2 only", "-XX:+UseSerialGC",
+        assertEquals(List.of("-XX:+UseSerialGC", "-XX:-TieredCompilation", "-XX:CICompilerCount=1",
+                "-XX:CompileThresholdScaling=4", "-XX:ReservedCodeCacheSize=32m",
+                "-Dio.netty.allocator.type=unpooled"), DaemonJit.options(List.of("# C2 only", "-XX:+UseSerialGC",
                         "-Xmx384m", "-XX:-TieredCompilation", "  -XX:CICompilerCount=1  ", "-XX:MaxNewSize=2m",
                         "-XX:CompileThresholdScaling=4", "-XX:ReservedCodeCacheSize=32m", "-Xss512k",
                         "-Dio.netty.allocator.type=unpooled", "# -XX:TieredStopAtLevel=1")));

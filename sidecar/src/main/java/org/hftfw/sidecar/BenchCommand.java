@@ -270,7 +270,8 @@ final class BenchCommand {
                 description = "events before the first round (default: ${DEFAULT-VALUE})")
         long warmUp;
         @Option(names = "--daemon-jit", description = {"run each path with the daemon's compiler: the JIT options of",
-            "conf/daemon.jvm (compilers, thresholds, inlining, code cache), read from the file"})
+            "conf/daemon.jvm (compilers, thresholds, inlining, code cache) and the two that change the",
+            "compiled path (collector, Netty allocator), read from the file"})
         boolean daemonJit;
 
         @Override
